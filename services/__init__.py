@@ -1,0 +1,1 @@
+"""Hubbub's services: one package each, started as ``hubbub service NAME``."""

@@ -1,0 +1,112 @@
+"""The ``hubbub`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from shared import logs
+from shared.settings import SERVICES, Settings, from_env
+
+
+def _need_servers(settings: Settings) -> None:
+    missing = [name for name, url in (("HUBBUB_NATS_URL", settings.nats_url),
+                                      ("HUBBUB_DATABASE_URL", settings.database_url),
+                                      ("HUBBUB_REDIS_URL", settings.redis_url)) if not url]
+    if missing:
+        sys.exit(f"hubbub: {', '.join(missing)} not set (run `hubbub infra` for embedded "
+                 "servers, or `hubbub up` to run everything)")
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from services.supervisor import up
+
+    return up(settings)
+
+
+def cmd_service(args: argparse.Namespace, settings: Settings) -> int:
+    from services.registry import run
+
+    _need_servers(settings)
+    logs.configure(settings, args.name)
+    run(args.name, settings)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from shared import db, infra
+    from shared.settings import with_servers
+
+    embedded = None
+    if not settings.database_url:
+        embedded = infra.EmbeddedServers(Path(settings.data_dir).resolve())
+        settings = with_servers(settings, nats_url=settings.nats_url,
+                                database_url=embedded.start_postgres(),
+                                redis_url=settings.redis_url)
+    try:
+        applied = asyncio.run(db.migrate_all(settings))
+    finally:
+        if embedded:
+            embedded.stop()
+    for schema, names in applied.items():
+        print(f"{schema}: {', '.join(names) if names else 'up to date'}")
+    return 0
+
+
+def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
+    from shared import infra
+
+    settings, embedded = infra.start_missing(settings)
+    try:
+        print(f"HUBBUB_NATS_URL={settings.nats_url}")
+        print(f"HUBBUB_DATABASE_URL={settings.database_url}")
+        print(f"HUBBUB_REDIS_URL={settings.redis_url}", flush=True)
+        print("# embedded servers running; Ctrl-C stops them", file=sys.stderr, flush=True)
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except KeyboardInterrupt:
+        pass
+    finally:
+        embedded.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hubbub",
+        description="Hubbub: open enterprise micromessaging. Configuration comes from HUBBUB_* "
+                    "environment variables (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start everything: embedded servers, migrations, all services",
+                        description="Start embedded NATS, PostgreSQL and Valkey (where no "
+                        "HUBBUB_*_URL is set) under HUBBUB_DATA_DIR (.hubbub/), apply "
+                        "migrations, run every service as its own process. Ctrl-C stops all.")
+    up.set_defaults(func=cmd_up)
+    service = sub.add_parser("service", help="run one service (for containers)",
+                             description="Run one service in this process. Needs "
+                             "HUBBUB_NATS_URL, HUBBUB_DATABASE_URL and HUBBUB_REDIS_URL.")
+    service.add_argument("name", choices=SERVICES)
+    service.set_defaults(func=cmd_service)
+    migrate = sub.add_parser("migrate", help="apply database migrations",
+                             description="Apply every service's pending SQL migrations.")
+    migrate.set_defaults(func=cmd_migrate)
+    infra_cmd = sub.add_parser("infra", help="run only the embedded servers; print their URLs",
+                               description="Start embedded NATS, PostgreSQL and Valkey and print "
+                               "their URLs as HUBBUB_*_URL lines for other tools.")
+    infra_cmd.set_defaults(func=cmd_infra)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args, from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

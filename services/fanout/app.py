@@ -1,0 +1,27 @@
+"""The fanout service: consumes post and follow events and maintains the Redis timelines."""
+
+from __future__ import annotations
+
+from services.fanout.use_cases.deliver_status import FanoutHandlers
+from services.runtime import BaseService
+from shared import subjects
+from shared.bus import EventConsumer
+from shared.timelines import TimelineWriter
+
+HOME_EVENTS = ["post.status.created", "post.status.deleted", "graph.follow.created",
+               "graph.follow.removed"]
+
+
+class FanoutService(BaseService):
+    name = "fanout"
+
+    async def setup(self) -> None:
+        assert self.nc and self.js and self.redis
+        writer = TimelineWriter(self.redis, self.settings.home_timeline_max)
+        consumer = EventConsumer(
+            self.js, "fanout-home", FanoutHandlers(self.nc, self.redis, writer),
+            filter_subjects=[subjects.event(t) for t in HOME_EVENTS],
+            max_deliver=self.settings.max_deliver,
+        )
+        await consumer.start()
+        self.keep(consumer)

@@ -1,0 +1,75 @@
+"""The gateway's ASGI app: the Mastodon client API, Hubbub's own API, streaming."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Request, Response
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
+
+from services.gateway import responses
+from services.gateway.context import Gateway
+from services.gateway.routes import (
+    accounts,
+    instance,
+    notifications,
+    oauth,
+    statuses,
+    streaming,
+    timelines,
+)
+from shared import errors, metrics
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _hubbub_error(request: Request, exc: errors.HubbubError) -> Response:
+    metrics.HTTP_REQUESTS.labels(request.method, str(exc.http_status)).inc()
+    if exc.http_status >= 500:
+        log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+    return responses.error(exc.message, exc.http_status)
+
+
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    message = exc.detail or "Error"
+    if exc.status_code == 404:
+        message = "Record not found" if request.url.path.startswith("/api/") else "Not found"
+    return responses.error(message, exc.status_code)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("%s %s failed", request.method, request.url.path)
+    return responses.error("Internal server error", 500)
+
+
+def create_app(settings: Settings, gateway: Gateway | None = None) -> Litestar:
+    gw = gateway or Gateway(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await gw.start()
+        try:
+            yield
+        finally:
+            await gw.stop()
+
+    app = Litestar(
+        route_handlers=[*instance.ROUTES, *oauth.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
+                        *timelines.ROUTES, *notifications.ROUTES, *streaming.ROUTES],
+        lifespan=[lifespan],
+        exception_handlers={
+            errors.HubbubError: _hubbub_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+        cors_config=CORSConfig(allow_origins=["*"], allow_headers=["*"],
+                               expose_headers=["Link"]),
+        openapi_config=None,
+        debug=False,
+    )
+    app.state.gateway = gw
+    return app

@@ -1,0 +1,100 @@
+"""The gateway's connections and helpers, opened in the app's lifespan and kept in app.state."""
+
+from __future__ import annotations
+
+import asyncpg
+import redis.asyncio as redis
+from litestar import Request
+from litestar.connection import ASGIConnection
+from nats.aio.client import Client as NATS
+
+from services.gateway import tokens
+from services.gateway.hydrate import Hydrator
+from services.gateway.live import LiveHub
+from shared import bus as nats_bus
+from shared import cache, db, errors
+from shared.records import AccountRecord
+from shared.settings import Settings
+
+
+class Gateway:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.base_url = settings.base_url.rstrip("/")
+        self.nc: NATS | None = None
+        self.pool: asyncpg.Pool | None = None
+        self.redis: redis.Redis | None = None
+        self.hydrator: Hydrator | None = None
+        self.hub: LiveHub | None = None
+        self.ready = False
+
+    async def start(self) -> None:
+        self.nc = await nats_bus.connect(self.settings, "hubbub-gateway")
+        self.pool = await db.create_pool(self.settings, "gateway")
+        async with self.pool.acquire() as conn:
+            await db.migrate(conn, "gateway")
+        self.redis = await cache.connect(self.settings)
+        self.hydrator = Hydrator(self.nc, self.redis, self.base_url)
+        self.hub = LiveHub(self.nc)
+        self.ready = True
+
+    async def stop(self) -> None:
+        self.ready = False
+        if self.hub:
+            await self.hub.close()
+        if self.nc:
+            try:
+                await self.nc.drain()
+            except Exception:
+                pass
+        if self.pool:
+            await self.pool.close()
+        if self.redis:
+            await self.redis.aclose()
+
+    def checks(self) -> dict[str, bool]:
+        return {"started": self.ready, "nats": bool(self.nc and self.nc.is_connected)}
+
+    # --- callers ---------------------------------------------------------------------------
+
+    async def caller(self, connection: ASGIConnection, *, token: str | None = None
+                     ) -> tokens.Caller | None:
+        token = token or bearer_token(connection)
+        if not token:
+            return None
+        assert self.pool is not None
+        found = await tokens.caller_for(self.pool, token)
+        if found is None:
+            raise errors.Unauthorized("The access token is invalid")
+        return found
+
+    async def user(self, request: Request, *, scope: str | None = None
+                   ) -> tuple[tokens.Caller, AccountRecord]:
+        """The signed-in account, or 401/403 as Mastodon answers."""
+        caller = await self.caller(request)
+        if caller is None:
+            raise errors.Unauthorized("The access token is invalid")
+        if caller.account_id is None:
+            raise errors.Unprocessable("This method requires an authenticated user")
+        if scope and not _has_scope(caller.scopes, scope):
+            raise errors.Forbidden("This action is outside the authorized scopes")
+        assert self.hydrator is not None
+        account = await self.hydrator.account(caller.account_id)
+        if account is None:
+            raise errors.Unauthorized("The access token is invalid")
+        return caller, account
+
+
+def _has_scope(granted: frozenset[str], needed: str) -> bool:
+    return needed in granted or needed.split(":")[0] in granted
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def gateway_of(connection: ASGIConnection) -> Gateway:
+    return connection.app.state.gateway

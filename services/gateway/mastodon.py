@@ -1,0 +1,173 @@
+"""Mastodon API shapes (docs.joinmastodon.org/entities). The only place that knows them: the
+services hand over domain records, and these functions turn them into client JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from shared.records import AccountRecord, NotificationRecord, StatusRecord
+
+MASTODON_COMPAT_VERSION = "4.3.0"
+HUBBUB_VERSION = "0.1.0"
+VERSION = f"{MASTODON_COMPAT_VERSION} (compatible; Hubbub {HUBBUB_VERSION})"
+
+
+def iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    moment = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def day(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).strftime("%Y-%m-%d")
+
+
+def account(a: AccountRecord, base_url: str) -> dict[str, Any]:
+    avatar = f"{base_url}/avatars/original/missing.png"
+    header = f"{base_url}/headers/original/missing.png"
+    url = f"{base_url}/@{a.username}"
+    return {
+        "id": str(a.id),
+        "username": a.username,
+        "acct": a.username,
+        "display_name": a.display_name,
+        "locked": a.locked,
+        "bot": a.bot,
+        "discoverable": a.discoverable,
+        "indexable": False,
+        "group": False,
+        "created_at": iso(a.created_at),
+        "note": a.note,
+        "url": url,
+        "uri": url,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": a.followers_count,
+        "following_count": a.following_count,
+        "statuses_count": a.statuses_count,
+        "last_status_at": day(a.last_status_at),
+        "hide_collections": False,
+        "noindex": True,
+        "emojis": [],
+        "roles": [],
+        "fields": [],
+        # Hubbub: which network (company) the account belongs to.
+        "hubbub": {"network_id": str(a.network_id), "network": a.network_domain},
+    }
+
+
+def credential_account(a: AccountRecord, base_url: str) -> dict[str, Any]:
+    shaped = account(a, base_url)
+    shaped["source"] = {
+        "privacy": "public",
+        "sensitive": False,
+        "language": None,
+        "note": a.note,
+        "fields": [],
+        "follow_requests_count": 0,
+        "hide_collections": False,
+        "discoverable": a.discoverable,
+        "indexable": False,
+    }
+    shaped["role"] = {
+        "id": "3" if a.role == "admin" else "-99",
+        "name": "Admin" if a.role == "admin" else "",
+        "permissions": "1" if a.role == "admin" else "0",
+        "color": "",
+        "highlighted": a.role == "admin",
+    }
+    return shaped
+
+
+def mention(a: AccountRecord, base_url: str) -> dict[str, Any]:
+    return {"id": str(a.id), "username": a.username, "acct": a.username,
+            "url": f"{base_url}/@{a.username}"}
+
+
+def status(
+    s: StatusRecord,
+    author: AccountRecord,
+    mentioned: list[AccountRecord],
+    base_url: str,
+    *,
+    favourited: bool = False,
+    reblogged: bool = False,
+    bookmarked: bool = False,
+    pinned: bool = False,
+    application: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    url = f"{base_url}/@{author.username}/{s.id}"
+    return {
+        "id": str(s.id),
+        "created_at": iso(s.created_at),
+        "in_reply_to_id": str(s.in_reply_to_id) if s.in_reply_to_id else None,
+        "in_reply_to_account_id": (str(s.in_reply_to_account_id)
+                                   if s.in_reply_to_account_id else None),
+        "sensitive": s.sensitive,
+        "spoiler_text": s.spoiler_text,
+        "visibility": s.visibility,
+        "language": s.language,
+        "uri": url,
+        "url": url,
+        "replies_count": s.replies_count,
+        "reblogs_count": s.reblogs_count,
+        "favourites_count": s.favourites_count,
+        "edited_at": iso(s.edited_at),
+        "favourited": favourited,
+        "reblogged": reblogged,
+        "muted": False,
+        "bookmarked": bookmarked,
+        "pinned": pinned,
+        "content": s.content_html,
+        "filtered": [],
+        "reblog": None,
+        "application": application,
+        "account": account(author, base_url),
+        "media_attachments": [],
+        "mentions": [mention(a, base_url) for a in mentioned],
+        "tags": [{"name": t, "url": f"{base_url}/tags/{t}"} for t in s.tags],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+        "hubbub": {"community_id": str(s.community_id) if s.community_id else None},
+    }
+
+
+def notification(n: NotificationRecord, from_account: dict[str, Any],
+                 status_json: dict[str, Any] | None) -> dict[str, Any]:
+    shaped = {
+        "id": str(n.id),
+        "type": n.type,
+        "created_at": iso(n.created_at),
+        "group_key": f"ungrouped-{n.id}",
+        "account": from_account,
+    }
+    if status_json is not None:
+        shaped["status"] = status_json
+    return shaped
+
+
+def relationship(rel: Any) -> dict[str, Any]:
+    return {
+        "id": str(rel.id),
+        "following": rel.following,
+        "showing_reblogs": rel.showing_reblogs,
+        "notifying": rel.notifying,
+        "languages": None,
+        "followed_by": rel.followed_by,
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": rel.requested,
+        "requested_by": False,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }

@@ -1,0 +1,55 @@
+"""Request parameters as Mastodon clients send them: query string, form (urlencoded or
+multipart) or JSON body, with ``name[]`` arrays. Converted into a Struct that names every
+parameter of the endpoint, so a typo or a missing field is a clear 422, not a silent default."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+
+from shared import errors
+
+T = TypeVar("T")
+
+
+def _merge(target: dict[str, Any], key: str, value: Any) -> None:
+    if key.endswith("[]"):
+        target.setdefault(key[:-2], []).append(value)
+    else:
+        target[key] = value
+
+
+async def read(request: Request, struct: type[T], *, body: bool = True) -> T:
+    values: dict[str, Any] = {}
+    for key, value in request.query_params.multi_items():
+        _merge(values, key, value)
+    if body and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        raw = await request.body()
+        if content_type == "application/json" or (not content_type and raw.strip()[:1] == b"{"):
+            if raw.strip():
+                try:
+                    decoded = msgspec.json.decode(raw)
+                except msgspec.DecodeError as exc:
+                    raise errors.BadRequest(f"Malformed JSON: {exc}") from exc
+                if not isinstance(decoded, dict):
+                    raise errors.BadRequest("Malformed JSON: expected an object")
+                values.update(decoded)
+        elif raw.strip():
+            form = await request.form()
+            for key, value in form.multi_items():
+                _merge(values, key, value if isinstance(value, str) else value)
+    return convert(values, struct)
+
+
+def convert(values: dict[str, Any], struct: type[T]) -> T:
+    try:
+        return msgspec.convert(values, struct, strict=False)
+    except msgspec.ValidationError as exc:
+        raise errors.Invalid(f"Validation failed: {exc}") from exc
+
+
+class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base for endpoint parameters: unknown names are rejected."""

@@ -1,0 +1,33 @@
+"""JSON responses and Mastodon's ``Link`` pagination header."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Request, Response
+
+_encoder = msgspec.json.Encoder()
+
+
+def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(content=_encoder.encode(data), status_code=status,
+                    media_type="application/json", headers=headers or {})
+
+
+def error(message: str, status: int) -> Response:
+    return json({"error": message}, status)
+
+
+def link_header(request: Request, base_url: str, items: list[dict[str, Any]], *,
+                key: str = "id") -> dict[str, str]:
+    """``next`` pages older (max_id = last), ``prev`` pages newer (min_id = first)."""
+    if not items:
+        return {}
+    kept = [(k, v) for k, v in request.query_params.multi_items()
+            if k not in ("max_id", "min_id", "since_id")]
+    url = f"{base_url}{request.url.path}"
+    older = urlencode(kept + [("max_id", items[-1][key])])
+    newer = urlencode(kept + [("min_id", items[0][key])])
+    return {"Link": f'<{url}?{older}>; rel="next", <{url}?{newer}>; rel="prev"'}

@@ -1,0 +1,129 @@
+"""Accounts: registration, the signed-in account, profiles, follows and relationships."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+
+from services.gateway import mastodon, params, responses, tokens
+from services.gateway.context import gateway_of
+from shared import bus, errors
+from shared.contracts import graph as graph_api
+from shared.ids import parse_id
+from shared.records import AccountRecord
+
+
+class RegisterParams(params.Params):
+    username: str
+    email: str
+    password: str
+    agreement: bool = False
+    locale: str | None = None
+    reason: str | None = None
+    date_of_birth: str | None = None
+    display_name: str = ""
+
+
+@post("/api/v1/accounts")
+async def register(request: Request) -> Response:
+    gw = gateway_of(request)
+    assert gw.nc is not None and gw.pool is not None
+    caller = await gw.caller(request)
+    if caller is None:
+        raise errors.Unauthorized("The access token is invalid")
+    p = await params.read(request, RegisterParams)
+    account = await bus.request(
+        gw.nc, "graph", "account.create",
+        graph_api.RegisterAccount(username=p.username, email=p.email, password=p.password,
+                                  display_name=p.display_name, locale=p.locale),
+        AccountRecord, timeout=10,
+    )
+    scopes = " ".join(sorted(s for s in caller.scopes)) or tokens.DEFAULT_SCOPES
+    access_token, created = await tokens.issue_token(gw.pool, app_id=caller.app_id,
+                                                     account_id=account.id, scopes=scopes)
+    return responses.json({"access_token": access_token, "token_type": "Bearer",
+                           "scope": scopes, "created_at": created})
+
+
+@get("/api/v1/accounts/verify_credentials")
+async def verify_credentials(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, account = await gw.user(request, scope="read")
+    return responses.json(mastodon.credential_account(account, gw.base_url))
+
+
+@get("/api/v1/accounts/{account_id:str}")
+async def get_account(request: Request, account_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    await gw.caller(request)  # a bad token is a 401 even where anonymous reads are allowed
+    target = await _account_or_404(request, account_id)
+    return responses.json(mastodon.account(target, gw.base_url))
+
+
+class FollowParams(params.Params):
+    reblogs: bool = True
+    notify: bool = False
+    languages: list[str] | None = None
+
+
+@post("/api/v1/accounts/{account_id:str}/follow")
+async def follow(request: Request, account_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="follow")
+    target = await _account_or_404(request, account_id)
+    p = await params.read(request, FollowParams)
+    assert gw.nc is not None
+    rel = await bus.request(gw.nc, "graph", "follow.create",
+                            graph_api.Follow(follower_id=me.id, followee_id=target.id,
+                                             reblogs=p.reblogs, notify=p.notify),
+                            graph_api.Relationship)
+    return responses.json(mastodon.relationship(rel))
+
+
+@post("/api/v1/accounts/{account_id:str}/unfollow")
+async def unfollow(request: Request, account_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="follow")
+    target = await _account_or_404(request, account_id)
+    assert gw.nc is not None
+    rel = await bus.request(gw.nc, "graph", "follow.remove",
+                            graph_api.Unfollow(follower_id=me.id, followee_id=target.id),
+                            graph_api.Relationship)
+    return responses.json(mastodon.relationship(rel))
+
+
+class RelationshipParams(params.Params):
+    id: list[str] | str = []
+    with_suspended: bool = False
+
+
+@get("/api/v1/accounts/relationships")
+async def relationships(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, RelationshipParams)
+    raw_ids = p.id if isinstance(p.id, list) else [p.id]
+    ids = [i for i in (parse_id(r) for r in raw_ids) if i is not None]
+    if not ids:
+        return responses.json([])
+    assert gw.nc is not None
+    reply = await bus.request(gw.nc, "graph", "relationships",
+                              graph_api.GetRelationships(account_id=me.id, ids=ids),
+                              graph_api.Relationships)
+    return responses.json([mastodon.relationship(r) for r in reply.relationships])
+
+
+async def _account_or_404(request: Request, raw_id: str) -> AccountRecord:
+    account_id = parse_id(raw_id)
+    if account_id is None:
+        raise errors.NotFound("Record not found")
+    gw = gateway_of(request)
+    assert gw.hydrator is not None
+    account = await gw.hydrator.account(account_id)
+    if account is None:
+        raise errors.NotFound("Record not found")
+    return account
+
+
+# verify_credentials and relationships before the {account_id} route that would match them.
+ROUTES = [register, verify_credentials, relationships, get_account, follow, unfollow]

@@ -1,0 +1,79 @@
+"""Notifications, as the notify service keeps them, rendered with their accounts and statuses."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+from litestar.params import FromPath
+
+from services.gateway import mastodon, params, responses
+from services.gateway.context import Gateway, gateway_of
+from shared import bus, errors
+from shared.contracts import notify as notify_api
+from shared.ids import parse_id
+from shared.records import NotificationRecord
+
+
+class NotificationParams(params.Params):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 40
+    types: list[str] = []
+    exclude_types: list[str] = []
+    account_id: str | None = None
+    include_filtered: bool = False
+
+
+async def render(gw: Gateway, records: list[NotificationRecord]) -> list[dict]:
+    assert gw.hydrator is not None
+    accounts = await gw.hydrator.accounts([n.from_account_id for n in records])
+    status_ids = [n.status_id for n in records if n.status_id is not None]
+    statuses = await gw.hydrator.statuses(status_ids)
+    rendered_statuses = {int(s["id"]): s for s in await gw.hydrator.render_statuses(
+        [statuses[i] for i in status_ids if i in statuses])}
+    shaped = []
+    for n in records:
+        account = accounts.get(n.from_account_id)
+        if account is None:
+            continue
+        status_json = rendered_statuses.get(n.status_id) if n.status_id else None
+        if n.status_id is not None and status_json is None:
+            continue  # the status is gone (deleted): so is its notification
+        shaped.append(mastodon.notification(n, mastodon.account(account, gw.base_url),
+                                            status_json))
+    return shaped
+
+
+@get("/api/v1/notifications")
+async def list_notifications(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, NotificationParams, body=False)
+    assert gw.nc is not None
+    reply = await bus.request(gw.nc, "notify", "notification.list", notify_api.ListNotifications(
+        account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+        min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)), types=p.types,
+        exclude_types=p.exclude_types,
+    ), notify_api.Notifications)
+    shaped = await render(gw, reply.notifications)
+    return responses.json(shaped, headers=responses.link_header(request, gw.base_url, shaped))
+
+
+@get("/api/v1/notifications/{notification_id:str}")
+async def get_notification(request: Request, notification_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    parsed = parse_id(notification_id)
+    if parsed is None:
+        raise errors.NotFound("Record not found")
+    assert gw.nc is not None
+    record = await bus.request(gw.nc, "notify", "notification.get",
+                               notify_api.GetNotification(account_id=me.id, id=parsed),
+                               NotificationRecord)
+    shaped = await render(gw, [record])
+    if not shaped:
+        raise errors.NotFound("Record not found")
+    return responses.json(shaped[0])
+
+
+ROUTES = [list_notifications, get_notification]

@@ -1,0 +1,144 @@
+"""OAuth 2 as Mastodon clients use it: register an app, get tokens, revoke them."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+
+from services.gateway import params, responses, tokens
+from services.gateway.context import gateway_of
+from shared import bus, errors
+from shared.contracts import graph as graph_api
+from shared.records import AccountRecord
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+
+
+class AppParams(params.Params):
+    client_name: str
+    redirect_uris: str | list[str] = OOB
+    scopes: str = tokens.DEFAULT_SCOPES
+    website: str | None = None
+
+
+def app_json(app: tokens.App, client_secret: str | None = None) -> dict:
+    shaped = {
+        "id": str(app.id),
+        "name": app.name,
+        "website": app.website,
+        "scopes": app.scopes.split(),
+        "redirect_uri": app.redirect_uris,
+        "redirect_uris": app.redirect_uris.split(),
+        "vapid_key": "",
+        "client_id": app.client_id,
+    }
+    if client_secret is not None:
+        shaped["client_secret"] = client_secret
+        shaped["client_secret_expires_at"] = 0
+    return shaped
+
+
+@post("/api/v1/apps")
+async def create_app(request: Request) -> Response:
+    p = await params.read(request, AppParams)
+    name = p.client_name.strip()
+    if not name or len(name) > 100:
+        raise errors.Invalid("Validation failed: client_name must be 1 to 100 characters")
+    uris = p.redirect_uris if isinstance(p.redirect_uris, list) else p.redirect_uris.split()
+    if not uris:
+        raise errors.Invalid("Validation failed: redirect_uris can't be blank")
+    for uri in uris:
+        if uri != OOB and "://" not in uri:
+            raise errors.Invalid(f"Validation failed: redirect URI {uri!r} must be absolute")
+    scopes = tokens.parse_scopes(p.scopes)
+    gw = gateway_of(request)
+    assert gw.pool is not None
+    app, secret = await tokens.create_app(gw.pool, name=name, redirect_uris="\n".join(uris)
+                                          .replace("\n", " "), scopes=scopes, website=p.website)
+    return responses.json(app_json(app, secret))
+
+
+@get("/api/v1/apps/verify_credentials")
+async def verify_app(request: Request) -> Response:
+    gw = gateway_of(request)
+    caller = await gw.caller(request)
+    if caller is None:
+        raise errors.Unauthorized("The access token is invalid")
+    return responses.json({"id": str(caller.app_id), "name": caller.app_name,
+                           "website": caller.app_website, "scopes": sorted(caller.scopes),
+                           "vapid_key": ""})
+
+
+class TokenParams(params.Params):
+    grant_type: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str | None = None
+    scope: str | None = None
+    code: str | None = None
+    code_verifier: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+
+def _oauth_error(code: str, description: str, status: int = 400) -> Response:
+    return responses.json({"error": code, "error_description": description}, status)
+
+
+@post("/oauth/token")
+async def token(request: Request) -> Response:
+    gw = gateway_of(request)
+    assert gw.pool is not None and gw.nc is not None
+    p = await params.read(request, TokenParams)
+    try:
+        app = await tokens.app_by_credentials(gw.pool, p.client_id, p.client_secret)
+    except errors.Unauthorized as exc:
+        return _oauth_error("invalid_client", exc.message, 401)
+    try:
+        scopes = tokens.parse_scopes(p.scope or app.scopes, allowed=app.scopes)
+    except errors.Invalid as exc:
+        return _oauth_error("invalid_scope", exc.message)
+    if p.grant_type == "client_credentials":
+        account_id = None
+    elif p.grant_type == "password":
+        if not p.username or not p.password:
+            return _oauth_error("invalid_request", "username and password are required")
+        try:
+            account = await bus.request(
+                gw.nc, "graph", "account.authenticate",
+                graph_api.Authenticate(login=p.username, password=p.password),
+                AccountRecord,
+            )
+        except errors.Unauthorized:
+            return _oauth_error("invalid_grant", "The provided authorization grant is invalid, "
+                                "expired, revoked, does not match the redirection URI used in "
+                                "the authorization request, or was issued to another client.")
+        account_id = account.id
+    else:
+        return _oauth_error("unsupported_grant_type",
+                            "The authorization grant type is not supported by the server.")
+    access_token, created = await tokens.issue_token(gw.pool, app_id=app.id,
+                                                     account_id=account_id, scopes=scopes)
+    return responses.json({"access_token": access_token, "token_type": "Bearer",
+                           "scope": scopes, "created_at": created})
+
+
+class RevokeParams(params.Params):
+    client_id: str
+    client_secret: str
+    token: str
+
+
+@post("/oauth/revoke")
+async def revoke(request: Request) -> Response:
+    gw = gateway_of(request)
+    assert gw.pool is not None
+    p = await params.read(request, RevokeParams)
+    try:
+        app = await tokens.app_by_credentials(gw.pool, p.client_id, p.client_secret)
+    except errors.Unauthorized as exc:
+        return _oauth_error("invalid_client", exc.message, 401)
+    await tokens.revoke(gw.pool, p.token, app.id)
+    return responses.json({})
+
+
+ROUTES = [create_app, verify_app, token, revoke]

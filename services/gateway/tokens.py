@@ -1,0 +1,115 @@
+"""OAuth applications and access tokens. Tokens and client secrets are stored only as SHA-256
+digests: a database dump does not hand out working credentials."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import asyncpg
+import msgspec
+
+from shared import errors
+from shared.ids import new_id
+
+DEFAULT_SCOPES = "read"
+KNOWN_SCOPES = {"read", "write", "follow", "push", "profile", "admin:read", "admin:write"}
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class App(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    name: str
+    website: str | None
+    redirect_uris: str
+    scopes: str
+    client_id: str
+
+
+class Caller(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is calling, from the bearer token."""
+
+    token_id: int
+    app_id: int
+    account_id: int | None
+    scopes: frozenset[str]
+    app_name: str = ""
+    app_website: str | None = None
+
+
+def parse_scopes(scopes: str | None, allowed: str | None = None) -> str:
+    requested = (scopes or DEFAULT_SCOPES).replace("+", " ").split()
+    unknown = [s for s in requested if s.split(":")[0] not in {k.split(":")[0]
+                                                                 for k in KNOWN_SCOPES}]
+    if unknown:
+        raise errors.Invalid(f"Invalid scope: {' '.join(unknown)}")
+    if allowed is not None:
+        allowed_set = set(allowed.split())
+        # "read:statuses" is allowed when the app has "read".
+        if any(s not in allowed_set and s.split(":")[0] not in allowed_set for s in requested):
+            raise errors.Invalid("The requested scope is invalid, unknown, or malformed.")
+    return " ".join(dict.fromkeys(requested))
+
+
+async def create_app(pool: asyncpg.Pool, *, name: str, redirect_uris: str, scopes: str,
+                     website: str | None) -> tuple[App, str]:
+    client_id = secrets.token_urlsafe(32)
+    client_secret = secrets.token_urlsafe(32)
+    app = App(id=new_id(), name=name, website=website, redirect_uris=redirect_uris,
+              scopes=scopes, client_id=client_id)
+    await pool.execute(
+        "INSERT INTO apps (id, name, website, redirect_uris, scopes, client_id, "
+        "client_secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        app.id, name, website, redirect_uris, scopes, client_id, digest(client_secret),
+    )
+    return app, client_secret
+
+
+async def app_by_credentials(pool: asyncpg.Pool, client_id: str, client_secret: str) -> App:
+    row = await pool.fetchrow(
+        "SELECT id, name, website, redirect_uris, scopes, client_id, client_secret_hash "
+        "FROM apps WHERE client_id = $1", client_id)
+    if row is None or not hmac.compare_digest(row["client_secret_hash"], digest(client_secret)):
+        raise errors.Unauthorized("Client authentication failed due to unknown client, no client "
+                                  "authentication included, or unsupported authentication method.")
+    values = dict(row)
+    values.pop("client_secret_hash")
+    return App(**values)
+
+
+async def issue_token(pool: asyncpg.Pool, *, app_id: int, account_id: int | None, scopes: str
+                      ) -> tuple[str, int]:
+    """A new bearer token; returns (token, created_at in seconds)."""
+    token = secrets.token_urlsafe(32)
+    token_id = new_id()
+    created = await pool.fetchval(
+        "INSERT INTO tokens (id, token_hash, app_id, account_id, scopes) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING extract(epoch FROM created_at)::bigint",
+        token_id, digest(token), app_id, account_id, scopes,
+    )
+    return token, created
+
+
+async def caller_for(pool: asyncpg.Pool, token: str) -> Caller | None:
+    row = await pool.fetchrow(
+        "SELECT t.id, t.app_id, t.account_id, t.scopes, a.name, a.website FROM tokens t "
+        "JOIN apps a ON a.id = t.app_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        digest(token),
+    )
+    if row is None:
+        return None
+    return Caller(token_id=row["id"], app_id=row["app_id"], account_id=row["account_id"],
+                  scopes=frozenset(row["scopes"].split()), app_name=row["name"],
+                  app_website=row["website"])
+
+
+async def revoke(pool: asyncpg.Pool, token: str, app_id: int | None = None) -> None:
+    await pool.execute(
+        "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL "
+        "AND ($2::bigint IS NULL OR app_id = $2)",
+        digest(token), app_id,
+    )

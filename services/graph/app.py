@@ -1,0 +1,33 @@
+"""The graph service: accounts, networks, follows. Owns the ``graph`` schema."""
+
+from __future__ import annotations
+
+from services.graph import handlers
+from services.graph.use_cases.count_status import CountStatus
+from services.runtime import BaseService
+from shared import subjects
+from shared.bus import EventConsumer, ServiceHost
+from shared.outbox import OutboxRelay
+
+
+class GraphService(BaseService):
+    name = "graph"
+    schema = "graph"
+
+    async def setup(self) -> None:
+        assert self.pool and self.js and self.nc and self.redis
+        relay = OutboxRelay(self.pool, self.js, "graph", database_url=self.settings.database_url)
+        await relay.start()
+        self.keep(relay)
+        counter = EventConsumer(
+            self.js, "graph-counters", CountStatus(self.pool, self.redis),
+            filter_subjects=[subjects.event("post.status.created"),
+                             subjects.event("post.status.deleted")],
+            max_deliver=self.settings.max_deliver,
+        )
+        await counter.start()
+        self.keep(counter)
+        host = ServiceHost(self.nc, "graph")
+        handlers.register(host, self.pool, self.redis)
+        await host.start()
+        self.keep(host)

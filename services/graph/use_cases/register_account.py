@@ -1,0 +1,71 @@
+"""RegisterAccount: a new account in the network of its e-mail domain (created on first use;
+its first account becomes the network's admin)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import asyncpg
+from argon2 import PasswordHasher
+
+from services.graph import store
+from shared import errors, events, outbox
+from shared.contracts.graph import RegisterAccount as Request
+from shared.ids import new_id
+from shared.records import AccountRecord
+
+USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+
+hasher = PasswordHasher()
+
+
+class RegisterAccount:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def __call__(self, req: Request) -> AccountRecord:
+        username = req.username.strip()
+        email = req.email.strip()
+        details: dict[str, str] = {}
+        if not USERNAME.match(username):
+            details["username"] = "must be 1-30 letters, digits or underscores"
+        match = EMAIL.match(email)
+        if not match:
+            details["email"] = "is not an e-mail address"
+        if not MIN_PASSWORD <= len(req.password) <= MAX_PASSWORD:
+            details["password"] = f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+        if len(req.display_name) > 100:
+            details["display_name"] = "must be at most 100 characters"
+        if details:
+            raise errors.Invalid("Validation failed: " + ", ".join(
+                f"{field} {why}" for field, why in details.items()))
+        domain = match.group(1).lower()  # type: ignore[union-attr]
+        # Argon2 is deliberately slow: keep it off the event loop.
+        password_hash = await asyncio.to_thread(hasher.hash, req.password)
+        account_id = new_id()
+        async with self.pool.acquire() as conn, conn.transaction():
+            network = await store.network_for_domain(conn, domain)
+            if network is not None and network["invitation_only"]:
+                raise errors.Forbidden("This network accepts members by invitation only")
+            network_id = network["id"] if network else await store.insert_network(
+                conn, new_id(), domain)
+            first = not await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM accounts WHERE network_id = $1)", network_id)
+            try:
+                await conn.execute(
+                    "INSERT INTO accounts (id, network_id, username, email, password_hash, "
+                    "display_name, role) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    account_id, network_id, username, email, password_hash,
+                    req.display_name.strip(), "admin" if first else "member",
+                )
+            except asyncpg.UniqueViolationError as exc:
+                field = "username" if "username" in (exc.constraint_name or "") else "email"
+                raise errors.Invalid(f"Validation failed: {field} is already taken") from exc
+            await outbox.add(conn, "graph", events.AccountCreated(
+                account_id=account_id, network_id=network_id, username=username))
+            [account] = await store.accounts_by_ids(conn, [account_id])
+        return account

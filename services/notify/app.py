@@ -1,0 +1,31 @@
+"""The notify service: notifications and their live delivery. Owns the ``notify`` schema."""
+
+from __future__ import annotations
+
+from services.notify import handlers
+from services.notify.use_cases.notify_people import NotifyPeople
+from services.runtime import BaseService
+from shared import subjects
+from shared.bus import EventConsumer, ServiceHost
+
+NOTIFY_EVENTS = ["post.status.created", "post.status.deleted", "graph.follow.created"]
+
+
+class NotifyService(BaseService):
+    name = "notify"
+    schema = "notify"
+    uses_redis = False
+
+    async def setup(self) -> None:
+        assert self.pool and self.js and self.nc
+        consumer = EventConsumer(
+            self.js, "notify", NotifyPeople(self.pool, self.nc),
+            filter_subjects=[subjects.event(t) for t in NOTIFY_EVENTS],
+            max_deliver=self.settings.max_deliver,
+        )
+        await consumer.start()
+        self.keep(consumer)
+        host = ServiceHost(self.nc, "notify")
+        handlers.register(host, self.pool)
+        await host.start()
+        self.keep(host)

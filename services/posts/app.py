@@ -1,0 +1,30 @@
+"""The posts service: statuses and everything written about them. Owns the ``posts`` schema."""
+
+from __future__ import annotations
+
+from services.posts import handlers
+from services.runtime import BaseService
+from shared.bus import ServiceHost
+from shared.outbox import OutboxRelay
+
+
+class PostsService(BaseService):
+    name = "posts"
+    schema = "posts"
+
+    async def setup(self) -> None:
+        assert self.pool and self.js and self.nc and self.redis
+        relay = OutboxRelay(self.pool, self.js, "posts", database_url=self.settings.database_url)
+        await relay.start()
+        self.keep(relay)
+        self.relay = relay
+        host = ServiceHost(self.nc, "posts")
+        handlers.register(host, self.pool, self.redis, self.nc, self.settings)
+        await host.start()
+        self.keep(host)
+
+    def checks(self) -> dict[str, bool]:
+        checks = super().checks()
+        relay = getattr(self, "relay", None)
+        checks["outbox"] = bool(relay and relay.healthy)
+        return checks

@@ -1,0 +1,101 @@
+"""What every non-gateway service process does around its own handlers: connect (with backoff,
+reporting not-ready meanwhile), migrate its schema, serve /healthz /readyz /metrics, and stop
+cleanly on SIGTERM/SIGINT (stop taking work, finish what is in flight, close connections)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import asyncpg
+import redis.asyncio as redis
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+from shared import bus, cache, db
+from shared.metrics import HealthServer
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BaseService:
+    name = "base"
+    schema: str | None = None  # the Postgres schema it owns, if any
+    uses_redis = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.nc: NATS | None = None
+        self.js: JetStreamContext | None = None
+        self.pool: asyncpg.Pool | None = None
+        self.redis: redis.Redis | None = None
+        self.health = HealthServer(settings.host, settings.port(self.name), self.checks)
+        self.ready = False
+        self._stoppables: list = []
+
+    def checks(self) -> dict[str, bool]:
+        result = {"started": self.ready}
+        result["nats"] = bool(self.nc and self.nc.is_connected)
+        return result
+
+    async def start(self, *, health: bool = True) -> None:
+        if health:
+            port = await self.health.start()
+            log.info("%s health on http://%s:%d", self.name, self.settings.host, port)
+        self.nc = await bus.connect(self.settings, f"hubbub-{self.name}")
+        self.js = self.nc.jetstream()
+        await bus.ensure_stream(self.js, self.settings)
+        if self.schema:
+            self.pool = await db.create_pool(self.settings, self.schema)
+            async with self.pool.acquire() as conn:
+                await db.migrate(conn, self.schema)
+        if self.uses_redis:
+            self.redis = await cache.connect(self.settings)
+        await self.setup()
+        self.ready = True
+        log.info("%s ready", self.name)
+
+    async def setup(self) -> None:
+        """Register request handlers, consumers and background tasks (``self.keep`` them)."""
+
+    def keep(self, stoppable) -> None:
+        """Remember something with an async ``stop()`` to call at shutdown, in reverse order."""
+        self._stoppables.append(stoppable)
+
+    async def stop(self) -> None:
+        self.ready = False
+        for item in reversed(self._stoppables):
+            try:
+                await item.stop()
+            except Exception:
+                log.exception("stopping %r", item)
+        self._stoppables.clear()
+        if self.nc:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.nc.drain(), 5)
+        if self.pool:
+            await self.pool.close()
+        if self.redis:
+            await self.redis.aclose()
+        await self.health.stop()
+
+    async def run_until_signalled(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        starting = asyncio.create_task(self.start())
+        waiting = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({starting, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if starting in done:
+            starting.result()  # a startup error ends the process with its traceback
+            await waiting
+        else:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await starting
+        log.info("%s stopping", self.name)
+        await self.stop()

@@ -1,0 +1,1 @@
+"""Code that more than one Hubbub service needs: settings, events, ids, connections, policy."""

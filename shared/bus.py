@@ -1,0 +1,353 @@
+"""NATS: connections, the event stream, durable consumers, the services API, typed requests.
+
+Three ways services talk, each with its guarantee:
+- events: JetStream (``hubbub.evt.>``), at-least-once, published by the outbox relay with
+  ``Nats-Msg-Id`` so duplicates inside the window are dropped; consumers are idempotent;
+- requests: the NATS services API (``hubbub.svc.<service>.<verb>``), queue groups so that N
+  instances share the load; errors come back as typed replies (``shared.errors``);
+- live delivery: core NATS (``hubbub.live.>``), at-most-once; clients catch up by REST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+import nats
+import nats.errors
+import nats.js.errors
+import nats.micro
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.micro.request import Request
+
+from shared import errors, events, metrics, subjects
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ERROR_CODE_HEADER = "Nats-Service-Error-Code"
+ERROR_HEADER = "Nats-Service-Error"
+
+# Redelivery delays for a failed event: a few quick retries, then slower ones. The length is the
+# number of retries JetStream schedules itself; `max_deliver` bounds the total.
+CONSUMER_BACKOFF_S = [0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]
+
+
+async def connect(settings: Settings, name: str, *, attempts: int | None = None) -> NATS:
+    """Connect with backoff. ``attempts=None`` keeps trying (a service waits for NATS to come up,
+    reporting not-ready meanwhile, rather than crashing in a loop)."""
+    delay = 0.2
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await nats.connect(
+                settings.nats_url,
+                name=name,
+                connect_timeout=2,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                error_cb=_log_nats_error,
+            )
+        except Exception as exc:  # nats raises several unrelated types for "not there yet"
+            if attempts is not None and attempt >= attempts:
+                raise
+            log.warning("nats not reachable (%s); retrying in %.1fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def _log_nats_error(exc: Exception) -> None:
+    log.warning("nats: %s", exc)
+
+
+async def ensure_stream(js: JetStreamContext, settings: Settings) -> None:
+    """The one event stream; created or updated idempotently by every service at start."""
+    config = StreamConfig(
+        name=subjects.EVENTS_STREAM,
+        subjects=[subjects.EVENTS_WILDCARD],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        duplicate_window=settings.dedupe_window_s,
+        max_age=7 * 24 * 3600.0,
+    )
+    try:
+        await js.add_stream(config)
+    except nats.js.errors.BadRequestError:
+        await js.update_stream(config)
+
+
+def publish_headers(event: events.Event) -> dict[str, str]:
+    return {"Nats-Msg-Id": str(event.id)}
+
+
+async def publish_event(js: JetStreamContext, event: events.Event, *, timeout: float = 5.0) -> None:
+    """Publish with the event id as ``Nats-Msg-Id``: a retry after a timeout cannot double it."""
+    await js.publish(
+        subjects.event(event.type), events.encode(event), headers=publish_headers(event),
+        timeout=timeout,
+    )
+
+
+EventHandler = Callable[[events.AnyEvent], Awaitable[None]]
+
+
+class EventConsumer:
+    """A durable pull consumer with explicit acks, bounded redelivery and poison-message ``term``.
+
+    Several processes may run the same durable: JetStream hands each message to one of them.
+    Handlers must be idempotent (a message can arrive twice) and must not rely on order.
+    """
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        durable: str,
+        handler: EventHandler,
+        *,
+        filter_subjects: list[str] | None = None,
+        max_deliver: int = 8,
+        batch: int = 64,
+        concurrency: int = 16,
+    ) -> None:
+        self.js = js
+        self.durable = durable
+        self.handler = handler
+        self.filter_subjects = filter_subjects or [subjects.EVENTS_WILDCARD]
+        self.max_deliver = max_deliver
+        self.batch = batch
+        self._limit = asyncio.Semaphore(concurrency)
+        self._sub: JetStreamContext.PullSubscription | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        backoff = CONSUMER_BACKOFF_S[: max(1, self.max_deliver - 1)]
+        config = ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=self.max_deliver,
+            backoff=backoff,
+            max_ack_pending=10_000,
+            filter_subjects=self.filter_subjects if len(self.filter_subjects) > 1 else None,
+            filter_subject=self.filter_subjects[0] if len(self.filter_subjects) == 1 else None,
+        )
+        try:
+            await self.js.add_consumer(subjects.EVENTS_STREAM, config)
+        except nats.js.errors.BadRequestError as exc:
+            # Exists with another configuration (an older release): keep it, bind to it.
+            log.warning("consumer %s exists with other settings: %s", self.durable, exc)
+        self._sub = await self.js.pull_subscribe_bind(
+            durable=self.durable, stream=subjects.EVENTS_STREAM
+        )
+        self._task = asyncio.create_task(self._run(), name=f"consumer:{self.durable}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        if self._sub:
+            try:
+                await self._sub.unsubscribe()
+            except Exception:  # already gone with the connection
+                pass
+
+    async def _run(self) -> None:
+        assert self._sub is not None
+        pending: set[asyncio.Task[None]] = set()
+        while not self._stopping:
+            try:
+                msgs = await self._sub.fetch(self.batch, timeout=1.0)
+            except nats.errors.TimeoutError:
+                continue  # empty consumer: fetch raises instead of returning []
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s fetch failed: %s", self.durable, exc)
+                await asyncio.sleep(0.5)
+                continue
+            for msg in msgs:
+                await self._limit.acquire()
+                task = asyncio.create_task(self._handle(msg))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _handle(self, msg: Msg) -> None:
+        try:
+            try:
+                event = events.decode(msg.data)
+            except msgspec.DecodeError:
+                log.error("consumer %s: undecodable event on %s; terminated", self.durable,
+                          msg.subject)
+                metrics.EVENTS_FAILED.labels(self.durable, "poison").inc()
+                await msg.term()
+                return
+            try:
+                with metrics.EVENT_SECONDS.labels(self.durable, event.type).time():
+                    await self.handler(event)
+            except Exception:
+                delivered = msg.metadata.num_delivered
+                if delivered >= self.max_deliver:
+                    log.exception("consumer %s: %s %s failed %d times; giving up", self.durable,
+                                  event.type, event.id, delivered)
+                    metrics.EVENTS_FAILED.labels(self.durable, "gave_up").inc()
+                    await msg.term()
+                else:
+                    log.exception("consumer %s: %s %s failed (attempt %d); will retry",
+                                  self.durable, event.type, event.id, delivered)
+                    metrics.EVENTS_FAILED.labels(self.durable, "retry").inc()
+                    delay = CONSUMER_BACKOFF_S[min(delivered - 1, len(CONSUMER_BACKOFF_S) - 1)]
+                    await msg.nak(delay=delay)
+                return
+            await msg.ack()
+            metrics.EVENTS_PROCESSED.labels(self.durable, event.type).inc()
+        finally:
+            self._limit.release()
+
+    async def idle(self) -> bool:
+        """True when the consumer has nothing pending or unacknowledged (tests wait for this)."""
+        info = await self.js.consumer_info(subjects.EVENTS_STREAM, self.durable)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+async def wait_consumers_idle(
+    js: JetStreamContext, durables: list[str], *, timeout: float = 10.0
+) -> None:
+    """Wait until every named consumer has processed everything in the stream."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        busy = []
+        for durable in durables:
+            try:
+                info = await js.consumer_info(subjects.EVENTS_STREAM, durable)
+            except nats.js.errors.NotFoundError:
+                busy.append(durable)
+                continue
+            if info.num_pending or info.num_ack_pending:
+                busy.append(durable)
+        if not busy:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"consumers still busy: {busy}")
+        await asyncio.sleep(0.05)
+
+
+# --- the services API -------------------------------------------------------------------------
+
+_encoder = msgspec.json.Encoder()
+
+
+class Endpoint(msgspec.Struct, frozen=True):
+    verb: str
+    request_type: Any
+    handler: Callable[[Any], Awaitable[Any]]
+
+
+class ServiceHost:
+    """Registers a service's request handlers on ``hubbub.svc.<name>.<verb>`` (queue group
+    ``<name>``), decodes each request into its Struct, and replies with the handler's Struct or
+    a typed error. Each request runs in its own task: a slow one does not hold up the others."""
+
+    def __init__(self, nc: NATS, name: str, version: str = "0.1.0") -> None:
+        self.nc = nc
+        self.name = name
+        self.version = version
+        self._service: nats.micro.Service | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._endpoints: list[Endpoint] = []
+
+    def add(self, verb: str, request_type: Any, handler: Callable[[Any], Awaitable[Any]]) -> None:
+        self._endpoints.append(Endpoint(verb, request_type, handler))
+
+    async def start(self) -> None:
+        self._service = await nats.micro.add_service(
+            self.nc, name=self.name, version=self.version, queue_group=self.name
+        )
+        group = self._service.add_group(name=f"hubbub.svc.{self.name}", queue_group=self.name)
+        for endpoint in self._endpoints:
+            await group.add_endpoint(
+                name=endpoint.verb.replace(".", "_"),
+                subject=endpoint.verb,
+                handler=self._spawner(endpoint),
+            )
+        await self.nc.flush()
+
+    def _spawner(self, endpoint: Endpoint) -> Callable[[Request], Awaitable[None]]:
+        decoder = msgspec.json.Decoder(endpoint.request_type)
+
+        async def spawn(request: Request) -> None:
+            task = asyncio.create_task(self._serve(endpoint, decoder, request))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        return spawn
+
+    async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder, request: Request
+                     ) -> None:
+        label = f"{self.name}.{endpoint.verb}"
+        try:
+            with metrics.REQUEST_SECONDS.labels(label).time():
+                try:
+                    payload = decoder.decode(request.data)
+                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                    raise errors.BadRequest(f"bad request: {exc}") from exc
+                reply = await endpoint.handler(payload)
+            await request.respond(_encoder.encode(reply))
+        except errors.HubbubError as exc:
+            await _respond_error(request, exc.code, exc.message)
+        except Exception as exc:
+            log.exception("%s failed", label)
+            await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
+
+    async def stop(self) -> None:
+        if self._service:
+            await self._service.stop()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=5)
+
+
+async def _respond_error(request: Request, code: str, message: str) -> None:
+    try:
+        await request.respond_error(code, message)
+    except Exception:  # the requester is gone; nothing to tell
+        pass
+
+
+async def request(
+    nc: NATS, service: str, verb: str, payload: Any, reply_type: type[T], *, timeout: float = 5.0
+) -> T:
+    """Ask a service; its typed error reply is raised here as the same ``HubbubError``."""
+    subject = subjects.service(service, verb)
+    try:
+        msg = await nc.request(subject, _encoder.encode(payload), timeout=timeout)
+    except nats.errors.NoRespondersError as exc:
+        raise errors.Unavailable(f"{service} is not running") from exc
+    except nats.errors.TimeoutError as exc:
+        raise errors.Unavailable(f"{service} did not answer in time") from exc
+    headers = msg.headers or {}
+    code = headers.get(ERROR_CODE_HEADER)
+    if code is not None:
+        raise errors.from_code(code, headers.get(ERROR_HEADER, code))
+    return msgspec.json.decode(msg.data, type=reply_type)

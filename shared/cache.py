@@ -1,0 +1,42 @@
+"""Redis (Valkey) clients. Redis is a read model and cache: every key can be rebuilt from
+Postgres, so losing it costs latency, never data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import redis.asyncio as redis
+
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def client(settings: Settings, *, blocking: bool = False) -> redis.Redis:
+    # redis-py 8 has a 5 s socket timeout by default: a blocking reader needs none at all.
+    return redis.from_url(
+        settings.redis_url,
+        decode_responses=False,
+        socket_timeout=None if blocking else 5.0,
+        health_check_interval=30,
+    )
+
+
+async def connect(settings: Settings, *, attempts: int | None = None) -> redis.Redis:
+    """A client that has answered PING once; retries with backoff while Redis comes up."""
+    delay = 0.2
+    attempt = 0
+    r = client(settings)
+    while True:
+        attempt += 1
+        try:
+            await r.ping()
+            return r
+        except (redis.ConnectionError, OSError) as exc:
+            if attempts is not None and attempt >= attempts:
+                await r.aclose()
+                raise
+            log.warning("redis not reachable (%s); retrying in %.1fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

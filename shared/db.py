@@ -1,0 +1,93 @@
+"""PostgreSQL: one schema per service, a pool per process, plain-SQL migrations.
+
+Each service reads and writes only its own schema (``search_path`` is set to it), so the path to
+one database per service stays open. Migrations are ``services/<name>/migrations/NNNN_*.sql``,
+applied in order under an advisory lock (two copies of a service may start together) and recorded
+in ``<schema>.schema_migrations``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from importlib import resources
+
+import asyncpg
+
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MIGRATION_LOCK = 0x48554242  # "HUBB": one lock for every schema's migrations
+SCHEMAS = ("graph", "posts", "notify", "gateway")
+
+
+async def create_pool(
+    settings: Settings, schema: str, *, attempts: int | None = None, max_size: int | None = None
+) -> asyncpg.Pool:
+    """A pool whose connections see ``schema`` first; retries with backoff while Postgres starts."""
+    delay = 0.2
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await asyncpg.create_pool(
+                settings.database_url,
+                min_size=1,
+                max_size=max_size or settings.db_pool_max,
+                server_settings={"search_path": schema, "application_name": f"hubbub-{schema}"},
+            )
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            if attempts is not None and attempt >= attempts:
+                raise
+            log.warning("postgres not reachable (%s); retrying in %.1fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def migration_files(schema: str) -> list[tuple[str, str]]:
+    folder = resources.files(f"services.{schema}").joinpath("migrations")
+    files = sorted(
+        (entry.name, entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql")
+    )
+    return files
+
+
+async def migrate(conn: asyncpg.Connection, schema: str) -> list[str]:
+    """Apply the schema's pending migrations; returns the names applied. Idempotent."""
+    applied_now: list[str] = []
+    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+    try:
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        await conn.execute(
+            f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations '
+            "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {
+            row["name"]
+            for row in await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')
+        }
+        for name, sql in migration_files(schema):
+            if name in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(f'SET LOCAL search_path TO "{schema}"')
+                await conn.execute(sql)
+                await conn.execute(
+                    f'INSERT INTO "{schema}".schema_migrations (name) VALUES ($1)', name
+                )
+            applied_now.append(name)
+            log.info("migrated %s: %s", schema, name)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+    return applied_now
+
+
+async def migrate_all(settings: Settings, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, list[str]]:
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        return {schema: await migrate(conn, schema) for schema in schemas}
+    finally:
+        await conn.close()

@@ -1,0 +1,67 @@
+"""Domain errors. Services raise them; the bus carries them as typed error replies; the gateway
+maps them to HTTP status codes with a Mastodon-style ``{"error": ...}`` body."""
+
+from __future__ import annotations
+
+
+class HubbubError(Exception):
+    code = "error"
+    http_status = 500
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or self.code)
+        self.message = message or self.code
+
+
+class Invalid(HubbubError):
+    code = "invalid"
+    http_status = 422
+
+
+class BadRequest(HubbubError):
+    code = "bad_request"
+    http_status = 400
+
+
+class Unauthorized(HubbubError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class Unprocessable(HubbubError):
+    code = "unprocessable"
+    http_status = 422
+
+
+class Forbidden(HubbubError):
+    code = "forbidden"
+    http_status = 403
+
+
+class NotFound(HubbubError):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(HubbubError):
+    code = "conflict"
+    http_status = 409
+
+
+class Unavailable(HubbubError):
+    code = "unavailable"
+    http_status = 503
+
+
+ERRORS_BY_CODE: dict[str, type[HubbubError]] = {
+    cls.code: cls
+    for cls in (Invalid, Unprocessable, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable)
+}
+
+
+def from_code(code: str, message: str) -> HubbubError:
+    cls = ERRORS_BY_CODE.get(code)
+    if cls is None:
+        err = HubbubError(message)
+        return err
+    return cls(message)

@@ -1,0 +1,78 @@
+"""Domain events: one frozen msgspec Struct per event, a tagged union over ``type``.
+
+Events carry ids and the few fields consumers need to act without asking back. ``v`` is the
+schema version of that event type; consumers ignore unknown fields, so adding one is compatible.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Union
+
+import msgspec
+
+from shared.ids import new_id
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    id: int = msgspec.field(default_factory=new_id)
+    occurred_at: int = msgspec.field(default_factory=_now_ms)  # ms since the Unix epoch
+    v: int = 1
+
+    @property
+    def type(self) -> str:
+        return type(self).__struct_config__.tag  # type: ignore[return-value]
+
+
+class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created"):
+    status_id: int
+    account_id: int
+    network_id: int
+    visibility: str
+    in_reply_to_id: int | None = None
+    in_reply_to_account_id: int | None = None
+    reblog_of_id: int | None = None
+    community_id: int | None = None
+    mentions: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):
+    status_id: int
+    account_id: int
+
+
+class AccountCreated(Event, frozen=True, kw_only=True, tag="graph.account.created"):
+    account_id: int
+    network_id: int
+    username: str
+
+
+class FollowCreated(Event, frozen=True, kw_only=True, tag="graph.follow.created"):
+    follower_id: int
+    followee_id: int
+    reblogs: bool = True
+    notify: bool = False
+
+
+class FollowRemoved(Event, frozen=True, kw_only=True, tag="graph.follow.removed"):
+    follower_id: int
+    followee_id: int
+
+
+AnyEvent = Union[StatusCreated, StatusDeleted, AccountCreated, FollowCreated, FollowRemoved]
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(AnyEvent)
+
+
+def encode(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode(data: bytes) -> AnyEvent:
+    return _decoder.decode(data)

@@ -1,0 +1,128 @@
+"""The transactional outbox: never lose an event, never publish one twice.
+
+A service writes its row and the event's outbox row in one transaction (``add``). The relay, a
+task in the same service, publishes unpublished rows to JetStream with ``Nats-Msg-Id`` = event id
+and then marks them. A crash between publish and mark republishes the row on restart, and
+JetStream's duplicate window drops the copy: the event reaches consumers once.
+
+The relay wakes on NOTIFY (sent by ``add``, delivered at commit) and polls as a fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+from nats.js import JetStreamContext
+
+from shared import events, metrics, subjects
+
+log = logging.getLogger(__name__)
+
+# Each service schema has this table (see its first migration).
+OUTBOX_DDL = """
+CREATE TABLE outbox (
+    id bigint PRIMARY KEY,            -- the event id, used as Nats-Msg-Id
+    subject text NOT NULL,
+    payload bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    published_at timestamptz
+);
+CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+"""
+
+
+def channel(schema: str) -> str:
+    return f"{schema}_outbox"
+
+
+async def add(conn: asyncpg.Connection, schema: str, *evts: events.Event) -> None:
+    """Record events inside the caller's transaction."""
+    await conn.executemany(
+        "INSERT INTO outbox (id, subject, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        [(e.id, subjects.event(e.type), events.encode(e)) for e in evts],
+    )
+    await conn.execute(f"NOTIFY {channel(schema)}")
+
+
+class OutboxRelay:
+    def __init__(self, pool: asyncpg.Pool, js: JetStreamContext, schema: str, *,
+                 database_url: str, batch: int = 256, poll_s: float = 1.0) -> None:
+        self.pool = pool
+        self.js = js
+        self.schema = schema
+        self.database_url = database_url
+        self.batch = batch
+        self.poll_s = poll_s
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+        self.healthy = False
+
+    async def start(self) -> None:
+        # LISTEN needs its own connection: a pooled one is UNLISTENed when released.
+        self._listener = await asyncpg.connect(
+            self.database_url, server_settings={"search_path": self.schema}
+        )
+        await self._listener.add_listener(channel(self.schema), self._notified)
+        self._task = asyncio.create_task(self._run(), name=f"outbox:{self.schema}")
+
+    def _notified(self, *_args) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._listener:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+
+    async def _run(self) -> None:
+        self._wake.set()  # rows left by a previous run go first
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+            self._wake.clear()
+            try:
+                while await self.relay_once() == self.batch:
+                    pass  # a full batch: there may be more
+                self.healthy = True
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.healthy = False
+                log.warning("outbox relay (%s) failed: %s; retrying", self.schema, exc)
+                await asyncio.sleep(1.0)
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, subject, payload FROM outbox WHERE published_at IS NULL "
+                "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self.batch,
+            )
+            if not rows:
+                return 0
+            await asyncio.gather(*(
+                self.js.publish(row["subject"], bytes(row["payload"]),
+                                headers={"Nats-Msg-Id": str(row["id"])})
+                for row in rows
+            ))
+            await conn.execute(
+                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                [row["id"] for row in rows],
+            )
+        metrics.EVENTS_PUBLISHED.labels(self.schema).inc(len(rows))
+        return len(rows)
+
+    async def prune(self, older_than_hours: int = 24) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)",
+                older_than_hours,
+            )

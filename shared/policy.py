@@ -1,0 +1,61 @@
+"""The one visibility policy: who may see a post. Pure and synchronous: callers gather the facts
+(follows, memberships, blocks) and every read path - single post, thread, timeline, streaming,
+feeds - asks this module, so that a rule changes in one place.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+PUBLIC, UNLISTED, PRIVATE, DIRECT = "public", "unlisted", "private", "direct"
+VISIBILITIES = (PUBLIC, UNLISTED, PRIVATE, DIRECT)
+
+
+class Viewer(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is looking. ``account_id`` None is an anonymous reader."""
+
+    account_id: int | None = None
+    network_id: int | None = None
+    following: frozenset[int] = frozenset()  # account ids this viewer follows
+    communities: frozenset[int] = frozenset()  # community ids this viewer belongs to
+    blocked: frozenset[int] = frozenset()  # accounts that block the viewer or that it blocks
+
+
+class PostFacts(msgspec.Struct, frozen=True, kw_only=True):
+    author_id: int
+    network_id: int
+    visibility: str
+    mentions: tuple[int, ...] = ()
+    community_id: int | None = None
+    world_readable: bool = False  # the author opted in to public feeds outside the network
+
+
+ANONYMOUS = Viewer()
+
+
+def can_see(post: PostFacts, viewer: Viewer) -> bool:
+    if viewer.account_id is not None and viewer.account_id == post.author_id:
+        return True
+    if post.author_id in viewer.blocked:
+        return False
+    mentioned = viewer.account_id is not None and viewer.account_id in post.mentions
+    if post.visibility == DIRECT:
+        return mentioned
+    if post.community_id is not None:
+        # A community post stays in the community, whatever its visibility says.
+        if post.community_id not in viewer.communities:
+            return False
+        return post.visibility != PRIVATE or mentioned or post.author_id in viewer.following
+    if post.visibility == PRIVATE:
+        return mentioned or post.author_id in viewer.following
+    # public and unlisted: the author's network; the world only where the author opted in.
+    if viewer.network_id is not None and viewer.network_id == post.network_id:
+        return True
+    if mentioned:
+        return True
+    return post.visibility == PUBLIC and post.world_readable
+
+
+def in_public_timeline(post: PostFacts) -> bool:
+    """Unlisted, private and direct posts never appear in public/network streams and timelines."""
+    return post.visibility == PUBLIC and post.community_id is None

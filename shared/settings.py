@@ -1,0 +1,107 @@
+"""Settings from the environment, read once by a process entry point and passed down.
+
+Nothing in Hubbub reads ``os.environ`` at import time: tests build a ``Settings`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+SERVICES = ("gateway", "posts", "graph", "fanout", "notify")
+
+# Default HTTP ports: the gateway serves the API; the others serve only /healthz, /readyz, /metrics.
+DEFAULT_PORTS = {"gateway": 8080, "posts": 8081, "graph": 8082, "fanout": 8083, "notify": 8084}
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    # Where the servers are. Empty means "start the embedded one" (``hubbub up`` / ``hubbub infra``).
+    nats_url: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    data_dir: str = ".hubbub"
+
+    host: str = "127.0.0.1"
+    ports: dict[str, int] = msgspec.field(default_factory=lambda: dict(DEFAULT_PORTS))
+    public_url: str = ""  # what clients should use; defaults to http://host:gateway-port
+
+    instance_title: str = "Hubbub"
+    instance_domain: str = "hubbub.local"
+    max_status_chars: int = 500
+    home_timeline_max: int = 800
+    db_pool_max: int = 10
+    # JetStream: how long duplicate Nats-Msg-Ids are remembered, and redelivery limits.
+    dedupe_window_s: float = 300.0
+    max_deliver: int = 8
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    def port(self, service: str) -> int:
+        return self.ports.get(service, DEFAULT_PORTS[service])
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port('gateway')}"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``HUBBUB_*`` variables (see README for the list)."""
+    env = os.environ if env is None else env
+    get = env.get
+    ports = dict(DEFAULT_PORTS)
+    for name in SERVICES:
+        value = get(f"HUBBUB_{name.upper()}_PORT")
+        if value is not None:
+            ports[name] = int(value)
+    if get("HUBBUB_PORT"):
+        ports["gateway"] = int(get("HUBBUB_PORT", "8080"))
+    base = Settings()
+    return Settings(
+        nats_url=get("HUBBUB_NATS_URL", ""),
+        database_url=get("HUBBUB_DATABASE_URL", ""),
+        redis_url=get("HUBBUB_REDIS_URL", ""),
+        data_dir=get("HUBBUB_DATA_DIR", base.data_dir),
+        host=get("HUBBUB_HOST", base.host),
+        ports=ports,
+        public_url=get("HUBBUB_PUBLIC_URL", ""),
+        instance_title=get("HUBBUB_INSTANCE_TITLE", base.instance_title),
+        instance_domain=get("HUBBUB_DOMAIN", base.instance_domain),
+        max_status_chars=int(get("HUBBUB_MAX_STATUS_CHARS", base.max_status_chars)),
+        home_timeline_max=int(get("HUBBUB_HOME_TIMELINE_MAX", base.home_timeline_max)),
+        db_pool_max=int(get("HUBBUB_DB_POOL_MAX", base.db_pool_max)),
+        dedupe_window_s=float(get("HUBBUB_DEDUPE_WINDOW_S", base.dedupe_window_s)),
+        max_deliver=int(get("HUBBUB_MAX_DELIVER", base.max_deliver)),
+        log_level=get("HUBBUB_LOG_LEVEL", base.log_level).upper(),
+        log_json=_bool(get("HUBBUB_LOG_JSON", "0")),
+    )
+
+
+def with_servers(settings: Settings, *, nats_url: str, database_url: str, redis_url: str) -> Settings:
+    return msgspec.structs.replace(
+        settings, nats_url=nats_url, database_url=database_url, redis_url=redis_url
+    )
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    """The environment a child process needs to reach the same servers."""
+    env = {
+        "HUBBUB_NATS_URL": settings.nats_url,
+        "HUBBUB_DATABASE_URL": settings.database_url,
+        "HUBBUB_REDIS_URL": settings.redis_url,
+        "HUBBUB_DATA_DIR": settings.data_dir,
+        "HUBBUB_PUBLIC_URL": settings.base_url,
+    }
+    for name in SERVICES:
+        env[f"HUBBUB_{name.upper()}_PORT"] = str(settings.port(name))
+    return env

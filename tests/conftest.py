@@ -1,0 +1,124 @@
+"""Test fixtures: real NATS (JetStream), PostgreSQL and Valkey, started once per test session
+(embedded, on free ports, in a temporary folder) unless HUBBUB_*_URL name servers to use; and
+the whole Hubbub stack running in this process's event loop, served over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+import uvicorn
+
+from services.fanout.app import FanoutService
+from services.gateway.app import create_app
+from services.graph.app import GraphService
+from services.notify.app import NotifyService
+from services.posts.app import PostsService
+from shared import infra
+from shared.settings import DEFAULT_PORTS, Settings
+from tests.helpers import Api
+
+
+@pytest.fixture(scope="session")
+def servers():
+    urls = {k: os.environ.get(f"HUBBUB_{k.upper()}_URL", "") for k in ("nats", "database",
+                                                                        "redis")}
+    folder = Path(tempfile.mkdtemp(prefix="hubbub-test-"))
+    base = Settings(nats_url=urls["nats"], database_url=urls["database"],
+                    redis_url=urls["redis"], data_dir=str(folder))
+    # No preferred ports: never collide with a developer's `make run`.
+    settings, embedded = infra.start_missing(base, folder, preferred_ports={})
+    try:
+        yield settings
+    finally:
+        embedded.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(servers: Settings) -> Settings:
+    port = infra.free_port()
+    ports = {name: 0 for name in DEFAULT_PORTS}
+    ports["gateway"] = port
+    return msgspec.structs.replace(servers, ports=ports, max_deliver=4)
+
+
+class Stack:
+    """Every service of Hubbub in this event loop, the gateway on a real port."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.graph = GraphService(settings)
+        self.posts = PostsService(settings)
+        self.fanout = FanoutService(settings)
+        self.notify = NotifyService(settings)
+        self.services = [self.graph, self.posts, self.fanout, self.notify]
+        self.app = create_app(settings)
+        self.gateway = self.app.state.gateway
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    async def start(self) -> None:
+        for service in self.services:
+            await service.start(health=False)
+        config = uvicorn.Config(self.app, host=self.settings.host,
+                                port=self.settings.port("gateway"), log_level="warning",
+                                lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        if self._server:
+            self._server.should_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 10)
+        for service in reversed(self.services):
+            await service.stop()
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every consumer has handled every event and every outbox is empty."""
+        from shared.bus import wait_consumers_idle
+
+        js = self.fanout.js
+        assert js is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        for service in (self.posts, self.graph):
+            while await service.pool.fetchval(
+                    "SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+                if loop.time() > deadline:
+                    raise TimeoutError(f"{service.name} outbox not drained")
+                await asyncio.sleep(0.02)
+        await wait_consumers_idle(js, ["fanout-home", "notify", "graph-counters"],
+                                  timeout=max(0.5, deadline - loop.time()))
+
+
+@pytest.fixture(scope="session")
+async def stack(settings: Settings):
+    stack = Stack(settings)
+    await stack.start()
+    try:
+        yield stack
+    finally:
+        await stack.stop()
+
+
+@pytest.fixture
+async def api(stack: Stack):
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=20) as client:
+        yield Api(client, stack)

@@ -1,0 +1,87 @@
+"""A small client for the tests: register apps and users, call the API as them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+def unique(prefix: str = "u") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    email: str
+    token: str
+    password: str = "correct horse battery"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, stack: Any) -> None:
+        self.client = client
+        self.stack = stack
+        self._app: dict[str, Any] | None = None
+        self._app_token: str | None = None
+
+    async def app(self) -> dict[str, Any]:
+        if self._app is None:
+            r = await self.client.post("/api/v1/apps", data={
+                "client_name": "tests", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                "scopes": "read write follow push"})
+            assert r.status_code == 200, r.text
+            self._app = r.json()
+        return self._app
+
+    async def app_token(self) -> str:
+        if self._app_token is None:
+            app = await self.app()
+            r = await self.client.post("/oauth/token", data={
+                "grant_type": "client_credentials", "client_id": app["client_id"],
+                "client_secret": app["client_secret"], "scope": "read write follow push"})
+            assert r.status_code == 200, r.text
+            self._app_token = r.json()["access_token"]
+        return self._app_token
+
+    async def user(self, name: str | None = None, domain: str = "acme.test") -> User:
+        username = name or unique()
+        email = f"{username}@{domain}"
+        r = await self.client.post(
+            "/api/v1/accounts", headers={"Authorization": f"Bearer {await self.app_token()}"},
+            json={"username": username, "email": email, "password": "correct horse battery",
+                  "agreement": True})
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+        me = await self.client.get("/api/v1/accounts/verify_credentials",
+                                   headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200, me.text
+        return User(id=me.json()["id"], username=username, email=email, token=token)
+
+    async def follow(self, follower: User, followee: User) -> dict[str, Any]:
+        r = await self.client.post(f"/api/v1/accounts/{followee.id}/follow",
+                                   headers=follower.headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def post(self, author: User, text: str, **fields: Any) -> dict[str, Any]:
+        r = await self.client.post("/api/v1/statuses", headers=author.headers,
+                                   json={"status": text, **fields})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def home(self, user: User, **params: Any) -> httpx.Response:
+        r = await self.client.get("/api/v1/timelines/home", headers=user.headers, params=params)
+        assert r.status_code in (200, 206), r.text
+        return r
+
+    async def idle(self) -> None:
+        await self.stack.idle()
