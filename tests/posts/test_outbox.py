@@ -1,0 +1,86 @@
+"""The outbox: a status's event survives a relay crash and reaches JetStream exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from shared import events, outbox, subjects
+from shared.ids import new_id
+from shared.outbox import OutboxRelay
+from shared.settings import Settings
+from tests.helpers import Api
+
+
+async def copies_in_stream(settings: Settings, event_id: int) -> int:
+    """How many messages in the stream carry this event id (read with an ephemeral consumer)."""
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.pull_subscribe(
+            subjects.event("post.status.created"), stream=subjects.EVENTS_STREAM,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+        found = 0
+        while True:
+            try:
+                msgs = await sub.fetch(500, timeout=0.5)
+            except nats.errors.TimeoutError:
+                break
+            for msg in msgs:
+                if events.decode(msg.data).id == event_id:
+                    found += 1
+                await msg.ack()
+        await sub.unsubscribe()
+        return found
+    finally:
+        await nc.close()
+
+
+def status_event() -> events.StatusCreated:
+    return events.StatusCreated(status_id=new_id(), account_id=new_id(), network_id=1,
+                                visibility="public")
+
+
+async def test_row_written_while_relay_is_down_is_published_later(api: Api) -> None:
+    stack = api.stack
+    # A second relay of our own, started only after the row exists; the service's own relay
+    # may publish it first: either way it must appear once.
+    event = status_event()
+    async with stack.posts.pool.acquire() as conn, conn.transaction():
+        await outbox.add(conn, "posts", event)
+    relay = OutboxRelay(stack.posts.pool, stack.posts.js, "posts",
+                        database_url=stack.settings.database_url)
+    while await relay.relay_once():
+        pass
+    published = await stack.posts.pool.fetchval(
+        "SELECT published_at IS NOT NULL FROM outbox WHERE id = $1", event.id)
+    assert published
+    assert await copies_in_stream(stack.settings, event.id) == 1
+
+
+async def test_crash_between_publish_and_mark_publishes_once(api: Api) -> None:
+    stack = api.stack
+    # Stop the service's relay so that only this test touches the outbox.
+    await stack.posts.relay.stop()
+    try:
+        event = status_event()
+        async with stack.posts.pool.acquire() as conn, conn.transaction():
+            await outbox.add(conn, "posts", event)
+        # A relay that published and then died before marking the row: the row stays unpublished.
+        js = stack.posts.js
+        await js.publish(subjects.event(event.type), events.encode(event),
+                         headers={"Nats-Msg-Id": str(event.id)})
+        assert await stack.posts.pool.fetchval(
+            "SELECT published_at FROM outbox WHERE id = $1", event.id) is None
+        # The restarted relay publishes it again; JetStream drops the duplicate.
+        relay = OutboxRelay(stack.posts.pool, js, "posts",
+                            database_url=stack.settings.database_url)
+        assert await relay.relay_once() >= 1
+        assert await stack.posts.pool.fetchval(
+            "SELECT published_at IS NOT NULL FROM outbox WHERE id = $1", event.id)
+        assert await copies_in_stream(stack.settings, event.id) == 1
+    finally:
+        await stack.posts.relay.start()
+        await asyncio.sleep(0)

@@ -1,0 +1,117 @@
+"""Posting and reading statuses through the gateway; bad input leaves nothing behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Api
+
+
+async def counts(api: Api) -> tuple[int, int]:
+    pool = api.stack.posts.pool
+    return (await pool.fetchval("SELECT count(*) FROM statuses"),
+            await pool.fetchval("SELECT count(*) FROM outbox"))
+
+
+async def test_form_encoded_and_json_bodies_both_post(api: Api) -> None:
+    user = await api.user()
+    r = await api.client.post("/api/v1/statuses", headers=user.headers,
+                              data={"status": "from a form", "visibility": "unlisted"})
+    assert r.status_code == 200, r.text
+    assert r.json()["visibility"] == "unlisted"
+    status = await api.post(user, "from JSON", sensitive=True, spoiler_text="cw")
+    assert status["sensitive"] is True and status["spoiler_text"] == "cw"
+
+
+async def test_content_is_escaped_html(api: Api) -> None:
+    user = await api.user()
+    status = await api.post(user, '<script>alert(1)</script> "quoted" & more')
+    assert "<script>" not in status["content"]
+    assert "&lt;script&gt;" in status["content"]
+
+
+@pytest.mark.parametrize("body, status_code", [
+    ({"status": ""}, 422),
+    ({"status": "   "}, 422),
+    ({"status": "x" * 501}, 422),
+    ({"status": "hi", "visibility": "everyone"}, 422),
+    ({"status": "hi", "typo_field": True}, 422),
+    ({"status": "hi", "in_reply_to_id": "999999999"}, 404),
+])
+async def test_bad_input_is_4xx_and_writes_nothing(api: Api, body: dict, status_code: int
+                                                   ) -> None:
+    user = await api.user()
+    before = await counts(api)
+    r = await api.client.post("/api/v1/statuses", headers=user.headers, json=body)
+    assert r.status_code == status_code, r.text
+    assert isinstance(r.json()["error"], str)
+    assert await counts(api) == before
+
+
+async def test_malformed_json_is_400(api: Api) -> None:
+    user = await api.user()
+    before = await counts(api)
+    r = await api.client.post("/api/v1/statuses", content=b'{"status": "oops"',
+                              headers={**user.headers, "Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert "Malformed JSON" in r.json()["error"]
+    assert await counts(api) == before
+
+
+async def test_a_link_counts_as_23_characters(api: Api) -> None:
+    user = await api.user()
+    text = "x" * 470 + " https://example.com/" + "a" * 200
+    status = await api.post(user, text)
+    assert 'href="https://example.com/' in status["content"]
+
+
+async def test_idempotency_key_makes_one_status(api: Api) -> None:
+    user = await api.user()
+    headers = {**user.headers, "Idempotency-Key": "retry-1"}
+    first = await api.client.post("/api/v1/statuses", headers=headers, json={"status": "once"})
+    second = await api.client.post("/api/v1/statuses", headers=headers, json={"status": "once"})
+    assert first.status_code == second.status_code == 200
+    assert first.json()["id"] == second.json()["id"]
+    n = await api.stack.posts.pool.fetchval(
+        "SELECT count(*) FROM statuses WHERE account_id = $1", int(user.id))
+    assert n == 1
+
+
+async def test_get_status_respects_visibility(api: Api) -> None:
+    author, follower, stranger = await api.user(), await api.user(), await api.user()
+    outsider = await api.user(domain="other.test")
+    await api.follow(follower, author)
+    public = await api.post(author, "for the network")
+    private = await api.post(author, "followers only", visibility="private")
+    direct = await api.post(author, f"psst @{stranger.username}", visibility="direct")
+
+    async def visible(user, status) -> bool:
+        r = await api.client.get(f"/api/v1/statuses/{status['id']}", headers=user.headers)
+        assert r.status_code in (200, 404), r.text
+        return r.status_code == 200
+
+    assert [await visible(author, s) for s in (public, private, direct)] == [True] * 3
+    assert [await visible(follower, s) for s in (public, private, direct)] == [True, True, False]
+    assert [await visible(stranger, s) for s in (public, private, direct)] == [True, False, True]
+    assert [await visible(outsider, s) for s in (public, private, direct)] == [False] * 3
+    anonymous = await api.client.get(f"/api/v1/statuses/{public['id']}")
+    assert anonymous.status_code == 404
+
+
+async def test_reply_to_invisible_status_is_404(api: Api) -> None:
+    author, stranger = await api.user(), await api.user()
+    private = await api.post(author, "followers only", visibility="private")
+    r = await api.client.post("/api/v1/statuses", headers=stranger.headers,
+                              json={"status": "let me in", "in_reply_to_id": private["id"]})
+    assert r.status_code == 404
+
+
+async def test_reply_counts_and_links_parent(api: Api) -> None:
+    author, replier = await api.user(), await api.user()
+    parent = await api.post(author, "question?")
+    reply = await api.post(replier, "answer", in_reply_to_id=parent["id"])
+    assert reply["in_reply_to_id"] == parent["id"]
+    assert reply["in_reply_to_account_id"] == author.id
+    fetched = (await api.client.get(f"/api/v1/statuses/{parent['id']}",
+                                    headers=author.headers)).json()
+    assert fetched["replies_count"] == 1
