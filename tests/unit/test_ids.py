@@ -1,0 +1,221 @@
+"""shared.ids: time-ordered 64-bit ids, their Redis members and client-supplied id parsing."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from shared import ids
+from shared.ids import (
+    EPOCH_MS,
+    MEMBER_WIDTH,
+    SEQUENCE_BITS,
+    WORKER_BITS,
+    IdGenerator,
+    created_ms,
+    id_at,
+    member,
+    new_id,
+    parse_id,
+)
+
+MAX_SIGNED_64 = 2**63 - 1
+
+
+def _assert_strictly_increasing(values: list[int]) -> None:
+    for earlier, later in zip(values, values[1:], strict=False):
+        assert later > earlier, f"{later} is not greater than {earlier}"
+
+
+def _frozen_clock(monkeypatch: pytest.MonkeyPatch, seconds: list[float]) -> None:
+    """Make ``shared.ids`` read the given times, the last one forever after."""
+    remaining = list(seconds)
+
+    def fake_time() -> float:
+        return remaining.pop(0) if len(remaining) > 1 else remaining[0]
+
+    monkeypatch.setattr(ids, "time", SimpleNamespace(time=fake_time))
+
+
+# --- ordering -------------------------------------------------------------------------------
+
+
+def test_generator_ids_strictly_increase_over_10000_calls() -> None:
+    generator = IdGenerator()
+    values = [generator.next() for _ in range(10_000)]
+    _assert_strictly_increasing(values)
+    assert len(set(values)) == len(values)
+
+
+def test_new_id_strictly_increases_over_many_calls() -> None:
+    values = [new_id() for _ in range(10_000)]
+    _assert_strictly_increasing(values)
+
+
+def test_ids_strictly_increase_within_one_millisecond(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 10,000 ids in one frozen millisecond: more than the 4096 a sequence can count, so the
+    # generator must borrow the next millisecond rather than wrap around to a smaller id.
+    _frozen_clock(monkeypatch, [1_760_000_000.123])
+    generator = IdGenerator(worker=7)
+    values = [generator.next() for _ in range(10_000)]
+    _assert_strictly_increasing(values)
+    assert all(0 < value <= MAX_SIGNED_64 for value in values)
+
+
+def test_ids_strictly_increase_when_the_clock_steps_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    _frozen_clock(monkeypatch, [1_760_000_010.0, 1_760_000_010.0, 1_760_000_000.0,
+                                1_759_999_000.0, 1_760_000_005.0, 1_760_000_020.0])
+    generator = IdGenerator(worker=1)
+    values = [generator.next() for _ in range(8)]
+    _assert_strictly_increasing(values)
+
+
+def test_ids_from_a_later_millisecond_are_larger(monkeypatch: pytest.MonkeyPatch) -> None:
+    _frozen_clock(monkeypatch, [1_760_000_000.000, 1_760_000_000.001])
+    # Worker bits must not outweigh time: a high worker in the earlier ms still sorts first.
+    early = IdGenerator(worker=0x3FF).next()
+    late = IdGenerator(worker=0).next()
+    assert late > early
+
+
+# --- layout ---------------------------------------------------------------------------------
+
+
+def test_ids_fit_in_a_signed_64_bit_integer() -> None:
+    for _ in range(1000):
+        value = new_id()
+        assert 0 < value <= MAX_SIGNED_64
+        assert value.bit_length() <= 63
+
+
+def test_worker_bits_are_in_the_id() -> None:
+    value = IdGenerator(worker=0x155).next()
+    assert (value >> SEQUENCE_BITS) & ((1 << WORKER_BITS) - 1) == 0x155
+
+
+def test_worker_is_masked_to_ten_bits() -> None:
+    value = IdGenerator(worker=0x7FF).next()
+    assert (value >> SEQUENCE_BITS) & ((1 << WORKER_BITS) - 1) == 0x3FF
+    assert value <= MAX_SIGNED_64
+
+
+def test_created_ms_is_close_to_now() -> None:
+    before = int(time.time() * 1000)
+    value = new_id()
+    after = int(time.time() * 1000)
+    # A burst of earlier calls may have borrowed a few milliseconds ahead; allow a second.
+    assert before - 1000 <= created_ms(value) <= after + 1000
+
+
+def test_created_ms_reads_back_the_generator_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    _frozen_clock(monkeypatch, [1_760_000_000.5])
+    assert created_ms(IdGenerator().next()) == 1_760_000_000_500
+
+
+def test_id_at_bounds_the_ids_made_at_a_time() -> None:
+    value = new_id()
+    ms = created_ms(value)
+    assert id_at(ms) <= value < id_at(ms + 1)
+    assert created_ms(id_at(ms)) == ms
+
+
+def test_id_at_before_the_epoch_is_zero() -> None:
+    assert id_at(0) == 0
+    assert id_at(EPOCH_MS) == 0
+    assert id_at(EPOCH_MS + 1) == 1 << (WORKER_BITS + SEQUENCE_BITS)
+
+
+# --- member(): fixed-width strings for Redis ------------------------------------------------
+
+
+def test_member_is_twenty_digits_and_round_trips() -> None:
+    for value in (0, 1, 42, 2**53 + 1, new_id(), MAX_SIGNED_64, 2**64 - 1):
+        text = member(value)
+        assert len(text) == MEMBER_WIDTH == 20
+        assert text.isdigit()
+        assert int(text) == value
+
+
+def test_member_sorts_lexicographically_like_the_integers() -> None:
+    values = [0, 1, 9, 10, 11, 99, 100, 12_345, 2**31, 2**53, 2**53 + 1, 10**17, 10**17 + 1,
+              2**62, MAX_SIGNED_64, id_at(EPOCH_MS + 1), id_at(EPOCH_MS + 1) + 1]
+    values += [new_id() for _ in range(200)]
+    # Plain str() would sort "10" before "9"; the padded members must not.
+    by_member = sorted(values, key=member)
+    assert by_member == sorted(values)
+    assert sorted(member(v) for v in values) == [member(v) for v in sorted(values)]
+
+
+def test_members_of_increasing_ids_are_increasing() -> None:
+    members = [member(new_id()) for _ in range(1000)]
+    assert members == sorted(members)
+    assert len(set(members)) == len(members)
+
+
+# --- parse_id(): client-supplied ids --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0", 0),
+        ("1", 1),
+        ("123", 123),
+        ("007", 7),
+        (" 42 ", 42),  # surrounding whitespace is tolerated
+        ("9223372036854775807", MAX_SIGNED_64),
+        (0, 0),
+        (12345, 12345),
+        (MAX_SIGNED_64, MAX_SIGNED_64),
+    ],
+)
+def test_parse_id_accepts_decimal_ids(raw: str | int, expected: int) -> None:
+    assert parse_id(raw) == expected
+
+
+def test_parse_id_round_trips_generated_ids() -> None:
+    for _ in range(100):
+        value = new_id()
+        assert parse_id(str(value)) == value
+        assert parse_id(value) == value
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        "",
+        "   ",
+        "abc",
+        "12a",
+        "-1",
+        "+1",
+        "1.5",
+        "1e3",
+        "0x10",
+        "1 2",
+        "1" * 25,  # 25 digits
+        "1" * 20,  # 20 digits: beyond any signed 64-bit value
+        str(2**63),
+        str(2**64),
+        -1,
+        2**63,
+        2**64,
+    ],
+)
+def test_parse_id_rejects_non_ids(raw: str | int | None) -> None:
+    assert parse_id(raw) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="BUG: parse_id checks str.isdigit(), which is true for superscript digits such as "
+    "'\u00b2', but int() rejects them, so parse_id raises ValueError (a 500 from the gateway) "
+    "instead of returning None (a 404). Checking value.isascii() (or using a regex [0-9]+) "
+    "would fix it.",
+)
+def test_parse_id_returns_none_for_unicode_digits_int_cannot_parse() -> None:
+    assert parse_id("\u00b2") is None  # SUPERSCRIPT TWO
