@@ -85,7 +85,8 @@ async def migrate(conn: asyncpg.Connection, schema: str) -> list[str]:
     return applied_now
 
 
-async def migrate_all(settings: Settings, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, list[str]]:
+async def migrate_all(settings: Settings, schemas: tuple[str, ...] = SCHEMAS
+                      ) -> dict[str, list[str]]:
     conn = await asyncpg.connect(settings.database_url)
     try:
         return {schema: await migrate(conn, schema) for schema in schemas}

@@ -55,13 +55,10 @@ class Unavailable(HubbubError):
 
 ERRORS_BY_CODE: dict[str, type[HubbubError]] = {
     cls.code: cls
-    for cls in (Invalid, Unprocessable, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable)
+    for cls in (Invalid, Unprocessable, BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
+                Unavailable)
 }
 
 
 def from_code(code: str, message: str) -> HubbubError:
-    cls = ERRORS_BY_CODE.get(code)
-    if cls is None:
-        err = HubbubError(message)
-        return err
-    return cls(message)
+    return ERRORS_BY_CODE.get(code, HubbubError)(message)

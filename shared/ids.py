@@ -70,13 +70,16 @@ def member(snowflake: int) -> str:
 
 
 def parse_id(value: str | int | None) -> int | None:
-    """A client-supplied id, or None when it is not one (so the caller answers 404 or ignores it)."""
+    """A client-supplied id, or None when it is not one (the caller answers 404 or ignores it)."""
     if value is None:
+        return None
+    if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value if 0 <= value < 2**63 else None
     value = value.strip()
-    if not value.isdigit() or len(value) > 19:
+    # ASCII only: str.isdigit() accepts '²' and other digits that int() refuses or misreads.
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:
         return None
     number = int(value)
     return number if number < 2**63 else None

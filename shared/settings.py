@@ -18,7 +18,7 @@ DEFAULT_PORTS = {"gateway": 8080, "posts": 8081, "graph": 8082, "fanout": 8083, 
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    # Where the servers are. Empty means "start the embedded one" (``hubbub up`` / ``hubbub infra``).
+    # Where the servers are. Empty: start the embedded one (``hubbub up`` / ``hubbub infra``).
     nats_url: str = ""
     database_url: str = ""
     redis_url: str = ""
@@ -87,7 +87,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def with_servers(settings: Settings, *, nats_url: str, database_url: str, redis_url: str) -> Settings:
+def with_servers(settings: Settings, *, nats_url: str, database_url: str, redis_url: str
+                 ) -> Settings:
     return msgspec.structs.replace(
         settings, nats_url=nats_url, database_url=database_url, redis_url=redis_url
     )

@@ -80,7 +80,8 @@ async def following_among(conn: asyncpg.Connection, account_id: int, ids: list[i
 async def followed_by_among(conn: asyncpg.Connection, account_id: int, ids: list[int]
                             ) -> set[int]:
     rows = await conn.fetch(
-        "SELECT follower_id FROM follows WHERE followee_id = $1 AND follower_id = ANY($2::bigint[])",
+        "SELECT follower_id FROM follows "
+        "WHERE followee_id = $1 AND follower_id = ANY($2::bigint[])",
         account_id, ids,
     )
     return {row["follower_id"] for row in rows}

@@ -52,9 +52,10 @@ def length(text: str) -> int:
     return len(counted)
 
 
-def render_html(text: str, *, base_url: str, known_mentions: dict[str, str]) -> str:
-    """HTML for a status. ``known_mentions`` maps a lower-cased username to its profile URL;
-    mentions of unknown accounts stay plain (escaped) text."""
+def render_html(text: str, *, base_url: str, known_mentions: dict[str, tuple[str, str]]) -> str:
+    """HTML for a status. ``known_mentions`` maps a lower-cased username to (profile URL,
+    network domain); mentions of unknown accounts, or naming another network, stay plain text."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     tokens: list[tuple[int, int, str]] = []
     for m in URL.finditer(text):
         url = m.group(0)
@@ -69,8 +70,12 @@ def render_html(text: str, *, base_url: str, known_mentions: dict[str, str]) -> 
         return all(end <= s or start >= e for s, e in taken)
 
     for m in MENTION.finditer(text):
-        url = known_mentions.get(m.group(1).lower())
-        if url and free(*m.span()):
+        known = known_mentions.get(m.group(1).lower())
+        domain = m.group(2)
+        if known is None or (domain is not None and domain.lower() != known[1]):
+            continue
+        url = known[0]
+        if free(*m.span()):
             tokens.append((m.start(), m.end(),
                            f'<span class="h-card" translate="no"><a href="{html.escape(url)}" '
                            f'class="u-url mention">@<span>{html.escape(m.group(1))}</span></a>'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from shared import policy
 from shared.records import AccountRecord
 
 SERVICE = "graph"
@@ -88,3 +89,9 @@ class ViewerFactsReply(msgspec.Struct, frozen=True, kw_only=True):
     following: list[int]
     communities: list[int] = []
     blocked: list[int] = []
+
+    def viewer(self) -> policy.Viewer:
+        return policy.Viewer(account_id=self.account_id, network_id=self.network_id,
+                             following=frozenset(self.following),
+                             communities=frozenset(self.communities),
+                             blocked=frozenset(self.blocked))

@@ -25,7 +25,8 @@ async def test_redelivered_event_changes_nothing_twice(api: Api) -> None:
     # The same event again, as a redelivery would bring it (a new Nats-Msg-Id, so JetStream
     # does not drop it): the handler sees it twice.
     row = await api.stack.posts.pool.fetchrow(
-        "SELECT subject, payload FROM outbox WHERE convert_from(payload, 'UTF8') LIKE '%' || $1 || '%'",
+        "SELECT subject, payload FROM outbox "
+        "WHERE convert_from(payload, 'UTF8') LIKE '%' || $1 || '%'",
         status["id"])
     event = events.decode(bytes(row["payload"]))
     nc = await nats.connect(api.stack.settings.nats_url)

@@ -72,10 +72,7 @@ async def get_status(request: Request, status_id: FromPath[str]) -> Response:
         facts = await bus.request(gw.nc, "graph", "viewer.facts",
                                   graph_api.ViewerFacts(account_id=caller.account_id),
                                   graph_api.ViewerFactsReply)
-        viewer = policy.Viewer(account_id=facts.account_id, network_id=facts.network_id,
-                               following=frozenset(facts.following),
-                               communities=frozenset(facts.communities),
-                               blocked=frozenset(facts.blocked))
+        viewer = facts.viewer()
     if not policy.can_see(_facts(status), viewer):
         raise errors.NotFound("Record not found")  # not 403: do not reveal that it exists
     [rendered] = await gw.hydrator.render_statuses([status])

@@ -48,7 +48,7 @@ class PostStatus:
             [a.id for a in mentioned.values() if a.id != req.account_id]))
         content_html = text.render_html(
             body, base_url=self.settings.base_url,
-            known_mentions={name: f"{self.settings.base_url}/@{a.username}"
+            known_mentions={name: (f"{self.settings.base_url}/@{a.username}", a.network_domain)
                             for name, a in mentioned.items()},
         )
         status_id = new_id()
@@ -129,9 +129,7 @@ class PostStatus:
         facts = await bus.request(self.nc, "graph", "viewer.facts",
                                   graph_api.ViewerFacts(account_id=req.account_id),
                                   graph_api.ViewerFactsReply)
-        viewer = policy.Viewer(account_id=req.account_id, network_id=facts.network_id,
-                               following=frozenset(facts.following))
-        if not policy.can_see(post_facts(parent), viewer):
+        if not policy.can_see(post_facts(parent), facts.viewer()):
             raise errors.NotFound("Record not found")  # do not reveal that it exists
         return parent
 

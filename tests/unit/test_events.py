@@ -1,0 +1,132 @@
+"""shared.events: the tagged union of domain events and its JSON encoding."""
+
+from __future__ import annotations
+
+import time
+import typing
+
+import msgspec
+import pytest
+
+from shared import events
+from shared.events import (
+    AccountCreated,
+    Event,
+    FollowCreated,
+    FollowRemoved,
+    StatusCreated,
+    StatusDeleted,
+    decode,
+    encode,
+)
+
+BIG = 2**62 + 12_345  # above 2**53: must survive JSON exactly
+
+SAMPLES: dict[type[Event], list[Event]] = {
+    StatusCreated: [
+        StatusCreated(status_id=BIG, account_id=2, network_id=3, visibility="public"),
+        StatusCreated(id=BIG + 1, occurred_at=1_760_000_000_000, v=2, status_id=BIG,
+                      account_id=2, network_id=3, visibility="direct", in_reply_to_id=BIG - 1,
+                      in_reply_to_account_id=4, reblog_of_id=BIG - 2, community_id=5,
+                      mentions=(6, 7, BIG), tags=("caf\u00e9", "\u65e5\u672c\u8a9e")),
+    ],
+    StatusDeleted: [StatusDeleted(status_id=BIG, account_id=2)],
+    AccountCreated: [AccountCreated(account_id=BIG, network_id=3, username="alice"),
+                     AccountCreated(account_id=1, network_id=1, username="J\u00fcrgen \"x\"")],
+    FollowCreated: [FollowCreated(follower_id=1, followee_id=BIG),
+                    FollowCreated(follower_id=1, followee_id=2, reblogs=False, notify=True)],
+    FollowRemoved: [FollowRemoved(follower_id=BIG, followee_id=2)],
+}
+
+ALL_SAMPLES = [
+    pytest.param(event, id=f"{type(event).__name__}-{index}")
+    for kind in SAMPLES
+    for index, event in enumerate(SAMPLES[kind])
+]
+
+
+def test_samples_cover_every_event_in_the_union() -> None:
+    assert set(SAMPLES) == set(typing.get_args(events.AnyEvent))
+
+
+def test_tags_are_unique() -> None:
+    tags = [kind.__struct_config__.tag for kind in typing.get_args(events.AnyEvent)]
+    assert len(tags) == len(set(tags))
+    assert all(isinstance(tag, str) and tag for tag in tags)
+
+
+@pytest.mark.parametrize("event", ALL_SAMPLES)
+def test_round_trip(event: Event) -> None:
+    decoded = decode(encode(event))
+    assert type(decoded) is type(event)
+    assert decoded == event
+
+
+@pytest.mark.parametrize("event", ALL_SAMPLES)
+def test_tag_is_the_json_type_field(event: Event) -> None:
+    raw = msgspec.json.decode(encode(event))
+    assert raw["type"] == event.type == type(event).__struct_config__.tag
+    assert raw["id"] == event.id
+    assert raw["v"] == event.v
+
+
+def test_known_tags() -> None:
+    assert StatusCreated(status_id=1, account_id=2, network_id=3,
+                         visibility="public").type == "post.status.created"
+    assert StatusDeleted(status_id=1, account_id=2).type == "post.status.deleted"
+    assert AccountCreated(account_id=1, network_id=2, username="a").type == "graph.account.created"
+    assert FollowCreated(follower_id=1, followee_id=2).type == "graph.follow.created"
+    assert FollowRemoved(follower_id=1, followee_id=2).type == "graph.follow.removed"
+
+
+def test_defaults_fill_id_time_and_version() -> None:
+    before = int(time.time() * 1000)
+    first = FollowRemoved(follower_id=1, followee_id=2)
+    second = FollowRemoved(follower_id=1, followee_id=2)
+    after = int(time.time() * 1000)
+    assert 0 < first.id < second.id < 2**63
+    assert before <= first.occurred_at <= after
+    assert first.v == 1
+
+
+@pytest.mark.parametrize("event", ALL_SAMPLES)
+def test_unknown_fields_are_ignored_on_decode(event: Event) -> None:
+    raw = msgspec.json.decode(encode(event))
+    raw["added_in_v9"] = {"nested": [1, 2, 3]}
+    raw["another"] = "value"
+    decoded = decode(msgspec.json.encode(raw))
+    assert decoded == event
+
+
+def test_decoding_an_unknown_type_fails() -> None:
+    data = msgspec.json.encode({"type": "post.status.exploded", "id": 1, "status_id": 2,
+                                "account_id": 3})
+    with pytest.raises(msgspec.ValidationError):
+        decode(data)
+
+
+def test_decoding_without_a_type_fails() -> None:
+    with pytest.raises(msgspec.ValidationError):
+        decode(msgspec.json.encode({"status_id": 2, "account_id": 3}))
+
+
+def test_decoding_without_a_required_field_fails() -> None:
+    with pytest.raises(msgspec.ValidationError):
+        decode(msgspec.json.encode({"type": "post.status.deleted", "status_id": 2}))
+
+
+def test_decoding_a_wrongly_typed_field_fails() -> None:
+    with pytest.raises(msgspec.ValidationError):
+        decode(msgspec.json.encode({"type": "graph.follow.removed", "follower_id": "one",
+                                    "followee_id": 2}))
+
+
+def test_decoding_not_json_fails() -> None:
+    with pytest.raises(msgspec.DecodeError):
+        decode(b"not json")
+
+
+def test_events_are_frozen() -> None:
+    event = StatusDeleted(status_id=1, account_id=2)
+    with pytest.raises(AttributeError):
+        event.status_id = 3  # type: ignore[misc]
