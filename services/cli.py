@@ -75,6 +75,16 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+BENCHMARKS = {"asgi": "loadtests.asgi_servers"}
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    import importlib
+
+    module = importlib.import_module(BENCHMARKS[args.name])
+    return module.main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hubbub",
@@ -99,12 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Start embedded NATS, PostgreSQL and Valkey and print "
                                "their URLs as HUBBUB_*_URL lines for other tools.")
     infra_cmd.set_defaults(func=cmd_infra)
+    bench = sub.add_parser("bench", help="run a benchmark from loadtests/",
+                           description="Benchmarks (see loadtests/): " + ", ".join(BENCHMARKS))
+    bench.add_argument("name", choices=sorted(BENCHMARKS))
+    bench.add_argument("rest", nargs=argparse.REMAINDER, help="the benchmark's own options")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return args.func(args, from_env())
 
 

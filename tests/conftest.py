@@ -77,7 +77,7 @@ class Stack:
                                 lifespan="on")
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
+        while not (self._server.started and self.gateway.ready):
             if self._task.done():
                 self._task.result()
             await asyncio.sleep(0.02)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,10 +53,15 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await gw.start()
+        # Serve at once and connect in the background: /healthz answers while NATS, Postgres or
+        # Redis are still coming up, /readyz says 503, and API calls get 503 until then.
+        starting = asyncio.create_task(gw.start())
         try:
             yield
         finally:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await starting
             await gw.stop()
 
     app = Litestar(
@@ -69,6 +76,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Litestar:
         cors_config=CORSConfig(allow_origins=["*"], allow_headers=["*"],
                                expose_headers=["Link"]),
         openapi_config=None,
+        logging_config=None,  # shared.logs configured the process
         debug=False,
     )
     app.state.gateway = gw

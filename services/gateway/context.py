@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import asyncpg
 import redis.asyncio as redis
 from litestar import Request
@@ -16,6 +18,8 @@ from shared import cache, db, errors
 from shared.records import AccountRecord
 from shared.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 class Gateway:
     def __init__(self, settings: Settings) -> None:
@@ -29,6 +33,7 @@ class Gateway:
         self.ready = False
 
     async def start(self) -> None:
+        log.info("gateway connecting to NATS, Postgres and Redis")
         self.nc = await nats_bus.connect(self.settings, "hubbub-gateway")
         self.pool = await db.create_pool(self.settings, "gateway")
         async with self.pool.acquire() as conn:
@@ -37,6 +42,7 @@ class Gateway:
         self.hydrator = Hydrator(self.nc, self.redis, self.base_url)
         self.hub = LiveHub(self.nc)
         self.ready = True
+        log.info("gateway ready")
 
     async def stop(self) -> None:
         self.ready = False
@@ -97,4 +103,8 @@ def bearer_token(connection: ASGIConnection) -> str | None:
 
 
 def gateway_of(connection: ASGIConnection) -> Gateway:
-    return connection.app.state.gateway
+    """The gateway's connections, or 503 while they are still being made."""
+    gw: Gateway = connection.app.state.gateway
+    if not gw.ready:
+        raise errors.Unavailable("Hubbub is starting; try again in a moment")
+    return gw

@@ -42,3 +42,31 @@ async def test_service_without_nats_retries_and_is_not_ready() -> None:
         starting.cancel()
         await asyncio.gather(starting, return_exceptions=True)
         await service.health.stop()
+
+
+async def test_gateway_serves_health_while_servers_are_unreachable() -> None:
+    import httpx
+    import uvicorn
+
+    from services.gateway.app import create_app
+
+    port, dead = free_port(), free_port()
+    settings = msgspec.structs.replace(
+        Settings(nats_url=f"nats://127.0.0.1:{dead}", redis_url=f"redis://127.0.0.1:{dead}",
+                 database_url=f"postgresql://x@127.0.0.1:{dead}/x"),
+        ports={"gateway": port})
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            assert (await client.get("/healthz")).status_code == 200
+            ready = await client.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["ready"] is False
+            api = await client.get("/api/v1/instance")
+            assert api.status_code == 503 and "starting" in api.json()["error"]
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)

@@ -90,7 +90,7 @@ def healthz() -> Response:
 
 @get("/readyz", sync_to_thread=False)
 def readyz(request: Request) -> Response:
-    checks = gateway_of(request).checks()
+    checks = request.app.state.gateway.checks()
     ok = all(checks.values())
     return responses.json({"ready": ok, "checks": checks}, 200 if ok else 503)
 

@@ -1,0 +1,90 @@
+"""Run Hubbub for a benchmark: embedded servers in a temporary folder and each service as its
+own process (as in production), with helpers to seed users, follows and posts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from shared import infra
+from shared.settings import DEFAULT_PORTS, Settings, server_env
+
+
+class BenchStack:
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="hubbub-bench-"))
+        base = Settings(data_dir=str(self.folder),
+                        nats_url=os.environ.get("HUBBUB_NATS_URL", ""),
+                        database_url=os.environ.get("HUBBUB_DATABASE_URL", ""),
+                        redis_url=os.environ.get("HUBBUB_REDIS_URL", ""))
+        self.settings, self.embedded = infra.start_missing(base, self.folder, preferred_ports={})
+        ports = {name: 0 for name in DEFAULT_PORTS}
+        ports["gateway"] = infra.free_port()
+        self.settings = msgspec.structs.replace(self.settings, ports=ports)
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    def start_service(self, name: str, extra_env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, **server_env(self.settings), **(extra_env or {}),
+               "HUBBUB_LOG_LEVEL": "WARNING"}
+        log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 (kept for the process)
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "service", name], env=env, stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=infra.die_with_parent)
+
+    def stop_service(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc:
+            infra.stop_process(proc, sig=signal.SIGTERM)
+
+    def wait_gateway(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("gateway not ready")
+
+    def close(self) -> None:
+        for name in list(self.procs):
+            self.stop_service(name)
+        self.embedded.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Seeder:
+    """Register users and post through the public API, as clients would."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+        app = client.post("/api/v1/apps", data={"client_name": "bench", "scopes":
+                                                "read write follow"}).json()
+        self.creds = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
+        token = client.post("/oauth/token", data={**self.creds, "grant_type":
+                                                  "client_credentials",
+                                                  "scope": "read write follow"}).json()
+        self.app_headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+    def user(self, name: str) -> tuple[str, dict[str, str]]:
+        r = self.client.post("/api/v1/accounts", headers=self.app_headers, json={
+            "username": name, "email": f"{name}@bench.test", "password": "bench password"})
+        r.raise_for_status()
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        me = self.client.get("/api/v1/accounts/verify_credentials", headers=headers).json()
+        return me["id"], headers
