@@ -44,6 +44,59 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
 class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):
     status_id: int
     account_id: int
+    visibility: str = "public"
+    mentions: tuple[int, ...] = ()
+    reblog_of_id: int | None = None
+
+
+class StatusUpdated(Event, frozen=True, kw_only=True, tag="post.status.updated"):
+    status_id: int
+    account_id: int
+    visibility: str
+    mentions: tuple[int, ...] = ()
+    added_mentions: tuple[int, ...] = ()  # newly mentioned by the edit: they get a mention
+
+
+class FavouriteAdded(Event, frozen=True, kw_only=True, tag="post.favourite.added"):
+    status_id: int
+    status_account_id: int
+    account_id: int  # who favourited
+
+
+class FavouriteRemoved(Event, frozen=True, kw_only=True, tag="post.favourite.removed"):
+    status_id: int
+    status_account_id: int
+    account_id: int
+
+
+class ReblogCreated(Event, frozen=True, kw_only=True, tag="post.reblog.created"):
+    reblog_id: int  # the reblog's own status id (what timelines hold)
+    status_id: int  # the reblogged status
+    status_account_id: int
+    account_id: int  # who reblogged
+    network_id: int
+    visibility: str
+
+
+class ReblogRemoved(Event, frozen=True, kw_only=True, tag="post.reblog.removed"):
+    reblog_id: int
+    status_id: int
+    status_account_id: int
+    account_id: int
+
+
+class PollVoted(Event, frozen=True, kw_only=True, tag="post.poll.voted"):
+    poll_id: int
+    status_id: int
+    account_id: int
+    choices: tuple[int, ...]
+
+
+class PollEnded(Event, frozen=True, kw_only=True, tag="post.poll.ended"):
+    poll_id: int
+    status_id: int
+    status_account_id: int
+    voter_ids: tuple[int, ...] = ()
 
 
 class AccountCreated(Event, frozen=True, kw_only=True, tag="graph.account.created"):
@@ -64,7 +117,10 @@ class FollowRemoved(Event, frozen=True, kw_only=True, tag="graph.follow.removed"
     followee_id: int
 
 
-AnyEvent = Union[StatusCreated, StatusDeleted, AccountCreated, FollowCreated, FollowRemoved]
+AnyEvent = Union[
+    StatusCreated, StatusDeleted, StatusUpdated, FavouriteAdded, FavouriteRemoved, ReblogCreated,
+    ReblogRemoved, PollVoted, PollEnded, AccountCreated, FollowCreated, FollowRemoved,
+]
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(AnyEvent)

@@ -26,6 +26,16 @@ class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
     last_status_at: int | None = None
 
 
+class PollRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    options: tuple[str, ...]
+    votes: tuple[int, ...]  # per option, same order
+    multiple: bool = False
+    expires_at: int | None = None  # ms since the Unix epoch
+    votes_count: int = 0
+    voters_count: int = 0
+
+
 class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     account_id: int
@@ -47,6 +57,7 @@ class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     replies_count: int = 0
     reblogs_count: int = 0
     favourites_count: int = 0
+    poll: PollRecord | None = None
 
 
 class NotificationRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -19,6 +19,8 @@ from services.gateway.routes import (
     instance,
     notifications,
     oauth,
+    polls,
+    status_actions,
     statuses,
     streaming,
     timelines,
@@ -66,7 +68,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=[*instance.ROUTES, *oauth.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
-                        *timelines.ROUTES, *notifications.ROUTES, *streaming.ROUTES],
+                        *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
+                        *notifications.ROUTES, *streaming.ROUTES],
         lifespan=[lifespan],
         exception_handlers={
             errors.HubbubError: _hubbub_error,

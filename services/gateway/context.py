@@ -14,7 +14,8 @@ from services.gateway import tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
 from shared import bus as nats_bus
-from shared import cache, db, errors
+from shared import cache, db, errors, policy
+from shared.contracts import graph as graph_api
 from shared.records import AccountRecord
 from shared.settings import Settings
 
@@ -89,6 +90,17 @@ class Gateway:
         if account is None:
             raise errors.Unauthorized("The access token is invalid")
         return caller, account
+
+
+    async def viewer(self, caller: tokens.Caller | None) -> policy.Viewer:
+        """The reader as the visibility policy sees it (anonymous without a user token)."""
+        if caller is None or caller.account_id is None:
+            return policy.ANONYMOUS
+        assert self.nc is not None
+        facts = await nats_bus.request(self.nc, "graph", "viewer.facts",
+                                       graph_api.ViewerFacts(account_id=caller.account_id),
+                                       graph_api.ViewerFactsReply)
+        return facts.viewer()
 
 
 def _has_scope(granted: frozenset[str], needed: str) -> bool:

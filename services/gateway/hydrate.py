@@ -1,5 +1,6 @@
 """Turn ids into Mastodon JSON with as few round trips as possible: one Redis multi-get for the
-records the owners cached, one request to the owner for the misses (which refills the cache)."""
+records the owners cached, one request to the owner for the misses (which refills the cache),
+and one request for the reader's own flags (favourited, reblogged, bookmarked, pinned, votes)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.gateway import mastodon
-from shared import bus
+from shared import bus, policy
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.records import (
@@ -20,6 +21,12 @@ from shared.records import (
     unpack_account,
     unpack_status,
 )
+
+
+def post_facts(status: StatusRecord) -> policy.PostFacts:
+    return policy.PostFacts(author_id=status.account_id, network_id=status.network_id,
+                            visibility=status.visibility, mentions=status.mentions,
+                            community_id=status.community_id)
 
 
 class Hydrator:
@@ -63,21 +70,75 @@ class Hydrator:
             found.update((s.id, s) for s in reply.statuses)
         return found
 
-    async def render_statuses(self, statuses: list[StatusRecord]) -> list[dict[str, Any]]:
-        """Mastodon JSON for statuses, in the order given."""
-        account_ids = [s.account_id for s in statuses]
+    async def with_originals(self, statuses: list[StatusRecord]) -> dict[int, StatusRecord]:
+        """The reblogged statuses of any reblogs among ``statuses``."""
+        return await self.statuses([s.reblog_of_id for s in statuses if s.reblog_of_id])
+
+    async def visible(self, statuses: list[StatusRecord], viewer: policy.Viewer
+                      ) -> list[StatusRecord]:
+        """Keep what the viewer may see; a reblog needs both itself and its original visible."""
+        originals = await self.with_originals(statuses)
+        kept = []
         for s in statuses:
+            if not policy.can_see(post_facts(s), viewer):
+                continue
+            if s.reblog_of_id is not None:
+                original = originals.get(s.reblog_of_id)
+                if original is None or not policy.can_see(post_facts(original), viewer):
+                    continue
+            kept.append(s)
+        return kept
+
+    async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None
+                              ) -> list[dict[str, Any]]:
+        """Mastodon JSON for statuses, in the order given (reblogs wrap their original)."""
+        originals = await self.with_originals(statuses)
+        everything = [*statuses, *originals.values()]
+        account_ids = [s.account_id for s in everything]
+        for s in everything:
             account_ids.extend(s.mentions)
         accounts = await self.accounts(account_ids)
-        rendered = []
-        for s in statuses:
+        flags = posts_api.ViewerFlags()
+        if viewer_id is not None and everything:
+            flags = await bus.request(
+                self.nc, "posts", "status.viewer_flags",
+                posts_api.ViewerFlagsRequest(account_id=viewer_id,
+                                             ids=[s.id for s in everything]),
+                posts_api.ViewerFlags)
+        favourited, reblogged = set(flags.favourited), set(flags.reblogged)
+        bookmarked, pinned = set(flags.bookmarked), set(flags.pinned)
+
+        def one(s: StatusRecord, reblog: dict[str, Any] | None = None) -> dict[str, Any] | None:
             author = accounts.get(s.account_id)
             if author is None:
-                continue  # the author is gone: so is the post, for readers
+                return None  # the author is gone: so is the post, for readers
             mentioned = [accounts[i] for i in s.mentions if i in accounts]
-            rendered.append(mastodon.status(s, author, mentioned, self.base_url))
+            return mastodon.status(
+                s, author, mentioned, self.base_url, favourited=s.id in favourited,
+                reblogged=s.id in reblogged, bookmarked=s.id in bookmarked,
+                pinned=s.id in pinned, reblog=reblog,
+                own_votes=flags.poll_votes.get(s.poll.id) if s.poll else None)
+
+        rendered = []
+        for s in statuses:
+            if s.reblog_of_id is not None:
+                original = originals.get(s.reblog_of_id)
+                inner = one(original) if original else None
+                if inner is None:
+                    continue
+                outer = one(s, reblog=inner)
+                if outer is not None:
+                    # A reblog's flags are its original's, as Mastodon shows them.
+                    for flag in ("favourited", "reblogged", "bookmarked"):
+                        outer[flag] = inner[flag]
+                    rendered.append(outer)
+            else:
+                shaped = one(s)
+                if shaped is not None:
+                    rendered.append(shaped)
         return rendered
 
-    async def render_status_ids(self, ids: list[int]) -> list[dict[str, Any]]:
+    async def render_status_ids(self, ids: list[int], viewer_id: int | None = None
+                                ) -> list[dict[str, Any]]:
         found = await self.statuses(ids)
-        return await self.render_statuses([found[i] for i in ids if i in found])
+        return await self.render_statuses([found[i] for i in ids if i in found], viewer_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from shared.records import AccountRecord, NotificationRecord, StatusRecord
+from shared.records import AccountRecord, NotificationRecord, PollRecord, StatusRecord
 
 MASTODON_COMPAT_VERSION = "4.3.0"
 HUBBUB_VERSION = "0.1.0"
@@ -101,6 +101,8 @@ def status(
     bookmarked: bool = False,
     pinned: bool = False,
     application: dict[str, Any] | None = None,
+    reblog: dict[str, Any] | None = None,
+    own_votes: list[int] | None = None,
 ) -> dict[str, Any]:
     url = f"{base_url}/@{author.username}/{s.id}"
     return {
@@ -126,7 +128,7 @@ def status(
         "pinned": pinned,
         "content": s.content_html,
         "filtered": [],
-        "reblog": None,
+        "reblog": reblog,
         "application": application,
         "account": account(author, base_url),
         "media_attachments": [],
@@ -134,8 +136,25 @@ def status(
         "tags": [{"name": t, "url": f"{base_url}/tags/{t}"} for t in s.tags],
         "emojis": [],
         "card": None,
-        "poll": None,
+        "poll": poll(s.poll, own_votes) if s.poll else None,
         "hubbub": {"community_id": str(s.community_id) if s.community_id else None},
+    }
+
+
+def poll(p: PollRecord, own_votes: list[int] | None) -> dict[str, Any]:
+    now_ms = dt.datetime.now(dt.UTC).timestamp() * 1000
+    return {
+        "id": str(p.id),
+        "expires_at": iso(p.expires_at),
+        "expired": p.expires_at is not None and p.expires_at <= now_ms,
+        "multiple": p.multiple,
+        "votes_count": p.votes_count,
+        "voters_count": p.voters_count,
+        "options": [{"title": title, "votes_count": votes}
+                    for title, votes in zip(p.options, p.votes, strict=False)],
+        "emojis": [],
+        "voted": own_votes is not None and len(own_votes) > 0,
+        "own_votes": own_votes or [],
     }
 
 

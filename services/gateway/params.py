@@ -15,10 +15,23 @@ T = TypeVar("T")
 
 
 def _merge(target: dict[str, Any], key: str, value: Any) -> None:
-    if key.endswith("[]"):
-        target.setdefault(key[:-2], []).append(value)
+    """Rails-style keys: ``id[]=1`` is a list, ``poll[options][]=a`` a nested object's list."""
+    is_list = key.endswith("[]")
+    if is_list:
+        key = key[:-2]
+    path = key.replace("]", "").split("[")
+    for part in path[:-1]:
+        nested = target.get(part)
+        if not isinstance(nested, dict):
+            nested = target[part] = {}
+        target = nested
+    if is_list:
+        existing = target.get(path[-1])
+        if not isinstance(existing, list):
+            existing = target[path[-1]] = []
+        existing.append(value)
     else:
-        target[key] = value
+        target[path[-1]] = value
 
 
 async def read(request: Request, struct: type[T], *, body: bool = True) -> T:

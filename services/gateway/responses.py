@@ -25,9 +25,15 @@ def link_header(request: Request, base_url: str, items: list[dict[str, Any]], *,
     """``next`` pages older (max_id = last), ``prev`` pages newer (min_id = first)."""
     if not items:
         return {}
+    return cursor_link_header(request, base_url, items[0][key], items[-1][key])
+
+
+def cursor_link_header(request: Request, base_url: str, newest: Any, oldest: Any
+                       ) -> dict[str, str]:
+    """The same, for lists paged by something other than the items' ids (e.g. favourites)."""
     kept = [(k, v) for k, v in request.query_params.multi_items()
             if k not in ("max_id", "min_id", "since_id")]
     url = f"{base_url}{request.url.path}"
-    older = urlencode(kept + [("max_id", items[-1][key])])
-    newer = urlencode(kept + [("min_id", items[0][key])])
+    older = urlencode(kept + [("max_id", str(oldest))])
+    newer = urlencode(kept + [("min_id", str(newest))])
     return {"Link": f'<{url}?{older}>; rel="next", <{url}?{newer}>; rel="prev"'}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.posts import handlers
+from services.posts.use_cases.polls import ClosePolls
 from services.runtime import BaseService
 from shared.bus import ServiceHost
 from shared.outbox import OutboxRelay
@@ -18,6 +19,9 @@ class PostsService(BaseService):
         await relay.start()
         self.keep(relay)
         self.relay = relay
+        closer = ClosePolls(self.pool, self.redis)
+        await closer.start()
+        self.keep(closer)
         host = ServiceHost(self.nc, "posts")
         handlers.register(host, self.pool, self.redis, self.nc, self.settings)
         await host.start()

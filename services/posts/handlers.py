@@ -1,4 +1,4 @@
-"""The posts service's NATS API: thin adapters from request Structs to use cases."""
+"""The posts service's NATS API: thin adapters from request Structs to use cases and reads."""
 
 from __future__ import annotations
 
@@ -7,14 +7,22 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import status_cache, store
+from services.posts.use_cases.delete_status import DeleteStatus
+from services.posts.use_cases.edit_status import EditStatus
+from services.posts.use_cases.polls import VotePoll
 from services.posts.use_cases.post_status import PostStatus
+from services.posts.use_cases.reactions import Reactions
+from shared import errors
 from shared.bus import ServiceHost
 from shared.contracts import posts as api
+from shared.records import StatusRecord
 from shared.settings import Settings
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS,
              settings: Settings) -> None:
+    reactions = Reactions(pool, cache, nc)
+
     async def get_statuses(req: api.GetStatuses) -> api.Statuses:
         async with pool.acquire() as conn:
             statuses = await store.statuses_by_ids(conn, req.ids[:200])
@@ -26,6 +34,112 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
             return api.Ids(ids=await store.recent_ids_by_author(conn, req.account_id,
                                                                 min(req.limit, 800)))
 
+    async def thread(req: api.StatusAction) -> api.Thread:
+        async with pool.acquire() as conn:
+            if await store.status(conn, req.status_id) is None:
+                raise errors.NotFound("Record not found")
+            return api.Thread(ancestors=await store.ancestors(conn, req.status_id),
+                              descendants=await store.descendants(conn, req.status_id))
+
+    async def favourited_by(req: api.StatusPage) -> api.PageItems:
+        async with pool.acquire() as conn:
+            return api.PageItems(items=await store.paged(
+                conn, "favourites WHERE status_id = $1", req.status_id, req.page,
+                cursor="id", item="account_id"))
+
+    async def reblogged_by(req: api.StatusPage) -> api.PageItems:
+        async with pool.acquire() as conn:
+            return api.PageItems(items=await store.paged(
+                conn, "statuses WHERE deleted_at IS NULL AND reblog_of_id = $1",
+                req.status_id, req.page, cursor="id", item="account_id"))
+
+    async def favourites(req: api.AccountPage) -> api.PageItems:
+        async with pool.acquire() as conn:
+            return api.PageItems(items=await store.paged(
+                conn, "favourites WHERE account_id = $1", req.account_id, req.page,
+                cursor="id", item="status_id"))
+
+    async def bookmarks(req: api.AccountPage) -> api.PageItems:
+        async with pool.acquire() as conn:
+            return api.PageItems(items=await store.paged(
+                conn, "bookmarks WHERE account_id = $1", req.account_id, req.page,
+                cursor="id", item="status_id"))
+
+    async def viewer_flags(req: api.ViewerFlagsRequest) -> api.ViewerFlags:
+        ids = req.ids[:400]
+        async with pool.acquire() as conn:
+            def column(rows) -> list[int]:
+                return [row[0] for row in rows]
+            favourited = column(await conn.fetch(
+                "SELECT status_id FROM favourites WHERE account_id = $1 "
+                "AND status_id = ANY($2::bigint[])", req.account_id, ids))
+            reblogged = column(await conn.fetch(
+                "SELECT reblog_of_id FROM statuses WHERE account_id = $1 AND deleted_at IS NULL "
+                "AND reblog_of_id = ANY($2::bigint[])", req.account_id, ids))
+            bookmarked = column(await conn.fetch(
+                "SELECT status_id FROM bookmarks WHERE account_id = $1 "
+                "AND status_id = ANY($2::bigint[])", req.account_id, ids))
+            pinned = column(await conn.fetch(
+                "SELECT status_id FROM pins WHERE account_id = $1 "
+                "AND status_id = ANY($2::bigint[])", req.account_id, ids))
+            votes = await conn.fetch(
+                "SELECT v.poll_id, array_agg(v.choice ORDER BY v.choice) AS choices "
+                "FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
+                "WHERE v.account_id = $1 AND p.status_id = ANY($2::bigint[]) GROUP BY v.poll_id",
+                req.account_id, ids)
+        return api.ViewerFlags(favourited=favourited, reblogged=reblogged,
+                               bookmarked=bookmarked, pinned=pinned,
+                               poll_votes={row["poll_id"]: list(row["choices"]) for row in votes})
+
+    async def history(req: api.StatusAction) -> api.History:
+        async with pool.acquire() as conn:
+            status = await store.status(conn, req.status_id)
+            if status is None:
+                raise errors.NotFound("Record not found")
+            rows = await conn.fetch(
+                "SELECT text, content_html, spoiler_text, sensitive, poll_options, "
+                "(extract(epoch FROM created_at) * 1000)::bigint AS created_at "
+                "FROM status_edits WHERE status_id = $1 ORDER BY id", req.status_id)
+        edits = [api.Edit(**dict(row)) for row in rows] or [api.Edit(
+            text=status.text, content_html=status.content_html,
+            spoiler_text=status.spoiler_text, sensitive=status.sensitive,
+            created_at=status.created_at,
+            poll_options=list(status.poll.options) if status.poll else None)]
+        return api.History(status=status, edits=edits)
+
+    async def get_poll(req: api.GetPoll) -> api.PollReply:
+        async with pool.acquire() as conn:
+            status_id = await conn.fetchval("SELECT status_id FROM polls WHERE id = $1",
+                                            req.poll_id)
+            status = await store.status(conn, status_id) if status_id else None
+        if status is None or status.poll is None:
+            raise errors.NotFound("Record not found")
+        return api.PollReply(status=status, poll=status.poll)
+
+    async def reblog(req: api.Reblog) -> StatusRecord:
+        return await reactions.reblog(
+            api.StatusAction(account_id=req.account_id, status_id=req.status_id),
+            req.network_id, req.visibility)
+
     host.add("status.create", api.CreateStatus, PostStatus(pool, cache, nc, settings))
+    host.add("status.edit", api.EditStatus, EditStatus(pool, cache, nc, settings))
+    host.add("status.delete", api.StatusAction, DeleteStatus(pool, cache))
     host.add("status.get", api.GetStatuses, get_statuses)
     host.add("status.recent_by_author", api.RecentByAuthor, recent_by_author)
+    host.add("status.thread", api.StatusAction, thread)
+    host.add("status.history", api.StatusAction, history)
+    host.add("status.favourited_by", api.StatusPage, favourited_by)
+    host.add("status.reblogged_by", api.StatusPage, reblogged_by)
+    host.add("status.viewer_flags", api.ViewerFlagsRequest, viewer_flags)
+    host.add("favourite.add", api.StatusAction, reactions.favourite)
+    host.add("favourite.remove", api.StatusAction, reactions.unfavourite)
+    host.add("reblog.add", api.Reblog, reblog)
+    host.add("reblog.remove", api.StatusAction, reactions.unreblog)
+    host.add("bookmark.add", api.StatusAction, reactions.bookmark)
+    host.add("bookmark.remove", api.StatusAction, reactions.unbookmark)
+    host.add("pin.add", api.StatusAction, reactions.pin)
+    host.add("pin.remove", api.StatusAction, reactions.unpin)
+    host.add("favourites.list", api.AccountPage, favourites)
+    host.add("bookmarks.list", api.AccountPage, bookmarks)
+    host.add("poll.get", api.GetPoll, get_poll)
+    host.add("poll.vote", api.Vote, VotePoll(pool, cache, nc))

@@ -4,31 +4,51 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared.records import StatusRecord
+from shared.contracts.posts import Page, PageItem
+from shared.records import PollRecord, StatusRecord
 
-STATUS_COLUMNS = """
-    id, account_id, network_id, text, content_html, visibility, spoiler_text, sensitive,
-    language, in_reply_to_id, in_reply_to_account_id, reblog_of_id, community_id, mentions, tags,
-    replies_count, reblogs_count, favourites_count,
-    (extract(epoch FROM created_at) * 1000)::bigint AS created_at,
-    (extract(epoch FROM edited_at) * 1000)::bigint AS edited_at
+STATUS_SELECT = """
+SELECT s.id, s.account_id, s.network_id, s.text, s.content_html, s.visibility, s.spoiler_text,
+    s.sensitive, s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id,
+    s.community_id, s.mentions, s.tags, s.replies_count, s.reblogs_count, s.favourites_count,
+    (extract(epoch FROM s.created_at) * 1000)::bigint AS created_at,
+    (extract(epoch FROM s.edited_at) * 1000)::bigint AS edited_at,
+    p.id AS poll_id, p.options AS poll_options, p.votes AS poll_votes,
+    p.multiple AS poll_multiple,
+    (extract(epoch FROM p.expires_at) * 1000)::bigint AS poll_expires_at,
+    p.votes_count AS poll_votes_count, p.voters_count AS poll_voters_count
+FROM statuses s LEFT JOIN polls p ON p.status_id = s.id
 """
+
+POLL_FIELDS = ("poll_id", "poll_options", "poll_votes", "poll_multiple", "poll_expires_at",
+               "poll_votes_count", "poll_voters_count")
 
 
 def status_from_row(row: asyncpg.Record) -> StatusRecord:
     values = dict(row)
+    poll = None
+    if values["poll_id"] is not None:
+        poll = PollRecord(
+            id=values["poll_id"], options=tuple(values["poll_options"]),
+            votes=tuple(values["poll_votes"]), multiple=values["poll_multiple"],
+            expires_at=values["poll_expires_at"], votes_count=values["poll_votes_count"],
+            voters_count=values["poll_voters_count"])
+    for field in POLL_FIELDS:
+        values.pop(field)
     values["mentions"] = tuple(values["mentions"])
     values["tags"] = tuple(values["tags"])
-    return StatusRecord(**values)
+    return StatusRecord(**values, poll=poll)
 
 
 async def statuses_by_ids(conn: asyncpg.Connection, ids: list[int]) -> list[StatusRecord]:
     rows = await conn.fetch(
-        f"SELECT {STATUS_COLUMNS} FROM statuses WHERE id = ANY($1::bigint[]) "
-        "AND deleted_at IS NULL",
-        ids,
-    )
+        f"{STATUS_SELECT} WHERE s.id = ANY($1::bigint[]) AND s.deleted_at IS NULL", ids)
     return [status_from_row(row) for row in rows]
+
+
+async def status(conn: asyncpg.Connection, status_id: int) -> StatusRecord | None:
+    found = await statuses_by_ids(conn, [status_id])
+    return found[0] if found else None
 
 
 async def recent_ids_by_author(conn: asyncpg.Connection, account_id: int, limit: int
@@ -42,3 +62,69 @@ async def recent_ids_by_author(conn: asyncpg.Connection, account_id: int, limit:
         account_id, limit,
     )
     return [row["id"] for row in rows]
+
+
+async def ancestors(conn: asyncpg.Connection, status_id: int, limit: int = 40
+                    ) -> list[StatusRecord]:
+    rows = await conn.fetch(
+        """
+        WITH RECURSIVE up(id, parent, depth) AS (
+            SELECT id, in_reply_to_id, 0 FROM statuses WHERE id = $1
+            UNION ALL
+            SELECT s.id, s.in_reply_to_id, up.depth + 1
+            FROM statuses s JOIN up ON s.id = up.parent WHERE up.depth < $2
+        )
+        SELECT id FROM up WHERE id <> $1 ORDER BY depth DESC
+        """, status_id, limit)
+    ids = [row["id"] for row in rows]
+    found = {s.id: s for s in await statuses_by_ids(conn, ids)}
+    return [found[i] for i in ids if i in found]
+
+
+async def descendants(conn: asyncpg.Connection, status_id: int, limit: int = 200
+                      ) -> list[StatusRecord]:
+    rows = await conn.fetch(
+        """
+        WITH RECURSIVE down(id, path) AS (
+            SELECT id, ARRAY[id] FROM statuses WHERE in_reply_to_id = $1 AND deleted_at IS NULL
+            UNION ALL
+            SELECT s.id, down.path || s.id FROM statuses s JOIN down ON s.in_reply_to_id = down.id
+            WHERE s.deleted_at IS NULL AND cardinality(down.path) < 64
+        )
+        SELECT id FROM down ORDER BY path LIMIT $2
+        """, status_id, limit)
+    ids = [row["id"] for row in rows]
+    found = {s.id: s for s in await statuses_by_ids(conn, ids)}
+    return [found[i] for i in ids if i in found]
+
+
+def page_clause(page: Page, column: str, args: list) -> tuple[str, str, bool]:
+    """WHERE fragment, ORDER BY and whether to reverse, for Mastodon's max/since/min ids."""
+    clauses = []
+    if page.max_id is not None:
+        args.append(page.max_id)
+        clauses.append(f"{column} < ${len(args)}")
+    if page.since_id is not None:
+        args.append(page.since_id)
+        clauses.append(f"{column} > ${len(args)}")
+    if page.min_id is not None:
+        args.append(page.min_id)
+        clauses.append(f"{column} > ${len(args)}")
+    ascending = page.min_id is not None and page.max_id is None
+    where = (" AND " + " AND ".join(clauses)) if clauses else ""
+    return where, f"ORDER BY {column} {'ASC' if ascending else 'DESC'}", ascending
+
+
+async def paged(conn: asyncpg.Connection, sql_from: str, key_arg, page: Page, *,
+                cursor: str, item: str) -> list[PageItem]:
+    """Run ``SELECT cursor, item FROM ... WHERE <key = $1>`` paged by ``cursor``."""
+    args: list = [key_arg]
+    where, order, ascending = page_clause(page, cursor, args)
+    args.append(max(1, min(page.limit, 80)))
+    rows = await conn.fetch(
+        f"SELECT {cursor} AS cursor, {item} AS id FROM {sql_from}{where} {order} "
+        f"LIMIT ${len(args)}", *args)
+    items = [PageItem(cursor=row["cursor"], id=row["id"]) for row in rows]
+    if ascending:
+        items.reverse()
+    return items

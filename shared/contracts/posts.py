@@ -1,12 +1,18 @@
-"""The posts service's API: statuses."""
+"""The posts service's API: statuses and what people do with them."""
 
 from __future__ import annotations
 
 import msgspec
 
-from shared.records import StatusRecord
+from shared.records import PollRecord, StatusRecord
 
 SERVICE = "posts"
+
+
+class PollSpec(msgspec.Struct, frozen=True, kw_only=True):
+    options: list[str]
+    expires_in: int  # seconds
+    multiple: bool = False
 
 
 class CreateStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -19,6 +25,25 @@ class CreateStatus(msgspec.Struct, frozen=True, kw_only=True):
     language: str | None = None
     in_reply_to_id: int | None = None
     idempotency_key: str | None = None
+    poll: PollSpec | None = None
+    community_id: int | None = None
+
+
+class EditStatus(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    status_id: int
+    text: str
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    poll: PollSpec | None = None
+
+
+class StatusAction(msgspec.Struct, frozen=True, kw_only=True):
+    """One account acting on one status: favourite, reblog, bookmark, pin, delete, ..."""
+
+    account_id: int
+    status_id: int
 
 
 class GetStatuses(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,3 +61,88 @@ class RecentByAuthor(msgspec.Struct, frozen=True, kw_only=True):
 
 class Ids(msgspec.Struct, frozen=True, kw_only=True):
     ids: list[int]
+
+
+class Thread(msgspec.Struct, frozen=True, kw_only=True):
+    """A status's ancestors (oldest first) and descendants (depth-first, in reply order);
+    unfiltered: the reader's visibility is applied by the caller."""
+
+    ancestors: list[StatusRecord]
+    descendants: list[StatusRecord]
+
+
+class Page(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of a list ordered by ``cursor`` (newest first): e.g. favourites by id."""
+
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 40
+
+
+class StatusPage(msgspec.Struct, frozen=True, kw_only=True):
+    status_id: int
+    page: Page = Page()
+
+
+class AccountPage(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    page: Page = Page()
+
+
+class PageItem(msgspec.Struct, frozen=True, kw_only=True):
+    cursor: int  # what Link headers page by
+    id: int  # an account id or a status id
+
+
+class PageItems(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[PageItem]
+
+
+class ViewerFlagsRequest(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    ids: list[int]
+
+
+class ViewerFlags(msgspec.Struct, frozen=True, kw_only=True):
+    favourited: list[int] = []
+    reblogged: list[int] = []
+    bookmarked: list[int] = []
+    pinned: list[int] = []
+    poll_votes: dict[int, list[int]] = {}  # poll id -> the viewer's choices
+
+
+class Edit(msgspec.Struct, frozen=True, kw_only=True):
+    text: str
+    content_html: str
+    spoiler_text: str
+    sensitive: bool
+    created_at: int
+    poll_options: list[str] | None = None
+
+
+class History(msgspec.Struct, frozen=True, kw_only=True):
+    status: StatusRecord
+    edits: list[Edit]
+
+
+class Vote(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    poll_id: int
+    choices: list[int]
+
+
+class GetPoll(msgspec.Struct, frozen=True, kw_only=True):
+    poll_id: int
+
+
+class PollReply(msgspec.Struct, frozen=True, kw_only=True):
+    status: StatusRecord  # the poll's status: the caller checks visibility
+    poll: PollRecord
+
+
+class Reblog(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    status_id: int
+    network_id: int
+    visibility: str = "public"

@@ -36,6 +36,20 @@ SAMPLES: dict[type[Event], list[Event]] = {
     FollowCreated: [FollowCreated(follower_id=1, followee_id=BIG),
                     FollowCreated(follower_id=1, followee_id=2, reblogs=False, notify=True)],
     FollowRemoved: [FollowRemoved(follower_id=BIG, followee_id=2)],
+    events.StatusUpdated: [events.StatusUpdated(status_id=BIG, account_id=2, visibility="public",
+                                                mentions=(3,), added_mentions=(3,))],
+    events.FavouriteAdded: [events.FavouriteAdded(status_id=BIG, status_account_id=2,
+                                                  account_id=3)],
+    events.FavouriteRemoved: [events.FavouriteRemoved(status_id=BIG, status_account_id=2,
+                                                      account_id=3)],
+    events.ReblogCreated: [events.ReblogCreated(reblog_id=BIG, status_id=BIG - 1,
+                                                status_account_id=2, account_id=3, network_id=4,
+                                                visibility="public")],
+    events.ReblogRemoved: [events.ReblogRemoved(reblog_id=BIG, status_id=BIG - 1,
+                                                status_account_id=2, account_id=3)],
+    events.PollVoted: [events.PollVoted(poll_id=BIG, status_id=1, account_id=2, choices=(0, 2))],
+    events.PollEnded: [events.PollEnded(poll_id=BIG, status_id=1, status_account_id=2,
+                                        voter_ids=(3, 4))],
 }
 
 ALL_SAMPLES = [

@@ -24,13 +24,14 @@ class NotificationParams(params.Params):
     include_filtered: bool = False
 
 
-async def render(gw: Gateway, records: list[NotificationRecord]) -> list[dict]:
+async def render(gw: Gateway, records: list[NotificationRecord], viewer_id: int | None = None
+                 ) -> list[dict]:
     assert gw.hydrator is not None
     accounts = await gw.hydrator.accounts([n.from_account_id for n in records])
     status_ids = [n.status_id for n in records if n.status_id is not None]
     statuses = await gw.hydrator.statuses(status_ids)
     rendered_statuses = {int(s["id"]): s for s in await gw.hydrator.render_statuses(
-        [statuses[i] for i in status_ids if i in statuses])}
+        [statuses[i] for i in status_ids if i in statuses], viewer_id)}
     shaped = []
     for n in records:
         account = accounts.get(n.from_account_id)

@@ -1,17 +1,27 @@
-"""Statuses: post one, read one (through the visibility policy)."""
+"""Statuses: post, read (one, several, a thread), edit with history, delete-and-redraft.
+Every read goes through the visibility policy."""
 
 from __future__ import annotations
 
-from litestar import Request, Response, get, post
+from typing import Any
+
+from litestar import Request, Response, delete, get, post, put
 from litestar.params import FromPath
 
 from services.gateway import params, responses
-from services.gateway.context import gateway_of
-from shared import bus, errors, policy
-from shared.contracts import graph as graph_api
+from services.gateway.context import Gateway, gateway_of
+from services.gateway.mastodon import iso
+from shared import bus, errors
 from shared.contracts import posts as posts_api
 from shared.ids import parse_id
 from shared.records import StatusRecord
+
+
+class PollParams(params.Params):
+    options: list[str]
+    expires_in: int
+    multiple: bool = False
+    hide_totals: bool = False
 
 
 class StatusParams(params.Params):
@@ -22,9 +32,50 @@ class StatusParams(params.Params):
     visibility: str = "public"
     language: str | None = None
     media_ids: list[str] = []
+    poll: PollParams | None = None
     scheduled_at: str | None = None
     quoted_status_id: str | None = None
     quote_approval_policy: str | None = None
+    community_id: str | None = None  # Hubbub: post into a community
+
+
+class EditParams(params.Params):
+    status: str = ""
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    media_ids: list[str] = []
+    media_attributes: list[Any] = []
+    poll: PollParams | None = None
+
+
+def poll_spec(p: PollParams | None) -> posts_api.PollSpec | None:
+    if p is None:
+        return None
+    return posts_api.PollSpec(options=p.options, expires_in=p.expires_in, multiple=p.multiple)
+
+
+def status_id_or_404(raw: str) -> int:
+    parsed = parse_id(raw)
+    if parsed is None:
+        raise errors.NotFound("Record not found")
+    return parsed
+
+
+async def visible_status(request: Request, raw_id: str) -> tuple[Gateway, StatusRecord,
+                                                                 int | None]:
+    """The status if the caller may see it, else 404 (not 403: do not reveal it exists)."""
+    gw = gateway_of(request)
+    caller = await gw.caller(request)
+    status_id = status_id_or_404(raw_id)
+    assert gw.hydrator is not None
+    status = (await gw.hydrator.statuses([status_id])).get(status_id)
+    if status is None:
+        raise errors.NotFound("Record not found")
+    kept = await gw.hydrator.visible([status], await gw.viewer(caller))
+    if not kept:
+        raise errors.NotFound("Record not found")
+    return gw, status, caller.account_id if caller else None
 
 
 @post("/api/v1/statuses")
@@ -36,10 +87,11 @@ async def create_status(request: Request) -> Response:
         raise errors.Invalid("Validation failed: media attachments are not supported yet")
     if p.scheduled_at:
         raise errors.Invalid("Validation failed: scheduled posts are not supported yet")
-    reply_to = None
-    if p.in_reply_to_id:
-        reply_to = parse_id(p.in_reply_to_id)
-        if reply_to is None:
+    reply_to = status_id_or_404(p.in_reply_to_id) if p.in_reply_to_id else None
+    community = None
+    if p.community_id:
+        community = parse_id(p.community_id)
+        if community is None:
             raise errors.NotFound("Record not found")
     key = request.headers.get("idempotency-key")
     assert gw.nc is not None and gw.hydrator is not None
@@ -48,41 +100,120 @@ async def create_status(request: Request) -> Response:
         posts_api.CreateStatus(
             account_id=me.id, network_id=me.network_id, text=p.status,
             visibility=p.visibility, spoiler_text=p.spoiler_text, sensitive=p.sensitive,
-            language=p.language, in_reply_to_id=reply_to,
+            language=p.language, in_reply_to_id=reply_to, poll=poll_spec(p.poll),
+            community_id=community,
+            # Keys are scoped per app and account, as Mastodon scopes them per token.
             idempotency_key=f"{caller.app_id}:{key}" if key else None,
         ),
         StatusRecord, timeout=10,
     )
-    [rendered] = await gw.hydrator.render_statuses([status])
+    [rendered] = await gw.hydrator.render_statuses([status], me.id)
     return responses.json(rendered)
+
+
+class ManyParams(params.Params):
+    id: list[str] | str = []
+
+
+@get("/api/v1/statuses")
+async def get_statuses(request: Request) -> Response:
+    gw = gateway_of(request)
+    caller = await gw.caller(request)
+    p = await params.read(request, ManyParams, body=False)
+    raw = p.id if isinstance(p.id, list) else [p.id]
+    ids = [i for i in (parse_id(r) for r in raw[:40]) if i is not None]
+    assert gw.hydrator is not None
+    found = await gw.hydrator.statuses(ids)
+    kept = await gw.hydrator.visible([found[i] for i in ids if i in found],
+                                     await gw.viewer(caller))
+    return responses.json(await gw.hydrator.render_statuses(
+        kept, caller.account_id if caller else None))
 
 
 @get("/api/v1/statuses/{status_id:str}")
 async def get_status(request: Request, status_id: FromPath[str]) -> Response:
-    gw = gateway_of(request)
-    caller = await gw.caller(request)
-    parsed = parse_id(status_id)
-    assert gw.hydrator is not None and gw.nc is not None
-    found = await gw.hydrator.statuses([parsed]) if parsed is not None else {}
-    status = found.get(parsed)  # type: ignore[arg-type]
-    if status is None:
-        raise errors.NotFound("Record not found")
-    viewer = policy.ANONYMOUS
-    if caller is not None and caller.account_id is not None:
-        facts = await bus.request(gw.nc, "graph", "viewer.facts",
-                                  graph_api.ViewerFacts(account_id=caller.account_id),
-                                  graph_api.ViewerFactsReply)
-        viewer = facts.viewer()
-    if not policy.can_see(_facts(status), viewer):
-        raise errors.NotFound("Record not found")  # not 403: do not reveal that it exists
-    [rendered] = await gw.hydrator.render_statuses([status])
+    gw, status, viewer_id = await visible_status(request, status_id)
+    assert gw.hydrator is not None
+    [rendered] = await gw.hydrator.render_statuses([status], viewer_id)
     return responses.json(rendered)
 
 
-def _facts(status: StatusRecord) -> policy.PostFacts:
-    return policy.PostFacts(author_id=status.account_id, network_id=status.network_id,
-                            visibility=status.visibility, mentions=status.mentions,
-                            community_id=status.community_id)
+@get("/api/v1/statuses/{status_id:str}/context")
+async def context(request: Request, status_id: FromPath[str]) -> Response:
+    gw, status, viewer_id = await visible_status(request, status_id)
+    assert gw.nc is not None and gw.hydrator is not None
+    thread = await bus.request(gw.nc, "posts", "status.thread",
+                               posts_api.StatusAction(account_id=viewer_id or 0,
+                                                      status_id=status.id), posts_api.Thread)
+    viewer = await gw.viewer(await gw.caller(request))
+    ancestors = await gw.hydrator.visible(thread.ancestors, viewer)
+    descendants = await gw.hydrator.visible(thread.descendants, viewer)
+    return responses.json({
+        "ancestors": await gw.hydrator.render_statuses(ancestors, viewer_id),
+        "descendants": await gw.hydrator.render_statuses(descendants, viewer_id),
+    })
 
 
-ROUTES = [create_status, get_status]
+@put("/api/v1/statuses/{status_id:str}")
+async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    p = await params.read(request, EditParams)
+    if p.media_ids:
+        raise errors.Invalid("Validation failed: media attachments are not supported yet")
+    assert gw.nc is not None and gw.hydrator is not None
+    status = await bus.request(gw.nc, "posts", "status.edit", posts_api.EditStatus(
+        account_id=me.id, status_id=status_id_or_404(status_id), text=p.status,
+        spoiler_text=p.spoiler_text, sensitive=p.sensitive, language=p.language,
+        poll=poll_spec(p.poll)), StatusRecord, timeout=10)
+    [rendered] = await gw.hydrator.render_statuses([status], me.id)
+    return responses.json(rendered)
+
+
+@delete("/api/v1/statuses/{status_id:str}", status_code=200)
+async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    assert gw.nc is not None and gw.hydrator is not None
+    status = await bus.request(gw.nc, "posts", "status.delete", posts_api.StatusAction(
+        account_id=me.id, status_id=status_id_or_404(status_id)), StatusRecord)
+    [rendered] = await gw.hydrator.render_statuses([status], me.id)
+    rendered["text"] = status.text  # the source, for delete-and-redraft
+    return responses.json(rendered)
+
+
+@get("/api/v1/statuses/{status_id:str}/history")
+async def history(request: Request, status_id: FromPath[str]) -> Response:
+    gw, status, viewer_id = await visible_status(request, status_id)
+    assert gw.nc is not None and gw.hydrator is not None
+    found = await bus.request(gw.nc, "posts", "status.history", posts_api.StatusAction(
+        account_id=viewer_id or 0, status_id=status.id), posts_api.History)
+    [current] = await gw.hydrator.render_statuses([status], viewer_id)
+    return responses.json([{
+        "content": edit.content_html,
+        "spoiler_text": edit.spoiler_text,
+        "sensitive": edit.sensitive,
+        "created_at": iso(edit.created_at),
+        "account": current["account"],
+        "poll": {"options": [{"title": o} for o in edit.poll_options]}
+        if edit.poll_options else None,
+        "media_attachments": [],
+        "emojis": [],
+    } for edit in found.edits])
+
+
+@get("/api/v1/statuses/{status_id:str}/source")
+async def source(request: Request, status_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    parsed = status_id_or_404(status_id)
+    assert gw.hydrator is not None
+    status = (await gw.hydrator.statuses([parsed])).get(parsed)
+    if status is None or status.account_id != me.id:
+        raise errors.NotFound("Record not found")
+    return responses.json({"id": str(status.id), "text": status.text,
+                           "spoiler_text": status.spoiler_text})
+
+
+ROUTES = [create_status, get_statuses, get_status, context, edit_status, delete_status, history,
+          source]

@@ -132,7 +132,7 @@ class StreamingConnection:
             return None
         if message.event == "delete":
             return str(message.status_id)
-        rendered = await hydrator.render_status_ids([message.status_id])
+        rendered = await hydrator.render_status_ids([message.status_id], self.account.id)
         return msgspec.json.encode(rendered[0]).decode() if rendered else None
 
 

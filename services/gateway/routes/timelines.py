@@ -37,7 +37,7 @@ async def home(request: Request) -> Response:
     ids = await timelines.page(gw.redis, home_key(me.id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
-    statuses = await gw.hydrator.render_status_ids(ids)
+    statuses = await gw.hydrator.render_status_ids(ids, me.id)
     return responses.json(statuses, headers=responses.link_header(request, gw.base_url, statuses))
 
 

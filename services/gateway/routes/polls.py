@@ -1,0 +1,56 @@
+"""Polls: read one, vote."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+
+from services.gateway import mastodon, params, responses
+from services.gateway.context import gateway_of
+from shared import bus, errors
+from shared.contracts import posts as posts_api
+from shared.ids import parse_id
+
+
+class VoteParams(params.Params):
+    choices: list[int]
+
+
+async def _poll(request: Request, raw_id: str, choices: list[int] | None = None) -> Response:
+    gw = gateway_of(request)
+    caller = await gw.caller(request)
+    poll_id = parse_id(raw_id)
+    if poll_id is None:
+        raise errors.NotFound("Record not found")
+    assert gw.nc is not None and gw.hydrator is not None
+    if choices is not None:
+        _, me = await gw.user(request, scope="write")
+        reply = await bus.request(gw.nc, "posts", "poll.vote", posts_api.Vote(
+            account_id=me.id, poll_id=poll_id, choices=choices), posts_api.PollReply)
+    else:
+        reply = await bus.request(gw.nc, "posts", "poll.get",
+                                  posts_api.GetPoll(poll_id=poll_id), posts_api.PollReply)
+        if not await gw.hydrator.visible([reply.status], await gw.viewer(caller)):
+            raise errors.NotFound("Record not found")
+    own = None
+    if caller is not None and caller.account_id is not None:
+        flags = await bus.request(gw.nc, "posts", "status.viewer_flags",
+                                  posts_api.ViewerFlagsRequest(account_id=caller.account_id,
+                                                               ids=[reply.status.id]),
+                                  posts_api.ViewerFlags)
+        own = flags.poll_votes.get(reply.poll.id)
+    return responses.json(mastodon.poll(reply.poll, own))
+
+
+@get("/api/v1/polls/{poll_id:str}")
+async def get_poll(request: Request, poll_id: FromPath[str]) -> Response:
+    return await _poll(request, poll_id)
+
+
+@post("/api/v1/polls/{poll_id:str}/votes")
+async def vote(request: Request, poll_id: FromPath[str]) -> Response:
+    p = await params.read(request, VoteParams)
+    return await _poll(request, poll_id, p.choices)
+
+
+ROUTES = [get_poll, vote]

@@ -1,0 +1,116 @@
+"""What people do with a status: favourite, reblog, bookmark, pin; and who did it."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+
+from services.gateway import mastodon, params, responses
+from services.gateway.context import gateway_of
+from services.gateway.routes.statuses import status_id_or_404, visible_status
+from shared import bus
+from shared.contracts import posts as posts_api
+from shared.ids import parse_id
+from shared.records import StatusRecord
+
+# verb -> (posts endpoint, scope)
+ACTIONS = {
+    "favourite": ("favourite.add", "write"),
+    "unfavourite": ("favourite.remove", "write"),
+    "unreblog": ("reblog.remove", "write"),
+    "bookmark": ("bookmark.add", "write"),
+    "unbookmark": ("bookmark.remove", "write"),
+    "pin": ("pin.add", "write"),
+    "unpin": ("pin.remove", "write"),
+}
+
+
+@post("/api/v1/statuses/{status_id:str}/{action:str}")
+async def act(request: Request, status_id: FromPath[str], action: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    assert gw.nc is not None and gw.hydrator is not None
+    if action == "reblog":
+        _, me = await gw.user(request, scope="write")
+        p = await params.read(request, ReblogParams)
+        reblog = await bus.request(gw.nc, "posts", "reblog.add", posts_api.Reblog(
+            account_id=me.id, status_id=status_id_or_404(status_id), network_id=me.network_id,
+            visibility=p.visibility), StatusRecord)
+        [rendered] = await gw.hydrator.render_statuses([reblog], me.id)
+        return responses.json(rendered)
+    if action not in ACTIONS:
+        return responses.error("Record not found", 404)
+    endpoint, scope = ACTIONS[action]
+    _, me = await gw.user(request, scope=scope)
+    status = await bus.request(gw.nc, "posts", endpoint, posts_api.StatusAction(
+        account_id=me.id, status_id=status_id_or_404(status_id)), StatusRecord)
+    [rendered] = await gw.hydrator.render_statuses([status], me.id)
+    return responses.json(rendered)
+
+
+class ReblogParams(params.Params):
+    visibility: str = "public"
+
+
+class PageParams(params.Params):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 40
+
+
+def page_of(p: PageParams) -> posts_api.Page:
+    return posts_api.Page(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+                          min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)))
+
+
+async def _who(request: Request, status_id: str, verb: str) -> Response:
+    gw, status, _ = await visible_status(request, status_id)
+    p = await params.read(request, PageParams, body=False)
+    assert gw.nc is not None and gw.hydrator is not None
+    page = await bus.request(gw.nc, "posts", verb, posts_api.StatusPage(
+        status_id=status.reblog_of_id or status.id, page=page_of(p)), posts_api.PageItems)
+    accounts = await gw.hydrator.accounts([item.id for item in page.items])
+    shaped = [mastodon.account(accounts[item.id], gw.base_url)
+              for item in page.items if item.id in accounts]
+    headers = (responses.cursor_link_header(request, gw.base_url, page.items[0].cursor,
+                                            page.items[-1].cursor) if page.items else {})
+    return responses.json(shaped, headers=headers)
+
+
+@get("/api/v1/statuses/{status_id:str}/favourited_by")
+async def favourited_by(request: Request, status_id: FromPath[str]) -> Response:
+    return await _who(request, status_id, "status.favourited_by")
+
+
+@get("/api/v1/statuses/{status_id:str}/reblogged_by")
+async def reblogged_by(request: Request, status_id: FromPath[str]) -> Response:
+    return await _who(request, status_id, "status.reblogged_by")
+
+
+async def _mine(request: Request, verb: str) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, PageParams, body=False)
+    assert gw.nc is not None and gw.hydrator is not None
+    page = await bus.request(gw.nc, "posts", verb, posts_api.AccountPage(
+        account_id=me.id, page=page_of(p)), posts_api.PageItems)
+    found = await gw.hydrator.statuses([item.id for item in page.items])
+    kept = await gw.hydrator.visible([found[i.id] for i in page.items if i.id in found],
+                                     await gw.viewer(await gw.caller(request)))
+    shaped = await gw.hydrator.render_statuses(kept, me.id)
+    headers = (responses.cursor_link_header(request, gw.base_url, page.items[0].cursor,
+                                            page.items[-1].cursor) if page.items else {})
+    return responses.json(shaped, headers=headers)
+
+
+@get("/api/v1/favourites")
+async def favourites(request: Request) -> Response:
+    return await _mine(request, "favourites.list")
+
+
+@get("/api/v1/bookmarks")
+async def bookmarks(request: Request) -> Response:
+    return await _mine(request, "bookmarks.list")
+
+
+ROUTES = [act, favourited_by, reblogged_by, favourites, bookmarks]

@@ -1,0 +1,56 @@
+"""DeleteStatus: the author removes a status; its reblogs go with it. Returns the status with
+its source text, so that clients can offer delete-and-redraft."""
+
+from __future__ import annotations
+
+import asyncpg
+import redis.asyncio as redis
+
+from services.posts import status_cache, store
+from shared import errors, events, outbox
+from shared.contracts.posts import StatusAction
+from shared.records import StatusRecord
+
+
+class DeleteStatus:
+    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+        self.pool = pool
+        self.cache = cache
+
+    async def __call__(self, req: StatusAction) -> StatusRecord:
+        async with self.pool.acquire() as conn, conn.transaction():
+            status = await store.status(conn, req.status_id)
+            if status is None:
+                raise errors.NotFound("Record not found")
+            if status.account_id != req.account_id:
+                raise errors.Forbidden("This action is not allowed")
+            gone = await self._soft_delete(conn, status)
+            reblogs = await conn.fetch(
+                "SELECT id, account_id FROM statuses WHERE reblog_of_id = $1 "
+                "AND deleted_at IS NULL", status.id)
+            for reblog in reblogs:
+                reblog_status = await store.status(conn, reblog["id"])
+                if reblog_status is not None:
+                    gone.extend(await self._soft_delete(conn, reblog_status))
+        await status_cache.invalidate(self.cache, *gone)
+        return status
+
+    async def _soft_delete(self, conn: asyncpg.Connection, status: StatusRecord) -> list[int]:
+        deleted = await conn.fetchval(
+            "UPDATE statuses SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL "
+            "RETURNING true", status.id)
+        if not deleted:
+            return []
+        if status.in_reply_to_id is not None:
+            await conn.execute("UPDATE statuses SET replies_count = greatest(replies_count - 1, 0)"
+                               " WHERE id = $1", status.in_reply_to_id)
+        changed = [status.id]
+        if status.reblog_of_id is not None:
+            await conn.execute("UPDATE statuses SET reblogs_count = greatest(reblogs_count - 1, 0)"
+                               " WHERE id = $1", status.reblog_of_id)
+            changed.append(status.reblog_of_id)
+        await conn.execute("DELETE FROM pins WHERE status_id = $1", status.id)
+        await outbox.add(conn, "posts", events.StatusDeleted(
+            status_id=status.id, account_id=status.account_id, visibility=status.visibility,
+            mentions=status.mentions, reblog_of_id=status.reblog_of_id))
+        return changed

@@ -1,0 +1,123 @@
+"""VotePoll and ClosePolls: one vote per account (several choices only where the poll allows
+it), counts that stay right under concurrent votes, and a ``poll.ended`` event once per poll."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+import redis.asyncio as redis
+from nats.aio.client import Client as NATS
+
+from services.posts import audience, status_cache, store
+from shared import errors, events, outbox
+from shared.contracts.posts import PollReply, Vote
+
+log = logging.getLogger(__name__)
+
+
+class VotePoll:
+    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS) -> None:
+        self.pool = pool
+        self.cache = cache
+        self.nc = nc
+
+    async def __call__(self, req: Vote) -> PollReply:
+        async with self.pool.acquire() as conn:
+            status_id = await conn.fetchval("SELECT status_id FROM polls WHERE id = $1",
+                                            req.poll_id)
+            status = await store.status(conn, status_id) if status_id else None
+        status = await audience.ensure_visible(self.nc, status, req.account_id)
+        choices = sorted(set(req.choices))
+        async with self.pool.acquire() as conn, conn.transaction():
+            # The row lock serializes votes on one poll: counts cannot be lost.
+            poll = await conn.fetchrow(
+                "SELECT id, options, multiple, expires_at < now() AS expired FROM polls "
+                "WHERE id = $1 FOR UPDATE", req.poll_id)
+            if poll is None:
+                raise errors.NotFound("Record not found")
+            if poll["expired"]:
+                raise errors.Invalid("Validation failed: the poll has already ended")
+            if not choices or any(not 0 <= c < len(poll["options"]) for c in choices):
+                raise errors.Invalid("Validation failed: choices must name the poll's options")
+            if len(choices) > 1 and not poll["multiple"]:
+                raise errors.Invalid("Validation failed: this poll takes one choice")
+            voted = await conn.fetchval(
+                "SELECT true FROM poll_votes WHERE poll_id = $1 AND account_id = $2",
+                req.poll_id, req.account_id)
+            if voted:
+                raise errors.Invalid("Validation failed: you have already voted on this poll")
+            await conn.executemany(
+                "INSERT INTO poll_votes (poll_id, account_id, choice) VALUES ($1, $2, $3)",
+                [(req.poll_id, req.account_id, c) for c in choices])
+            await conn.execute(
+                """
+                UPDATE polls SET
+                    votes = (SELECT array_agg((SELECT count(*) FROM poll_votes v
+                                               WHERE v.poll_id = polls.id AND v.choice = i - 1)
+                                              ::int ORDER BY i)
+                             FROM generate_subscripts(polls.options, 1) AS i),
+                    votes_count = votes_count + $2,
+                    voters_count = voters_count + 1
+                WHERE id = $1
+                """, req.poll_id, len(choices))
+            await outbox.add(conn, "posts", events.PollVoted(
+                poll_id=req.poll_id, status_id=status.id, account_id=req.account_id,
+                choices=tuple(choices)))
+            fresh = await store.status(conn, status.id)
+        await status_cache.invalidate(self.cache, status.id)
+        assert fresh is not None and fresh.poll is not None
+        return PollReply(status=fresh, poll=fresh.poll)
+
+
+class ClosePolls:
+    """Background task: announce each poll once when it ends (voters and author get told)."""
+
+    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, interval_s: float = 5.0) -> None:
+        self.pool = pool
+        self.cache = cache
+        self.interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="close-polls")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.close_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("closing polls failed; will retry")
+            await asyncio.sleep(self.interval_s)
+
+    async def close_due(self) -> int:
+        closed = 0
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT p.id, p.status_id, s.account_id FROM polls p "
+                "JOIN statuses s ON s.id = p.status_id "
+                "WHERE NOT p.ended_announced AND p.expires_at <= now() "
+                "ORDER BY p.expires_at LIMIT 100 FOR UPDATE OF p SKIP LOCKED")
+            for row in rows:
+                voters = await conn.fetch(
+                    "SELECT DISTINCT account_id FROM poll_votes WHERE poll_id = $1", row["id"])
+                await conn.execute("UPDATE polls SET ended_announced = true WHERE id = $1",
+                                   row["id"])
+                await outbox.add(conn, "posts", events.PollEnded(
+                    poll_id=row["id"], status_id=row["status_id"],
+                    status_account_id=row["account_id"],
+                    voter_ids=tuple(v["account_id"] for v in voters)))
+                closed += 1
+        if rows:
+            await status_cache.invalidate(self.cache, *(row["status_id"] for row in rows))
+        return closed

@@ -1,0 +1,174 @@
+"""Favourite, reblog, bookmark and pin: each a row, a counter and (where others care) an event,
+in one transaction. Doing one twice is harmless; undoing what was not done is too."""
+
+from __future__ import annotations
+
+import asyncpg
+import redis.asyncio as redis
+from nats.aio.client import Client as NATS
+
+from services.posts import audience, status_cache, store
+from shared import errors, events, outbox, policy
+from shared.contracts.posts import StatusAction
+from shared.ids import new_id
+from shared.records import StatusRecord
+
+MAX_PINS = 5
+
+
+class Reactions:
+    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS) -> None:
+        self.pool = pool
+        self.cache = cache
+        self.nc = nc
+
+    async def _visible(self, req: StatusAction) -> StatusRecord:
+        async with self.pool.acquire() as conn:
+            status = await store.status(conn, req.status_id)
+        status = await audience.ensure_visible(self.nc, status, req.account_id)
+        if status.reblog_of_id is not None:
+            # Acting on a reblog acts on what it reblogged, as Mastodon does.
+            async with self.pool.acquire() as conn:
+                original = await store.status(conn, status.reblog_of_id)
+            status = await audience.ensure_visible(self.nc, original, req.account_id)
+        return status
+
+    async def _reread(self, status_id: int) -> StatusRecord:
+        await status_cache.invalidate(self.cache, status_id)
+        async with self.pool.acquire() as conn:
+            fresh = await store.status(conn, status_id)
+        if fresh is None:
+            raise errors.NotFound("Record not found")
+        return fresh
+
+    async def favourite(self, req: StatusAction) -> StatusRecord:
+        status = await self._visible(req)
+        async with self.pool.acquire() as conn, conn.transaction():
+            added = await conn.fetchval(
+                "INSERT INTO favourites (id, account_id, status_id) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING RETURNING true", new_id(), req.account_id, status.id)
+            if added:
+                await conn.execute("UPDATE statuses SET favourites_count = favourites_count + 1 "
+                                   "WHERE id = $1", status.id)
+                await outbox.add(conn, "posts", events.FavouriteAdded(
+                    status_id=status.id, status_account_id=status.account_id,
+                    account_id=req.account_id))
+        return await self._reread(status.id)
+
+    async def unfavourite(self, req: StatusAction) -> StatusRecord:
+        status = await self._visible(req)
+        async with self.pool.acquire() as conn, conn.transaction():
+            removed = await conn.fetchval(
+                "DELETE FROM favourites WHERE account_id = $1 AND status_id = $2 RETURNING true",
+                req.account_id, status.id)
+            if removed:
+                await conn.execute("UPDATE statuses SET favourites_count = "
+                                   "greatest(favourites_count - 1, 0) WHERE id = $1", status.id)
+                await outbox.add(conn, "posts", events.FavouriteRemoved(
+                    status_id=status.id, status_account_id=status.account_id,
+                    account_id=req.account_id))
+        return await self._reread(status.id)
+
+    async def reblog(self, req: StatusAction, network_id: int, visibility: str = "public"
+                     ) -> StatusRecord:
+        """Returns the reblog (its own status, wrapping the original)."""
+        status = await self._visible(req)
+        if status.visibility in (policy.PRIVATE, policy.DIRECT) and (
+                status.account_id != req.account_id or status.visibility == policy.DIRECT):
+            raise errors.Invalid("Validation failed: this status cannot be reblogged")
+        if status.community_id is not None:
+            raise errors.Invalid("Validation failed: community posts cannot be reblogged")
+        if visibility not in (policy.PUBLIC, policy.UNLISTED, policy.PRIVATE):
+            raise errors.Invalid("Validation failed: visibility must be public, unlisted or "
+                                 "private")
+        async with self.pool.acquire() as conn, conn.transaction():
+            existing = await conn.fetchval(
+                "SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2 "
+                "AND deleted_at IS NULL", req.account_id, status.id)
+            reblog_id = existing
+            if existing is None:
+                reblog_id = new_id()
+                try:
+                    async with conn.transaction():
+                        await conn.execute(
+                            "INSERT INTO statuses (id, account_id, network_id, text, "
+                            "content_html, visibility, reblog_of_id) "
+                            "VALUES ($1, $2, $3, '', '', $4, $5)",
+                            reblog_id, req.account_id, network_id, visibility, status.id)
+                except asyncpg.UniqueViolationError:
+                    # A concurrent reblog by the same account won: use it.
+                    reblog_id = await conn.fetchval(
+                        "SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2 "
+                        "AND deleted_at IS NULL", req.account_id, status.id)
+                else:
+                    await conn.execute("UPDATE statuses SET reblogs_count = reblogs_count + 1 "
+                                       "WHERE id = $1", status.id)
+                    await outbox.add(conn, "posts", events.ReblogCreated(
+                        reblog_id=reblog_id, status_id=status.id,
+                        status_account_id=status.account_id, account_id=req.account_id,
+                        network_id=network_id, visibility=visibility))
+        await self._reread(status.id)
+        return await self._reread(reblog_id)
+
+    async def unreblog(self, req: StatusAction) -> StatusRecord:
+        """Returns the original status."""
+        status = await self._visible(req)
+        async with self.pool.acquire() as conn, conn.transaction():
+            reblog_id = await conn.fetchval(
+                "UPDATE statuses SET deleted_at = now() WHERE account_id = $1 "
+                "AND reblog_of_id = $2 AND deleted_at IS NULL RETURNING id",
+                req.account_id, status.id)
+            if reblog_id is not None:
+                await conn.execute("UPDATE statuses SET reblogs_count = "
+                                   "greatest(reblogs_count - 1, 0) WHERE id = $1", status.id)
+                await outbox.add(conn, "posts", events.ReblogRemoved(
+                    reblog_id=reblog_id, status_id=status.id,
+                    status_account_id=status.account_id, account_id=req.account_id))
+        if reblog_id is not None:
+            await status_cache.invalidate(self.cache, reblog_id)
+        return await self._reread(status.id)
+
+    async def bookmark(self, req: StatusAction) -> StatusRecord:
+        status = await self._visible(req)
+        async with self.pool.acquire() as conn:
+            await conn.execute("INSERT INTO bookmarks (id, account_id, status_id) "
+                               "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                               new_id(), req.account_id, status.id)
+        return status
+
+    async def unbookmark(self, req: StatusAction) -> StatusRecord:
+        status = await self._visible(req)
+        async with self.pool.acquire() as conn:
+            await conn.execute("DELETE FROM bookmarks WHERE account_id = $1 AND status_id = $2",
+                               req.account_id, status.id)
+        return status
+
+    async def pin(self, req: StatusAction) -> StatusRecord:
+        async with self.pool.acquire() as conn, conn.transaction():
+            status = await store.status(conn, req.status_id)
+            if status is None:
+                raise errors.NotFound("Record not found")
+            if status.account_id != req.account_id:
+                raise errors.Invalid("Validation failed: you can only pin your own statuses")
+            if status.reblog_of_id is not None or status.visibility == policy.DIRECT:
+                raise errors.Invalid("Validation failed: this status cannot be pinned")
+            # Lock the author's pins so that two concurrent pins cannot pass the limit.
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", req.account_id)
+            count = await conn.fetchval("SELECT count(*) FROM pins WHERE account_id = $1",
+                                        req.account_id)
+            exists = await conn.fetchval("SELECT true FROM pins WHERE account_id = $1 AND "
+                                         "status_id = $2", req.account_id, status.id)
+            if not exists and count >= MAX_PINS:
+                raise errors.Invalid(f"Validation failed: at most {MAX_PINS} pinned statuses")
+            await conn.execute("INSERT INTO pins (account_id, status_id) VALUES ($1, $2) "
+                               "ON CONFLICT DO NOTHING", req.account_id, status.id)
+        return status
+
+    async def unpin(self, req: StatusAction) -> StatusRecord:
+        async with self.pool.acquire() as conn:
+            status = await store.status(conn, req.status_id)
+            if status is None or status.account_id != req.account_id:
+                raise errors.NotFound("Record not found")
+            await conn.execute("DELETE FROM pins WHERE account_id = $1 AND status_id = $2",
+                               req.account_id, status.id)
+        return status
