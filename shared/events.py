@@ -44,6 +44,7 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
 class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):
     status_id: int
     account_id: int
+    network_id: int = 0
     visibility: str = "public"
     mentions: tuple[int, ...] = ()
     reblog_of_id: int | None = None

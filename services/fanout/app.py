@@ -8,7 +8,8 @@ from shared import subjects
 from shared.bus import EventConsumer
 from shared.timelines import TimelineWriter
 
-HOME_EVENTS = ["post.status.created", "post.status.deleted", "graph.follow.created",
+HOME_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
+               "post.reblog.created", "post.reblog.removed", "graph.follow.created",
                "graph.follow.removed"]
 
 

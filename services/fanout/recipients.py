@@ -13,12 +13,14 @@ from shared.contracts import graph as graph_api
 PAGE = 10_000
 
 
-async def follower_pages(nc: NATS, account_id: int) -> AsyncIterator[list[int]]:
+async def follower_pages(nc: NATS, account_id: int, *, reblogs_only: bool = False
+                         ) -> AsyncIterator[list[int]]:
     after = 0
     while True:
         reply = await bus.request(nc, "graph", "followers.ids",
                                   graph_api.FollowerIds(account_id=account_id, after_id=after,
-                                                        limit=PAGE), graph_api.Ids)
+                                                        limit=PAGE, reblogs_only=reblogs_only),
+                                  graph_api.Ids)
         if reply.ids:
             yield reply.ids
         if len(reply.ids) < PAGE:

@@ -35,7 +35,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     async def follower_ids(req: api.FollowerIds) -> api.Ids:
         async with pool.acquire() as conn:
             return api.Ids(ids=await store.follower_ids(conn, req.account_id, req.after_id,
-                                                        min(req.limit, 50_000)))
+                                                        min(req.limit, 50_000),
+                                                        reblogs_only=req.reblogs_only))
 
     async def viewer_facts(req: api.ViewerFacts) -> api.ViewerFactsReply:
         async with pool.acquire() as conn:

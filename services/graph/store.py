@@ -87,12 +87,12 @@ async def followed_by_among(conn: asyncpg.Connection, account_id: int, ids: list
     return {row["follower_id"] for row in rows}
 
 
-async def follower_ids(conn: asyncpg.Connection, account_id: int, after_id: int, limit: int
-                       ) -> list[int]:
+async def follower_ids(conn: asyncpg.Connection, account_id: int, after_id: int, limit: int,
+                       *, reblogs_only: bool = False) -> list[int]:
     rows = await conn.fetch(
         "SELECT follower_id FROM follows WHERE followee_id = $1 AND follower_id > $2 "
-        "ORDER BY follower_id LIMIT $3",
-        account_id, after_id, limit,
+        "AND (reblogs OR NOT $4) ORDER BY follower_id LIMIT $3",
+        account_id, after_id, limit, reblogs_only,
     )
     return [row["follower_id"] for row in rows]
 

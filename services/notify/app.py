@@ -8,7 +8,9 @@ from services.runtime import BaseService
 from shared import subjects
 from shared.bus import EventConsumer, ServiceHost
 
-NOTIFY_EVENTS = ["post.status.created", "post.status.deleted", "graph.follow.created"]
+NOTIFY_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
+                 "post.favourite.added", "post.reblog.created", "post.reblog.removed",
+                 "post.poll.ended", "graph.follow.created"]
 
 
 class NotifyService(BaseService):

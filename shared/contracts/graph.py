@@ -71,6 +71,7 @@ class FollowerIds(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int
     after_id: int = 0
     limit: int = 10_000
+    reblogs_only: bool = False  # only followers who want this account's reblogs
 
 
 class Ids(msgspec.Struct, frozen=True, kw_only=True):

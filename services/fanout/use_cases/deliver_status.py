@@ -1,9 +1,10 @@
-"""DeliverStatus and friends: turn post and follow events into home timeline entries and live
-deliveries. Every handler is idempotent: a redelivered event leaves the same timelines."""
+"""Fanout handlers: turn post and follow events into home timeline entries and live deliveries.
+Every handler is idempotent: a redelivered event leaves the same timelines."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
@@ -29,36 +30,81 @@ class FanoutHandlers:
     async def __call__(self, event: events.AnyEvent) -> None:
         if isinstance(event, events.StatusCreated):
             await self.deliver_status(event)
+        elif isinstance(event, events.ReblogCreated):
+            await self.deliver_reblog(event)
         elif isinstance(event, events.StatusDeleted):
-            await self.remove_status(event)
+            await self.remove_status(event.status_id, event.account_id, event.network_id,
+                                     event.visibility, event.mentions)
+        elif isinstance(event, events.ReblogRemoved):
+            await self.remove_status(event.reblog_id, event.account_id, 0, policy.UNLISTED, ())
+        elif isinstance(event, events.StatusUpdated):
+            await self.announce_update(event)
         elif isinstance(event, events.FollowCreated):
             await self.merge_followee(event)
         elif isinstance(event, events.FollowRemoved):
             await self.remove_followee(event)
 
-    async def deliver_status(self, event: events.StatusCreated) -> None:
-        done_key = f"fanout:done:{event.id}"
-        if await self.r.exists(done_key):
-            return  # redelivered after a complete run: timelines and live already have it
-        update = live.encode(live.LiveMessage(event="update", status_id=event.status_id))
-        async for recipients in home_recipients(self.nc, event):
-            written = await self.writer.add([home_key(i) for i in recipients], event.status_id)
+    async def _once(self, event: events.Event) -> bool:
+        """False when a complete earlier run of this event is recorded (a redelivery)."""
+        return not await self.r.exists(f"fanout:done:{event.id}")
+
+    async def _done(self, event: events.Event) -> None:
+        await self.r.set(f"fanout:done:{event.id}", b"1", ex=DONE_TTL_S)
+
+    async def _deliver(self, pages: AsyncIterator[list[int]], status_id: int) -> None:
+        update = live.encode(live.LiveMessage(event="update", status_id=status_id))
+        async for recipients in pages:
+            written = await self.writer.add([home_key(i) for i in recipients], status_id)
             metrics.TIMELINE_WRITES.labels("home").inc(written)
             for account_id in recipients:
                 await self.nc.publish(subjects.live_user(account_id), update)
-        if event.visibility == policy.PUBLIC and event.community_id is None:
-            await self.nc.publish(subjects.live_network(event.network_id), update)
-        await self.r.set(done_key, b"1", ex=DONE_TTL_S)
 
-    async def remove_status(self, event: events.StatusDeleted) -> None:
-        message = live.encode(live.LiveMessage(event="delete", status_id=event.status_id))
-        keys = [home_key(event.account_id)]
-        await self.nc.publish(subjects.live_user(event.account_id), message)
-        async for page in follower_pages(self.nc, event.account_id):
-            keys.extend(home_key(i) for i in page)
-            for account_id in page:
-                await self.nc.publish(subjects.live_user(account_id), message)
-        await self.writer.remove(keys, [event.status_id])
+    async def deliver_status(self, event: events.StatusCreated) -> None:
+        if not await self._once(event):
+            return  # timelines and live deliveries already have it
+        await self._deliver(home_recipients(self.nc, event), event.status_id)
+        if policy.in_public_timeline(policy.PostFacts(
+                author_id=event.account_id, network_id=event.network_id,
+                visibility=event.visibility, community_id=event.community_id)):
+            await self.nc.publish(subjects.live_network(event.network_id), live.encode(
+                live.LiveMessage(event="update", status_id=event.status_id)))
+        await self._done(event)
+
+    async def deliver_reblog(self, event: events.ReblogCreated) -> None:
+        if not await self._once(event):
+            return
+
+        async def pages() -> AsyncIterator[list[int]]:
+            yield [event.account_id]
+            async for page in follower_pages(self.nc, event.account_id, reblogs_only=True):
+                yield page
+
+        await self._deliver(pages(), event.reblog_id)
+        await self._done(event)
+
+    async def _audience(self, account_id: int, visibility: str, mentions: tuple[int, ...]
+                        ) -> AsyncIterator[list[int]]:
+        yield [account_id, *mentions]
+        if visibility != policy.DIRECT:
+            async for page in follower_pages(self.nc, account_id):
+                yield page
+
+    async def remove_status(self, status_id: int, account_id: int, network_id: int,
+                            visibility: str, mentions: tuple[int, ...]) -> None:
+        message = live.encode(live.LiveMessage(event="delete", status_id=status_id))
+        async for page in self._audience(account_id, visibility, mentions):
+            await self.writer.remove([home_key(i) for i in page], [status_id])
+            for recipient in page:
+                await self.nc.publish(subjects.live_user(recipient), message)
+        if visibility == policy.PUBLIC and network_id:
+            # Anyone watching the network stream may have it on screen.
+            await self.nc.publish(subjects.live_network(network_id), message)
+
+    async def announce_update(self, event: events.StatusUpdated) -> None:
+        message = live.encode(live.LiveMessage(event="status.update", status_id=event.status_id))
+        async for page in self._audience(event.account_id, event.visibility, event.mentions):
+            for recipient in page:
+                await self.nc.publish(subjects.live_user(recipient), message)
 
     async def merge_followee(self, event: events.FollowCreated) -> None:
         recent = await bus.request(

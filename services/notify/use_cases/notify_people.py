@@ -1,5 +1,6 @@
-"""NotifyPeople: turn events into notifications for the people they concern, at most once each,
-and push each new one to the recipient's live subject."""
+"""NotifyPeople: turn events into notifications for the people they concern, at most once each
+(a redelivered event finds its dedupe key taken), and push each new one to the recipient's live
+subject. Nobody is notified of their own actions."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import asyncpg
 from nats.aio.client import Client as NATS
 
 from services.notify import store
-from shared import events, subjects
+from shared import bus, events, subjects
 from shared.contracts import live
+from shared.contracts import posts as posts_api
 from shared.ids import new_id
 
 
@@ -21,17 +23,56 @@ class NotifyPeople:
         if isinstance(event, events.FollowCreated):
             await self._notify(event, event.followee_id, "follow", event.follower_id, None)
         elif isinstance(event, events.StatusCreated):
-            for account_id in event.mentions:
-                if account_id != event.account_id:
-                    await self._notify(event, account_id, "mention", event.account_id,
-                                       event.status_id)
+            await self._status_created(event)
+        elif isinstance(event, events.StatusUpdated):
+            await self._status_updated(event)
+        elif isinstance(event, events.FavouriteAdded):
+            await self._notify(event, event.status_account_id, "favourite", event.account_id,
+                               event.status_id)
+        elif isinstance(event, events.ReblogCreated):
+            await self._notify(event, event.status_account_id, "reblog", event.account_id,
+                               event.status_id)
+        elif isinstance(event, events.ReblogRemoved):
+            await self._forget(event.status_id, "reblog", event.account_id)
+        elif isinstance(event, events.PollEnded):
+            for voter in {*event.voter_ids, event.status_account_id}:
+                await self._notify(event, voter, "poll", event.status_account_id,
+                                   event.status_id, allow_self=True)
         elif isinstance(event, events.StatusDeleted):
             async with self.pool.acquire() as conn:
                 await conn.execute("DELETE FROM notifications WHERE status_id = $1",
                                    event.status_id)
 
+    async def _status_created(self, event: events.StatusCreated) -> None:
+        for account_id in event.mentions:
+            await self._notify(event, account_id, "mention", event.account_id, event.status_id)
+        # A reply tells the author of the post replied to, even without an @mention.
+        parent_author = event.in_reply_to_account_id
+        if parent_author is not None and parent_author not in event.mentions:
+            await self._notify(event, parent_author, "mention", event.account_id,
+                               event.status_id)
+
+    async def _status_updated(self, event: events.StatusUpdated) -> None:
+        for account_id in event.added_mentions:
+            await self._notify(event, account_id, "mention", event.account_id, event.status_id)
+        # Those who reblogged it vouched for the old text: tell them it changed.
+        after = None
+        while True:
+            page = await bus.request(self.nc, "posts", "status.reblogged_by",
+                                     posts_api.StatusPage(status_id=event.status_id,
+                                                          page=posts_api.Page(max_id=after,
+                                                                              limit=80)),
+                                     posts_api.PageItems)
+            for item in page.items:
+                await self._notify(event, item.id, "update", event.account_id, event.status_id)
+            if len(page.items) < 80:
+                return
+            after = page.items[-1].cursor
+
     async def _notify(self, event: events.Event, recipient: int, type_: str, from_account: int,
-                      status_id: int | None) -> None:
+                      status_id: int | None, *, allow_self: bool = False) -> None:
+        if recipient == from_account and not allow_self:
+            return
         notification_id = new_id()
         async with self.pool.acquire() as conn:
             created = await store.insert(
@@ -45,3 +86,8 @@ class NotifyPeople:
                 live.encode(live.LiveMessage(event="notification",
                                              notification_id=notification_id)),
             )
+
+    async def _forget(self, status_id: int, type_: str, from_account: int) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute("DELETE FROM notifications WHERE status_id = $1 AND type = $2 "
+                               "AND from_account_id = $3", status_id, type_, from_account)

@@ -51,6 +51,7 @@ class DeleteStatus:
             changed.append(status.reblog_of_id)
         await conn.execute("DELETE FROM pins WHERE status_id = $1", status.id)
         await outbox.add(conn, "posts", events.StatusDeleted(
-            status_id=status.id, account_id=status.account_id, visibility=status.visibility,
+            status_id=status.id, account_id=status.account_id, network_id=status.network_id,
+            visibility=status.visibility,
             mentions=status.mentions, reblog_of_id=status.reblog_of_id))
         return changed
