@@ -24,6 +24,12 @@ class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
     following_count: int = 0
     statuses_count: int = 0
     last_status_at: int | None = None
+    fields: list[dict[str, str]] = []  # [{"name": ..., "value": ...}] profile metadata
+    avatar_url: str | None = None
+    header_url: str | None = None
+    title: str = ""  # Hubbub: job title
+    department: str = ""
+    deactivated: bool = False
 
 
 class PollRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -87,7 +87,8 @@ class Gateway:
             raise errors.Forbidden("This action is outside the authorized scopes")
         assert self.hydrator is not None
         account = await self.hydrator.account(caller.account_id)
-        if account is None:
+        if account is None or account.deactivated:
+            # A deactivated account's tokens stop working at once: the record says so.
             raise errors.Unauthorized("The access token is invalid")
         return caller, account
 

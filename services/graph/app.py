@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.graph import handlers
+from services.graph import communities, handlers, relations
 from services.graph.use_cases.count_status import CountStatus
 from services.runtime import BaseService
 from shared import subjects
@@ -29,5 +29,7 @@ class GraphService(BaseService):
         self.keep(counter)
         host = ServiceHost(self.nc, "graph")
         handlers.register(host, self.pool, self.redis)
+        relations.register(host, self.pool, self.redis)
+        communities.register(host, self.pool, self.redis)
         await host.start()
         self.keep(host)

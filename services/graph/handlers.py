@@ -44,9 +44,12 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
                                              req.account_id)
             if network_id is None:
                 raise errors.NotFound("Record not found")
-            following = await store.following_ids(conn, req.account_id)
-        return api.ViewerFactsReply(account_id=req.account_id, network_id=network_id,
-                                    following=following)
+            return api.ViewerFactsReply(
+                account_id=req.account_id, network_id=network_id,
+                following=await store.following_ids(conn, req.account_id),
+                communities=await store.community_ids(conn, req.account_id),
+                blocked=await store.blocked_either_way(conn, req.account_id),
+                muted=await store.muted_ids(conn, req.account_id))
 
     register_account = RegisterAccount(pool)
     authenticate = Authenticate(pool)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 
 from shared.records import AccountRecord
@@ -11,12 +13,16 @@ ACCOUNT_COLUMNS = """
     a.locked, a.bot, a.discoverable, a.role, a.followers_count, a.following_count,
     a.statuses_count,
     (extract(epoch FROM a.created_at) * 1000)::bigint AS created_at,
-    (extract(epoch FROM a.last_status_at) * 1000)::bigint AS last_status_at
+    (extract(epoch FROM a.last_status_at) * 1000)::bigint AS last_status_at,
+    a.fields::text AS fields, a.avatar_url, a.header_url, a.title, a.department,
+    a.deactivated_at IS NOT NULL AS deactivated
 """
 
 
 def account_from_row(row: asyncpg.Record) -> AccountRecord:
-    return AccountRecord(**dict(row))
+    values = dict(row)
+    values["fields"] = json.loads(values["fields"]) if values["fields"] else []
+    return AccountRecord(**values)
 
 
 async def accounts_by_ids(conn: asyncpg.Connection, ids: list[int]) -> list[AccountRecord]:
@@ -100,3 +106,23 @@ async def follower_ids(conn: asyncpg.Connection, account_id: int, after_id: int,
 async def following_ids(conn: asyncpg.Connection, account_id: int) -> list[int]:
     rows = await conn.fetch("SELECT followee_id FROM follows WHERE follower_id = $1", account_id)
     return [row["followee_id"] for row in rows]
+
+
+async def community_ids(conn: asyncpg.Connection, account_id: int) -> list[int]:
+    rows = await conn.fetch("SELECT community_id FROM community_members WHERE account_id = $1",
+                            account_id)
+    return [row["community_id"] for row in rows]
+
+
+async def blocked_either_way(conn: asyncpg.Connection, account_id: int) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT target_id AS other FROM blocks WHERE account_id = $1 "
+        "UNION SELECT account_id FROM blocks WHERE target_id = $1", account_id)
+    return [row["other"] for row in rows]
+
+
+async def muted_ids(conn: asyncpg.Connection, account_id: int) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT target_id FROM mutes WHERE account_id = $1 "
+        "AND (expires_at IS NULL OR expires_at > now())", account_id)
+    return [row["target_id"] for row in rows]

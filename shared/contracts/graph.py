@@ -89,7 +89,8 @@ class ViewerFactsReply(msgspec.Struct, frozen=True, kw_only=True):
     network_id: int
     following: list[int]
     communities: list[int] = []
-    blocked: list[int] = []
+    blocked: list[int] = []  # accounts that block this viewer, or that it blocks
+    muted: list[int] = []  # accounts whose posts this viewer does not want to see
 
     def viewer(self) -> policy.Viewer:
         return policy.Viewer(account_id=self.account_id, network_id=self.network_id,

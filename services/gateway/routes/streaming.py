@@ -161,7 +161,7 @@ async def streaming(socket: WebSocket) -> None:
     if caller is not None and caller.account_id is not None:
         assert gw.hydrator is not None
         account = await gw.hydrator.account(caller.account_id)
-    if account is None:
+    if account is None or account.deactivated:
         await socket.close(code=4001, reason="Missing or invalid access token")
         return
     await socket.accept(subprotocols=subprotocol)
