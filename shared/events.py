@@ -118,9 +118,74 @@ class FollowRemoved(Event, frozen=True, kw_only=True, tag="graph.follow.removed"
     followee_id: int
 
 
+class FollowRequested(Event, frozen=True, kw_only=True, tag="graph.follow_request.created"):
+    follower_id: int
+    followee_id: int
+
+
+class FollowRequestRejected(Event, frozen=True, kw_only=True, tag="graph.follow_request.rejected"):
+    follower_id: int
+    followee_id: int
+
+
+class BlockCreated(Event, frozen=True, kw_only=True, tag="graph.block.created"):
+    account_id: int
+    target_id: int
+
+
+class BlockRemoved(Event, frozen=True, kw_only=True, tag="graph.block.removed"):
+    account_id: int
+    target_id: int
+
+
+class MuteCreated(Event, frozen=True, kw_only=True, tag="graph.mute.created"):
+    account_id: int
+    target_id: int
+    notifications: bool = True
+
+
+class MuteRemoved(Event, frozen=True, kw_only=True, tag="graph.mute.removed"):
+    account_id: int
+    target_id: int
+
+
+class AccountUpdated(Event, frozen=True, kw_only=True, tag="graph.account.updated"):
+    account_id: int
+
+
+class AccountDeactivated(Event, frozen=True, kw_only=True, tag="graph.account.deactivated"):
+    account_id: int
+    network_id: int
+
+
+class TagFollowed(Event, frozen=True, kw_only=True, tag="graph.tag.followed"):
+    account_id: int
+    tag: str
+
+
+class CommunityJoined(Event, frozen=True, kw_only=True, tag="graph.community.joined"):
+    community_id: int
+    account_id: int
+    role: str
+
+
+class CommunityLeft(Event, frozen=True, kw_only=True, tag="graph.community.left"):
+    community_id: int
+    account_id: int
+
+
+class CommunityInvited(Event, frozen=True, kw_only=True, tag="graph.community.invited"):
+    community_id: int
+    account_id: int  # the invitee
+    invited_by: int
+
+
 AnyEvent = Union[
     StatusCreated, StatusDeleted, StatusUpdated, FavouriteAdded, FavouriteRemoved, ReblogCreated,
     ReblogRemoved, PollVoted, PollEnded, AccountCreated, FollowCreated, FollowRemoved,
+    FollowRequested, FollowRequestRejected, BlockCreated, BlockRemoved, MuteCreated, MuteRemoved,
+    AccountUpdated, AccountDeactivated, TagFollowed, CommunityJoined, CommunityLeft,
+    CommunityInvited,
 ]
 
 _encoder = msgspec.json.Encoder()

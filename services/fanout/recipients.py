@@ -1,5 +1,7 @@
-"""Who gets a status in their home timeline: its author and, by visibility, followers or the
-mentioned. Followers come from the graph service in pages of ids."""
+"""Who gets a status in their home timeline: its author; then, by where it was posted and who
+may see it, the author's followers, the mentioned (for direct messages), the community's members
+(for community posts), and the followers of its hashtags in the author's network (for public
+posts). Pages of ids come from the graph service."""
 
 from __future__ import annotations
 
@@ -28,11 +30,37 @@ async def follower_pages(nc: NATS, account_id: int, *, reblogs_only: bool = Fals
         after = reply.ids[-1]
 
 
+async def member_pages(nc: NATS, community_id: int) -> AsyncIterator[list[int]]:
+    after = 0
+    while True:
+        reply = await bus.request(nc, "graph", "community.member_ids",
+                                  graph_api.CommunityMemberIds(community_id=community_id,
+                                                               after_id=after, limit=PAGE),
+                                  graph_api.Ids)
+        if reply.ids:
+            yield reply.ids
+        if len(reply.ids) < PAGE:
+            return
+        after = reply.ids[-1]
+
+
 async def home_recipients(nc: NATS, event: events.StatusCreated) -> AsyncIterator[list[int]]:
     yield [event.account_id]
     if event.visibility == policy.DIRECT:
         if event.mentions:
             yield list(event.mentions)
         return
+    if event.community_id is not None:
+        # A community post stays in the community: its members, not the author's followers.
+        async for page in member_pages(nc, event.community_id):
+            yield page
+        return
     async for page in follower_pages(nc, event.account_id):
         yield page
+    if event.tags and event.visibility == policy.PUBLIC:
+        reply = await bus.request(nc, "graph", "tag.follower_ids",
+                                  graph_api.TagFollowerIds(tags=list(event.tags),
+                                                           network_id=event.network_id),
+                                  graph_api.Ids)
+        if reply.ids:
+            yield reply.ids

@@ -70,3 +70,14 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     host.add("relationships", api.GetRelationships, relationships)
     host.add("followers.ids", api.FollowerIds, follower_ids)
     host.add("viewer.facts", api.ViewerFacts, viewer_facts)
+
+    async def tag_follower_ids(req: api.TagFollowerIds) -> api.Ids:
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT DISTINCT f.account_id FROM followed_tags f "
+                "JOIN accounts a ON a.id = f.account_id "
+                "WHERE f.tag = ANY($1::text[]) AND a.network_id = $2 AND a.deactivated_at IS NULL",
+                [t.lower() for t in req.tags[:20]], req.network_id)
+        return api.Ids(ids=[row["account_id"] for row in rows])
+
+    host.add("tag.follower_ids", api.TagFollowerIds, tag_follower_ids)

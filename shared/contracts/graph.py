@@ -78,6 +78,26 @@ class Ids(msgspec.Struct, frozen=True, kw_only=True):
     ids: list[int]
 
 
+class CommunityMemberIds(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of a community's member ids in id order (for fanout)."""
+
+    community_id: int
+    after_id: int = 0
+    limit: int = 10_000
+
+
+class TagFollowerIds(msgspec.Struct, frozen=True, kw_only=True):
+    """Accounts of a network that follow any of these (lower-case) hashtags."""
+
+    tags: list[str]
+    network_id: int
+
+
+class CanPost(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    community_id: int
+
+
 class ViewerFacts(msgspec.Struct, frozen=True, kw_only=True):
     """What the visibility policy needs to know about a reader."""
 

@@ -37,7 +37,7 @@ async def home_ids(api: Api, user: User) -> list[str]:
 async def home_zset(api: Api, user: User) -> list[str]:
     """The raw read model in Redis, so that a removal is proven, not hidden by rendering."""
     raw = await api.stack.fanout.redis.zrange(home_key(int(user.id)), 0, -1)
-    return [r.decode() if isinstance(r, bytes) else str(r) for r in raw]
+    return [str(int(r)) for r in raw]  # members are zero-padded ids
 
 
 def ws_url(api: Api) -> str:

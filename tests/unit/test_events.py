@@ -50,6 +50,19 @@ SAMPLES: dict[type[Event], list[Event]] = {
     events.PollVoted: [events.PollVoted(poll_id=BIG, status_id=1, account_id=2, choices=(0, 2))],
     events.PollEnded: [events.PollEnded(poll_id=BIG, status_id=1, status_account_id=2,
                                         voter_ids=(3, 4))],
+    events.FollowRequested: [events.FollowRequested(follower_id=1, followee_id=BIG)],
+    events.FollowRequestRejected: [events.FollowRequestRejected(follower_id=1, followee_id=2)],
+    events.BlockCreated: [events.BlockCreated(account_id=1, target_id=BIG)],
+    events.BlockRemoved: [events.BlockRemoved(account_id=1, target_id=BIG)],
+    events.MuteCreated: [events.MuteCreated(account_id=1, target_id=2, notifications=False)],
+    events.MuteRemoved: [events.MuteRemoved(account_id=1, target_id=2)],
+    events.AccountUpdated: [events.AccountUpdated(account_id=BIG)],
+    events.AccountDeactivated: [events.AccountDeactivated(account_id=BIG, network_id=1)],
+    events.TagFollowed: [events.TagFollowed(account_id=1, tag="caf\u00e9")],
+    events.CommunityJoined: [events.CommunityJoined(community_id=1, account_id=2, role="guest")],
+    events.CommunityLeft: [events.CommunityLeft(community_id=1, account_id=2)],
+    events.CommunityInvited: [events.CommunityInvited(community_id=1, account_id=2,
+                                                      invited_by=3)],
 }
 
 ALL_SAMPLES = [
