@@ -16,13 +16,18 @@ from services.gateway import responses
 from services.gateway.context import Gateway
 from services.gateway.routes import (
     accounts,
+    communities,
     instance,
+    network,
     notifications,
     oauth,
     polls,
+    profiles,
+    relationships,
     status_actions,
     statuses,
     streaming,
+    tags,
     timelines,
 )
 from shared import errors, metrics
@@ -67,9 +72,13 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Litestar:
             await gw.stop()
 
     app = Litestar(
-        route_handlers=[*instance.ROUTES, *oauth.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
+        # Literal paths (e.g. /accounts/lookup) register before /accounts/{id}: Litestar
+        # prefers static segments anyway, this keeps the reading order the matching order.
+        route_handlers=[*instance.ROUTES, *oauth.ROUTES, *profiles.ROUTES,
+                        *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
-                        *notifications.ROUTES, *streaming.ROUTES],
+                        *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
+                        *network.ROUTES, *tags.ROUTES],
         lifespan=[lifespan],
         exception_handlers={
             errors.HubbubError: _hubbub_error,

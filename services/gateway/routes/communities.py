@@ -1,0 +1,5 @@
+"""(routes for: communities)"""
+
+from __future__ import annotations
+
+ROUTES: list = []

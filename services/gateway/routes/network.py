@@ -1,0 +1,5 @@
+"""(routes for: network)"""
+
+from __future__ import annotations
+
+ROUTES: list = []

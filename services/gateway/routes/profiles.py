@@ -1,0 +1,5 @@
+"""(routes for: profiles)"""
+
+from __future__ import annotations
+
+ROUTES: list = []

@@ -1,0 +1,5 @@
+"""(routes for: relationships)"""
+
+from __future__ import annotations
+
+ROUTES: list = []

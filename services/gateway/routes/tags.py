@@ -1,0 +1,5 @@
+"""(routes for: tags)"""
+
+from __future__ import annotations
+
+ROUTES: list = []
