@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from services.fanout.use_cases.deliver_status import FanoutHandlers
+from services.fanout.use_cases.relations import RelationHandlers
 from services.runtime import BaseService
-from shared import subjects
+from shared import events, subjects
 from shared.bus import EventConsumer
 from shared.timelines import TimelineWriter
 
 HOME_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
                "post.reblog.created", "post.reblog.removed", "graph.follow.created",
-               "graph.follow.removed"]
+               "graph.follow.removed", "graph.block.created", "graph.mute.created"]
 
 
 class FanoutService(BaseService):
@@ -19,8 +20,15 @@ class FanoutService(BaseService):
     async def setup(self) -> None:
         assert self.nc and self.js and self.redis
         writer = TimelineWriter(self.redis, self.settings.home_timeline_max)
+        statuses = FanoutHandlers(self.nc, self.redis, writer)
+        relations = RelationHandlers(self.nc, writer)
+
+        async def handle(event: events.AnyEvent) -> None:
+            await statuses(event)
+            await relations(event)
+
         consumer = EventConsumer(
-            self.js, "fanout-home", FanoutHandlers(self.nc, self.redis, writer),
+            self.js, "fanout-home", handle,
             filter_subjects=[subjects.event(t) for t in HOME_EVENTS],
             max_deliver=self.settings.max_deliver,
         )

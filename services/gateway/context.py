@@ -104,6 +104,16 @@ class Gateway:
         return facts.viewer()
 
 
+    async def hidden(self, account_id: int, *, notifications: bool = False) -> set[int]:
+        """Accounts the reader muted or blocked, or that block the reader (for notifications:
+        only mutes that include notifications)."""
+        assert self.nc is not None
+        reply = await nats_bus.request(self.nc, "graph", "viewer.hidden",
+                                       graph_api.ViewerFacts(account_id=account_id),
+                                       graph_api.Hidden)
+        return set(reply.notification_ids if notifications else reply.ids)
+
+
 def _has_scope(granted: frozenset[str], needed: str) -> bool:
     return needed in granted or needed.split(":")[0] in granted
 

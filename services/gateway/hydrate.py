@@ -89,6 +89,20 @@ class Hydrator:
             kept.append(s)
         return kept
 
+    async def without_authors(self, statuses: list[StatusRecord], hidden: set[int]
+                              ) -> list[StatusRecord]:
+        """Drop statuses by (or reblogging) accounts the reader muted or blocked."""
+        if not hidden:
+            return statuses
+        originals = await self.with_originals(statuses)
+        kept = []
+        for s in statuses:
+            original = originals.get(s.reblog_of_id) if s.reblog_of_id else None
+            if s.account_id in hidden or (original is not None and original.account_id in hidden):
+                continue
+            kept.append(s)
+        return kept
+
     async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None
                               ) -> list[dict[str, Any]]:
         """Mastodon JSON for statuses, in the order given (reblogs wrap their original)."""

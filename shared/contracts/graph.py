@@ -54,6 +54,11 @@ class Relationship(msgspec.Struct, frozen=True, kw_only=True):
     notifying: bool = False
     followed_by: bool = False
     requested: bool = False
+    requested_by: bool = False
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+    muting_notifications: bool = False
 
 
 class GetRelationships(msgspec.Struct, frozen=True, kw_only=True):
@@ -117,3 +122,222 @@ class ViewerFactsReply(msgspec.Struct, frozen=True, kw_only=True):
                              following=frozenset(self.following),
                              communities=frozenset(self.communities),
                              blocked=frozenset(self.blocked))
+
+
+class AccountPair(msgspec.Struct, frozen=True, kw_only=True):
+    """One account acting on another: authorize, reject, block, unblock, unmute, remove..."""
+
+    account_id: int
+    target_id: int
+
+
+class Mute(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    target_id: int
+    notifications: bool = True
+    duration: int = 0  # seconds; 0 = until unmuted
+
+
+class RelationPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of the caller's blocks, mutes or follow requests, newest first by row id."""
+
+    account_id: int
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 40
+
+
+class RelationItem(msgspec.Struct, frozen=True, kw_only=True):
+    cursor: int
+    account_id: int
+
+
+class RelationItems(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[RelationItem]
+
+
+class NotificationAllowed(msgspec.Struct, frozen=True, kw_only=True):
+    recipient_id: int
+    from_account_id: int
+
+
+class Allowed(msgspec.Struct, frozen=True, kw_only=True):
+    allowed: bool
+
+
+class Hidden(msgspec.Struct, frozen=True, kw_only=True):
+    """Accounts whose posts a reader's timelines leave out (muted, or blocked either way), and
+    those whose notifications it leaves out (blocked, or muted with their notifications)."""
+
+    ids: list[int]
+    notification_ids: list[int] = []
+
+
+# --- registration with an invitation -----------------------------------------------------------
+
+
+class RegisterWithInvitation(RegisterAccount, frozen=True, kw_only=True):
+    """``RegisterAccount`` plus Mastodon's ``invite_code``: a superset, so the one endpoint
+    ``account.create`` decodes both."""
+
+    invite_code: str | None = None
+
+
+# --- profiles ----------------------------------------------------------------------------------
+
+
+class ProfileField(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    value: str
+
+
+class UpdateProfile(msgspec.Struct, frozen=True, kw_only=True):
+    """Change what is given; ``None`` leaves a field as it is. An empty avatar or header URL
+    removes the picture; an empty language clears the default."""
+
+    account_id: int
+    display_name: str | None = None
+    note: str | None = None
+    locked: bool | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    fields: list[ProfileField] | None = None  # replaces the whole list
+    avatar_url: str | None = None
+    header_url: str | None = None
+    title: str | None = None
+    department: str | None = None
+    privacy: str | None = None  # default visibility of new posts (Mastodon's source[privacy])
+    sensitive: bool | None = None
+    language: str | None = None
+
+
+class GetCredentials(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+
+
+class CredentialAccount(msgspec.Struct, frozen=True, kw_only=True):
+    """The account with the preferences only its owner sees (Mastodon's ``source``)."""
+
+    account: AccountRecord
+    privacy: str = "public"
+    sensitive: bool = False
+    language: str | None = None
+
+
+class LookupAccount(msgspec.Struct, frozen=True, kw_only=True):
+    """``username`` or ``username@domain``, as the reader may see it."""
+
+    reader_id: int
+    acct: str
+
+
+class SearchAccounts(msgspec.Struct, frozen=True, kw_only=True):
+    reader_id: int
+    q: str
+    limit: int = 40
+    offset: int = 0
+    following: bool = False  # only accounts the reader follows
+
+
+class IdPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Mastodon's paging by id, newest first: ``max_id``/``since_id``/``min_id``."""
+
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 40
+
+
+class AccountListPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of an account's followers or followings, as ``reader_id`` may see them."""
+
+    account_id: int
+    reader_id: int
+    page: IdPage = IdPage()
+
+
+class Suggestions(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    limit: int = 40
+
+
+class Suggestion(msgspec.Struct, frozen=True, kw_only=True):
+    account: AccountRecord
+    source: str  # why: "friends_of_friends"
+    score: int = 0  # how many of the reader's followees follow this account
+
+
+class SuggestionList(msgspec.Struct, frozen=True, kw_only=True):
+    suggestions: list[Suggestion]
+
+
+# --- followed hashtags -------------------------------------------------------------------------
+
+
+class TagAction(msgspec.Struct, frozen=True, kw_only=True):
+    """``account_id`` None is an anonymous reader (tag.get only)."""
+
+    account_id: int | None
+    tag: str
+
+
+class Tag(msgspec.Struct, frozen=True, kw_only=True):
+    name: str  # lower case
+    following: bool = False
+    id: int | None = None  # the follow's id: what followed_tags pages by
+
+
+class FollowedTagsPage(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    page: IdPage = IdPage()
+
+
+class Tags(msgspec.Struct, frozen=True, kw_only=True):
+    tags: list[Tag]
+
+
+# --- networks ----------------------------------------------------------------------------------
+
+
+class NetworkRequest(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who asks: their own network
+
+
+class Network(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    domain: str
+    name: str
+    invitation_only: bool
+    members_count: int
+    role: str  # the asker's role in it
+    created_at: int  # ms since the Unix epoch
+
+
+class UpdateNetwork(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    name: str | None = None
+    invitation_only: bool | None = None
+
+
+class NetworkMembersPage(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    page: IdPage = IdPage()
+
+
+class CreateInvitation(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # the inviting admin
+    email: str
+
+
+class Invitation(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    email: str
+    invite_code: str  # shown once: only its digest is stored
+    network_id: int
+    created_at: int
+
+
+class DeactivateAccount(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # the admin
+    target_id: int

@@ -56,8 +56,13 @@ async def list_notifications(request: Request) -> Response:
         min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)), types=p.types,
         exclude_types=p.exclude_types,
     ), notify_api.Notifications)
-    shaped = await render(gw, reply.notifications)
-    return responses.json(shaped, headers=responses.link_header(request, gw.base_url, shaped))
+    hidden = await gw.hidden(me.id, notifications=True)
+    records = [n for n in reply.notifications if n.from_account_id not in hidden]
+    shaped = await render(gw, records, me.id)
+    notes = reply.notifications
+    headers = (responses.cursor_link_header(request, gw.base_url, notes[0].id, notes[-1].id)
+               if notes else {})
+    return responses.json(shaped, headers=headers)
 
 
 @get("/api/v1/notifications/{notification_id:str}")

@@ -1,5 +1,108 @@
-"""(routes for: relationships)"""
+"""Blocks, mutes, follow requests and removing followers (Mastodon client API)."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+
+from services.gateway import mastodon, params, responses
+from services.gateway.context import gateway_of
+from shared import bus, errors
+from shared.contracts import graph as graph_api
+from shared.ids import parse_id
+
+# Mastodon action -> graph endpoint taking an AccountPair (account_id acts on target_id).
+PAIR_ACTIONS = {
+    "block": "block.add",
+    "unblock": "block.remove",
+    "unmute": "mute.remove",
+    "remove_from_followers": "follower.remove",
+}
+
+
+def account_id_or_404(raw: str) -> int:
+    parsed = parse_id(raw)
+    if parsed is None:
+        raise errors.NotFound("Record not found")
+    return parsed
+
+
+class MuteParams(params.Params):
+    notifications: bool = True
+    duration: int = 0
+
+
+async def _relationship(request: Request, verb: str, payload) -> Response:
+    gw = gateway_of(request)
+    assert gw.nc is not None
+    rel = await bus.request(gw.nc, "graph", verb, payload, graph_api.Relationship)
+    return responses.json(mastodon.relationship(rel))
+
+
+@post("/api/v1/accounts/{account_id:str}/{action:str}")
+async def act_on_account(request: Request, account_id: FromPath[str], action: FromPath[str]
+                         ) -> Response:
+    gw = gateway_of(request)
+    if action not in (*PAIR_ACTIONS, "mute"):
+        raise errors.NotFound("Record not found")
+    _, me = await gw.user(request, scope="follow")
+    target = account_id_or_404(account_id)
+    if action == "mute":
+        p = await params.read(request, MuteParams)
+        return await _relationship(request, "mute.add", graph_api.Mute(
+            account_id=me.id, target_id=target, notifications=p.notifications,
+            duration=p.duration))
+    return await _relationship(request, PAIR_ACTIONS[action],
+                               graph_api.AccountPair(account_id=me.id, target_id=target))
+
+
+class PageParams(params.Params):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 40
+
+
+async def _accounts_page(request: Request, verb: str) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="follow")
+    p = await params.read(request, PageParams, body=False)
+    assert gw.nc is not None and gw.hydrator is not None
+    page = await bus.request(gw.nc, "graph", verb, graph_api.RelationPage(
+        account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+        min_id=parse_id(p.min_id), limit=p.limit), graph_api.RelationItems)
+    accounts = await gw.hydrator.accounts([item.account_id for item in page.items])
+    shaped = [mastodon.account(accounts[i.account_id], gw.base_url)
+              for i in page.items if i.account_id in accounts]
+    headers = (responses.cursor_link_header(request, gw.base_url, page.items[0].cursor,
+                                            page.items[-1].cursor) if page.items else {})
+    return responses.json(shaped, headers=headers)
+
+
+@get("/api/v1/blocks")
+async def blocks(request: Request) -> Response:
+    return await _accounts_page(request, "blocks.list")
+
+
+@get("/api/v1/mutes")
+async def mutes(request: Request) -> Response:
+    return await _accounts_page(request, "mutes.list")
+
+
+@get("/api/v1/follow_requests")
+async def follow_requests(request: Request) -> Response:
+    return await _accounts_page(request, "follow_requests.list")
+
+
+@post("/api/v1/follow_requests/{account_id:str}/{answer:str}")
+async def answer_follow_request(request: Request, account_id: FromPath[str],
+                                answer: FromPath[str]) -> Response:
+    if answer not in ("authorize", "reject"):
+        raise errors.NotFound("Record not found")
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="follow")
+    return await _relationship(request, f"follow_request.{answer}", graph_api.AccountPair(
+        account_id=me.id, target_id=account_id_or_404(account_id)))
+
+
+ROUTES = [act_on_account, blocks, mutes, follow_requests, answer_follow_request]

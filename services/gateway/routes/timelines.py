@@ -37,8 +37,15 @@ async def home(request: Request) -> Response:
     ids = await timelines.page(gw.redis, home_key(me.id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
-    statuses = await gw.hydrator.render_status_ids(ids, me.id)
-    return responses.json(statuses, headers=responses.link_header(request, gw.base_url, statuses))
+    found = await gw.hydrator.statuses(ids)
+    shown = await gw.hydrator.without_authors([found[i] for i in ids if i in found],
+                                              await gw.hidden(me.id))
+    statuses = await gw.hydrator.render_statuses(shown, me.id)
+    # Page edges come from the timeline, not from what survived filtering: a page whose entries
+    # were all hidden must still lead on to the next one.
+    headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
+               else {})
+    return responses.json(statuses, headers=headers)
 
 
 ROUTES = [home]

@@ -9,6 +9,7 @@ from nats.aio.client import Client as NATS
 
 from services.notify import store
 from shared import bus, events, subjects
+from shared.contracts import graph as graph_api
 from shared.contracts import live
 from shared.contracts import posts as posts_api
 from shared.ids import new_id
@@ -22,6 +23,9 @@ class NotifyPeople:
     async def __call__(self, event: events.AnyEvent) -> None:
         if isinstance(event, events.FollowCreated):
             await self._notify(event, event.followee_id, "follow", event.follower_id, None)
+        elif isinstance(event, events.FollowRequested):
+            await self._notify(event, event.followee_id, "follow_request", event.follower_id,
+                               None)
         elif isinstance(event, events.StatusCreated):
             await self._status_created(event)
         elif isinstance(event, events.StatusUpdated):
@@ -73,6 +77,8 @@ class NotifyPeople:
                       status_id: int | None, *, allow_self: bool = False) -> None:
         if recipient == from_account and not allow_self:
             return
+        if recipient != from_account and not await self._allowed(recipient, from_account):
+            return  # blocked either way, or muted with its notifications
         notification_id = new_id()
         async with self.pool.acquire() as conn:
             created = await store.insert(
@@ -86,6 +92,13 @@ class NotifyPeople:
                 live.encode(live.LiveMessage(event="notification",
                                              notification_id=notification_id)),
             )
+
+    async def _allowed(self, recipient: int, from_account: int) -> bool:
+        reply = await bus.request(self.nc, "graph", "notification.allowed",
+                                  graph_api.NotificationAllowed(recipient_id=recipient,
+                                                                from_account_id=from_account),
+                                  graph_api.Allowed)
+        return reply.allowed
 
     async def _forget(self, status_id: int, type_: str, from_account: int) -> None:
         async with self.pool.acquire() as conn:

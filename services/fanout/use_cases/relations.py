@@ -1,0 +1,31 @@
+"""Relationship events in timelines: a block removes each side's posts from the other's home
+timeline; a mute removes the muted account's posts from the muter's (and the read path hides
+what arrives later, for as long as the mute lasts)."""
+
+from __future__ import annotations
+
+from nats.aio.client import Client as NATS
+
+from shared import bus, events
+from shared.contracts import posts as posts_api
+from shared.records import home_key
+from shared.timelines import TimelineWriter
+
+
+class RelationHandlers:
+    def __init__(self, nc: NATS, writer: TimelineWriter) -> None:
+        self.nc = nc
+        self.writer = writer
+
+    async def __call__(self, event: events.AnyEvent) -> None:
+        if isinstance(event, events.BlockCreated):
+            await self._clear(reader=event.account_id, author=event.target_id)
+            await self._clear(reader=event.target_id, author=event.account_id)
+        elif isinstance(event, events.MuteCreated):
+            await self._clear(reader=event.account_id, author=event.target_id)
+
+    async def _clear(self, *, reader: int, author: int) -> None:
+        recent = await bus.request(
+            self.nc, "posts", "status.recent_by_author",
+            posts_api.RecentByAuthor(account_id=author, limit=self.writer.cap), posts_api.Ids)
+        await self.writer.remove([home_key(reader)], recent.ids)

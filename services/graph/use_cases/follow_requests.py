@@ -1,0 +1,37 @@
+"""AuthorizeFollowRequest and RejectFollowRequest: a locked account answers who asked."""
+
+from __future__ import annotations
+
+import asyncpg
+import redis.asyncio as redis
+
+from services.graph import account_cache
+from services.graph.use_cases.follow_account import add_follow, relationship
+from shared import errors, events, outbox
+from shared.contracts.graph import AccountPair, Relationship
+
+
+class AnswerFollowRequest:
+    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, *, accept: bool) -> None:
+        self.pool = pool
+        self.cache = cache
+        self.accept = accept
+
+    async def __call__(self, req: AccountPair) -> Relationship:
+        """``account_id`` is the locked account; ``target_id`` asked to follow it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            request = await conn.fetchrow(
+                "DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2 "
+                "RETURNING reblogs, notify", req.target_id, req.account_id)
+            if request is None:
+                raise errors.NotFound("Record not found")
+            if self.accept:
+                await add_follow(conn, req.target_id, req.account_id, request["reblogs"],
+                                 request["notify"])
+            else:
+                await outbox.add(conn, "graph", events.FollowRequestRejected(
+                    follower_id=req.target_id, followee_id=req.account_id))
+            result = await relationship(conn, req.account_id, req.target_id)
+        if self.accept:
+            await account_cache.invalidate(self.cache, req.account_id, req.target_id)
+        return result
