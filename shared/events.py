@@ -48,6 +48,8 @@ class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted")
     visibility: str = "public"
     mentions: tuple[int, ...] = ()
     reblog_of_id: int | None = None
+    tags: tuple[str, ...] = ()
+    community_id: int | None = None
 
 
 class StatusUpdated(Event, frozen=True, kw_only=True, tag="post.status.updated"):
@@ -180,12 +182,24 @@ class CommunityInvited(Event, frozen=True, kw_only=True, tag="graph.community.in
     invited_by: int
 
 
+class ListMembersChanged(Event, frozen=True, kw_only=True, tag="graph.list.members_changed"):
+    list_id: int
+    owner_id: int
+    added: tuple[int, ...] = ()
+    removed: tuple[int, ...] = ()
+
+
+class ListDeleted(Event, frozen=True, kw_only=True, tag="graph.list.deleted"):
+    list_id: int
+    owner_id: int
+
+
 AnyEvent = Union[
     StatusCreated, StatusDeleted, StatusUpdated, FavouriteAdded, FavouriteRemoved, ReblogCreated,
     ReblogRemoved, PollVoted, PollEnded, AccountCreated, FollowCreated, FollowRemoved,
     FollowRequested, FollowRequestRejected, BlockCreated, BlockRemoved, MuteCreated, MuteRemoved,
     AccountUpdated, AccountDeactivated, TagFollowed, CommunityJoined, CommunityLeft,
-    CommunityInvited,
+    CommunityInvited, ListMembersChanged, ListDeleted,
 ]
 
 _encoder = msgspec.json.Encoder()

@@ -64,6 +64,7 @@ class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     reblogs_count: int = 0
     favourites_count: int = 0
     poll: PollRecord | None = None
+    version: int = 0  # the row's version: caches keep the newest (see posts/status_cache)
 
 
 class NotificationRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,9 +85,25 @@ def status_key(status_id: int) -> str:
     return f"status:{status_id}"
 
 
+def public_key(network_id: int) -> str:
+    return f"tl:{{n{network_id}}}:public"
+
+
+def tag_key(network_id: int, tag: str) -> str:
+    return f"tl:{{n{network_id}}}:tag:{tag.lower()}"
+
+
+def list_key(owner_id: int, list_id: int) -> str:
+    return f"tl:{{u{owner_id}}}:list:{list_id}"
+
+
 def home_key(account_id: int) -> str:
     # Hash tag: a user's keys stay on one Redis Cluster slot.
     return f"tl:{{u{account_id}}}:home"
+
+
+def community_key(community_id: int) -> str:
+    return f"tl:{{c{community_id}}}:community"
 
 
 _pack = msgspec.msgpack.Encoder()
@@ -104,3 +121,8 @@ def unpack_account(data: bytes) -> AccountRecord:
 
 def unpack_status(data: bytes) -> StatusRecord:
     return _status_decoder.decode(data)
+
+
+def unpack_cached_status(data: bytes) -> StatusRecord:
+    """A cached status is ``b"<row version>|" + msgpack`` (see services/posts/status_cache)."""
+    return _status_decoder.decode(memoryview(data)[data.index(b"|") + 1:])

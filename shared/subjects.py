@@ -26,5 +26,9 @@ def live_tag(tag: str) -> str:
     return f"hubbub.live.tag.{tag}"
 
 
+def live_list(list_id: int) -> str:
+    return f"hubbub.live.list.{list_id}"
+
+
 def live_network(network_id: int) -> str:
     return f"hubbub.live.network.{network_id}"

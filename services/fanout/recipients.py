@@ -30,12 +30,14 @@ async def follower_pages(nc: NATS, account_id: int, *, reblogs_only: bool = Fals
         after = reply.ids[-1]
 
 
-async def member_pages(nc: NATS, community_id: int) -> AsyncIterator[list[int]]:
+async def member_pages(nc: NATS, community_id: int, *, followers_of: int | None = None
+                       ) -> AsyncIterator[list[int]]:
     after = 0
     while True:
         reply = await bus.request(nc, "graph", "community.member_ids",
                                   graph_api.CommunityMemberIds(community_id=community_id,
-                                                               after_id=after, limit=PAGE),
+                                                               after_id=after, limit=PAGE,
+                                                               followers_of=followers_of),
                                   graph_api.Ids)
         if reply.ids:
             yield reply.ids
@@ -51,8 +53,11 @@ async def home_recipients(nc: NATS, event: events.StatusCreated) -> AsyncIterato
             yield list(event.mentions)
         return
     if event.community_id is not None:
-        # A community post stays in the community: its members, not the author's followers.
-        async for page in member_pages(nc, event.community_id):
+        # A community post stays in the community: its members, not the author's followers;
+        # a private one only the members who follow its author (as the policy says).
+        private = event.visibility == policy.PRIVATE
+        async for page in member_pages(nc, event.community_id,
+                                       followers_of=event.account_id if private else None):
             yield page
         return
     async for page in follower_pages(nc, event.account_id):

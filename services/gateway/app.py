@@ -18,6 +18,7 @@ from services.gateway.routes import (
     accounts,
     communities,
     instance,
+    lists,
     network,
     notifications,
     oauth,
@@ -78,7 +79,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Litestar:
                         *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
-                        *network.ROUTES, *tags.ROUTES],
+                        *network.ROUTES, *tags.ROUTES, *lists.ROUTES],
         lifespan=[lifespan],
         exception_handlers={
             errors.HubbubError: _hubbub_error,

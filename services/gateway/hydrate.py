@@ -19,7 +19,7 @@ from shared.records import (
     account_key,
     status_key,
     unpack_account,
-    unpack_status,
+    unpack_cached_status,
 )
 
 
@@ -59,11 +59,14 @@ class Hydrator:
         if not ids:
             return {}
         found: dict[int, StatusRecord] = {}
+        tombstones = set()
         for status_id, raw in zip(ids, await self.r.mget([status_key(i) for i in ids]),
                                   strict=True):
-            if raw is not None:
-                found[status_id] = unpack_status(raw)
-        missing = [i for i in ids if i not in found]
+            if raw == b"":
+                tombstones.add(status_id)  # deleted moments ago: no need to ask
+            elif raw is not None:
+                found[status_id] = unpack_cached_status(raw)
+        missing = [i for i in ids if i not in found and i not in tombstones]
         if missing:
             reply = await bus.request(self.nc, "posts", "status.get",
                                       posts_api.GetStatuses(ids=missing), posts_api.Statuses)

@@ -4,6 +4,8 @@ services hand over domain records, and these functions turn them into client JSO
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from typing import Any
 
 from shared.records import AccountRecord, NotificationRecord, PollRecord, StatusRecord
@@ -26,9 +28,31 @@ def day(ms: int | None) -> str | None:
     return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).strftime("%Y-%m-%d")
 
 
+def note_html(text: str) -> str:
+    """A plain-text profile note as Mastodon's HTML: escaped, blank lines part paragraphs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return ""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return "".join("<p>" + html.escape(p.strip()).replace("\n", "<br />") + "</p>"
+                   for p in paragraphs)
+
+
+def field_value_html(value: str) -> str:
+    """A profile field's value as HTML: escaped, and a link when the whole value is one."""
+    escaped = html.escape(value)
+    if _LINK.match(value):
+        return (f'<a href="{escaped}" target="_blank" rel="nofollow noopener noreferrer me">'
+                f"{escaped}</a>")
+    return escaped
+
+
+_LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
 def account(a: AccountRecord, base_url: str) -> dict[str, Any]:
-    avatar = f"{base_url}/avatars/original/missing.png"
-    header = f"{base_url}/headers/original/missing.png"
+    avatar = a.avatar_url or f"{base_url}/avatars/original/missing.png"
+    header = a.header_url or f"{base_url}/headers/original/missing.png"
     url = f"{base_url}/@{a.username}"
     return {
         "id": str(a.id),
@@ -41,7 +65,7 @@ def account(a: AccountRecord, base_url: str) -> dict[str, Any]:
         "indexable": False,
         "group": False,
         "created_at": iso(a.created_at),
-        "note": a.note,
+        "note": note_html(a.note),
         "url": url,
         "uri": url,
         "avatar": avatar,
@@ -56,20 +80,27 @@ def account(a: AccountRecord, base_url: str) -> dict[str, Any]:
         "noindex": True,
         "emojis": [],
         "roles": [],
-        "fields": [],
-        # Hubbub: which network (company) the account belongs to.
-        "hubbub": {"network_id": str(a.network_id), "network": a.network_domain},
+        "fields": [{"name": f.get("name", ""), "value": field_value_html(f.get("value", "")),
+                    "verified_at": None} for f in a.fields],
+        # Hubbub: which network (company) the account belongs to, and the person's job.
+        "hubbub": {"network_id": str(a.network_id), "network": a.network_domain,
+                   "title": a.title, "department": a.department},
     }
 
 
-def credential_account(a: AccountRecord, base_url: str) -> dict[str, Any]:
+def credential_account(a: AccountRecord, base_url: str, *, privacy: str = "public",
+                       sensitive: bool = False, language: str | None = None
+                       ) -> dict[str, Any]:
+    """The account as its owner sees it: with ``source``, the plain text the profile was
+    written in and the defaults for new posts."""
     shaped = account(a, base_url)
     shaped["source"] = {
-        "privacy": "public",
-        "sensitive": False,
-        "language": None,
+        "privacy": privacy,
+        "sensitive": sensitive,
+        "language": language,
         "note": a.note,
-        "fields": [],
+        "fields": [{"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
+                   for f in a.fields],
         "follow_requests_count": 0,
         "hide_collections": False,
         "discoverable": a.discoverable,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.graph import communities, handlers, relations
+from services.graph import communities, handlers, lists, relations
 from services.graph.use_cases.count_status import CountStatus
 from services.runtime import BaseService
 from shared import subjects
@@ -31,5 +31,6 @@ class GraphService(BaseService):
         handlers.register(host, self.pool, self.redis)
         relations.register(host, self.pool, self.redis)
         communities.register(host, self.pool, self.redis)
+        lists.register(host, self.pool, self.redis)
         await host.start()
         self.keep(host)

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 import redis.asyncio as redis
 
 from services.graph import account_cache, store
 from services.graph.use_cases.authenticate import Authenticate
 from services.graph.use_cases.follow_account import FollowAccount, UnfollowAccount, relationship
-from services.graph.use_cases.register_account import RegisterAccount
+from services.graph.use_cases.followed_tags import FollowTag, UnfollowTag, normalize_tag
+from services.graph.use_cases.network_admin import (
+    DeactivateMember,
+    InviteToNetwork,
+    RenameOrCloseNetwork,
+    network_view,
+)
+from services.graph.use_cases.register_account import USERNAME, RegisterAccount
+from services.graph.use_cases.suggestions import SuggestAccounts
+from services.graph.use_cases.update_profile import UpdateProfile, credential_account
 from shared import errors
 from shared.bus import ServiceHost
 from shared.contracts import graph as api
+from shared.records import AccountRecord
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
@@ -36,7 +48,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         async with pool.acquire() as conn:
             return api.Ids(ids=await store.follower_ids(conn, req.account_id, req.after_id,
                                                         min(req.limit, 50_000),
-                                                        reblogs_only=req.reblogs_only))
+                                                        reblogs_only=req.reblogs_only,
+                                                        notify_only=req.notify_only))
 
     async def viewer_facts(req: api.ViewerFacts) -> api.ViewerFactsReply:
         async with pool.acquire() as conn:
@@ -56,12 +69,13 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     follow = FollowAccount(pool, cache)
     unfollow = UnfollowAccount(pool, cache)
 
-    async def create_account(req: api.RegisterAccount):
+    async def create_account(req: api.RegisterWithInvitation):
         account = await register_account(req)
         await account_cache.put(cache, [account])
         return account
 
-    host.add("account.create", api.RegisterAccount, create_account)
+    # The superset of RegisterAccount: callers that send no invite_code decode the same.
+    host.add("account.create", api.RegisterWithInvitation, create_account)
     host.add("account.authenticate", api.Authenticate, authenticate)
     host.add("account.get", api.GetAccounts, get_accounts)
     host.add("account.lookup", api.LookupAccounts, lookup_accounts)
@@ -81,3 +95,103 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         return api.Ids(ids=[row["account_id"] for row in rows])
 
     host.add("tag.follower_ids", api.TagFollowerIds, tag_follower_ids)
+
+    register_profiles(host, pool, cache)
+    register_tags(host, pool)
+    register_network(host, pool, cache)
+
+
+# (conn, account_id, reader_id, page) -> a page of followers or followings
+AccountLister = Callable[[asyncpg.Connection, int, int, api.IdPage],
+                         Awaitable[list[AccountRecord]]]
+
+
+def register_profiles(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+    async def credentials(req: api.GetCredentials) -> api.CredentialAccount:
+        async with pool.acquire() as conn:
+            accounts = await store.accounts_by_ids(conn, [req.account_id])
+            defaults = await store.posting_defaults(conn, req.account_id)
+        if not accounts or defaults is None:
+            raise errors.NotFound("Record not found")
+        return credential_account(accounts[0], defaults)
+
+    async def lookup(req: api.LookupAccount) -> AccountRecord:
+        username, _, domain = req.acct.strip().removeprefix("@").partition("@")
+        if USERNAME.match(username):
+            async with pool.acquire() as conn:
+                found = await store.account_by_acct(conn, req.reader_id, username,
+                                                    domain or None)
+            if found is not None:
+                return found
+        raise errors.NotFound("Record not found")
+
+    async def search(req: api.SearchAccounts) -> api.Accounts:
+        prefix, _, domain = req.q.strip().removeprefix("@").partition("@")
+        if not prefix.strip():
+            return api.Accounts(accounts=[])
+        async with pool.acquire() as conn:
+            found = await store.search_accounts(
+                conn, req.reader_id, prefix.strip(), domain.strip() or None,
+                limit=max(1, min(req.limit, 80)), offset=max(0, min(req.offset, 10_000)),
+                following=req.following)
+        return api.Accounts(accounts=found)
+
+    def account_list(page_of: AccountLister):
+        async def listed(req: api.AccountListPage) -> api.Accounts:
+            async with pool.acquire() as conn:
+                # 404, not 403, for an account the reader may not see: its lists do not tell
+                # that it exists.
+                if not await store.may_see(conn, req.reader_id, req.account_id):
+                    raise errors.NotFound("Record not found")
+                return api.Accounts(accounts=await page_of(conn, req.account_id, req.reader_id,
+                                                           req.page))
+        return listed
+
+    host.add("account.credentials", api.GetCredentials, credentials)
+    host.add("account.update", api.UpdateProfile, UpdateProfile(pool, cache))
+    host.add("account.lookup_acct", api.LookupAccount, lookup)
+    host.add("account.search", api.SearchAccounts, search)
+    host.add("account.followers", api.AccountListPage, account_list(store.followers_page))
+    host.add("account.following", api.AccountListPage, account_list(store.following_page))
+    host.add("account.suggestions", api.Suggestions, SuggestAccounts(pool))
+
+
+def register_tags(host: ServiceHost, pool: asyncpg.Pool) -> None:
+    async def get_tag(req: api.TagAction) -> api.Tag:
+        name = normalize_tag(req.tag)
+        follow_id = None
+        if req.account_id is not None:
+            async with pool.acquire() as conn:
+                follow_id = await store.followed_tag_id(conn, req.account_id, name)
+        return api.Tag(name=name, following=follow_id is not None, id=follow_id)
+
+    async def followed_tags(req: api.FollowedTagsPage) -> api.Tags:
+        async with pool.acquire() as conn:
+            rows = await store.followed_tags_page(conn, req.account_id, req.page)
+        return api.Tags(tags=[api.Tag(name=row["tag"], following=True, id=row["id"])
+                              for row in rows])
+
+    host.add("tag.get", api.TagAction, get_tag)
+    host.add("tag.follow", api.TagAction, FollowTag(pool))
+    host.add("tag.unfollow", api.TagAction, UnfollowTag(pool))
+    host.add("tag.followed", api.FollowedTagsPage, followed_tags)
+
+
+def register_network(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+    async def get_network(req: api.NetworkRequest) -> api.Network:
+        async with pool.acquire() as conn:
+            return await network_view(conn, req.account_id)
+
+    async def members(req: api.NetworkMembersPage) -> api.Accounts:
+        async with pool.acquire() as conn:
+            member = await store.member_of(conn, req.account_id)
+            if member is None or member["deactivated"]:
+                raise errors.NotFound("Record not found")
+            return api.Accounts(accounts=await store.network_members_page(
+                conn, member["network_id"], req.page))
+
+    host.add("network.get", api.NetworkRequest, get_network)
+    host.add("network.update", api.UpdateNetwork, RenameOrCloseNetwork(pool))
+    host.add("network.members", api.NetworkMembersPage, members)
+    host.add("network.invite", api.CreateInvitation, InviteToNetwork(pool))
+    host.add("network.deactivate", api.DeactivateAccount, DeactivateMember(pool, cache))

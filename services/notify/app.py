@@ -9,8 +9,9 @@ from shared import subjects
 from shared.bus import EventConsumer, ServiceHost
 
 NOTIFY_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
-                 "post.favourite.added", "post.reblog.created", "post.reblog.removed",
-                 "post.poll.ended", "graph.follow.created", "graph.follow_request.created"]
+                 "post.favourite.added", "post.favourite.removed", "post.reblog.created",
+                 "post.reblog.removed", "post.poll.ended", "graph.follow.created",
+                 "graph.follow_request.created"]
 
 
 class NotifyService(BaseService):

@@ -24,15 +24,24 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
     reactions = Reactions(pool, cache, nc)
 
     async def get_statuses(req: api.GetStatuses) -> api.Statuses:
-        async with pool.acquire() as conn:
-            statuses = await store.statuses_by_ids(conn, req.ids[:200])
-        await status_cache.put(cache, statuses)
-        return api.Statuses(statuses=statuses)
+        return api.Statuses(statuses=await status_cache.fill(cache, pool, req.ids[:200]))
 
     async def recent_by_author(req: api.RecentByAuthor) -> api.Ids:
         async with pool.acquire() as conn:
-            return api.Ids(ids=await store.recent_ids_by_author(conn, req.account_id,
-                                                                min(req.limit, 800)))
+            return api.Ids(ids=await store.recent_ids_by_author(
+                conn, req.account_id, min(req.limit, 800), req.include_reblogs))
+
+    async def by_author(req: api.AuthorStatuses) -> api.Statuses:
+        async with pool.acquire() as conn:
+            statuses = await store.statuses_by_author(conn, req)
+        return api.Statuses(statuses=statuses)
+
+    async def recent_in_community(req: api.RecentInCommunity) -> api.Ids:
+        async with pool.acquire() as conn:
+            return api.Ids(ids=await store.recent_ids_in_community(
+                conn, req.community_id, min(req.limit, 800), req.include_private))
+
+    host.add("status.recent_in_community", api.RecentInCommunity, recent_in_community)
 
     async def thread(req: api.StatusAction) -> api.Thread:
         async with pool.acquire() as conn:
@@ -126,6 +135,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
     host.add("status.delete", api.StatusAction, DeleteStatus(pool, cache))
     host.add("status.get", api.GetStatuses, get_statuses)
     host.add("status.recent_by_author", api.RecentByAuthor, recent_by_author)
+    host.add("status.by_author", api.AuthorStatuses, by_author)
     host.add("status.thread", api.StatusAction, thread)
     host.add("status.history", api.StatusAction, history)
     host.add("status.favourited_by", api.StatusPage, favourited_by)

@@ -1,24 +1,82 @@
-"""The posts service's write-through status cache (``status:<id>``), read by the gateway to
-hydrate timeline pages with one multi-get. A miss asks this service, which refills it."""
+"""The posts service's status cache (``status:<id>``), read by the gateway to hydrate timeline
+pages with one multi-get. A miss asks this service, which fills it.
+
+Writers (after their transaction commits) and readers (filling a miss) race to set a key; each
+value carries the row's version (bumped by a trigger on every update) and a small script keeps
+whichever is newer, so an older copy can never overwrite a newer one. A deleted status leaves a
+tombstone (empty value) that no copy overwrites. Values are ``b"<version>|" + msgpack``.
+"""
 
 from __future__ import annotations
 
+import asyncpg
 import redis.asyncio as redis
 
+from services.posts import store
 from shared.records import StatusRecord, pack, status_key
 
 TTL_S = 3 * 24 * 3600
+TOMBSTONE_TTL_S = 3600
+
+SET_IF_NEWER = """
+for i, key in ipairs(KEYS) do
+  local version = tonumber(ARGV[2 * i - 1])
+  local cur = redis.call('GET', key)
+  local older = true
+  if cur then
+    local sep = string.find(cur, '|', 1, true)
+    if cur == '' or (sep and tonumber(string.sub(cur, 1, sep - 1)) >= version) then
+      older = false
+    end
+  end
+  if older then
+    redis.call('SET', key, ARGV[2 * i], 'EX', ARGV[#ARGV])
+  end
+end
+return #KEYS
+"""
+
+_scripts: dict[int, object] = {}
+
+
+def _script(r: redis.Redis):
+    script = _scripts.get(id(r))
+    if script is None:
+        script = _scripts[id(r)] = r.register_script(SET_IF_NEWER)
+    return script
 
 
 async def put(r: redis.Redis, statuses: list[StatusRecord]) -> None:
+    """Cache these rows unless the cache already holds the same or a newer version (each
+    record carries the version it was read with, in the same query)."""
     if not statuses:
         return
-    pipe = r.pipeline(transaction=False)
+    keys, args = [], []
     for status in statuses:
-        pipe.set(status_key(status.id), pack(status), ex=TTL_S)
-    await pipe.execute()
+        keys.append(status_key(status.id))
+        args.extend([status.version, f"{status.version}|".encode() + pack(status)])
+    args.append(TTL_S)
+    await _script(r)(keys=keys, args=args)
 
 
-async def invalidate(r: redis.Redis, *status_ids: int) -> None:
-    if status_ids:
-        await r.delete(*(status_key(i) for i in status_ids))
+async def fill(r: redis.Redis, pool: asyncpg.Pool, ids: list[int]) -> list[StatusRecord]:
+    """Read rows for a reader and cache them (version-checked)."""
+    async with pool.acquire() as conn:
+        statuses = await store.statuses_by_ids(conn, ids)
+    await put(r, statuses)
+    return statuses
+
+
+async def refresh(r: redis.Redis, pool: asyncpg.Pool, *status_ids: int) -> list[StatusRecord]:
+    """After a committed change: cache the rows as they are now; tombstone the deleted."""
+    ids = list(dict.fromkeys(status_ids))
+    if not ids:
+        return []
+    fresh = await fill(r, pool, ids)
+    gone = set(ids) - {s.id for s in fresh}
+    if gone:
+        pipe = r.pipeline(transaction=False)
+        for status_id in gone:
+            pipe.set(status_key(status_id), b"", ex=TOMBSTONE_TTL_S)
+        await pipe.execute()
+    return fresh

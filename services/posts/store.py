@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared.contracts.posts import Page, PageItem
+from shared.contracts.posts import AuthorStatuses, Page, PageItem
 from shared.records import PollRecord, StatusRecord
 
 STATUS_SELECT = """
 SELECT s.id, s.account_id, s.network_id, s.text, s.content_html, s.visibility, s.spoiler_text,
     s.sensitive, s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id,
     s.community_id, s.mentions, s.tags, s.replies_count, s.reblogs_count, s.favourites_count,
+    s.version,
     (extract(epoch FROM s.created_at) * 1000)::bigint AS created_at,
     (extract(epoch FROM s.edited_at) * 1000)::bigint AS edited_at,
     p.id AS poll_id, p.options AS poll_options, p.votes AS poll_votes,
@@ -51,15 +52,15 @@ async def status(conn: asyncpg.Connection, status_id: int) -> StatusRecord | Non
     return found[0] if found else None
 
 
-async def recent_ids_by_author(conn: asyncpg.Connection, account_id: int, limit: int
-                               ) -> list[int]:
+async def recent_ids_by_author(conn: asyncpg.Connection, account_id: int, limit: int,
+                               include_reblogs: bool = True) -> list[int]:
     """The author's latest statuses that a follower's home timeline may hold: not direct
     messages (those go to the mentioned only) and not community posts (members only)."""
     rows = await conn.fetch(
         "SELECT id FROM statuses WHERE account_id = $1 AND deleted_at IS NULL "
         "AND visibility <> 'direct' AND community_id IS NULL "
-        "ORDER BY id DESC LIMIT $2",
-        account_id, limit,
+        "AND (reblog_of_id IS NULL OR $3) ORDER BY id DESC LIMIT $2",
+        account_id, limit, include_reblogs,
     )
     return [row["id"] for row in rows]
 
@@ -128,3 +129,38 @@ async def paged(conn: asyncpg.Connection, sql_from: str, key_arg, page: Page, *,
     if ascending:
         items.reverse()
     return items
+
+
+async def statuses_by_author(conn: asyncpg.Connection, req: AuthorStatuses
+                             ) -> list[StatusRecord]:
+    """A profile's page. Direct messages never show on a profile, not even to the mentioned;
+    replies to the author's own statuses (threads) stay when replies to others are left out."""
+    args: list = [req.account_id]
+    where = ["s.account_id = $1", "s.deleted_at IS NULL", "s.visibility <> 'direct'"]
+    if req.exclude_replies:
+        where.append("(s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = $1)")
+    if req.exclude_reblogs:
+        where.append("s.reblog_of_id IS NULL")
+    if req.pinned:
+        where.append("EXISTS (SELECT 1 FROM pins p WHERE p.account_id = $1 "
+                     "AND p.status_id = s.id)")
+    if req.tagged is not None:
+        args.append(req.tagged)
+        where.append(f"${len(args)} = ANY(s.tags)")
+    paging, order, ascending = page_clause(req.page, "s.id", args)
+    args.append(max(1, min(req.page.limit, 40)))
+    rows = await conn.fetch(
+        f"{STATUS_SELECT} WHERE {' AND '.join(where)}{paging} {order} LIMIT ${len(args)}", *args)
+    statuses = [status_from_row(row) for row in rows]
+    if ascending:
+        statuses.reverse()
+    return statuses
+
+
+async def recent_ids_in_community(conn: asyncpg.Connection, community_id: int, limit: int,
+                                  include_private: bool) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT id FROM statuses WHERE community_id = $1 AND deleted_at IS NULL "
+        "AND visibility <> 'direct' AND (visibility <> 'private' OR $3) "
+        "ORDER BY id DESC LIMIT $2", community_id, limit, include_private)
+    return [row["id"] for row in rows]

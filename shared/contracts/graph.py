@@ -77,6 +77,7 @@ class FollowerIds(msgspec.Struct, frozen=True, kw_only=True):
     after_id: int = 0
     limit: int = 10_000
     reblogs_only: bool = False  # only followers who want this account's reblogs
+    notify_only: bool = False  # only followers who asked to be notified of its posts
 
 
 class Ids(msgspec.Struct, frozen=True, kw_only=True):
@@ -89,6 +90,7 @@ class CommunityMemberIds(msgspec.Struct, frozen=True, kw_only=True):
     community_id: int
     after_id: int = 0
     limit: int = 10_000
+    followers_of: int | None = None  # only members who follow this account (private posts)
 
 
 class TagFollowerIds(msgspec.Struct, frozen=True, kw_only=True):

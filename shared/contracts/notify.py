@@ -26,3 +26,40 @@ class GetNotification(msgspec.Struct, frozen=True, kw_only=True):
 
 class Notifications(msgspec.Struct, frozen=True, kw_only=True):
     notifications: list[NotificationRecord]
+
+
+class Dismiss(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    id: int | None = None  # None: every notification of the account (clear)
+
+
+class Done(msgspec.Struct, frozen=True, kw_only=True):
+    count: int = 0
+
+
+class UnreadCount(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    limit: int = 100
+    types: list[str] = []
+    exclude_types: list[str] = []
+
+
+class Marker(msgspec.Struct, frozen=True, kw_only=True):
+    timeline: str
+    last_read_id: int
+    version: int
+    updated_at: int  # ms since the Unix epoch
+
+
+class GetMarkers(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    timelines: list[str]
+
+
+class SetMarkers(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    positions: dict[str, int]  # timeline -> last read id
+
+
+class Markers(msgspec.Struct, frozen=True, kw_only=True):
+    markers: list[Marker]

@@ -57,6 +57,7 @@ class Statuses(msgspec.Struct, frozen=True, kw_only=True):
 class RecentByAuthor(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int
     limit: int = 40
+    include_reblogs: bool = True
 
 
 class Ids(msgspec.Struct, frozen=True, kw_only=True):
@@ -146,3 +147,21 @@ class Reblog(msgspec.Struct, frozen=True, kw_only=True):
     status_id: int
     network_id: int
     visibility: str = "public"
+
+
+class AuthorStatuses(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of one author's statuses (a profile), newest first; unfiltered by visibility:
+    the caller applies the reader's."""
+
+    account_id: int
+    page: Page = Page()
+    exclude_replies: bool = False  # replies to others; the author's own threads stay
+    exclude_reblogs: bool = False
+    pinned: bool = False
+    tagged: str | None = None  # lower case
+
+
+class RecentInCommunity(msgspec.Struct, frozen=True, kw_only=True):
+    community_id: int
+    limit: int = 40
+    include_private: bool = False

@@ -7,7 +7,6 @@ import asyncio
 import json
 
 import httpx
-import pytest
 from websockets.asyncio.client import connect
 
 from shared.records import home_key
@@ -307,8 +306,6 @@ async def test_twenty_concurrent_favourites_count_twenty(api: Api) -> None:
     assert len(await notes(api, author, "favourite")) == 20
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: notify ignores FavouriteRemoved, so unfavouriting "
-                   "leaves the favourite notification behind (ReblogRemoved is handled)")
 async def test_unfavourite_withdraws_the_favourite_notification(api: Api) -> None:
     author, fan = await api.user(), await api.user()
     status = await api.post(author, "like me, then not")
@@ -376,8 +373,6 @@ async def test_reblog_reaches_followers_who_want_reblogs_only(api: Api) -> None:
     assert await home_ids(api, declines) == [own["id"]]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: merge on follow (status.recent_by_author) includes "
-                   "the followee's reblogs even when the follow has reblogs=false")
 async def test_follow_without_reblogs_does_not_merge_past_reblogs(api: Api) -> None:
     author, booster, reader = await api.user(), await api.user(), await api.user()
     status = await api.post(author, "boost me")
@@ -496,6 +491,11 @@ async def test_reply_without_mention_notifies_the_parent_author(api: Api) -> Non
     mentions = await notes(api, author, "mention")
     assert [(n["account"]["id"], n["status"]["id"]) for n in mentions] == [
         (replier.id, reply["id"])]
+    # Replying with an @mention too still makes one notification, not two.
+    again = await api.post(replier, f"@{author.username} again", in_reply_to_id=parent["id"])
+    await api.idle()
+    mentions = await notes(api, author, "mention")
+    assert [n["status"]["id"] for n in mentions] == [again["id"], reply["id"]]
 
 
 async def test_context_of_a_three_level_thread(api: Api) -> None:
@@ -529,3 +529,46 @@ async def test_same_idempotency_key_from_two_users_makes_two_statuses(api: Api) 
     assert first.json()["account"]["id"] == alice.id
     assert second.json()["account"]["id"] == bob.id
     assert "bob says" in second.json()["content"]
+
+
+# 3b. Delete, with replies and reblogs --------------------------------------------------------
+
+async def test_deleting_a_reply_lowers_the_parents_replies_count(api: Api) -> None:
+    author, replier = await api.user(), await api.user()
+    parent = await api.post(author, "question?")
+    reply = await api.post(replier, "answer", in_reply_to_id=parent["id"])
+    assert (await get_status(api, author, parent["id"])).json()["replies_count"] == 1
+    r = await api.client.delete(f"/api/v1/statuses/{reply['id']}", headers=replier.headers)
+    assert r.status_code == 200
+    stored = await api.stack.posts.pool.fetchval(
+        "SELECT replies_count FROM statuses WHERE id = $1", int(parent["id"]))
+    assert stored == 0  # the row is right: what the API shows comes from the cache
+    assert (await get_status(api, author, parent["id"])).json()["replies_count"] == 0
+
+
+async def test_deleting_the_original_removes_reblogs_from_homes(api: Api) -> None:
+    author, booster, follower = await api.user(), await api.user(), await api.user()
+    await api.follow(follower, booster)
+    await api.idle()
+    status = await api.post(author, "boost then vanish")
+    reblog = (await act(api, booster, status["id"], "reblog")).json()
+    await api.idle()
+    assert await home_ids(api, follower) == [reblog["id"]]
+    await api.client.delete(f"/api/v1/statuses/{status['id']}", headers=author.headers)
+    await api.idle()
+    assert await home_zset(api, follower) == []
+    assert (await get_status(api, booster, reblog["id"])).status_code == 404
+
+
+async def test_deleting_a_reblog_directly_is_like_unreblog(api: Api) -> None:
+    author, booster = await api.user(), await api.user()
+    status = await api.post(author, "boost me")
+    reblog = (await act(api, booster, status["id"], "reblog")).json()
+    await api.idle()
+    assert len(await notes(api, author, "reblog")) == 1
+    r = await api.client.delete(f"/api/v1/statuses/{reblog['id']}", headers=booster.headers)
+    assert r.status_code == 200, r.text
+    await api.idle()
+    fetched = (await get_status(api, booster, status["id"])).json()
+    assert fetched["reblogs_count"] == 0 and fetched["reblogged"] is False
+    assert await notes(api, author, "reblog") == []

@@ -61,6 +61,9 @@ SAMPLES: dict[type[Event], list[Event]] = {
     events.TagFollowed: [events.TagFollowed(account_id=1, tag="caf\u00e9")],
     events.CommunityJoined: [events.CommunityJoined(community_id=1, account_id=2, role="guest")],
     events.CommunityLeft: [events.CommunityLeft(community_id=1, account_id=2)],
+    events.ListMembersChanged: [events.ListMembersChanged(list_id=1, owner_id=2, added=(3,),
+                                                          removed=(BIG,))],
+    events.ListDeleted: [events.ListDeleted(list_id=1, owner_id=2)],
     events.CommunityInvited: [events.CommunityInvited(community_id=1, account_id=2,
                                                       invited_by=3)],
 }

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
-from services.fanout.recipients import follower_pages, home_recipients
+from services.fanout.recipients import follower_pages, home_recipients, member_pages
 from shared import bus, events, metrics, policy, subjects
 from shared.contracts import live
 from shared.contracts import posts as posts_api
-from shared.records import home_key
+from shared.records import community_key, home_key
 from shared.timelines import TimelineWriter
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class FanoutHandlers:
             await self.deliver_reblog(event)
         elif isinstance(event, events.StatusDeleted):
             await self.remove_status(event.status_id, event.account_id, event.network_id,
-                                     event.visibility, event.mentions)
+                                     event.visibility, event.mentions, event.community_id)
         elif isinstance(event, events.ReblogRemoved):
             await self.remove_status(event.reblog_id, event.account_id, 0, policy.UNLISTED, ())
         elif isinstance(event, events.StatusUpdated):
@@ -63,6 +63,15 @@ class FanoutHandlers:
         if not await self._once(event):
             return  # timelines and live deliveries already have it
         await self._deliver(home_recipients(self.nc, event), event.status_id)
+        if event.community_id is not None and event.visibility != policy.DIRECT:
+            # Direct posts reach the mentioned only. Private ones enter the timeline, which
+            # filters by reader; the stream does not filter, so they are not announced there.
+            written = await self.writer.add([community_key(event.community_id)],
+                                            event.status_id)
+            metrics.TIMELINE_WRITES.labels("community").inc(written)
+            if event.visibility != policy.PRIVATE:
+                await self.nc.publish(subjects.live_community(event.community_id), live.encode(
+                    live.LiveMessage(event="update", status_id=event.status_id)))
         if policy.in_public_timeline(policy.PostFacts(
                 author_id=event.account_id, network_id=event.network_id,
                 visibility=event.visibility, community_id=event.community_id)):
@@ -82,20 +91,28 @@ class FanoutHandlers:
         await self._deliver(pages(), event.reblog_id)
         await self._done(event)
 
-    async def _audience(self, account_id: int, visibility: str, mentions: tuple[int, ...]
-                        ) -> AsyncIterator[list[int]]:
+    async def _audience(self, account_id: int, visibility: str, mentions: tuple[int, ...],
+                        community_id: int | None = None) -> AsyncIterator[list[int]]:
+        """Whose home timelines may hold a status: the reverse of home_recipients."""
         yield [account_id, *mentions]
-        if visibility != policy.DIRECT:
-            async for page in follower_pages(self.nc, account_id):
-                yield page
+        if visibility == policy.DIRECT:
+            return
+        pages = (member_pages(self.nc, community_id) if community_id is not None
+                 else follower_pages(self.nc, account_id))
+        async for page in pages:
+            yield page
 
     async def remove_status(self, status_id: int, account_id: int, network_id: int,
-                            visibility: str, mentions: tuple[int, ...]) -> None:
+                            visibility: str, mentions: tuple[int, ...],
+                            community_id: int | None = None) -> None:
         message = live.encode(live.LiveMessage(event="delete", status_id=status_id))
-        async for page in self._audience(account_id, visibility, mentions):
+        async for page in self._audience(account_id, visibility, mentions, community_id):
             await self.writer.remove([home_key(i) for i in page], [status_id])
             for recipient in page:
                 await self.nc.publish(subjects.live_user(recipient), message)
+        if community_id is not None:
+            await self.writer.remove([community_key(community_id)], [status_id])
+            await self.nc.publish(subjects.live_community(community_id), message)
         if visibility == policy.PUBLIC and network_id:
             # Anyone watching the network stream may have it on screen.
             await self.nc.publish(subjects.live_network(network_id), message)
@@ -109,7 +126,8 @@ class FanoutHandlers:
     async def merge_followee(self, event: events.FollowCreated) -> None:
         recent = await bus.request(
             self.nc, "posts", "status.recent_by_author",
-            posts_api.RecentByAuthor(account_id=event.followee_id, limit=MERGE_ON_FOLLOW),
+            posts_api.RecentByAuthor(account_id=event.followee_id, limit=MERGE_ON_FOLLOW,
+                                     include_reblogs=event.reblogs),
             posts_api.Ids,
         )
         written = await self.writer.merge(home_key(event.follower_id), recent.ids)

@@ -22,6 +22,7 @@ class RegisterParams(params.Params):
     reason: str | None = None
     date_of_birth: str | None = None
     display_name: str = ""
+    invite_code: str | None = None  # joins the network that invited this e-mail address
 
 
 @post("/api/v1/accounts")
@@ -34,8 +35,9 @@ async def register(request: Request) -> Response:
     p = await params.read(request, RegisterParams)
     account = await bus.request(
         gw.nc, "graph", "account.create",
-        graph_api.RegisterAccount(username=p.username, email=p.email, password=p.password,
-                                  display_name=p.display_name, locale=p.locale),
+        graph_api.RegisterWithInvitation(username=p.username, email=p.email,
+                                         password=p.password, display_name=p.display_name,
+                                         locale=p.locale, invite_code=p.invite_code),
         AccountRecord, timeout=10,
     )
     scopes = " ".join(sorted(s for s in caller.scopes)) or tokens.DEFAULT_SCOPES

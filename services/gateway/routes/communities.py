@@ -1,5 +1,279 @@
-"""(routes for: communities)"""
+"""Communities (Hubbub's own API): create, find, join and leave; requests, invitations, members
+and roles; the community timeline. The graph service decides who may see and do what; a
+community the reader may not see answers 404, as if it did not exist."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+from typing import Any
+
+from litestar import Request, Response, delete, get, patch, post
+from litestar.params import FromPath
+
+from services.gateway import mastodon, params, responses
+from services.gateway.context import Gateway, gateway_of
+from services.gateway.routes.timelines import PageParams, clamp
+from shared import bus, errors, timelines
+from shared.contracts import communities as api
+from shared.contracts import graph as graph_api
+from shared.ids import parse_id
+from shared.records import AccountRecord, community_key
+
+BASE = "/api/hubbub/v1/communities"
+MAX_LIMIT = 80
+
+
+def community_json(c: api.CommunityRecord) -> dict[str, Any]:
+    return {
+        "id": str(c.id),
+        "name": c.name,
+        "description": c.description,
+        "membership": c.membership,
+        "external": c.external,
+        "network": {"id": str(c.network_id), "domain": c.network_domain},
+        "members_count": c.members_count,
+        "created_at": mastodon.iso(c.created_at),
+        "role": c.role,
+        "requested": c.requested,
+        "invited": c.invited,
+    }
+
+
+def member_json(m: api.Membership, account: AccountRecord, base_url: str) -> dict[str, Any]:
+    return {"id": str(m.account_id), "account": mastodon.account(account, base_url),
+            "role": m.role, "joined_at": mastodon.iso(m.joined_at)}
+
+
+def id_or_404(raw: str | int) -> int:
+    parsed = parse_id(raw)
+    if parsed is None:
+        raise errors.NotFound("Record not found")
+    return parsed
+
+
+async def ask(gw: Gateway, verb: str, payload: Any, reply_type: Any) -> Any:
+    assert gw.nc is not None
+    return await bus.request(gw.nc, "graph", verb, payload, reply_type)
+
+
+async def target_account(gw: Gateway, raw_id: str | int) -> AccountRecord:
+    assert gw.hydrator is not None
+    account = await gw.hydrator.account(id_or_404(raw_id))
+    if account is None:
+        raise errors.NotFound("Record not found")
+    return account
+
+
+class CreateParams(params.Params):
+    name: str
+    description: str = ""
+    membership: str = api.OPEN
+    external: bool = False
+
+
+class ListParams(params.Params):
+    q: str = ""
+    limit: int = 40
+
+
+class CursorParams(params.Params):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 40
+
+
+class InviteParams(params.Params):
+    account_id: str | int
+
+
+class RoleParams(params.Params):
+    role: str
+
+
+@post(BASE)
+async def create_community(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    p = await params.read(request, CreateParams)
+    community = await ask(gw, "community.create",
+                          api.CreateCommunity(account_id=me.id, name=p.name,
+                                              description=p.description,
+                                              membership=p.membership, external=p.external),
+                          api.CommunityRecord)
+    return responses.json(community_json(community))
+
+
+@get(BASE)
+async def list_communities(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, ListParams, body=False)
+    found = await ask(gw, "community.list",
+                      api.ListCommunities(account_id=me.id, q=p.q,
+                                          limit=max(1, min(p.limit, MAX_LIMIT))),
+                      api.Communities)
+    return responses.json([community_json(c) for c in found.communities])
+
+
+@get(f"{BASE}/{{community_id:str}}")
+async def get_community(request: Request, community_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    community = await ask(gw, "community.get",
+                          api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)),
+                          api.CommunityRecord)
+    return responses.json(community_json(community))
+
+
+@post(f"{BASE}/{{community_id:str}}/join")
+async def join(request: Request, community_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    community = await ask(gw, "community.join",
+                          api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)),
+                          api.CommunityRecord)
+    return responses.json(community_json(community))
+
+
+@post(f"{BASE}/{{community_id:str}}/leave")
+async def leave(request: Request, community_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    community = await ask(gw, "community.leave",
+                          api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)),
+                          api.CommunityRecord)
+    return responses.json(community_json(community))
+
+
+@get(f"{BASE}/{{community_id:str}}/requests")
+async def join_requests(request: Request, community_id: FromPath[str]) -> Response:
+    """The accounts waiting for approval, newest request first (Mastodon's follow_requests)."""
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, CursorParams, body=False)
+    page = await ask(gw, "community.requests",
+                     api.RequestsPage(account_id=me.id, community_id=id_or_404(community_id),
+                                      max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+                                      min_id=parse_id(p.min_id), limit=p.limit),
+                     api.JoinRequests)
+    assert gw.hydrator is not None
+    accounts = await gw.hydrator.accounts([r.account_id for r in page.requests])
+    shaped = [mastodon.account(accounts[r.account_id], gw.base_url)
+              for r in page.requests if r.account_id in accounts]
+    headers = {}
+    if page.requests:
+        headers = responses.cursor_link_header(request, gw.base_url, page.requests[0].id,
+                                               page.requests[-1].id)
+    return responses.json(shaped, headers=headers)
+
+
+async def _settle(request: Request, community_id: str, account_id: str, verb: str) -> Any:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    target = await target_account(gw, account_id)
+    reply_type = api.Membership if verb == "community.approve" else api.Done
+    return gw, target, await ask(gw, verb, api.CommunityTarget(
+        account_id=me.id, community_id=id_or_404(community_id), target_id=target.id), reply_type)
+
+
+@post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/approve")
+async def approve(request: Request, community_id: FromPath[str], account_id: FromPath[str]
+                  ) -> Response:
+    gw, target, joined = await _settle(request, community_id, account_id, "community.approve")
+    return responses.json(member_json(joined, target, gw.base_url))
+
+
+@post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/reject")
+async def reject(request: Request, community_id: FromPath[str], account_id: FromPath[str]
+                 ) -> Response:
+    await _settle(request, community_id, account_id, "community.reject")
+    return responses.json({})
+
+
+@get(f"{BASE}/{{community_id:str}}/members")
+async def members(request: Request, community_id: FromPath[str]) -> Response:
+    """Members with their roles, newest account id first, paged by account id."""
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, CursorParams, body=False)
+    page = await ask(gw, "community.members",
+                     api.MembersPage(account_id=me.id, community_id=id_or_404(community_id),
+                                     max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+                                     min_id=parse_id(p.min_id), limit=p.limit),
+                     api.Members)
+    assert gw.hydrator is not None
+    accounts = await gw.hydrator.accounts([m.account_id for m in page.members])
+    shaped = [member_json(m, accounts[m.account_id], gw.base_url)
+              for m in page.members if m.account_id in accounts]
+    headers = {}
+    if page.members:
+        headers = responses.cursor_link_header(request, gw.base_url, page.members[0].account_id,
+                                               page.members[-1].account_id)
+    return responses.json(shaped, headers=headers)
+
+
+@post(f"{BASE}/{{community_id:str}}/invite")
+async def invite(request: Request, community_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    p = await params.read(request, InviteParams)
+    target = await target_account(gw, p.account_id)
+    await ask(gw, "community.invite",
+              api.CommunityTarget(account_id=me.id, community_id=id_or_404(community_id),
+                                  target_id=target.id),
+              api.Done)
+    return responses.json({})
+
+
+@delete(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}", status_code=200)
+async def remove_member(request: Request, community_id: FromPath[str],
+                        account_id: FromPath[str]) -> Response:
+    await _settle(request, community_id, account_id, "community.remove_member")
+    return responses.json({})
+
+
+@patch(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}")
+async def change_role(request: Request, community_id: FromPath[str], account_id: FromPath[str]
+                      ) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    p = await params.read(request, RoleParams)
+    target = await target_account(gw, account_id)
+    changed = await ask(gw, "community.set_role",
+                        api.ChangeRole(account_id=me.id, community_id=id_or_404(community_id),
+                                       target_id=target.id, role=p.role),
+                        api.Membership)
+    return responses.json(member_json(changed, target, gw.base_url))
+
+
+@get("/api/hubbub/v1/timelines/community/{community_id:str}")
+async def community_timeline(request: Request, community_id: FromPath[str]) -> Response:
+    """Members only (404 for anyone else). The page goes through the visibility policy (a
+    private community post shows only to the members who follow its author) and the reader's
+    mutes."""
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    community = id_or_404(community_id)
+    p = await params.read(request, PageParams, body=False)
+    # One round trip: the reader's memberships, the policy's facts and its mutes.
+    facts = await ask(gw, "viewer.facts", graph_api.ViewerFacts(account_id=me.id),
+                      graph_api.ViewerFactsReply)
+    if community not in facts.communities:
+        raise errors.NotFound("Record not found")
+    assert gw.redis is not None and gw.hydrator is not None
+    ids = await timelines.page(gw.redis, community_key(community), limit=clamp(p.limit),
+                               max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+                               min_id=parse_id(p.min_id))
+    found = await gw.hydrator.statuses(ids)
+    muted = set(facts.muted)
+    kept = await gw.hydrator.visible(
+        [found[i] for i in ids if i in found and found[i].account_id not in muted],
+        facts.viewer())
+    rendered = await gw.hydrator.render_statuses(kept, me.id)
+    # Paged by what was read, not what was kept: filtered entries must not stall paging.
+    headers = responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids else {}
+    return responses.json(rendered, headers=headers)
+
+
+ROUTES = [create_community, list_communities, get_community, join, leave, join_requests,
+          approve, reject, members, invite, remove_member, change_role, community_timeline]

@@ -1,5 +1,112 @@
-"""(routes for: network)"""
+"""Hubbub's networks (a company's space, by e-mail domain): what the signed-in member's network
+is and who is in it; for its admins, its name, invitation-only registration, invitations and
+deactivating members. Admin rights are checked by the graph service, not here."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, patch, post
+from litestar.params import FromPath
+
+from services.gateway import mastodon, params, responses
+from services.gateway.context import gateway_of
+from shared import bus, errors
+from shared.contracts import graph as graph_api
+from shared.ids import parse_id
+from shared.records import AccountRecord
+
+PREFIX = "/api/hubbub/v1/network"
+
+
+def network(n: graph_api.Network) -> dict[str, Any]:
+    return {"id": str(n.id), "domain": n.domain, "name": n.name,
+            "invitation_only": n.invitation_only, "members_count": n.members_count,
+            "role": n.role, "created_at": mastodon.iso(n.created_at)}
+
+
+@get(PREFIX)
+async def get_network(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    assert gw.nc is not None
+    found = await bus.request(gw.nc, "graph", "network.get",
+                              graph_api.NetworkRequest(account_id=me.id), graph_api.Network)
+    return responses.json(network(found))
+
+
+class UpdateNetworkParams(params.Params):
+    name: str | None = None
+    invitation_only: bool | None = None
+
+
+@patch(PREFIX)
+async def update_network(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    p = await params.read(request, UpdateNetworkParams)
+    assert gw.nc is not None
+    found = await bus.request(gw.nc, "graph", "network.update", graph_api.UpdateNetwork(
+        account_id=me.id, name=p.name, invitation_only=p.invitation_only), graph_api.Network)
+    return responses.json(network(found))
+
+
+class MembersParams(params.Params):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 40
+
+
+@get(f"{PREFIX}/members")
+async def members(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, MembersParams, body=False)
+    assert gw.nc is not None
+    page = graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+                            min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)))
+    reply = await bus.request(gw.nc, "graph", "network.members",
+                              graph_api.NetworkMembersPage(account_id=me.id, page=page),
+                              graph_api.Accounts)
+    shaped = [mastodon.account(a, gw.base_url) for a in reply.accounts]
+    return responses.json(shaped, headers=responses.link_header(request, gw.base_url, shaped))
+
+
+class InvitationParams(params.Params):
+    email: str
+
+
+@post(f"{PREFIX}/invitations")
+async def invite(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    p = await params.read(request, InvitationParams)
+    assert gw.nc is not None
+    made = await bus.request(gw.nc, "graph", "network.invite",
+                             graph_api.CreateInvitation(account_id=me.id, email=p.email),
+                             graph_api.Invitation)
+    # The code is shown this once: the graph keeps only its digest.
+    return responses.json({
+        "id": str(made.id), "email": made.email, "invite_code": made.invite_code,
+        "url": f"{gw.base_url}/invite/{quote(made.invite_code)}",
+        "created_at": mastodon.iso(made.created_at)})
+
+
+@post(f"{PREFIX}/accounts/{{account_id:str}}/deactivate", status_code=200)
+async def deactivate(request: Request, account_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    target_id = parse_id(account_id)
+    if target_id is None:
+        raise errors.NotFound("Record not found")
+    assert gw.nc is not None
+    account = await bus.request(gw.nc, "graph", "network.deactivate",
+                                graph_api.DeactivateAccount(account_id=me.id,
+                                                            target_id=target_id),
+                                AccountRecord)
+    return responses.json(mastodon.account(account, gw.base_url))
+
+
+ROUTES = [get_network, update_network, members, invite, deactivate]

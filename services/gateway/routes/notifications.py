@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.gateway import mastodon, params, responses
@@ -82,4 +82,102 @@ async def get_notification(request: Request, notification_id: FromPath[str]) -> 
     return responses.json(shaped[0])
 
 
-ROUTES = [list_notifications, get_notification]
+@post("/api/v1/notifications/{notification_id:str}/dismiss")
+async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    parsed = parse_id(notification_id)
+    if parsed is None:
+        raise errors.NotFound("Record not found")
+    assert gw.nc is not None
+    await bus.request(gw.nc, "notify", "notification.dismiss",
+                      notify_api.Dismiss(account_id=me.id, id=parsed), notify_api.Done)
+    return responses.json({})
+
+
+@post("/api/v1/notifications/clear")
+async def clear(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    assert gw.nc is not None
+    await bus.request(gw.nc, "notify", "notification.dismiss",
+                      notify_api.Dismiss(account_id=me.id), notify_api.Done)
+    return responses.json({})
+
+
+class UnreadParams(params.Params):
+    limit: int = 100
+    types: list[str] = []
+    exclude_types: list[str] = []
+    account_id: str | None = None
+
+
+@get("/api/v1/notifications/unread_count")
+async def unread_count(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, UnreadParams, body=False)
+    assert gw.nc is not None
+    done = await bus.request(gw.nc, "notify", "notification.unread_count",
+                             notify_api.UnreadCount(account_id=me.id, limit=p.limit,
+                                                    types=p.types,
+                                                    exclude_types=p.exclude_types),
+                             notify_api.Done)
+    return responses.json({"count": done.count})
+
+
+class GetMarkerParams(params.Params):
+    timeline: list[str] = []
+
+
+class MarkerPosition(params.Params):
+    last_read_id: str
+
+
+class SetMarkerParams(params.Params):
+    home: MarkerPosition | None = None
+    notifications: MarkerPosition | None = None
+
+
+def _markers_json(markers: notify_api.Markers) -> dict:
+    return {m.timeline: {"last_read_id": str(m.last_read_id), "version": m.version,
+                         "updated_at": mastodon.iso(m.updated_at)} for m in markers.markers}
+
+
+@get("/api/v1/markers")
+async def get_markers(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, GetMarkerParams, body=False)
+    timelines = [t for t in p.timeline if t in ("home", "notifications")]
+    assert gw.nc is not None
+    markers = await bus.request(gw.nc, "notify", "markers.get",
+                                notify_api.GetMarkers(account_id=me.id, timelines=timelines),
+                                notify_api.Markers)
+    return responses.json(_markers_json(markers))
+
+
+@post("/api/v1/markers")
+async def set_markers(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    p = await params.read(request, SetMarkerParams)
+    positions = {}
+    for timeline, position in (("home", p.home), ("notifications", p.notifications)):
+        if position is not None:
+            parsed = parse_id(position.last_read_id)
+            if parsed is None:
+                raise errors.Invalid(f"Validation failed: {timeline}[last_read_id] is not an id")
+            positions[timeline] = parsed
+    if not positions:
+        raise errors.Invalid("Validation failed: give home[last_read_id] or "
+                             "notifications[last_read_id]")
+    assert gw.nc is not None
+    markers = await bus.request(gw.nc, "notify", "markers.set",
+                                notify_api.SetMarkers(account_id=me.id, positions=positions),
+                                notify_api.Markers)
+    return responses.json(_markers_json(markers))
+
+
+ROUTES = [unread_count, list_notifications, get_notification, dismiss, clear, get_markers,
+          set_markers]

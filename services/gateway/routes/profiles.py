@@ -1,5 +1,281 @@
-"""(routes for: profiles)"""
+"""Profiles: editing one's own, finding people (lookup, search, suggestions), and what a
+profile lists (statuses, followers, following). Registered before routes/accounts.py, so that
+literal paths such as /accounts/lookup are not taken for an account id."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+from typing import Any
+
+from litestar import Request, Response, delete, get, patch
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+
+from services.gateway import mastodon, params, responses, tokens
+from services.gateway.context import Gateway, gateway_of
+from shared import bus, errors
+from shared.contracts import graph as graph_api
+from shared.contracts import posts as posts_api
+from shared.ids import parse_id
+from shared.records import AccountRecord
+
+# --- the signed-in account's profile ------------------------------------------------------------
+
+
+class FieldParams(params.Params):
+    name: str = ""
+    value: str = ""
+
+
+class SourceParams(params.Params):
+    privacy: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None
+
+
+class UpdateCredentialsParams(params.Params):
+    display_name: str | None = None
+    note: str | None = None
+    locked: bool | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    # Form: fields_attributes[0][name]=...; JSON: a list, or an object keyed by position.
+    fields_attributes: list[FieldParams] | dict[str, FieldParams] | None = None
+    # Mastodon uploads pictures; Hubbub stores no media and takes their URLs instead.
+    avatar: Any = None
+    header: Any = None
+    avatar_url: str | None = None
+    header_url: str | None = None
+    source: SourceParams | None = None
+    title: str | None = None  # Hubbub: job title
+    department: str | None = None
+    # Sent by current Mastodon clients; Hubbub has no such settings, so they change nothing.
+    hide_collections: bool | None = None
+    indexable: bool | None = None
+
+
+def _picture_url(upload: Any, url: str | None, name: str) -> str | None:
+    if isinstance(upload, UploadFile) or (upload is not None and not isinstance(upload, str)):
+        raise errors.Invalid(f"Validation failed: {name} uploads are not supported; "
+                             f"give {name}_url, an http(s) URL")
+    return url if url is not None else upload
+
+
+def _fields(raw: list[FieldParams] | dict[str, FieldParams] | None
+            ) -> list[graph_api.ProfileField] | None:
+    if raw is None:
+        return None
+    if isinstance(raw, dict):
+        try:
+            ordered = [raw[k] for k in sorted(raw, key=int)]
+        except ValueError as exc:
+            raise errors.Invalid("Validation failed: fields_attributes keys must be "
+                                 "positions (0, 1, ...)") from exc
+    else:
+        ordered = raw
+    return [graph_api.ProfileField(name=f.name, value=f.value) for f in ordered]
+
+
+def render_credentials(gw: Gateway, creds: graph_api.CredentialAccount) -> dict[str, Any]:
+    return mastodon.credential_account(creds.account, gw.base_url, privacy=creds.privacy,
+                                       sensitive=creds.sensitive, language=creds.language)
+
+
+async def _update(request: Request, change: graph_api.UpdateProfile) -> Response:
+    gw = gateway_of(request)
+    assert gw.nc is not None
+    creds = await bus.request(gw.nc, "graph", "account.update", change,
+                              graph_api.CredentialAccount)
+    return responses.json(render_credentials(gw, creds))
+
+
+@patch("/api/v1/accounts/update_credentials")
+async def update_credentials(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write:accounts")
+    p = await params.read(request, UpdateCredentialsParams)
+    source = p.source or SourceParams()
+    return await _update(request, graph_api.UpdateProfile(
+        account_id=me.id, display_name=p.display_name, note=p.note, locked=p.locked, bot=p.bot,
+        discoverable=p.discoverable, fields=_fields(p.fields_attributes),
+        avatar_url=_picture_url(p.avatar, p.avatar_url, "avatar"),
+        header_url=_picture_url(p.header, p.header_url, "header"),
+        title=p.title, department=p.department, privacy=source.privacy,
+        sensitive=source.sensitive, language=source.language))
+
+
+@delete("/api/v1/profile/avatar", status_code=200)
+async def delete_avatar(request: Request) -> Response:
+    _, me = await gateway_of(request).user(request, scope="write:accounts")
+    return await _update(request, graph_api.UpdateProfile(account_id=me.id, avatar_url=""))
+
+
+@delete("/api/v1/profile/header", status_code=200)
+async def delete_header(request: Request) -> Response:
+    _, me = await gateway_of(request).user(request, scope="write:accounts")
+    return await _update(request, graph_api.UpdateProfile(account_id=me.id, header_url=""))
+
+
+# --- finding people -----------------------------------------------------------------------------
+
+
+class LookupParams(params.Params):
+    acct: str
+
+
+@get("/api/v1/accounts/lookup")
+async def lookup(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read:accounts")
+    p = await params.read(request, LookupParams, body=False)
+    assert gw.nc is not None
+    found = await bus.request(gw.nc, "graph", "account.lookup_acct",
+                              graph_api.LookupAccount(reader_id=me.id, acct=p.acct),
+                              AccountRecord)
+    return responses.json(mastodon.account(found, gw.base_url))
+
+
+class SearchParams(params.Params):
+    q: str
+    limit: int = 40
+    offset: int = 0
+    resolve: bool = False  # no remote servers to ask: Hubbub knows every account already
+    following: bool = False
+
+
+@get("/api/v1/accounts/search")
+async def search(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read:accounts")
+    p = await params.read(request, SearchParams, body=False)
+    assert gw.nc is not None
+    reply = await bus.request(gw.nc, "graph", "account.search", graph_api.SearchAccounts(
+        reader_id=me.id, q=p.q, limit=p.limit, offset=p.offset, following=p.following),
+        graph_api.Accounts)
+    return responses.json([mastodon.account(a, gw.base_url) for a in reply.accounts])
+
+
+class SuggestionParams(params.Params):
+    limit: int = 40
+
+
+async def _suggestions(request: Request) -> tuple[Gateway, list[graph_api.Suggestion]]:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, SuggestionParams, body=False)
+    assert gw.nc is not None
+    reply = await bus.request(gw.nc, "graph", "account.suggestions",
+                              graph_api.Suggestions(account_id=me.id, limit=p.limit),
+                              graph_api.SuggestionList)
+    return gw, reply.suggestions
+
+
+@get("/api/v2/suggestions")
+async def suggestions(request: Request) -> Response:
+    gw, found = await _suggestions(request)
+    return responses.json([{"source": s.source, "sources": [s.source],
+                             "account": mastodon.account(s.account, gw.base_url)}
+                           for s in found])
+
+
+@get("/api/v1/suggestions")
+async def suggestions_v1(request: Request) -> Response:
+    """Deprecated by Mastodon for v2, still asked by older clients: the accounts alone."""
+    gw, found = await _suggestions(request)
+    return responses.json([mastodon.account(s.account, gw.base_url) for s in found])
+
+
+# --- what a profile lists -----------------------------------------------------------------------
+
+
+class StatusesParams(params.Params):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 20
+    only_media: bool = False
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    pinned: bool = False
+    tagged: str | None = None
+
+
+async def _reader(request: Request, gw: Gateway) -> tokens.Caller | None:
+    """The caller, anonymous allowed; a user token must still belong to an active account."""
+    caller = await gw.caller(request)
+    if caller is not None and caller.account_id is not None:
+        await gw.user(request)
+    return caller
+
+
+async def _target(gw: Gateway, raw_id: str) -> AccountRecord:
+    account_id = parse_id(raw_id)
+    assert gw.hydrator is not None
+    account = await gw.hydrator.account(account_id) if account_id is not None else None
+    if account is None or account.deactivated:
+        raise errors.NotFound("Record not found")
+    return account
+
+
+@get("/api/v1/accounts/{account_id:str}/statuses")
+async def account_statuses(request: Request, account_id: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    caller = await _reader(request, gw)
+    target = await _target(gw, account_id)
+    p = await params.read(request, StatusesParams, body=False)
+    if p.only_media:
+        return responses.json([])  # Hubbub keeps no media: no status has any
+    assert gw.nc is not None and gw.hydrator is not None
+    page = posts_api.Page(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+                          min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 40)))
+    tagged = p.tagged.strip().removeprefix("#").lower() if p.tagged else None
+    reply = await bus.request(gw.nc, "posts", "status.by_author", posts_api.AuthorStatuses(
+        account_id=target.id, page=page, exclude_replies=p.exclude_replies,
+        exclude_reblogs=p.exclude_reblogs, pinned=p.pinned, tagged=tagged or None),
+        posts_api.Statuses)
+    viewer_id = caller.account_id if caller else None
+    kept = await gw.hydrator.visible(reply.statuses, await gw.viewer(caller))
+    shaped = await gw.hydrator.render_statuses(kept, viewer_id)
+    # Page by what was read, not what was kept: hidden statuses must not end the paging.
+    headers = (responses.cursor_link_header(request, gw.base_url, reply.statuses[0].id,
+                                            reply.statuses[-1].id) if reply.statuses else {})
+    return responses.json(shaped, headers=headers)
+
+
+class PageParams(params.Params):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 40
+
+
+def id_page(p: PageParams, max_limit: int = 80) -> graph_api.IdPage:
+    return graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+                            min_id=parse_id(p.min_id), limit=max(1, min(p.limit, max_limit)))
+
+
+async def _account_list(request: Request, raw_id: str, verb: str) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read:accounts")
+    account_id = parse_id(raw_id)
+    if account_id is None:
+        raise errors.NotFound("Record not found")
+    p = await params.read(request, PageParams, body=False)
+    assert gw.nc is not None
+    reply = await bus.request(gw.nc, "graph", verb, graph_api.AccountListPage(
+        account_id=account_id, reader_id=me.id, page=id_page(p)), graph_api.Accounts)
+    shaped = [mastodon.account(a, gw.base_url) for a in reply.accounts]
+    return responses.json(shaped, headers=responses.link_header(request, gw.base_url, shaped))
+
+
+@get("/api/v1/accounts/{account_id:str}/followers")
+async def followers(request: Request, account_id: FromPath[str]) -> Response:
+    return await _account_list(request, account_id, "account.followers")
+
+
+@get("/api/v1/accounts/{account_id:str}/following")
+async def following(request: Request, account_id: FromPath[str]) -> Response:
+    return await _account_list(request, account_id, "account.following")
+
+
+ROUTES = [update_credentials, delete_avatar, delete_header, lookup, search, suggestions,
+          suggestions_v1, account_statuses, followers, following]

@@ -36,7 +36,7 @@ class StatusParams(params.Params):
     scheduled_at: str | None = None
     quoted_status_id: str | None = None
     quote_approval_policy: str | None = None
-    community_id: str | None = None  # Hubbub: post into a community
+    community_id: str | int | None = None  # Hubbub: post into a community
 
 
 class EditParams(params.Params):
@@ -90,7 +90,7 @@ async def create_status(request: Request) -> Response:
     reply_to = status_id_or_404(p.in_reply_to_id) if p.in_reply_to_id else None
     community = None
     if p.community_id:
-        community = parse_id(p.community_id)
+        community = parse_id(str(p.community_id))
         if community is None:
             raise errors.NotFound("Record not found")
     key = request.headers.get("idempotency-key")

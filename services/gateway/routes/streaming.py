@@ -20,8 +20,10 @@ from services.gateway import tokens
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.routes.notifications import render as render_notifications
 from shared import bus, errors, subjects
+from shared.contracts import communities as communities_api
 from shared.contracts import live
 from shared.contracts import notify as notify_api
+from shared.ids import parse_id
 from shared.records import AccountRecord, NotificationRecord
 
 log = logging.getLogger(__name__)
@@ -54,16 +56,39 @@ class StreamingConnection:
             return subjects.live_user(self.account.id)
         if stream in ("public", "public:local"):
             return subjects.live_network(self.account.network_id)
+        if stream.startswith("community:"):
+            community_id = parse_id(stream.partition(":")[2])
+            return subjects.live_community(community_id) if community_id is not None else None
         return None
+
+    @staticmethod
+    def stream_key(stream: str, community: object = None) -> str:
+        """Community streams are watched one per community, as ``community:<id>``."""
+        return f"community:{community or ''}" if stream == "community" else stream
 
     async def subscribe(self, stream: str) -> None:
         subject = self.subject_for(stream)
         if subject is None:
             await self.send_error(f"Unknown stream type: {stream}")
             return
+        if stream.startswith("community:") and not await self._member_of(stream):
+            await self.send_error("You are not a member of this community")
+            return
         assert self.gw.hub is not None
         self.streams[stream] = subject
         await self.gw.hub.add(subject, self.on_live)
+
+    async def _member_of(self, stream: str) -> bool:
+        assert self.gw.nc is not None
+        try:
+            community = await bus.request(
+                self.gw.nc, "graph", "community.get",
+                communities_api.CommunityRef(account_id=self.account.id,
+                                             community_id=int(stream.partition(":")[2])),
+                communities_api.CommunityRecord)
+        except errors.NotFound:
+            return False
+        return community.role is not None
 
     async def unsubscribe(self, stream: str) -> None:
         subject = self.streams.pop(stream, None)
@@ -92,7 +117,7 @@ class StreamingConnection:
                     "subscribe", "unsubscribe"):
                 await self.send_error("Unknown message type")
                 continue
-            stream = str(command.get("stream", ""))
+            stream = self.stream_key(str(command.get("stream", "")), command.get("community"))
             if command["type"] == "subscribe":
                 await self.subscribe(stream)
             else:
@@ -168,7 +193,8 @@ async def streaming(socket: WebSocket) -> None:
     connection = StreamingConnection(gw, socket, account)
     initial = socket.query_params.get("stream")
     if initial:
-        await connection.subscribe(initial)
+        await connection.subscribe(connection.stream_key(initial,
+                                                         socket.query_params.get("community")))
     reader = asyncio.create_task(connection.reader())
     writer = asyncio.create_task(connection.writer())
     try:

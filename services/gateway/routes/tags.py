@@ -1,5 +1,81 @@
-"""(routes for: tags)"""
+"""Hashtags: look one up, follow and unfollow it, list the ones followed. Following a hashtag
+brings its public posts (from the follower's network) into the home timeline."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+
+from services.gateway import params, responses
+from services.gateway.context import gateway_of
+from shared import bus
+from shared.contracts import graph as graph_api
+from shared.ids import parse_id
+
+
+def tag(t: graph_api.Tag, base_url: str) -> dict[str, Any]:
+    # Tags have no rows of their own in Hubbub: the (normalised) name is their identity.
+    return {"id": t.name, "name": t.name, "url": f"{base_url}/tags/{t.name}", "history": [],
+            "following": t.following}
+
+
+async def _tag_action(request: Request, name: str, verb: str, account_id: int | None
+                      ) -> Response:
+    gw = gateway_of(request)
+    assert gw.nc is not None
+    found = await bus.request(gw.nc, "graph", verb,
+                              graph_api.TagAction(account_id=account_id, tag=name),
+                              graph_api.Tag)
+    return responses.json(tag(found, gw.base_url))
+
+
+@get("/api/v1/tags/{name:str}")
+async def get_tag(request: Request, name: FromPath[str]) -> Response:
+    gw = gateway_of(request)
+    caller = await gw.caller(request)
+    account_id = None
+    if caller is not None and caller.account_id is not None:
+        _, me = await gw.user(request, scope="read")
+        account_id = me.id
+    return await _tag_action(request, name, "tag.get", account_id)
+
+
+@post("/api/v1/tags/{name:str}/follow")
+async def follow_tag(request: Request, name: FromPath[str]) -> Response:
+    _, me = await gateway_of(request).user(request, scope="write:follows")
+    return await _tag_action(request, name, "tag.follow", me.id)
+
+
+@post("/api/v1/tags/{name:str}/unfollow")
+async def unfollow_tag(request: Request, name: FromPath[str]) -> Response:
+    _, me = await gateway_of(request).user(request, scope="write:follows")
+    return await _tag_action(request, name, "tag.unfollow", me.id)
+
+
+class FollowedTagsParams(params.Params):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 100
+
+
+@get("/api/v1/followed_tags")
+async def followed_tags(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read:follows")
+    p = await params.read(request, FollowedTagsParams, body=False)
+    assert gw.nc is not None
+    page = graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+                            min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 200)))
+    reply = await bus.request(gw.nc, "graph", "tag.followed",
+                              graph_api.FollowedTagsPage(account_id=me.id, page=page),
+                              graph_api.Tags)
+    # Paged by the follows' ids, which the tags themselves do not show.
+    headers = (responses.cursor_link_header(request, gw.base_url, reply.tags[0].id,
+                                            reply.tags[-1].id) if reply.tags else {})
+    return responses.json([tag(t, gw.base_url) for t in reply.tags], headers=headers)
+
+
+ROUTES = [get_tag, follow_tag, unfollow_tag, followed_tags]

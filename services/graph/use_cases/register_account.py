@@ -1,9 +1,11 @@
 """RegisterAccount: a new account in the network of its e-mail domain (created on first use;
-its first account becomes the network's admin)."""
+its first account becomes the network's admin), or, with an invitation, in the network that
+invited its e-mail address, whatever that address's domain."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 
 import asyncpg
@@ -11,7 +13,7 @@ from argon2 import PasswordHasher
 
 from services.graph import store
 from shared import errors, events, outbox
-from shared.contracts.graph import RegisterAccount as Request
+from shared.contracts.graph import RegisterWithInvitation as Request
 from shared.ids import new_id
 from shared.records import AccountRecord
 
@@ -19,8 +21,14 @@ USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
+BAD_INVITATION = "Validation failed: invite_code is not valid for this e-mail address"
 
 hasher = PasswordHasher()
+
+
+def invitation_digest(code: str) -> str:
+    """Invitation codes are stored as SHA-256 digests: a database dump invites nobody."""
+    return hashlib.sha256(code.encode()).hexdigest()
 
 
 class RegisterAccount:
@@ -30,6 +38,7 @@ class RegisterAccount:
     async def __call__(self, req: Request) -> AccountRecord:
         username = req.username.strip()
         email = req.email.strip()
+        invite_code = (req.invite_code or "").strip()
         details: dict[str, str] = {}
         if not USERNAME.match(username):
             details["username"] = "must be 1-30 letters, digits or underscores"
@@ -48,11 +57,16 @@ class RegisterAccount:
         password_hash = await asyncio.to_thread(hasher.hash, req.password)
         account_id = new_id()
         async with self.pool.acquire() as conn, conn.transaction():
-            network = await store.network_for_domain(conn, domain)
-            if network is not None and network["invitation_only"]:
-                raise errors.Forbidden("This network accepts members by invitation only")
-            network_id = network["id"] if network else await store.insert_network(
-                conn, new_id(), domain)
+            invitation_id = None
+            if invite_code:
+                invitation = await self._invitation(conn, invite_code, email)
+                invitation_id, network_id = invitation["id"], invitation["network_id"]
+            else:
+                network = await store.network_for_domain(conn, domain)
+                if network is not None and network["invitation_only"]:
+                    raise errors.Forbidden("This network accepts members by invitation only")
+                network_id = network["id"] if network else await store.insert_network(
+                    conn, new_id(), domain)
             first = not await conn.fetchval(
                 "SELECT EXISTS (SELECT 1 FROM accounts WHERE network_id = $1)", network_id)
             try:
@@ -65,7 +79,23 @@ class RegisterAccount:
             except asyncpg.UniqueViolationError as exc:
                 field = "username" if "username" in (exc.constraint_name or "") else "email"
                 raise errors.Invalid(f"Validation failed: {field} is already taken") from exc
+            if invitation_id is not None:
+                await conn.execute(
+                    "UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1",
+                    invitation_id, account_id)
             await outbox.add(conn, "graph", events.AccountCreated(
                 account_id=account_id, network_id=network_id, username=username))
             [account] = await store.accounts_by_ids(conn, [account_id])
         return account
+
+    async def _invitation(self, conn: asyncpg.Connection, code: str, email: str
+                          ) -> asyncpg.Record:
+        """The open invitation for this code and e-mail, locked until the account is written:
+        two registrations racing with one code cannot both use it."""
+        invitation = await conn.fetchrow(
+            "SELECT id, network_id, email FROM invitations "
+            "WHERE token_hash = $1 AND accepted_at IS NULL FOR UPDATE",
+            invitation_digest(code))
+        if invitation is None or invitation["email"].lower() != email.lower():
+            raise errors.Invalid(BAD_INVITATION)
+        return invitation

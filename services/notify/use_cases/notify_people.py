@@ -38,6 +38,8 @@ class NotifyPeople:
                                event.status_id)
         elif isinstance(event, events.ReblogRemoved):
             await self._forget(event.status_id, "reblog", event.account_id)
+        elif isinstance(event, events.FavouriteRemoved):
+            await self._forget(event.status_id, "favourite", event.account_id)
         elif isinstance(event, events.PollEnded):
             for voter in {*event.voter_ids, event.status_account_id}:
                 await self._notify(event, voter, "poll", event.status_account_id,
@@ -55,6 +57,20 @@ class NotifyPeople:
         if parent_author is not None and parent_author not in event.mentions:
             await self._notify(event, parent_author, "mention", event.account_id,
                                event.status_id)
+        if event.visibility != "direct" and event.community_id is None:
+            # Followers who rang the bell (follow with notify: true) hear of every post.
+            after = 0
+            while True:
+                page = await bus.request(self.nc, "graph", "followers.ids", graph_api.FollowerIds(
+                    account_id=event.account_id, after_id=after, limit=1000, notify_only=True),
+                    graph_api.Ids)
+                for follower in page.ids:
+                    if follower not in event.mentions:
+                        await self._notify(event, follower, "status", event.account_id,
+                                           event.status_id)
+                if len(page.ids) < 1000:
+                    break
+                after = page.ids[-1]
 
     async def _status_updated(self, event: events.StatusUpdated) -> None:
         for account_id in event.added_mentions:

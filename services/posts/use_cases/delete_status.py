@@ -32,7 +32,7 @@ class DeleteStatus:
                 reblog_status = await store.status(conn, reblog["id"])
                 if reblog_status is not None:
                     gone.extend(await self._soft_delete(conn, reblog_status))
-        await status_cache.invalidate(self.cache, *gone)
+        await status_cache.refresh(self.cache, self.pool, *gone)
         return status
 
     async def _soft_delete(self, conn: asyncpg.Connection, status: StatusRecord) -> list[int]:
@@ -41,17 +41,27 @@ class DeleteStatus:
             "RETURNING true", status.id)
         if not deleted:
             return []
+        changed = [status.id]
         if status.in_reply_to_id is not None:
             await conn.execute("UPDATE statuses SET replies_count = greatest(replies_count - 1, 0)"
                                " WHERE id = $1", status.in_reply_to_id)
-        changed = [status.id]
+            changed.append(status.in_reply_to_id)
+        await conn.execute("DELETE FROM pins WHERE status_id = $1", status.id)
         if status.reblog_of_id is not None:
+            # Deleting a reblog is undoing it: the same event as unreblog, so timelines and the
+            # reblog notification follow.
+            original = await store.status(conn, status.reblog_of_id)
             await conn.execute("UPDATE statuses SET reblogs_count = greatest(reblogs_count - 1, 0)"
                                " WHERE id = $1", status.reblog_of_id)
             changed.append(status.reblog_of_id)
-        await conn.execute("DELETE FROM pins WHERE status_id = $1", status.id)
+            await outbox.add(conn, "posts", events.ReblogRemoved(
+                reblog_id=status.id, status_id=status.reblog_of_id,
+                status_account_id=original.account_id if original else 0,
+                account_id=status.account_id))
+            return changed
         await outbox.add(conn, "posts", events.StatusDeleted(
             status_id=status.id, account_id=status.account_id, network_id=status.network_id,
-            visibility=status.visibility,
-            mentions=status.mentions, reblog_of_id=status.reblog_of_id))
+            visibility=status.visibility, mentions=status.mentions,
+            reblog_of_id=status.reblog_of_id, tags=status.tags,
+            community_id=status.community_id))
         return changed

@@ -80,5 +80,5 @@ class EditStatus:
             await outbox.add(conn, "posts", event)
             updated = await store.status(conn, current.id)
         assert updated is not None
-        await status_cache.put(self.cache, [updated])
+        await status_cache.refresh(self.cache, self.pool, updated.id)
         return updated

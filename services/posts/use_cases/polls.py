@@ -63,11 +63,13 @@ class VotePoll:
                     voters_count = voters_count + 1
                 WHERE id = $1
                 """, req.poll_id, len(choices))
+            # The poll is part of the status record: bump its version so caches take the new one.
+            await conn.execute("UPDATE statuses SET version = version WHERE id = $1", status.id)
             await outbox.add(conn, "posts", events.PollVoted(
                 poll_id=req.poll_id, status_id=status.id, account_id=req.account_id,
                 choices=tuple(choices)))
             fresh = await store.status(conn, status.id)
-        await status_cache.invalidate(self.cache, status.id)
+        await status_cache.refresh(self.cache, self.pool, status.id)
         assert fresh is not None and fresh.poll is not None
         return PollReply(status=fresh, poll=fresh.poll)
 
@@ -119,5 +121,5 @@ class ClosePolls:
                     voter_ids=tuple(v["account_id"] for v in voters)))
                 closed += 1
         if rows:
-            await status_cache.invalidate(self.cache, *(row["status_id"] for row in rows))
+            await status_cache.refresh(self.cache, self.pool, *(row["status_id"] for row in rows))
         return closed

@@ -9,7 +9,9 @@ from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
 from services.posts.use_cases.compose import compose, validate_poll
-from shared import errors, events, outbox, policy
+from shared import bus, errors, events, outbox, policy
+from shared.contracts import communities as communities_api
+from shared.contracts import graph as graph_api
 from shared.contracts.posts import CreateStatus
 from shared.ids import new_id
 from shared.records import StatusRecord
@@ -28,9 +30,6 @@ class PostStatus:
         if req.visibility not in policy.VISIBILITIES:
             raise errors.Invalid(f"Validation failed: visibility must be one of "
                                  f"{', '.join(policy.VISIBILITIES)}")
-        if req.community_id is not None:
-            raise errors.Invalid("Validation failed: posting into communities is not available "
-                                 "yet")
         options = validate_poll(req.poll) if req.poll else None
         if req.idempotency_key:
             existing = await self._by_idempotency_key(req.account_id, req.idempotency_key)
@@ -45,12 +44,13 @@ class PostStatus:
             parent = await audience.ensure_visible(self.nc, found, req.account_id)
             if parent.reblog_of_id is not None:
                 raise errors.Invalid("Validation failed: cannot reply to a reblog")
+        community_id = await self._community(req, parent)
         status_id = new_id()
         event = events.StatusCreated(
             status_id=status_id, account_id=req.account_id, network_id=req.network_id,
             visibility=req.visibility, in_reply_to_id=req.in_reply_to_id,
             in_reply_to_account_id=parent.account_id if parent else None,
-            mentions=composed.mention_ids, tags=composed.tags,
+            community_id=community_id, mentions=composed.mention_ids, tags=composed.tags,
         )
         async with self.pool.acquire() as conn:
             try:
@@ -63,13 +63,13 @@ class PostStatus:
                     await conn.execute(
                         "INSERT INTO statuses (id, account_id, network_id, text, content_html, "
                         "spoiler_text, sensitive, visibility, language, in_reply_to_id, "
-                        "in_reply_to_account_id, mentions, tags) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                        "in_reply_to_account_id, mentions, tags, community_id) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                         status_id, req.account_id, req.network_id, composed.body,
                         composed.content_html, req.spoiler_text,
                         req.sensitive or bool(req.spoiler_text), req.visibility, req.language,
                         req.in_reply_to_id, event.in_reply_to_account_id,
-                        list(composed.mention_ids), list(composed.tags),
+                        list(composed.mention_ids), list(composed.tags), community_id,
                     )
                     if options is not None:
                         await conn.execute(
@@ -94,12 +94,27 @@ class PostStatus:
                 if existing is None:
                     raise
                 return existing
-            status = await store.status(conn, status_id)
-        assert status is not None
-        await status_cache.put(self.cache, [status])
+        [status] = await status_cache.refresh(self.cache, self.pool, status_id)
         if parent is not None:
-            await status_cache.invalidate(self.cache, parent.id)
+            await status_cache.refresh(self.cache, self.pool, parent.id)
         return status
+
+    async def _community(self, req: CreateStatus, parent: StatusRecord | None) -> int | None:
+        """The community the status goes into: a reply stays in its parent's. The author must be
+        a member (guests included): graph answers 404 for a community the author cannot see and
+        403 for one it is not a member of."""
+        community_id = req.community_id
+        if parent is not None and parent.community_id is not None:
+            if community_id is not None and community_id != parent.community_id:
+                raise errors.Invalid("Validation failed: a reply stays in the community of the "
+                                     "status it replies to")
+            community_id = parent.community_id
+        if community_id is not None:
+            await bus.request(self.nc, "graph", "community.can_post",
+                              graph_api.CanPost(account_id=req.account_id,
+                                                community_id=community_id),
+                              communities_api.Membership)
+        return community_id
 
     async def _by_idempotency_key(self, account_id: int, key: str | None) -> StatusRecord | None:
         async with self.pool.acquire() as conn:

@@ -34,12 +34,10 @@ class Reactions:
         return status
 
     async def _reread(self, status_id: int) -> StatusRecord:
-        await status_cache.invalidate(self.cache, status_id)
-        async with self.pool.acquire() as conn:
-            fresh = await store.status(conn, status_id)
-        if fresh is None:
+        fresh = await status_cache.refresh(self.cache, self.pool, status_id)
+        if not fresh:
             raise errors.NotFound("Record not found")
-        return fresh
+        return fresh[0]
 
     async def favourite(self, req: StatusAction) -> StatusRecord:
         status = await self._visible(req)
@@ -125,7 +123,7 @@ class Reactions:
                     reblog_id=reblog_id, status_id=status.id,
                     status_account_id=status.account_id, account_id=req.account_id))
         if reblog_id is not None:
-            await status_cache.invalidate(self.cache, reblog_id)
+            await status_cache.refresh(self.cache, self.pool, reblog_id)
         return await self._reread(status.id)
 
     async def bookmark(self, req: StatusAction) -> StatusRecord:

@@ -1,0 +1,37 @@
+"""Network-wide timelines: the network's public timeline and its hashtag timelines. Only public
+posts outside communities enter them (``policy.in_public_timeline``), so every reader of the
+network may see every entry; a guest's network is its own, so it never reads another's."""
+
+from __future__ import annotations
+
+from nats.aio.client import Client as NATS
+
+from shared import events, metrics, policy, subjects
+from shared.contracts import live
+from shared.records import public_key, tag_key
+from shared.timelines import TimelineWriter
+
+
+class PublicTimelines:
+    def __init__(self, nc: NATS, writer: TimelineWriter) -> None:
+        self.nc = nc
+        self.writer = writer
+
+    async def __call__(self, event: events.AnyEvent) -> None:
+        if isinstance(event, events.StatusCreated):
+            facts = policy.PostFacts(author_id=event.account_id, network_id=event.network_id,
+                                     visibility=event.visibility,
+                                     community_id=event.community_id)
+            if not policy.in_public_timeline(facts):
+                return
+            keys = [public_key(event.network_id)]
+            keys += [tag_key(event.network_id, tag) for tag in event.tags]
+            written = await self.writer.add(keys, event.status_id)
+            metrics.TIMELINE_WRITES.labels("public").inc(written)
+            update = live.encode(live.LiveMessage(event="update", status_id=event.status_id))
+            for tag in event.tags:
+                await self.nc.publish(subjects.live_tag(f"{event.network_id}.{tag}"), update)
+        elif isinstance(event, events.StatusDeleted) and event.network_id:
+            keys = [public_key(event.network_id)]
+            keys += [tag_key(event.network_id, tag) for tag in event.tags]
+            await self.writer.remove(keys, [event.status_id])

@@ -1,0 +1,48 @@
+"""ApproveJoinRequest and RejectJoinRequest: an owner or admin settles a pending request."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.graph.use_cases import community_store
+from shared import errors
+from shared.contracts import communities as api
+
+
+class ApproveJoinRequest:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def __call__(self, req: api.CommunityTarget) -> api.Membership:
+        async with self.pool.acquire() as conn, conn.transaction():
+            seen = await community_store.seen_by(conn, req.account_id, req.community_id,
+                                                 lock=True)
+            seen.require_manager()
+            existing = await community_store.membership(conn, seen.id, req.target_id)
+            if existing is not None:
+                return existing  # approved already: a retry
+            requested = await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM community_requests "
+                "WHERE community_id = $1 AND account_id = $2)", seen.id, req.target_id)
+            if not requested:
+                raise errors.NotFound("Record not found")
+            network_id = await community_store.account_network(conn, req.target_id)
+            role = api.MEMBER if network_id == seen.record.network_id else api.GUEST
+            await community_store.add_member(conn, seen.id, req.target_id, role)
+            joined = await community_store.membership(conn, seen.id, req.target_id)
+        assert joined is not None
+        return joined
+
+
+class RejectJoinRequest:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def __call__(self, req: api.CommunityTarget) -> api.Done:
+        async with self.pool.acquire() as conn, conn.transaction():
+            seen = await community_store.seen_by(conn, req.account_id, req.community_id)
+            seen.require_manager()
+            deleted = await conn.fetchval(
+                "DELETE FROM community_requests WHERE community_id = $1 AND account_id = $2 "
+                "RETURNING true", seen.id, req.target_id)
+        return api.Done(changed=bool(deleted))

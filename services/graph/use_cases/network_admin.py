@@ -1,0 +1,113 @@
+"""What a network's admins do: rename it, close it to invitations only, invite people by
+e-mail, deactivate members. The role is checked here, against the database, never taken from
+the caller."""
+
+from __future__ import annotations
+
+import secrets
+
+import asyncpg
+import redis.asyncio as redis
+
+from services.graph import account_cache, store
+from services.graph.use_cases.register_account import EMAIL, invitation_digest
+from shared import errors, events, outbox
+from shared.contracts.graph import (
+    CreateInvitation,
+    DeactivateAccount,
+    Invitation,
+    Network,
+    UpdateNetwork,
+)
+from shared.ids import new_id
+from shared.records import AccountRecord
+
+MAX_NETWORK_NAME = 100
+
+
+async def admin_of(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record:
+    member = await store.member_of(conn, account_id)
+    if member is None or member["deactivated"]:
+        raise errors.NotFound("Record not found")
+    if member["role"] != "admin":
+        raise errors.Forbidden("Only the network's admins may do this")
+    return member
+
+
+async def network_view(conn: asyncpg.Connection, account_id: int) -> Network:
+    member = await store.member_of(conn, account_id)
+    if member is None or member["deactivated"]:
+        raise errors.NotFound("Record not found")
+    row = await store.network(conn, member["network_id"])
+    return Network(**dict(row), role=member["role"])
+
+
+class RenameOrCloseNetwork:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def __call__(self, req: UpdateNetwork) -> Network:
+        name = req.name.strip() if req.name is not None else None
+        if name is not None and not 1 <= len(name) <= MAX_NETWORK_NAME:
+            raise errors.Invalid(f"Validation failed: name must be 1 to {MAX_NETWORK_NAME} "
+                                 "characters")
+        async with self.pool.acquire() as conn, conn.transaction():
+            member = await admin_of(conn, req.account_id)
+            await conn.execute(
+                "UPDATE networks SET name = coalesce($2, name), "
+                "invitation_only = coalesce($3, invitation_only) WHERE id = $1",
+                member["network_id"], name, req.invitation_only)
+            return await network_view(conn, req.account_id)
+
+
+class InviteToNetwork:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def __call__(self, req: CreateInvitation) -> Invitation:
+        email = req.email.strip()
+        if not EMAIL.match(email) or len(email) > 320:
+            raise errors.Invalid("Validation failed: email is not an e-mail address")
+        code = secrets.token_urlsafe(24)
+        async with self.pool.acquire() as conn, conn.transaction():
+            member = await admin_of(conn, req.account_id)
+            if await conn.fetchval("SELECT true FROM accounts WHERE lower(email) = $1",
+                                   email.lower()):
+                raise errors.Invalid("Validation failed: email already has an account")
+            invitation_id = new_id()
+            created = await conn.fetchval(
+                "INSERT INTO invitations (id, network_id, email, token_hash, invited_by) "
+                "VALUES ($1, $2, $3, $4, $5) "
+                "RETURNING (extract(epoch FROM created_at) * 1000)::bigint",
+                invitation_id, member["network_id"], email, invitation_digest(code),
+                req.account_id)
+        return Invitation(id=invitation_id, email=email, invite_code=code,
+                          network_id=member["network_id"], created_at=created)
+
+
+class DeactivateMember:
+    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+        self.pool = pool
+        self.cache = cache
+
+    async def __call__(self, req: DeactivateAccount) -> AccountRecord:
+        if req.account_id == req.target_id:
+            raise errors.Invalid("Validation failed: you cannot deactivate your own account")
+        async with self.pool.acquire() as conn, conn.transaction():
+            admin = await admin_of(conn, req.account_id)
+            # Lock the row: two admins deactivating at once emit one event.
+            target = await conn.fetchrow(
+                "SELECT network_id, deactivated_at IS NOT NULL AS deactivated FROM accounts "
+                "WHERE id = $1 FOR UPDATE", req.target_id)
+            if target is None or target["network_id"] != admin["network_id"]:
+                raise errors.NotFound("Record not found")
+            if not target["deactivated"]:
+                await conn.execute("UPDATE accounts SET deactivated_at = now() WHERE id = $1",
+                                   req.target_id)
+                await outbox.add(conn, "graph", events.AccountDeactivated(
+                    account_id=req.target_id, network_id=target["network_id"]))
+            [account] = await store.accounts_by_ids(conn, [req.target_id])
+        # Write the record, not just delete it: the gateway refuses the account's tokens on
+        # its very next request, without waiting for a miss to refill the cache.
+        await account_cache.put(self.cache, [account])
+        return account

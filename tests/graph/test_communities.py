@@ -1,0 +1,460 @@
+"""Communities end to end: create and find, join and leave, approval, roles, invitations of
+guests from other networks, community posts (who may post, who sees them, where they land) and
+the community stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from shared.records import community_key
+from tests.helpers import Api, User, unique
+
+BASE = "/api/hubbub/v1/communities"
+
+
+def other_network() -> str:
+    """A network of its own: its accounts see no communities left by other tests."""
+    return f"{unique('n')}.test"
+
+
+async def create(api: Api, owner: User, **fields: Any) -> dict[str, Any]:
+    body = {"name": unique("Community "), **fields}
+    r = await api.client.post(BASE, headers=owner.headers, json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def act(api: Api, user: User, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    return await api.client.request(method, f"{BASE}/{path}".rstrip("/"), headers=user.headers,
+                                    **kwargs)
+
+
+async def join(api: Api, user: User, community: dict[str, Any]) -> dict[str, Any]:
+    r = await act(api, user, "POST", f"{community['id']}/join")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def invite(api: Api, by: User, community: dict[str, Any], user: User) -> httpx.Response:
+    return await act(api, by, "POST", f"{community['id']}/invite", json={"account_id": user.id})
+
+
+async def listed(api: Api, user: User, q: str = "") -> list[str]:
+    r = await api.client.get(BASE, headers=user.headers, params={"q": q, "limit": 80})
+    assert r.status_code == 200, r.text
+    return [c["id"] for c in r.json()]
+
+
+async def member_roles(api: Api, user: User, community: dict[str, Any]) -> dict[str, str]:
+    r = await act(api, user, "GET", f"{community['id']}/members")
+    assert r.status_code == 200, r.text
+    return {m["account"]["id"]: m["role"] for m in r.json()}
+
+
+async def community_timeline(api: Api, user: User, community: dict[str, Any]) -> httpx.Response:
+    return await api.client.get(f"/api/hubbub/v1/timelines/community/{community['id']}",
+                                headers=user.headers)
+
+
+async def home_ids(api: Api, user: User) -> list[str]:
+    return [s["id"] for s in (await api.home(user)).json()]
+
+
+async def graph_events(api: Api, kind: str, community_id: str) -> int:
+    return await api.stack.graph.pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE subject = $1 "
+        "AND convert_from(payload, 'UTF8') LIKE '%\"community_id\":' || $2 || ',%'",
+        f"hubbub.evt.graph.community.{kind}", community_id)
+
+
+# --- create, find, read ----------------------------------------------------------------------
+
+async def test_create_get_list_and_search(api: Api) -> None:
+    owner, colleague = await api.user(), await api.user()
+    name = unique("Rust Guild ")
+    created = await create(api, owner, name=name, description="systems programming")
+    assert created["name"] == name and created["description"] == "systems programming"
+    assert created["membership"] == "open" and created["external"] is False
+    assert created["network"]["domain"] == "acme.test"
+    assert created["role"] == "owner" and created["requested"] is False
+    assert created["members_count"] == 1
+    assert created["created_at"].endswith("Z")
+
+    seen = (await act(api, colleague, "GET", created["id"])).json()
+    assert seen["id"] == created["id"] and seen["role"] is None and seen["members_count"] == 1
+
+    assert created["id"] in await listed(api, colleague)
+    assert await listed(api, colleague, q=name.upper()) == [created["id"]]
+    assert await listed(api, colleague, q=name[-6:].lower()) == [created["id"]]
+    assert await listed(api, colleague, q=unique("nothing")) == []
+    assert (await act(api, colleague, "GET", "12345")).status_code == 404
+    assert (await act(api, colleague, "GET", "nope")).status_code == 404
+
+
+async def test_names_are_unique_per_network_and_validated(api: Api) -> None:
+    owner, elsewhere = await api.user(), await api.user(domain=other_network())
+    name = unique("Design ")
+    await create(api, owner, name=name)
+    r = await api.client.post(BASE, headers=owner.headers, json={"name": name.upper()})
+    assert r.status_code == 422 and "taken" in r.json()["error"]
+    # Another network has its own names.
+    assert (await create(api, elsewhere, name=name))["name"] == name
+    for bad in ({"name": ""}, {"name": "x" * 101}, {"name": "ok", "description": "d" * 1001},
+                {"name": unique(), "membership": "secret"}):
+        r = await api.client.post(BASE, headers=owner.headers, json=bad)
+        assert r.status_code == 422, (bad, r.text)
+        assert "error" in r.json()
+    r = await api.client.post(BASE, json={"name": "anonymous"})
+    assert r.status_code == 401
+
+
+# --- joining and leaving ---------------------------------------------------------------------
+
+async def test_join_open_community_is_idempotent(api: Api) -> None:
+    owner, member = await api.user(), await api.user()
+    community = await create(api, owner)
+    first = await join(api, member, community)
+    again = await join(api, member, community)
+    assert first["role"] == again["role"] == "member"
+    assert again["members_count"] == 2
+    assert await member_roles(api, owner, community) == {owner.id: "owner", member.id: "member"}
+    await api.idle()
+    assert await graph_events(api, "joined", community["id"]) == 2  # owner and member, once
+
+
+async def test_approval_request_then_approve_or_reject(api: Api) -> None:
+    owner, asker, other = await api.user(), await api.user(), await api.user()
+    community = await create(api, owner, membership="approval")
+    pending = await join(api, asker, community)
+    assert pending["requested"] is True and pending["role"] is None
+    assert (await join(api, asker, community))["requested"] is True  # harmless twice
+    await join(api, other, community)
+    r = await act(api, owner, "GET", f"{community['id']}/requests")
+    assert r.status_code == 200
+    assert {a["id"] for a in r.json()} == {asker.id, other.id}
+    # Only managers see and settle requests.
+    assert (await act(api, asker, "GET", f"{community['id']}/requests")).status_code == 403
+    assert (await act(api, asker, "POST",
+                      f"{community['id']}/requests/{other.id}/approve")).status_code == 403
+
+    r = await act(api, owner, "POST", f"{community['id']}/requests/{asker.id}/approve")
+    assert r.status_code == 200 and r.json()["role"] == "member"
+    assert r.json()["account"]["id"] == asker.id
+    r = await act(api, owner, "POST", f"{community['id']}/requests/{asker.id}/approve")
+    assert r.status_code == 200  # a retried approval
+    r = await act(api, owner, "POST", f"{community['id']}/requests/{other.id}/reject")
+    assert r.status_code == 200
+    r = await act(api, owner, "POST", f"{community['id']}/requests/{other.id}/approve")
+    assert r.status_code == 404  # nothing left to approve
+
+    assert (await act(api, owner, "GET", f"{community['id']}/requests")).json() == []
+    mine = (await act(api, asker, "GET", community["id"])).json()
+    assert mine["role"] == "member" and mine["requested"] is False
+    theirs = (await act(api, other, "GET", community["id"])).json()
+    assert theirs["role"] is None and theirs["requested"] is False
+    assert mine["members_count"] == 2
+
+
+async def test_leave_and_the_owner_stays(api: Api) -> None:
+    owner, member = await api.user(), await api.user()
+    community = await create(api, owner)
+    await join(api, member, community)
+    r = await act(api, member, "POST", f"{community['id']}/leave")
+    assert r.status_code == 200 and r.json()["role"] is None
+    assert r.json()["members_count"] == 1
+    assert (await act(api, member, "POST", f"{community['id']}/leave")).status_code == 200
+    r = await act(api, owner, "POST", f"{community['id']}/leave")
+    assert r.status_code == 422 and "owner" in r.json()["error"]
+    assert (await act(api, owner, "GET", community["id"])).json()["members_count"] == 1
+    await api.idle()
+    assert await graph_events(api, "left", community["id"]) == 1
+
+
+# --- roles and permissions -------------------------------------------------------------------
+
+async def test_roles_and_permissions(api: Api) -> None:
+    owner, admin, member, other = (await api.user(), await api.user(), await api.user(),
+                                   await api.user())
+    community = await create(api, owner)
+    cid = community["id"]
+    for user in (admin, member, other):
+        await join(api, user, community)
+    outsider = await api.user()
+
+    # A member manages nothing.
+    assert (await invite(api, member, community, outsider)).status_code == 403
+    assert (await act(api, member, "DELETE", f"{cid}/members/{other.id}")).status_code == 403
+    assert (await act(api, member, "PATCH", f"{cid}/members/{other.id}",
+                      json={"role": "admin"})).status_code == 403
+
+    r = await act(api, owner, "PATCH", f"{cid}/members/{admin.id}", json={"role": "admin"})
+    assert r.status_code == 200 and r.json()["role"] == "admin"
+    assert (await act(api, owner, "PATCH", f"{cid}/members/{admin.id}",
+                      json={"role": "owner"})).status_code == 422
+    assert (await act(api, owner, "PATCH", f"{cid}/members/{owner.id}",
+                      json={"role": "member"})).status_code == 403
+    assert (await act(api, owner, "PATCH", f"{cid}/members/{outsider.id}",
+                      json={"role": "admin"})).status_code == 404
+    # Only the owner changes roles.
+    assert (await act(api, admin, "PATCH", f"{cid}/members/{member.id}",
+                      json={"role": "admin"})).status_code == 403
+
+    # An admin invites and removes members, but not the owner.
+    r = await act(api, admin, "POST", f"{cid}/invite", json={"account_id": int(outsider.id)})
+    assert r.status_code == 200, r.text
+    assert (await act(api, admin, "DELETE", f"{cid}/members/{other.id}")).status_code == 200
+    assert (await act(api, admin, "DELETE", f"{cid}/members/{owner.id}")).status_code == 403
+    assert (await act(api, owner, "DELETE", f"{cid}/members/{owner.id}")).status_code == 403
+    assert (await act(api, admin, "DELETE", f"{cid}/members/{other.id}")).status_code == 200
+
+    roles = await member_roles(api, owner, community)
+    assert roles == {owner.id: "owner", admin.id: "admin", member.id: "member"}
+    assert (await act(api, owner, "GET", cid)).json()["members_count"] == 3
+    invited = (await act(api, outsider, "GET", cid)).json()
+    assert invited["invited"] is True and invited["role"] is None
+    assert (await join(api, outsider, community))["role"] == "member"
+
+
+async def test_members_are_paged_by_account_id(api: Api) -> None:
+    owner = await api.user()
+    community = await create(api, owner)
+    joined = [await api.user() for _ in range(3)]
+    for user in joined:
+        await join(api, user, community)
+    everyone = sorted([owner.id, *(u.id for u in joined)], key=int, reverse=True)
+    seen: list[str] = []
+    r = await act(api, owner, "GET", f"{community['id']}/members", params={"limit": 2})
+    while r.json():
+        seen.extend(m["id"] for m in r.json())
+        assert 'rel="next"' in r.headers["link"]
+        next_url = r.headers["link"].split(";")[0].strip("<>")
+        r = await api.client.get(next_url, headers=owner.headers)
+    assert seen == everyone
+
+
+async def test_who_reads_the_member_list(api: Api) -> None:
+    owner, colleague = await api.user(), await api.user()
+    internal = await create(api, owner)
+    external = await create(api, owner, external=True)
+    # An internal community's roster is open to its network; an external one's to members.
+    assert (await act(api, colleague, "GET", f"{internal['id']}/members")).status_code == 200
+    assert (await act(api, colleague, "GET", f"{external['id']}/members")).status_code == 403
+
+
+# --- guests from other networks --------------------------------------------------------------
+
+async def test_guest_is_invited_into_an_external_community(api: Api) -> None:
+    owner, colleague = await api.user(), await api.user()
+    guest = await api.user(domain=other_network())
+    shared_space = await create(api, owner, external=True, membership="approval")
+    other_external = await create(api, owner, external=True)
+    internal = await create(api, owner)
+
+    # Before the invitation the host network's communities do not exist for the guest.
+    assert (await act(api, guest, "GET", shared_space["id"])).status_code == 404
+    assert (await act(api, guest, "POST", f"{shared_space['id']}/join")).status_code == 404
+    assert await listed(api, guest) == []
+
+    # An internal community invites its own network only; an external one anyone.
+    assert (await invite(api, owner, internal, guest)).status_code == 422
+    assert (await invite(api, owner, shared_space, guest)).status_code == 200
+    assert (await invite(api, owner, shared_space, guest)).status_code == 200  # once
+    await api.idle()
+    assert await graph_events(api, "invited", shared_space["id"]) == 1
+
+    assert await listed(api, guest) == [shared_space["id"]]
+    joined = await join(api, guest, shared_space)  # accepting skips approval
+    assert joined["role"] == "guest" and joined["requested"] is False
+    assert joined["network"]["domain"] == "acme.test"
+    assert await listed(api, guest) == [shared_space["id"]]
+    assert other_external["id"] not in await listed(api, guest)
+    assert (await act(api, guest, "GET", other_external["id"])).status_code == 404
+    assert (await act(api, guest, "GET", internal["id"])).status_code == 404
+    assert (await community_timeline(api, guest, internal)).status_code == 404
+    # A guest cannot let itself into another external community.
+    assert (await act(api, guest, "POST", f"{other_external['id']}/join")).status_code == 404
+    assert await member_roles(api, guest, shared_space) == {owner.id: "owner", guest.id: "guest"}
+    # Guests stay guests.
+    assert (await act(api, owner, "PATCH", f"{shared_space['id']}/members/{guest.id}",
+                      json={"role": "admin"})).status_code == 422
+
+    # The guest posts into the community, and reads it back there.
+    await join(api, colleague, shared_space)
+    post = await api.post(guest, "hello from a partner", community_id=shared_space["id"])
+    assert post["hubbub"]["community_id"] == shared_space["id"]
+    await api.idle()
+    for reader in (guest, owner):
+        r = await community_timeline(api, reader, shared_space)
+        assert r.status_code == 200
+        assert [s["id"] for s in r.json()] == [post["id"]]
+    reply = await api.post(owner, "welcome!", in_reply_to_id=post["id"])
+    assert reply["hubbub"]["community_id"] == shared_space["id"]  # replies stay inside
+    await api.idle()
+    ids = [s["id"] for s in (await community_timeline(api, guest, shared_space)).json()]
+    assert ids == [reply["id"], post["id"]]
+    # A requested-but-not-approved colleague is not a member.
+    assert (await community_timeline(api, colleague, shared_space)).status_code == 404
+
+    # Leaving ends it all: the community is gone again for the guest.
+    assert (await act(api, guest, "POST", f"{shared_space['id']}/leave")).status_code == 200
+    assert (await act(api, guest, "GET", shared_space["id"])).status_code == 404
+    assert await listed(api, guest) == []
+
+
+async def test_guest_cannot_join_without_an_invitation(api: Api) -> None:
+    owner = await api.user()
+    guest = await api.user(domain=other_network())
+    community = await create(api, owner, external=True)
+    other = await create(api, owner, external=True)
+    await invite(api, owner, community, guest)
+    # Invited to one: still nothing of the other.
+    assert (await act(api, guest, "POST", f"{other['id']}/join")).status_code == 404
+    r = await act(api, guest, "GET", f"{community['id']}/members")
+    assert r.status_code == 403  # invited is not yet a member
+
+
+# --- community posts -------------------------------------------------------------------------
+
+async def test_community_post_reaches_members_only(api: Api) -> None:
+    author, member, follower, stranger = (await api.user(), await api.user(), await api.user(),
+                                          await api.user())
+    community = await create(api, author, external=True)
+    await join(api, member, community)
+    await api.follow(follower, author)  # follows the author, not in the community
+    await api.idle()
+    post = await api.post(author, "for members only", community_id=community["id"])
+    await api.idle()
+
+    assert post["id"] in await home_ids(api, member)
+    assert post["id"] in await home_ids(api, author)
+    assert post["id"] not in await home_ids(api, follower)
+    redis = api.stack.fanout.redis
+    assert await redis.zcard(community_key(int(community["id"]))) == 1
+    r = await community_timeline(api, member, community)
+    assert [s["id"] for s in r.json()] == [post["id"]]
+    assert 'rel="next"' in r.headers["link"]
+
+    for outsider in (follower, stranger):
+        r = await api.client.get(f"/api/v1/statuses/{post['id']}", headers=outsider.headers)
+        assert r.status_code == 404
+        assert (await community_timeline(api, outsider, community)).status_code == 404
+    r = await api.client.get(f"/api/v1/statuses/{post['id']}", headers=member.headers)
+    assert r.status_code == 200 and r.json()["id"] == post["id"]
+    # Non-members cannot reply into it either: they cannot see it.
+    r = await api.client.post("/api/v1/statuses", headers=stranger.headers,
+                              json={"status": "me too", "in_reply_to_id": post["id"]})
+    assert r.status_code == 404
+
+
+async def test_private_community_post_shows_to_members_who_follow_the_author(api: Api) -> None:
+    author, fan, other = await api.user(), await api.user(), await api.user()
+    community = await create(api, author)
+    for user in (fan, other):
+        await join(api, user, community)
+    await api.follow(fan, author)
+    await api.idle()
+    post = await api.post(author, "followers here", community_id=community["id"],
+                          visibility="private")
+    await api.idle()
+    for reader, sees in ((author, True), (fan, True), (other, False)):
+        ids = [s["id"] for s in (await community_timeline(api, reader, community)).json()]
+        assert (post["id"] in ids) is sees, reader
+
+
+async def test_deleted_community_post_leaves_the_community_timeline(api: Api) -> None:
+    owner, member = await api.user(), await api.user()
+    community = await create(api, owner)
+    await join(api, member, community)
+    kept = await api.post(owner, "stays", community_id=community["id"])
+    gone = await api.post(member, "goes", community_id=community["id"])
+    await api.idle()
+    ids = [s["id"] for s in (await community_timeline(api, owner, community)).json()]
+    assert ids == [gone["id"], kept["id"]]
+    r = await api.client.delete(f"/api/v1/statuses/{gone['id']}", headers=member.headers)
+    assert r.status_code == 200
+    await api.idle()
+    ids = [s["id"] for s in (await community_timeline(api, owner, community)).json()]
+    assert ids == [kept["id"]]
+
+
+async def test_non_member_cannot_post_into_a_community(api: Api) -> None:
+    owner, stranger = await api.user(), await api.user()
+    guest = await api.user(domain=other_network())
+    community = await create(api, owner)
+
+    async def statuses_of(user: User) -> int:
+        return await api.stack.posts.pool.fetchval(
+            "SELECT count(*) FROM statuses WHERE account_id = $1", int(user.id))
+
+    r = await api.client.post("/api/v1/statuses", headers=stranger.headers,
+                              json={"status": "let me in", "community_id": community["id"]})
+    assert r.status_code == 403
+    assert r.json() == {"error": "You are not a member of this community"}
+    r = await api.client.post("/api/v1/statuses", headers=guest.headers,
+                              json={"status": "let me in", "community_id": community["id"]})
+    assert r.status_code == 404  # another network's internal community does not exist for it
+    r = await api.client.post("/api/v1/statuses", headers=stranger.headers,
+                              json={"status": "where?", "community_id": "123456789"})
+    assert r.status_code == 404
+    assert await statuses_of(stranger) == 0 and await statuses_of(guest) == 0
+
+    await join(api, stranger, community)
+    post = await api.post(stranger, "now I can", community_id=community["id"])
+    assert post["hubbub"]["community_id"] == community["id"]
+
+
+# --- streaming -------------------------------------------------------------------------------
+
+def ws_url(api: Api, query: str = "") -> str:
+    return api.stack.base_url.replace("http://", "ws://") + "/api/v1/streaming" + query
+
+
+async def next_message(ws, timeout: float = 5.0) -> dict[str, Any]:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def test_members_stream_the_community(api: Api) -> None:
+    owner, member = await api.user(), await api.user()
+    community = await create(api, owner)
+    await join(api, member, community)
+    async with connect(ws_url(api), additional_headers=member.headers, proxy=None) as ws:
+        await ws.send(json.dumps({"type": "subscribe", "stream": "community",
+                                  "community": community["id"]}))
+        await asyncio.sleep(0.3)  # the gateway subscribes to NATS before the post
+        post = await api.post(owner, "live in the community", community_id=community["id"])
+        # The member's home stream is not subscribed: the only update is the community's.
+        message = await next_message(ws)
+        assert message["event"] == "update"
+        assert json.loads(message["payload"])["id"] == post["id"]
+
+
+async def test_streaming_community_on_connect(api: Api) -> None:
+    owner = await api.user()
+    community = await create(api, owner)
+    query = f"?access_token={owner.token}&stream=community&community={community['id']}"
+    async with connect(ws_url(api, query), proxy=None) as ws:
+        await asyncio.sleep(0.3)
+        post = await api.post(owner, "on connect", community_id=community["id"])
+        message = await next_message(ws)
+        assert json.loads(message["payload"])["id"] == post["id"]
+
+
+async def test_non_member_subscription_is_refused(api: Api) -> None:
+    owner, stranger = await api.user(), await api.user()
+    community = await create(api, owner)
+    async with connect(ws_url(api), additional_headers=stranger.headers, proxy=None) as ws:
+        await ws.send(json.dumps({"type": "subscribe", "stream": "community",
+                                  "community": community["id"]}))
+        assert "not a member" in (await next_message(ws))["error"]
+        await ws.send(json.dumps({"type": "subscribe", "stream": "community"}))
+        assert "Unknown stream" in (await next_message(ws))["error"]
+        await api.post(owner, "not for you", community_id=community["id"])
+        await api.idle()
+        with pytest.raises(TimeoutError):  # nothing arrives
+            await asyncio.wait_for(ws.recv(), 0.5)
