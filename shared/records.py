@@ -74,6 +74,7 @@ class NotificationRecord(msgspec.Struct, frozen=True, kw_only=True):
     from_account_id: int
     status_id: int | None = None
     created_at: int = 0
+    community_id: int | None = None  # Hubbub's community notifications
 
 
 # Redis keys shared by the writer (owner or consumer) and the readers (gateway).

@@ -104,6 +104,16 @@ class Gateway:
         return facts.viewer()
 
 
+    async def visible_accounts(self, reader_id: int, ids: list[int]) -> set[int]:
+        """The accounts among ``ids`` the reader may see: same network or a shared community."""
+        if reader_id in ids and len(ids) == 1:
+            return {reader_id}
+        assert self.nc is not None
+        reply = await nats_bus.request(self.nc, "graph", "account.visible",
+                                       graph_api.VisibleAccounts(reader_id=reader_id, ids=ids),
+                                       graph_api.Ids)
+        return set(reply.ids)
+
     async def hidden(self, account_id: int, *, notifications: bool = False) -> set[int]:
         """Accounts the reader muted or blocked, or that block the reader (for notifications:
         only mutes that include notifications)."""

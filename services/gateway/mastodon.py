@@ -200,6 +200,8 @@ def notification(n: NotificationRecord, from_account: dict[str, Any],
     }
     if status_json is not None:
         shaped["status"] = status_json
+    if n.community_id is not None:
+        shaped["hubbub"] = {"community_id": str(n.community_id)}
     return shaped
 
 

@@ -96,6 +96,16 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
 
     host.add("tag.follower_ids", api.TagFollowerIds, tag_follower_ids)
 
+    async def visible_accounts(req: api.VisibleAccounts) -> api.Ids:
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT a.id FROM accounts a, accounts r WHERE r.id = $1 "
+                "AND a.id = ANY($2::bigint[]) AND a.deactivated_at IS NULL "
+                f"AND {store.visible_to('$1', 'r.network_id')}", req.reader_id, req.ids[:200])
+        return api.Ids(ids=[row["id"] for row in rows])
+
+    host.add("account.visible", api.VisibleAccounts, visible_accounts)
+
     register_profiles(host, pool, cache)
     register_tags(host, pool)
     register_network(host, pool, cache)

@@ -11,7 +11,7 @@ from shared.bus import EventConsumer, ServiceHost
 NOTIFY_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
                  "post.favourite.added", "post.favourite.removed", "post.reblog.created",
                  "post.reblog.removed", "post.poll.ended", "graph.follow.created",
-                 "graph.follow_request.created"]
+                 "graph.follow_request.created", "graph.community.invited"]
 
 
 class NotifyService(BaseService):

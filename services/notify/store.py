@@ -7,17 +7,19 @@ import asyncpg
 from shared.contracts.notify import ListNotifications
 from shared.records import NotificationRecord
 
-COLUMNS = """id, account_id, type, from_account_id, status_id,
+COLUMNS = """id, account_id, type, from_account_id, status_id, community_id,
     (extract(epoch FROM created_at) * 1000)::bigint AS created_at"""
 
 
 async def insert(conn: asyncpg.Connection, *, id: int, account_id: int, type: str,
-                 from_account_id: int, status_id: int | None, dedupe_key: str) -> bool:
+                 from_account_id: int, status_id: int | None, dedupe_key: str,
+                 community_id: int | None = None) -> bool:
     """True when the row is new; False when this event already notified this account."""
     inserted = await conn.fetchval(
-        "INSERT INTO notifications (id, account_id, type, from_account_id, status_id, dedupe_key) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING true",
-        id, account_id, type, from_account_id, status_id, dedupe_key,
+        "INSERT INTO notifications (id, account_id, type, from_account_id, status_id, dedupe_key, "
+        "community_id) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING true",
+        id, account_id, type, from_account_id, status_id, dedupe_key, community_id,
     )
     return bool(inserted)
 

@@ -343,3 +343,11 @@ class Invitation(msgspec.Struct, frozen=True, kw_only=True):
 class DeactivateAccount(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int  # the admin
     target_id: int
+
+
+class VisibleAccounts(msgspec.Struct, frozen=True, kw_only=True):
+    """Which of these accounts may the reader see at all (same network, or a shared
+    community)? Guests see the people of their communities and nobody else of the host."""
+
+    reader_id: int
+    ids: list[int]

@@ -314,11 +314,14 @@ async def test_follower_lists_stay_inside_what_the_reader_may_see(api: Api) -> N
     host, colleague = await api.user(domain=host_domain), await api.user(domain=host_domain)
     guest, outsider = await api.user(domain=other_domain()), await api.user(domain=other_domain())
     await api.follow(colleague, host)
+    # A guest can follow only whom it can see: the people of its communities.
+    r = await api.client.post(f"/api/v1/accounts/{host.id}/follow", headers=guest.headers)
+    assert r.status_code == 404
+    await share_community(api, host, guest)
     await api.follow(guest, host)
     path = f"/api/v1/accounts/{host.id}/followers"
     assert (await get(api, outsider, path)).status_code == 404
     assert (await get(api, outsider, f"/api/v1/accounts/{host.id}/following")).status_code == 404
-    await share_community(api, host, guest)
     r = await get(api, guest, path)
     assert r.status_code == 200
     assert [a["id"] for a in r.json()] == [guest.id]  # not the host's colleague
@@ -337,6 +340,9 @@ async def test_suggestions_are_friends_of_friends(api: Api) -> None:
     far = await api.user(domain=other_domain())  # followed by both b and c, another network
     hidden = await api.user(domain=other_domain())  # shares no community with me
     await share_community(api, me, far)
+    # b and c may follow the outsiders only because they share communities with them.
+    await share_community(api, b, far, hidden)
+    await share_community(api, c, far, hidden)
     for follower, followee in ((me, b), (me, c), (b, d), (c, d), (b, e), (b, me), (b, c),
                                (b, far), (c, far), (b, hidden), (c, hidden), (b, blocked)):
         await api.follow(follower, followee)
@@ -358,3 +364,15 @@ async def test_suggestions_are_friends_of_friends(api: Api) -> None:
     r = await get(api, me, "/api/v2/suggestions")
     assert d.id not in [s["account"]["id"] for s in r.json()]
     assert (await get(api, None, "/api/v2/suggestions")).status_code == 401
+
+
+async def test_default_privacy_applies_to_new_posts_and_shows_in_source(api: Api) -> None:
+    me = await api.user()
+    r = await api.client.patch("/api/v1/accounts/update_credentials", headers=me.headers,
+                               json={"source": {"privacy": "private"}})
+    assert r.status_code == 200, r.text
+    creds = (await api.client.get("/api/v1/accounts/verify_credentials",
+                                  headers=me.headers)).json()
+    assert creds["source"]["privacy"] == "private"
+    assert (await api.post(me, "no visibility given"))["visibility"] == "private"
+    assert (await api.post(me, "explicit", visibility="public"))["visibility"] == "public"

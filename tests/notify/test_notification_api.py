@@ -67,3 +67,18 @@ async def test_status_notification_for_bell_followers(api: Api) -> None:
     assert [(n["type"], n["status"]["id"]) for n in await notes(api, bell)] == [
         ("status", status["id"])]
     assert await notes(api, plain) == []
+
+
+async def test_community_invitation_notifies_the_invitee(api: Api) -> None:
+    owner = await api.user(domain="hostco.test")
+    guest = await api.user(domain="partner.test")
+    c = (await api.client.post("/api/hubbub/v1/communities", headers=owner.headers,
+                               json={"name": "Partners " + owner.username,
+                                     "external": True})).json()
+    r = await api.client.post(f"/api/hubbub/v1/communities/{c['id']}/invite",
+                              headers=owner.headers, json={"account_id": guest.id})
+    assert r.status_code == 200, r.text
+    await api.idle()
+    got = await notes(api, guest)
+    assert [(n["type"], n["account"]["id"], n["hubbub"]["community_id"]) for n in got] == [
+        ("hubbub.community_invite", owner.id, c["id"])]

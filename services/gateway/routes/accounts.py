@@ -51,7 +51,13 @@ async def register(request: Request) -> Response:
 async def verify_credentials(request: Request) -> Response:
     gw = gateway_of(request)
     _, account = await gw.user(request, scope="read")
-    return responses.json(mastodon.credential_account(account, gw.base_url))
+    assert gw.nc is not None
+    creds = await bus.request(gw.nc, "graph", "account.credentials",
+                              graph_api.GetCredentials(account_id=account.id),
+                              graph_api.CredentialAccount)
+    return responses.json(mastodon.credential_account(
+        account, gw.base_url, privacy=creds.privacy, sensitive=creds.sensitive,
+        language=creds.language))
 
 
 @get("/api/v1/accounts/{account_id:str}")
@@ -106,6 +112,8 @@ async def relationships(request: Request) -> Response:
     p = await params.read(request, RelationshipParams)
     raw_ids = p.id if isinstance(p.id, list) else [p.id]
     ids = [i for i in (parse_id(r) for r in raw_ids) if i is not None]
+    visible = await gw.visible_accounts(me.id, ids) if ids else set()
+    ids = [i for i in ids if i in visible]
     if not ids:
         return responses.json([])
     assert gw.nc is not None
@@ -120,10 +128,13 @@ async def _account_or_404(request: Request, raw_id: str) -> AccountRecord:
     if account_id is None:
         raise errors.NotFound("Record not found")
     gw = gateway_of(request)
+    caller = await gw.caller(request)
     assert gw.hydrator is not None
     account = await gw.hydrator.account(account_id)
-    if account is None:
+    if account is None or caller is None or caller.account_id is None:
         raise errors.NotFound("Record not found")
+    if account_id not in await gw.visible_accounts(caller.account_id, [account_id]):
+        raise errors.NotFound("Record not found")  # another network's, not shared with you
     return account
 
 

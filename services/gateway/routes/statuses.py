@@ -12,6 +12,7 @@ from services.gateway import params, responses
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.mastodon import iso
 from shared import bus, errors
+from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.ids import parse_id
 from shared.records import StatusRecord
@@ -29,7 +30,7 @@ class StatusParams(params.Params):
     in_reply_to_id: str | None = None
     sensitive: bool = False
     spoiler_text: str = ""
-    visibility: str = "public"
+    visibility: str | None = None  # the account's default (source[privacy]) when not given
     language: str | None = None
     media_ids: list[str] = []
     poll: PollParams | None = None
@@ -95,11 +96,17 @@ async def create_status(request: Request) -> Response:
             raise errors.NotFound("Record not found")
     key = request.headers.get("idempotency-key")
     assert gw.nc is not None and gw.hydrator is not None
+    visibility = p.visibility
+    if visibility is None:
+        defaults = await bus.request(gw.nc, "graph", "account.credentials",
+                                     graph_api.GetCredentials(account_id=me.id),
+                                     graph_api.CredentialAccount)
+        visibility = defaults.privacy
     status = await bus.request(
         gw.nc, "posts", "status.create",
         posts_api.CreateStatus(
             account_id=me.id, network_id=me.network_id, text=p.status,
-            visibility=p.visibility, spoiler_text=p.spoiler_text, sensitive=p.sensitive,
+            visibility=visibility, spoiler_text=p.spoiler_text, sensitive=p.sensitive,
             language=p.language, in_reply_to_id=reply_to, poll=poll_spec(p.poll),
             community_id=community,
             # Keys are scoped per app and account, as Mastodon scopes them per token.

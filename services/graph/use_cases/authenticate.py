@@ -34,4 +34,6 @@ class Authenticate:
             raise errors.Unauthorized("Invalid e-mail address or password")
         async with self.pool.acquire() as conn:
             [account] = await store.accounts_by_ids(conn, [row["id"]])
+        if account.deactivated:
+            raise errors.Unauthorized("Your login is currently disabled")
         return account

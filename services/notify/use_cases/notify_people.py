@@ -23,6 +23,10 @@ class NotifyPeople:
     async def __call__(self, event: events.AnyEvent) -> None:
         if isinstance(event, events.FollowCreated):
             await self._notify(event, event.followee_id, "follow", event.follower_id, None)
+        elif isinstance(event, events.CommunityInvited):
+            # Hubbub's own type; Mastodon clients skip notification types they do not know.
+            await self._notify(event, event.account_id, "hubbub.community_invite",
+                               event.invited_by, None, community_id=event.community_id)
         elif isinstance(event, events.FollowRequested):
             await self._notify(event, event.followee_id, "follow_request", event.follower_id,
                                None)
@@ -90,7 +94,8 @@ class NotifyPeople:
             after = page.items[-1].cursor
 
     async def _notify(self, event: events.Event, recipient: int, type_: str, from_account: int,
-                      status_id: int | None, *, allow_self: bool = False) -> None:
+                      status_id: int | None, *, allow_self: bool = False,
+                      community_id: int | None = None) -> None:
         if recipient == from_account and not allow_self:
             return
         if recipient != from_account and not await self._allowed(recipient, from_account):
@@ -100,7 +105,7 @@ class NotifyPeople:
             created = await store.insert(
                 conn, id=notification_id, account_id=recipient, type=type_,
                 from_account_id=from_account, status_id=status_id,
-                dedupe_key=f"{event.id}:{recipient}",
+                dedupe_key=f"{event.id}:{recipient}", community_id=community_id,
             )
         if created:
             await self.nc.publish(
