@@ -16,6 +16,7 @@ from services.gateway import responses
 from services.gateway.context import Gateway
 from services.gateway.routes import (
     accounts,
+    authorize,
     communities,
     instance,
     lists,
@@ -30,6 +31,7 @@ from services.gateway.routes import (
     streaming,
     tags,
     timelines,
+    web,
 )
 from shared import errors, metrics
 from shared.settings import Settings
@@ -79,7 +81,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Litestar:
                         *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
-                        *network.ROUTES, *tags.ROUTES, *lists.ROUTES],
+                        *network.ROUTES, *tags.ROUTES, *lists.ROUTES, *authorize.ROUTES,
+                        *web.ROUTES],
         lifespan=[lifespan],
         exception_handlers={
             errors.HubbubError: _hubbub_error,

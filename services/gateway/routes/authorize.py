@@ -1,0 +1,5 @@
+"""(routes for: authorize)"""
+
+from __future__ import annotations
+
+ROUTES: list = []

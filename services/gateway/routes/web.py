@@ -1,0 +1,5 @@
+"""(routes for: web)"""
+
+from __future__ import annotations
+
+ROUTES: list = []
