@@ -38,6 +38,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_deliver: int = 8
     log_level: str = "INFO"
     log_json: bool = False
+    # Streaming: events queued per connection before a slow client is cut off, and how many
+    # connections one token and one gateway process may hold.
+    stream_queue_size: int = 256
+    stream_max_per_token: int = 16
+    stream_max_connections: int = 20_000
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -84,6 +89,11 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         max_deliver=int(get("HUBBUB_MAX_DELIVER", base.max_deliver)),
         log_level=get("HUBBUB_LOG_LEVEL", base.log_level).upper(),
         log_json=_bool(get("HUBBUB_LOG_JSON", "0")),
+        stream_queue_size=int(get("HUBBUB_STREAM_QUEUE_SIZE", base.stream_queue_size)),
+        stream_max_per_token=int(get("HUBBUB_STREAM_MAX_PER_TOKEN",
+                                     base.stream_max_per_token)),
+        stream_max_connections=int(get("HUBBUB_STREAM_MAX_CONNECTIONS",
+                                       base.stream_max_connections)),
     )
 
 

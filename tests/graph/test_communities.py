@@ -453,7 +453,7 @@ async def test_non_member_subscription_is_refused(api: Api) -> None:
                                   "community": community["id"]}))
         assert "not a member" in (await next_message(ws))["error"]
         await ws.send(json.dumps({"type": "subscribe", "stream": "community"}))
-        assert "Unknown stream" in (await next_message(ws))["error"]
+        assert "Missing community" in (await next_message(ws))["error"]
         await api.post(owner, "not for you", community_id=community["id"])
         await api.idle()
         with pytest.raises(TimeoutError):  # nothing arrives

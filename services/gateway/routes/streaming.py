@@ -1,8 +1,9 @@
-"""Mastodon streaming over WebSocket: one connection multiplexes streams, subscribed by message.
+"""Mastodon streaming: one WebSocket multiplexing streams subscribed by message, and the same
+streams as server-sent events (``/api/v1/streaming/user`` ...) with ``:thump`` heartbeats.
 
-Each connection has a bounded queue. Live messages carry ids; the connection renders each for
-its own reader (Mastodon JSON as a string in ``payload``). A client that falls behind far enough
-to fill its queue is closed (code 1013) and catches up by REST with ``since_id``.
+Close codes a WebSocket client may see: 1013 when it fell too far behind (its queue filled:
+reconnect and catch up by REST with ``since_id``), 4001 for a missing or bad token, 4029 when
+its token or this gateway holds too many streaming connections.
 """
 
 from __future__ import annotations
@@ -11,24 +12,55 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 
-import msgspec
-from litestar import Response, WebSocket, get, websocket
+from litestar import Request, Response, WebSocket, get, websocket
 from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath
+from litestar.response import Stream
 
-from services.gateway import tokens
-from services.gateway.context import Gateway, gateway_of
-from services.gateway.routes.notifications import render as render_notifications
-from shared import bus, errors, subjects
-from shared.contracts import communities as communities_api
-from shared.contracts import live
-from shared.contracts import notify as notify_api
-from shared.ids import parse_id
-from shared.records import AccountRecord, NotificationRecord
+from services.gateway import responses, tokens
+from services.gateway.context import Gateway, bearer_token, gateway_of
+from services.gateway.streaming.limits import ConnectionLimits, TooManyConnections
+from services.gateway.streaming.session import (
+    STREAMS,
+    Overflow,
+    StreamRefused,
+    StreamSession,
+)
+from shared import errors, metrics
+from shared.records import AccountRecord
 
 log = logging.getLogger(__name__)
-QUEUE_SIZE = 512
-CLOSE_TOO_SLOW = 1013  # "try again later": the client reconnects and catches up by REST
+CLOSE_TOO_SLOW = 1013
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_TOO_MANY = 4029
+HEARTBEAT_S = 15.0
+
+
+def limits_of(gw: Gateway) -> ConnectionLimits:
+    limits = getattr(gw, "stream_limits", None)
+    if limits is None:
+        limits = gw.stream_limits = ConnectionLimits(gw.settings.stream_max_per_token,
+                                                      gw.settings.stream_max_connections)
+    return limits
+
+
+async def _reader(gw: Gateway, token: str | None, connection
+                  ) -> tuple[tokens.Caller, AccountRecord] | None:
+    if not token:
+        return None
+    try:
+        caller = await gw.caller(connection, token=token)
+    except errors.Unauthorized:
+        return None
+    if caller is None or caller.account_id is None:
+        return None
+    assert gw.hydrator is not None
+    account = await gw.hydrator.account(caller.account_id)
+    if account is None or account.deactivated:
+        return None
+    return caller, account
 
 
 @get("/api/v1/streaming/health", sync_to_thread=False)
@@ -36,178 +68,161 @@ def streaming_health() -> Response:
     return Response(content=b"OK", media_type="text/plain")
 
 
-class StreamingConnection:
-    def __init__(self, gw: Gateway, socket: WebSocket, account: AccountRecord) -> None:
-        self.gw = gw
-        self.socket = socket
-        self.account = account
-        self.queue: asyncio.Queue[tuple[str, live.LiveMessage]] = asyncio.Queue(QUEUE_SIZE)
-        self.streams: dict[str, str] = {}  # stream name -> subject
-        self.overflowed = False
+# --- WebSocket -------------------------------------------------------------------------------
 
-    def on_live(self, subject: str, message: live.LiveMessage) -> None:
-        try:
-            self.queue.put_nowait((subject, message))
-        except asyncio.QueueFull:
-            self.overflowed = True
-
-    def subject_for(self, stream: str) -> str | None:
-        if stream in ("user", "user:notification"):
-            return subjects.live_user(self.account.id)
-        if stream in ("public", "public:local"):
-            return subjects.live_network(self.account.network_id)
-        if stream.startswith("community:"):
-            community_id = parse_id(stream.partition(":")[2])
-            return subjects.live_community(community_id) if community_id is not None else None
-        return None
-
-    @staticmethod
-    def stream_key(stream: str, community: object = None) -> str:
-        """Community streams are watched one per community, as ``community:<id>``."""
-        return f"community:{community or ''}" if stream == "community" else stream
-
-    async def subscribe(self, stream: str) -> None:
-        subject = self.subject_for(stream)
-        if subject is None:
-            await self.send_error(f"Unknown stream type: {stream}")
-            return
-        if stream.startswith("community:") and not await self._member_of(stream):
-            await self.send_error("You are not a member of this community")
-            return
-        assert self.gw.hub is not None
-        self.streams[stream] = subject
-        await self.gw.hub.add(subject, self.on_live)
-
-    async def _member_of(self, stream: str) -> bool:
-        assert self.gw.nc is not None
-        try:
-            community = await bus.request(
-                self.gw.nc, "graph", "community.get",
-                communities_api.CommunityRef(account_id=self.account.id,
-                                             community_id=int(stream.partition(":")[2])),
-                communities_api.CommunityRecord)
-        except errors.NotFound:
-            return False
-        return community.role is not None
-
-    async def unsubscribe(self, stream: str) -> None:
-        subject = self.streams.pop(stream, None)
-        if subject and subject not in self.streams.values():
-            assert self.gw.hub is not None
-            await self.gw.hub.remove(subject, self.on_live)
-
-    async def close(self) -> None:
-        assert self.gw.hub is not None
-        for subject in set(self.streams.values()):
-            await self.gw.hub.remove(subject, self.on_live)
-        self.streams.clear()
-
-    async def send_error(self, message: str) -> None:
-        await self.socket.send_text(json.dumps({"error": message, "status": 400}))
-
-    async def reader(self) -> None:
-        while True:
-            text = await self.socket.receive_text()
-            try:
-                command = json.loads(text)
-            except ValueError:
-                await self.send_error("Malformed JSON")
-                continue
-            if not isinstance(command, dict) or command.get("type") not in (
-                    "subscribe", "unsubscribe"):
-                await self.send_error("Unknown message type")
-                continue
-            stream = self.stream_key(str(command.get("stream", "")), command.get("community"))
-            if command["type"] == "subscribe":
-                await self.subscribe(stream)
-            else:
-                await self.unsubscribe(stream)
-
-    async def writer(self) -> None:
-        while True:
-            if self.overflowed:
-                await self.socket.close(code=CLOSE_TOO_SLOW, reason="too slow: catch up by REST")
-                return
-            subject, message = await self.queue.get()
-            for stream, watched in list(self.streams.items()):
-                if watched != subject:
-                    continue
-                payload = await self.render(stream, message)
-                if payload is not None:
-                    await self.socket.send_text(json.dumps(
-                        {"stream": [stream], "event": message.event, "payload": payload}))
-
-    async def render(self, stream: str, message: live.LiveMessage) -> str | None:
-        hydrator = self.gw.hydrator
-        assert hydrator is not None and self.gw.nc is not None
-        if message.event == "notification":
-            if stream not in ("user", "user:notification") or message.notification_id is None:
-                return None
-            try:
-                record = await bus.request(
-                    self.gw.nc, "notify", "notification.get",
-                    notify_api.GetNotification(account_id=self.account.id,
-                                               id=message.notification_id),
-                    NotificationRecord)
-            except errors.NotFound:
-                return None
-            shaped = await render_notifications(self.gw, [record])
-            return msgspec.json.encode(shaped[0]).decode() if shaped else None
-        if stream == "user:notification" or message.status_id is None:
-            return None
-        if message.event == "delete":
-            return str(message.status_id)
-        rendered = await hydrator.render_status_ids([message.status_id], self.account.id)
-        return msgspec.json.encode(rendered[0]).decode() if rendered else None
-
-
-def _token(socket: WebSocket) -> tuple[str | None, str | None]:
-    """(token, subprotocol to echo): query, Authorization header, or Sec-WebSocket-Protocol."""
-    header = socket.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip(), None
+def _ws_token(socket: WebSocket) -> tuple[str | None, str | None]:
+    """(token, subprotocol to echo): Authorization header, query, or Sec-WebSocket-Protocol."""
+    header = bearer_token(socket)
+    if header:
+        return header, None
     if socket.query_params.get("access_token"):
         return socket.query_params.get("access_token"), None
     protocol = socket.headers.get("sec-websocket-protocol")
     if protocol:
-        return protocol.split(",")[0].strip(), protocol.split(",")[0].strip()
+        first = protocol.split(",")[0].strip()
+        return first, first
     return None, None
 
 
 @websocket("/api/v1/streaming")
 async def streaming(socket: WebSocket) -> None:
     gw = gateway_of(socket)
-    token, subprotocol = _token(socket)
-    caller: tokens.Caller | None = None
-    if token:
-        with contextlib.suppress(errors.Unauthorized):
-            caller = await gw.caller(socket, token=token)
-    account = None
-    if caller is not None and caller.account_id is not None:
-        assert gw.hydrator is not None
-        account = await gw.hydrator.account(caller.account_id)
-    if account is None or account.deactivated:
-        await socket.close(code=4001, reason="Missing or invalid access token")
+    token, subprotocol = _ws_token(socket)
+    found = await _reader(gw, token, socket)
+    if found is None:
+        await socket.close(code=CLOSE_UNAUTHORIZED, reason="Missing or invalid access token")
         return
+    caller, account = found
     await socket.accept(subprotocols=subprotocol)
-    connection = StreamingConnection(gw, socket, account)
+    try:
+        with limits_of(gw).hold(caller.token_id), metrics.STREAMING_CONNECTIONS.time():
+            await _serve_socket(gw, socket, account)
+    except TooManyConnections as exc:
+        await socket.close(code=CLOSE_TOO_MANY, reason=exc.message[:120])
+
+
+async def _serve_socket(gw: Gateway, socket: WebSocket, account: AccountRecord) -> None:
+    session = StreamSession(gw, account, gw.settings.stream_queue_size)
+
+    async def send_error(message: str) -> None:
+        await socket.send_text(json.dumps({"error": message, "status": 400}))
+
+    async def subscribe(kind: str, command: dict) -> None:
+        stream = str(command.get("stream", ""))
+        param = command.get(STREAMS.get(stream) or "", None)
+        try:
+            if kind == "subscribe":
+                await session.subscribe(stream, param)
+            else:
+                await session.unsubscribe(stream, param)
+        except StreamRefused as exc:
+            await send_error(str(exc))
+
+    async def reader() -> None:
+        while True:
+            text = await socket.receive_text()
+            try:
+                command = json.loads(text)
+            except ValueError:
+                await send_error("Malformed JSON")
+                continue
+            if not isinstance(command, dict) or command.get("type") not in (
+                    "subscribe", "unsubscribe"):
+                await send_error("Unknown message type")
+                continue
+            await subscribe(command["type"], command)
+
+    async def writer() -> None:
+        try:
+            async for names, event, payload in session.events():
+                await socket.send_text(json.dumps(
+                    {"stream": names, "event": event, "payload": payload}))
+        except Overflow:
+            await socket.close(code=CLOSE_TOO_SLOW, reason="too slow: catch up by REST")
+
     initial = socket.query_params.get("stream")
     if initial:
-        await connection.subscribe(connection.stream_key(initial,
-                                                         socket.query_params.get("community")))
-    reader = asyncio.create_task(connection.reader())
-    writer = asyncio.create_task(connection.writer())
+        await subscribe("subscribe", dict(socket.query_params))
+    tasks = [asyncio.create_task(reader()), asyncio.create_task(writer())]
     try:
-        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             exc = task.exception()
             if exc and not isinstance(exc, WebSocketDisconnect):
                 log.warning("streaming connection failed: %r", exc)
     finally:
-        reader.cancel()
-        writer.cancel()
-        await asyncio.gather(reader, writer, return_exceptions=True)
-        await connection.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await session.close()
 
 
-ROUTES = [streaming_health, streaming]
+# --- server-sent events ----------------------------------------------------------------------
+
+SSE_PATHS = {
+    "user": "user", "user/notification": "user:notification", "public": "public",
+    "public/local": "public:local", "hashtag": "hashtag", "hashtag/local": "hashtag:local",
+    "list": "list", "direct": "direct",
+}
+
+
+@get("/api/v1/streaming/{path:path}")
+async def server_sent_events(request: Request, path: FromPath[str]) -> Response | Stream:
+    stream = SSE_PATHS.get(path.strip("/"))
+    if stream is None:
+        raise errors.NotFound("Record not found")
+    gw = gateway_of(request)
+    token = bearer_token(request) or request.query_params.get("access_token")
+    found = await _reader(gw, token, request)
+    if found is None:
+        raise errors.Unauthorized("Missing or invalid access token")
+    caller, account = found
+    needed = STREAMS[stream]
+    param = request.query_params.get(needed) if needed else None
+    limits = limits_of(gw)
+    holding = limits.hold(caller.token_id)
+    holding.__enter__()  # raises TooManyConnections (429) before any byte is sent
+    session = StreamSession(gw, account, gw.settings.stream_queue_size)
+    try:
+        await session.subscribe(stream, param)
+    except StreamRefused as exc:
+        holding.__exit__(None, None, None)
+        await session.close()
+        return responses.error(str(exc), 400 if "Unknown" in str(exc) or "Missing" in str(exc)
+                               else 404)
+    return Stream(_sse_body(session, holding), media_type="text/event-stream",
+                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def _sse_body(session: StreamSession, holding) -> AsyncIterator[bytes]:
+    out: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=1)
+
+    async def pump() -> None:
+        try:
+            async for _names, event, payload in session.events():
+                await out.put(f"event: {event}\ndata: {payload}\n\n".encode())
+        except Overflow:
+            pass  # too slow: end the response; the client reconnects and catches up by REST
+        await out.put(None)
+
+    task = asyncio.create_task(pump())
+    try:
+        yield b":)\n\n"  # opens the stream at once, as Mastodon's does
+        while True:
+            try:
+                chunk = await asyncio.wait_for(out.get(), HEARTBEAT_S)
+            except TimeoutError:
+                yield b":thump\n\n"
+                continue
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        await session.close()
+        holding.__exit__(None, None, None)
+
+
+ROUTES = [streaming_health, streaming, server_sent_events]

@@ -1,0 +1,237 @@
+"""A streaming session: what one connection watches, and each live event rendered for its
+reader, through the visibility policy and the reader's blocks and mutes at delivery time.
+
+Live messages on NATS carry ids only; the session hydrates and renders per reader. The queue is
+bounded: a reader too slow to keep up overflows it and the transport cuts the connection (the
+client catches up by REST with ``since_id``), without slowing anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import msgspec
+
+from services.gateway.context import Gateway
+from services.gateway.hydrate import post_facts
+from services.gateway.routes.notifications import render as render_notifications
+from shared import bus, errors, policy, subjects
+from shared.contracts import communities as communities_api
+from shared.contracts import lists as lists_api
+from shared.contracts import live
+from shared.contracts import notify as notify_api
+from shared.ids import parse_id
+from shared.records import AccountRecord, NotificationRecord
+
+FACTS_TTL_S = 30.0  # how long a session trusts its reader's follows, blocks and mutes
+
+# Mastodon stream names -> the parameter each needs (None: none).
+STREAMS = {
+    "user": None, "user:notification": None, "public": None, "public:local": None,
+    "hashtag": "tag", "hashtag:local": "tag", "list": "list", "direct": None,
+    "community": "community",
+}
+
+
+class StreamRefused(Exception):
+    """A subscription the reader may not have; the message says why."""
+
+
+@dataclass(frozen=True)
+class Watch:
+    stream: str
+    param: str | None
+    subject: str
+
+    @property
+    def names(self) -> list[str]:
+        """As Mastodon labels events: ["user"], ["hashtag", "tag"], ["list", "42"]."""
+        return [self.stream] if self.param is None else [self.stream, self.param]
+
+
+class Overflow(Exception):
+    pass
+
+
+class StreamSession:
+    def __init__(self, gw: Gateway, account: AccountRecord, queue_size: int) -> None:
+        self.gw = gw
+        self.account = account
+        self.queue: asyncio.Queue[tuple[str, live.LiveMessage]] = asyncio.Queue(queue_size)
+        self.watches: dict[tuple[str, str | None], Watch] = {}
+        self.overflowed = False
+        self._viewer: policy.Viewer | None = None
+        self._hidden: set[int] = set()
+        self._facts_at = 0.0
+
+    # --- subscriptions ---------------------------------------------------------------------
+
+    def on_live(self, subject: str, message: live.LiveMessage) -> None:
+        try:
+            self.queue.put_nowait((subject, message))
+        except asyncio.QueueFull:
+            self.overflowed = True
+            self.queue.put_nowait = self._drop  # type: ignore[method-assign]
+
+    @staticmethod
+    def _drop(_item) -> None:
+        pass  # already overflowed: the transport is closing the connection
+
+    async def subscribe(self, stream: str, param: object = None) -> Watch:
+        if stream not in STREAMS:
+            raise StreamRefused(f"Unknown stream type: {stream}")
+        needed = STREAMS[stream]
+        value = None if needed is None else str(param or "").strip().lstrip("#")
+        if needed is not None and not value:
+            raise StreamRefused(f"Missing {needed} for stream {stream}")
+        subject = await self._subject(stream, value)
+        watch = Watch(stream, value.lower() if stream.startswith("hashtag") and value else value,
+                      subject)
+        key = (watch.stream, watch.param)
+        if key not in self.watches:
+            self.watches[key] = watch
+            assert self.gw.hub is not None
+            await self.gw.hub.add(subject, self.on_live)
+        return watch
+
+    async def unsubscribe(self, stream: str, param: object = None) -> None:
+        value = None if param is None else str(param).strip().lstrip("#")
+        if stream.startswith("hashtag") and value:
+            value = value.lower()
+        watch = self.watches.pop((stream, value), None)
+        if watch and all(w.subject != watch.subject for w in self.watches.values()):
+            assert self.gw.hub is not None
+            await self.gw.hub.remove(watch.subject, self.on_live)
+
+    async def close(self) -> None:
+        assert self.gw.hub is not None
+        for subject in {w.subject for w in self.watches.values()}:
+            await self.gw.hub.remove(subject, self.on_live)
+        self.watches.clear()
+
+    async def _subject(self, stream: str, value: str | None) -> str:
+        me = self.account
+        if stream in ("user", "user:notification", "direct"):
+            return subjects.live_user(me.id)
+        if stream in ("public", "public:local"):
+            return subjects.live_network(me.network_id)
+        if stream in ("hashtag", "hashtag:local"):
+            return subjects.live_tag(f"{me.network_id}.{value.lower()}")  # type: ignore[union-attr]
+        assert self.gw.nc is not None
+        target = parse_id(value)
+        if target is None:
+            raise StreamRefused(f"No such {stream}")
+        if stream == "list":
+            try:
+                await bus.request(self.gw.nc, "graph", "list.get",
+                                  lists_api.ListRef(account_id=me.id, id=target),
+                                  lists_api.ListRecord)
+            except errors.NotFound as exc:
+                raise StreamRefused("No such list") from exc
+            return subjects.live_list(target)
+        try:
+            community = await bus.request(
+                self.gw.nc, "graph", "community.get",
+                communities_api.CommunityRef(account_id=me.id, community_id=target),
+                communities_api.CommunityRecord)
+        except errors.NotFound as exc:
+            raise StreamRefused("No such community") from exc
+        if community.role is None:
+            raise StreamRefused("You are not a member of this community")
+        return subjects.live_community(target)
+
+    # --- delivery ---------------------------------------------------------------------------
+
+    async def events(self) -> AsyncIterator[tuple[list[str], str, str]]:
+        """(stream names, event, payload) for each delivery, until the queue overflows."""
+        while True:
+            if self.overflowed:
+                raise Overflow
+            subject, message = await self.queue.get()
+            for watch in list(self.watches.values()):
+                if watch.subject != subject:
+                    continue
+                rendered = await self.render(watch, message)
+                if rendered is not None:
+                    yield watch.names, rendered[0], rendered[1]
+
+    async def _facts(self) -> tuple[policy.Viewer, set[int]]:
+        if self._viewer is None or time.monotonic() - self._facts_at > FACTS_TTL_S:
+            from services.gateway.tokens import Caller
+
+            caller = Caller(token_id=0, app_id=0, account_id=self.account.id,
+                            scopes=frozenset())
+            self._viewer = await self.gw.viewer(caller)
+            self._hidden = await self.gw.hidden(self.account.id)
+            self._facts_at = time.monotonic()
+        return self._viewer, self._hidden
+
+    async def render(self, watch: Watch, message: live.LiveMessage
+                     ) -> tuple[str, str] | None:
+        """(event, payload) as this reader should get it, or None to skip it."""
+        if message.event == "notification":
+            if watch.stream not in ("user", "user:notification"):
+                return None
+            return await self._notification(message)
+        if watch.stream == "user:notification" or message.status_id is None:
+            return None
+        if message.event == "delete":
+            return "delete", str(message.status_id)
+        hydrator = self.gw.hydrator
+        assert hydrator is not None
+        found = (await hydrator.statuses([message.status_id])).get(message.status_id)
+        if found is None:
+            return None
+        viewer, hidden = await self._facts()
+        # Visibility at delivery: the policy, and the reader's blocks and mutes, as of now.
+        if not await hydrator.visible([found], viewer):
+            return None
+        if not await hydrator.without_authors([found], hidden):
+            return None
+        if watch.stream == "direct":
+            if found.visibility != policy.DIRECT:
+                return None
+            return "conversation", await self._conversation(found)
+        if watch.stream not in ("user", "list") and not (
+                policy.in_public_timeline(post_facts(found)) or found.community_id):
+            return None  # only public posts on public, hashtag and community streams
+        [rendered] = await hydrator.render_statuses([found], self.account.id) or [None]
+        if rendered is None:
+            return None
+        return message.event, msgspec.json.encode(rendered).decode()
+
+    async def _notification(self, message: live.LiveMessage) -> tuple[str, str] | None:
+        if message.notification_id is None:
+            return None
+        assert self.gw.nc is not None
+        try:
+            record = await bus.request(
+                self.gw.nc, "notify", "notification.get",
+                notify_api.GetNotification(account_id=self.account.id,
+                                           id=message.notification_id),
+                NotificationRecord)
+        except errors.NotFound:
+            return None
+        shaped = await render_notifications(self.gw, [record], self.account.id)
+        if not shaped:
+            return None
+        return "notification", msgspec.json.encode(shaped[0]).decode()
+
+    async def _conversation(self, status) -> str:
+        hydrator = self.gw.hydrator
+        assert hydrator is not None
+        [rendered] = await hydrator.render_statuses([status], self.account.id)
+        others = [i for i in {status.account_id, *status.mentions} if i != self.account.id]
+        accounts = await hydrator.accounts(others)
+        from services.gateway import mastodon
+
+        return msgspec.json.encode({
+            "id": str(status.in_reply_to_id or status.id),
+            "unread": status.account_id != self.account.id,
+            "accounts": [mastodon.account(accounts[i], self.gw.base_url)
+                         for i in others if i in accounts],
+            "last_status": rendered,
+        }).decode()

@@ -1,0 +1,240 @@
+"""More streaming: hashtag, list and direct streams, server-sent events with heartbeats,
+delivery-time filtering, connection limits, the slow-client cut-off, and two gateways."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+import httpx
+import msgspec
+import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from services.gateway.app import create_app
+from services.gateway.routes import streaming as streaming_routes
+from shared.infra import free_port
+from tests.helpers import Api, unique
+
+
+def ws_url(base_url: str, query: str = "") -> str:
+    return base_url.replace("http://", "ws://") + "/api/v1/streaming" + query
+
+
+async def subscribe(ws, **command) -> None:
+    await ws.send(json.dumps({"type": "subscribe", **command}))
+    await asyncio.sleep(0.2)
+
+
+async def next_event(ws, timeout: float = 5.0) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def nothing(ws, timeout: float = 0.6) -> bool:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(ws.recv(), timeout)
+        return False
+    return True
+
+
+async def test_hashtag_stream(api: Api) -> None:
+    domain = f"{unique('n')}.test"
+    author, watcher = await api.user(domain=domain), await api.user(domain=domain)
+    outsider = await api.user(domain=f"{unique('o')}.test")
+    tag = unique("t")
+    async with connect(ws_url(api.stack.base_url), additional_headers=watcher.headers,
+                       proxy=None) as ws:
+        await subscribe(ws, stream="hashtag", tag=tag.upper())
+        await api.post(author, f"#{tag} but private", visibility="private")
+        await api.post(outsider, f"#{tag} from elsewhere")
+        shown = await api.post(author, f"all about #{tag}")
+        event = await next_event(ws)
+        assert event["stream"] == ["hashtag", tag]
+        assert json.loads(event["payload"])["id"] == shown["id"]
+        assert await nothing(ws)
+
+
+async def test_list_stream_is_the_owners_only(api: Api) -> None:
+    owner, friend, stranger = await api.user(), await api.user(), await api.user()
+    await api.follow(owner, friend)
+    team = (await api.client.post("/api/v1/lists", headers=owner.headers,
+                                  json={"title": "t"})).json()
+    await api.client.post(f"/api/v1/lists/{team['id']}/accounts", headers=owner.headers,
+                          json={"account_ids": [friend.id]})
+    await api.idle()
+    async with connect(ws_url(api.stack.base_url), additional_headers=stranger.headers,
+                       proxy=None) as ws:
+        await ws.send(json.dumps({"type": "subscribe", "stream": "list", "list": team["id"]}))
+        assert "No such list" in (await next_event(ws))["error"]
+    async with connect(ws_url(api.stack.base_url), additional_headers=owner.headers,
+                       proxy=None) as ws:
+        await subscribe(ws, stream="list", list=team["id"])
+        post = await api.post(friend, "to my listeners")
+        event = await next_event(ws)
+        assert event["stream"] == ["list", team["id"]]
+        assert json.loads(event["payload"])["id"] == post["id"]
+
+
+async def test_direct_stream_gets_conversations(api: Api) -> None:
+    me, friend = await api.user(), await api.user()
+    await api.follow(me, friend)
+    async with connect(ws_url(api.stack.base_url), additional_headers=me.headers,
+                       proxy=None) as ws:
+        await subscribe(ws, stream="direct")
+        await api.post(friend, "not direct")
+        dm = await api.post(friend, f"@{me.username} just us", visibility="direct")
+        event = await next_event(ws)
+        assert event["event"] == "conversation" and event["stream"] == ["direct"]
+        payload = json.loads(event["payload"])
+        assert payload["last_status"]["id"] == dm["id"]
+        assert [a["id"] for a in payload["accounts"]] == [friend.id]
+
+
+async def test_muted_author_is_not_delivered(api: Api) -> None:
+    domain = f"{unique('n')}.test"
+    me, noisy, fine = [await api.user(domain=domain) for _ in range(3)]
+    await api.client.post(f"/api/v1/accounts/{noisy.id}/mute", headers=me.headers)
+    async with connect(ws_url(api.stack.base_url), additional_headers=me.headers,
+                       proxy=None) as ws:
+        await subscribe(ws, stream="public")
+        await api.post(noisy, "you muted me")
+        shown = await api.post(fine, "still here")
+        event = await next_event(ws)
+        assert json.loads(event["payload"])["id"] == shown["id"]
+
+
+class SSEReader:
+    """Blocks (events or comments) of a server-sent-events response, as they arrive."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.chunks = response.aiter_text()
+        self.buffer = ""
+
+    async def next(self, count: int, timeout: float = 5.0) -> list[str]:
+        blocks: list[str] = []
+
+        async def collect() -> None:
+            while len(blocks) < count:
+                while "\n\n" in self.buffer and len(blocks) < count:
+                    block, self.buffer = self.buffer.split("\n\n", 1)
+                    blocks.append(block)
+                if len(blocks) < count:
+                    self.buffer += await self.chunks.__anext__()
+
+        await asyncio.wait_for(collect(), timeout)
+        return blocks
+
+
+async def test_server_sent_events_user_stream_with_heartbeat(api: Api, monkeypatch) -> None:
+    monkeypatch.setattr(streaming_routes, "HEARTBEAT_S", 0.3)
+    author, reader = await api.user(), await api.user()
+    await api.follow(reader, author)
+    await api.idle()
+    async with api.client.stream("GET", "/api/v1/streaming/user",
+                                 headers=reader.headers) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        sse = SSEReader(response)
+        assert await sse.next(1) == [":)"]
+        post = await api.post(author, "over SSE")
+        blocks = await sse.next(3)
+        events = [b for b in blocks if b.startswith("event:")]
+        assert events, blocks
+        kind, data = events[0].split("\n", 1)
+        assert kind == "event: update"
+        assert json.loads(data.removeprefix("data: "))["id"] == post["id"]
+        assert ":thump" in blocks  # heartbeats while nothing happens
+
+
+async def test_server_sent_events_refusals(api: Api) -> None:
+    user = await api.user()
+    r = await api.client.get("/api/v1/streaming/user", params={"access_token": "nope"})
+    assert r.status_code == 401
+    r = await api.client.get("/api/v1/streaming/nonsense", headers=user.headers)
+    assert r.status_code == 404
+    r = await api.client.get("/api/v1/streaming/hashtag", headers=user.headers)
+    assert r.status_code == 400 and "Missing tag" in r.json()["error"]
+    r = await api.client.get("/api/v1/streaming/list", headers=user.headers,
+                             params={"list": "12345"})
+    assert r.status_code == 404
+
+
+async def test_connection_limit_per_token(api: Api) -> None:
+    user = await api.user()
+    limits = streaming_routes.limits_of(api.stack.gateway)
+    before = limits.per_token
+    limits.per_token = 2
+    try:
+        url = ws_url(api.stack.base_url)
+        async with connect(url, additional_headers=user.headers, proxy=None), \
+                connect(url, additional_headers=user.headers, proxy=None):
+            async with connect(url, additional_headers=user.headers, proxy=None) as third:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await asyncio.wait_for(third.recv(), 5)
+                assert closed.value.rcvd.code == 4029
+                assert "at most 2" in closed.value.rcvd.reason
+            r = await api.client.get("/api/v1/streaming/user", headers=user.headers)
+            assert r.status_code == 429
+    finally:
+        limits.per_token = before
+
+
+async def test_slow_client_is_cut_off_without_slowing_others(api: Api) -> None:
+    gw = api.stack.gateway
+    author, slow, brisk = await api.user(), await api.user(), await api.user()
+    for reader in (slow, brisk):
+        await api.follow(reader, author)
+    await api.idle()
+    settings = gw.settings
+    gw.settings = msgspec.structs.replace(settings, stream_queue_size=2)
+    try:
+        url = ws_url(api.stack.base_url)
+        async with connect(url, additional_headers=slow.headers, proxy=None,
+                           max_queue=1) as slow_ws:
+            gw.settings = settings  # only the slow connection has the tiny queue
+            async with connect(url, additional_headers=brisk.headers, proxy=None) as brisk_ws:
+                await subscribe(slow_ws, stream="user")
+                await subscribe(brisk_ws, stream="user")
+                posts = await asyncio.gather(*(api.post(author, f"burst {i}")
+                                               for i in range(25)))
+                got = set()
+                while len(got) < len(posts):
+                    event = await next_event(brisk_ws)
+                    got.add(json.loads(event["payload"])["id"])
+                assert got == {p["id"] for p in posts}  # the brisk reader missed nothing
+                with pytest.raises(ConnectionClosed) as closed:
+                    while True:
+                        await asyncio.wait_for(slow_ws.recv(), 5)
+                assert closed.value.rcvd.code == 1013
+    finally:
+        gw.settings = settings
+
+
+async def test_two_gateways_deliver_to_their_own_clients(api: Api) -> None:
+    """A client on a second gateway process gets events posted through the first."""
+    settings = api.stack.settings
+    port = free_port()
+    ports = dict(settings.ports)
+    ports["gateway"] = port
+    second = create_app(msgspec.structs.replace(settings, ports=ports))
+    server = uvicorn.Server(uvicorn.Config(second, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not (server.started and second.state.gateway.ready):
+            await asyncio.sleep(0.02)
+        author, reader = await api.user(), await api.user()
+        await api.follow(reader, author)
+        await api.idle()
+        async with connect(ws_url(f"http://127.0.0.1:{port}"), additional_headers=reader.headers,
+                           proxy=None) as ws:
+            await subscribe(ws, stream="user")
+            post = await api.post(author, "through the first gateway")
+            event = await next_event(ws)
+            assert json.loads(event["payload"])["id"] == post["id"]
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
