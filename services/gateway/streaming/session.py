@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -34,6 +35,49 @@ STREAMS = {
     "hashtag": "tag", "hashtag:local": "tag", "list": "list", "direct": None,
     "community": "community",
 }
+
+
+class RenderCache:
+    """Each status version rendered once per gateway, for every connection that gets it: a
+    post to 1,000 followers on one gateway is one hydration, not 1,000. Streamed statuses carry
+    no reader flags (a status just posted or edited has none yet), as Mastodon streams them."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[int, int], str | None] = OrderedDict()
+        self.pending: dict[tuple[int, int], asyncio.Future] = {}
+
+    async def get(self, gw: Gateway, status) -> str | None:
+        key = (status.id, status.version)
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            return self.entries[key]
+        if key in self.pending:  # another connection is rendering it right now
+            return await asyncio.shield(self.pending[key])
+        future = asyncio.get_running_loop().create_future()
+        self.pending[key] = future
+        try:
+            assert gw.hydrator is not None
+            rendered = await gw.hydrator.render_statuses([status])
+            payload = msgspec.json.encode(rendered[0]).decode() if rendered else None
+            self.entries[key] = payload
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+            future.set_result(payload)
+            return payload
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiting connections get it raised
+            raise
+        finally:
+            del self.pending[key]
+
+
+async def rendered_once(gw: Gateway, status) -> str | None:
+    cache = getattr(gw, "render_cache", None)
+    if cache is None:
+        cache = gw.render_cache = RenderCache()
+    return await cache.get(gw, status)
 
 
 class StreamRefused(Exception):
@@ -198,10 +242,10 @@ class StreamSession:
         if watch.stream not in ("user", "list") and not (
                 policy.in_public_timeline(post_facts(found)) or found.community_id):
             return None  # only public posts on public, hashtag and community streams
-        [rendered] = await hydrator.render_statuses([found], self.account.id) or [None]
-        if rendered is None:
+        payload = await rendered_once(self.gw, found)
+        if payload is None:
             return None
-        return message.event, msgspec.json.encode(rendered).decode()
+        return message.event, payload
 
     async def _notification(self, message: live.LiveMessage) -> tuple[str, str] | None:
         if message.notification_id is None:
