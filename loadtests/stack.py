@@ -61,6 +61,10 @@ class BenchStack:
             time.sleep(0.2)
         raise RuntimeError("gateway not ready")
 
+    def log_tail(self, name: str, lines: int = 20) -> str:
+        path = self.folder / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
     def close(self) -> None:
         for name in list(self.procs):
             self.stop_service(name)

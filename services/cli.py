@@ -75,7 +75,7 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-BENCHMARKS = {"asgi": "loadtests.asgi_servers"}
+BENCHMARKS = {"asgi": "loadtests.asgi_servers", "live": "loadtests.live_bench"}
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:

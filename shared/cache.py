@@ -13,14 +13,23 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 
+MAX_CONNECTIONS = 64
+
+
 def client(settings: Settings, *, blocking: bool = False) -> redis.Redis:
-    # redis-py 8 has a 5 s socket timeout by default: a blocking reader needs none at all.
-    return redis.from_url(
+    # A bounded pool that makes callers wait for a free connection: bursts (a post reaching
+    # many streaming clients at once) queue briefly instead of failing with "too many
+    # connections". redis-py 8 has a 5 s socket timeout by default; a blocking reader needs
+    # none at all.
+    pool = redis.BlockingConnectionPool.from_url(
         settings.redis_url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=10,
         decode_responses=False,
         socket_timeout=None if blocking else 5.0,
         health_check_interval=30,
     )
+    return redis.Redis(connection_pool=pool)
 
 
 async def connect(settings: Settings, *, attempts: int | None = None) -> redis.Redis:

@@ -9,6 +9,7 @@ client catches up by REST with ``since_id``), without slowing anyone else.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from shared.contracts import notify as notify_api
 from shared.ids import parse_id
 from shared.records import AccountRecord, NotificationRecord
 
+log = logging.getLogger(__name__)
 FACTS_TTL_S = 30.0  # how long a session trusts its reader's follows, blocks and mutes
 
 # Mastodon stream names -> the parameter each needs (None: none).
@@ -71,6 +73,51 @@ class RenderCache:
             raise
         finally:
             del self.pending[key]
+
+
+class StatusFetches:
+    """One fetch of a just-delivered status per gateway, shared by every connection that
+    receives it in the same moment (a post reaching 1,000 readers is one Redis read)."""
+
+    TTL_S = 2.0
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.entries: OrderedDict[int, tuple[float, object]] = OrderedDict()
+        self.pending: dict[int, asyncio.Future] = {}
+
+    async def get(self, gw: Gateway, status_id: int, *, fresh: bool):
+        now = time.monotonic()
+        entry = self.entries.get(status_id)
+        if entry is not None and not fresh and now - entry[0] < self.TTL_S:
+            return entry[1]
+        if status_id in self.pending and not fresh:
+            return await asyncio.shield(self.pending[status_id])
+        future = asyncio.get_running_loop().create_future()
+        self.pending[status_id] = future
+        try:
+            assert gw.hydrator is not None
+            found = (await gw.hydrator.statuses([status_id])).get(status_id)
+            self.entries[status_id] = (time.monotonic(), found)
+            self.entries.move_to_end(status_id)
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+            future.set_result(found)
+            return found
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()
+            raise
+        finally:
+            if self.pending.get(status_id) is future:
+                del self.pending[status_id]
+
+
+async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False):
+    fetches = getattr(gw, "status_fetches", None)
+    if fetches is None:
+        fetches = gw.status_fetches = StatusFetches()
+    return await fetches.get(gw, status_id, fresh=fresh)
 
 
 async def rendered_once(gw: Gateway, status) -> str | None:
@@ -132,6 +179,7 @@ class StreamSession:
         if needed is not None and not value:
             raise StreamRefused(f"Missing {needed} for stream {stream}")
         subject = await self._subject(stream, value)
+        await self._facts()  # learn the reader's follows, blocks and mutes before events come
         watch = Watch(stream, value.lower() if stream.startswith("hashtag") and value else value,
                       subject)
         key = (watch.stream, watch.param)
@@ -198,7 +246,14 @@ class StreamSession:
             for watch in list(self.watches.values()):
                 if watch.subject != subject:
                     continue
-                rendered = await self.render(watch, message)
+                try:
+                    rendered = await self.render(watch, message)
+                except errors.HubbubError as exc:
+                    # A service slow to answer costs this one event (at-most-once, caught up by
+                    # REST), never the connection.
+                    log.warning("streaming: skipped %s for %s: %s", message.event,
+                                self.account.id, exc.message)
+                    continue
                 if rendered is not None:
                     yield watch.names, rendered[0], rendered[1]
 
@@ -226,7 +281,8 @@ class StreamSession:
             return "delete", str(message.status_id)
         hydrator = self.gw.hydrator
         assert hydrator is not None
-        found = (await hydrator.statuses([message.status_id])).get(message.status_id)
+        found = await shared_status(self.gw, message.status_id,
+                                    fresh=message.event == "status.update")
         if found is None:
             return None
         viewer, hidden = await self._facts()

@@ -1,0 +1,95 @@
+"""Bulk seeding for benchmarks: accounts, tokens and a Zipf-like follow graph written straight
+into the owners' schemas. Registering thousands of accounts through the API would spend most of
+the benchmark in argon2; the benchmarks measure delivery, not sign-up."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+
+import asyncpg
+from argon2 import PasswordHasher
+
+from services.gateway.tokens import digest
+from shared.ids import new_id
+
+
+@dataclass
+class SeededUser:
+    id: int
+    username: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class SeededGraph:
+    users: list[SeededUser]
+    followers: dict[int, list[int]] = field(default_factory=dict)  # account -> its followers
+
+
+def zipf_follows(count: int, per_user: int, exponent: float, rng: random.Random
+                 ) -> dict[int, set[int]]:
+    """follower index -> followee indexes; followee popularity falls off as 1/rank^exponent."""
+    weights = [1.0 / (rank + 1) ** exponent for rank in range(count)]
+    follows: dict[int, set[int]] = {}
+    for follower in range(count):
+        chosen: set[int] = set()
+        for followee in rng.choices(range(count), weights=weights, k=per_user * 2):
+            if followee != follower:
+                chosen.add(followee)
+            if len(chosen) >= per_user:
+                break
+        follows[follower] = chosen
+    return follows
+
+
+async def seed(database_url: str, *, users: int, follows_per_user: int, prefix: str,
+               exponent: float = 1.1, seed_value: int = 7) -> SeededGraph:
+    rng = random.Random(seed_value)
+    password_hash = PasswordHasher().hash("bench password")
+    conn = await asyncpg.connect(database_url)
+    try:
+        network_id = new_id()
+        await conn.execute("INSERT INTO graph.networks (id, domain, name) VALUES ($1, $2, $2)",
+                           network_id, f"{prefix}.bench")
+        seeded = [SeededUser(id=new_id(), username=f"{prefix}{i}", token=secrets.token_urlsafe(24))
+                  for i in range(users)]
+        await conn.copy_records_to_table(
+            "accounts", schema_name="graph",
+            columns=["id", "network_id", "username", "email", "password_hash"],
+            records=[(u.id, network_id, u.username, f"{u.username}@{prefix}.bench", password_hash)
+                     for u in seeded])
+        app_id = new_id()
+        await conn.execute(
+            "INSERT INTO gateway.apps (id, name, redirect_uris, scopes, client_id, "
+            "client_secret_hash) VALUES ($1, 'bench', 'urn:ietf:wg:oauth:2.0:oob', "
+            "'read write follow', $2, $3)", app_id, secrets.token_urlsafe(16), digest("x"))
+        await conn.copy_records_to_table(
+            "tokens", schema_name="gateway",
+            columns=["id", "token_hash", "app_id", "account_id", "scopes"],
+            records=[(new_id(), digest(u.token), app_id, u.id, "read write follow")
+                     for u in seeded])
+        graph = SeededGraph(users=seeded)
+        rows = []
+        for follower, followees in zipf_follows(users, follows_per_user, exponent, rng).items():
+            for followee in followees:
+                rows.append((seeded[follower].id, seeded[followee].id))
+                graph.followers.setdefault(seeded[followee].id, []).append(seeded[follower].id)
+        await conn.copy_records_to_table("follows", schema_name="graph",
+                                         columns=["follower_id", "followee_id"], records=rows)
+        await conn.execute(
+            "UPDATE graph.accounts a SET followers_count = c.n FROM (SELECT followee_id, "
+            "count(*) AS n FROM graph.follows GROUP BY followee_id) c "
+            "WHERE a.id = c.followee_id AND a.network_id = $1", network_id)
+        await conn.execute(
+            "UPDATE graph.accounts a SET following_count = c.n FROM (SELECT follower_id, "
+            "count(*) AS n FROM graph.follows GROUP BY follower_id) c "
+            "WHERE a.id = c.follower_id AND a.network_id = $1", network_id)
+        return graph
+    finally:
+        await conn.close()
