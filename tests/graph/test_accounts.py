@@ -153,3 +153,20 @@ async def test_follow_unknown_or_self_is_4xx(api: Api) -> None:
     r = await api.client.post(f"/api/v1/accounts/{user.id}/follow", headers=user.headers)
     assert r.status_code == 422
     assert r.json()["error"]
+
+
+async def test_counters_stay_right_under_concurrent_follows(api: Api) -> None:
+    import asyncio
+
+    star = await api.user()
+    fans = [await api.user() for _ in range(15)]
+    await asyncio.gather(*(api.follow(fan, star) for fan in fans))
+    await asyncio.gather(*(api.client.post(f"/api/v1/accounts/{star.id}/follow",
+                                           headers=fan.headers) for fan in fans[:5]))
+    await asyncio.gather(*(api.client.post(f"/api/v1/accounts/{star.id}/unfollow",
+                                           headers=fan.headers) for fan in fans[10:]))
+    account = (await api.client.get(f"/api/v1/accounts/{star.id}", headers=star.headers)).json()
+    assert account["followers_count"] == 10
+    rows = await api.stack.graph.pool.fetchval(
+        "SELECT count(*) FROM follows WHERE followee_id = $1", int(star.id))
+    assert rows == 10

@@ -115,3 +115,16 @@ async def test_reply_counts_and_links_parent(api: Api) -> None:
     fetched = (await api.client.get(f"/api/v1/statuses/{parent['id']}",
                                     headers=author.headers)).json()
     assert fetched["replies_count"] == 1
+
+
+async def test_cold_cache_reads_from_postgres(api: Api) -> None:
+    author, reader = await api.user(), await api.user()
+    await api.follow(reader, author)
+    status = await api.post(author, "cached, then not")
+    await api.idle()
+    r = api.stack.posts.redis
+    await r.delete(f"status:{status['id']}", f"acct:{author.id}")
+    home = await api.home(reader)
+    assert [s["id"] for s in home.json()] == [status["id"]]
+    assert home.json()[0]["content"] == status["content"]
+    assert await r.exists(f"status:{status['id']}")  # the miss refilled the cache
