@@ -28,4 +28,10 @@ def service_classes() -> dict:
 
 
 def run(name: str, settings: Settings) -> None:
+    try:  # uvloop: a faster event loop for every service, where it is installed
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:
+        pass
     asyncio.run(run_service(name, settings))

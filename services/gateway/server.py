@@ -1,8 +1,10 @@
 """Run the gateway app on an ASGI server inside this process's event loop.
 
-Two servers are supported; ``HUBBUB_ASGI_SERVER`` picks one. granian is the default: measured
-by ``hubbub bench asgi`` (loadtests/asgi_servers.py) at 2.8x uvicorn's requests per second on a
-bare endpoint and 1.6x on the home timeline, on this 2-core machine.
+Two servers are supported; ``HUBBUB_ASGI_SERVER`` picks one. uvicorn (with httptools, on
+uvloop) is the default, by measurement on this 2-core machine: ``hubbub bench asgi`` finds it
+level with granian on requests per second (granian/uvicorn 1.01x on a bare endpoint), and
+``hubbub bench live --server NAME`` finds it holding an idle WebSocket in 79 KB against
+granian's 174 KB. (Before httptools and uvloop, granian led 2.8x: h11 was the cost.)
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ log = logging.getLogger(__name__)
 
 async def serve(settings: Settings, server: str | None = None) -> None:
     app = create_app(settings)
-    choice = server or os.environ.get("HUBBUB_ASGI_SERVER", "granian")
+    choice = server or os.environ.get("HUBBUB_ASGI_SERVER", "uvicorn")
     port = settings.port("gateway")
     log.info("gateway on %s (%s)", settings.base_url, choice)
     if choice == "granian":
@@ -37,6 +39,7 @@ async def serve(settings: Settings, server: str | None = None) -> None:
         import uvicorn
 
         config = uvicorn.Config(app, host=settings.host, port=port, log_level="warning",
-                                access_log=False, lifespan="on", ws="websockets-sansio",
-                                ws_max_queue=32, timeout_graceful_shutdown=5)
+                                access_log=False, lifespan="on", http="httptools",
+                                ws="websockets-sansio", ws_max_queue=32,
+                                timeout_graceful_shutdown=5)
         await uvicorn.Server(config).serve()
