@@ -20,7 +20,11 @@ import argparse
 import asyncio
 import json
 import random
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,29 +73,25 @@ async def idle_memory(stack: BenchStack, users: list[SeededUser]) -> dict:
 
 
 async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) -> dict:
+    """Posts from this process, listens from another (loadtests/live_listener.py): each side
+    timestamps with time.time(), so a busy event loop on one side cannot skew the other."""
     ws_url = stack.base_url.replace("http://", "ws://") + "/api/v1/streaming"
     users = graph.users
-    posted_at: dict[str, float] = {}
-    arrivals: dict[str, dict[int, float]] = {}
-    errors = 0
-    failures: list[str] = []
-
-    async def listen(user: SeededUser, ws) -> None:
-        try:
-            async for raw in ws:
-                now = time.perf_counter()
-                event = json.loads(raw)
-                if event.get("event") == "update":
-                    status_id = json.loads(event["payload"])["id"]
-                    arrivals.setdefault(status_id, {})[user.id] = now
-        except Exception as exc:  # closed at the end
-            failures.append(repr(exc)[:200])
-
-    sockets = await open_connections(ws_url, users)
-    listeners = [asyncio.create_task(listen(u, s)) for u, s in zip(users, sockets, strict=True)]
+    folder = Path(tempfile.mkdtemp(prefix="hubbub-live-"))
+    spec = {"ws_url": ws_url, "seconds": seconds + 12, "ready_file": str(folder / "ready"),
+            "users": [{"id": u.id, "token": u.token} for u in users]}
+    (folder / "in.json").write_text(json.dumps(spec))
+    listener = subprocess.Popen([sys.executable, "-m", "loadtests.live_listener",  # noqa: ASYNC220
+                                 str(folder / "in.json"), str(folder / "out.json")])
+    while not (folder / "ready").exists():
+        if listener.poll() is not None:
+            raise RuntimeError("the listener process failed")
+        await asyncio.sleep(0.2)
     await asyncio.sleep(2)
-    rng = random.Random(11)
+    posted_at: dict[str, float] = {}
     authors: list[tuple[SeededUser, str]] = []
+    errors = 0
+    rng = random.Random(11)
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30,
                                  limits=httpx.Limits(max_connections=64)) as client:
         async def post(author: SeededUser, n: int) -> None:
@@ -102,28 +102,23 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) ->
                 errors += 1
                 return
             status_id = r.json()["id"]
-            posted_at[status_id] = time.perf_counter()
+            posted_at[status_id] = time.time()
             authors.append((author, status_id))
 
         tasks = []
         interval = 1.0 / rate
         began = time.perf_counter()
         for n in range(int(rate * seconds)):
-            target = began + n * interval
-            delay = target - time.perf_counter()
+            delay = began + n * interval - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(post(rng.choice(users), n)))
         await asyncio.gather(*tasks)
         posting_s = time.perf_counter() - began
-    await asyncio.sleep(5)  # let the tail arrive
-    closed_early = sum(1 for s in sockets if s.close_code is not None)
-    codes = sorted({(s.close_code, s.close_reason) for s in sockets if s.close_code is not None})
-    if codes:
-        print("close codes:", codes[:5], failures[:3], flush=True)
-    for s in sockets:
-        await s.close()
-    await asyncio.gather(*listeners, return_exceptions=True)
+    await asyncio.to_thread(listener.wait, 120)
+    result = json.loads((folder / "out.json").read_text())
+    shutil.rmtree(folder, ignore_errors=True)
+    arrivals = result["arrivals"]
 
     latencies = []
     expected = missed = 0
@@ -132,8 +127,8 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) ->
         got = arrivals.get(status_id, {})
         expected += len(audience)
         for reader in audience:
-            if reader in got:
-                latencies.append((got[reader] - posted_at[status_id]) * 1000)
+            if str(reader) in got:
+                latencies.append((got[str(reader)] - posted_at[status_id]) * 1000)
             else:
                 missed += 1
     latencies.sort()
@@ -142,7 +137,7 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) ->
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
     return {"posts": len(authors), "post_errors": errors, "posting_seconds": posting_s,
-            "closed_early": closed_early,
+            "closed_early": result["closed_early"],
             "deliveries": len(latencies), "expected": expected, "missed": missed,
             "deliveries_per_s": len(latencies) / posting_s,
             "p50_ms": pct(50), "p99_ms": pct(99), "max_ms": latencies[-1],

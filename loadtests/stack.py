@@ -63,7 +63,9 @@ class BenchStack:
 
     def log_tail(self, name: str, lines: int = 20) -> str:
         path = self.folder / f"{name}.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
     def close(self) -> None:
         for name in list(self.procs):
