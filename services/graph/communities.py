@@ -104,7 +104,27 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         assert seen.role is not None
         return api.Membership(community_id=seen.id, account_id=req.account_id, role=seen.role)
 
+    async def set_notify(req: api.NotifySetting) -> graph_api.Ids:
+        async with pool.acquire() as conn:
+            updated = await conn.fetchval(
+                "UPDATE community_members SET notify = $3 WHERE community_id = $1 "
+                "AND account_id = $2 RETURNING account_id",
+                req.community_id, req.account_id, req.notify)
+        if updated is None:
+            raise errors.NotFound("Record not found")  # not a member
+        return graph_api.Ids(ids=[updated])
+
+    async def notified_members(req: api.NotifiedMembers) -> graph_api.Ids:
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT account_id FROM community_members WHERE community_id = $1 AND notify "
+                "AND account_id > $2 ORDER BY account_id LIMIT $3",
+                req.community_id, req.after_id, min(req.limit, 10_000))
+        return graph_api.Ids(ids=[row["account_id"] for row in rows])
+
     host.add("community.member_ids", graph_api.CommunityMemberIds, member_ids)
+    host.add("community.set_notify", api.NotifySetting, set_notify)
+    host.add("community.notified_members", api.NotifiedMembers, notified_members)
     host.add("community.create", api.CreateCommunity, CreateCommunity(pool))
     host.add("community.get", api.CommunityRef, get)
     host.add("community.list", api.ListCommunities, list_visible)

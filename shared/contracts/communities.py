@@ -120,3 +120,17 @@ class Done(msgspec.Struct, frozen=True, kw_only=True):
     """A command whose answer is only that it was carried out (or already was)."""
 
     changed: bool
+
+
+class NotifySetting(msgspec.Struct, frozen=True, kw_only=True):
+    """A member asks (or stops asking) to be told of every post in the community."""
+
+    account_id: int
+    community_id: int
+    notify: bool
+
+
+class NotifiedMembers(msgspec.Struct, frozen=True, kw_only=True):
+    community_id: int
+    after_id: int = 0
+    limit: int = 1000

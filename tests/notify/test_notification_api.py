@@ -82,3 +82,25 @@ async def test_community_invitation_notifies_the_invitee(api: Api) -> None:
     got = await notes(api, guest)
     assert [(n["type"], n["account"]["id"], n["hubbub"]["community_id"]) for n in got] == [
         ("hubbub.community_invite", owner.id, c["id"])]
+
+
+async def test_community_post_notifies_members_who_asked(api: Api) -> None:
+    owner, keen, quiet = await api.user(), await api.user(), await api.user()
+    c = (await api.client.post("/api/hubbub/v1/communities", headers=owner.headers,
+                               json={"name": "Keen " + owner.username})).json()
+    for member in (keen, quiet):
+        await api.client.post(f"/api/hubbub/v1/communities/{c['id']}/join",
+                              headers=member.headers)
+    r = await api.client.post(f"/api/hubbub/v1/communities/{c['id']}/notify",
+                              headers=keen.headers, json={"notify": True})
+    assert r.status_code == 200
+    post = await api.post(owner, "news for the community", community_id=c["id"])
+    await api.idle()
+    got = await notes(api, keen)
+    assert [(n["type"], n["status"]["id"], n["hubbub"]["community_id"]) for n in got] == [
+        ("hubbub.community_post", post["id"], c["id"])]
+    assert await notes(api, quiet) == []
+    outsider = await api.user()
+    r = await api.client.post(f"/api/hubbub/v1/communities/{c['id']}/notify",
+                              headers=outsider.headers, json={"notify": True})
+    assert r.status_code == 404

@@ -275,5 +275,22 @@ async def community_timeline(request: Request, community_id: FromPath[str]) -> R
     return responses.json(rendered, headers=headers)
 
 
+class NotifyParams(params.Params):
+    notify: bool
+
+
+@post(f"{BASE}/{{community_id:str}}/notify")
+async def set_notify(request: Request, community_id: FromPath[str]) -> Response:
+    """Ask to be notified (``hubbub.community_post``) of every new post in the community."""
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="write")
+    p = await params.read(request, NotifyParams)
+    await ask(gw, "community.set_notify", api.NotifySetting(
+        account_id=me.id, community_id=id_or_404(community_id), notify=p.notify),
+        graph_api.Ids)
+    return responses.json({"notify": p.notify})
+
+
 ROUTES = [create_community, list_communities, get_community, join, leave, join_requests,
-          approve, reject, members, invite, remove_member, change_role, community_timeline]
+          approve, reject, members, invite, remove_member, change_role, community_timeline,
+          set_notify]

@@ -9,6 +9,7 @@ from nats.aio.client import Client as NATS
 
 from services.notify import store
 from shared import bus, events, subjects
+from shared.contracts import communities as communities_api
 from shared.contracts import graph as graph_api
 from shared.contracts import live
 from shared.contracts import posts as posts_api
@@ -61,6 +62,8 @@ class NotifyPeople:
         if parent_author is not None and parent_author not in event.mentions:
             await self._notify(event, parent_author, "mention", event.account_id,
                                event.status_id)
+        if event.community_id is not None and event.visibility != "direct":
+            await self._community_post(event)
         if event.visibility != "direct" and event.community_id is None:
             # Followers who rang the bell (follow with notify: true) hear of every post.
             after = 0
@@ -75,6 +78,23 @@ class NotifyPeople:
                 if len(page.ids) < 1000:
                     break
                 after = page.ids[-1]
+
+    async def _community_post(self, event: events.StatusCreated) -> None:
+        """Members who asked to hear of every post in the community (Hubbub's own type)."""
+        after = 0
+        while True:
+            page = await bus.request(self.nc, "graph", "community.notified_members",
+                                     communities_api.NotifiedMembers(
+                                         community_id=event.community_id, after_id=after),
+                                     graph_api.Ids)
+            for member in page.ids:
+                if event.visibility == "private" and member not in event.mentions:
+                    continue  # private community posts: only fanout's narrower audience
+                await self._notify(event, member, "hubbub.community_post", event.account_id,
+                                   event.status_id, community_id=event.community_id)
+            if len(page.ids) < 1000:
+                return
+            after = page.ids[-1]
 
     async def _status_updated(self, event: events.StatusUpdated) -> None:
         for account_id in event.added_mentions:
