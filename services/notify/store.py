@@ -42,6 +42,8 @@ async def page(conn: asyncpg.Connection, req: ListNotifications) -> list[Notific
         clauses.append(f"type = ANY({arg(list(req.types))}::text[])")
     if req.exclude_types:
         clauses.append(f"NOT (type = ANY({arg(list(req.exclude_types))}::text[]))")
+    if req.from_account_id is not None:
+        clauses.append(f"from_account_id = {arg(req.from_account_id)}")
     order = "ASC" if req.min_id is not None and req.max_id is None else "DESC"
     rows = await conn.fetch(
         f"SELECT {COLUMNS} FROM notifications WHERE {' AND '.join(clauses)} "

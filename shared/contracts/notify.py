@@ -17,6 +17,7 @@ class ListNotifications(msgspec.Struct, frozen=True, kw_only=True):
     limit: int = 40
     types: list[str] = []
     exclude_types: list[str] = []
+    from_account_id: int | None = None  # only notifications from this account
 
 
 class GetNotification(msgspec.Struct, frozen=True, kw_only=True):

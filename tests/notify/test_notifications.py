@@ -26,6 +26,9 @@ async def test_follow_and_mention_notifications(api: Api) -> None:
     assert [n["type"] for n in await notes(api, alice, **{"types[]": "follow"})] == ["follow"]
     assert [n["type"] for n in await notes(api, alice, **{"exclude_types[]": "follow"})] == [
         "mention"]
+    from_bob = await notes(api, alice, account_id=bob.id)
+    assert len(from_bob) == 2
+    assert await notes(api, alice, account_id="12345") == []
     one = await api.client.get(f"/api/v1/notifications/{got[1]['id']}", headers=alice.headers)
     assert one.status_code == 200 and one.json()["type"] == "follow"
     other = await api.client.get(f"/api/v1/notifications/{got[1]['id']}", headers=bob.headers)

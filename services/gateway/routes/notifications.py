@@ -54,7 +54,7 @@ async def list_notifications(request: Request) -> Response:
     reply = await bus.request(gw.nc, "notify", "notification.list", notify_api.ListNotifications(
         account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
         min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)), types=p.types,
-        exclude_types=p.exclude_types,
+        exclude_types=p.exclude_types, from_account_id=parse_id(p.account_id),
     ), notify_api.Notifications)
     hidden = await gw.hidden(me.id, notifications=True)
     records = [n for n in reply.notifications if n.from_account_id not in hidden]
