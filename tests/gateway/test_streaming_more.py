@@ -238,3 +238,86 @@ async def test_two_gateways_deliver_to_their_own_clients(api: Api) -> None:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+
+
+async def sse_events(api: Api, user, path: str, action, *, count: int = 1, **params) -> list:
+    """Open an SSE stream, run ``action`` once it is open, return the next ``count`` events
+    as (event, data) pairs (comments and heartbeats skipped)."""
+    got: list[tuple[str, str]] = []
+    async with api.client.stream("GET", path, headers=user.headers, params=params) as response:
+        assert response.status_code == 200, await response.aread()
+        sse = SSEReader(response)
+        assert await sse.next(1) == [":)"]
+        await asyncio.sleep(0.2)
+        await action()
+        while len(got) < count:
+            [block] = await sse.next(1)
+            if block.startswith("event:"):
+                kind, data = block.split("\n", 1)
+                got.append((kind.removeprefix("event: "), data.removeprefix("data: ")))
+    return got
+
+
+async def test_every_sse_stream_and_event(api: Api) -> None:
+    domain = f"{unique('n')}.test"
+    author, reader = await api.user(domain=domain), await api.user(domain=domain)
+    await api.follow(reader, author)
+    tag = unique("t")
+    team = (await api.client.post("/api/v1/lists", headers=reader.headers,
+                                  json={"title": "t"})).json()
+    await api.client.post(f"/api/v1/lists/{team['id']}/accounts", headers=reader.headers,
+                          json={"account_ids": [author.id]})
+    await api.idle()
+    posted: dict[str, dict] = {}
+
+    async def post_public() -> None:
+        posted["public"] = await api.post(author, f"#{tag} for everyone")
+
+    for path, params in (("/api/v1/streaming/public", {}),
+                         ("/api/v1/streaming/public/local", {}),
+                         ("/api/v1/streaming/hashtag", {"tag": tag}),
+                         ("/api/v1/streaming/hashtag/local", {"tag": tag}),
+                         ("/api/v1/streaming/list", {"list": team["id"]})):
+        [(event, data)] = await sse_events(api, reader, path, post_public, **params)
+        assert event == "update" and json.loads(data)["id"] == posted["public"]["id"], path
+
+    async def direct_message() -> None:
+        posted["dm"] = await api.post(author, f"@{reader.username} psst", visibility="direct")
+
+    [(event, data)] = await sse_events(api, reader, "/api/v1/streaming/direct", direct_message)
+    assert event == "conversation"
+    assert json.loads(data)["last_status"]["id"] == posted["dm"]["id"]
+
+    async def mention() -> None:
+        posted["mention"] = await api.post(author, f"@{reader.username} hi")
+
+    got = await sse_events(api, reader, "/api/v1/streaming/user/notification", mention)
+    assert got[0][0] == "notification" and json.loads(got[0][1])["type"] == "mention"
+
+    async def edit_and_delete() -> None:
+        status = posted["public"]
+        await api.client.put(f"/api/v1/statuses/{status['id']}", headers=author.headers,
+                             json={"status": "edited"})
+        await api.client.delete(f"/api/v1/statuses/{status['id']}", headers=author.headers)
+
+    got = await sse_events(api, reader, "/api/v1/streaming/user", edit_and_delete, count=2)
+    assert [e for e, _ in got] == ["status.update", "delete"]
+    assert json.loads(got[0][1])["content"] == "<p>edited</p>"
+    assert got[1][1] == posted["public"]["id"]
+
+
+async def test_connection_limit_per_process(api: Api) -> None:
+    first, second = await api.user(), await api.user()
+    limits = streaming_routes.limits_of(api.stack.gateway)
+    before = limits.per_process
+    limits.per_process = limits.total + 1
+    try:
+        url = ws_url(api.stack.base_url)
+        async with connect(url, additional_headers=first.headers, proxy=None):
+            async with connect(url, additional_headers=second.headers, proxy=None) as refused:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await asyncio.wait_for(refused.recv(), 5)
+                assert closed.value.rcvd.code == 4029
+                assert "too many streaming connections" in closed.value.rcvd.reason
+    finally:
+        limits.per_process = before
