@@ -1,5 +1,134 @@
-"""(routes for: web)"""
+"""The web client: a single-page app of plain ES modules in ``services/gateway/web/`` (no build
+step). Every path the client routes itself (``/``, ``/web/...``, ``/@user``, ``/@user/123``,
+``/tags/x``, ``/invite/code``) answers with its index page; the browser then asks only the public
+API, like any other client.
+
+Assets are served from memory under ``/web/assets/<version>/``, where the version is a digest of
+their contents: an ES module's relative imports resolve under the same prefix, so a release
+changes every URL at once and each can be cached as immutable. The index is never cached."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+ASSETS = "/web/assets"
+MEDIA_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".html": "text/html",
+    ".json": "application/json",
+    ".png": "image/png",
+}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    media_type: str
+    etag: str
+
+
+@dataclass(frozen=True)
+class Bundle:
+    version: str
+    files: dict[str, Asset]  # path under web/ -> asset; a lookup, so no path ever escapes web/
+
+
+@cache
+def bundle() -> Bundle:
+    files: dict[str, Asset] = {}
+    whole = hashlib.sha256()
+    for path in sorted(WEB_DIR.rglob("*")):
+        media_type = MEDIA_TYPES.get(path.suffix)
+        if not path.is_file() or media_type is None:
+            continue
+        name = path.relative_to(WEB_DIR).as_posix()
+        body = path.read_bytes()
+        digest = hashlib.sha256(body).hexdigest()
+        whole.update(name.encode() + b"\0" + digest.encode())
+        files[name] = Asset(body=body, media_type=media_type, etag=f'"{digest[:16]}"')
+    return Bundle(version=whole.hexdigest()[:12], files=files)
+
+
+def asset_url(name: str) -> str:
+    return f"{ASSETS}/{bundle().version}/{name}"
+
+
+def security_headers(request: Request) -> dict[str, str]:
+    """For the client's pages: scripts only from here, and the API's WebSocket on this host.
+    Status HTML comes from the server already escaped; this is the second line of defence."""
+    host = request.headers.get("host", "")
+    ws = f"ws://{host} wss://{host}" if host else ""
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            "img-src 'self' data: https: http:; "
+            f"connect-src 'self' {ws}; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'; form-action 'self'"),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+    }
+
+
+@cache
+def index_page() -> bytes:
+    """The index with this version's asset URLs, and every module preloaded: without a bundler,
+    the browser would otherwise find the imports one level at a time."""
+    page = bundle().files.get("index.html")
+    if page is None:
+        raise NotFoundException()
+    prefix = f"{ASSETS}/{bundle().version}"
+    preload = "\n".join(f'<link rel="modulepreload" href="{prefix}/{name}">'
+                         for name in bundle().files if name.endswith(".js"))
+    return page.body.replace(b"{{preload}}", preload.encode()).replace(
+        b"{{assets}}", prefix.encode())
+
+
+def index_response(request: Request) -> Response:
+    body = index_page()
+    return Response(content=body, media_type="text/html",
+                    headers={"Cache-Control": "no-cache", **security_headers(request)})
+
+
+@get(["/", "/web", "/web/{rest:path}", "/tags/{name:str}", "/invite/{code:str}"],
+     sync_to_thread=False, include_in_schema=False)
+def client(request: Request) -> Response:
+    return index_response(request)
+
+
+@get(["/{handle:str}", "/{handle:str}/{rest:path}"], sync_to_thread=False,
+     include_in_schema=False)
+def profile_page(request: Request, handle: FromPath[str]) -> Response:
+    """``/@user`` and ``/@user/<status id>``, the URLs the API gives accounts and statuses."""
+    if not handle.startswith("@") or len(handle) < 2:
+        raise NotFoundException()
+    return index_response(request)
+
+
+@get(f"{ASSETS}/{{version:str}}/{{name:path}}", sync_to_thread=False, include_in_schema=False)
+def asset(request: Request, version: FromPath[str], name: FromPath[str]) -> Response:
+    found = bundle().files.get(name.lstrip("/"))
+    if found is None or name.lstrip("/") == "index.html":
+        raise NotFoundException()
+    # An old version's URL still answers (a page loaded before a restart may ask for it) but
+    # must not be cached as if it were that version.
+    cache_control = IMMUTABLE if version == bundle().version else "no-cache"
+    headers = {"Cache-Control": cache_control, "ETag": found.etag,
+               "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match") == found.etag:
+        return Response(content=b"", status_code=304, headers=headers)
+    return Response(content=found.body, media_type=found.media_type, headers=headers)
+
+
+ROUTES = [asset, client, profile_page]

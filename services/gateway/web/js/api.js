@@ -1,0 +1,83 @@
+// The public API, as any Mastodon client calls it: bearer token, JSON in and out, pages by the
+// Link header. Nothing here knows about the DOM.
+export const session = {
+  token: localStorage.getItem('hubbub.token'),
+  me: null,          // the signed-in account (verify_credentials)
+  instance: null,    // /api/v2/instance
+};
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const listeners = { unauthorized: [] };
+export function onUnauthorized(fn) { listeners.unauthorized.push(fn); }
+
+function urlFor(path, query) {
+  const url = new URL(path, location.origin);
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value == null || value === '') continue;
+    if (Array.isArray(value)) value.forEach((v) => url.searchParams.append(`${key}[]`, v));
+    else url.searchParams.set(key, value);
+  }
+  return url;
+}
+
+export async function request(method, path, { query, body, form, signal, auth = true } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (auth && session.token) headers.Authorization = `Bearer ${session.token}`;
+  let payload;
+  if (form) payload = new URLSearchParams(form);
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(urlFor(path, query), { method, headers, body: payload, signal });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'Hubbub cannot be reached. Check your connection and try again.');
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    if (response.status === 401 && auth && session.token) {
+      listeners.unauthorized.forEach((fn) => fn());
+    }
+    const message = data?.error_description || data?.error || `Request failed (${response.status})`;
+    throw new ApiError(response.status, message.replace(/^Validation failed: /, ''));
+  }
+  return { data, link: parseLink(response.headers.get('Link')) };
+}
+
+function parseLink(header) {
+  const links = {};
+  for (const part of (header || '').split(',')) {
+    const match = part.match(/<([^>]+)>\s*;\s*rel="(\w+)"/);
+    if (match) links[match[2]] = new URL(match[1], location.origin);
+  }
+  return links;
+}
+
+export const api = {
+  get: async (path, query, opts) => (await request('GET', path, { query, ...opts })).data,
+  post: async (path, body, opts) => (await request('POST', path, { body, ...opts })).data,
+  put: async (path, body, opts) => (await request('PUT', path, { body, ...opts })).data,
+  patch: async (path, body, opts) => (await request('PATCH', path, { body, ...opts })).data,
+  del: async (path, opts) => (await request('DELETE', path, opts)).data,
+
+  /** One page of a list; `next` is the query for the page after it (null at the end). */
+  async page(path, query, opts) {
+    const { data, link } = await request('GET', path, { query, ...opts });
+    const next = link.next ? Object.fromEntries(link.next.searchParams) : null;
+    return { items: data || [], next };
+  },
+};
+
+/** Snowflake ids are 64-bit: compare them as BigInt, never as floats. */
+export function newer(a, b) {
+  return BigInt(a) > BigInt(b);
+}

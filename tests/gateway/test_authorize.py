@@ -1,0 +1,296 @@
+"""The OAuth authorization-code flow with PKCE, over HTTP: the sign-in, sign-up and consent pages,
+codes that work once, and no redirect to anywhere the app did not register."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+import secrets
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from services.gateway.routes.authorize import _digest
+from tests.helpers import Api, User, unique
+
+REDIRECT = "http://127.0.0.1:9/callback"
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    return verifier, challenge.decode()
+
+
+async def register_app(api: Api, name: str = "Test client",
+                       redirect_uris: str = REDIRECT) -> dict[str, Any]:
+    r = await api.client.post("/api/v1/apps", data={
+        "client_name": name, "redirect_uris": redirect_uris, "scopes": "read write follow"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def query(app: dict[str, Any], challenge: str | None, **extra: str) -> dict[str, str]:
+    params = {"response_type": "code", "client_id": app["client_id"],
+              "redirect_uri": app["redirect_uri"].split()[0], "scope": "read write",
+              "state": "st-" + unique()}
+    if challenge:
+        params.update(code_challenge=challenge, code_challenge_method="S256")
+    return {**params, **extra}
+
+
+def csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+async def sign_in(api: Api, params: dict[str, str], user: User, *, password: str | None = None,
+                  **form: str) -> httpx.Response:
+    page = await api.client.get("/oauth/authorize", params=params)
+    assert page.status_code == 200, page.text
+    return await api.client.post("/oauth/authorize", data={
+        **params, "csrf": csrf(page), "login": user.email,
+        "password": password or user.password, "decision": "allow", **form})
+
+
+def code_of(response: httpx.Response, params: dict[str, str]) -> str:
+    assert response.status_code == 303, response.text
+    location = urlsplit(response.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == params["redirect_uri"]
+    got = parse_qs(location.query)
+    assert got["state"] == [params["state"]]
+    return got["code"][0]
+
+
+async def exchange(api: Api, app: dict[str, Any], code: str, verifier: str | None,
+                   redirect_uri: str = REDIRECT) -> httpx.Response:
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+            "client_id": app["client_id"], "client_secret": app["client_secret"]}
+    if verifier is not None:
+        data["code_verifier"] = verifier
+    return await api.client.post("/oauth/token", data=data)
+
+
+async def me(api: Api, token: str) -> httpx.Response:
+    return await api.client.get("/api/v1/accounts/verify_credentials",
+                                headers={"Authorization": f"Bearer {token}"})
+
+
+def invalid_grant(response: httpx.Response) -> bool:
+    return response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def test_login_page_renders_with_escaped_parameters(api: Api) -> None:
+    app = await register_app(api, name='<script>alert("app")</script>')
+    _, challenge = pkce()
+    params = query(app, challenge, state='"><img src=x onerror=alert(1)>')
+    page = await api.client.get("/oauth/authorize", params=params)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;alert(&quot;app&quot;)&lt;/script&gt;" in page.text
+    assert 'value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"' in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY"
+    cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/oauth" in cookie
+    # The sign-up page keeps the same OAuth parameters.
+    assert 'href="/oauth/sign_up?' in page.text
+    signup = await api.client.get("/oauth/sign_up", params=params)
+    assert signup.status_code == 200 and 'action="/oauth/sign_up"' in signup.text
+
+
+async def test_wrong_password_shows_the_page_again_with_an_error(api: Api) -> None:
+    user = await api.user()
+    app = await register_app(api)
+    params = query(app, pkce()[1])
+    r = await sign_in(api, params, user, password="not my password")
+    assert r.status_code == 401 and "location" not in r.headers
+    assert 'role="alert"' in r.text and "Invalid e-mail address or password" in r.text
+    assert f'value="{html.escape(user.email)}"' in r.text  # the login stays, the password not
+    assert "not my password" not in r.text
+
+
+async def test_code_with_pkce_is_exchanged_once_and_only_once(api: Api) -> None:
+    user = await api.user()
+    app = await register_app(api)
+    verifier, challenge = pkce()
+    params = query(app, challenge)
+    code = code_of(await sign_in(api, params, user), params)
+
+    first = await exchange(api, app, code, verifier)
+    assert first.status_code == 200, first.text
+    token = first.json()["access_token"]
+    assert first.json()["scope"] == "read write"
+    assert (await me(api, token)).json()["id"] == user.id
+
+    # A replay fails, and takes the token it bought with it (the code may have been stolen).
+    assert invalid_grant(await exchange(api, app, code, verifier))
+    assert (await me(api, token)).status_code == 401
+
+
+async def test_wrong_verifier_redirect_or_client_is_invalid_grant(api: Api) -> None:
+    user = await api.user()
+    app, other_app = await register_app(api), await register_app(api)
+    verifier, challenge = pkce()
+    params = query(app, challenge)
+    code = code_of(await sign_in(api, params, user), params)
+
+    assert invalid_grant(await exchange(api, app, code, pkce()[0]))
+    assert invalid_grant(await exchange(api, app, code, None))
+    assert invalid_grant(await exchange(api, app, code, verifier, "http://127.0.0.1:9/other"))
+    assert invalid_grant(await exchange(api, other_app, code, verifier))
+    assert invalid_grant(await exchange(api, app, "not-a-code", verifier))
+    # None of those spent the code.
+    assert (await exchange(api, app, code, verifier)).status_code == 200
+
+
+async def test_expired_code_is_refused(api: Api) -> None:
+    user = await api.user()
+    app = await register_app(api)
+    verifier, challenge = pkce()
+    params = query(app, challenge)
+    code = code_of(await sign_in(api, params, user), params)
+    await api.stack.gateway.pool.execute(
+        "UPDATE authorization_codes SET expires_at = now() - interval '1 second' "
+        "WHERE code_hash = $1", _digest(code))
+    assert invalid_grant(await exchange(api, app, code, verifier))
+
+
+async def test_unknown_client_gets_an_error_page(api: Api) -> None:
+    params = {"response_type": "code", "client_id": "nobody", "redirect_uri": REDIRECT,
+              "state": "s"}
+    for r in (await api.client.get("/oauth/authorize", params=params),
+              await api.client.post("/oauth/authorize", data={**params, "login": "a",
+                                                               "password": "b"})):
+        assert r.status_code == 400 and "location" not in r.headers
+        assert "unknown client_id" in r.text
+
+
+async def test_no_redirect_to_a_uri_the_app_did_not_register(api: Api) -> None:
+    user = await api.user()
+    app = await register_app(api)
+    evil = "https://evil.example/steal"
+    for bad in (query(app, None, redirect_uri=evil),
+                query(app, None, redirect_uri=evil, response_type="token"),
+                query(app, None, redirect_uri=REDIRECT + "/../steal")):
+        page = await api.client.get("/oauth/authorize", params=bad)
+        assert page.status_code == 400 and "location" not in page.headers
+        assert "redirect URI does not match" in page.text
+    # Nor by posting the form with the URI swapped after the page was shown.
+    good = query(app, None)
+    page = await api.client.get("/oauth/authorize", params=good)
+    r = await api.client.post("/oauth/authorize", data={
+        **good, "redirect_uri": evil, "csrf": csrf(page), "login": user.email,
+        "password": user.password, "decision": "allow"})
+    assert r.status_code == 400 and "location" not in r.headers
+
+
+async def test_other_request_errors_go_back_to_the_registered_uri(api: Api) -> None:
+    app = await register_app(api)
+    for bad, error in ((query(app, None, response_type="token"), "unsupported_response_type"),
+                       (query(app, "x" * 43, code_challenge_method="plain"), "invalid_request"),
+                       (query(app, None, scope="admin:write"), "invalid_scope")):
+        r = await api.client.get("/oauth/authorize", params=bad)
+        assert r.status_code == 303, r.text
+        location = urlsplit(r.headers["location"])
+        assert r.headers["location"].startswith(REDIRECT + "?")
+        assert parse_qs(location.query)["error"] == [error]
+        assert parse_qs(location.query)["state"] == [bad["state"]]
+
+
+async def test_declining_sends_access_denied(api: Api) -> None:
+    user = await api.user()
+    app = await register_app(api)
+    params = query(app, pkce()[1])
+    r = await sign_in(api, params, user, decision="deny")
+    assert r.status_code == 303
+    got = parse_qs(urlsplit(r.headers["location"]).query)
+    assert got["error"] == ["access_denied"] and got["state"] == [params["state"]]
+    assert "code" not in got
+
+
+async def test_form_needs_its_csrf_token_and_cookie(api: Api) -> None:
+    user = await api.user()
+    app = await register_app(api)
+    params = query(app, pkce()[1])
+    page = await api.client.get("/oauth/authorize", params=params)
+    form = {**params, "login": user.email, "password": user.password, "decision": "allow"}
+    for data, headers in (({**form}, {}),
+                          ({**form, "csrf": "forged"}, {}),
+                          ({**form, "csrf": csrf(page)}, {"Origin": "https://evil.example"})):
+        r = await api.client.post("/oauth/authorize", data=data, headers=headers)
+        assert r.status_code == 403 and "location" not in r.headers, r.text
+    # Without the cookie, the page's token alone is not enough.
+    async with httpx.AsyncClient(base_url=api.stack.base_url) as stranger:
+        r = await stranger.post("/oauth/authorize", data={**form, "csrf": csrf(page)})
+        assert r.status_code == 403
+
+
+async def test_out_of_band_code_is_shown_on_a_page(api: Api) -> None:
+    user = await api.user()
+    app = await register_app(api, redirect_uris=OOB)
+    verifier, challenge = pkce()
+    params = query(app, challenge)
+    r = await sign_in(api, params, user)
+    assert r.status_code == 200 and "location" not in r.headers
+    code = re.search(r'<output class="auth-code"[^>]*>([^<]+)</output>', r.text).group(1)
+    token = await exchange(api, app, code, verifier, OOB)
+    assert token.status_code == 200 and (await me(api, token.json()["access_token"])).json()[
+        "id"] == user.id
+    # Errors have nowhere to go either: they are shown, never "redirected" to the URN.
+    for r in (await sign_in(api, query(app, challenge), user, decision="deny"),
+              await api.client.get("/oauth/authorize", params=query(app, None,
+                                                                    response_type="token"))):
+        assert r.status_code == 400 and "location" not in r.headers
+
+
+async def test_sign_up_creates_the_account_and_issues_a_code(api: Api) -> None:
+    app = await register_app(api)
+    verifier, challenge = pkce()
+    params = query(app, challenge)
+    username = unique("new")
+    page = await api.client.get("/oauth/sign_up", params=params)
+    form = {**params, "csrf": csrf(page), "display_name": "New <Person>",
+            "username": username, "email": f"{username}@acme.test",
+            "password": "long enough password"}
+    code = code_of(await api.client.post("/oauth/sign_up", data=form), params)
+    token = (await exchange(api, app, code, verifier)).json()["access_token"]
+    account = (await me(api, token)).json()
+    assert (account["username"], account["display_name"]) == (username, "New <Person>")
+
+    # Taken username: the page again, with the error and the values (escaped), no code.
+    page = await api.client.get("/oauth/sign_up", params=params)
+    again = await api.client.post("/oauth/sign_up", data={
+        **form, "csrf": csrf(page), "email": f"other{username}@acme.test"})
+    assert again.status_code == 422 and "location" not in again.headers
+    assert "Username is already taken" in again.text
+    assert 'value="New &lt;Person&gt;"' in again.text
+
+
+# --- the web client the flow returns to ---------------------------------------------------------
+
+async def test_client_pages_and_assets_are_served(api: Api) -> None:
+    for path in ("/", "/web/callback", "/web/notifications", "/@someone", "/@someone/123",
+                 "/tags/launch", "/invite/abc"):
+        page = await api.client.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["content-type"].startswith("text/html")
+        assert page.headers["cache-control"] == "no-cache"
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+    script = re.search(r'<script type="module" src="([^"]+)"', page.text).group(1)
+    asset = await api.client.get(script)
+    assert asset.status_code == 200
+    assert asset.headers["content-type"].startswith("text/javascript")
+    assert "immutable" in asset.headers["cache-control"]
+    again = await api.client.get(script, headers={"If-None-Match": asset.headers["etag"]})
+    assert again.status_code == 304
+    # Nothing outside the client's files, and no catch-all over other paths.
+    for path in (script.replace("js/main.js", "../routes/web.py"), "/favicon.ico",
+                 "/api/v1/nothing", "/web/assets/x/index.html"):
+        assert (await api.client.get(path)).status_code == 404, path
