@@ -208,3 +208,15 @@ async def test_guest_public_stream_shows_nothing_of_the_host(world: World) -> No
         await api.idle()
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(ws.recv(), 0.7)
+
+
+async def test_guest_cannot_mention_host_people_outside_its_communities(world: World) -> None:
+    api = world.api
+    post = await api.post(world.users["guest"], f"hi @{world.colleague.username}",
+                          community_id=world.external["id"])
+    assert post["mentions"] == []  # not resolved: no link, no notification
+    assert "u-url mention" not in post["content"]
+    await api.idle()
+    notes = (await api.client.get("/api/v1/notifications",
+                                  headers=world.colleague.headers)).json()
+    assert [n for n in notes if n["type"] == "mention"] == []

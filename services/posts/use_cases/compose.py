@@ -53,7 +53,7 @@ async def compose(nc: NATS, settings: Settings, raw: str, spoiler_text: str, aut
     if len(spoiler_text) > settings.max_status_chars:
         raise errors.Invalid("Validation failed: spoiler_text is too long")
     parsed = text.parse(body)
-    mentioned = await resolve_mentions(nc, parsed)
+    mentioned = await resolve_mentions(nc, parsed, author_id)
     content_html = text.render_html(
         body, base_url=settings.base_url,
         known_mentions={name: (f"{settings.base_url}/@{a.username}", a.network_domain)
@@ -63,14 +63,21 @@ async def compose(nc: NATS, settings: Settings, raw: str, spoiler_text: str, aut
                     tags=tuple(parsed.tags))
 
 
-async def resolve_mentions(nc: NATS, parsed: text.ParsedText) -> dict[str, AccountRecord]:
+async def resolve_mentions(nc: NATS, parsed: text.ParsedText, author_id: int
+                           ) -> dict[str, AccountRecord]:
+    """The mentioned accounts the author may see: a guest cannot reach (or learn of) host
+    accounts outside its communities by typing their names."""
     if not parsed.mentions:
         return {}
     reply = await bus.request(
         nc, "graph", "account.lookup",
         graph_api.LookupAccounts(usernames=[name for name, _ in parsed.mentions]),
         graph_api.Accounts)
-    by_name = {a.username.lower(): a for a in reply.accounts}
+    visible = set((await bus.request(
+        nc, "graph", "account.visible",
+        graph_api.VisibleAccounts(reader_id=author_id, ids=[a.id for a in reply.accounts]),
+        graph_api.Ids)).ids) if reply.accounts else set()
+    by_name = {a.username.lower(): a for a in reply.accounts if a.id in visible}
     resolved = {}
     for name, domain in parsed.mentions:
         account = by_name.get(name.lower())
