@@ -78,7 +78,8 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) ->
     ws_url = stack.base_url.replace("http://", "ws://") + "/api/v1/streaming"
     users = graph.users
     folder = Path(tempfile.mkdtemp(prefix="hubbub-live-"))
-    spec = {"ws_url": ws_url, "seconds": seconds + 12, "ready_file": str(folder / "ready"),
+    spec = {"ws_url": ws_url, "tail_seconds": 10, "ready_file": str(folder / "ready"),
+            "done_file": str(folder / "done"),
             "users": [{"id": u.id, "token": u.token} for u in users]}
     (folder / "in.json").write_text(json.dumps(spec))
     listener = subprocess.Popen([sys.executable, "-m", "loadtests.live_listener",  # noqa: ASYNC220
@@ -96,8 +97,12 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) ->
                                  limits=httpx.Limits(max_connections=64)) as client:
         async def post(author: SeededUser, n: int) -> None:
             nonlocal errors
-            r = await client.post("/api/v1/statuses", headers=author.headers,
-                                  json={"status": f"live bench {n}"})
+            try:
+                r = await client.post("/api/v1/statuses", headers=author.headers,
+                                      json={"status": f"live bench {n}"})
+            except httpx.HTTPError:
+                errors += 1  # counted and reported, not fatal: the run goes on
+                return
             if r.status_code != 200:
                 errors += 1
                 return
@@ -115,7 +120,8 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) ->
             tasks.append(asyncio.create_task(post(rng.choice(users), n)))
         await asyncio.gather(*tasks)
         posting_s = time.perf_counter() - began
-    await asyncio.to_thread(listener.wait, 120)
+    (folder / "done").write_text("done")  # noqa: ASYNC240
+    await asyncio.to_thread(listener.wait, 300)
     result = json.loads((folder / "out.json").read_text())
     shutil.rmtree(folder, ignore_errors=True)
     arrivals = result["arrivals"]

@@ -42,7 +42,11 @@ async def listen(spec: dict) -> dict:
             additional_headers={"Authorization": f"Bearer {u['token']}"}) for u in chunk))
     tasks = [asyncio.create_task(one(u, s)) for u, s in zip(users, sockets, strict=True)]
     Path(ready_file).write_text("ready")  # noqa: ASYNC240 (once, before the clock starts)
-    await asyncio.sleep(spec["seconds"])
+    # Listen until the poster says it is done, then for the tail (deliveries still in flight).
+    done = Path(spec["done_file"])
+    while not done.exists():  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(spec["tail_seconds"])
     closed_early = sum(1 for s in sockets if s.close_code is not None)
     for s in sockets:
         await s.close()
