@@ -75,7 +75,42 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-BENCHMARKS = {"asgi": "loadtests.asgi_servers", "live": "loadtests.live_bench"}
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from services.fanout.rebuild import rebuild_timelines
+    from shared import bus, cache
+    from shared.contracts import graph as graph_api
+
+    _need_servers(settings)
+
+    async def run() -> int:
+        nc = await bus.connect(settings, "hubbub-rebuild", attempts=3)
+        r = await cache.connect(settings, attempts=3)
+        started = time.monotonic()
+        try:
+            if args.user is not None:
+                found = await bus.request(nc, "graph", "account.get",
+                                          graph_api.GetAccounts(ids=[args.user]),
+                                          graph_api.Accounts)
+                if not found.accounts:
+                    print(f"hubbub: no account {args.user}", file=sys.stderr)
+                    return 1
+            done = await rebuild_timelines(
+                nc, r, settings, user=args.user,
+                progress=lambda n: print(f"{n} accounts rebuilt", flush=True))
+        finally:
+            await r.aclose()
+            await nc.drain()
+        print(f"rebuilt the timelines of {done} account(s) in "
+              f"{time.monotonic() - started:.1f}s")
+        return 0
+
+    return asyncio.run(run())
+
+
+BENCHMARKS = {"asgi": "loadtests.asgi_servers", "live": "loadtests.live_bench",
+              "fanout": "loadtests.fanout_bench"}
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
@@ -109,6 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Start embedded NATS, PostgreSQL and Valkey and print "
                                "their URLs as HUBBUB_*_URL lines for other tools.")
     infra_cmd.set_defaults(func=cmd_infra)
+    rebuild = sub.add_parser(
+        "rebuild", help="rebuild Redis read models from Postgres (the stack must be running)",
+        description="Rebuild home timelines and authors' own timelines from Postgres through "
+        "the services' NATS APIs, for one account or every account page by page (after Redis "
+        "lost its data, say). Needs HUBBUB_NATS_URL, HUBBUB_DATABASE_URL and HUBBUB_REDIS_URL "
+        "of the running stack.")
+    rebuild.add_argument("what", choices=["timelines"])
+    rebuild.add_argument("--user", type=int, default=None, metavar="ID",
+                         help="only this account (default: every account)")
+    rebuild.set_defaults(func=cmd_rebuild)
     bench = sub.add_parser("bench", help="run a benchmark from loadtests/",
                            description="Benchmarks (see loadtests/): " + ", ".join(BENCHMARKS))
     bench.add_argument("name", choices=sorted(BENCHMARKS))

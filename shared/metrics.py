@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,27 @@ HTTP_REQUESTS = Counter(
 )
 STREAMING_CONNECTIONS = Histogram(
     "hubbub_streaming_connection_seconds", "How long streaming connections stay open"
+)
+FANOUT_SECONDS = Histogram(
+    "hubbub_fanout_seconds", "Time for fanout to apply one event to every timeline", ["type"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+FANOUT_SKIPPED = Counter(
+    "hubbub_fanout_skipped_total", "Timeline writes fanout left out, by reason", ["reason"]
+)
+LIVE_PUBLISHED = Counter(
+    "hubbub_live_published_total", "Live deliveries published to users", ["event"]
+)
+CONSUMER_PENDING = Gauge(
+    "hubbub_consumer_pending_messages", "Events in the stream not yet delivered to the consumer",
+    ["consumer"],
+)
+CONSUMER_ACK_PENDING = Gauge(
+    "hubbub_consumer_ack_pending_messages", "Events delivered to the consumer, not yet acked",
+    ["consumer"],
+)
+TIMELINE_REBUILDS = Counter(
+    "hubbub_timeline_rebuilds_total", "Home timelines rebuilt from Postgres", ["trigger"]
 )
 
 

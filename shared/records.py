@@ -107,6 +107,50 @@ def community_key(community_id: int) -> str:
     return f"tl:{{c{community_id}}}:community"
 
 
+# A user's timeline keys share the hash tag ``{u<id>}`` (one Redis Cluster slot), and the Lua
+# scripts in shared/timelines.py take a reader's home key and last-read key together.
+def own_key(account_id: int) -> str:
+    """The author's own statuses (not reblogs) that followers may see: what hybrid fanout
+    merges into followers' pages at read time instead of writing to each of them."""
+    return f"tl:{{u{account_id}}}:own"
+
+
+def own_reblogs_key(account_id: int) -> str:
+    """The author's reblogs, apart: a follower who turned reblogs off reads only ``own_key``."""
+    return f"tl:{{u{account_id}}}:own:reblogs"
+
+
+# Readers' last home reads (or rebuilds): a sorted set, member the account id, score Unix
+# seconds. One key, so that fanout checks a whole batch of readers with one ZMSCORE inside its
+# script (a GET per reader cost the script more than its writes).
+LAST_READ_KEY = "tl:lastread"
+
+
+def rebuilding_key(account_id: int) -> str:
+    """Present while the reader's home timeline is being rebuilt (reads answer 206)."""
+    return f"tl:{{u{account_id}}}:rebuilding"
+
+
+def home_reblogs_key(account_id: int) -> str:
+    """Originals recently reblogged into the home timeline (reblog deduplication)."""
+    return f"tl:{{u{account_id}}}:home:reblogs"
+
+
+def big_followees_key(account_id: int) -> str:
+    """The gateway's short-lived cache of the reader's followees above the fanout threshold."""
+    return f"tl:{{u{account_id}}}:big"
+
+
+def fanout_deleted_key(status_id: int) -> str:
+    """Fanout's own record of a deleted status, kept longer than any redelivery can come."""
+    return f"fanout:deleted:{status_id}"
+
+
+# Presence (shared/presence.py): who has a live connection open, and whether anyone tracks it.
+ONLINE_USERS_KEY = "online:users"
+PRESENCE_TRACKED_KEY = "online:tracked"
+
+
 _pack = msgspec.msgpack.Encoder()
 _account_decoder = msgspec.msgpack.Decoder(AccountRecord)
 _status_decoder = msgspec.msgpack.Decoder(StatusRecord)

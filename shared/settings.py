@@ -32,6 +32,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     instance_domain: str = "hubbub.local"
     max_status_chars: int = 500
     home_timeline_max: int = 800
+    # Hybrid fanout: an author with more followers than this is not written into followers'
+    # home timelines; readers merge the author's own timeline at read time.
+    fanout_follower_threshold: int = 5000
+    # Readers with no home read for this many days are skipped by fanout; their next read
+    # rebuilds the timeline from Postgres.
+    inactive_days: float = 14.0
     db_pool_max: int = 10
     # JetStream: how long duplicate Nats-Msg-Ids are remembered, and redelivery limits.
     dedupe_window_s: float = 300.0
@@ -84,6 +90,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         instance_domain=get("HUBBUB_DOMAIN", base.instance_domain),
         max_status_chars=int(get("HUBBUB_MAX_STATUS_CHARS", base.max_status_chars)),
         home_timeline_max=int(get("HUBBUB_HOME_TIMELINE_MAX", base.home_timeline_max)),
+        fanout_follower_threshold=int(get("HUBBUB_FANOUT_FOLLOWER_THRESHOLD",
+                                          base.fanout_follower_threshold)),
+        inactive_days=float(get("HUBBUB_INACTIVE_DAYS", base.inactive_days)),
         db_pool_max=int(get("HUBBUB_DB_POOL_MAX", base.db_pool_max)),
         dedupe_window_s=float(get("HUBBUB_DEDUPE_WINDOW_S", base.dedupe_window_s)),
         max_deliver=int(get("HUBBUB_MAX_DELIVER", base.max_deliver)),

@@ -1,16 +1,23 @@
-"""The fanout service: consumes post and follow events and maintains the Redis timelines."""
+"""The fanout service: consumes post and follow events and maintains the Redis timelines; serves
+home timeline rebuilds (``hubbub.svc.fanout.home.rebuild``); reports consumer lag."""
 
 from __future__ import annotations
 
+import redis.asyncio as redis
+
+from services.fanout import deleted
+from services.fanout.lag import INTERVAL_S, ConsumerLag, Every
+from services.fanout.rebuild import Rebuilder, RebuildOnRead
 from services.fanout.use_cases.communities import CommunityHandlers
 from services.fanout.use_cases.deliver_status import FanoutHandlers
 from services.fanout.use_cases.lists import ListHandlers
 from services.fanout.use_cases.public import PublicTimelines
 from services.fanout.use_cases.relations import RelationHandlers
 from services.runtime import BaseService
-from shared import events, subjects
-from shared.bus import EventConsumer
-from shared.timelines import TimelineWriter
+from shared import events, metrics, subjects
+from shared.bus import EventConsumer, ServiceHost
+from shared.contracts import fanout as fanout_api
+from shared.timelines import TimelineWriter, forget_stale_reads, writer_client
 
 HOME_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
                "post.reblog.created", "post.reblog.removed", "graph.follow.created",
@@ -19,30 +26,68 @@ HOME_EVENTS = ["post.status.created", "post.status.deleted", "post.status.update
                "graph.community.left"]
 
 
+CONCURRENCY = 64  # events handled at once by one fanout process
+
+
 class FanoutService(BaseService):
     name = "fanout"
+    fast_redis: redis.Redis | None = None
 
     async def setup(self) -> None:
         assert self.nc and self.js and self.redis
-        writer = TimelineWriter(self.redis, self.settings.home_timeline_max)
-        statuses = FanoutHandlers(self.nc, self.redis, writer)
-        relations = RelationHandlers(self.nc, writer)
-        lists = ListHandlers(self.nc, self.redis, writer)
-        public = PublicTimelines(self.nc, writer)
-        communities = CommunityHandlers(self.nc, writer)
+        # Fanout sends script calls of thousands of keys: a client that packs them in C.
+        self.fast_redis = r = writer_client(self.settings.redis_url)
+        writer = TimelineWriter(r, self.settings.home_timeline_max, self.settings.inactive_days)
+        self.statuses = FanoutHandlers(
+            self.nc, r, writer, follower_threshold=self.settings.fanout_follower_threshold)
+        parts = [self.statuses, RelationHandlers(self.nc, writer),
+                 ListHandlers(self.nc, r, writer), PublicTimelines(self.nc, writer),
+                 CommunityHandlers(self.nc, writer)]
+        gone = deleted.DeletedStatuses(r)
+
+        async def apply(event: events.AnyEvent) -> None:
+            # Each part is idempotent on its own, so a redelivery after a partial run is safe.
+            for part in parts:
+                await part(event)
 
         async def handle(event: events.AnyEvent) -> None:
-            # Each part is idempotent on its own, so a redelivery after a partial run is safe.
-            await statuses(event)
-            await relations(event)
-            await lists(event)
-            await public(event)
-            await communities(event)
+            with metrics.FANOUT_SECONDS.labels(event.type).time():
+                created = deleted.created_ids(event)
+                if created and await gone.any_deleted(created):
+                    metrics.FANOUT_SKIPPED.labels("deleted").inc()
+                    return  # its delete came first: nothing to add, nothing to announce
+                removed = deleted.removed_ids(event)
+                if removed:
+                    await gone.record(removed)
+                await apply(event)
+                if created and await gone.any_deleted(created):
+                    await apply(deleted.undo(event))  # deleted while we wrote it
 
         consumer = EventConsumer(
             self.js, "fanout-home", handle,
             filter_subjects=[subjects.event(t) for t in HOME_EVENTS],
             max_deliver=self.settings.max_deliver,
+            # Each event waits on several round trips (graph pages, Redis scripts): more in
+            # flight keeps Redis busy; the writer bounds each event's own script calls.
+            batch=128, concurrency=CONCURRENCY,
         )
         await consumer.start()
         self.keep(consumer)
+
+        self.rebuilder = Rebuilder(self.nc, r, writer, self.settings)
+        host = ServiceHost(self.nc, fanout_api.SERVICE)
+        host.add("home.rebuild", fanout_api.RebuildHome,
+                 RebuildOnRead(self.rebuilder, r, self.settings))
+        await host.start()
+        self.keep(host)
+
+        for chore in (Every(INTERVAL_S, ConsumerLag(self.js).refresh, "consumer-lag"),
+                      Every(600, lambda: forget_stale_reads(r, self.settings.inactive_days),
+                            "forget-stale-reads")):
+            await chore.start()
+            self.keep(chore)
+
+    async def stop(self) -> None:
+        await super().stop()
+        if self.fast_redis is not None:
+            await self.fast_redis.aclose()

@@ -1,11 +1,14 @@
 """Who gets a status in their home timeline: its author; then, by where it was posted and who
-may see it, the author's followers, the mentioned (for direct messages), the community's members
-(for community posts), and the followers of its hashtags in the author's network (for public
-posts). Pages of ids come from the graph service."""
+may see it, the author's followers (unless the author has too many: hybrid fanout), the
+mentioned (for direct messages), the community's members (for community posts), and the
+followers of its hashtags in the author's network (for public posts). Pages of ids come from
+the graph service."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import TypeVar
 
 from nats.aio.client import Client as NATS
 
@@ -13,16 +16,51 @@ from shared import bus, events, policy
 from shared.contracts import graph as graph_api
 
 PAGE = 10_000
+T = TypeVar("T")
 
 
-async def follower_pages(nc: NATS, account_id: int, *, reblogs_only: bool = False
-                         ) -> AsyncIterator[list[int]]:
+async def prefetching(pages: AsyncIterator[T]) -> AsyncIterator[T]:
+    """The same pages, the next one asked for while the caller works on this one."""
+    source = aiter(pages)
+    pending = asyncio.ensure_future(anext(source, None))
+    try:
+        while (page := await pending) is not None:
+            pending = asyncio.ensure_future(anext(source, None))
+            yield page
+    finally:
+        if not pending.done():
+            pending.cancel()
+
+
+async def first_followers(nc: NATS, account_id: int, threshold: int, *,
+                          reblogs_only: bool = False) -> list[int] | None:
+    """The first page of the author's followers, or None when they are more than
+    ``threshold`` (hybrid fanout): one request decides and fetches."""
+    reply = await bus.request(nc, "graph", "followers.page",
+                              graph_api.FollowersPage(account_id=account_id, limit=PAGE,
+                                                      reblogs_only=reblogs_only,
+                                                      unless_above=threshold),
+                              graph_api.FollowersPageReply)
+    if reply.followers_count is not None and reply.followers_count > threshold:
+        return None
+    return reply.ids
+
+
+async def follower_pages(nc: NATS, account_id: int, *, reblogs_only: bool = False,
+                         first: list[int] | None = None) -> AsyncIterator[list[int]]:
+    """Pages of follower ids in id order (``first``: the first page, fetched already)."""
     after = 0
+    if first is not None:
+        if first:
+            yield first
+        if len(first) < PAGE:
+            return
+        after = first[-1]
     while True:
-        reply = await bus.request(nc, "graph", "followers.ids",
-                                  graph_api.FollowerIds(account_id=account_id, after_id=after,
-                                                        limit=PAGE, reblogs_only=reblogs_only),
-                                  graph_api.Ids)
+        reply = await bus.request(nc, "graph", "followers.page",
+                                  graph_api.FollowersPage(account_id=account_id, after_id=after,
+                                                          limit=PAGE, reblogs_only=reblogs_only),
+                                  graph_api.FollowersPageReply)
         if reply.ids:
             yield reply.ids
         if len(reply.ids) < PAGE:
@@ -46,7 +84,17 @@ async def member_pages(nc: NATS, community_id: int, *, followers_of: int | None 
         after = reply.ids[-1]
 
 
-async def home_recipients(nc: NATS, event: events.StatusCreated) -> AsyncIterator[list[int]]:
+def reaches_followers(event: events.StatusCreated) -> bool:
+    """Followers' home timelines (and so the author's own timeline) take it: not a direct
+    message (the mentioned only), not a community post (the members only)."""
+    return event.visibility != policy.DIRECT and event.community_id is None
+
+
+async def home_recipients(nc: NATS, event: events.StatusCreated, *,
+                          followers: list[int] | None) -> AsyncIterator[list[int]]:
+    """Pages of readers, the author alone first. ``followers``: the first page of the author's
+    followers, or None to leave them out (hybrid fanout: they merge the author's own timeline
+    when they read)."""
     yield [event.account_id]
     if event.visibility == policy.DIRECT:
         if event.mentions:
@@ -60,8 +108,9 @@ async def home_recipients(nc: NATS, event: events.StatusCreated) -> AsyncIterato
                                        followers_of=event.account_id if private else None):
             yield page
         return
-    async for page in follower_pages(nc, event.account_id):
-        yield page
+    if followers is not None:
+        async for page in follower_pages(nc, event.account_id, first=followers):
+            yield page
     if event.tags and event.visibility == policy.PUBLIC:
         reply = await bus.request(nc, "graph", "tag.follower_ids",
                                   graph_api.TagFollowerIds(tags=list(event.tags),

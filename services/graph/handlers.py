@@ -109,6 +109,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     register_profiles(host, pool, cache)
     register_tags(host, pool)
     register_network(host, pool, cache)
+    register_timelines(host, pool)
 
 
 # (conn, account_id, reader_id, page) -> a page of followers or followings
@@ -205,3 +206,58 @@ def register_network(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) 
     host.add("network.members", api.NetworkMembersPage, members)
     host.add("network.invite", api.CreateInvitation, InviteToNetwork(pool))
     host.add("network.deactivate", api.DeactivateAccount, DeactivateMember(pool, cache))
+
+
+def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:
+    """What fanout, home reads and rebuilds ask: follower pages, followees, accounts."""
+
+    async def big_followees(req: api.BigFollowees) -> api.FolloweeIds:
+        async with pool.acquire() as conn:
+            rows = await store.followees_above(conn, req.account_id, req.threshold)
+        return api.FolloweeIds(ids=[row["followee_id"] for row in rows],
+                               no_reblogs=[row["followee_id"] for row in rows
+                                           if not row["reblogs"]])
+
+    async def home_sources(req: api.HomeSources) -> api.HomeSourcesReply:
+        async with pool.acquire() as conn:
+            rows = await store.followees(conn, req.account_id)
+            communities = await store.community_ids(conn, req.account_id)
+            network_id = await conn.fetchval("SELECT network_id FROM accounts WHERE id = $1",
+                                             req.account_id)
+            tags = await conn.fetch("SELECT tag FROM followed_tags WHERE account_id = $1",
+                                    req.account_id)
+        return api.HomeSourcesReply(
+            followees=[row["followee_id"] for row in rows],
+            no_reblogs=[row["followee_id"] for row in rows if not row["reblogs"]],
+            above=[row["followee_id"] for row in rows
+                   if row["followers_count"] > req.threshold],
+            communities=communities, network_id=network_id or 0,
+            tags=[row["tag"] for row in tags])
+
+    async def followers_among(req: api.FollowersAmong) -> api.Ids:
+        async with pool.acquire() as conn:
+            found = await store.followed_by_among(conn, req.account_id, req.ids[:50_000])
+        return api.Ids(ids=sorted(found))
+
+    async def account_ids(req: api.AccountIdsPage) -> api.Ids:
+        async with pool.acquire() as conn:
+            return api.Ids(ids=await store.account_ids_page(
+                conn, max(0, req.after_id), max(1, min(req.limit, 10_000))))
+
+    async def followers_page(req: api.FollowersPage) -> api.FollowersPageReply:
+        async with pool.acquire() as conn:
+            count = None
+            if req.unless_above is not None:
+                count = await store.followers_count(conn, req.account_id)
+                if count > req.unless_above:
+                    return api.FollowersPageReply(ids=[], followers_count=count)
+            ids = await store.follower_ids_page(conn, req.account_id, req.after_id,
+                                                max(1, min(req.limit, 50_000)),
+                                                reblogs_only=req.reblogs_only)
+        return api.FollowersPageReply(ids=list(ids), followers_count=count)
+
+    host.add("followers.page", api.FollowersPage, followers_page)
+    host.add("followees.big", api.BigFollowees, big_followees)
+    host.add("timeline.home_sources", api.HomeSources, home_sources)
+    host.add("followers.among", api.FollowersAmong, followers_among)
+    host.add("account.ids", api.AccountIdsPage, account_ids)

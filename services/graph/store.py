@@ -335,3 +335,47 @@ async def network_members_page(conn: asyncpg.Connection, network_id: int, page: 
                                ) -> list[AccountRecord]:
     return await account_page(conn, "a.network_id = $1 AND a.deactivated_at IS NULL",
                               [network_id], page)
+
+
+# --- timelines: fanout and home reads -------------------------------------------------------------
+
+async def followers_count(conn: asyncpg.Connection, account_id: int) -> int:
+    """The counter kept in the follow's own transaction: exact, and one row to read."""
+    return await conn.fetchval("SELECT followers_count FROM accounts WHERE id = $1",
+                               account_id) or 0
+
+
+async def followees(conn: asyncpg.Connection, account_id: int) -> list[asyncpg.Record]:
+    """Who the account follows: ``followee_id``, ``reblogs``, ``followers_count``."""
+    return await conn.fetch(
+        "SELECT f.followee_id, f.reblogs, a.followers_count FROM follows f "
+        "JOIN accounts a ON a.id = f.followee_id WHERE f.follower_id = $1", account_id)
+
+
+async def followees_above(conn: asyncpg.Connection, account_id: int, threshold: int
+                          ) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT f.followee_id, f.reblogs FROM follows f JOIN accounts a ON a.id = f.followee_id "
+        "WHERE f.follower_id = $1 AND a.followers_count > $2 ORDER BY f.followee_id",
+        account_id, threshold)
+
+
+async def account_ids_page(conn: asyncpg.Connection, after_id: int, limit: int) -> list[int]:
+    rows = await conn.fetch("SELECT id FROM accounts WHERE id > $1 ORDER BY id LIMIT $2",
+                            after_id, limit)
+    return [row["id"] for row in rows]
+
+
+async def follower_ids_page(conn: asyncpg.Connection, account_id: int, after_id: int, limit: int,
+                            *, reblogs_only: bool = False) -> list[int]:
+    """Like ``follower_ids``, for fanout's hot path: one array instead of a row per follower,
+    and an index-only scan of ``follows_followee`` unless reblogs matter."""
+    if reblogs_only:
+        return await conn.fetchval(
+            "SELECT coalesce(array_agg(follower_id ORDER BY follower_id), '{}') FROM ("
+            "SELECT follower_id FROM follows WHERE followee_id = $1 AND follower_id > $2 "
+            "AND reblogs ORDER BY follower_id LIMIT $3) f", account_id, after_id, limit)
+    return await conn.fetchval(
+        "SELECT coalesce(array_agg(follower_id ORDER BY follower_id), '{}') FROM ("
+        "SELECT follower_id FROM follows WHERE followee_id = $1 AND follower_id > $2 "
+        "ORDER BY follower_id LIMIT $3) f", account_id, after_id, limit)

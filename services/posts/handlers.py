@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import asyncpg
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
@@ -15,6 +17,7 @@ from services.posts.use_cases.reactions import Reactions
 from shared import errors
 from shared.bus import ServiceHost
 from shared.contracts import posts as api
+from shared.ids import id_at
 from shared.records import StatusRecord
 from shared.settings import Settings
 
@@ -42,6 +45,36 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
                 conn, req.community_id, min(req.limit, 800), req.include_private))
 
     host.add("status.recent_in_community", api.RecentInCommunity, recent_in_community)
+
+    async def home_rebuild(req: api.HomeRebuild) -> api.TimelineEntries:
+        async with pool.acquire() as conn:
+            direct_since = (id_at(int(time.time() * 1000) - req.direct_days * 86_400_000)
+                            if req.direct_days > 0 else None)
+            rows = await store.home_rebuild_entries(
+                conn, req.account_id, req.followees[:20_000], req.no_reblogs[:20_000],
+                req.communities[:5_000], max(1, min(req.limit, 2000)), direct_since,
+                req.tags[:100], req.network_id)
+        return api.TimelineEntries(
+            ids=[row["id"] for row in rows],
+            reblogs={row["id"]: row["reblog_of_id"] for row in rows if row["reblog_of_id"]})
+
+    async def author_timeline(req: api.AuthorTimeline) -> api.AuthorTimelineIds:
+        limit = max(1, min(req.limit, 2000))
+        async with pool.acquire() as conn:
+            return api.AuthorTimelineIds(
+                statuses=await store.recent_ids_by_author(conn, req.account_id, limit, False),
+                reblogs=await store.recent_reblog_ids_by_author(conn, req.account_id, limit))
+
+    async def direct_page(req: api.DirectPage) -> api.DirectMessages:
+        async with pool.acquire() as conn:
+            rows = await store.direct_page(conn, max(0, req.after_id),
+                                           max(1, min(req.limit, 5000)))
+        return api.DirectMessages(messages=[
+            api.DirectMessage(id=row["id"], mentions=list(row["mentions"])) for row in rows])
+
+    host.add("status.home_rebuild", api.HomeRebuild, home_rebuild)
+    host.add("status.direct_page", api.DirectPage, direct_page)
+    host.add("status.author_timeline", api.AuthorTimeline, author_timeline)
 
     async def thread(req: api.StatusAction) -> api.Thread:
         async with pool.acquire() as conn:

@@ -351,3 +351,65 @@ class VisibleAccounts(msgspec.Struct, frozen=True, kw_only=True):
 
     reader_id: int
     ids: list[int]
+
+
+# --- timelines: what fanout and the home read ask of the graph ---------------------------------
+
+class BigFollowees(msgspec.Struct, frozen=True, kw_only=True):
+    """The reader's followees with more followers than ``threshold`` (hybrid fanout: their
+    posts are merged into the reader's home page at read time)."""
+
+    account_id: int
+    threshold: int
+
+
+class FolloweeIds(msgspec.Struct, frozen=True, kw_only=True):
+    ids: list[int]
+    no_reblogs: list[int] = []  # among ids: followed with reblogs turned off
+
+
+class HomeSources(msgspec.Struct, frozen=True, kw_only=True):
+    """What a home timeline is made of, for a rebuild from Postgres."""
+
+    account_id: int
+    threshold: int
+
+
+class HomeSourcesReply(msgspec.Struct, frozen=True, kw_only=True):
+    followees: list[int]
+    no_reblogs: list[int] = []  # followees whose reblogs the reader turned off
+    above: list[int] = []  # followees with more followers than the threshold
+    communities: list[int] = []
+    network_id: int = 0
+    tags: list[str] = []  # followed hashtags (lower case)
+
+
+class FollowersAmong(msgspec.Struct, frozen=True, kw_only=True):
+    """Which of ``ids`` follow ``account_id`` (e.g. the online ones, for live delivery)."""
+
+    account_id: int
+    ids: list[int]
+
+
+class AccountIdsPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Every account id in id order, a page at a time (rebuilds)."""
+
+    after_id: int = 0
+    limit: int = 1000
+
+
+class FollowersPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Fanout's page of follower ids in id order. With ``unless_above``, the first page also
+    says how many followers there are, and holds no ids when they are more than that (hybrid
+    fanout: one request decides and, for most authors, brings the first page along)."""
+
+    account_id: int
+    after_id: int = 0
+    limit: int = 10_000
+    reblogs_only: bool = False
+    unless_above: int | None = None
+
+
+class FollowersPageReply(msgspec.Struct, frozen=True, kw_only=True):
+    ids: list[int]
+    followers_count: int | None = None  # when unless_above was given

@@ -165,3 +165,51 @@ class RecentInCommunity(msgspec.Struct, frozen=True, kw_only=True):
     community_id: int
     limit: int = 40
     include_private: bool = False
+
+
+class HomeRebuild(msgspec.Struct, frozen=True, kw_only=True):
+    """The newest statuses of a home timeline, from Postgres: the reader's own, its followees'
+    (not direct, not in communities; reblogs unless turned off), its communities' (private
+    ones of followed authors only), and its network's public posts with followed hashtags."""
+
+    account_id: int
+    followees: list[int] = []
+    no_reblogs: list[int] = []
+    communities: list[int] = []
+    tags: list[str] = []
+    network_id: int = 0
+    limit: int = 800
+    direct_days: int = 0  # direct messages to the reader from this many days back (0: none)
+
+
+class TimelineEntries(msgspec.Struct, frozen=True, kw_only=True):
+    ids: list[int]  # newest first
+    reblogs: dict[int, int] = {}  # reblog id -> original id, for the reblogs among ids
+
+
+class AuthorTimeline(msgspec.Struct, frozen=True, kw_only=True):
+    """An author's newest statuses that followers may see, and apart its reblogs."""
+
+    account_id: int
+    limit: int = 800
+
+
+class AuthorTimelineIds(msgspec.Struct, frozen=True, kw_only=True):
+    statuses: list[int]
+    reblogs: list[int]
+
+
+class DirectPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Every direct message in id order, a page at a time (rebuilds of all home timelines)."""
+
+    after_id: int = 0
+    limit: int = 1000
+
+
+class DirectMessage(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    mentions: list[int]
+
+
+class DirectMessages(msgspec.Struct, frozen=True, kw_only=True):
+    messages: list[DirectMessage]

@@ -1,19 +1,39 @@
 """Fanout handlers: turn post and follow events into home timeline entries and live deliveries.
-Every handler is idempotent: a redelivered event leaves the same timelines."""
+Every handler is idempotent: a redelivered event leaves the same timelines.
+
+Hybrid fanout: every status that followers may see goes to its author's own timeline; an author
+with more followers than the threshold is written nowhere else but the author's home (and the
+homes of hashtag followers), and followers merge the own timeline into their page when they read.
+Home timelines of readers who have not read for a while are skipped (shared/timelines)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
-from services.fanout.recipients import follower_pages, home_recipients, member_pages
+from services.fanout.live import LivePublisher
+from services.fanout.recipients import (
+    first_followers,
+    follower_pages,
+    home_recipients,
+    member_pages,
+    prefetching,
+    reaches_followers,
+)
 from shared import bus, events, metrics, policy, subjects
 from shared.contracts import live
 from shared.contracts import posts as posts_api
-from shared.records import community_key, home_key
+from shared.records import (
+    big_followees_key,
+    community_key,
+    home_key,
+    own_key,
+    own_reblogs_key,
+)
 from shared.timelines import TimelineWriter
 
 log = logging.getLogger(__name__)
@@ -22,10 +42,13 @@ MERGE_ON_FOLLOW = 40
 
 
 class FanoutHandlers:
-    def __init__(self, nc: NATS, r: redis.Redis, writer: TimelineWriter) -> None:
+    def __init__(self, nc: NATS, r: redis.Redis, writer: TimelineWriter, *,
+                 follower_threshold: int) -> None:
         self.nc = nc
         self.r = r
         self.writer = writer
+        self.live = LivePublisher(nc, r)
+        self.follower_threshold = follower_threshold
 
     async def __call__(self, event: events.AnyEvent) -> None:
         if isinstance(event, events.StatusCreated):
@@ -36,7 +59,7 @@ class FanoutHandlers:
             await self.remove_status(event.status_id, event.account_id, event.network_id,
                                      event.visibility, event.mentions, event.community_id)
         elif isinstance(event, events.ReblogRemoved):
-            await self.remove_status(event.reblog_id, event.account_id, 0, policy.UNLISTED, ())
+            await self.remove_reblog(event)
         elif isinstance(event, events.StatusUpdated):
             await self.announce_update(event)
         elif isinstance(event, events.FollowCreated):
@@ -51,18 +74,41 @@ class FanoutHandlers:
     async def _done(self, event: events.Event) -> None:
         await self.r.set(f"fanout:done:{event.id}", b"1", ex=DONE_TTL_S)
 
-    async def _deliver(self, pages: AsyncIterator[list[int]], status_id: int) -> None:
-        update = live.encode(live.LiveMessage(event="update", status_id=status_id))
-        async for recipients in pages:
-            written = await self.writer.add([home_key(i) for i in recipients], status_id)
-            metrics.TIMELINE_WRITES.labels("home").inc(written)
-            for account_id in recipients:
-                await self.nc.publish(subjects.live_user(account_id), update)
+    async def _first_followers(self, author_id: int, *, reblogs_only: bool = False
+                               ) -> list[int] | None:
+        """The first page of followers, or None above the threshold (hybrid fanout)."""
+        first = await first_followers(self.nc, author_id, self.follower_threshold,
+                                      reblogs_only=reblogs_only)
+        if first is None:
+            metrics.FANOUT_SKIPPED.labels("hybrid").inc()
+        return first
 
     async def deliver_status(self, event: events.StatusCreated) -> None:
         if not await self._once(event):
             return  # timelines and live deliveries already have it
-        await self._deliver(home_recipients(self.nc, event), event.status_id)
+        update = live.LiveMessage(event="update", status_id=event.status_id)
+        followers: list[int] | None = None
+        big = False
+        if reaches_followers(event):
+            await self.writer.add([own_key(event.account_id)], event.status_id)
+            followers = await self._first_followers(event.account_id)
+            big = followers is None
+        first = True
+        # The author's home takes it whatever; so do the homes of those a direct message is
+        # for (a few, and a rebuild might not reach back to it); the others if they read.
+        always = event.visibility == policy.DIRECT
+        async for readers in prefetching(home_recipients(self.nc, event, followers=followers)):
+            written, online = await asyncio.gather(  # who is online, asked meanwhile
+                self.writer.deliver(readers, event.status_id,
+                                    unchecked=len(readers) if first or always else 0),
+                self.live.online(readers))
+            metrics.TIMELINE_WRITES.labels("home").inc(written)
+            metrics.FANOUT_SKIPPED.labels("inactive").inc(len(readers) - written)
+            await self.live.publish(online, update)
+            first = False
+        if big:
+            # Their timelines do not hold it, but their screens should show it.
+            await self.live.to_followers(event.account_id, update)
         if event.community_id is not None and event.visibility != policy.DIRECT:
             # Direct posts reach the mentioned only. Private ones enter the timeline, which
             # filters by reader; the stream does not filter, so they are not announced there.
@@ -82,18 +128,36 @@ class FanoutHandlers:
     async def deliver_reblog(self, event: events.ReblogCreated) -> None:
         if not await self._once(event):
             return
+        update = live.LiveMessage(event="update", status_id=event.reblog_id)
+        await self.writer.add([own_reblogs_key(event.account_id)], event.reblog_id)
+        followers = await self._first_followers(event.account_id, reblogs_only=True)
+        big = followers is None
 
         async def pages() -> AsyncIterator[list[int]]:
             yield [event.account_id]
-            async for page in follower_pages(self.nc, event.account_id, reblogs_only=True):
-                yield page
+            if followers is not None:
+                async for page in follower_pages(self.nc, event.account_id, reblogs_only=True,
+                                                 first=followers):
+                    yield page
 
-        await self._deliver(pages(), event.reblog_id)
+        first = True
+        async for readers in prefetching(pages()):
+            # Only those whose timeline took it hear of it: a reblog of what they saw moments
+            # ago is no news (as in Mastodon).
+            got = await self.writer.deliver_reblog(readers, event.reblog_id, event.status_id,
+                                                   unchecked=1 if first else 0)
+            metrics.TIMELINE_WRITES.labels("home").inc(len(got))
+            metrics.FANOUT_SKIPPED.labels("inactive_or_duplicate").inc(len(readers) - len(got))
+            await self.live.to_users(got, update)
+            first = False
+        if big:
+            await self.live.to_followers(event.account_id, update)
         await self._done(event)
 
     async def _audience(self, account_id: int, visibility: str, mentions: tuple[int, ...],
                         community_id: int | None = None) -> AsyncIterator[list[int]]:
-        """Whose home timelines may hold a status: the reverse of home_recipients."""
+        """Whose home timelines may hold a status: the reverse of home_recipients (followers
+        too when the author is above the threshold: a follow or a rebuild merges recent posts)."""
         yield [account_id, *mentions]
         if visibility == policy.DIRECT:
             return
@@ -105,23 +169,32 @@ class FanoutHandlers:
     async def remove_status(self, status_id: int, account_id: int, network_id: int,
                             visibility: str, mentions: tuple[int, ...],
                             community_id: int | None = None) -> None:
-        message = live.encode(live.LiveMessage(event="delete", status_id=status_id))
-        async for page in self._audience(account_id, visibility, mentions, community_id):
+        message = live.LiveMessage(event="delete", status_id=status_id)
+        await self.writer.remove([own_key(account_id), own_reblogs_key(account_id)], [status_id])
+        async for page in prefetching(self._audience(account_id, visibility, mentions,
+                                                     community_id)):
             await self.writer.remove([home_key(i) for i in page], [status_id])
-            for recipient in page:
-                await self.nc.publish(subjects.live_user(recipient), message)
+            await self.live.to_users(page, message)
         if community_id is not None:
             await self.writer.remove([community_key(community_id)], [status_id])
-            await self.nc.publish(subjects.live_community(community_id), message)
+            await self.nc.publish(subjects.live_community(community_id), live.encode(message))
         if visibility == policy.PUBLIC and network_id:
             # Anyone watching the network stream may have it on screen.
-            await self.nc.publish(subjects.live_network(network_id), message)
+            await self.nc.publish(subjects.live_network(network_id), live.encode(message))
+
+    async def remove_reblog(self, event: events.ReblogRemoved) -> None:
+        message = live.LiveMessage(event="delete", status_id=event.reblog_id)
+        await self.writer.remove([own_reblogs_key(event.account_id)], [event.reblog_id])
+        async for page in self._audience(event.account_id, policy.UNLISTED, ()):
+            await self.writer.remove([home_key(i) for i in page], [event.reblog_id])
+            # Another reblog of the same original may enter these timelines again.
+            await self.writer.forget_reblog(page, event.reblog_id, event.status_id)
+            await self.live.to_users(page, message)
 
     async def announce_update(self, event: events.StatusUpdated) -> None:
-        message = live.encode(live.LiveMessage(event="status.update", status_id=event.status_id))
+        message = live.LiveMessage(event="status.update", status_id=event.status_id)
         async for page in self._audience(event.account_id, event.visibility, event.mentions):
-            for recipient in page:
-                await self.nc.publish(subjects.live_user(recipient), message)
+            await self.live.to_users(page, message)
 
     async def merge_followee(self, event: events.FollowCreated) -> None:
         recent = await bus.request(
@@ -132,8 +205,11 @@ class FanoutHandlers:
         )
         written = await self.writer.merge(home_key(event.follower_id), recent.ids)
         metrics.TIMELINE_WRITES.labels("home").inc(written)
+        # The reader's cached set of followees above the threshold no longer holds.
+        await self.r.delete(big_followees_key(event.follower_id))
 
     async def remove_followee(self, event: events.FollowRemoved) -> None:
+        await self.r.delete(big_followees_key(event.follower_id))
         recent = await bus.request(
             self.nc, "posts", "status.recent_by_author",
             posts_api.RecentByAuthor(account_id=event.followee_id, limit=self.writer.cap),

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from services.gateway import params, responses
-from services.gateway.context import gateway_of
-from shared import timelines
+from services.gateway.context import Gateway, gateway_of
+from shared import bus, errors, timelines
+from shared.contracts import fanout as fanout_api
+from shared.contracts import graph as graph_api
 from shared.ids import parse_id
-from shared.records import home_key, public_key, tag_key
+from shared.records import public_key, tag_key
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
@@ -29,24 +36,89 @@ def clamp(limit: int) -> int:
     return max(1, min(limit, MAX_LIMIT))
 
 
+REBUILD_WAIT_S = 1.5  # a read waits this long for a rebuild, then answers 206 with what is there
+BIG_FOLLOWEES_TTL_S = 60  # the reader's followees above the fanout threshold, cached
+MARK_READ_EVERY_S = 60  # a home read is recorded at most this often
+
+
+async def _rebuilt(gw: Gateway, account_id: int) -> bool:
+    """Ask fanout to rebuild the reader's home timeline; True when it is complete now."""
+    assert gw.nc is not None
+    try:
+        reply = await bus.request(gw.nc, "fanout", "home.rebuild",
+                                  fanout_api.RebuildHome(account_id=account_id),
+                                  fanout_api.RebuildReply, timeout=REBUILD_WAIT_S)
+    except errors.HubbubError as exc:  # still running, or fanout away: serve what is there
+        log.info("home rebuild of %d not done: %s", account_id, exc.message)
+        return False
+    return reply.state == fanout_api.DONE
+
+
+async def _big_followees(gw: Gateway, account_id: int, cached: list[timelines.Followee] | None
+                         ) -> list[timelines.Followee]:
+    if cached is not None:
+        return cached
+    assert gw.nc is not None and gw.redis is not None
+    reply = await bus.request(
+        gw.nc, "graph", "followees.big",
+        graph_api.BigFollowees(account_id=account_id,
+                               threshold=gw.settings.fanout_follower_threshold),
+        graph_api.FolloweeIds)
+    no_reblogs = set(reply.no_reblogs)
+    found = [timelines.Followee(i, i not in no_reblogs) for i in reply.ids]
+    await timelines.cache_big_followees(gw.redis, account_id, found, BIG_FOLLOWEES_TTL_S)
+    return found
+
+
+async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds
+                    ) -> tuple[list[int], bool]:
+    """The page's ids and whether the timeline is partial (being rebuilt). The home timeline
+    itself, merged with the own timelines of followees above the fanout threshold (hybrid
+    fanout): each source gives its ``limit`` entries nearest the bound, so the merged page is
+    exact. Usually one Redis round trip, two when the reader follows such authors."""
+    assert gw.redis is not None
+    settings = gw.settings
+    state = await timelines.home_state(gw.redis, account_id, bounds)
+    partial = state.rebuilding
+    if not partial and timelines.needs_rebuild(state.last_read, settings.inactive_days):
+        # Inactive (or Redis lost it): fanout skipped this reader. Rebuild from Postgres.
+        if await _rebuilt(gw, account_id):
+            state = await timelines.home_state(gw.redis, account_id, bounds)
+        else:
+            partial = True
+    elif not partial and state.last_read is not None and (
+            state.last_read < time.time() - MARK_READ_EVERY_S):
+        await timelines.mark_read(gw.redis, account_id)
+    big = await _big_followees(gw, account_id, state.big_followees)
+    ids = state.ids
+    if big:
+        ids = timelines.combine([ids, *await timelines.author_pages(gw.redis, big, bounds)],
+                                bounds)
+    return ids, partial
+
+
 @get("/api/v1/timelines/home")
 async def home(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, PageParams, body=False)
     assert gw.redis is not None and gw.hydrator is not None
-    ids = await timelines.page(gw.redis, home_key(me.id), limit=clamp(p.limit),
-                               max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
-                               min_id=parse_id(p.min_id))
+    bounds = timelines.Bounds(limit=clamp(p.limit), max_id=parse_id(p.max_id),
+                              since_id=parse_id(p.since_id), min_id=parse_id(p.min_id))
+    ids, partial = await home_page(gw, me.id, bounds)
     found = await gw.hydrator.statuses(ids)
-    shown = await gw.hydrator.without_authors([found[i] for i in ids if i in found],
-                                              await gw.hidden(me.id))
+    # Never the same status twice on a page: fanout leaves out a reblog of what the timeline
+    # holds, but a big author's post is merged at read time, so its reblogs are checked here.
+    on_page = set(ids)
+    entries = [found[i] for i in ids if i in found and found[i].reblog_of_id not in on_page]
+    shown = await gw.hydrator.without_authors(entries, await gw.hidden(me.id))
     statuses = await gw.hydrator.render_statuses(shown, me.id)
     # Page edges come from the timeline, not from what survived filtering: a page whose entries
     # were all hidden must still lead on to the next one.
     headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
                else {})
-    return responses.json(statuses, headers=headers)
+    # 206 while a rebuild runs, as Mastodon answers: what is there, more to come.
+    return responses.json(statuses, status=206 if partial else 200, headers=headers)
 
 
 async def _render_page(request: Request, ids: list[int], me_id: int,

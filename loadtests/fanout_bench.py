@@ -1,0 +1,531 @@
+"""Fanout at scale, on the running stack (embedded servers, every service its own process).
+
+    hubbub bench fanout [--accounts 100000] [--repeats 5] [--seconds 4] [--connections 32]
+
+Sets up a synthetic graph written straight into the graph schema (COPY: registering 100,000
+accounts through the API would spend hours in argon2): ``--accounts`` accounts that each follow
+``--follows`` others drawn from a Zipf-like distribution, one author ("big") with 100,000
+followers, above the hybrid threshold (``HUBBUB_FANOUT_FOLLOWER_THRESHOLD``, set to 50,000 here),
+and one ("mid") with 10,000, below it. Every synthetic reader counts as active (a recent home
+read), and a simulated gateway tracks 1% of them as online (shared/presence).
+
+Then, ``--repeats`` times, alternating, it measures:
+- raw: the fastest plain client loop sending the fanout's own Lua script (DELIVER_HOME, 2,000
+  timelines a call) straight to Redis over the same 100,000 timelines, sequentially and with
+  calls in flight; and the bare ZADD+trim script for reference;
+- fanout: timeline writes per second through the fanout service: a burst of StatusCreated events
+  from the Zipf authors is published on JetStream, timed until the consumer is idle (every write
+  is a new entry in an active reader's timeline); again with no gateway tracking presence (one
+  live publish per recipient, the fallback);
+- delivery: POST /api/v1/statuses by "mid" until the status is in its last follower's timeline
+  in Redis (delivery) and in that follower's GET /api/v1/timelines/home (readable); by "big"
+  until readable by a follower (hybrid: merged at read time); and "mid" again while "big" posts;
+- reads: GET /api/v1/timelines/home (20 statuses, hydrated, one of its sources merged at read
+  time) by closed-loop connections, beside a bare endpoint on the same ASGI server, settings and
+  framework returning a static body of the same size (loadtests/bare_app.py), and beside the
+  gateway's /api/v1/instance.
+
+Prints medians with min and max, and ratios; writes JSON to loadtests/results/fanout_bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import httpx
+import nats
+import redis.asyncio as redis
+
+from loadtests.httpload import run_load
+from loadtests.stack import BenchStack, Seeder
+from shared import events, infra, presence, subjects
+from shared.ids import id_at, member
+from shared.records import (
+    LAST_READ_KEY,
+    ONLINE_USERS_KEY,
+    PRESENCE_TRACKED_KEY,
+    account_key,
+    home_key,
+    own_key,
+)
+from shared.timelines import (
+    ADD_AND_TRIM,
+    BATCH,
+    DELIVER_HOME,
+    IN_FLIGHT,
+    chunks,
+    writer_client,
+)
+
+THRESHOLD = 50_000
+BIG_FOLLOWERS = 100_000
+MID_FOLLOWERS = 10_000
+DAY_S = 86_400
+
+
+# --- setting up -----------------------------------------------------------------------------
+
+def register(stack: BenchStack) -> dict[str, tuple[int, dict[str, str]]]:
+    with httpx.Client(base_url=stack.base_url, timeout=60) as client:
+        seeder = Seeder(client)
+        users = {}
+        for name in ("big", "mid", "reader", "lastfan", "bigfan"):
+            account_id, headers = seeder.user(name)
+            users[name] = (int(account_id), headers)
+        return users
+
+
+def zipf_followees(count: int, per_user: int, exponent: float, rng: random.Random
+                   ) -> list[tuple[int, int]]:
+    """(follower index, followee index) pairs: popularity falls off as 1/rank^exponent."""
+    cumulative = []
+    total = 0.0
+    for rank in range(count):
+        total += 1.0 / (rank + 1) ** exponent
+        cumulative.append(total)
+    population = range(count)
+    pairs = []
+    for follower in range(count):
+        chosen = set(rng.choices(population, cum_weights=cumulative, k=per_user * 2))
+        chosen.discard(follower)
+        pairs.extend((follower, followee) for followee in list(chosen)[:per_user])
+    return pairs
+
+
+async def seed_graph(database_url: str, users: dict, accounts: int, per_user: int
+                     ) -> tuple[list[int], dict[int, int]]:
+    """Synthetic accounts (ids from a day ago: below every registered user's, so a registered
+    follower comes last in follower order) and their follows. Returns the synthetic ids and
+    the follower counts of the synthetic authors."""
+    big, mid = users["big"][0], users["mid"][0]
+    base = id_at(int(time.time() * 1000) - DAY_S * 1000)
+    ids = [base + i for i in range(accounts)]
+    rng = random.Random(5)
+    conn = await asyncpg.connect(database_url)
+    try:
+        network_id = await conn.fetchval("SELECT network_id FROM graph.accounts WHERE id = $1",
+                                         big)
+        await conn.execute("SET session_replication_role = replica")  # no FK checks in COPY
+        await conn.copy_records_to_table(
+            "accounts", schema_name="graph",
+            columns=["id", "network_id", "username", "email", "password_hash"],
+            records=[(i, network_id, f"syn{n}", f"syn{n}@bench.test", "!")
+                     for n, i in enumerate(ids)])
+        follows = [(ids[a], ids[b]) for a, b in zipf_followees(accounts, per_user, 1.0, rng)]
+        # "big": every synthetic account but two (the reader and "bigfan" make 100,000);
+        # "mid": the first 9,998 (the reader and "lastfan", registered last, make 10,000).
+        follows += [(i, big) for i in ids[:BIG_FOLLOWERS - 2]]
+        follows += [(i, mid) for i in ids[:MID_FOLLOWERS - 2]]
+        await conn.copy_records_to_table("follows", schema_name="graph",
+                                         columns=["follower_id", "followee_id"],
+                                         records=follows)
+        await conn.execute("""
+            UPDATE graph.accounts a SET followers_count = c.n
+            FROM (SELECT followee_id, count(*) AS n FROM graph.follows GROUP BY followee_id) c
+            WHERE a.id = c.followee_id""")
+        await conn.execute("""
+            UPDATE graph.accounts a SET following_count = c.n
+            FROM (SELECT follower_id, count(*) AS n FROM graph.follows GROUP BY follower_id) c
+            WHERE a.id = c.follower_id""")
+        # As autovacuum would, soon after a bulk load: statistics, and the visibility map
+        # that lets follower pages come from the index alone.
+        await conn.execute("VACUUM ANALYZE graph.follows")
+        await conn.execute("VACUUM ANALYZE graph.accounts")
+        rows = await conn.fetch("SELECT id, followers_count FROM graph.accounts "
+                                "WHERE id >= $1 AND id < $2 AND followers_count > 0",
+                                base, base + accounts)
+    finally:
+        await conn.close()
+    return ids, {row["id"]: row["followers_count"] for row in rows}
+
+
+async def mark_active(r: redis.Redis, ids: list[int]) -> None:
+    now = int(time.time())
+    for batch in chunks(ids, 10_000):
+        await r.zadd(LAST_READ_KEY, dict.fromkeys(batch, now))
+
+
+async def wait_idle(js, timeout: float = 120.0) -> float:
+    """Poll the fanout consumer until it has nothing pending; the time it became idle."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        info = await js.consumer_info(subjects.EVENTS_STREAM, "fanout-home")
+        if info.num_pending == 0 and info.num_ack_pending == 0:
+            return time.perf_counter()
+        await asyncio.sleep(0.005)
+    raise TimeoutError("fanout did not catch up")
+
+
+async def wait_all_idle(js, timeout: float = 120.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        busy = False
+        for durable in ("fanout-home", "notify", "graph-counters"):
+            info = await js.consumer_info(subjects.EVENTS_STREAM, durable)
+            busy = busy or bool(info.num_pending or info.num_ack_pending)
+        if not busy:
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("consumers did not catch up")
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, stack: BenchStack, users: dict, args: argparse.Namespace) -> None:
+        self.stack = stack
+        self.users = users
+        self.args = args
+        self.results: dict[str, list[float]] = {}
+        self.serial = 0
+
+    def record(self, name: str, value: float) -> None:
+        self.results.setdefault(name, []).append(value)
+
+    def fresh(self) -> int:
+        self.serial += 1
+        return 10**18 + self.serial  # junk members for raw runs: never hydrated
+
+    async def setup(self) -> None:
+        args = self.args
+        settings = self.stack.settings
+        self.r = writer_client(settings.redis_url)  # packs in C: the fastest plain client
+        self.nc = await nats.connect(settings.nats_url)
+        self.js = self.nc.jetstream()
+        self.http = httpx.AsyncClient(base_url=self.stack.base_url, timeout=60)
+        started = time.perf_counter()
+        self.synthetic, self.author_followers = await seed_graph(
+            settings.database_url, self.users, args.accounts, args.follows)
+        print(f"seeded {args.accounts:,} accounts and their follows in "
+              f"{time.perf_counter() - started:.1f}s", flush=True)
+        await self.r.delete(*[account_key(i) for i, _ in self.users.values()])
+        for follower, followee in (("reader", "big"), ("reader", "mid"), ("lastfan", "mid"),
+                                   ("bigfan", "big")):
+            r = await self.http.post(f"/api/v1/accounts/{self.users[followee][0]}/follow",
+                                     headers=self.users[follower][1])
+            r.raise_for_status()
+        await mark_active(self.r, self.synthetic)
+        for name in ("reader", "lastfan", "bigfan", "mid", "big"):
+            (await self.http.get("/api/v1/timelines/home", headers=self.users[name][1])
+             ).raise_for_status()  # their first read (an empty rebuild) makes them active
+        # A gateway tracking presence, with 1% of the readers online.
+        self.online = random.Random(3).sample(self.synthetic, len(self.synthetic) // 100)
+        await self.track_presence(True)
+        for i in range(20):
+            await self.post("mid", f"seed status {i} from mid, with some words to carry")
+        for i in range(3):
+            await self.post("big", f"seed status {i} from big")
+        await wait_all_idle(self.js)
+        page = await self.http.get("/api/v1/timelines/home", headers=self.users["reader"][1])
+        self.home_size = len(page.content)
+        print(f"reader's home page: {len(page.json())} statuses, {self.home_size:,} bytes",
+              flush=True)
+        # Burst events: the Zipf authors, most followed first, until ~--burst writes.
+        authors = sorted(self.author_followers.items(), key=lambda kv: -kv[1])
+        authors = [(a, n) for a, n in authors if n <= THRESHOLD][:200]
+        self.burst, total = [], 0
+        while total < args.burst:
+            for author, followers in authors:
+                self.burst.append(author)
+                total += followers + 1  # its followers and its own home
+                if total >= args.burst:
+                    break
+        self.burst_writes = total
+        self.network_id = await self.network_of(self.users["mid"][0])
+
+    async def network_of(self, account_id: int) -> int:
+        conn = await asyncpg.connect(self.stack.settings.database_url)
+        try:
+            return await conn.fetchval("SELECT network_id FROM graph.accounts WHERE id = $1",
+                                       account_id)
+        finally:
+            await conn.close()
+
+    async def track_presence(self, on: bool) -> None:
+        if on:
+            await presence.mark_online(self.r, self.online)
+        else:
+            await self.r.delete(PRESENCE_TRACKED_KEY, ONLINE_USERS_KEY)
+
+    async def post(self, name: str, text: str) -> int:
+        r = await self.http.post("/api/v1/statuses", headers=self.users[name][1],
+                                 json={"status": text})
+        r.raise_for_status()
+        return int(r.json()["id"])
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.nc.close()
+        await self.r.aclose()
+
+    # raw: the same Redis work from a tight client loop
+    async def raw(self, script_text: str, in_flight: int, checked: bool) -> float:
+        script = self.r.register_script(script_text)
+        value = member(self.fresh())
+        cutoff = int(time.time()) - 14 * DAY_S
+        calls = []
+        for batch in chunks(self.synthetic[:BIG_FOLLOWERS], BATCH):
+            if checked:
+                calls.append(([*(home_key(i) for i in batch), LAST_READ_KEY],
+                              [value, 800, cutoff, 0, *batch]))
+            else:
+                calls.append(([home_key(i) for i in batch], [value, 800]))
+        window = asyncio.Semaphore(in_flight)
+
+        async def one(keys, args) -> int:
+            async with window:
+                return await script(keys=keys, args=args)
+
+        started = time.perf_counter()
+        written = sum(await asyncio.gather(*(one(k, a) for k, a in calls)))
+        elapsed = time.perf_counter() - started
+        assert written == min(BIG_FOLLOWERS, len(self.synthetic)), written
+        return written / elapsed
+
+    async def fanout_burst(self) -> float:
+        prepared = []
+        for author in self.burst:
+            event = events.StatusCreated(status_id=self.fresh(), account_id=author,
+                                         network_id=self.network_id, visibility="public")
+            prepared.append((subjects.event(event.type), events.encode(event),
+                             {"Nats-Msg-Id": f"bench-{event.status_id}"}))
+        started = time.perf_counter()
+        await asyncio.gather(*(self.js.publish(s, d, headers=h) for s, d, h in prepared))
+        ended = await wait_idle(self.js)
+        return self.burst_writes / (ended - started)
+
+    async def delivery(self, author: str, reader: str, *, redis_key: str | None,
+                       alongside: str | None = None) -> tuple[float, float]:
+        """Seconds from sending POST /api/v1/statuses to the status being in ``redis_key``
+        (delivery) and first in ``reader``'s home timeline through the API (readable)."""
+        headers = self.users[reader][1]
+        found: dict[str, float] = {}
+        status: dict[str, int] = {}
+        started = time.perf_counter()
+
+        async def poll_redis() -> None:
+            while "id" not in status:
+                await asyncio.sleep(0.001)
+            value = member(status["id"])
+            while await self.r.zscore(redis_key, value) is None:
+                await asyncio.sleep(0.001)
+            found["delivered"] = time.perf_counter() - started
+
+        async def poll_api() -> None:
+            while True:
+                r = await self.http.get("/api/v1/timelines/home", headers=headers,
+                                        params={"limit": 1})
+                page = r.json()
+                if "id" in status and page and int(page[0]["id"]) == status["id"]:
+                    found["readable"] = time.perf_counter() - started
+                    return
+                await asyncio.sleep(0.003)
+
+        async def send() -> None:
+            posts = [self.post(author, "measured")]
+            if alongside:
+                posts.append(self.post(alongside, "posted alongside"))
+            status["id"] = (await asyncio.gather(*posts))[0]
+
+        pollers = [poll_api()] + ([poll_redis()] if redis_key else [])
+        await asyncio.wait_for(asyncio.gather(send(), *pollers), 30)
+        return found.get("delivered", float("nan")), found["readable"]
+
+    async def reads(self) -> None:
+        url = urlsplit(self.stack.base_url)
+        seconds, connections = self.args.seconds, self.args.connections
+        home = await run_load(url.hostname, url.port, "/api/v1/timelines/home?limit=20",
+                              seconds=seconds, connections=connections,
+                              headers=self.users["reader"][1])
+        bare = await run_load("127.0.0.1", self.bare_port, "/bare", seconds=seconds,
+                              connections=connections)
+        instance = await run_load(url.hostname, url.port, "/api/v1/instance",
+                                  seconds=seconds / 2, connections=connections)
+        self.record("home_rps", home.rate)
+        self.record("home_p50_ms", home.percentile(50))
+        self.record("home_p99_ms", home.percentile(99))
+        self.record("home_errors", home.errors)
+        self.record("bare_rps", bare.rate)
+        self.record("bare_p50_ms", bare.percentile(50))
+        self.record("instance_rps", instance.rate)
+
+    async def repeat(self, n: int) -> None:
+        raw_checked = max([await self.raw(DELIVER_HOME, k, True) for k in (1, IN_FLIGHT)])
+        raw_plain = max([await self.raw(ADD_AND_TRIM, k, False) for k in (1, IN_FLIGHT)])
+        self.record("raw_script_wps", raw_checked)
+        self.record("raw_zadd_trim_wps", raw_plain)
+        await wait_all_idle(self.js)
+        fanout = await self.fanout_burst()
+        self.record("fanout_wps", fanout)
+        await wait_all_idle(self.js)
+        await self.track_presence(False)
+        untracked = await self.fanout_burst()
+        self.record("fanout_untracked_wps", untracked)
+        await wait_all_idle(self.js)
+        mid_untracked = await self.delivery("mid", "lastfan", redis_key=self.lastfan_key)
+        self.record("mid_untracked_delivered_s", mid_untracked[0])
+        self.record("mid_untracked_readable_s", mid_untracked[1])
+        await wait_all_idle(self.js)
+        await self.track_presence(True)
+        mid = await self.delivery("mid", "lastfan", redis_key=self.lastfan_key)
+        self.record("mid_delivered_s", mid[0])
+        self.record("mid_readable_s", mid[1])
+        await wait_all_idle(self.js)
+        big = await self.delivery("big", "bigfan", redis_key=own_key(self.users["big"][0]))
+        self.record("big_in_own_timeline_s", big[0])
+        self.record("big_readable_s", big[1])
+        await wait_all_idle(self.js)
+        during = await self.delivery("mid", "lastfan", redis_key=self.lastfan_key,
+                                     alongside="big")
+        self.record("mid_with_big_delivered_s", during[0])
+        self.record("mid_with_big_readable_s", during[1])
+        await wait_all_idle(self.js)
+        await self.reads()
+        print(f"run {n + 1}: raw {raw_checked:,.0f} w/s (zadd+trim {raw_plain:,.0f}), fanout "
+              f"{fanout:,.0f} w/s ({untracked:,.0f} untracked); mid delivered "
+              f"{mid[0] * 1000:.0f} ms, readable {mid[1] * 1000:.0f} ms (with big "
+              f"{during[1] * 1000:.0f} ms, untracked {mid_untracked[1] * 1000:.0f} ms); big "
+              f"readable {big[1] * 1000:.0f} ms; home {self.results['home_rps'][-1]:,.0f} "
+              f"req/s (p50 {self.results['home_p50_ms'][-1]:.1f} ms, p99 "
+              f"{self.results['home_p99_ms'][-1]:.1f} ms) vs bare "
+              f"{self.results['bare_rps'][-1]:,.0f}", flush=True)
+
+    async def run(self) -> None:
+        await self.setup()
+        self.lastfan_key = home_key(self.users["lastfan"][0])
+        self.bare_port = infra.free_port()
+        bare = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "loadtests.bare_app", "--port", str(self.bare_port),
+            "--size", str(self.home_size), stdin=asyncio.subprocess.DEVNULL,
+            preexec_fn=infra.die_with_parent)
+        try:
+            for _ in range(100):
+                try:
+                    await self.http.get(f"http://127.0.0.1:{self.bare_port}/bare", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+            for n in range(self.args.repeats):
+                await self.repeat(n)
+        finally:
+            bare.terminate()
+            await bare.wait()
+            await self.close()
+
+
+# --- reporting --------------------------------------------------------------------------------
+
+def summary(values: list[float], scale: float = 1.0, unit: str = "") -> str:
+    med = statistics.median(values) * scale
+    return (f"{med:,.0f}{unit} (min {min(values) * scale:,.0f}, "
+            f"max {max(values) * scale:,.0f})")
+
+
+def report(results: dict[str, list[float]], args: argparse.Namespace, home_size: int,
+           burst_writes: int) -> dict:
+    med = {k: statistics.median(v) for k, v in results.items()}
+    ratios = {
+        "fanout_vs_raw_script": med["fanout_wps"] / med["raw_script_wps"],
+        "fanout_vs_raw_zadd_trim": med["fanout_wps"] / med["raw_zadd_trim_wps"],
+        "mid_readable_with_big_vs_alone": med["mid_with_big_readable_s"] / med["mid_readable_s"],
+        "home_vs_bare": med["home_rps"] / med["bare_rps"],
+    }
+    goals = {
+        "fanout >= 100,000 writes/s": med["fanout_wps"] >= 100_000,
+        "fanout >= half the raw rate": ratios["fanout_vs_raw_script"] >= 0.5,
+        "mid readable by its last follower < 500 ms": med["mid_readable_s"] < 0.5,
+        "big readable at once (< 500 ms)": med["big_readable_s"] < 0.5,
+        "mid not slowed > 2x while big posts": ratios["mid_readable_with_big_vs_alone"] <= 2,
+        "home reads >= 40% of the bare endpoint": ratios["home_vs_bare"] >= 0.4,
+    }
+    ms = 1000.0
+    print(f"\nmedian of {args.repeats} runs (min, max); {args.accounts:,} accounts, "
+          f"big {BIG_FOLLOWERS:,} followers (threshold {THRESHOLD:,}), mid {MID_FOLLOWERS:,}")
+    rows = [
+        ("raw: fanout's Lua script, tight client loop", summary(results["raw_script_wps"]),
+         "writes/s"),
+        ("raw: bare ZADD+trim script, tight loop", summary(results["raw_zadd_trim_wps"]),
+         "writes/s"),
+        (f"fanout service ({burst_writes:,} writes a burst)", summary(results["fanout_wps"]),
+         "writes/s"),
+        ("fanout service, presence not tracked", summary(results["fanout_untracked_wps"]),
+         "writes/s"),
+        ("mid: POST -> in last follower's Redis timeline",
+         summary(results["mid_delivered_s"], ms), "ms"),
+        ("mid: POST -> readable by last follower (API)",
+         summary(results["mid_readable_s"], ms), "ms"),
+        ("mid: readable, presence not tracked", summary(results["mid_untracked_readable_s"], ms),
+         "ms"),
+        ("mid: readable while big posts", summary(results["mid_with_big_readable_s"], ms), "ms"),
+        ("big: POST -> in its own timeline", summary(results["big_in_own_timeline_s"], ms),
+         "ms"),
+        ("big: POST -> readable by a follower (API)", summary(results["big_readable_s"], ms),
+         "ms"),
+        ("GET home (20 statuses, hydrated)", summary(results["home_rps"]), "req/s"),
+        ("  p50 / p99", f"{med['home_p50_ms']:.1f} / {med['home_p99_ms']:.1f}", "ms"),
+        (f"GET bare ({home_size:,} static bytes, same server)",
+         summary(results["bare_rps"]), "req/s"),
+        ("GET /api/v1/instance (gateway, no I/O)", summary(results["instance_rps"]), "req/s"),
+    ]
+    for label, value, unit in rows:
+        print(f"  {label:52} {value:>34} {unit}")
+    print("ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+    for goal, met in goals.items():
+        print(f"  [{'met' if met else 'MISSED'}] {goal}")
+    return {"args": vars(args), "threshold": THRESHOLD, "home_page_bytes": home_size,
+            "burst_writes": burst_writes, "results": results, "medians": med,
+            "ratios": ratios, "goals": goals}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hubbub bench fanout", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=100_000,
+                        help="synthetic accounts (at least 100,000: big's followers)")
+    parser.add_argument("--follows", type=int, default=5,
+                        help="Zipf-drawn follows per synthetic account")
+    parser.add_argument("--burst", type=int, default=300_000,
+                        help="timeline writes in each fanout burst")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=4.0, help="per read measurement")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--out", default="loadtests/results/fanout_bench.json")
+    args = parser.parse_args(argv)
+    if args.accounts < BIG_FOLLOWERS:
+        parser.error(f"--accounts must be at least {BIG_FOLLOWERS:,}")
+
+    began = time.perf_counter()
+    load_before = os.getloadavg()
+    stack = BenchStack()
+    env = {"HUBBUB_FANOUT_FOLLOWER_THRESHOLD": str(THRESHOLD)}
+    try:
+        for name in ("graph", "posts", "fanout", "notify", "gateway"):
+            stack.start_service(name, env)
+        stack.wait_gateway()
+        users = register(stack)
+        bench = Bench(stack, users, args)
+        asyncio.run(bench.run())
+    finally:
+        stack.close()
+    out = report(bench.results, args, bench.home_size, bench.burst_writes)
+    out["seconds"] = time.perf_counter() - began
+    # The machine is shared: the load around the run says how much the figures are worth.
+    out["load_average_before_after"] = [load_before, os.getloadavg()]
+    print(f"load average (1, 5, 15 min) before {load_before[0]:.1f} {load_before[1]:.1f} "
+          f"{load_before[2]:.1f}, after {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} "
+          f"{os.getloadavg()[2]:.1f} on {os.cpu_count()} CPUs")
+    path = Path(args.out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2))
+    print(f"wrote {path} ({out['seconds']:.0f}s in all)")
+    return 0

@@ -1,0 +1,72 @@
+"""Deletes that arrive before their creates. Several fanout workers take events in any order,
+and a redelivered create can come long after its delete: a status must not enter a timeline
+once it is gone.
+
+Fanout records every delete it handles (``fanout:deleted:<id>``, kept longer than the stream
+keeps events, so no redelivery outlives it) and also honours the posts service's tombstone
+(``status:<id>`` with an empty value). A create checks both before writing, and again after:
+a delete handled while the create ran is then undone by the create itself. The delete writes
+its record before removing entries, so one of the two always sees the other."""
+
+from __future__ import annotations
+
+import redis.asyncio as redis
+
+from shared import events
+from shared.records import fanout_deleted_key, status_key
+
+KEEP_S = 8 * 24 * 3600  # the event stream keeps 7 days
+
+
+def created_ids(event: events.AnyEvent) -> list[int]:
+    """Statuses an event would add to timelines (a reblog needs its original alive too)."""
+    if isinstance(event, events.StatusCreated):
+        return [event.status_id]
+    if isinstance(event, events.ReblogCreated):
+        return [event.reblog_id, event.status_id]
+    return []
+
+
+def removed_ids(event: events.AnyEvent) -> list[int]:
+    if isinstance(event, events.StatusDeleted):
+        return [event.status_id]
+    if isinstance(event, events.ReblogRemoved):
+        return [event.reblog_id]
+    return []
+
+
+def undo(event: events.AnyEvent) -> events.AnyEvent:
+    """The removal event that takes back what a creation event added."""
+    if isinstance(event, events.StatusCreated):
+        return events.StatusDeleted(
+            status_id=event.status_id, account_id=event.account_id, network_id=event.network_id,
+            visibility=event.visibility, mentions=event.mentions,
+            reblog_of_id=event.reblog_of_id, tags=event.tags, community_id=event.community_id)
+    assert isinstance(event, events.ReblogCreated)
+    return events.ReblogRemoved(reblog_id=event.reblog_id, status_id=event.status_id,
+                                status_account_id=event.status_account_id,
+                                account_id=event.account_id)
+
+
+class DeletedStatuses:
+    def __init__(self, r: redis.Redis) -> None:
+        self.r = r
+
+    async def record(self, status_ids: list[int]) -> None:
+        pipe = self.r.pipeline(transaction=False)
+        for status_id in status_ids:
+            pipe.set(fanout_deleted_key(status_id), b"1", ex=KEEP_S)
+        await pipe.execute()
+
+    async def any_deleted(self, status_ids: list[int]) -> bool:
+        pipe = self.r.pipeline(transaction=False)
+        for status_id in status_ids:
+            pipe.exists(fanout_deleted_key(status_id))
+            pipe.exists(status_key(status_id))
+            pipe.strlen(status_key(status_id))
+        found = await pipe.execute()
+        for i in range(0, len(found), 3):
+            recorded, cached, length = found[i:i + 3]
+            if recorded or (cached and length == 0):  # an empty cached value is a tombstone
+                return True
+        return False

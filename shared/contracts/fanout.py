@@ -1,0 +1,18 @@
+"""The fanout service's API: timeline rebuilds (the rest of its work comes as events)."""
+
+from __future__ import annotations
+
+import msgspec
+
+SERVICE = "fanout"
+DONE = "done"
+IN_PROGRESS = "in_progress"
+
+
+class RebuildHome(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+
+
+class RebuildReply(msgspec.Struct, frozen=True, kw_only=True):
+    state: str  # DONE, or IN_PROGRESS when another rebuild of the same timeline runs
+    entries: int = 0

@@ -1,0 +1,122 @@
+"""Who has a live (streaming) connection open, so that fanout publishes ``hubbub.live.user.<id>``
+only to them: at 100,000 recipients, one NATS publish per recipient costs fanout more than the
+timeline writes themselves.
+
+A gateway that tracks presence keeps its connected users in the sorted set ``online:users``
+(member: account id, score: Unix seconds until which the entry holds) and refreshes them every
+``REFRESH_S``; it also keeps ``online:tracked`` alive. Fanout trusts the set only while that key
+exists: with no gateway tracking presence, it publishes to every recipient as before, so live
+delivery never depends on this being wired in. An entry outlives its connection by at most
+``TTL_S`` (a few useless publishes), never the other way round.
+
+Gateway side (the streaming code)::
+
+    tracker = PresenceTracker(redis)        # one per gateway process, started in the lifespan
+    await tracker.start()
+    await tracker.connected(account_id)      # when a streaming connection opens
+    tracker.disconnected(account_id)         # when it closes
+    await tracker.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+
+import redis.asyncio as redis
+
+from shared.records import ONLINE_USERS_KEY, PRESENCE_TRACKED_KEY
+
+log = logging.getLogger(__name__)
+
+TTL_S = 90
+REFRESH_S = 30
+
+
+async def mark_online(r: redis.Redis, account_ids: list[int], now: float | None = None) -> None:
+    if not account_ids:
+        return
+    until = (time.time() if now is None else now) + TTL_S
+    pipe = r.pipeline(transaction=False)
+    pipe.zadd(ONLINE_USERS_KEY, {str(i): until for i in account_ids})
+    pipe.set(PRESENCE_TRACKED_KEY, b"1", ex=TTL_S)
+    await pipe.execute()
+
+
+async def tracked(r: redis.Redis) -> bool:
+    return bool(await r.exists(PRESENCE_TRACKED_KEY))
+
+
+async def online_among(r: redis.Redis, account_ids: list[int]) -> list[int]:
+    """The online ones among these, or all of them when no gateway tracks presence."""
+    if not account_ids:
+        return []
+    pipe = r.pipeline(transaction=False)
+    pipe.exists(PRESENCE_TRACKED_KEY)
+    pipe.zmscore(ONLINE_USERS_KEY, account_ids)  # ints: packed as the decimal members
+    is_tracked, scores = await pipe.execute()
+    if not is_tracked:
+        return account_ids
+    now = time.time()
+    return [i for i, until in zip(account_ids, scores, strict=True)
+            if until is not None and until > now]
+
+
+async def online(r: redis.Redis) -> list[int] | None:
+    """Everyone online, or None when no gateway tracks presence."""
+    pipe = r.pipeline(transaction=False)
+    pipe.exists(PRESENCE_TRACKED_KEY)
+    pipe.zrangebyscore(ONLINE_USERS_KEY, time.time(), "+inf")
+    is_tracked, members = await pipe.execute()
+    return [int(m) for m in members] if is_tracked else None
+
+
+class PresenceTracker:
+    """One gateway process's connected users, kept fresh in Redis."""
+
+    def __init__(self, r: redis.Redis, refresh_s: float = REFRESH_S) -> None:
+        self.r = r
+        self.refresh_s = refresh_s
+        self._connections: Counter[int] = Counter()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.r.set(PRESENCE_TRACKED_KEY, b"1", ex=TTL_S)
+        self._task = asyncio.create_task(self._refresh_forever(), name="presence")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def connected(self, account_id: int) -> None:
+        self._connections[account_id] += 1
+        if self._connections[account_id] == 1:
+            await mark_online(self.r, [account_id])
+
+    def disconnected(self, account_id: int) -> None:
+        """The entry is left to expire: another gateway may hold a connection of the same user."""
+        self._connections[account_id] -= 1
+        if self._connections[account_id] <= 0:
+            del self._connections[account_id]
+
+    async def refresh(self) -> None:
+        now = time.time()
+        pipe = self.r.pipeline(transaction=False)
+        pipe.set(PRESENCE_TRACKED_KEY, b"1", ex=TTL_S)
+        if self._connections:
+            pipe.zadd(ONLINE_USERS_KEY, {str(i): now + TTL_S for i in self._connections})
+        pipe.zremrangebyscore(ONLINE_USERS_KEY, "-inf", now)
+        await pipe.execute()
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_s)
+            try:
+                await self.refresh()
+            except Exception as exc:  # Redis away for a moment: entries live TTL_S anyway
+                log.warning("presence refresh failed: %s", exc)

@@ -1,0 +1,115 @@
+"""Inactive readers: fanout skips a reader whose last home read is old (or unknown); the next
+read rebuilds the timeline from Postgres, answering 206 with what is there while it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from services.gateway.routes import timelines as timeline_routes
+from shared.records import LAST_READ_KEY, rebuilding_key
+from tests.fanout.timeline_support import home_ids, home_zset
+from tests.helpers import Api
+
+
+async def test_stale_reader_is_skipped_then_rebuilt_on_read(api: Api) -> None:
+    author, reader, newcomer = await api.user(), await api.user(), await api.user()
+    await api.follow(reader, author)
+    await api.follow(newcomer, author)
+    await api.idle()
+    seen = await api.post(author, "while you were here")
+    await api.idle()
+    assert (await api.home(reader)).status_code == 200  # the first read makes it current
+    r = api.stack.fanout.redis
+    assert await r.zscore(LAST_READ_KEY, reader.id) >= time.time() - 5
+    stale = int(time.time() - 15 * 86400)  # HUBBUB_INACTIVE_DAYS is 14
+    await r.zadd(LAST_READ_KEY, {reader.id: stale})
+
+    missed = await api.post(author, "while you were away")
+    await api.idle()
+    assert await home_zset(api, reader) == [seen["id"]]  # skipped
+    assert await home_zset(api, newcomer) == []  # never read: no timeline made for nobody
+    assert await home_zset(api, author) == [missed["id"], seen["id"]]  # the author's own: always
+
+    for user in (reader, newcomer):
+        r_home = await api.home(user)
+        assert r_home.status_code == 200
+        assert [s["id"] for s in r_home.json()] == [missed["id"], seen["id"]]
+    assert await r.zscore(LAST_READ_KEY, reader.id) > stale
+    # Current again: the next post is written, no rebuild needed.
+    later = await api.post(author, "back again")
+    await api.idle()
+    assert (await home_zset(api, reader))[0] == later["id"]
+
+
+async def test_read_answers_206_while_a_rebuild_runs(api: Api,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    author, reader = await api.user(), await api.user()
+    await api.follow(reader, author)
+    await api.idle()
+    first = await api.post(author, "rebuild me")
+    await api.idle()
+    rebuilder = api.stack.fanout.rebuilder
+    real_home = rebuilder.home
+    release = asyncio.Event()
+
+    async def slow_home(account_id: int, **kwargs) -> int:
+        await release.wait()
+        return await real_home(account_id, **kwargs)
+
+    monkeypatch.setattr(rebuilder, "home", slow_home)
+    monkeypatch.setattr(timeline_routes, "REBUILD_WAIT_S", 0.2)
+    try:
+        during = await _while_rebuilding(api, reader, author)
+    finally:
+        release.set()
+    for _ in range(100):
+        if not await api.stack.fanout.redis.exists(rebuilding_key(int(reader.id))):
+            break
+        await asyncio.sleep(0.02)
+    r = await api.home(reader)
+    assert r.status_code == 200
+    assert [s["id"] for s in r.json()] == [during, first["id"]]
+
+
+async def _while_rebuilding(api: Api, reader, author) -> str:
+    r = await api.home(reader)
+    assert r.status_code == 206 and r.json() == []  # nothing there yet, more to come
+    assert await api.stack.fanout.redis.exists(rebuilding_key(int(reader.id)))
+    # Posted during the rebuild: fanout writes it (the reader counts as active meanwhile).
+    during = await api.post(author, "posted during the rebuild")
+    await api.idle()
+    r = await api.home(reader)
+    assert r.status_code == 206 and [s["id"] for s in r.json()] == [during["id"]]
+    return during["id"]
+
+
+async def test_fanout_down_means_206_not_an_error(api: Api,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    reader = await api.user()
+
+    async def away(*args, **kwargs):
+        from shared import errors
+        raise errors.Unavailable("fanout is not running")
+
+    monkeypatch.setattr(timeline_routes.bus, "request", _only_fanout(away))
+    r = await api.home(reader)
+    assert r.status_code == 206 and r.json() == []
+    monkeypatch.undo()
+    assert (await api.home(reader)).status_code == 200
+    assert await home_ids(api, reader) == []
+
+
+def _only_fanout(replacement):
+    from shared import bus
+
+    real = bus.request
+
+    async def request(nc, service, verb, *args, **kwargs):
+        if service == "fanout":
+            return await replacement(nc, service, verb, *args, **kwargs)
+        return await real(nc, service, verb, *args, **kwargs)
+
+    return request
