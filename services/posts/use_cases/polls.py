@@ -3,8 +3,6 @@ it), counts that stay right under concurrent votes, and a ``poll.ended`` event o
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 import asyncpg
@@ -14,6 +12,7 @@ from nats.aio.client import Client as NATS
 from services.posts import audience, status_cache, store
 from shared import errors, events, outbox
 from shared.contracts.posts import PollReply, Vote
+from shared.periodic import Every
 
 log = logging.getLogger(__name__)
 
@@ -80,27 +79,13 @@ class ClosePolls:
     def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, interval_s: float = 5.0) -> None:
         self.pool = pool
         self.cache = cache
-        self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
+        self._every = Every(interval_s, self.close_due, "close-polls")
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="close-polls")
+        await self._every.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.close_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("closing polls failed; will retry")
-            await asyncio.sleep(self.interval_s)
+        await self._every.stop()
 
     async def close_due(self) -> int:
         closed = 0
