@@ -32,3 +32,7 @@ def live_list(list_id: int) -> str:
 
 def live_network(network_id: int) -> str:
     return f"hubbub.live.network.{network_id}"
+
+
+# Core NATS (not JetStream): a revoked token's digest, so every gateway drops it from its cache.
+TOKEN_REVOKED = "hubbub.gateway.token.revoked"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,3 +88,28 @@ class Api:
 
     async def idle(self) -> None:
         await self.stack.idle()
+
+
+@asynccontextmanager
+async def second_gateway(stack: Any) -> AsyncIterator[str]:
+    """Another gateway process's app, on its own port, beside the stack's: yields its base URL."""
+    import msgspec
+    import uvicorn
+
+    from services.gateway.app import create_app
+    from shared.infra import free_port
+
+    port = free_port()
+    ports = dict(stack.settings.ports)
+    ports["gateway"] = port
+    app = create_app(msgspec.structs.replace(stack.settings, ports=ports))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not (server.started and app.state.gateway.ready):
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)

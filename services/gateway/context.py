@@ -14,12 +14,14 @@ from services.gateway import tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
 from shared import bus as nats_bus
-from shared import cache, db, errors, policy
+from shared import cache, db, errors, policy, subjects
 from shared.contracts import graph as graph_api
 from shared.records import AccountRecord
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
+
+TOKEN_CACHE_S = 30.0  # how long a gateway trusts a token it checked (revocation evicts at once)
 
 
 class Gateway:
@@ -31,6 +33,7 @@ class Gateway:
         self.redis: redis.Redis | None = None
         self.hydrator: Hydrator | None = None
         self.hub: LiveHub | None = None
+        self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
         self.ready = False
 
     async def start(self) -> None:
@@ -42,6 +45,7 @@ class Gateway:
         self.redis = await cache.connect(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis, self.base_url)
         self.hub = LiveHub(self.nc)
+        await self.nc.subscribe(subjects.TOKEN_REVOKED, cb=self._token_revoked)
         self.ready = True
         log.info("gateway ready")
 
@@ -69,11 +73,25 @@ class Gateway:
         token = token or bearer_token(connection)
         if not token:
             return None
-        assert self.pool is not None
-        found = await tokens.caller_for(self.pool, token)
+        token_hash = tokens.digest(token)
+        found = self.tokens.get(token_hash)
         if found is None:
-            raise errors.Unauthorized("The access token is invalid")
+            assert self.pool is not None
+            found = await tokens.caller_by_digest(self.pool, token_hash)
+            if found is None:
+                raise errors.Unauthorized("The access token is invalid")
+            self.tokens.put(token_hash, found)
         return found
+
+    async def forget_token(self, token_hash: str) -> None:
+        """A token was revoked: it stops here at once, and at the other gateways as soon as
+        they hear (their cache entries also expire within TOKEN_CACHE_S)."""
+        self.tokens.forget(token_hash)
+        if self.nc is not None and self.nc.is_connected:
+            await self.nc.publish(subjects.TOKEN_REVOKED, token_hash.encode())
+
+    async def _token_revoked(self, msg) -> None:
+        self.tokens.forget(msg.data.decode())
 
     async def user(self, request: Request, *, scope: str | None = None
                    ) -> tuple[tokens.Caller, AccountRecord]:

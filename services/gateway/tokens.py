@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections import OrderedDict
 
 import asyncpg
 import msgspec
@@ -95,10 +97,14 @@ async def issue_token(pool: asyncpg.Pool, *, app_id: int, account_id: int | None
 
 
 async def caller_for(pool: asyncpg.Pool, token: str) -> Caller | None:
+    return await caller_by_digest(pool, digest(token))
+
+
+async def caller_by_digest(pool: asyncpg.Pool, token_hash: str) -> Caller | None:
     row = await pool.fetchrow(
         "SELECT t.id, t.app_id, t.account_id, t.scopes, a.name, a.website FROM tokens t "
         "JOIN apps a ON a.id = t.app_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-        digest(token),
+        token_hash,
     )
     if row is None:
         return None
@@ -107,9 +113,45 @@ async def caller_for(pool: asyncpg.Pool, token: str) -> Caller | None:
                   app_website=row["website"])
 
 
-async def revoke(pool: asyncpg.Pool, token: str, app_id: int | None = None) -> None:
-    await pool.execute(
+async def revoke(pool: asyncpg.Pool, token: str, app_id: int | None = None) -> str | None:
+    """Revoke a token; returns its digest when it was live (callers tell the token caches)."""
+    return await pool.fetchval(
         "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL "
-        "AND ($2::bigint IS NULL OR app_id = $2)",
+        "AND ($2::bigint IS NULL OR app_id = $2) RETURNING token_hash",
         digest(token), app_id,
     )
+
+
+class TokenCache:
+    """Callers by token digest, kept in the gateway process for a short while: every API request
+    carries a token, and a Postgres round trip per request was the largest cost of a timeline
+    read. A revocation evicts the token here at once and is announced to the other gateway
+    processes over NATS (see Gateway.forget_token); a missed announcement is bounded by the TTL.
+    Deactivated accounts need no eviction: the gateway checks the account record per request.
+    Unknown tokens are not cached, so guessing cannot fill the memory."""
+
+    def __init__(self, ttl_s: float = 30.0, max_entries: int = 100_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, Caller]] = OrderedDict()
+
+    def get(self, token_hash: str) -> Caller | None:
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del self._entries[token_hash]
+            return None
+        return entry[1]
+
+    def put(self, token_hash: str, caller: Caller) -> None:
+        self._entries[token_hash] = (time.monotonic() + self.ttl_s, caller)
+        self._entries.move_to_end(token_hash)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)  # the least recently added
+
+    def forget(self, token_hash: str) -> None:
+        self._entries.pop(token_hash, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -20,6 +20,7 @@ import hmac
 import html
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -84,7 +85,8 @@ class InvalidGrant(Exception):
 
 
 async def redeem_code(pool: asyncpg.Pool, *, app_id: int, code: str | None,
-                      redirect_uri: str | None, code_verifier: str | None) -> Grant:
+                      redirect_uri: str | None, code_verifier: str | None,
+                      on_revoked: Callable[[str], Awaitable[None]] | None = None) -> Grant:
     """Check a code for the token endpoint and mark it used: it works once. Every failure is
     the same ``invalid_grant``, so the answer does not tell an attacker which check failed."""
     if not code:
@@ -100,6 +102,8 @@ async def redeem_code(pool: asyncpg.Pool, *, app_id: int, code: str | None,
         if row["token_hash"]:
             await pool.execute("UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 "
                                "AND revoked_at IS NULL", row["token_hash"])
+            if on_revoked is not None:
+                await on_revoked(row["token_hash"])
         raise InvalidGrant("code already used")
     if row["expired"]:
         raise InvalidGrant("code expired")

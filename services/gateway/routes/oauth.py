@@ -118,6 +118,7 @@ async def token(request: Request) -> Response:
         try:
             grant = await authorization.redeem_code(
                 gw.pool, app_id=app.id, code=p.code, redirect_uri=p.redirect_uri,
+                on_revoked=gw.forget_token,
                 code_verifier=p.code_verifier)
         except authorization.InvalidGrant:
             return _oauth_error("invalid_grant", "The provided authorization grant is invalid, "
@@ -150,7 +151,9 @@ async def revoke(request: Request) -> Response:
         app = await tokens.app_by_credentials(gw.pool, p.client_id, p.client_secret)
     except errors.Unauthorized as exc:
         return _oauth_error("invalid_client", exc.message, 401)
-    await tokens.revoke(gw.pool, p.token, app.id)
+    revoked = await tokens.revoke(gw.pool, p.token, app.id)
+    if revoked is not None:
+        await gw.forget_token(revoked)
     return responses.json({})
 
 
