@@ -14,7 +14,7 @@ from services.gateway import tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
 from shared import bus as nats_bus
-from shared import cache, db, errors, policy, subjects
+from shared import cache, db, errors, policy, subjects, viewer_cache
 from shared.contracts import graph as graph_api
 from shared.records import AccountRecord
 from shared.settings import Settings
@@ -134,8 +134,13 @@ class Gateway:
 
     async def hidden(self, account_id: int, *, notifications: bool = False) -> set[int]:
         """Accounts the reader muted or blocked, or that block the reader (for notifications:
-        only mutes that include notifications)."""
-        assert self.nc is not None
+        only mutes that include notifications). From graph's cache in Redis; a miss asks graph,
+        which fills it (shared/viewer_cache)."""
+        assert self.nc is not None and self.redis is not None
+        raw = await self.redis.get(viewer_cache.hidden_key(account_id))
+        if raw is not None:
+            found = viewer_cache.decode_hidden(raw)
+            return set(found.notification_ids if notifications else found.ids)
         reply = await nats_bus.request(self.nc, "graph", "viewer.hidden",
                                        graph_api.ViewerFacts(account_id=account_id),
                                        graph_api.Hidden)

@@ -1,6 +1,7 @@
 """Turn ids into Mastodon JSON with as few round trips as possible: one Redis multi-get for the
 records the owners cached, one request to the owner for the misses (which refills the cache),
-and one request for the reader's own flags (favourited, reblogged, bookmarked, pinned, votes)."""
+and the reader's own flags (favourited, reblogged, bookmarked, pinned, votes) from their cache in
+the same round trip as the accounts (a miss asks posts, which fills it; shared/viewer_cache)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.gateway import mastodon
-from shared import bus, policy
+from services.gateway.pages import Fragments
+from shared import bus, policy, viewer_cache
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.records import (
@@ -21,6 +23,7 @@ from shared.records import (
     unpack_account,
     unpack_cached_status,
 )
+from shared.viewer_cache import Flags
 
 
 def post_facts(status: StatusRecord) -> policy.PostFacts:
@@ -34,6 +37,7 @@ class Hydrator:
         self.nc = nc
         self.r = r
         self.base_url = base_url
+        self.fragments = Fragments(base_url)
 
     async def accounts(self, ids: list[int]) -> dict[int, AccountRecord]:
         ids = list(dict.fromkeys(ids))
@@ -106,35 +110,98 @@ class Hydrator:
             kept.append(s)
         return kept
 
+    async def _accounts_and_flags(self, statuses: list[StatusRecord], viewer_id: int | None
+                                  ) -> tuple[dict[int, AccountRecord], dict[int, Flags]]:
+        """The authors and mentioned accounts of ``statuses`` and the viewer's flags on them:
+        one Redis round trip when both are cached, the owners asked at once for what is not."""
+        account_ids = list(dict.fromkeys(
+            [s.account_id for s in statuses] + [i for s in statuses for i in s.mentions]))
+        flag_ids = [s.id for s in statuses if s.reblog_of_id is None] if viewer_id else []
+        pipe = self.r.pipeline(transaction=False)
+        pipe.mget([account_key(i) for i in account_ids])
+        if flag_ids:
+            pipe.hmget(viewer_cache.flags_key(viewer_id), [str(i) for i in flag_ids])
+        replies = await pipe.execute()
+        accounts: dict[int, AccountRecord] = {}
+        for account_id, raw in zip(account_ids, replies[0], strict=True):
+            if raw is not None:
+                accounts[account_id] = unpack_account(raw)
+        flags: dict[int, viewer_cache.Flags] = {}
+        if flag_ids:
+            for status_id, raw in zip(flag_ids, replies[1], strict=True):
+                if raw is not None:
+                    flags[status_id] = viewer_cache.decode_flags(raw)
+        missing_accounts = [i for i in account_ids if i not in accounts]
+        missing_flags = [s for s in statuses if s.id in set(flag_ids) - flags.keys()]
+        if missing_accounts:
+            accounts.update(await self.accounts(missing_accounts))
+        if missing_flags:
+            assert viewer_id is not None
+            flags.update(await self._ask_flags(viewer_id, missing_flags))
+        return accounts, flags
+
+    async def _ask_flags(self, viewer_id: int, statuses: list[StatusRecord]
+                         ) -> dict[int, viewer_cache.Flags]:
+        """Flags the cache did not have: posts answers from Postgres and fills the cache."""
+        reply = await bus.request(
+            self.nc, "posts", "status.viewer_flags",
+            posts_api.ViewerFlagsRequest(account_id=viewer_id, ids=[s.id for s in statuses]),
+            posts_api.ViewerFlags)
+        favourited, reblogged = set(reply.favourited), set(reply.reblogged)
+        bookmarked, pinned = set(reply.bookmarked), set(reply.pinned)
+        found = {}
+        for s in statuses:
+            votes = reply.poll_votes.get(s.poll.id) if s.poll else None
+            found[s.id] = viewer_cache.Flags(
+                favourited=s.id in favourited, reblogged=s.id in reblogged,
+                bookmarked=s.id in bookmarked, pinned=s.id in pinned,
+                poll_id=s.poll.id if votes and s.poll else None, votes=tuple(votes or ()))
+        return found
+
+    async def page(self, ids: list[int], viewer_id: int | None, *, hidden: set[int],
+                   keep=None, once_per_original: bool = False) -> bytes:
+        """A timeline page as JSON bytes (pages.Fragments splices cached pieces): the statuses
+        of ``ids`` in order, without those by or reblogging accounts in ``hidden`` and those
+        ``keep`` refuses; ``once_per_original`` leaves out a reblog whose original is on the
+        page too."""
+        found = await self.statuses(ids)
+        listed = [found[i] for i in ids if i in found]
+        if keep is not None:
+            listed = [s for s in listed if keep(s)]
+        if once_per_original:
+            on_page = set(ids)
+            listed = [s for s in listed if s.reblog_of_id not in on_page]
+        wanted = [s.reblog_of_id for s in listed if s.reblog_of_id and s.reblog_of_id not in found]
+        originals = {s.reblog_of_id: found[s.reblog_of_id] for s in listed
+                     if s.reblog_of_id in found}
+        if wanted:
+            originals.update(await self.statuses(wanted))
+        if hidden:
+            listed = [s for s in listed if s.account_id not in hidden and not (
+                s.reblog_of_id in originals and originals[s.reblog_of_id].account_id in hidden)]
+        everything = [*listed, *(originals[s.reblog_of_id] for s in listed
+                                 if s.reblog_of_id in originals)]
+        accounts, flags = await self._accounts_and_flags(everything, viewer_id)
+        return self.fragments.page(listed, originals, accounts, flags)
+
     async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None
                               ) -> list[dict[str, Any]]:
         """Mastodon JSON for statuses, in the order given (reblogs wrap their original)."""
         originals = await self.with_originals(statuses)
         everything = [*statuses, *originals.values()]
-        account_ids = [s.account_id for s in everything]
-        for s in everything:
-            account_ids.extend(s.mentions)
-        accounts = await self.accounts(account_ids)
-        flags = posts_api.ViewerFlags()
-        if viewer_id is not None and everything:
-            flags = await bus.request(
-                self.nc, "posts", "status.viewer_flags",
-                posts_api.ViewerFlagsRequest(account_id=viewer_id,
-                                             ids=[s.id for s in everything]),
-                posts_api.ViewerFlags)
-        favourited, reblogged = set(flags.favourited), set(flags.reblogged)
-        bookmarked, pinned = set(flags.bookmarked), set(flags.pinned)
+        accounts, flags = await self._accounts_and_flags(everything, viewer_id)
 
         def one(s: StatusRecord, reblog: dict[str, Any] | None = None) -> dict[str, Any] | None:
             author = accounts.get(s.account_id)
             if author is None:
                 return None  # the author is gone: so is the post, for readers
+            mine = flags.get(s.id, viewer_cache.NO_FLAGS)
             mentioned = [accounts[i] for i in s.mentions if i in accounts]
             return mastodon.status(
-                s, author, mentioned, self.base_url, favourited=s.id in favourited,
-                reblogged=s.id in reblogged, bookmarked=s.id in bookmarked,
-                pinned=s.id in pinned, reblog=reblog,
-                own_votes=flags.poll_votes.get(s.poll.id) if s.poll else None)
+                s, author, mentioned, self.base_url, favourited=mine.favourited,
+                reblogged=mine.reblogged, bookmarked=mine.bookmarked, pinned=mine.pinned,
+                reblog=reblog,
+                own_votes=list(mine.votes) if s.poll and mine.poll_id == s.poll.id else None)
 
         rendered = []
         for s in statuses:

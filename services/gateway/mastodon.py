@@ -121,21 +121,14 @@ def mention(a: AccountRecord, base_url: str) -> dict[str, Any]:
             "url": f"{base_url}/@{a.username}"}
 
 
-def status(
-    s: StatusRecord,
-    author: AccountRecord,
-    mentioned: list[AccountRecord],
-    base_url: str,
-    *,
-    favourited: bool = False,
-    reblogged: bool = False,
-    bookmarked: bool = False,
-    pinned: bool = False,
-    application: dict[str, Any] | None = None,
-    reblog: dict[str, Any] | None = None,
-    own_votes: list[int] | None = None,
-) -> dict[str, Any]:
-    url = f"{base_url}/@{author.username}/{s.id}"
+def status_url(base_url: str, username: str, status_id: int) -> str:
+    return f"{base_url}/@{username}/{status_id}"
+
+
+def status_fields(s: StatusRecord, author_username: str, base_url: str) -> dict[str, Any]:
+    """What every reader sees alike: the status without its author's account, mentions, poll,
+    reblog and the reader's own flags (the gateway caches these as JSON bytes, see pages.py)."""
+    url = status_url(base_url, author_username, s.id)
     return {
         "id": str(s.id),
         "created_at": iso(s.created_at),
@@ -152,24 +145,43 @@ def status(
         "reblogs_count": s.reblogs_count,
         "favourites_count": s.favourites_count,
         "edited_at": iso(s.edited_at),
-        "favourited": favourited,
-        "reblogged": reblogged,
         "muted": False,
-        "bookmarked": bookmarked,
-        "pinned": pinned,
         "content": s.content_html,
         "filtered": [],
-        "reblog": reblog,
-        "application": application,
-        "account": account(author, base_url),
+        "application": None,
         "media_attachments": [],
-        "mentions": [mention(a, base_url) for a in mentioned],
         "tags": [{"name": t, "url": f"{base_url}/tags/{t}"} for t in s.tags],
         "emojis": [],
         "card": None,
-        "poll": poll(s.poll, own_votes) if s.poll else None,
         "hubbub": {"community_id": str(s.community_id) if s.community_id else None},
     }
+
+
+def status(
+    s: StatusRecord,
+    author: AccountRecord,
+    mentioned: list[AccountRecord],
+    base_url: str,
+    *,
+    favourited: bool = False,
+    reblogged: bool = False,
+    bookmarked: bool = False,
+    pinned: bool = False,
+    reblog: dict[str, Any] | None = None,
+    own_votes: list[int] | None = None,
+) -> dict[str, Any]:
+    shaped = status_fields(s, author.username, base_url)
+    shaped.update({
+        "favourited": favourited,
+        "reblogged": reblogged,
+        "bookmarked": bookmarked,
+        "pinned": pinned,
+        "reblog": reblog,
+        "account": account(author, base_url),
+        "mentions": [mention(a, base_url) for a in mentioned],
+        "poll": poll(s.poll, own_votes) if s.poll else None,
+    })
+    return shaped
 
 
 def poll(p: PollRecord, own_votes: list[int] | None) -> dict[str, Any]:

@@ -16,6 +16,12 @@ def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) ->
                     media_type="application/json", headers=headers or {})
 
 
+def raw_json(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A body already encoded as JSON (e.g. a timeline page spliced from cached pieces)."""
+    return Response(content=body, status_code=status, media_type="application/json",
+                    headers=headers or {})
+
+
 def error(message: str, status: int) -> Response:
     return json({"error": message}, status)
 

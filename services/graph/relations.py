@@ -9,6 +9,7 @@ import redis.asyncio as redis
 from services.graph.use_cases.block_mute import Block, MuteAccount, Unblock, Unmute
 from services.graph.use_cases.follow_account import RemoveFromFollowers
 from services.graph.use_cases.follow_requests import AnswerFollowRequest
+from shared import viewer_cache
 from shared.bus import ServiceHost
 from shared.contracts import graph as api
 
@@ -58,14 +59,24 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         return api.Allowed(allowed=not refused)
 
     async def hidden(req: api.ViewerFacts) -> api.Hidden:
+        seen = await viewer_cache.generation(cache, viewer_cache.hidden_key(req.account_id))
         async with pool.acquire() as conn:
             rows = await conn.fetch(
-                "SELECT target_id AS id, notifications AS quiet FROM mutes WHERE account_id = $1 "
-                "AND (expires_at IS NULL OR expires_at > now()) "
-                "UNION SELECT target_id, true FROM blocks WHERE account_id = $1 "
-                "UNION SELECT account_id, true FROM blocks WHERE target_id = $1", req.account_id)
-        return api.Hidden(ids=list({row["id"] for row in rows}),
-                          notification_ids=list({row["id"] for row in rows if row["quiet"]}))
+                "SELECT target_id AS id, notifications AS quiet, "
+                "extract(epoch FROM expires_at - now()) AS ends_in FROM mutes "
+                "WHERE account_id = $1 AND (expires_at IS NULL OR expires_at > now()) "
+                "UNION SELECT target_id, true, NULL FROM blocks WHERE account_id = $1 "
+                "UNION SELECT account_id, true, NULL FROM blocks WHERE target_id = $1",
+                req.account_id)
+        found = api.Hidden(ids=list({row["id"] for row in rows}),
+                           notification_ids=list({row["id"] for row in rows if row["quiet"]}))
+        # Cached for the gateway's timeline reads, at most until the first timed mute ends.
+        ends = [row["ends_in"] for row in rows if row["ends_in"] is not None]
+        ttl = min([viewer_cache.HIDDEN_TTL_S, *(int(e) + 1 for e in ends)])
+        await viewer_cache.fill_hidden(
+            cache, req.account_id, seen,
+            viewer_cache.Hidden(ids=found.ids, notification_ids=found.notification_ids), ttl)
+        return found
 
     host.add("follow_request.authorize", api.AccountPair,
              AnswerFollowRequest(pool, cache, accept=True))
@@ -74,10 +85,10 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     host.add("follow_requests.list", api.RelationPage, follow_requests)
     host.add("follower.remove", api.AccountPair, RemoveFromFollowers(pool, cache))
     host.add("block.add", api.AccountPair, Block(pool, cache))
-    host.add("block.remove", api.AccountPair, Unblock(pool))
+    host.add("block.remove", api.AccountPair, Unblock(pool, cache))
     host.add("blocks.list", api.RelationPage, blocks)
-    host.add("mute.add", api.Mute, MuteAccount(pool))
-    host.add("mute.remove", api.AccountPair, Unmute(pool))
+    host.add("mute.add", api.Mute, MuteAccount(pool, cache))
+    host.add("mute.remove", api.AccountPair, Unmute(pool, cache))
     host.add("mutes.list", api.RelationPage, mutes)
     host.add("notification.allowed", api.NotificationAllowed, notification_allowed)
     host.add("viewer.hidden", api.ViewerFacts, hidden)

@@ -14,12 +14,26 @@ from services.posts.use_cases.edit_status import EditStatus
 from services.posts.use_cases.polls import VotePoll
 from services.posts.use_cases.post_status import PostStatus
 from services.posts.use_cases.reactions import Reactions
-from shared import errors
+from shared import errors, viewer_cache
 from shared.bus import ServiceHost
 from shared.contracts import posts as api
 from shared.ids import id_at
 from shared.records import StatusRecord
 from shared.settings import Settings
+
+
+def per_status_flags(ids: list[int], flags: api.ViewerFlags, votes: list
+                     ) -> dict[int, viewer_cache.Flags]:
+    """The reader's flags per asked status, as the gateway's cache keeps them (the statuses
+    without any flag too: a cached "nothing" saves the next page a round trip)."""
+    favourited, reblogged = set(flags.favourited), set(flags.reblogged)
+    bookmarked, pinned = set(flags.bookmarked), set(flags.pinned)
+    voted = {row["status_id"]: (row["poll_id"], tuple(row["choices"])) for row in votes}
+    return {i: viewer_cache.Flags(favourited=i in favourited, reblogged=i in reblogged,
+                                  bookmarked=i in bookmarked, pinned=i in pinned,
+                                  poll_id=voted[i][0] if i in voted else None,
+                                  votes=voted[i][1] if i in voted else ())
+            for i in ids}
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS,
@@ -109,6 +123,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
 
     async def viewer_flags(req: api.ViewerFlagsRequest) -> api.ViewerFlags:
         ids = req.ids[:400]
+        seen = await viewer_cache.generation(cache, viewer_cache.flags_key(req.account_id))
         async with pool.acquire() as conn:
             def column(rows) -> list[int]:
                 return [row[0] for row in rows]
@@ -125,13 +140,16 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
                 "SELECT status_id FROM pins WHERE account_id = $1 "
                 "AND status_id = ANY($2::bigint[])", req.account_id, ids))
             votes = await conn.fetch(
-                "SELECT v.poll_id, array_agg(v.choice ORDER BY v.choice) AS choices "
+                "SELECT v.poll_id, p.status_id, array_agg(v.choice ORDER BY v.choice) AS choices "
                 "FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
-                "WHERE v.account_id = $1 AND p.status_id = ANY($2::bigint[]) GROUP BY v.poll_id",
-                req.account_id, ids)
-        return api.ViewerFlags(favourited=favourited, reblogged=reblogged,
-                               bookmarked=bookmarked, pinned=pinned,
-                               poll_votes={row["poll_id"]: list(row["choices"]) for row in votes})
+                "WHERE v.account_id = $1 AND p.status_id = ANY($2::bigint[]) "
+                "GROUP BY v.poll_id, p.status_id", req.account_id, ids)
+        flags = api.ViewerFlags(favourited=favourited, reblogged=reblogged,
+                                bookmarked=bookmarked, pinned=pinned,
+                                poll_votes={row["poll_id"]: list(row["choices"]) for row in votes})
+        await viewer_cache.fill_flags(cache, req.account_id, seen,
+                                      per_status_flags(ids, flags, votes))
+        return flags
 
     async def history(req: api.StatusAction) -> api.History:
         async with pool.acquire() as conn:

@@ -7,7 +7,7 @@ from litestar.params import FromPath
 
 from services.gateway import mastodon, params, responses
 from services.gateway.context import gateway_of
-from services.gateway.routes.timelines import PageParams, clamp
+from services.gateway.routes.timelines import PageParams, clamp, render_page
 from shared import bus, errors, timelines
 from shared.contracts import lists as api
 from shared.ids import parse_id
@@ -128,13 +128,7 @@ async def list_timeline(request: Request, list_id: FromPath[str]) -> Response:
     ids = await timelines.page(gw.redis, list_key(me.id, record.id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
-    found = await gw.hydrator.statuses(ids)
-    shown = await gw.hydrator.without_authors([found[i] for i in ids if i in found],
-                                              await gw.hidden(me.id))
-    statuses = await gw.hydrator.render_statuses(shown, me.id)
-    headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
-               else {})
-    return responses.json(statuses, headers=headers)
+    return await render_page(request, ids, me.id)
 
 
 ROUTES = [all_lists, create_list, one_list, update_list, delete_list, list_accounts,

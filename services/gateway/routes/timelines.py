@@ -106,32 +106,26 @@ async def home(request: Request) -> Response:
     bounds = timelines.Bounds(limit=clamp(p.limit), max_id=parse_id(p.max_id),
                               since_id=parse_id(p.since_id), min_id=parse_id(p.min_id))
     ids, partial = await home_page(gw, me.id, bounds)
-    found = await gw.hydrator.statuses(ids)
     # Never the same status twice on a page: fanout leaves out a reblog of what the timeline
     # holds, but a big author's post is merged at read time, so its reblogs are checked here.
-    on_page = set(ids)
-    entries = [found[i] for i in ids if i in found and found[i].reblog_of_id not in on_page]
-    shown = await gw.hydrator.without_authors(entries, await gw.hidden(me.id))
-    statuses = await gw.hydrator.render_statuses(shown, me.id)
+    body = await gw.hydrator.page(ids, me.id, hidden=await gw.hidden(me.id),
+                                  once_per_original=True)
     # Page edges come from the timeline, not from what survived filtering: a page whose entries
     # were all hidden must still lead on to the next one.
     headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
                else {})
     # 206 while a rebuild runs, as Mastodon answers: what is there, more to come.
-    return responses.json(statuses, status=206 if partial else 200, headers=headers)
+    return responses.raw_json(body, status=206 if partial else 200, headers=headers)
 
 
-async def _render_page(request: Request, ids: list[int], me_id: int,
-                       keep=lambda status: True) -> Response:
+async def render_page(request: Request, ids: list[int], me_id: int, keep=None) -> Response:
+    """A page of a Redis timeline (``ids``, newest first) for the reader, with its Link."""
     gw = gateway_of(request)
     assert gw.hydrator is not None
-    found = await gw.hydrator.statuses(ids)
-    statuses = [found[i] for i in ids if i in found and keep(found[i])]
-    shown = await gw.hydrator.without_authors(statuses, await gw.hidden(me_id))
-    rendered = await gw.hydrator.render_statuses(shown, me_id)
+    body = await gw.hydrator.page(ids, me_id, hidden=await gw.hidden(me_id), keep=keep)
     headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
                else {})
-    return responses.json(rendered, headers=headers)
+    return responses.raw_json(body, headers=headers)
 
 
 @get("/api/v1/timelines/public")
@@ -147,7 +141,7 @@ async def public(request: Request) -> Response:
     ids = await timelines.page(gw.redis, public_key(me.network_id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
-    return await _render_page(request, ids, me.id)
+    return await render_page(request, ids, me.id)
 
 
 class TagParams(PageParams):
@@ -177,7 +171,7 @@ async def tag(request: Request, hashtag: FromPath[str]) -> Response:
         ids = sorted(merged, reverse=True)[:limit]
     need = {t.lower().lstrip("#") for t in p.all}
     refuse = {t.lower().lstrip("#") for t in p.none}
-    return await _render_page(
+    return await render_page(
         request, ids, me.id,
         keep=lambda s: need <= set(s.tags) and not refuse & set(s.tags))
 

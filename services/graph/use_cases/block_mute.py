@@ -13,7 +13,7 @@ import redis.asyncio as redis
 
 from services.graph import account_cache
 from services.graph.use_cases.follow_account import relationship, remove_follow
-from shared import errors, events, outbox
+from shared import errors, events, outbox, viewer_cache
 from shared.contracts.graph import AccountPair, Mute, Relationship
 from shared.ids import new_id
 
@@ -48,12 +48,15 @@ class Block:
                     account_id=req.account_id, target_id=req.target_id))
             result = await relationship(conn, req.account_id, req.target_id)
         await account_cache.invalidate(self.cache, req.account_id, req.target_id)
+        # Both sides: the blocked one no longer sees the blocker either.
+        await viewer_cache.forget_hidden(self.cache, req.account_id, req.target_id)
         return result
 
 
 class Unblock:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         self.pool = pool
+        self.cache = cache
 
     async def __call__(self, req: AccountPair) -> Relationship:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -64,12 +67,15 @@ class Unblock:
             if removed:
                 await outbox.add(conn, "graph", events.BlockRemoved(
                     account_id=req.account_id, target_id=req.target_id))
-            return await relationship(conn, req.account_id, req.target_id)
+            result = await relationship(conn, req.account_id, req.target_id)
+        await viewer_cache.forget_hidden(self.cache, req.account_id, req.target_id)
+        return result
 
 
 class MuteAccount:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         self.pool = pool
+        self.cache = cache
 
     async def __call__(self, req: Mute) -> Relationship:
         if not 0 <= req.duration <= MAX_MUTE_S:
@@ -85,12 +91,15 @@ class MuteAccount:
             await outbox.add(conn, "graph", events.MuteCreated(
                 account_id=req.account_id, target_id=req.target_id,
                 notifications=req.notifications))
-            return await relationship(conn, req.account_id, req.target_id)
+            result = await relationship(conn, req.account_id, req.target_id)
+        await viewer_cache.forget_hidden(self.cache, req.account_id)
+        return result
 
 
 class Unmute:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         self.pool = pool
+        self.cache = cache
 
     async def __call__(self, req: AccountPair) -> Relationship:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -101,4 +110,6 @@ class Unmute:
             if removed:
                 await outbox.add(conn, "graph", events.MuteRemoved(
                     account_id=req.account_id, target_id=req.target_id))
-            return await relationship(conn, req.account_id, req.target_id)
+            result = await relationship(conn, req.account_id, req.target_id)
+        await viewer_cache.forget_hidden(self.cache, req.account_id)
+        return result

@@ -7,7 +7,7 @@ import asyncpg
 import redis.asyncio as redis
 
 from services.posts import status_cache, store
-from shared import errors, events, outbox
+from shared import errors, events, outbox, viewer_cache
 from shared.contracts.posts import StatusAction
 from shared.records import StatusRecord
 
@@ -33,6 +33,8 @@ class DeleteStatus:
                 if reblog_status is not None:
                     gone.extend(await self._soft_delete(conn, reblog_status))
         await status_cache.refresh(self.cache, self.pool, *gone)
+        if status.reblog_of_id is not None:  # deleting a reblog undoes it
+            await viewer_cache.forget_flags(self.cache, status.account_id, status.reblog_of_id)
         return status
 
     async def _soft_delete(self, conn: asyncpg.Connection, status: StatusRecord) -> list[int]:

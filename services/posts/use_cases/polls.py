@@ -10,7 +10,7 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
-from shared import errors, events, outbox
+from shared import errors, events, outbox, viewer_cache
 from shared.contracts.posts import PollReply, Vote
 from shared.periodic import Every
 
@@ -69,6 +69,7 @@ class VotePoll:
                 choices=tuple(choices)))
             fresh = await store.status(conn, status.id)
         await status_cache.refresh(self.cache, self.pool, status.id)
+        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         assert fresh is not None and fresh.poll is not None
         return PollReply(status=fresh, poll=fresh.poll)
 

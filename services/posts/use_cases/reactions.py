@@ -8,7 +8,7 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
-from shared import errors, events, outbox, policy
+from shared import errors, events, outbox, policy, viewer_cache
 from shared.contracts.posts import StatusAction
 from shared.ids import new_id
 from shared.records import StatusRecord
@@ -51,6 +51,7 @@ class Reactions:
                 await outbox.add(conn, "posts", events.FavouriteAdded(
                     status_id=status.id, status_account_id=status.account_id,
                     account_id=req.account_id))
+        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         return await self._reread(status.id)
 
     async def unfavourite(self, req: StatusAction) -> StatusRecord:
@@ -65,6 +66,7 @@ class Reactions:
                 await outbox.add(conn, "posts", events.FavouriteRemoved(
                     status_id=status.id, status_account_id=status.account_id,
                     account_id=req.account_id))
+        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         return await self._reread(status.id)
 
     async def reblog(self, req: StatusAction, network_id: int, visibility: str = "public"
@@ -105,6 +107,7 @@ class Reactions:
                         reblog_id=reblog_id, status_id=status.id,
                         status_account_id=status.account_id, account_id=req.account_id,
                         network_id=network_id, visibility=visibility))
+        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         await self._reread(status.id)
         return await self._reread(reblog_id)
 
@@ -124,6 +127,7 @@ class Reactions:
                     status_account_id=status.account_id, account_id=req.account_id))
         if reblog_id is not None:
             await status_cache.refresh(self.cache, self.pool, reblog_id)
+        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         return await self._reread(status.id)
 
     async def bookmark(self, req: StatusAction) -> StatusRecord:
@@ -132,6 +136,7 @@ class Reactions:
             await conn.execute("INSERT INTO bookmarks (id, account_id, status_id) "
                                "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                                new_id(), req.account_id, status.id)
+        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         return status
 
     async def unbookmark(self, req: StatusAction) -> StatusRecord:
@@ -139,6 +144,7 @@ class Reactions:
         async with self.pool.acquire() as conn:
             await conn.execute("DELETE FROM bookmarks WHERE account_id = $1 AND status_id = $2",
                                req.account_id, status.id)
+        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         return status
 
     async def pin(self, req: StatusAction) -> StatusRecord:
@@ -160,6 +166,7 @@ class Reactions:
                 raise errors.Invalid(f"Validation failed: at most {MAX_PINS} pinned statuses")
             await conn.execute("INSERT INTO pins (account_id, status_id) VALUES ($1, $2) "
                                "ON CONFLICT DO NOTHING", req.account_id, status.id)
+        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         return status
 
     async def unpin(self, req: StatusAction) -> StatusRecord:
@@ -169,4 +176,5 @@ class Reactions:
                 raise errors.NotFound("Record not found")
             await conn.execute("DELETE FROM pins WHERE account_id = $1 AND status_id = $2",
                                req.account_id, status.id)
+        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         return status

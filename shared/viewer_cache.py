@@ -1,0 +1,161 @@
+"""Per-reader facts the gateway needs on every timeline page, cached in Redis by their owners:
+
+- hidden accounts (graph owns them): whom the reader muted or blocked, and who blocks the reader;
+- viewer flags (posts owns them): per status, whether the reader favourited, reblogged,
+  bookmarked or pinned it, and the reader's votes in its poll.
+
+The gateway reads both in the same round trip as the timeline page; a miss asks the owner over
+NATS, which answers from Postgres and fills the cache.
+
+A fill reads Postgres and then stores; a change commits and then invalidates. A slow fill could
+store what it read before a change, after that change's invalidation, and leave the cache stale.
+So each reader's cache has a generation counter: a change bumps it before deleting, and a fill
+notes the generation before its query and stores only if it is unchanged (checked and stored in
+one script, so nothing can slip between).
+"""
+
+from __future__ import annotations
+
+import msgspec
+import redis.asyncio as redis
+
+HIDDEN_TTL_S = 3600
+FLAGS_TTL_S = 24 * 3600
+
+
+def hidden_key(account_id: int) -> str:
+    return f"viewer:{{u{account_id}}}:hidden"
+
+
+def flags_key(account_id: int) -> str:
+    return f"viewer:{{u{account_id}}}:flags"
+
+
+def _generation_key(key: str) -> str:
+    return key + ":gen"
+
+
+# KEYS: value key, generation key. ARGV: generation seen before the query ('' for none), TTL,
+# then the value: one blob (SET) or field/value pairs (HSET).
+_FILL = """
+local gen = redis.call('GET', KEYS[2]) or ''
+if gen ~= ARGV[1] then return 0 end
+if ARGV[3] == 'set' then
+  redis.call('SET', KEYS[1], ARGV[4], 'EX', ARGV[2])
+else
+  redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return 1
+"""
+
+_scripts: dict[int, object] = {}
+
+
+def _fill_script(r: redis.Redis):
+    script = _scripts.get(id(r))
+    if script is None:
+        script = _scripts[id(r)] = r.register_script(_FILL)
+    return script
+
+
+async def generation(r: redis.Redis, key: str) -> bytes:
+    """Note this before reading what a fill will store."""
+    return await r.get(_generation_key(key)) or b""
+
+
+async def _invalidate(r: redis.Redis, keys: list[str], fields: list[str] | None = None) -> None:
+    pipe = r.pipeline(transaction=False)
+    for key in keys:
+        pipe.incr(_generation_key(key))
+        pipe.expire(_generation_key(key), max(HIDDEN_TTL_S, FLAGS_TTL_S))
+        if fields is None:
+            pipe.delete(key)
+        else:
+            pipe.hdel(key, *fields)
+    await pipe.execute()
+
+
+# --- hidden accounts -------------------------------------------------------------------------
+
+class Hidden(msgspec.Struct, array_like=True):
+    ids: list[int]
+    notification_ids: list[int]  # the subset whose notifications are hidden too
+
+
+_hidden_encoder = msgspec.msgpack.Encoder()
+_hidden_decoder = msgspec.msgpack.Decoder(Hidden)
+
+
+def decode_hidden(raw: bytes) -> Hidden:
+    return _hidden_decoder.decode(raw)
+
+
+async def fill_hidden(r: redis.Redis, account_id: int, seen_generation: bytes, hidden: Hidden,
+                      ttl_s: int = HIDDEN_TTL_S) -> None:
+    """Store the reader's hidden accounts unless they changed since ``seen_generation``
+    (``ttl_s``: at most until the first of the reader's timed mutes ends)."""
+    key = hidden_key(account_id)
+    await _fill_script(r)(keys=[key, _generation_key(key)],
+                          args=[seen_generation, max(1, ttl_s), "set",
+                                _hidden_encoder.encode(hidden)])
+
+
+async def forget_hidden(r: redis.Redis, *account_ids: int) -> None:
+    """After a block, unblock, mute or unmute committed: these readers' sets are stale."""
+    await _invalidate(r, [hidden_key(i) for i in account_ids])
+
+
+# --- viewer flags ----------------------------------------------------------------------------
+# One hash per reader, a field per status id that was looked up; the value is a short string:
+# letters for the flags ("f" favourited, "r" reblogged, "b" bookmarked, "p" pinned), then, for a
+# status whose poll the reader voted in, ":", the poll's id, "=" and the chosen options
+# ("fb:123=0,2"; an edit that replaces the poll makes a new poll id). "" is no flags.
+
+class Flags(msgspec.Struct, frozen=True):
+    favourited: bool = False
+    reblogged: bool = False
+    bookmarked: bool = False
+    pinned: bool = False
+    poll_id: int | None = None
+    votes: tuple[int, ...] = ()
+
+
+NO_FLAGS = Flags()
+
+
+def encode_flags(flags: Flags) -> str:
+    letters = "".join(letter for letter, on in (("f", flags.favourited), ("r", flags.reblogged),
+                                                 ("b", flags.bookmarked), ("p", flags.pinned))
+                      if on)
+    if flags.poll_id is not None and flags.votes:
+        letters += f":{flags.poll_id}=" + ",".join(str(v) for v in flags.votes)
+    return letters
+
+
+def decode_flags(raw: bytes | str) -> Flags:
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    if not text:
+        return NO_FLAGS
+    letters, _, poll = text.partition(":")
+    poll_id, _, votes = poll.partition("=")
+    return Flags(favourited="f" in letters, reblogged="r" in letters, bookmarked="b" in letters,
+                 pinned="p" in letters, poll_id=int(poll_id) if poll_id else None,
+                 votes=tuple(int(v) for v in votes.split(",")) if votes else ())
+
+
+async def fill_flags(r: redis.Redis, account_id: int, seen_generation: bytes,
+                     flags: dict[int, Flags]) -> None:
+    if not flags:
+        return
+    key = flags_key(account_id)
+    pairs: list[object] = []
+    for status_id, status_flags in flags.items():
+        pairs.extend((status_id, encode_flags(status_flags)))
+    await _fill_script(r)(keys=[key, _generation_key(key)],
+                          args=[seen_generation, FLAGS_TTL_S, "hash", *pairs])
+
+
+async def forget_flags(r: redis.Redis, account_id: int, *status_ids: int) -> None:
+    """After the reader favourited, reblogged, bookmarked, pinned or voted (or undid it)."""
+    await _invalidate(r, [flags_key(account_id)], [str(i) for i in status_ids])
