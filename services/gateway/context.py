@@ -16,6 +16,7 @@ from services.gateway.live import LiveHub
 from shared import bus as nats_bus
 from shared import cache, db, errors, policy, subjects, viewer_cache
 from shared.contracts import graph as graph_api
+from shared.fastredis import FastRedis
 from shared.records import AccountRecord
 from shared.settings import Settings
 
@@ -31,6 +32,9 @@ class Gateway:
         self.nc: NATS | None = None
         self.pool: asyncpg.Pool | None = None
         self.redis: redis.Redis | None = None
+        # The hot reads (timeline pages, hydration, the reader's cached facts) go through a
+        # leaner client; everything else through redis-py (see shared/fastredis.py).
+        self.fast: FastRedis | None = None
         self.hydrator: Hydrator | None = None
         self.hub: LiveHub | None = None
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
@@ -43,7 +47,8 @@ class Gateway:
         async with self.pool.acquire() as conn:
             await db.migrate(conn, "gateway")
         self.redis = await cache.connect(self.settings)
-        self.hydrator = Hydrator(self.nc, self.redis, self.base_url)
+        self.fast = FastRedis(self.settings.redis_url)
+        self.hydrator = Hydrator(self.nc, self.fast, self.base_url)
         self.hub = LiveHub(self.nc)
         await self.nc.subscribe(subjects.TOKEN_REVOKED, cb=self._token_revoked)
         self.ready = True
@@ -62,6 +67,8 @@ class Gateway:
             await self.pool.close()
         if self.redis:
             await self.redis.aclose()
+        if self.fast:
+            await self.fast.aclose()
 
     def checks(self) -> dict[str, bool]:
         return {"started": self.ready, "nats": bool(self.nc and self.nc.is_connected)}
@@ -136,8 +143,8 @@ class Gateway:
         """Accounts the reader muted or blocked, or that block the reader (for notifications:
         only mutes that include notifications). From graph's cache in Redis; a miss asks graph,
         which fills it (shared/viewer_cache)."""
-        assert self.nc is not None and self.redis is not None
-        raw = await self.redis.get(viewer_cache.hidden_key(account_id))
+        assert self.nc is not None and self.fast is not None
+        raw = await self.fast.get(viewer_cache.hidden_key(account_id))
         if raw is not None:
             found = viewer_cache.decode_hidden(raw)
             return set(found.notification_ids if notifications else found.ids)

@@ -59,14 +59,15 @@ class Fragments:
 
     def __init__(self, base_url: str, max_entries: int = 20_000) -> None:
         self.base_url = base_url
-        self._statuses: BoundedCache[tuple[StatusRecord, str], bytes] = BoundedCache(max_entries)
+        self._statuses: BoundedCache[tuple, bytes] = BoundedCache(max_entries)
         # Keyed by the record's msgpack bytes: an account record holds dicts (profile fields),
         # so it cannot be a key itself.
         self._accounts: BoundedCache[bytes, tuple[bytes, bytes]] = BoundedCache(max_entries)
 
     def status(self, s: StatusRecord, author_username: str) -> bytes:
         """The status's own fields as JSON object members, without the braces."""
-        key = (s, author_username)
+        # Every change to a status row bumps its version: (id, version) names its content.
+        key = (s.id, s.version, author_username) if s.version else (s, author_username)
         found = self._statuses.get(key)
         if found is None:
             fields = _encode(mastodon.status_fields(s, author_username, self.base_url))

@@ -78,12 +78,12 @@ async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds
     exact. Usually one Redis round trip, two when the reader follows such authors."""
     assert gw.redis is not None
     settings = gw.settings
-    state = await timelines.home_state(gw.redis, account_id, bounds)
+    state = await timelines.home_state(gw.fast, account_id, bounds)
     partial = state.rebuilding
     if not partial and timelines.needs_rebuild(state.last_read, settings.inactive_days):
         # Inactive (or Redis lost it): fanout skipped this reader. Rebuild from Postgres.
         if await _rebuilt(gw, account_id):
-            state = await timelines.home_state(gw.redis, account_id, bounds)
+            state = await timelines.home_state(gw.fast, account_id, bounds)
         else:
             partial = True
     elif not partial and state.last_read is not None and (
@@ -92,7 +92,7 @@ async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds
     big = await _big_followees(gw, account_id, state.big_followees)
     ids = state.ids
     if big:
-        ids = timelines.combine([ids, *await timelines.author_pages(gw.redis, big, bounds)],
+        ids = timelines.combine([ids, *await timelines.author_pages(gw.fast, big, bounds)],
                                 bounds)
     return ids, partial
 
@@ -138,7 +138,7 @@ async def public(request: Request) -> Response:
     if p.remote or p.only_media:
         return responses.json([])
     assert gw.redis is not None
-    ids = await timelines.page(gw.redis, public_key(me.network_id), limit=clamp(p.limit),
+    ids = await timelines.page(gw.fast, public_key(me.network_id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
     return await render_page(request, ids, me.id)
@@ -163,7 +163,7 @@ async def tag(request: Request, hashtag: FromPath[str]) -> Response:
     merged: set[int] = set()
     for name in dict.fromkeys(wanted):
         merged.update(await timelines.page(
-            gw.redis, tag_key(me.network_id, name), limit=limit, max_id=parse_id(p.max_id),
+            gw.fast, tag_key(me.network_id, name), limit=limit, max_id=parse_id(p.max_id),
             since_id=parse_id(p.since_id), min_id=parse_id(p.min_id)))
     if parse_id(p.min_id) is not None:
         ids = sorted(merged)[:limit][::-1]  # the entries just above min_id, newest first
