@@ -24,8 +24,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import hiredis
-import redis.asyncio as redis
-import redis.exceptions
+from redis import exceptions
 
 
 class _Protocol(asyncio.Protocol):
@@ -51,12 +50,12 @@ class _Protocol(asyncio.Protocol):
             if future.done():  # its caller gave up (cancelled): the reply is dropped
                 continue
             if isinstance(reply, hiredis.ReplyError):
-                future.set_exception(redis.exceptions.ResponseError(str(reply)))
+                future.set_exception(exceptions.ResponseError(str(reply)))
             else:
                 future.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        error = redis.exceptions.ConnectionError(f"Redis connection lost: {exc or 'closed'}")
+        error = exceptions.ConnectionError(f"Redis connection lost: {exc or 'closed'}")
         while self.waiting:
             future = self.waiting.popleft()[0]
             if not future.done():
@@ -117,7 +116,7 @@ class FastRedis:
                 _, protocol = await loop.create_connection(
                     _Protocol, parts.hostname or "localhost", parts.port or 6379, ssl=context)
         except OSError as exc:
-            raise redis.exceptions.ConnectionError(f"Redis not reachable: {exc}") from exc
+            raise exceptions.ConnectionError(f"Redis not reachable: {exc}") from exc
         setup = []
         if parts.password:
             setup.append(("AUTH", *([unquote(parts.username)] if parts.username else []),
