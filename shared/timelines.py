@@ -341,11 +341,23 @@ class HomeState(msgspec.Struct, frozen=True, kw_only=True):
 async def home_state(r: redis.Redis, account_id: int, b: Bounds) -> HomeState:
     """Everything a home read needs from Redis before hydration, in one round trip."""
     pipe = r.pipeline(transaction=False)
+    queue_home_state(pipe, account_id, b)
+    return parse_home_state(await pipe.execute(), b)
+
+
+HOME_STATE_REPLIES = 4  # how many replies queue_home_state adds to a pipeline
+
+
+def queue_home_state(pipe, account_id: int, b: Bounds) -> None:
+    """home_state's commands, on a pipeline that may carry others (the reader's own)."""
     _queue_range(pipe, home_key(account_id), b)
     pipe.zscore(LAST_READ_KEY, account_id)
     pipe.exists(rebuilding_key(account_id))
     pipe.get(big_followees_key(account_id))
-    found, last_read, rebuilding, big = await pipe.execute()
+
+
+def parse_home_state(replies: list, b: Bounds) -> HomeState:
+    found, last_read, rebuilding, big = replies
     return HomeState(
         ids=combine([_ids(found)], b),
         last_read=int(last_read) if last_read is not None else None,

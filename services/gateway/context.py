@@ -100,9 +100,8 @@ class Gateway:
     async def _token_revoked(self, msg) -> None:
         self.tokens.forget(msg.data.decode())
 
-    async def user(self, request: Request, *, scope: str | None = None
-                   ) -> tuple[tokens.Caller, AccountRecord]:
-        """The signed-in account, or 401/403 as Mastodon answers."""
+    async def signed_in(self, request: Request, *, scope: str | None = None) -> tokens.Caller:
+        """The caller's token, checked: a user's, with the scope (401/403/422 as Mastodon)."""
         caller = await self.caller(request)
         if caller is None:
             raise errors.Unauthorized("The access token is invalid")
@@ -110,13 +109,14 @@ class Gateway:
             raise errors.Unprocessable("This method requires an authenticated user")
         if scope and not _has_scope(caller.scopes, scope):
             raise errors.Forbidden("This action is outside the authorized scopes")
-        assert self.hydrator is not None
-        account = await self.hydrator.account(caller.account_id)
-        if account is None or account.deactivated:
-            # A deactivated account's tokens stop working at once: the record says so.
-            raise errors.Unauthorized("The access token is invalid")
-        return caller, account
+        return caller
 
+    async def user(self, request: Request, *, scope: str | None = None
+                   ) -> tuple[tokens.Caller, AccountRecord]:
+        """The signed-in account, or 401/403 as Mastodon answers."""
+        caller = await self.signed_in(request, scope=scope)
+        assert self.hydrator is not None and caller.account_id is not None
+        return caller, active(await self.hydrator.account(caller.account_id))
 
     async def viewer(self, caller: tokens.Caller | None) -> policy.Viewer:
         """The reader as the visibility policy sees it (anonymous without a user token)."""
@@ -139,12 +139,15 @@ class Gateway:
                                        graph_api.Ids)
         return set(reply.ids)
 
-    async def hidden(self, account_id: int, *, notifications: bool = False) -> set[int]:
+    async def hidden(self, account_id: int, *, notifications: bool = False,
+                     cached: bytes | None = None) -> set[int]:
         """Accounts the reader muted or blocked, or that block the reader (for notifications:
-        only mutes that include notifications). From graph's cache in Redis; a miss asks graph,
-        which fills it (shared/viewer_cache)."""
+        only mutes that include notifications). From graph's cache in Redis (``cached``: that
+        key's value when the caller already read it); a miss asks graph, which fills it
+        (shared/viewer_cache)."""
         assert self.nc is not None and self.fast is not None
-        raw = await self.fast.get(viewer_cache.hidden_key(account_id))
+        raw = cached if cached is not None else await self.fast.get(
+            viewer_cache.hidden_key(account_id))
         if raw is not None:
             found = viewer_cache.decode_hidden(raw)
             return set(found.notification_ids if notifications else found.ids)
@@ -152,6 +155,14 @@ class Gateway:
                                        graph_api.ViewerFacts(account_id=account_id),
                                        graph_api.Hidden)
         return set(reply.notification_ids if notifications else reply.ids)
+
+
+def active(account: AccountRecord | None) -> AccountRecord:
+    """The signed-in account, unless it is gone or deactivated: its tokens stop working at
+    once, because the record says so."""
+    if account is None or account.deactivated:
+        raise errors.Unauthorized("The access token is invalid")
+    return account
 
 
 def _has_scope(granted: frozenset[str], needed: str) -> bool:

@@ -50,6 +50,10 @@ class Hydrator:
             found = self._decoded_statuses.put(raw, unpack_cached_status(raw))
         return found
 
+    def account_from(self, raw: bytes) -> AccountRecord:
+        """An account record from its cached bytes (``acct:<id>``)."""
+        return self._account(raw)
+
     def _account(self, raw: bytes) -> AccountRecord:
         found = self._decoded_accounts.get(raw)
         if found is None:

@@ -83,26 +83,24 @@ class Fragments:
                                            _encode(mastodon.mention(a, self.base_url))))
         return found
 
-    def splice(self, s: StatusRecord, accounts: dict[int, AccountRecord], flags: Flags,
-               reblog: bytes | None = None) -> bytes | None:
-        """One status's JSON; None when its author is gone (so is the post, for readers)."""
-        author = accounts.get(s.account_id)
+    def splice(self, s: StatusRecord, shaped: dict[int, tuple[bytes, bytes]],
+               usernames: dict[int, str], flags: Flags, reblog: bytes | None = None
+               ) -> bytes | None:
+        """One status's JSON (``shaped``: account id -> its JSON and mention JSON); None when
+        its author is gone (so is the post, for readers)."""
+        author = shaped.get(s.account_id)
         if author is None:
             return None
-        account_json, _ = self.account(author)
-        mentions = b",".join(self.account(accounts[i])[1] for i in s.mentions if i in accounts)
+        mentions = b",".join([shaped[i][1] for i in s.mentions if i in shaped])
         poll = b"null"
         if s.poll is not None:
             votes = list(flags.votes) if flags.poll_id == s.poll.id else None
             poll = _encode(mastodon.poll(s.poll, votes))
         return b"".join((
-            b"{", self.status(s, author.username),
-            b',"account":', account_json,
+            b"{", self.status(s, usernames[s.account_id]),
+            b',"account":', author[0],
             b',"mentions":[', mentions,
-            b'],"favourited":', _BOOL[flags.favourited],
-            b',"reblogged":', _BOOL[flags.reblogged],
-            b',"bookmarked":', _BOOL[flags.bookmarked],
-            b',"pinned":', _BOOL[flags.pinned],
+            _FLAGS_JSON[flags.favourited, flags.reblogged, flags.bookmarked, flags.pinned],
             b',"poll":', poll,
             b',"reblog":', reblog if reblog is not None else b"null",
             b"}",
@@ -112,22 +110,35 @@ class Fragments:
              accounts: dict[int, AccountRecord], flags: dict[int, Flags]) -> bytes:
         """A JSON array of the statuses in order; a reblog wraps its original and shows the
         original's flags, as Mastodon does (a reblog itself is never pinned)."""
+        shaped = {i: self.account(a) for i, a in accounts.items()}
+        usernames = {i: a.username for i, a in accounts.items()}
         rendered = []
         for s in statuses:
             if s.reblog_of_id is None:
-                one = self.splice(s, accounts, flags.get(s.id, NO_FLAGS))
+                one = self.splice(s, shaped, usernames, flags.get(s.id, NO_FLAGS))
             else:
                 original = originals.get(s.reblog_of_id)
                 if original is None:
                     continue
                 inner_flags = flags.get(original.id, NO_FLAGS)
-                inner = self.splice(original, accounts, inner_flags)
+                inner = self.splice(original, shaped, usernames, inner_flags)
                 if inner is None:
                     continue
                 outer_flags = Flags(favourited=inner_flags.favourited,
                                     reblogged=inner_flags.reblogged,
                                     bookmarked=inner_flags.bookmarked)
-                one = self.splice(s, accounts, outer_flags, reblog=inner)
+                one = self.splice(s, shaped, usernames, outer_flags, reblog=inner)
             if one is not None:
                 rendered.append(one)
         return b"[" + b",".join(rendered) + b"]"
+
+
+def _flags_json(favourited: bool, reblogged: bool, bookmarked: bool, pinned: bool) -> bytes:
+    return (b'],"favourited":' + _BOOL[favourited] + b',"reblogged":' + _BOOL[reblogged]
+            + b',"bookmarked":' + _BOOL[bookmarked] + b',"pinned":' + _BOOL[pinned])
+
+
+# The reader's four flags, closing the mentions list before them: every combination, made once.
+_FLAGS_JSON = {(f, r, b, p): _flags_json(f, r, b, p)
+               for f in (False, True) for r in (False, True)
+               for b in (False, True) for p in (False, True)}

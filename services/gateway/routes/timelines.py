@@ -9,12 +9,12 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from services.gateway import params, responses
-from services.gateway.context import Gateway, gateway_of
-from shared import bus, errors, timelines
+from services.gateway.context import Gateway, active, gateway_of
+from shared import bus, errors, timelines, viewer_cache
 from shared.contracts import fanout as fanout_api
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
-from shared.records import public_key, tag_key
+from shared.records import account_key, public_key, tag_key
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +70,15 @@ async def _big_followees(gw: Gateway, account_id: int, cached: list[timelines.Fo
     return found
 
 
-async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds
-                    ) -> tuple[list[int], bool]:
+async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds,
+                    state: timelines.HomeState) -> tuple[list[int], bool]:
     """The page's ids and whether the timeline is partial (being rebuilt). The home timeline
-    itself, merged with the own timelines of followees above the fanout threshold (hybrid
-    fanout): each source gives its ``limit`` entries nearest the bound, so the merged page is
-    exact. Usually one Redis round trip, two when the reader follows such authors."""
+    itself (``state``, read with the request's first round trip), merged with the own
+    timelines of followees above the fanout threshold (hybrid fanout): each source gives its
+    ``limit`` entries nearest the bound, so the merged page is exact. One more Redis round trip
+    when the reader follows such authors."""
     assert gw.redis is not None
     settings = gw.settings
-    state = await timelines.home_state(gw.fast, account_id, bounds)
     partial = state.rebuilding
     if not partial and timelines.needs_rebuild(state.last_read, settings.inactive_days):
         # Inactive (or Redis lost it): fanout skipped this reader. Rebuild from Postgres.
@@ -100,15 +100,23 @@ async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds
 @get("/api/v1/timelines/home")
 async def home(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    caller = await gw.signed_in(request, scope="read")
     p = await params.read(request, PageParams, body=False)
-    assert gw.redis is not None and gw.hydrator is not None
+    assert gw.fast is not None and gw.hydrator is not None and caller.account_id is not None
     bounds = timelines.Bounds(limit=clamp(p.limit), max_id=parse_id(p.max_id),
                               since_id=parse_id(p.since_id), min_id=parse_id(p.min_id))
-    ids, partial = await home_page(gw, me.id, bounds)
+    # One round trip for the reader's account, hidden accounts and home timeline state.
+    pipe = gw.fast.pipeline()
+    pipe.mget([account_key(caller.account_id)])
+    pipe.get(viewer_cache.hidden_key(caller.account_id))
+    timelines.queue_home_state(pipe, caller.account_id, bounds)
+    [raw_me], raw_hidden, *state = await pipe.execute()
+    me = active(gw.hydrator.account_from(raw_me) if raw_me is not None
+                else await gw.hydrator.account(caller.account_id))
+    ids, partial = await home_page(gw, me.id, bounds, timelines.parse_home_state(state, bounds))
     # Never the same status twice on a page: fanout leaves out a reblog of what the timeline
     # holds, but a big author's post is merged at read time, so its reblogs are checked here.
-    body = await gw.hydrator.page(ids, me.id, hidden=await gw.hidden(me.id),
+    body = await gw.hydrator.page(ids, me.id, hidden=await gw.hidden(me.id, cached=raw_hidden),
                                   once_per_original=True)
     # Page edges come from the timeline, not from what survived filtering: a page whose entries
     # were all hidden must still lead on to the next one.
