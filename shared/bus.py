@@ -177,8 +177,11 @@ class EventConsumer:
         while not self._stopping:
             try:
                 msgs = await self._sub.fetch(self.batch, timeout=1.0)
-            except nats.errors.TimeoutError:
-                continue  # empty consumer: fetch raises instead of returning []
+            except TimeoutError:
+                # An empty consumer: fetch raises instead of returning []. Sometimes a plain
+                # asyncio.TimeoutError (nats-py's deadline check), not nats.errors.TimeoutError
+                # (its subclass): caught as the general error, it cost a half-second pause.
+                continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

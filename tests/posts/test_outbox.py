@@ -26,7 +26,7 @@ async def copies_in_stream(settings: Settings, event_id: int) -> int:
         while True:
             try:
                 msgs = await sub.fetch(500, timeout=0.5)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats-py raises its own subclass, or asyncio's plain one
                 break
             for msg in msgs:
                 if events.decode(msg.data).id == event_id:
