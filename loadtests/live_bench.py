@@ -11,7 +11,10 @@ Runs its own stack (embedded servers, every service as its own process, one gate
    at ``--rate`` per second for ``--seconds``; every follower's ``update`` event is timed against
    the post's HTTP response. Reports p50, p99, max, deliveries per second, and missed deliveries
    counted against the follower lists. Goals: p50 under 20 ms, p99 under 100 ms, none missed.
-The load generator runs on the same machine (2 cores), which the figures include.
+The load generator runs on the same machine (2 cores), which the figures include; it posts over
+raw keep-alive sockets and listens with msgspec on uvloop to stay cheap (see StatusPoster).
+Each live run also reports CPU milliseconds per post by process (steadier than latency on a
+shared machine), and with ``--trace`` the latency of each hop: relay, fanout, gateway.
 """
 
 from __future__ import annotations
@@ -26,15 +29,143 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
-import httpx
+import msgspec
 import psutil
+import uvloop
 from websockets.asyncio.client import connect
 
 from loadtests.seed import SeededUser, seed
 from loadtests.stack import BenchStack
 from shared import db
+
+
+class PostFailed(Exception):
+    pass
+
+
+class StatusPoster:
+    """POST /api/v1/statuses over a pool of keep-alive HTTP/1.1 connections on raw asyncio
+    streams. httpx spent ~9 ms of CPU per request here (its pool scans every connection on each
+    request), which made the load generator, on the same 2 cores, the largest CPU user of the
+    run and slowed the very system it measures."""
+
+    KEEP_IDLE_S = 3.0
+
+    def __init__(self, base_url: str, max_connections: int = 64) -> None:
+        host_port = base_url.split("://", 1)[1].rstrip("/")
+        self.host, _, port = host_port.partition(":")
+        self.port = int(port or 80)
+        self.max_connections = max_connections
+        self.opened = 0
+        # (reader, writer, when it went idle): the server closes a connection idle for 5 s
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+        self.freed = asyncio.Condition()
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def _acquire(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        async with self.freed:
+            while not self.idle and self.opened >= self.max_connections:
+                await self.freed.wait()
+            while self.idle:
+                reader, writer, since = self.idle.pop()
+                if time.monotonic() - since < self.KEEP_IDLE_S:
+                    return reader, writer
+                writer.close()  # about to be closed by the server: do not race it
+                self.opened -= 1
+            self.opened += 1
+        try:
+            pair = await asyncio.open_connection(self.host, self.port)
+        except OSError:
+            await self._discard()
+            raise
+        self.writers.append(pair[1])
+        return pair
+
+    async def _release(self, pair) -> None:
+        async with self.freed:
+            self.idle.append((*pair, time.monotonic()))
+            self.freed.notify()
+
+    async def _discard(self) -> None:
+        async with self.freed:
+            self.opened -= 1
+            self.freed.notify()
+
+    async def post(self, token: str, body: bytes) -> bytes:
+        """The response body of a 200, else PostFailed."""
+        request = (f"POST /api/v1/statuses HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                   f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        pair = await self._acquire()
+        try:
+            pair[1].write(request)
+            status, payload = await asyncio.wait_for(read_response(pair[0]), 30)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+            pair[1].close()
+            await self._discard()
+            raise PostFailed(str(exc)) from exc
+        await self._release(pair)
+        if status != 200:
+            raise PostFailed(f"HTTP {status}")
+        return payload
+
+    async def close(self) -> None:
+        for writer in self.writers:
+            writer.close()
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length, chunked = 0, False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if not chunked:
+        return status, await reader.readexactly(length)
+    parts = []
+    while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+        parts.append((await reader.readexactly(size + 2))[:-2])
+    await reader.readexactly(2)
+    return status, b"".join(parts)
+
+
+class PostedId(msgspec.Struct):
+    id: str
+
+
+def process_label(proc: psutil.Process) -> str:
+    try:
+        cmdline = proc.cmdline()
+    except psutil.Error:
+        return "?"
+    if "service" in cmdline:
+        return cmdline[cmdline.index("service") + 1]
+    if any("live_listener" in part for part in cmdline):
+        return "listener"
+    name = proc.name()
+    return "postgres" if name.startswith("postgres") else name.split("-")[0]
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by this process ("poster") and everything it started, by label."""
+    me = psutil.Process()
+    used: dict[str, float] = {}
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        label = "poster" if proc.pid == me.pid else process_label(proc)
+        used[label] = used.get(label, 0.0) + times.user + times.system
+    return used
 
 
 def rss(pid: int) -> int:
@@ -72,7 +203,8 @@ async def idle_memory(stack: BenchStack, users: list[SeededUser]) -> dict:
             "open_seconds": opened_s}
 
 
-async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) -> dict:
+async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
+                       traced: bool = False) -> dict:
     """Posts from this process, listens from another (loadtests/live_listener.py): each side
     timestamps with time.time(), so a busy event loop on one side cannot skew the other."""
     ws_url = stack.base_url.replace("http://", "ws://") + "/api/v1/streaming"
@@ -81,45 +213,57 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) ->
     spec = {"ws_url": ws_url, "tail_seconds": 10, "ready_file": str(folder / "ready"),
             "done_file": str(folder / "done"),
             "users": [{"id": u.id, "token": u.token} for u in users]}
+    if traced:
+        spec["nats_url"] = stack.settings.nats_url
     (folder / "in.json").write_text(json.dumps(spec))
     listener = subprocess.Popen([sys.executable, "-m", "loadtests.live_listener",  # noqa: ASYNC220
                                  str(folder / "in.json"), str(folder / "out.json")])
     while not (folder / "ready").exists():
         if listener.poll() is not None:
-            raise RuntimeError("the listener process failed")
+            raise RuntimeError("the listener process failed; the gateway's log ends:\n"
+                               + stack.log_tail("gateway", 40))
         await asyncio.sleep(0.2)
     await asyncio.sleep(2)
     posted_at: dict[str, float] = {}
     authors: list[tuple[SeededUser, str]] = []
     errors = 0
+    error_kinds: Counter[str] = Counter()
     rng = random.Random(11)
-    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30,
-                                 limits=httpx.Limits(max_connections=64)) as client:
-        async def post(author: SeededUser, n: int) -> None:
-            nonlocal errors
-            try:
-                r = await client.post("/api/v1/statuses", headers=author.headers,
-                                      json={"status": f"live bench {n}"})
-            except httpx.HTTPError:
-                errors += 1  # counted and reported, not fatal: the run goes on
-                return
-            if r.status_code != 200:
-                errors += 1
-                return
-            status_id = r.json()["id"]
-            posted_at[status_id] = time.time()
-            authors.append((author, status_id))
+    poster = StatusPoster(stack.base_url)
+    decode_id = msgspec.json.Decoder(PostedId).decode
 
-        tasks = []
-        interval = 1.0 / rate
-        began = time.perf_counter()
-        for n in range(int(rate * seconds)):
-            delay = began + n * interval - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(post(rng.choice(users), n)))
-        await asyncio.gather(*tasks)
-        posting_s = time.perf_counter() - began
+    async def post(author: SeededUser, n: int) -> None:
+        nonlocal errors
+        try:
+            body = await poster.post(author.token, b'{"status":"live bench %d"}' % n)
+        except PostFailed as exc:
+            errors += 1  # counted and reported, not fatal: the run goes on
+            error_kinds[str(exc)[:80]] += 1
+            return
+        responded = time.time()
+        status_id = decode_id(body).id
+        posted_at[status_id] = responded
+        authors.append((author, status_id))
+
+    tasks = []
+    interval = 1.0 / rate
+    cpu_before = cpu_seconds()
+    began = time.perf_counter()
+    for n in range(int(rate * seconds)):
+        delay = began + n * interval - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(post(rng.choice(users), n)))
+    await asyncio.gather(*tasks)
+    posting_s = time.perf_counter() - began
+    await asyncio.sleep(3)  # the last deliveries (a loaded machine lags by a second or more)
+    cpu_after = cpu_seconds()
+    # CPU milliseconds per post, by process: what each post costs the machine, whatever else
+    # runs on it (latency depends on the neighbours; this far less).
+    cpu_ms_per_post = {label: round((cpu_after[label] - cpu_before.get(label, 0.0)) * 1000
+                                    / max(1, len(authors)), 2)
+                       for label in sorted(cpu_after)}
+    await poster.close()
     (folder / "done").write_text("done")  # noqa: ASYNC240
     await asyncio.to_thread(listener.wait, 300)
     result = json.loads((folder / "out.json").read_text())
@@ -142,12 +286,43 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float) ->
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
-    return {"posts": len(authors), "post_errors": errors, "posting_seconds": posting_s,
+    hops = hop_latencies(result.get("trace", {}), posted_at, arrivals) if traced else {}
+    return {"hops": hops, "cpu_ms_per_post": cpu_ms_per_post,
+            "posts": len(authors), "post_errors": errors,
+            "post_error_kinds": dict(error_kinds),
+            "posting_seconds": posting_s,
             "closed_early": result["closed_early"],
             "deliveries": len(latencies), "expected": expected, "missed": missed,
             "deliveries_per_s": len(latencies) / posting_s,
             "p50_ms": pct(50), "p99_ms": pct(99), "max_ms": latencies[-1],
             "mean_ms": statistics.fmean(latencies)}
+
+
+def hop_latencies(trace: dict[str, list[float]], posted_at: dict[str, float],
+                  arrivals: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """p50/p99 ms of each hop, counted per delivery (as the headline figures are): response ->
+    the event in JetStream (negative: the relay beat the response), event -> fanout's first
+    live message for the status, first -> last live message, first live message -> this
+    reader's WebSocket arrival."""
+    spans: dict[str, list[float]] = {"response_to_event": [], "event_to_first_live": [],
+                                     "first_to_last_live": [], "first_live_to_arrival": []}
+    for status_id, (event_t, first_t, last_t) in trace.items():
+        got = arrivals.get(status_id)
+        if status_id not in posted_at or not (event_t and first_t and got):
+            continue
+        for arrived in got.values():
+            spans["response_to_event"].append(event_t - posted_at[status_id])
+            spans["event_to_first_live"].append(first_t - event_t)
+            spans["first_to_last_live"].append(last_t - first_t)
+            spans["first_live_to_arrival"].append(arrived - first_t)
+    summary = {}
+    for name, values in spans.items():
+        if values:
+            values.sort()
+            summary[name] = {"p50_ms": values[len(values) // 2] * 1000,
+                             "p99_ms": values[min(len(values) - 1,
+                                                  int(0.99 * len(values)))] * 1000}
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="live runs (each is reported)")
     parser.add_argument("--server", default="", help="HUBBUB_ASGI_SERVER for the gateway")
     parser.add_argument("--out", default="loadtests/results/live.json")
+    parser.add_argument("--trace", action="store_true",
+                        help="also time each hop (relay, fanout, gateway) by listening on NATS "
+                             "from the listener process (adds a little load)")
     args = parser.parse_args(argv)
 
     stack = BenchStack()
@@ -187,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                                  follows_per_user=args.follows, prefix="live"))
         runs = []
         for repeat in range(args.repeats):
-            run = asyncio.run(live_latency(stack, graph, args.rate, args.seconds))
+            run = uvloop.run(live_latency(stack, graph, args.rate, args.seconds, args.trace))
             runs.append(run)
             if run["closed_early"]:
                 print(stack.log_tail("gateway"), flush=True)
@@ -195,6 +373,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"({run['deliveries_per_s']:.0f}/s), missed {run['missed']}, "
                   f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, "
                   f"max {run['max_ms']:.1f} ms, connections cut {run['closed_early']}", flush=True)
+            print("  CPU ms per post: " + ", ".join(
+                f"{label} {ms:.1f}" for label, ms in sorted(
+                    run["cpu_ms_per_post"].items(), key=lambda item: -item[1]) if ms >= 0.05)
+                  + f" (total {sum(run['cpu_ms_per_post'].values()):.1f})", flush=True)
+            for hop, figures in run["hops"].items():
+                print(f"  {hop:22} p50 {figures['p50_ms']:7.1f} ms, "
+                      f"p99 {figures['p99_ms']:7.1f} ms", flush=True)
         results["live"] = runs
     finally:
         stack.close()

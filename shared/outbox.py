@@ -38,11 +38,17 @@ def channel(schema: str) -> str:
     return f"{schema}_outbox"
 
 
+def row(event: events.Event) -> tuple[int, str, bytes]:
+    """An event's outbox row: (id, subject, payload). For writers that insert it themselves
+    inside a larger statement (the relay's wake-up is then theirs too: ``pg_notify(channel)``)."""
+    return event.id, subjects.event(event.type), events.encode(event)
+
+
 async def add(conn: asyncpg.Connection, schema: str, *evts: events.Event) -> None:
     """Record events inside the caller's transaction."""
     await conn.executemany(
         "INSERT INTO outbox (id, subject, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        [(e.id, subjects.event(e.type), events.encode(e)) for e in evts],
+        [row(e) for e in evts],
     )
     await conn.execute(f"NOTIFY {channel(schema)}")
 

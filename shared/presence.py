@@ -9,13 +9,17 @@ exists: with no gateway tracking presence, it publishes to every recipient as be
 delivery never depends on this being wired in. An entry outlives its connection by at most
 ``TTL_S`` (a few useless publishes), never the other way round.
 
-Gateway side (the streaming code)::
+Gateway side (services/gateway/streaming/presence.py)::
 
-    tracker = PresenceTracker(redis)        # one per gateway process, started in the lifespan
-    await tracker.start()
+    tracker = PresenceTracker(redis)        # one per gateway process
+    tracker.run()                            # (or ``await tracker.start()``)
     await tracker.connected(account_id)      # when a streaming connection opens
     tracker.disconnected(account_id)         # when it closes
     await tracker.stop()
+
+Several gateways share the set: each refreshes its own users, so a user connected to any of them
+stays in it, and a gateway that dies without a word stops refreshing: its users drop out
+``TTL_S`` later (those connected elsewhere are refreshed there).
 """
 
 from __future__ import annotations
@@ -36,13 +40,14 @@ TTL_S = 90
 REFRESH_S = 30
 
 
-async def mark_online(r: redis.Redis, account_ids: list[int], now: float | None = None) -> None:
+async def mark_online(r: redis.Redis, account_ids: list[int], now: float | None = None,
+                      ttl_s: float = TTL_S) -> None:
     if not account_ids:
         return
-    until = (time.time() if now is None else now) + TTL_S
+    until = (time.time() if now is None else now) + ttl_s
     pipe = r.pipeline(transaction=False)
     pipe.zadd(ONLINE_USERS_KEY, {str(i): until for i in account_ids})
-    pipe.set(PRESENCE_TRACKED_KEY, b"1", ex=TTL_S)
+    pipe.set(PRESENCE_TRACKED_KEY, b"1", ex=max(1, round(ttl_s)))
     await pipe.execute()
 
 
@@ -77,26 +82,39 @@ async def online(r: redis.Redis) -> list[int] | None:
 class PresenceTracker:
     """One gateway process's connected users, kept fresh in Redis."""
 
-    def __init__(self, r: redis.Redis, refresh_s: float = REFRESH_S) -> None:
+    def __init__(self, r: redis.Redis, refresh_s: float = REFRESH_S, ttl_s: float = TTL_S
+                 ) -> None:
+        assert refresh_s < ttl_s, "entries must be refreshed before they expire"
         self.r = r
         self.refresh_s = refresh_s
+        self.ttl_s = ttl_s
         self._connections: Counter[int] = Counter()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.r.set(PRESENCE_TRACKED_KEY, b"1", ex=TTL_S)
-        self._task = asyncio.create_task(self._refresh_forever(), name="presence")
+        await self.r.set(PRESENCE_TRACKED_KEY, b"1", ex=max(1, round(self.ttl_s)))
+        self.run()
+
+    def run(self) -> None:
+        """Start refreshing (``connected`` marks the set tracked for the first user)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._refresh_forever(), name="presence")
 
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            self._task = None
+
+    @property
+    def users(self) -> int:
+        return len(self._connections)
 
     async def connected(self, account_id: int) -> None:
         self._connections[account_id] += 1
         if self._connections[account_id] == 1:
-            await mark_online(self.r, [account_id])
+            await mark_online(self.r, [account_id], ttl_s=self.ttl_s)
 
     def disconnected(self, account_id: int) -> None:
         """The entry is left to expire: another gateway may hold a connection of the same user."""
@@ -107,9 +125,9 @@ class PresenceTracker:
     async def refresh(self) -> None:
         now = time.time()
         pipe = self.r.pipeline(transaction=False)
-        pipe.set(PRESENCE_TRACKED_KEY, b"1", ex=TTL_S)
+        pipe.set(PRESENCE_TRACKED_KEY, b"1", ex=max(1, round(self.ttl_s)))
         if self._connections:
-            pipe.zadd(ONLINE_USERS_KEY, {str(i): now + TTL_S for i in self._connections})
+            pipe.zadd(ONLINE_USERS_KEY, {str(i): now + self.ttl_s for i in self._connections})
         pipe.zremrangebyscore(ONLINE_USERS_KEY, "-inf", now)
         await pipe.execute()
 

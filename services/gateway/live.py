@@ -5,7 +5,7 @@ scale sideways with no shared state but NATS."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -23,6 +23,11 @@ class LiveHub:
         self.nc = nc
         self._subs: dict[str, Subscription] = {}
         self._listeners: dict[str, set[Listener]] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Run ``closer`` when the hub closes (what lives as long as the streaming does)."""
+        self._closers.append(closer)
 
     async def add(self, subject: str, listener: Listener) -> None:
         listeners = self._listeners.setdefault(subject, set())
@@ -55,6 +60,12 @@ class LiveHub:
             listener(msg.subject, message)
 
     async def close(self) -> None:
+        for closer in self._closers:
+            try:
+                await closer()
+            except Exception as exc:
+                log.warning("live hub: closing %r failed: %s", closer, exc)
+        self._closers.clear()
         for sub in self._subs.values():
             try:
                 await sub.unsubscribe()

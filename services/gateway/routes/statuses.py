@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from services.gateway import params, responses
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.mastodon import iso
+from services.gateway.streaming.session import render_new_status
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
@@ -114,8 +115,16 @@ async def create_status(request: Request) -> Response:
         ),
         StatusRecord, timeout=10,
     )
-    [rendered] = await gw.hydrator.render_statuses([status], me.id)
-    return responses.json(rendered)
+    if key:  # a retry may return an older status, with the author's favourite or bookmark
+        [rendered] = await gw.hydrator.render_statuses([status], me.id)
+        return responses.json(rendered)
+    # A status created just now has no favourite, reblog, bookmark, pin or vote from its author
+    # (no round trip for those flags): its JSON is the one streamed to its readers, rendered
+    # once for both.
+    payload = await render_new_status(gw, status)
+    if payload is None:
+        raise errors.NotFound("Record not found")  # its author was deleted meanwhile
+    return responses.raw_json(payload.encode())
 
 
 class ManyParams(params.Params):

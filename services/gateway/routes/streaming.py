@@ -21,6 +21,8 @@ from litestar.response import Stream
 
 from services.gateway import responses, tokens
 from services.gateway.context import Gateway, bearer_token, gateway_of
+from services.gateway.streaming import presence
+from services.gateway.streaming.frames import Frames
 from services.gateway.streaming.limits import ConnectionLimits, TooManyConnections
 from services.gateway.streaming.session import (
     STREAMS,
@@ -36,6 +38,13 @@ CLOSE_TOO_SLOW = 1013
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_TOO_MANY = 4029
 HEARTBEAT_S = 15.0
+
+
+def frames_of(gw: Gateway) -> Frames:
+    frames = getattr(gw, "stream_frames", None)
+    if frames is None:
+        frames = gw.stream_frames = Frames()
+    return frames
 
 
 def limits_of(gw: Gateway) -> ConnectionLimits:
@@ -96,14 +105,14 @@ async def streaming(socket: WebSocket) -> None:
     await socket.accept(subprotocols=subprotocol)
     try:
         with limits_of(gw).hold(caller.token_id), metrics.STREAMING_CONNECTIONS.time():
-            await _serve_socket(gw, socket, account)
+            session = StreamSession(gw, account, gw.settings.stream_queue_size)
+            async with presence.online(gw, account.id):
+                await _serve_socket(gw, socket, session)
     except TooManyConnections as exc:
         await socket.close(code=CLOSE_TOO_MANY, reason=exc.message[:120])
 
 
-async def _serve_socket(gw: Gateway, socket: WebSocket, account: AccountRecord) -> None:
-    session = StreamSession(gw, account, gw.settings.stream_queue_size)
-
+async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) -> None:
     async def send_error(message: str) -> None:
         await socket.send_text(json.dumps({"error": message, "status": 400}))
 
@@ -133,10 +142,10 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, account: AccountRecord) 
             await subscribe(command["type"], command)
 
     async def writer() -> None:
+        frames = frames_of(gw)
         try:
-            async for names, event, payload in session.events():
-                await socket.send_text(json.dumps(
-                    {"stream": names, "event": event, "payload": payload}))
+            async for delivery in session.events():
+                await socket.send_text(frames.ws(delivery))
         except Overflow:
             await socket.close(code=CLOSE_TOO_SLOW, reason="too slow: catch up by REST")
 
@@ -180,27 +189,30 @@ async def server_sent_events(request: Request, path: FromPath[str]) -> Response 
     needed = STREAMS[stream]
     param = request.query_params.get(needed) if needed else None
     limits = limits_of(gw)
-    holding = limits.hold(caller.token_id)
-    holding.__enter__()  # raises TooManyConnections (429) before any byte is sent
+    held = contextlib.AsyncExitStack()
+    held.enter_context(limits.hold(caller.token_id))  # TooManyConnections (429) before any byte
+    await held.enter_async_context(presence.online(gw, account.id))
     session = StreamSession(gw, account, gw.settings.stream_queue_size)
+    held.push_async_callback(session.close)
     try:
         await session.subscribe(stream, param)
     except StreamRefused as exc:
-        holding.__exit__(None, None, None)
-        await session.close()
+        await held.aclose()
         return responses.error(str(exc), 400 if "Unknown" in str(exc) or "Missing" in str(exc)
                                else 404)
-    return Stream(_sse_body(session, holding), media_type="text/event-stream",
+    return Stream(_sse_body(gw, session, held), media_type="text/event-stream",
                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-async def _sse_body(session: StreamSession, holding) -> AsyncIterator[bytes]:
+async def _sse_body(gw: Gateway, session: StreamSession, held: contextlib.AsyncExitStack
+                    ) -> AsyncIterator[bytes]:
     out: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=1)
+    frames = frames_of(gw)
 
     async def pump() -> None:
         try:
-            async for _names, event, payload in session.events():
-                await out.put(f"event: {event}\ndata: {payload}\n\n".encode())
+            async for delivery in session.events():
+                await out.put(frames.sse(delivery))
         except Overflow:
             pass  # too slow: end the response; the client reconnects and catches up by REST
         await out.put(None)
@@ -221,8 +233,7 @@ async def _sse_body(session: StreamSession, holding) -> AsyncIterator[bytes]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        await session.close()
-        holding.__exit__(None, None, None)
+        await held.aclose()  # the session, presence, and the connection count
 
 
 ROUTES = [streaming_health, streaming, server_sent_events]

@@ -20,6 +20,7 @@ import msgspec
 from services.gateway.context import Gateway
 from services.gateway.hydrate import post_facts
 from services.gateway.routes.notifications import render as render_notifications
+from services.gateway.streaming.frames import Delivery
 from shared import bus, errors, policy, subjects
 from shared.contracts import communities as communities_api
 from shared.contracts import lists as lists_api
@@ -86,6 +87,13 @@ class StatusFetches:
         self.entries: OrderedDict[int, tuple[float, object]] = OrderedDict()
         self.pending: dict[int, asyncio.Future] = {}
 
+    def remember(self, status) -> None:
+        """A record known fresh (just created here): readers in the next TTL_S take it."""
+        self.entries[status.id] = (time.monotonic(), status)
+        self.entries.move_to_end(status.id)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
     async def get(self, gw: Gateway, status_id: int, *, fresh: bool):
         now = time.monotonic()
         entry = self.entries.get(status_id)
@@ -113,11 +121,15 @@ class StatusFetches:
                 del self.pending[status_id]
 
 
-async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False):
+def status_fetches_of(gw: Gateway) -> StatusFetches:
     fetches = getattr(gw, "status_fetches", None)
     if fetches is None:
         fetches = gw.status_fetches = StatusFetches()
-    return await fetches.get(gw, status_id, fresh=fresh)
+    return fetches
+
+
+async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False):
+    return await status_fetches_of(gw).get(gw, status_id, fresh=fresh)
 
 
 async def rendered_once(gw: Gateway, status) -> str | None:
@@ -125,6 +137,14 @@ async def rendered_once(gw: Gateway, status) -> str | None:
     if cache is None:
         cache = gw.render_cache = RenderCache()
     return await cache.get(gw, status)
+
+
+async def render_new_status(gw: Gateway, status) -> str | None:
+    """A status just created through this gateway, rendered once for its author's response and
+    for every local reader it is about to be streamed to: fanout's live message, moments later,
+    finds the record and its JSON here (no Redis read, no second render)."""
+    status_fetches_of(gw).remember(status)
+    return await rendered_once(gw, status)
 
 
 class StreamRefused(Exception):
@@ -138,9 +158,9 @@ class Watch:
     subject: str
 
     @property
-    def names(self) -> list[str]:
+    def names(self) -> tuple[str, ...]:
         """As Mastodon labels events: ["user"], ["hashtag", "tag"], ["list", "42"]."""
-        return [self.stream] if self.param is None else [self.stream, self.param]
+        return (self.stream,) if self.param is None else (self.stream, self.param)
 
 
 class Overflow(Exception):
@@ -237,8 +257,8 @@ class StreamSession:
 
     # --- delivery ---------------------------------------------------------------------------
 
-    async def events(self) -> AsyncIterator[tuple[list[str], str, str]]:
-        """(stream names, event, payload) for each delivery, until the queue overflows."""
+    async def events(self) -> AsyncIterator[Delivery]:
+        """Each delivery, until the queue overflows."""
         while True:
             if self.overflowed:
                 raise Overflow
@@ -255,7 +275,11 @@ class StreamSession:
                                 self.account.id, exc.message)
                     continue
                 if rendered is not None:
-                    yield watch.names, rendered[0], rendered[1]
+                    event, payload = rendered
+                    # Status and delete payloads are the same for every reader; notifications
+                    # and conversations are the reader's own.
+                    yield Delivery(watch.names, event, payload,
+                                   event not in ("notification", "conversation"))
 
     async def _facts(self) -> tuple[policy.Viewer, set[int]]:
         if self._viewer is None or time.monotonic() - self._facts_at > FACTS_TTL_S:

@@ -1,0 +1,65 @@
+"""What goes on the wire for one streamed event: a WebSocket text message (Mastodon's
+``{"stream": [...], "event": ..., "payload": "<JSON as a string>"}``) or a server-sent event.
+
+A status reaching 1,000 readers of one gateway has one payload (see session.RenderCache), so its
+frame is the same for every reader who watches the same stream: it is encoded once per gateway
+and the same text is sent to each (quoting a 2 KB payload into a JSON string per reader was
+per-connection work for nothing). Per-reader payloads (notifications, conversations) are encoded
+as they come, without being cached."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import NamedTuple
+
+import msgspec
+
+_encode = msgspec.json.Encoder().encode
+
+
+class Delivery(NamedTuple):
+    names: tuple[str, ...]  # as Mastodon labels the stream: ("user",), ("hashtag", "tag")
+    event: str
+    payload: str
+    shared: bool  # the payload is the same for every reader (cache its frame)
+
+
+def ws_text(names: tuple[str, ...], event: str, payload: str) -> str:
+    return _encode({"stream": names, "event": event, "payload": payload}).decode()
+
+
+def sse_bytes(event: str, payload: str) -> bytes:
+    return f"event: {event}\ndata: {payload}\n\n".encode()
+
+
+class Frames:
+    """Shared frames, most recent first out of ``size``."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._ws: OrderedDict[tuple[tuple[str, ...], str, str], str] = OrderedDict()
+        self._sse: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+
+    def ws(self, delivery: Delivery) -> str:
+        names, event, payload, shared = delivery
+        if not shared:
+            return ws_text(names, event, payload)
+        key = (names, event, payload)  # the payload str caches its own hash
+        text = self._ws.get(key)
+        if text is None:
+            text = self._ws[key] = ws_text(names, event, payload)
+            if len(self._ws) > self.size:
+                self._ws.popitem(last=False)
+        return text
+
+    def sse(self, delivery: Delivery) -> bytes:
+        _names, event, payload, shared = delivery
+        if not shared:
+            return sse_bytes(event, payload)
+        key = (event, payload)
+        chunk = self._sse.get(key)
+        if chunk is None:
+            chunk = self._sse[key] = sse_bytes(event, payload)
+            if len(self._sse) > self.size:
+                self._sse.popitem(last=False)
+        return chunk

@@ -1,0 +1,133 @@
+"""Presence: a streaming connection marks its user online (shared/presence) on whichever gateway
+it is, fanout publishes live messages only for online users (their timelines are written all
+the same), and a gateway that stops refreshing (killed) lets its users expire."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import msgspec
+import nats
+import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+
+from services.fanout import live as fanout_live
+from services.gateway.app import create_app
+from services.gateway.context import Gateway
+from services.gateway.streaming.presence import tracker_of
+from shared import presence, subjects
+from shared.infra import free_port
+from shared.presence import PresenceTracker
+from tests.helpers import Api
+
+
+def ws_url(base_url: str) -> str:
+    return base_url.replace("http://", "ws://") + "/api/v1/streaming?stream=user"
+
+
+@pytest.fixture
+def presence_filters_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fanout asks who is online however few the readers (by default it publishes to a
+    handful of readers without asking)."""
+    monkeypatch.setattr(fanout_live, "FEW", 0)
+
+
+@asynccontextmanager
+async def another_gateway(api: Api) -> AsyncIterator[tuple[str, Gateway]]:
+    ports = dict(api.stack.settings.ports)
+    ports["gateway"] = port = free_port()
+    app = create_app(msgspec.structs.replace(api.stack.settings, ports=ports))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not (server.started and app.state.gateway.ready):
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}", app.state.gateway
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+async def next_update(ws, timeout: float = 5.0) -> dict:
+    while True:
+        event = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        if event["event"] == "update":
+            return json.loads(event["payload"])
+
+
+async def online_among(api: Api, *user_ids: str) -> set[str]:
+    found = await presence.online_among(api.stack.fanout.redis, [int(i) for i in user_ids])
+    return {str(i) for i in found}
+
+
+async def test_offline_reader_gets_no_live_message_but_the_timeline(
+        api: Api, presence_filters_all) -> None:
+    author, here, away = await api.user(), await api.user(), await api.user()
+    for reader in (here, away):
+        await api.follow(reader, author)
+    await api.idle()
+    nc = await nats.connect(api.stack.settings.nats_url)
+    published: list[str] = []
+
+    async def on(msg) -> None:
+        published.append(msg.subject)
+
+    try:
+        await nc.subscribe(subjects.live_user(int(away.id)), cb=on)
+        await nc.flush()
+        async with connect(ws_url(api.stack.base_url), additional_headers=here.headers,
+                           proxy=None) as ws:
+            assert await online_among(api, here.id, away.id) == {here.id}
+            await asyncio.sleep(0.2)
+            status = await api.post(author, "who is here?")
+            assert (await next_update(ws))["id"] == status["id"]
+            await api.idle()
+        await asyncio.sleep(0.1)
+        assert published == []  # nobody would deliver it: not published at all
+        home = await api.home(away)
+        assert status["id"] in [s["id"] for s in home.json()]
+    finally:
+        await nc.close()
+
+
+async def test_readers_on_either_of_two_gateways_get_the_update(
+        api: Api, presence_filters_all) -> None:
+    author, first, second = await api.user(), await api.user(), await api.user()
+    for reader in (first, second):
+        await api.follow(reader, author)
+    await api.idle()
+    async with another_gateway(api) as (other_url, _), \
+            connect(ws_url(api.stack.base_url), additional_headers=first.headers,
+                    proxy=None) as ws_first, \
+            connect(ws_url(other_url), additional_headers=second.headers,
+                    proxy=None) as ws_second:
+        assert await online_among(api, first.id, second.id) == {first.id, second.id}
+        await asyncio.sleep(0.2)
+        status = await api.post(author, "to both gateways")
+        for ws in (ws_first, ws_second):
+            assert (await next_update(ws))["id"] == status["id"]
+
+
+async def test_a_killed_gateways_users_expire_and_a_live_ones_stay(api: Api) -> None:
+    stayer, victim = await api.user(), await api.user()
+    redis = api.stack.fanout.redis
+    async with another_gateway(api) as (other_url, other_gw):
+        # The other gateway refreshes every 0.2 s and its entries hold 1 s.
+        other_gw.presence = PresenceTracker(other_gw.redis, refresh_s=0.2, ttl_s=1.0)
+        other_gw.presence.run()
+        async with connect(ws_url(api.stack.base_url), additional_headers=stayer.headers,
+                           proxy=None), \
+                connect(ws_url(other_url), additional_headers=victim.headers, proxy=None):
+            await asyncio.sleep(1.5)  # past the TTL: refreshing keeps the victim online
+            assert await online_among(api, stayer.id, victim.id) == {stayer.id, victim.id}
+            await other_gw.presence.stop()  # killed: no refresh, no goodbye, socket still open
+            await asyncio.sleep(1.5)
+            await tracker_of(api.stack.gateway).refresh()  # (the 1 s gateway shortened the
+            # tracked flag, which gateways sharing one TTL never do)
+            assert await online_among(api, stayer.id, victim.id) == {stayer.id}
+            assert int(victim.id) not in (await presence.online(redis) or [])
