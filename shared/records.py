@@ -30,6 +30,9 @@ class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
     title: str = ""  # Hubbub: job title
     department: str = ""
     deactivated: bool = False
+    # The owner's default visibility for new posts (source[privacy]): not shown to others, but
+    # kept here so that posting needs no lookup. None in records cached before it was added.
+    default_privacy: str | None = None
 
 
 class PollRecord(msgspec.Struct, frozen=True, kw_only=True):

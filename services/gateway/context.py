@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import asyncpg
@@ -51,6 +52,10 @@ class Gateway:
         self.hydrator = Hydrator(self.nc, self.fast, self.base_url)
         self.hub = LiveHub(self.nc)
         await self.nc.subscribe(subjects.TOKEN_REVOKED, cb=self._token_revoked)
+        # Everything loaded so far (modules, the app, its routes) lives as long as the process:
+        # out of the collector's way, so its full passes (which paused the gateway for up to
+        # seconds with 10,000 connections open) traverse only what came after.
+        gc.freeze()
         self.ready = True
         log.info("gateway ready")
 

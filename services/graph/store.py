@@ -16,7 +16,7 @@ ACCOUNT_COLUMNS = """
     (extract(epoch FROM a.created_at) * 1000)::bigint AS created_at,
     (extract(epoch FROM a.last_status_at) * 1000)::bigint AS last_status_at,
     a.fields::text AS fields, a.avatar_url, a.header_url, a.title, a.department,
-    a.deactivated_at IS NOT NULL AS deactivated
+    a.deactivated_at IS NOT NULL AS deactivated, a.default_privacy
 """
 
 

@@ -97,8 +97,8 @@ async def create_status(request: Request) -> Response:
             raise errors.NotFound("Record not found")
     key = request.headers.get("idempotency-key")
     assert gw.nc is not None and gw.hydrator is not None
-    visibility = p.visibility
-    if visibility is None:
+    visibility = p.visibility or me.default_privacy  # the author's source[privacy]
+    if visibility is None:  # a record cached before it carried the default
         defaults = await bus.request(gw.nc, "graph", "account.credentials",
                                      graph_api.GetCredentials(account_id=me.id),
                                      graph_api.CredentialAccount)
