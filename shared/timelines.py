@@ -14,6 +14,7 @@ than the cutoff (or missing) is skipped, to be rebuilt from Postgres on the next
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 from collections.abc import Iterable
 
@@ -39,6 +40,8 @@ from shared.records import (
 
 # Add one member to many timelines; trim a timeline only when the add made it outgrow its cap
 # (ZCARD is O(1), a trim is not). Returns how many entries are new (a redelivery writes none).
+# Fanout sends ADD_GROUPS (below), the same for many members; the benchmark keeps this one as
+# its reference for the bare cost of the writes.
 ADD_AND_TRIM = """
 local m = ARGV[1]
 local cap = tonumber(ARGV[2])
@@ -54,27 +57,31 @@ end
 return written
 """
 
-# The same for home timelines of readers who read recently: one ZMSCORE on the last-read set
-# for the whole batch (measured: a GET per reader made the script cost twice its writes).
-# KEYS: n home timelines, then the last-read set. ARGV: member, cap, cutoff (Unix seconds),
-# how many leading timelines to write whatever their reader's activity (the author's own),
-# then the n readers' ids.
-DELIVER_HOME = """
-local m = ARGV[1]
-local cap = tonumber(ARGV[2])
-local cutoff = tonumber(ARGV[3])
-local unchecked = tonumber(ARGV[4])
-local n = #KEYS - 1
-local seen = redis.call('ZMSCORE', KEYS[n + 1], unpack(ARGV, 5, 4 + n))
-local written = 0
-for i = 1, n do
-  local ok = i <= unchecked or (seen[i] and tonumber(seen[i]) >= cutoff)
-  if ok and redis.call('ZADD', KEYS[i], 0, m) == 1 then
-    written = written + 1
-    if redis.call('ZCARD', KEYS[i]) > cap then
-      redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(cap + 1))
+# The same for many members at once, a group of timelines per member: fanout sends the writes
+# of many events (and the tails of their follower lists) in calls of thousands of timelines
+# (``TimelineWrites``). KEYS: the timelines, group after group. ARGV: cap, then per group its
+# member and how many of the KEYS (in order) take it. Returns each group's count of new entries.
+# Home timelines are checked beforehand (``write_batch``: one plain ZMSCORE on the last-read set
+# for the whole call; measured: passing the readers' ids into the script and asking there cost
+# Redis as much again as the writes, each id becoming a Lua string).
+ADD_GROUPS = """
+local cap = tonumber(ARGV[1])
+local written = {}
+local last = 0
+for g = 2, #ARGV, 2 do
+  local m = ARGV[g]
+  local first = last + 1
+  last = last + tonumber(ARGV[g + 1])
+  local w = 0
+  for i = first, last do
+    if redis.call('ZADD', KEYS[i], 0, m) == 1 then
+      w = w + 1
+      if redis.call('ZCARD', KEYS[i]) > cap then
+        redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(cap + 1))
+      end
     end
   end
+  written[#written + 1] = w
 end
 return written
 """
@@ -151,6 +158,7 @@ return #KEYS
 
 BATCH = 2000  # timelines per script call: big enough to amortize, small enough not to stall Redis
 IN_FLIGHT = 3  # script calls of one event sent at once: Python builds one while Redis runs one
+LANES = 4  # TimelineWrites' calls in flight: Redis always has the next call queued
 REBLOG_FALLOFF = 40  # Mastodon's window for reblog deduplication
 DAY_S = 86400
 
@@ -172,16 +180,149 @@ class HiredisPackedConnection(Connection):
                 bytes(a) if isinstance(a, (bytearray, memoryview)) else a for a in args))]
 
 
-def writer_client(url: str) -> redis.Redis:
-    """A client for bulk timeline writes (plain TCP; other URLs get redis-py's defaults)."""
-    if hiredis is None or not url.startswith("redis://"):
-        return redis.from_url(url, decode_responses=False)
-    return redis.from_url(url, decode_responses=False, socket_timeout=30.0,
-                          connection_class=HiredisPackedConnection)
+WRITER_CONNECTIONS = 16  # Redis runs one command at a time: more only queue there
+
+
+def writer_client(url: str, max_connections: int = WRITER_CONNECTIONS) -> redis.Redis:
+    """A client for bulk timeline writes, packing in C over plain TCP. Its pool waits for a
+    free connection: redis-py's default pool raises past 100 in use, which a burst of events
+    with script calls in flight reached (each failure a redelivery later)."""
+    options: dict = {"max_connections": max_connections, "timeout": None,
+                     "decode_responses": False}
+    if hiredis is not None and url.startswith("redis://"):
+        options.update(socket_timeout=30.0, connection_class=HiredisPackedConnection)
+    pool = redis.BlockingConnectionPool.from_url(url, **options)
+    return redis.Redis.from_pool(pool)  # closing the client closes its pool
 
 
 def chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class Piece(msgspec.Struct, array_like=True):
+    """A share of one call of ``write_batch``: ``value`` enters the timelines ``keys`` whatever,
+    and the home timelines of ``readers`` whose last read is at or after the cutoff."""
+
+    value: str
+    keys: list[str]
+    readers: list[int]
+
+    def __len__(self) -> int:
+        return len(self.keys) + len(self.readers)
+
+
+async def write_batch(r: redis.Redis, script, pieces: list[Piece], cap: int, cutoff: int
+                      ) -> list[int]:
+    """One round of timeline writes: the activity check of every piece's readers (one
+    ZMSCORE), then one ADD_GROUPS call for all the pieces; the count of new entries per piece.
+    The benchmark's raw loop sends exactly these commands."""
+    checked = [i for piece in pieces for i in piece.readers]
+    seen = await r.zmscore(LAST_READ_KEY, checked) if checked else []
+    keys: list[str] = []
+    args: list = [cap]
+    at = 0
+    for piece in pieces:
+        start = len(keys)
+        keys += piece.keys
+        n = len(piece.readers)
+        keys += [f"tl:{{u{i}}}:home"  # home_key, inlined: the hot loop
+                 for i, last in zip(piece.readers, seen[at:at + n], strict=True)
+                 if last is not None and last >= cutoff]
+        at += n
+        args += (piece.value, len(keys) - start)
+    if not keys:
+        return [0] * len(pieces)
+    return await script(keys=keys, args=args)
+
+
+class _Job:
+    """One caller's pieces, waiting their turn, and their outcomes."""
+
+    __slots__ = ("pieces", "futures")
+
+    def __init__(self, pieces: list[Piece]) -> None:
+        loop = asyncio.get_running_loop()
+        self.pieces = collections.deque(pieces)
+        self.futures = collections.deque(loop.create_future() for _ in pieces)
+
+
+class TimelineWrites:
+    """Timeline writes of every event in flight, sent to Redis by a few lanes in calls of about
+    ``batch`` timelines. Each call takes pieces from the waiting callers in turn (a follower
+    list of 40,000 does not hold up a post to 40 behind it) and packs the small ones together
+    (most statuses reach a few hundred timelines: one call each was most of Redis's work on
+    them). Under light load a caller's writes go at once, alone."""
+
+    def __init__(self, r: redis.Redis, cap: int, inactive_s: float, *, batch: int = BATCH,
+                 lanes: int = LANES) -> None:
+        self.r = r
+        self.cap = cap
+        self.inactive_s = inactive_s
+        self.batch = batch
+        self.lanes = lanes
+        self._script = r.register_script(ADD_GROUPS)
+        self._waiting: collections.deque[_Job] = collections.deque()
+        self._lanes: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak refs
+
+    async def write(self, value: str, keys: list[str], readers: list[int]) -> int:
+        """Add ``value`` to the timelines ``keys``, and to the home timelines of ``readers``
+        who read recently; how many entries are new."""
+        pieces = [Piece(value, part, []) for part in chunks(keys, self.batch)]
+        pieces += [Piece(value, [], part) for part in chunks(readers, self.batch)]
+        if not pieces:
+            return 0
+        job = _Job(pieces)
+        futures = list(job.futures)
+        self._waiting.append(job)
+        while len(self._lanes) < self.lanes and self._waiting:
+            self._lanes.add(asyncio.create_task(self._lane()))
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(results)
+
+    def _next_call(self) -> tuple[list[Piece], list[asyncio.Future[int]]]:
+        """Pieces for one call, one from each waiting job in turn, up to ``batch`` timelines."""
+        pieces: list[Piece] = []
+        futures: list[asyncio.Future[int]] = []
+        size = 0
+        while self._waiting:
+            job = self._waiting[0]
+            if pieces and size + len(job.pieces[0]) > self.batch:
+                break
+            self._waiting.popleft()
+            piece, future = job.pieces.popleft(), job.futures.popleft()
+            if job.pieces:
+                self._waiting.append(job)
+            if future.done():  # its caller is gone (cancelled)
+                continue
+            pieces.append(piece)
+            futures.append(future)
+            size += len(piece)
+        return pieces, futures
+
+    async def _lane(self) -> None:
+        try:
+            while self._waiting:
+                pieces, futures = self._next_call()
+                if not pieces:
+                    continue
+                try:
+                    written = await write_batch(self.r, self._script, pieces, self.cap,
+                                                int(time.time() - self.inactive_s))
+                except Exception as exc:
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for future, count in zip(futures, written, strict=True):
+                    if not future.done():
+                        future.set_result(count)
+        finally:
+            # At once, not in a done callback: a writer arriving meanwhile must see the lane
+            # gone and start one, or its pieces would wait for no lane.
+            self._lanes.discard(asyncio.current_task())  # type: ignore[arg-type]
 
 
 class TimelineWriter:
@@ -189,8 +330,7 @@ class TimelineWriter:
         self.r = r
         self.cap = cap
         self.inactive_s = inactive_days * DAY_S
-        self._add = r.register_script(ADD_AND_TRIM)
-        self._deliver = r.register_script(DELIVER_HOME)
+        self.writes = TimelineWrites(r, cap, self.inactive_s)
         self._deliver_reblog = r.register_script(DELIVER_REBLOG)
         self._merge = r.register_script(MERGE_AND_TRIM)
         self._remove = r.register_script(REMOVE)
@@ -213,25 +353,14 @@ class TimelineWriter:
 
     async def add(self, keys: list[str], status_id: int) -> int:
         """Timelines that take every entry (public, tag, community, list, own): no reader check."""
-        value = member(status_id)
-        return sum(await self._batched(
-            (lambda batch=batch: self._add(keys=batch, args=[value, self.cap]))
-            for batch in chunks(keys, BATCH)))
+        return await self.writes.write(member(status_id), keys, [])
 
     async def deliver(self, readers: list[int], status_id: int, *, unchecked: int = 0) -> int:
         """Home timelines of the readers who read recently; the first ``unchecked`` readers get
         it whatever their activity (the author's own home)."""
-        value = member(status_id)
-        cutoff = self.cutoff()
-
-        def call(batch: list[int], before: int):
-            keys = [f"tl:{{u{i}}}:home" for i in batch]  # home_key, inlined: the hot loop
-            keys.append(LAST_READ_KEY)
-            args = [value, self.cap, cutoff, max(0, unchecked - before), *batch]
-            return lambda: self._deliver(keys=keys, args=args)
-
-        return sum(await self._batched(
-            call(batch, n * BATCH) for n, batch in enumerate(chunks(readers, BATCH))))
+        return await self.writes.write(member(status_id),
+                                       [home_key(i) for i in readers[:unchecked]],
+                                       readers[unchecked:])
 
     async def deliver_reblog(self, readers: list[int], reblog_id: int, original_id: int, *,
                              unchecked: int = 0) -> list[int]:

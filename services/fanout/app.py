@@ -3,9 +3,12 @@ home timeline rebuilds (``hubbub.svc.fanout.home.rebuild``); reports consumer la
 
 from __future__ import annotations
 
+import asyncio
+
 import redis.asyncio as redis
 
 from services.fanout import deleted
+from services.fanout.consumer import JoinRedelivered, ProgressingConsumer
 from services.fanout.lag import INTERVAL_S, ConsumerLag, Every
 from services.fanout.rebuild import Rebuilder, RebuildOnRead
 from services.fanout.use_cases.communities import CommunityHandlers
@@ -15,7 +18,7 @@ from services.fanout.use_cases.public import PublicTimelines
 from services.fanout.use_cases.relations import RelationHandlers
 from services.runtime import BaseService
 from shared import events, metrics, subjects
-from shared.bus import EventConsumer, ServiceHost
+from shared.bus import ServiceHost
 from shared.contracts import fanout as fanout_api
 from shared.timelines import TimelineWriter, forget_stale_reads, writer_client
 
@@ -27,6 +30,7 @@ HOME_EVENTS = ["post.status.created", "post.status.deleted", "post.status.update
 
 
 CONCURRENCY = 64  # events handled at once by one fanout process
+FETCH = 16
 
 
 class FanoutService(BaseService):
@@ -46,9 +50,14 @@ class FanoutService(BaseService):
         gone = deleted.DeletedStatuses(r)
 
         async def apply(event: events.AnyEvent) -> None:
-            # Each part is idempotent on its own, so a redelivery after a partial run is safe.
-            for part in parts:
-                await part(event)
+            # Each part is idempotent on its own and none needs another's result: they run side
+            # by side (an event's round trips overlap), and a redelivery after a partial run is
+            # safe. Every part finishes before the first failure is raised.
+            results = await asyncio.gather(*(part(event) for part in parts),
+                                           return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
 
         async def handle(event: events.AnyEvent) -> None:
             with metrics.FANOUT_SECONDS.labels(event.type).time():
@@ -63,13 +72,15 @@ class FanoutService(BaseService):
                 if created and await gone.any_deleted(created):
                     await apply(deleted.undo(event))  # deleted while we wrote it
 
-        consumer = EventConsumer(
-            self.js, "fanout-home", handle,
+        consumer = ProgressingConsumer(
+            self.js, "fanout-home", JoinRedelivered(handle),
             filter_subjects=[subjects.event(t) for t in HOME_EVENTS],
             max_deliver=self.settings.max_deliver,
             # Each event waits on several round trips (graph pages, Redis scripts): more in
-            # flight keeps Redis busy; the writer bounds each event's own script calls.
-            batch=128, concurrency=CONCURRENCY,
+            # flight keeps the writer's lanes full (TimelineWrites bounds the calls to Redis).
+            # Fetched a few at a time: a fetched event waiting for a free slot is not yet in
+            # progress, and its ack wait runs.
+            batch=FETCH, concurrency=CONCURRENCY,
         )
         await consumer.start()
         self.keep(consumer)

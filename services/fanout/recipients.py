@@ -92,10 +92,20 @@ def reaches_followers(event: events.StatusCreated) -> bool:
 
 async def home_recipients(nc: NATS, event: events.StatusCreated, *,
                           followers: list[int] | None) -> AsyncIterator[list[int]]:
-    """Pages of readers, the author alone first. ``followers``: the first page of the author's
-    followers, or None to leave them out (hybrid fanout: they merge the author's own timeline
-    when they read)."""
-    yield [event.account_id]
+    """Pages of readers, the author first in the first page (one timeline write for both).
+    ``followers``: the first page of the author's followers, or None to leave them out (hybrid
+    fanout: they merge the author's own timeline when they read)."""
+    author = [event.account_id]
+    async for page in _other_recipients(nc, event, followers=followers):
+        yield author + page if author else page
+        author = []
+    if author:
+        yield author
+
+
+async def _other_recipients(nc: NATS, event: events.StatusCreated, *,
+                            followers: list[int] | None) -> AsyncIterator[list[int]]:
+    """Pages of the readers other than the author (none of them empty)."""
     if event.visibility == policy.DIRECT:
         if event.mentions:
             yield list(event.mentions)

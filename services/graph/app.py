@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.graph import communities, handlers, lists, relations
-from services.graph.use_cases.count_status import CountStatus
+from services.graph.use_cases.count_status import MAX_GROUP, CountStatus
 from services.runtime import BaseService
 from shared import subjects
 from shared.bus import EventConsumer, ServiceHost
@@ -24,6 +24,10 @@ class GraphService(BaseService):
             filter_subjects=[subjects.event("post.status.created"),
                              subjects.event("post.status.deleted")],
             max_deliver=self.settings.max_deliver,
+            # Every event in flight may join the next group commit (CountStatus), so groups
+            # grow across fetches. Fetched a few at a time: a fetch that waits to fill its
+            # batch holds the events it has, and past the ack wait (0.5 s) they come again.
+            batch=16, concurrency=MAX_GROUP,
         )
         await counter.start()
         self.keep(counter)

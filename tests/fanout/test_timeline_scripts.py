@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from shared.records import home_key
-from shared.timelines import Bounds, HiredisPackedConnection, combine
+import asyncio
+import time
+
+from shared.ids import member
+from shared.records import LAST_READ_KEY, home_key
+from shared.timelines import Bounds, HiredisPackedConnection, TimelineWrites, combine
+from tests.helpers import Api, unique
 
 
 def test_commands_pack_as_redis_py_packs_them() -> None:
@@ -28,11 +33,61 @@ async def test_the_writer_inlines_home_keys_exactly() -> None:
         def register_script(self, text):
             async def run(keys, args):
                 Recorder.calls.append(keys)
-                return len(keys) - 1
+                return args[2::2]  # every group's timelines all take it
             return run
+
+        async def zmscore(self, key, members):
+            return [None if m == 3 else 2e9 for m in members]  # 3 never read
 
     from shared.timelines import TimelineWriter
 
     writer = TimelineWriter(Recorder(), cap=10)
-    assert await writer.deliver([1, 252069115360350208], 5, unchecked=1) == 2
-    assert Recorder.calls[0][:2] == [home_key(1), home_key(252069115360350208)]
+    assert await writer.deliver([1, 252069115360350208, 3], 5, unchecked=1) == 2
+    assert Recorder.calls[0] == [home_key(1), home_key(252069115360350208)]
+
+
+async def test_writes_of_many_statuses_share_calls_and_stay_exact(api: Api) -> None:
+    r = api.stack.fanout.redis
+    prefix = unique("tw")
+    readers = [10**17 + n for n in range(7)]
+    await r.zadd(LAST_READ_KEY, {i: int(time.time()) for i in readers[:5]})  # 5, 6: inactive
+    writes = TimelineWrites(r, cap=3, inactive_s=86400, batch=4, lanes=1)
+    calls = []
+    real_script = writes._script
+
+    async def counting(keys, args):
+        calls.append(len(keys))
+        return await real_script(keys=keys, args=args)
+
+    writes._script = counting
+    own = [f"{prefix}:own:{n}" for n in range(3)]
+    statuses = [member(10**17 + n) for n in range(5)]
+    counts = await asyncio.gather(*(writes.write(value, own[:1], readers)
+                                    for value in statuses))
+    # Each status reaches its own timeline and the five active readers' homes.
+    assert counts == [6] * 5
+    assert all(size <= 4 for size in calls) and len(calls) < 5 * 3  # shared, within the batch
+    for i in readers[:5]:
+        assert await r.zrange(home_key(i), 0, -1) == [v.encode() for v in statuses[-3:]]  # capped
+    assert not await r.exists(home_key(readers[5]))
+    assert await writes.write(statuses[-1], own[:1], readers) == 0  # a redelivery: nothing new
+    await r.delete(*own, *(home_key(i) for i in readers))
+    await r.zrem(LAST_READ_KEY, *readers)
+
+
+async def test_a_failed_call_fails_its_writers_only(api: Api) -> None:
+    writes = TimelineWrites(api.stack.fanout.redis, cap=3, inactive_s=86400, batch=2, lanes=1)
+    real_script = writes._script
+
+    async def failing_once(keys, args):
+        writes._script = real_script
+        raise ConnectionError("lost")
+
+    writes._script = failing_once
+    key = unique("tw:fail")
+    results = await asyncio.gather(writes.write(member(1), [key], []),
+                                   writes.write(member(2), [key + "x", key + "y"], []),
+                                   return_exceptions=True)
+    # The first call carried the first piece alone (two would outgrow the batch of 2).
+    assert isinstance(results[0], ConnectionError) and results[1] == 2
+    await api.stack.fanout.redis.delete(key, key + "x", key + "y")

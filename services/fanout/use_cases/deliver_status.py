@@ -94,13 +94,14 @@ class FanoutHandlers:
             followers = await self._first_followers(event.account_id)
             big = followers is None
         first = True
-        # The author's home takes it whatever; so do the homes of those a direct message is
-        # for (a few, and a rebuild might not reach back to it); the others if they read.
+        # The author's home (first in the first page) takes it whatever; so do the homes of
+        # those a direct message is for (a few, and a rebuild might not reach back to it); the
+        # others if they read.
         always = event.visibility == policy.DIRECT
         async for readers in prefetching(home_recipients(self.nc, event, followers=followers)):
             written, online = await asyncio.gather(  # who is online, asked meanwhile
                 self.writer.deliver(readers, event.status_id,
-                                    unchecked=len(readers) if first or always else 0),
+                                    unchecked=len(readers) if always else int(first)),
                 self.live.online(readers))
             metrics.TIMELINE_WRITES.labels("home").inc(written)
             metrics.FANOUT_SKIPPED.labels("inactive").inc(len(readers) - written)
