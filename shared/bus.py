@@ -45,6 +45,8 @@ ERROR_HEADER = "Nats-Service-Error"
 # Redelivery delays for a failed event: a few quick retries, then slower ones. The length is the
 # number of retries JetStream schedules itself; `max_deliver` bounds the total.
 CONSUMER_BACKOFF_S = [0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]
+ACK_WAIT_S = 30.0
+DRAIN_WAIT_S = 0.003  # after an event, how long a fetch for more may wait when none is there
 
 
 async def connect(settings: Settings, name: str, *, attempts: int | None = None) -> NATS:
@@ -123,8 +125,10 @@ class EventConsumer:
         max_deliver: int = 8,
         batch: int = 64,
         concurrency: int = 16,
+        ack_wait_s: float = ACK_WAIT_S,
     ) -> None:
         self.js = js
+        self.ack_wait_s = ack_wait_s
         self.durable = durable
         self.handler = handler
         self.filter_subjects = filter_subjects or [subjects.EVENTS_WILDCARD]
@@ -136,13 +140,16 @@ class EventConsumer:
         self._stopping = False
 
     async def start(self) -> None:
-        backoff = CONSUMER_BACKOFF_S[: max(1, self.max_deliver - 1)]
         config = ConsumerConfig(
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             max_deliver=self.max_deliver,
-            backoff=backoff,
+            # How long an unacknowledged event waits before it comes again (a crashed or hung
+            # process). Failures come back sooner: the handler's error NAKs with a backoff
+            # delay. (A BackOff list in the config would set the ack wait to its first value,
+            # 0.5 s, and events still being worked on came again beside themselves.)
+            ack_wait=self.ack_wait_s,
             max_ack_pending=10_000,
             filter_subjects=self.filter_subjects if len(self.filter_subjects) > 1 else None,
             filter_subject=self.filter_subjects[0] if len(self.filter_subjects) == 1 else None,
@@ -176,7 +183,10 @@ class EventConsumer:
         pending: set[asyncio.Task[None]] = set()
         while not self._stopping:
             try:
-                msgs = await self._sub.fetch(self.batch, timeout=1.0)
+                # Wait for one event, and start on it at once. (A fetch of a batch that has to
+                # wait holds the first event that arrives until the batch is full or the timeout
+                # passes: a lone event sat up to a second.)
+                msgs = await self._sub.fetch(1, timeout=1.0)
             except TimeoutError:
                 # An empty consumer: fetch raises instead of returning []. Sometimes a plain
                 # asyncio.TimeoutError (nats-py's deadline check), not nats.errors.TimeoutError
@@ -188,13 +198,29 @@ class EventConsumer:
                 log.warning("consumer %s fetch failed: %s", self.durable, exc)
                 await asyncio.sleep(0.5)
                 continue
-            for msg in msgs:
-                await self._limit.acquire()
-                task = asyncio.create_task(self._handle(msg))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
+            await self._dispatch(msgs, pending)
+            if self.batch > 1:
+                # Then what else is already waiting, up to a batch: a fetch begins with a
+                # no-wait request, answered at once when there are events; when there are none
+                # it waits only DRAIN_WAIT_S.
+                try:
+                    await self._dispatch(
+                        await self._sub.fetch(self.batch - 1, timeout=DRAIN_WAIT_S), pending)
+                except TimeoutError:
+                    pass
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("consumer %s fetch failed: %s", self.durable, exc)
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _dispatch(self, msgs: list[Msg], pending: set[asyncio.Task[None]]) -> None:
+        for msg in msgs:
+            await self._limit.acquire()
+            task = asyncio.create_task(self._handle(msg))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
 
     async def _handle(self, msg: Msg) -> None:
         try:

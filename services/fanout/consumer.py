@@ -1,13 +1,13 @@
 """Fanout's event consumer: the shared EventConsumer, telling JetStream while an event is still
 being worked on.
 
-A consumer's ack wait is its first redelivery backoff (JetStream takes AckWait from BackOff[0]
-when a backoff is set: 0.5 s here). Fanning a status out to tens of thousands of timelines
-while a burst shares Redis takes longer than that: the event was redelivered, and fanned out
-again beside the first run, while that run was still going (measured: up to 45% of a burst's
-Redis writes were such repeats). Every PROGRESS_S, one ticker sends AckProgress for each event
-still being handled (one flush for all of them), which restarts its ack wait; a crashed process
-sends nothing, so its events are redelivered as before."""
+An event unacknowledged past the consumer's ack wait is delivered again, and it would be fanned
+out again beside the first run while that run was still going (measured when the ack wait was
+0.5 s: up to 45% of a burst's Redis writes were such repeats). The ack wait is now
+shared.bus.ACK_WAIT_S by default, but a fan-out to very many timelines under load can still
+take long: every quarter of the ack wait, one ticker sends AckProgress for each event still
+being handled (one flush for all of them), which restarts its ack wait. A crashed process sends
+nothing, so its events are redelivered as before."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from nats.aio.msg import Msg
 
 from shared import events
 from shared.bus import EventConsumer, EventHandler
-
-PROGRESS_S = 0.15  # two ticks (the most an event waits for its first) stay inside 0.5 s
 
 
 class ProgressingConsumer(EventConsumer):
@@ -48,7 +46,8 @@ class ProgressingConsumer(EventConsumer):
     async def _keep_in_progress(self) -> None:
         started: dict[int, Msg] = {}
         while True:
-            await asyncio.sleep(PROGRESS_S)
+            # Two ticks (the most an event waits for its first) stay inside the ack wait.
+            await asyncio.sleep(self.ack_wait_s / 4)
             # Only those in flight since the last tick: most events end well within one.
             for key in started.keys() & self._in_flight.keys():
                 with contextlib.suppress(Exception):  # disconnected: the redelivery will do

@@ -25,8 +25,7 @@ class GraphService(BaseService):
                              subjects.event("post.status.deleted")],
             max_deliver=self.settings.max_deliver,
             # Every event in flight may join the next group commit (CountStatus), so groups
-            # grow across fetches. Fetched a few at a time: a fetch that waits to fill its
-            # batch holds the events it has, and past the ack wait (0.5 s) they come again.
+            # grow across fetches.
             batch=16, concurrency=MAX_GROUP,
         )
         await counter.start()
