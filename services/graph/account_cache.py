@@ -1,19 +1,51 @@
-"""The graph's write-through account cache in Redis (``acct:<id>``), read by the gateway.
+"""The graph's account cache in Redis (``acct:<id>``), read by the gateway.
 
-Counters change often; rather than rewrite the record on every follow, a change deletes the key
-and the next reader's miss refills it from Postgres.
+A change to what the record shows deletes the key (``invalidate``) and the next reader's miss
+refills it from Postgres (``fill``); the status counter, which changes with every post, writes
+the new record through instead (``refresh``), so that posting does not send every reader of the
+author back to graph.
+
+A fill or refresh reads Postgres and then stores; a change commits and then invalidates. A slow
+fill could store what it read before a change, after that change's invalidation, and keep the
+change out of the cache for a day. So each account has a generation counter: ``invalidate``
+bumps it, and a fill stores only records whose generation is still the one it saw before its
+query (checked and stored in one script).
 """
 
 from __future__ import annotations
 
+import asyncpg
 import redis.asyncio as redis
 
+from services.graph import store
 from shared.records import AccountRecord, account_key, pack
 
 TTL_S = 24 * 3600
 
+# KEYS: per account its key and its generation key. ARGV: the TTL, then per account the
+# generation seen before the query ('' for none) and the record.
+_FILL = """
+local stored = 0
+for i = 1, #KEYS, 2 do
+  local gen = redis.call('GET', KEYS[i + 1]) or ''
+  if gen == ARGV[i + 1] then
+    redis.call('SET', KEYS[i], ARGV[i + 2], 'EX', ARGV[1])
+    stored = stored + 1
+  end
+end
+return stored
+"""
+
+_scripts: dict[int, object] = {}
+
+
+def _generation_key(account_id: int) -> str:
+    return account_key(account_id) + ":gen"
+
 
 async def put(r: redis.Redis, accounts: list[AccountRecord]) -> None:
+    """Store records read inside the transaction that made them (a new or deactivated account):
+    nothing can have changed them since."""
     if not accounts:
         return
     pipe = r.pipeline(transaction=False)
@@ -22,6 +54,50 @@ async def put(r: redis.Redis, accounts: list[AccountRecord]) -> None:
     await pipe.execute()
 
 
+async def generations(r: redis.Redis, account_ids: list[int]) -> dict[int, bytes]:
+    """Note these before reading the records that ``fill`` will store."""
+    if not account_ids:
+        return {}
+    found = await r.mget([_generation_key(i) for i in account_ids])
+    return {i: gen or b"" for i, gen in zip(account_ids, found, strict=True)}
+
+
+async def fill(r: redis.Redis, accounts: list[AccountRecord], seen: dict[int, bytes]) -> int:
+    """Store the records whose accounts did not change since ``seen``; returns how many."""
+    keys: list[str] = []
+    args: list[object] = [TTL_S]
+    for account in accounts:
+        keys.extend((account_key(account.id), _generation_key(account.id)))
+        args.extend((seen.get(account.id, b""), pack(account)))
+    if not keys:
+        return 0
+    script = _scripts.get(id(r))
+    if script is None:
+        script = _scripts[id(r)] = r.register_script(_FILL)
+    return await script(keys=keys, args=args)
+
+
+async def read_and_fill(r: redis.Redis, pool: asyncpg.Pool, account_ids: list[int]
+                        ) -> list[AccountRecord]:
+    """The records from Postgres, cached unless a change overtook the read."""
+    seen = await generations(r, account_ids)
+    async with pool.acquire() as conn:
+        accounts = await store.accounts_by_ids(conn, account_ids)
+    await fill(r, accounts, seen)
+    return accounts
+
+
+async def refresh(r: redis.Redis, pool: asyncpg.Pool, account_ids: list[int]) -> None:
+    """After a counter changed: write the records through (readers keep hitting the cache)."""
+    await read_and_fill(r, pool, account_ids)
+
+
 async def invalidate(r: redis.Redis, *account_ids: int) -> None:
-    if account_ids:
-        await r.delete(*(account_key(i) for i in account_ids))
+    if not account_ids:
+        return
+    pipe = r.pipeline(transaction=False)
+    for account_id in account_ids:
+        pipe.incr(_generation_key(account_id))
+        pipe.expire(_generation_key(account_id), TTL_S)
+        pipe.delete(account_key(account_id))
+    await pipe.execute()

@@ -28,10 +28,8 @@ from shared.records import AccountRecord
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     async def get_accounts(req: api.GetAccounts) -> api.Accounts:
-        async with pool.acquire() as conn:
-            accounts = await store.accounts_by_ids(conn, req.ids[:200])
-        await account_cache.put(cache, accounts)
-        return api.Accounts(accounts=accounts)
+        return api.Accounts(accounts=await account_cache.read_and_fill(cache, pool,
+                                                                        req.ids[:200]))
 
     async def lookup_accounts(req: api.LookupAccounts) -> api.Accounts:
         async with pool.acquire() as conn:

@@ -6,9 +6,10 @@ import asyncio
 
 import pytest
 
+from services.graph import account_cache
 from services.graph.use_cases.count_status import CountStatus
 from shared import events
-from shared.records import account_key
+from shared.records import account_key, unpack_account
 from tests.helpers import Api
 
 START_MS = 1_700_000_000_000
@@ -48,12 +49,27 @@ async def test_group_commits_count_each_event_once(api: Api) -> None:
     assert (await counters(api, b))[0] == 3
 
 
-async def test_a_counted_account_leaves_the_cache(api: Api) -> None:
+async def test_a_counted_account_is_written_through_to_the_cache(api: Api) -> None:
+    """Posting must not send the author's readers back to graph: the record is rewritten."""
     user = await api.user()
     r = api.stack.graph.redis
     await r.set(account_key(int(user.id)), b"stale")
     await CountStatus(api.stack.graph.pool, r)(created(int(user.id), 1))
-    assert not await r.exists(account_key(int(user.id)))
+    cached = unpack_account(await r.get(account_key(int(user.id))))
+    assert cached.statuses_count == 1 and cached.username == user.username
+
+
+async def test_a_fill_overtaken_by_a_change_stores_nothing(api: Api) -> None:
+    user = int((await api.user()).id)
+    r, pool = api.stack.graph.redis, api.stack.graph.pool
+    await r.delete(account_key(user))
+    seen = await account_cache.generations(r, [user])
+    [record] = await account_cache.read_and_fill(r, pool, [user])  # a fill...
+    await r.delete(account_key(user))
+    await account_cache.invalidate(r, user)  # ...overtaken by a change after its read
+    assert await account_cache.fill(r, [record], seen) == 0
+    assert not await r.exists(account_key(user))
+    assert await account_cache.fill(r, [record], await account_cache.generations(r, [user])) == 1
 
 
 async def test_a_failed_group_fails_each_caller_and_counts_none(

@@ -90,8 +90,9 @@ class FanoutHandlers:
         followers: list[int] | None = None
         big = False
         if reaches_followers(event):
-            await self.writer.add([own_key(event.account_id)], event.status_id)
-            followers = await self._first_followers(event.account_id)
+            _, followers = await asyncio.gather(
+                self.writer.add([own_key(event.account_id)], event.status_id),
+                self._first_followers(event.account_id))
             big = followers is None
         first = True
         # The author's home (first in the first page) takes it whatever; so do the homes of
@@ -99,13 +100,17 @@ class FanoutHandlers:
         # others if they read.
         always = event.visibility == policy.DIRECT
         async for readers in prefetching(home_recipients(self.nc, event, followers=followers)):
-            written, online = await asyncio.gather(  # who is online, asked meanwhile
-                self.writer.deliver(readers, event.status_id,
-                                    unchecked=len(readers) if always else int(first)),
-                self.live.online(readers))
+            # Screens first: a live update names the status, which readers fetch from the
+            # status cache, not from their timelines, so it need not wait for the writes (and
+            # the writes share their script calls with other events in flight).
+            writing = asyncio.ensure_future(self.writer.deliver(
+                readers, event.status_id, unchecked=len(readers) if always else int(first)))
+            try:
+                await self.live.publish(await self.live.online(readers), update)
+            finally:
+                written = await writing
             metrics.TIMELINE_WRITES.labels("home").inc(written)
             metrics.FANOUT_SKIPPED.labels("inactive").inc(len(readers) - written)
-            await self.live.publish(online, update)
             first = False
         if big:
             # Their timelines do not hold it, but their screens should show it.

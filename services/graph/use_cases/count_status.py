@@ -95,6 +95,7 @@ class CountStatus:
         async with self.pool.acquire() as conn, conn.transaction():
             changed = await conn.fetch(COUNT, ids, accounts, deltas, times)
         try:
+            await account_cache.refresh(self.cache, self.pool, [row["id"] for row in changed])
+        except Exception as exc:  # counted already: a redelivery would not refresh either
+            log.warning("account cache not refreshed after counting: %s; dropping", exc)
             await account_cache.invalidate(self.cache, *(row["id"] for row in changed))
-        except Exception as exc:  # counted already: a redelivery would not invalidate either
-            log.warning("account cache not invalidated after counting: %s", exc)
