@@ -11,6 +11,8 @@ Three ways services talk, each with its guarantee:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -46,7 +48,8 @@ ERROR_HEADER = "Nats-Service-Error"
 # number of retries JetStream schedules itself; `max_deliver` bounds the total.
 CONSUMER_BACKOFF_S = [0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]
 ACK_WAIT_S = 30.0
-DRAIN_WAIT_S = 0.003  # after an event, how long a fetch for more may wait when none is there
+PULL_EXPIRES_S = 5.0  # how long one pull request waits for events before the server ends it
+STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) carry it
 
 
 async def connect(settings: Settings, name: str, *, attempts: int | None = None) -> NATS:
@@ -135,9 +138,10 @@ class EventConsumer:
         self.max_deliver = max_deliver
         self.batch = batch
         self._limit = asyncio.Semaphore(concurrency)
-        self._sub: JetStreamContext.PullSubscription | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._delivered = 0  # events received, for the pull loop's bookkeeping
+        self._progress = asyncio.Event()
 
     async def start(self) -> None:
         config = ConsumerConfig(
@@ -159,9 +163,6 @@ class EventConsumer:
         except nats.js.errors.BadRequestError as exc:
             # Exists with another configuration (an older release): keep it, bind to it.
             log.warning("consumer %s exists with other settings: %s", self.durable, exc)
-        self._sub = await self.js.pull_subscribe_bind(
-            durable=self.durable, stream=subjects.EVENTS_STREAM
-        )
         self._task = asyncio.create_task(self._run(), name=f"consumer:{self.durable}")
 
     async def stop(self) -> None:
@@ -172,48 +173,88 @@ class EventConsumer:
                 await self._task
             except asyncio.CancelledError:
                 pass
-        if self._sub:
-            try:
-                await self._sub.unsubscribe()
-            except Exception:  # already gone with the connection
-                pass
 
     async def _run(self) -> None:
-        assert self._sub is not None
+        """Pull events and start on each as it arrives.
+
+        nats-py's ``fetch`` of a batch, once it has to wait, holds the first event that comes
+        until the batch is full or the timeout passes (a lone event sat up to a second); and
+        fetching one at a time costs a request per event. So this asks the server directly:
+        one pull request for up to ``batch`` events, expiring after PULL_EXPIRES_S, whose
+        events are handled the moment each is delivered; the next request goes out when this
+        one is complete (filled, expired, or lost with a reconnect)."""
+        nc = self.js._nc  # the JetStream context's connection (nats-py keeps it private)
+        inbox = nc.new_inbox()
+        arrived: asyncio.Queue[Msg] = asyncio.Queue()
+        request_over = asyncio.Event()
         pending: set[asyncio.Task[None]] = set()
-        while not self._stopping:
-            try:
-                # Wait for one event, and start on it at once. (A fetch of a batch that has to
-                # wait holds the first event that arrives until the batch is full or the timeout
-                # passes: a lone event sat up to a second.)
-                msgs = await self._sub.fetch(1, timeout=1.0)
-            except TimeoutError:
-                # An empty consumer: fetch raises instead of returning []. Sometimes a plain
-                # asyncio.TimeoutError (nats-py's deadline check), not nats.errors.TimeoutError
-                # (its subclass): caught as the general error, it cost a half-second pause.
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("consumer %s fetch failed: %s", self.durable, exc)
-                await asyncio.sleep(0.5)
-                continue
-            await self._dispatch(msgs, pending)
-            if self.batch > 1:
-                # Then what else is already waiting, up to a batch: a fetch begins with a
-                # no-wait request, answered at once when there are events; when there are none
-                # it waits only DRAIN_WAIT_S.
+
+        trouble: list[str] = []
+
+        async def on_message(msg: Msg) -> None:
+            status = msg.headers.get(STATUS_HEADER) if msg.headers else None
+            if status:
+                # 404 no events, 408 expired: this request is over. Others (409: the
+                # consumer is gone or busy) too, and they call for a pause before the next.
+                if status != "100":  # (100 is a heartbeat)
+                    if status not in ("404", "408"):
+                        trouble.append(f"{status} {msg.headers.get('Description', '')}")
+                    request_over.set()
+                    self._progress.set()
+                return
+            arrived.put_nowait(msg)
+
+        sub = await nc.subscribe(inbox, cb=on_message)
+        dispatcher = asyncio.create_task(self._dispatch_arrivals(arrived, pending))
+        next_subject = f"{self.js._prefix}.CONSUMER.MSG.NEXT.{subjects.EVENTS_STREAM}" \
+                       f".{self.durable}"
+        request = json.dumps({"batch": self.batch,
+                              "expires": int(PULL_EXPIRES_S * 1e9)}).encode()
+        try:
+            while not self._stopping:
+                request_over.clear()
+                delivered_before = self._delivered
                 try:
-                    await self._dispatch(
-                        await self._sub.fetch(self.batch - 1, timeout=DRAIN_WAIT_S), pending)
-                except TimeoutError:
-                    pass
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    log.warning("consumer %s fetch failed: %s", self.durable, exc)
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+                    await nc.publish(next_subject, request, reply=inbox)
+                except Exception as exc:  # disconnected: try again shortly
+                    log.warning("consumer %s pull failed: %s", self.durable, exc)
+                    await asyncio.sleep(0.5)
+                    continue
+                # Complete when the server says so, or when the whole batch came; a request
+                # lost with a reconnect is given up after its expiry and a margin.
+                loop = asyncio.get_running_loop()
+                deadline = loop.time() + PULL_EXPIRES_S + 1.0
+                while not request_over.is_set() and (
+                        self._delivered - delivered_before < self.batch):
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    self._progress.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._progress.wait(), remaining)
+                if trouble:
+                    log.warning("consumer %s pull answered %s", self.durable, trouble[-1])
+                    trouble.clear()
+                    await asyncio.sleep(0.5)
+                # Keep in step with the handlers: pull no more while all slots are busy.
+                while arrived.qsize() >= self.batch:
+                    await asyncio.sleep(0.01)
+        finally:
+            dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await dispatcher
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _dispatch_arrivals(self, arrived: asyncio.Queue[Msg],
+                                 pending: set[asyncio.Task[None]]) -> None:
+        while True:
+            msg = await arrived.get()
+            self._delivered += 1
+            self._progress.set()
+            await self._dispatch([msg], pending)
 
     async def _dispatch(self, msgs: list[Msg], pending: set[asyncio.Task[None]]) -> None:
         for msg in msgs:
