@@ -84,16 +84,21 @@ class FanoutHandlers:
         return first
 
     async def deliver_status(self, event: events.StatusCreated) -> None:
-        if not await self._once(event):
-            return  # timelines and live deliveries already have it
         update = live.LiveMessage(event="update", status_id=event.status_id)
         followers: list[int] | None = None
         big = False
         if reaches_followers(event):
-            _, followers = await asyncio.gather(
+            # Asked side by side, the latency of a post being only the slowest of them: the
+            # own-timeline write is idempotent, so it may go ahead of the redelivery check.
+            once, _, followers = await asyncio.gather(
+                self._once(event),
                 self.writer.add([own_key(event.account_id)], event.status_id),
                 self._first_followers(event.account_id))
             big = followers is None
+        else:
+            once = await self._once(event)
+        if not once:
+            return  # timelines and live deliveries already have it
         first = True
         # The author's home (first in the first page) takes it whatever; so do the homes of
         # those a direct message is for (a few, and a rebuild might not reach back to it); the
