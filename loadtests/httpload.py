@@ -27,27 +27,25 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One HTTP/1.1 response: its status and body (content-length or chunked)."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
-    length = 0
-    chunked = False
+    length, chunked = 0, False
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        lname = name.strip().lower()
-        if lname == b"content-length":
+        name = name.strip().lower()
+        if name == b"content-length":
             length = int(value)
-        elif lname == b"transfer-encoding" and b"chunked" in value.lower():
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
-    if chunked:
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    elif length:
-        await reader.readexactly(length)
-    return status
+    if not chunked:
+        return status, await reader.readexactly(length)
+    parts = []
+    while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+        parts.append((await reader.readexactly(size + 2))[:-2])
+    await reader.readexactly(2)
+    return status, b"".join(parts)
 
 
 async def run_load(host: str, port: int, path: str, *, seconds: float, connections: int,
@@ -63,7 +61,7 @@ async def run_load(host: str, port: int, path: str, *, seconds: float, connectio
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
                 writer.write(request)
-                status = await _read_response(reader)
+                status, _ = await read_response(reader)
                 result.latencies_ms.append((time.perf_counter() - started) * 1000)
                 if status == 200:
                     result.requests += 1

@@ -37,6 +37,7 @@ import psutil
 import uvloop
 from websockets.asyncio.client import connect
 
+from loadtests.httpload import read_response
 from loadtests.seed import SeededUser, seed
 from loadtests.stack import BenchStack
 from shared import db
@@ -115,26 +116,6 @@ class StatusPoster:
     async def close(self) -> None:
         for writer in self.writers:
             writer.close()
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length, chunked = 0, False
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"transfer-encoding" and b"chunked" in value.lower():
-            chunked = True
-    if not chunked:
-        return status, await reader.readexactly(length)
-    parts = []
-    while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
-        parts.append((await reader.readexactly(size + 2))[:-2])
-    await reader.readexactly(2)
-    return status, b"".join(parts)
 
 
 class PostedId(msgspec.Struct):

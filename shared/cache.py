@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 
 import redis.asyncio as redis
 
@@ -14,6 +15,18 @@ log = logging.getLogger(__name__)
 
 
 MAX_CONNECTIONS = 64
+
+_scripts: weakref.WeakKeyDictionary[redis.Redis, dict[str, object]] = \
+    weakref.WeakKeyDictionary()
+
+
+def script(r: redis.Redis, text: str):
+    """A Lua script registered once per client (EVALSHA, loaded again if Redis forgot it)."""
+    registered = _scripts.setdefault(r, {})
+    found = registered.get(text)
+    if found is None:
+        found = registered[text] = r.register_script(text)
+    return found
 
 
 def client(settings: Settings, *, blocking: bool = False) -> redis.Redis:

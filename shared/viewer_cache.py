@@ -19,6 +19,8 @@ from __future__ import annotations
 import msgspec
 import redis.asyncio as redis
 
+from shared import cache
+
 HIDDEN_TTL_S = 3600
 FLAGS_TTL_S = 24 * 3600
 
@@ -48,16 +50,6 @@ else
 end
 return 1
 """
-
-_scripts: dict[int, object] = {}
-
-
-def _fill_script(r: redis.Redis):
-    script = _scripts.get(id(r))
-    if script is None:
-        script = _scripts[id(r)] = r.register_script(_FILL)
-    return script
-
 
 async def generation(r: redis.Redis, key: str) -> bytes:
     """Note this before reading what a fill will store."""
@@ -96,7 +88,7 @@ async def fill_hidden(r: redis.Redis, account_id: int, seen_generation: bytes, h
     """Store the reader's hidden accounts unless they changed since ``seen_generation``
     (``ttl_s``: at most until the first of the reader's timed mutes ends)."""
     key = hidden_key(account_id)
-    await _fill_script(r)(keys=[key, _generation_key(key)],
+    await cache.script(r, _FILL)(keys=[key, _generation_key(key)],
                           args=[seen_generation, max(1, ttl_s), "set",
                                 _hidden_encoder.encode(hidden)])
 
@@ -152,7 +144,7 @@ async def fill_flags(r: redis.Redis, account_id: int, seen_generation: bytes,
     pairs: list[object] = []
     for status_id, status_flags in flags.items():
         pairs.extend((status_id, encode_flags(status_flags)))
-    await _fill_script(r)(keys=[key, _generation_key(key)],
+    await cache.script(r, _FILL)(keys=[key, _generation_key(key)],
                           args=[seen_generation, FLAGS_TTL_S, "hash", *pairs])
 
 

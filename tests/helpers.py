@@ -91,8 +91,9 @@ class Api:
 
 
 @asynccontextmanager
-async def second_gateway(stack: Any) -> AsyncIterator[str]:
-    """Another gateway process's app, on its own port, beside the stack's: yields its base URL."""
+async def second_gateway(stack: Any) -> AsyncIterator[tuple[str, Any]]:
+    """Another gateway process's app, on its own port, beside the stack's: yields its base URL
+    and its Gateway."""
     import msgspec
     import uvicorn
 
@@ -109,7 +110,7 @@ async def second_gateway(stack: Any) -> AsyncIterator[str]:
     try:
         while not (server.started and app.state.gateway.ready):
             await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", app.state.gateway
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)

@@ -18,6 +18,7 @@ import asyncpg
 import redis.asyncio as redis
 
 from services.graph import store
+from shared import cache
 from shared.records import AccountRecord, account_key, pack
 
 TTL_S = 24 * 3600
@@ -35,9 +36,6 @@ for i = 1, #KEYS, 2 do
 end
 return stored
 """
-
-_scripts: dict[int, object] = {}
-
 
 def _generation_key(account_id: int) -> str:
     return account_key(account_id) + ":gen"
@@ -71,10 +69,7 @@ async def fill(r: redis.Redis, accounts: list[AccountRecord], seen: dict[int, by
         args.extend((seen.get(account.id, b""), pack(account)))
     if not keys:
         return 0
-    script = _scripts.get(id(r))
-    if script is None:
-        script = _scripts[id(r)] = r.register_script(_FILL)
-    return await script(keys=keys, args=args)
+    return await cache.script(r, _FILL)(keys=keys, args=args)
 
 
 async def read_and_fill(r: redis.Redis, pool: asyncpg.Pool, account_ids: list[int]

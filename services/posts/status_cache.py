@@ -13,6 +13,7 @@ import asyncpg
 import redis.asyncio as redis
 
 from services.posts import store
+from shared import cache
 from shared.records import StatusRecord, pack, status_key
 
 TTL_S = 3 * 24 * 3600
@@ -36,16 +37,6 @@ end
 return #KEYS
 """
 
-_scripts: dict[int, object] = {}
-
-
-def _script(r: redis.Redis):
-    script = _scripts.get(id(r))
-    if script is None:
-        script = _scripts[id(r)] = r.register_script(SET_IF_NEWER)
-    return script
-
-
 async def put(r: redis.Redis, statuses: list[StatusRecord]) -> None:
     """Cache these rows unless the cache already holds the same or a newer version (each
     record carries the version it was read with, in the same query)."""
@@ -56,7 +47,7 @@ async def put(r: redis.Redis, statuses: list[StatusRecord]) -> None:
         keys.append(status_key(status.id))
         args.extend([status.version, f"{status.version}|".encode() + pack(status)])
     args.append(TTL_S)
-    await _script(r)(keys=keys, args=args)
+    await cache.script(r, SET_IF_NEWER)(keys=keys, args=args)
 
 
 async def fill(r: redis.Redis, pool: asyncpg.Pool, ids: list[int]) -> list[StatusRecord]:

@@ -10,14 +10,11 @@ import json
 import httpx
 import msgspec
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from services.gateway.app import create_app
 from services.gateway.routes import streaming as streaming_routes
-from shared.infra import free_port
-from tests.helpers import Api, unique
+from tests.helpers import Api, second_gateway, unique
 
 
 def ws_url(base_url: str, query: str = "") -> str:
@@ -215,29 +212,16 @@ async def test_slow_client_is_cut_off_without_slowing_others(api: Api) -> None:
 
 async def test_two_gateways_deliver_to_their_own_clients(api: Api) -> None:
     """A client on a second gateway process gets events posted through the first."""
-    settings = api.stack.settings
-    port = free_port()
-    ports = dict(settings.ports)
-    ports["gateway"] = port
-    second = create_app(msgspec.structs.replace(settings, ports=ports))
-    server = uvicorn.Server(uvicorn.Config(second, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not (server.started and second.state.gateway.ready):
-            await asyncio.sleep(0.02)
+    async with second_gateway(api.stack) as (other_url, _):
         author, reader = await api.user(), await api.user()
         await api.follow(reader, author)
         await api.idle()
-        async with connect(ws_url(f"http://127.0.0.1:{port}"), additional_headers=reader.headers,
+        async with connect(ws_url(other_url), additional_headers=reader.headers,
                            proxy=None) as ws:
             await subscribe(ws, stream="user")
             post = await api.post(author, "through the first gateway")
             event = await next_event(ws)
             assert json.loads(event["payload"])["id"] == post["id"]
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 async def sse_events(api: Api, user, path: str, action, *, count: int = 1, **params) -> list:

@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import msgspec
 import nats
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 
 from services.fanout import live as fanout_live
-from services.gateway.app import create_app
-from services.gateway.context import Gateway
 from services.gateway.streaming.presence import tracker_of
 from shared import presence, subjects
-from shared.infra import free_port
 from shared.presence import PresenceTracker
-from tests.helpers import Api
+from tests.helpers import Api, second_gateway
 
 
 def ws_url(base_url: str) -> str:
@@ -34,23 +27,6 @@ def presence_filters_all(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fanout asks who is online however few the readers (by default it publishes to a
     handful of readers without asking)."""
     monkeypatch.setattr(fanout_live, "FEW", 0)
-
-
-@asynccontextmanager
-async def another_gateway(api: Api) -> AsyncIterator[tuple[str, Gateway]]:
-    ports = dict(api.stack.settings.ports)
-    ports["gateway"] = port = free_port()
-    app = create_app(msgspec.structs.replace(api.stack.settings, ports=ports))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not (server.started and app.state.gateway.ready):
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}", app.state.gateway
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 async def next_update(ws, timeout: float = 5.0) -> dict:
@@ -101,7 +77,7 @@ async def test_readers_on_either_of_two_gateways_get_the_update(
     for reader in (first, second):
         await api.follow(reader, author)
     await api.idle()
-    async with another_gateway(api) as (other_url, _), \
+    async with second_gateway(api.stack) as (other_url, _), \
             connect(ws_url(api.stack.base_url), additional_headers=first.headers,
                     proxy=None) as ws_first, \
             connect(ws_url(other_url), additional_headers=second.headers,
@@ -116,7 +92,7 @@ async def test_readers_on_either_of_two_gateways_get_the_update(
 async def test_a_killed_gateways_users_expire_and_a_live_ones_stay(api: Api) -> None:
     stayer, victim = await api.user(), await api.user()
     redis = api.stack.fanout.redis
-    async with another_gateway(api) as (other_url, other_gw):
+    async with second_gateway(api.stack) as (other_url, other_gw):
         # The other gateway refreshes every 0.2 s and its entries hold 1 s.
         other_gw.presence = PresenceTracker(other_gw.redis, refresh_s=0.2, ttl_s=1.0)
         other_gw.presence.run()

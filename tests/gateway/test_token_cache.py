@@ -14,7 +14,7 @@ from tests.helpers import Api, second_gateway
 async def test_a_revoked_token_stops_on_every_gateway(api: Api) -> None:
     user = await api.user()
     app = await api.app()
-    async with second_gateway(api.stack) as other_url, httpx.AsyncClient(
+    async with second_gateway(api.stack) as (other_url, _), httpx.AsyncClient(
             base_url=other_url) as other:
         me = await other.get("/api/v1/accounts/verify_credentials", headers=user.headers)
         assert me.status_code == 200  # now cached by the second gateway too
