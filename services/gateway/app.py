@@ -14,6 +14,7 @@ from litestar.exceptions import HTTPException
 
 from services.gateway import responses
 from services.gateway.context import Gateway
+from services.gateway.express import ExpressLane
 from services.gateway.routes import (
     accounts,
     authorize,
@@ -58,7 +59,8 @@ def _unexpected(request: Request, exc: Exception) -> Response:
     return responses.error("Internal server error", 500)
 
 
-def create_app(settings: Settings, gateway: Gateway | None = None) -> Litestar:
+def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLane:
+    """The Litestar app behind the express lane (which serves the hottest reads itself)."""
     gw = gateway or Gateway(settings)
 
     @asynccontextmanager
@@ -96,4 +98,4 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Litestar:
         debug=False,
     )
     app.state.gateway = gw
-    return app
+    return ExpressLane(app, gw)

@@ -80,9 +80,10 @@ class Gateway:
 
     # --- callers ---------------------------------------------------------------------------
 
-    async def caller(self, connection: ASGIConnection, *, token: str | None = None
+    async def caller(self, connection: ASGIConnection | None, *, token: str | None = None
                      ) -> tokens.Caller | None:
-        token = token or bearer_token(connection)
+        if not token and connection is not None:
+            token = bearer_token(connection)
         if not token:
             return None
         token_hash = tokens.digest(token)
@@ -107,7 +108,12 @@ class Gateway:
 
     async def signed_in(self, request: Request, *, scope: str | None = None) -> tokens.Caller:
         """The caller's token, checked: a user's, with the scope (401/403/422 as Mastodon)."""
-        caller = await self.caller(request)
+        return await self.signed_in_with(bearer_token(request), scope=scope)
+
+    async def signed_in_with(self, token: str | None, *, scope: str | None = None
+                             ) -> tokens.Caller:
+        """``signed_in`` for a bearer token already taken from the request."""
+        caller = await self.caller(None, token=token) if token else None
         if caller is None:
             raise errors.Unauthorized("The access token is invalid")
         if caller.account_id is None:

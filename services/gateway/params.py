@@ -34,10 +34,16 @@ def _merge(target: dict[str, Any], key: str, value: Any) -> None:
         target[path[-1]] = value
 
 
-async def read(request: Request, struct: type[T], *, body: bool = True) -> T:
+def merged(items: list[tuple[str, str]]) -> dict[str, Any]:
+    """Query-string pairs as the nested values that ``convert`` takes."""
     values: dict[str, Any] = {}
-    for key, value in request.query_params.multi_items():
+    for key, value in items:
         _merge(values, key, value)
+    return values
+
+
+async def read(request: Request, struct: type[T], *, body: bool = True) -> T:
+    values = merged(request.query_params.multi_items())
     if body and request.method in ("POST", "PUT", "PATCH", "DELETE"):
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         raw = await request.body()

@@ -37,9 +37,15 @@ def link_header(request: Request, base_url: str, items: list[dict[str, Any]], *,
 def cursor_link_header(request: Request, base_url: str, newest: Any, oldest: Any
                        ) -> dict[str, str]:
     """The same, for lists paged by something other than the items' ids (e.g. favourites)."""
-    kept = [(k, v) for k, v in request.query_params.multi_items()
-            if k not in ("max_id", "min_id", "since_id")]
-    url = f"{base_url}{request.url.path}"
+    return {"Link": cursor_link(base_url, request.url.path, request.query_params.multi_items(),
+                                newest, oldest)}
+
+
+def cursor_link(base_url: str, path: str, query: list[tuple[str, str]], newest: Any,
+                oldest: Any) -> str:
+    """The Link header's value for a page of ``path`` asked with ``query``."""
+    kept = [(k, v) for k, v in query if k not in ("max_id", "min_id", "since_id")]
+    url = f"{base_url}{path}"
     older = urlencode(kept + [("max_id", str(oldest))])
     newer = urlencode(kept + [("min_id", str(newest))])
-    return {"Link": f'<{url}?{older}>; rel="next", <{url}?{newer}>; rel="prev"'}
+    return f'<{url}?{older}>; rel="next", <{url}?{newer}>; rel="prev"'

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import NamedTuple
 
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from services.gateway import params, responses
 from services.gateway.context import Gateway, active, gateway_of
+from services.gateway.tokens import Caller
 from shared import bus, errors, timelines, viewer_cache
 from shared.contracts import fanout as fanout_api
 from shared.contracts import graph as graph_api
@@ -97,11 +99,19 @@ async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds,
     return ids, partial
 
 
-@get("/api/v1/timelines/home")
-async def home(request: Request) -> Response:
-    gw = gateway_of(request)
-    caller = await gw.signed_in(request, scope="read")
-    p = await params.read(request, PageParams, body=False)
+class PageReply(NamedTuple):
+    """A timeline page ready to send: status code, JSON body, Link header (None: no entries)."""
+
+    status: int
+    body: bytes
+    link: str | None
+
+
+async def read_home(gw: Gateway, caller: Caller, path: str, query: list[tuple[str, str]]
+                    ) -> PageReply:
+    """The reader's home timeline page. Shared by the Litestar route and the express lane
+    (services/gateway/express.py), which serves the same answer without the framework."""
+    p = params.convert(params.merged(query), PageParams)
     assert gw.fast is not None and gw.hydrator is not None and caller.account_id is not None
     bounds = timelines.Bounds(limit=clamp(p.limit), max_id=parse_id(p.max_id),
                               since_id=parse_id(p.since_id), min_id=parse_id(p.min_id))
@@ -120,10 +130,19 @@ async def home(request: Request) -> Response:
                                   once_per_original=True)
     # Page edges come from the timeline, not from what survived filtering: a page whose entries
     # were all hidden must still lead on to the next one.
-    headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
-               else {})
+    link = responses.cursor_link(gw.base_url, path, query, ids[0], ids[-1]) if ids else None
     # 206 while a rebuild runs, as Mastodon answers: what is there, more to come.
-    return responses.raw_json(body, status=206 if partial else 200, headers=headers)
+    return PageReply(206 if partial else 200, body, link)
+
+
+@get("/api/v1/timelines/home")
+async def home(request: Request) -> Response:
+    gw = gateway_of(request)
+    caller = await gw.signed_in(request, scope="read")
+    reply = await read_home(gw, caller, request.url.path,
+                            list(request.query_params.multi_items()))
+    return responses.raw_json(reply.body, status=reply.status,
+                              headers={"Link": reply.link} if reply.link else {})
 
 
 async def render_page(request: Request, ids: list[int], me_id: int, keep=None) -> Response:

@@ -1,0 +1,74 @@
+"""The express lane: the hottest reads served in front of the framework.
+
+A home timeline read is the request clients make most, and by profile the framework's own
+layers (routing, middleware, request and response objects) cost as much as the read itself.
+This ASGI app answers ``GET /api/v1/timelines/home`` directly, with the same function the
+Litestar route calls (routes/timelines.read_home), and hands every other request to Litestar.
+Anything but a plain success (no token, a bad parameter, a service away: any HubbubError) is
+handed to Litestar too, which answers it as usual: one place renders errors. That can repeat
+the failed work, which is safe here: a read, whose only writes (the reader's last-read time,
+a rebuild request) are idempotent.
+
+tests/gateway/test_express.py holds the answers equal to the framework's, headers included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from litestar import Litestar
+
+from services.gateway.context import Gateway
+from services.gateway.routes import timelines
+from shared import errors
+
+Scope = dict
+
+HOME_PATH = "/api/v1/timelines/home"
+_JSON = (b"content-type", b"application/json")
+# What Litestar's CORS middleware adds to a simple request that names an origin, with the
+# gateway's CORSConfig (any origin, Link exposed).
+_CORS = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"Link"),
+         (b"access-control-allow-headers", b"*"), (b"access-control-allow-methods", b"*")]
+
+
+def _bearer(scope: Scope) -> tuple[str | None, bool]:
+    """The bearer token (None when missing) and whether the request names an Origin."""
+    token, origin = None, False
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            text = value.decode("latin-1")
+            if text[:7].lower() == "bearer ":
+                token = text[7:].strip() or None
+        elif name == b"origin":
+            origin = True
+    return token, origin
+
+
+class ExpressLane:
+    def __init__(self, app: Litestar, gateway: Gateway) -> None:
+        self.app = app
+        self.state = app.state  # as the Litestar app's: app.state.gateway
+        self.gw = gateway
+        self.served = 0  # requests answered here, not by the framework
+
+    async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+        if (scope["type"] != "http" or scope["path"] != HOME_PATH or scope["method"] != "GET"
+                or not self.gw.ready):
+            return await self.app(scope, receive, send)
+        token, origin = _bearer(scope)
+        try:
+            caller = await self.gw.signed_in_with(token, scope="read")
+            query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            reply = await timelines.read_home(self.gw, caller, HOME_PATH, query)
+        except errors.HubbubError:
+            return await self.app(scope, receive, send)
+        headers = [_JSON, (b"content-length", str(len(reply.body)).encode())]
+        if reply.link is not None:
+            headers.append((b"link", reply.link.encode()))
+        if origin:
+            headers.extend(_CORS)
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body})
+        self.served += 1
