@@ -4,8 +4,8 @@ A home timeline read is the request clients make most, and by profile the framew
 layers (routing, middleware, request and response objects) cost as much as the read itself.
 This ASGI app answers ``GET /api/v1/timelines/home`` directly, with the same function the
 Litestar route calls (routes/timelines.read_home), and hands every other request to Litestar.
-Anything but a plain success (no token, a bad parameter, a service away: any HubbubError) is
-handed to Litestar too, which answers it as usual: one place renders errors. That can repeat
+Anything but a plain success (no token, a bad parameter, a service away, a bug) is handed to
+Litestar too, which answers it as usual: one place renders errors and logs failures. That can repeat
 the failed work, which is safe here: a read, whose only writes (the reader's last-read time,
 a rebuild request) are idempotent.
 
@@ -21,7 +21,6 @@ from litestar import Litestar
 
 from services.gateway.context import Gateway
 from services.gateway.routes import timelines
-from shared import errors
 
 Scope = dict
 
@@ -62,7 +61,7 @@ class ExpressLane:
             caller = await self.gw.signed_in_with(token, scope="read")
             query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             reply = await timelines.read_home(self.gw, caller, HOME_PATH, query)
-        except errors.HubbubError:
+        except Exception:  # noqa: BLE001 (any failure: the framework answers, and logs a 500)
             return await self.app(scope, receive, send)
         headers = [_JSON, (b"content-length", str(len(reply.body)).encode())]
         if reply.link is not None:
