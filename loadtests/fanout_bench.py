@@ -1,6 +1,7 @@
 """Fanout at scale, on the running stack (embedded servers, every service its own process).
 
     hubbub bench fanout [--accounts 100000] [--repeats 5] [--seconds 4] [--connections 32]
+                        [--fill 30] [--profile DIR]
 
 Sets up a synthetic graph written straight into the graph schema (COPY: registering 100,000
 accounts through the API would spend hours in argon2): ``--accounts`` accounts that each follow
@@ -11,7 +12,8 @@ read), and a simulated gateway tracks 1% of them as online (shared/presence).
 
 Then, ``--repeats`` times, alternating, it measures:
 - raw: the fastest plain client loop sending fanout's own commands for home timelines (the
-  readers' activity check, one ZMSCORE, then the ADD_GROUPS script; 2,000 timelines a call)
+  ADD_GROUPS script, 2,000 timelines a call, after the activity check of the readers not yet
+  known to be active: none, as in fanout once it has seen them)
   straight to Redis over the same 100,000 timelines, sequentially and with calls in flight (the
   best of 1, 4 and 8); and the bare ZADD+trim script for reference;
 - fanout: timeline writes per second through the fanout service: a burst of StatusCreated events
@@ -26,6 +28,14 @@ Then, ``--repeats`` times, alternating, it measures:
   framework returning a static body of the same size (loadtests/bare_app.py), and beside the
   gateway's /api/v1/instance.
 
+Before each raw run and each burst, every synthetic home timeline is brought back to --fill
+entries (Redis's cost per write grows with a timeline's size), so that every repeat measures the
+same state. Each raw run and burst also counts the CPU seconds every process spent (services,
+NATS, Postgres with its backends, Valkey, the benchmark itself; from /proc) and Redis's own time
+per command (INFO commandstats), printed per write at the end: on two cores, the rate is bounded
+by whichever core fills first. ``--profile DIR`` has py-spy sample fanout and graph during the
+bursts.
+
 Prints medians with min and max, and ratios; writes JSON to loadtests/results/fanout_bench.json.
 """
 
@@ -36,7 +46,9 @@ import asyncio
 import json
 import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,6 +59,7 @@ import httpx
 import nats
 import redis.asyncio as redis
 
+from loadtests.cpu_split import CpuMeter, per_write
 from loadtests.httpload import run_load
 from loadtests.stack import BenchStack, Seeder
 from shared import events, infra, presence, subjects
@@ -64,6 +77,7 @@ from shared.timelines import (
     ADD_GROUPS,
     BATCH,
     LANES,
+    ActiveReaders,
     Piece,
     chunks,
     write_batch,
@@ -75,6 +89,23 @@ BIG_FOLLOWERS = 100_000
 MID_FOLLOWERS = 10_000
 DAY_S = 86_400
 RAW_IN_FLIGHT = (1, LANES, 8)  # the raw rate is the best of these
+
+# Before each measurement every synthetic home timeline is brought back to the same size:
+# Redis's cost per write grows with it (while a timeline is a listpack, below
+# zset-max-listpack-entries = 128, each ZADD scans it), and it used to grow by ~12 entries a
+# repeat, so that the raw rate fell from ~220,000 to ~95,000 writes/s over five repeats and
+# the figures depended on --repeats. Same state for raw and fanout, every repeat.
+FILL_TO = """
+local keep = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
+  local short = keep - redis.call('ZCARD', key)
+  for n = 1, short do
+    redis.call('ZADD', key, 0, ARGV[1 + n])
+  end
+end
+return #KEYS
+"""
 
 
 # --- setting up -----------------------------------------------------------------------------
@@ -193,6 +224,7 @@ class Bench:
         self.args = args
         self.results: dict[str, list[float]] = {}
         self.serial = 0
+        self.profiles = 0
 
     def record(self, name: str, value: float) -> None:
         self.results.setdefault(name, []).append(value)
@@ -204,6 +236,11 @@ class Bench:
     async def setup(self) -> None:
         args = self.args
         settings = self.stack.settings
+        roots = {name: proc.pid for name, proc in self.stack.procs.items()}
+        roots.update((server.name, server.process.pid) for server in self.stack.embedded.servers)
+        self.cpu = CpuMeter({**roots, "bench": os.getpid()})
+        self.cpu_split: dict[str, dict[str, float]] = {}  # CPU s per process, summed by phase
+        self.redis_usec: dict[str, dict[str, int]] = {}  # Redis's usec per command, by phase
         self.r = writer_client(settings.redis_url)  # packs in C: the fastest plain client
         self.nc = await nats.connect(settings.nats_url)
         self.js = self.nc.jetstream()
@@ -220,6 +257,12 @@ class Bench:
                                      headers=self.users[follower][1])
             r.raise_for_status()
         await mark_active(self.r, self.synthetic)
+        # The raw loop sends what fanout's writer sends once it has seen these readers read:
+        # no activity check for readers known to be active (shared/timelines ActiveReaders).
+        self.active = ActiveReaders()
+        for batch in chunks(self.synthetic, BATCH):
+            self.active.learn(batch, await self.r.zmscore(LAST_READ_KEY, batch),
+                              int(time.time()) - 14 * DAY_S)
         for name in ("reader", "lastfan", "bigfan", "mid", "big"):
             (await self.http.get("/api/v1/timelines/home", headers=self.users[name][1])
              ).raise_for_status()  # their first read (an empty rebuild) makes them active
@@ -277,37 +320,84 @@ class Bench:
     async def raw(self, in_flight: int, checked: bool) -> float:
         """Writes/s of one new entry in 100,000 home timelines, sent in batches of BATCH with
         ``in_flight`` batches at once: ``checked``, exactly the commands fanout sends for home
-        timelines (write_batch: the readers' activity check, then the ADD_GROUPS script, here
-        with one full group a call, fanout's best case); else the bare ADD_AND_TRIM script."""
+        timelines (write_batch: the activity check of readers not yet known to be active, none
+        here as in fanout once warm, then the ADD_GROUPS script, with one full group a call,
+        fanout's best case); else the bare ADD_AND_TRIM script."""
         script = self.r.register_script(ADD_GROUPS if checked else ADD_AND_TRIM)
         value = member(self.fresh())
         cutoff = int(time.time()) - 14 * DAY_S
         batches = chunks(self.synthetic[:BIG_FOLLOWERS], BATCH)
         window = asyncio.Semaphore(in_flight)
+        await self.reset_timelines()
 
         async def one(batch: list[int]) -> int:
             async with window:
                 if checked:
                     return sum(await write_batch(self.r, script, [Piece(value, [], batch)], 800,
-                                                 cutoff))
+                                                 cutoff, self.active))
                 return await script(keys=[home_key(i) for i in batch], args=[value, 800])
 
+        before = await self.snapshot()
         started = time.perf_counter()
         written = sum(await asyncio.gather(*(one(batch) for batch in batches)))
         elapsed = time.perf_counter() - started
+        await self.account("raw" if checked else "raw_zadd_trim", before, written)
         assert written == min(BIG_FOLLOWERS, len(self.synthetic)), written
         return written / elapsed
 
-    async def fanout_burst(self) -> float:
+    async def snapshot(self) -> tuple[dict[str, float], dict[str, dict]]:
+        return self.cpu.sample(), await self.r.info("commandstats")
+
+    async def account(self, phase: str, before: tuple[dict[str, float], dict[str, dict]],
+                      writes: int) -> None:
+        """Adds the CPU each process spent since ``before``, and Redis's own time per command
+        (microseconds, from INFO commandstats: a script's commands count in the script's time
+        and again under their own names)."""
+        cpu, commands = before
+        spent = CpuMeter.spent(cpu, self.cpu.sample())
+        totals = self.cpu_split.setdefault(phase, {"writes": 0})
+        totals["writes"] += writes
+        for name, seconds in spent.items():
+            totals[name] = totals.get(name, 0.0) + seconds
+        usec = self.redis_usec.setdefault(phase, {})
+        for name, stats in (await self.r.info("commandstats")).items():
+            used = stats["usec"] - commands.get(name, {}).get("usec", 0)
+            if used:
+                name = name.removeprefix("cmdstat_")
+                usec[name] = usec.get(name, 0) + used
+
+    def profile(self, phase: str) -> list[subprocess.Popen]:
+        """With --profile DIR: py-spy samples the fanout and graph processes during the burst
+        (collapsed stacks, a file per process and burst, for any flame graph tool)."""
+        if not self.args.profile:
+            return []
+        folder = Path(self.args.profile)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.profiles += 1
+        spy = Path(sys.executable).with_name("py-spy")
+        return [subprocess.Popen([str(spy), "record", "--pid", str(self.stack.procs[name].pid),
+                                  "--format", "raw", "--rate", "250", "--nonblocking",
+                                  "--output", str(folder / f"{phase}-{self.profiles}-{name}.txt")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for name in ("fanout", "graph")]
+
+    async def fanout_burst(self, phase: str) -> float:
+        await self.reset_timelines()
         prepared = []
         for author in self.burst:
             event = events.StatusCreated(status_id=self.fresh(), account_id=author,
                                          network_id=self.network_id, visibility="public")
             prepared.append((subjects.event(event.type), events.encode(event),
                              {"Nats-Msg-Id": f"bench-{event.status_id}"}))
+        before = await self.snapshot()
+        profilers = self.profile(phase)
         started = time.perf_counter()
         await asyncio.gather(*(self.js.publish(s, d, headers=h) for s, d, h in prepared))
         ended = await wait_idle(self.js)
+        for profiler in profilers:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its samples and exits
+            await asyncio.to_thread(profiler.wait)
+        await self.account(phase, before, self.burst_writes)
         return self.burst_writes / (ended - started)
 
     async def delivery(self, author: str, reader: str, *, redis_key: str | None,
@@ -365,17 +455,35 @@ class Bench:
         self.record("bare_p50_ms", bare.percentile(50))
         self.record("instance_rps", instance.rate)
 
+    async def reset_timelines(self) -> None:
+        """Every synthetic reader's home timeline to exactly --fill entries: trimmed to its
+        newest, or topped up with old fillers (ids below any status's, never hydrated)."""
+        fill = self.r.register_script(FILL_TO)
+        fillers = [member(n) for n in range(1, self.args.fill + 1)]
+        for batch in chunks(self.synthetic, BATCH):
+            await fill(keys=[home_key(i) for i in batch], args=[self.args.fill, *fillers])
+
+    async def timeline_size(self) -> float:
+        """The mean size of the synthetic readers' home timelines (a sample): Redis's cost per
+        write grows with it (a linear scan while a timeline is a listpack)."""
+        sample = random.Random(n := len(self.synthetic)).sample(self.synthetic, min(500, n))
+        pipe = self.r.pipeline(transaction=False)
+        for i in sample:
+            pipe.zcard(home_key(i))
+        return statistics.mean(await pipe.execute())
+
     async def repeat(self, n: int) -> None:
+        self.record("home_size_before", await self.timeline_size())
         raw_checked = max([await self.raw(k, True) for k in RAW_IN_FLIGHT])
         raw_plain = max([await self.raw(k, False) for k in RAW_IN_FLIGHT])
         self.record("raw_script_wps", raw_checked)
         self.record("raw_zadd_trim_wps", raw_plain)
         await wait_all_idle(self.js)
-        fanout = await self.fanout_burst()
+        fanout = await self.fanout_burst("fanout")
         self.record("fanout_wps", fanout)
         await wait_all_idle(self.js)
         await self.track_presence(False)
-        untracked = await self.fanout_burst()
+        untracked = await self.fanout_burst("fanout_untracked")
         self.record("fanout_untracked_wps", untracked)
         await wait_all_idle(self.js)
         mid_untracked = await self.delivery("mid", "lastfan", redis_key=self.lastfan_key)
@@ -397,7 +505,8 @@ class Bench:
         self.record("mid_with_big_readable_s", during[1])
         await wait_all_idle(self.js)
         await self.reads()
-        print(f"run {n + 1}: raw {raw_checked:,.0f} w/s (zadd+trim {raw_plain:,.0f}), fanout "
+        print(f"run {n + 1}: timelines {self.results['home_size_before'][-1]:.0f} entries; "
+              f"raw {raw_checked:,.0f} w/s (zadd+trim {raw_plain:,.0f}), fanout "
               f"{fanout:,.0f} w/s ({untracked:,.0f} untracked); mid delivered "
               f"{mid[0] * 1000:.0f} ms, readable {mid[1] * 1000:.0f} ms (with big "
               f"{during[1] * 1000:.0f} ms, untracked {mid_untracked[1] * 1000:.0f} ms); big "
@@ -503,9 +612,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=300_000,
                         help="timeline writes in each fanout burst")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--fill", type=int, default=30,
+                        help="entries in every synthetic home timeline before each measurement")
     parser.add_argument("--seconds", type=float, default=4.0, help="per read measurement")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--out", default="loadtests/results/fanout_bench.json")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="py-spy the fanout process during each burst, into DIR")
     args = parser.parse_args(argv)
     if args.accounts < BIG_FOLLOWERS:
         parser.error(f"--accounts must be at least {BIG_FOLLOWERS:,}")
@@ -524,6 +637,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.close()
     out = report(bench.results, args, bench.home_size, bench.burst_writes)
+    print("CPU us per write, by process (all repeats):")
+    for phase, totals in bench.cpu_split.items():
+        spent = {k: v for k, v in totals.items() if k != "writes"}
+        print(f"  {phase:18} {per_write(spent, int(totals['writes']))}")
+    out["cpu_seconds_by_phase"] = bench.cpu_split
+    print("Redis us per write, by command (INFO commandstats; script commands count twice):")
+    for phase, usec in bench.redis_usec.items():
+        writes = bench.cpu_split[phase]["writes"]
+        print(f"  {phase:18} " + " ".join(
+            f"{name} {used / writes:.2f}" for name, used in sorted(usec.items(),
+                                                                     key=lambda kv: -kv[1])
+            if used / writes >= 0.01))
+    out["redis_usec_by_phase"] = bench.redis_usec
     out["seconds"] = time.perf_counter() - began
     # The machine is shared: the load around the run says how much the figures are worth.
     out["load_average_before_after"] = [load_before, os.getloadavg()]

@@ -37,7 +37,7 @@ async def test_the_writer_inlines_home_keys_exactly() -> None:
             return run
 
         async def zmscore(self, key, members):
-            return [None if m == 3 else 2e9 for m in members]  # 3 never read
+            return [None if int(m) == 3 else 2e9 for m in members]  # 3 never read
 
     from shared.timelines import TimelineWriter
 
@@ -72,6 +72,40 @@ async def test_writes_of_many_statuses_share_calls_and_stay_exact(api: Api) -> N
     assert not await r.exists(home_key(readers[5]))
     assert await writes.write(statuses[-1], own[:1], readers) == 0  # a redelivery: nothing new
     await r.delete(*own, *(home_key(i) for i in readers))
+    await r.zrem(LAST_READ_KEY, *readers)
+
+
+async def test_readers_known_to_be_active_are_not_asked_about_again(api: Api) -> None:
+    r = api.stack.fanout.redis
+
+    class Watching:  # the real Redis, noting whom the activity check asks about
+        asked: list[list[int]] = []
+
+        def register_script(self, text):
+            return r.register_script(text)
+
+        async def zmscore(self, key, members):
+            Watching.asked.append(list(members))
+            return await r.zmscore(key, members)
+
+    readers = [10**17 + 100 + n for n in range(5)]
+    now = int(time.time())
+    window = 14 * 86400
+    # 0 and 1 read just now, 2 a month ago, 3 never, 4 almost two weeks ago (active for one
+    # more minute: within the margin, so it is asked about every time).
+    await r.zadd(LAST_READ_KEY, {readers[0]: now, readers[1]: now, readers[2]: now - 2 * window,
+                                 readers[4]: now - window + 60})
+    writes = TimelineWrites(Watching(), cap=3, inactive_s=window, batch=10, lanes=1)
+    assert await writes.write(member(10**17 + 1), [], readers) == 3
+    assert Watching.asked == [readers]
+    # 2 and 3 come back: they are asked about again, the active ones not.
+    await r.zadd(LAST_READ_KEY, {readers[2]: now, readers[3]: now})
+    assert await writes.write(member(10**17 + 2), [], readers) == 5
+    assert Watching.asked[1:] == [readers[2:]]
+    assert await writes.write(member(10**17 + 3), [], readers) == 5
+    assert Watching.asked[2:] == [readers[4:]]
+    assert [await r.zcard(home_key(i)) for i in readers] == [3, 3, 2, 2, 3]
+    await r.delete(*(home_key(i) for i in readers))
     await r.zrem(LAST_READ_KEY, *readers)
 
 
