@@ -185,7 +185,7 @@ async def idle_memory(stack: BenchStack, users: list[SeededUser]) -> dict:
 
 
 async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
-                       traced: bool = False) -> dict:
+                       traced: bool = False, deliveries_out: Path | None = None) -> dict:
     """Posts from this process, listens from another (loadtests/live_listener.py): each side
     timestamps with time.time(), so a busy event loop on one side cannot skew the other."""
     ws_url = stack.base_url.replace("http://", "ws://") + "/api/v1/streaming"
@@ -252,6 +252,7 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
     arrivals = result["arrivals"]
 
     latencies = []
+    timeline = []  # (responded, arrived) per delivery: lines a slow delivery up with its cause
     expected = missed = 0
     for author, status_id in authors:
         audience = {author.id, *graph.followers.get(author.id, [])}
@@ -260,9 +261,12 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
         for reader in audience:
             if str(reader) in got:
                 latencies.append((got[str(reader)] - posted_at[status_id]) * 1000)
+                timeline.append((posted_at[status_id], got[str(reader)]))
             else:
                 missed += 1
     latencies.sort()
+    if deliveries_out is not None:
+        deliveries_out.write_text(json.dumps(sorted(timeline)))  # noqa: ASYNC240 (after the run)
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
@@ -317,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="live runs (each is reported)")
     parser.add_argument("--server", default="", help="HUBBUB_ASGI_SERVER for the gateway")
     parser.add_argument("--out", default="loadtests/results/live.json")
+    parser.add_argument("--deliveries", default="",
+                        help="write each delivery's (response time, arrival time) here, one "
+                             "file per run (PATH.1, PATH.2...), to line slow ones up with logs")
     parser.add_argument("--trace", action="store_true",
                         help="also time each hop (relay, fanout, gateway) by listening on NATS "
                              "from the listener process (adds a little load)")
@@ -346,7 +353,9 @@ def main(argv: list[str] | None = None) -> int:
                                  follows_per_user=args.follows, prefix="live"))
         runs = []
         for repeat in range(args.repeats):
-            run = uvloop.run(live_latency(stack, graph, args.rate, args.seconds, args.trace))
+            dump = Path(f"{args.deliveries}.{repeat + 1}") if args.deliveries else None
+            run = uvloop.run(live_latency(stack, graph, args.rate, args.seconds, args.trace,
+                                          dump))
             runs.append(run)
             if run["closed_early"]:
                 print(stack.log_tail("gateway"), flush=True)

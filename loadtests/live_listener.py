@@ -4,7 +4,9 @@ thousands of WebSocket events does not delay the poster's clock (and the other w
     python -m loadtests.live_listener INPUT.json OUTPUT.json
 
 INPUT holds the streaming URL, the users (id and token) and how long to listen; OUTPUT gets,
-per status id, each reader's arrival time (time.time(), comparable across processes).
+per status id, each reader's arrival time (time.time(), comparable across processes): the time
+the event came off the reader's socket (loadtests/ws_client.py), so that the listener's own work
+on 1,000 connections does not count as delivery latency.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from pathlib import Path
 
 import msgspec
 import uvloop
-from websockets.asyncio.client import connect
+
+from loadtests.nats_tap import tap
+from loadtests.ws_client import connect
 
 
 class Event(msgspec.Struct):
@@ -46,26 +49,21 @@ async def trace(nats_url: str, seen: dict[str, list[float]]):
     """With ``--trace``: when each status's event reached JetStream (the outbox relay published
     it), and when fanout's first and last live message for it went out, to tell the hops apart.
     Returns the connection (closed by the caller)."""
-    import nats
 
-    nc = await nats.connect(nats_url)
-
-    async def on_event(msg) -> None:
-        status_id = decode_traced(msg.data).status_id
-        if status_id is not None:
-            seen.setdefault(str(status_id), [0.0, 0.0, 0.0])[0] = time.time()
-
-    async def on_live(msg) -> None:
-        now = time.time()
-        status_id = decode_traced(msg.data).status_id
-        if status_id is not None:
-            times = seen.setdefault(str(status_id), [0.0, 0.0, 0.0])
+    def on_message(subject: bytes, payload: bytes, now: float) -> None:
+        status_id = decode_traced(payload).status_id
+        if status_id is None:
+            return
+        times = seen.setdefault(str(status_id), [0.0, 0.0, 0.0])
+        if subject.startswith(b"hubbub.evt."):
+            times[0] = now
+        else:
             times[1] = times[1] or now
             times[2] = now
 
-    await nc.subscribe("hubbub.evt.post.status.created", cb=on_event)
-    await nc.subscribe("hubbub.live.user.>", cb=on_live)
-    await nc.flush()
+    nc = await tap(nats_url, on_message)
+    await nc.subscribe("hubbub.evt.post.status.created")
+    await nc.subscribe("hubbub.live.user.>")
     return nc
 
 
@@ -73,26 +71,22 @@ async def listen(spec: dict) -> dict:
     arrivals: dict[str, dict[str, float]] = {}
     ready_file = spec["ready_file"]
 
-    async def one(user: dict, ws) -> None:
-        reader = str(user["id"])
-        try:
-            async for raw in ws:
-                now = time.time()
-                event = decode_event(raw)
-                if event.event == "update":
-                    status_id = decode_status(event.payload).id
-                    arrivals.setdefault(status_id, {})[reader] = now
-        except Exception:  # closed at the end
-            pass
+    def receiver(reader: str):
+        def on_text(raw: bytes, now: float) -> None:
+            event = decode_event(raw)
+            if event.event == "update":
+                status_id = decode_status(event.payload).id
+                arrivals.setdefault(status_id, {})[reader] = now
+
+        return on_text
 
     sockets = []
     users = spec["users"]
     for start in range(0, len(users), 250):
         chunk = users[start:start + 250]
         sockets += await asyncio.gather(*(connect(
-            f"{spec['ws_url']}?stream=user", proxy=None, ping_interval=None, open_timeout=60,
-            additional_headers={"Authorization": f"Bearer {u['token']}"}) for u in chunk))
-    tasks = [asyncio.create_task(one(u, s)) for u, s in zip(users, sockets, strict=True)]
+            f"{spec['ws_url']}?stream=user",
+            {"Authorization": f"Bearer {u['token']}"}, receiver(str(u["id"]))) for u in chunk))
     traced: dict[str, list[float]] = {}
     tracer = await trace(spec["nats_url"], traced) if spec.get("nats_url") else None
     Path(ready_file).write_text("ready")  # noqa: ASYNC240 (once, before the clock starts)
@@ -101,10 +95,8 @@ async def listen(spec: dict) -> dict:
     while not done.exists():  # noqa: ASYNC110
         await asyncio.sleep(0.2)
     await asyncio.sleep(spec["tail_seconds"])
-    closed_early = sum(1 for s in sockets if s.close_code is not None)
-    for s in sockets:
-        await s.close()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    closed_early = sum(1 for s in sockets if not s.is_open)
+    await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
     if tracer is not None:
         await tracer.close()
     return {"arrivals": arrivals, "closed_early": closed_early, "trace": traced}

@@ -90,6 +90,10 @@ class PresenceTracker:
         self.ttl_s = ttl_s
         self._connections: Counter[int] = Counter()
         self._task: asyncio.Task[None] | None = None
+        # Users waiting to be marked online, and the future their connections wait on.
+        self._unmarked: list[int] = []
+        self._unmarked_done: asyncio.Future[None] | None = None
+        self._marker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.r.set(PRESENCE_TRACKED_KEY, b"1", ex=max(1, round(self.ttl_s)))
@@ -101,20 +105,56 @@ class PresenceTracker:
             self._task = asyncio.create_task(self._refresh_forever(), name="presence")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._marker):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._marker = None
 
     @property
     def users(self) -> int:
         return len(self._connections)
 
     async def connected(self, account_id: int) -> None:
+        """Returns once the user is marked online (their events may be published from then)."""
         self._connections[account_id] += 1
         if self._connections[account_id] == 1:
-            await mark_online(self.r, [account_id], ttl_s=self.ttl_s)
+            await asyncio.shield(self._mark_soon(account_id))
+
+    def _mark_soon(self, account_id: int) -> asyncio.Future[None]:
+        """Users who connect together are marked in one round trip, like a group commit: those
+        arriving while a mark is on its way go in the next. A reconnect storm of 1,000 clients
+        was 1,000 pipelines (half a millisecond of CPU each) queued in front of the gateway's
+        deliveries."""
+        loop = asyncio.get_running_loop()
+        if self._unmarked_done is None:
+            self._unmarked_done = loop.create_future()
+        self._unmarked.append(account_id)
+        if self._marker is None:
+            self._marker = loop.create_task(self._mark_unmarked(), name="presence-mark")
+        return self._unmarked_done
+
+    async def _mark_unmarked(self) -> None:
+        done: asyncio.Future[None] | None = None
+        try:
+            while self._unmarked:
+                ids, done = self._unmarked, self._unmarked_done
+                self._unmarked, self._unmarked_done = [], None
+                assert done is not None
+                try:
+                    await mark_online(self.r, ids, ttl_s=self.ttl_s)
+                except Exception as exc:
+                    done.set_exception(exc)
+                    done.exception()  # retrieved: a waiter that was cancelled cannot hear it
+                else:
+                    done.set_result(None)
+        finally:
+            self._marker = None
+            for waited in (done, self._unmarked_done):  # stopped: nobody waits for ever
+                if waited is not None and not waited.done():
+                    waited.cancel()
+            self._unmarked, self._unmarked_done = [], None
 
     def disconnected(self, account_id: int) -> None:
         """The entry is left to expire: another gateway may hold a connection of the same user."""

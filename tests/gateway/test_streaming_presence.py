@@ -15,6 +15,7 @@ from services.fanout import live as fanout_live
 from services.gateway.streaming.presence import tracker_of
 from shared import presence, subjects
 from shared.presence import PresenceTracker
+from shared.records import ONLINE_USERS_KEY
 from tests.helpers import Api, second_gateway
 
 
@@ -107,3 +108,28 @@ async def test_a_killed_gateways_users_expire_and_a_live_ones_stay(api: Api) -> 
             # tracked flag, which gateways sharing one TTL never do)
             assert await online_among(api, stayer.id, victim.id) == {stayer.id}
             assert int(victim.id) not in (await presence.online(redis) or [])
+
+
+async def zadd_calls(redis) -> int:
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_zadd", {}).get("calls", 0))
+
+
+async def test_users_connecting_together_are_marked_in_one_round_trip(api: Api) -> None:
+    redis = api.stack.fanout.redis
+    tracker = PresenceTracker(redis)
+    user_ids = list(range(9_000_000_001, 9_000_000_051))
+    before = await zadd_calls(redis)
+    try:
+        await asyncio.gather(*(tracker.connected(i) for i in user_ids))
+        marked = await zadd_calls(redis) - before
+        # Every connection returned with its user online...
+        assert set(await presence.online_among(redis, user_ids)) == set(user_ids)
+        # ...in one ZADD (two if the first went out before the others arrived), not 50.
+        assert marked <= 2
+        assert tracker.users == len(user_ids)
+    finally:
+        for i in user_ids:
+            tracker.disconnected(i)
+        await redis.zrem(ONLINE_USERS_KEY, *[str(i) for i in user_ids])
+        await tracker.stop()

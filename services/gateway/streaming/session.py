@@ -9,7 +9,9 @@ client catches up by REST with ``since_id``), without slowing anyone else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -30,7 +32,13 @@ from shared.ids import parse_id
 from shared.records import AccountRecord, NotificationRecord
 
 log = logging.getLogger(__name__)
-FACTS_TTL_S = 30.0  # how long a session trusts its reader's follows, blocks and mutes
+FACTS_TTL_S = 30.0  # the longest a session trusts its reader's follows, blocks and mutes
+# From a random age in this range, a delivery refreshes the facts in the background: a
+# delivery waits for graph only when the facts are older than FACTS_TTL_S (an idle session).
+# Refreshing on the delivery path put a graph request in front of every reader's first event
+# after the TTL, and readers who connected together (a reconnect storm, the live bench) all
+# asked graph in the same second: a burst of 1,000 requests that held up their deliveries.
+FACTS_REFRESH_FROM_S = (FACTS_TTL_S / 2, FACTS_TTL_S * 3 / 4)
 
 # Mastodon stream names -> the parameter each needs (None: none).
 STREAMS = {
@@ -177,6 +185,8 @@ class StreamSession:
         self._viewer: policy.Viewer | None = None
         self._hidden: set[int] = set()
         self._facts_at = 0.0
+        self._refresh_from = random.uniform(*FACTS_REFRESH_FROM_S)
+        self._refreshing: asyncio.Task[None] | None = None
 
     # --- subscriptions ---------------------------------------------------------------------
 
@@ -219,6 +229,10 @@ class StreamSession:
             await self.gw.hub.remove(watch.subject, self.on_live)
 
     async def close(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._refreshing
         assert self.gw.hub is not None
         for subject in {w.subject for w in self.watches.values()}:
             await self.gw.hub.remove(subject, self.on_live)
@@ -282,15 +296,33 @@ class StreamSession:
                                    event not in ("notification", "conversation"))
 
     async def _facts(self) -> tuple[policy.Viewer, set[int]]:
-        if self._viewer is None or time.monotonic() - self._facts_at > FACTS_TTL_S:
-            from services.gateway.tokens import Caller
-
-            caller = Caller(token_id=0, app_id=0, account_id=self.account.id,
-                            scopes=frozenset())
-            self._viewer = await self.gw.viewer(caller)
-            self._hidden = await self.gw.hidden(self.account.id)
-            self._facts_at = time.monotonic()
+        """The reader's follows, blocks and mutes, at most FACTS_TTL_S old."""
+        age = time.monotonic() - self._facts_at
+        if self._viewer is None or age > FACTS_TTL_S:
+            await self._learn_facts()
+        elif age > self._refresh_from and self._refreshing is None:
+            self._refreshing = asyncio.create_task(self._refresh_facts())
+        assert self._viewer is not None
         return self._viewer, self._hidden
+
+    async def _learn_facts(self) -> None:
+        from services.gateway.tokens import Caller
+
+        asked_at = time.monotonic()
+        caller = Caller(token_id=0, app_id=0, account_id=self.account.id, scopes=frozenset())
+        viewer = await self.gw.viewer(caller)
+        hidden = await self.gw.hidden(self.account.id)
+        # As of when they were asked: what changed since then is at most FACTS_TTL_S old.
+        self._viewer, self._hidden, self._facts_at = viewer, hidden, asked_at
+        self._refresh_from = random.uniform(*FACTS_REFRESH_FROM_S)
+
+    async def _refresh_facts(self) -> None:
+        try:
+            await self._learn_facts()
+        except Exception as exc:  # graph slow or away: past the TTL a delivery asks again
+            log.warning("streaming: refreshing %s's facts failed: %r", self.account.id, exc)
+        finally:
+            self._refreshing = None
 
     async def render(self, watch: Watch, message: live.LiveMessage
                      ) -> tuple[str, str] | None:
