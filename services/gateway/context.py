@@ -181,8 +181,12 @@ def _has_scope(granted: frozenset[str], needed: str) -> bool:
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:
-    header = connection.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
+    return bearer_of(connection.headers.get("authorization", ""))
+
+
+def bearer_of(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header's value, or None."""
+    if header[:7].lower() == "bearer ":
         return header[7:].strip() or None
     return None
 

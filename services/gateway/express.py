@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from litestar import Litestar
 
-from services.gateway.context import Gateway
+from services.gateway.context import Gateway, bearer_of
 from services.gateway.routes import timelines
 
 Scope = dict
@@ -37,9 +37,7 @@ def _bearer(scope: Scope) -> tuple[str | None, bool]:
     token, origin = None, False
     for name, value in scope["headers"]:
         if name == b"authorization":
-            text = value.decode("latin-1")
-            if text[:7].lower() == "bearer ":
-                token = text[7:].strip() or None
+            token = bearer_of(value.decode("latin-1"))
         elif name == b"origin":
             origin = True
     return token, origin
