@@ -1,7 +1,8 @@
 """Live delivery benchmark: memory per idle streaming connection, and delivery latency from a
 post's HTTP response to each follower's WebSocket event.
 
-    hubbub bench live [--idle 10000] [--users 1000] [--rate 50] [--seconds 30]
+    hubbub bench live [--idle 10000] [--users 1000] [--rate 50] [--seconds 30] [--trace]
+                      [--profile DIR]
 
 Runs its own stack (embedded servers, every service as its own process, one gateway process).
 1. Idle: opens ``--idle`` authenticated WebSocket connections (distinct accounts, each watching
@@ -38,9 +39,12 @@ import uvloop
 from websockets.asyncio.client import connect
 
 from loadtests.httpload import read_response
+from loadtests.profiling import Profilers
 from loadtests.seed import SeededUser, seed
 from loadtests.stack import BenchStack
 from shared import db
+
+PROFILED = ("gateway", "fanout", "graph", "posts", "notify")  # with --profile DIR
 
 
 class PostFailed(Exception):
@@ -185,7 +189,8 @@ async def idle_memory(stack: BenchStack, users: list[SeededUser]) -> dict:
 
 
 async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
-                       traced: bool = False, deliveries_out: Path | None = None) -> dict:
+                       traced: bool = False, deliveries_out: Path | None = None,
+                       profilers: Profilers | None = None) -> dict:
     """Posts from this process, listens from another (loadtests/live_listener.py): each side
     timestamps with time.time(), so a busy event loop on one side cannot skew the other."""
     ws_url = stack.base_url.replace("http://", "ws://") + "/api/v1/streaming"
@@ -229,6 +234,8 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
     tasks = []
     interval = 1.0 / rate
     cpu_before = cpu_seconds()
+    if profilers is not None:
+        profilers.start("live", {name: stack.procs[name].pid for name in PROFILED})
     began = time.perf_counter()
     for n in range(int(rate * seconds)):
         delay = began + n * interval - time.perf_counter()
@@ -239,6 +246,8 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
     posting_s = time.perf_counter() - began
     await asyncio.sleep(3)  # the last deliveries (a loaded machine lags by a second or more)
     cpu_after = cpu_seconds()
+    if profilers is not None:
+        profilers.stop()
     # CPU milliseconds per post, by process: what each post costs the machine, whatever else
     # runs on it (latency depends on the neighbours; this far less).
     cpu_ms_per_post = {label: round((cpu_after[label] - cpu_before.get(label, 0.0)) * 1000
@@ -327,9 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trace", action="store_true",
                         help="also time each hop (relay, fanout, gateway) by listening on NATS "
                              "from the listener process (adds a little load)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="py-spy each service process during each live run, into DIR")
     args = parser.parse_args(argv)
 
     stack = BenchStack()
+    profilers = Profilers(args.profile)
     results: dict = {"args": vars(args)}
     try:
         env = {"HUBBUB_STREAM_MAX_CONNECTIONS": str(args.idle + args.users + 1000)}
@@ -355,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeats):
             dump = Path(f"{args.deliveries}.{repeat + 1}") if args.deliveries else None
             run = uvloop.run(live_latency(stack, graph, args.rate, args.seconds, args.trace,
-                                          dump))
+                                          dump, profilers))
             runs.append(run)
             if run["closed_early"]:
                 print(stack.log_tail("gateway"), flush=True)
