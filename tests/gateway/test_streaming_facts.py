@@ -1,13 +1,18 @@
-"""A streaming session's reader facts (follows, blocks, mutes): refreshed in the background
-before they expire, so that a delivery waits for graph only when a session was idle past
-FACTS_TTL_S, and readers who connected together do not all ask graph in the same second."""
+"""A streaming session's reader facts (follows, blocks, mutes, communities): changed at once by
+graph's events on an open stream, refreshed in the background before they expire, so that a
+delivery waits for graph only when they changed or a session was idle past FACTS_TTL_S, and
+readers who connected together do not all ask graph in the same second."""
 
 from __future__ import annotations
 
+import json
 import time
+
+from websockets.asyncio.client import connect
 
 from services.gateway.streaming import session as session_module
 from services.gateway.streaming.session import StreamSession
+from tests.gateway.test_streaming import next_event, subscribe, ws_url
 from tests.helpers import Api
 
 
@@ -43,3 +48,45 @@ async def test_facts_are_refreshed_in_the_background_before_they_expire(api: Api
     finally:
         await session.close()
 
+
+
+async def test_a_mute_made_while_streaming_applies_to_the_next_event(api: Api) -> None:
+    domain = f"facts{time.monotonic_ns()}.test"
+    me, noisy, fine = [await api.user(domain=domain) for _ in range(3)]
+    async with connect(ws_url(api), additional_headers=me.headers, proxy=None) as ws:
+        await subscribe(ws, "public")  # facts learned now: nobody muted
+        r = await api.client.post(f"/api/v1/accounts/{noisy.id}/mute", headers=me.headers)
+        assert r.status_code == 200
+        await api.idle()  # graph's MuteCreated is out
+        await api.post(noisy, "you muted me a moment ago")
+        shown = await api.post(fine, "still here")
+        event = await next_event(ws)
+        assert json.loads(event["payload"])["id"] == shown["id"]
+
+
+async def test_a_block_by_the_author_applies_to_the_watchers_open_stream(api: Api) -> None:
+    domain = f"facts{time.monotonic_ns()}.test"
+    watcher, blocker, other = [await api.user(domain=domain) for _ in range(3)]
+    async with connect(ws_url(api), additional_headers=watcher.headers, proxy=None) as ws:
+        await subscribe(ws, "public")
+        r = await api.client.post(f"/api/v1/accounts/{watcher.id}/block",
+                                  headers=blocker.headers)
+        assert r.status_code == 200
+        await api.idle()
+        await api.post(blocker, "not for the one I blocked")
+        shown = await api.post(other, "for everyone")
+        event = await next_event(ws)
+        assert json.loads(event["payload"])["id"] == shown["id"]
+
+
+async def test_a_follow_made_while_streaming_lets_followers_only_posts_through(
+        api: Api) -> None:
+    reader, author = await api.user(), await api.user()
+    async with connect(ws_url(api), additional_headers=reader.headers, proxy=None) as ws:
+        await subscribe(ws, "user")  # facts learned now: follows nobody
+        await api.follow(reader, author)
+        await api.idle()
+        private = await api.post(author, "for my followers", visibility="private")
+        event = await next_event(ws)
+        assert event["event"] == "update"
+        assert json.loads(event["payload"])["id"] == private["id"]

@@ -22,9 +22,11 @@ import msgspec
 from services.gateway.context import Gateway
 from services.gateway.hydrate import post_facts
 from services.gateway.routes.notifications import render as render_notifications
+from services.gateway.streaming.fact_changes import FactChanges
 from services.gateway.streaming.frames import Delivery
 from shared import bus, errors, policy, subjects
 from shared.contracts import communities as communities_api
+from shared.contracts import graph as graph_api
 from shared.contracts import lists as lists_api
 from shared.contracts import live
 from shared.contracts import notify as notify_api
@@ -32,12 +34,15 @@ from shared.ids import parse_id
 from shared.records import AccountRecord, NotificationRecord
 
 log = logging.getLogger(__name__)
-FACTS_TTL_S = 30.0  # the longest a session trusts its reader's follows, blocks and mutes
+# A session trusts its reader's follows, blocks, mutes and communities until graph's events say
+# they changed (streaming/fact_changes.py), or for at most this long: the safety net for an
+# event missed while this gateway was away from NATS, and for a timed mute ending.
+FACTS_TTL_S = 300.0
 # From a random age in this range, a delivery refreshes the facts in the background: a
-# delivery waits for graph only when the facts are older than FACTS_TTL_S (an idle session).
-# Refreshing on the delivery path put a graph request in front of every reader's first event
-# after the TTL, and readers who connected together (a reconnect storm, the live bench) all
-# asked graph in the same second: a burst of 1,000 requests that held up their deliveries.
+# delivery waits for graph only when the facts are older than FACTS_TTL_S (an idle session) or
+# known changed. Refreshing on the delivery path put a graph request in front of every reader's
+# first event after the TTL, and readers who connected together (a reconnect storm, the live
+# bench) all asked graph in the same second: a burst that held up their deliveries.
 FACTS_REFRESH_FROM_S = (FACTS_TTL_S / 2, FACTS_TTL_S * 3 / 4)
 
 # Mastodon stream names -> the parameter each needs (None: none).
@@ -155,6 +160,15 @@ async def render_new_status(gw: Gateway, status) -> str | None:
     return await rendered_once(gw, status)
 
 
+async def fact_changes_of(gw: Gateway) -> FactChanges:
+    changes = getattr(gw, "fact_changes", None)
+    if changes is None:
+        assert gw.nc is not None and gw.hub is not None
+        changes = gw.fact_changes = FactChanges(gw.nc)
+        gw.hub.on_close(changes.close)
+    return changes
+
+
 class StreamRefused(Exception):
     """A subscription the reader may not have; the message says why."""
 
@@ -187,6 +201,10 @@ class StreamSession:
         self._facts_at = 0.0
         self._refresh_from = random.uniform(*FACTS_REFRESH_FROM_S)
         self._refreshing: asyncio.Task[None] | None = None
+        # Graph's events counted here (fact_changes); facts learned before the latest are stale.
+        self._changes = self._changes_learned = 0
+        self._reconnects_learned = -1
+        self._watching = False
 
     # --- subscriptions ---------------------------------------------------------------------
 
@@ -209,6 +227,9 @@ class StreamSession:
         if needed is not None and not value:
             raise StreamRefused(f"Missing {needed} for stream {stream}")
         subject = await self._subject(stream, value)
+        if not self._watching:
+            self._watching = True
+            await (await fact_changes_of(self.gw)).watch(self.account.id, self.facts_changed)
         await self._facts()  # learn the reader's follows, blocks and mutes before events come
         watch = Watch(stream, value.lower() if stream.startswith("hashtag") and value else value,
                       subject)
@@ -229,6 +250,9 @@ class StreamSession:
             await self.gw.hub.remove(watch.subject, self.on_live)
 
     async def close(self) -> None:
+        if self._watching:
+            self._watching = False
+            (await fact_changes_of(self.gw)).unwatch(self.account.id, self.facts_changed)
         if self._refreshing is not None:
             self._refreshing.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -295,10 +319,21 @@ class StreamSession:
                     yield Delivery(watch.names, event, payload,
                                    event not in ("notification", "conversation"))
 
+    def facts_changed(self) -> None:
+        """Graph says the reader's facts changed: the next delivery waits for new ones, which
+        are already being asked for."""
+        self._changes += 1
+        if self._refreshing is None:
+            self._refreshing = asyncio.create_task(self._refresh_facts())
+
     async def _facts(self) -> tuple[policy.Viewer, set[int]]:
-        """The reader's follows, blocks and mutes, at most FACTS_TTL_S old."""
+        """The reader's follows, blocks and mutes: none of graph's changes since, and at most
+        FACTS_TTL_S old."""
         age = time.monotonic() - self._facts_at
-        if self._viewer is None or age > FACTS_TTL_S:
+        assert self.gw.nc is not None
+        if (self._viewer is None or age > FACTS_TTL_S or self._changes_learned != self._changes
+                # Away from NATS, this gateway may have missed a change.
+                or self._reconnects_learned != self.gw.nc.stats["reconnects"]):
             await self._learn_facts()
         elif age > self._refresh_from and self._refreshing is None:
             self._refreshing = asyncio.create_task(self._refresh_facts())
@@ -306,20 +341,26 @@ class StreamSession:
         return self._viewer, self._hidden
 
     async def _learn_facts(self) -> None:
-        from services.gateway.tokens import Caller
-
-        asked_at = time.monotonic()
-        caller = Caller(token_id=0, app_id=0, account_id=self.account.id, scopes=frozenset())
-        viewer = await self.gw.viewer(caller)
-        hidden = await self.gw.hidden(self.account.id)
-        # As of when they were asked: what changed since then is at most FACTS_TTL_S old.
-        self._viewer, self._hidden, self._facts_at = viewer, hidden, asked_at
+        assert self.gw.nc is not None
+        asked_at, changes = time.monotonic(), self._changes
+        reconnects = self.gw.nc.stats["reconnects"]
+        facts = await bus.request(self.gw.nc, "graph", "viewer.facts",
+                                  graph_api.ViewerFacts(account_id=self.account.id),
+                                  graph_api.ViewerFactsReply)
+        # As of when they were asked: a change counted since then makes them stale at once.
+        self._viewer, self._facts_at = facts.viewer(), asked_at
+        # Hidden: muted (timed mutes not yet ended), blocked, or blocking the reader, as
+        # graph's viewer.hidden answers, from the same reply.
+        self._hidden = {*facts.blocked, *facts.muted}
+        self._changes_learned, self._reconnects_learned = changes, reconnects
         self._refresh_from = random.uniform(*FACTS_REFRESH_FROM_S)
 
     async def _refresh_facts(self) -> None:
         try:
             await self._learn_facts()
-        except Exception as exc:  # graph slow or away: past the TTL a delivery asks again
+            if self._changes_learned != self._changes:  # changed again while asking
+                await self._learn_facts()
+        except Exception as exc:  # graph slow or away: a delivery asks again when it must
             log.warning("streaming: refreshing %s's facts failed: %r", self.account.id, exc)
         finally:
             self._refreshing = None
