@@ -64,6 +64,7 @@ async def trace(nats_url: str, seen: dict[str, list[float]]):
     nc = await tap(nats_url, on_message)
     await nc.subscribe("hubbub.evt.post.status.created")
     await nc.subscribe("hubbub.live.user.>")
+    await nc.subscribe("hubbub.live.users")  # fanout's batches (status_id read the same way)
     return nc
 
 

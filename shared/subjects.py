@@ -18,6 +18,12 @@ def live_user(account_id: int) -> str:
     return f"hubbub.live.user.{account_id}"
 
 
+def live_users() -> str:
+    """One live message for many users at once (``shared.contracts.live.LiveBatch``): every
+    gateway takes it and hands it to those of the users connected to it."""
+    return "hubbub.live.users"
+
+
 def live_community(community_id: int) -> str:
     return f"hubbub.live.community.{community_id}"
 

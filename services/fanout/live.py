@@ -1,12 +1,16 @@
-"""Live deliveries to users (``hubbub.live.user.<id>``, core NATS, at-most-once).
+"""Live deliveries to users (``hubbub.live.users``: one message naming up to BATCH recipients,
+which every gateway hands to those connected to it; core NATS, at-most-once).
 
-One publish per recipient is what fanout pays most for at scale, so past a handful of
-recipients it publishes only to those with a streaming connection open (shared/presence), and
+A publish per recipient cost fanout, NATS and every gateway per reader; a batch costs each a
+few bytes per reader. Past a handful of recipients fanout names only those with a streaming
+connection open (shared/presence), and
 for an author above the hybrid threshold it goes from the online users to those among them who
 follow the author, never through 100,000 followers. With no gateway tracking presence, every
 recipient gets the publish, as before."""
 
 from __future__ import annotations
+
+import time
 
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
@@ -15,28 +19,72 @@ from services.fanout.recipients import follower_pages
 from shared import bus, metrics, presence, subjects
 from shared.contracts import graph as graph_api
 from shared.contracts import live
+from shared.fastredis import FastRedis
+from shared.records import ONLINE_USERS_KEY, PRESENCE_TRACKED_KEY
 from shared.timelines import chunks
 
-FEW = 32  # below this, asking who is online costs more than publishing to all
+FEW = 32  # below this, asking who is online costs more than naming them all
+BATCH = 2_000  # recipients per message (8 bytes or so each)
 AMONG_PAGE = 10_000
 
 
+ONLINE_RECOUNT_S = 10.0  # how long the count of online users steers ``online`` (below)
+
+
 class LivePublisher:
-    def __init__(self, nc: NATS, r: redis.Redis) -> None:
+    def __init__(self, nc: NATS, r: redis.Redis, lean: FastRedis | None = None) -> None:
         self.nc = nc
         self.r = r
+        self.lean = lean  # the lean client, for the presence check of every page
+        self._online_count = 0  # as last seen; 0: not known (look)
+        self._counted_at = 0.0
 
     async def online(self, readers: list[int]) -> list[int]:
-        """Those of the readers to publish to."""
+        """Those of the readers to publish to. With fewer users online than readers (a page of
+        thousands of followers, a few percent online), everyone online comes in one reply and
+        is matched here; else Redis is asked about each reader. Both read the same set at the
+        same moment. (Measured in the fanout benchmark, 1% online: asking about each of a page
+        of 10,000 readers cost Redis ~0.6 us and fanout ~0.8 us a reader, most of it packing
+        and parsing 10,000 ids.)"""
         if len(readers) <= FEW:
             return readers
+        if time.monotonic() - self._counted_at > ONLINE_RECOUNT_S:
+            self._online_count = 0
+        if self._online_count <= len(readers):
+            everyone = await (self._everyone_online() if self.lean is not None
+                              else presence.online(self.r))
+            if everyone is None:
+                return readers
+            self._online_count, self._counted_at = len(everyone), time.monotonic()
+            here = set(everyone)
+            return [i for i in readers if i in here]
+        if self.lean is not None:
+            return await self._online_among(readers)
         return await presence.online_among(self.r, readers)
 
+    # shared/presence's online and online_among on the lean client (shared/fastredis), the
+    # same commands and rules: redis-py's overhead per call was most of the check's cost on a
+    # page of a few hundred readers, and there is one for most posts.
+    async def _everyone_online(self) -> list[int] | None:
+        assert self.lean is not None
+        tracked, members = await self.lean.execute_many([
+            ("EXISTS", PRESENCE_TRACKED_KEY),
+            ("ZRANGEBYSCORE", ONLINE_USERS_KEY, time.time(), "+inf")])
+        return list(map(int, members)) if tracked else None
+
+    async def _online_among(self, readers: list[int]) -> list[int]:
+        assert self.lean is not None
+        tracked, scores = await self.lean.execute_many([
+            ("EXISTS", PRESENCE_TRACKED_KEY), ("ZMSCORE", ONLINE_USERS_KEY, *readers)])
+        if not tracked:
+            return readers
+        now = time.time()
+        return [i for i, until in zip(readers, scores, strict=True)
+                if until is not None and float(until) > now]
+
     async def publish(self, readers: list[int], message: live.LiveMessage) -> None:
-        data = live.encode(message)
-        publish = self.nc.publish
-        for reader in readers:
-            await publish(subjects.live_user(reader), data)
+        for batch in chunks(readers, BATCH):
+            await self.nc.publish(subjects.live_users(), live.encode_batch(message, batch))
         metrics.LIVE_PUBLISHED.labels(message.event).inc(len(readers))
 
     async def to_users(self, readers: list[int], message: live.LiveMessage) -> None:

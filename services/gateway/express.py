@@ -21,6 +21,7 @@ from litestar import Litestar
 
 from services.gateway.context import Gateway, bearer_of
 from services.gateway.routes import timelines
+from services.gateway.streaming.direct import RAW_SEND
 
 Scope = dict
 
@@ -51,6 +52,9 @@ class ExpressLane:
         self.served = 0  # requests answered here, not by the framework
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "websocket":
+            scope[RAW_SEND] = send  # type: ignore[literal-required]  # streaming/direct.py
+            return await self.app(scope, receive, send)
         if (scope["type"] != "http" or scope["path"] != HOME_PATH or scope["method"] != "GET"
                 or not self.gw.ready):
             return await self.app(scope, receive, send)

@@ -1,6 +1,10 @@
 """One NATS subscription per live subject per gateway process, shared by every local client
 that watches it. A gateway subscribes only to what its connected clients watch, so N gateways
-scale sideways with no shared state but NATS."""
+scale sideways with no shared state but NATS.
+
+Messages for many users at once (``hubbub.live.users``, fanout's status deliveries) reach every
+gateway that holds a user stream; each hands the message to the listeners of those users'
+subjects it holds, as if it had come on each user's own subject."""
 
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
+from shared import subjects
 from shared.contracts import live
 
 log = logging.getLogger(__name__)
 
+USER_PREFIX = subjects.live_user(0)[:-1]  # "hubbub.live.user."
 Listener = Callable[[str, live.LiveMessage], None]  # (subject, message); must not block
 
 
@@ -24,6 +30,10 @@ class LiveHub:
         self._subs: dict[str, Subscription] = {}
         self._listeners: dict[str, set[Listener]] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._batches: Subscription | None = None
+        # Awaited once before a message for many users is handed to their listeners (the
+        # streaming sessions set it: the status fetched and rendered once for all of them).
+        self.prepare: Callable[[live.LiveMessage], Awaitable[None]] | None = None
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Run ``closer`` when the hub closes (what lives as long as the streaming does)."""
@@ -34,6 +44,9 @@ class LiveHub:
         listeners.add(listener)
         if subject not in self._subs:
             self._subs[subject] = await self.nc.subscribe(subject, cb=self._dispatch)
+            if self._batches is None and subject.startswith(USER_PREFIX):
+                self._batches = await self.nc.subscribe(subjects.live_users(),
+                                                        cb=self._dispatch_batch)
             await self.nc.flush()  # the subscription is known to the server before we return
 
     async def remove(self, subject: str, listener: Listener) -> None:
@@ -59,6 +72,22 @@ class LiveHub:
         for listener in list(self._listeners.get(msg.subject, ())):
             listener(msg.subject, message)
 
+    async def _dispatch_batch(self, msg: Msg) -> None:
+        try:
+            batch = live.decode_batch(msg.data)
+        except Exception:
+            log.warning("undecodable live batch on %s", msg.subject)
+            return
+        message = batch.message()
+        if self.prepare is not None:
+            await self.prepare(message)
+        for user_id in batch.user_ids:
+            subject = f"{USER_PREFIX}{user_id}"
+            listeners = self._listeners.get(subject)
+            if listeners:
+                for listener in list(listeners):
+                    listener(subject, message)
+
     async def close(self) -> None:
         for closer in self._closers:
             try:
@@ -66,12 +95,13 @@ class LiveHub:
             except Exception as exc:
                 log.warning("live hub: closing %r failed: %s", closer, exc)
         self._closers.clear()
-        for sub in self._subs.values():
+        for sub in [*self._subs.values(), *([self._batches] if self._batches else [])]:
             try:
                 await sub.unsubscribe()
             except Exception:
                 pass
         self._subs.clear()
+        self._batches = None
         self._listeners.clear()
 
     @property

@@ -12,8 +12,25 @@ class LiveMessage(msgspec.Struct, frozen=True, kw_only=True):
     notification_id: int | None = None
 
 
+class LiveBatch(msgspec.Struct, frozen=True, kw_only=True):
+    """A live message for many users (``hubbub.live.users``), as fanout sends a status to its
+    readers: one NATS message per post and gateway instead of one per reader, whose parsing and
+    dispatch cost each gateway ~40 us per reader (a post to 1,000 followers: 40 ms of delay
+    for the last of them)."""
+
+    event: str
+    status_id: int | None = None
+    notification_id: int | None = None
+    user_ids: list[int]
+
+    def message(self) -> LiveMessage:
+        return LiveMessage(event=self.event, status_id=self.status_id,
+                           notification_id=self.notification_id)
+
+
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(LiveMessage)
+_batch_decoder = msgspec.json.Decoder(LiveBatch)
 
 
 def encode(message: LiveMessage) -> bytes:
@@ -22,3 +39,13 @@ def encode(message: LiveMessage) -> bytes:
 
 def decode(data: bytes) -> LiveMessage:
     return _decoder.decode(data)
+
+
+def encode_batch(message: LiveMessage, user_ids: list[int]) -> bytes:
+    return _encoder.encode(LiveBatch(event=message.event, status_id=message.status_id,
+                                     notification_id=message.notification_id,
+                                     user_ids=user_ids))
+
+
+def decode_batch(data: bytes) -> LiveBatch:
+    return _batch_decoder.decode(data)

@@ -9,6 +9,7 @@ import nats
 import pytest
 from prometheus_client import REGISTRY
 
+from services.fanout import live as fanout_live
 from services.fanout.lag import ConsumerLag
 from services.fanout.live import FEW, LivePublisher
 from shared import presence, subjects
@@ -32,16 +33,38 @@ async def tracker(api: Api):
 
 
 async def listen(api: Api, account_ids: list[int]):
+    """What each of these users is sent live, from fanout's batches (``hubbub.live.users``)."""
     nc = await nats.connect(api.stack.settings.nats_url)
     got: dict[int, list[live.LiveMessage]] = {i: [] for i in account_ids}
+    batches: list[list[int]] = []
 
     async def on(msg) -> None:
-        got[int(msg.subject.rsplit(".", 1)[1])].append(live.decode(msg.data))
+        batch = live.decode_batch(msg.data)
+        batches.append(batch.user_ids)
+        for user_id in batch.user_ids:
+            if user_id in got:
+                got[user_id].append(batch.message())
 
-    for account_id in account_ids:
-        await nc.subscribe(subjects.live_user(account_id), cb=on)
+    await nc.subscribe(subjects.live_users(), cb=on)
     await nc.flush()
+    nc.batches = batches  # type: ignore[attr-defined]
     return nc, got
+
+
+async def test_many_readers_are_named_in_few_messages(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fanout_live, "BATCH", 2)
+    publisher = LivePublisher(api.stack.fanout.nc, api.stack.fanout.redis)
+    readers = [10**12 + 100 + i for i in range(5)]
+    nc, got = await listen(api, readers)
+    try:
+        await publisher.publish(readers, live.LiveMessage(event="update", status_id=7))
+        await api.stack.fanout.nc.flush()
+        await asyncio.sleep(0.1)
+        assert nc.batches == [readers[0:2], readers[2:4], readers[4:5]]
+        assert all(got[r] == [live.LiveMessage(event="update", status_id=7)] for r in readers)
+    finally:
+        await nc.close()
 
 
 async def test_live_goes_to_online_users_only_when_presence_is_tracked(api: Api, tracker) -> None:

@@ -14,6 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from services.gateway.routes import streaming as streaming_routes
+from services.gateway.streaming.direct import DirectSend
 from tests.helpers import Api, second_gateway, unique
 
 
@@ -179,8 +180,22 @@ async def test_connection_limit_per_token(api: Api) -> None:
         limits.per_token = before
 
 
-async def test_slow_client_is_cut_off_without_slowing_others(api: Api) -> None:
+async def test_slow_client_is_cut_off_without_slowing_others(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     gw = api.stack.gateway
+    # Events are written straight to a socket that takes them (streaming/direct.py); a slow
+    # client's socket stops taking them once the kernel's and the transport's buffers are
+    # full, which uvicorn signals by clearing its ``writable``: the slow connection's is
+    # cleared here from the start, as if its buffers were full, and its events queue up.
+    made: list[DirectSend] = []
+    of = DirectSend.of.__func__  # type: ignore[attr-defined]
+
+    def recording_of(cls, send):
+        found = of(cls, send)
+        made.append(found)
+        return found
+
+    monkeypatch.setattr(DirectSend, "of", classmethod(recording_of))
     author, slow, brisk = await api.user(), await api.user(), await api.user()
     for reader in (slow, brisk):
         await api.follow(reader, author)
@@ -195,6 +210,9 @@ async def test_slow_client_is_cut_off_without_slowing_others(api: Api) -> None:
             async with connect(url, additional_headers=brisk.headers, proxy=None) as brisk_ws:
                 await subscribe(slow_ws, stream="user")
                 await subscribe(brisk_ws, stream="user")
+                slow_socket = made[0]
+                assert slow_socket is not None
+                slow_socket.writable.clear()
                 posts = await asyncio.gather(*(api.post(author, f"burst {i}")
                                                for i in range(25)))
                 got = set()
@@ -202,6 +220,7 @@ async def test_slow_client_is_cut_off_without_slowing_others(api: Api) -> None:
                     event = await next_event(brisk_ws)
                     got.add(json.loads(event["payload"])["id"])
                 assert got == {p["id"] for p in posts}  # the brisk reader missed nothing
+                slow_socket.writable.set()  # the close frame can go out
                 with pytest.raises(ConnectionClosed) as closed:
                     while True:
                         await asyncio.wait_for(slow_ws.recv(), 5)

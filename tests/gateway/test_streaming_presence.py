@@ -14,6 +14,7 @@ from websockets.asyncio.client import connect
 from services.fanout import live as fanout_live
 from services.gateway.streaming.presence import tracker_of
 from shared import presence, subjects
+from shared.contracts import live
 from shared.presence import PresenceTracker
 from shared.records import ONLINE_USERS_KEY
 from tests.helpers import Api, second_gateway
@@ -49,13 +50,13 @@ async def test_offline_reader_gets_no_live_message_but_the_timeline(
         await api.follow(reader, author)
     await api.idle()
     nc = await nats.connect(api.stack.settings.nats_url)
-    published: list[str] = []
+    published: list[int] = []
 
     async def on(msg) -> None:
-        published.append(msg.subject)
+        published.extend(i for i in live.decode_batch(msg.data).user_ids if i == int(away.id))
 
     try:
-        await nc.subscribe(subjects.live_user(int(away.id)), cb=on)
+        await nc.subscribe(subjects.live_users(), cb=on)
         await nc.flush()
         async with connect(ws_url(api.stack.base_url), additional_headers=here.headers,
                            proxy=None) as ws:

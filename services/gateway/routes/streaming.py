@@ -22,6 +22,7 @@ from litestar.response import Stream
 from services.gateway import responses, tokens
 from services.gateway.context import Gateway, bearer_token, gateway_of
 from services.gateway.streaming import presence
+from services.gateway.streaming.direct import RAW_SEND, DirectSend
 from services.gateway.streaming.frames import Frames
 from services.gateway.streaming.limits import ConnectionLimits, TooManyConnections
 from services.gateway.streaming.session import (
@@ -141,8 +142,12 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
                 continue
             await subscribe(command["type"], command)
 
+    frames = frames_of(gw)
+    direct = DirectSend.of(socket.scope.get(RAW_SEND))
+    if direct is not None:
+        session.write_now = lambda delivery: direct.text(frames.ws(delivery).encode())
+
     async def writer() -> None:
-        frames = frames_of(gw)
         try:
             async for delivery in session.events():
                 await socket.send_text(frames.ws(delivery))

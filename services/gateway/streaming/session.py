@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import msgspec
@@ -53,6 +53,9 @@ STREAMS = {
 }
 
 
+_MISSING = object()
+
+
 class RenderCache:
     """Each status version rendered once per gateway, for every connection that gets it: a
     post to 1,000 followers on one gateway is one hydration, not 1,000. Streamed statuses carry
@@ -62,6 +65,12 @@ class RenderCache:
         self.size = size
         self.entries: OrderedDict[tuple[int, int], str | None] = OrderedDict()
         self.pending: dict[tuple[int, int], asyncio.Future] = {}
+
+    def peek(self, status) -> tuple[bool, str | None]:
+        """(rendered already, its JSON): no wait."""
+        key = (status.id, status.version)
+        payload = self.entries.get(key, _MISSING)
+        return (False, None) if payload is _MISSING else (True, payload)
 
     async def get(self, gw: Gateway, status) -> str | None:
         key = (status.id, status.version)
@@ -107,6 +116,13 @@ class StatusFetches:
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
 
+    def peek(self, status_id: int):
+        """The record fetched in the last TTL_S (None: not at hand, or no such status)."""
+        entry = self.entries.get(status_id)
+        if entry is not None and time.monotonic() - entry[0] < self.TTL_S:
+            return entry[1]
+        return None
+
     async def get(self, gw: Gateway, status_id: int, *, fresh: bool):
         now = time.monotonic()
         entry = self.entries.get(status_id)
@@ -145,11 +161,29 @@ async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False):
     return await status_fetches_of(gw).get(gw, status_id, fresh=fresh)
 
 
-async def rendered_once(gw: Gateway, status) -> str | None:
+def render_cache_of(gw: Gateway) -> RenderCache:
     cache = getattr(gw, "render_cache", None)
     if cache is None:
         cache = gw.render_cache = RenderCache()
-    return await cache.get(gw, status)
+    return cache
+
+
+async def rendered_once(gw: Gateway, status) -> str | None:
+    return await render_cache_of(gw).get(gw, status)
+
+
+async def prepare_live(gw: Gateway, message: live.LiveMessage) -> None:
+    """Before a message for many readers is handed to their sessions: its status fetched and
+    rendered once, so that each session finds them at hand (StreamSession.ready) instead of
+    a thousand sessions waiting on the first one's fetch."""
+    if message.event != "update" or message.status_id is None:
+        return
+    try:
+        found = await shared_status(gw, message.status_id)
+        if found is not None:
+            await rendered_once(gw, found)
+    except errors.HubbubError as exc:  # each session tries again on its own path
+        log.warning("streaming: preparing %s failed: %s", message.status_id, exc.message)
 
 
 async def render_new_status(gw: Gateway, status) -> str | None:
@@ -205,12 +239,28 @@ class StreamSession:
         self._changes = self._changes_learned = 0
         self._reconnects_learned = -1
         self._watching = False
+        # Set by a transport that can write a decided delivery at once (True: written); used
+        # only while nothing is queued or being sent before it, so order is kept.
+        self.write_now: Callable[[Delivery], bool] | None = None
+        self._busy = False  # events() holds a message it has not finished handing out
 
     # --- subscriptions ---------------------------------------------------------------------
 
     def on_live(self, subject: str, message: live.LiveMessage) -> None:
+        ready = self.ready(subject, message)
+        if ready == ():
+            return  # decided already: nothing for this reader
+        if (ready is not None and self.write_now is not None and not self._busy
+                and self.queue.empty() and not self.overflowed):
+            for n, delivery in enumerate(ready):
+                if not self.write_now(delivery):
+                    ready = ready[n:]  # the rest the ASGI way, after what was written
+                    break
+            else:
+                return
         try:
-            self.queue.put_nowait((subject, message))
+            # Deliveries decided here, or the message for events() to decide.
+            self.queue.put_nowait((None, ready) if ready is not None else (subject, message))
         except asyncio.QueueFull:
             self.overflowed = True
             self.queue.put_nowait = self._drop  # type: ignore[method-assign]
@@ -230,6 +280,9 @@ class StreamSession:
         if not self._watching:
             self._watching = True
             await (await fact_changes_of(self.gw)).watch(self.account.id, self.facts_changed)
+            assert self.gw.hub is not None
+            if self.gw.hub.prepare is None:
+                self.gw.hub.prepare = lambda message: prepare_live(self.gw, message)
         await self._facts()  # learn the reader's follows, blocks and mutes before events come
         watch = Watch(stream, value.lower() if stream.startswith("hashtag") and value else value,
                       subject)
@@ -300,7 +353,13 @@ class StreamSession:
         while True:
             if self.overflowed:
                 raise Overflow
+            self._busy = False
             subject, message = await self.queue.get()
+            self._busy = True
+            if subject is None:  # decided in on_live
+                for delivery in message:
+                    yield delivery
+                continue
             for watch in list(self.watches.values()):
                 if watch.subject != subject:
                     continue
@@ -326,19 +385,26 @@ class StreamSession:
         if self._refreshing is None:
             self._refreshing = asyncio.create_task(self._refresh_facts())
 
-    async def _facts(self) -> tuple[policy.Viewer, set[int]]:
-        """The reader's follows, blocks and mutes: none of graph's changes since, and at most
-        FACTS_TTL_S old."""
+    def _facts_now(self) -> tuple[policy.Viewer, set[int]] | None:
+        """The reader's follows, blocks and mutes if they can be trusted (none of graph's
+        changes since, at most FACTS_TTL_S old), else None."""
         age = time.monotonic() - self._facts_at
         assert self.gw.nc is not None
         if (self._viewer is None or age > FACTS_TTL_S or self._changes_learned != self._changes
                 # Away from NATS, this gateway may have missed a change.
                 or self._reconnects_learned != self.gw.nc.stats["reconnects"]):
-            await self._learn_facts()
-        elif age > self._refresh_from and self._refreshing is None:
+            return None
+        if age > self._refresh_from and self._refreshing is None:
             self._refreshing = asyncio.create_task(self._refresh_facts())
-        assert self._viewer is not None
         return self._viewer, self._hidden
+
+    async def _facts(self) -> tuple[policy.Viewer, set[int]]:
+        facts = self._facts_now()
+        if facts is None:
+            await self._learn_facts()
+            assert self._viewer is not None
+            facts = self._viewer, self._hidden
+        return facts
 
     async def _learn_facts(self) -> None:
         assert self.gw.nc is not None
@@ -364,6 +430,44 @@ class StreamSession:
             log.warning("streaming: refreshing %s's facts failed: %r", self.account.id, exc)
         finally:
             self._refreshing = None
+
+    def ready(self, subject: str, message: live.LiveMessage) -> tuple[Delivery, ...] | None:
+        """This message's deliveries, decided now when all they need is at hand: a delete, or
+        a new status fetched and rendered for this gateway already (prepare_live) with the
+        reader's facts fresh. The common case of a post reaching many readers then costs each
+        one no wait and no task switch before its frame is queued. None: not at hand, or a
+        case (reblog, direct) left to render(), which decides the same way with what it
+        fetches."""
+        watches = [w for w in self.watches.values() if w.subject == subject]
+        event, status_id = message.event, message.status_id
+        if event == "delete" and status_id is not None:
+            return tuple(Delivery(w.names, "delete", str(status_id), True) for w in watches
+                         if w.stream != "user:notification")
+        if event != "update" or status_id is None:
+            return None
+        found = status_fetches_of(self.gw).peek(status_id)
+        if found is None or found.reblog_of_id is not None:
+            return None
+        rendered, payload = render_cache_of(self.gw).peek(found)
+        facts = self._facts_now()
+        if not rendered or payload is None or facts is None:
+            return None
+        viewer, hidden = facts
+        facts_of_post = post_facts(found)
+        # As render() decides, for a status that is not a reblog.
+        if not policy.can_see(facts_of_post, viewer) or found.account_id in hidden:
+            return ()
+        deliveries = []
+        for watch in watches:
+            if watch.stream == "direct":
+                return None
+            if watch.stream == "user:notification":
+                continue
+            if watch.stream not in ("user", "list") and not (
+                    policy.in_public_timeline(facts_of_post) or found.community_id):
+                continue
+            deliveries.append(Delivery(watch.names, "update", payload, True))
+        return tuple(deliveries)
 
     async def render(self, watch: Watch, message: live.LiveMessage
                      ) -> tuple[str, str] | None:
