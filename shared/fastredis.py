@@ -163,6 +163,13 @@ class FastRedis:
         packed = b"".join(hiredis.pack_command(c) for c in commands)
         return [await future for future in protocol.send(packed, len(commands))]
 
+    async def execute_packed(self, packed: bytes, count: int) -> list[Any]:
+        """``count`` commands packed beforehand (``hiredis.pack_command``, joined), for a caller
+        that sends the same ones again and again; their replies in order (the first error
+        raises)."""
+        protocol = await self._connected()
+        return [await future for future in protocol.send(packed, count)]
+
     async def get(self, key: str) -> bytes | None:
         return await self.execute_command("GET", key)
 

@@ -44,6 +44,22 @@ def _bearer(scope: Scope) -> tuple[str | None, bool]:
     return token, origin
 
 
+def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
+    """The query string's pairs. Most reads send one of a few (``limit=20``, the cursors of the
+    pages just read): kept, bounded, as queries come from clients."""
+    found = _queries.get(raw)
+    if found is None:
+        found = tuple(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+        if len(_queries) >= _QUERIES_MAX:
+            _queries.clear()
+        _queries[raw] = found
+    return found
+
+
+_QUERIES_MAX = 10_000
+_queries: dict[bytes, tuple[tuple[str, str], ...]] = {}
+
+
 class ExpressLane:
     def __init__(self, app: Litestar, gateway: Gateway) -> None:
         self.app = app
@@ -61,8 +77,8 @@ class ExpressLane:
         token, origin = _bearer(scope)
         try:
             caller = await self.gw.signed_in_with(token, scope="read")
-            query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-            reply = await timelines.read_home(self.gw, caller, HOME_PATH, query)
+            reply = await timelines.read_home(self.gw, caller, HOME_PATH,
+                                              _query(scope["query_string"]))
         except Exception:  # noqa: BLE001 (any failure: the framework answers, and logs a 500)
             return await self.app(scope, receive, send)
         headers = [_JSON, (b"content-length", str(len(reply.body)).encode())]

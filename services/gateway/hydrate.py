@@ -1,12 +1,20 @@
 """Turn ids into Mastodon JSON with as few round trips as possible: one Redis multi-get for the
 records the owners cached, one request to the owner for the misses (which refills the cache),
 and the reader's own flags (favourited, reblogged, bookmarked, pinned, votes) from their cache in
-the same round trip as the accounts (a miss asks posts, which fills it; shared/viewer_cache)."""
+the same round trip as the accounts (a miss asks posts, which fills it; shared/viewer_cache).
+
+A timeline page (``Hydrator.page``, the hottest read) reads the statuses, their accounts and the
+reader's flags in one round trip, the keys guessed from the records last seen of those statuses
+(a status's author and what it reblogs never change); what the guess missed is read after. The
+in-process caches hold decoded records and JSON pieces by the exact cached bytes they came from,
+so a change (a new version of the bytes) is seen by the next read: none can serve a stale
+status, account or flag (tests/gateway/test_home_caches.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
+import hiredis
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
@@ -39,15 +47,45 @@ class Hydrator:
         self.r = r
         self.base_url = base_url
         self.fragments = Fragments(base_url)
-        # Decoded records by the exact cached bytes they came from: a page decodes twenty
-        # records per read, mostly the same ones as the read before.
-        self._decoded_statuses: BoundedCache[bytes, StatusRecord] = BoundedCache(10_000)
+        # The last record decoded of each status and account, with the exact cached bytes it
+        # came from: a page decodes twenty records per read, mostly the same ones as the read
+        # before (same bytes: the same record object, which the page's fragments are keyed by).
+        self._statuses_seen: BoundedCache[int, tuple[bytes, StatusRecord]] = BoundedCache(
+            20_000)
+        self._accounts_seen: BoundedCache[int, tuple[bytes, AccountRecord]] = BoundedCache(
+            20_000)
         self._decoded_accounts: BoundedCache[bytes, AccountRecord] = BoundedCache(10_000)
+        # The reader's flags by their cached value ("", "f", "fb", ...: few distinct ones).
+        self._decoded_flags: BoundedCache[bytes, Flags] = BoundedCache(10_000)
+        # Page reads planned: by reader and ids, the keys one round trip reads (see _plan).
+        self._plans: BoundedCache[tuple, _Plan] = BoundedCache(4_096)
+        # The last pages made, by the same key, with the replies they were made from: a page
+        # read again whose replies are the same bytes is the same page (no decoding, no
+        # splicing). Few: a page is tens of kilobytes.
+        self._pages: BoundedCache[tuple, _Page] = BoundedCache(256)
+        self._packed = isinstance(r, FastRedis)
 
-    def _status(self, raw: bytes) -> StatusRecord:
-        found = self._decoded_statuses.get(raw)
+    def _status_at(self, status_id: int, raw: bytes) -> StatusRecord:
+        """The status record cached as ``raw`` (not a tombstone)."""
+        seen = self._statuses_seen.get(status_id)
+        if seen is not None and seen[0] == raw:
+            return seen[1]
+        record = unpack_cached_status(raw)
+        self._statuses_seen.put(status_id, (raw, record))
+        return record
+
+    def _account_at(self, account_id: int, raw: bytes) -> AccountRecord:
+        seen = self._accounts_seen.get(account_id)
+        if seen is not None and seen[0] == raw:
+            return seen[1]
+        record = unpack_account(raw)
+        self._accounts_seen.put(account_id, (raw, record))
+        return record
+
+    def _flags(self, raw: bytes) -> Flags:
+        found = self._decoded_flags.get(raw)
         if found is None:
-            found = self._decoded_statuses.put(raw, unpack_cached_status(raw))
+            found = self._decoded_flags.put(raw, viewer_cache.decode_flags(raw))
         return found
 
     def account_from(self, raw: bytes) -> AccountRecord:
@@ -68,7 +106,7 @@ class Hydrator:
         for account_id, raw in zip(ids, await self.r.mget([account_key(i) for i in ids]),
                                    strict=True):
             if raw is not None:
-                found[account_id] = self._account(raw)
+                found[account_id] = self._account_at(account_id, raw)
         missing = [i for i in ids if i not in found]
         if missing:
             reply = await bus.request(self.nc, "graph", "account.get",
@@ -83,16 +121,26 @@ class Hydrator:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
+        return await self._found_statuses(ids, await self.r.mget([status_key(i) for i in ids]))
+
+    async def _found_statuses(self, ids: list[int], raws: list[bytes | None]
+                              ) -> dict[int, StatusRecord]:
+        """The statuses of ``ids`` from their cached bytes ``raws``; the owner is asked for
+        those not cached."""
         found: dict[int, StatusRecord] = {}
         tombstones = set()
-        for status_id, raw in zip(ids, await self.r.mget([status_key(i) for i in ids]),
-                                  strict=True):
+        seen = self._statuses_seen.get
+        for status_id, raw in zip(ids, raws, strict=True):
+            if raw is None:
+                continue
             if raw == b"":
                 tombstones.add(status_id)  # deleted moments ago: no need to ask
-            elif raw is not None:
-                found[status_id] = self._status(raw)
-        missing = [i for i in ids if i not in found and i not in tombstones]
-        if missing:
+                continue
+            last = seen(status_id)
+            found[status_id] = last[1] if last is not None and last[0] == raw \
+                else self._status_at(status_id, raw)
+        if len(found) + len(tombstones) < len(ids):
+            missing = [i for i in ids if i not in found and i not in tombstones]
             reply = await bus.request(self.nc, "posts", "status.get",
                                       posts_api.GetStatuses(ids=missing), posts_api.Statuses)
             found.update((s.id, s) for s in reply.statuses)
@@ -131,38 +179,60 @@ class Hydrator:
             kept.append(s)
         return kept
 
-    async def _accounts_and_flags(self, statuses: list[StatusRecord], viewer_id: int | None
-                                  ) -> tuple[dict[int, AccountRecord], dict[int, Flags]]:
-        """The authors and mentioned accounts of ``statuses`` and the viewer's flags on them:
-        one Redis round trip when both are cached, the owners asked at once for what is not."""
+    async def _accounts_and_flags(
+        self, statuses: list[StatusRecord], viewer_id: int | None,
+        accounts: dict[int, AccountRecord] | None = None, flags: dict[int, Flags] | None = None,
+    ) -> tuple[dict[int, AccountRecord], dict[int, Flags]]:
+        """The authors and mentioned accounts of ``statuses`` and the viewer's flags on them
+        (beside those already read, ``accounts`` and ``flags``): one Redis round trip when both
+        are cached, the owners asked at once for what is not."""
+        accounts = {} if accounts is None else accounts
+        flags = {} if flags is None else flags
         if not statuses:
-            return {}, {}
-        account_ids = list(dict.fromkeys(
-            [s.account_id for s in statuses] + [i for s in statuses for i in s.mentions]))
-        flag_ids = [s.id for s in statuses if s.reblog_of_id is None] if viewer_id else []
+            return accounts, flags
+        account_ids = [i for i in dict.fromkeys(
+            [s.account_id for s in statuses] + [i for s in statuses for i in s.mentions])
+            if i not in accounts]
+        flag_ids = [s.id for s in statuses if s.reblog_of_id is None and s.id not in flags] \
+            if viewer_id else []
+        if not account_ids and not flag_ids:
+            return accounts, flags
         pipe = self.r.pipeline(transaction=False)
-        pipe.mget([account_key(i) for i in account_ids])
+        if account_ids:
+            pipe.mget([account_key(i) for i in account_ids])
         if flag_ids:
             pipe.hmget(viewer_cache.flags_key(viewer_id), [str(i) for i in flag_ids])
         replies = await pipe.execute()
-        accounts: dict[int, AccountRecord] = {}
-        for account_id, raw in zip(account_ids, replies[0], strict=True):
-            if raw is not None:
-                accounts[account_id] = self._account(raw)
-        flags: dict[int, viewer_cache.Flags] = {}
+        if account_ids:
+            self._add_accounts(accounts, account_ids, replies[0])
         if flag_ids:
-            for status_id, raw in zip(flag_ids, replies[1], strict=True):
-                if raw is not None:
-                    flags[status_id] = viewer_cache.decode_flags(raw)
+            self._add_flags(flags, flag_ids, replies[-1])
         missing_accounts = [i for i in account_ids if i not in accounts]
         unknown = set(flag_ids) - flags.keys()
-        missing_flags = [s for s in statuses if s.id in unknown]
+        missing_flags = [s for s in statuses if s.id in unknown] if unknown else []
         if missing_accounts:
             accounts.update(await self.accounts(missing_accounts))
         if missing_flags:
             assert viewer_id is not None
             flags.update(await self._ask_flags(viewer_id, missing_flags))
         return accounts, flags
+
+    def _add_accounts(self, accounts: dict[int, AccountRecord], ids: list[int],
+                      raws: list[bytes | None]) -> None:
+        seen = self._accounts_seen.get
+        for account_id, raw in zip(ids, raws, strict=True):
+            if raw is not None:
+                last = seen(account_id)
+                accounts[account_id] = last[1] if last is not None and last[0] == raw \
+                    else self._account_at(account_id, raw)
+
+    def _add_flags(self, flags: dict[int, Flags], ids: list[int], raws: list[bytes | None]
+                   ) -> None:
+        decoded = self._decoded_flags.get
+        for status_id, raw in zip(ids, raws, strict=True):
+            if raw is not None:
+                found = decoded(raw)
+                flags[status_id] = found if found is not None else self._flags(raw)
 
     async def _ask_flags(self, viewer_id: int, statuses: list[StatusRecord]
                          ) -> dict[int, viewer_cache.Flags]:
@@ -188,7 +258,22 @@ class Hydrator:
         of ``ids`` in order, without those by or reblogging accounts in ``hidden`` and those
         ``keep`` refuses; ``once_per_original`` leaves out a reblog whose original is on the
         page too."""
-        found = await self.statuses(ids)
+        if not ids:
+            return b"[]"
+        unique = list(dict.fromkeys(ids))
+        plan_key = (viewer_id, *unique)
+        plan = self._plans.get(plan_key)
+        if plan is None:
+            plan = self._plans.put(plan_key, self._plan(unique, viewer_id))
+        if self._packed:
+            replies = await self.r.execute_packed(plan.packed, len(plan.commands))
+        else:
+            replies = [await self.r.execute_command(*c) for c in plan.commands]
+        last = self._pages.get(plan_key) if keep is None else None
+        if (last is not None and last.plan is plan and last.replies == replies
+                and last.hidden == hidden and last.once_per_original is once_per_original):
+            return last.body  # the very bytes it was made from: the same page
+        found, accounts, flags = await self._read(plan, replies)
         listed = [found[i] for i in ids if i in found]
         if keep is not None:
             listed = [s for s in listed if keep(s)]
@@ -205,8 +290,79 @@ class Hydrator:
                 s.reblog_of_id in originals and originals[s.reblog_of_id].account_id in hidden)]
         everything = [*listed, *(originals[s.reblog_of_id] for s in listed
                                  if s.reblog_of_id in originals)]
-        accounts, flags = await self._accounts_and_flags(everything, viewer_id)
-        return self.fragments.page(listed, originals, accounts, flags)
+        read_ahead = len(accounts) + len(flags)
+        accounts, flags = await self._accounts_and_flags(everything, viewer_id, accounts, flags)
+        body = self.fragments.page(listed, originals, accounts, flags)
+        if wanted or len(accounts) + len(flags) != read_ahead:
+            self._plans.put(plan_key, self._plan(unique, viewer_id))  # it missed: guess again
+        elif (keep is None and None not in replies[0]
+              and not any(s.poll is not None for s in everything)):
+            # Made from the plan's replies alone (no owner asked, no poll, whose JSON shows
+            # the time): the same replies next time make the same page.
+            self._pages.put(plan_key, _Page(plan, replies, frozenset(hidden), once_per_original,
+                                            body))
+        return body
+
+    def _plan(self, ids: list[int], viewer_id: int | None) -> _Plan:
+        """What to read for a page of ``ids`` (no duplicates) in one round trip: the statuses,
+        and what the records last seen of them name (their authors and mentioned accounts, the
+        originals of reblogs and theirs, the reader's flags on them). Only a guess of which
+        keys to read: the values used are always those read now, and what the guess missed is
+        read afterwards (_accounts_and_flags)."""
+        seen = self._statuses_seen.get
+        originals: dict[int, None] = {}
+        account_ids: dict[int, None] = {}
+        flag_ids: list[int] = []
+        for status_id in ids:
+            last_seen = seen(status_id)
+            if last_seen is None:
+                continue
+            last = last_seen[1]
+            account_ids[last.account_id] = None
+            account_ids.update(dict.fromkeys(last.mentions))
+            if last.reblog_of_id is None:
+                flag_ids.append(status_id)
+                continue
+            originals[last.reblog_of_id] = None
+            original_seen = seen(last.reblog_of_id)
+            if original_seen is not None:
+                account_ids[original_seen[1].account_id] = None
+                account_ids.update(dict.fromkeys(original_seen[1].mentions))
+                flag_ids.append(last.reblog_of_id)
+        on_page = set(ids)
+        extra = [i for i in originals if i not in on_page]
+        if not viewer_id:
+            flag_ids = []
+        commands: list[tuple] = [("MGET", *[status_key(i) for i in [*ids, *extra]])]
+        if account_ids:
+            commands.append(("MGET", *[account_key(i) for i in account_ids]))
+        if flag_ids:
+            commands.append(("HMGET", viewer_cache.flags_key(viewer_id),
+                             *[str(i) for i in flag_ids]))
+        packed = b"".join([hiredis.pack_command(c) for c in commands]) if self._packed else b""
+        return _Plan(ids, extra, list(account_ids), flag_ids, commands, packed)
+
+    async def _read(self, plan: _Plan, replies: list[Any]
+                    ) -> tuple[dict[int, StatusRecord], dict[int, AccountRecord],
+                               dict[int, Flags]]:
+        """A plan's replies decoded: the statuses found (with the originals guessed, when
+        cached), and the accounts and flags read."""
+        accounts: dict[int, AccountRecord] = {}
+        flags: dict[int, Flags] = {}
+        if plan.account_ids:
+            self._add_accounts(accounts, plan.account_ids, replies[1])
+        if plan.flag_ids:
+            self._add_flags(flags, plan.flag_ids, replies[-1])
+        raws = replies[0]
+        if not plan.originals:
+            return await self._found_statuses(plan.ids, raws), accounts, flags
+        n = len(plan.ids)
+        found = await self._found_statuses(plan.ids, raws[:n])
+        # An original not cached is asked of its owner by page, if needed.
+        for status_id, raw in zip(plan.originals, raws[n:], strict=True):
+            if raw:
+                found[status_id] = self._status_at(status_id, raw)
+        return found, accounts, flags
 
     async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None
                               ) -> list[dict[str, Any]]:
@@ -250,3 +406,24 @@ class Hydrator:
                                 ) -> list[dict[str, Any]]:
         found = await self.statuses(ids)
         return await self.render_statuses([found[i] for i in ids if i in found], viewer_id)
+
+
+class _Plan(NamedTuple):
+    """A page read's keys, as Hydrator._plan guessed them, and its commands."""
+
+    ids: list[int]  # the page's, without duplicates
+    originals: list[int]  # of reblogs among them, not on the page
+    account_ids: list[int]
+    flag_ids: list[int]  # none without a reader
+    commands: list[tuple]  # MGET statuses, MGET accounts (if any), HMGET flags (if any)
+    packed: bytes  # the commands packed (FastRedis), b"" otherwise
+
+
+class _Page(NamedTuple):
+    """A page made, and everything it was made from."""
+
+    plan: _Plan
+    replies: list[Any]  # the plan's replies, as read
+    hidden: frozenset[int]
+    once_per_original: bool
+    body: bytes

@@ -4,6 +4,7 @@ parameter of the endpoint, so a typo or a missing field is a clear 422, not a si
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import msgspec
@@ -34,7 +35,7 @@ def _merge(target: dict[str, Any], key: str, value: Any) -> None:
         target[path[-1]] = value
 
 
-def merged(items: list[tuple[str, str]]) -> dict[str, Any]:
+def merged(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Query-string pairs as the nested values that ``convert`` takes."""
     values: dict[str, Any] = {}
     for key, value in items:

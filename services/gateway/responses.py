@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import msgspec
 from litestar import Request, Response
@@ -41,11 +42,28 @@ def cursor_link_header(request: Request, base_url: str, newest: Any, oldest: Any
                                 newest, oldest)}
 
 
-def cursor_link(base_url: str, path: str, query: list[tuple[str, str]], newest: Any,
+def cursor_link(base_url: str, path: str, query: Iterable[tuple[str, str]], newest: Any,
                 oldest: Any) -> str:
     """The Link header's value for a page of ``path`` asked with ``query``."""
-    kept = [(k, v) for k, v in query if k not in ("max_id", "min_id", "since_id")]
-    url = f"{base_url}{path}"
-    older = urlencode(kept + [("max_id", str(oldest))])
-    newer = urlencode(kept + [("min_id", str(newest))])
-    return f'<{url}?{older}>; rel="next", <{url}?{newer}>; rel="prev"'
+    kept = tuple([(k, v) for k, v in query if k not in ("max_id", "min_id", "since_id")])
+    key = (base_url, path, kept)
+    prefix = _link_prefixes.get(key)
+    if prefix is None:
+        # urlencode joins its pairs with "&": the cursor is one more pair after the others.
+        encoded = urlencode(kept)
+        prefix = f"<{base_url}{path}?{encoded}{'&' if encoded else ''}"
+        if len(_link_prefixes) >= _LINK_PREFIXES_MAX:
+            _link_prefixes.clear()
+        _link_prefixes[key] = prefix
+    return (f'{prefix}max_id={_cursor(oldest)}>; rel="next", '
+            f'{prefix}min_id={_cursor(newest)}>; rel="prev"')
+
+
+def _cursor(value: Any) -> str:
+    return str(value) if type(value) is int else quote_plus(str(value))
+
+
+# The start of the Link's URLs by the query's other parameters: a page's query is mostly one
+# of a few (limit=20, ...); bounded, as queries come from clients.
+_LINK_PREFIXES_MAX = 1000
+_link_prefixes: dict[tuple, str] = {}

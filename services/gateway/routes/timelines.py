@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import NamedTuple
 
+import hiredis
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
@@ -15,8 +17,9 @@ from services.gateway.tokens import Caller
 from shared import bus, errors, timelines, viewer_cache
 from shared.contracts import fanout as fanout_api
 from shared.contracts import graph as graph_api
+from shared.fastredis import FastRedis
 from shared.ids import parse_id
-from shared.records import account_key, public_key, tag_key
+from shared.records import account_key, own_key, own_reblogs_key, public_key, tag_key
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +76,14 @@ async def _big_followees(gw: Gateway, account_id: int, cached: list[timelines.Fo
 
 
 async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds,
-                    state: timelines.HomeState) -> tuple[list[int], bool]:
+                    state: timelines.HomeState, author_pages: list[list[int]] | None = None
+                    ) -> tuple[list[int], bool]:
     """The page's ids and whether the timeline is partial (being rebuilt). The home timeline
     itself (``state``, read with the request's first round trip), merged with the own
     timelines of followees above the fanout threshold (hybrid fanout): each source gives its
     ``limit`` entries nearest the bound, so the merged page is exact. One more Redis round trip
-    when the reader follows such authors."""
+    when the reader follows such authors, unless their pages were read with ``state``
+    (``author_pages``: those of ``state.big_followees``)."""
     assert gw.redis is not None
     settings = gw.settings
     partial = state.rebuilding
@@ -86,17 +91,79 @@ async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds,
         # Inactive (or Redis lost it): fanout skipped this reader. Rebuild from Postgres.
         if await _rebuilt(gw, account_id):
             state = await timelines.home_state(gw.fast, account_id, bounds)
+            author_pages = None  # read before the rebuild: read them again
         else:
             partial = True
     elif not partial and state.last_read is not None and (
             state.last_read < time.time() - MARK_READ_EVERY_S):
         await timelines.mark_read(gw.redis, account_id)
+    if state.big_followees is None:
+        author_pages = None
     big = await _big_followees(gw, account_id, state.big_followees)
     ids = state.ids
     if big:
-        ids = timelines.combine([ids, *await timelines.author_pages(gw.fast, big, bounds)],
-                                bounds)
+        if author_pages is None:
+            author_pages = await timelines.author_pages(gw.fast, big, bounds)
+        ids = timelines.combine([ids, *author_pages], bounds)
     return ids, partial
+
+
+def _home_bounds(query: Sequence[tuple[str, str]]) -> timelines.Bounds:
+    """The page a home read asks for (422 for a bad parameter). Most reads ask one of a few
+    (``limit=20``; the cursors of the pages just read): kept, bounded, as queries come from
+    clients."""
+    key = tuple(query)
+    found = _bounds_by_query.get(key)
+    if found is None:
+        p = params.convert(params.merged(query), PageParams)
+        found = timelines.Bounds(limit=clamp(p.limit), max_id=parse_id(p.max_id),
+                                 since_id=parse_id(p.since_id), min_id=parse_id(p.min_id))
+        if len(_bounds_by_query) >= _BOUNDS_BY_QUERY_MAX:
+            _bounds_by_query.clear()
+        _bounds_by_query[key] = found
+    return found
+
+
+_BOUNDS_BY_QUERY_MAX = 10_000
+_bounds_by_query: dict[tuple, timelines.Bounds] = {}
+
+
+class _Prepared(NamedTuple):
+    """A pipeline's commands packed, and how to convert their replies."""
+
+    packed: bytes
+    convert: list
+
+
+def _first_reads(fast: FastRedis, account_id: int, bounds: timelines.Bounds,
+                 big: list[timelines.Followee] | None) -> _Prepared:
+    """A home read's first round trip (the same for every read of this reader and page):
+    packed once, kept (bounded). With the pages of ``big`` (the followees above the fanout
+    threshold that the last read found), as timelines.author_pages reads them."""
+    key = (account_id, bounds, *(big or ()))
+    found = _first_reads_by_key.get(key)
+    if found is None:
+        pipe = fast.pipeline()
+        pipe.mget([account_key(account_id)])
+        pipe.get(viewer_cache.hidden_key(account_id))
+        timelines.queue_home_state(pipe, account_id, bounds)
+        for author in big or ():
+            timelines._queue_range(pipe, own_key(author.id), bounds)
+            if author.reblogs:
+                timelines._queue_range(pipe, own_reblogs_key(author.id), bounds)
+        found = _Prepared(b"".join([hiredis.pack_command(c) for c in pipe.commands]),
+                          pipe.convert)
+        if len(_first_reads_by_key) >= _FIRST_READS_MAX:
+            _first_reads_by_key.clear()
+        _first_reads_by_key[key] = found
+    return found
+
+
+_FIRST_READS_MAX = 10_000
+_first_reads_by_key: dict[tuple, _Prepared] = {}
+# By reader: the followees above the fanout threshold that its last home read found (their
+# cache in Redis, read in the first round trip, says whether they are still those).
+_big_followees_seen: dict[int, list[timelines.Followee]] = {}
 
 
 class PageReply(NamedTuple):
@@ -107,23 +174,31 @@ class PageReply(NamedTuple):
     link: str | None
 
 
-async def read_home(gw: Gateway, caller: Caller, path: str, query: list[tuple[str, str]]
-                    ) -> PageReply:
+async def read_home(gw: Gateway, caller: Caller, path: str,
+                    query: Sequence[tuple[str, str]]) -> PageReply:
     """The reader's home timeline page. Shared by the Litestar route and the express lane
     (services/gateway/express.py), which serves the same answer without the framework."""
-    p = params.convert(params.merged(query), PageParams)
     assert gw.fast is not None and gw.hydrator is not None and caller.account_id is not None
-    bounds = timelines.Bounds(limit=clamp(p.limit), max_id=parse_id(p.max_id),
-                              since_id=parse_id(p.since_id), min_id=parse_id(p.min_id))
-    # One round trip for the reader's account, hidden accounts and home timeline state.
-    pipe = gw.fast.pipeline()
-    pipe.mget([account_key(caller.account_id)])
-    pipe.get(viewer_cache.hidden_key(caller.account_id))
-    timelines.queue_home_state(pipe, caller.account_id, bounds)
-    [raw_me], raw_hidden, *state = await pipe.execute()
+    bounds = _home_bounds(query)
+    # One round trip for the reader's account, hidden accounts and home timeline state, and
+    # the pages of the followees above the fanout threshold that the last read found.
+    known = _big_followees_seen.get(caller.account_id)
+    first = _first_reads(gw.fast, caller.account_id, bounds, known)
+    replies = await gw.fast.execute_packed(first.packed, len(first.convert))
+    [raw_me], raw_hidden, *rest = [convert(reply) if convert else reply
+                                   for reply, convert in zip(replies, first.convert,
+                                                             strict=True)]
+    state = timelines.parse_home_state(rest[:timelines.HOME_STATE_REPLIES], bounds)
+    author_pages = None
+    if known is not None and state.big_followees == known:
+        author_pages = [timelines._ids(found) for found in rest[timelines.HOME_STATE_REPLIES:]]
+    elif state.big_followees is not None:
+        if len(_big_followees_seen) >= _FIRST_READS_MAX:
+            _big_followees_seen.clear()
+        _big_followees_seen[caller.account_id] = state.big_followees
     me = active(gw.hydrator.account_from(raw_me) if raw_me is not None
                 else await gw.hydrator.account(caller.account_id))
-    ids, partial = await home_page(gw, me.id, bounds, timelines.parse_home_state(state, bounds))
+    ids, partial = await home_page(gw, me.id, bounds, state, author_pages)
     # Never the same status twice on a page: fanout leaves out a reblog of what the timeline
     # holds, but a big author's post is merged at read time, so its reblogs are checked here.
     body = await gw.hydrator.page(ids, me.id, hidden=await gw.hidden(me.id, cached=raw_hidden),
