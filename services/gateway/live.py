@@ -31,7 +31,7 @@ class LiveHub:
         self._listeners: dict[str, set[Listener]] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._batches: Subscription | None = None
-        # Awaited once before a message for many users is handed to their listeners (the
+        # Awaited once before a message for several listeners is handed to them (the
         # streaming sessions set it: the status fetched and rendered once for all of them).
         self.prepare: Callable[[live.LiveMessage], Awaitable[None]] | None = None
 
@@ -69,6 +69,8 @@ class LiveHub:
         except Exception:
             log.warning("undecodable live message on %s", msg.subject)
             return
+        if len(self._listeners.get(msg.subject, ())) > 1 and self.prepare is not None:
+            await self.prepare(message)  # a public or hashtag stream, say
         for listener in list(self._listeners.get(msg.subject, ())):
             listener(msg.subject, message)
 
