@@ -8,9 +8,11 @@ import json
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.frames import Frame, Opcode
 
 from services.gateway.streaming import direct as direct_module
 from services.gateway.streaming.direct import DirectSend
+from services.gateway.streaming.frames import ws_frame
 from tests.gateway.test_streaming import next_event, subscribe, ws_url
 from tests.helpers import Api
 
@@ -20,7 +22,7 @@ def direct_sends(monkeypatch: pytest.MonkeyPatch) -> tuple[list[DirectSend], lis
     """Every DirectSend made, and the result of every direct write."""
     made: list[DirectSend] = []
     results: list[bool] = []
-    of, text = DirectSend.of.__func__, DirectSend.text  # type: ignore[attr-defined]
+    of, frame = DirectSend.of.__func__, DirectSend.frame  # type: ignore[attr-defined]
 
     def recording_of(cls, send):
         found = of(cls, send)
@@ -28,12 +30,12 @@ def direct_sends(monkeypatch: pytest.MonkeyPatch) -> tuple[list[DirectSend], lis
             made.append(found)
         return found
 
-    def recording_text(self, data: bytes) -> bool:
-        results.append(text(self, data))
+    def recording_frame(self, data: bytes) -> bool:
+        results.append(frame(self, data))
         return results[-1]
 
     monkeypatch.setattr(direct_module.DirectSend, "of", classmethod(recording_of))
-    monkeypatch.setattr(direct_module.DirectSend, "text", recording_text)
+    monkeypatch.setattr(direct_module.DirectSend, "frame", recording_frame)
     return made, results
 
 
@@ -73,3 +75,10 @@ async def test_a_socket_that_cannot_take_more_gets_its_events_the_asgi_way_in_or
         third = await api.post(author, "third")
         assert json.loads((await next_event(ws))["payload"])["id"] == third["id"]
         assert results[-1] is True  # nothing pending any more: direct again
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 127, 65535, 65536, 70000])
+def test_a_shared_frame_is_the_frame_websockets_would_send(size: int) -> None:
+    text = "é" * (size // 2) + "x" * (size % 2)  # multi-byte: the length is of the bytes
+    expected = Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
+    assert ws_frame(text) == expected

@@ -145,7 +145,7 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
     frames = frames_of(gw)
     direct = DirectSend.of(socket.scope.get(RAW_SEND))
     if direct is not None:
-        session.write_now = lambda delivery: direct.text(frames.ws(delivery).encode())
+        session.write_now = lambda delivery: direct.frame(frames.ws_frame(delivery))
 
     async def writer() -> None:
         try:

@@ -3,8 +3,8 @@ decided, when the server underneath is uvicorn's sans-I/O WebSocket protocol (th
 
 Through the ASGI path each event took a queue hand-off, a wake-up of the connection's writer
 task and four layers of send wrappers: together about as much CPU as the socket write itself,
-which made the last of a post's 1,000 readers on a gateway wait ~50 ms longer. Here the frame
-is built by the connection's own protocol object and written at once.
+which made the last of a post's 1,000 readers on a gateway wait ~50 ms longer. Here the frame,
+built once for all the connections that get it, is written at once.
 
 This reaches past ASGI into the server's protocol object (its ``conn``, ``transport`` and
 ``writable``), so it is used only when they are there and of the expected kinds, and only
@@ -40,13 +40,17 @@ class DirectSend:
             return cls(server_protocol, conn, writable)
         return None
 
-    def text(self, data: bytes) -> bool:
+    def frame(self, frame: bytes) -> bool:
         """Written (True), or not (False: the socket's buffer is full, or the connection is
-        closing): the caller then sends it the ASGI way, which waits or fails as it should."""
+        closing): the caller then sends it the ASGI way, which waits or fails as it should.
+
+        ``frame``: a whole server frame (frames.ws_frame), the same for every connection. It
+        goes on the socket beside the protocol object, which keeps no state for the data
+        frames it sends (no mask, no compression, no fragments here) and has nothing of its
+        own waiting: uvicorn writes out what it produces at once."""
         transport = self.server_protocol.transport
         if (not self.writable.is_set() or self.server_protocol.close_sent
                 or transport.is_closing() or self.conn.state is not State.OPEN):
             return False
-        self.conn.send_text(data)
-        transport.write(b"".join(self.conn.data_to_send()))
+        transport.write(frame)
         return True

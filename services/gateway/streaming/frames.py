@@ -9,6 +9,7 @@ as they come, without being cached."""
 
 from __future__ import annotations
 
+import struct
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -28,6 +29,21 @@ def ws_text(names: tuple[str, ...], event: str, payload: str) -> str:
     return _encode({"stream": names, "event": event, "payload": payload}).decode()
 
 
+def ws_frame(text: str) -> bytes:
+    """The whole WebSocket frame of a text message as a server sends it (RFC 6455: FIN, text
+    opcode, no mask; no compression, which the gateway never negotiates): the same bytes for
+    every connection, so a shared event is framed once (streaming/direct.py writes them)."""
+    data = text.encode()
+    size = len(data)
+    if size < 126:
+        head = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, size)
+    return head + data
+
+
 def sse_bytes(event: str, payload: str) -> bytes:
     return f"event: {event}\ndata: {payload}\n\n".encode()
 
@@ -38,6 +54,7 @@ class Frames:
     def __init__(self, size: int = 1024) -> None:
         self.size = size
         self._ws: OrderedDict[tuple[tuple[str, ...], str, str], str] = OrderedDict()
+        self._ws_frames: OrderedDict[tuple[tuple[str, ...], str, str], bytes] = OrderedDict()
         self._sse: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 
     def ws(self, delivery: Delivery) -> str:
@@ -51,6 +68,18 @@ class Frames:
             if len(self._ws) > self.size:
                 self._ws.popitem(last=False)
         return text
+
+    def ws_frame(self, delivery: Delivery) -> bytes:
+        names, event, payload, shared = delivery
+        if not shared:
+            return ws_frame(ws_text(names, event, payload))
+        key = (names, event, payload)
+        frame = self._ws_frames.get(key)
+        if frame is None:
+            frame = self._ws_frames[key] = ws_frame(self.ws(delivery))
+            if len(self._ws_frames) > self.size:
+                self._ws_frames.popitem(last=False)
+        return frame
 
     def sse(self, delivery: Delivery) -> bytes:
         _names, event, payload, shared = delivery
