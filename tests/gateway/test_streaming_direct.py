@@ -39,12 +39,17 @@ def direct_sends(monkeypatch: pytest.MonkeyPatch) -> tuple[list[DirectSend], lis
     return made, results
 
 
-async def test_events_are_written_directly_under_the_gateways_server(
-        api: Api, direct_sends) -> None:
-    made, results = direct_sends
+async def author_and_follower(api: Api):
     author, reader = await api.user(), await api.user()
     await api.follow(reader, author)
     await api.idle()
+    return author, reader
+
+
+async def test_events_are_written_directly_under_the_gateways_server(
+        api: Api, direct_sends) -> None:
+    made, results = direct_sends
+    author, reader = await author_and_follower(api)
     async with connect(ws_url(api), additional_headers=reader.headers, proxy=None) as ws:
         await subscribe(ws, "user")
         assert len(made) == 1  # uvicorn's protocol was recognised
@@ -57,9 +62,7 @@ async def test_events_are_written_directly_under_the_gateways_server(
 async def test_a_socket_that_cannot_take_more_gets_its_events_the_asgi_way_in_order(
         api: Api, direct_sends) -> None:
     made, results = direct_sends
-    author, reader = await api.user(), await api.user()
-    await api.follow(reader, author)
-    await api.idle()
+    author, reader = await author_and_follower(api)
     async with connect(ws_url(api), additional_headers=reader.headers, proxy=None) as ws:
         await subscribe(ws, "user")
         [direct] = made
