@@ -1,9 +1,10 @@
 """A lean NATS subscriber for load tests: it taps subjects and stamps each message with the time
 it came off the socket, at a fraction of nats-py's cost per message.
 
-``hubbub bench live --trace`` listens to every live message (``hubbub.live.user.>``, ``hubbub.live.users``) to time
-fanout's hop. Through nats-py (its parser, a Msg object, a queue and a task wake-up per message)
-that cost the listener process about as much CPU as receiving the WebSocket events themselves,
+``hubbub bench live --trace`` listens to every live message (``hubbub.live.user.>`` and
+``hubbub.live.users``) to time fanout's hop. Through nats-py (its parser, a Msg object, a queue
+and a task wake-up per message) that cost the listener process about as much CPU as receiving
+the WebSocket events themselves,
 on the same two cores as the system it measures, and most of it in the bursts (a post to 1,000
 followers) that make the tail. Here a message is parsed where it is read.
 
