@@ -15,7 +15,9 @@ Then, ``--repeats`` times, alternating, it measures:
   ADD_GROUPS script, 2,000 timelines a call, after the activity check of the readers not yet
   known to be active: none, as in fanout once it has seen them)
   straight to Redis over the same 100,000 timelines, sequentially and with calls in flight (the
-  best of 1, 4 and 8); and the bare ZADD+trim script for reference;
+  best of 1, 4 and 8); and the bare ZADD+trim script for reference. Both trim as fanout's writes
+  trim: a member per call, one in TRIM_EVERY of the writes trimming (shared/timelines; the
+  burst's status ids are chosen the same way);
 - fanout: timeline writes per second through the fanout service: a burst of StatusCreated events
   from the Zipf authors is published on JetStream, timed until the consumer is idle (every write
   is a new entry in an active reader's timeline); again with no gateway tracking presence (one
@@ -62,7 +64,9 @@ import redis.asyncio as redis
 from loadtests.cpu_split import CpuMeter, per_write
 from loadtests.httpload import run_load
 from loadtests.stack import BenchStack, Seeder
+from services.fanout.use_cases.deliver_status import done_key
 from shared import events, infra, presence, subjects
+from shared.fastredis import FastRedis
 from shared.ids import id_at, member
 from shared.records import (
     LAST_READ_KEY,
@@ -77,9 +81,12 @@ from shared.timelines import (
     ADD_GROUPS,
     BATCH,
     LANES,
+    TRIM_EVERY,
     ActiveReaders,
+    LeanScript,
     Piece,
     chunks,
+    trims,
     write_batch,
     writer_client,
 )
@@ -202,6 +209,18 @@ async def wait_idle(js, timeout: float = 120.0) -> float:
     raise TimeoutError("fanout did not catch up")
 
 
+async def wait_done(r: redis.Redis, event_ids: list[int], timeout: float = 120.0) -> None:
+    """Poll until fanout has marked every one of these events done: one EXISTS a poll (a
+    JetStream consumer_info, polled as often, cost NATS and the benchmark ~0.7 ms of CPU each,
+    ~0.6 us per write of a burst: CPU taken from the run it measures)."""
+    keys = [done_key(i) for i in event_ids]
+    deadline = time.perf_counter() + timeout
+    while await r.exists(*keys) < len(keys):
+        if time.perf_counter() > deadline:
+            raise TimeoutError("fanout did not finish the burst")
+        await asyncio.sleep(0.02)
+
+
 async def wait_all_idle(js, timeout: float = 120.0) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
@@ -233,6 +252,25 @@ class Bench:
         self.serial += 1
         return 10**18 + self.serial  # junk members for raw runs: never hydrated
 
+    def fresh_trimming(self, trim: int) -> int:
+        """A fresh id whose writes trim (1) or not (0): see ``trimming_ids``."""
+        while trims(status_id := self.fresh()) != trim:
+            pass
+        return status_id
+
+    def trimming_ids(self, sizes: list[int]) -> list[int]:
+        """Fresh ids for writes of these sizes, so that the trimming ones (shared/timelines
+        ``trims``) carry as near 1 in TRIM_EVERY of the writes as they can: their long-run
+        share. A burst is ~200 events, most writes from a few dozen big authors; ids left to
+        chance would swing the figures by which of those happen to trim."""
+        ids, trimmed, total = [], 0, 0
+        for size in sizes:
+            total += size
+            trim = int(abs(trimmed + size - total / TRIM_EVERY) < abs(trimmed - total / TRIM_EVERY))
+            trimmed += size * trim
+            ids.append(self.fresh_trimming(trim))
+        return ids
+
     async def setup(self) -> None:
         args = self.args
         settings = self.stack.settings
@@ -241,7 +279,9 @@ class Bench:
         self.cpu = CpuMeter({**roots, "bench": os.getpid()})
         self.cpu_split: dict[str, dict[str, float]] = {}  # CPU s per process, summed by phase
         self.redis_usec: dict[str, dict[str, int]] = {}  # Redis's usec per command, by phase
-        self.r = writer_client(settings.redis_url)  # packs in C: the fastest plain client
+        self.r = writer_client(settings.redis_url)  # packs in C
+        # Script calls as fanout makes them (shared/timelines LeanScript): the fastest client.
+        self.lean = FastRedis(settings.redis_url)
         self.nc = await nats.connect(settings.nats_url)
         self.js = self.nc.jetstream()
         self.http = httpx.AsyncClient(base_url=self.stack.base_url, timeout=60)
@@ -315,6 +355,7 @@ class Bench:
         await self.http.aclose()
         await self.nc.close()
         await self.r.aclose()
+        await self.lean.aclose()
 
     # raw: the same Redis work from a tight client loop
     async def raw(self, in_flight: int, checked: bool) -> float:
@@ -323,23 +364,26 @@ class Bench:
         timelines (write_batch: the activity check of readers not yet known to be active, none
         here as in fanout once warm, then the ADD_GROUPS script, with one full group a call,
         fanout's best case); else the bare ADD_AND_TRIM script."""
-        script = self.r.register_script(ADD_GROUPS if checked else ADD_AND_TRIM)
-        value = member(self.fresh())
+        script = LeanScript(self.lean, ADD_GROUPS if checked else ADD_AND_TRIM)
         cutoff = int(time.time()) - 14 * DAY_S
         batches = chunks(self.synthetic[:BIG_FOLLOWERS], BATCH)
+        # A member per call, trimming as fanout's writes trim (1 call in TRIM_EVERY).
+        values = [member(i) for i in self.trimming_ids([len(batch) for batch in batches])]
         window = asyncio.Semaphore(in_flight)
         await self.reset_timelines()
 
-        async def one(batch: list[int]) -> int:
+        async def one(batch: list[int], value: str) -> int:
             async with window:
                 if checked:
                     return sum(await write_batch(self.r, script, [Piece(value, [], batch)], 800,
                                                  cutoff, self.active))
-                return await script(keys=[home_key(i) for i in batch], args=[value, 800])
+                return await script(keys=[home_key(i) for i in batch],
+                                    args=[value, 800, trims(value)])
 
         before = await self.snapshot()
         started = time.perf_counter()
-        written = sum(await asyncio.gather(*(one(batch) for batch in batches)))
+        calls = zip(batches, values, strict=True)
+        written = sum(await asyncio.gather(*(one(batch, value) for batch, value in calls)))
         elapsed = time.perf_counter() - started
         await self.account("raw" if checked else "raw_zadd_trim", before, written)
         assert written == min(BIG_FOLLOWERS, len(self.synthetic)), written
@@ -383,17 +427,20 @@ class Bench:
 
     async def fanout_burst(self, phase: str) -> float:
         await self.reset_timelines()
-        prepared = []
-        for author in self.burst:
-            event = events.StatusCreated(status_id=self.fresh(), account_id=author,
+        prepared, done = [], []
+        ids = self.trimming_ids([self.author_followers[a] + 1 for a in self.burst])
+        for author, status_id in zip(self.burst, ids, strict=True):
+            event = events.StatusCreated(status_id=status_id, account_id=author,
                                          network_id=self.network_id, visibility="public")
+            done.append(event.id)
             prepared.append((subjects.event(event.type), events.encode(event),
                              {"Nats-Msg-Id": f"bench-{event.status_id}"}))
         before = await self.snapshot()
         profilers = self.profile(phase)
         started = time.perf_counter()
         await asyncio.gather(*(self.js.publish(s, d, headers=h) for s, d, h in prepared))
-        ended = await wait_idle(self.js)
+        await wait_done(self.r, done)
+        ended = await wait_idle(self.js)  # and acknowledged
         for profiler in profilers:
             profiler.send_signal(signal.SIGINT)  # py-spy writes its samples and exits
             await asyncio.to_thread(profiler.wait)

@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import time
 from collections.abc import Iterable
+from typing import Any
 
 import msgspec
 import redis.asyncio as redis
 from redis.asyncio.connection import Connection
+from redis.exceptions import ResponseError
 
 try:
     import hiredis
 except ImportError:  # optional: redis-py's own packer then
     hiredis = None
 
+from shared.fastredis import FastRedis
 from shared.ids import MEMBER_WIDTH, member
 from shared.records import (
     LAST_READ_KEY,
@@ -38,20 +42,48 @@ from shared.records import (
     rebuilding_key,
 )
 
-# Add one member to many timelines; trim a timeline only when the add made it outgrow its cap
-# (ZCARD is O(1), a trim is not). Returns how many entries are new (a redelivery writes none).
-# Fanout sends ADD_GROUPS (below), the same for many members; the benchmark keeps this one as
-# its reference for the bare cost of the writes.
+# Caps are a bound with a little slack, not exact. Checking every timeline's size after every
+# add (a ZCARD: each redis.call in a script costs Redis ~2 us) bought nothing but exactness;
+# without it Redis spent 5.6-6.9 us a write on the benchmark's raw script calls, not 7.2-7.9
+# (loadtests/fanout_bench.py, INFO commandstats). Instead one write in TRIM_EVERY, chosen from
+# its member alone (``trims``: a hash of the status id, so that a redelivery chooses the same),
+# trims every timeline it enters back to exactly the cap; the others only add. A timeline holds
+# at most its cap plus the adds since the last trimming write to reach it: a geometric overrun of
+# TRIM_EVERY - 1 entries on average, beyond k with probability (1 - 1/TRIM_EVERY)^k (for 16:
+# beyond 72 one time in a hundred, beyond 214 one in a million). Reads are unchanged: a timeline
+# may show a few more old entries than the cap. Removals of an author's statuses by its newest
+# ``cap`` (unfollow, mute, block, leaving a list or a community) trim the timeline first
+# (TRIM_AND_REMOVE), so that none of the author's older entries is left in the overrun.
+TRIM_EVERY = 16
+_FIB64 = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: every bit of the id stirs the top bits
+_MASK64 = (1 << 64) - 1
+_TRIM_BELOW = (1 << 64) // TRIM_EVERY
+
+
+def trims(status_id: int | str) -> int:
+    """1 when the writes of this status (or its member) trim the timelines they enter, else 0.
+    A hash, not the id's low bits: those are a sequence that is mostly 0 at low rates."""
+    return int((int(status_id) * _FIB64) & _MASK64 < _TRIM_BELOW)
+
+
+# Add one member to many timelines, trimming them when ``trims`` says so. Returns how many
+# entries are new (a redelivery writes none). Fanout sends ADD_GROUPS (below), the same for
+# many members; the benchmark keeps this one as its reference for the bare cost of the writes.
+# ARGV: member, cap, trim flag.
 ADD_AND_TRIM = """
 local m = ARGV[1]
 local cap = tonumber(ARGV[2])
 local written = 0
-for i, key in ipairs(KEYS) do
-  if redis.call('ZADD', key, 0, m) == 1 then
-    written = written + 1
-    if redis.call('ZCARD', key) > cap then
+if ARGV[3] == '1' then
+  for i, key in ipairs(KEYS) do
+    if redis.call('ZADD', key, 0, m) == 1 then
+      written = written + 1
       redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
     end
+  end
+else
+  for i, key in ipairs(KEYS) do
+    written = written + redis.call('ZADD', key, 0, m)
   end
 end
 return written
@@ -60,7 +92,8 @@ return written
 # The same for many members at once, a group of timelines per member: fanout sends the writes
 # of many events (and the tails of their follower lists) in calls of thousands of timelines
 # (``TimelineWrites``). KEYS: the timelines, group after group. ARGV: cap, then per group its
-# member and how many of the KEYS (in order) take it. Returns each group's count of new entries.
+# member, how many of the KEYS (in order) take it, and its trim flag. Returns each group's
+# count of new entries.
 # Home timelines are checked beforehand (``write_batch``: one plain ZMSCORE on the last-read set
 # for the whole call; measured: passing the readers' ids into the script and asking there cost
 # Redis as much again as the writes, each id becoming a Lua string).
@@ -68,17 +101,21 @@ ADD_GROUPS = """
 local cap = tonumber(ARGV[1])
 local written = {}
 local last = 0
-for g = 2, #ARGV, 2 do
+for g = 2, #ARGV, 3 do
   local m = ARGV[g]
   local first = last + 1
   last = last + tonumber(ARGV[g + 1])
   local w = 0
-  for i = first, last do
-    if redis.call('ZADD', KEYS[i], 0, m) == 1 then
-      w = w + 1
-      if redis.call('ZCARD', KEYS[i]) > cap then
+  if ARGV[g + 2] == '1' then
+    for i = first, last do
+      if redis.call('ZADD', KEYS[i], 0, m) == 1 then
+        w = w + 1
         redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(cap + 1))
       end
+    end
+  else
+    for i = first, last do
+      w = w + redis.call('ZADD', KEYS[i], 0, m)
     end
   end
   written[#written + 1] = w
@@ -90,8 +127,8 @@ return written
 # newest entries, nor when another reblog of the same original is (the per-timeline tracker
 # maps original -> reblog id, and forgets what falls below the `falloff`-th entry).
 # KEYS: n homes, n trackers, the last-read set. ARGV: reblog member, original member, cap,
-# cutoff, unchecked, falloff, then the n readers' ids. Returns the 1-based positions of the
-# timelines that got it.
+# cutoff, unchecked, falloff, trim flag (``trims`` of the reblog), then the n readers' ids.
+# Returns the 1-based positions of the timelines that got it.
 DELIVER_REBLOG = """
 local rb = ARGV[1]
 local orig = ARGV[2]
@@ -99,8 +136,9 @@ local cap = tonumber(ARGV[3])
 local cutoff = tonumber(ARGV[4])
 local unchecked = tonumber(ARGV[5])
 local falloff = tonumber(ARGV[6])
+local trim = ARGV[7] == '1'
 local n = (#KEYS - 1) / 2
-local seen = redis.call('ZMSCORE', KEYS[#KEYS], unpack(ARGV, 7, 6 + n))
+local seen = redis.call('ZMSCORE', KEYS[#KEYS], unpack(ARGV, 8, 7 + n))
 local written = {}
 for i = 1, n do
   local home = KEYS[i]
@@ -110,7 +148,7 @@ for i = 1, n do
     if (not rank or rank >= falloff) and redis.call('ZADD', tracker, 'NX', rb, orig) == 1 then
       if redis.call('ZADD', home, 0, rb) == 1 then
         written[#written + 1] = i
-        if redis.call('ZCARD', home) > cap then
+        if trim then
           redis.call('ZREMRANGEBYRANK', home, 0, -(cap + 1))
         end
       end
@@ -124,7 +162,7 @@ end
 return written
 """
 
-# Merge many members into one timeline and trim it.
+# Merge many members into one timeline and trim it (once a call: exactly to the cap).
 MERGE_AND_TRIM = """
 local keep = tonumber(ARGV[1])
 local written = 0
@@ -142,6 +180,14 @@ for i, key in ipairs(KEYS) do
   removed = removed + redis.call('ZREM', key, unpack(ARGV))
 end
 return removed
+"""
+
+# An author's statuses (its newest ``cap``) leave one timeline: trimmed to the cap first, so
+# that the author's entries left are all among those (none older waits in the overrun).
+# ARGV: cap, then the members.
+TRIM_AND_REMOVE = """
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+return redis.call('ZREM', KEYS[1], unpack(ARGV, 2))
 """
 
 # An undone reblog leaves the trackers too, where it is the one recorded for its original.
@@ -193,6 +239,28 @@ def writer_client(url: str, max_connections: int = WRITER_CONNECTIONS) -> redis.
         options.update(socket_timeout=30.0, connection_class=HiredisPackedConnection)
     pool = redis.BlockingConnectionPool.from_url(url, **options)
     return redis.Redis.from_pool(pool)  # closing the client closes its pool
+
+
+class LeanScript:
+    """A script called on the lean client (shared/fastredis) as redis-py's register_script
+    calls it: EVALSHA, and after a NOSCRIPT (a restarted Redis) SCRIPT LOAD and again.
+    redis-py's own overhead was ~0.2 ms of fanout's CPU a call, and there is one a 2,000
+    timelines."""
+
+    def __init__(self, client: FastRedis, text: str) -> None:
+        self.client = client
+        self.text = text
+        self.sha = hashlib.sha1(text.encode()).hexdigest()
+
+    async def __call__(self, keys: list[str], args: list) -> Any:
+        try:
+            return await self.client.execute_command("EVALSHA", self.sha, len(keys), *keys,
+                                                     *args)
+        except ResponseError as exc:
+            if not str(exc).startswith("NOSCRIPT"):
+                raise
+        await self.client.execute_command("SCRIPT", "LOAD", self.text)
+        return await self.client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
 
 
 def chunks(items: list, size: int) -> list[list]:
@@ -259,20 +327,24 @@ async def write_batch(r: redis.Redis, script, pieces: list[Piece], cap: int, cut
     if active is None:
         active = ActiveReaders()  # this call's answers only
     known = active.known()
-    unknown = [i for piece in pieces for i in piece.readers if i not in known]
-    checked: dict[int, str] = {}
+    # Each reader's home key if known to be active, else None (map: the loop runs in C, and
+    # this is fanout's work per write).
+    homes = [list(map(known.get, piece.readers)) for piece in pieces]
+    unknown = [i for piece, found in zip(pieces, homes, strict=True) if None in found
+               for i, home in zip(piece.readers, found, strict=True) if home is None]
     if unknown:
         checked = active.learn(unknown, await r.zmscore(LAST_READ_KEY, unknown), cutoff)
+        homes = [found if None not in found else
+                 [h for i, home in zip(piece.readers, found, strict=True)
+                  if (h := home or checked.get(i))]
+                 for piece, found in zip(pieces, homes, strict=True)]
     keys: list[str] = []
     args: list = [cap]
-    for piece in pieces:
+    for piece, found in zip(pieces, homes, strict=True):
         start = len(keys)
         keys += piece.keys
-        if checked:
-            keys += [k for i in piece.readers if (k := known.get(i) or checked.get(i))]
-        else:
-            keys += [k for i in piece.readers if (k := known.get(i))]
-        args += (piece.value, len(keys) - start)
+        keys += found
+        args += (piece.value, len(keys) - start, trims(piece.value))
     if not keys:
         return [0] * len(pieces)
     return await script(keys=keys, args=args)
@@ -297,13 +369,15 @@ class TimelineWrites:
     them). Under light load a caller's writes go at once, alone."""
 
     def __init__(self, r: redis.Redis, cap: int, inactive_s: float, *, batch: int = BATCH,
-                 lanes: int = LANES) -> None:
+                 lanes: int = LANES, lean: FastRedis | None = None) -> None:
         self.r = r
         self.cap = cap
         self.inactive_s = inactive_s
         self.batch = batch
         self.lanes = lanes
-        self._script = r.register_script(ADD_GROUPS)
+        # The script calls on the lean client when given one; the activity check stays on r.
+        self._script = (LeanScript(lean, ADD_GROUPS) if lean is not None
+                        else r.register_script(ADD_GROUPS))
         self.active = ActiveReaders()
         self._waiting: collections.deque[_Job] = collections.deque()
         self._lanes: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak refs
@@ -370,14 +444,16 @@ class TimelineWrites:
 
 
 class TimelineWriter:
-    def __init__(self, r: redis.Redis, cap: int, inactive_days: float = 14.0) -> None:
+    def __init__(self, r: redis.Redis, cap: int, inactive_days: float = 14.0, *,
+                 lean: FastRedis | None = None) -> None:
         self.r = r
         self.cap = cap
         self.inactive_s = inactive_days * DAY_S
-        self.writes = TimelineWrites(r, cap, self.inactive_s)
+        self.writes = TimelineWrites(r, cap, self.inactive_s, lean=lean)
         self._deliver_reblog = r.register_script(DELIVER_REBLOG)
         self._merge = r.register_script(MERGE_AND_TRIM)
         self._remove = r.register_script(REMOVE)
+        self._trim_and_remove = r.register_script(TRIM_AND_REMOVE)
         self._forget = r.register_script(FORGET_REBLOG)
 
     def cutoff(self) -> int:
@@ -415,7 +491,7 @@ class TimelineWriter:
             keys = [home_key(i) for i in batch] + [home_reblogs_key(i) for i in batch]
             keys.append(LAST_READ_KEY)
             args = [member(reblog_id), member(original_id), *args_tail,
-                    max(0, unchecked - before), REBLOG_FALLOFF, *batch]
+                    max(0, unchecked - before), REBLOG_FALLOFF, trims(reblog_id), *batch]
             return lambda: self._deliver_reblog(keys=keys, args=args)
 
         batches = chunks(readers, BATCH)
@@ -438,6 +514,15 @@ class TimelineWriter:
         return sum(await self._batched(
             (lambda batch=batch: self._remove(keys=batch, args=values))
             for batch in chunks(keys, BATCH)))
+
+    async def remove_recent(self, key: str, status_ids: list[int]) -> int:
+        """Remove an author's newest ``cap`` statuses (``status_ids``) from one timeline, which
+        is first trimmed to the cap: then none of the author's entries is left behind."""
+        removed = 0
+        for batch in chunks(status_ids, 1000):
+            removed += await self._trim_and_remove(keys=[key],
+                                                   args=[self.cap, *map(member, batch)])
+        return removed
 
     async def forget_reblog(self, readers: list[int], reblog_id: int, original_id: int) -> None:
         await self._batched(

@@ -10,9 +10,8 @@ its record before removing entries, so one of the two always sees the other."""
 
 from __future__ import annotations
 
-import redis.asyncio as redis
-
 from shared import events
+from shared.fastredis import FastRedis
 from shared.records import fanout_deleted_key, status_key
 
 KEEP_S = 8 * 24 * 3600  # the event stream keeps 7 days
@@ -49,22 +48,22 @@ def undo(event: events.AnyEvent) -> events.AnyEvent:
 
 
 class DeletedStatuses:
-    def __init__(self, r: redis.Redis) -> None:
+    """On the lean client (shared/fastredis): asked twice for every create, these few
+    commands cost redis-py ~0.4 ms of CPU a time, against ~0.07 ms."""
+
+    def __init__(self, r: FastRedis) -> None:
         self.r = r
 
     async def record(self, status_ids: list[int]) -> None:
-        pipe = self.r.pipeline(transaction=False)
-        for status_id in status_ids:
-            pipe.set(fanout_deleted_key(status_id), b"1", ex=KEEP_S)
-        await pipe.execute()
+        await self.r.execute_many([("SET", fanout_deleted_key(status_id), b"1", "EX", KEEP_S)
+                                   for status_id in status_ids])
 
     async def any_deleted(self, status_ids: list[int]) -> bool:
-        pipe = self.r.pipeline(transaction=False)
+        commands: list[tuple] = []
         for status_id in status_ids:
-            pipe.exists(fanout_deleted_key(status_id))
-            pipe.exists(status_key(status_id))
-            pipe.strlen(status_key(status_id))
-        found = await pipe.execute()
+            commands += (("EXISTS", fanout_deleted_key(status_id)),
+                         ("EXISTS", status_key(status_id)), ("STRLEN", status_key(status_id)))
+        found = await self.r.execute_many(commands)
         for i in range(0, len(found), 3):
             recorded, cached, length = found[i:i + 3]
             if recorded or (cached and length == 0):  # an empty cached value is a tombstone

@@ -39,11 +39,11 @@ async def first_followers(nc: NATS, account_id: int, threshold: int, *,
     reply = await bus.request(nc, "graph", "followers.page",
                               graph_api.FollowersPage(account_id=account_id, limit=PAGE,
                                                       reblogs_only=reblogs_only,
-                                                      unless_above=threshold),
+                                                      unless_above=threshold, packed=True),
                               graph_api.FollowersPageReply)
     if reply.followers_count is not None and reply.followers_count > threshold:
         return None
-    return reply.ids
+    return reply.follower_ids()
 
 
 async def follower_pages(nc: NATS, account_id: int, *, reblogs_only: bool = False,
@@ -59,13 +59,15 @@ async def follower_pages(nc: NATS, account_id: int, *, reblogs_only: bool = Fals
     while True:
         reply = await bus.request(nc, "graph", "followers.page",
                                   graph_api.FollowersPage(account_id=account_id, after_id=after,
-                                                          limit=PAGE, reblogs_only=reblogs_only),
+                                                          limit=PAGE, reblogs_only=reblogs_only,
+                                                          packed=True),
                                   graph_api.FollowersPageReply)
-        if reply.ids:
-            yield reply.ids
-        if len(reply.ids) < PAGE:
+        ids = reply.follower_ids()
+        if ids:
+            yield ids
+        if len(ids) < PAGE:
             return
-        after = reply.ids[-1]
+        after = ids[-1]
 
 
 async def member_pages(nc: NATS, community_id: int, *, followers_of: int | None = None

@@ -243,14 +243,23 @@ def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:
                 conn, max(0, req.after_id), max(1, min(req.limit, 10_000))))
 
     async def followers_page(req: api.FollowersPage) -> api.FollowersPageReply:
+        limit = max(1, min(req.limit, 50_000))
         async with pool.acquire() as conn:
+            if req.packed and req.unless_above is not None and not req.after_id:
+                count, packed = await store.followers_count_and_packed(
+                    conn, req.account_id, limit, req.unless_above,
+                    reblogs_only=req.reblogs_only)
+                return api.FollowersPageReply(packed=packed or b"", followers_count=count)
             count = None
             if req.unless_above is not None:
                 count = await store.followers_count(conn, req.account_id)
                 if count > req.unless_above:
                     return api.FollowersPageReply(ids=[], followers_count=count)
-            ids = await store.follower_ids_page(conn, req.account_id, req.after_id,
-                                                max(1, min(req.limit, 50_000)),
+            if req.packed:
+                packed = await store.follower_ids_packed(conn, req.account_id, req.after_id,
+                                                         limit, reblogs_only=req.reblogs_only)
+                return api.FollowersPageReply(packed=packed, followers_count=count)
+            ids = await store.follower_ids_page(conn, req.account_id, req.after_id, limit,
                                                 reblogs_only=req.reblogs_only)
         return api.FollowersPageReply(ids=list(ids), followers_count=count)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from array import array
+
 import msgspec
 
 from shared import policy
@@ -401,15 +404,44 @@ class AccountIdsPage(msgspec.Struct, frozen=True, kw_only=True):
 class FollowersPage(msgspec.Struct, frozen=True, kw_only=True):
     """Fanout's page of follower ids in id order. With ``unless_above``, the first page also
     says how many followers there are, and holds no ids when they are more than that (hybrid
-    fanout: one request decides and, for most authors, brings the first page along)."""
+    fanout: one request decides and, for most authors, brings the first page along).
+    ``packed``: the reply carries the ids packed (``FollowersPageReply``); a graph that predates
+    the field ignores it and sends the list, which the reply reads as well (rolling upgrades)."""
 
     account_id: int
     after_id: int = 0
     limit: int = 10_000
     reblogs_only: bool = False
     unless_above: int | None = None
+    packed: bool = False
 
 
 class FollowersPageReply(msgspec.Struct, frozen=True, kw_only=True):
-    ids: list[int]
+    """A page of follower ids, in ``ids`` or, when asked, in ``packed``: big-endian signed
+    64-bit integers, 8 bytes each (base64 in JSON). A page of 10,000 was ~190 KB of JSON
+    numbers, built by graph as Python ints and parsed back by fanout: a quarter of graph's CPU
+    in the fanout benchmark. Packed, Postgres makes it as one bytea, graph passes it on, it is
+    ~107 KB on the wire and fanout unpacks it in C."""
+
+    ids: list[int] = []
+    packed: bytes = b""
     followers_count: int | None = None  # when unless_above was given
+
+    def follower_ids(self) -> list[int]:
+        return unpack_ids(self.packed) if self.packed else self.ids
+
+
+def pack_ids(ids: list[int]) -> bytes:
+    """Ids as FollowersPageReply.packed holds them (Postgres: int8send of each, in order)."""
+    packed = array("q", ids)
+    if sys.byteorder == "little":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack_ids(packed: bytes) -> list[int]:
+    ids = array("q")
+    ids.frombytes(packed)
+    if sys.byteorder == "little":
+        ids.byteswap()
+    return ids.tolist()

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 
-from shared.ids import member
-from shared.records import LAST_READ_KEY, home_key
-from shared.timelines import Bounds, HiredisPackedConnection, TimelineWrites, combine
+from shared.fastredis import FastRedis
+from shared.ids import id_at, member
+from shared.records import LAST_READ_KEY, home_key, home_reblogs_key
+from shared.timelines import (
+    ADD_GROUPS,
+    TRIM_EVERY,
+    Bounds,
+    HiredisPackedConnection,
+    LeanScript,
+    TimelineWriter,
+    TimelineWrites,
+    combine,
+    trims,
+)
 from tests.helpers import Api, unique
 
 
@@ -33,25 +45,23 @@ async def test_the_writer_inlines_home_keys_exactly() -> None:
         def register_script(self, text):
             async def run(keys, args):
                 Recorder.calls.append(keys)
-                return args[2::2]  # every group's timelines all take it
+                return args[2::3]  # every group's timelines all take it
             return run
 
         async def zmscore(self, key, members):
             return [None if int(m) == 3 else 2e9 for m in members]  # 3 never read
-
-    from shared.timelines import TimelineWriter
 
     writer = TimelineWriter(Recorder(), cap=10)
     assert await writer.deliver([1, 252069115360350208, 3], 5, unchecked=1) == 2
     assert Recorder.calls[0] == [home_key(1), home_key(252069115360350208)]
 
 
-async def test_writes_of_many_statuses_share_calls_and_stay_exact(api: Api) -> None:
+async def test_writes_of_many_statuses_share_calls(api: Api) -> None:
     r = api.stack.fanout.redis
     prefix = unique("tw")
     readers = [10**17 + n for n in range(7)]
     await r.zadd(LAST_READ_KEY, {i: int(time.time()) for i in readers[:5]})  # 5, 6: inactive
-    writes = TimelineWrites(r, cap=3, inactive_s=86400, batch=4, lanes=1)
+    writes = TimelineWrites(r, cap=10, inactive_s=86400, batch=4, lanes=1)
     calls = []
     real_script = writes._script
 
@@ -68,11 +78,83 @@ async def test_writes_of_many_statuses_share_calls_and_stay_exact(api: Api) -> N
     assert counts == [6] * 5
     assert all(size <= 4 for size in calls) and len(calls) < 5 * 3  # shared, within the batch
     for i in readers[:5]:
-        assert await r.zrange(home_key(i), 0, -1) == [v.encode() for v in statuses[-3:]]  # capped
+        assert await r.zrange(home_key(i), 0, -1) == [v.encode() for v in statuses]
     assert not await r.exists(home_key(readers[5]))
     assert await writes.write(statuses[-1], own[:1], readers) == 0  # a redelivery: nothing new
     await r.delete(*own, *(home_key(i) for i in readers))
     await r.zrem(LAST_READ_KEY, *readers)
+
+
+# Caps are a bound with slack (shared/timelines): the overrun past the cap is the run of
+# writes since the last trimming one, geometric with mean TRIM_EVERY - 1. These ids are fixed
+# (seeded), so the test is deterministic; the slack is where a random run of that length would
+# be a one-in-4,000 event at any given write.
+SLACK = 8 * TRIM_EVERY
+
+
+async def test_caps_are_a_bound_and_trimming_writes_restore_them(api: Api) -> None:
+    r = api.stack.fanout.redis
+    cap = 20
+    rng = random.Random(4)
+    ids = sorted(id_at(1_780_000_000_000) + rng.randrange(1 << 40) for _ in range(600))
+    reader = 10**17 + 200
+    await r.zadd(LAST_READ_KEY, {reader: int(time.time())})
+    keys = [unique("tw:cap"), unique("tw:cap")]
+    timelines = [*keys, home_key(reader)]
+    writes = TimelineWrites(r, cap=cap, inactive_s=86400)
+    largest, trimmed = 0, 0
+    for n, status_id in enumerate(ids, 1):
+        assert await writes.write(member(status_id), keys, [reader]) == 3
+        sizes = {await r.zcard(key) for key in timelines}
+        assert len(sizes) == 1  # every timeline a status enters is trimmed alike
+        size = sizes.pop()
+        assert size <= cap + SLACK
+        largest = max(largest, size)
+        if trims(status_id) and n >= cap:
+            trimmed += 1
+            # Exactly the cap, and the newest entries: the trim drops the oldest.
+            assert await r.zrange(keys[0], 0, -1) == [member(i).encode()
+                                                     for i in ids[n - cap:n]]
+    assert largest > cap + TRIM_EVERY // 2 and trimmed > 600 // (2 * TRIM_EVERY)  # not exact
+    # A redelivery of a trimming write adds nothing and leaves the bound alone.
+    last_trimming = max(i for i in ids if trims(i))
+    assert await writes.write(member(last_trimming), keys, [reader]) == 0
+    await r.delete(*timelines)
+    await r.zrem(LAST_READ_KEY, reader)
+
+
+async def test_an_authors_entries_leave_the_overrun_too(api: Api) -> None:
+    """An unfollow (mute, block, leaving a list or community) removes the author's newest
+    ``cap`` statuses: older ones waiting past the cap for a trimming write must go as well."""
+    r = api.stack.fanout.redis
+    writer = TimelineWriter(r, cap=3)
+    key = unique("tw:overrun")
+    others = [i for i in range(10**17, 10**17 + 100) if not trims(i)][:2]
+    authors = [i for i in range(10**17 + 100, 10**17 + 1000) if not trims(i)][:10]
+    for status_id in others + authors:  # none trims: 12 entries under a cap of 3
+        await writer.add([key], status_id)
+    assert await r.zcard(key) == 12
+    assert await writer.remove_recent(key, authors[-3:]) == 3
+    assert await r.zcard(key) == 0  # the trim took the rest (and the others, the oldest)
+    await r.delete(key)
+
+
+async def test_reblogs_trim_as_statuses_do(api: Api) -> None:
+    r = api.stack.fanout.redis
+    writer = TimelineWriter(r, cap=3)
+    reader = 10**17 + 300
+    await r.zadd(LAST_READ_KEY, {reader: int(time.time())})
+    await r.zadd(home_key(reader), {member(10**17 + n): 0 for n in range(5)})
+    reblogs = range(10**17 + 100, 10**17 + 1000)
+    plain = next(i for i in reblogs if not trims(i))
+    trimming = next(i for i in reblogs if trims(i) and i > plain)
+    assert await writer.deliver_reblog([reader], plain, 10**16 + 1) == [reader]
+    assert await r.zcard(home_key(reader)) == 6
+    assert await writer.deliver_reblog([reader], trimming, 10**16 + 2) == [reader]
+    assert await r.zrange(home_key(reader), 0, -1) == [
+        member(i).encode() for i in (10**17 + 4, plain, trimming)]
+    await r.delete(home_key(reader), home_reblogs_key(reader))
+    await r.zrem(LAST_READ_KEY, reader)
 
 
 async def test_readers_known_to_be_active_are_not_asked_about_again(api: Api) -> None:
@@ -125,3 +207,20 @@ async def test_a_failed_call_fails_its_writers_only(api: Api) -> None:
     # The first call carried the first piece alone (two would outgrow the batch of 2).
     assert isinstance(results[0], ConnectionError) and results[1] == 2
     await api.stack.fanout.redis.delete(key, key + "x", key + "y")
+
+
+async def test_lean_script_calls_load_the_script_when_redis_forgot_it(api: Api) -> None:
+    r = api.stack.fanout.redis
+    lean = FastRedis(api.stack.settings.redis_url)
+    try:
+        key = unique("tw:lean")
+        script = LeanScript(lean, ADD_GROUPS)
+        await r.script_flush()  # as after a restart: EVALSHA answers NOSCRIPT
+        assert await script(keys=[key, key + "x"], args=[10, member(1), 2, 0]) == [2]
+        assert await script(keys=[key], args=[10, member(1), 1, 0]) == [0]  # known now
+        writes = TimelineWrites(r, cap=3, inactive_s=86400, lean=lean)
+        assert await writes.write(member(2), [key], []) == 1
+        assert await r.zrange(key, 0, -1) == [member(1).encode(), member(2).encode()]
+        await r.delete(key, key + "x")
+    finally:
+        await lean.aclose()

@@ -27,7 +27,7 @@ class CommunityHandlers:
         elif isinstance(event, events.CommunityLeft):
             recent = await self._recent(event.community_id, self.writer.cap,
                                         include_private=True)
-            await self.writer.remove([home_key(event.account_id)], recent)
+            await self.writer.remove_recent(home_key(event.account_id), recent)
 
     async def _recent(self, community_id: int, limit: int, *, include_private: bool
                       ) -> list[int]:

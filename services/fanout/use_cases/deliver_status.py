@@ -27,6 +27,7 @@ from services.fanout.recipients import (
 from shared import bus, events, metrics, policy, subjects
 from shared.contracts import live
 from shared.contracts import posts as posts_api
+from shared.fastredis import FastRedis
 from shared.records import (
     big_followees_key,
     community_key,
@@ -41,13 +42,21 @@ DONE_TTL_S = 24 * 3600
 MERGE_ON_FOLLOW = 40
 
 
+def done_key(event_id: int) -> str:
+    """Set when an event's home fanout is complete (a redelivery then does nothing)."""
+    return f"fanout:done:{event_id}"
+
+
 class FanoutHandlers:
     def __init__(self, nc: NATS, r: redis.Redis, writer: TimelineWriter, *,
-                 follower_threshold: int) -> None:
+                 follower_threshold: int, lean: FastRedis | redis.Redis | None = None) -> None:
         self.nc = nc
         self.r = r
+        # The lean client (shared/fastredis) for the few commands of every event: the check
+        # and mark of a complete run cost redis-py ~0.2 ms of CPU each, it ~0.06.
+        self.lean = lean or r
         self.writer = writer
-        self.live = LivePublisher(nc, r)
+        self.live = LivePublisher(nc, r, lean if isinstance(lean, FastRedis) else None)
         self.follower_threshold = follower_threshold
 
     async def __call__(self, event: events.AnyEvent) -> None:
@@ -69,10 +78,10 @@ class FanoutHandlers:
 
     async def _once(self, event: events.Event) -> bool:
         """False when a complete earlier run of this event is recorded (a redelivery)."""
-        return not await self.r.exists(f"fanout:done:{event.id}")
+        return not await self.lean.execute_command("EXISTS", done_key(event.id))
 
     async def _done(self, event: events.Event) -> None:
-        await self.r.set(f"fanout:done:{event.id}", b"1", ex=DONE_TTL_S)
+        await self.lean.execute_command("SET", done_key(event.id), b"1", "EX", DONE_TTL_S)
 
     async def _first_followers(self, author_id: int, *, reblogs_only: bool = False
                                ) -> list[int] | None:
@@ -226,4 +235,4 @@ class FanoutHandlers:
             posts_api.RecentByAuthor(account_id=event.followee_id, limit=self.writer.cap),
             posts_api.Ids,
         )
-        await self.writer.remove([home_key(event.follower_id)], recent.ids)
+        await self.writer.remove_recent(home_key(event.follower_id), recent.ids)

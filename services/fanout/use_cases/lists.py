@@ -76,4 +76,4 @@ class ListHandlers:
                                        posts_api.RecentByAuthor(account_id=author_id,
                                                                 limit=self.writer.cap),
                                        posts_api.Ids)
-            await self.writer.remove([key], recent.ids)
+            await self.writer.remove_recent(key, recent.ids)

@@ -28,4 +28,4 @@ class RelationHandlers:
         recent = await bus.request(
             self.nc, "posts", "status.recent_by_author",
             posts_api.RecentByAuthor(account_id=author, limit=self.writer.cap), posts_api.Ids)
-        await self.writer.remove([home_key(reader)], recent.ids)
+        await self.writer.remove_recent(home_key(reader), recent.ids)
