@@ -48,9 +48,7 @@ import asyncio
 import json
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -63,6 +61,7 @@ import redis.asyncio as redis
 
 from loadtests.cpu_split import CpuMeter, per_write
 from loadtests.httpload import run_load
+from loadtests.profiling import Profilers
 from loadtests.stack import BenchStack, Seeder
 from services.fanout.use_cases.deliver_status import done_key
 from shared import events, infra, presence, subjects
@@ -243,7 +242,8 @@ class Bench:
         self.args = args
         self.results: dict[str, list[float]] = {}
         self.serial = 0
-        self.profiles = 0
+        # With --profile DIR: py-spy samples fanout and graph during each burst.
+        self.profilers = Profilers(args.profile)
 
     def record(self, name: str, value: float) -> None:
         self.results.setdefault(name, []).append(value)
@@ -410,21 +410,6 @@ class Bench:
                 name = name.removeprefix("cmdstat_")
                 usec[name] = usec.get(name, 0) + used
 
-    def profile(self, phase: str) -> list[subprocess.Popen]:
-        """With --profile DIR: py-spy samples the fanout and graph processes during the burst
-        (collapsed stacks, a file per process and burst, for any flame graph tool)."""
-        if not self.args.profile:
-            return []
-        folder = Path(self.args.profile)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.profiles += 1
-        spy = Path(sys.executable).with_name("py-spy")
-        return [subprocess.Popen([str(spy), "record", "--pid", str(self.stack.procs[name].pid),
-                                  "--format", "raw", "--rate", "250", "--nonblocking",
-                                  "--output", str(folder / f"{phase}-{self.profiles}-{name}.txt")],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                for name in ("fanout", "graph")]
-
     async def fanout_burst(self, phase: str) -> float:
         await self.reset_timelines()
         prepared, done = [], []
@@ -436,14 +421,13 @@ class Bench:
             prepared.append((subjects.event(event.type), events.encode(event),
                              {"Nats-Msg-Id": f"bench-{event.status_id}"}))
         before = await self.snapshot()
-        profilers = self.profile(phase)
+        self.profilers.start(phase, {name: self.stack.procs[name].pid
+                                     for name in ("fanout", "graph")})
         started = time.perf_counter()
         await asyncio.gather(*(self.js.publish(s, d, headers=h) for s, d, h in prepared))
         await wait_done(self.r, done)
         ended = await wait_idle(self.js)  # and acknowledged
-        for profiler in profilers:
-            profiler.send_signal(signal.SIGINT)  # py-spy writes its samples and exits
-            await asyncio.to_thread(profiler.wait)
+        await asyncio.to_thread(self.profilers.stop)
         await self.account(phase, before, self.burst_writes)
         return self.burst_writes / (ended - started)
 

@@ -628,14 +628,24 @@ async def cache_big_followees(r: redis.Redis, account_id: int, followees: list[F
     await r.set(big_followees_key(account_id), _followees_encoder.encode(followees), ex=ttl_s)
 
 
-async def author_pages(r: redis.Redis, authors: list[Followee], b: Bounds) -> list[list[int]]:
-    """Pages of these authors' own timelines (with their reblogs where the reader wants them)."""
-    pipe = r.pipeline(transaction=False)
+def queue_author_pages(pipe, authors: list[Followee], b: Bounds) -> None:
+    """Queue the reads of these authors' own timelines (with their reblogs where the reader
+    wants them); ``author_pages_from`` turns their replies into pages."""
     for author in authors:
         _queue_range(pipe, own_key(author.id), b)
         if author.reblogs:
             _queue_range(pipe, own_reblogs_key(author.id), b)
-    return [_ids(found) for found in await pipe.execute()]
+
+
+def author_pages_from(replies: list[list[bytes]]) -> list[list[int]]:
+    return [_ids(found) for found in replies]
+
+
+async def author_pages(r: redis.Redis, authors: list[Followee], b: Bounds) -> list[list[int]]:
+    """Pages of these authors' own timelines (with their reblogs where the reader wants them)."""
+    pipe = r.pipeline(transaction=False)
+    queue_author_pages(pipe, authors, b)
+    return author_pages_from(await pipe.execute())
 
 
 async def mark_read(r: redis.Redis, account_id: int, at: float | None = None, *,

@@ -20,7 +20,6 @@ from shared import bus, metrics, presence, subjects
 from shared.contracts import graph as graph_api
 from shared.contracts import live
 from shared.fastredis import FastRedis
-from shared.records import ONLINE_USERS_KEY, PRESENCE_TRACKED_KEY
 from shared.timelines import chunks
 
 FEW = 32  # below this, asking who is online costs more than naming them all
@@ -51,36 +50,13 @@ class LivePublisher:
         if time.monotonic() - self._counted_at > ONLINE_RECOUNT_S:
             self._online_count = 0
         if self._online_count <= len(readers):
-            everyone = await (self._everyone_online() if self.lean is not None
-                              else presence.online(self.r))
+            everyone = await presence.online(self.lean or self.r)
             if everyone is None:
                 return readers
             self._online_count, self._counted_at = len(everyone), time.monotonic()
             here = set(everyone)
             return [i for i in readers if i in here]
-        if self.lean is not None:
-            return await self._online_among(readers)
-        return await presence.online_among(self.r, readers)
-
-    # shared/presence's online and online_among on the lean client (shared/fastredis), the
-    # same commands and rules: redis-py's overhead per call was most of the check's cost on a
-    # page of a few hundred readers, and there is one for most posts.
-    async def _everyone_online(self) -> list[int] | None:
-        assert self.lean is not None
-        tracked, members = await self.lean.execute_many([
-            ("EXISTS", PRESENCE_TRACKED_KEY),
-            ("ZRANGEBYSCORE", ONLINE_USERS_KEY, time.time(), "+inf")])
-        return list(map(int, members)) if tracked else None
-
-    async def _online_among(self, readers: list[int]) -> list[int]:
-        assert self.lean is not None
-        tracked, scores = await self.lean.execute_many([
-            ("EXISTS", PRESENCE_TRACKED_KEY), ("ZMSCORE", ONLINE_USERS_KEY, *readers)])
-        if not tracked:
-            return readers
-        now = time.time()
-        return [i for i, until in zip(readers, scores, strict=True)
-                if until is not None and float(until) > now]
+        return await presence.online_among(self.lean or self.r, readers)
 
     async def publish(self, readers: list[int], message: live.LiveMessage) -> None:
         for batch in chunks(readers, BATCH):

@@ -19,7 +19,7 @@ from shared.contracts import fanout as fanout_api
 from shared.contracts import graph as graph_api
 from shared.fastredis import FastRedis
 from shared.ids import parse_id
-from shared.records import account_key, own_key, own_reblogs_key, public_key, tag_key
+from shared.records import account_key, public_key, tag_key
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +147,7 @@ def _first_reads(fast: FastRedis, account_id: int, bounds: timelines.Bounds,
         pipe.mget([account_key(account_id)])
         pipe.get(viewer_cache.hidden_key(account_id))
         timelines.queue_home_state(pipe, account_id, bounds)
-        for author in big or ():
-            timelines._queue_range(pipe, own_key(author.id), bounds)
-            if author.reblogs:
-                timelines._queue_range(pipe, own_reblogs_key(author.id), bounds)
+        timelines.queue_author_pages(pipe, list(big or ()), bounds)
         found = _Prepared(b"".join([hiredis.pack_command(c) for c in pipe.commands]),
                           pipe.convert)
         if len(_first_reads_by_key) >= _FIRST_READS_MAX:
@@ -191,7 +188,7 @@ async def read_home(gw: Gateway, caller: Caller, path: str,
     state = timelines.parse_home_state(rest[:timelines.HOME_STATE_REPLIES], bounds)
     author_pages = None
     if known is not None and state.big_followees == known:
-        author_pages = [timelines._ids(found) for found in rest[timelines.HOME_STATE_REPLIES:]]
+        author_pages = timelines.author_pages_from(rest[timelines.HOME_STATE_REPLIES:])
     elif state.big_followees is not None:
         if len(_big_followees_seen) >= _FIRST_READS_MAX:
             _big_followees_seen.clear()
