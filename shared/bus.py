@@ -36,6 +36,7 @@ from nats.js.api import (
 from nats.micro.request import Request
 
 from shared import errors, events, metrics, subjects
+from shared.cancel import raise_if_cancelled
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ async def connect(settings: Settings, name: str, *, attempts: int | None = None)
                 error_cb=_log_nats_error,
             )
         except Exception as exc:  # nats raises several unrelated types for "not there yet"
+            raise_if_cancelled(exc)
             if attempts is not None and attempt >= attempts:
                 raise
             log.warning("nats not reachable (%s); retrying in %.1fs", exc, delay)

@@ -14,6 +14,7 @@ from importlib import resources
 
 import asyncpg
 
+from shared.cancel import raise_if_cancelled
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ async def create_pool(
                 reset=_keep_session,
             )
         except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            raise_if_cancelled(exc)
             if attempts is not None and attempt >= attempts:
                 raise
             log.warning("postgres not reachable (%s); retrying in %.1fs", exc, delay)

@@ -7,6 +7,7 @@ import json
 import urllib.request
 
 import msgspec
+import pytest
 
 from services.fanout.app import FanoutService
 from shared.infra import free_port
@@ -70,3 +71,33 @@ async def test_gateway_serves_health_while_servers_are_unreachable() -> None:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+
+
+async def test_a_cancelled_connect_stops_even_when_the_cancellation_is_lost(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """asyncio.wait_for (3.11) can drop a cancellation when the connection fails at the same
+    moment: the retry loop must still stop, or a shutdown waits on it forever (seen once in
+    CI: test_service_without_nats_retries_and_is_not_ready hung for 120 s)."""
+    from shared import bus
+
+    lost = []
+
+    async def connect_losing_the_cancellation(*_args, **_kwargs):
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            if lost:
+                raise
+            lost.append(True)  # the first one swallowed, as wait_for's race does
+        raise ConnectionRefusedError("refused")
+
+    monkeypatch.setattr(bus.nats, "connect", connect_losing_the_cancellation)
+    task = asyncio.create_task(bus.connect(Settings(), "test"))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    try:
+        done, _ = await asyncio.wait([task], timeout=3)
+        assert task in done and task.cancelled()
+    finally:
+        task.cancel()  # without the fix the loop goes on: stop it here, the test has failed
+        await asyncio.wait([task], timeout=3)
