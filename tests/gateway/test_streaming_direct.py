@@ -10,33 +10,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
 
-from services.gateway.streaming import direct as direct_module
-from services.gateway.streaming.direct import DirectSend
 from services.gateway.streaming.frames import ws_frame
 from tests.gateway.test_streaming import next_event, subscribe, ws_url
 from tests.helpers import Api
-
-
-@pytest.fixture
-def direct_sends(monkeypatch: pytest.MonkeyPatch) -> tuple[list[DirectSend], list[bool]]:
-    """Every DirectSend made, and the result of every direct write."""
-    made: list[DirectSend] = []
-    results: list[bool] = []
-    of, frame = DirectSend.of.__func__, DirectSend.frame  # type: ignore[attr-defined]
-
-    def recording_of(cls, send):
-        found = of(cls, send)
-        if found is not None:
-            made.append(found)
-        return found
-
-    def recording_frame(self, data: bytes) -> bool:
-        results.append(frame(self, data))
-        return results[-1]
-
-    monkeypatch.setattr(direct_module.DirectSend, "of", classmethod(recording_of))
-    monkeypatch.setattr(direct_module.DirectSend, "frame", recording_frame)
-    return made, results
 
 
 async def author_and_follower(api: Api):

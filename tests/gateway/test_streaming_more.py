@@ -14,7 +14,6 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from services.gateway.routes import streaming as streaming_routes
-from services.gateway.streaming.direct import DirectSend
 from tests.helpers import Api, second_gateway, unique
 
 
@@ -180,22 +179,13 @@ async def test_connection_limit_per_token(api: Api) -> None:
         limits.per_token = before
 
 
-async def test_slow_client_is_cut_off_without_slowing_others(
-        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_slow_client_is_cut_off_without_slowing_others(api: Api, direct_sends) -> None:
     gw = api.stack.gateway
     # Events are written straight to a socket that takes them (streaming/direct.py); a slow
     # client's socket stops taking them once the kernel's and the transport's buffers are
     # full, which uvicorn signals by clearing its ``writable``: the slow connection's is
     # cleared here from the start, as if its buffers were full, and its events queue up.
-    made: list[DirectSend] = []
-    of = DirectSend.of.__func__  # type: ignore[attr-defined]
-
-    def recording_of(cls, send):
-        found = of(cls, send)
-        made.append(found)
-        return found
-
-    monkeypatch.setattr(DirectSend, "of", classmethod(recording_of))
+    made, _ = direct_sends
     author, slow, brisk = await api.user(), await api.user(), await api.user()
     for reader in (slow, brisk):
         await api.follow(reader, author)
