@@ -27,6 +27,7 @@ from services.gateway.routes import (
     polls,
     profiles,
     relationships,
+    search,
     status_actions,
     statuses,
     streaming,
@@ -83,7 +84,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
-                        *network.ROUTES, *tags.ROUTES, *lists.ROUTES, *authorize.ROUTES,
+                        *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES, *authorize.ROUTES,
                         *web.ROUTES],
         lifespan=[lifespan],
         exception_handlers={
