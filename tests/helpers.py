@@ -16,6 +16,11 @@ def unique(prefix: str = "u") -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
+def other_domain() -> str:
+    """A domain no other test uses: its users are a network of their own."""
+    return f"{unique('d')}.test"
+
+
 @dataclass
 class User:
     id: str

@@ -84,8 +84,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
-                        *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES, *authorize.ROUTES,
-                        *web.ROUTES],
+                        *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
+                        *authorize.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         exception_handlers={
             errors.HubbubError: _hubbub_error,

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import Api, unique
-
-
-def other_domain() -> str:
-    return f"{unique('d')}.test"
+from tests.helpers import Api, other_domain, unique
 
 
 async def test_search_finds_people_hashtags_and_statuses_by_url(api: Api) -> None:

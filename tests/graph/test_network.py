@@ -7,13 +7,9 @@ import hashlib
 
 import pytest
 
-from tests.helpers import Api, User, unique
+from tests.helpers import Api, User, other_domain, unique
 
 NETWORK = "/api/hubbub/v1/network"
-
-
-def other_domain() -> str:
-    return f"{unique('d')}.test"
 
 
 async def network_of(api: Api) -> tuple[str, User, User]:

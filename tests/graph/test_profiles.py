@@ -6,11 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shared.ids import new_id
-from tests.helpers import Api, User, unique
-
-
-def other_domain() -> str:
-    return f"{unique('d')}.test"
+from tests.helpers import Api, User, other_domain, unique
 
 
 async def share_community(api: Api, host: User, *members: User) -> int:

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Api, User, unique
-
-
-def other_domain() -> str:
-    return f"{unique('d')}.test"
+from tests.helpers import Api, User, other_domain, unique
 
 
 async def follow_tag(api: Api, user: User, name: str) -> dict:
