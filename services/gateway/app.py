@@ -28,6 +28,7 @@ from services.gateway.routes import (
     profiles,
     relationships,
     search,
+    startup,
     status_actions,
     statuses,
     streaming,
@@ -85,7 +86,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
-                        *authorize.ROUTES, *web.ROUTES],
+                        *startup.ROUTES, *authorize.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         exception_handlers={
             errors.HubbubError: _hubbub_error,

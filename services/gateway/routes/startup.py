@@ -1,0 +1,56 @@
+"""What Mastodon clients ask for as they start, beside the instance and the account:
+
+- ``/api/v1/preferences``: the user's posting defaults (the same ``source`` settings that
+  ``update_credentials`` changes and ``verify_credentials`` shows), and reading defaults;
+- ``/api/v1/custom_emojis``: Hubbub has no custom emojis, so the list is empty;
+- ``/api/v1/announcements``: Hubbub has no server announcements, so the list is empty;
+- ``/api/v1/instance/rules``: Hubbub has no server rules to show at sign-up (an enterprise
+  network's rules live in its own policies), so the list is empty.
+
+The empty lists are the true answers, not placeholders: before, these answered 404, which
+several clients report as an error on every start."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+
+from services.gateway import responses
+from services.gateway.context import gateway_of
+from shared import bus
+from shared.contracts import graph as graph_api
+
+
+@get("/api/v1/preferences")
+async def preferences(request: Request) -> Response:
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read:accounts")
+    assert gw.nc is not None
+    creds = await bus.request(gw.nc, "graph", "account.credentials",
+                              graph_api.GetCredentials(account_id=me.id),
+                              graph_api.CredentialAccount)
+    return responses.json({
+        "posting:default:visibility": creds.privacy,
+        "posting:default:sensitive": creds.sensitive,
+        "posting:default:language": creds.language,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": False,
+    })
+
+
+@get("/api/v1/custom_emojis")
+async def custom_emojis() -> Response:
+    return responses.json([])
+
+
+@get("/api/v1/announcements")
+async def announcements(request: Request) -> Response:
+    await gateway_of(request).user(request, scope="read")
+    return responses.json([])
+
+
+@get("/api/v1/instance/rules")
+async def rules() -> Response:
+    return responses.json([])
+
+
+ROUTES = [preferences, custom_emojis, announcements, rules]
