@@ -60,7 +60,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
                 following=await store.following_ids(conn, req.account_id),
                 communities=await store.community_ids(conn, req.account_id),
                 blocked=await store.blocked_either_way(conn, req.account_id),
-                muted=await store.muted_ids(conn, req.account_id))
+                muted=await store.muted_ids(conn, req.account_id),
+                mute_ends_in_s=await store.first_mute_end_in_s(conn, req.account_id))
 
     register_account = RegisterAccount(pool)
     authenticate = Authenticate(pool)

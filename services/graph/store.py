@@ -135,6 +135,13 @@ async def muted_ids(conn: asyncpg.Connection, account_id: int) -> list[int]:
     return [row["target_id"] for row in rows]
 
 
+async def first_mute_end_in_s(conn: asyncpg.Connection, account_id: int) -> float | None:
+    """Seconds until the first of the account's timed mutes ends, or None."""
+    return await conn.fetchval(
+        "SELECT extract(epoch FROM min(expires_at) - now())::float8 FROM mutes "
+        "WHERE account_id = $1 AND expires_at > now()", account_id)
+
+
 # --- who may see whom ---------------------------------------------------------------------------
 
 def visible_to(reader: str, reader_network: str) -> str:

@@ -121,6 +121,9 @@ class ViewerFactsReply(msgspec.Struct, frozen=True, kw_only=True):
     communities: list[int] = []
     blocked: list[int] = []  # accounts that block this viewer, or that it blocks
     muted: list[int] = []  # accounts whose posts this viewer does not want to see
+    # Seconds until the first of the viewer's timed mutes ends (None: none is timed). No event
+    # marks that moment: a streaming session asks again then.
+    mute_ends_in_s: float | None = None
 
     def viewer(self) -> policy.Viewer:
         return policy.Viewer(account_id=self.account_id, network_id=self.network_id,

@@ -5,6 +5,7 @@ readers who connected together do not all ask graph in the same second."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -62,6 +63,24 @@ async def test_a_mute_made_while_streaming_applies_to_the_next_event(api: Api) -
         shown = await api.post(fine, "still here")
         event = await next_event(ws)
         assert json.loads(event["payload"])["id"] == shown["id"]
+
+
+async def test_a_timed_mute_ends_on_an_open_stream_when_it_ends(api: Api) -> None:
+    # No event marks a mute's end: graph's facts say when the first timed mute ends, and the
+    # session trusts them only until then (before, up to FACTS_TTL_S: five minutes).
+    domain = f"facts{time.monotonic_ns()}.test"
+    me, noisy, fine = [await api.user(domain=domain) for _ in range(3)]
+    r = await api.client.post(f"/api/v1/accounts/{noisy.id}/mute", headers=me.headers,
+                              json={"duration": 2})
+    assert r.status_code == 200
+    async with connect(ws_url(api), additional_headers=me.headers, proxy=None) as ws:
+        await subscribe(ws, "public")  # facts learned now: noisy muted for two seconds
+        await api.post(noisy, "muted for now")
+        shown = await api.post(fine, "still here")
+        assert json.loads((await next_event(ws))["payload"])["id"] == shown["id"]
+        await asyncio.sleep(2.2)
+        back = await api.post(noisy, "the mute has ended")
+        assert json.loads((await next_event(ws))["payload"])["id"] == back["id"]
 
 
 async def test_a_block_by_the_author_applies_to_the_watchers_open_stream(api: Api) -> None:

@@ -35,8 +35,9 @@ from shared.records import AccountRecord, NotificationRecord
 
 log = logging.getLogger(__name__)
 # A session trusts its reader's follows, blocks, mutes and communities until graph's events say
-# they changed (streaming/fact_changes.py), or for at most this long: the safety net for an
-# event missed while this gateway was away from NATS, and for a timed mute ending.
+# they changed (streaming/fact_changes.py), until the reader's first timed mute ends (graph says
+# when: no event marks that moment), or for at most this long: the safety net for an event
+# missed while this gateway was away from NATS.
 FACTS_TTL_S = 300.0
 # From a random age in this range, a delivery refreshes the facts in the background: a
 # delivery waits for graph only when the facts are older than FACTS_TTL_S (an idle session) or
@@ -233,6 +234,7 @@ class StreamSession:
         self._viewer: policy.Viewer | None = None
         self._hidden: set[int] = set()
         self._facts_at = 0.0
+        self._facts_ttl = FACTS_TTL_S  # shorter while a timed mute is about to end
         self._refresh_from = random.uniform(*FACTS_REFRESH_FROM_S)
         self._refreshing: asyncio.Task[None] | None = None
         # Graph's events counted here (fact_changes); facts learned before the latest are stale.
@@ -387,10 +389,11 @@ class StreamSession:
 
     def _facts_now(self) -> tuple[policy.Viewer, set[int]] | None:
         """The reader's follows, blocks and mutes if they can be trusted (none of graph's
-        changes since, at most FACTS_TTL_S old), else None."""
+        changes since, no timed mute ended since, at most FACTS_TTL_S old), else None."""
         age = time.monotonic() - self._facts_at
         assert self.gw.nc is not None
-        if (self._viewer is None or age > FACTS_TTL_S or self._changes_learned != self._changes
+        if (self._viewer is None or age > self._facts_ttl
+                or self._changes_learned != self._changes
                 # Away from NATS, this gateway may have missed a change.
                 or self._reconnects_learned != self.gw.nc.stats["reconnects"]):
             return None
@@ -418,6 +421,9 @@ class StreamSession:
         # Hidden: muted (timed mutes not yet ended), blocked, or blocking the reader, as
         # graph's viewer.hidden answers, from the same reply.
         self._hidden = {*facts.blocked, *facts.muted}
+        # Measured from before the question: a refresh comes a little early, never late.
+        self._facts_ttl = (FACTS_TTL_S if facts.mute_ends_in_s is None
+                           else min(FACTS_TTL_S, facts.mute_ends_in_s))
         self._changes_learned, self._reconnects_learned = changes, reconnects
         self._refresh_from = random.uniform(*FACTS_REFRESH_FROM_S)
 
