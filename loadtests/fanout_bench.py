@@ -274,9 +274,7 @@ class Bench:
     async def setup(self) -> None:
         args = self.args
         settings = self.stack.settings
-        roots = {name: proc.pid for name, proc in self.stack.procs.items()}
-        roots.update((server.name, server.process.pid) for server in self.stack.embedded.servers)
-        self.cpu = CpuMeter({**roots, "bench": os.getpid()})
+        self.cpu = CpuMeter({**self.stack.process_roots(), "bench": os.getpid()})
         self.cpu_split: dict[str, dict[str, float]] = {}  # CPU s per process, summed by phase
         self.redis_usec: dict[str, dict[str, int]] = {}  # Redis's usec per command, by phase
         self.r = writer_client(settings.redis_url)  # packs in C

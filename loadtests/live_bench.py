@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
 import statistics
@@ -38,6 +39,7 @@ import psutil
 import uvloop
 from websockets.asyncio.client import connect
 
+from loadtests.cpu_split import CpuMeter
 from loadtests.httpload import read_response
 from loadtests.profiling import Profilers
 from loadtests.seed import SeededUser, seed
@@ -126,33 +128,6 @@ class PostedId(msgspec.Struct):
     id: str
 
 
-def process_label(proc: psutil.Process) -> str:
-    try:
-        cmdline = proc.cmdline()
-    except psutil.Error:
-        return "?"
-    if "service" in cmdline:
-        return cmdline[cmdline.index("service") + 1]
-    if any("live_listener" in part for part in cmdline):
-        return "listener"
-    name = proc.name()
-    return "postgres" if name.startswith("postgres") else name.split("-")[0]
-
-
-def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by this process ("poster") and everything it started, by label."""
-    me = psutil.Process()
-    used: dict[str, float] = {}
-    for proc in [me, *me.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-        except psutil.Error:
-            continue
-        label = "poster" if proc.pid == me.pid else process_label(proc)
-        used[label] = used.get(label, 0.0) + times.user + times.system
-    return used
-
-
 def rss(pid: int) -> int:
     return psutil.Process(pid).memory_info().rss
 
@@ -233,7 +208,9 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
 
     tasks = []
     interval = 1.0 / rate
-    cpu_before = cpu_seconds()
+    # CPU per process (with its descendants: Postgres's backends), from /proc.
+    cpu = CpuMeter({**stack.process_roots(), "listener": listener.pid, "poster": os.getpid()})
+    cpu_before = cpu.sample()
     if profilers is not None:
         profilers.start("live", {name: stack.procs[name].pid for name in PROFILED})
     began = time.perf_counter()
@@ -245,7 +222,7 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
     await asyncio.gather(*tasks)
     posting_s = time.perf_counter() - began
     await asyncio.sleep(3)  # the last deliveries (a loaded machine lags by a second or more)
-    cpu_after = cpu_seconds()
+    cpu_after = cpu.sample()
     if profilers is not None:
         profilers.stop()
     # CPU milliseconds per post, by process: what each post costs the machine, whatever else

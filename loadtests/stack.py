@@ -45,6 +45,13 @@ class BenchStack:
     def base_url(self) -> str:
         return self.settings.base_url
 
+    def process_roots(self) -> dict[str, int]:
+        """A name per process of the stack (each service, each embedded server), for
+        loadtests/cpu_split's CpuMeter."""
+        roots = {name: proc.pid for name, proc in self.procs.items()}
+        roots.update((server.name, server.process.pid) for server in self.embedded.servers)
+        return roots
+
     def start_service(self, name: str, extra_env: dict[str, str] | None = None) -> None:
         env = {**os.environ, **server_env(self.settings), **(extra_env or {}),
                "HUBBUB_LOG_LEVEL": "WARNING"}
