@@ -6,7 +6,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.gateway import mastodon, params, responses, tokens
-from services.gateway.context import gateway_of
+from services.gateway.context import Gateway, gateway_of
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
@@ -47,14 +47,19 @@ async def register(request: Request) -> Response:
                            "scope": scopes, "created_at": created})
 
 
+async def credentials_of(gw: Gateway, account_id: int) -> graph_api.CredentialAccount:
+    """The account's own settings (``source``: posting defaults), from graph."""
+    assert gw.nc is not None
+    return await bus.request(gw.nc, "graph", "account.credentials",
+                             graph_api.GetCredentials(account_id=account_id),
+                             graph_api.CredentialAccount)
+
+
 @get("/api/v1/accounts/verify_credentials")
 async def verify_credentials(request: Request) -> Response:
     gw = gateway_of(request)
     _, account = await gw.user(request, scope="read")
-    assert gw.nc is not None
-    creds = await bus.request(gw.nc, "graph", "account.credentials",
-                              graph_api.GetCredentials(account_id=account.id),
-                              graph_api.CredentialAccount)
+    creds = await credentials_of(gw, account.id)
     return responses.json(mastodon.credential_account(
         account, gw.base_url, privacy=creds.privacy, sensitive=creds.sensitive,
         language=creds.language))

@@ -16,18 +16,14 @@ from litestar import Request, Response, get
 
 from services.gateway import responses
 from services.gateway.context import gateway_of
-from shared import bus
-from shared.contracts import graph as graph_api
+from services.gateway.routes.accounts import credentials_of
 
 
 @get("/api/v1/preferences")
 async def preferences(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:accounts")
-    assert gw.nc is not None
-    creds = await bus.request(gw.nc, "graph", "account.credentials",
-                              graph_api.GetCredentials(account_id=me.id),
-                              graph_api.CredentialAccount)
+    creds = await credentials_of(gw, me.id)
     return responses.json({
         "posting:default:visibility": creds.privacy,
         "posting:default:sensitive": creds.sensitive,
