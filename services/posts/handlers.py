@@ -86,6 +86,16 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
         return api.DirectMessages(messages=[
             api.DirectMessage(id=row["id"], mentions=list(row["mentions"])) for row in rows])
 
+    async def tag_trends(req: api.TagTrends) -> api.TagTrendList:
+        async with pool.acquire() as conn:
+            found = await store.tag_trends(conn, req.network_id, max(1, min(req.limit, 20)),
+                                           max(0, req.offset), time.time())
+        return api.TagTrendList(tags=[
+            api.TagTrend(name=tag, history=[api.TagDay(day=day, uses=uses, accounts=accounts)
+                                            for day, uses, accounts in history])
+            for tag, history in found])
+
+    host.add("tag.trends", api.TagTrends, tag_trends)
     host.add("status.home_rebuild", api.HomeRebuild, home_rebuild)
     host.add("status.direct_page", api.DirectPage, direct_page)
     host.add("status.author_timeline", api.AuthorTimeline, author_timeline)

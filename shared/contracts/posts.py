@@ -213,3 +213,26 @@ class DirectMessage(msgspec.Struct, frozen=True, kw_only=True):
 
 class DirectMessages(msgspec.Struct, frozen=True, kw_only=True):
     messages: list[DirectMessage]
+
+
+class TagTrends(msgspec.Struct, frozen=True, kw_only=True):
+    """The hashtags most used in a network's public posts over the last week."""
+
+    network_id: int
+    limit: int = 10
+    offset: int = 0
+
+
+class TagDay(msgspec.Struct, frozen=True, kw_only=True):
+    day: int  # Unix seconds of the day's start (UTC)
+    uses: int  # statuses
+    accounts: int  # distinct authors
+
+
+class TagTrend(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    history: list[TagDay]  # the last TREND_DAYS days, newest first, days without use as 0
+
+
+class TagTrendList(msgspec.Struct, frozen=True, kw_only=True):
+    tags: list[TagTrend]

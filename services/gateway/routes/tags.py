@@ -1,5 +1,6 @@
-"""Hashtags: look one up, follow and unfollow it, list the ones followed. Following a hashtag
-brings its public posts (from the follower's network) into the home timeline."""
+"""Hashtags: look one up, follow and unfollow it, list the ones followed, and the ones trending
+in the reader's network. Following a hashtag brings its public posts (from the follower's
+network) into the home timeline."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from services.gateway import params, responses
 from services.gateway.context import gateway_of
 from shared import bus
 from shared.contracts import graph as graph_api
+from shared.contracts import posts as posts_api
 from shared.ids import parse_id
 
 
@@ -19,6 +21,30 @@ def tag(t: graph_api.Tag, base_url: str) -> dict[str, Any]:
     # Tags have no rows of their own in Hubbub: the (normalised) name is their identity.
     return {"id": t.name, "name": t.name, "url": f"{base_url}/tags/{t.name}", "history": [],
             "following": t.following}
+
+
+class TrendsParams(params.Params):
+    limit: int = 10
+    offset: int = 0
+
+
+@get(["/api/v1/trends/tags", "/api/v1/trends"])
+async def trending_tags(request: Request) -> Response:
+    """The hashtags most used in the reader's network's public posts over the last week (by
+    distinct authors, then uses), with their daily history, as Mastodon's trends. The reader's
+    network only: signed-in readers, like the public timeline."""
+    gw = gateway_of(request)
+    _, me = await gw.user(request, scope="read")
+    p = await params.read(request, TrendsParams, body=False)
+    assert gw.nc is not None
+    found = await bus.request(gw.nc, "posts", "tag.trends", posts_api.TagTrends(
+        network_id=me.network_id, limit=max(1, min(p.limit, 20)), offset=max(0, p.offset)),
+        posts_api.TagTrendList)
+    return responses.json([
+        {"id": t.name, "name": t.name, "url": f"{gw.base_url}/tags/{t.name}",
+         "history": [{"day": str(d.day), "uses": str(d.uses), "accounts": str(d.accounts)}
+                     for d in t.history]}
+        for t in found.tags])
 
 
 async def _tag_action(request: Request, name: str, verb: str, account_id: int | None
@@ -78,4 +104,4 @@ async def followed_tags(request: Request) -> Response:
     return responses.json([tag(t, gw.base_url) for t in reply.tags], headers=headers)
 
 
-ROUTES = [get_tag, follow_tag, unfollow_tag, followed_tags]
+ROUTES = [get_tag, follow_tag, unfollow_tag, followed_tags, trending_tags]
