@@ -21,6 +21,8 @@ from shared.ids import id_at
 from shared.records import StatusRecord
 from shared.settings import Settings
 
+TRENDS_FRESH_S = 60.0
+
 
 def per_status_flags(ids: list[int], flags: api.ViewerFlags, votes: list
                      ) -> dict[int, viewer_cache.Flags]:
@@ -86,14 +88,25 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
         return api.DirectMessages(messages=[
             api.DirectMessage(id=row["id"], mentions=list(row["mentions"])) for row in rows])
 
+    # Trends are a week's aggregate that clients poll from their explore tabs: each posts
+    # process keeps a network's answer for TRENDS_FRESH_S rather than scan the week per read.
+    trends_cache: dict[tuple[int, int, int], tuple[float, api.TagTrendList]] = {}
+
     async def tag_trends(req: api.TagTrends) -> api.TagTrendList:
+        key = (req.network_id, max(1, min(req.limit, 20)), max(0, req.offset))
+        kept = trends_cache.get(key)
+        if kept is not None and time.monotonic() - kept[0] < TRENDS_FRESH_S:
+            return kept[1]
+        if len(trends_cache) > 10_000:
+            trends_cache.clear()
         async with pool.acquire() as conn:
-            found = await store.tag_trends(conn, req.network_id, max(1, min(req.limit, 20)),
-                                           max(0, req.offset), time.time())
-        return api.TagTrendList(tags=[
+            found = await store.tag_trends(conn, *key, time.time())
+        answer = api.TagTrendList(tags=[
             api.TagTrend(name=tag, history=[api.TagDay(day=day, uses=uses, accounts=accounts)
                                             for day, uses, accounts in history])
             for tag, history in found])
+        trends_cache[key] = (time.monotonic(), answer)
+        return answer
 
     host.add("tag.trends", api.TagTrends, tag_trends)
     host.add("status.home_rebuild", api.HomeRebuild, home_rebuild)
