@@ -20,6 +20,7 @@ from litestar import Request, Response, get
 
 from services.gateway import mastodon, params, responses, tokens
 from services.gateway.context import Gateway, gateway_of
+from services.gateway.routes.statuses import find_visible
 from services.gateway.routes.tags import tag
 from shared import bus, errors
 from shared.contracts import graph as graph_api
@@ -91,12 +92,11 @@ async def _statuses(gw: Gateway, caller: tokens.Caller, q: str) -> list[dict[str
     status_id = parse_id(q.removeprefix(prefix).rstrip("/").rpartition("/")[2])
     if status_id is None:
         return []
-    assert gw.hydrator is not None
-    status = (await gw.hydrator.statuses([status_id])).get(status_id)
+    status = await find_visible(gw, caller, status_id)
     if status is None:
         return []
-    kept = await gw.hydrator.visible([status], await gw.viewer(caller))
-    return await gw.hydrator.render_statuses(kept, caller.account_id) if kept else []
+    assert gw.hydrator is not None
+    return await gw.hydrator.render_statuses([status], caller.account_id)
 
 
 ROUTES = [search]

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, Response, delete, get, post, put
 from litestar.params import FromPath
 
-from services.gateway import params, responses
+from services.gateway import params, responses, tokens
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.mastodon import iso
 from services.gateway.streaming.session import render_new_status
@@ -69,15 +69,21 @@ async def visible_status(request: Request, raw_id: str) -> tuple[Gateway, Status
     """The status if the caller may see it, else 404 (not 403: do not reveal it exists)."""
     gw = gateway_of(request)
     caller = await gw.caller(request)
-    status_id = status_id_or_404(raw_id)
+    status = await find_visible(gw, caller, status_id_or_404(raw_id))
+    if status is None:
+        raise errors.NotFound("Record not found")
+    return gw, status, caller.account_id if caller else None
+
+
+async def find_visible(gw: Gateway, caller: tokens.Caller | None, status_id: int
+                       ) -> StatusRecord | None:
+    """The status if it exists and the caller may see it."""
     assert gw.hydrator is not None
     status = (await gw.hydrator.statuses([status_id])).get(status_id)
     if status is None:
-        raise errors.NotFound("Record not found")
+        return None
     kept = await gw.hydrator.visible([status], await gw.viewer(caller))
-    if not kept:
-        raise errors.NotFound("Record not found")
-    return gw, status, caller.account_id if caller else None
+    return status if kept else None
 
 
 @post("/api/v1/statuses")

@@ -17,10 +17,16 @@ from shared.contracts import posts as posts_api
 from shared.ids import parse_id
 
 
-def tag(t: graph_api.Tag, base_url: str) -> dict[str, Any]:
+def tag_json(name: str, base_url: str, history: list[posts_api.TagDay] | None = None
+             ) -> dict[str, Any]:
     # Tags have no rows of their own in Hubbub: the (normalised) name is their identity.
-    return {"id": t.name, "name": t.name, "url": f"{base_url}/tags/{t.name}", "history": [],
-            "following": t.following}
+    return {"id": name, "name": name, "url": f"{base_url}/tags/{name}",
+            "history": [{"day": str(d.day), "uses": str(d.uses), "accounts": str(d.accounts)}
+                        for d in history or ()]}
+
+
+def tag(t: graph_api.Tag, base_url: str) -> dict[str, Any]:
+    return {**tag_json(t.name, base_url), "following": t.following}
 
 
 class TrendsParams(params.Params):
@@ -40,11 +46,7 @@ async def trending_tags(request: Request) -> Response:
     found = await bus.request(gw.nc, "posts", "tag.trends", posts_api.TagTrends(
         network_id=me.network_id, limit=max(1, min(p.limit, 20)), offset=max(0, p.offset)),
         posts_api.TagTrendList)
-    return responses.json([
-        {"id": t.name, "name": t.name, "url": f"{gw.base_url}/tags/{t.name}",
-         "history": [{"day": str(d.day), "uses": str(d.uses), "accounts": str(d.accounts)}
-                     for d in t.history]}
-        for t in found.tags])
+    return responses.json([tag_json(t.name, gw.base_url, t.history) for t in found.tags])
 
 
 async def _tag_action(request: Request, name: str, verb: str, account_id: int | None
