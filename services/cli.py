@@ -90,9 +90,8 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
         started = time.monotonic()
         try:
             if args.user is not None:
-                found = await bus.request(nc, "graph", "account.get",
-                                          graph_api.GetAccounts(ids=[args.user]),
-                                          graph_api.Accounts)
+                found = await bus.call(nc, graph_api.ACCOUNT_GET,
+                                       graph_api.GetAccounts(ids=[args.user]))
                 if not found.accounts:
                     print(f"hubbub: no account {args.user}", file=sys.stderr)
                     return 1

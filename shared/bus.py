@@ -15,7 +15,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 import nats
@@ -37,11 +37,11 @@ from nats.micro.request import Request
 
 from shared import errors, events, metrics, subjects
 from shared.cancel import raise_if_cancelled
+from shared.contracts.verb import Rep, Req, Verb, VerbSet
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 ERROR_CODE_HEADER = "Nats-Service-Error-Code"
 ERROR_HEADER = "Nats-Service-Error"
 
@@ -332,42 +332,57 @@ _encoder = msgspec.json.Encoder()
 
 
 class Endpoint(msgspec.Struct, frozen=True):
-    verb: str
-    request_type: Any
+    verb: Verb[Any, Any]
     handler: Callable[[Any], Awaitable[Any]]
 
 
 class ServiceHost:
-    """Registers a service's request handlers on ``hubbub.svc.<name>.<verb>`` (queue group
-    ``<name>``), decodes each request into its Struct, and replies with the handler's Struct or
-    a typed error. Each request runs in its own task: a slow one does not hold up the others."""
+    """Serves one service's verbs on ``hubbub.svc.<name>.<verb>`` (queue group ``<name>``),
+    decodes each request into its Struct, and replies with the handler's Struct or a typed
+    error. Each request runs in its own task: a slow one does not hold up the others.
 
-    def __init__(self, nc: NATS, name: str, version: str = "0.1.0") -> None:
+    ``verbs`` is the service's contract (``shared/contracts/<service>.py``): ``start`` refuses
+    to run unless every declared verb is served, once."""
+
+    def __init__(self, nc: NATS, verbs: VerbSet, version: str = "0.1.0") -> None:
         self.nc = nc
-        self.name = name
+        self.verbs = verbs
+        self.name = verbs.service
         self.version = version
         self._service: nats.micro.Service | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._endpoints: list[Endpoint] = []
+        self._endpoints: dict[str, Endpoint] = {}
 
-    def add(self, verb: str, request_type: Any, handler: Callable[[Any], Awaitable[Any]]) -> None:
-        self._endpoints.append(Endpoint(verb, request_type, handler))
+    def serve(self, verb: Verb[Req, Rep], handler: Callable[[Req], Awaitable[Rep]]) -> None:
+        if verb.service != self.name:
+            raise ValueError(f"{verb!r} belongs to {verb.service}, not {self.name}")
+        if verb not in self.verbs:
+            raise ValueError(f"{verb!r} is not declared in {self.name}'s contract")
+        if verb.name in self._endpoints:
+            raise ValueError(f"{verb!r} served twice")
+        self._endpoints[verb.name] = Endpoint(verb, handler)
+
+    def check_complete(self) -> None:
+        missing = self.verbs.names() - set(self._endpoints)
+        if missing:
+            raise RuntimeError(f"{self.name} does not serve {sorted(missing)}")
 
     async def start(self) -> None:
+        self.check_complete()
         self._service = await nats.micro.add_service(
             self.nc, name=self.name, version=self.version, queue_group=self.name
         )
         group = self._service.add_group(name=f"hubbub.svc.{self.name}", queue_group=self.name)
-        for endpoint in self._endpoints:
+        for endpoint in self._endpoints.values():
             await group.add_endpoint(
-                name=endpoint.verb.replace(".", "_"),
-                subject=endpoint.verb,
+                name=endpoint.verb.name.replace(".", "_"),
+                subject=endpoint.verb.name,
                 handler=self._spawner(endpoint),
             )
         await self.nc.flush()
 
     def _spawner(self, endpoint: Endpoint) -> Callable[[Request], Awaitable[None]]:
-        decoder = msgspec.json.Decoder(endpoint.request_type)
+        decoder = msgspec.json.Decoder(endpoint.verb.request)
 
         async def spawn(request: Request) -> None:
             task = asyncio.create_task(self._serve(endpoint, decoder, request))
@@ -378,7 +393,7 @@ class ServiceHost:
 
     async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder, request: Request
                      ) -> None:
-        label = f"{self.name}.{endpoint.verb}"
+        label = f"{self.name}.{endpoint.verb.name}"
         try:
             with metrics.REQUEST_SECONDS.labels(label).time():
                 try:
@@ -407,19 +422,17 @@ async def _respond_error(request: Request, code: str, message: str) -> None:
         pass
 
 
-async def request(
-    nc: NATS, service: str, verb: str, payload: Any, reply_type: type[T], *, timeout: float = 5.0
-) -> T:
-    """Ask a service; its typed error reply is raised here as the same ``HubbubError``."""
-    subject = subjects.service(service, verb)
+async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float = 5.0) -> Rep:
+    """Ask the service that owns ``verb``; its typed error reply is raised here as the same
+    ``HubbubError``."""
     try:
-        msg = await nc.request(subject, _encoder.encode(payload), timeout=timeout)
+        msg = await nc.request(verb.subject, _encoder.encode(payload), timeout=timeout)
     except nats.errors.NoRespondersError as exc:
-        raise errors.Unavailable(f"{service} is not running") from exc
+        raise errors.Unavailable(f"{verb.service} is not running") from exc
     except nats.errors.TimeoutError as exc:
-        raise errors.Unavailable(f"{service} did not answer in time") from exc
+        raise errors.Unavailable(f"{verb.service} did not answer in time") from exc
     headers = msg.headers or {}
     code = headers.get(ERROR_CODE_HEADER)
     if code is not None:
         raise errors.from_code(code, headers.get(ERROR_HEADER, code))
-    return msgspec.json.decode(msg.data, type=reply_type)
+    return verb.decode_reply(msg.data)

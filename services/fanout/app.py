@@ -93,9 +93,8 @@ class FanoutService(BaseService):
         self.keep(consumer)
 
         self.rebuilder = Rebuilder(self.nc, r, writer, self.settings)
-        host = ServiceHost(self.nc, fanout_api.SERVICE)
-        host.add("home.rebuild", fanout_api.RebuildHome,
-                 RebuildOnRead(self.rebuilder, r, self.settings))
+        host = ServiceHost(self.nc, fanout_api.VERBS)
+        host.serve(fanout_api.HOME_REBUILD, RebuildOnRead(self.rebuilder, r, self.settings))
         await host.start()
         self.keep(host)
 

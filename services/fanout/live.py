@@ -74,7 +74,6 @@ class LivePublisher:
                 await self.publish(page, message)
             return
         for batch in chunks(online, AMONG_PAGE):
-            reply = await bus.request(self.nc, "graph", "followers.among",
-                                      graph_api.FollowersAmong(account_id=author_id, ids=batch),
-                                      graph_api.Ids)
+            reply = await bus.call(self.nc, graph_api.FOLLOWERS_AMONG,
+                                   graph_api.FollowersAmong(account_id=author_id, ids=batch))
             await self.publish(reply.ids, message)

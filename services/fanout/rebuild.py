@@ -85,23 +85,21 @@ class Rebuilder:
 
     async def home(self, account_id: int, *, direct_days: int = DIRECT_DAYS) -> int:
         """Merge the reader's home timeline from Postgres; returns how many entries it has."""
-        sources = await bus.request(
-            self.nc, "graph", "timeline.home_sources",
+        sources = await bus.call(
+            self.nc, graph_api.TIMELINE_HOME_SOURCES,
             graph_api.HomeSources(account_id=account_id,
-                                  threshold=self.settings.fanout_follower_threshold),
-            graph_api.HomeSourcesReply)
+                                  threshold=self.settings.fanout_follower_threshold))
         # Followees above the threshold stay out, as fanout leaves them out: the read merges
         # their own timelines (restored below if missing).
         above = set(sources.above)
-        entries = await bus.request(
-            self.nc, "posts", "status.home_rebuild",
+        entries = await bus.call(
+            self.nc, posts_api.STATUS_HOME_REBUILD,
             posts_api.HomeRebuild(account_id=account_id,
                                   followees=[f for f in sources.followees if f not in above],
                                   no_reblogs=sources.no_reblogs,
                                   communities=sources.communities, tags=sources.tags,
                                   network_id=sources.network_id, limit=self.writer.cap,
-                                  direct_days=direct_days),
-            posts_api.TimelineEntries, timeout=30)
+                                  direct_days=direct_days), timeout=30)
         kept, tracker = deduplicate(entries.ids, entries.reblogs)
         await self.writer.merge(home_key(account_id), kept)
         if tracker:
@@ -120,10 +118,9 @@ class Rebuilder:
         return len(kept)
 
     async def own(self, author_id: int) -> None:
-        found = await bus.request(
-            self.nc, "posts", "status.author_timeline",
-            posts_api.AuthorTimeline(account_id=author_id, limit=self.writer.cap),
-            posts_api.AuthorTimelineIds, timeout=30)
+        found = await bus.call(
+            self.nc, posts_api.STATUS_AUTHOR_TIMELINE,
+            posts_api.AuthorTimeline(account_id=author_id, limit=self.writer.cap), timeout=30)
         await self.writer.merge(own_key(author_id), found.statuses)
         await self.writer.merge(own_reblogs_key(author_id), found.reblogs)
 
@@ -132,9 +129,8 @@ class Rebuilder:
         after = 0
         count = 0
         while True:
-            page = await bus.request(self.nc, "posts", "status.direct_page",
-                                     posts_api.DirectPage(after_id=after, limit=1000),
-                                     posts_api.DirectMessages, timeout=30)
+            page = await bus.call(self.nc, posts_api.STATUS_DIRECT_PAGE,
+                                  posts_api.DirectPage(after_id=after, limit=1000), timeout=30)
             for message in page.messages:
                 if message.mentions:
                     await self.writer.add([home_key(i) for i in message.mentions], message.id)
@@ -199,9 +195,8 @@ async def rebuild_timelines(nc: NATS, r: redis.Redis, settings: Settings, *,
     done = 0
     after = 0
     while True:
-        ids = (await bus.request(nc, "graph", "account.ids",
-                                 graph_api.AccountIdsPage(after_id=after, limit=page),
-                                 graph_api.Ids)).ids
+        ids = (await bus.call(nc, graph_api.ACCOUNT_IDS,
+                              graph_api.AccountIdsPage(after_id=after, limit=page))).ids
         if not ids:
             await rebuilder.direct_messages()
             return done

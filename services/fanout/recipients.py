@@ -36,11 +36,10 @@ async def first_followers(nc: NATS, account_id: int, threshold: int, *,
                           reblogs_only: bool = False) -> list[int] | None:
     """The first page of the author's followers, or None when they are more than
     ``threshold`` (hybrid fanout): one request decides and fetches."""
-    reply = await bus.request(nc, "graph", "followers.page",
-                              graph_api.FollowersPage(account_id=account_id, limit=PAGE,
-                                                      reblogs_only=reblogs_only,
-                                                      unless_above=threshold, packed=True),
-                              graph_api.FollowersPageReply)
+    reply = await bus.call(nc, graph_api.FOLLOWERS_PAGE,
+                           graph_api.FollowersPage(account_id=account_id, limit=PAGE,
+                                                   reblogs_only=reblogs_only,
+                                                   unless_above=threshold, packed=True))
     if reply.followers_count is not None and reply.followers_count > threshold:
         return None
     return reply.follower_ids()
@@ -57,11 +56,10 @@ async def follower_pages(nc: NATS, account_id: int, *, reblogs_only: bool = Fals
             return
         after = first[-1]
     while True:
-        reply = await bus.request(nc, "graph", "followers.page",
-                                  graph_api.FollowersPage(account_id=account_id, after_id=after,
-                                                          limit=PAGE, reblogs_only=reblogs_only,
-                                                          packed=True),
-                                  graph_api.FollowersPageReply)
+        reply = await bus.call(nc, graph_api.FOLLOWERS_PAGE,
+                               graph_api.FollowersPage(account_id=account_id, after_id=after,
+                                                       limit=PAGE, reblogs_only=reblogs_only,
+                                                       packed=True))
         ids = reply.follower_ids()
         if ids:
             yield ids
@@ -74,11 +72,10 @@ async def member_pages(nc: NATS, community_id: int, *, followers_of: int | None 
                        ) -> AsyncIterator[list[int]]:
     after = 0
     while True:
-        reply = await bus.request(nc, "graph", "community.member_ids",
-                                  graph_api.CommunityMemberIds(community_id=community_id,
-                                                               after_id=after, limit=PAGE,
-                                                               followers_of=followers_of),
-                                  graph_api.Ids)
+        reply = await bus.call(nc, graph_api.COMMUNITY_MEMBER_IDS,
+                               graph_api.CommunityMemberIds(community_id=community_id,
+                                                            after_id=after, limit=PAGE,
+                                                            followers_of=followers_of))
         if reply.ids:
             yield reply.ids
         if len(reply.ids) < PAGE:
@@ -124,9 +121,8 @@ async def _other_recipients(nc: NATS, event: events.StatusCreated, *,
         async for page in follower_pages(nc, event.account_id, first=followers):
             yield page
     if event.tags and event.visibility == policy.PUBLIC:
-        reply = await bus.request(nc, "graph", "tag.follower_ids",
-                                  graph_api.TagFollowerIds(tags=list(event.tags),
-                                                           network_id=event.network_id),
-                                  graph_api.Ids)
+        reply = await bus.call(nc, graph_api.TAG_FOLLOWER_IDS,
+                               graph_api.TagFollowerIds(tags=list(event.tags),
+                                                        network_id=event.network_id))
         if reply.ids:
             yield reply.ids

@@ -134,9 +134,8 @@ class Gateway:
         if caller is None or caller.account_id is None:
             return policy.ANONYMOUS
         assert self.nc is not None
-        facts = await nats_bus.request(self.nc, "graph", "viewer.facts",
-                                       graph_api.ViewerFacts(account_id=caller.account_id),
-                                       graph_api.ViewerFactsReply)
+        facts = await nats_bus.call(self.nc, graph_api.VIEWER_FACTS,
+                                    graph_api.ViewerFacts(account_id=caller.account_id))
         return facts.viewer()
 
 
@@ -145,9 +144,8 @@ class Gateway:
         if reader_id in ids and len(ids) == 1:
             return {reader_id}
         assert self.nc is not None
-        reply = await nats_bus.request(self.nc, "graph", "account.visible",
-                                       graph_api.VisibleAccounts(reader_id=reader_id, ids=ids),
-                                       graph_api.Ids)
+        reply = await nats_bus.call(self.nc, graph_api.ACCOUNT_VISIBLE,
+                                    graph_api.VisibleAccounts(reader_id=reader_id, ids=ids))
         return set(reply.ids)
 
     async def hidden(self, account_id: int, *, notifications: bool = False,
@@ -162,9 +160,8 @@ class Gateway:
         if raw is not None:
             found = viewer_cache.decode_hidden(raw)
             return set(found.notification_ids if notifications else found.ids)
-        reply = await nats_bus.request(self.nc, "graph", "viewer.hidden",
-                                       graph_api.ViewerFacts(account_id=account_id),
-                                       graph_api.Hidden)
+        reply = await nats_bus.call(self.nc, graph_api.VIEWER_HIDDEN,
+                                    graph_api.ViewerFacts(account_id=account_id))
         return set(reply.notification_ids if notifications else reply.ids)
 
 

@@ -109,8 +109,8 @@ class Hydrator:
                 found[account_id] = self._account_at(account_id, raw)
         missing = [i for i in ids if i not in found]
         if missing:
-            reply = await bus.request(self.nc, "graph", "account.get",
-                                      graph_api.GetAccounts(ids=missing), graph_api.Accounts)
+            reply = await bus.call(self.nc, graph_api.ACCOUNT_GET,
+                                   graph_api.GetAccounts(ids=missing))
             found.update((a.id, a) for a in reply.accounts)
         return found
 
@@ -141,8 +141,8 @@ class Hydrator:
                 else self._status_at(status_id, raw)
         if len(found) + len(tombstones) < len(ids):
             missing = [i for i in ids if i not in found and i not in tombstones]
-            reply = await bus.request(self.nc, "posts", "status.get",
-                                      posts_api.GetStatuses(ids=missing), posts_api.Statuses)
+            reply = await bus.call(self.nc, posts_api.STATUS_GET,
+                                   posts_api.GetStatuses(ids=missing))
             found.update((s.id, s) for s in reply.statuses)
         return found
 
@@ -237,10 +237,9 @@ class Hydrator:
     async def _ask_flags(self, viewer_id: int, statuses: list[StatusRecord]
                          ) -> dict[int, viewer_cache.Flags]:
         """Flags the cache did not have: posts answers from Postgres and fills the cache."""
-        reply = await bus.request(
-            self.nc, "posts", "status.viewer_flags",
-            posts_api.ViewerFlagsRequest(account_id=viewer_id, ids=[s.id for s in statuses]),
-            posts_api.ViewerFlags)
+        reply = await bus.call(
+            self.nc, posts_api.STATUS_VIEWER_FLAGS,
+            posts_api.ViewerFlagsRequest(account_id=viewer_id, ids=[s.id for s in statuses]))
         favourited, reblogged = set(reply.favourited), set(reply.reblogged)
         bookmarked, pinned = set(reply.bookmarked), set(reply.pinned)
         found = {}

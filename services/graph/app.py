@@ -7,6 +7,7 @@ from services.graph.use_cases.count_status import MAX_GROUP, CountStatus
 from services.runtime import BaseService
 from shared import subjects
 from shared.bus import EventConsumer, ServiceHost
+from shared.contracts import graph as graph_api
 from shared.outbox import OutboxRelay
 
 
@@ -30,7 +31,7 @@ class GraphService(BaseService):
         )
         await counter.start()
         self.keep(counter)
-        host = ServiceHost(self.nc, "graph")
+        host = ServiceHost(self.nc, graph_api.VERBS)
         handlers.register(host, self.pool, self.redis)
         relations.register(host, self.pool, self.redis)
         communities.register(host, self.pool, self.redis)

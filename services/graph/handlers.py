@@ -68,21 +68,21 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     follow = FollowAccount(pool, cache)
     unfollow = UnfollowAccount(pool, cache)
 
-    async def create_account(req: api.RegisterWithInvitation):
+    async def create_account(req: api.RegisterWithInvitation) -> AccountRecord:
         account = await register_account(req)
         await account_cache.put(cache, [account])
         return account
 
     # The superset of RegisterAccount: callers that send no invite_code decode the same.
-    host.add("account.create", api.RegisterWithInvitation, create_account)
-    host.add("account.authenticate", api.Authenticate, authenticate)
-    host.add("account.get", api.GetAccounts, get_accounts)
-    host.add("account.lookup", api.LookupAccounts, lookup_accounts)
-    host.add("follow.create", api.Follow, follow)
-    host.add("follow.remove", api.Unfollow, unfollow)
-    host.add("relationships", api.GetRelationships, relationships)
-    host.add("followers.ids", api.FollowerIds, follower_ids)
-    host.add("viewer.facts", api.ViewerFacts, viewer_facts)
+    host.serve(api.ACCOUNT_CREATE, create_account)
+    host.serve(api.ACCOUNT_AUTHENTICATE, authenticate)
+    host.serve(api.ACCOUNT_GET, get_accounts)
+    host.serve(api.ACCOUNT_LOOKUP, lookup_accounts)
+    host.serve(api.FOLLOW_CREATE, follow)
+    host.serve(api.FOLLOW_REMOVE, unfollow)
+    host.serve(api.RELATIONSHIPS, relationships)
+    host.serve(api.FOLLOWERS_IDS, follower_ids)
+    host.serve(api.VIEWER_FACTS, viewer_facts)
 
     async def tag_follower_ids(req: api.TagFollowerIds) -> api.Ids:
         async with pool.acquire() as conn:
@@ -93,7 +93,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
                 [t.lower() for t in req.tags[:20]], req.network_id)
         return api.Ids(ids=[row["account_id"] for row in rows])
 
-    host.add("tag.follower_ids", api.TagFollowerIds, tag_follower_ids)
+    host.serve(api.TAG_FOLLOWER_IDS, tag_follower_ids)
 
     async def visible_accounts(req: api.VisibleAccounts) -> api.Ids:
         async with pool.acquire() as conn:
@@ -103,7 +103,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
                 f"AND {store.visible_to('$1', 'r.network_id')}", req.reader_id, req.ids[:200])
         return api.Ids(ids=[row["id"] for row in rows])
 
-    host.add("account.visible", api.VisibleAccounts, visible_accounts)
+    host.serve(api.ACCOUNT_VISIBLE, visible_accounts)
 
     register_profiles(host, pool, cache)
     register_tags(host, pool)
@@ -157,13 +157,13 @@ def register_profiles(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis)
                                                            req.page))
         return listed
 
-    host.add("account.credentials", api.GetCredentials, credentials)
-    host.add("account.update", api.UpdateProfile, UpdateProfile(pool, cache))
-    host.add("account.lookup_acct", api.LookupAccount, lookup)
-    host.add("account.search", api.SearchAccounts, search)
-    host.add("account.followers", api.AccountListPage, account_list(store.followers_page))
-    host.add("account.following", api.AccountListPage, account_list(store.following_page))
-    host.add("account.suggestions", api.Suggestions, SuggestAccounts(pool))
+    host.serve(api.ACCOUNT_CREDENTIALS, credentials)
+    host.serve(api.ACCOUNT_UPDATE, UpdateProfile(pool, cache))
+    host.serve(api.ACCOUNT_LOOKUP_ACCT, lookup)
+    host.serve(api.ACCOUNT_SEARCH, search)
+    host.serve(api.ACCOUNT_FOLLOWERS, account_list(store.followers_page))
+    host.serve(api.ACCOUNT_FOLLOWING, account_list(store.following_page))
+    host.serve(api.ACCOUNT_SUGGESTIONS, SuggestAccounts(pool))
 
 
 def register_tags(host: ServiceHost, pool: asyncpg.Pool) -> None:
@@ -181,10 +181,10 @@ def register_tags(host: ServiceHost, pool: asyncpg.Pool) -> None:
         return api.Tags(tags=[api.Tag(name=row["tag"], following=True, id=row["id"])
                               for row in rows])
 
-    host.add("tag.get", api.TagAction, get_tag)
-    host.add("tag.follow", api.TagAction, FollowTag(pool))
-    host.add("tag.unfollow", api.TagAction, UnfollowTag(pool))
-    host.add("tag.followed", api.FollowedTagsPage, followed_tags)
+    host.serve(api.TAG_GET, get_tag)
+    host.serve(api.TAG_FOLLOW, FollowTag(pool))
+    host.serve(api.TAG_UNFOLLOW, UnfollowTag(pool))
+    host.serve(api.TAG_FOLLOWED, followed_tags)
 
 
 def register_network(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
@@ -200,11 +200,11 @@ def register_network(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) 
             return api.Accounts(accounts=await store.network_members_page(
                 conn, member["network_id"], req.page))
 
-    host.add("network.get", api.NetworkRequest, get_network)
-    host.add("network.update", api.UpdateNetwork, RenameOrCloseNetwork(pool))
-    host.add("network.members", api.NetworkMembersPage, members)
-    host.add("network.invite", api.CreateInvitation, InviteToNetwork(pool))
-    host.add("network.deactivate", api.DeactivateAccount, DeactivateMember(pool, cache))
+    host.serve(api.NETWORK_GET, get_network)
+    host.serve(api.NETWORK_UPDATE, RenameOrCloseNetwork(pool))
+    host.serve(api.NETWORK_MEMBERS, members)
+    host.serve(api.NETWORK_INVITE, InviteToNetwork(pool))
+    host.serve(api.NETWORK_DEACTIVATE, DeactivateMember(pool, cache))
 
 
 def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:
@@ -264,8 +264,8 @@ def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:
                                                 reblogs_only=req.reblogs_only)
         return api.FollowersPageReply(ids=list(ids), followers_count=count)
 
-    host.add("followers.page", api.FollowersPage, followers_page)
-    host.add("followees.big", api.BigFollowees, big_followees)
-    host.add("timeline.home_sources", api.HomeSources, home_sources)
-    host.add("followers.among", api.FollowersAmong, followers_among)
-    host.add("account.ids", api.AccountIdsPage, account_ids)
+    host.serve(api.FOLLOWERS_PAGE, followers_page)
+    host.serve(api.FOLLOWEES_BIG, big_followees)
+    host.serve(api.TIMELINE_HOME_SOURCES, home_sources)
+    host.serve(api.FOLLOWERS_AMONG, followers_among)
+    host.serve(api.ACCOUNT_IDS, account_ids)

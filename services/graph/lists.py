@@ -9,6 +9,7 @@ import redis.asyncio as redis
 
 from shared import errors, events, outbox
 from shared.bus import ServiceHost
+from shared.contracts import graph as graph_api
 from shared.contracts import lists as api
 from shared.ids import new_id
 
@@ -125,11 +126,11 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
                                                        owner_id=row["account_id"])
                                         for row in rows])
 
-    host.add("list.save", api.SaveList, save)
-    host.add("list.get", api.ListRef, get)
-    host.add("list.delete", api.ListRef, delete)
-    host.add("lists.owned", api.OwnerLists, owned)
-    host.add("list.members", api.ListRef, members)
-    host.add("list.add_members", api.ListMembers, add_members)
-    host.add("list.remove_members", api.ListMembers, remove_members)
-    host.add("lists.containing", api.ListsContaining, containing)
+    host.serve(graph_api.LIST_SAVE, save)
+    host.serve(graph_api.LIST_GET, get)
+    host.serve(graph_api.LIST_DELETE, delete)
+    host.serve(graph_api.LISTS_OWNED, owned)
+    host.serve(graph_api.LIST_MEMBERS, members)
+    host.serve(graph_api.LIST_ADD_MEMBERS, add_members)
+    host.serve(graph_api.LIST_REMOVE_MEMBERS, remove_members)
+    host.serve(graph_api.LISTS_CONTAINING, containing)

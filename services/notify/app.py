@@ -7,6 +7,7 @@ from services.notify.use_cases.notify_people import NotifyPeople
 from services.runtime import BaseService
 from shared import subjects
 from shared.bus import EventConsumer, ServiceHost
+from shared.contracts import notify as notify_api
 
 NOTIFY_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
                  "post.favourite.added", "post.favourite.removed", "post.reblog.created",
@@ -28,7 +29,7 @@ class NotifyService(BaseService):
         )
         await consumer.start()
         self.keep(consumer)
-        host = ServiceHost(self.nc, "notify")
+        host = ServiceHost(self.nc, notify_api.VERBS)
         handlers.register(host, self.pool)
         await host.start()
         self.keep(host)

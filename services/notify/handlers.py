@@ -75,9 +75,9 @@ def register(host: ServiceHost, pool: asyncpg.Pool) -> None:
         return await get_markers(api.GetMarkers(account_id=req.account_id,
                                                 timelines=list(req.positions)))
 
-    host.add("notification.list", api.ListNotifications, list_notifications)
-    host.add("notification.dismiss", api.Dismiss, dismiss)
-    host.add("notification.unread_count", api.UnreadCount, unread_count)
-    host.add("markers.get", api.GetMarkers, get_markers)
-    host.add("markers.set", api.SetMarkers, set_markers)
-    host.add("notification.get", api.GetNotification, get_notification)
+    host.serve(api.NOTIFICATION_LIST, list_notifications)
+    host.serve(api.NOTIFICATION_DISMISS, dismiss)
+    host.serve(api.NOTIFICATION_UNREAD_COUNT, unread_count)
+    host.serve(api.MARKERS_GET, get_markers)
+    host.serve(api.MARKERS_SET, set_markers)
+    host.serve(api.NOTIFICATION_GET, get_notification)

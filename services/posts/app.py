@@ -6,6 +6,7 @@ from services.posts import handlers
 from services.posts.use_cases.polls import ClosePolls
 from services.runtime import BaseService
 from shared.bus import ServiceHost
+from shared.contracts import posts as posts_api
 from shared.outbox import OutboxRelay
 
 
@@ -22,7 +23,7 @@ class PostsService(BaseService):
         closer = ClosePolls(self.pool, self.redis)
         await closer.start()
         self.keep(closer)
-        host = ServiceHost(self.nc, "posts")
+        host = ServiceHost(self.nc, posts_api.VERBS)
         handlers.register(host, self.pool, self.redis, self.nc, self.settings)
         await host.start()
         self.keep(host)

@@ -16,9 +16,8 @@ def post_facts(status: StatusRecord) -> policy.PostFacts:
 
 
 async def viewer(nc: NATS, account_id: int) -> policy.Viewer:
-    facts = await bus.request(nc, "graph", "viewer.facts",
-                              graph_api.ViewerFacts(account_id=account_id),
-                              graph_api.ViewerFactsReply)
+    facts = await bus.call(nc, graph_api.VIEWER_FACTS,
+                           graph_api.ViewerFacts(account_id=account_id))
     return facts.viewer()
 
 

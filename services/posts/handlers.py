@@ -60,7 +60,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
             return api.Ids(ids=await store.recent_ids_in_community(
                 conn, req.community_id, min(req.limit, 800), req.include_private))
 
-    host.add("status.recent_in_community", api.RecentInCommunity, recent_in_community)
+    host.serve(api.STATUS_RECENT_IN_COMMUNITY, recent_in_community)
 
     async def home_rebuild(req: api.HomeRebuild) -> api.TimelineEntries:
         async with pool.acquire() as conn:
@@ -108,10 +108,10 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
         trends_cache[key] = (time.monotonic(), answer)
         return answer
 
-    host.add("tag.trends", api.TagTrends, tag_trends)
-    host.add("status.home_rebuild", api.HomeRebuild, home_rebuild)
-    host.add("status.direct_page", api.DirectPage, direct_page)
-    host.add("status.author_timeline", api.AuthorTimeline, author_timeline)
+    host.serve(api.TAG_TRENDS, tag_trends)
+    host.serve(api.STATUS_HOME_REBUILD, home_rebuild)
+    host.serve(api.STATUS_DIRECT_PAGE, direct_page)
+    host.serve(api.STATUS_AUTHOR_TIMELINE, author_timeline)
 
     async def thread(req: api.StatusAction) -> api.Thread:
         async with pool.acquire() as conn:
@@ -204,26 +204,26 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
             api.StatusAction(account_id=req.account_id, status_id=req.status_id),
             req.network_id, req.visibility)
 
-    host.add("status.create", api.CreateStatus, PostStatus(pool, cache, nc, settings))
-    host.add("status.edit", api.EditStatus, EditStatus(pool, cache, nc, settings))
-    host.add("status.delete", api.StatusAction, DeleteStatus(pool, cache))
-    host.add("status.get", api.GetStatuses, get_statuses)
-    host.add("status.recent_by_author", api.RecentByAuthor, recent_by_author)
-    host.add("status.by_author", api.AuthorStatuses, by_author)
-    host.add("status.thread", api.StatusAction, thread)
-    host.add("status.history", api.StatusAction, history)
-    host.add("status.favourited_by", api.StatusPage, favourited_by)
-    host.add("status.reblogged_by", api.StatusPage, reblogged_by)
-    host.add("status.viewer_flags", api.ViewerFlagsRequest, viewer_flags)
-    host.add("favourite.add", api.StatusAction, reactions.favourite)
-    host.add("favourite.remove", api.StatusAction, reactions.unfavourite)
-    host.add("reblog.add", api.Reblog, reblog)
-    host.add("reblog.remove", api.StatusAction, reactions.unreblog)
-    host.add("bookmark.add", api.StatusAction, reactions.bookmark)
-    host.add("bookmark.remove", api.StatusAction, reactions.unbookmark)
-    host.add("pin.add", api.StatusAction, reactions.pin)
-    host.add("pin.remove", api.StatusAction, reactions.unpin)
-    host.add("favourites.list", api.AccountPage, favourites)
-    host.add("bookmarks.list", api.AccountPage, bookmarks)
-    host.add("poll.get", api.GetPoll, get_poll)
-    host.add("poll.vote", api.Vote, VotePoll(pool, cache, nc))
+    host.serve(api.STATUS_CREATE, PostStatus(pool, cache, nc, settings))
+    host.serve(api.STATUS_EDIT, EditStatus(pool, cache, nc, settings))
+    host.serve(api.STATUS_DELETE, DeleteStatus(pool, cache))
+    host.serve(api.STATUS_GET, get_statuses)
+    host.serve(api.STATUS_RECENT_BY_AUTHOR, recent_by_author)
+    host.serve(api.STATUS_BY_AUTHOR, by_author)
+    host.serve(api.STATUS_THREAD, thread)
+    host.serve(api.STATUS_HISTORY, history)
+    host.serve(api.STATUS_FAVOURITED_BY, favourited_by)
+    host.serve(api.STATUS_REBLOGGED_BY, reblogged_by)
+    host.serve(api.STATUS_VIEWER_FLAGS, viewer_flags)
+    host.serve(api.FAVOURITE_ADD, reactions.favourite)
+    host.serve(api.FAVOURITE_REMOVE, reactions.unfavourite)
+    host.serve(api.REBLOG_ADD, reblog)
+    host.serve(api.REBLOG_REMOVE, reactions.unreblog)
+    host.serve(api.BOOKMARK_ADD, reactions.bookmark)
+    host.serve(api.BOOKMARK_REMOVE, reactions.unbookmark)
+    host.serve(api.PIN_ADD, reactions.pin)
+    host.serve(api.PIN_REMOVE, reactions.unpin)
+    host.serve(api.FAVOURITES_LIST, favourites)
+    host.serve(api.BOOKMARKS_LIST, bookmarks)
+    host.serve(api.POLL_GET, get_poll)
+    host.serve(api.POLL_VOTE, VotePoll(pool, cache, nc))

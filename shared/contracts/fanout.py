@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from shared.contracts.verb import VerbSet
+
 SERVICE = "fanout"
 DONE = "done"
 IN_PROGRESS = "in_progress"
@@ -16,3 +18,9 @@ class RebuildHome(msgspec.Struct, frozen=True, kw_only=True):
 class RebuildReply(msgspec.Struct, frozen=True, kw_only=True):
     state: str  # DONE, or IN_PROGRESS when another rebuild of the same timeline runs
     entries: int = 0
+
+
+# Every verb fanout answers (``hubbub.svc.fanout.<name>``), declared once.
+VERBS = VerbSet(SERVICE)
+
+HOME_REBUILD = VERBS.declare("home.rebuild", RebuildHome, RebuildReply)

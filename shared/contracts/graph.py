@@ -8,6 +8,9 @@ from array import array
 import msgspec
 
 from shared import policy
+from shared.contracts import communities as communities_api
+from shared.contracts import lists as lists_api
+from shared.contracts.verb import VerbSet
 from shared.records import AccountRecord
 
 SERVICE = "graph"
@@ -448,3 +451,110 @@ def unpack_ids(packed: bytes) -> list[int]:
     if sys.byteorder == "little":
         ids.byteswap()
     return ids.tolist()
+
+
+# Every verb graph answers (``hubbub.svc.graph.<name>``), declared once: callers use
+# ``bus.call(nc, graph_api.ACCOUNT_GET, ...)``, and graph's host refuses to start unless it
+# serves each of them.
+VERBS = VerbSet(SERVICE)
+_verb = VERBS.declare
+
+# Accounts: registration, sign-in, lookups
+ACCOUNT_CREATE = _verb("account.create", RegisterWithInvitation, AccountRecord)
+ACCOUNT_AUTHENTICATE = _verb("account.authenticate", Authenticate, AccountRecord)
+ACCOUNT_GET = _verb("account.get", GetAccounts, Accounts)
+ACCOUNT_LOOKUP = _verb("account.lookup", LookupAccounts, Accounts)
+ACCOUNT_VISIBLE = _verb("account.visible", VisibleAccounts, Ids)
+
+# Follows and what a viewer's rules are made of
+FOLLOW_CREATE = _verb("follow.create", Follow, Relationship)
+FOLLOW_REMOVE = _verb("follow.remove", Unfollow, Relationship)
+RELATIONSHIPS = _verb("relationships", GetRelationships, Relationships)
+FOLLOWERS_IDS = _verb("followers.ids", FollowerIds, Ids)
+VIEWER_FACTS = _verb("viewer.facts", ViewerFacts, ViewerFactsReply)
+
+# Profiles: credentials, search, followers and followings, suggestions
+ACCOUNT_CREDENTIALS = _verb("account.credentials", GetCredentials, CredentialAccount)
+ACCOUNT_UPDATE = _verb("account.update", UpdateProfile, CredentialAccount)
+ACCOUNT_LOOKUP_ACCT = _verb("account.lookup_acct", LookupAccount, AccountRecord)
+ACCOUNT_SEARCH = _verb("account.search", SearchAccounts, Accounts)
+ACCOUNT_FOLLOWERS = _verb("account.followers", AccountListPage, Accounts)
+ACCOUNT_FOLLOWING = _verb("account.following", AccountListPage, Accounts)
+ACCOUNT_SUGGESTIONS = _verb("account.suggestions", Suggestions, SuggestionList)
+
+# Followed hashtags
+TAG_FOLLOWER_IDS = _verb("tag.follower_ids", TagFollowerIds, Ids)
+TAG_GET = _verb("tag.get", TagAction, Tag)
+TAG_FOLLOW = _verb("tag.follow", TagAction, Tag)
+TAG_UNFOLLOW = _verb("tag.unfollow", TagAction, Tag)
+TAG_FOLLOWED = _verb("tag.followed", FollowedTagsPage, Tags)
+
+# The network (an organisation's instance) and its administration
+NETWORK_GET = _verb("network.get", NetworkRequest, Network)
+NETWORK_UPDATE = _verb("network.update", UpdateNetwork, Network)
+NETWORK_MEMBERS = _verb("network.members", NetworkMembersPage, Accounts)
+NETWORK_INVITE = _verb("network.invite", CreateInvitation, Invitation)
+NETWORK_DEACTIVATE = _verb("network.deactivate", DeactivateAccount, AccountRecord)
+
+# What fanout, home reads and rebuilds ask
+FOLLOWERS_PAGE = _verb("followers.page", FollowersPage, FollowersPageReply)
+FOLLOWEES_BIG = _verb("followees.big", BigFollowees, FolloweeIds)
+TIMELINE_HOME_SOURCES = _verb("timeline.home_sources", HomeSources, HomeSourcesReply)
+FOLLOWERS_AMONG = _verb("followers.among", FollowersAmong, Ids)
+ACCOUNT_IDS = _verb("account.ids", AccountIdsPage, Ids)
+
+# Follow requests, blocks, mutes, and who may notify whom
+FOLLOW_REQUEST_AUTHORIZE = _verb("follow_request.authorize", AccountPair, Relationship)
+FOLLOW_REQUEST_REJECT = _verb("follow_request.reject", AccountPair, Relationship)
+FOLLOW_REQUESTS_LIST = _verb("follow_requests.list", RelationPage, RelationItems)
+FOLLOWER_REMOVE = _verb("follower.remove", AccountPair, Relationship)
+BLOCK_ADD = _verb("block.add", AccountPair, Relationship)
+BLOCK_REMOVE = _verb("block.remove", AccountPair, Relationship)
+BLOCKS_LIST = _verb("blocks.list", RelationPage, RelationItems)
+MUTE_ADD = _verb("mute.add", Mute, Relationship)
+MUTE_REMOVE = _verb("mute.remove", AccountPair, Relationship)
+MUTES_LIST = _verb("mutes.list", RelationPage, RelationItems)
+NOTIFICATION_ALLOWED = _verb("notification.allowed", NotificationAllowed, Allowed)
+VIEWER_HIDDEN = _verb("viewer.hidden", ViewerFacts, Hidden)
+
+# Communities (Structs in shared/contracts/communities.py)
+COMMUNITY_MEMBER_IDS = _verb("community.member_ids", CommunityMemberIds, Ids)
+COMMUNITY_SET_NOTIFY = _verb("community.set_notify", communities_api.NotifySetting, Ids)
+COMMUNITY_NOTIFIED_MEMBERS = _verb("community.notified_members",
+                                   communities_api.NotifiedMembers, Ids)
+COMMUNITY_CREATE = _verb("community.create", communities_api.CreateCommunity,
+                         communities_api.CommunityRecord)
+COMMUNITY_GET = _verb("community.get", communities_api.CommunityRef,
+                      communities_api.CommunityRecord)
+COMMUNITY_LIST = _verb("community.list", communities_api.ListCommunities,
+                       communities_api.Communities)
+COMMUNITY_JOIN = _verb("community.join", communities_api.CommunityRef,
+                       communities_api.CommunityRecord)
+COMMUNITY_LEAVE = _verb("community.leave", communities_api.CommunityRef,
+                        communities_api.CommunityRecord)
+COMMUNITY_MEMBERS = _verb("community.members", communities_api.MembersPage,
+                          communities_api.Members)
+COMMUNITY_REQUESTS = _verb("community.requests", communities_api.RequestsPage,
+                           communities_api.JoinRequests)
+COMMUNITY_APPROVE = _verb("community.approve", communities_api.CommunityTarget,
+                          communities_api.Membership)
+COMMUNITY_REJECT = _verb("community.reject", communities_api.CommunityTarget,
+                         communities_api.Done)
+COMMUNITY_INVITE = _verb("community.invite", communities_api.CommunityTarget,
+                         communities_api.Done)
+COMMUNITY_REMOVE_MEMBER = _verb("community.remove_member", communities_api.CommunityTarget,
+                                communities_api.Done)
+COMMUNITY_SET_ROLE = _verb("community.set_role", communities_api.ChangeRole,
+                           communities_api.Membership)
+COMMUNITY_CAN_POST = _verb("community.can_post", CanPost, communities_api.Membership)
+
+# Lists (Structs in shared/contracts/lists.py)
+LIST_SAVE = _verb("list.save", lists_api.SaveList, lists_api.ListRecord)
+LIST_GET = _verb("list.get", lists_api.ListRef, lists_api.ListRecord)
+LIST_DELETE = _verb("list.delete", lists_api.ListRef, lists_api.ListRecord)
+LISTS_OWNED = _verb("lists.owned", lists_api.OwnerLists, lists_api.Lists)
+LIST_MEMBERS = _verb("list.members", lists_api.ListRef, lists_api.ListMembers)
+LIST_ADD_MEMBERS = _verb("list.add_members", lists_api.ListMembers, lists_api.ListMembers)
+LIST_REMOVE_MEMBERS = _verb("list.remove_members", lists_api.ListMembers,
+                            lists_api.ListMembers)
+LISTS_CONTAINING = _verb("lists.containing", lists_api.ListsContaining, lists_api.ListTargets)

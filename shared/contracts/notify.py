@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from shared.contracts.verb import VerbSet
 from shared.records import NotificationRecord
 
 SERVICE = "notify"
@@ -64,3 +65,14 @@ class SetMarkers(msgspec.Struct, frozen=True, kw_only=True):
 
 class Markers(msgspec.Struct, frozen=True, kw_only=True):
     markers: list[Marker]
+
+
+# Every verb notify answers (``hubbub.svc.notify.<name>``), declared once.
+VERBS = VerbSet(SERVICE)
+
+NOTIFICATION_LIST = VERBS.declare("notification.list", ListNotifications, Notifications)
+NOTIFICATION_GET = VERBS.declare("notification.get", GetNotification, NotificationRecord)
+NOTIFICATION_DISMISS = VERBS.declare("notification.dismiss", Dismiss, Done)
+NOTIFICATION_UNREAD_COUNT = VERBS.declare("notification.unread_count", UnreadCount, Done)
+MARKERS_GET = VERBS.declare("markers.get", GetMarkers, Markers)
+MARKERS_SET = VERBS.declare("markers.set", SetMarkers, Markers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from shared.contracts.verb import VerbSet
 from shared.records import PollRecord, StatusRecord
 
 SERVICE = "posts"
@@ -236,3 +237,48 @@ class TagTrend(msgspec.Struct, frozen=True, kw_only=True):
 
 class TagTrendList(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[TagTrend]
+
+
+# Every verb posts answers (``hubbub.svc.posts.<name>``), declared once: callers use
+# ``bus.call(nc, posts_api.STATUS_GET, ...)``, and posts' host refuses to start unless it
+# serves each of them.
+VERBS = VerbSet(SERVICE)
+_verb = VERBS.declare
+
+# Statuses: write, read, threads and edit history
+STATUS_CREATE = _verb("status.create", CreateStatus, StatusRecord)
+STATUS_EDIT = _verb("status.edit", EditStatus, StatusRecord)
+STATUS_DELETE = _verb("status.delete", StatusAction, StatusRecord)
+STATUS_GET = _verb("status.get", GetStatuses, Statuses)
+STATUS_BY_AUTHOR = _verb("status.by_author", AuthorStatuses, Statuses)
+STATUS_THREAD = _verb("status.thread", StatusAction, Thread)
+STATUS_HISTORY = _verb("status.history", StatusAction, History)
+STATUS_VIEWER_FLAGS = _verb("status.viewer_flags", ViewerFlagsRequest, ViewerFlags)
+
+# Reactions, and the pages of who reacted or what a reader kept
+FAVOURITE_ADD = _verb("favourite.add", StatusAction, StatusRecord)
+FAVOURITE_REMOVE = _verb("favourite.remove", StatusAction, StatusRecord)
+REBLOG_ADD = _verb("reblog.add", Reblog, StatusRecord)
+REBLOG_REMOVE = _verb("reblog.remove", StatusAction, StatusRecord)
+BOOKMARK_ADD = _verb("bookmark.add", StatusAction, StatusRecord)
+BOOKMARK_REMOVE = _verb("bookmark.remove", StatusAction, StatusRecord)
+PIN_ADD = _verb("pin.add", StatusAction, StatusRecord)
+PIN_REMOVE = _verb("pin.remove", StatusAction, StatusRecord)
+STATUS_FAVOURITED_BY = _verb("status.favourited_by", StatusPage, PageItems)
+STATUS_REBLOGGED_BY = _verb("status.reblogged_by", StatusPage, PageItems)
+FAVOURITES_LIST = _verb("favourites.list", AccountPage, PageItems)
+BOOKMARKS_LIST = _verb("bookmarks.list", AccountPage, PageItems)
+
+# Polls
+POLL_GET = _verb("poll.get", GetPoll, PollReply)
+POLL_VOTE = _verb("poll.vote", Vote, PollReply)
+
+# Trending hashtags
+TAG_TRENDS = _verb("tag.trends", TagTrends, TagTrendList)
+
+# What fanout asks to fill and rebuild timelines
+STATUS_RECENT_BY_AUTHOR = _verb("status.recent_by_author", RecentByAuthor, Ids)
+STATUS_RECENT_IN_COMMUNITY = _verb("status.recent_in_community", RecentInCommunity, Ids)
+STATUS_HOME_REBUILD = _verb("status.home_rebuild", HomeRebuild, TimelineEntries)
+STATUS_DIRECT_PAGE = _verb("status.direct_page", DirectPage, DirectMessages)
+STATUS_AUTHOR_TIMELINE = _verb("status.author_timeline", AuthorTimeline, AuthorTimelineIds)

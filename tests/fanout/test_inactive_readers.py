@@ -94,7 +94,7 @@ async def test_fanout_down_means_206_not_an_error(api: Api,
         from shared import errors
         raise errors.Unavailable("fanout is not running")
 
-    monkeypatch.setattr(timeline_routes.bus, "request", _only_fanout(away))
+    monkeypatch.setattr(timeline_routes.bus, "call", _only_fanout(away))
     r = await api.home(reader)
     assert r.status_code == 206 and r.json() == []
     monkeypatch.undo()
@@ -105,11 +105,11 @@ async def test_fanout_down_means_206_not_an_error(api: Api,
 def _only_fanout(replacement):
     from shared import bus
 
-    real = bus.request
+    real = bus.call
 
-    async def request(nc, service, verb, *args, **kwargs):
-        if service == "fanout":
-            return await replacement(nc, service, verb, *args, **kwargs)
-        return await real(nc, service, verb, *args, **kwargs)
+    async def call(nc, verb, *args, **kwargs):
+        if verb.service == "fanout":
+            return await replacement(nc, verb, *args, **kwargs)
+        return await real(nc, verb, *args, **kwargs)
 
-    return request
+    return call

@@ -11,8 +11,8 @@ from tests.helpers import Api
 
 
 async def page(api: Api, **fields) -> graph_api.FollowersPageReply:
-    return await bus.request(api.stack.fanout.nc, "graph", "followers.page",
-                             graph_api.FollowersPage(**fields), graph_api.FollowersPageReply)
+    return await bus.call(api.stack.fanout.nc, graph_api.FOLLOWERS_PAGE,
+                          graph_api.FollowersPage(**fields))
 
 
 def test_packed_ids_are_big_endian_64_bit() -> None:

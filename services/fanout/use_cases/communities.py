@@ -31,9 +31,8 @@ class CommunityHandlers:
 
     async def _recent(self, community_id: int, limit: int, *, include_private: bool
                       ) -> list[int]:
-        reply = await bus.request(self.nc, "posts", "status.recent_in_community",
-                                  posts_api.RecentInCommunity(community_id=community_id,
-                                                              limit=limit,
-                                                              include_private=include_private),
-                                  posts_api.Ids)
+        reply = await bus.call(self.nc, posts_api.STATUS_RECENT_IN_COMMUNITY,
+                               posts_api.RecentInCommunity(community_id=community_id,
+                                                           limit=limit,
+                                                           include_private=include_private))
         return reply.ids

@@ -217,11 +217,10 @@ class FanoutHandlers:
             await self.live.to_users(page, message)
 
     async def merge_followee(self, event: events.FollowCreated) -> None:
-        recent = await bus.request(
-            self.nc, "posts", "status.recent_by_author",
+        recent = await bus.call(
+            self.nc, posts_api.STATUS_RECENT_BY_AUTHOR,
             posts_api.RecentByAuthor(account_id=event.followee_id, limit=MERGE_ON_FOLLOW,
                                      include_reblogs=event.reblogs),
-            posts_api.Ids,
         )
         written = await self.writer.merge(home_key(event.follower_id), recent.ids)
         metrics.TIMELINE_WRITES.labels("home").inc(written)
@@ -230,9 +229,8 @@ class FanoutHandlers:
 
     async def remove_followee(self, event: events.FollowRemoved) -> None:
         await self.r.delete(big_followees_key(event.follower_id))
-        recent = await bus.request(
-            self.nc, "posts", "status.recent_by_author",
+        recent = await bus.call(
+            self.nc, posts_api.STATUS_RECENT_BY_AUTHOR,
             posts_api.RecentByAuthor(account_id=event.followee_id, limit=self.writer.cap),
-            posts_api.Ids,
         )
         await self.writer.remove_recent(home_key(event.follower_id), recent.ids)

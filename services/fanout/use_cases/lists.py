@@ -7,6 +7,7 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from shared import bus, events, metrics, policy, subjects
+from shared.contracts import graph as graph_api
 from shared.contracts import lists as lists_api
 from shared.contracts import live
 from shared.contracts import posts as posts_api
@@ -39,9 +40,8 @@ class ListHandlers:
             await self.r.delete(list_key(event.owner_id, event.list_id))
 
     async def _targets(self, author_id: int) -> list[lists_api.ListTarget]:
-        reply = await bus.request(self.nc, "graph", "lists.containing",
-                                  lists_api.ListsContaining(author_id=author_id),
-                                  lists_api.ListTargets)
+        reply = await bus.call(self.nc, graph_api.LISTS_CONTAINING,
+                               lists_api.ListsContaining(author_id=author_id))
         return reply.targets
 
     async def _deliver(self, author_id: int, status_id: int, visibility: str,
@@ -66,14 +66,12 @@ class ListHandlers:
     async def _members_changed(self, event: events.ListMembersChanged) -> None:
         key = list_key(event.owner_id, event.list_id)
         for author_id in event.added:
-            recent = await bus.request(self.nc, "posts", "status.recent_by_author",
-                                       posts_api.RecentByAuthor(account_id=author_id,
-                                                                limit=MERGE_ON_ADD),
-                                       posts_api.Ids)
+            recent = await bus.call(self.nc, posts_api.STATUS_RECENT_BY_AUTHOR,
+                                    posts_api.RecentByAuthor(account_id=author_id,
+                                                             limit=MERGE_ON_ADD))
             await self.writer.merge(key, recent.ids)
         for author_id in event.removed:
-            recent = await bus.request(self.nc, "posts", "status.recent_by_author",
-                                       posts_api.RecentByAuthor(account_id=author_id,
-                                                                limit=self.writer.cap),
-                                       posts_api.Ids)
+            recent = await bus.call(self.nc, posts_api.STATUS_RECENT_BY_AUTHOR,
+                                    posts_api.RecentByAuthor(account_id=author_id,
+                                                             limit=self.writer.cap))
             await self.writer.remove_recent(key, recent.ids)

@@ -25,7 +25,7 @@ class RelationHandlers:
             await self._clear(reader=event.account_id, author=event.target_id)
 
     async def _clear(self, *, reader: int, author: int) -> None:
-        recent = await bus.request(
-            self.nc, "posts", "status.recent_by_author",
-            posts_api.RecentByAuthor(account_id=author, limit=self.writer.cap), posts_api.Ids)
+        recent = await bus.call(
+            self.nc, posts_api.STATUS_RECENT_BY_AUTHOR,
+            posts_api.RecentByAuthor(account_id=author, limit=self.writer.cap))
         await self.writer.remove_recent(home_key(reader), recent.ids)

@@ -33,12 +33,11 @@ async def register(request: Request) -> Response:
     if caller is None:
         raise errors.Unauthorized("The access token is invalid")
     p = await params.read(request, RegisterParams)
-    account = await bus.request(
-        gw.nc, "graph", "account.create",
+    account = await bus.call(
+        gw.nc, graph_api.ACCOUNT_CREATE,
         graph_api.RegisterWithInvitation(username=p.username, email=p.email,
                                          password=p.password, display_name=p.display_name,
-                                         locale=p.locale, invite_code=p.invite_code),
-        AccountRecord, timeout=10,
+                                         locale=p.locale, invite_code=p.invite_code), timeout=10,
     )
     scopes = " ".join(sorted(s for s in caller.scopes)) or tokens.DEFAULT_SCOPES
     access_token, created = await tokens.issue_token(gw.pool, app_id=caller.app_id,
@@ -50,9 +49,8 @@ async def register(request: Request) -> Response:
 async def credentials_of(gw: Gateway, account_id: int) -> graph_api.CredentialAccount:
     """The account's own settings (``source``: posting defaults), from graph."""
     assert gw.nc is not None
-    return await bus.request(gw.nc, "graph", "account.credentials",
-                             graph_api.GetCredentials(account_id=account_id),
-                             graph_api.CredentialAccount)
+    return await bus.call(gw.nc, graph_api.ACCOUNT_CREDENTIALS,
+                          graph_api.GetCredentials(account_id=account_id))
 
 
 @get("/api/v1/accounts/verify_credentials")
@@ -86,10 +84,9 @@ async def follow(request: Request, account_id: FromPath[str]) -> Response:
     target = await _account_or_404(request, account_id)
     p = await params.read(request, FollowParams)
     assert gw.nc is not None
-    rel = await bus.request(gw.nc, "graph", "follow.create",
-                            graph_api.Follow(follower_id=me.id, followee_id=target.id,
-                                             reblogs=p.reblogs, notify=p.notify),
-                            graph_api.Relationship)
+    rel = await bus.call(gw.nc, graph_api.FOLLOW_CREATE,
+                         graph_api.Follow(follower_id=me.id, followee_id=target.id,
+                                          reblogs=p.reblogs, notify=p.notify))
     return responses.json(mastodon.relationship(rel))
 
 
@@ -99,9 +96,8 @@ async def unfollow(request: Request, account_id: FromPath[str]) -> Response:
     _, me = await gw.user(request, scope="follow")
     target = await _account_or_404(request, account_id)
     assert gw.nc is not None
-    rel = await bus.request(gw.nc, "graph", "follow.remove",
-                            graph_api.Unfollow(follower_id=me.id, followee_id=target.id),
-                            graph_api.Relationship)
+    rel = await bus.call(gw.nc, graph_api.FOLLOW_REMOVE,
+                         graph_api.Unfollow(follower_id=me.id, followee_id=target.id))
     return responses.json(mastodon.relationship(rel))
 
 
@@ -122,9 +118,8 @@ async def relationships(request: Request) -> Response:
     if not ids:
         return responses.json([])
     assert gw.nc is not None
-    reply = await bus.request(gw.nc, "graph", "relationships",
-                              graph_api.GetRelationships(account_id=me.id, ids=ids),
-                              graph_api.Relationships)
+    reply = await bus.call(gw.nc, graph_api.RELATIONSHIPS,
+                           graph_api.GetRelationships(account_id=me.id, ids=ids))
     return responses.json([mastodon.relationship(r) for r in reply.relationships])
 
 

@@ -439,9 +439,9 @@ async def authorize(request: Request) -> Response:
                           error="Enter your e-mail address and password.")
     assert gw.nc is not None
     try:
-        account = await bus.request(
-            gw.nc, "graph", "account.authenticate",
-            graph_api.Authenticate(login=login, password=form["password"]), AccountRecord)
+        account = await bus.call(
+            gw.nc, graph_api.ACCOUNT_AUTHENTICATE,
+            graph_api.Authenticate(login=login, password=form["password"]))
     except errors.Unauthorized as exc:
         return login_page(request, auth, login=login, status=401, error=exc.message)
     return await grant(gw, auth, account)
@@ -461,13 +461,12 @@ async def sign_up(request: Request) -> Response:
                            error="This form expired. Please try again.")
     assert gw.nc is not None
     try:
-        account = await bus.request(
-            gw.nc, "graph", "account.create",
+        account = await bus.call(
+            gw.nc, graph_api.ACCOUNT_CREATE,
             graph_api.RegisterWithInvitation(
                 username=values["username"], email=values["email"],
                 password=form.get("password", ""), display_name=values["display_name"],
-                invite_code=values["invite_code"] or None),
-            AccountRecord, timeout=10)
+                invite_code=values["invite_code"] or None), timeout=10)
     except (errors.Invalid, errors.Forbidden, errors.Conflict) as exc:
         return signup_page(request, auth, values=values, status=422,
                            error=_sentence(exc.message))

@@ -15,6 +15,7 @@ from services.gateway.routes.timelines import PageParams, clamp
 from shared import bus, errors, timelines
 from shared.contracts import communities as api
 from shared.contracts import graph as graph_api
+from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
 from shared.records import AccountRecord, community_key
 
@@ -50,9 +51,9 @@ def id_or_404(raw: str | int) -> int:
     return parsed
 
 
-async def ask(gw: Gateway, verb: str, payload: Any, reply_type: Any) -> Any:
+async def ask(gw: Gateway, verb: Verb[Req, Rep], payload: Req) -> Rep:
     assert gw.nc is not None
-    return await bus.request(gw.nc, "graph", verb, payload, reply_type)
+    return await bus.call(gw.nc, verb, payload)
 
 
 async def target_account(gw: Gateway, raw_id: str | int) -> AccountRecord:
@@ -95,11 +96,10 @@ async def create_community(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, CreateParams)
-    community = await ask(gw, "community.create",
+    community = await ask(gw, graph_api.COMMUNITY_CREATE,
                           api.CreateCommunity(account_id=me.id, name=p.name,
                                               description=p.description,
-                                              membership=p.membership, external=p.external),
-                          api.CommunityRecord)
+                                              membership=p.membership, external=p.external))
     return responses.json(community_json(community))
 
 
@@ -108,10 +108,9 @@ async def list_communities(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, ListParams, body=False)
-    found = await ask(gw, "community.list",
+    found = await ask(gw, graph_api.COMMUNITY_LIST,
                       api.ListCommunities(account_id=me.id, q=p.q,
-                                          limit=max(1, min(p.limit, MAX_LIMIT))),
-                      api.Communities)
+                                          limit=max(1, min(p.limit, MAX_LIMIT))))
     return responses.json([community_json(c) for c in found.communities])
 
 
@@ -119,9 +118,8 @@ async def list_communities(request: Request) -> Response:
 async def get_community(request: Request, community_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
-    community = await ask(gw, "community.get",
-                          api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)),
-                          api.CommunityRecord)
+    community = await ask(gw, graph_api.COMMUNITY_GET,
+                          api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)))
     return responses.json(community_json(community))
 
 
@@ -129,9 +127,8 @@ async def get_community(request: Request, community_id: FromPath[str]) -> Respon
 async def join(request: Request, community_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
-    community = await ask(gw, "community.join",
-                          api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)),
-                          api.CommunityRecord)
+    community = await ask(gw, graph_api.COMMUNITY_JOIN,
+                          api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)))
     return responses.json(community_json(community))
 
 
@@ -139,9 +136,8 @@ async def join(request: Request, community_id: FromPath[str]) -> Response:
 async def leave(request: Request, community_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
-    community = await ask(gw, "community.leave",
-                          api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)),
-                          api.CommunityRecord)
+    community = await ask(gw, graph_api.COMMUNITY_LEAVE,
+                          api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)))
     return responses.json(community_json(community))
 
 
@@ -151,11 +147,10 @@ async def join_requests(request: Request, community_id: FromPath[str]) -> Respon
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, CursorParams, body=False)
-    page = await ask(gw, "community.requests",
+    page = await ask(gw, graph_api.COMMUNITY_REQUESTS,
                      api.RequestsPage(account_id=me.id, community_id=id_or_404(community_id),
                                       max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
-                                      min_id=parse_id(p.min_id), limit=p.limit),
-                     api.JoinRequests)
+                                      min_id=parse_id(p.min_id), limit=p.limit))
     assert gw.hydrator is not None
     accounts = await gw.hydrator.accounts([r.account_id for r in page.requests])
     shaped = [mastodon.account(accounts[r.account_id], gw.base_url)
@@ -167,26 +162,27 @@ async def join_requests(request: Request, community_id: FromPath[str]) -> Respon
     return responses.json(shaped, headers=headers)
 
 
-async def _settle(request: Request, community_id: str, account_id: str, verb: str) -> Any:
+async def _settle(request: Request, community_id: str, account_id: str,
+                  verb: Verb[api.CommunityTarget, Rep]) -> Any:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     target = await target_account(gw, account_id)
-    reply_type = api.Membership if verb == "community.approve" else api.Done
     return gw, target, await ask(gw, verb, api.CommunityTarget(
-        account_id=me.id, community_id=id_or_404(community_id), target_id=target.id), reply_type)
+        account_id=me.id, community_id=id_or_404(community_id), target_id=target.id))
 
 
 @post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/approve")
 async def approve(request: Request, community_id: FromPath[str], account_id: FromPath[str]
                   ) -> Response:
-    gw, target, joined = await _settle(request, community_id, account_id, "community.approve")
+    gw, target, joined = await _settle(request, community_id, account_id,
+                                       graph_api.COMMUNITY_APPROVE)
     return responses.json(member_json(joined, target, gw.base_url))
 
 
 @post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/reject")
 async def reject(request: Request, community_id: FromPath[str], account_id: FromPath[str]
                  ) -> Response:
-    await _settle(request, community_id, account_id, "community.reject")
+    await _settle(request, community_id, account_id, graph_api.COMMUNITY_REJECT)
     return responses.json({})
 
 
@@ -196,11 +192,10 @@ async def members(request: Request, community_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, CursorParams, body=False)
-    page = await ask(gw, "community.members",
+    page = await ask(gw, graph_api.COMMUNITY_MEMBERS,
                      api.MembersPage(account_id=me.id, community_id=id_or_404(community_id),
                                      max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
-                                     min_id=parse_id(p.min_id), limit=p.limit),
-                     api.Members)
+                                     min_id=parse_id(p.min_id), limit=p.limit))
     assert gw.hydrator is not None
     accounts = await gw.hydrator.accounts([m.account_id for m in page.members])
     shaped = [member_json(m, accounts[m.account_id], gw.base_url)
@@ -218,17 +213,16 @@ async def invite(request: Request, community_id: FromPath[str]) -> Response:
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, InviteParams)
     target = await target_account(gw, p.account_id)
-    await ask(gw, "community.invite",
+    await ask(gw, graph_api.COMMUNITY_INVITE,
               api.CommunityTarget(account_id=me.id, community_id=id_or_404(community_id),
-                                  target_id=target.id),
-              api.Done)
+                                  target_id=target.id))
     return responses.json({})
 
 
 @delete(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}", status_code=200)
 async def remove_member(request: Request, community_id: FromPath[str],
                         account_id: FromPath[str]) -> Response:
-    await _settle(request, community_id, account_id, "community.remove_member")
+    await _settle(request, community_id, account_id, graph_api.COMMUNITY_REMOVE_MEMBER)
     return responses.json({})
 
 
@@ -239,10 +233,9 @@ async def change_role(request: Request, community_id: FromPath[str], account_id:
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, RoleParams)
     target = await target_account(gw, account_id)
-    changed = await ask(gw, "community.set_role",
+    changed = await ask(gw, graph_api.COMMUNITY_SET_ROLE,
                         api.ChangeRole(account_id=me.id, community_id=id_or_404(community_id),
-                                       target_id=target.id, role=p.role),
-                        api.Membership)
+                                       target_id=target.id, role=p.role))
     return responses.json(member_json(changed, target, gw.base_url))
 
 
@@ -256,8 +249,7 @@ async def community_timeline(request: Request, community_id: FromPath[str]) -> R
     community = id_or_404(community_id)
     p = await params.read(request, PageParams, body=False)
     # One round trip: the reader's memberships, the policy's facts and its mutes.
-    facts = await ask(gw, "viewer.facts", graph_api.ViewerFacts(account_id=me.id),
-                      graph_api.ViewerFactsReply)
+    facts = await ask(gw, graph_api.VIEWER_FACTS, graph_api.ViewerFacts(account_id=me.id))
     if community not in facts.communities:
         raise errors.NotFound("Record not found")
     assert gw.redis is not None and gw.hydrator is not None
@@ -285,9 +277,8 @@ async def set_notify(request: Request, community_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, NotifyParams)
-    await ask(gw, "community.set_notify", api.NotifySetting(
-        account_id=me.id, community_id=id_or_404(community_id), notify=p.notify),
-        graph_api.Ids)
+    await ask(gw, graph_api.COMMUNITY_SET_NOTIFY, api.NotifySetting(
+        account_id=me.id, community_id=id_or_404(community_id), notify=p.notify))
     return responses.json({"notify": p.notify})
 
 

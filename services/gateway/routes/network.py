@@ -15,7 +15,6 @@ from services.gateway.context import gateway_of
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
-from shared.records import AccountRecord
 
 PREFIX = "/api/hubbub/v1/network"
 
@@ -31,8 +30,8 @@ async def get_network(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     assert gw.nc is not None
-    found = await bus.request(gw.nc, "graph", "network.get",
-                              graph_api.NetworkRequest(account_id=me.id), graph_api.Network)
+    found = await bus.call(gw.nc, graph_api.NETWORK_GET,
+                           graph_api.NetworkRequest(account_id=me.id))
     return responses.json(network(found))
 
 
@@ -47,8 +46,8 @@ async def update_network(request: Request) -> Response:
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, UpdateNetworkParams)
     assert gw.nc is not None
-    found = await bus.request(gw.nc, "graph", "network.update", graph_api.UpdateNetwork(
-        account_id=me.id, name=p.name, invitation_only=p.invitation_only), graph_api.Network)
+    found = await bus.call(gw.nc, graph_api.NETWORK_UPDATE, graph_api.UpdateNetwork(
+        account_id=me.id, name=p.name, invitation_only=p.invitation_only))
     return responses.json(network(found))
 
 
@@ -67,9 +66,8 @@ async def members(request: Request) -> Response:
     assert gw.nc is not None
     page = graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)))
-    reply = await bus.request(gw.nc, "graph", "network.members",
-                              graph_api.NetworkMembersPage(account_id=me.id, page=page),
-                              graph_api.Accounts)
+    reply = await bus.call(gw.nc, graph_api.NETWORK_MEMBERS,
+                           graph_api.NetworkMembersPage(account_id=me.id, page=page))
     shaped = [mastodon.account(a, gw.base_url) for a in reply.accounts]
     return responses.json(shaped, headers=responses.link_header(request, gw.base_url, shaped))
 
@@ -84,9 +82,8 @@ async def invite(request: Request) -> Response:
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, InvitationParams)
     assert gw.nc is not None
-    made = await bus.request(gw.nc, "graph", "network.invite",
-                             graph_api.CreateInvitation(account_id=me.id, email=p.email),
-                             graph_api.Invitation)
+    made = await bus.call(gw.nc, graph_api.NETWORK_INVITE,
+                          graph_api.CreateInvitation(account_id=me.id, email=p.email))
     # The code is shown this once: the graph keeps only its digest.
     return responses.json({
         "id": str(made.id), "email": made.email, "invite_code": made.invite_code,
@@ -102,10 +99,9 @@ async def deactivate(request: Request, account_id: FromPath[str]) -> Response:
     if target_id is None:
         raise errors.NotFound("Record not found")
     assert gw.nc is not None
-    account = await bus.request(gw.nc, "graph", "network.deactivate",
-                                graph_api.DeactivateAccount(account_id=me.id,
-                                                            target_id=target_id),
-                                AccountRecord)
+    account = await bus.call(gw.nc, graph_api.NETWORK_DEACTIVATE,
+                             graph_api.DeactivateAccount(account_id=me.id,
+                                                         target_id=target_id))
     return responses.json(mastodon.account(account, gw.base_url))
 
 

@@ -51,11 +51,11 @@ async def list_notifications(request: Request) -> Response:
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, NotificationParams, body=False)
     assert gw.nc is not None
-    reply = await bus.request(gw.nc, "notify", "notification.list", notify_api.ListNotifications(
+    reply = await bus.call(gw.nc, notify_api.NOTIFICATION_LIST, notify_api.ListNotifications(
         account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
         min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)), types=p.types,
         exclude_types=p.exclude_types, from_account_id=parse_id(p.account_id),
-    ), notify_api.Notifications)
+    ))
     hidden = await gw.hidden(me.id, notifications=True)
     records = [n for n in reply.notifications if n.from_account_id not in hidden]
     shaped = await render(gw, records, me.id)
@@ -73,9 +73,8 @@ async def get_notification(request: Request, notification_id: FromPath[str]) -> 
     if parsed is None:
         raise errors.NotFound("Record not found")
     assert gw.nc is not None
-    record = await bus.request(gw.nc, "notify", "notification.get",
-                               notify_api.GetNotification(account_id=me.id, id=parsed),
-                               NotificationRecord)
+    record = await bus.call(gw.nc, notify_api.NOTIFICATION_GET,
+                            notify_api.GetNotification(account_id=me.id, id=parsed))
     shaped = await render(gw, [record])
     if not shaped:
         raise errors.NotFound("Record not found")
@@ -90,8 +89,8 @@ async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
     if parsed is None:
         raise errors.NotFound("Record not found")
     assert gw.nc is not None
-    await bus.request(gw.nc, "notify", "notification.dismiss",
-                      notify_api.Dismiss(account_id=me.id, id=parsed), notify_api.Done)
+    await bus.call(gw.nc, notify_api.NOTIFICATION_DISMISS,
+                   notify_api.Dismiss(account_id=me.id, id=parsed))
     return responses.json({})
 
 
@@ -100,8 +99,8 @@ async def clear(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     assert gw.nc is not None
-    await bus.request(gw.nc, "notify", "notification.dismiss",
-                      notify_api.Dismiss(account_id=me.id), notify_api.Done)
+    await bus.call(gw.nc, notify_api.NOTIFICATION_DISMISS,
+                   notify_api.Dismiss(account_id=me.id))
     return responses.json({})
 
 
@@ -118,11 +117,10 @@ async def unread_count(request: Request) -> Response:
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, UnreadParams, body=False)
     assert gw.nc is not None
-    done = await bus.request(gw.nc, "notify", "notification.unread_count",
-                             notify_api.UnreadCount(account_id=me.id, limit=p.limit,
-                                                    types=p.types,
-                                                    exclude_types=p.exclude_types),
-                             notify_api.Done)
+    done = await bus.call(gw.nc, notify_api.NOTIFICATION_UNREAD_COUNT,
+                          notify_api.UnreadCount(account_id=me.id, limit=p.limit,
+                                                 types=p.types,
+                                                 exclude_types=p.exclude_types))
     return responses.json({"count": done.count})
 
 
@@ -151,9 +149,8 @@ async def get_markers(request: Request) -> Response:
     p = await params.read(request, GetMarkerParams, body=False)
     timelines = [t for t in p.timeline if t in ("home", "notifications")]
     assert gw.nc is not None
-    markers = await bus.request(gw.nc, "notify", "markers.get",
-                                notify_api.GetMarkers(account_id=me.id, timelines=timelines),
-                                notify_api.Markers)
+    markers = await bus.call(gw.nc, notify_api.MARKERS_GET,
+                             notify_api.GetMarkers(account_id=me.id, timelines=timelines))
     return responses.json(_markers_json(markers))
 
 
@@ -173,9 +170,8 @@ async def set_markers(request: Request) -> Response:
         raise errors.Invalid("Validation failed: give home[last_read_id] or "
                              "notifications[last_read_id]")
     assert gw.nc is not None
-    markers = await bus.request(gw.nc, "notify", "markers.set",
-                                notify_api.SetMarkers(account_id=me.id, positions=positions),
-                                notify_api.Markers)
+    markers = await bus.call(gw.nc, notify_api.MARKERS_SET,
+                             notify_api.SetMarkers(account_id=me.id, positions=positions))
     return responses.json(_markers_json(markers))
 
 

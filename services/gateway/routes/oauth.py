@@ -9,7 +9,6 @@ from services.gateway.context import gateway_of
 from services.gateway.routes import authorize as authorization
 from shared import bus, errors
 from shared.contracts import graph as graph_api
-from shared.records import AccountRecord
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 
@@ -104,10 +103,9 @@ async def token(request: Request) -> Response:
         if not p.username or not p.password:
             return _oauth_error("invalid_request", "username and password are required")
         try:
-            account = await bus.request(
-                gw.nc, "graph", "account.authenticate",
+            account = await bus.call(
+                gw.nc, graph_api.ACCOUNT_AUTHENTICATE,
                 graph_api.Authenticate(login=p.username, password=p.password),
-                AccountRecord,
             )
         except errors.Unauthorized:
             return _oauth_error("invalid_grant", "The provided authorization grant is invalid, "

@@ -25,19 +25,18 @@ async def _poll(request: Request, raw_id: str, choices: list[int] | None = None)
     assert gw.nc is not None and gw.hydrator is not None
     if choices is not None:
         _, me = await gw.user(request, scope="write")
-        reply = await bus.request(gw.nc, "posts", "poll.vote", posts_api.Vote(
-            account_id=me.id, poll_id=poll_id, choices=choices), posts_api.PollReply)
+        reply = await bus.call(gw.nc, posts_api.POLL_VOTE, posts_api.Vote(
+            account_id=me.id, poll_id=poll_id, choices=choices))
     else:
-        reply = await bus.request(gw.nc, "posts", "poll.get",
-                                  posts_api.GetPoll(poll_id=poll_id), posts_api.PollReply)
+        reply = await bus.call(gw.nc, posts_api.POLL_GET,
+                               posts_api.GetPoll(poll_id=poll_id))
         if not await gw.hydrator.visible([reply.status], await gw.viewer(caller)):
             raise errors.NotFound("Record not found")
     own = None
     if caller is not None and caller.account_id is not None:
-        flags = await bus.request(gw.nc, "posts", "status.viewer_flags",
-                                  posts_api.ViewerFlagsRequest(account_id=caller.account_id,
-                                                               ids=[reply.status.id]),
-                                  posts_api.ViewerFlags)
+        flags = await bus.call(gw.nc, posts_api.STATUS_VIEWER_FLAGS,
+                               posts_api.ViewerFlagsRequest(account_id=caller.account_id,
+                                                            ids=[reply.status.id]))
         own = flags.poll_votes.get(reply.poll.id)
     return responses.json(mastodon.poll(reply.poll, own))
 

@@ -15,6 +15,7 @@ from services.gateway.context import Gateway, gateway_of
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
+from shared.contracts.verb import Verb
 from shared.ids import parse_id
 from shared.records import AccountRecord
 
@@ -83,8 +84,7 @@ def render_credentials(gw: Gateway, creds: graph_api.CredentialAccount) -> dict[
 async def _update(request: Request, change: graph_api.UpdateProfile) -> Response:
     gw = gateway_of(request)
     assert gw.nc is not None
-    creds = await bus.request(gw.nc, "graph", "account.update", change,
-                              graph_api.CredentialAccount)
+    creds = await bus.call(gw.nc, graph_api.ACCOUNT_UPDATE, change)
     return responses.json(render_credentials(gw, creds))
 
 
@@ -128,9 +128,8 @@ async def lookup(request: Request) -> Response:
     _, me = await gw.user(request, scope="read:accounts")
     p = await params.read(request, LookupParams, body=False)
     assert gw.nc is not None
-    found = await bus.request(gw.nc, "graph", "account.lookup_acct",
-                              graph_api.LookupAccount(reader_id=me.id, acct=p.acct),
-                              AccountRecord)
+    found = await bus.call(gw.nc, graph_api.ACCOUNT_LOOKUP_ACCT,
+                           graph_api.LookupAccount(reader_id=me.id, acct=p.acct))
     return responses.json(mastodon.account(found, gw.base_url))
 
 
@@ -148,9 +147,8 @@ async def search(request: Request) -> Response:
     _, me = await gw.user(request, scope="read:accounts")
     p = await params.read(request, SearchParams, body=False)
     assert gw.nc is not None
-    reply = await bus.request(gw.nc, "graph", "account.search", graph_api.SearchAccounts(
-        reader_id=me.id, q=p.q, limit=p.limit, offset=p.offset, following=p.following),
-        graph_api.Accounts)
+    reply = await bus.call(gw.nc, graph_api.ACCOUNT_SEARCH, graph_api.SearchAccounts(
+        reader_id=me.id, q=p.q, limit=p.limit, offset=p.offset, following=p.following))
     return responses.json([mastodon.account(a, gw.base_url) for a in reply.accounts])
 
 
@@ -163,9 +161,8 @@ async def _suggestions(request: Request) -> tuple[Gateway, list[graph_api.Sugges
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, SuggestionParams, body=False)
     assert gw.nc is not None
-    reply = await bus.request(gw.nc, "graph", "account.suggestions",
-                              graph_api.Suggestions(account_id=me.id, limit=p.limit),
-                              graph_api.SuggestionList)
+    reply = await bus.call(gw.nc, graph_api.ACCOUNT_SUGGESTIONS,
+                           graph_api.Suggestions(account_id=me.id, limit=p.limit))
     return gw, reply.suggestions
 
 
@@ -228,10 +225,9 @@ async def account_statuses(request: Request, account_id: FromPath[str]) -> Respo
     page = posts_api.Page(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                           min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 40)))
     tagged = p.tagged.strip().removeprefix("#").lower() if p.tagged else None
-    reply = await bus.request(gw.nc, "posts", "status.by_author", posts_api.AuthorStatuses(
+    reply = await bus.call(gw.nc, posts_api.STATUS_BY_AUTHOR, posts_api.AuthorStatuses(
         account_id=target.id, page=page, exclude_replies=p.exclude_replies,
-        exclude_reblogs=p.exclude_reblogs, pinned=p.pinned, tagged=tagged or None),
-        posts_api.Statuses)
+        exclude_reblogs=p.exclude_reblogs, pinned=p.pinned, tagged=tagged or None))
     viewer_id = caller.account_id if caller else None
     kept = await gw.hydrator.visible(reply.statuses, await gw.viewer(caller))
     shaped = await gw.hydrator.render_statuses(kept, viewer_id)
@@ -253,7 +249,8 @@ def id_page(p: PageParams, max_limit: int = 80) -> graph_api.IdPage:
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, max_limit)))
 
 
-async def _account_list(request: Request, raw_id: str, verb: str) -> Response:
+async def _account_list(request: Request, raw_id: str,
+                        verb: Verb[graph_api.AccountListPage, graph_api.Accounts]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:accounts")
     account_id = parse_id(raw_id)
@@ -261,20 +258,20 @@ async def _account_list(request: Request, raw_id: str, verb: str) -> Response:
         raise errors.NotFound("Record not found")
     p = await params.read(request, PageParams, body=False)
     assert gw.nc is not None
-    reply = await bus.request(gw.nc, "graph", verb, graph_api.AccountListPage(
-        account_id=account_id, reader_id=me.id, page=id_page(p)), graph_api.Accounts)
+    reply = await bus.call(gw.nc, verb, graph_api.AccountListPage(
+        account_id=account_id, reader_id=me.id, page=id_page(p)))
     shaped = [mastodon.account(a, gw.base_url) for a in reply.accounts]
     return responses.json(shaped, headers=responses.link_header(request, gw.base_url, shaped))
 
 
 @get("/api/v1/accounts/{account_id:str}/followers")
 async def followers(request: Request, account_id: FromPath[str]) -> Response:
-    return await _account_list(request, account_id, "account.followers")
+    return await _account_list(request, account_id, graph_api.ACCOUNT_FOLLOWERS)
 
 
 @get("/api/v1/accounts/{account_id:str}/following")
 async def following(request: Request, account_id: FromPath[str]) -> Response:
-    return await _account_list(request, account_id, "account.following")
+    return await _account_list(request, account_id, graph_api.ACCOUNT_FOLLOWING)
 
 
 ROUTES = [update_credentials, delete_avatar, delete_header, lookup, search, suggestions,

@@ -9,14 +9,19 @@ from services.gateway import mastodon, params, responses
 from services.gateway.context import gateway_of
 from shared import bus, errors
 from shared.contracts import graph as graph_api
+from shared.contracts.verb import Req, Verb
 from shared.ids import parse_id
 
-# Mastodon action -> graph endpoint taking an AccountPair (account_id acts on target_id).
-PAIR_ACTIONS = {
-    "block": "block.add",
-    "unblock": "block.remove",
-    "unmute": "mute.remove",
-    "remove_from_followers": "follower.remove",
+# Mastodon action -> graph verb taking an AccountPair (account_id acts on target_id).
+PAIR_ACTIONS: dict[str, Verb[graph_api.AccountPair, graph_api.Relationship]] = {
+    "block": graph_api.BLOCK_ADD,
+    "unblock": graph_api.BLOCK_REMOVE,
+    "unmute": graph_api.MUTE_REMOVE,
+    "remove_from_followers": graph_api.FOLLOWER_REMOVE,
+}
+FOLLOW_REQUEST_ANSWERS = {
+    "authorize": graph_api.FOLLOW_REQUEST_AUTHORIZE,
+    "reject": graph_api.FOLLOW_REQUEST_REJECT,
 }
 
 
@@ -32,10 +37,11 @@ class MuteParams(params.Params):
     duration: int = 0
 
 
-async def _relationship(request: Request, verb: str, payload) -> Response:
+async def _relationship(request: Request, verb: Verb[Req, graph_api.Relationship],
+                        payload: Req) -> Response:
     gw = gateway_of(request)
     assert gw.nc is not None
-    rel = await bus.request(gw.nc, "graph", verb, payload, graph_api.Relationship)
+    rel = await bus.call(gw.nc, verb, payload)
     return responses.json(mastodon.relationship(rel))
 
 
@@ -49,7 +55,7 @@ async def act_on_account(request: Request, account_id: FromPath[str], action: Fr
     target = account_id_or_404(account_id)
     if action == "mute":
         p = await params.read(request, MuteParams)
-        return await _relationship(request, "mute.add", graph_api.Mute(
+        return await _relationship(request, graph_api.MUTE_ADD, graph_api.Mute(
             account_id=me.id, target_id=target, notifications=p.notifications,
             duration=p.duration))
     return await _relationship(request, PAIR_ACTIONS[action],
@@ -63,14 +69,16 @@ class PageParams(params.Params):
     limit: int = 40
 
 
-async def _accounts_page(request: Request, verb: str) -> Response:
+async def _accounts_page(request: Request,
+                         verb: Verb[graph_api.RelationPage, graph_api.RelationItems]
+                         ) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="follow")
     p = await params.read(request, PageParams, body=False)
     assert gw.nc is not None and gw.hydrator is not None
-    page = await bus.request(gw.nc, "graph", verb, graph_api.RelationPage(
+    page = await bus.call(gw.nc, verb, graph_api.RelationPage(
         account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
-        min_id=parse_id(p.min_id), limit=p.limit), graph_api.RelationItems)
+        min_id=parse_id(p.min_id), limit=p.limit))
     accounts = await gw.hydrator.accounts([item.account_id for item in page.items])
     shaped = [mastodon.account(accounts[i.account_id], gw.base_url)
               for i in page.items if i.account_id in accounts]
@@ -81,27 +89,28 @@ async def _accounts_page(request: Request, verb: str) -> Response:
 
 @get("/api/v1/blocks")
 async def blocks(request: Request) -> Response:
-    return await _accounts_page(request, "blocks.list")
+    return await _accounts_page(request, graph_api.BLOCKS_LIST)
 
 
 @get("/api/v1/mutes")
 async def mutes(request: Request) -> Response:
-    return await _accounts_page(request, "mutes.list")
+    return await _accounts_page(request, graph_api.MUTES_LIST)
 
 
 @get("/api/v1/follow_requests")
 async def follow_requests(request: Request) -> Response:
-    return await _accounts_page(request, "follow_requests.list")
+    return await _accounts_page(request, graph_api.FOLLOW_REQUESTS_LIST)
 
 
 @post("/api/v1/follow_requests/{account_id:str}/{answer:str}")
 async def answer_follow_request(request: Request, account_id: FromPath[str],
                                 answer: FromPath[str]) -> Response:
-    if answer not in ("authorize", "reject"):
+    if answer not in FOLLOW_REQUEST_ANSWERS:
         raise errors.NotFound("Record not found")
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="follow")
-    return await _relationship(request, f"follow_request.{answer}", graph_api.AccountPair(
+    verb = FOLLOW_REQUEST_ANSWERS[answer]
+    return await _relationship(request, verb, graph_api.AccountPair(
         account_id=me.id, target_id=account_id_or_404(account_id)))
 
 

@@ -66,9 +66,8 @@ async def search(request: Request) -> Response:
 async def _accounts(gw: Gateway, me: AccountRecord, q: str, limit: int, offset: int,
                     following: bool) -> list[dict[str, Any]]:
     assert gw.nc is not None
-    reply = await bus.request(gw.nc, "graph", "account.search", graph_api.SearchAccounts(
-        reader_id=me.id, q=q, limit=limit, offset=offset, following=following),
-        graph_api.Accounts)
+    reply = await bus.call(gw.nc, graph_api.ACCOUNT_SEARCH, graph_api.SearchAccounts(
+        reader_id=me.id, q=q, limit=limit, offset=offset, following=following))
     return [mastodon.account(a, gw.base_url) for a in reply.accounts]
 
 
@@ -77,8 +76,8 @@ async def _hashtags(gw: Gateway, me: AccountRecord, q: str) -> list[dict[str, An
         return []
     assert gw.nc is not None
     try:
-        found = await bus.request(gw.nc, "graph", "tag.get",
-                                  graph_api.TagAction(account_id=me.id, tag=q), graph_api.Tag)
+        found = await bus.call(gw.nc, graph_api.TAG_GET,
+                               graph_api.TagAction(account_id=me.id, tag=q))
     except errors.Invalid:  # not a hashtag name after all (only digits, say)
         return []
     return [tag(found, gw.base_url)]

@@ -10,18 +10,19 @@ from services.gateway.context import gateway_of
 from services.gateway.routes.statuses import status_id_or_404, visible_status
 from shared import bus
 from shared.contracts import posts as posts_api
+from shared.contracts.verb import Verb
 from shared.ids import parse_id
 from shared.records import StatusRecord
 
-# verb -> (posts endpoint, scope)
-ACTIONS = {
-    "favourite": ("favourite.add", "write"),
-    "unfavourite": ("favourite.remove", "write"),
-    "unreblog": ("reblog.remove", "write"),
-    "bookmark": ("bookmark.add", "write"),
-    "unbookmark": ("bookmark.remove", "write"),
-    "pin": ("pin.add", "write"),
-    "unpin": ("pin.remove", "write"),
+# action in the path -> (posts verb, scope)
+ACTIONS: dict[str, tuple[Verb[posts_api.StatusAction, StatusRecord], str]] = {
+    "favourite": (posts_api.FAVOURITE_ADD, "write"),
+    "unfavourite": (posts_api.FAVOURITE_REMOVE, "write"),
+    "unreblog": (posts_api.REBLOG_REMOVE, "write"),
+    "bookmark": (posts_api.BOOKMARK_ADD, "write"),
+    "unbookmark": (posts_api.BOOKMARK_REMOVE, "write"),
+    "pin": (posts_api.PIN_ADD, "write"),
+    "unpin": (posts_api.PIN_REMOVE, "write"),
 }
 
 
@@ -32,17 +33,17 @@ async def act(request: Request, status_id: FromPath[str], action: FromPath[str])
     if action == "reblog":
         _, me = await gw.user(request, scope="write")
         p = await params.read(request, ReblogParams)
-        reblog = await bus.request(gw.nc, "posts", "reblog.add", posts_api.Reblog(
+        reblog = await bus.call(gw.nc, posts_api.REBLOG_ADD, posts_api.Reblog(
             account_id=me.id, status_id=status_id_or_404(status_id), network_id=me.network_id,
-            visibility=p.visibility), StatusRecord)
+            visibility=p.visibility))
         [rendered] = await gw.hydrator.render_statuses([reblog], me.id)
         return responses.json(rendered)
     if action not in ACTIONS:
         return responses.error("Record not found", 404)
-    endpoint, scope = ACTIONS[action]
+    verb, scope = ACTIONS[action]
     _, me = await gw.user(request, scope=scope)
-    status = await bus.request(gw.nc, "posts", endpoint, posts_api.StatusAction(
-        account_id=me.id, status_id=status_id_or_404(status_id)), StatusRecord)
+    status = await bus.call(gw.nc, verb, posts_api.StatusAction(
+        account_id=me.id, status_id=status_id_or_404(status_id)))
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
     return responses.json(rendered)
 
@@ -63,12 +64,13 @@ def page_of(p: PageParams) -> posts_api.Page:
                           min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)))
 
 
-async def _who(request: Request, status_id: str, verb: str) -> Response:
+async def _who(request: Request, status_id: str,
+               verb: Verb[posts_api.StatusPage, posts_api.PageItems]) -> Response:
     gw, status, _ = await visible_status(request, status_id)
     p = await params.read(request, PageParams, body=False)
     assert gw.nc is not None and gw.hydrator is not None
-    page = await bus.request(gw.nc, "posts", verb, posts_api.StatusPage(
-        status_id=status.reblog_of_id or status.id, page=page_of(p)), posts_api.PageItems)
+    page = await bus.call(gw.nc, verb, posts_api.StatusPage(
+        status_id=status.reblog_of_id or status.id, page=page_of(p)))
     accounts = await gw.hydrator.accounts([item.id for item in page.items])
     shaped = [mastodon.account(accounts[item.id], gw.base_url)
               for item in page.items if item.id in accounts]
@@ -79,21 +81,22 @@ async def _who(request: Request, status_id: str, verb: str) -> Response:
 
 @get("/api/v1/statuses/{status_id:str}/favourited_by")
 async def favourited_by(request: Request, status_id: FromPath[str]) -> Response:
-    return await _who(request, status_id, "status.favourited_by")
+    return await _who(request, status_id, posts_api.STATUS_FAVOURITED_BY)
 
 
 @get("/api/v1/statuses/{status_id:str}/reblogged_by")
 async def reblogged_by(request: Request, status_id: FromPath[str]) -> Response:
-    return await _who(request, status_id, "status.reblogged_by")
+    return await _who(request, status_id, posts_api.STATUS_REBLOGGED_BY)
 
 
-async def _mine(request: Request, verb: str) -> Response:
+async def _mine(request: Request,
+                verb: Verb[posts_api.AccountPage, posts_api.PageItems]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, PageParams, body=False)
     assert gw.nc is not None and gw.hydrator is not None
-    page = await bus.request(gw.nc, "posts", verb, posts_api.AccountPage(
-        account_id=me.id, page=page_of(p)), posts_api.PageItems)
+    page = await bus.call(gw.nc, verb, posts_api.AccountPage(
+        account_id=me.id, page=page_of(p)))
     found = await gw.hydrator.statuses([item.id for item in page.items])
     kept = await gw.hydrator.visible([found[i.id] for i in page.items if i.id in found],
                                      await gw.viewer(await gw.caller(request)))
@@ -105,12 +108,12 @@ async def _mine(request: Request, verb: str) -> Response:
 
 @get("/api/v1/favourites")
 async def favourites(request: Request) -> Response:
-    return await _mine(request, "favourites.list")
+    return await _mine(request, posts_api.FAVOURITES_LIST)
 
 
 @get("/api/v1/bookmarks")
 async def bookmarks(request: Request) -> Response:
-    return await _mine(request, "bookmarks.list")
+    return await _mine(request, posts_api.BOOKMARKS_LIST)
 
 
 ROUTES = [act, favourited_by, reblogged_by, favourites, bookmarks]

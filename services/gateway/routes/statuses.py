@@ -105,12 +105,11 @@ async def create_status(request: Request) -> Response:
     assert gw.nc is not None and gw.hydrator is not None
     visibility = p.visibility or me.default_privacy  # the author's source[privacy]
     if visibility is None:  # a record cached before it carried the default
-        defaults = await bus.request(gw.nc, "graph", "account.credentials",
-                                     graph_api.GetCredentials(account_id=me.id),
-                                     graph_api.CredentialAccount)
+        defaults = await bus.call(gw.nc, graph_api.ACCOUNT_CREDENTIALS,
+                                  graph_api.GetCredentials(account_id=me.id))
         visibility = defaults.privacy
-    status = await bus.request(
-        gw.nc, "posts", "status.create",
+    status = await bus.call(
+        gw.nc, posts_api.STATUS_CREATE,
         posts_api.CreateStatus(
             account_id=me.id, network_id=me.network_id, text=p.status,
             visibility=visibility, spoiler_text=p.spoiler_text, sensitive=p.sensitive,
@@ -118,8 +117,7 @@ async def create_status(request: Request) -> Response:
             community_id=community,
             # Keys are scoped per app and account, as Mastodon scopes them per token.
             idempotency_key=f"{caller.app_id}:{key}" if key else None,
-        ),
-        StatusRecord, timeout=10,
+        ), timeout=10,
     )
     if key:  # a retry may return an older status, with the author's favourite or bookmark
         [rendered] = await gw.hydrator.render_statuses([status], me.id)
@@ -164,9 +162,9 @@ async def get_status(request: Request, status_id: FromPath[str]) -> Response:
 async def context(request: Request, status_id: FromPath[str]) -> Response:
     gw, status, viewer_id = await visible_status(request, status_id)
     assert gw.nc is not None and gw.hydrator is not None
-    thread = await bus.request(gw.nc, "posts", "status.thread",
-                               posts_api.StatusAction(account_id=viewer_id or 0,
-                                                      status_id=status.id), posts_api.Thread)
+    thread = await bus.call(gw.nc, posts_api.STATUS_THREAD,
+                            posts_api.StatusAction(account_id=viewer_id or 0,
+                                                   status_id=status.id))
     viewer = await gw.viewer(await gw.caller(request))
     ancestors = await gw.hydrator.visible(thread.ancestors, viewer)
     descendants = await gw.hydrator.visible(thread.descendants, viewer)
@@ -184,10 +182,10 @@ async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
     if p.media_ids:
         raise errors.Invalid("Validation failed: media attachments are not supported yet")
     assert gw.nc is not None and gw.hydrator is not None
-    status = await bus.request(gw.nc, "posts", "status.edit", posts_api.EditStatus(
+    status = await bus.call(gw.nc, posts_api.STATUS_EDIT, posts_api.EditStatus(
         account_id=me.id, status_id=status_id_or_404(status_id), text=p.status,
         spoiler_text=p.spoiler_text, sensitive=p.sensitive, language=p.language,
-        poll=poll_spec(p.poll)), StatusRecord, timeout=10)
+        poll=poll_spec(p.poll)), timeout=10)
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
     return responses.json(rendered)
 
@@ -197,8 +195,8 @@ async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     assert gw.nc is not None and gw.hydrator is not None
-    status = await bus.request(gw.nc, "posts", "status.delete", posts_api.StatusAction(
-        account_id=me.id, status_id=status_id_or_404(status_id)), StatusRecord)
+    status = await bus.call(gw.nc, posts_api.STATUS_DELETE, posts_api.StatusAction(
+        account_id=me.id, status_id=status_id_or_404(status_id)))
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
     rendered["text"] = status.text  # the source, for delete-and-redraft
     return responses.json(rendered)
@@ -208,8 +206,8 @@ async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
 async def history(request: Request, status_id: FromPath[str]) -> Response:
     gw, status, viewer_id = await visible_status(request, status_id)
     assert gw.nc is not None and gw.hydrator is not None
-    found = await bus.request(gw.nc, "posts", "status.history", posts_api.StatusAction(
-        account_id=viewer_id or 0, status_id=status.id), posts_api.History)
+    found = await bus.call(gw.nc, posts_api.STATUS_HISTORY, posts_api.StatusAction(
+        account_id=viewer_id or 0, status_id=status.id))
     [current] = await gw.hydrator.render_statuses([status], viewer_id)
     return responses.json([{
         "content": edit.content_html,

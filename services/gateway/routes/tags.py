@@ -14,6 +14,7 @@ from services.gateway.context import gateway_of
 from shared import bus
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
+from shared.contracts.verb import Verb
 from shared.ids import parse_id
 
 
@@ -43,19 +44,17 @@ async def trending_tags(request: Request) -> Response:
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, TrendsParams, body=False)
     assert gw.nc is not None
-    found = await bus.request(gw.nc, "posts", "tag.trends", posts_api.TagTrends(
-        network_id=me.network_id, limit=max(1, min(p.limit, 20)), offset=max(0, p.offset)),
-        posts_api.TagTrendList)
+    found = await bus.call(gw.nc, posts_api.TAG_TRENDS, posts_api.TagTrends(
+        network_id=me.network_id, limit=max(1, min(p.limit, 20)), offset=max(0, p.offset)))
     return responses.json([tag_json(t.name, gw.base_url, t.history) for t in found.tags])
 
 
-async def _tag_action(request: Request, name: str, verb: str, account_id: int | None
+async def _tag_action(request: Request, name: str,
+                      verb: Verb[graph_api.TagAction, graph_api.Tag], account_id: int | None
                       ) -> Response:
     gw = gateway_of(request)
     assert gw.nc is not None
-    found = await bus.request(gw.nc, "graph", verb,
-                              graph_api.TagAction(account_id=account_id, tag=name),
-                              graph_api.Tag)
+    found = await bus.call(gw.nc, verb, graph_api.TagAction(account_id=account_id, tag=name))
     return responses.json(tag(found, gw.base_url))
 
 
@@ -67,19 +66,19 @@ async def get_tag(request: Request, name: FromPath[str]) -> Response:
     if caller is not None and caller.account_id is not None:
         _, me = await gw.user(request, scope="read")
         account_id = me.id
-    return await _tag_action(request, name, "tag.get", account_id)
+    return await _tag_action(request, name, graph_api.TAG_GET, account_id)
 
 
 @post("/api/v1/tags/{name:str}/follow")
 async def follow_tag(request: Request, name: FromPath[str]) -> Response:
     _, me = await gateway_of(request).user(request, scope="write:follows")
-    return await _tag_action(request, name, "tag.follow", me.id)
+    return await _tag_action(request, name, graph_api.TAG_FOLLOW, me.id)
 
 
 @post("/api/v1/tags/{name:str}/unfollow")
 async def unfollow_tag(request: Request, name: FromPath[str]) -> Response:
     _, me = await gateway_of(request).user(request, scope="write:follows")
-    return await _tag_action(request, name, "tag.unfollow", me.id)
+    return await _tag_action(request, name, graph_api.TAG_UNFOLLOW, me.id)
 
 
 class FollowedTagsParams(params.Params):
@@ -97,9 +96,8 @@ async def followed_tags(request: Request) -> Response:
     assert gw.nc is not None
     page = graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 200)))
-    reply = await bus.request(gw.nc, "graph", "tag.followed",
-                              graph_api.FollowedTagsPage(account_id=me.id, page=page),
-                              graph_api.Tags)
+    reply = await bus.call(gw.nc, graph_api.TAG_FOLLOWED,
+                           graph_api.FollowedTagsPage(account_id=me.id, page=page))
     # Paged by the follows' ids, which the tags themselves do not show.
     headers = (responses.cursor_link_header(request, gw.base_url, reply.tags[0].id,
                                             reply.tags[-1].id) if reply.tags else {})

@@ -50,9 +50,9 @@ async def _rebuilt(gw: Gateway, account_id: int) -> bool:
     """Ask fanout to rebuild the reader's home timeline; True when it is complete now."""
     assert gw.nc is not None
     try:
-        reply = await bus.request(gw.nc, "fanout", "home.rebuild",
-                                  fanout_api.RebuildHome(account_id=account_id),
-                                  fanout_api.RebuildReply, timeout=REBUILD_WAIT_S)
+        reply = await bus.call(gw.nc, fanout_api.HOME_REBUILD,
+                               fanout_api.RebuildHome(account_id=account_id),
+                               timeout=REBUILD_WAIT_S)
     except errors.HubbubError as exc:  # still running, or fanout away: serve what is there
         log.info("home rebuild of %d not done: %s", account_id, exc.message)
         return False
@@ -64,11 +64,10 @@ async def _big_followees(gw: Gateway, account_id: int, cached: list[timelines.Fo
     if cached is not None:
         return cached
     assert gw.nc is not None and gw.redis is not None
-    reply = await bus.request(
-        gw.nc, "graph", "followees.big",
+    reply = await bus.call(
+        gw.nc, graph_api.FOLLOWEES_BIG,
         graph_api.BigFollowees(account_id=account_id,
-                               threshold=gw.settings.fanout_follower_threshold),
-        graph_api.FolloweeIds)
+                               threshold=gw.settings.fanout_follower_threshold))
     no_reblogs = set(reply.no_reblogs)
     found = [timelines.Followee(i, i not in no_reblogs) for i in reply.ids]
     await timelines.cache_big_followees(gw.redis, account_id, found, BIG_FOLLOWEES_TTL_S)

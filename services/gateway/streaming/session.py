@@ -31,7 +31,7 @@ from shared.contracts import lists as lists_api
 from shared.contracts import live
 from shared.contracts import notify as notify_api
 from shared.ids import parse_id
-from shared.records import AccountRecord, NotificationRecord
+from shared.records import AccountRecord
 
 log = logging.getLogger(__name__)
 # A session trusts its reader's follows, blocks, mutes and communities until graph's events say
@@ -331,17 +331,15 @@ class StreamSession:
             raise StreamRefused(f"No such {stream}")
         if stream == "list":
             try:
-                await bus.request(self.gw.nc, "graph", "list.get",
-                                  lists_api.ListRef(account_id=me.id, id=target),
-                                  lists_api.ListRecord)
+                await bus.call(self.gw.nc, graph_api.LIST_GET,
+                               lists_api.ListRef(account_id=me.id, id=target))
             except errors.NotFound as exc:
                 raise StreamRefused("No such list") from exc
             return subjects.live_list(target)
         try:
-            community = await bus.request(
-                self.gw.nc, "graph", "community.get",
-                communities_api.CommunityRef(account_id=me.id, community_id=target),
-                communities_api.CommunityRecord)
+            community = await bus.call(
+                self.gw.nc, graph_api.COMMUNITY_GET,
+                communities_api.CommunityRef(account_id=me.id, community_id=target))
         except errors.NotFound as exc:
             raise StreamRefused("No such community") from exc
         if community.role is None:
@@ -413,9 +411,8 @@ class StreamSession:
         assert self.gw.nc is not None
         asked_at, changes = time.monotonic(), self._changes
         reconnects = self.gw.nc.stats["reconnects"]
-        facts = await bus.request(self.gw.nc, "graph", "viewer.facts",
-                                  graph_api.ViewerFacts(account_id=self.account.id),
-                                  graph_api.ViewerFactsReply)
+        facts = await bus.call(self.gw.nc, graph_api.VIEWER_FACTS,
+                               graph_api.ViewerFacts(account_id=self.account.id))
         # As of when they were asked: a change counted since then makes them stale at once.
         self._viewer, self._facts_at = facts.viewer(), asked_at
         # Hidden: muted (timed mutes not yet ended), blocked, or blocking the reader, as
@@ -515,11 +512,10 @@ class StreamSession:
             return None
         assert self.gw.nc is not None
         try:
-            record = await bus.request(
-                self.gw.nc, "notify", "notification.get",
+            record = await bus.call(
+                self.gw.nc, notify_api.NOTIFICATION_GET,
                 notify_api.GetNotification(account_id=self.account.id,
-                                           id=message.notification_id),
-                NotificationRecord)
+                                           id=message.notification_id))
         except errors.NotFound:
             return None
         shaped = await render_notifications(self.gw, [record], self.account.id)

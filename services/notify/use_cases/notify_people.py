@@ -68,9 +68,8 @@ class NotifyPeople:
             # Followers who rang the bell (follow with notify: true) hear of every post.
             after = 0
             while True:
-                page = await bus.request(self.nc, "graph", "followers.ids", graph_api.FollowerIds(
-                    account_id=event.account_id, after_id=after, limit=1000, notify_only=True),
-                    graph_api.Ids)
+                page = await bus.call(self.nc, graph_api.FOLLOWERS_IDS, graph_api.FollowerIds(
+                    account_id=event.account_id, after_id=after, limit=1000, notify_only=True))
                 for follower in page.ids:
                     if follower not in event.mentions:
                         await self._notify(event, follower, "status", event.account_id,
@@ -83,10 +82,9 @@ class NotifyPeople:
         """Members who asked to hear of every post in the community (Hubbub's own type)."""
         after = 0
         while True:
-            page = await bus.request(self.nc, "graph", "community.notified_members",
-                                     communities_api.NotifiedMembers(
-                                         community_id=event.community_id, after_id=after),
-                                     graph_api.Ids)
+            page = await bus.call(self.nc, graph_api.COMMUNITY_NOTIFIED_MEMBERS,
+                                  communities_api.NotifiedMembers(
+                                      community_id=event.community_id, after_id=after))
             for member in page.ids:
                 if event.visibility == "private" and member not in event.mentions:
                     continue  # private community posts: only fanout's narrower audience
@@ -102,11 +100,10 @@ class NotifyPeople:
         # Those who reblogged it vouched for the old text: tell them it changed.
         after = None
         while True:
-            page = await bus.request(self.nc, "posts", "status.reblogged_by",
-                                     posts_api.StatusPage(status_id=event.status_id,
-                                                          page=posts_api.Page(max_id=after,
-                                                                              limit=80)),
-                                     posts_api.PageItems)
+            page = await bus.call(self.nc, posts_api.STATUS_REBLOGGED_BY,
+                                  posts_api.StatusPage(status_id=event.status_id,
+                                                       page=posts_api.Page(max_id=after,
+                                                                           limit=80)))
             for item in page.items:
                 await self._notify(event, item.id, "update", event.account_id, event.status_id)
             if len(page.items) < 80:
@@ -135,10 +132,9 @@ class NotifyPeople:
             )
 
     async def _allowed(self, recipient: int, from_account: int) -> bool:
-        reply = await bus.request(self.nc, "graph", "notification.allowed",
-                                  graph_api.NotificationAllowed(recipient_id=recipient,
-                                                                from_account_id=from_account),
-                                  graph_api.Allowed)
+        reply = await bus.call(self.nc, graph_api.NOTIFICATION_ALLOWED,
+                               graph_api.NotificationAllowed(recipient_id=recipient,
+                                                             from_account_id=from_account))
         return reply.allowed
 
     async def _forget(self, status_id: int, type_: str, from_account: int) -> None:

@@ -69,14 +69,13 @@ async def resolve_mentions(nc: NATS, parsed: text.ParsedText, author_id: int
     accounts outside its communities by typing their names."""
     if not parsed.mentions:
         return {}
-    reply = await bus.request(
-        nc, "graph", "account.lookup",
-        graph_api.LookupAccounts(usernames=[name for name, _ in parsed.mentions]),
-        graph_api.Accounts)
-    visible = set((await bus.request(
-        nc, "graph", "account.visible",
+    reply = await bus.call(
+        nc, graph_api.ACCOUNT_LOOKUP,
+        graph_api.LookupAccounts(usernames=[name for name, _ in parsed.mentions]))
+    visible = set((await bus.call(
+        nc, graph_api.ACCOUNT_VISIBLE,
         graph_api.VisibleAccounts(reader_id=author_id, ids=[a.id for a in reply.accounts]),
-        graph_api.Ids)).ids) if reply.accounts else set()
+    )).ids) if reply.accounts else set()
     by_name = {a.username.lower(): a for a in reply.accounts if a.id in visible}
     resolved = {}
     for name, domain in parsed.mentions:

@@ -10,7 +10,6 @@ from nats.aio.client import Client as NATS
 from services.posts import audience, status_cache, store
 from services.posts.use_cases.compose import Composed, compose, validate_poll
 from shared import bus, errors, events, outbox, policy
-from shared.contracts import communities as communities_api
 from shared.contracts import graph as graph_api
 from shared.contracts.posts import CreateStatus
 from shared.ids import new_id
@@ -147,10 +146,9 @@ class PostStatus:
                                      "status it replies to")
             community_id = parent.community_id
         if community_id is not None:
-            await bus.request(self.nc, "graph", "community.can_post",
-                              graph_api.CanPost(account_id=req.account_id,
-                                                community_id=community_id),
-                              communities_api.Membership)
+            await bus.call(self.nc, graph_api.COMMUNITY_CAN_POST,
+                           graph_api.CanPost(account_id=req.account_id,
+                                             community_id=community_id))
         return community_id
 
     async def _by_idempotency_key(self, account_id: int, key: str | None) -> StatusRecord | None:

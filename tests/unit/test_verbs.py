@@ -1,0 +1,113 @@
+"""Service verbs (``shared/contracts/verb.py``): each declared once, in its service's contract,
+and each service's host serves exactly the verbs its contract declares.
+
+The hosts below are built by the services' own ``register`` functions with stand-ins for the
+pool, cache and connection: registering only builds the handlers, nothing talks to a server.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.graph import communities, handlers, lists, relations
+from services.notify import handlers as notify_handlers
+from services.posts import handlers as posts_handlers
+from shared.bus import ServiceHost
+from shared.contracts import fanout, graph, notify, posts
+from shared.contracts.verb import Verb, VerbSet
+from shared.settings import Settings
+
+CONTRACTS = [graph, posts, notify, fanout]
+
+
+class StandIn:
+    """Whatever a handler's constructor keeps (pool, Redis, NATS): never used while registering."""
+
+
+@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.SERVICE)
+def test_every_verb_is_on_its_services_subject(contract) -> None:
+    assert contract.VERBS.service == contract.SERVICE
+    assert len(contract.VERBS) > 0
+    for verb in contract.VERBS:
+        assert verb.service == contract.SERVICE
+        assert verb.subject == f"hubbub.svc.{contract.SERVICE}.{verb.name}"
+
+
+@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.SERVICE)
+def test_every_verb_has_its_constant(contract) -> None:
+    """``ACCOUNT_GET`` for ``account.get``: callers find a verb by its name."""
+    for verb in contract.VERBS:
+        assert getattr(contract, verb.name.replace(".", "_").upper()) is verb
+
+
+def test_no_two_services_share_a_subject() -> None:
+    subjects = [verb.subject for contract in CONTRACTS for verb in contract.VERBS]
+    assert len(subjects) == len(set(subjects))
+
+
+def test_a_verb_is_declared_once() -> None:
+    verbs = VerbSet("posts")
+    verbs.declare("status.get", posts.GetStatuses, posts.Statuses)
+    with pytest.raises(ValueError, match="declared twice"):
+        verbs.declare("status.get", posts.GetStatuses, posts.Statuses)
+
+
+def graph_host() -> ServiceHost:
+    host = ServiceHost(StandIn(), graph.VERBS)  # type: ignore[arg-type]
+    for module in (handlers, relations, communities, lists):
+        module.register(host, StandIn(), StandIn())  # type: ignore[arg-type]
+    return host
+
+
+def posts_host() -> ServiceHost:
+    host = ServiceHost(StandIn(), posts.VERBS)  # type: ignore[arg-type]
+    posts_handlers.register(host, StandIn(), StandIn(), StandIn(),  # type: ignore[arg-type]
+                            Settings())
+    return host
+
+
+def notify_host() -> ServiceHost:
+    host = ServiceHost(StandIn(), notify.VERBS)  # type: ignore[arg-type]
+    notify_handlers.register(host, StandIn())  # type: ignore[arg-type]
+    return host
+
+
+@pytest.mark.parametrize("build", [graph_host, posts_host, notify_host],
+                         ids=["graph", "posts", "notify"])
+def test_each_service_serves_exactly_its_contract(build) -> None:
+    host = build()
+    host.check_complete()
+    assert set(host._endpoints) == host.verbs.names()
+
+
+async def answer(req: object) -> object:
+    return req
+
+
+def test_a_host_refuses_another_services_verb() -> None:
+    host = ServiceHost(StandIn(), posts.VERBS)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="belongs to graph"):
+        host.serve(graph.ACCOUNT_GET, answer)  # type: ignore[arg-type]
+
+
+def test_a_host_refuses_a_verb_its_contract_does_not_declare() -> None:
+    host = ServiceHost(StandIn(), posts.VERBS)  # type: ignore[arg-type]
+    stray = Verb("posts", "status.get", posts.GetStatuses, posts.Statuses)
+    with pytest.raises(ValueError, match="not declared"):
+        host.serve(stray, answer)  # type: ignore[arg-type]
+
+
+def test_a_host_refuses_a_verb_served_twice() -> None:
+    host = ServiceHost(StandIn(), fanout.VERBS)  # type: ignore[arg-type]
+    host.serve(fanout.HOME_REBUILD, answer)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="served twice"):
+        host.serve(fanout.HOME_REBUILD, answer)  # type: ignore[arg-type]
+
+
+async def test_a_host_missing_a_verb_does_not_start() -> None:
+    host = ServiceHost(StandIn(), notify.VERBS)  # type: ignore[arg-type]
+    host.serve(notify.MARKERS_GET, answer)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="notification.list"):
+        host.check_complete()
+    with pytest.raises(RuntimeError):  # before it asks NATS for anything
+        await host.start()
