@@ -37,6 +37,7 @@ from nats.micro.request import Request
 
 from shared import errors, events, metrics, subjects
 from shared.cancel import raise_if_cancelled
+from shared.compat import nats as nats_compat
 from shared.contracts.verb import Rep, Req, Verb, VerbSet
 from shared.settings import Settings
 
@@ -185,7 +186,7 @@ class EventConsumer:
         one pull request for up to ``batch`` events, expiring after PULL_EXPIRES_S, whose
         events are handled the moment each is delivered; the next request goes out when this
         one is complete (filled, expired, or lost with a reconnect)."""
-        nc = self.js._nc  # the JetStream context's connection (nats-py keeps it private)
+        nc = nats_compat.connection_of(self.js)
         inbox = nc.new_inbox()
         arrived: asyncio.Queue[Msg] = asyncio.Queue()
         request_over = asyncio.Event()
@@ -208,8 +209,7 @@ class EventConsumer:
 
         sub = await nc.subscribe(inbox, cb=on_message)
         dispatcher = asyncio.create_task(self._dispatch_arrivals(arrived, pending))
-        next_subject = f"{self.js._prefix}.CONSUMER.MSG.NEXT.{subjects.EVENTS_STREAM}" \
-                       f".{self.durable}"
+        next_subject = nats_compat.pull_subject(self.js, subjects.EVENTS_STREAM, self.durable)
         request = json.dumps({"batch": self.batch,
                               "expires": int(PULL_EXPIRES_S * 1e9)}).encode()
         try:
@@ -265,8 +265,17 @@ class EventConsumer:
             pending.add(task)
             task.add_done_callback(pending.discard)
 
+    def on_start_handling(self, msg: Msg) -> None:
+        """Called as a message's handling starts (it holds a slot); a subclass may watch the
+        messages in flight (services/fanout/consumer.py keeps them in progress)."""
+
+    def on_done_handling(self, msg: Msg) -> None:
+        """Called once the message is acked, nak'd or terminated, or its handling failed; also
+        when ``on_start_handling`` raised."""
+
     async def _handle(self, msg: Msg) -> None:
         try:
+            self.on_start_handling(msg)
             try:
                 event = events.decode(msg.data)
             except msgspec.DecodeError:
@@ -296,6 +305,7 @@ class EventConsumer:
             metrics.EVENTS_PROCESSED.labels(self.durable, event.type).inc()
         finally:
             self._limit.release()
+            self.on_done_handling(msg)
 
     async def idle(self) -> bool:
         """True when the consumer has nothing pending or unacknowledged (tests wait for this)."""

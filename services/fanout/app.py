@@ -3,8 +3,6 @@ home timeline rebuilds (``hubbub.svc.fanout.home.rebuild``); reports consumer la
 
 from __future__ import annotations
 
-import asyncio
-
 import redis.asyncio as redis
 
 from services.fanout import deleted
@@ -17,18 +15,12 @@ from services.fanout.use_cases.lists import ListHandlers
 from services.fanout.use_cases.public import PublicTimelines
 from services.fanout.use_cases.relations import RelationHandlers
 from services.runtime import BaseService
-from shared import events, metrics, subjects
+from shared import events, metrics
 from shared.bus import ServiceHost
 from shared.contracts import fanout as fanout_api
 from shared.fastredis import FastRedis
+from shared.routing import EventRoutes
 from shared.timelines import TimelineWriter, forget_stale_reads, writer_client
-
-HOME_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
-               "post.reblog.created", "post.reblog.removed", "graph.follow.created",
-               "graph.follow.removed", "graph.block.created", "graph.mute.created",
-               "graph.list.members_changed", "graph.list.deleted", "graph.community.joined",
-               "graph.community.left"]
-
 
 CONCURRENCY = 64  # events handled at once by one fanout process
 FETCH = 16
@@ -51,20 +43,14 @@ class FanoutService(BaseService):
         self.statuses = FanoutHandlers(
             self.nc, r, writer, follower_threshold=self.settings.fanout_follower_threshold,
             lean=lean)
-        parts = [self.statuses, RelationHandlers(self.nc, writer),
-                 ListHandlers(self.nc, r, writer), PublicTimelines(self.nc, writer),
-                 CommunityHandlers(self.nc, writer)]
+        # Each part declares the events it handles; the consumer receives those and no others,
+        # and an event goes to the parts that handle it, side by side (shared.routing).
+        self.routes = home = EventRoutes()
+        for part in (self.statuses, RelationHandlers(self.nc, writer),
+                     ListHandlers(self.nc, r, writer), PublicTimelines(self.nc, writer),
+                     CommunityHandlers(self.nc, writer)):
+            home.include(part.routes())
         gone = deleted.DeletedStatuses(lean)
-
-        async def apply(event: events.AnyEvent) -> None:
-            # Each part is idempotent on its own and none needs another's result: they run side
-            # by side (an event's round trips overlap), and a redelivery after a partial run is
-            # safe. Every part finishes before the first failure is raised.
-            results = await asyncio.gather(*(part(event) for part in parts),
-                                           return_exceptions=True)
-            for result in results:
-                if isinstance(result, BaseException):
-                    raise result
 
         async def handle(event: events.AnyEvent) -> None:
             with metrics.FANOUT_SECONDS.labels(event.type).time():
@@ -75,13 +61,13 @@ class FanoutService(BaseService):
                 removed = deleted.removed_ids(event)
                 if removed:
                     await gone.record(removed)
-                await apply(event)
+                await home.dispatch(event)
                 if created and await gone.any_deleted(created):
-                    await apply(deleted.undo(event))  # deleted while we wrote it
+                    await home.dispatch(deleted.undo(event))  # deleted while we wrote it
 
         consumer = ProgressingConsumer(
             self.js, "fanout-home", JoinRedelivered(handle),
-            filter_subjects=[subjects.event(t) for t in HOME_EVENTS],
+            filter_subjects=home.filter_subjects(),
             max_deliver=self.settings.max_deliver,
             # Each event waits on several round trips (graph pages, Redis scripts): more in
             # flight keeps the writer's lanes full (TimelineWrites bounds the calls to Redis).

@@ -36,12 +36,11 @@ class ProgressingConsumer(EventConsumer):
                 await self._ticker
         await super().stop()
 
-    async def _handle(self, msg: Msg) -> None:
+    def on_start_handling(self, msg: Msg) -> None:
         self._in_flight[id(msg)] = msg
-        try:
-            await super()._handle(msg)
-        finally:
-            del self._in_flight[id(msg)]
+
+    def on_done_handling(self, msg: Msg) -> None:
+        self._in_flight.pop(id(msg), None)
 
     async def _keep_in_progress(self) -> None:
         started: dict[int, Msg] = {}

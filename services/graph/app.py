@@ -5,7 +5,6 @@ from __future__ import annotations
 from services.graph import communities, handlers, lists, relations
 from services.graph.use_cases.count_status import MAX_GROUP, CountStatus
 from services.runtime import BaseService
-from shared import subjects
 from shared.bus import EventConsumer, ServiceHost
 from shared.contracts import graph as graph_api
 from shared.outbox import OutboxRelay
@@ -20,10 +19,9 @@ class GraphService(BaseService):
         relay = OutboxRelay(self.pool, self.js, "graph", database_url=self.settings.database_url)
         await relay.start()
         self.keep(relay)
+        counted = CountStatus(self.pool, self.redis).routes()
         counter = EventConsumer(
-            self.js, "graph-counters", CountStatus(self.pool, self.redis),
-            filter_subjects=[subjects.event("post.status.created"),
-                             subjects.event("post.status.deleted")],
+            self.js, "graph-counters", counted, filter_subjects=counted.filter_subjects(),
             max_deliver=self.settings.max_deliver,
             # Every event in flight may join the next group commit (CountStatus), so groups
             # grow across fetches.

@@ -5,14 +5,8 @@ from __future__ import annotations
 from services.notify import handlers
 from services.notify.use_cases.notify_people import NotifyPeople
 from services.runtime import BaseService
-from shared import subjects
 from shared.bus import EventConsumer, ServiceHost
 from shared.contracts import notify as notify_api
-
-NOTIFY_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
-                 "post.favourite.added", "post.favourite.removed", "post.reblog.created",
-                 "post.reblog.removed", "post.poll.ended", "graph.follow.created",
-                 "graph.follow_request.created", "graph.community.invited"]
 
 
 class NotifyService(BaseService):
@@ -22,9 +16,9 @@ class NotifyService(BaseService):
 
     async def setup(self) -> None:
         assert self.pool and self.js and self.nc
+        routes = NotifyPeople(self.pool, self.nc).routes()
         consumer = EventConsumer(
-            self.js, "notify", NotifyPeople(self.pool, self.nc),
-            filter_subjects=[subjects.event(t) for t in NOTIFY_EVENTS],
+            self.js, "notify", routes, filter_subjects=routes.filter_subjects(),
             max_deliver=self.settings.max_deliver,
         )
         await consumer.start()

@@ -35,6 +35,7 @@ from shared.records import (
     own_key,
     own_reblogs_key,
 )
+from shared.routing import EventRoutes
 from shared.timelines import TimelineWriter
 
 log = logging.getLogger(__name__)
@@ -59,22 +60,15 @@ class FanoutHandlers:
         self.live = LivePublisher(nc, r, lean if isinstance(lean, FastRedis) else None)
         self.follower_threshold = follower_threshold
 
-    async def __call__(self, event: events.AnyEvent) -> None:
-        if isinstance(event, events.StatusCreated):
-            await self.deliver_status(event)
-        elif isinstance(event, events.ReblogCreated):
-            await self.deliver_reblog(event)
-        elif isinstance(event, events.StatusDeleted):
-            await self.remove_status(event.status_id, event.account_id, event.network_id,
-                                     event.visibility, event.mentions, event.community_id)
-        elif isinstance(event, events.ReblogRemoved):
-            await self.remove_reblog(event)
-        elif isinstance(event, events.StatusUpdated):
-            await self.announce_update(event)
-        elif isinstance(event, events.FollowCreated):
-            await self.merge_followee(event)
-        elif isinstance(event, events.FollowRemoved):
-            await self.remove_followee(event)
+    def routes(self) -> EventRoutes:
+        return (EventRoutes()
+                .on(events.StatusCreated, self.deliver_status)
+                .on(events.StatusDeleted, self.remove_status)
+                .on(events.StatusUpdated, self.announce_update)
+                .on(events.ReblogCreated, self.deliver_reblog)
+                .on(events.ReblogRemoved, self.remove_reblog)
+                .on(events.FollowCreated, self.merge_followee)
+                .on(events.FollowRemoved, self.remove_followee))
 
     async def _once(self, event: events.Event) -> bool:
         """False when a complete earlier run of this event is recorded (a redelivery)."""
@@ -186,9 +180,9 @@ class FanoutHandlers:
         async for page in pages:
             yield page
 
-    async def remove_status(self, status_id: int, account_id: int, network_id: int,
-                            visibility: str, mentions: tuple[int, ...],
-                            community_id: int | None = None) -> None:
+    async def remove_status(self, event: events.StatusDeleted) -> None:
+        status_id, account_id, network_id = event.status_id, event.account_id, event.network_id
+        visibility, mentions, community_id = event.visibility, event.mentions, event.community_id
         message = live.LiveMessage(event="delete", status_id=status_id)
         await self.writer.remove([own_key(account_id), own_reblogs_key(account_id)], [status_id])
         async for page in prefetching(self._audience(account_id, visibility, mentions,

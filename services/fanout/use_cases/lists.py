@@ -12,6 +12,7 @@ from shared.contracts import lists as lists_api
 from shared.contracts import live
 from shared.contracts import posts as posts_api
 from shared.records import list_key
+from shared.routing import EventRoutes
 from shared.timelines import TimelineWriter
 
 MERGE_ON_ADD = 40
@@ -23,21 +24,31 @@ class ListHandlers:
         self.r = r
         self.writer = writer
 
-    async def __call__(self, event: events.AnyEvent) -> None:
-        if isinstance(event, events.StatusCreated):
-            if event.community_id is None:
-                await self._deliver(event.account_id, event.status_id, event.visibility,
-                                    event.mentions)
-        elif isinstance(event, events.ReblogCreated):
-            await self._deliver(event.account_id, event.reblog_id, event.visibility, ())
-        elif isinstance(event, events.StatusDeleted):
-            await self._remove(event.account_id, event.status_id)
-        elif isinstance(event, events.ReblogRemoved):
-            await self._remove(event.account_id, event.reblog_id)
-        elif isinstance(event, events.ListMembersChanged):
-            await self._members_changed(event)
-        elif isinstance(event, events.ListDeleted):
-            await self.r.delete(list_key(event.owner_id, event.list_id))
+    def routes(self) -> EventRoutes:
+        return (EventRoutes()
+                .on(events.StatusCreated, self.status_created)
+                .on(events.StatusDeleted, self.status_deleted)
+                .on(events.ReblogCreated, self.reblog_created)
+                .on(events.ReblogRemoved, self.reblog_removed)
+                .on(events.ListMembersChanged, self.members_changed)
+                .on(events.ListDeleted, self.list_deleted))
+
+    async def status_created(self, event: events.StatusCreated) -> None:
+        if event.community_id is None:
+            await self._deliver(event.account_id, event.status_id, event.visibility,
+                                event.mentions)
+
+    async def status_deleted(self, event: events.StatusDeleted) -> None:
+        await self._remove(event.account_id, event.status_id)
+
+    async def reblog_created(self, event: events.ReblogCreated) -> None:
+        await self._deliver(event.account_id, event.reblog_id, event.visibility, ())
+
+    async def reblog_removed(self, event: events.ReblogRemoved) -> None:
+        await self._remove(event.account_id, event.reblog_id)
+
+    async def list_deleted(self, event: events.ListDeleted) -> None:
+        await self.r.delete(list_key(event.owner_id, event.list_id))
 
     async def _targets(self, author_id: int) -> list[lists_api.ListTarget]:
         reply = await bus.call(self.nc, graph_api.LISTS_CONTAINING,
@@ -63,7 +74,7 @@ class ListHandlers:
         targets = await self._targets(author_id)
         await self.writer.remove([list_key(t.owner_id, t.list_id) for t in targets], [status_id])
 
-    async def _members_changed(self, event: events.ListMembersChanged) -> None:
+    async def members_changed(self, event: events.ListMembersChanged) -> None:
         key = list_key(event.owner_id, event.list_id)
         for author_id in event.added:
             recent = await bus.call(self.nc, posts_api.STATUS_RECENT_BY_AUTHOR,

@@ -9,6 +9,7 @@ from nats.aio.client import Client as NATS
 from shared import events, metrics, policy, subjects
 from shared.contracts import live
 from shared.records import public_key, tag_key
+from shared.routing import EventRoutes
 from shared.timelines import TimelineWriter
 
 
@@ -17,21 +18,26 @@ class PublicTimelines:
         self.nc = nc
         self.writer = writer
 
-    async def __call__(self, event: events.AnyEvent) -> None:
-        if isinstance(event, events.StatusCreated):
-            facts = policy.PostFacts(author_id=event.account_id, network_id=event.network_id,
-                                     visibility=event.visibility,
-                                     community_id=event.community_id)
-            if not policy.in_public_timeline(facts):
-                return
-            keys = [public_key(event.network_id)]
-            keys += [tag_key(event.network_id, tag) for tag in event.tags]
-            written = await self.writer.add(keys, event.status_id)
-            metrics.TIMELINE_WRITES.labels("public").inc(written)
-            update = live.encode(live.LiveMessage(event="update", status_id=event.status_id))
-            for tag in event.tags:
-                await self.nc.publish(subjects.live_tag(f"{event.network_id}.{tag}"), update)
-        elif isinstance(event, events.StatusDeleted) and event.network_id:
-            keys = [public_key(event.network_id)]
-            keys += [tag_key(event.network_id, tag) for tag in event.tags]
-            await self.writer.remove(keys, [event.status_id])
+    def routes(self) -> EventRoutes:
+        return (EventRoutes().on(events.StatusCreated, self.status_created)
+                .on(events.StatusDeleted, self.status_deleted))
+
+    async def status_created(self, event: events.StatusCreated) -> None:
+        facts = policy.PostFacts(author_id=event.account_id, network_id=event.network_id,
+                                 visibility=event.visibility, community_id=event.community_id)
+        if not policy.in_public_timeline(facts):
+            return
+        keys = [public_key(event.network_id)]
+        keys += [tag_key(event.network_id, tag) for tag in event.tags]
+        written = await self.writer.add(keys, event.status_id)
+        metrics.TIMELINE_WRITES.labels("public").inc(written)
+        update = live.encode(live.LiveMessage(event="update", status_id=event.status_id))
+        for tag in event.tags:
+            await self.nc.publish(subjects.live_tag(f"{event.network_id}.{tag}"), update)
+
+    async def status_deleted(self, event: events.StatusDeleted) -> None:
+        if not event.network_id:
+            return  # no network named: in no network's timelines
+        keys = [public_key(event.network_id)]
+        keys += [tag_key(event.network_id, tag) for tag in event.tags]
+        await self.writer.remove(keys, [event.status_id])

@@ -9,6 +9,7 @@ from nats.aio.client import Client as NATS
 from shared import bus, events
 from shared.contracts import posts as posts_api
 from shared.records import home_key
+from shared.routing import EventRoutes
 from shared.timelines import TimelineWriter
 
 
@@ -17,12 +18,16 @@ class RelationHandlers:
         self.nc = nc
         self.writer = writer
 
-    async def __call__(self, event: events.AnyEvent) -> None:
-        if isinstance(event, events.BlockCreated):
-            await self._clear(reader=event.account_id, author=event.target_id)
-            await self._clear(reader=event.target_id, author=event.account_id)
-        elif isinstance(event, events.MuteCreated):
-            await self._clear(reader=event.account_id, author=event.target_id)
+    def routes(self) -> EventRoutes:
+        return (EventRoutes().on(events.BlockCreated, self.blocked)
+                .on(events.MuteCreated, self.muted))
+
+    async def blocked(self, event: events.BlockCreated) -> None:
+        await self._clear(reader=event.account_id, author=event.target_id)
+        await self._clear(reader=event.target_id, author=event.account_id)
+
+    async def muted(self, event: events.MuteCreated) -> None:
+        await self._clear(reader=event.account_id, author=event.target_id)
 
     async def _clear(self, *, reader: int, author: int) -> None:
         recent = await bus.call(

@@ -16,6 +16,7 @@ import redis.asyncio as redis
 
 from services.graph import account_cache
 from shared import events
+from shared.routing import EventRoutes
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 500  # events per transaction
@@ -62,6 +63,10 @@ class CountStatus:
         self.max_group = max_group
         self._waiting: list[tuple[tuple[int, int, int, int], asyncio.Future[None]]] = []
         self._committer: asyncio.Task[None] | None = None
+
+    def routes(self) -> EventRoutes:
+        return (EventRoutes().on(events.StatusCreated, self)
+                .on(events.StatusDeleted, self))
 
     async def __call__(self, event: events.AnyEvent) -> None:
         counted = change(event)

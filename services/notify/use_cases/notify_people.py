@@ -14,6 +14,7 @@ from shared.contracts import graph as graph_api
 from shared.contracts import live
 from shared.contracts import posts as posts_api
 from shared.ids import new_id
+from shared.routing import EventRoutes
 
 
 class NotifyPeople:
@@ -21,40 +22,56 @@ class NotifyPeople:
         self.pool = pool
         self.nc = nc
 
-    async def __call__(self, event: events.AnyEvent) -> None:
-        if isinstance(event, events.FollowCreated):
-            await self._notify(event, event.followee_id, "follow", event.follower_id, None)
-        elif isinstance(event, events.CommunityInvited):
-            # Hubbub's own type; Mastodon clients skip notification types they do not know.
-            await self._notify(event, event.account_id, "hubbub.community_invite",
-                               event.invited_by, None, community_id=event.community_id)
-        elif isinstance(event, events.FollowRequested):
-            await self._notify(event, event.followee_id, "follow_request", event.follower_id,
-                               None)
-        elif isinstance(event, events.StatusCreated):
-            await self._status_created(event)
-        elif isinstance(event, events.StatusUpdated):
-            await self._status_updated(event)
-        elif isinstance(event, events.FavouriteAdded):
-            await self._notify(event, event.status_account_id, "favourite", event.account_id,
-                               event.status_id)
-        elif isinstance(event, events.ReblogCreated):
-            await self._notify(event, event.status_account_id, "reblog", event.account_id,
-                               event.status_id)
-        elif isinstance(event, events.ReblogRemoved):
-            await self._forget(event.status_id, "reblog", event.account_id)
-        elif isinstance(event, events.FavouriteRemoved):
-            await self._forget(event.status_id, "favourite", event.account_id)
-        elif isinstance(event, events.PollEnded):
-            for voter in {*event.voter_ids, event.status_account_id}:
-                await self._notify(event, voter, "poll", event.status_account_id,
-                                   event.status_id, allow_self=True)
-        elif isinstance(event, events.StatusDeleted):
-            async with self.pool.acquire() as conn:
-                await conn.execute("DELETE FROM notifications WHERE status_id = $1",
-                                   event.status_id)
+    def routes(self) -> EventRoutes:
+        return (EventRoutes()
+                .on(events.StatusCreated, self.status_created)
+                .on(events.StatusDeleted, self.status_deleted)
+                .on(events.StatusUpdated, self.status_updated)
+                .on(events.FavouriteAdded, self.favourite_added)
+                .on(events.FavouriteRemoved, self.favourite_removed)
+                .on(events.ReblogCreated, self.reblog_created)
+                .on(events.ReblogRemoved, self.reblog_removed)
+                .on(events.PollEnded, self.poll_ended)
+                .on(events.FollowCreated, self.follow_created)
+                .on(events.FollowRequested, self.follow_requested)
+                .on(events.CommunityInvited, self.community_invited))
 
-    async def _status_created(self, event: events.StatusCreated) -> None:
+    async def follow_created(self, event: events.FollowCreated) -> None:
+        await self._notify(event, event.followee_id, "follow", event.follower_id, None)
+
+    async def community_invited(self, event: events.CommunityInvited) -> None:
+        # Hubbub's own type; Mastodon clients skip notification types they do not know.
+        await self._notify(event, event.account_id, "hubbub.community_invite",
+                           event.invited_by, None, community_id=event.community_id)
+
+    async def follow_requested(self, event: events.FollowRequested) -> None:
+        await self._notify(event, event.followee_id, "follow_request", event.follower_id, None)
+
+    async def favourite_added(self, event: events.FavouriteAdded) -> None:
+        await self._notify(event, event.status_account_id, "favourite", event.account_id,
+                           event.status_id)
+
+    async def reblog_created(self, event: events.ReblogCreated) -> None:
+        await self._notify(event, event.status_account_id, "reblog", event.account_id,
+                           event.status_id)
+
+    async def reblog_removed(self, event: events.ReblogRemoved) -> None:
+        await self._forget(event.status_id, "reblog", event.account_id)
+
+    async def favourite_removed(self, event: events.FavouriteRemoved) -> None:
+        await self._forget(event.status_id, "favourite", event.account_id)
+
+    async def poll_ended(self, event: events.PollEnded) -> None:
+        for voter in {*event.voter_ids, event.status_account_id}:
+            await self._notify(event, voter, "poll", event.status_account_id, event.status_id,
+                               allow_self=True)
+
+    async def status_deleted(self, event: events.StatusDeleted) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute("DELETE FROM notifications WHERE status_id = $1",
+                               event.status_id)
+
+    async def status_created(self, event: events.StatusCreated) -> None:
         for account_id in event.mentions:
             await self._notify(event, account_id, "mention", event.account_id, event.status_id)
         # A reply tells the author of the post replied to, even without an @mention.
@@ -94,7 +111,7 @@ class NotifyPeople:
                 return
             after = page.ids[-1]
 
-    async def _status_updated(self, event: events.StatusUpdated) -> None:
+    async def status_updated(self, event: events.StatusUpdated) -> None:
         for account_id in event.added_mentions:
             await self._notify(event, account_id, "mention", event.account_id, event.status_id)
         # Those who reblogged it vouched for the old text: tell them it changed.

@@ -1,0 +1,74 @@
+"""Event routing, declared once: a consumer's table from event type to the handlers of that type.
+
+The table is both what a consumer subscribes to (``filter_subjects``: the subjects of the types
+that have a handler, nothing else) and how an event reaches its handlers (``dispatch``): the two
+cannot drift apart, and a handler never sees an event it does not handle.
+
+    routes = EventRoutes()
+    routes.on(events.StatusCreated, deliver_status)  # deliver_status takes a StatusCreated
+    consumer = EventConsumer(js, "fanout-home", routes,
+                             filter_subjects=routes.filter_subjects())
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from shared import events, subjects
+
+E = TypeVar("E", bound=events.Event)
+Handler = Callable[[E], Awaitable[None]]
+
+
+class EventRoutes:
+    def __init__(self) -> None:
+        # Insertion-ordered: the filter keeps the order in which types were first routed (an
+        # existing durable consumer whose filter differs, even in order only, is kept as it is,
+        # see shared.bus.EventConsumer.start), and handlers start in the order they were added.
+        self._handlers: dict[type[events.Event], list[Handler[Any]]] = {}
+
+    def on(self, event_type: type[E], handler: Handler[E]) -> EventRoutes:
+        """Route events of ``event_type`` to ``handler`` too (returns the table, to chain)."""
+        self._handlers.setdefault(event_type, []).append(handler)
+        return self
+
+    def include(self, other: EventRoutes) -> EventRoutes:
+        """Add another table's routes after this one's (a consumer built of several parts)."""
+        for event_type, handlers in other._handlers.items():
+            for handler in handlers:
+                self.on(event_type, handler)
+        return self
+
+    @property
+    def event_types(self) -> list[type[events.Event]]:
+        return list(self._handlers)
+
+    def filter_subjects(self) -> list[str]:
+        """The stream subjects of the routed event types: what the consumer should receive."""
+        return [subjects.event(event_type.__struct_config__.tag)  # type: ignore[arg-type]
+                for event_type in self._handlers]
+
+    def handlers_for(self, event: events.Event) -> list[Handler[Any]]:
+        return self._handlers.get(type(event), [])
+
+    async def dispatch(self, event: events.Event) -> None:
+        """Run the handlers of the event's type (none: nothing to do).
+
+        Several handlers run side by side: each is idempotent on its own and none needs
+        another's result, so an event's round trips overlap and a redelivery after a partial
+        run is safe. Every handler finishes before the first failure is raised."""
+        handlers = self._handlers.get(type(event))
+        if not handlers:
+            return
+        if len(handlers) == 1:
+            await handlers[0](event)
+            return
+        results = await asyncio.gather(*(handler(event) for handler in handlers),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    __call__ = dispatch  # a table is an event handler (shared.bus.EventHandler)

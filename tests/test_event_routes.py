@@ -1,0 +1,54 @@
+"""Each consumer receives exactly the events its routing table handles (shared.routing), and an
+event of another type never reaches it."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import events, subjects
+from shared.bus import publish_event
+from tests.helpers import Api
+
+# The filters as they were written out by hand before the tables. Same subjects in the same
+# order: a durable consumer that exists with another filter keeps it (EventConsumer.start).
+FORMER_FILTERS = {
+    "fanout-home": ["post.status.created", "post.status.deleted", "post.status.updated",
+                    "post.reblog.created", "post.reblog.removed", "graph.follow.created",
+                    "graph.follow.removed", "graph.block.created", "graph.mute.created",
+                    "graph.list.members_changed", "graph.list.deleted",
+                    "graph.community.joined", "graph.community.left"],
+    "notify": ["post.status.created", "post.status.deleted", "post.status.updated",
+               "post.favourite.added", "post.favourite.removed", "post.reblog.created",
+               "post.reblog.removed", "post.poll.ended", "graph.follow.created",
+               "graph.follow_request.created", "graph.community.invited"],
+    "graph-counters": ["post.status.created", "post.status.deleted"],
+}
+
+
+def consumer_of(api: Api, durable: str):
+    services = (api.stack.fanout, api.stack.notify, api.stack.graph)
+    [consumer] = [item for service in services for item in service._stoppables
+                  if getattr(item, "durable", None) == durable]
+    return consumer
+
+
+@pytest.mark.parametrize("durable", sorted(FORMER_FILTERS))
+async def test_the_consumer_filter_is_the_routed_event_types(api: Api, durable: str) -> None:
+    expected = [subjects.event(t) for t in FORMER_FILTERS[durable]]
+    consumer = consumer_of(api, durable)
+    assert consumer.filter_subjects == expected
+    info = await api.stack.fanout.js.consumer_info(subjects.EVENTS_STREAM, durable)
+    assert list(info.config.filter_subjects or [info.config.filter_subject]) == expected
+
+
+async def test_an_event_no_part_handles_is_never_delivered(api: Api) -> None:
+    js = api.stack.fanout.js
+    await api.idle()
+    before = {d: await js.consumer_info(subjects.EVENTS_STREAM, d) for d in FORMER_FILTERS}
+    unrouted = events.TagFollowed(account_id=1, tag="nobody-routes-this")  # no consumer does
+    await publish_event(js, unrouted)
+    await api.idle()
+    for durable, was in before.items():
+        now = await js.consumer_info(subjects.EVENTS_STREAM, durable)
+        assert now.delivered.consumer_seq == was.delivered.consumer_seq, durable
+        assert now.num_pending == 0
