@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from services.gateway.routes.authorize import _digest
+from services.gateway.tokens import digest
 from tests.helpers import Api, User, unique
 
 REDIRECT = "http://127.0.0.1:9/callback"
@@ -158,7 +158,7 @@ async def test_expired_code_is_refused(api: Api) -> None:
     code = code_of(await sign_in(api, params, user), params)
     await api.stack.gateway.pool.execute(
         "UPDATE authorization_codes SET expires_at = now() - interval '1 second' "
-        "WHERE code_hash = $1", _digest(code))
+        "WHERE code_hash = $1", digest(code))
     assert invalid_grant(await exchange(api, app, code, verifier))
 
 
@@ -291,6 +291,7 @@ async def test_client_pages_and_assets_are_served(api: Api) -> None:
     again = await api.client.get(script, headers={"If-None-Match": asset.headers["etag"]})
     assert again.status_code == 304
     # Nothing outside the client's files, and no catch-all over other paths.
-    for path in (script.replace("js/main.js", "../routes/web.py"), "/favicon.ico",
+    for path in (script.replace("js/main.js", "../routes/web.py"),
+                 script.replace("js/main.js", "templates/sign_in.html"), "/favicon.ico",
                  "/api/v1/nothing", "/web/assets/x/index.html"):
         assert (await api.client.get(path)).status_code == 404, path

@@ -6,7 +6,7 @@ from litestar import Request, Response, get, post
 
 from services.gateway import params, responses, tokens
 from services.gateway.context import gateway_of
-from services.gateway.routes import authorize as authorization
+from services.gateway.store import oauth_codes
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 
@@ -114,11 +114,11 @@ async def token(request: Request) -> Response:
         account_id = account.id
     elif p.grant_type == "authorization_code":
         try:
-            grant = await authorization.redeem_code(
+            grant = await oauth_codes.redeem_code(
                 gw.pool, app_id=app.id, code=p.code, redirect_uri=p.redirect_uri,
                 on_revoked=gw.forget_token,
                 code_verifier=p.code_verifier)
-        except authorization.InvalidGrant:
+        except oauth_codes.InvalidGrant:
             return _oauth_error("invalid_grant", "The provided authorization grant is invalid, "
                                 "expired, revoked, does not match the redirection URI used in "
                                 "the authorization request, or was issued to another client.")
@@ -129,7 +129,7 @@ async def token(request: Request) -> Response:
     access_token, created = await tokens.issue_token(gw.pool, app_id=app.id,
                                                      account_id=account_id, scopes=scopes)
     if p.grant_type == "authorization_code" and p.code:
-        await authorization.remember_token(gw.pool, p.code, access_token)
+        await oauth_codes.remember_token(gw.pool, p.code, access_token)
     return responses.json({"access_token": access_token, "token_type": "Bearer",
                            "scope": scopes, "created_at": created})
 

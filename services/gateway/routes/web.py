@@ -3,65 +3,20 @@ step). Every path the client routes itself (``/``, ``/web/...``, ``/@user``, ``/
 ``/tags/x``, ``/invite/code``) answers with its index page; the browser then asks only the public
 API, like any other client.
 
-Assets are served from memory under ``/web/assets/<version>/``, where the version is a digest of
-their contents: an ES module's relative imports resolve under the same prefix, so a release
-changes every URL at once and each can be cached as immutable. The index is never cached."""
+Assets are served from memory under ``/web/assets/<version>/`` (see ``services/gateway/assets.py``)
+and can be cached as immutable; the index is never cached."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-ASSETS = "/web/assets"
-MEDIA_TYPES = {
-    ".js": "text/javascript",
-    ".css": "text/css",
-    ".svg": "image/svg+xml",
-    ".html": "text/html",
-    ".json": "application/json",
-    ".png": "image/png",
-}
+from services.gateway.assets import ASSETS, bundle
+
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-@dataclass(frozen=True)
-class Asset:
-    body: bytes
-    media_type: str
-    etag: str
-
-
-@dataclass(frozen=True)
-class Bundle:
-    version: str
-    files: dict[str, Asset]  # path under web/ -> asset; a lookup, so no path ever escapes web/
-
-
-@cache
-def bundle() -> Bundle:
-    files: dict[str, Asset] = {}
-    whole = hashlib.sha256()
-    for path in sorted(WEB_DIR.rglob("*")):
-        media_type = MEDIA_TYPES.get(path.suffix)
-        if not path.is_file() or media_type is None:
-            continue
-        name = path.relative_to(WEB_DIR).as_posix()
-        body = path.read_bytes()
-        digest = hashlib.sha256(body).hexdigest()
-        whole.update(name.encode() + b"\0" + digest.encode())
-        files[name] = Asset(body=body, media_type=media_type, etag=f'"{digest[:16]}"')
-    return Bundle(version=whole.hexdigest()[:12], files=files)
-
-
-def asset_url(name: str) -> str:
-    return f"{ASSETS}/{bundle().version}/{name}"
 
 
 def security_headers(request: Request) -> dict[str, str]:

@@ -1,0 +1,93 @@
+"""An OAuth authorization request (``/oauth/authorize``, ``/oauth/sign_up``), checked.
+
+The pages keep no session: the OAuth parameters travel in hidden fields and are checked again on
+every POST. Errors follow RFC 6749 4.1.2.1: an unknown client or a redirect URI the app did not
+register is shown on a page, never redirected to (no open redirect); anything else goes back to
+the client as ``error=`` with its ``state``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import asyncpg
+
+from services.gateway import tokens
+from services.gateway.store import oauth_codes
+from shared import errors
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+OAUTH_FIELDS = ("response_type", "client_id", "redirect_uri", "scope", "state",
+                "code_challenge", "code_challenge_method")
+
+
+@dataclass(frozen=True)
+class AuthRequest:
+    app: tokens.App
+    redirect_uri: str
+    scopes: str
+    state: str
+    code_challenge: str | None
+    fields: dict[str, str]  # the OAuth parameters as received, for the hidden fields and links
+
+    def given_fields(self) -> list[tuple[str, str]]:
+        """The OAuth parameters that were given, in order: the pages' hidden fields."""
+        return [(name, self.fields[name]) for name in OAUTH_FIELDS if self.fields.get(name)]
+
+    def query(self) -> str:
+        """The same parameters as a query string, for the links between the two pages."""
+        return urlencode(self.given_fields())
+
+
+class PageError(Exception):
+    """Shown on a page: the client or its redirect URI cannot be trusted."""
+
+
+class RedirectError(Exception):
+    """Sent back to the client's redirect URI as ``error=``."""
+
+    def __init__(self, request: AuthRequest, error: str, description: str) -> None:
+        super().__init__(description)
+        self.request = request
+        self.error = error
+        self.description = description
+
+
+def fields_of(source: Mapping[str, object]) -> dict[str, str]:
+    """The OAuth parameters from a query or a form, each present, "" when not given."""
+    return {name: str(source.get(name) or "") for name in OAUTH_FIELDS}
+
+
+async def check(pool: asyncpg.Pool, fields: dict[str, str]) -> AuthRequest:
+    client_id = fields.get("client_id", "")
+    app = await oauth_codes.app_by_client_id(pool, client_id) if client_id else None
+    if app is None:
+        raise PageError("This app is not known to Hubbub (unknown client_id). Ask its maker "
+                        "to register it again.")
+    registered = app.redirect_uris.split()
+    redirect_uri = fields.get("redirect_uri") or (registered[0] if len(registered) == 1 else "")
+    if redirect_uri not in registered:
+        raise PageError("The redirect URI does not match one this app registered, so Hubbub "
+                        "will not send you there.")
+    challenge = fields.get("code_challenge") or None
+    request = AuthRequest(app=app, redirect_uri=redirect_uri, scopes=app.scopes,
+                          state=fields.get("state", ""), code_challenge=challenge,
+                          fields={**fields, "redirect_uri": redirect_uri})
+    if fields.get("response_type") != "code":
+        raise RedirectError(request, "unsupported_response_type",
+                            "Only response_type=code is supported")
+    try:
+        scopes = tokens.parse_scopes(fields.get("scope") or app.scopes, allowed=app.scopes)
+    except errors.Invalid as exc:
+        raise RedirectError(request, "invalid_scope", exc.message) from exc
+    method = fields.get("code_challenge_method") or ""
+    if challenge is None and method:
+        raise RedirectError(request, "invalid_request", "code_challenge is missing")
+    if challenge is not None and (method != "S256" or not S256_CHALLENGE.match(challenge)):
+        raise RedirectError(request, "invalid_request",
+                            "code_challenge_method must be S256, with a 43-character challenge")
+    return AuthRequest(app=app, redirect_uri=redirect_uri, scopes=scopes, state=request.state,
+                       code_challenge=challenge, fields=request.fields)

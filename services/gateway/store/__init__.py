@@ -1,0 +1,1 @@
+"""SQL for the gateway's own tables (apps, tokens, authorization codes), one module per concern."""
