@@ -19,9 +19,11 @@ from services.fanout.use_cases.relations import RelationHandlers
 from services.runtime import BaseService
 from shared import events, metrics, subjects
 from shared.bus import ServiceHost
+from shared.compat.redis_py import writer_client
 from shared.contracts import fanout as fanout_api
 from shared.fastredis import FastRedis
-from shared.timelines import TimelineWriter, forget_stale_reads, writer_client
+from shared.timelines.activity import forget_stale_reads
+from shared.timelines.writes import TimelineWriter
 
 HOME_EVENTS = ["post.status.created", "post.status.deleted", "post.status.updated",
                "post.reblog.created", "post.reblog.removed", "graph.follow.created",

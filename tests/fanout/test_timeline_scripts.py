@@ -1,4 +1,5 @@
-"""The timeline scripts' contracts with the key layout and with hiredis packing."""
+"""The timeline scripts' contracts with the key layout (their packing by hiredis: see
+tests/unit/test_compat_redis_py.py)."""
 
 from __future__ import annotations
 
@@ -9,26 +10,11 @@ import time
 from shared.fastredis import FastRedis
 from shared.ids import id_at, member
 from shared.records import LAST_READ_KEY, home_key, home_reblogs_key
-from shared.timelines import (
-    ADD_GROUPS,
-    TRIM_EVERY,
-    Bounds,
-    HiredisPackedConnection,
-    LeanScript,
-    TimelineWriter,
-    TimelineWrites,
-    combine,
-    trims,
-)
+from shared.timelines.batching import TimelineWrites
+from shared.timelines.reads import Bounds, combine
+from shared.timelines.scripts import ADD_GROUPS, TRIM_EVERY, LeanScript, trims
+from shared.timelines.writes import TimelineWriter
 from tests.helpers import Api, unique
-
-
-def test_commands_pack_as_redis_py_packs_them() -> None:
-    from redis.asyncio.connection import Connection
-
-    args = ("EVALSHA", "a" * 40, 2, "tl:{u1}:home", b"\x00bytes", memoryview(b"mv"), 1.5, 10**19)
-    ours = b"".join(HiredisPackedConnection().pack_command(*args))
-    assert ours == b"".join(Connection().pack_command(*args))
 
 
 def test_merged_pages_take_the_entries_nearest_the_bound() -> None:
@@ -85,7 +71,7 @@ async def test_writes_of_many_statuses_share_calls(api: Api) -> None:
     await r.zrem(LAST_READ_KEY, *readers)
 
 
-# Caps are a bound with slack (shared/timelines): the overrun past the cap is the run of
+# Caps are a bound with slack (shared/timelines/scripts.py): the overrun past the cap is the run of
 # writes since the last trimming one, geometric with mean TRIM_EVERY - 1. These ids are fixed
 # (seeded), so the test is deterministic; the slack is where a random run of that length would
 # be a one-in-4,000 event at any given write.

@@ -8,7 +8,7 @@ from nats.aio.client import Client as NATS
 from shared import bus, events
 from shared.contracts import posts as posts_api
 from shared.records import home_key
-from shared.timelines import TimelineWriter
+from shared.timelines.writes import TimelineWriter
 
 MERGE_ON_JOIN = 40
 

@@ -11,7 +11,7 @@ from shared.contracts import lists as lists_api
 from shared.contracts import live
 from shared.contracts import posts as posts_api
 from shared.records import list_key
-from shared.timelines import TimelineWriter
+from shared.timelines.writes import TimelineWriter
 
 MERGE_ON_ADD = 40
 

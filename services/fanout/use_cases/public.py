@@ -9,7 +9,7 @@ from nats.aio.client import Client as NATS
 from shared import events, metrics, policy, subjects
 from shared.contracts import live
 from shared.records import public_key, tag_key
-from shared.timelines import TimelineWriter
+from shared.timelines.writes import TimelineWriter
 
 
 class PublicTimelines:
