@@ -20,7 +20,7 @@ class GraphService(BaseService):
         await relay.start()
         self.keep(relay)
         counter = EventConsumer(
-            self.js, "graph-counters", CountStatus(self.pool, self.redis),
+            self.js, "graph-counters", CountStatus(self.pool, self.redis.main),
             filter_subjects=[subjects.event("post.status.created"),
                              subjects.event("post.status.deleted")],
             max_deliver=self.settings.max_deliver,
@@ -31,9 +31,9 @@ class GraphService(BaseService):
         await counter.start()
         self.keep(counter)
         host = ServiceHost(self.nc, "graph")
-        handlers.register(host, self.pool, self.redis)
-        relations.register(host, self.pool, self.redis)
-        communities.register(host, self.pool, self.redis)
-        lists.register(host, self.pool, self.redis)
+        handlers.register(host, self.pool, self.redis.main)
+        relations.register(host, self.pool, self.redis.main)
+        communities.register(host, self.pool, self.redis.main)
+        lists.register(host, self.pool, self.redis.main)
         await host.start()
         self.keep(host)

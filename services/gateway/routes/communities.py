@@ -262,7 +262,7 @@ async def community_timeline(request: Request, community_id: FromPath[str]) -> R
     if community not in facts.communities:
         raise errors.NotFound("Record not found")
     assert gw.redis is not None and gw.hydrator is not None
-    ids = await reads.page(gw.fast, community_key(community), limit=clamp(p.limit),
+    ids = await reads.page(gw.redis.lean, community_key(community), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
     found = await gw.hydrator.statuses(ids)

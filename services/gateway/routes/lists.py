@@ -126,7 +126,7 @@ async def list_timeline(request: Request, list_id: FromPath[str]) -> Response:
         account_id=me, id=id_or_404(list_id)), api.ListRecord)
     p = await params.read(request, PageParams, body=False)
     assert gw.redis is not None and gw.hydrator is not None
-    ids = await reads.page(gw.fast, list_key(me.id, record.id), limit=clamp(p.limit),
+    ids = await reads.page(gw.redis.lean, list_key(me.id, record.id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
     return await render_page(request, ids, me.id)

@@ -72,7 +72,7 @@ async def _big_followees(gw: Gateway, account_id: int, cached: list[reads.Follow
         graph_api.FolloweeIds)
     no_reblogs = set(reply.no_reblogs)
     found = [reads.Followee(i, i not in no_reblogs) for i in reply.ids]
-    await reads.cache_big_followees(gw.redis, account_id, found, BIG_FOLLOWEES_TTL_S)
+    await reads.cache_big_followees(gw.redis.main, account_id, found, BIG_FOLLOWEES_TTL_S)
     return found
 
 
@@ -91,20 +91,20 @@ async def home_page(gw: Gateway, account_id: int, bounds: reads.Bounds,
     if not partial and activity.needs_rebuild(state.last_read, settings.inactive_days):
         # Inactive (or Redis lost it): fanout skipped this reader. Rebuild from Postgres.
         if await _rebuilt(gw, account_id):
-            state = await reads.home_state(gw.fast, account_id, bounds)
+            state = await reads.home_state(gw.redis.lean, account_id, bounds)
             author_pages = None  # read before the rebuild: read them again
         else:
             partial = True
     elif not partial and state.last_read is not None and (
             state.last_read < time.time() - MARK_READ_EVERY_S):
-        await activity.mark_read(gw.redis, account_id)
+        await activity.mark_read(gw.redis.main, account_id)
     if state.big_followees is None:
         author_pages = None
     big = await _big_followees(gw, account_id, state.big_followees)
     ids = state.ids
     if big:
         if author_pages is None:
-            author_pages = await reads.author_pages(gw.fast, big, bounds)
+            author_pages = await reads.author_pages(gw.redis.lean, big, bounds)
         ids = reads.combine([ids, *author_pages], bounds)
     return ids, partial
 
@@ -176,13 +176,13 @@ async def read_home(gw: Gateway, caller: Caller, path: str,
                     query: Sequence[tuple[str, str]]) -> PageReply:
     """The reader's home timeline page. Shared by the Litestar route and the express lane
     (services/gateway/express.py), which serves the same answer without the framework."""
-    assert gw.fast is not None and gw.hydrator is not None and caller.account_id is not None
+    assert gw.redis is not None and gw.hydrator is not None and caller.account_id is not None
     bounds = _home_bounds(query)
     # One round trip for the reader's account, hidden accounts and home timeline state, and
     # the pages of the followees above the fanout threshold that the last read found.
     known = _big_followees_seen.get(caller.account_id)
-    first = _first_reads(gw.fast, caller.account_id, bounds, known)
-    replies = await gw.fast.execute_packed(first.packed, len(first.convert))
+    first = _first_reads(gw.redis.lean, caller.account_id, bounds, known)
+    replies = await gw.redis.lean.execute_packed(first.packed, len(first.convert))
     [raw_me], raw_hidden, *rest = [convert(reply) if convert else reply
                                    for reply, convert in zip(replies, first.convert,
                                                              strict=True)]
@@ -238,7 +238,7 @@ async def public(request: Request) -> Response:
     if p.remote or p.only_media:
         return responses.json([])
     assert gw.redis is not None
-    ids = await reads.page(gw.fast, public_key(me.network_id), limit=clamp(p.limit),
+    ids = await reads.page(gw.redis.lean, public_key(me.network_id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
     return await render_page(request, ids, me.id)
@@ -263,7 +263,7 @@ async def tag(request: Request, hashtag: FromPath[str]) -> Response:
     merged: set[int] = set()
     for name in dict.fromkeys(wanted):
         merged.update(await reads.page(
-            gw.fast, tag_key(me.network_id, name), limit=limit, max_id=parse_id(p.max_id),
+            gw.redis.lean, tag_key(me.network_id, name), limit=limit, max_id=parse_id(p.max_id),
             since_id=parse_id(p.since_id), min_id=parse_id(p.min_id)))
     if parse_id(p.min_id) is not None:
         ids = sorted(merged)[:limit][::-1]  # the entries just above min_id, newest first
