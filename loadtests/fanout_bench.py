@@ -16,8 +16,8 @@ Then, ``--repeats`` times, alternating, it measures:
   known to be active: none, as in fanout once it has seen them)
   straight to Redis over the same 100,000 timelines, sequentially and with calls in flight (the
   best of 1, 4 and 8); and the bare ZADD+trim script for reference. Both trim as fanout's writes
-  trim: a member per call, one in TRIM_EVERY of the writes trimming (shared/timelines; the
-  burst's status ids are chosen the same way);
+  trim: a member per call, one in TRIM_EVERY of the writes trimming (shared/timelines/scripts.py;
+  the burst's status ids are chosen the same way);
 - fanout: timeline writes per second through the fanout service: a burst of StatusCreated events
   from the Zipf authors is published on JetStream, timed until the consumer is idle (every write
   is a new entry in an active reader's timeline); again with no gateway tracking presence (one
@@ -65,6 +65,7 @@ from loadtests.profiling import Profilers
 from loadtests.stack import BenchStack, Seeder
 from services.fanout.use_cases.deliver_status import done_key
 from shared import events, infra, presence, subjects
+from shared.compat.redis_py import writer_client
 from shared.fastredis import FastRedis
 from shared.ids import id_at, member
 from shared.records import (
@@ -75,20 +76,8 @@ from shared.records import (
     home_key,
     own_key,
 )
-from shared.timelines import (
-    ADD_AND_TRIM,
-    ADD_GROUPS,
-    BATCH,
-    LANES,
-    TRIM_EVERY,
-    ActiveReaders,
-    LeanScript,
-    Piece,
-    chunks,
-    trims,
-    write_batch,
-    writer_client,
-)
+from shared.timelines.batching import BATCH, LANES, ActiveReaders, Piece, chunks, write_batch
+from shared.timelines.scripts import ADD_AND_TRIM, ADD_GROUPS, TRIM_EVERY, LeanScript, trims
 
 THRESHOLD = 50_000
 BIG_FOLLOWERS = 100_000
@@ -259,10 +248,10 @@ class Bench:
         return status_id
 
     def trimming_ids(self, sizes: list[int]) -> list[int]:
-        """Fresh ids for writes of these sizes, so that the trimming ones (shared/timelines
-        ``trims``) carry as near 1 in TRIM_EVERY of the writes as they can: their long-run
-        share. A burst is ~200 events, most writes from a few dozen big authors; ids left to
-        chance would swing the figures by which of those happen to trim."""
+        """Fresh ids for writes of these sizes, so that the trimming ones (``trims`` of
+        shared/timelines/scripts.py) carry as near 1 in TRIM_EVERY of the writes as they can:
+        their long-run share. A burst is ~200 events, most writes from a few dozen big authors;
+        ids left to chance would swing the figures by which of those happen to trim."""
         ids, trimmed, total = [], 0, 0
         for size in sizes:
             total += size
@@ -278,7 +267,8 @@ class Bench:
         self.cpu_split: dict[str, dict[str, float]] = {}  # CPU s per process, summed by phase
         self.redis_usec: dict[str, dict[str, int]] = {}  # Redis's usec per command, by phase
         self.r = writer_client(settings.redis_url)  # packs in C
-        # Script calls as fanout makes them (shared/timelines LeanScript): the fastest client.
+        # Script calls as fanout makes them (LeanScript, shared/timelines/scripts.py): the fastest
+        # client.
         self.lean = FastRedis(settings.redis_url)
         self.nc = await nats.connect(settings.nats_url)
         self.js = self.nc.jetstream()
@@ -296,7 +286,8 @@ class Bench:
             r.raise_for_status()
         await mark_active(self.r, self.synthetic)
         # The raw loop sends what fanout's writer sends once it has seen these readers read:
-        # no activity check for readers known to be active (shared/timelines ActiveReaders).
+        # no activity check for readers known to be active (ActiveReaders,
+        # shared/timelines/batching.py).
         self.active = ActiveReaders()
         for batch in chunks(self.synthetic, BATCH):
             self.active.learn(batch, await self.r.zmscore(LAST_READ_KEY, batch),

@@ -10,7 +10,6 @@ import logging
 import signal
 
 import asyncpg
-import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
@@ -31,7 +30,7 @@ class BaseService:
         self.nc: NATS | None = None
         self.js: JetStreamContext | None = None
         self.pool: asyncpg.Pool | None = None
-        self.redis: redis.Redis | None = None
+        self.redis: cache.RedisClients | None = None
         self.health = HealthServer(settings.host, settings.port(self.name), self.checks)
         self.ready = False
         self._stoppables: list = []
@@ -53,7 +52,7 @@ class BaseService:
             async with self.pool.acquire() as conn:
                 await db.migrate(conn, self.schema)
         if self.uses_redis:
-            self.redis = await cache.connect(self.settings)
+            self.redis = await cache.connect_clients(self.settings)
         await self.setup()
         self.ready = True
         log.info("%s ready", self.name)

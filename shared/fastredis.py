@@ -6,8 +6,8 @@ Why: redis-py's asyncio client spent ~200 us of Python per command (pool checkou
 condition variable, a timeout wrapper per read, packing in Python); a home timeline read issues
 several, and they were most of its cost. Here a command costs a pack, a write and a future.
 Only the reads the gateway's hot paths use are offered, with redis-py's signatures and reply
-types, so the read helpers in shared/timelines.py take either client. Everything else stays on
-redis-py.
+types, so the read helpers in shared/timelines/reads.py take either client. Everything else
+stays on redis-py.
 
 Failures: a lost connection fails every command in flight with ``redis.ConnectionError`` and
 the next command reconnects; a command unanswered for ``timeout_s`` closes the connection (so a

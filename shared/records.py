@@ -111,7 +111,7 @@ def community_key(community_id: int) -> str:
 
 
 # A user's timeline keys share the hash tag ``{u<id>}`` (one Redis Cluster slot), and the Lua
-# scripts in shared/timelines.py take a reader's home key and last-read key together.
+# scripts in shared/timelines/ take a reader's home key and last-read key together.
 def own_key(account_id: int) -> str:
     """The author's own statuses (not reblogs) that followers may see: what hybrid fanout
     merges into followers' pages at read time instead of writing to each of them."""

@@ -3,8 +3,6 @@ home timeline rebuilds (``hubbub.svc.fanout.home.rebuild``); reports consumer la
 
 from __future__ import annotations
 
-import redis.asyncio as redis
-
 from services.fanout import deleted
 from services.fanout.consumer import JoinRedelivered, ProgressingConsumer
 from services.fanout.lag import INTERVAL_S, ConsumerLag, Every
@@ -18,9 +16,9 @@ from services.runtime import BaseService
 from shared import events, metrics
 from shared.bus import ServiceHost
 from shared.contracts import fanout as fanout_api
-from shared.fastredis import FastRedis
 from shared.routing import EventRoutes
-from shared.timelines import TimelineWriter, forget_stale_reads, writer_client
+from shared.timelines.activity import forget_stale_reads
+from shared.timelines.writes import TimelineWriter
 
 CONCURRENCY = 64  # events handled at once by one fanout process
 FETCH = 16
@@ -28,16 +26,13 @@ FETCH = 16
 
 class FanoutService(BaseService):
     name = "fanout"
-    fast_redis: redis.Redis | None = None
-    lean_redis: FastRedis | None = None
 
     async def setup(self) -> None:
         assert self.nc and self.js and self.redis
-        # redis-py with packing in C, for the rest; and the lean client (shared/fastredis) for
-        # the timeline scripts and the few small commands of every event: redis-py's overhead
-        # per command (~0.2 ms of CPU) was most of their cost.
-        self.fast_redis = r = writer_client(self.settings.redis_url)
-        self.lean_redis = lean = FastRedis(self.settings.redis_url)
+        # The writer (redis-py packing in C) for the rest; and the lean client for the timeline
+        # scripts and the few small commands of every event: redis-py's overhead per command
+        # (~0.2 ms of CPU) was most of their cost (shared/cache.py RedisClients).
+        r, lean = self.redis.writer, self.redis.lean
         writer = TimelineWriter(r, self.settings.home_timeline_max, self.settings.inactive_days,
                                 lean=lean)
         self.statuses = FanoutHandlers(
@@ -89,10 +84,3 @@ class FanoutService(BaseService):
                             "forget-stale-reads")):
             await chore.start()
             self.keep(chore)
-
-    async def stop(self) -> None:
-        await super().stop()
-        if self.fast_redis is not None:
-            await self.fast_redis.aclose()
-        if self.lean_redis is not None:
-            await self.lean_redis.aclose()

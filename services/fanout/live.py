@@ -20,7 +20,7 @@ from shared import bus, metrics, presence, subjects
 from shared.contracts import graph as graph_api
 from shared.contracts import live
 from shared.fastredis import FastRedis
-from shared.timelines import chunks
+from shared.timelines.batching import chunks
 
 FEW = 32  # below this, asking who is online costs more than naming them all
 BATCH = 2_000  # recipients per message (8 bytes or so each)

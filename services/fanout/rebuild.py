@@ -32,7 +32,8 @@ from shared.records import (
     rebuilding_key,
 )
 from shared.settings import Settings
-from shared.timelines import DAY_S, REBLOG_FALLOFF, TimelineWriter, mark_read
+from shared.timelines.activity import DAY_S, mark_read
+from shared.timelines.writes import REBLOG_FALLOFF, TimelineWriter
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ import gc
 import logging
 
 import asyncpg
-import redis.asyncio as redis
 from litestar import Request
 from litestar.connection import ASGIConnection
 from nats.aio.client import Client as NATS
@@ -17,7 +16,6 @@ from services.gateway.live import LiveHub
 from shared import bus as nats_bus
 from shared import cache, db, errors, policy, subjects, viewer_cache
 from shared.contracts import graph as graph_api
-from shared.fastredis import FastRedis
 from shared.records import AccountRecord
 from shared.settings import Settings
 
@@ -32,10 +30,9 @@ class Gateway:
         self.base_url = settings.base_url.rstrip("/")
         self.nc: NATS | None = None
         self.pool: asyncpg.Pool | None = None
-        self.redis: redis.Redis | None = None
-        # The hot reads (timeline pages, hydration, the reader's cached facts) go through a
-        # leaner client; everything else through redis-py (see shared/fastredis.py).
-        self.fast: FastRedis | None = None
+        # The hot reads (timeline pages, hydration, the reader's cached facts) go through the
+        # lean client; everything else through redis-py's main one (shared/cache.py).
+        self.redis: cache.RedisClients | None = None
         self.hydrator: Hydrator | None = None
         self.hub: LiveHub | None = None
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
@@ -47,9 +44,8 @@ class Gateway:
         self.pool = await db.create_pool(self.settings, "gateway")
         async with self.pool.acquire() as conn:
             await db.migrate(conn, "gateway")
-        self.redis = await cache.connect(self.settings)
-        self.fast = FastRedis(self.settings.redis_url)
-        self.hydrator = Hydrator(self.nc, self.fast, self.base_url)
+        self.redis = await cache.connect_clients(self.settings)
+        self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
         self.hub = LiveHub(self.nc)
         await self.nc.subscribe(subjects.TOKEN_REVOKED, cb=self._token_revoked)
         # Everything loaded so far (modules, the app, its routes) lives as long as the process:
@@ -72,8 +68,6 @@ class Gateway:
             await self.pool.close()
         if self.redis:
             await self.redis.aclose()
-        if self.fast:
-            await self.fast.aclose()
 
     def checks(self) -> dict[str, bool]:
         return {"started": self.ready, "nats": bool(self.nc and self.nc.is_connected)}
@@ -154,8 +148,8 @@ class Gateway:
         only mutes that include notifications). From graph's cache in Redis (``cached``: that
         key's value when the caller already read it); a miss asks graph, which fills it
         (shared/viewer_cache)."""
-        assert self.nc is not None and self.fast is not None
-        raw = cached if cached is not None else await self.fast.get(
+        assert self.nc is not None and self.redis is not None
+        raw = cached if cached is not None else await self.redis.lean.get(
             viewer_cache.hidden_key(account_id))
         if raw is not None:
             found = viewer_cache.decode_hidden(raw)

@@ -19,7 +19,7 @@ class GraphService(BaseService):
         relay = OutboxRelay(self.pool, self.js, "graph", database_url=self.settings.database_url)
         await relay.start()
         self.keep(relay)
-        counted = CountStatus(self.pool, self.redis).routes()
+        counted = CountStatus(self.pool, self.redis.main).routes()
         counter = EventConsumer(
             self.js, "graph-counters", counted, filter_subjects=counted.filter_subjects(),
             max_deliver=self.settings.max_deliver,
@@ -30,9 +30,9 @@ class GraphService(BaseService):
         await counter.start()
         self.keep(counter)
         host = ServiceHost(self.nc, graph_api.VERBS)
-        handlers.register(host, self.pool, self.redis)
-        relations.register(host, self.pool, self.redis)
-        communities.register(host, self.pool, self.redis)
-        lists.register(host, self.pool, self.redis)
+        handlers.register(host, self.pool, self.redis.main)
+        relations.register(host, self.pool, self.redis.main)
+        communities.register(host, self.pool, self.redis.main)
+        lists.register(host, self.pool, self.redis.main)
         await host.start()
         self.keep(host)

@@ -20,11 +20,11 @@ class PostsService(BaseService):
         await relay.start()
         self.keep(relay)
         self.relay = relay
-        closer = ClosePolls(self.pool, self.redis)
+        closer = ClosePolls(self.pool, self.redis.main)
         await closer.start()
         self.keep(closer)
         host = ServiceHost(self.nc, posts_api.VERBS)
-        handlers.register(host, self.pool, self.redis, self.nc, self.settings)
+        handlers.register(host, self.pool, self.redis.main, self.nc, self.settings)
         await host.start()
         self.keep(host)
 

@@ -53,7 +53,7 @@ async def test_delete_leave_and_join(api: Api) -> None:
     await api.idle()
     assert gone["id"] not in await home(api, member)
     assert await community_timeline(api, owner, c) == [kept["id"]]
-    raw = await api.stack.fanout.redis.zrange(f"tl:{{c{c['id']}}}:community", 0, -1)
+    raw = await api.stack.fanout.redis.main.zrange(f"tl:{{c{c['id']}}}:community", 0, -1)
     assert [int(m) for m in raw] == [int(kept["id"])]
 
     await join(api, later, c)

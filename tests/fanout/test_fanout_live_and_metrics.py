@@ -22,7 +22,7 @@ from tests.helpers import Api
 @pytest.fixture
 async def tracker(api: Api):
     """A gateway that tracks presence, for one test (the shared Redis forgets it after)."""
-    r = api.stack.fanout.redis
+    r = api.stack.fanout.redis.main
     tracking = presence.PresenceTracker(r)
     await tracking.start()
     try:
@@ -54,7 +54,7 @@ async def listen(api: Api, account_ids: list[int]):
 async def test_many_readers_are_named_in_few_messages(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fanout_live, "BATCH", 2)
-    publisher = LivePublisher(api.stack.fanout.nc, api.stack.fanout.redis)
+    publisher = LivePublisher(api.stack.fanout.nc, api.stack.fanout.redis.main)
     readers = [10**12 + 100 + i for i in range(5)]
     nc, got = await listen(api, readers)
     try:
@@ -68,7 +68,7 @@ async def test_many_readers_are_named_in_few_messages(
 
 
 async def test_live_goes_to_online_users_only_when_presence_is_tracked(api: Api, tracker) -> None:
-    publisher = LivePublisher(api.stack.fanout.nc, api.stack.fanout.redis)
+    publisher = LivePublisher(api.stack.fanout.nc, api.stack.fanout.redis.main)
     online, offline = 10**12 + 1, 10**12 + 2
     readers = [online, offline, *range(10**12 + 10, 10**12 + 10 + FEW)]
     nc, got = await listen(api, [online, offline])
@@ -80,7 +80,7 @@ async def test_live_goes_to_online_users_only_when_presence_is_tracked(api: Api,
         await asyncio.sleep(0.1)
         assert (len(got[online]), len(got[offline])) == (1, 0)
         tracker.disconnected(online)
-        await api.stack.fanout.redis.delete(PRESENCE_TRACKED_KEY)  # no gateway tracks it now
+        await api.stack.fanout.redis.main.delete(PRESENCE_TRACKED_KEY)  # no gateway tracks it now
         await publisher.to_users(readers, message)
         await api.stack.fanout.nc.flush()
         await asyncio.sleep(0.1)

@@ -20,7 +20,7 @@ async def test_redelivered_event_changes_nothing_twice(api: Api) -> None:
     status = await api.post(author, "once only")
     await api.idle()
     key = home_key(int(follower.id))
-    before = await api.stack.fanout.redis.zrange(key, 0, -1)
+    before = await api.stack.fanout.redis.main.zrange(key, 0, -1)
 
     # The same event again, as a redelivery would bring it (a new Nats-Msg-Id, so JetStream
     # does not drop it): the handler sees it twice.
@@ -37,7 +37,7 @@ async def test_redelivered_event_changes_nothing_twice(api: Api) -> None:
     finally:
         await nc.close()
     await api.idle()
-    assert await api.stack.fanout.redis.zrange(key, 0, -1) == before
+    assert await api.stack.fanout.redis.main.zrange(key, 0, -1) == before
     assert await home_ids(api, follower) == [status["id"]]
     notes = (await api.client.get("/api/v1/notifications", headers=follower.headers)).json()
     assert notes == []  # no mention: and the replay made none either

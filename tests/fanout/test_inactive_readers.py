@@ -22,7 +22,7 @@ async def test_stale_reader_is_skipped_then_rebuilt_on_read(api: Api) -> None:
     seen = await api.post(author, "while you were here")
     await api.idle()
     assert (await api.home(reader)).status_code == 200  # the first read makes it current
-    r = api.stack.fanout.redis
+    r = api.stack.fanout.redis.main
     assert await r.zscore(LAST_READ_KEY, reader.id) >= time.time() - 5
     stale = int(time.time() - 15 * 86400)  # HUBBUB_INACTIVE_DAYS is 14
     await r.zadd(LAST_READ_KEY, {reader.id: stale})
@@ -66,7 +66,7 @@ async def test_read_answers_206_while_a_rebuild_runs(api: Api,
     finally:
         release.set()
     for _ in range(100):
-        if not await api.stack.fanout.redis.exists(rebuilding_key(int(reader.id))):
+        if not await api.stack.fanout.redis.main.exists(rebuilding_key(int(reader.id))):
             break
         await asyncio.sleep(0.02)
     r = await api.home(reader)
@@ -77,7 +77,7 @@ async def test_read_answers_206_while_a_rebuild_runs(api: Api,
 async def _while_rebuilding(api: Api, reader, author) -> str:
     r = await api.home(reader)
     assert r.status_code == 206 and r.json() == []  # nothing there yet, more to come
-    assert await api.stack.fanout.redis.exists(rebuilding_key(int(reader.id)))
+    assert await api.stack.fanout.redis.main.exists(rebuilding_key(int(reader.id)))
     # Posted during the rebuild: fanout writes it (the reader counts as active meanwhile).
     during = await api.post(author, "posted during the rebuild")
     await api.idle()

@@ -38,7 +38,7 @@ async def test_reblogs_are_not_shown_twice(api: Api) -> None:
     assert r.status_code == 200
     await api.idle()
     assert await home_zset(api, reader) == [seen["id"]]
-    assert await api.stack.fanout.redis.zcard(home_reblogs_key(int(reader.id))) == 0
+    assert await api.stack.fanout.redis.main.zcard(home_reblogs_key(int(reader.id))) == 0
     third = await reblog(api, booster, news)
     await api.idle()
     assert await home_zset(api, reader) == [third["id"], seen["id"]]

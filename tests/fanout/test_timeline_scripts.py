@@ -1,4 +1,5 @@
-"""The timeline scripts' contracts with the key layout and with hiredis packing."""
+"""The timeline scripts' contracts with the key layout (their packing by hiredis: see
+tests/unit/test_compat_redis_py.py)."""
 
 from __future__ import annotations
 
@@ -9,26 +10,11 @@ import time
 from shared.fastredis import FastRedis
 from shared.ids import id_at, member
 from shared.records import LAST_READ_KEY, home_key, home_reblogs_key
-from shared.timelines import (
-    ADD_GROUPS,
-    TRIM_EVERY,
-    Bounds,
-    HiredisPackedConnection,
-    LeanScript,
-    TimelineWriter,
-    TimelineWrites,
-    combine,
-    trims,
-)
+from shared.timelines.batching import TimelineWrites
+from shared.timelines.reads import Bounds, combine
+from shared.timelines.scripts import ADD_GROUPS, TRIM_EVERY, LeanScript, trims
+from shared.timelines.writes import TimelineWriter
 from tests.helpers import Api, unique
-
-
-def test_commands_pack_as_redis_py_packs_them() -> None:
-    from redis.asyncio.connection import Connection
-
-    args = ("EVALSHA", "a" * 40, 2, "tl:{u1}:home", b"\x00bytes", memoryview(b"mv"), 1.5, 10**19)
-    ours = b"".join(HiredisPackedConnection().pack_command(*args))
-    assert ours == b"".join(Connection().pack_command(*args))
 
 
 def test_merged_pages_take_the_entries_nearest_the_bound() -> None:
@@ -57,7 +43,7 @@ async def test_the_writer_inlines_home_keys_exactly() -> None:
 
 
 async def test_writes_of_many_statuses_share_calls(api: Api) -> None:
-    r = api.stack.fanout.redis
+    r = api.stack.fanout.redis.main
     prefix = unique("tw")
     readers = [10**17 + n for n in range(7)]
     await r.zadd(LAST_READ_KEY, {i: int(time.time()) for i in readers[:5]})  # 5, 6: inactive
@@ -85,7 +71,7 @@ async def test_writes_of_many_statuses_share_calls(api: Api) -> None:
     await r.zrem(LAST_READ_KEY, *readers)
 
 
-# Caps are a bound with slack (shared/timelines): the overrun past the cap is the run of
+# Caps are a bound with slack (shared/timelines/scripts.py): the overrun past the cap is the run of
 # writes since the last trimming one, geometric with mean TRIM_EVERY - 1. These ids are fixed
 # (seeded), so the test is deterministic; the slack is where a random run of that length would
 # be a one-in-4,000 event at any given write.
@@ -93,7 +79,7 @@ SLACK = 8 * TRIM_EVERY
 
 
 async def test_caps_are_a_bound_and_trimming_writes_restore_them(api: Api) -> None:
-    r = api.stack.fanout.redis
+    r = api.stack.fanout.redis.main
     cap = 20
     rng = random.Random(4)
     ids = sorted(id_at(1_780_000_000_000) + rng.randrange(1 << 40) for _ in range(600))
@@ -126,7 +112,7 @@ async def test_caps_are_a_bound_and_trimming_writes_restore_them(api: Api) -> No
 async def test_an_authors_entries_leave_the_overrun_too(api: Api) -> None:
     """An unfollow (mute, block, leaving a list or community) removes the author's newest
     ``cap`` statuses: older ones waiting past the cap for a trimming write must go as well."""
-    r = api.stack.fanout.redis
+    r = api.stack.fanout.redis.main
     writer = TimelineWriter(r, cap=3)
     key = unique("tw:overrun")
     others = [i for i in range(10**17, 10**17 + 100) if not trims(i)][:2]
@@ -140,7 +126,7 @@ async def test_an_authors_entries_leave_the_overrun_too(api: Api) -> None:
 
 
 async def test_reblogs_trim_as_statuses_do(api: Api) -> None:
-    r = api.stack.fanout.redis
+    r = api.stack.fanout.redis.main
     writer = TimelineWriter(r, cap=3)
     reader = 10**17 + 300
     await r.zadd(LAST_READ_KEY, {reader: int(time.time())})
@@ -158,7 +144,7 @@ async def test_reblogs_trim_as_statuses_do(api: Api) -> None:
 
 
 async def test_readers_known_to_be_active_are_not_asked_about_again(api: Api) -> None:
-    r = api.stack.fanout.redis
+    r = api.stack.fanout.redis.main
 
     class Watching:  # the real Redis, noting whom the activity check asks about
         asked: list[list[int]] = []
@@ -192,7 +178,7 @@ async def test_readers_known_to_be_active_are_not_asked_about_again(api: Api) ->
 
 
 async def test_a_failed_call_fails_its_writers_only(api: Api) -> None:
-    writes = TimelineWrites(api.stack.fanout.redis, cap=3, inactive_s=86400, batch=2, lanes=1)
+    writes = TimelineWrites(api.stack.fanout.redis.main, cap=3, inactive_s=86400, batch=2, lanes=1)
     real_script = writes._script
 
     async def failing_once(keys, args):
@@ -206,11 +192,11 @@ async def test_a_failed_call_fails_its_writers_only(api: Api) -> None:
                                    return_exceptions=True)
     # The first call carried the first piece alone (two would outgrow the batch of 2).
     assert isinstance(results[0], ConnectionError) and results[1] == 2
-    await api.stack.fanout.redis.delete(key, key + "x", key + "y")
+    await api.stack.fanout.redis.main.delete(key, key + "x", key + "y")
 
 
 async def test_lean_script_calls_load_the_script_when_redis_forgot_it(api: Api) -> None:
-    r = api.stack.fanout.redis
+    r = api.stack.fanout.redis.main
     lean = FastRedis(api.stack.settings.redis_url)
     try:
         key = unique("tw:lean")

@@ -18,7 +18,7 @@ LINK = re.compile(r'<([^>]+)>; rel="(\w+)"')
 
 async def zset(api: Api, key: str) -> list[str]:
     """A timeline as Redis holds it, newest first: proof, not rendering."""
-    raw = await api.stack.fanout.redis.zrange(key, 0, -1, desc=True)
+    raw = await api.stack.fanout.redis.main.zrange(key, 0, -1, desc=True)
     return [str(int(m)) for m in raw]
 
 

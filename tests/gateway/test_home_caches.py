@@ -191,7 +191,7 @@ async def test_big_authors_pages_follow_the_followees_read(api: Api,
     second = await api.post(second_big, "second big")
     await api.idle()
     # Followed now, but the followees cached in Redis are the old ones until they expire.
-    await api.stack.gateway.redis.delete(big_followees_key(int(reader.id)))
+    await api.stack.gateway.redis.main.delete(big_followees_key(int(reader.id)))
     for _ in range(3):
         page = (await api.home(reader)).json()
         assert [s["id"] for s in page] == [second["id"], first["id"]]

@@ -102,7 +102,7 @@ async def test_mutes_and_blocks_apply_at_once_despite_the_cache(api: Api) -> Non
 
 
 async def test_a_fill_that_raced_a_change_stores_nothing(api: Api) -> None:
-    r = api.stack.gateway.redis
+    r = api.stack.gateway.redis.main
     reader = 10**15 + 7
     seen = await viewer_cache.generation(r, viewer_cache.flags_key(reader))
     # A change lands between the fill's read and its store...

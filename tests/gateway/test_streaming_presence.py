@@ -39,7 +39,7 @@ async def next_update(ws, timeout: float = 5.0) -> dict:
 
 
 async def online_among(api: Api, *user_ids: str) -> set[str]:
-    found = await presence.online_among(api.stack.fanout.redis, [int(i) for i in user_ids])
+    found = await presence.online_among(api.stack.fanout.redis.main, [int(i) for i in user_ids])
     return {str(i) for i in found}
 
 
@@ -93,10 +93,10 @@ async def test_readers_on_either_of_two_gateways_get_the_update(
 
 async def test_a_killed_gateways_users_expire_and_a_live_ones_stay(api: Api) -> None:
     stayer, victim = await api.user(), await api.user()
-    redis = api.stack.fanout.redis
+    redis = api.stack.fanout.redis.main
     async with second_gateway(api.stack) as (other_url, other_gw):
         # The other gateway refreshes every 0.2 s and its entries hold 1 s.
-        other_gw.presence = PresenceTracker(other_gw.redis, refresh_s=0.2, ttl_s=1.0)
+        other_gw.presence = PresenceTracker(other_gw.redis.main, refresh_s=0.2, ttl_s=1.0)
         other_gw.presence.run()
         async with connect(ws_url(api.stack.base_url), additional_headers=stayer.headers,
                            proxy=None), \
@@ -117,7 +117,7 @@ async def zadd_calls(redis) -> int:
 
 
 async def test_users_connecting_together_are_marked_in_one_round_trip(api: Api) -> None:
-    redis = api.stack.fanout.redis
+    redis = api.stack.fanout.redis.main
     tracker = PresenceTracker(redis)
     user_ids = list(range(9_000_000_001, 9_000_000_051))
     before = await zadd_calls(redis)

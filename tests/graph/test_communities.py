@@ -334,7 +334,7 @@ async def test_community_post_reaches_members_only(api: Api) -> None:
     assert post["id"] in await home_ids(api, member)
     assert post["id"] in await home_ids(api, author)
     assert post["id"] not in await home_ids(api, follower)
-    redis = api.stack.fanout.redis
+    redis = api.stack.fanout.redis.main
     assert await redis.zcard(community_key(int(community["id"]))) == 1
     r = await community_timeline(api, member, community)
     assert [s["id"] for s in r.json()] == [post["id"]]

@@ -34,7 +34,7 @@ async def counters(api: Api, account_id: int) -> tuple[int, float | None]:
 
 async def test_group_commits_count_each_event_once(api: Api) -> None:
     a, b = int((await api.user()).id), int((await api.user()).id)
-    count = CountStatus(api.stack.graph.pool, api.stack.graph.redis, max_group=7)
+    count = CountStatus(api.stack.graph.pool, api.stack.graph.redis.main, max_group=7)
     posted = [created(a, n) for n in range(1, 31)] + [created(b, n) for n in range(1, 4)]
     removed = [deleted(a, n) for n in range(1, 6)]
     # Every event twice, all at once: several groups, duplicates inside one and across them.
@@ -52,7 +52,7 @@ async def test_group_commits_count_each_event_once(api: Api) -> None:
 async def test_a_counted_account_is_written_through_to_the_cache(api: Api) -> None:
     """Posting must not send the author's readers back to graph: the record is rewritten."""
     user = await api.user()
-    r = api.stack.graph.redis
+    r = api.stack.graph.redis.main
     await r.set(account_key(int(user.id)), b"stale")
     await CountStatus(api.stack.graph.pool, r)(created(int(user.id), 1))
     cached = unpack_account(await r.get(account_key(int(user.id))))
@@ -61,7 +61,7 @@ async def test_a_counted_account_is_written_through_to_the_cache(api: Api) -> No
 
 async def test_a_fill_overtaken_by_a_change_stores_nothing(api: Api) -> None:
     user = int((await api.user()).id)
-    r, pool = api.stack.graph.redis, api.stack.graph.pool
+    r, pool = api.stack.graph.redis.main, api.stack.graph.pool
     await r.delete(account_key(user))
     seen = await account_cache.generations(r, [user])
     [record] = await account_cache.read_and_fill(r, pool, [user])  # a fill...
@@ -75,7 +75,7 @@ async def test_a_fill_overtaken_by_a_change_stores_nothing(api: Api) -> None:
 async def test_a_failed_group_fails_each_caller_and_counts_none(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     user = int((await api.user()).id)
-    count = CountStatus(api.stack.graph.pool, api.stack.graph.redis)
+    count = CountStatus(api.stack.graph.pool, api.stack.graph.redis.main)
     real_commit = count._commit
 
     async def failing(group) -> None:

@@ -25,7 +25,7 @@ async def home_ids(api: Api, user: User) -> list[str]:
 async def lock(api: Api, user: User) -> None:
     await api.stack.graph.pool.execute("UPDATE accounts SET locked = true WHERE id = $1",
                                        int(user.id))
-    await api.stack.graph.redis.delete(f"acct:{user.id}")
+    await api.stack.graph.redis.main.delete(f"acct:{user.id}")
 
 
 async def test_locked_account_gets_a_follow_request(api: Api) -> None:

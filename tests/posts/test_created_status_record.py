@@ -10,7 +10,7 @@ from tests.helpers import Api
 
 async def cached_and_stored(api: Api, status_id: str):
     posts = api.stack.posts
-    raw = await posts.redis.get(status_key(int(status_id)))
+    raw = await posts.redis.main.get(status_key(int(status_id)))
     async with posts.pool.acquire() as conn:
         stored = await store.status(conn, int(status_id))
     return unpack_cached_status(raw), stored

@@ -35,7 +35,7 @@ async def home_ids(api: Api, user: User) -> list[str]:
 
 async def home_zset(api: Api, user: User) -> list[str]:
     """The raw read model in Redis, so that a removal is proven, not hidden by rendering."""
-    raw = await api.stack.fanout.redis.zrange(home_key(int(user.id)), 0, -1)
+    raw = await api.stack.fanout.redis.main.zrange(home_key(int(user.id)), 0, -1)
     return [str(int(r)) for r in raw]  # members are zero-padded ids
 
 

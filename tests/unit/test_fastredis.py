@@ -12,7 +12,7 @@ from redis import exceptions
 
 from shared.fastredis import FastRedis
 from shared.settings import Settings
-from shared.timelines import Bounds, home_state
+from shared.timelines.reads import Bounds, home_state
 
 
 @pytest.fixture

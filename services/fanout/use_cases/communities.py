@@ -9,7 +9,7 @@ from shared import bus, events
 from shared.contracts import posts as posts_api
 from shared.records import home_key
 from shared.routing import EventRoutes
-from shared.timelines import TimelineWriter
+from shared.timelines.writes import TimelineWriter
 
 MERGE_ON_JOIN = 40
 

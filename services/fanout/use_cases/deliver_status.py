@@ -4,7 +4,8 @@ Every handler is idempotent: a redelivered event leaves the same timelines.
 Hybrid fanout: every status that followers may see goes to its author's own timeline; an author
 with more followers than the threshold is written nowhere else but the author's home (and the
 homes of hashtag followers), and followers merge the own timeline into their page when they read.
-Home timelines of readers who have not read for a while are skipped (shared/timelines)."""
+Home timelines of readers who have not read for a while are skipped
+(shared/timelines/activity.py)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from shared.records import (
     own_reblogs_key,
 )
 from shared.routing import EventRoutes
-from shared.timelines import TimelineWriter
+from shared.timelines.writes import TimelineWriter
 
 log = logging.getLogger(__name__)
 DONE_TTL_S = 24 * 3600

@@ -13,7 +13,7 @@ from shared.contracts import live
 from shared.contracts import posts as posts_api
 from shared.records import list_key
 from shared.routing import EventRoutes
-from shared.timelines import TimelineWriter
+from shared.timelines.writes import TimelineWriter
 
 MERGE_ON_ADD = 40
 

@@ -10,7 +10,7 @@ from shared import events, metrics, policy, subjects
 from shared.contracts import live
 from shared.records import public_key, tag_key
 from shared.routing import EventRoutes
-from shared.timelines import TimelineWriter
+from shared.timelines.writes import TimelineWriter
 
 
 class PublicTimelines:

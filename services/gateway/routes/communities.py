@@ -12,12 +12,13 @@ from litestar.params import FromPath
 from services.gateway import mastodon, params, responses
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.routes.timelines import PageParams, clamp
-from shared import bus, errors, timelines
+from shared import bus, errors
 from shared.contracts import communities as api
 from shared.contracts import graph as graph_api
 from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
 from shared.records import AccountRecord, community_key
+from shared.timelines import reads
 
 BASE = "/api/hubbub/v1/communities"
 MAX_LIMIT = 80
@@ -253,7 +254,7 @@ async def community_timeline(request: Request, community_id: FromPath[str]) -> R
     if community not in facts.communities:
         raise errors.NotFound("Record not found")
     assert gw.redis is not None and gw.hydrator is not None
-    ids = await timelines.page(gw.fast, community_key(community), limit=clamp(p.limit),
+    ids = await reads.page(gw.redis.lean, community_key(community), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
     found = await gw.hydrator.statuses(ids)

@@ -10,12 +10,13 @@ from litestar.params import FromPath
 from services.gateway import mastodon, params, responses
 from services.gateway.context import gateway_of
 from services.gateway.routes.timelines import PageParams, clamp, render_page
-from shared import bus, errors, timelines
+from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import lists as api
 from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
 from shared.records import list_key
+from shared.timelines import reads
 
 
 def list_json(record: api.ListRecord) -> dict:
@@ -129,7 +130,7 @@ async def list_timeline(request: Request, list_id: FromPath[str]) -> Response:
         account_id=me, id=id_or_404(list_id)))
     p = await params.read(request, PageParams, body=False)
     assert gw.redis is not None and gw.hydrator is not None
-    ids = await timelines.page(gw.fast, list_key(me.id, record.id), limit=clamp(p.limit),
+    ids = await reads.page(gw.redis.lean, list_key(me.id, record.id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
     return await render_page(request, ids, me.id)

@@ -14,12 +14,13 @@ from litestar.params import FromPath
 from services.gateway import params, responses
 from services.gateway.context import Gateway, active, gateway_of
 from services.gateway.tokens import Caller
-from shared import bus, errors, timelines, viewer_cache
+from shared import bus, errors, viewer_cache
 from shared.contracts import fanout as fanout_api
 from shared.contracts import graph as graph_api
 from shared.fastredis import FastRedis
 from shared.ids import parse_id
 from shared.records import account_key, public_key, tag_key
+from shared.timelines import activity, reads
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,8 @@ async def _rebuilt(gw: Gateway, account_id: int) -> bool:
     return reply.state == fanout_api.DONE
 
 
-async def _big_followees(gw: Gateway, account_id: int, cached: list[timelines.Followee] | None
-                         ) -> list[timelines.Followee]:
+async def _big_followees(gw: Gateway, account_id: int, cached: list[reads.Followee] | None
+                         ) -> list[reads.Followee]:
     if cached is not None:
         return cached
     assert gw.nc is not None and gw.redis is not None
@@ -69,13 +70,13 @@ async def _big_followees(gw: Gateway, account_id: int, cached: list[timelines.Fo
         graph_api.BigFollowees(account_id=account_id,
                                threshold=gw.settings.fanout_follower_threshold))
     no_reblogs = set(reply.no_reblogs)
-    found = [timelines.Followee(i, i not in no_reblogs) for i in reply.ids]
-    await timelines.cache_big_followees(gw.redis, account_id, found, BIG_FOLLOWEES_TTL_S)
+    found = [reads.Followee(i, i not in no_reblogs) for i in reply.ids]
+    await reads.cache_big_followees(gw.redis.main, account_id, found, BIG_FOLLOWEES_TTL_S)
     return found
 
 
-async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds,
-                    state: timelines.HomeState, author_pages: list[list[int]] | None = None
+async def home_page(gw: Gateway, account_id: int, bounds: reads.Bounds,
+                    state: reads.HomeState, author_pages: list[list[int]] | None = None
                     ) -> tuple[list[int], bool]:
     """The page's ids and whether the timeline is partial (being rebuilt). The home timeline
     itself (``state``, read with the request's first round trip), merged with the own
@@ -86,28 +87,28 @@ async def home_page(gw: Gateway, account_id: int, bounds: timelines.Bounds,
     assert gw.redis is not None
     settings = gw.settings
     partial = state.rebuilding
-    if not partial and timelines.needs_rebuild(state.last_read, settings.inactive_days):
+    if not partial and activity.needs_rebuild(state.last_read, settings.inactive_days):
         # Inactive (or Redis lost it): fanout skipped this reader. Rebuild from Postgres.
         if await _rebuilt(gw, account_id):
-            state = await timelines.home_state(gw.fast, account_id, bounds)
+            state = await reads.home_state(gw.redis.lean, account_id, bounds)
             author_pages = None  # read before the rebuild: read them again
         else:
             partial = True
     elif not partial and state.last_read is not None and (
             state.last_read < time.time() - MARK_READ_EVERY_S):
-        await timelines.mark_read(gw.redis, account_id)
+        await activity.mark_read(gw.redis.main, account_id)
     if state.big_followees is None:
         author_pages = None
     big = await _big_followees(gw, account_id, state.big_followees)
     ids = state.ids
     if big:
         if author_pages is None:
-            author_pages = await timelines.author_pages(gw.fast, big, bounds)
-        ids = timelines.combine([ids, *author_pages], bounds)
+            author_pages = await reads.author_pages(gw.redis.lean, big, bounds)
+        ids = reads.combine([ids, *author_pages], bounds)
     return ids, partial
 
 
-def _home_bounds(query: Sequence[tuple[str, str]]) -> timelines.Bounds:
+def _home_bounds(query: Sequence[tuple[str, str]]) -> reads.Bounds:
     """The page a home read asks for (422 for a bad parameter). Most reads ask one of a few
     (``limit=20``; the cursors of the pages just read): kept, bounded, as queries come from
     clients."""
@@ -115,7 +116,7 @@ def _home_bounds(query: Sequence[tuple[str, str]]) -> timelines.Bounds:
     found = _bounds_by_query.get(key)
     if found is None:
         p = params.convert(params.merged(query), PageParams)
-        found = timelines.Bounds(limit=clamp(p.limit), max_id=parse_id(p.max_id),
+        found = reads.Bounds(limit=clamp(p.limit), max_id=parse_id(p.max_id),
                                  since_id=parse_id(p.since_id), min_id=parse_id(p.min_id))
         if len(_bounds_by_query) >= _BOUNDS_BY_QUERY_MAX:
             _bounds_by_query.clear()
@@ -124,7 +125,7 @@ def _home_bounds(query: Sequence[tuple[str, str]]) -> timelines.Bounds:
 
 
 _BOUNDS_BY_QUERY_MAX = 10_000
-_bounds_by_query: dict[tuple, timelines.Bounds] = {}
+_bounds_by_query: dict[tuple, reads.Bounds] = {}
 
 
 class _Prepared(NamedTuple):
@@ -134,19 +135,19 @@ class _Prepared(NamedTuple):
     convert: list
 
 
-def _first_reads(fast: FastRedis, account_id: int, bounds: timelines.Bounds,
-                 big: list[timelines.Followee] | None) -> _Prepared:
+def _first_reads(fast: FastRedis, account_id: int, bounds: reads.Bounds,
+                 big: list[reads.Followee] | None) -> _Prepared:
     """A home read's first round trip (the same for every read of this reader and page):
     packed once, kept (bounded). With the pages of ``big`` (the followees above the fanout
-    threshold that the last read found), as timelines.author_pages reads them."""
+    threshold that the last read found), as reads.author_pages reads them."""
     key = (account_id, bounds, *(big or ()))
     found = _first_reads_by_key.get(key)
     if found is None:
         pipe = fast.pipeline()
         pipe.mget([account_key(account_id)])
         pipe.get(viewer_cache.hidden_key(account_id))
-        timelines.queue_home_state(pipe, account_id, bounds)
-        timelines.queue_author_pages(pipe, list(big or ()), bounds)
+        reads.queue_home_state(pipe, account_id, bounds)
+        reads.queue_author_pages(pipe, list(big or ()), bounds)
         found = _Prepared(b"".join([hiredis.pack_command(c) for c in pipe.commands]),
                           pipe.convert)
         if len(_first_reads_by_key) >= _FIRST_READS_MAX:
@@ -159,7 +160,7 @@ _FIRST_READS_MAX = 10_000
 _first_reads_by_key: dict[tuple, _Prepared] = {}
 # By reader: the followees above the fanout threshold that its last home read found (their
 # cache in Redis, read in the first round trip, says whether they are still those).
-_big_followees_seen: dict[int, list[timelines.Followee]] = {}
+_big_followees_seen: dict[int, list[reads.Followee]] = {}
 
 
 class PageReply(NamedTuple):
@@ -174,20 +175,20 @@ async def read_home(gw: Gateway, caller: Caller, path: str,
                     query: Sequence[tuple[str, str]]) -> PageReply:
     """The reader's home timeline page. Shared by the Litestar route and the express lane
     (services/gateway/express.py), which serves the same answer without the framework."""
-    assert gw.fast is not None and gw.hydrator is not None and caller.account_id is not None
+    assert gw.redis is not None and gw.hydrator is not None and caller.account_id is not None
     bounds = _home_bounds(query)
     # One round trip for the reader's account, hidden accounts and home timeline state, and
     # the pages of the followees above the fanout threshold that the last read found.
     known = _big_followees_seen.get(caller.account_id)
-    first = _first_reads(gw.fast, caller.account_id, bounds, known)
-    replies = await gw.fast.execute_packed(first.packed, len(first.convert))
+    first = _first_reads(gw.redis.lean, caller.account_id, bounds, known)
+    replies = await gw.redis.lean.execute_packed(first.packed, len(first.convert))
     [raw_me], raw_hidden, *rest = [convert(reply) if convert else reply
                                    for reply, convert in zip(replies, first.convert,
                                                              strict=True)]
-    state = timelines.parse_home_state(rest[:timelines.HOME_STATE_REPLIES], bounds)
+    state = reads.parse_home_state(rest[:reads.HOME_STATE_REPLIES], bounds)
     author_pages = None
     if known is not None and state.big_followees == known:
-        author_pages = timelines.author_pages_from(rest[timelines.HOME_STATE_REPLIES:])
+        author_pages = reads.author_pages_from(rest[reads.HOME_STATE_REPLIES:])
     elif state.big_followees is not None:
         if len(_big_followees_seen) >= _FIRST_READS_MAX:
             _big_followees_seen.clear()
@@ -236,7 +237,7 @@ async def public(request: Request) -> Response:
     if p.remote or p.only_media:
         return responses.json([])
     assert gw.redis is not None
-    ids = await timelines.page(gw.fast, public_key(me.network_id), limit=clamp(p.limit),
+    ids = await reads.page(gw.redis.lean, public_key(me.network_id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
     return await render_page(request, ids, me.id)
@@ -260,8 +261,8 @@ async def tag(request: Request, hashtag: FromPath[str]) -> Response:
     assert gw.redis is not None
     merged: set[int] = set()
     for name in dict.fromkeys(wanted):
-        merged.update(await timelines.page(
-            gw.fast, tag_key(me.network_id, name), limit=limit, max_id=parse_id(p.max_id),
+        merged.update(await reads.page(
+            gw.redis.lean, tag_key(me.network_id, name), limit=limit, max_id=parse_id(p.max_id),
             since_id=parse_id(p.since_id), min_id=parse_id(p.min_id)))
     if parse_id(p.min_id) is not None:
         ids = sorted(merged)[:limit][::-1]  # the entries just above min_id, newest first

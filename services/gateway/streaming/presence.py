@@ -22,7 +22,7 @@ def tracker_of(gw: Gateway) -> PresenceTracker:
     tracker = getattr(gw, "presence", None)
     if tracker is None:
         assert gw.redis is not None and gw.hub is not None
-        tracker = gw.presence = PresenceTracker(gw.redis)
+        tracker = gw.presence = PresenceTracker(gw.redis.main)
         tracker.run()
         gw.hub.on_close(tracker.stop)
     return tracker

@@ -1,0 +1,119 @@
+"""The timeline operations fanout performs: adding a status to timelines (through the batched
+writes of shared/timelines/batching.py), delivering a reblog deduplicated, merging, removing.
+
+Each is idempotent (a redelivered event writes nothing new) and goes through the Lua scripts of
+shared/timelines/scripts.py, a few calls in flight per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+
+import redis.asyncio as redis
+
+from shared.fastredis import FastRedis
+from shared.ids import member
+from shared.records import LAST_READ_KEY, home_key, home_reblogs_key
+from shared.timelines.activity import DAY_S
+from shared.timelines.batching import BATCH, TimelineWrites, chunks
+from shared.timelines.scripts import (
+    DELIVER_REBLOG,
+    FORGET_REBLOG,
+    MERGE_AND_TRIM,
+    REMOVE,
+    TRIM_AND_REMOVE,
+    trims,
+)
+
+IN_FLIGHT = 3  # script calls of one event sent at once: Python builds one while Redis runs one
+REBLOG_FALLOFF = 40  # Mastodon's window for reblog deduplication
+
+
+class TimelineWriter:
+    def __init__(self, r: redis.Redis, cap: int, inactive_days: float = 14.0, *,
+                 lean: FastRedis | None = None) -> None:
+        self.r = r
+        self.cap = cap
+        self.inactive_s = inactive_days * DAY_S
+        self.writes = TimelineWrites(r, cap, self.inactive_s, lean=lean)
+        self._deliver_reblog = r.register_script(DELIVER_REBLOG)
+        self._merge = r.register_script(MERGE_AND_TRIM)
+        self._remove = r.register_script(REMOVE)
+        self._trim_and_remove = r.register_script(TRIM_AND_REMOVE)
+        self._forget = r.register_script(FORGET_REBLOG)
+
+    def cutoff(self) -> int:
+        return int(time.time() - self.inactive_s)
+
+    @staticmethod
+    async def _batched(calls: Iterable) -> list:
+        """Run script calls a few at a time (Python builds the next while Redis runs one);
+        results in order of submission."""
+        window = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(call):
+            async with window:
+                return await call()
+
+        return list(await asyncio.gather(*(one(call) for call in calls)))
+
+    async def add(self, keys: list[str], status_id: int) -> int:
+        """Timelines that take every entry (public, tag, community, list, own): no reader check."""
+        return await self.writes.write(member(status_id), keys, [])
+
+    async def deliver(self, readers: list[int], status_id: int, *, unchecked: int = 0) -> int:
+        """Home timelines of the readers who read recently; the first ``unchecked`` readers get
+        it whatever their activity (the author's own home)."""
+        return await self.writes.write(member(status_id),
+                                       [home_key(i) for i in readers[:unchecked]],
+                                       readers[unchecked:])
+
+    async def deliver_reblog(self, readers: list[int], reblog_id: int, original_id: int, *,
+                             unchecked: int = 0) -> list[int]:
+        """Like ``deliver``, deduplicated; returns the readers whose timeline got it."""
+        args_tail = [self.cap, self.cutoff()]
+
+        def call(batch: list[int], before: int):
+            keys = [home_key(i) for i in batch] + [home_reblogs_key(i) for i in batch]
+            keys.append(LAST_READ_KEY)
+            args = [member(reblog_id), member(original_id), *args_tail,
+                    max(0, unchecked - before), REBLOG_FALLOFF, trims(reblog_id), *batch]
+            return lambda: self._deliver_reblog(keys=keys, args=args)
+
+        batches = chunks(readers, BATCH)
+        results = await self._batched(call(batch, n * BATCH) for n, batch in enumerate(batches))
+        return [batch[i - 1] for batch, positions in zip(batches, results, strict=True)
+                for i in positions]
+
+    async def merge(self, key: str, status_ids: list[int]) -> int:
+        if not status_ids:
+            return 0
+        written = 0
+        for batch in chunks(status_ids, 1000):
+            written += await self._merge(keys=[key], args=[self.cap, *map(member, batch)])
+        return written
+
+    async def remove(self, keys: list[str], status_ids: list[int]) -> int:
+        if not status_ids or not keys:
+            return 0
+        values = [member(i) for i in status_ids]
+        return sum(await self._batched(
+            (lambda batch=batch: self._remove(keys=batch, args=values))
+            for batch in chunks(keys, BATCH)))
+
+    async def remove_recent(self, key: str, status_ids: list[int]) -> int:
+        """Remove an author's newest ``cap`` statuses (``status_ids``) from one timeline, which
+        is first trimmed to the cap: then none of the author's entries is left behind."""
+        removed = 0
+        for batch in chunks(status_ids, 1000):
+            removed += await self._trim_and_remove(keys=[key],
+                                                   args=[self.cap, *map(member, batch)])
+        return removed
+
+    async def forget_reblog(self, readers: list[int], reblog_id: int, original_id: int) -> None:
+        await self._batched(
+            (lambda batch=batch: self._forget(keys=[home_reblogs_key(i) for i in batch],
+                                              args=[member(reblog_id), member(original_id)]))
+            for batch in chunks(readers, BATCH))
