@@ -9,7 +9,7 @@ import redis.asyncio as redis
 
 from services.graph import account_cache, store
 from services.graph.use_cases.authenticate import Authenticate
-from services.graph.use_cases.follow_account import FollowAccount, UnfollowAccount, relationship
+from services.graph.use_cases.follow_account import FollowAccount, UnfollowAccount
 from services.graph.use_cases.followed_tags import FollowTag, UnfollowTag, normalize_tag
 from services.graph.use_cases.network_admin import (
     DeactivateMember,
@@ -38,9 +38,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
 
     async def relationships(req: api.GetRelationships) -> api.Relationships:
         async with pool.acquire() as conn:
-            return api.Relationships(relationships=[
-                await relationship(conn, req.account_id, other) for other in req.ids[:100]
-            ])
+            return api.Relationships(relationships=await store.relationships(
+                conn, req.account_id, req.ids[:100]))
 
     async def follower_ids(req: api.FollowerIds) -> api.Ids:
         async with pool.acquire() as conn:
@@ -51,8 +50,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
 
     async def viewer_facts(req: api.ViewerFacts) -> api.ViewerFactsReply:
         async with pool.acquire() as conn:
-            network_id = await conn.fetchval("SELECT network_id FROM accounts WHERE id = $1",
-                                             req.account_id)
+            network_id = await store.network_id_of(conn, req.account_id)
             if network_id is None:
                 raise errors.NotFound("Record not found")
             return api.ViewerFactsReply(
@@ -86,22 +84,16 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
 
     async def tag_follower_ids(req: api.TagFollowerIds) -> api.Ids:
         async with pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT DISTINCT f.account_id FROM followed_tags f "
-                "JOIN accounts a ON a.id = f.account_id "
-                "WHERE f.tag = ANY($1::text[]) AND a.network_id = $2 AND a.deactivated_at IS NULL",
-                [t.lower() for t in req.tags[:20]], req.network_id)
-        return api.Ids(ids=[row["account_id"] for row in rows])
+            ids = await store.tag_follower_ids(conn, [t.lower() for t in req.tags[:20]],
+                                               req.network_id)
+        return api.Ids(ids=ids)
 
     host.serve(api.TAG_FOLLOWER_IDS, tag_follower_ids)
 
     async def visible_accounts(req: api.VisibleAccounts) -> api.Ids:
         async with pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT a.id FROM accounts a, accounts r WHERE r.id = $1 "
-                "AND a.id = ANY($2::bigint[]) AND a.deactivated_at IS NULL "
-                f"AND {store.visible_to('$1', 'r.network_id')}", req.reader_id, req.ids[:200])
-        return api.Ids(ids=[row["id"] for row in rows])
+            ids = await store.visible_account_ids(conn, req.reader_id, req.ids[:200])
+        return api.Ids(ids=ids)
 
     host.serve(api.ACCOUNT_VISIBLE, visible_accounts)
 
@@ -221,17 +213,15 @@ def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:
         async with pool.acquire() as conn:
             rows = await store.followees(conn, req.account_id)
             communities = await store.community_ids(conn, req.account_id)
-            network_id = await conn.fetchval("SELECT network_id FROM accounts WHERE id = $1",
-                                             req.account_id)
-            tags = await conn.fetch("SELECT tag FROM followed_tags WHERE account_id = $1",
-                                    req.account_id)
+            network_id = await store.network_id_of(conn, req.account_id)
+            tags = await store.followed_tags(conn, req.account_id)
         return api.HomeSourcesReply(
             followees=[row["followee_id"] for row in rows],
             no_reblogs=[row["followee_id"] for row in rows if not row["reblogs"]],
             above=[row["followee_id"] for row in rows
                    if row["followers_count"] > req.threshold],
             communities=communities, network_id=network_id or 0,
-            tags=[row["tag"] for row in tags])
+            tags=tags)
 
     async def followers_among(req: api.FollowersAmong) -> api.Ids:
         async with pool.acquire() as conn:

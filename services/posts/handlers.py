@@ -122,51 +122,33 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
 
     async def favourited_by(req: api.StatusPage) -> api.PageItems:
         async with pool.acquire() as conn:
-            return api.PageItems(items=await store.paged(
-                conn, "favourites WHERE status_id = $1", req.status_id, req.page,
-                cursor="id", item="account_id"))
+            return api.PageItems(items=await store.favourited_by_page(conn, req.status_id,
+                                                                      req.page))
 
     async def reblogged_by(req: api.StatusPage) -> api.PageItems:
         async with pool.acquire() as conn:
-            return api.PageItems(items=await store.paged(
-                conn, "statuses WHERE deleted_at IS NULL AND reblog_of_id = $1",
-                req.status_id, req.page, cursor="id", item="account_id"))
+            return api.PageItems(items=await store.reblogged_by_page(conn, req.status_id,
+                                                                     req.page))
 
     async def favourites(req: api.AccountPage) -> api.PageItems:
         async with pool.acquire() as conn:
-            return api.PageItems(items=await store.paged(
-                conn, "favourites WHERE account_id = $1", req.account_id, req.page,
-                cursor="id", item="status_id"))
+            return api.PageItems(items=await store.favourites_page(conn, req.account_id,
+                                                                   req.page))
 
     async def bookmarks(req: api.AccountPage) -> api.PageItems:
         async with pool.acquire() as conn:
-            return api.PageItems(items=await store.paged(
-                conn, "bookmarks WHERE account_id = $1", req.account_id, req.page,
-                cursor="id", item="status_id"))
+            return api.PageItems(items=await store.bookmarks_page(conn, req.account_id,
+                                                                  req.page))
 
     async def viewer_flags(req: api.ViewerFlagsRequest) -> api.ViewerFlags:
         ids = req.ids[:400]
         seen = await viewer_cache.generation(cache, viewer_cache.flags_key(req.account_id))
         async with pool.acquire() as conn:
-            def column(rows) -> list[int]:
-                return [row[0] for row in rows]
-            favourited = column(await conn.fetch(
-                "SELECT status_id FROM favourites WHERE account_id = $1 "
-                "AND status_id = ANY($2::bigint[])", req.account_id, ids))
-            reblogged = column(await conn.fetch(
-                "SELECT reblog_of_id FROM statuses WHERE account_id = $1 AND deleted_at IS NULL "
-                "AND reblog_of_id = ANY($2::bigint[])", req.account_id, ids))
-            bookmarked = column(await conn.fetch(
-                "SELECT status_id FROM bookmarks WHERE account_id = $1 "
-                "AND status_id = ANY($2::bigint[])", req.account_id, ids))
-            pinned = column(await conn.fetch(
-                "SELECT status_id FROM pins WHERE account_id = $1 "
-                "AND status_id = ANY($2::bigint[])", req.account_id, ids))
-            votes = await conn.fetch(
-                "SELECT v.poll_id, p.status_id, array_agg(v.choice ORDER BY v.choice) AS choices "
-                "FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
-                "WHERE v.account_id = $1 AND p.status_id = ANY($2::bigint[]) "
-                "GROUP BY v.poll_id, p.status_id", req.account_id, ids)
+            favourited = await store.favourited_among(conn, req.account_id, ids)
+            reblogged = await store.reblogged_among(conn, req.account_id, ids)
+            bookmarked = await store.bookmarked_among(conn, req.account_id, ids)
+            pinned = await store.pinned_among(conn, req.account_id, ids)
+            votes = await store.poll_votes_among(conn, req.account_id, ids)
         flags = api.ViewerFlags(favourited=favourited, reblogged=reblogged,
                                 bookmarked=bookmarked, pinned=pinned,
                                 poll_votes={row["poll_id"]: list(row["choices"]) for row in votes})
@@ -179,11 +161,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
             status = await store.status(conn, req.status_id)
             if status is None:
                 raise errors.NotFound("Record not found")
-            rows = await conn.fetch(
-                "SELECT text, content_html, spoiler_text, sensitive, poll_options, "
-                "(extract(epoch FROM created_at) * 1000)::bigint AS created_at "
-                "FROM status_edits WHERE status_id = $1 ORDER BY id", req.status_id)
-        edits = [api.Edit(**dict(row)) for row in rows] or [api.Edit(
+            earlier = await store.edits(conn, req.status_id)
+        edits = earlier or [api.Edit(
             text=status.text, content_html=status.content_html,
             spoiler_text=status.spoiler_text, sensitive=status.sensitive,
             created_at=status.created_at,
@@ -192,8 +171,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
 
     async def get_poll(req: api.GetPoll) -> api.PollReply:
         async with pool.acquire() as conn:
-            status_id = await conn.fetchval("SELECT status_id FROM polls WHERE id = $1",
-                                            req.poll_id)
+            status_id = await store.poll_status_id(conn, req.poll_id)
             status = await store.status(conn, status_id) if status_id else None
         if status is None or status.poll is None:
             raise errors.NotFound("Record not found")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncpg
 import redis.asyncio as redis
 
-from services.graph import account_cache
-from services.graph.use_cases.follow_account import relationship, remove_follow
+from services.graph import account_cache, store
+from services.graph.use_cases.follow_account import remove_follow
 from shared import errors, events, outbox, viewer_cache
 from shared.contracts.graph import AccountPair, Mute, Relationship
 from shared.ids import new_id
@@ -23,7 +23,7 @@ MAX_MUTE_S = 10 * 365 * 24 * 3600
 async def _target_exists(conn: asyncpg.Connection, req_account: int, target: int) -> None:
     if req_account == target:
         raise errors.Invalid("Validation failed: you cannot do this to yourself")
-    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)", target):
+    if not await store.account_exists(conn, target):
         raise errors.NotFound("Record not found")
 
 
@@ -35,18 +35,14 @@ class Block:
     async def __call__(self, req: AccountPair) -> Relationship:
         async with self.pool.acquire() as conn, conn.transaction():
             await _target_exists(conn, req.account_id, req.target_id)
-            created = await conn.fetchval(
-                "INSERT INTO blocks (id, account_id, target_id) VALUES ($1, $2, $3) "
-                "ON CONFLICT DO NOTHING RETURNING true", new_id(), req.account_id, req.target_id)
+            created = await store.insert_block(conn, new_id(), req.account_id, req.target_id)
             if created:
                 await remove_follow(conn, req.account_id, req.target_id)
                 await remove_follow(conn, req.target_id, req.account_id)
-                await conn.execute(
-                    "DELETE FROM follow_requests WHERE (follower_id = $1 AND followee_id = $2) "
-                    "OR (follower_id = $2 AND followee_id = $1)", req.account_id, req.target_id)
+                await store.delete_follow_requests_between(conn, req.account_id, req.target_id)
                 await outbox.add(conn, "graph", events.BlockCreated(
                     account_id=req.account_id, target_id=req.target_id))
-            result = await relationship(conn, req.account_id, req.target_id)
+            result = await store.relationship(conn, req.account_id, req.target_id)
         await account_cache.invalidate(self.cache, req.account_id, req.target_id)
         # Both sides: the blocked one no longer sees the blocker either.
         await viewer_cache.forget_hidden(self.cache, req.account_id, req.target_id)
@@ -61,13 +57,11 @@ class Unblock:
     async def __call__(self, req: AccountPair) -> Relationship:
         async with self.pool.acquire() as conn, conn.transaction():
             await _target_exists(conn, req.account_id, req.target_id)
-            removed = await conn.fetchval(
-                "DELETE FROM blocks WHERE account_id = $1 AND target_id = $2 RETURNING true",
-                req.account_id, req.target_id)
+            removed = await store.delete_block(conn, req.account_id, req.target_id)
             if removed:
                 await outbox.add(conn, "graph", events.BlockRemoved(
                     account_id=req.account_id, target_id=req.target_id))
-            result = await relationship(conn, req.account_id, req.target_id)
+            result = await store.relationship(conn, req.account_id, req.target_id)
         await viewer_cache.forget_hidden(self.cache, req.account_id, req.target_id)
         return result
 
@@ -82,16 +76,12 @@ class MuteAccount:
             raise errors.Invalid("Validation failed: duration must be 0 (forever) to ten years")
         async with self.pool.acquire() as conn, conn.transaction():
             await _target_exists(conn, req.account_id, req.target_id)
-            await conn.execute(
-                "INSERT INTO mutes (id, account_id, target_id, notifications, expires_at) "
-                "VALUES ($1, $2, $3, $4, CASE WHEN $5 > 0 THEN now() + make_interval(secs => $5)"
-                " END) ON CONFLICT (account_id, target_id) DO UPDATE SET "
-                "notifications = EXCLUDED.notifications, expires_at = EXCLUDED.expires_at",
-                new_id(), req.account_id, req.target_id, req.notifications, float(req.duration))
+            await store.upsert_mute(conn, new_id(), req.account_id, req.target_id,
+                                    req.notifications, float(req.duration))
             await outbox.add(conn, "graph", events.MuteCreated(
                 account_id=req.account_id, target_id=req.target_id,
                 notifications=req.notifications))
-            result = await relationship(conn, req.account_id, req.target_id)
+            result = await store.relationship(conn, req.account_id, req.target_id)
         await viewer_cache.forget_hidden(self.cache, req.account_id)
         return result
 
@@ -104,12 +94,10 @@ class Unmute:
     async def __call__(self, req: AccountPair) -> Relationship:
         async with self.pool.acquire() as conn, conn.transaction():
             await _target_exists(conn, req.account_id, req.target_id)
-            removed = await conn.fetchval(
-                "DELETE FROM mutes WHERE account_id = $1 AND target_id = $2 RETURNING true",
-                req.account_id, req.target_id)
+            removed = await store.delete_mute(conn, req.account_id, req.target_id)
             if removed:
                 await outbox.add(conn, "graph", events.MuteRemoved(
                     account_id=req.account_id, target_id=req.target_id))
-            result = await relationship(conn, req.account_id, req.target_id)
+            result = await store.relationship(conn, req.account_id, req.target_id)
         await viewer_cache.forget_hidden(self.cache, req.account_id)
         return result

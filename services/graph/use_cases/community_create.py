@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.graph.use_cases import community_store
+from services.graph.store import communities as community_store
 from shared import errors
 from shared.contracts import communities as api
 from shared.ids import new_id
@@ -35,10 +35,8 @@ class CreateCommunity:
             try:
                 # A savepoint: the unique violation must not abort the outer transaction.
                 async with conn.transaction():
-                    await conn.execute(
-                        "INSERT INTO communities (id, network_id, name, description, membership, "
-                        "external, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        community_id, network_id, name, description, req.membership,
+                    await community_store.insert_community(
+                        conn, community_id, network_id, name, description, req.membership,
                         req.external, req.account_id)
             except asyncpg.UniqueViolationError as exc:
                 raise errors.Invalid("Validation failed: name is already taken") from exc

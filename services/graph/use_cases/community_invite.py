@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.graph.use_cases import community_store
+from services.graph.store import communities as community_store
 from shared import errors, events, outbox
 from shared.contracts import communities as api
 from shared.ids import new_id
@@ -31,16 +31,12 @@ class InviteToCommunity:
                                      "invited to an internal community")
             if await community_store.membership(conn, seen.id, req.target_id) is not None:
                 return api.Done(changed=False)
-            if same_network and await conn.fetchval(
-                    "SELECT EXISTS (SELECT 1 FROM community_requests "
-                    "WHERE community_id = $1 AND account_id = $2)", seen.id, req.target_id):
+            if same_network and await community_store.has_requested(conn, seen.id,
+                                                                    req.target_id):
                 await community_store.add_member(conn, seen.id, req.target_id, api.MEMBER)
                 return api.Done(changed=True)
-            invited = await conn.fetchval(
-                "INSERT INTO community_invitations (id, community_id, account_id, invited_by) "
-                "VALUES ($1, $2, $3, $4) ON CONFLICT (community_id, account_id) DO NOTHING "
-                "RETURNING true",
-                new_id(), seen.id, req.target_id, req.account_id)
+            invited = await community_store.insert_invitation(conn, new_id(), seen.id,
+                                                              req.target_id, req.account_id)
             if invited:
                 await outbox.add(conn, "graph", events.CommunityInvited(
                     community_id=seen.id, account_id=req.target_id, invited_by=req.account_id))

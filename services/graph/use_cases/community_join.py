@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import msgspec
 
-from services.graph.use_cases import community_store
+from services.graph.store import communities as community_store
 from shared import errors
 from shared.contracts import communities as api
 from shared.ids import new_id
@@ -34,10 +34,8 @@ class JoinCommunity:
             elif community.membership == api.OPEN:
                 await community_store.add_member(conn, community.id, req.account_id, api.MEMBER)
             else:
-                await conn.execute(
-                    "INSERT INTO community_requests (id, community_id, account_id) "
-                    "VALUES ($1, $2, $3) ON CONFLICT (community_id, account_id) DO NOTHING",
-                    new_id(), community.id, req.account_id)
+                await community_store.insert_request(conn, new_id(), community.id,
+                                                     req.account_id)
             return (await community_store.seen_by(conn, req.account_id, community.id)).record
 
 
@@ -52,18 +50,13 @@ class LeaveCommunity:
             seen = await community_store.seen_by(conn, req.account_id, req.community_id,
                                                  lock=True)
             if seen.role == api.OWNER:
-                owners = await conn.fetchval(
-                    "SELECT count(*) FROM community_members WHERE community_id = $1 "
-                    "AND role = 'owner'", seen.id)
+                owners = await community_store.owners_count(conn, seen.id)
                 if owners <= 1:
                     raise errors.Invalid("Validation failed: the last owner cannot leave the "
                                          "community")
             await community_store.remove_member(conn, seen.id, req.account_id)
-            await conn.execute(
-                "DELETE FROM community_requests WHERE community_id = $1 AND account_id = $2",
-                seen.id, req.account_id)
+            await community_store.delete_request(conn, seen.id, req.account_id)
             # A guest that left may no longer see the community: answer with what it was.
-            after = await conn.fetchrow(
-                "SELECT members_count FROM communities WHERE id = $1", seen.id)
+            members_count = await community_store.members_count(conn, seen.id)
         return msgspec.structs.replace(seen.record, role=None, requested=False, invited=False,
-                                       members_count=after["members_count"])
+                                       members_count=members_count)

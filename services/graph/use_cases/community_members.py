@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.graph.use_cases import community_store
+from services.graph.store import communities as community_store
 from shared import errors
 from shared.contracts import communities as api
 
@@ -53,9 +53,7 @@ class ChangeMemberRole:
                 raise errors.Forbidden("The owner's role cannot be changed")
             if target.role == api.GUEST:
                 raise errors.Invalid("Validation failed: a guest's role cannot be changed")
-            await conn.execute(
-                "UPDATE community_members SET role = $3 WHERE community_id = $1 "
-                "AND account_id = $2", seen.id, req.target_id, req.role)
+            await community_store.set_role(conn, seen.id, req.target_id, req.role)
             changed = await community_store.membership(conn, seen.id, req.target_id)
         assert changed is not None
         return changed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.graph.use_cases import community_store
+from services.graph.store import communities as community_store
 from shared import errors
 from shared.contracts import communities as api
 
@@ -21,9 +21,7 @@ class ApproveJoinRequest:
             existing = await community_store.membership(conn, seen.id, req.target_id)
             if existing is not None:
                 return existing  # approved already: a retry
-            requested = await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM community_requests "
-                "WHERE community_id = $1 AND account_id = $2)", seen.id, req.target_id)
+            requested = await community_store.has_requested(conn, seen.id, req.target_id)
             if not requested:
                 raise errors.NotFound("Record not found")
             network_id = await community_store.account_network(conn, req.target_id)
@@ -42,7 +40,5 @@ class RejectJoinRequest:
         async with self.pool.acquire() as conn, conn.transaction():
             seen = await community_store.seen_by(conn, req.account_id, req.community_id)
             seen.require_manager()
-            deleted = await conn.fetchval(
-                "DELETE FROM community_requests WHERE community_id = $1 AND account_id = $2 "
-                "RETURNING true", seen.id, req.target_id)
+            deleted = await community_store.delete_request(conn, seen.id, req.target_id)
         return api.Done(changed=bool(deleted))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import redis.asyncio as redis
 
-from services.graph import account_cache
-from services.graph.use_cases.follow_account import add_follow, relationship
+from services.graph import account_cache, store
+from services.graph.use_cases.follow_account import add_follow
 from shared import errors, events, outbox
 from shared.contracts.graph import AccountPair, Relationship
 
@@ -20,9 +20,7 @@ class AnswerFollowRequest:
     async def __call__(self, req: AccountPair) -> Relationship:
         """``account_id`` is the locked account; ``target_id`` asked to follow it."""
         async with self.pool.acquire() as conn, conn.transaction():
-            request = await conn.fetchrow(
-                "DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2 "
-                "RETURNING reblogs, notify", req.target_id, req.account_id)
+            request = await store.take_follow_request(conn, req.target_id, req.account_id)
             if request is None:
                 raise errors.NotFound("Record not found")
             if self.accept:
@@ -31,7 +29,7 @@ class AnswerFollowRequest:
             else:
                 await outbox.add(conn, "graph", events.FollowRequestRejected(
                     follower_id=req.target_id, followee_id=req.account_id))
-            result = await relationship(conn, req.account_id, req.target_id)
+            result = await store.relationship(conn, req.account_id, req.target_id)
         if self.accept:
             await account_cache.invalidate(self.cache, req.account_id, req.target_id)
         return result

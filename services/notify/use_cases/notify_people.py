@@ -68,8 +68,7 @@ class NotifyPeople:
 
     async def status_deleted(self, event: events.StatusDeleted) -> None:
         async with self.pool.acquire() as conn:
-            await conn.execute("DELETE FROM notifications WHERE status_id = $1",
-                               event.status_id)
+            await store.delete_for_status(conn, event.status_id)
 
     async def status_created(self, event: events.StatusCreated) -> None:
         for account_id in event.mentions:
@@ -156,5 +155,4 @@ class NotifyPeople:
 
     async def _forget(self, status_id: int, type_: str, from_account: int) -> None:
         async with self.pool.acquire() as conn:
-            await conn.execute("DELETE FROM notifications WHERE status_id = $1 AND type = $2 "
-                               "AND from_account_id = $3", status_id, type_, from_account)
+            await store.delete_one(conn, status_id, type_, from_account)

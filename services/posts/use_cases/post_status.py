@@ -13,7 +13,7 @@ from shared import bus, errors, events, outbox, policy
 from shared.contracts import graph as graph_api
 from shared.contracts.posts import CreateStatus
 from shared.ids import new_id
-from shared.records import PollRecord, StatusRecord
+from shared.records import StatusRecord
 from shared.settings import Settings
 
 # The status, its idempotency key, poll, hashtag uses, the parent's reply count and the event's
@@ -57,13 +57,6 @@ FROM s LEFT JOIN poll ON true
 def created_record(event: events.StatusCreated, composed: Composed, req: CreateStatus,
                    row: asyncpg.Record) -> StatusRecord:
     """The new row as ``store.statuses_by_ids`` would read it back (counters at zero)."""
-    poll = None
-    if row["poll_id"] is not None:
-        poll = PollRecord(
-            id=row["poll_id"], options=tuple(row["poll_options"]),
-            votes=tuple(row["poll_votes"]), multiple=row["poll_multiple"],
-            expires_at=row["poll_expires_at"], votes_count=row["poll_votes_count"],
-            voters_count=row["poll_voters_count"])
     return StatusRecord(
         id=event.status_id, account_id=req.account_id, network_id=req.network_id,
         text=composed.body, content_html=composed.content_html, visibility=req.visibility,
@@ -71,7 +64,7 @@ def created_record(event: events.StatusCreated, composed: Composed, req: CreateS
         sensitive=req.sensitive or bool(req.spoiler_text), language=req.language,
         in_reply_to_id=req.in_reply_to_id, in_reply_to_account_id=event.in_reply_to_account_id,
         community_id=event.community_id, mentions=composed.mention_ids, tags=composed.tags,
-        version=row["version"], poll=poll)
+        version=row["version"], poll=store.poll_from_row(row))
 
 
 class PostStatus:
@@ -153,9 +146,7 @@ class PostStatus:
 
     async def _by_idempotency_key(self, account_id: int, key: str | None) -> StatusRecord | None:
         async with self.pool.acquire() as conn:
-            status_id = await conn.fetchval(
-                "SELECT status_id FROM idempotency_keys WHERE account_id = $1 AND key = $2",
-                account_id, key)
+            status_id = await store.status_id_by_idempotency_key(conn, account_id, key)
             if status_id is None:
                 return None
             return await store.status(conn, status_id)

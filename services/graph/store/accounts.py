@@ -1,0 +1,251 @@
+"""SQL for accounts and networks: the account row, who may see whom, profiles, search,
+follower lists, network members."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+from services.paging import id_window
+from shared.contracts.graph import IdPage
+from shared.records import AccountRecord
+
+ACCOUNT_COLUMNS = """
+    a.id, a.username, a.network_id, n.domain AS network_domain, a.display_name, a.note,
+    a.locked, a.bot, a.discoverable, a.role, a.followers_count, a.following_count,
+    a.statuses_count,
+    (extract(epoch FROM a.created_at) * 1000)::bigint AS created_at,
+    (extract(epoch FROM a.last_status_at) * 1000)::bigint AS last_status_at,
+    a.fields::text AS fields, a.avatar_url, a.header_url, a.title, a.department,
+    a.deactivated_at IS NOT NULL AS deactivated, a.default_privacy
+"""
+
+
+def account_from_row(row: asyncpg.Record) -> AccountRecord:
+    values = dict(row)
+    values["fields"] = json.loads(values["fields"]) if values["fields"] else []
+    return AccountRecord(**values)
+
+
+async def accounts_by_ids(conn: asyncpg.Connection, ids: list[int]) -> list[AccountRecord]:
+    rows = await conn.fetch(
+        f"SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN networks n ON n.id = a.network_id "
+        "WHERE a.id = ANY($1::bigint[])",
+        ids,
+    )
+    return [account_from_row(row) for row in rows]
+
+
+async def accounts_by_usernames(conn: asyncpg.Connection, usernames: list[str]
+                                ) -> list[AccountRecord]:
+    rows = await conn.fetch(
+        f"SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN networks n ON n.id = a.network_id "
+        "WHERE lower(a.username) = ANY($1::text[])",
+        [name.lower() for name in usernames],
+    )
+    return [account_from_row(row) for row in rows]
+
+
+async def credentials(conn: asyncpg.Connection, login: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT id, password_hash FROM accounts WHERE lower(email) = $1 OR lower(username) = $1",
+        login.strip().lower(),
+    )
+
+
+async def network_for_domain(conn: asyncpg.Connection, domain: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT id, invitation_only FROM networks WHERE domain = $1",
+                               domain)
+
+
+async def insert_network(conn: asyncpg.Connection, network_id: int, domain: str) -> int:
+    """Create the network, or return the one a concurrent registration just created."""
+    row = await conn.fetchrow(
+        "INSERT INTO networks (id, domain, name) VALUES ($1, $2, $2) "
+        "ON CONFLICT (domain) DO UPDATE SET domain = EXCLUDED.domain RETURNING id",
+        network_id, domain,
+    )
+    return row["id"]
+
+
+async def account_exists(conn: asyncpg.Connection, account_id: int) -> bool:
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)",
+                                    account_id))
+
+
+async def follow_target(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record | None:
+    """``locked`` and ``gone`` (deactivated) of an account about to be followed."""
+    return await conn.fetchrow(
+        "SELECT locked, deactivated_at IS NOT NULL AS gone FROM accounts WHERE id = $1",
+        account_id)
+
+
+async def network_id_of(conn: asyncpg.Connection, account_id: int) -> int | None:
+    return await conn.fetchval("SELECT network_id FROM accounts WHERE id = $1", account_id)
+
+
+# --- who may see whom ---------------------------------------------------------------------------
+
+def visible_to(reader: str, reader_network: str) -> str:
+    """SQL: account ``a`` is visible to the reader (placeholders given). Same network, or a
+    community they share: a guest sees the people of its communities and nothing else of the
+    host network."""
+    return (f"(a.network_id = {reader_network} OR EXISTS ("
+            "SELECT 1 FROM community_members mine JOIN community_members theirs "
+            "ON theirs.community_id = mine.community_id "
+            f"WHERE mine.account_id = {reader} AND theirs.account_id = a.id))")
+
+
+ACCOUNTS_FROM = "FROM accounts a JOIN networks n ON n.id = a.network_id"
+# Either one blocks the other, between account ``a`` and the reader ($1).
+BLOCKS_EITHER_WAY = ("SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_id = a.id) "
+                     "OR (b.account_id = a.id AND b.target_id = $1)")
+
+
+async def member_of(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record | None:
+    """The account's network, role and whether it is deactivated."""
+    return await conn.fetchrow(
+        "SELECT id, network_id, role, deactivated_at IS NOT NULL AS deactivated "
+        "FROM accounts WHERE id = $1", account_id)
+
+
+async def may_see(conn: asyncpg.Connection, reader_id: int, target_id: int) -> bool:
+    """Whether the reader may see the (active) target account at all."""
+    return bool(await conn.fetchval(
+        "SELECT true FROM accounts a, accounts r WHERE a.id = $2 AND r.id = $1 "
+        f"AND a.deactivated_at IS NULL AND {visible_to('$1', 'r.network_id')}",
+        reader_id, target_id))
+
+
+async def account_page(conn: asyncpg.Connection, where: str, args: list, page: IdPage, *,
+                       max_limit: int = 80) -> list[AccountRecord]:
+    """Accounts matching ``where`` (on alias ``a``, this module's own SQL), paged by account id,
+    newest first."""
+    window = id_window("a.id", max_id=page.max_id, since_id=page.since_id, min_id=page.min_id,
+                       limit=page.limit, max_limit=max_limit, first_arg=len(args) + 1)
+    rows = await conn.fetch(
+        f"SELECT {ACCOUNT_COLUMNS} {ACCOUNTS_FROM} WHERE {where}{window.sql}",
+        *args, *window.args)
+    return window.newest_first([account_from_row(row) for row in rows])
+
+
+async def visible_account_ids(conn: asyncpg.Connection, reader_id: int, ids: list[int]
+                              ) -> list[int]:
+    """Those of ``ids`` that the reader may see (and that are active)."""
+    rows = await conn.fetch(
+        "SELECT a.id FROM accounts a, accounts r WHERE r.id = $1 "
+        "AND a.id = ANY($2::bigint[]) AND a.deactivated_at IS NULL "
+        f"AND {visible_to('$1', 'r.network_id')}", reader_id, ids)
+    return [row["id"] for row in rows]
+
+
+# --- profiles -----------------------------------------------------------------------------------
+
+async def posting_defaults(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT default_privacy, default_sensitive, default_language FROM accounts "
+        "WHERE id = $1", account_id)
+
+
+async def account_by_acct(conn: asyncpg.Connection, reader_id: int, username: str,
+                          domain: str | None) -> AccountRecord | None:
+    row = await conn.fetchrow(
+        f"SELECT {ACCOUNT_COLUMNS} {ACCOUNTS_FROM}, accounts r "
+        "WHERE r.id = $1 AND lower(a.username) = $2 AND ($3::text IS NULL OR n.domain = $3) "
+        f"AND a.deactivated_at IS NULL AND {visible_to('$1', 'r.network_id')}",
+        reader_id, username.lower(), domain.lower() if domain else None)
+    return account_from_row(row) if row else None
+
+
+def like_prefix(text: str) -> str:
+    """A LIKE pattern matching ``text`` literally at the start."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def search_accounts(conn: asyncpg.Connection, reader_id: int, prefix: str,
+                          domain: str | None, *, limit: int, offset: int, following: bool
+                          ) -> list[AccountRecord]:
+    """Prefix search on username and display name among the accounts the reader may see: an
+    exact username first, then the ones the reader follows, then the most followed."""
+    follows_a = "EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = a.id)"
+    rows = await conn.fetch(
+        f"SELECT {ACCOUNT_COLUMNS} {ACCOUNTS_FROM}, accounts r "
+        "WHERE r.id = $1 AND (lower(a.username) LIKE $2 OR lower(a.display_name) LIKE $2) "
+        "AND ($3::text IS NULL OR n.domain = $3) "
+        f"AND a.deactivated_at IS NULL AND {visible_to('$1', 'r.network_id')} "
+        f"AND NOT EXISTS ({BLOCKS_EITHER_WAY}) AND (NOT $6 OR {follows_a}) "
+        f"ORDER BY lower(a.username) = $7 DESC, {follows_a} DESC, a.followers_count DESC, a.id "
+        "LIMIT $4 OFFSET $5",
+        reader_id, like_prefix(prefix.lower()), domain.lower() if domain else None,
+        limit, offset, following, prefix.lower())
+    return [account_from_row(row) for row in rows]
+
+
+# --- follower lists and suggestions ------------------------------------------------------------
+
+async def followers_page(conn: asyncpg.Connection, account_id: int, reader_id: int,
+                         page: IdPage) -> list[AccountRecord]:
+    return await account_page(
+        conn, "EXISTS (SELECT 1 FROM follows f WHERE f.followee_id = $2 AND f.follower_id = a.id)"
+        f" AND a.deactivated_at IS NULL AND {visible_to('$1', '$3')}",
+        [reader_id, account_id, await network_id_of(conn, reader_id)], page)
+
+
+async def following_page(conn: asyncpg.Connection, account_id: int, reader_id: int,
+                         page: IdPage) -> list[AccountRecord]:
+    return await account_page(
+        conn, "EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2 AND f.followee_id = a.id)"
+        f" AND a.deactivated_at IS NULL AND {visible_to('$1', '$3')}",
+        [reader_id, account_id, await network_id_of(conn, reader_id)], page)
+
+
+async def friends_of_friends(conn: asyncpg.Connection, account_id: int, limit: int
+                             ) -> list[tuple[AccountRecord, int]]:
+    """Accounts that the reader's followees follow, with how many of them do: the reader's own
+    network first, then the best connected. Left out: the reader, whom they follow or asked to,
+    whom they block, mute or are blocked by, deactivated and undiscoverable accounts."""
+    rows = await conn.fetch(
+        f"""
+        WITH mine AS (SELECT followee_id FROM follows WHERE follower_id = $1),
+        candidates AS (
+            SELECT f.followee_id AS id, count(*) AS score
+            FROM follows f JOIN mine ON f.follower_id = mine.followee_id
+            WHERE f.followee_id <> $1 AND f.followee_id NOT IN (SELECT followee_id FROM mine)
+            GROUP BY f.followee_id
+        )
+        SELECT {ACCOUNT_COLUMNS}, c.score AS score
+        FROM candidates c JOIN accounts a ON a.id = c.id JOIN networks n ON n.id = a.network_id,
+             accounts r
+        WHERE r.id = $1 AND a.deactivated_at IS NULL AND a.discoverable
+          AND {visible_to('$1', 'r.network_id')}
+          AND NOT EXISTS ({BLOCKS_EITHER_WAY})
+          AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = $1 AND m.target_id = a.id
+                          AND (m.expires_at IS NULL OR m.expires_at > now()))
+          AND NOT EXISTS (SELECT 1 FROM follow_requests q WHERE q.follower_id = $1
+                          AND q.followee_id = a.id)
+        ORDER BY a.network_id = r.network_id DESC, c.score DESC, a.followers_count DESC, a.id DESC
+        LIMIT $2
+        """, account_id, limit)
+    found = []
+    for row in rows:
+        values = dict(row)
+        score = values.pop("score")
+        found.append((account_from_row(values), score))
+    return found
+
+# --- networks -----------------------------------------------------------------------------------
+
+async def network(conn: asyncpg.Connection, network_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT n.id, n.domain, n.name, n.invitation_only, "
+        "(extract(epoch FROM n.created_at) * 1000)::bigint AS created_at, "
+        "(SELECT count(*) FROM accounts a WHERE a.network_id = n.id "
+        " AND a.deactivated_at IS NULL) AS members_count "
+        "FROM networks n WHERE n.id = $1", network_id)
+
+
+async def network_members_page(conn: asyncpg.Connection, network_id: int, page: IdPage
+                               ) -> list[AccountRecord]:
+    return await account_page(conn, "a.network_id = $1 AND a.deactivated_at IS NULL",
+                              [network_id], page)
