@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import Protocol
 
 import asyncpg
 import redis.asyncio as redis
@@ -19,6 +20,12 @@ from shared.metrics import HealthServer
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class Stoppable(Protocol):
+    """What a service keeps to stop at shutdown: a relay, a consumer, a request host, a chore."""
+
+    async def stop(self) -> None: ...
 
 
 class BaseService:
@@ -34,7 +41,7 @@ class BaseService:
         self.redis: redis.Redis | None = None
         self.health = HealthServer(settings.host, settings.port(self.name), self.checks)
         self.ready = False
-        self._stoppables: list = []
+        self._stoppables: list[Stoppable] = []
 
     def checks(self) -> dict[str, bool]:
         result = {"started": self.ready}
@@ -61,7 +68,7 @@ class BaseService:
     async def setup(self) -> None:
         """Register request handlers, consumers and background tasks (``self.keep`` them)."""
 
-    def keep(self, stoppable) -> None:
+    def keep(self, stoppable: Stoppable) -> None:
         """Remember something with an async ``stop()`` to call at shutdown, in reverse order."""
         self._stoppables.append(stoppable)
 

@@ -43,7 +43,7 @@ def merged(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return values
 
 
-async def read(request: Request, struct: type[T], *, body: bool = True) -> T:
+async def read(request: Request[Any, Any, Any], struct: type[T], *, body: bool = True) -> T:
     values = merged(request.query_params.multi_items())
     if body and request.method in ("POST", "PUT", "PATCH", "DELETE"):
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
