@@ -28,6 +28,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Regenerates requirements.lock from pyproject.toml (every extra: dev includes the others).
 lock:

@@ -7,9 +7,13 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 
 from shared import logs
 from shared.settings import SERVICES, Settings, from_env
+
+# A subcommand: its parsed arguments and the settings in, the process's exit status out.
+Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def _need_servers(settings: Settings) -> None:
@@ -116,7 +120,8 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     import importlib
 
     module = importlib.import_module(BENCHMARKS[args.name])
-    return module.main(args.rest)
+    bench_main: Callable[[list[str]], int] = module.main  # each benchmark's own command line
+    return bench_main(args.rest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    return args.func(args, from_env())
+    command: Command = args.func  # set_defaults(func=cmd_...) on each subcommand
+    return command(args, from_env())
 
 
 if __name__ == "__main__":

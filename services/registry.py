@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from services.runtime import BaseService
 
 
 async def run_service(name: str, settings: Settings) -> None:
@@ -17,7 +21,7 @@ async def run_service(name: str, settings: Settings) -> None:
     await service_class(settings).run_until_signalled()
 
 
-def service_classes() -> dict:
+def service_classes() -> dict[str, type[BaseService]]:
     from services.fanout.app import FanoutService
     from services.graph.app import GraphService
     from services.notify.app import NotifyService

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import Protocol
 
 import asyncpg
 from nats.aio.client import Client as NATS
@@ -18,6 +19,12 @@ from shared.metrics import HealthServer
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class Stoppable(Protocol):
+    """What a service keeps to stop at shutdown: a relay, a consumer, a request host, a chore."""
+
+    async def stop(self) -> None: ...
 
 
 class BaseService:
@@ -33,7 +40,7 @@ class BaseService:
         self.redis: cache.RedisClients | None = None
         self.health = HealthServer(settings.host, settings.port(self.name), self.checks)
         self.ready = False
-        self._stoppables: list = []
+        self._stoppables: list[Stoppable] = []
 
     def checks(self) -> dict[str, bool]:
         result = {"started": self.ready}
@@ -60,7 +67,7 @@ class BaseService:
     async def setup(self) -> None:
         """Register request handlers, consumers and background tasks (``self.keep`` them)."""
 
-    def keep(self, stoppable) -> None:
+    def keep(self, stoppable: Stoppable) -> None:
         """Remember something with an async ``stop()`` to call at shutdown, in reverse order."""
         self._stoppables.append(stoppable)
 

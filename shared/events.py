@@ -12,6 +12,7 @@ from typing import Union
 import msgspec
 
 from shared.ids import new_id
+from shared.policy import Visibility
 
 
 def _now_ms() -> int:
@@ -32,7 +33,7 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
     status_id: int
     account_id: int
     network_id: int
-    visibility: str
+    visibility: Visibility
     in_reply_to_id: int | None = None
     in_reply_to_account_id: int | None = None
     reblog_of_id: int | None = None
@@ -45,7 +46,7 @@ class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted")
     status_id: int
     account_id: int
     network_id: int = 0
-    visibility: str = "public"
+    visibility: Visibility = "public"
     mentions: tuple[int, ...] = ()
     reblog_of_id: int | None = None
     tags: tuple[str, ...] = ()
@@ -55,7 +56,7 @@ class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted")
 class StatusUpdated(Event, frozen=True, kw_only=True, tag="post.status.updated"):
     status_id: int
     account_id: int
-    visibility: str
+    visibility: Visibility
     mentions: tuple[int, ...] = ()
     added_mentions: tuple[int, ...] = ()  # newly mentioned by the edit: they get a mention
 
@@ -78,7 +79,7 @@ class ReblogCreated(Event, frozen=True, kw_only=True, tag="post.reblog.created")
     status_account_id: int
     account_id: int  # who reblogged
     network_id: int
-    visibility: str
+    visibility: Visibility
 
 
 class ReblogRemoved(Event, frozen=True, kw_only=True, tag="post.reblog.removed"):

@@ -75,7 +75,7 @@ class OutboxRelay:
         await self._listener.add_listener(channel(self.schema), self._notified)
         self._task = asyncio.create_task(self._run(), name=f"outbox:{self.schema}")
 
-    def _notified(self, *_args) -> None:
+    def _notified(self, *_args: object) -> None:
         self._wake.set()
 
     async def stop(self) -> None:

@@ -5,10 +5,23 @@ feeds - asks this module, so that a rule changes in one place.
 
 from __future__ import annotations
 
+from typing import Final, Literal, TypeGuard
+
 import msgspec
 
-PUBLIC, UNLISTED, PRIVATE, DIRECT = "public", "unlisted", "private", "direct"
-VISIBILITIES = (PUBLIC, UNLISTED, PRIVATE, DIRECT)
+# Who a post is for, as Mastodon names it. The records, events and contracts that carry a
+# visibility use this type, so msgspec rejects any other value when it decodes them.
+Visibility = Literal["public", "unlisted", "private", "direct"]
+PUBLIC: Final = "public"
+UNLISTED: Final = "unlisted"
+PRIVATE: Final = "private"
+DIRECT: Final = "direct"
+VISIBILITIES: tuple[Visibility, ...] = (PUBLIC, UNLISTED, PRIVATE, DIRECT)
+
+
+def is_visibility(value: object) -> TypeGuard[Visibility]:
+    """For client input, checked at the edge before it becomes a record or a request."""
+    return value in VISIBILITIES
 
 
 class Viewer(msgspec.Struct, frozen=True, kw_only=True):
@@ -24,7 +37,7 @@ class Viewer(msgspec.Struct, frozen=True, kw_only=True):
 class PostFacts(msgspec.Struct, frozen=True, kw_only=True):
     author_id: int
     network_id: int
-    visibility: str
+    visibility: Visibility
     mentions: tuple[int, ...] = ()
     community_id: int | None = None
     world_readable: bool = False  # the author opted in to public feeds outside the network

@@ -5,7 +5,18 @@ These are domain records, not API shapes: the gateway alone turns them into Mast
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
+
+from shared.policy import Visibility
+
+# Every notification Hubbub creates (services/notify); the ``hubbub.`` ones are its own, which
+# Mastodon clients skip. A type is added here before notify may produce it.
+NotificationType = Literal[
+    "mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
+    "hubbub.community_invite", "hubbub.community_post",
+]
 
 
 class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,7 +43,7 @@ class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
     deactivated: bool = False
     # The owner's default visibility for new posts (source[privacy]): not shown to others, but
     # kept here so that posting needs no lookup. None in records cached before it was added.
-    default_privacy: str | None = None
+    default_privacy: Visibility | None = None
 
 
 class PollRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,7 +62,7 @@ class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     network_id: int
     text: str
     content_html: str
-    visibility: str
+    visibility: Visibility
     created_at: int  # ms since the Unix epoch
     spoiler_text: str = ""
     sensitive: bool = False
@@ -73,7 +84,7 @@ class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
 class NotificationRecord(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     account_id: int
-    type: str
+    type: NotificationType
     from_account_id: int
     status_id: int | None = None
     created_at: int = 0

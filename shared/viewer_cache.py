@@ -51,7 +51,12 @@ end
 return 1
 """
 
-async def generation(r: redis.Redis, key: str) -> bytes:
+# A reader's cache generation as the client returns it (bytes from the services' clients, str
+# from one that decodes): only ever handed back to the fill script, which compares either.
+Generation = bytes | str
+
+
+async def generation(r: redis.Redis, key: str) -> Generation:
     """Note this before reading what a fill will store."""
     return await r.get(_generation_key(key)) or b""
 
@@ -83,8 +88,8 @@ def decode_hidden(raw: bytes) -> Hidden:
     return _hidden_decoder.decode(raw)
 
 
-async def fill_hidden(r: redis.Redis, account_id: int, seen_generation: bytes, hidden: Hidden,
-                      ttl_s: int = HIDDEN_TTL_S) -> None:
+async def fill_hidden(r: redis.Redis, account_id: int, seen_generation: Generation,
+                      hidden: Hidden, ttl_s: int = HIDDEN_TTL_S) -> None:
     """Store the reader's hidden accounts unless they changed since ``seen_generation``
     (``ttl_s``: at most until the first of the reader's timed mutes ends)."""
     key = hidden_key(account_id)
@@ -136,7 +141,7 @@ def decode_flags(raw: bytes | str) -> Flags:
                  votes=tuple(int(v) for v in votes.split(",")) if votes else ())
 
 
-async def fill_flags(r: redis.Redis, account_id: int, seen_generation: bytes,
+async def fill_flags(r: redis.Redis, account_id: int, seen_generation: Generation,
                      flags: dict[int, Flags]) -> None:
     if not flags:
         return

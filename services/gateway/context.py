@@ -16,6 +16,7 @@ from services.gateway.live import LiveHub
 from shared import bus as nats_bus
 from shared import cache, db, errors, policy, subjects, viewer_cache
 from shared.contracts import graph as graph_api
+from shared.presence import PresenceTracker
 from shared.records import AccountRecord
 from shared.settings import Settings
 
@@ -35,6 +36,9 @@ class Gateway:
         self.redis: cache.RedisClients | None = None
         self.hydrator: Hydrator | None = None
         self.hub: LiveHub | None = None
+        # Who streams from this gateway: started with the first streaming connection
+        # (streaming/presence.py), stopped with the hub.
+        self.presence: PresenceTracker | None = None
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
         self.ready = False
 

@@ -61,7 +61,9 @@ class Fragments:
 
     def __init__(self, base_url: str, max_entries: int = 20_000) -> None:
         self.base_url = base_url
-        self._statuses: BoundedCache[tuple, bytes] = BoundedCache(max_entries)
+        # By (id, version, author's username), or by the record itself when it has no version.
+        self._statuses: BoundedCache[tuple[int, int, str] | tuple[StatusRecord, str], bytes] = (
+            BoundedCache(max_entries))
         # By account id: the record the JSON was made from (checked by identity, so a changed
         # record, which is a new object, misses), its JSON object and its mention JSON object.
         self._accounts: BoundedCache[int, tuple[AccountRecord, bytes, bytes]] = BoundedCache(
@@ -73,7 +75,8 @@ class Fragments:
     def status(self, s: StatusRecord, author_username: str) -> bytes:
         """The status's own fields as JSON object members, without the braces."""
         # Every change to a status row bumps its version: (id, version) names its content.
-        key = (s.id, s.version, author_username) if s.version else (s, author_username)
+        key: tuple[int, int, str] | tuple[StatusRecord, str] = (
+            (s.id, s.version, author_username) if s.version else (s, author_username))
         found = self._statuses.get(key)
         if found is None:
             fields = _encode(mastodon.status_fields(s, author_username, self.base_url))
@@ -194,7 +197,7 @@ class _Head(NamedTuple):
         return self.plain[:-len(_PLAIN_TAIL)]
 
 
-def _same(a: tuple, b: tuple) -> bool:
+def _same(a: tuple[AccountRecord, ...], b: tuple[AccountRecord, ...]) -> bool:
     """The same records, one by one (identity: a changed record is a new object)."""
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 

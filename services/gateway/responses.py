@@ -12,22 +12,23 @@ from litestar import Request, Response
 _encoder = msgspec.json.Encoder()
 
 
-def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response[bytes]:
     return Response(content=_encoder.encode(data), status_code=status,
                     media_type="application/json", headers=headers or {})
 
 
-def raw_json(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def raw_json(body: bytes, status: int = 200, headers: dict[str, str] | None = None
+             ) -> Response[bytes]:
     """A body already encoded as JSON (e.g. a timeline page spliced from cached pieces)."""
     return Response(content=body, status_code=status, media_type="application/json",
                     headers=headers or {})
 
 
-def error(message: str, status: int) -> Response:
+def error(message: str, status: int) -> Response[bytes]:
     return json({"error": message}, status)
 
 
-def link_header(request: Request, base_url: str, items: list[dict[str, Any]], *,
+def link_header(request: Request[Any, Any, Any], base_url: str, items: list[dict[str, Any]], *,
                 key: str = "id") -> dict[str, str]:
     """``next`` pages older (max_id = last), ``prev`` pages newer (min_id = first)."""
     if not items:
@@ -35,7 +36,7 @@ def link_header(request: Request, base_url: str, items: list[dict[str, Any]], *,
     return cursor_link_header(request, base_url, items[0][key], items[-1][key])
 
 
-def cursor_link_header(request: Request, base_url: str, newest: Any, oldest: Any
+def cursor_link_header(request: Request[Any, Any, Any], base_url: str, newest: Any, oldest: Any
                        ) -> dict[str, str]:
     """The same, for lists paged by something other than the items' ids (e.g. favourites)."""
     return {"Link": cursor_link(base_url, request.url.path, request.query_params.multi_items(),
@@ -66,4 +67,4 @@ def _cursor(value: Any) -> str:
 # The start of the Link's URLs by the query's other parameters: a page's query is mostly one
 # of a few (limit=20, ...); bounded, as queries come from clients.
 _LINK_PREFIXES_MAX = 1000
-_link_prefixes: dict[tuple, str] = {}
+_link_prefixes: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}

@@ -115,11 +115,12 @@ async def caller_by_digest(pool: asyncpg.Pool, token_hash: str) -> Caller | None
 
 async def revoke(pool: asyncpg.Pool, token: str, app_id: int | None = None) -> str | None:
     """Revoke a token; returns its digest when it was live (callers tell the token caches)."""
-    return await pool.fetchval(
+    revoked: str | None = await pool.fetchval(
         "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL "
         "AND ($2::bigint IS NULL OR app_id = $2) RETURNING token_hash",
         digest(token), app_id,
     )
+    return revoked
 
 
 class TokenCache:

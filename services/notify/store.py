@@ -6,13 +6,13 @@ import asyncpg
 
 from services.paging import id_window
 from shared.contracts.notify import ListNotifications, Marker
-from shared.records import NotificationRecord
+from shared.records import NotificationRecord, NotificationType
 
 COLUMNS = """id, account_id, type, from_account_id, status_id, community_id,
     (extract(epoch FROM created_at) * 1000)::bigint AS created_at"""
 
 
-async def insert(conn: asyncpg.Connection, *, id: int, account_id: int, type: str,
+async def insert(conn: asyncpg.Connection, *, id: int, account_id: int, type: NotificationType,
                  from_account_id: int, status_id: int | None, dedupe_key: str,
                  community_id: int | None = None) -> bool:
     """True when the row is new; False when this event already notified this account."""
@@ -31,9 +31,9 @@ def _notification(row: asyncpg.Record) -> NotificationRecord:
 
 async def page(conn: asyncpg.Connection, req: ListNotifications) -> list[NotificationRecord]:
     clauses = ["account_id = $1", "dismissed_at IS NULL"]
-    args: list = [req.account_id]
+    args: list[object] = [req.account_id]
 
-    def arg(value) -> str:
+    def arg(value: object) -> str:
         args.append(value)
         return f"${len(args)}"
 

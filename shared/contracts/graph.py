@@ -218,7 +218,9 @@ class UpdateProfile(msgspec.Struct, frozen=True, kw_only=True):
     header_url: str | None = None
     title: str | None = None
     department: str | None = None
-    privacy: str | None = None  # default visibility of new posts (Mastodon's source[privacy])
+    # Default visibility of new posts (Mastodon's source[privacy]). A client's value, checked
+    # with the profile's other fields so that one 422 names every problem: a str.
+    privacy: str | None = None
     sensitive: bool | None = None
     language: str | None = None
 
@@ -231,7 +233,7 @@ class CredentialAccount(msgspec.Struct, frozen=True, kw_only=True):
     """The account with the preferences only its owner sees (Mastodon's ``source``)."""
 
     account: AccountRecord
-    privacy: str = "public"
+    privacy: policy.Visibility = "public"
     sensitive: bool = False
     language: str | None = None
 

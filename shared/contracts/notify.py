@@ -16,6 +16,8 @@ class ListNotifications(msgspec.Struct, frozen=True, kw_only=True):
     since_id: int | None = None
     min_id: int | None = None
     limit: int = 40
+    # Filters as clients send them: a type Hubbub never produces matches nothing (it is not an
+    # error, clients ask for Mastodon's newer types), so these are strs, not NotificationTypes.
     types: list[str] = []
     exclude_types: list[str] = []
     from_account_id: int | None = None  # only notifications from this account
@@ -42,7 +44,7 @@ class Done(msgspec.Struct, frozen=True, kw_only=True):
 class UnreadCount(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int
     limit: int = 100
-    types: list[str] = []
+    types: list[str] = []  # as in ListNotifications
     exclude_types: list[str] = []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from shared.contracts.verb import VerbSet
+from shared.policy import Visibility
 from shared.records import PollRecord, StatusRecord
 
 SERVICE = "posts"
@@ -20,7 +21,7 @@ class CreateStatus(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int
     network_id: int
     text: str
-    visibility: str = "public"
+    visibility: Visibility = "public"  # the gateway checks a client's value first (422)
     spoiler_text: str = ""
     sensitive: bool = False
     language: str | None = None
@@ -147,6 +148,8 @@ class Reblog(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int
     status_id: int
     network_id: int
+    # A client's value, checked by the use case after the status (so that a reblog of a status
+    # the client may not see is a 404 whatever the visibility says): a str, not a Visibility.
     visibility: str = "public"
 
 

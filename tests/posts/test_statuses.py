@@ -128,3 +128,22 @@ async def test_cold_cache_reads_from_postgres(api: Api) -> None:
     assert [s["id"] for s in home.json()] == [status["id"]]
     assert home.json()[0]["content"] == status["content"]
     assert await r.exists(f"status:{status['id']}")  # the miss refilled the cache
+
+
+async def test_a_bad_visibility_keeps_its_422_and_message(api: Api) -> None:
+    """Contracts type visibility as a Literal: the gateway checks a client's value first, with
+    the messages (and, for a reblog, the order of checks) the posts service had."""
+    user = await api.user()
+    r = await api.client.post("/api/v1/statuses", headers=user.headers,
+                              json={"status": "hi", "visibility": "everyone"})
+    assert (r.status_code, r.json()["error"]) == (
+        422, "Validation failed: visibility must be one of public, unlisted, private, direct")
+    status = await api.post(user, "to reblog")
+    for visibility in ("everyone", "direct"):
+        r = await api.client.post(f"/api/v1/statuses/{status['id']}/reblog",
+                                  headers=user.headers, json={"visibility": visibility})
+        assert (r.status_code, r.json()["error"]) == (
+            422, "Validation failed: visibility must be public, unlisted or private")
+    r = await api.client.post("/api/v1/statuses/999999999/reblog", headers=user.headers,
+                              json={"visibility": "everyone"})
+    assert r.status_code == 404, r.text

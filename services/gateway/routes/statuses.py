@@ -112,7 +112,8 @@ async def create_status(request: Request) -> Response:
         gw.nc, posts_api.STATUS_CREATE,
         posts_api.CreateStatus(
             account_id=me.id, network_id=me.network_id, text=p.status,
-            visibility=visibility, spoiler_text=p.spoiler_text, sensitive=p.sensitive,
+            visibility=params.visibility(visibility), spoiler_text=p.spoiler_text,
+            sensitive=p.sensitive,
             language=p.language, in_reply_to_id=reply_to, poll=poll_spec(p.poll),
             community_id=community,
             # Keys are scoped per app and account, as Mastodon scopes them per token.

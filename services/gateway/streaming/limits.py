@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from shared import errors
@@ -21,7 +22,7 @@ class ConnectionLimits:
         self.total = 0
 
     @contextmanager
-    def hold(self, token_id: int):
+    def hold(self, token_id: int) -> Iterator[None]:
         """Count one connection for its lifetime, or refuse it at once."""
         if self.total >= self.per_process:
             raise TooManyConnections("This server holds too many streaming connections; "

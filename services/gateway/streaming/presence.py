@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def tracker_of(gw: Gateway) -> PresenceTracker:
-    tracker = getattr(gw, "presence", None)
+    tracker = gw.presence
     if tracker is None:
         assert gw.redis is not None and gw.hub is not None
         tracker = gw.presence = PresenceTracker(gw.redis.main)

@@ -14,6 +14,7 @@ from shared.contracts import graph as graph_api
 from shared.contracts import live
 from shared.contracts import posts as posts_api
 from shared.ids import new_id
+from shared.records import NotificationType
 from shared.routing import EventRoutes
 
 
@@ -79,7 +80,7 @@ class NotifyPeople:
             await self._notify(event, parent_author, "mention", event.account_id,
                                event.status_id)
         if event.community_id is not None and event.visibility != "direct":
-            await self._community_post(event)
+            await self._community_post(event, event.community_id)
         if event.visibility != "direct" and event.community_id is None:
             # Followers who rang the bell (follow with notify: true) hear of every post.
             after = 0
@@ -94,18 +95,18 @@ class NotifyPeople:
                     break
                 after = page.ids[-1]
 
-    async def _community_post(self, event: events.StatusCreated) -> None:
+    async def _community_post(self, event: events.StatusCreated, community_id: int) -> None:
         """Members who asked to hear of every post in the community (Hubbub's own type)."""
         after = 0
         while True:
             page = await bus.call(self.nc, graph_api.COMMUNITY_NOTIFIED_MEMBERS,
                                   communities_api.NotifiedMembers(
-                                      community_id=event.community_id, after_id=after))
+                                      community_id=community_id, after_id=after))
             for member in page.ids:
                 if event.visibility == "private" and member not in event.mentions:
                     continue  # private community posts: only fanout's narrower audience
                 await self._notify(event, member, "hubbub.community_post", event.account_id,
-                                   event.status_id, community_id=event.community_id)
+                                   event.status_id, community_id=community_id)
             if len(page.ids) < 1000:
                 return
             after = page.ids[-1]
@@ -126,8 +127,8 @@ class NotifyPeople:
                 return
             after = page.items[-1].cursor
 
-    async def _notify(self, event: events.Event, recipient: int, type_: str, from_account: int,
-                      status_id: int | None, *, allow_self: bool = False,
+    async def _notify(self, event: events.Event, recipient: int, type_: NotificationType,
+                      from_account: int, status_id: int | None, *, allow_self: bool = False,
                       community_id: int | None = None) -> None:
         if recipient == from_account and not allow_self:
             return
@@ -153,6 +154,7 @@ class NotifyPeople:
                                                              from_account_id=from_account))
         return reply.allowed
 
-    async def _forget(self, status_id: int, type_: str, from_account: int) -> None:
+    async def _forget(self, status_id: int, type_: NotificationType, from_account: int
+                      ) -> None:
         async with self.pool.acquire() as conn:
             await store.delete_one(conn, status_id, type_, from_account)

@@ -78,7 +78,7 @@ class Reactions:
             raise errors.Invalid("Validation failed: this status cannot be reblogged")
         if status.community_id is not None:
             raise errors.Invalid("Validation failed: community posts cannot be reblogged")
-        if visibility not in (policy.PUBLIC, policy.UNLISTED, policy.PRIVATE):
+        if not policy.is_visibility(visibility) or visibility == policy.DIRECT:
             raise errors.Invalid("Validation failed: visibility must be public, unlisted or "
                                  "private")
         async with self.pool.acquire() as conn, conn.transaction():
