@@ -21,7 +21,7 @@ import msgspec
 
 from services.gateway.context import Gateway
 from services.gateway.hydrate import post_facts
-from services.gateway.routes.notifications import render as render_notifications
+from services.gateway.presenters.notifications import render as render_notifications
 from services.gateway.streaming.fact_changes import FactChanges
 from services.gateway.streaming.frames import Delivery
 from shared import bus, errors, policy, subjects
