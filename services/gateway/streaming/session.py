@@ -13,7 +13,6 @@ import contextlib
 import logging
 import random
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -22,8 +21,8 @@ import msgspec
 from services.gateway.context import Gateway
 from services.gateway.hydrate import post_facts
 from services.gateway.presenters.notifications import render as render_notifications
-from services.gateway.streaming.fact_changes import FactChanges
 from services.gateway.streaming.frames import Delivery
+from services.gateway.streaming.shared_statuses import prepare_live, rendered_once, shared_status
 from shared import bus, errors, policy, subjects
 from shared.contracts import communities as communities_api
 from shared.contracts import graph as graph_api
@@ -52,156 +51,6 @@ STREAMS = {
     "hashtag": "tag", "hashtag:local": "tag", "list": "list", "direct": None,
     "community": "community",
 }
-
-
-_MISSING = object()
-
-
-class RenderCache:
-    """Each status version rendered once per gateway, for every connection that gets it: a
-    post to 1,000 followers on one gateway is one hydration, not 1,000. Streamed statuses carry
-    no reader flags (a status just posted or edited has none yet), as Mastodon streams them."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self.entries: OrderedDict[tuple[int, int], str | None] = OrderedDict()
-        self.pending: dict[tuple[int, int], asyncio.Future] = {}
-
-    def peek(self, status) -> tuple[bool, str | None]:
-        """(rendered already, its JSON): no wait."""
-        key = (status.id, status.version)
-        payload = self.entries.get(key, _MISSING)
-        return (False, None) if payload is _MISSING else (True, payload)
-
-    async def get(self, gw: Gateway, status) -> str | None:
-        key = (status.id, status.version)
-        if key in self.entries:
-            self.entries.move_to_end(key)
-            return self.entries[key]
-        if key in self.pending:  # another connection is rendering it right now
-            return await asyncio.shield(self.pending[key])
-        future = asyncio.get_running_loop().create_future()
-        self.pending[key] = future
-        try:
-            assert gw.hydrator is not None
-            rendered = await gw.hydrator.render_statuses([status])
-            payload = msgspec.json.encode(rendered[0]).decode() if rendered else None
-            self.entries[key] = payload
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-            future.set_result(payload)
-            return payload
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiting connections get it raised
-            raise
-        finally:
-            del self.pending[key]
-
-
-class StatusFetches:
-    """One fetch of a just-delivered status per gateway, shared by every connection that
-    receives it in the same moment (a post reaching 1,000 readers is one Redis read)."""
-
-    TTL_S = 2.0
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self.entries: OrderedDict[int, tuple[float, object]] = OrderedDict()
-        self.pending: dict[int, asyncio.Future] = {}
-
-    def remember(self, status) -> None:
-        """A record known fresh (just created here): readers in the next TTL_S take it."""
-        self.entries[status.id] = (time.monotonic(), status)
-        self.entries.move_to_end(status.id)
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
-
-    def peek(self, status_id: int):
-        """The record fetched in the last TTL_S (None: not at hand, or no such status)."""
-        entry = self.entries.get(status_id)
-        if entry is not None and time.monotonic() - entry[0] < self.TTL_S:
-            return entry[1]
-        return None
-
-    async def get(self, gw: Gateway, status_id: int, *, fresh: bool):
-        now = time.monotonic()
-        entry = self.entries.get(status_id)
-        if entry is not None and not fresh and now - entry[0] < self.TTL_S:
-            return entry[1]
-        if status_id in self.pending and not fresh:
-            return await asyncio.shield(self.pending[status_id])
-        future = asyncio.get_running_loop().create_future()
-        self.pending[status_id] = future
-        try:
-            assert gw.hydrator is not None
-            found = (await gw.hydrator.statuses([status_id])).get(status_id)
-            self.entries[status_id] = (time.monotonic(), found)
-            self.entries.move_to_end(status_id)
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-            future.set_result(found)
-            return found
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()
-            raise
-        finally:
-            if self.pending.get(status_id) is future:
-                del self.pending[status_id]
-
-
-def status_fetches_of(gw: Gateway) -> StatusFetches:
-    fetches = getattr(gw, "status_fetches", None)
-    if fetches is None:
-        fetches = gw.status_fetches = StatusFetches()
-    return fetches
-
-
-async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False):
-    return await status_fetches_of(gw).get(gw, status_id, fresh=fresh)
-
-
-def render_cache_of(gw: Gateway) -> RenderCache:
-    cache = getattr(gw, "render_cache", None)
-    if cache is None:
-        cache = gw.render_cache = RenderCache()
-    return cache
-
-
-async def rendered_once(gw: Gateway, status) -> str | None:
-    return await render_cache_of(gw).get(gw, status)
-
-
-async def prepare_live(gw: Gateway, message: live.LiveMessage) -> None:
-    """Before a message for many readers is handed to their sessions: its status fetched and
-    rendered once, so that each session finds them at hand (StreamSession.ready) instead of
-    a thousand sessions waiting on the first one's fetch."""
-    if message.event != "update" or message.status_id is None:
-        return
-    try:
-        found = await shared_status(gw, message.status_id)
-        if found is not None:
-            await rendered_once(gw, found)
-    except errors.HubbubError as exc:  # each session tries again on its own path
-        log.warning("streaming: preparing %s failed: %s", message.status_id, exc.message)
-
-
-async def render_new_status(gw: Gateway, status) -> str | None:
-    """A status just created through this gateway, rendered once for its author's response and
-    for every local reader it is about to be streamed to: fanout's live message, moments later,
-    finds the record and its JSON here (no Redis read, no second render)."""
-    status_fetches_of(gw).remember(status)
-    return await rendered_once(gw, status)
-
-
-async def fact_changes_of(gw: Gateway) -> FactChanges:
-    changes = getattr(gw, "fact_changes", None)
-    if changes is None:
-        assert gw.nc is not None and gw.hub is not None
-        changes = gw.fact_changes = FactChanges(gw.nc)
-        gw.hub.on_close(changes.close)
-    return changes
 
 
 class StreamRefused(Exception):
@@ -281,8 +130,8 @@ class StreamSession:
         subject = await self._subject(stream, value)
         if not self._watching:
             self._watching = True
-            await (await fact_changes_of(self.gw)).watch(self.account.id, self.facts_changed)
-            assert self.gw.hub is not None
+            assert self.gw.fact_changes is not None and self.gw.hub is not None
+            await self.gw.fact_changes.watch(self.account.id, self.facts_changed)
             if self.gw.hub.prepare is None:
                 self.gw.hub.prepare = lambda message: prepare_live(self.gw, message)
         await self._facts()  # learn the reader's follows, blocks and mutes before events come
@@ -307,7 +156,8 @@ class StreamSession:
     async def close(self) -> None:
         if self._watching:
             self._watching = False
-            (await fact_changes_of(self.gw)).unwatch(self.account.id, self.facts_changed)
+            assert self.gw.fact_changes is not None
+            self.gw.fact_changes.unwatch(self.account.id, self.facts_changed)
         if self._refreshing is not None:
             self._refreshing.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -451,10 +301,10 @@ class StreamSession:
                          if w.stream != "user:notification")
         if event != "update" or status_id is None:
             return None
-        found = status_fetches_of(self.gw).peek(status_id)
+        found = self.gw.status_fetches.peek(status_id)
         if found is None or found.reblog_of_id is not None:
             return None
-        rendered, payload = render_cache_of(self.gw).peek(found)
+        rendered, payload = self.gw.render_cache.peek(found)
         facts = self._facts_now()
         if not rendered or payload is None or facts is None:
             return None
