@@ -9,10 +9,7 @@ client catches up by REST with ``since_id``), without slowing anyone else.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -22,10 +19,10 @@ from services.gateway.context import Gateway
 from services.gateway.hydrate import post_facts
 from services.gateway.presenters.notifications import render as render_notifications
 from services.gateway.streaming.frames import Delivery
+from services.gateway.streaming.reader_facts import ReaderFacts
 from services.gateway.streaming.shared_statuses import prepare_live, rendered_once, shared_status
 from shared import bus, errors, policy, subjects
 from shared.contracts import communities as communities_api
-from shared.contracts import graph as graph_api
 from shared.contracts import lists as lists_api
 from shared.contracts import live
 from shared.contracts import notify as notify_api
@@ -33,18 +30,6 @@ from shared.ids import parse_id
 from shared.records import AccountRecord, NotificationRecord
 
 log = logging.getLogger(__name__)
-# A session trusts its reader's follows, blocks, mutes and communities until graph's events say
-# they changed (streaming/fact_changes.py), until the reader's first timed mute ends (graph says
-# when: no event marks that moment), or for at most this long: the safety net for an event
-# missed while this gateway was away from NATS.
-FACTS_TTL_S = 300.0
-# From a random age in this range, a delivery refreshes the facts in the background: a
-# delivery waits for graph only when the facts are older than FACTS_TTL_S (an idle session) or
-# known changed. Refreshing on the delivery path put a graph request in front of every reader's
-# first event after the TTL, and readers who connected together (a reconnect storm, the live
-# bench) all asked graph in the same second: a burst that held up their deliveries.
-FACTS_REFRESH_FROM_S = (FACTS_TTL_S / 2, FACTS_TTL_S * 3 / 4)
-
 # Mastodon stream names -> the parameter each needs (None: none).
 STREAMS = {
     "user": None, "user:notification": None, "public": None, "public:local": None,
@@ -80,15 +65,7 @@ class StreamSession:
         self.queue: asyncio.Queue[tuple[str, live.LiveMessage]] = asyncio.Queue(queue_size)
         self.watches: dict[tuple[str, str | None], Watch] = {}
         self.overflowed = False
-        self._viewer: policy.Viewer | None = None
-        self._hidden: set[int] = set()
-        self._facts_at = 0.0
-        self._facts_ttl = FACTS_TTL_S  # shorter while a timed mute is about to end
-        self._refresh_from = random.uniform(*FACTS_REFRESH_FROM_S)
-        self._refreshing: asyncio.Task[None] | None = None
-        # Graph's events counted here (fact_changes); facts learned before the latest are stale.
-        self._changes = self._changes_learned = 0
-        self._reconnects_learned = -1
+        self.facts = ReaderFacts(gw, account.id)
         self._watching = False
         # Set by a transport that can write a decided delivery at once (True: written); used
         # only while nothing is queued or being sent before it, so order is kept.
@@ -131,10 +108,10 @@ class StreamSession:
         if not self._watching:
             self._watching = True
             assert self.gw.fact_changes is not None and self.gw.hub is not None
-            await self.gw.fact_changes.watch(self.account.id, self.facts_changed)
+            await self.gw.fact_changes.watch(self.account.id, self.facts.changed)
             if self.gw.hub.prepare is None:
                 self.gw.hub.prepare = lambda message: prepare_live(self.gw, message)
-        await self._facts()  # learn the reader's follows, blocks and mutes before events come
+        await self.facts.get()  # learn the reader's follows, blocks and mutes before events come
         watch = Watch(stream, value.lower() if stream.startswith("hashtag") and value else value,
                       subject)
         key = (watch.stream, watch.param)
@@ -157,11 +134,8 @@ class StreamSession:
         if self._watching:
             self._watching = False
             assert self.gw.fact_changes is not None
-            self.gw.fact_changes.unwatch(self.account.id, self.facts_changed)
-        if self._refreshing is not None:
-            self._refreshing.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._refreshing
+            self.gw.fact_changes.unwatch(self.account.id, self.facts.changed)
+        await self.facts.close()
         assert self.gw.hub is not None
         for subject in {w.subject for w in self.watches.values()}:
             await self.gw.hub.remove(subject, self.on_live)
@@ -230,63 +204,6 @@ class StreamSession:
                     yield Delivery(watch.names, event, payload,
                                    event not in ("notification", "conversation"))
 
-    def facts_changed(self) -> None:
-        """Graph says the reader's facts changed: the next delivery waits for new ones, which
-        are already being asked for."""
-        self._changes += 1
-        if self._refreshing is None:
-            self._refreshing = asyncio.create_task(self._refresh_facts())
-
-    def _facts_now(self) -> tuple[policy.Viewer, set[int]] | None:
-        """The reader's follows, blocks and mutes if they can be trusted (none of graph's
-        changes since, no timed mute ended since, at most FACTS_TTL_S old), else None."""
-        age = time.monotonic() - self._facts_at
-        assert self.gw.nc is not None
-        if (self._viewer is None or age > self._facts_ttl
-                or self._changes_learned != self._changes
-                # Away from NATS, this gateway may have missed a change.
-                or self._reconnects_learned != self.gw.nc.stats["reconnects"]):
-            return None
-        if age > self._refresh_from and self._refreshing is None:
-            self._refreshing = asyncio.create_task(self._refresh_facts())
-        return self._viewer, self._hidden
-
-    async def _facts(self) -> tuple[policy.Viewer, set[int]]:
-        facts = self._facts_now()
-        if facts is None:
-            await self._learn_facts()
-            assert self._viewer is not None
-            facts = self._viewer, self._hidden
-        return facts
-
-    async def _learn_facts(self) -> None:
-        assert self.gw.nc is not None
-        asked_at, changes = time.monotonic(), self._changes
-        reconnects = self.gw.nc.stats["reconnects"]
-        facts = await bus.request(self.gw.nc, "graph", "viewer.facts",
-                                  graph_api.ViewerFacts(account_id=self.account.id),
-                                  graph_api.ViewerFactsReply)
-        # As of when they were asked: a change counted since then makes them stale at once.
-        self._viewer, self._facts_at = facts.viewer(), asked_at
-        # Hidden: muted (timed mutes not yet ended), blocked, or blocking the reader, as
-        # graph's viewer.hidden answers, from the same reply.
-        self._hidden = {*facts.blocked, *facts.muted}
-        # Measured from before the question: a refresh comes a little early, never late.
-        self._facts_ttl = (FACTS_TTL_S if facts.mute_ends_in_s is None
-                           else min(FACTS_TTL_S, facts.mute_ends_in_s))
-        self._changes_learned, self._reconnects_learned = changes, reconnects
-        self._refresh_from = random.uniform(*FACTS_REFRESH_FROM_S)
-
-    async def _refresh_facts(self) -> None:
-        try:
-            await self._learn_facts()
-            if self._changes_learned != self._changes:  # changed again while asking
-                await self._learn_facts()
-        except Exception as exc:  # graph slow or away: a delivery asks again when it must
-            log.warning("streaming: refreshing %s's facts failed: %r", self.account.id, exc)
-        finally:
-            self._refreshing = None
-
     def ready(self, subject: str, message: live.LiveMessage) -> tuple[Delivery, ...] | None:
         """This message's deliveries, decided now when all they need is at hand: a delete, or
         a new status fetched and rendered for this gateway already (prepare_live) with the
@@ -305,7 +222,7 @@ class StreamSession:
         if found is None or found.reblog_of_id is not None:
             return None
         rendered, payload = self.gw.render_cache.peek(found)
-        facts = self._facts_now()
+        facts = self.facts.now()
         if not rendered or payload is None or facts is None:
             return None
         viewer, hidden = facts
@@ -342,7 +259,7 @@ class StreamSession:
                                     fresh=message.event == "status.update")
         if found is None:
             return None
-        viewer, hidden = await self._facts()
+        viewer, hidden = await self.facts.get()
         # Visibility at delivery: the policy, and the reader's blocks and mutes, as of now.
         if not await hydrator.visible([found], viewer):
             return None
