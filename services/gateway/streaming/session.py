@@ -12,24 +12,33 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import msgspec
 
 from services.gateway.context import Gateway
-from services.gateway.hydrate import post_facts
 from services.gateway.presenters.notifications import render as render_notifications
+from services.gateway.streaming.decide import (
+    NOT_AT_HAND,
+    Deliver,
+    Needs,
+    NotAtHand,
+    Payload,
+    decide,
+)
 from services.gateway.streaming.frames import Delivery
 from services.gateway.streaming.reader_facts import ReaderFacts
 from services.gateway.streaming.shared_statuses import prepare_live, rendered_once, shared_status
-from shared import bus, errors, policy, subjects
+from shared import bus, errors, subjects
 from shared.contracts import communities as communities_api
 from shared.contracts import lists as lists_api
 from shared.contracts import live
 from shared.contracts import notify as notify_api
 from shared.ids import parse_id
-from shared.records import AccountRecord, NotificationRecord
+from shared.records import AccountRecord, NotificationRecord, StatusRecord
 
 log = logging.getLogger(__name__)
+
 # Mastodon stream names -> the parameter each needs (None: none).
 STREAMS = {
     "user": None, "user:notification": None, "public": None, "public:local": None,
@@ -190,97 +199,90 @@ class StreamSession:
                 if watch.subject != subject:
                     continue
                 try:
-                    rendered = await self.render(watch, message)
+                    delivery = await self.render(watch, message)
                 except errors.HubbubError as exc:
                     # A service slow to answer costs this one event (at-most-once, caught up by
                     # REST), never the connection.
                     log.warning("streaming: skipped %s for %s: %s", message.event,
                                 self.account.id, exc.message)
                     continue
-                if rendered is not None:
-                    event, payload = rendered
-                    # Status and delete payloads are the same for every reader; notifications
-                    # and conversations are the reader's own.
-                    yield Delivery(watch.names, event, payload,
-                                   event not in ("notification", "conversation"))
+                if delivery is not None:
+                    yield delivery
 
     def ready(self, subject: str, message: live.LiveMessage) -> tuple[Delivery, ...] | None:
-        """This message's deliveries, decided now when all they need is at hand: a delete, or
-        a new status fetched and rendered for this gateway already (prepare_live) with the
-        reader's facts fresh. The common case of a post reaching many readers then costs each
-        one no wait and no task switch before its frame is queued. None: not at hand, or a
-        case (reblog, direct) left to render(), which decides the same way with what it
-        fetches."""
-        watches = [w for w in self.watches.values() if w.subject == subject]
-        event, status_id = message.event, message.status_id
-        if event == "delete" and status_id is not None:
-            return tuple(Delivery(w.names, "delete", str(status_id), True) for w in watches
-                         if w.stream != "user:notification")
-        if event != "update" or status_id is None:
-            return None
-        found = self.gw.status_fetches.peek(status_id)
-        if found is None or found.reblog_of_id is not None:
-            return None
-        rendered, payload = self.gw.render_cache.peek(found)
-        facts = self.facts.now()
-        if not rendered or payload is None or facts is None:
-            return None
-        viewer, hidden = facts
-        facts_of_post = post_facts(found)
-        # As render() decides, for a status that is not a reblog.
-        if not policy.can_see(facts_of_post, viewer) or found.account_id in hidden:
-            return ()
+        """This message's deliveries, decided now (streaming/decide.py) when all they need is
+        at hand: a delete, or a new status fetched and rendered for this gateway already
+        (prepare_live) with the reader's facts fresh. The common case of a post reaching many
+        readers then costs each one no wait and no task switch before its frame is queued.
+        None: not at hand, or the reader's own payload to render; render() decides then."""
+        status: StatusRecord | None | Literal[NotAtHand.NOT_AT_HAND] = NOT_AT_HAND
+        facts = None
+        if message.event == "update" and message.status_id is not None:
+            found = self.gw.status_fetches.peek(message.status_id)
+            if found is not None:  # (None: not fetched lately, or gone: render() asks)
+                status = found
+                facts = self.facts.now()
         deliveries = []
-        for watch in watches:
-            if watch.stream == "direct":
-                return None
-            if watch.stream == "user:notification":
+        status_json = None  # the status's shared JSON, looked up once for all watches
+        for watch in self.watches.values():
+            if watch.subject != subject:
                 continue
-            if watch.stream not in ("user", "list") and not (
-                    policy.in_public_timeline(facts_of_post) or found.community_id):
+            verdict = decide(watch.stream, message, status, facts)
+            if verdict is None:
                 continue
-            deliveries.append(Delivery(watch.names, "update", payload, True))
+            if not isinstance(verdict, Deliver):
+                return None  # something not at hand (Needs): render() fetches it
+            if verdict.payload is Payload.STATUS:
+                if status_json is None:
+                    rendered, status_json = self.gw.render_cache.peek(status)
+                    if not rendered or status_json is None:
+                        return None
+                payload = status_json
+            elif verdict.payload is Payload.DELETE:
+                payload = str(message.status_id)
+            else:
+                return None  # the reader's own conversation or notification
+            deliveries.append(Delivery(watch.names, verdict.event, payload, True))
         return tuple(deliveries)
 
-    async def render(self, watch: Watch, message: live.LiveMessage
-                     ) -> tuple[str, str] | None:
-        """(event, payload) as this reader should get it, or None to skip it."""
-        if message.event == "notification":
-            if watch.stream not in ("user", "user:notification"):
-                return None
-            return await self._notification(message)
-        if watch.stream == "user:notification" or message.status_id is None:
-            return None
-        if message.event == "delete":
-            return "delete", str(message.status_id)
+    async def render(self, watch: Watch, message: live.LiveMessage) -> Delivery | None:
+        """The delivery as this reader should get it on ``watch``, or None to skip it: decided
+        as ready() does (streaming/decide.py), with each thing it needs fetched."""
         hydrator = self.gw.hydrator
         assert hydrator is not None
-        found = await shared_status(self.gw, message.status_id,
-                                    fresh=message.event == "status.update")
-        if found is None:
+        status: StatusRecord | None | Literal[NotAtHand.NOT_AT_HAND] = NOT_AT_HAND
+        facts = None
+        verdict = decide(watch.stream, message)
+        if verdict is Needs.STATUS:
+            assert message.status_id is not None
+            status = await shared_status(self.gw, message.status_id,
+                                         fresh=message.event == "status.update")
+            verdict = decide(watch.stream, message, status)
+        if verdict is Needs.FACTS:
+            facts = await self.facts.get()
+            verdict = decide(watch.stream, message, status, facts)
+        if verdict is Needs.ORIGINAL:
+            assert isinstance(status, StatusRecord) and status.reblog_of_id is not None
+            original = (await hydrator.with_originals([status])).get(status.reblog_of_id)
+            verdict = decide(watch.stream, message, status, facts, original)
+        if verdict is None:
             return None
-        viewer, hidden = await self.facts.get()
-        # Visibility at delivery: the policy, and the reader's blocks and mutes, as of now.
-        if not await hydrator.visible([found], viewer):
-            return None
-        if not await hydrator.without_authors([found], hidden):
-            return None
-        if watch.stream == "direct":
-            if found.visibility != policy.DIRECT:
-                return None
-            return "conversation", await self._conversation(found)
-        if watch.stream not in ("user", "list") and not (
-                policy.in_public_timeline(post_facts(found)) or found.community_id):
-            return None  # only public posts on public, hashtag and community streams
-        payload = await rendered_once(self.gw, found)
+        assert isinstance(verdict, Deliver)
+        if verdict.payload is Payload.DELETE:
+            payload: str | None = str(message.status_id)
+        elif verdict.payload is Payload.NOTIFICATION:
+            payload = await self._notification(message)
+        else:
+            assert isinstance(status, StatusRecord)
+            payload = (await self._conversation(status)
+                       if verdict.payload is Payload.CONVERSATION
+                       else await rendered_once(self.gw, status))
         if payload is None:
             return None
-        return message.event, payload
+        return Delivery(watch.names, verdict.event, payload, verdict.shared)
 
-    async def _notification(self, message: live.LiveMessage) -> tuple[str, str] | None:
-        if message.notification_id is None:
-            return None
-        assert self.gw.nc is not None
+    async def _notification(self, message: live.LiveMessage) -> str | None:
+        assert self.gw.nc is not None and message.notification_id is not None
         try:
             record = await bus.request(
                 self.gw.nc, "notify", "notification.get",
@@ -292,7 +294,7 @@ class StreamSession:
         shaped = await render_notifications(self.gw, [record], self.account.id)
         if not shaped:
             return None
-        return "notification", msgspec.json.encode(shaped[0]).decode()
+        return msgspec.json.encode(shaped[0]).decode()
 
     async def _conversation(self, status) -> str:
         hydrator = self.gw.hydrator
