@@ -13,6 +13,10 @@ from nats.aio.client import Client as NATS
 from services.gateway import tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
+from services.gateway.streaming.fact_changes import FactChanges
+from services.gateway.streaming.frames import Frames
+from services.gateway.streaming.limits import ConnectionLimits
+from services.gateway.streaming.shared_statuses import RenderCache, StatusFetches
 from shared import bus as nats_bus
 from shared import cache, db, errors, policy, subjects, viewer_cache
 from shared.contracts import graph as graph_api
@@ -36,9 +40,15 @@ class Gateway:
         self.redis: cache.RedisClients | None = None
         self.hydrator: Hydrator | None = None
         self.hub: LiveHub | None = None
-        # Who streams from this gateway: started with the first streaming connection
-        # (streaming/presence.py), stopped with the hub.
-        self.presence: PresenceTracker | None = None
+        # Streaming's parts, shared by every streaming connection of this process
+        # (services/gateway/streaming); the last two need the connections, made in start().
+        self.status_fetches = StatusFetches()
+        self.render_cache = RenderCache()
+        self.stream_frames = Frames()
+        self.stream_limits = ConnectionLimits(settings.stream_max_per_token,
+                                              settings.stream_max_connections)
+        self.fact_changes: FactChanges | None = None
+        self.presence: PresenceTracker | None = None  # runs from the first streaming connection
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
         self.ready = False
 
@@ -51,6 +61,10 @@ class Gateway:
         self.redis = await cache.connect_clients(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
         self.hub = LiveHub(self.nc)
+        self.fact_changes = FactChanges(self.nc)  # subscribes with the first streaming session
+        self.presence = PresenceTracker(self.redis.main)
+        self.hub.on_close(self.presence.stop)
+        self.hub.on_close(self.fact_changes.close)
         await self.nc.subscribe(subjects.TOKEN_REVOKED, cb=self._token_revoked)
         # Everything loaded so far (modules, the app, its routes) lives as long as the process:
         # out of the collector's way, so its full passes (which paused the gateway for up to

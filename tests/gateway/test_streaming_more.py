@@ -161,7 +161,7 @@ async def test_server_sent_events_refusals(api: Api) -> None:
 
 async def test_connection_limit_per_token(api: Api) -> None:
     user = await api.user()
-    limits = streaming_routes.limits_of(api.stack.gateway)
+    limits = api.stack.gateway.stream_limits
     before = limits.per_token
     limits.per_token = 2
     try:
@@ -301,7 +301,7 @@ async def test_every_sse_stream_and_event(api: Api) -> None:
 
 async def test_connection_limit_per_process(api: Api) -> None:
     first, second = await api.user(), await api.user()
-    limits = streaming_routes.limits_of(api.stack.gateway)
+    limits = api.stack.gateway.stream_limits
     before = limits.per_process
     limits.per_process = limits.total + 1
     try:

@@ -6,11 +6,11 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.gateway import mastodon, params, responses
-from services.gateway.context import Gateway, gateway_of
+from services.gateway.context import gateway_of
+from services.gateway.presenters.notifications import render
 from shared import bus, errors
 from shared.contracts import notify as notify_api
 from shared.ids import parse_id
-from shared.records import NotificationRecord
 
 
 class NotificationParams(params.Params):
@@ -22,27 +22,6 @@ class NotificationParams(params.Params):
     exclude_types: list[str] = []
     account_id: str | None = None
     include_filtered: bool = False
-
-
-async def render(gw: Gateway, records: list[NotificationRecord], viewer_id: int | None = None
-                 ) -> list[dict]:
-    assert gw.hydrator is not None
-    accounts = await gw.hydrator.accounts([n.from_account_id for n in records])
-    status_ids = [n.status_id for n in records if n.status_id is not None]
-    statuses = await gw.hydrator.statuses(status_ids)
-    rendered_statuses = {int(s["id"]): s for s in await gw.hydrator.render_statuses(
-        [statuses[i] for i in status_ids if i in statuses], viewer_id)}
-    shaped = []
-    for n in records:
-        account = accounts.get(n.from_account_id)
-        if account is None:
-            continue
-        status_json = rendered_statuses.get(n.status_id) if n.status_id else None
-        if n.status_id is not None and status_json is None:
-            continue  # the status is gone (deleted): so is its notification
-        shaped.append(mastodon.notification(n, mastodon.account(account, gw.base_url),
-                                            status_json))
-    return shaped
 
 
 @get("/api/v1/notifications")

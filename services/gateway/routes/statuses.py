@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from services.gateway import params, responses, tokens
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.mastodon import iso
-from services.gateway.streaming.session import render_new_status
+from services.gateway.streaming.shared_statuses import render_new_status
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api

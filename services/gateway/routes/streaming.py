@@ -23,8 +23,7 @@ from services.gateway import responses, tokens
 from services.gateway.context import Gateway, bearer_token, gateway_of
 from services.gateway.streaming import presence
 from services.gateway.streaming.direct import RAW_SEND, DirectSend
-from services.gateway.streaming.frames import Frames
-from services.gateway.streaming.limits import ConnectionLimits, TooManyConnections
+from services.gateway.streaming.limits import TooManyConnections
 from services.gateway.streaming.session import (
     STREAMS,
     Overflow,
@@ -39,21 +38,6 @@ CLOSE_TOO_SLOW = 1013
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_TOO_MANY = 4029
 HEARTBEAT_S = 15.0
-
-
-def frames_of(gw: Gateway) -> Frames:
-    frames = getattr(gw, "stream_frames", None)
-    if frames is None:
-        frames = gw.stream_frames = Frames()
-    return frames
-
-
-def limits_of(gw: Gateway) -> ConnectionLimits:
-    limits = getattr(gw, "stream_limits", None)
-    if limits is None:
-        limits = gw.stream_limits = ConnectionLimits(gw.settings.stream_max_per_token,
-                                                      gw.settings.stream_max_connections)
-    return limits
 
 
 async def _reader(gw: Gateway, token: str | None, connection
@@ -105,7 +89,7 @@ async def streaming(socket: WebSocket) -> None:
     caller, account = found
     await socket.accept(subprotocols=subprotocol)
     try:
-        with limits_of(gw).hold(caller.token_id), metrics.STREAMING_CONNECTIONS.time():
+        with gw.stream_limits.hold(caller.token_id), metrics.STREAMING_CONNECTIONS.time():
             session = StreamSession(gw, account, gw.settings.stream_queue_size)
             async with presence.online(gw, account.id):
                 await _serve_socket(gw, socket, session)
@@ -142,7 +126,7 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
                 continue
             await subscribe(command["type"], command)
 
-    frames = frames_of(gw)
+    frames = gw.stream_frames
     direct = DirectSend.of(socket.scope.get(RAW_SEND))
     if direct is not None:
         session.write_now = lambda delivery: direct.frame(frames.ws_frame(delivery))
@@ -193,7 +177,7 @@ async def server_sent_events(request: Request, path: FromPath[str]) -> Response 
     caller, account = found
     needed = STREAMS[stream]
     param = request.query_params.get(needed) if needed else None
-    limits = limits_of(gw)
+    limits = gw.stream_limits
     held = contextlib.AsyncExitStack()
     held.enter_context(limits.hold(caller.token_id))  # TooManyConnections (429) before any byte
     await held.enter_async_context(presence.online(gw, account.id))
@@ -212,7 +196,7 @@ async def server_sent_events(request: Request, path: FromPath[str]) -> Response 
 async def _sse_body(gw: Gateway, session: StreamSession, held: contextlib.AsyncExitStack
                     ) -> AsyncIterator[bytes]:
     out: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=1)
-    frames = frames_of(gw)
+    frames = gw.stream_frames
 
     async def pump() -> None:
         try:

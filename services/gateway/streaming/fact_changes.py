@@ -7,7 +7,7 @@ unfollow takes effect on open streams within milliseconds, and graph is not aske
 seconds by every connection just in case (1,000 open sessions refreshing every 20 s were ~50
 requests of six queries each per second, for nothing). Events are published after graph's
 commit, so facts asked for after one arrives include its change. A session still refreshes on
-a long timer (session.FACTS_TTL_S), the safety net for an event this gateway missed while away
+a long timer (reader_facts.FACTS_TTL_S), the safety net for an event this gateway missed while away
 from NATS; and when the reader's first timed mute ends (no event marks that moment: graph's
 facts say when).
 """

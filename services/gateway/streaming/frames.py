@@ -1,8 +1,8 @@
 """What goes on the wire for one streamed event: a WebSocket text message (Mastodon's
 ``{"stream": [...], "event": ..., "payload": "<JSON as a string>"}``) or a server-sent event.
 
-A status reaching 1,000 readers of one gateway has one payload (see session.RenderCache), so its
-frame is the same for every reader who watches the same stream: it is encoded once per gateway
+A status reaching 1,000 readers of one gateway has one payload (shared_statuses.RenderCache), so
+its frame is the same for every reader who watches the same stream: it is encoded once per gateway
 and the same text is sent to each (quoting a 2 KB payload into a JSON string per reader was
 per-connection work for nothing). Per-reader payloads (notifications, conversations) are encoded
 as they come, without being cached."""

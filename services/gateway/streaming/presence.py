@@ -19,12 +19,10 @@ log = logging.getLogger(__name__)
 
 
 def tracker_of(gw: Gateway) -> PresenceTracker:
+    """The gateway's tracker, refreshing from the first streaming connection on."""
     tracker = gw.presence
-    if tracker is None:
-        assert gw.redis is not None and gw.hub is not None
-        tracker = gw.presence = PresenceTracker(gw.redis.main)
-        tracker.run()
-        gw.hub.on_close(tracker.stop)
+    assert tracker is not None
+    tracker.run()  # (started already: nothing to do)
     return tracker
 
 

@@ -1,0 +1,157 @@
+"""A status fetched and rendered once per gateway for every streaming reader it reaches.
+
+A post reaching 1,000 readers connected to one gateway is one Redis read (StatusFetches) and one
+hydration (RenderCache), not 1,000 of each. Both live on the Gateway (``gw.status_fetches``,
+``gw.render_cache``), shared by every connection of the process.
+
+The race they close: a fanout batch hands one live message to many sessions in the same moment;
+each would fetch and render it. The first one in starts the work and leaves a future in
+``pending``; the others wait on that future (shielded: a reader leaving does not cancel it for
+everyone). The invariant: an entry is keyed by what makes it true, a status's id for at most
+``StatusFetches.TTL_S`` (a record just read is the record), a rendered status by (id, version)
+(an edit is a new version, so a stale JSON is never served for it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from shared import errors
+from shared.contracts import live
+
+if TYPE_CHECKING:  # the Gateway holds these caches: a runtime import would be a cycle
+    from services.gateway.context import Gateway
+
+log = logging.getLogger(__name__)
+
+_MISSING = object()
+
+
+class RenderCache:
+    """Each status version rendered once per gateway, for every connection that gets it: a
+    post to 1,000 followers on one gateway is one hydration, not 1,000. Streamed statuses carry
+    no reader flags (a status just posted or edited has none yet), as Mastodon streams them."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[int, int], str | None] = OrderedDict()
+        self.pending: dict[tuple[int, int], asyncio.Future] = {}
+
+    def peek(self, status) -> tuple[bool, str | None]:
+        """(rendered already, its JSON): no wait."""
+        key = (status.id, status.version)
+        payload = self.entries.get(key, _MISSING)
+        return (False, None) if payload is _MISSING else (True, payload)
+
+    async def get(self, gw: Gateway, status) -> str | None:
+        key = (status.id, status.version)
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            return self.entries[key]
+        if key in self.pending:  # another connection is rendering it right now
+            return await asyncio.shield(self.pending[key])
+        future = asyncio.get_running_loop().create_future()
+        self.pending[key] = future
+        try:
+            assert gw.hydrator is not None
+            rendered = await gw.hydrator.render_statuses([status])
+            payload = msgspec.json.encode(rendered[0]).decode() if rendered else None
+            self.entries[key] = payload
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+            future.set_result(payload)
+            return payload
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiting connections get it raised
+            raise
+        finally:
+            del self.pending[key]
+
+
+class StatusFetches:
+    """One fetch of a just-delivered status per gateway, shared by every connection that
+    receives it in the same moment (a post reaching 1,000 readers is one Redis read)."""
+
+    TTL_S = 2.0
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.entries: OrderedDict[int, tuple[float, object]] = OrderedDict()
+        self.pending: dict[int, asyncio.Future] = {}
+
+    def remember(self, status) -> None:
+        """A record known fresh (just created here): readers in the next TTL_S take it."""
+        self.entries[status.id] = (time.monotonic(), status)
+        self.entries.move_to_end(status.id)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+    def peek(self, status_id: int):
+        """The record fetched in the last TTL_S (None: not at hand, or no such status)."""
+        entry = self.entries.get(status_id)
+        if entry is not None and time.monotonic() - entry[0] < self.TTL_S:
+            return entry[1]
+        return None
+
+    async def get(self, gw: Gateway, status_id: int, *, fresh: bool):
+        now = time.monotonic()
+        entry = self.entries.get(status_id)
+        if entry is not None and not fresh and now - entry[0] < self.TTL_S:
+            return entry[1]
+        if status_id in self.pending and not fresh:
+            return await asyncio.shield(self.pending[status_id])
+        future = asyncio.get_running_loop().create_future()
+        self.pending[status_id] = future
+        try:
+            assert gw.hydrator is not None
+            found = (await gw.hydrator.statuses([status_id])).get(status_id)
+            self.entries[status_id] = (time.monotonic(), found)
+            self.entries.move_to_end(status_id)
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+            future.set_result(found)
+            return found
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()
+            raise
+        finally:
+            if self.pending.get(status_id) is future:
+                del self.pending[status_id]
+
+
+async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False):
+    return await gw.status_fetches.get(gw, status_id, fresh=fresh)
+
+
+async def rendered_once(gw: Gateway, status) -> str | None:
+    return await gw.render_cache.get(gw, status)
+
+
+async def prepare_live(gw: Gateway, message: live.LiveMessage) -> None:
+    """Before a message for many readers is handed to their sessions: its status fetched and
+    rendered once, so that each session finds them at hand (StreamSession.ready) instead of
+    a thousand sessions waiting on the first one's fetch."""
+    if message.event != "update" or message.status_id is None:
+        return
+    try:
+        found = await shared_status(gw, message.status_id)
+        if found is not None:
+            await rendered_once(gw, found)
+    except errors.HubbubError as exc:  # each session tries again on its own path
+        log.warning("streaming: preparing %s failed: %s", message.status_id, exc.message)
+
+
+async def render_new_status(gw: Gateway, status) -> str | None:
+    """A status just created through this gateway, rendered once for its author's response and
+    for every local reader it is about to be streamed to: fanout's live message, moments later,
+    finds the record and its JSON here (no Redis read, no second render)."""
+    gw.status_fetches.remember(status)
+    return await rendered_once(gw, status)
