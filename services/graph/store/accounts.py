@@ -7,8 +7,8 @@ import json
 
 import asyncpg
 
-from services.paging import id_window
 from shared.contracts.graph import IdPage
+from shared.paging import id_window
 from shared.records import AccountRecord
 
 ACCOUNT_COLUMNS = """

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.paging import id_window
 from shared.contracts.posts import Page, PageItem
+from shared.paging import id_window
 
 # Who or what a page lists, from which rows: (FROM and WHERE on $1, listed column); all paged
 # by the row's id. Constants of this module only.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.paging import id_window
 from shared.contracts.posts import AuthorStatuses, Edit
+from shared.paging import id_window
 from shared.records import PollRecord, StatusRecord
 
 STATUS_SELECT = """
