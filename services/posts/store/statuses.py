@@ -123,10 +123,6 @@ async def edits(conn: asyncpg.Connection, status_id: int) -> list[Edit]:
     return [Edit(**dict(row)) for row in rows]
 
 
-async def poll_status_id(conn: asyncpg.Connection, poll_id: int) -> int | None:
-    return await conn.fetchval("SELECT status_id FROM polls WHERE id = $1", poll_id)
-
-
 async def status_id_by_idempotency_key(conn: asyncpg.Connection, account_id: int, key: str | None
                                        ) -> int | None:
     return await conn.fetchval(
