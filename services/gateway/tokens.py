@@ -12,6 +12,8 @@ from collections import OrderedDict
 import asyncpg
 import msgspec
 
+from services.gateway.store import apps as app_store
+from services.gateway.store import tokens as token_store
 from shared import errors
 from shared.ids import new_id
 
@@ -63,18 +65,14 @@ async def create_app(pool: asyncpg.Pool, *, name: str, redirect_uris: str, scope
     client_secret = secrets.token_urlsafe(32)
     app = App(id=new_id(), name=name, website=website, redirect_uris=redirect_uris,
               scopes=scopes, client_id=client_id)
-    await pool.execute(
-        "INSERT INTO apps (id, name, website, redirect_uris, scopes, client_id, "
-        "client_secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        app.id, name, website, redirect_uris, scopes, client_id, digest(client_secret),
-    )
+    await app_store.insert_app(pool, app_id=app.id, name=name, website=website,
+                               redirect_uris=redirect_uris, scopes=scopes, client_id=client_id,
+                               client_secret_hash=digest(client_secret))
     return app, client_secret
 
 
 async def app_by_credentials(pool: asyncpg.Pool, client_id: str, client_secret: str) -> App:
-    row = await pool.fetchrow(
-        "SELECT id, name, website, redirect_uris, scopes, client_id, client_secret_hash "
-        "FROM apps WHERE client_id = $1", client_id)
+    row = await app_store.app_with_secret_hash(pool, client_id)
     if row is None or not hmac.compare_digest(row["client_secret_hash"], digest(client_secret)):
         raise errors.Unauthorized("Client authentication failed due to unknown client, no client "
                                   "authentication included, or unsupported authentication method.")
@@ -88,11 +86,9 @@ async def issue_token(pool: asyncpg.Pool, *, app_id: int, account_id: int | None
     """A new bearer token; returns (token, created_at in seconds)."""
     token = secrets.token_urlsafe(32)
     token_id = new_id()
-    created = await pool.fetchval(
-        "INSERT INTO tokens (id, token_hash, app_id, account_id, scopes) "
-        "VALUES ($1, $2, $3, $4, $5) RETURNING extract(epoch FROM created_at)::bigint",
-        token_id, digest(token), app_id, account_id, scopes,
-    )
+    created = await token_store.insert_token(pool, token_id=token_id, token_hash=digest(token),
+                                             app_id=app_id, account_id=account_id,
+                                             scopes=scopes)
     return token, created
 
 
@@ -101,11 +97,7 @@ async def caller_for(pool: asyncpg.Pool, token: str) -> Caller | None:
 
 
 async def caller_by_digest(pool: asyncpg.Pool, token_hash: str) -> Caller | None:
-    row = await pool.fetchrow(
-        "SELECT t.id, t.app_id, t.account_id, t.scopes, a.name, a.website FROM tokens t "
-        "JOIN apps a ON a.id = t.app_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-        token_hash,
-    )
+    row = await token_store.live_token(pool, token_hash)
     if row is None:
         return None
     return Caller(token_id=row["id"], app_id=row["app_id"], account_id=row["account_id"],
@@ -115,12 +107,7 @@ async def caller_by_digest(pool: asyncpg.Pool, token_hash: str) -> Caller | None
 
 async def revoke(pool: asyncpg.Pool, token: str, app_id: int | None = None) -> str | None:
     """Revoke a token; returns its digest when it was live (callers tell the token caches)."""
-    revoked: str | None = await pool.fetchval(
-        "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL "
-        "AND ($2::bigint IS NULL OR app_id = $2) RETURNING token_hash",
-        digest(token), app_id,
-    )
-    return revoked
+    return await token_store.revoke_token(pool, digest(token), app_id)
 
 
 class TokenCache:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.paging import id_window
 from shared.contracts.notify import ListNotifications, Marker
+from shared.paging import id_window
 from shared.records import NotificationRecord, NotificationType
 
 COLUMNS = """id, account_id, type, from_account_id, status_id, community_id,

@@ -7,8 +7,8 @@ import json
 
 import asyncpg
 
-from services.paging import id_window
 from shared.contracts.graph import IdPage
+from shared.paging import id_window
 from shared.records import AccountRecord
 
 ACCOUNT_COLUMNS = """
@@ -52,21 +52,6 @@ async def credentials(conn: asyncpg.Connection, login: str) -> asyncpg.Record | 
         "SELECT id, password_hash FROM accounts WHERE lower(email) = $1 OR lower(username) = $1",
         login.strip().lower(),
     )
-
-
-async def network_for_domain(conn: asyncpg.Connection, domain: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT id, invitation_only FROM networks WHERE domain = $1",
-                               domain)
-
-
-async def insert_network(conn: asyncpg.Connection, network_id: int, domain: str) -> int:
-    """Create the network, or return the one a concurrent registration just created."""
-    row = await conn.fetchrow(
-        "INSERT INTO networks (id, domain, name) VALUES ($1, $2, $2) "
-        "ON CONFLICT (domain) DO UPDATE SET domain = EXCLUDED.domain RETURNING id",
-        network_id, domain,
-    )
-    return row["id"]
 
 
 async def account_exists(conn: asyncpg.Connection, account_id: int) -> bool:
@@ -234,18 +219,79 @@ async def friends_of_friends(conn: asyncpg.Connection, account_id: int, limit: i
         found.append((account_from_row(values), score))
     return found
 
-# --- networks -----------------------------------------------------------------------------------
 
-async def network(conn: asyncpg.Connection, network_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT n.id, n.domain, n.name, n.invitation_only, "
-        "(extract(epoch FROM n.created_at) * 1000)::bigint AS created_at, "
-        "(SELECT count(*) FROM accounts a WHERE a.network_id = n.id "
-        " AND a.deactivated_at IS NULL) AS members_count "
-        "FROM networks n WHERE n.id = $1", network_id)
-
+# --- a network's members ------------------------------------------------------------------------
 
 async def network_members_page(conn: asyncpg.Connection, network_id: int, page: IdPage
                                ) -> list[AccountRecord]:
     return await account_page(conn, "a.network_id = $1 AND a.deactivated_at IS NULL",
                               [network_id], page)
+
+
+async def network_has_accounts(conn: asyncpg.Connection, network_id: int) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM accounts WHERE network_id = $1)", network_id))
+
+
+async def email_registered(conn: asyncpg.Connection, email: str) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM accounts WHERE lower(email) = $1",
+                                    email.lower()))
+
+
+async def insert_account(conn: asyncpg.Connection, *, account_id: int, network_id: int,
+                         username: str, email: str, password_hash: str, display_name: str,
+                         role: str) -> None:
+    """Raises asyncpg's ``UniqueViolationError`` for a username or e-mail already taken."""
+    await conn.execute(
+        "INSERT INTO accounts (id, network_id, username, email, password_hash, "
+        "display_name, role) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        account_id, network_id, username, email, password_hash, display_name, role,
+    )
+
+
+async def lock_member(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record | None:
+    """The account's network and whether it is deactivated, its row locked until the
+    transaction ends."""
+    return await conn.fetchrow(
+        "SELECT network_id, deactivated_at IS NOT NULL AS deactivated FROM accounts "
+        "WHERE id = $1 FOR UPDATE", account_id)
+
+
+async def deactivate_account(conn: asyncpg.Connection, account_id: int) -> None:
+    await conn.execute("UPDATE accounts SET deactivated_at = now() WHERE id = $1", account_id)
+
+
+# --- status counters ----------------------------------------------------------------------------
+
+# Records the events not counted before, then adds up their changes per account. A redelivered
+# event (in the table already) counts no more; the caller sends each event once.
+COUNT_STATUSES = """
+WITH fresh AS (
+    INSERT INTO applied_events (event_id)
+    SELECT unnest($1::bigint[])
+    ON CONFLICT DO NOTHING
+    RETURNING event_id
+), changes AS (
+    SELECT c.account_id, sum(c.delta) AS delta,
+           max(c.occurred_at) FILTER (WHERE c.delta > 0) AS posted_at
+    FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bigint[])
+         AS c(event_id, account_id, delta, occurred_at)
+    WHERE c.event_id IN (SELECT event_id FROM fresh)
+    GROUP BY c.account_id
+)
+UPDATE accounts a
+SET statuses_count = greatest(a.statuses_count + c.delta, 0),
+    last_status_at = coalesce(to_timestamp(c.posted_at / 1000.0), a.last_status_at)
+FROM changes c
+WHERE a.id = c.account_id
+RETURNING a.id
+"""
+
+
+async def count_statuses(conn: asyncpg.Connection, event_ids: list[int],
+                         account_ids: list[int], deltas: list[int], occurred_at: list[int]
+                         ) -> list[int]:
+    """Apply each event's change (+1 or -1 statuses, at its time) once; the ids of the accounts
+    changed. The lists run in parallel, one entry per event."""
+    rows = await conn.fetch(COUNT_STATUSES, event_ids, account_ids, deltas, occurred_at)
+    return [row["id"] for row in rows]

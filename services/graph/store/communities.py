@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.paging import id_window
 from shared import errors, events, outbox
 from shared.contracts.communities import MANAGERS, CommunityRecord, JoinRequest, Membership
+from shared.paging import id_window
 
 # $1 is the reader. The reader's own row in accounts gives its network (and no row at all when
 # the reader does not exist).

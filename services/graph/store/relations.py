@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.paging import id_window
 from shared.contracts.graph import RelationItem, RelationPage, Relationship
+from shared.paging import id_window
 
 # $1 is the reader, ``o.id`` the other account: the facts of one Relationship.
 _FACTS = """

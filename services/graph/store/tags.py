@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.paging import id_window
 from shared.contracts.graph import IdPage
+from shared.paging import id_window
 
 
 async def follow_tag(conn: asyncpg.Connection, account_id: int, tag: str, follow_id: int

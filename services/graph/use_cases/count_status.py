@@ -14,37 +14,12 @@ import logging
 import asyncpg
 import redis.asyncio as redis
 
-from services.graph import account_cache
+from services.graph import account_cache, store
 from shared import events
 from shared.routing import EventRoutes
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 500  # events per transaction
-
-# Records the events not counted before, then adds up their changes per account. A redelivered
-# event (in the table already) counts no more; the caller sends each event once.
-COUNT = """
-WITH fresh AS (
-    INSERT INTO applied_events (event_id)
-    SELECT unnest($1::bigint[])
-    ON CONFLICT DO NOTHING
-    RETURNING event_id
-), changes AS (
-    SELECT c.account_id, sum(c.delta) AS delta,
-           max(c.occurred_at) FILTER (WHERE c.delta > 0) AS posted_at
-    FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bigint[])
-         AS c(event_id, account_id, delta, occurred_at)
-    WHERE c.event_id IN (SELECT event_id FROM fresh)
-    GROUP BY c.account_id
-)
-UPDATE accounts a
-SET statuses_count = greatest(a.statuses_count + c.delta, 0),
-    last_status_at = coalesce(to_timestamp(c.posted_at / 1000.0), a.last_status_at)
-FROM changes c
-WHERE a.id = c.account_id
-RETURNING a.id
-"""
-
 
 def change(event: events.AnyEvent) -> tuple[int, int, int, int] | None:
     """(event id, account id, delta, occurred at) of a counted event, None for others."""
@@ -98,9 +73,9 @@ class CountStatus:
         ids, accounts, deltas, times = (list(column)
                                         for column in zip(*unique.values(), strict=True))
         async with self.pool.acquire() as conn, conn.transaction():
-            changed = await conn.fetch(COUNT, ids, accounts, deltas, times)
+            changed = await store.count_statuses(conn, ids, accounts, deltas, times)
         try:
-            await account_cache.refresh(self.cache, self.pool, [row["id"] for row in changed])
+            await account_cache.refresh(self.cache, self.pool, changed)
         except Exception as exc:  # counted already: a redelivery would not refresh either
             log.warning("account cache not refreshed after counting: %s; dropping", exc)
-            await account_cache.invalidate(self.cache, *(row["id"] for row in changed))
+            await account_cache.invalidate(self.cache, *changed)

@@ -53,10 +53,8 @@ class RenameOrCloseNetwork:
                                  "characters")
         async with self.pool.acquire() as conn, conn.transaction():
             member = await admin_of(conn, req.account_id)
-            await conn.execute(
-                "UPDATE networks SET name = coalesce($2, name), "
-                "invitation_only = coalesce($3, invitation_only) WHERE id = $1",
-                member["network_id"], name, req.invitation_only)
+            await store.update_network(conn, member["network_id"], name=name,
+                                       invitation_only=req.invitation_only)
             return await network_view(conn, req.account_id)
 
 
@@ -71,16 +69,12 @@ class InviteToNetwork:
         code = secrets.token_urlsafe(24)
         async with self.pool.acquire() as conn, conn.transaction():
             member = await admin_of(conn, req.account_id)
-            if await conn.fetchval("SELECT true FROM accounts WHERE lower(email) = $1",
-                                   email.lower()):
+            if await store.email_registered(conn, email):
                 raise errors.Invalid("Validation failed: email already has an account")
             invitation_id = new_id()
-            created = await conn.fetchval(
-                "INSERT INTO invitations (id, network_id, email, token_hash, invited_by) "
-                "VALUES ($1, $2, $3, $4, $5) "
-                "RETURNING (extract(epoch FROM created_at) * 1000)::bigint",
-                invitation_id, member["network_id"], email, invitation_digest(code),
-                req.account_id)
+            created = await store.insert_invitation(
+                conn, invitation_id=invitation_id, network_id=member["network_id"], email=email,
+                token_hash=invitation_digest(code), invited_by=req.account_id)
         return Invitation(id=invitation_id, email=email, invite_code=code,
                           network_id=member["network_id"], created_at=created)
 
@@ -96,14 +90,11 @@ class DeactivateMember:
         async with self.pool.acquire() as conn, conn.transaction():
             admin = await admin_of(conn, req.account_id)
             # Lock the row: two admins deactivating at once emit one event.
-            target = await conn.fetchrow(
-                "SELECT network_id, deactivated_at IS NOT NULL AS deactivated FROM accounts "
-                "WHERE id = $1 FOR UPDATE", req.target_id)
+            target = await store.lock_member(conn, req.target_id)
             if target is None or target["network_id"] != admin["network_id"]:
                 raise errors.NotFound("Record not found")
             if not target["deactivated"]:
-                await conn.execute("UPDATE accounts SET deactivated_at = now() WHERE id = $1",
-                                   req.target_id)
+                await store.deactivate_account(conn, req.target_id)
                 await outbox.add(conn, "graph", events.AccountDeactivated(
                     account_id=req.target_id, network_id=target["network_id"]))
             [account] = await store.accounts_by_ids(conn, [req.target_id])

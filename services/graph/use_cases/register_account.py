@@ -67,22 +67,18 @@ class RegisterAccount:
                     raise errors.Forbidden("This network accepts members by invitation only")
                 network_id = network["id"] if network else await store.insert_network(
                     conn, new_id(), domain)
-            first = not await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM accounts WHERE network_id = $1)", network_id)
+            first = not await store.network_has_accounts(conn, network_id)
             try:
-                await conn.execute(
-                    "INSERT INTO accounts (id, network_id, username, email, password_hash, "
-                    "display_name, role) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    account_id, network_id, username, email, password_hash,
-                    req.display_name.strip(), "admin" if first else "member",
+                await store.insert_account(
+                    conn, account_id=account_id, network_id=network_id, username=username,
+                    email=email, password_hash=password_hash,
+                    display_name=req.display_name.strip(), role="admin" if first else "member",
                 )
             except asyncpg.UniqueViolationError as exc:
                 field = "username" if "username" in (exc.constraint_name or "") else "email"
                 raise errors.Invalid(f"Validation failed: {field} is already taken") from exc
             if invitation_id is not None:
-                await conn.execute(
-                    "UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1",
-                    invitation_id, account_id)
+                await store.accept_invitation(conn, invitation_id, account_id)
             await outbox.add(conn, "graph", events.AccountCreated(
                 account_id=account_id, network_id=network_id, username=username))
             [account] = await store.accounts_by_ids(conn, [account_id])
@@ -92,10 +88,7 @@ class RegisterAccount:
                           ) -> asyncpg.Record:
         """The open invitation for this code and e-mail, locked until the account is written:
         two registrations racing with one code cannot both use it."""
-        invitation = await conn.fetchrow(
-            "SELECT id, network_id, email FROM invitations "
-            "WHERE token_hash = $1 AND accepted_at IS NULL FOR UPDATE",
-            invitation_digest(code))
+        invitation = await store.lock_open_invitation(conn, invitation_digest(code))
         if invitation is None or invitation["email"].lower() != email.lower():
             raise errors.Invalid(BAD_INVITATION)
         return invitation

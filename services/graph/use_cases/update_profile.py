@@ -67,22 +67,19 @@ class UpdateProfile:
             member = await store.member_of(conn, req.account_id)
             if member is None or member["deactivated"]:
                 raise errors.NotFound("Record not found")
-            if changes:
-                columns = list(changes)
-                assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
-                await conn.execute(f"UPDATE accounts SET {assignments} WHERE id = $1",
-                                   req.account_id, *(changes[c] for c in columns))
+            changed = await store.update_profile(conn, req.account_id, changes)
+            if changed:
                 await outbox.add(conn, "graph", events.AccountUpdated(account_id=req.account_id))
             [account] = await store.accounts_by_ids(conn, [req.account_id])
             defaults = await store.posting_defaults(conn, req.account_id)
-        if changes:
+        if changed:
             # Delete rather than write the record: a follow committing meanwhile may have
             # changed the counters, and the next reader's miss refills the whole of it.
             await account_cache.invalidate(self.cache, req.account_id)
         return credential_account(account, defaults)
 
-    def _changes(self, req: Request) -> dict[str, Any]:
-        """Column -> new value for what the request changes; 422 for anything out of bounds."""
+    def _changes(self, req: Request) -> store.ProfileChanges:
+        """What the request changes; 422 for anything out of bounds."""
         changes: dict[str, Any] = {}
         problems: list[str] = []
 
@@ -127,7 +124,7 @@ class UpdateProfile:
             changes["default_language"] = language or None
         if problems:
             raise errors.Invalid("Validation failed: " + ", ".join(problems))
-        return changes
+        return store.ProfileChanges(**changes)
 
 
 def credential_account(account: AccountRecord, defaults: asyncpg.Record) -> CredentialAccount:

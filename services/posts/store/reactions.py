@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.paging import id_window
 from shared.contracts.posts import Page, PageItem
+from shared.paging import id_window
 
 # Who or what a page lists, from which rows: (FROM and WHERE on $1, listed column); all paged
 # by the row's id. Constants of this module only.
@@ -86,3 +86,106 @@ async def poll_votes_among(conn: asyncpg.Connection, account_id: int, ids: list[
         "FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
         "WHERE v.account_id = $1 AND p.status_id = ANY($2::bigint[]) "
         "GROUP BY v.poll_id, p.status_id", account_id, ids)
+
+
+# --- favourites, reblogs, bookmarks, pins: the writes -------------------------------------------
+
+async def add_favourite(conn: asyncpg.Connection, favourite_id: int, account_id: int,
+                        status_id: int) -> bool:
+    """The favourite and the status's count; False (and nothing written) if it was there."""
+    added = await conn.fetchval(
+        "INSERT INTO favourites (id, account_id, status_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING RETURNING true", favourite_id, account_id, status_id)
+    if added:
+        await conn.execute("UPDATE statuses SET favourites_count = favourites_count + 1 "
+                           "WHERE id = $1", status_id)
+    return bool(added)
+
+
+async def remove_favourite(conn: asyncpg.Connection, account_id: int, status_id: int) -> bool:
+    """The favourite gone and the count down; False (and nothing written) if there was none."""
+    removed = await conn.fetchval(
+        "DELETE FROM favourites WHERE account_id = $1 AND status_id = $2 RETURNING true",
+        account_id, status_id)
+    if removed:
+        await conn.execute("UPDATE statuses SET favourites_count = "
+                           "greatest(favourites_count - 1, 0) WHERE id = $1", status_id)
+    return bool(removed)
+
+
+async def live_reblog_id(conn: asyncpg.Connection, account_id: int, status_id: int) -> int | None:
+    """The account's live reblog of the status, if any."""
+    return await conn.fetchval(
+        "SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2 "
+        "AND deleted_at IS NULL", account_id, status_id)
+
+
+async def insert_reblog(conn: asyncpg.Connection, reblog_id: int, account_id: int,
+                        network_id: int, visibility: str, status_id: int) -> None:
+    """Raises asyncpg's ``UniqueViolationError`` when the account has a live reblog of it."""
+    await conn.execute(
+        "INSERT INTO statuses (id, account_id, network_id, text, "
+        "content_html, visibility, reblog_of_id) "
+        "VALUES ($1, $2, $3, '', '', $4, $5)",
+        reblog_id, account_id, network_id, visibility, status_id)
+
+
+async def count_reblog(conn: asyncpg.Connection, status_id: int) -> None:
+    await conn.execute("UPDATE statuses SET reblogs_count = reblogs_count + 1 "
+                       "WHERE id = $1", status_id)
+
+
+async def uncount_reblog(conn: asyncpg.Connection, status_id: int) -> None:
+    await conn.execute("UPDATE statuses SET reblogs_count = greatest(reblogs_count - 1, 0)"
+                       " WHERE id = $1", status_id)
+
+
+async def delete_reblog(conn: asyncpg.Connection, account_id: int, status_id: int
+                        ) -> int | None:
+    """The id of the account's live reblog of the status, now deleted; None if there was none."""
+    return await conn.fetchval(
+        "UPDATE statuses SET deleted_at = now() WHERE account_id = $1 "
+        "AND reblog_of_id = $2 AND deleted_at IS NULL RETURNING id",
+        account_id, status_id)
+
+
+async def add_bookmark(conn: asyncpg.Connection, bookmark_id: int, account_id: int,
+                       status_id: int) -> None:
+    await conn.execute("INSERT INTO bookmarks (id, account_id, status_id) "
+                       "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                       bookmark_id, account_id, status_id)
+
+
+async def remove_bookmark(conn: asyncpg.Connection, account_id: int, status_id: int) -> None:
+    await conn.execute("DELETE FROM bookmarks WHERE account_id = $1 AND status_id = $2",
+                       account_id, status_id)
+
+
+async def lock_pins(conn: asyncpg.Connection, account_id: int) -> None:
+    """Until the transaction ends, the account's other pin transactions wait: two concurrent
+    pins cannot pass the limit."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", account_id)
+
+
+async def pin_count(conn: asyncpg.Connection, account_id: int) -> int:
+    return await conn.fetchval("SELECT count(*) FROM pins WHERE account_id = $1", account_id)
+
+
+async def is_pinned(conn: asyncpg.Connection, account_id: int, status_id: int) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM pins WHERE account_id = $1 AND "
+                                    "status_id = $2", account_id, status_id))
+
+
+async def add_pin(conn: asyncpg.Connection, account_id: int, status_id: int) -> None:
+    await conn.execute("INSERT INTO pins (account_id, status_id) VALUES ($1, $2) "
+                       "ON CONFLICT DO NOTHING", account_id, status_id)
+
+
+async def remove_pin(conn: asyncpg.Connection, account_id: int, status_id: int) -> None:
+    await conn.execute("DELETE FROM pins WHERE account_id = $1 AND status_id = $2",
+                       account_id, status_id)
+
+
+async def unpin_everywhere(conn: asyncpg.Connection, status_id: int) -> None:
+    """For a deleted status: off every profile it was pinned to."""
+    await conn.execute("DELETE FROM pins WHERE status_id = $1", status_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.paging import id_window
 from shared.contracts.posts import AuthorStatuses, Edit
+from shared.paging import id_window
 from shared.records import PollRecord, StatusRecord
 
 STATUS_SELECT = """
@@ -121,10 +121,6 @@ async def edits(conn: asyncpg.Connection, status_id: int) -> list[Edit]:
         "(extract(epoch FROM created_at) * 1000)::bigint AS created_at "
         "FROM status_edits WHERE status_id = $1 ORDER BY id", status_id)
     return [Edit(**dict(row)) for row in rows]
-
-
-async def poll_status_id(conn: asyncpg.Connection, poll_id: int) -> int | None:
-    return await conn.fetchval("SELECT status_id FROM polls WHERE id = $1", poll_id)
 
 
 async def status_id_by_idempotency_key(conn: asyncpg.Connection, account_id: int, key: str | None

@@ -25,9 +25,7 @@ class DeleteStatus:
             if status.account_id != req.account_id:
                 raise errors.Forbidden("This action is not allowed")
             gone = await self._soft_delete(conn, status)
-            reblogs = await conn.fetch(
-                "SELECT id, account_id FROM statuses WHERE reblog_of_id = $1 "
-                "AND deleted_at IS NULL", status.id)
+            reblogs = await store.live_reblogs(conn, status.id)
             for reblog in reblogs:
                 reblog_status = await store.status(conn, reblog["id"])
                 if reblog_status is not None:
@@ -38,23 +36,18 @@ class DeleteStatus:
         return status
 
     async def _soft_delete(self, conn: asyncpg.Connection, status: StatusRecord) -> list[int]:
-        deleted = await conn.fetchval(
-            "UPDATE statuses SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL "
-            "RETURNING true", status.id)
-        if not deleted:
+        if not await store.soft_delete(conn, status.id):
             return []
         changed = [status.id]
         if status.in_reply_to_id is not None:
-            await conn.execute("UPDATE statuses SET replies_count = greatest(replies_count - 1, 0)"
-                               " WHERE id = $1", status.in_reply_to_id)
+            await store.uncount_reply(conn, status.in_reply_to_id)
             changed.append(status.in_reply_to_id)
-        await conn.execute("DELETE FROM pins WHERE status_id = $1", status.id)
+        await store.unpin_everywhere(conn, status.id)
         if status.reblog_of_id is not None:
             # Deleting a reblog is undoing it: the same event as unreblog, so timelines and the
             # reblog notification follow.
             original = await store.status(conn, status.reblog_of_id)
-            await conn.execute("UPDATE statuses SET reblogs_count = greatest(reblogs_count - 1, 0)"
-                               " WHERE id = $1", status.reblog_of_id)
+            await store.uncount_reblog(conn, status.reblog_of_id)
             changed.append(status.reblog_of_id)
             await outbox.add(conn, "posts", events.ReblogRemoved(
                 reblog_id=status.id, status_id=status.reblog_of_id,

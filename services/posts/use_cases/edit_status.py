@@ -41,42 +41,29 @@ class EditStatus:
                                      visibility=current.visibility,
                                      mentions=composed.mention_ids, added_mentions=added)
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                "SELECT text, content_html, spoiler_text, sensitive, created_at, edited_at "
-                "FROM statuses WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", current.id)
+            row = await store.lock_for_edit(conn, current.id)
             if row is None:
                 raise errors.NotFound("Record not found")
             if row["edited_at"] is None:
                 # The first edit records the original, so history shows where it started.
-                await conn.execute(
-                    "INSERT INTO status_edits (id, status_id, text, content_html, spoiler_text, "
-                    "sensitive, poll_options, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    new_id(), current.id, row["text"], row["content_html"], row["spoiler_text"],
-                    row["sensitive"], list(current.poll.options) if current.poll else None,
-                    row["created_at"])
-            await conn.execute(
-                "UPDATE statuses SET text = $2, content_html = $3, spoiler_text = $4, "
-                "sensitive = $5, language = coalesce($6, language), mentions = $7, tags = $8, "
-                "edited_at = now() WHERE id = $1",
-                current.id, composed.body, composed.content_html, req.spoiler_text,
-                req.sensitive or bool(req.spoiler_text), req.language,
-                list(composed.mention_ids), list(composed.tags))
+                await store.record_original(
+                    conn, new_id(), current.id, row,
+                    list(current.poll.options) if current.poll else None)
+            await store.update_text(
+                conn, current.id, text=composed.body, content_html=composed.content_html,
+                spoiler_text=req.spoiler_text, sensitive=req.sensitive or bool(req.spoiler_text),
+                language=req.language, mentions=list(composed.mention_ids),
+                tags=list(composed.tags))
             if options is not None:
                 # A changed poll starts over: old votes were for other options.
-                await conn.execute("DELETE FROM poll_votes WHERE poll_id IN "
-                                   "(SELECT id FROM polls WHERE status_id = $1)", current.id)
-                await conn.execute("DELETE FROM polls WHERE status_id = $1", current.id)
-                await conn.execute(
-                    "INSERT INTO polls (id, status_id, options, votes, multiple, expires_at) "
-                    "VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
-                    new_id(), current.id, options, [0] * len(options),
-                    req.poll.multiple, float(req.poll.expires_in))  # type: ignore[union-attr]
-            await conn.execute(
-                "INSERT INTO status_edits (id, status_id, text, content_html, spoiler_text, "
-                "sensitive, poll_options) VALUES ($1, $2, $3, $4, $5, $6, "
-                "(SELECT options FROM polls WHERE status_id = $2))",
-                new_id(), current.id, composed.body, composed.content_html, req.spoiler_text,
-                req.sensitive or bool(req.spoiler_text))
+                await store.replace_poll(
+                    conn, current.id, poll_id=new_id(), options=options,
+                    multiple=req.poll.multiple,  # type: ignore[union-attr]
+                    expires_in_s=float(req.poll.expires_in))  # type: ignore[union-attr]
+            await store.record_edit(
+                conn, new_id(), current.id, text=composed.body,
+                content_html=composed.content_html, spoiler_text=req.spoiler_text,
+                sensitive=req.sensitive or bool(req.spoiler_text))
             await outbox.add(conn, "posts", event)
             updated = await store.status(conn, current.id)
         assert updated is not None

@@ -25,16 +25,13 @@ class VotePoll:
 
     async def __call__(self, req: Vote) -> PollReply:
         async with self.pool.acquire() as conn:
-            status_id = await conn.fetchval("SELECT status_id FROM polls WHERE id = $1",
-                                            req.poll_id)
+            status_id = await store.poll_status_id(conn, req.poll_id)
             status = await store.status(conn, status_id) if status_id else None
         status = await audience.ensure_visible(self.nc, status, req.account_id)
         choices = sorted(set(req.choices))
         async with self.pool.acquire() as conn, conn.transaction():
             # The row lock serializes votes on one poll: counts cannot be lost.
-            poll = await conn.fetchrow(
-                "SELECT id, options, multiple, expires_at < now() AS expired FROM polls "
-                "WHERE id = $1 FOR UPDATE", req.poll_id)
+            poll = await store.lock_poll(conn, req.poll_id)
             if poll is None:
                 raise errors.NotFound("Record not found")
             if poll["expired"]:
@@ -43,27 +40,11 @@ class VotePoll:
                 raise errors.Invalid("Validation failed: choices must name the poll's options")
             if len(choices) > 1 and not poll["multiple"]:
                 raise errors.Invalid("Validation failed: this poll takes one choice")
-            voted = await conn.fetchval(
-                "SELECT true FROM poll_votes WHERE poll_id = $1 AND account_id = $2",
-                req.poll_id, req.account_id)
-            if voted:
+            if await store.has_voted(conn, req.poll_id, req.account_id):
                 raise errors.Invalid("Validation failed: you have already voted on this poll")
-            await conn.executemany(
-                "INSERT INTO poll_votes (poll_id, account_id, choice) VALUES ($1, $2, $3)",
-                [(req.poll_id, req.account_id, c) for c in choices])
-            await conn.execute(
-                """
-                UPDATE polls SET
-                    votes = (SELECT array_agg((SELECT count(*) FROM poll_votes v
-                                               WHERE v.poll_id = polls.id AND v.choice = i - 1)
-                                              ::int ORDER BY i)
-                             FROM generate_subscripts(polls.options, 1) AS i),
-                    votes_count = votes_count + $2,
-                    voters_count = voters_count + 1
-                WHERE id = $1
-                """, req.poll_id, len(choices))
+            await store.add_votes(conn, req.poll_id, req.account_id, choices)
             # The poll is part of the status record: bump its version so caches take the new one.
-            await conn.execute("UPDATE statuses SET version = version WHERE id = $1", status.id)
+            await store.bump_version(conn, status.id)
             await outbox.add(conn, "posts", events.PollVoted(
                 poll_id=req.poll_id, status_id=status.id, account_id=req.account_id,
                 choices=tuple(choices)))
@@ -91,20 +72,14 @@ class ClosePolls:
     async def close_due(self) -> int:
         closed = 0
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                "SELECT p.id, p.status_id, s.account_id FROM polls p "
-                "JOIN statuses s ON s.id = p.status_id "
-                "WHERE NOT p.ended_announced AND p.expires_at <= now() "
-                "ORDER BY p.expires_at LIMIT 100 FOR UPDATE OF p SKIP LOCKED")
+            rows = await store.lock_ended_polls(conn)
             for row in rows:
-                voters = await conn.fetch(
-                    "SELECT DISTINCT account_id FROM poll_votes WHERE poll_id = $1", row["id"])
-                await conn.execute("UPDATE polls SET ended_announced = true WHERE id = $1",
-                                   row["id"])
+                voters = await store.voter_ids(conn, row["id"])
+                await store.mark_announced(conn, row["id"])
                 await outbox.add(conn, "posts", events.PollEnded(
                     poll_id=row["id"], status_id=row["status_id"],
                     status_account_id=row["account_id"],
-                    voter_ids=tuple(v["account_id"] for v in voters)))
+                    voter_ids=tuple(voters)))
                 closed += 1
         if rows:
             await status_cache.refresh(self.cache, self.pool, *(row["status_id"] for row in rows))

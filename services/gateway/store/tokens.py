@@ -1,0 +1,35 @@
+"""SQL for access tokens. Tokens are stored only as SHA-256 digests."""
+
+from __future__ import annotations
+
+import asyncpg
+
+
+async def insert_token(pool: asyncpg.Pool, *, token_id: int, token_hash: str, app_id: int,
+                       account_id: int | None, scopes: str) -> int:
+    """The new token's creation time, in epoch seconds."""
+    return await pool.fetchval(
+        "INSERT INTO tokens (id, token_hash, app_id, account_id, scopes) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING extract(epoch FROM created_at)::bigint",
+        token_id, token_hash, app_id, account_id, scopes,
+    )
+
+
+async def live_token(pool: asyncpg.Pool, token_hash: str) -> asyncpg.Record | None:
+    """The unrevoked token (``id``, ``app_id``, ``account_id``, ``scopes``) with its app's
+    ``name`` and ``website``."""
+    return await pool.fetchrow(
+        "SELECT t.id, t.app_id, t.account_id, t.scopes, a.name, a.website FROM tokens t "
+        "JOIN apps a ON a.id = t.app_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        token_hash,
+    )
+
+
+async def revoke_token(pool: asyncpg.Pool, token_hash: str, app_id: int | None) -> str | None:
+    """Revoke the live token (only the app's own, when ``app_id`` is given); its digest when
+    there was one."""
+    return await pool.fetchval(
+        "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL "
+        "AND ($2::bigint IS NULL OR app_id = $2) RETURNING token_hash",
+        token_hash, app_id,
+    )
