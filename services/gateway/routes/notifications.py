@@ -50,7 +50,6 @@ async def list_notifications(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, NotificationParams, body=False)
-    assert gw.nc is not None
     reply = await bus.call(gw.nc, notify_api.NOTIFICATION_LIST, notify_api.ListNotifications(
         account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
         min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)), types=p.types,
@@ -72,7 +71,6 @@ async def get_notification(request: Request, notification_id: FromPath[str]) -> 
     parsed = parse_id(notification_id)
     if parsed is None:
         raise errors.NotFound("Record not found")
-    assert gw.nc is not None
     record = await bus.call(gw.nc, notify_api.NOTIFICATION_GET,
                             notify_api.GetNotification(account_id=me.id, id=parsed))
     shaped = await render(gw, [record])
@@ -88,7 +86,6 @@ async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
     parsed = parse_id(notification_id)
     if parsed is None:
         raise errors.NotFound("Record not found")
-    assert gw.nc is not None
     await bus.call(gw.nc, notify_api.NOTIFICATION_DISMISS,
                    notify_api.Dismiss(account_id=me.id, id=parsed))
     return responses.json({})
@@ -98,7 +95,6 @@ async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
 async def clear(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
-    assert gw.nc is not None
     await bus.call(gw.nc, notify_api.NOTIFICATION_DISMISS,
                    notify_api.Dismiss(account_id=me.id))
     return responses.json({})
@@ -116,7 +112,6 @@ async def unread_count(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, UnreadParams, body=False)
-    assert gw.nc is not None
     done = await bus.call(gw.nc, notify_api.NOTIFICATION_UNREAD_COUNT,
                           notify_api.UnreadCount(account_id=me.id, limit=p.limit,
                                                  types=p.types,
@@ -148,7 +143,6 @@ async def get_markers(request: Request) -> Response:
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, GetMarkerParams, body=False)
     timelines = [t for t in p.timeline if t in ("home", "notifications")]
-    assert gw.nc is not None
     markers = await bus.call(gw.nc, notify_api.MARKERS_GET,
                              notify_api.GetMarkers(account_id=me.id, timelines=timelines))
     return responses.json(_markers_json(markers))
@@ -169,7 +163,6 @@ async def set_markers(request: Request) -> Response:
     if not positions:
         raise errors.Invalid("Validation failed: give home[last_read_id] or "
                              "notifications[last_read_id]")
-    assert gw.nc is not None
     markers = await bus.call(gw.nc, notify_api.MARKERS_SET,
                              notify_api.SetMarkers(account_id=me.id, positions=positions))
     return responses.json(_markers_json(markers))

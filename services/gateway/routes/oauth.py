@@ -51,7 +51,6 @@ async def create_app(request: Request) -> Response:
             raise errors.Invalid(f"Validation failed: redirect URI {uri!r} must be absolute")
     scopes = tokens.parse_scopes(p.scopes)
     gw = gateway_of(request)
-    assert gw.pool is not None
     app, secret = await tokens.create_app(gw.pool, name=name, redirect_uris="\n".join(uris)
                                           .replace("\n", " "), scopes=scopes, website=p.website)
     return responses.json(app_json(app, secret))
@@ -87,7 +86,6 @@ def _oauth_error(code: str, description: str, status: int = 400) -> Response:
 @post("/oauth/token")
 async def token(request: Request) -> Response:
     gw = gateway_of(request)
-    assert gw.pool is not None and gw.nc is not None
     p = await params.read(request, TokenParams)
     try:
         app = await tokens.app_by_credentials(gw.pool, p.client_id, p.client_secret)
@@ -143,7 +141,6 @@ class RevokeParams(params.Params):
 @post("/oauth/revoke")
 async def revoke(request: Request) -> Response:
     gw = gateway_of(request)
-    assert gw.pool is not None
     p = await params.read(request, RevokeParams)
     try:
         app = await tokens.app_by_credentials(gw.pool, p.client_id, p.client_secret)

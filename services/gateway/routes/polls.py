@@ -22,7 +22,6 @@ async def _poll(request: Request, raw_id: str, choices: list[int] | None = None)
     poll_id = parse_id(raw_id)
     if poll_id is None:
         raise errors.NotFound("Record not found")
-    assert gw.nc is not None and gw.hydrator is not None
     if choices is not None:
         _, me = await gw.user(request, scope="write")
         reply = await bus.call(gw.nc, posts_api.POLL_VOTE, posts_api.Vote(

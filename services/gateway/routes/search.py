@@ -65,7 +65,6 @@ async def search(request: Request) -> Response:
 
 async def _accounts(gw: Gateway, me: AccountRecord, q: str, limit: int, offset: int,
                     following: bool) -> list[dict[str, Any]]:
-    assert gw.nc is not None
     reply = await bus.call(gw.nc, graph_api.ACCOUNT_SEARCH, graph_api.SearchAccounts(
         reader_id=me.id, q=q, limit=limit, offset=offset, following=following))
     return [mastodon.account(a, gw.base_url) for a in reply.accounts]
@@ -74,7 +73,6 @@ async def _accounts(gw: Gateway, me: AccountRecord, q: str, limit: int, offset: 
 async def _hashtags(gw: Gateway, me: AccountRecord, q: str) -> list[dict[str, Any]]:
     if not _TAG_LIKE.fullmatch(q):
         return []
-    assert gw.nc is not None
     try:
         found = await bus.call(gw.nc, graph_api.TAG_GET,
                                graph_api.TagAction(account_id=me.id, tag=q))
@@ -94,7 +92,6 @@ async def _statuses(gw: Gateway, caller: tokens.Caller, q: str) -> list[dict[str
     status = await find_visible(gw, caller, status_id)
     if status is None:
         return []
-    assert gw.hydrator is not None
     return await gw.hydrator.render_statuses([status], caller.account_id)
 
 

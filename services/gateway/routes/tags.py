@@ -43,7 +43,6 @@ async def trending_tags(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, TrendsParams, body=False)
-    assert gw.nc is not None
     found = await bus.call(gw.nc, posts_api.TAG_TRENDS, posts_api.TagTrends(
         network_id=me.network_id, limit=max(1, min(p.limit, 20)), offset=max(0, p.offset)))
     return responses.json([tag_json(t.name, gw.base_url, t.history) for t in found.tags])
@@ -53,7 +52,6 @@ async def _tag_action(request: Request, name: str,
                       verb: Verb[graph_api.TagAction, graph_api.Tag], account_id: int | None
                       ) -> Response:
     gw = gateway_of(request)
-    assert gw.nc is not None
     found = await bus.call(gw.nc, verb, graph_api.TagAction(account_id=account_id, tag=name))
     return responses.json(tag(found, gw.base_url))
 
@@ -93,7 +91,6 @@ async def followed_tags(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:follows")
     p = await params.read(request, FollowedTagsParams, body=False)
-    assert gw.nc is not None
     page = graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 200)))
     reply = await bus.call(gw.nc, graph_api.TAG_FOLLOWED,

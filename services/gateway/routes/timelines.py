@@ -49,7 +49,6 @@ MARK_READ_EVERY_S = 60  # a home read is recorded at most this often
 
 async def _rebuilt(gw: Gateway, account_id: int) -> bool:
     """Ask fanout to rebuild the reader's home timeline; True when it is complete now."""
-    assert gw.nc is not None
     try:
         reply = await bus.call(gw.nc, fanout_api.HOME_REBUILD,
                                fanout_api.RebuildHome(account_id=account_id),
@@ -64,7 +63,6 @@ async def _big_followees(gw: Gateway, account_id: int, cached: list[reads.Follow
                          ) -> list[reads.Followee]:
     if cached is not None:
         return cached
-    assert gw.nc is not None and gw.redis is not None
     reply = await bus.call(
         gw.nc, graph_api.FOLLOWEES_BIG,
         graph_api.BigFollowees(account_id=account_id,
@@ -84,7 +82,6 @@ async def home_page(gw: Gateway, account_id: int, bounds: reads.Bounds,
     ``limit`` entries nearest the bound, so the merged page is exact. One more Redis round trip
     when the reader follows such authors, unless their pages were read with ``state``
     (``author_pages``: those of ``state.big_followees``)."""
-    assert gw.redis is not None
     settings = gw.settings
     partial = state.rebuilding
     if not partial and activity.needs_rebuild(state.last_read, settings.inactive_days):
@@ -175,7 +172,7 @@ async def read_home(gw: Gateway, caller: Caller, path: str,
                     query: Sequence[tuple[str, str]]) -> PageReply:
     """The reader's home timeline page. Shared by the Litestar route and the express lane
     (services/gateway/express.py), which serves the same answer without the framework."""
-    assert gw.redis is not None and gw.hydrator is not None and caller.account_id is not None
+    assert caller.account_id is not None  # signed_in checked it
     bounds = _home_bounds(query)
     # One round trip for the reader's account, hidden accounts and home timeline state, and
     # the pages of the followees above the fanout threshold that the last read found.
@@ -220,7 +217,6 @@ async def home(request: Request) -> Response:
 async def render_page(request: Request, ids: list[int], me_id: int, keep=None) -> Response:
     """A page of a Redis timeline (``ids``, newest first) for the reader, with its Link."""
     gw = gateway_of(request)
-    assert gw.hydrator is not None
     body = await gw.hydrator.page(ids, me_id, hidden=await gw.hidden(me_id), keep=keep)
     headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
                else {})
@@ -236,7 +232,6 @@ async def public(request: Request) -> Response:
     p = await params.read(request, PageParams, body=False)
     if p.remote or p.only_media:
         return responses.json([])
-    assert gw.redis is not None
     ids = await reads.page(gw.redis.lean, public_key(me.network_id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
@@ -258,7 +253,6 @@ async def tag(request: Request, hashtag: FromPath[str]) -> Response:
         return responses.json([])
     wanted = [t.lower().lstrip("#") for t in [hashtag, *p.any] if t]
     limit = clamp(p.limit)
-    assert gw.redis is not None
     merged: set[int] = set()
     for name in dict.fromkeys(wanted):
         merged.update(await reads.page(
