@@ -18,8 +18,8 @@ import hiredis
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
-from services.gateway import mastodon
 from services.gateway.pages import BoundedCache, Fragments
+from services.gateway.presenters import mastodon
 from shared import bus, policy, viewer_cache
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api

@@ -5,8 +5,10 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses, tokens
-from services.gateway.context import Gateway, gateway_of
+from services.gateway import params, responses, tokens
+from services.gateway.application.accounts import credentials_of
+from services.gateway.context import gateway_of
+from services.gateway.presenters import mastodon
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
@@ -43,12 +45,6 @@ async def register(request: Request) -> Response:
                                                      account_id=account.id, scopes=scopes)
     return responses.json({"access_token": access_token, "token_type": "Bearer",
                            "scope": scopes, "created_at": created})
-
-
-async def credentials_of(gw: Gateway, account_id: int) -> graph_api.CredentialAccount:
-    """The account's own settings (``source``: posting defaults), from graph."""
-    return await bus.call(gw.nc, graph_api.ACCOUNT_CREDENTIALS,
-                          graph_api.GetCredentials(account_id=account_id))
 
 
 @get("/api/v1/accounts/verify_credentials")

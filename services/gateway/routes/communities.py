@@ -9,9 +9,11 @@ from typing import Any
 from litestar import Request, Response, delete, get, patch, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
+from services.gateway.application.timelines import PageParams, clamp
 from services.gateway.context import Gateway, gateway_of
-from services.gateway.routes.timelines import PageParams, clamp
+from services.gateway.presenters import mastodon
+from services.gateway.presenters.communities import community_json, member_json
 from shared import bus, errors
 from shared.contracts import communities as api
 from shared.contracts import graph as graph_api
@@ -22,27 +24,6 @@ from shared.timelines import reads
 
 BASE = "/api/hubbub/v1/communities"
 MAX_LIMIT = 80
-
-
-def community_json(c: api.CommunityRecord) -> dict[str, Any]:
-    return {
-        "id": str(c.id),
-        "name": c.name,
-        "description": c.description,
-        "membership": c.membership,
-        "external": c.external,
-        "network": {"id": str(c.network_id), "domain": c.network_domain},
-        "members_count": c.members_count,
-        "created_at": mastodon.iso(c.created_at),
-        "role": c.role,
-        "requested": c.requested,
-        "invited": c.invited,
-    }
-
-
-def member_json(m: api.Membership, account: AccountRecord, base_url: str) -> dict[str, Any]:
-    return {"id": str(m.account_id), "account": mastodon.account(account, base_url),
-            "role": m.role, "joined_at": mastodon.iso(m.joined_at)}
 
 
 def id_or_404(raw: str | int) -> int:

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from litestar import Request, Response, delete, get, post, put
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
+from services.gateway.application.timelines import PageParams, clamp, render_page
 from services.gateway.context import gateway_of
-from services.gateway.routes.timelines import PageParams, clamp, render_page
+from services.gateway.presenters import mastodon
+from services.gateway.presenters.lists import list_json
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import lists as api
@@ -17,11 +19,6 @@ from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
 from shared.records import list_key
 from shared.timelines import reads
-
-
-def list_json(record: api.ListRecord) -> dict:
-    return {"id": str(record.id), "title": record.title,
-            "replies_policy": record.replies_policy, "exclusive": record.exclusive}
 
 
 def id_or_404(raw: str) -> int:

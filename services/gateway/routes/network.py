@@ -4,25 +4,20 @@ deactivating members. Admin rights are checked by the graph service, not here.""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
 from services.gateway.context import gateway_of
+from services.gateway.presenters import mastodon
+from services.gateway.presenters.networks import network
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
 
 PREFIX = "/api/hubbub/v1/network"
-
-
-def network(n: graph_api.Network) -> dict[str, Any]:
-    return {"id": str(n.id), "domain": n.domain, "name": n.name,
-            "invitation_only": n.invitation_only, "members_count": n.members_count,
-            "role": n.role, "created_at": mastodon.iso(n.created_at)}
 
 
 @get(PREFIX)

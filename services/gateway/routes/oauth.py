@@ -6,6 +6,7 @@ from litestar import Request, Response, get, post
 
 from services.gateway import params, responses, tokens
 from services.gateway.context import gateway_of
+from services.gateway.presenters.apps import app_json
 from services.gateway.store import oauth_codes
 from shared import bus, errors
 from shared.contracts import graph as graph_api
@@ -18,23 +19,6 @@ class AppParams(params.Params):
     redirect_uris: str | list[str] = OOB
     scopes: str = tokens.DEFAULT_SCOPES
     website: str | None = None
-
-
-def app_json(app: tokens.App, client_secret: str | None = None) -> dict:
-    shaped = {
-        "id": str(app.id),
-        "name": app.name,
-        "website": app.website,
-        "scopes": app.scopes.split(),
-        "redirect_uri": app.redirect_uris,
-        "redirect_uris": app.redirect_uris.split(),
-        "vapid_key": "",
-        "client_id": app.client_id,
-    }
-    if client_secret is not None:
-        shaped["client_secret"] = client_secret
-        shaped["client_secret_expires_at"] = 0
-    return shaped
 
 
 @post("/api/v1/apps")

@@ -10,8 +10,9 @@ from litestar import Request, Response, delete, get, patch
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses, tokens
+from services.gateway import params, responses, tokens
 from services.gateway.context import Gateway, gateway_of
+from services.gateway.presenters import mastodon
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api

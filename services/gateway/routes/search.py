@@ -18,10 +18,11 @@ from typing import Any
 
 from litestar import Request, Response, get
 
-from services.gateway import mastodon, params, responses, tokens
+from services.gateway import params, responses, tokens
+from services.gateway.application.statuses import find_visible
 from services.gateway.context import Gateway, gateway_of
-from services.gateway.routes.statuses import find_visible
-from services.gateway.routes.tags import tag
+from services.gateway.presenters import mastodon
+from services.gateway.presenters.tags import tag
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id

@@ -5,9 +5,10 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
+from services.gateway.application.statuses import status_id_or_404, visible_status
 from services.gateway.context import gateway_of
-from services.gateway.routes.statuses import status_id_or_404, visible_status
+from services.gateway.presenters import mastodon
 from shared import bus
 from shared.contracts import posts as posts_api
 from shared.contracts.verb import Verb

@@ -8,15 +8,15 @@ from typing import Any
 from litestar import Request, Response, delete, get, post, put
 from litestar.params import FromPath
 
-from services.gateway import params, responses, tokens
-from services.gateway.context import Gateway, gateway_of
-from services.gateway.mastodon import iso
+from services.gateway import params, responses
+from services.gateway.application.statuses import status_id_or_404, visible_status
+from services.gateway.context import gateway_of
+from services.gateway.presenters.mastodon import iso
 from services.gateway.streaming.session import render_new_status
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.ids import parse_id
-from shared.records import StatusRecord
 
 
 class PollParams(params.Params):
@@ -55,34 +55,6 @@ def poll_spec(p: PollParams | None) -> posts_api.PollSpec | None:
     if p is None:
         return None
     return posts_api.PollSpec(options=p.options, expires_in=p.expires_in, multiple=p.multiple)
-
-
-def status_id_or_404(raw: str) -> int:
-    parsed = parse_id(raw)
-    if parsed is None:
-        raise errors.NotFound("Record not found")
-    return parsed
-
-
-async def visible_status(request: Request, raw_id: str) -> tuple[Gateway, StatusRecord,
-                                                                 int | None]:
-    """The status if the caller may see it, else 404 (not 403: do not reveal it exists)."""
-    gw = gateway_of(request)
-    caller = await gw.caller(request)
-    status = await find_visible(gw, caller, status_id_or_404(raw_id))
-    if status is None:
-        raise errors.NotFound("Record not found")
-    return gw, status, caller.account_id if caller else None
-
-
-async def find_visible(gw: Gateway, caller: tokens.Caller | None, status_id: int
-                       ) -> StatusRecord | None:
-    """The status if it exists and the caller may see it."""
-    status = (await gw.hydrator.statuses([status_id])).get(status_id)
-    if status is None:
-        return None
-    kept = await gw.hydrator.visible([status], await gw.viewer(caller))
-    return status if kept else None
 
 
 @post("/api/v1/statuses")

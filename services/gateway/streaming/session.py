@@ -529,7 +529,7 @@ class StreamSession:
         [rendered] = await hydrator.render_statuses([status], self.account.id)
         others = [i for i in {status.account_id, *status.mentions} if i != self.account.id]
         accounts = await hydrator.accounts(others)
-        from services.gateway import mastodon
+        from services.gateway.presenters import mastodon
 
         return msgspec.json.encode({
             "id": str(status.in_reply_to_id or status.id),

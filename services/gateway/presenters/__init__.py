@@ -1,0 +1,1 @@
+"""Mastodon JSON shapes of Hubbub's records: one module per entity."""
