@@ -30,25 +30,32 @@ TOKEN_CACHE_S = 30.0  # how long a gateway trusts a token it checked (revocation
 
 
 class Gateway:
+    """Everything a request handler uses: the connections, the hydrator, the live hub, the token
+    cache. Made in two steps: the settings now, the connections in ``start`` (the app's lifespan
+    runs it in the background). Handlers reach the gateway through ``gateway_of``, which answers
+    503 until ``start`` is done, so every component below is there whenever a handler runs."""
+
+    # Made by start(), in this order, before ``ready``.
+    nc: NATS
+    pool: asyncpg.Pool
+    # The hot reads (timeline pages, hydration, the reader's cached facts) go through the
+    # lean client; everything else through redis-py's main one (shared/cache.py).
+    redis: cache.RedisClients
+    hydrator: Hydrator
+    hub: LiveHub
+    fact_changes: FactChanges
+    presence: PresenceTracker  # runs from the first streaming connection
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
-        self.nc: NATS | None = None
-        self.pool: asyncpg.Pool | None = None
-        # The hot reads (timeline pages, hydration, the reader's cached facts) go through the
-        # lean client; everything else through redis-py's main one (shared/cache.py).
-        self.redis: cache.RedisClients | None = None
-        self.hydrator: Hydrator | None = None
-        self.hub: LiveHub | None = None
         # Streaming's parts, shared by every streaming connection of this process
-        # (services/gateway/streaming); the last two need the connections, made in start().
+        # (services/gateway/streaming); fact_changes and presence need the connections.
         self.status_fetches = StatusFetches()
         self.render_cache = RenderCache()
         self.stream_frames = Frames()
         self.stream_limits = ConnectionLimits(settings.stream_max_per_token,
                                               settings.stream_max_connections)
-        self.fact_changes: FactChanges | None = None
-        self.presence: PresenceTracker | None = None  # runs from the first streaming connection
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
         self.ready = False
 
@@ -73,22 +80,27 @@ class Gateway:
         self.ready = True
         log.info("gateway ready")
 
+    def _made(self, component: str) -> bool:
+        """Whether start() got as far as making ``component`` (it may be cut short: stopped
+        while NATS, Postgres or Redis were still coming up)."""
+        return component in vars(self)
+
     async def stop(self) -> None:
         self.ready = False
-        if self.hub:
+        if self._made("hub"):
             await self.hub.close()
-        if self.nc:
+        if self._made("nc"):
             try:
                 await self.nc.drain()
             except Exception:
                 pass
-        if self.pool:
+        if self._made("pool"):
             await self.pool.close()
-        if self.redis:
+        if self._made("redis"):
             await self.redis.aclose()
 
     def checks(self) -> dict[str, bool]:
-        return {"started": self.ready, "nats": bool(self.nc and self.nc.is_connected)}
+        return {"started": self.ready, "nats": self._made("nc") and self.nc.is_connected}
 
     # --- callers ---------------------------------------------------------------------------
 
@@ -101,7 +113,6 @@ class Gateway:
         token_hash = tokens.digest(token)
         found = self.tokens.get(token_hash)
         if found is None:
-            assert self.pool is not None
             found = await tokens.caller_by_digest(self.pool, token_hash)
             if found is None:
                 raise errors.Unauthorized("The access token is invalid")
@@ -112,7 +123,7 @@ class Gateway:
         """A token was revoked: it stops here at once, and at the other gateways as soon as
         they hear (their cache entries also expire within TOKEN_CACHE_S)."""
         self.tokens.forget(token_hash)
-        if self.nc is not None and self.nc.is_connected:
+        if self._made("nc") and self.nc.is_connected:
             await self.nc.publish(subjects.TOKEN_REVOKED, token_hash.encode())
 
     async def _token_revoked(self, msg) -> None:
@@ -138,14 +149,13 @@ class Gateway:
                    ) -> tuple[tokens.Caller, AccountRecord]:
         """The signed-in account, or 401/403 as Mastodon answers."""
         caller = await self.signed_in(request, scope=scope)
-        assert self.hydrator is not None and caller.account_id is not None
+        assert caller.account_id is not None  # signed_in checked it
         return caller, active(await self.hydrator.account(caller.account_id))
 
     async def viewer(self, caller: tokens.Caller | None) -> policy.Viewer:
         """The reader as the visibility policy sees it (anonymous without a user token)."""
         if caller is None or caller.account_id is None:
             return policy.ANONYMOUS
-        assert self.nc is not None
         facts = await nats_bus.call(self.nc, graph_api.VIEWER_FACTS,
                                     graph_api.ViewerFacts(account_id=caller.account_id))
         return facts.viewer()
@@ -155,7 +165,6 @@ class Gateway:
         """The accounts among ``ids`` the reader may see: same network or a shared community."""
         if reader_id in ids and len(ids) == 1:
             return {reader_id}
-        assert self.nc is not None
         reply = await nats_bus.call(self.nc, graph_api.ACCOUNT_VISIBLE,
                                     graph_api.VisibleAccounts(reader_id=reader_id, ids=ids))
         return set(reply.ids)
@@ -166,7 +175,6 @@ class Gateway:
         only mutes that include notifications). From graph's cache in Redis (``cached``: that
         key's value when the caller already read it); a miss asks graph, which fills it
         (shared/viewer_cache)."""
-        assert self.nc is not None and self.redis is not None
         raw = cached if cached is not None else await self.redis.lean.get(
             viewer_cache.hidden_key(account_id))
         if raw is not None:

@@ -3,7 +3,7 @@
 A home timeline read is the request clients make most, and by profile the framework's own
 layers (routing, middleware, request and response objects) cost as much as the read itself.
 This ASGI app answers ``GET /api/v1/timelines/home`` directly, with the same function the
-Litestar route calls (routes/timelines.read_home), and hands every other request to Litestar.
+Litestar route calls (application/home.read_home), and hands every other request to Litestar.
 Anything but a plain success (no token, a bad parameter, a service away, a bug) is handed to
 Litestar too, which answers it as usual: one place renders errors and logs failures. That can repeat
 the failed work, which is safe here: a read, whose only writes (the reader's last-read time,
@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl
 
 from litestar import Litestar
 
+from services.gateway.application.home import read_home
 from services.gateway.context import Gateway, bearer_of
-from services.gateway.routes import timelines
 from services.gateway.streaming.direct import RAW_SEND
 
 Scope = dict
@@ -77,7 +77,7 @@ class ExpressLane:
         token, origin = _bearer(scope)
         try:
             caller = await self.gw.signed_in_with(token, scope="read")
-            reply = await timelines.read_home(self.gw, caller, HOME_PATH,
+            reply = await read_home(self.gw, caller, HOME_PATH,
                                               _query(scope["query_string"]))
         except Exception:  # noqa: BLE001 (any failure: the framework answers, and logs a 500)
             return await self.app(scope, receive, send)

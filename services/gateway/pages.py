@@ -23,7 +23,7 @@ from typing import Generic, NamedTuple, TypeVar
 
 import msgspec
 
-from services.gateway import mastodon
+from services.gateway.presenters import mastodon
 from shared.records import AccountRecord, StatusRecord
 from shared.viewer_cache import NO_FLAGS, Flags
 

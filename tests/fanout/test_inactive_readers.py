@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from services.gateway.routes import timelines as timeline_routes
+from services.gateway.application import home as home_read
 from shared.records import LAST_READ_KEY, rebuilding_key
 from tests.fanout.timeline_support import home_ids, home_zset
 from tests.helpers import Api
@@ -60,7 +60,7 @@ async def test_read_answers_206_while_a_rebuild_runs(api: Api,
         return await real_home(account_id, **kwargs)
 
     monkeypatch.setattr(rebuilder, "home", slow_home)
-    monkeypatch.setattr(timeline_routes, "REBUILD_WAIT_S", 0.2)
+    monkeypatch.setattr(home_read, "REBUILD_WAIT_S", 0.2)
     try:
         during = await _while_rebuilding(api, reader, author)
     finally:
@@ -94,7 +94,7 @@ async def test_fanout_down_means_206_not_an_error(api: Api,
         from shared import errors
         raise errors.Unavailable("fanout is not running")
 
-    monkeypatch.setattr(timeline_routes.bus, "call", _only_fanout(away))
+    monkeypatch.setattr(home_read.bus, "call", _only_fanout(away))
     r = await api.home(reader)
     assert r.status_code == 206 and r.json() == []
     monkeypatch.undo()

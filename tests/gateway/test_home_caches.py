@@ -1,4 +1,4 @@
-"""The home read's in-process caches (services/gateway/hydrate.py and pages.py: decoded records
+"""The home read's in-process caches (services/gateway/hydrate/ and pages.py: decoded records
 by their cached bytes, whole status fragments by the records they were made from, page read
 plans, the page's parameters and Link): a page read again after any change shows the change at
 once, and equals the page rendered from scratch."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses, tokens
-from services.gateway.context import Gateway, gateway_of
+from services.gateway import params, responses, tokens
+from services.gateway.application.accounts import credentials_of
+from services.gateway.context import gateway_of
+from services.gateway.presenters import mastodon
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
@@ -28,7 +30,6 @@ class RegisterParams(params.Params):
 @post("/api/v1/accounts")
 async def register(request: Request) -> Response:
     gw = gateway_of(request)
-    assert gw.nc is not None and gw.pool is not None
     caller = await gw.caller(request)
     if caller is None:
         raise errors.Unauthorized("The access token is invalid")
@@ -44,13 +45,6 @@ async def register(request: Request) -> Response:
                                                      account_id=account.id, scopes=scopes)
     return responses.json({"access_token": access_token, "token_type": "Bearer",
                            "scope": scopes, "created_at": created})
-
-
-async def credentials_of(gw: Gateway, account_id: int) -> graph_api.CredentialAccount:
-    """The account's own settings (``source``: posting defaults), from graph."""
-    assert gw.nc is not None
-    return await bus.call(gw.nc, graph_api.ACCOUNT_CREDENTIALS,
-                          graph_api.GetCredentials(account_id=account_id))
 
 
 @get("/api/v1/accounts/verify_credentials")
@@ -83,7 +77,6 @@ async def follow(request: Request, account_id: FromPath[str]) -> Response:
     _, me = await gw.user(request, scope="follow")
     target = await _account_or_404(request, account_id)
     p = await params.read(request, FollowParams)
-    assert gw.nc is not None
     rel = await bus.call(gw.nc, graph_api.FOLLOW_CREATE,
                          graph_api.Follow(follower_id=me.id, followee_id=target.id,
                                           reblogs=p.reblogs, notify=p.notify))
@@ -95,7 +88,6 @@ async def unfollow(request: Request, account_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="follow")
     target = await _account_or_404(request, account_id)
-    assert gw.nc is not None
     rel = await bus.call(gw.nc, graph_api.FOLLOW_REMOVE,
                          graph_api.Unfollow(follower_id=me.id, followee_id=target.id))
     return responses.json(mastodon.relationship(rel))
@@ -117,7 +109,6 @@ async def relationships(request: Request) -> Response:
     ids = [i for i in ids if i in visible]
     if not ids:
         return responses.json([])
-    assert gw.nc is not None
     reply = await bus.call(gw.nc, graph_api.RELATIONSHIPS,
                            graph_api.GetRelationships(account_id=me.id, ids=ids))
     return responses.json([mastodon.relationship(r) for r in reply.relationships])
@@ -129,7 +120,6 @@ async def _account_or_404(request: Request, raw_id: str) -> AccountRecord:
         raise errors.NotFound("Record not found")
     gw = gateway_of(request)
     caller = await gw.caller(request)
-    assert gw.hydrator is not None
     account = await gw.hydrator.account(account_id)
     if account is None or caller is None or caller.account_id is None:
         raise errors.NotFound("Record not found")

@@ -43,7 +43,6 @@ def back_to_client(auth: AuthRequest, params: dict[str, str]) -> Response:
 
 
 async def grant(gw: Gateway, auth: AuthRequest, account: AccountRecord) -> Response:
-    assert gw.pool is not None
     code = await oauth_codes.issue_code(gw.pool, app_id=auth.app.id, account_id=account.id,
                                         redirect_uri=auth.redirect_uri, scopes=auth.scopes,
                                         code_challenge=auth.code_challenge)
@@ -62,7 +61,6 @@ async def _form(request: Request) -> dict[str, str]:
 
 async def checked(gw: Gateway, fields: dict[str, str]) -> AuthRequest | Response:
     """The request if it may go on, else the answer that stops it."""
-    assert gw.pool is not None
     try:
         return await check(gw.pool, fields)
     except PageError as exc:
@@ -100,7 +98,6 @@ async def authorize(request: Request) -> Response:
     if not login or not form.get("password"):
         return login_page(request, auth, login=login, status=422,
                           error="Enter your e-mail address and password.")
-    assert gw.nc is not None
     try:
         account = await bus.call(
             gw.nc, graph_api.ACCOUNT_AUTHENTICATE,
@@ -122,7 +119,6 @@ async def sign_up(request: Request) -> Response:
     if not csrf.is_valid(request, "sign_up", form.get("csrf", "")):
         return signup_page(request, auth, values=values, status=403,
                            error="This form expired. Please try again.")
-    assert gw.nc is not None
     try:
         account = await bus.call(
             gw.nc, graph_api.ACCOUNT_CREATE,

@@ -9,9 +9,11 @@ from typing import Any
 from litestar import Request, Response, delete, get, patch, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
+from services.gateway.application.timelines import PageParams, clamp
 from services.gateway.context import Gateway, gateway_of
-from services.gateway.routes.timelines import PageParams, clamp
+from services.gateway.presenters import mastodon
+from services.gateway.presenters.communities import community_json, member_json
 from shared import bus, errors
 from shared.contracts import communities as api
 from shared.contracts import graph as graph_api
@@ -24,27 +26,6 @@ BASE = "/api/hubbub/v1/communities"
 MAX_LIMIT = 80
 
 
-def community_json(c: api.CommunityRecord) -> dict[str, Any]:
-    return {
-        "id": str(c.id),
-        "name": c.name,
-        "description": c.description,
-        "membership": c.membership,
-        "external": c.external,
-        "network": {"id": str(c.network_id), "domain": c.network_domain},
-        "members_count": c.members_count,
-        "created_at": mastodon.iso(c.created_at),
-        "role": c.role,
-        "requested": c.requested,
-        "invited": c.invited,
-    }
-
-
-def member_json(m: api.Membership, account: AccountRecord, base_url: str) -> dict[str, Any]:
-    return {"id": str(m.account_id), "account": mastodon.account(account, base_url),
-            "role": m.role, "joined_at": mastodon.iso(m.joined_at)}
-
-
 def id_or_404(raw: str | int) -> int:
     parsed = parse_id(raw)
     if parsed is None:
@@ -53,12 +34,10 @@ def id_or_404(raw: str | int) -> int:
 
 
 async def ask(gw: Gateway, verb: Verb[Req, Rep], payload: Req) -> Rep:
-    assert gw.nc is not None
     return await bus.call(gw.nc, verb, payload)
 
 
 async def target_account(gw: Gateway, raw_id: str | int) -> AccountRecord:
-    assert gw.hydrator is not None
     account = await gw.hydrator.account(id_or_404(raw_id))
     if account is None:
         raise errors.NotFound("Record not found")
@@ -152,7 +131,6 @@ async def join_requests(request: Request, community_id: FromPath[str]) -> Respon
                      api.RequestsPage(account_id=me.id, community_id=id_or_404(community_id),
                                       max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                       min_id=parse_id(p.min_id), limit=p.limit))
-    assert gw.hydrator is not None
     accounts = await gw.hydrator.accounts([r.account_id for r in page.requests])
     shaped = [mastodon.account(accounts[r.account_id], gw.base_url)
               for r in page.requests if r.account_id in accounts]
@@ -197,7 +175,6 @@ async def members(request: Request, community_id: FromPath[str]) -> Response:
                      api.MembersPage(account_id=me.id, community_id=id_or_404(community_id),
                                      max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                      min_id=parse_id(p.min_id), limit=p.limit))
-    assert gw.hydrator is not None
     accounts = await gw.hydrator.accounts([m.account_id for m in page.members])
     shaped = [member_json(m, accounts[m.account_id], gw.base_url)
               for m in page.members if m.account_id in accounts]
@@ -253,7 +230,6 @@ async def community_timeline(request: Request, community_id: FromPath[str]) -> R
     facts = await ask(gw, graph_api.VIEWER_FACTS, graph_api.ViewerFacts(account_id=me.id))
     if community not in facts.communities:
         raise errors.NotFound("Record not found")
-    assert gw.redis is not None and gw.hydrator is not None
     ids = await reads.page(gw.redis.lean, community_key(community), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))

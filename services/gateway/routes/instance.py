@@ -8,8 +8,9 @@ from functools import cache
 
 from litestar import Request, Response, get
 
-from services.gateway import mastodon, responses
+from services.gateway import responses
 from services.gateway.context import gateway_of
+from services.gateway.presenters import mastodon
 from shared import metrics
 
 

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from litestar import Request, Response, delete, get, post, put
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
+from services.gateway.application.timelines import PageParams, clamp, render_page
 from services.gateway.context import gateway_of
-from services.gateway.routes.timelines import PageParams, clamp, render_page
+from services.gateway.presenters import mastodon
+from services.gateway.presenters.lists import list_json
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import lists as api
@@ -17,11 +19,6 @@ from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
 from shared.records import list_key
 from shared.timelines import reads
-
-
-def list_json(record: api.ListRecord) -> dict:
-    return {"id": str(record.id), "title": record.title,
-            "replies_policy": record.replies_policy, "exclusive": record.exclusive}
 
 
 def id_or_404(raw: str) -> int:
@@ -45,7 +42,6 @@ async def _call(request: Request, verb: Verb[Req, Rep], payload: Callable[[int],
                 scope: str = "read"):
     gw = gateway_of(request)
     _, me = await gw.user(request, scope=scope)
-    assert gw.nc is not None
     return gw, me, await bus.call(gw.nc, verb, payload(me.id))
 
 
@@ -92,7 +88,6 @@ async def delete_list(request: Request, list_id: FromPath[str]) -> Response:
 async def list_accounts(request: Request, list_id: FromPath[str]) -> Response:
     gw, _, members = await _call(request, graph_api.LIST_MEMBERS, lambda me: api.ListRef(
         account_id=me, id=id_or_404(list_id)))
-    assert gw.hydrator is not None
     accounts = await gw.hydrator.accounts(members.account_ids)
     return responses.json([mastodon.account(accounts[i], gw.base_url)
                            for i in members.account_ids if i in accounts])
@@ -129,7 +124,6 @@ async def list_timeline(request: Request, list_id: FromPath[str]) -> Response:
     gw, me, record = await _call(request, graph_api.LIST_GET, lambda me: api.ListRef(
         account_id=me, id=id_or_404(list_id)))
     p = await params.read(request, PageParams, body=False)
-    assert gw.redis is not None and gw.hydrator is not None
     ids = await reads.page(gw.redis.lean, list_key(me.id, record.id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))

@@ -4,14 +4,15 @@ deactivating members. Admin rights are checked by the graph service, not here.""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
 from services.gateway.context import gateway_of
+from services.gateway.presenters import mastodon
+from services.gateway.presenters.networks import network
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
@@ -19,17 +20,10 @@ from shared.ids import parse_id
 PREFIX = "/api/hubbub/v1/network"
 
 
-def network(n: graph_api.Network) -> dict[str, Any]:
-    return {"id": str(n.id), "domain": n.domain, "name": n.name,
-            "invitation_only": n.invitation_only, "members_count": n.members_count,
-            "role": n.role, "created_at": mastodon.iso(n.created_at)}
-
-
 @get(PREFIX)
 async def get_network(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
-    assert gw.nc is not None
     found = await bus.call(gw.nc, graph_api.NETWORK_GET,
                            graph_api.NetworkRequest(account_id=me.id))
     return responses.json(network(found))
@@ -45,7 +39,6 @@ async def update_network(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, UpdateNetworkParams)
-    assert gw.nc is not None
     found = await bus.call(gw.nc, graph_api.NETWORK_UPDATE, graph_api.UpdateNetwork(
         account_id=me.id, name=p.name, invitation_only=p.invitation_only))
     return responses.json(network(found))
@@ -63,7 +56,6 @@ async def members(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, MembersParams, body=False)
-    assert gw.nc is not None
     page = graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)))
     reply = await bus.call(gw.nc, graph_api.NETWORK_MEMBERS,
@@ -81,7 +73,6 @@ async def invite(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, InvitationParams)
-    assert gw.nc is not None
     made = await bus.call(gw.nc, graph_api.NETWORK_INVITE,
                           graph_api.CreateInvitation(account_id=me.id, email=p.email))
     # The code is shown this once: the graph keeps only its digest.
@@ -98,7 +89,6 @@ async def deactivate(request: Request, account_id: FromPath[str]) -> Response:
     target_id = parse_id(account_id)
     if target_id is None:
         raise errors.NotFound("Record not found")
-    assert gw.nc is not None
     account = await bus.call(gw.nc, graph_api.NETWORK_DEACTIVATE,
                              graph_api.DeactivateAccount(account_id=me.id,
                                                          target_id=target_id))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
+from services.gateway.application.notifications import render
 from services.gateway.context import gateway_of
-from services.gateway.presenters.notifications import render
+from services.gateway.presenters import mastodon
 from shared import bus, errors
 from shared.contracts import notify as notify_api
 from shared.ids import parse_id
@@ -29,7 +30,6 @@ async def list_notifications(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, NotificationParams, body=False)
-    assert gw.nc is not None
     reply = await bus.call(gw.nc, notify_api.NOTIFICATION_LIST, notify_api.ListNotifications(
         account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
         min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)), types=p.types,
@@ -51,7 +51,6 @@ async def get_notification(request: Request, notification_id: FromPath[str]) -> 
     parsed = parse_id(notification_id)
     if parsed is None:
         raise errors.NotFound("Record not found")
-    assert gw.nc is not None
     record = await bus.call(gw.nc, notify_api.NOTIFICATION_GET,
                             notify_api.GetNotification(account_id=me.id, id=parsed))
     shaped = await render(gw, [record])
@@ -67,7 +66,6 @@ async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
     parsed = parse_id(notification_id)
     if parsed is None:
         raise errors.NotFound("Record not found")
-    assert gw.nc is not None
     await bus.call(gw.nc, notify_api.NOTIFICATION_DISMISS,
                    notify_api.Dismiss(account_id=me.id, id=parsed))
     return responses.json({})
@@ -77,7 +75,6 @@ async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
 async def clear(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
-    assert gw.nc is not None
     await bus.call(gw.nc, notify_api.NOTIFICATION_DISMISS,
                    notify_api.Dismiss(account_id=me.id))
     return responses.json({})
@@ -95,7 +92,6 @@ async def unread_count(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, UnreadParams, body=False)
-    assert gw.nc is not None
     done = await bus.call(gw.nc, notify_api.NOTIFICATION_UNREAD_COUNT,
                           notify_api.UnreadCount(account_id=me.id, limit=p.limit,
                                                  types=p.types,
@@ -127,7 +123,6 @@ async def get_markers(request: Request) -> Response:
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, GetMarkerParams, body=False)
     timelines = [t for t in p.timeline if t in ("home", "notifications")]
-    assert gw.nc is not None
     markers = await bus.call(gw.nc, notify_api.MARKERS_GET,
                              notify_api.GetMarkers(account_id=me.id, timelines=timelines))
     return responses.json(_markers_json(markers))
@@ -148,7 +143,6 @@ async def set_markers(request: Request) -> Response:
     if not positions:
         raise errors.Invalid("Validation failed: give home[last_read_id] or "
                              "notifications[last_read_id]")
-    assert gw.nc is not None
     markers = await bus.call(gw.nc, notify_api.MARKERS_SET,
                              notify_api.SetMarkers(account_id=me.id, positions=positions))
     return responses.json(_markers_json(markers))

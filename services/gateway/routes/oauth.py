@@ -6,6 +6,7 @@ from litestar import Request, Response, get, post
 
 from services.gateway import params, responses, tokens
 from services.gateway.context import gateway_of
+from services.gateway.presenters.apps import app_json
 from services.gateway.store import oauth_codes
 from shared import bus, errors
 from shared.contracts import graph as graph_api
@@ -18,23 +19,6 @@ class AppParams(params.Params):
     redirect_uris: str | list[str] = OOB
     scopes: str = tokens.DEFAULT_SCOPES
     website: str | None = None
-
-
-def app_json(app: tokens.App, client_secret: str | None = None) -> dict:
-    shaped = {
-        "id": str(app.id),
-        "name": app.name,
-        "website": app.website,
-        "scopes": app.scopes.split(),
-        "redirect_uri": app.redirect_uris,
-        "redirect_uris": app.redirect_uris.split(),
-        "vapid_key": "",
-        "client_id": app.client_id,
-    }
-    if client_secret is not None:
-        shaped["client_secret"] = client_secret
-        shaped["client_secret_expires_at"] = 0
-    return shaped
 
 
 @post("/api/v1/apps")
@@ -51,7 +35,6 @@ async def create_app(request: Request) -> Response:
             raise errors.Invalid(f"Validation failed: redirect URI {uri!r} must be absolute")
     scopes = tokens.parse_scopes(p.scopes)
     gw = gateway_of(request)
-    assert gw.pool is not None
     app, secret = await tokens.create_app(gw.pool, name=name, redirect_uris="\n".join(uris)
                                           .replace("\n", " "), scopes=scopes, website=p.website)
     return responses.json(app_json(app, secret))
@@ -87,7 +70,6 @@ def _oauth_error(code: str, description: str, status: int = 400) -> Response:
 @post("/oauth/token")
 async def token(request: Request) -> Response:
     gw = gateway_of(request)
-    assert gw.pool is not None and gw.nc is not None
     p = await params.read(request, TokenParams)
     try:
         app = await tokens.app_by_credentials(gw.pool, p.client_id, p.client_secret)
@@ -143,7 +125,6 @@ class RevokeParams(params.Params):
 @post("/oauth/revoke")
 async def revoke(request: Request) -> Response:
     gw = gateway_of(request)
-    assert gw.pool is not None
     p = await params.read(request, RevokeParams)
     try:
         app = await tokens.app_by_credentials(gw.pool, p.client_id, p.client_secret)

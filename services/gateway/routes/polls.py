@@ -5,8 +5,9 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
 from services.gateway.context import gateway_of
+from services.gateway.presenters import mastodon
 from shared import bus, errors
 from shared.contracts import posts as posts_api
 from shared.ids import parse_id
@@ -22,7 +23,6 @@ async def _poll(request: Request, raw_id: str, choices: list[int] | None = None)
     poll_id = parse_id(raw_id)
     if poll_id is None:
         raise errors.NotFound("Record not found")
-    assert gw.nc is not None and gw.hydrator is not None
     if choices is not None:
         _, me = await gw.user(request, scope="write")
         reply = await bus.call(gw.nc, posts_api.POLL_VOTE, posts_api.Vote(

@@ -10,8 +10,9 @@ from litestar import Request, Response, delete, get, patch
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses, tokens
+from services.gateway import params, responses, tokens
 from services.gateway.context import Gateway, gateway_of
+from services.gateway.presenters import mastodon
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
@@ -83,7 +84,6 @@ def render_credentials(gw: Gateway, creds: graph_api.CredentialAccount) -> dict[
 
 async def _update(request: Request, change: graph_api.UpdateProfile) -> Response:
     gw = gateway_of(request)
-    assert gw.nc is not None
     creds = await bus.call(gw.nc, graph_api.ACCOUNT_UPDATE, change)
     return responses.json(render_credentials(gw, creds))
 
@@ -127,7 +127,6 @@ async def lookup(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:accounts")
     p = await params.read(request, LookupParams, body=False)
-    assert gw.nc is not None
     found = await bus.call(gw.nc, graph_api.ACCOUNT_LOOKUP_ACCT,
                            graph_api.LookupAccount(reader_id=me.id, acct=p.acct))
     return responses.json(mastodon.account(found, gw.base_url))
@@ -146,7 +145,6 @@ async def search(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:accounts")
     p = await params.read(request, SearchParams, body=False)
-    assert gw.nc is not None
     reply = await bus.call(gw.nc, graph_api.ACCOUNT_SEARCH, graph_api.SearchAccounts(
         reader_id=me.id, q=p.q, limit=p.limit, offset=p.offset, following=p.following))
     return responses.json([mastodon.account(a, gw.base_url) for a in reply.accounts])
@@ -160,7 +158,6 @@ async def _suggestions(request: Request) -> tuple[Gateway, list[graph_api.Sugges
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, SuggestionParams, body=False)
-    assert gw.nc is not None
     reply = await bus.call(gw.nc, graph_api.ACCOUNT_SUGGESTIONS,
                            graph_api.Suggestions(account_id=me.id, limit=p.limit))
     return gw, reply.suggestions
@@ -206,7 +203,6 @@ async def _reader(request: Request, gw: Gateway) -> tokens.Caller | None:
 
 async def _target(gw: Gateway, raw_id: str) -> AccountRecord:
     account_id = parse_id(raw_id)
-    assert gw.hydrator is not None
     account = await gw.hydrator.account(account_id) if account_id is not None else None
     if account is None or account.deactivated:
         raise errors.NotFound("Record not found")
@@ -221,7 +217,6 @@ async def account_statuses(request: Request, account_id: FromPath[str]) -> Respo
     p = await params.read(request, StatusesParams, body=False)
     if p.only_media:
         return responses.json([])  # Hubbub keeps no media: no status has any
-    assert gw.nc is not None and gw.hydrator is not None
     page = posts_api.Page(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                           min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 40)))
     tagged = p.tagged.strip().removeprefix("#").lower() if p.tagged else None
@@ -257,7 +252,6 @@ async def _account_list(request: Request, raw_id: str,
     if account_id is None:
         raise errors.NotFound("Record not found")
     p = await params.read(request, PageParams, body=False)
-    assert gw.nc is not None
     reply = await bus.call(gw.nc, verb, graph_api.AccountListPage(
         account_id=account_id, reader_id=me.id, page=id_page(p)))
     shaped = [mastodon.account(a, gw.base_url) for a in reply.accounts]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
 from services.gateway.context import gateway_of
+from services.gateway.presenters import mastodon
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts.verb import Req, Verb
@@ -40,7 +41,6 @@ class MuteParams(params.Params):
 async def _relationship(request: Request, verb: Verb[Req, graph_api.Relationship],
                         payload: Req) -> Response:
     gw = gateway_of(request)
-    assert gw.nc is not None
     rel = await bus.call(gw.nc, verb, payload)
     return responses.json(mastodon.relationship(rel))
 
@@ -75,7 +75,6 @@ async def _accounts_page(request: Request,
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="follow")
     p = await params.read(request, PageParams, body=False)
-    assert gw.nc is not None and gw.hydrator is not None
     page = await bus.call(gw.nc, verb, graph_api.RelationPage(
         account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
         min_id=parse_id(p.min_id), limit=p.limit))

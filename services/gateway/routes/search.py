@@ -18,10 +18,11 @@ from typing import Any
 
 from litestar import Request, Response, get
 
-from services.gateway import mastodon, params, responses, tokens
+from services.gateway import params, responses, tokens
+from services.gateway.application.statuses import find_visible
 from services.gateway.context import Gateway, gateway_of
-from services.gateway.routes.statuses import find_visible
-from services.gateway.routes.tags import tag
+from services.gateway.presenters import mastodon
+from services.gateway.presenters.tags import tag
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
@@ -65,7 +66,6 @@ async def search(request: Request) -> Response:
 
 async def _accounts(gw: Gateway, me: AccountRecord, q: str, limit: int, offset: int,
                     following: bool) -> list[dict[str, Any]]:
-    assert gw.nc is not None
     reply = await bus.call(gw.nc, graph_api.ACCOUNT_SEARCH, graph_api.SearchAccounts(
         reader_id=me.id, q=q, limit=limit, offset=offset, following=following))
     return [mastodon.account(a, gw.base_url) for a in reply.accounts]
@@ -74,7 +74,6 @@ async def _accounts(gw: Gateway, me: AccountRecord, q: str, limit: int, offset: 
 async def _hashtags(gw: Gateway, me: AccountRecord, q: str) -> list[dict[str, Any]]:
     if not _TAG_LIKE.fullmatch(q):
         return []
-    assert gw.nc is not None
     try:
         found = await bus.call(gw.nc, graph_api.TAG_GET,
                                graph_api.TagAction(account_id=me.id, tag=q))
@@ -94,7 +93,6 @@ async def _statuses(gw: Gateway, caller: tokens.Caller, q: str) -> list[dict[str
     status = await find_visible(gw, caller, status_id)
     if status is None:
         return []
-    assert gw.hydrator is not None
     return await gw.hydrator.render_statuses([status], caller.account_id)
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from litestar import Request, Response, get
 
 from services.gateway import responses
+from services.gateway.application.accounts import credentials_of
 from services.gateway.context import gateway_of
-from services.gateway.routes.accounts import credentials_of
 
 
 @get("/api/v1/preferences")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from services.gateway import mastodon, params, responses
+from services.gateway import params, responses
+from services.gateway.application.statuses import status_id_or_404, visible_status
 from services.gateway.context import gateway_of
-from services.gateway.routes.statuses import status_id_or_404, visible_status
+from services.gateway.presenters import mastodon
 from shared import bus
 from shared.contracts import posts as posts_api
 from shared.contracts.verb import Verb
@@ -29,7 +30,6 @@ ACTIONS: dict[str, tuple[Verb[posts_api.StatusAction, StatusRecord], str]] = {
 @post("/api/v1/statuses/{status_id:str}/{action:str}")
 async def act(request: Request, status_id: FromPath[str], action: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    assert gw.nc is not None and gw.hydrator is not None
     if action == "reblog":
         _, me = await gw.user(request, scope="write")
         p = await params.read(request, ReblogParams)
@@ -68,7 +68,6 @@ async def _who(request: Request, status_id: str,
                verb: Verb[posts_api.StatusPage, posts_api.PageItems]) -> Response:
     gw, status, _ = await visible_status(request, status_id)
     p = await params.read(request, PageParams, body=False)
-    assert gw.nc is not None and gw.hydrator is not None
     page = await bus.call(gw.nc, verb, posts_api.StatusPage(
         status_id=status.reblog_of_id or status.id, page=page_of(p)))
     accounts = await gw.hydrator.accounts([item.id for item in page.items])
@@ -94,7 +93,6 @@ async def _mine(request: Request,
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, PageParams, body=False)
-    assert gw.nc is not None and gw.hydrator is not None
     page = await bus.call(gw.nc, verb, posts_api.AccountPage(
         account_id=me.id, page=page_of(p)))
     found = await gw.hydrator.statuses([item.id for item in page.items])

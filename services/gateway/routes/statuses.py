@@ -8,15 +8,15 @@ from typing import Any
 from litestar import Request, Response, delete, get, post, put
 from litestar.params import FromPath
 
-from services.gateway import params, responses, tokens
-from services.gateway.context import Gateway, gateway_of
-from services.gateway.mastodon import iso
+from services.gateway import params, responses
+from services.gateway.application.statuses import status_id_or_404, visible_status
+from services.gateway.context import gateway_of
+from services.gateway.presenters.mastodon import iso
 from services.gateway.streaming.shared_statuses import render_new_status
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.ids import parse_id
-from shared.records import StatusRecord
 
 
 class PollParams(params.Params):
@@ -57,35 +57,6 @@ def poll_spec(p: PollParams | None) -> posts_api.PollSpec | None:
     return posts_api.PollSpec(options=p.options, expires_in=p.expires_in, multiple=p.multiple)
 
 
-def status_id_or_404(raw: str) -> int:
-    parsed = parse_id(raw)
-    if parsed is None:
-        raise errors.NotFound("Record not found")
-    return parsed
-
-
-async def visible_status(request: Request, raw_id: str) -> tuple[Gateway, StatusRecord,
-                                                                 int | None]:
-    """The status if the caller may see it, else 404 (not 403: do not reveal it exists)."""
-    gw = gateway_of(request)
-    caller = await gw.caller(request)
-    status = await find_visible(gw, caller, status_id_or_404(raw_id))
-    if status is None:
-        raise errors.NotFound("Record not found")
-    return gw, status, caller.account_id if caller else None
-
-
-async def find_visible(gw: Gateway, caller: tokens.Caller | None, status_id: int
-                       ) -> StatusRecord | None:
-    """The status if it exists and the caller may see it."""
-    assert gw.hydrator is not None
-    status = (await gw.hydrator.statuses([status_id])).get(status_id)
-    if status is None:
-        return None
-    kept = await gw.hydrator.visible([status], await gw.viewer(caller))
-    return status if kept else None
-
-
 @post("/api/v1/statuses")
 async def create_status(request: Request) -> Response:
     gw = gateway_of(request)
@@ -102,7 +73,6 @@ async def create_status(request: Request) -> Response:
         if community is None:
             raise errors.NotFound("Record not found")
     key = request.headers.get("idempotency-key")
-    assert gw.nc is not None and gw.hydrator is not None
     visibility = p.visibility or me.default_privacy  # the author's source[privacy]
     if visibility is None:  # a record cached before it carried the default
         defaults = await bus.call(gw.nc, graph_api.ACCOUNT_CREDENTIALS,
@@ -143,7 +113,6 @@ async def get_statuses(request: Request) -> Response:
     p = await params.read(request, ManyParams, body=False)
     raw = p.id if isinstance(p.id, list) else [p.id]
     ids = [i for i in (parse_id(r) for r in raw[:40]) if i is not None]
-    assert gw.hydrator is not None
     found = await gw.hydrator.statuses(ids)
     kept = await gw.hydrator.visible([found[i] for i in ids if i in found],
                                      await gw.viewer(caller))
@@ -154,7 +123,6 @@ async def get_statuses(request: Request) -> Response:
 @get("/api/v1/statuses/{status_id:str}")
 async def get_status(request: Request, status_id: FromPath[str]) -> Response:
     gw, status, viewer_id = await visible_status(request, status_id)
-    assert gw.hydrator is not None
     [rendered] = await gw.hydrator.render_statuses([status], viewer_id)
     return responses.json(rendered)
 
@@ -162,7 +130,6 @@ async def get_status(request: Request, status_id: FromPath[str]) -> Response:
 @get("/api/v1/statuses/{status_id:str}/context")
 async def context(request: Request, status_id: FromPath[str]) -> Response:
     gw, status, viewer_id = await visible_status(request, status_id)
-    assert gw.nc is not None and gw.hydrator is not None
     thread = await bus.call(gw.nc, posts_api.STATUS_THREAD,
                             posts_api.StatusAction(account_id=viewer_id or 0,
                                                    status_id=status.id))
@@ -182,7 +149,6 @@ async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
     p = await params.read(request, EditParams)
     if p.media_ids:
         raise errors.Invalid("Validation failed: media attachments are not supported yet")
-    assert gw.nc is not None and gw.hydrator is not None
     status = await bus.call(gw.nc, posts_api.STATUS_EDIT, posts_api.EditStatus(
         account_id=me.id, status_id=status_id_or_404(status_id), text=p.status,
         spoiler_text=p.spoiler_text, sensitive=p.sensitive, language=p.language,
@@ -195,7 +161,6 @@ async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
 async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
-    assert gw.nc is not None and gw.hydrator is not None
     status = await bus.call(gw.nc, posts_api.STATUS_DELETE, posts_api.StatusAction(
         account_id=me.id, status_id=status_id_or_404(status_id)))
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
@@ -206,7 +171,6 @@ async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
 @get("/api/v1/statuses/{status_id:str}/history")
 async def history(request: Request, status_id: FromPath[str]) -> Response:
     gw, status, viewer_id = await visible_status(request, status_id)
-    assert gw.nc is not None and gw.hydrator is not None
     found = await bus.call(gw.nc, posts_api.STATUS_HISTORY, posts_api.StatusAction(
         account_id=viewer_id or 0, status_id=status.id))
     [current] = await gw.hydrator.render_statuses([status], viewer_id)
@@ -228,7 +192,6 @@ async def source(request: Request, status_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     parsed = status_id_or_404(status_id)
-    assert gw.hydrator is not None
     status = (await gw.hydrator.statuses([parsed])).get(parsed)
     if status is None or status.account_id != me.id:
         raise errors.NotFound("Record not found")

@@ -50,7 +50,6 @@ async def _reader(gw: Gateway, token: str | None, connection
         return None
     if caller is None or caller.account_id is None:
         return None
-    assert gw.hydrator is not None
     account = await gw.hydrator.account(caller.account_id)
     if account is None or account.deactivated:
         return None

@@ -4,30 +4,17 @@ network) into the home timeline."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.gateway import params, responses
 from services.gateway.context import gateway_of
+from services.gateway.presenters.tags import tag, tag_json
 from shared import bus
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.contracts.verb import Verb
 from shared.ids import parse_id
-
-
-def tag_json(name: str, base_url: str, history: list[posts_api.TagDay] | None = None
-             ) -> dict[str, Any]:
-    # Tags have no rows of their own in Hubbub: the (normalised) name is their identity.
-    return {"id": name, "name": name, "url": f"{base_url}/tags/{name}",
-            "history": [{"day": str(d.day), "uses": str(d.uses), "accounts": str(d.accounts)}
-                        for d in history or ()]}
-
-
-def tag(t: graph_api.Tag, base_url: str) -> dict[str, Any]:
-    return {**tag_json(t.name, base_url), "following": t.following}
 
 
 class TrendsParams(params.Params):
@@ -43,7 +30,6 @@ async def trending_tags(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, TrendsParams, body=False)
-    assert gw.nc is not None
     found = await bus.call(gw.nc, posts_api.TAG_TRENDS, posts_api.TagTrends(
         network_id=me.network_id, limit=max(1, min(p.limit, 20)), offset=max(0, p.offset)))
     return responses.json([tag_json(t.name, gw.base_url, t.history) for t in found.tags])
@@ -53,7 +39,6 @@ async def _tag_action(request: Request, name: str,
                       verb: Verb[graph_api.TagAction, graph_api.Tag], account_id: int | None
                       ) -> Response:
     gw = gateway_of(request)
-    assert gw.nc is not None
     found = await bus.call(gw.nc, verb, graph_api.TagAction(account_id=account_id, tag=name))
     return responses.json(tag(found, gw.base_url))
 
@@ -93,7 +78,6 @@ async def followed_tags(request: Request) -> Response:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:follows")
     p = await params.read(request, FollowedTagsParams, body=False)
-    assert gw.nc is not None
     page = graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 200)))
     reply = await bus.call(gw.nc, graph_api.TAG_FOLLOWED,

@@ -63,7 +63,6 @@ class ReaderFacts:
         """The reader's follows, blocks and mutes if they can be trusted (none of graph's
         changes since, no timed mute ended since, at most FACTS_TTL_S old), else None."""
         age = time.monotonic() - self.learned_at
-        assert self.gw.nc is not None
         if (self.viewer is None or age > self.ttl
                 or self.changes_learned != self.changes
                 # Away from NATS, this gateway may have missed a change.
@@ -83,7 +82,6 @@ class ReaderFacts:
         return facts
 
     async def learn(self) -> None:
-        assert self.gw.nc is not None
         asked_at, changes = time.monotonic(), self.changes
         reconnects = self.gw.nc.stats["reconnects"]
         facts = await bus.call(self.gw.nc, graph_api.VIEWER_FACTS,

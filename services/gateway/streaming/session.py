@@ -16,8 +16,8 @@ from typing import Literal
 
 import msgspec
 
+from services.gateway.application.notifications import render as render_notifications
 from services.gateway.context import Gateway
-from services.gateway.presenters.notifications import render as render_notifications
 from services.gateway.streaming.decide import (
     NOT_AT_HAND,
     Deliver,
@@ -117,7 +117,6 @@ class StreamSession:
         subject = await self._subject(stream, value)
         if not self._watching:
             self._watching = True
-            assert self.gw.fact_changes is not None and self.gw.hub is not None
             await self.gw.fact_changes.watch(self.account.id, self.facts.changed)
             if self.gw.hub.prepare is None:
                 self.gw.hub.prepare = lambda message: prepare_live(self.gw, message)
@@ -127,7 +126,6 @@ class StreamSession:
         key = (watch.stream, watch.param)
         if key not in self.watches:
             self.watches[key] = watch
-            assert self.gw.hub is not None
             await self.gw.hub.add(subject, self.on_live)
         return watch
 
@@ -137,16 +135,13 @@ class StreamSession:
             value = value.lower()
         watch = self.watches.pop((stream, value), None)
         if watch and all(w.subject != watch.subject for w in self.watches.values()):
-            assert self.gw.hub is not None
             await self.gw.hub.remove(watch.subject, self.on_live)
 
     async def close(self) -> None:
         if self._watching:
             self._watching = False
-            assert self.gw.fact_changes is not None
             self.gw.fact_changes.unwatch(self.account.id, self.facts.changed)
         await self.facts.close()
-        assert self.gw.hub is not None
         for subject in {w.subject for w in self.watches.values()}:
             await self.gw.hub.remove(subject, self.on_live)
         self.watches.clear()
@@ -159,7 +154,6 @@ class StreamSession:
             return subjects.live_network(me.network_id)
         if stream in ("hashtag", "hashtag:local"):
             return subjects.live_tag(f"{me.network_id}.{value.lower()}")  # type: ignore[union-attr]
-        assert self.gw.nc is not None
         target = parse_id(value)
         if target is None:
             raise StreamRefused(f"No such {stream}")
@@ -281,7 +275,7 @@ class StreamSession:
         return Delivery(watch.names, verdict.event, payload, verdict.shared)
 
     async def _notification(self, message: live.LiveMessage) -> str | None:
-        assert self.gw.nc is not None and message.notification_id is not None
+        assert message.notification_id is not None
         try:
             record = await bus.call(
                 self.gw.nc, notify_api.NOTIFICATION_GET,
@@ -300,7 +294,7 @@ class StreamSession:
         [rendered] = await hydrator.render_statuses([status], self.account.id)
         others = [i for i in {status.account_id, *status.mentions} if i != self.account.id]
         accounts = await hydrator.accounts(others)
-        from services.gateway import mastodon
+        from services.gateway.presenters import mastodon
 
         return msgspec.json.encode({
             "id": str(status.in_reply_to_id or status.id),

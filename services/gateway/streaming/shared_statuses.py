@@ -59,7 +59,6 @@ class RenderCache:
         future = asyncio.get_running_loop().create_future()
         self.pending[key] = future
         try:
-            assert gw.hydrator is not None
             rendered = await gw.hydrator.render_statuses([status])
             payload = msgspec.json.encode(rendered[0]).decode() if rendered else None
             self.entries[key] = payload
@@ -110,7 +109,6 @@ class StatusFetches:
         future = asyncio.get_running_loop().create_future()
         self.pending[status_id] = future
         try:
-            assert gw.hydrator is not None
             found = (await gw.hydrator.statuses([status_id])).get(status_id)
             self.entries[status_id] = (time.monotonic(), found)
             self.entries.move_to_end(status_id)

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from services.gateway import mastodon
 from services.gateway.context import Gateway
+from services.gateway.presenters import mastodon
 from shared.records import NotificationRecord
 
 
 async def render(gw: Gateway, records: list[NotificationRecord], viewer_id: int | None = None
                  ) -> list[dict]:
-    assert gw.hydrator is not None
     accounts = await gw.hydrator.accounts([n.from_account_id for n in records])
     status_ids = [n.status_id for n in records if n.status_id is not None]
     statuses = await gw.hydrator.statuses(status_ids)

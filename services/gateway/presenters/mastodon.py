@@ -1,5 +1,7 @@
-"""Mastodon API shapes (docs.joinmastodon.org/entities). The only place that knows them: the
-services hand over domain records, and these functions turn them into client JSON."""
+"""Mastodon API shapes (docs.joinmastodon.org/entities) of accounts, statuses, polls,
+notifications and relationships; the smaller entities have their modules beside this one. The
+only place that knows them: the services hand over domain records, and these functions turn them
+into client JSON."""
 
 from __future__ import annotations
 

@@ -1,0 +1,35 @@
+"""A page of a timeline read from the Redis read models that fanout maintains: its paging
+parameters, and the page rendered for the reader with its Link header."""
+
+from __future__ import annotations
+
+from litestar import Request, Response
+
+from services.gateway import params, responses
+from services.gateway.context import gateway_of
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 40
+
+
+class PageParams(params.Params):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = DEFAULT_LIMIT
+    local: bool = False
+    remote: bool = False
+    only_media: bool = False
+
+
+def clamp(limit: int) -> int:
+    return max(1, min(limit, MAX_LIMIT))
+
+
+async def render_page(request: Request, ids: list[int], me_id: int, keep=None) -> Response:
+    """A page of a Redis timeline (``ids``, newest first) for the reader, with its Link."""
+    gw = gateway_of(request)
+    body = await gw.hydrator.page(ids, me_id, hidden=await gw.hidden(me_id), keep=keep)
+    headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
+               else {})
+    return responses.raw_json(body, headers=headers)
