@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 
-from services.gateway import params, responses, tokens
+from services.gateway import params, redirect_uris, responses, tokens
 from services.gateway.context import gateway_of
 from services.gateway.store import oauth_codes
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
+OOB = redirect_uris.OOB
 
 
 class AppParams(params.Params):
@@ -46,11 +46,12 @@ async def create_app(request: Request) -> Response:
     uris = p.redirect_uris if isinstance(p.redirect_uris, list) else p.redirect_uris.split()
     if not uris:
         raise errors.Invalid("Validation failed: redirect_uris can't be blank")
-    for uri in uris:
-        if uri != OOB and "://" not in uri:
-            raise errors.Invalid(f"Validation failed: redirect URI {uri!r} must be absolute")
-    scopes = tokens.parse_scopes(p.scopes)
     gw = gateway_of(request)
+    for uri in uris:
+        problem = redirect_uris.problem(uri, redirect_uris.origin_of(gw.base_url))
+        if problem is not None:
+            raise errors.Invalid(f"Validation failed: redirect URI {uri[:200]!r} {problem}")
+    scopes = tokens.parse_scopes(p.scopes)
     assert gw.pool is not None
     app, secret = await tokens.create_app(gw.pool, name=name, redirect_uris="\n".join(uris)
                                           .replace("\n", " "), scopes=scopes, website=p.website)
