@@ -1,6 +1,7 @@
 """Hubbub's networks (a company's space, by e-mail domain): what the signed-in member's network
-is and who is in it; for its admins, its name, invitation-only registration, invitations and
-deactivating members. Admin rights are checked by the graph service, not here."""
+is and who is in it; for its admins, its name, invitation-only registration, the apps allowed
+the OAuth password grant, invitations and deactivating members. Admin rights are checked by the
+graph service, not here."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ PREFIX = "/api/hubbub/v1/network"
 def network(n: graph_api.Network) -> dict[str, Any]:
     return {"id": str(n.id), "domain": n.domain, "name": n.name,
             "invitation_only": n.invitation_only, "members_count": n.members_count,
-            "role": n.role, "created_at": mastodon.iso(n.created_at)}
+            "role": n.role, "password_grant_apps": n.password_grant_apps,
+            "created_at": mastodon.iso(n.created_at)}
 
 
 @get(PREFIX)
@@ -38,6 +40,7 @@ async def get_network(request: Request) -> Response:
 class UpdateNetworkParams(params.Params):
     name: str | None = None
     invitation_only: bool | None = None
+    password_grant_apps: list[str] | None = None
 
 
 @patch(PREFIX)
@@ -47,7 +50,8 @@ async def update_network(request: Request) -> Response:
     p = await params.read(request, UpdateNetworkParams)
     assert gw.nc is not None
     found = await bus.call(gw.nc, graph_api.NETWORK_UPDATE, graph_api.UpdateNetwork(
-        account_id=me.id, name=p.name, invitation_only=p.invitation_only))
+        account_id=me.id, name=p.name, invitation_only=p.invitation_only,
+        password_grant_apps=p.password_grant_apps))
     return responses.json(network(found))
 
 

@@ -112,6 +112,14 @@ async def token(request: Request) -> Response:
             return _oauth_error("invalid_grant", "The provided authorization grant is invalid, "
                                 "expired, revoked, does not match the redirection URI used in "
                                 "the authorization request, or was issued to another client.")
+        # The password grant hands the person's password to the app (RFC 9700 2.4): only for
+        # apps their network's admins listed.
+        network = await bus.call(gw.nc, graph_api.NETWORK_GET,
+                                 graph_api.NetworkRequest(account_id=account.id))
+        if not network.allows_password_grant(app.client_id):
+            return _oauth_error("unauthorized_client",
+                                "This network does not allow this app to use the password "
+                                "grant: sign in with the authorization_code flow (PKCE).")
         account_id = account.id
     elif p.grant_type == "authorization_code":
         try:

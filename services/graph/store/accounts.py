@@ -238,7 +238,7 @@ async def friends_of_friends(conn: asyncpg.Connection, account_id: int, limit: i
 
 async def network(conn: asyncpg.Connection, network_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT n.id, n.domain, n.name, n.invitation_only, "
+        "SELECT n.id, n.domain, n.name, n.invitation_only, n.password_grant_apps, "
         "(extract(epoch FROM n.created_at) * 1000)::bigint AS created_at, "
         "(SELECT count(*) FROM accounts a WHERE a.network_id = n.id "
         " AND a.deactivated_at IS NULL) AS members_count "
