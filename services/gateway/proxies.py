@@ -10,7 +10,11 @@ One policy for every ASGI server: the gateway applies it, and uvicorn's own (whi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from litestar.middleware import DefineMiddleware
+from litestar.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared.settings import Settings
@@ -20,5 +24,6 @@ def middleware(settings: Settings) -> list[DefineMiddleware]:
     """The gateway app's middleware for its trusted proxies: none when none are listed."""
     if not settings.trusted_proxies:
         return []
-    return [DefineMiddleware(ProxyHeadersMiddleware,
-                             trusted_hosts=list(settings.trusted_proxies))]
+    # uvicorn types its ASGI callables its own way, Litestar its own: the same protocol.
+    factory = cast("Callable[..., ASGIApp]", ProxyHeadersMiddleware)
+    return [DefineMiddleware(factory, trusted_hosts=list(settings.trusted_proxies))]
