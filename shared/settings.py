@@ -5,6 +5,7 @@ Nothing in Hubbub reads ``os.environ`` at import time: tests build a ``Settings`
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,6 +50,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     stream_queue_size: int = 256
     stream_max_per_token: int = 16
     stream_max_connections: int = 20_000
+    # Proxies (IP addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed: the client's address and whether it came over https. Empty: believe no one.
+    trusted_proxies: tuple[str, ...] = ()
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -103,7 +107,21 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
                                      base.stream_max_per_token)),
         stream_max_connections=int(get("HUBBUB_STREAM_MAX_CONNECTIONS",
                                        base.stream_max_connections)),
+        trusted_proxies=trusted_proxies(get("HUBBUB_TRUSTED_PROXIES", "")),
     )
+
+
+def trusted_proxies(value: str) -> tuple[str, ...]:
+    """``HUBBUB_TRUSTED_PROXIES``: addresses or CIDR networks, separated by commas or spaces.
+    A typo must stop the start, not quietly trust nothing (or the wrong network)."""
+    proxies = []
+    for item in value.replace(",", " ").split():
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as error:
+            raise ValueError(f"HUBBUB_TRUSTED_PROXIES: {item!r} is not an IP address or "
+                             "network") from error
+    return tuple(proxies)
 
 
 def with_servers(settings: Settings, *, nats_url: str, database_url: str, redis_url: str

@@ -74,6 +74,14 @@ class Api:
         assert me.status_code == 200, me.text
         return User(id=me.json()["id"], username=username, email=email, token=token)
 
+    async def allow_password_grant(self, admin: User) -> None:
+        """Let the tests' app use the password grant in the admin's network: refused unless
+        an admin lists the app."""
+        app = await self.app()
+        r = await self.client.patch("/api/hubbub/v1/network", headers=admin.headers,
+                                    json={"password_grant_apps": [app["client_id"]]})
+        assert r.status_code == 200, r.text
+
     async def follow(self, follower: User, followee: User) -> dict[str, Any]:
         r = await self.client.post(f"/api/v1/accounts/{followee.id}/follow",
                                    headers=follower.headers)

@@ -12,7 +12,7 @@ from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
 
-from services.gateway import responses
+from services.gateway import proxies, responses
 from services.gateway.context import Gateway
 from services.gateway.express import ExpressLane
 from services.gateway.routes import (
@@ -93,6 +93,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
             HTTPException: _http_error,
             Exception: _unexpected,
         },
+        middleware=proxies.middleware(settings),
         cors_config=CORSConfig(allow_origins=["*"], allow_headers=["*"],
                                expose_headers=["Link"]),
         openapi_config=None,

@@ -1,9 +1,14 @@
 """An OAuth authorization request (``/oauth/authorize``, ``/oauth/sign_up``), checked.
 
 The pages keep no session: the OAuth parameters travel in hidden fields and are checked again on
-every POST. Errors follow RFC 6749 4.1.2.1: an unknown client or a redirect URI the app did not
-register is shown on a page, never redirected to (no open redirect); anything else goes back to
-the client as ``error=`` with its ``state``."""
+every POST. No error is ever an automatic redirect (RFC 9700 4.11.2): anyone may register an app,
+so a redirect URI is not trusted until the person chooses to go there. An unknown client or a
+redirect URI the app did not register (RFC 6749 4.1.2.1) is shown on a page with no way on; any
+other error is shown on a page whose link takes the person back to the client with ``error=``
+and its ``state``, if they choose to follow it.
+
+PKCE with S256 is required of every client (RFC 9700 2.1.1): a code issued without a challenge
+could be redeemed by whoever intercepts it."""
 
 from __future__ import annotations
 
@@ -14,11 +19,11 @@ from urllib.parse import urlencode
 
 import asyncpg
 
-from services.gateway import tokens
+from services.gateway import redirect_uris, tokens
 from services.gateway.store import oauth_codes
 from shared import errors
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
+OOB = redirect_uris.OOB
 S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 OAUTH_FIELDS = ("response_type", "client_id", "redirect_uri", "scope", "state",
                 "code_challenge", "code_challenge_method")
@@ -30,7 +35,7 @@ class AuthRequest:
     redirect_uri: str
     scopes: str
     state: str
-    code_challenge: str | None
+    code_challenge: str  # "" only on the way to an error page: check() requires one
     fields: dict[str, str]  # the OAuth parameters as received, for the hidden fields and links
 
     def given_fields(self) -> list[tuple[str, str]]:
@@ -47,7 +52,8 @@ class PageError(Exception):
 
 
 class RedirectError(Exception):
-    """Sent back to the client's redirect URI as ``error=``."""
+    """For the client, at its redirect URI as ``error=``: shown on a page first, whose link the
+    person may follow back to the client."""
 
     def __init__(self, request: AuthRequest, error: str, description: str) -> None:
         super().__init__(description)
@@ -61,18 +67,22 @@ def fields_of(source: Mapping[str, object]) -> dict[str, str]:
     return {name: str(source.get(name) or "") for name in OAUTH_FIELDS}
 
 
-async def check(pool: asyncpg.Pool, fields: dict[str, str]) -> AuthRequest:
+async def check(pool: asyncpg.Pool, fields: dict[str, str], own_origin: str) -> AuthRequest:
+    """The request if the client, its redirect URI and every parameter are right; else
+    ``PageError`` until the client and redirect URI are known good, ``RedirectError`` after."""
     client_id = fields.get("client_id", "")
     app = await oauth_codes.app_by_client_id(pool, client_id) if client_id else None
     if app is None:
         raise PageError("This app is not known to Hubbub (unknown client_id). Ask its maker "
                         "to register it again.")
     registered = app.redirect_uris.split()
-    redirect_uri = fields.get("redirect_uri") or (registered[0] if len(registered) == 1 else "")
-    if redirect_uri not in registered:
+    asked = fields.get("redirect_uri") or (registered[0] if len(registered) == 1 else "")
+    redirect_uri = redirect_uris.matching(asked, registered)
+    # Checked again here: apps registered before the rules may hold any URI.
+    if redirect_uri is None or redirect_uris.problem(redirect_uri, own_origin) is not None:
         raise PageError("The redirect URI does not match one this app registered, so Hubbub "
                         "will not send you there.")
-    challenge = fields.get("code_challenge") or None
+    challenge = fields.get("code_challenge", "")
     request = AuthRequest(app=app, redirect_uri=redirect_uri, scopes=app.scopes,
                           state=fields.get("state", ""), code_challenge=challenge,
                           fields={**fields, "redirect_uri": redirect_uri})
@@ -83,10 +93,11 @@ async def check(pool: asyncpg.Pool, fields: dict[str, str]) -> AuthRequest:
         scopes = tokens.parse_scopes(fields.get("scope") or app.scopes, allowed=app.scopes)
     except errors.Invalid as exc:
         raise RedirectError(request, "invalid_scope", exc.message) from exc
-    method = fields.get("code_challenge_method") or ""
-    if challenge is None and method:
-        raise RedirectError(request, "invalid_request", "code_challenge is missing")
-    if challenge is not None and (method != "S256" or not S256_CHALLENGE.match(challenge)):
+    if not challenge:
+        raise RedirectError(request, "invalid_request",
+                            "code_challenge is required (PKCE, with code_challenge_method=S256)")
+    # No method means "plain" (RFC 7636 4.3), which an eavesdropper on the request defeats.
+    if fields.get("code_challenge_method") != "S256" or not S256_CHALLENGE.match(challenge):
         raise RedirectError(request, "invalid_request",
                             "code_challenge_method must be S256, with a 43-character challenge")
     return AuthRequest(app=app, redirect_uri=redirect_uri, scopes=scopes, state=request.state,

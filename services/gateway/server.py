@@ -13,9 +13,14 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from services.gateway.app import create_app
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +47,20 @@ async def serve(settings: Settings, server: str | None = None) -> None:
     else:
         import uvicorn
 
-        config = uvicorn.Config(app, host=settings.host, port=port, log_level="warning",
-                                access_log=False, lifespan="on", http="httptools",
-                                ws="websockets-sansio", ws_max_queue=32,
-                                # Compression cost the gateway 8% of its CPU in bench live and
-                                # each connection a deflate context's memory; timeline events
-                                # are small. Clients that offer it get plain frames.
-                                ws_per_message_deflate=False,
-                                timeout_graceful_shutdown=5)
-        await uvicorn.Server(config).serve()
+        await uvicorn.Server(uvicorn_config(app, settings.host, port)).serve()
+
+
+def uvicorn_config(app: Callable[..., Awaitable[Any]], host: str, port: int) -> uvicorn.Config:
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level="warning",
+                          access_log=False, lifespan="on", http="httptools",
+                          ws="websockets-sansio", ws_max_queue=32,
+                          # Compression cost the gateway 8% of its CPU in bench live and
+                          # each connection a deflate context's memory; timeline events
+                          # are small. Clients that offer it get plain frames.
+                          ws_per_message_deflate=False,
+                          # Forwarded headers: only from HUBBUB_TRUSTED_PROXIES, applied by
+                          # the app (proxies.py), never from uvicorn's default 127.0.0.1.
+                          proxy_headers=False,
+                          timeout_graceful_shutdown=5)

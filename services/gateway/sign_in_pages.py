@@ -89,5 +89,7 @@ def code_page(auth: AuthRequest, code: str) -> Response:
                   minutes=int(CODE_TTL.total_seconds() // 60))
 
 
-def error_page(message: str, status: int = 400) -> Response:
-    return render("error.html", status=status, message=message)
+def error_page(message: str, status: int = 400, *, app_name: str = "",
+               back: str | None = None) -> Response:
+    """The error, and when the app may hear of it, a link back that the person chooses."""
+    return render("error.html", status=status, message=message, app_name=app_name, back=back)

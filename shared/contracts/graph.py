@@ -325,12 +325,21 @@ class Network(msgspec.Struct, frozen=True, kw_only=True):
     members_count: int
     role: str  # the asker's role in it
     created_at: int  # ms since the Unix epoch
+    # OAuth client_ids its admins allow to use the password grant; none by default.
+    password_grant_apps: list[str] = msgspec.field(default_factory=list)
+
+    def allows_password_grant(self, client_id: str) -> bool:
+        """The password grant hands the password to the app: only apps the admins listed.
+        Hook for single sign-on (issue #14, not built yet): a network that requires SSO must
+        refuse the password grant here, whatever its list says."""
+        return client_id in self.password_grant_apps
 
 
 class UpdateNetwork(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int
     name: str | None = None
     invitation_only: bool | None = None
+    password_grant_apps: list[str] | None = None  # replaces the list when given
 
 
 class NetworkMembersPage(msgspec.Struct, frozen=True, kw_only=True):

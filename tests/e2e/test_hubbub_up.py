@@ -111,6 +111,11 @@ async def drive_first_path(base_url: str) -> dict:
                 "username": name, "email": f"{name}@e2e.test", "password": "correct horse"},
                 headers={"Authorization": f"Bearer {app_token['access_token']}"})
             assert r.status_code == 200, r.text
+            if name == "alice":  # the network's first account, its admin, allows the grant
+                allowed = await c.patch("/api/hubbub/v1/network", json={
+                    "password_grant_apps": [app["client_id"]]},
+                    headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+                assert allowed.status_code == 200, allowed.text
             r = await c.post("/oauth/token", data={
                 **creds, "grant_type": "password", "username": f"{name}@e2e.test",
                 "password": "correct horse", "scope": "read write follow"})

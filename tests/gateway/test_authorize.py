@@ -183,7 +183,7 @@ async def test_no_redirect_to_a_uri_the_app_did_not_register(api: Api) -> None:
         assert page.status_code == 400 and "location" not in page.headers
         assert "redirect URI does not match" in page.text
     # Nor by posting the form with the URI swapped after the page was shown.
-    good = query(app, None)
+    good = query(app, pkce()[1])
     page = await api.client.get("/oauth/authorize", params=good)
     r = await api.client.post("/oauth/authorize", data={
         **good, "redirect_uri": evil, "csrf": csrf(page), "login": user.email,
@@ -191,17 +191,21 @@ async def test_no_redirect_to_a_uri_the_app_did_not_register(api: Api) -> None:
     assert r.status_code == 400 and "location" not in r.headers
 
 
-async def test_other_request_errors_go_back_to_the_registered_uri(api: Api) -> None:
+async def test_other_request_errors_link_back_to_the_registered_uri(api: Api) -> None:
+    """Shown on Hubbub's page, never an automatic redirect (RFC 9700 4.11.2): the person may
+    follow the link back to the app, with the error and the state."""
     app = await register_app(api)
-    for bad, error in ((query(app, None, response_type="token"), "unsupported_response_type"),
+    challenge = pkce()[1]
+    for bad, error in ((query(app, challenge, response_type="token"),
+                        "unsupported_response_type"),
                        (query(app, "x" * 43, code_challenge_method="plain"), "invalid_request"),
-                       (query(app, None, scope="admin:write"), "invalid_scope")):
+                       (query(app, challenge, scope="admin:write"), "invalid_scope")):
         r = await api.client.get("/oauth/authorize", params=bad)
-        assert r.status_code == 303, r.text
-        location = urlsplit(r.headers["location"])
-        assert r.headers["location"].startswith(REDIRECT + "?")
-        assert parse_qs(location.query)["error"] == [error]
-        assert parse_qs(location.query)["state"] == [bad["state"]]
+        assert r.status_code == 400 and "location" not in r.headers, r.text
+        link = html.unescape(re.search(r'<a href="([^"]+)"[^>]*>Return to', r.text).group(1))
+        assert link.startswith(REDIRECT + "?")
+        assert parse_qs(urlsplit(link).query)["error"] == [error]
+        assert parse_qs(urlsplit(link).query)["state"] == [bad["state"]]
 
 
 async def test_declining_sends_access_denied(api: Api) -> None:

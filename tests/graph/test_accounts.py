@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Api, unique
+from tests.helpers import Api, other_domain, unique
 
 
 async def count_accounts(api: Api, username: str) -> int:
@@ -13,7 +13,8 @@ async def count_accounts(api: Api, username: str) -> int:
 
 
 async def test_password_grant_and_verify_credentials(api: Api) -> None:
-    user = await api.user()
+    user = await api.user(domain=other_domain())  # its network's admin
+    await api.allow_password_grant(user)
     app = await api.app()
     r = await api.client.post("/oauth/token", data={
         "grant_type": "password", "client_id": app["client_id"],

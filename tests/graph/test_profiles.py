@@ -149,7 +149,8 @@ async def test_avatar_upload_is_refused_clearly(api: Api) -> None:
 async def test_update_credentials_needs_a_user_with_write_scope(api: Api) -> None:
     r = await api.client.patch("/api/v1/accounts/update_credentials", json={"note": "x"})
     assert r.status_code == 401
-    me = await api.user()
+    me = await api.user(domain=other_domain())  # its network's admin
+    await api.allow_password_grant(me)
     app = await api.app()
     token = (await api.client.post("/oauth/token", data={
         "grant_type": "password", "client_id": app["client_id"],

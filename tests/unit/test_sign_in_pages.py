@@ -25,7 +25,7 @@ def auth() -> AuthRequest:
     fields = fields_of({"response_type": "code", "client_id": "cid", "redirect_uri": "http://x/cb",
                         "state": HOSTILE})
     return AuthRequest(app=app, redirect_uri="http://x/cb", scopes="read write:statuses",
-                       state=HOSTILE, code_challenge=None, fields=fields)
+                       state=HOSTILE, code_challenge="", fields=fields)
 
 
 def test_forms_escape_every_value_and_carry_their_csrf_token() -> None:

@@ -11,4 +11,5 @@ from shared.contracts import graph as graph_api
 def network(n: graph_api.Network) -> dict[str, Any]:
     return {"id": str(n.id), "domain": n.domain, "name": n.name,
             "invitation_only": n.invitation_only, "members_count": n.members_count,
-            "role": n.role, "created_at": mastodon.iso(n.created_at)}
+            "role": n.role, "password_grant_apps": n.password_grant_apps,
+            "created_at": mastodon.iso(n.created_at)}

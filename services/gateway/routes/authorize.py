@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 
-from services.gateway import csrf, sign_in_pages
+from services.gateway import csrf, redirect_uris, sign_in_pages
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.oauth_request import (
     OOB,
@@ -30,19 +30,26 @@ from shared.contracts import graph as graph_api
 from shared.records import AccountRecord
 
 
+def client_url(auth: AuthRequest, params: dict[str, str]) -> str:
+    """The app's redirect URI with these parameters and the request's ``state``."""
+    if auth.state:
+        params = {**params, "state": auth.state}
+    sep = "&" if "?" in auth.redirect_uri else "?"
+    return f"{auth.redirect_uri}{sep}{urlencode(params)}"
+
+
 def back_to_client(auth: AuthRequest, params: dict[str, str]) -> Response:
+    """Only after the person acted on Hubbub's page (signed in, or declined)."""
     if auth.redirect_uri == OOB:  # nowhere to send it: say it on the page
         if "code" in params:
             return code_page(auth, params["code"])
         return error_page(params.get("error_description") or params.get("error", "Refused"))
-    if auth.state:
-        params = {**params, "state": auth.state}
-    sep = "&" if "?" in auth.redirect_uri else "?"
     return Response(content=b"", status_code=303, headers={
-        "Location": f"{auth.redirect_uri}{sep}{urlencode(params)}", **sign_in_pages.NO_STORE})
+        "Location": client_url(auth, params), **sign_in_pages.NO_STORE})
 
 
 async def grant(gw: Gateway, auth: AuthRequest, account: AccountRecord) -> Response:
+    assert auth.code_challenge  # check() requires PKCE
     code = await oauth_codes.issue_code(gw.pool, app_id=auth.app.id, account_id=account.id,
                                         redirect_uri=auth.redirect_uri, scopes=auth.scopes,
                                         code_challenge=auth.code_challenge)
@@ -62,12 +69,15 @@ async def _form(request: Request) -> dict[str, str]:
 async def checked(gw: Gateway, fields: dict[str, str]) -> AuthRequest | Response:
     """The request if it may go on, else the answer that stops it."""
     try:
-        return await check(gw.pool, fields)
+        return await check(gw.pool, fields, redirect_uris.origin_of(gw.base_url))
     except PageError as exc:
         return error_page(str(exc))
     except RedirectError as exc:
-        return back_to_client(exc.request, {"error": exc.error,
-                                            "error_description": exc.description})
+        # Never an automatic redirect: the person may follow the link back, or not.
+        back = exc.request
+        return error_page(exc.description, app_name=back.app.name, back=None
+                          if back.redirect_uri == OOB else client_url(back, {
+                              "error": exc.error, "error_description": exc.description}))
 
 
 @get(["/oauth/authorize", "/oauth/sign_up"], include_in_schema=False)

@@ -1,6 +1,7 @@
 """Hubbub's networks (a company's space, by e-mail domain): what the signed-in member's network
-is and who is in it; for its admins, its name, invitation-only registration, invitations and
-deactivating members. Admin rights are checked by the graph service, not here."""
+is and who is in it; for its admins, its name, invitation-only registration, the apps allowed
+the OAuth password grant, invitations and deactivating members. Admin rights are checked by the
+graph service, not here."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ async def get_network(request: Request) -> Response:
 class UpdateNetworkParams(params.Params):
     name: str | None = None
     invitation_only: bool | None = None
+    password_grant_apps: list[str] | None = None
 
 
 @patch(PREFIX)
@@ -40,7 +42,8 @@ async def update_network(request: Request) -> Response:
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, UpdateNetworkParams)
     found = await bus.call(gw.nc, graph_api.NETWORK_UPDATE, graph_api.UpdateNetwork(
-        account_id=me.id, name=p.name, invitation_only=p.invitation_only))
+        account_id=me.id, name=p.name, invitation_only=p.invitation_only,
+        password_grant_apps=p.password_grant_apps))
     return responses.json(network(found))
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 
-from services.gateway import params, responses, tokens
+from services.gateway import params, redirect_uris, responses, tokens
 from services.gateway.context import gateway_of
 from services.gateway.presenters.apps import app_json
 from services.gateway.store import oauth_codes
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
+OOB = redirect_uris.OOB
 
 
 class AppParams(params.Params):
@@ -30,11 +30,12 @@ async def create_app(request: Request) -> Response:
     uris = p.redirect_uris if isinstance(p.redirect_uris, list) else p.redirect_uris.split()
     if not uris:
         raise errors.Invalid("Validation failed: redirect_uris can't be blank")
-    for uri in uris:
-        if uri != OOB and "://" not in uri:
-            raise errors.Invalid(f"Validation failed: redirect URI {uri!r} must be absolute")
-    scopes = tokens.parse_scopes(p.scopes)
     gw = gateway_of(request)
+    for uri in uris:
+        problem = redirect_uris.problem(uri, redirect_uris.origin_of(gw.base_url))
+        if problem is not None:
+            raise errors.Invalid(f"Validation failed: redirect URI {uri[:200]!r} {problem}")
+    scopes = tokens.parse_scopes(p.scopes)
     app, secret = await tokens.create_app(gw.pool, name=name, redirect_uris="\n".join(uris)
                                           .replace("\n", " "), scopes=scopes, website=p.website)
     return responses.json(app_json(app, secret))
@@ -93,6 +94,14 @@ async def token(request: Request) -> Response:
             return _oauth_error("invalid_grant", "The provided authorization grant is invalid, "
                                 "expired, revoked, does not match the redirection URI used in "
                                 "the authorization request, or was issued to another client.")
+        # The password grant hands the person's password to the app (RFC 9700 2.4): only for
+        # apps their network's admins listed.
+        network = await bus.call(gw.nc, graph_api.NETWORK_GET,
+                                 graph_api.NetworkRequest(account_id=account.id))
+        if not network.allows_password_grant(app.client_id):
+            return _oauth_error("unauthorized_client",
+                                "This network does not allow this app to use the password "
+                                "grant: sign in with the authorization_code flow (PKCE).")
         account_id = account.id
     elif p.grant_type == "authorization_code":
         try:

@@ -1,5 +1,6 @@
-"""Authorization codes (RFC 6749 4.1 with PKCE, RFC 7636): the sign-in pages issue them, the
-token endpoint redeems them once. Codes are stored only as SHA-256 digests, like tokens."""
+"""Authorization codes (RFC 6749 4.1 with PKCE S256, RFC 7636, required): the sign-in pages issue
+them, the token endpoint redeems them once with the matching verifier. Codes are stored only as
+SHA-256 digests, like tokens."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ async def app_by_client_id(pool: asyncpg.Pool, client_id: str) -> App | None:
 
 
 async def issue_code(pool: asyncpg.Pool, *, app_id: int, account_id: int, redirect_uri: str,
-                     scopes: str, code_challenge: str | None) -> str:
+                     scopes: str, code_challenge: str) -> str:
+    if not code_challenge:  # a code without PKCE could be redeemed by whoever intercepts it
+        raise ValueError("an authorization code needs a PKCE challenge")
     code = secrets.token_urlsafe(32)
     await pool.execute(
         "INSERT INTO authorization_codes (code_hash, app_id, account_id, redirect_uri, scopes, "
@@ -74,8 +77,10 @@ async def redeem_code(pool: asyncpg.Pool, *, app_id: int, code: str | None,
         raise InvalidGrant("code already used")
     if row["expired"]:
         raise InvalidGrant("code expired")
-    if row["code_challenge"] is not None and not (
-            code_verifier and hmac.compare_digest(s256(code_verifier), row["code_challenge"])):
+    # A code without a challenge (issued before PKCE was required) is refused whatever comes
+    # with it: accepting a verifier for it is the PKCE downgrade of RFC 9700 4.8.2.
+    if not (row["code_challenge"] and code_verifier
+            and hmac.compare_digest(s256(code_verifier), row["code_challenge"])):
         raise InvalidGrant("code_verifier does not match")
     claimed = await pool.fetchval(
         "UPDATE authorization_codes SET used_at = now() WHERE code_hash = $1 "

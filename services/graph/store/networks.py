@@ -7,7 +7,7 @@ import asyncpg
 
 async def network(conn: asyncpg.Connection, network_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT n.id, n.domain, n.name, n.invitation_only, "
+        "SELECT n.id, n.domain, n.name, n.invitation_only, n.password_grant_apps, "
         "(extract(epoch FROM n.created_at) * 1000)::bigint AS created_at, "
         "(SELECT count(*) FROM accounts a WHERE a.network_id = n.id "
         " AND a.deactivated_at IS NULL) AS members_count "
@@ -30,12 +30,14 @@ async def insert_network(conn: asyncpg.Connection, network_id: int, domain: str)
 
 
 async def update_network(conn: asyncpg.Connection, network_id: int, *, name: str | None,
-                         invitation_only: bool | None) -> None:
+                         invitation_only: bool | None,
+                         password_grant_apps: list[str] | None = None) -> None:
     """Change what is given; None keeps the current value."""
     await conn.execute(
         "UPDATE networks SET name = coalesce($2, name), "
-        "invitation_only = coalesce($3, invitation_only) WHERE id = $1",
-        network_id, name, invitation_only)
+        "invitation_only = coalesce($3, invitation_only), "
+        "password_grant_apps = coalesce($4, password_grant_apps) WHERE id = $1",
+        network_id, name, invitation_only, password_grant_apps)
 
 
 # --- invitations --------------------------------------------------------------------------------

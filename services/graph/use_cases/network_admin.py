@@ -1,9 +1,10 @@
-"""What a network's admins do: rename it, close it to invitations only, invite people by
-e-mail, deactivate members. The role is checked here, against the database, never taken from
-the caller."""
+"""What a network's admins do: rename it, close it to invitations only, choose the apps allowed
+the OAuth password grant, invite people by e-mail, deactivate members. The role is checked here,
+against the database, never taken from the caller."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import asyncpg
@@ -23,6 +24,8 @@ from shared.ids import new_id
 from shared.records import AccountRecord
 
 MAX_NETWORK_NAME = 100
+MAX_PASSWORD_GRANT_APPS = 50
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
 
 async def admin_of(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record:
@@ -51,10 +54,18 @@ class RenameOrCloseNetwork:
         if name is not None and not 1 <= len(name) <= MAX_NETWORK_NAME:
             raise errors.Invalid(f"Validation failed: name must be 1 to {MAX_NETWORK_NAME} "
                                  "characters")
+        apps = req.password_grant_apps
+        if apps is not None:
+            if len(apps) > MAX_PASSWORD_GRANT_APPS or not all(
+                    isinstance(a, str) and CLIENT_ID.fullmatch(a) for a in apps):
+                raise errors.Invalid("Validation failed: password_grant_apps must be at most "
+                                     f"{MAX_PASSWORD_GRANT_APPS} client_ids")
+            apps = list(dict.fromkeys(apps))
         async with self.pool.acquire() as conn, conn.transaction():
             member = await admin_of(conn, req.account_id)
             await store.update_network(conn, member["network_id"], name=name,
-                                       invitation_only=req.invitation_only)
+                                       invitation_only=req.invitation_only,
+                                       password_grant_apps=apps)
             return await network_view(conn, req.account_id)
 
 
