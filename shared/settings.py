@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -53,6 +54,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Proxies (IP addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are
     # believed: the client's address and whether it came over https. Empty: believe no one.
     trusted_proxies: tuple[str, ...] = ()
+    # Private-use redirect URI schemes without a dot that apps may still register (RFC 8252 asks
+    # for a reversed domain name, but some Mastodon apps predate it: e.g. "oauth2redirect").
+    oauth_extra_schemes: tuple[str, ...] = ()
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -108,7 +112,26 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         stream_max_connections=int(get("HUBBUB_STREAM_MAX_CONNECTIONS",
                                        base.stream_max_connections)),
         trusted_proxies=trusted_proxies(get("HUBBUB_TRUSTED_PROXIES", "")),
+        oauth_extra_schemes=oauth_extra_schemes(get("HUBBUB_OAUTH_EXTRA_SCHEMES", "")),
     )
+
+
+# Never places to send a browser with a code, whatever an operator lists.
+NEVER_REDIRECT_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "about", "blob",
+                                    "http", "https"})
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,63}")
+
+
+def oauth_extra_schemes(value: str) -> tuple[str, ...]:
+    """``HUBBUB_OAUTH_EXTRA_SCHEMES``: scheme names, separated by commas or spaces."""
+    schemes = []
+    for item in value.replace(",", " ").split():
+        scheme = item.lower().rstrip(":/")
+        if not _SCHEME.fullmatch(scheme) or scheme in NEVER_REDIRECT_SCHEMES:
+            raise ValueError(f"HUBBUB_OAUTH_EXTRA_SCHEMES: {item!r} is not a scheme an app may "
+                             "register")
+        schemes.append(scheme)
+    return tuple(schemes)
 
 
 def trusted_proxies(value: str) -> tuple[str, ...]:

@@ -67,7 +67,8 @@ def fields_of(source: Mapping[str, object]) -> dict[str, str]:
     return {name: str(source.get(name) or "") for name in OAUTH_FIELDS}
 
 
-async def check(pool: asyncpg.Pool, fields: dict[str, str], own_origin: str) -> AuthRequest:
+async def check(pool: asyncpg.Pool, fields: dict[str, str], own_origin: str,
+                extra_schemes: tuple[str, ...] = ()) -> AuthRequest:
     """The request if the client, its redirect URI and every parameter are right; else
     ``PageError`` until the client and redirect URI are known good, ``RedirectError`` after."""
     client_id = fields.get("client_id", "")
@@ -79,7 +80,8 @@ async def check(pool: asyncpg.Pool, fields: dict[str, str], own_origin: str) -> 
     asked = fields.get("redirect_uri") or (registered[0] if len(registered) == 1 else "")
     redirect_uri = redirect_uris.matching(asked, registered)
     # Checked again here: apps registered before the rules may hold any URI.
-    if redirect_uri is None or redirect_uris.problem(redirect_uri, own_origin) is not None:
+    if redirect_uri is None or redirect_uris.problem(
+            redirect_uri, own_origin, extra_schemes) is not None:
         raise PageError("The redirect URI does not match one this app registered, so Hubbub "
                         "will not send you there.")
     challenge = fields.get("code_challenge", "")

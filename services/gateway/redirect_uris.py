@@ -9,7 +9,10 @@ these are accepted:
   listener on this machine (RFC 8252 7.3), or to the gateway's own origin (the web client);
 - a private-use scheme with a dot, a reversed domain name the app's maker owns
   (``com.example.app:/callback``, RFC 8252 7.1): a scheme without one (``foo://``) is claimed
-  by any app on the device, and ``javascript:``/``data:`` are not places at all;
+  by any app on the device, and ``javascript:``/``data:`` are not places at all. Mobile
+  Mastodon apps older than that advice use dot-less schemes (``oauth2redirect://``): an
+  operator who wants them lists their schemes in HUBBUB_OAUTH_EXTRA_SCHEMES (PKCE still keeps
+  a code intercepted by another app useless);
 - the out-of-band URN, which shows the code on Hubbub's own page.
 
 Never a fragment (RFC 6749 3.1.2). At the authorization request the URI must equal a registered
@@ -45,8 +48,9 @@ def _split(uri: str) -> SplitResult | None:
     return parts
 
 
-def problem(uri: str, own_origin: str) -> str | None:
-    """Why this redirect URI cannot be registered, or None when it can."""
+def problem(uri: str, own_origin: str, extra_schemes: tuple[str, ...] = ()) -> str | None:
+    """Why this redirect URI cannot be registered, or None when it can. ``extra_schemes``:
+    dot-less private-use schemes the operator accepts (HUBBUB_OAUTH_EXTRA_SCHEMES)."""
     if uri == OOB:
         return None
     if len(uri) > MAX_LENGTH or _CONTROL.search(uri):
@@ -65,7 +69,7 @@ def problem(uri: str, own_origin: str) -> str | None:
         if scheme == "http" and not (_loopback(parts.hostname) or _origin(parts) == own_origin):
             return "must use https (http only to a loopback address such as 127.0.0.1)"
         return None
-    if "." not in scheme:
+    if "." not in scheme and scheme not in extra_schemes:
         return ("must use https, http to a loopback address, or a private-use scheme named "
                 "after a domain the app owns, such as com.example.app:/callback")
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.gateway import redirect_uris
+from shared import settings
 
 OWN = "http://hubbub.internal:8080"
 
@@ -36,6 +37,25 @@ OWN = "http://hubbub.internal:8080"
 ])
 def test_what_an_app_may_register(uri: str, allowed: bool) -> None:
     assert (redirect_uris.problem(uri, OWN) is None) is allowed
+
+
+def test_an_operator_may_accept_dotless_schemes_of_older_apps() -> None:
+    legacy = ("oauth2redirect",)
+    assert redirect_uris.problem("oauth2redirect://app.example/", OWN) is not None
+    assert redirect_uris.problem("oauth2redirect://app.example/", OWN, legacy) is None
+    assert redirect_uris.problem("foo://cb", OWN, legacy) is not None
+    assert redirect_uris.problem("oauth2redirect://app.example/#x", OWN, legacy) is not None
+
+
+@pytest.mark.parametrize("value", ["javascript", "data", "https", "bad scheme!", "1abc"])
+def test_dangerous_or_malformed_extra_schemes_stop_the_start(value: str) -> None:
+    with pytest.raises(ValueError, match="HUBBUB_OAUTH_EXTRA_SCHEMES"):
+        settings.oauth_extra_schemes(value)
+
+
+def test_extra_schemes_are_read_lower_cased() -> None:
+    assert settings.oauth_extra_schemes("OAuth2Redirect, icecubesapp://") == (
+        "oauth2redirect", "icecubesapp")
 
 
 @pytest.mark.parametrize(("requested", "registered", "matched"), [

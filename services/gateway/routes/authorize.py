@@ -69,7 +69,8 @@ async def _form(request: Request) -> dict[str, str]:
 async def checked(gw: Gateway, fields: dict[str, str]) -> AuthRequest | Response:
     """The request if it may go on, else the answer that stops it."""
     try:
-        return await check(gw.pool, fields, redirect_uris.origin_of(gw.base_url))
+        return await check(gw.pool, fields, redirect_uris.origin_of(gw.base_url),
+                           gw.settings.oauth_extra_schemes)
     except PageError as exc:
         return error_page(str(exc))
     except RedirectError as exc:

@@ -32,7 +32,8 @@ async def create_app(request: Request) -> Response:
         raise errors.Invalid("Validation failed: redirect_uris can't be blank")
     gw = gateway_of(request)
     for uri in uris:
-        problem = redirect_uris.problem(uri, redirect_uris.origin_of(gw.base_url))
+        problem = redirect_uris.problem(uri, redirect_uris.origin_of(gw.base_url),
+                                        gw.settings.oauth_extra_schemes)
         if problem is not None:
             raise errors.Invalid(f"Validation failed: redirect URI {uri[:200]!r} {problem}")
     scopes = tokens.parse_scopes(p.scopes)
