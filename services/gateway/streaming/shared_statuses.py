@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the Gateway holds these caches: a runtime import would be a
 
 log = logging.getLogger(__name__)
 
-_MISSING = object()
+_MISSING: Any = object()  # a cached None means "no such status": told apart from "not cached"
 
 
 class RenderCache:
