@@ -22,6 +22,7 @@ from litestar import Litestar
 from services.gateway.application.home import read_home
 from services.gateway.context import Gateway, bearer_of
 from services.gateway.streaming.direct import RAW_SEND
+from shared.bounded_cache import BoundedCache
 
 Scope = dict
 
@@ -49,15 +50,12 @@ def _query(raw: bytes) -> tuple[tuple[str, str], ...]:
     pages just read): kept, bounded, as queries come from clients."""
     found = _queries.get(raw)
     if found is None:
-        found = tuple(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
-        if len(_queries) >= _QUERIES_MAX:
-            _queries.clear()
-        _queries[raw] = found
+        found = _queries.put(raw, tuple(parse_qsl(raw.decode("latin-1"),
+                                                  keep_blank_values=True)))
     return found
 
 
-_QUERIES_MAX = 10_000
-_queries: dict[bytes, tuple[tuple[str, str], ...]] = {}
+_queries: BoundedCache[bytes, tuple[tuple[str, str], ...]] = BoundedCache(10_000)
 
 
 class ExpressLane:

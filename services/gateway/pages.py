@@ -18,42 +18,17 @@ same JSON as ``mastodon.status`` gives (tests/gateway/test_pages.py holds them e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Generic, NamedTuple, TypeVar
+from typing import NamedTuple
 
 import msgspec
 
 from services.gateway.presenters import mastodon
+from shared.bounded_cache import BoundedCache
 from shared.records import AccountRecord, StatusRecord
 from shared.viewer_cache import NO_FLAGS, Flags
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
 _encode = msgspec.json.Encoder().encode
 _BOOL = {True: b"true", False: b"false"}
-
-
-class BoundedCache(Generic[K, V]):
-    """A dict that forgets its oldest entries past ``max_entries`` (insertion order: cheaper than
-    an LRU's reordering on every hit, and the hot entries come back at once when dropped)."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._entries: dict[K, V] = {}
-        # The dict's own method: no Python call on the hot paths' lookups.
-        self.get: Callable[[K], V | None] = self._entries.get
-
-    def put(self, key: K, value: V) -> V:
-        entries = self._entries
-        if len(entries) >= self.max_entries:
-            for old in list(entries)[: max(1, self.max_entries // 10)]:
-                del entries[old]
-        entries[key] = value
-        return value
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 class Fragments:

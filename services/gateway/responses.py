@@ -9,6 +9,8 @@ from urllib.parse import quote_plus, urlencode
 import msgspec
 from litestar import Request, Response
 
+from shared.bounded_cache import BoundedCache
+
 _encoder = msgspec.json.Encoder()
 
 
@@ -52,10 +54,7 @@ def cursor_link(base_url: str, path: str, query: Iterable[tuple[str, str]], newe
     if prefix is None:
         # urlencode joins its pairs with "&": the cursor is one more pair after the others.
         encoded = urlencode(kept)
-        prefix = f"<{base_url}{path}?{encoded}{'&' if encoded else ''}"
-        if len(_link_prefixes) >= _LINK_PREFIXES_MAX:
-            _link_prefixes.clear()
-        _link_prefixes[key] = prefix
+        prefix = _link_prefixes.put(key, f"<{base_url}{path}?{encoded}{'&' if encoded else ''}")
     return (f'{prefix}max_id={_cursor(oldest)}>; rel="next", '
             f'{prefix}min_id={_cursor(newest)}>; rel="prev"')
 
@@ -65,6 +64,7 @@ def _cursor(value: Any) -> str:
 
 
 # The start of the Link's URLs by the query's other parameters: a page's query is mostly one
-# of a few (limit=20, ...); bounded, as queries come from clients.
-_LINK_PREFIXES_MAX = 1000
-_link_prefixes: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
+# of a few (limit=20, ...); bounded, as queries come from clients. Keyed by all it is made of:
+# nothing to go stale.
+_link_prefixes: BoundedCache[tuple[str, str, tuple[tuple[str, str], ...]], str] = BoundedCache(
+    1000)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
-from collections import OrderedDict
 
 import asyncpg
 import msgspec
@@ -15,6 +13,7 @@ import msgspec
 from services.gateway.store import apps as app_store
 from services.gateway.store import tokens as token_store
 from shared import errors
+from shared.bounded_cache import BoundedCache
 from shared.ids import new_id
 
 DEFAULT_SCOPES = "read"
@@ -110,7 +109,7 @@ async def revoke(pool: asyncpg.Pool, token: str, app_id: int | None = None) -> s
     return await token_store.revoke_token(pool, digest(token), app_id)
 
 
-class TokenCache:
+class TokenCache(BoundedCache[str, Caller]):
     """Callers by token digest, kept in the gateway process for a short while: every API request
     carries a token, and a Postgres round trip per request was the largest cost of a timeline
     read. A revocation evicts the token here at once and is announced to the other gateway
@@ -119,27 +118,4 @@ class TokenCache:
     Unknown tokens are not cached, so guessing cannot fill the memory."""
 
     def __init__(self, ttl_s: float = 30.0, max_entries: int = 100_000) -> None:
-        self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[float, Caller]] = OrderedDict()
-
-    def get(self, token_hash: str) -> Caller | None:
-        entry = self._entries.get(token_hash)
-        if entry is None:
-            return None
-        if entry[0] < time.monotonic():
-            del self._entries[token_hash]
-            return None
-        return entry[1]
-
-    def put(self, token_hash: str, caller: Caller) -> None:
-        self._entries[token_hash] = (time.monotonic() + self.ttl_s, caller)
-        self._entries.move_to_end(token_hash)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)  # the least recently added
-
-    def forget(self, token_hash: str) -> None:
-        self._entries.pop(token_hash, None)
-
-    def __len__(self) -> int:
-        return len(self._entries)
+        super().__init__(max_entries, ttl_s=ttl_s)

@@ -15,6 +15,7 @@ from services.posts.use_cases.polls import VotePoll
 from services.posts.use_cases.post_status import PostStatus
 from services.posts.use_cases.reactions import Reactions
 from shared import errors, viewer_cache
+from shared.bounded_cache import BoundedCache
 from shared.bus import ServiceHost
 from shared.contracts import posts as api
 from shared.ids import id_at
@@ -90,23 +91,22 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
 
     # Trends are a week's aggregate that clients poll from their explore tabs: each posts
     # process keeps a network's answer for TRENDS_FRESH_S rather than scan the week per read.
-    trends_cache: dict[tuple[int, int, int], tuple[float, api.TagTrendList]] = {}
+    # The race: a tag used meanwhile shows up to TRENDS_FRESH_S late, never more (the TTL).
+    trends_cache: BoundedCache[tuple[int, int, int], api.TagTrendList] = BoundedCache(
+        10_000, ttl_s=TRENDS_FRESH_S)
 
     async def tag_trends(req: api.TagTrends) -> api.TagTrendList:
         key = (req.network_id, max(1, min(req.limit, 20)), max(0, req.offset))
         kept = trends_cache.get(key)
-        if kept is not None and time.monotonic() - kept[0] < TRENDS_FRESH_S:
-            return kept[1]
-        if len(trends_cache) > 10_000:
-            trends_cache.clear()
+        if kept is not None:
+            return kept
         async with pool.acquire() as conn:
             found = await store.tag_trends(conn, *key, time.time())
         answer = api.TagTrendList(tags=[
             api.TagTrend(name=tag, history=[api.TagDay(day=day, uses=uses, accounts=accounts)
                                             for day, uses, accounts in history])
             for tag, history in found])
-        trends_cache[key] = (time.monotonic(), answer)
-        return answer
+        return trends_cache.put(key, answer)
 
     host.serve(api.TAG_TRENDS, tag_trends)
     host.serve(api.STATUS_HOME_REBUILD, home_rebuild)

@@ -231,7 +231,7 @@ def session_for(found: StatusRecord | None, situation: str, *, at_hand: bool, re
     if found is not None and at_hand:
         gw.status_fetches.remember(found)
     if found is not None and rendered:
-        gw.render_cache.entries[found.id, found.version] = status_json(found)
+        gw.render_cache.entries.put((found.id, found.version), status_json(found))
     session = StreamSession(gw, SimpleNamespace(id=READER), 8)  # type: ignore[arg-type]
     viewer, hidden = SITUATIONS[situation]
 

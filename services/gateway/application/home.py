@@ -17,6 +17,7 @@ from services.gateway.application.timelines import PageParams, clamp
 from services.gateway.context import Gateway, active
 from services.gateway.tokens import Caller
 from shared import bus, errors, viewer_cache
+from shared.bounded_cache import BoundedCache
 from shared.contracts import fanout as fanout_api
 from shared.contracts import graph as graph_api
 from shared.fastredis import FastRedis
@@ -101,18 +102,13 @@ def _home_bounds(query: Sequence[tuple[str, str]]) -> reads.Bounds:
     found = _bounds_by_query.get(key)
     if found is None:
         p = params.convert(params.merged(query), PageParams)
-        found = reads.Bounds(limit=clamp(p.limit), max_id=parse_id(p.max_id),
-                                 since_id=parse_id(p.since_id), min_id=parse_id(p.min_id))
-        if len(_bounds_by_query) >= _BOUNDS_BY_QUERY_MAX:
-            _bounds_by_query.clear()
-        _bounds_by_query[key] = found
+        found = _bounds_by_query.put(key, reads.Bounds(
+            limit=clamp(p.limit), max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
+            min_id=parse_id(p.min_id)))
     return found
 
 
-_BOUNDS_BY_QUERY_MAX = 10_000
-
-
-_bounds_by_query: dict[tuple, reads.Bounds] = {}
+_bounds_by_query: BoundedCache[tuple, reads.Bounds] = BoundedCache(10_000)
 
 
 class _Prepared(NamedTuple):
@@ -135,23 +131,17 @@ def _first_reads(fast: FastRedis, account_id: int, bounds: reads.Bounds,
         pipe.get(viewer_cache.hidden_key(account_id))
         reads.queue_home_state(pipe, account_id, bounds)
         reads.queue_author_pages(pipe, list(big or ()), bounds)
-        found = _Prepared(b"".join([hiredis.pack_command(c) for c in pipe.commands]),
-                          pipe.convert)
-        if len(_first_reads_by_key) >= _FIRST_READS_MAX:
-            _first_reads_by_key.clear()
-        _first_reads_by_key[key] = found
+        found = _first_reads_by_key.put(key, _Prepared(
+            b"".join([hiredis.pack_command(c) for c in pipe.commands]), pipe.convert))
     return found
 
 
-_FIRST_READS_MAX = 10_000
-
-
-_first_reads_by_key: dict[tuple, _Prepared] = {}
+_first_reads_by_key: BoundedCache[tuple, _Prepared] = BoundedCache(10_000)
 
 
 # By reader: the followees above the fanout threshold that its last home read found (their
 # cache in Redis, read in the first round trip, says whether they are still those).
-_big_followees_seen: dict[int, list[reads.Followee]] = {}
+_big_followees_seen: BoundedCache[int, list[reads.Followee]] = BoundedCache(10_000)
 
 
 class PageReply(NamedTuple):
@@ -181,9 +171,7 @@ async def read_home(gw: Gateway, caller: Caller, path: str,
     if known is not None and state.big_followees == known:
         author_pages = reads.author_pages_from(rest[reads.HOME_STATE_REPLIES:])
     elif state.big_followees is not None:
-        if len(_big_followees_seen) >= _FIRST_READS_MAX:
-            _big_followees_seen.clear()
-        _big_followees_seen[caller.account_id] = state.big_followees
+        _big_followees_seen.put(caller.account_id, state.big_followees)
     me = active(gw.hydrator.account_from(raw_me) if raw_me is not None
                 else await gw.hydrator.account(caller.account_id))
     ids, partial = await home_page(gw, me.id, bounds, state, author_pages)

@@ -5,8 +5,8 @@ is a new version of the bytes, so none of these can serve a stale record or flag
 
 from __future__ import annotations
 
-from services.gateway.pages import BoundedCache
 from shared import viewer_cache
+from shared.bounded_cache import BoundedCache
 from shared.records import AccountRecord, StatusRecord, unpack_account, unpack_cached_status
 from shared.viewer_cache import Flags
 

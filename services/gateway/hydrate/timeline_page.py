@@ -13,8 +13,9 @@ import redis.asyncio as redis
 
 from services.gateway.hydrate.fetch import Fetch
 from services.gateway.hydrate.records import DecodedRecords
-from services.gateway.pages import BoundedCache, Fragments
+from services.gateway.pages import Fragments
 from shared import viewer_cache
+from shared.bounded_cache import BoundedCache
 from shared.fastredis import FastRedis
 from shared.records import AccountRecord, StatusRecord, account_key, status_key
 from shared.viewer_cache import Flags

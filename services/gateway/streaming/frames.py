@@ -10,10 +10,11 @@ as they come, without being cached."""
 from __future__ import annotations
 
 import struct
-from collections import OrderedDict
 from typing import NamedTuple
 
 import msgspec
+
+from shared.bounded_cache import BoundedCache
 
 _encode = msgspec.json.Encoder().encode
 
@@ -49,13 +50,15 @@ def sse_bytes(event: str, payload: str) -> bytes:
 
 
 class Frames:
-    """Shared frames, most recent first out of ``size``."""
+    """Shared frames, the oldest out past ``size``. Keyed by everything a frame is made of (the
+    stream's names, the event, the payload itself), so a frame found is the frame: no race."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self._ws: OrderedDict[tuple[tuple[str, ...], str, str], str] = OrderedDict()
-        self._ws_frames: OrderedDict[tuple[tuple[str, ...], str, str], bytes] = OrderedDict()
-        self._sse: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._ws: BoundedCache[tuple[tuple[str, ...], str, str], str] = BoundedCache(size)
+        self._ws_frames: BoundedCache[tuple[tuple[str, ...], str, str], bytes] = (
+            BoundedCache(size))
+        self._sse: BoundedCache[tuple[str, str], bytes] = BoundedCache(size)
 
     def ws(self, delivery: Delivery) -> str:
         names, event, payload, shared = delivery
@@ -64,9 +67,7 @@ class Frames:
         key = (names, event, payload)  # the payload str caches its own hash
         text = self._ws.get(key)
         if text is None:
-            text = self._ws[key] = ws_text(names, event, payload)
-            if len(self._ws) > self.size:
-                self._ws.popitem(last=False)
+            text = self._ws.put(key, ws_text(names, event, payload))
         return text
 
     def ws_frame(self, delivery: Delivery) -> bytes:
@@ -76,9 +77,7 @@ class Frames:
         key = (names, event, payload)
         frame = self._ws_frames.get(key)
         if frame is None:
-            frame = self._ws_frames[key] = ws_frame(self.ws(delivery))
-            if len(self._ws_frames) > self.size:
-                self._ws_frames.popitem(last=False)
+            frame = self._ws_frames.put(key, ws_frame(self.ws(delivery)))
         return frame
 
     def sse(self, delivery: Delivery) -> bytes:
@@ -88,7 +87,5 @@ class Frames:
         key = (event, payload)
         chunk = self._sse.get(key)
         if chunk is None:
-            chunk = self._sse[key] = sse_bytes(event, payload)
-            if len(self._sse) > self.size:
-                self._sse.popitem(last=False)
+            chunk = self._sse.put(key, sse_bytes(event, payload))
         return chunk

@@ -9,20 +9,21 @@ each would fetch and render it. The first one in starts the work and leaves a fu
 ``pending``; the others wait on that future (shielded: a reader leaving does not cancel it for
 everyone). The invariant: an entry is keyed by what makes it true, a status's id for at most
 ``StatusFetches.TTL_S`` (a record just read is the record), a rendered status by (id, version)
-(an edit is a new version, so a stale JSON is never served for it).
+(an edit is a new version, so a stale JSON is never served for it). Both drop the least recently
+stored entry past their size (shared/bounded_cache.py): a status is streamed within moments of
+its fetch and render, so that is the least recently used one too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from shared import errors
+from shared.bounded_cache import BoundedCache
 from shared.contracts import live
 
 if TYPE_CHECKING:  # the Gateway holds these caches: a runtime import would be a cycle
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # the Gateway holds these caches: a runtime import would be a
 
 log = logging.getLogger(__name__)
 
-_MISSING = object()
+_MISSING: Any = object()  # a cached None means "no such status": told apart from "not cached"
 
 
 class RenderCache:
@@ -40,7 +41,7 @@ class RenderCache:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[int, int], str | None] = OrderedDict()
+        self.entries: BoundedCache[tuple[int, int], str | None] = BoundedCache(size)
         self.pending: dict[tuple[int, int], asyncio.Future] = {}
 
     def peek(self, status) -> tuple[bool, str | None]:
@@ -51,9 +52,9 @@ class RenderCache:
 
     async def get(self, gw: Gateway, status) -> str | None:
         key = (status.id, status.version)
-        if key in self.entries:
-            self.entries.move_to_end(key)
-            return self.entries[key]
+        payload = self.entries.get(key, _MISSING)
+        if payload is not _MISSING:  # None too: the status is gone
+            return payload
         if key in self.pending:  # another connection is rendering it right now
             return await asyncio.shield(self.pending[key])
         future = asyncio.get_running_loop().create_future()
@@ -61,9 +62,7 @@ class RenderCache:
         try:
             rendered = await gw.hydrator.render_statuses([status])
             payload = msgspec.json.encode(rendered[0]).decode() if rendered else None
-            self.entries[key] = payload
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            self.entries.put(key, payload)
             future.set_result(payload)
             return payload
         except BaseException as exc:
@@ -82,38 +81,29 @@ class StatusFetches:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self.entries: OrderedDict[int, tuple[float, object]] = OrderedDict()
+        self.entries: BoundedCache[int, object] = BoundedCache(size, ttl_s=self.TTL_S)
         self.pending: dict[int, asyncio.Future] = {}
 
     def remember(self, status) -> None:
         """A record known fresh (just created here): readers in the next TTL_S take it."""
-        self.entries[status.id] = (time.monotonic(), status)
-        self.entries.move_to_end(status.id)
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        self.entries.put(status.id, status)
 
     def peek(self, status_id: int):
         """The record fetched in the last TTL_S (None: not at hand, or no such status)."""
-        entry = self.entries.get(status_id)
-        if entry is not None and time.monotonic() - entry[0] < self.TTL_S:
-            return entry[1]
-        return None
+        return self.entries.get(status_id)
 
     async def get(self, gw: Gateway, status_id: int, *, fresh: bool):
-        now = time.monotonic()
-        entry = self.entries.get(status_id)
-        if entry is not None and not fresh and now - entry[0] < self.TTL_S:
-            return entry[1]
+        if not fresh:
+            found = self.entries.get(status_id, _MISSING)
+            if found is not _MISSING:  # None too: no such status, a moment ago
+                return found
         if status_id in self.pending and not fresh:
             return await asyncio.shield(self.pending[status_id])
         future = asyncio.get_running_loop().create_future()
         self.pending[status_id] = future
         try:
             found = (await gw.hydrator.statuses([status_id])).get(status_id)
-            self.entries[status_id] = (time.monotonic(), found)
-            self.entries.move_to_end(status_id)
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            self.entries.put(status_id, found)
             future.set_result(found)
             return found
         except BaseException as exc:
