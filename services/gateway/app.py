@@ -12,7 +12,7 @@ from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
 
-from services.gateway import proxies, responses
+from services.gateway import proxies, responses, scopes
 from services.gateway.context import Gateway
 from services.gateway.express import ExpressLane
 from services.gateway.routes import (
@@ -88,6 +88,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
                         *startup.ROUTES, *authorize.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
+        guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={
             errors.HubbubError: _hubbub_error,
             HTTPException: _http_error,
@@ -100,5 +101,6 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
         logging_config=None,  # shared.logs configured the process
         debug=False,
     )
+    scopes.require_declared(app)
     app.state.gateway = gw
     return ExpressLane(app, gw)

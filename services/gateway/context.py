@@ -129,26 +129,23 @@ class Gateway:
     async def _token_revoked(self, msg) -> None:
         self.tokens.forget(msg.data.decode())
 
-    async def signed_in(self, request: Request, *, scope: str | None = None) -> tokens.Caller:
-        """The caller's token, checked: a user's, with the scope (401/403/422 as Mastodon)."""
-        return await self.signed_in_with(bearer_token(request), scope=scope)
+    async def signed_in(self, request: Request) -> tokens.Caller:
+        """The caller's token, checked: a user's (401/422 as Mastodon). Its scopes were checked
+        before the handler ran, against the route's declaration (services/gateway/scopes.py)."""
+        return await self.signed_in_with(bearer_token(request))
 
-    async def signed_in_with(self, token: str | None, *, scope: str | None = None
-                             ) -> tokens.Caller:
+    async def signed_in_with(self, token: str | None) -> tokens.Caller:
         """``signed_in`` for a bearer token already taken from the request."""
         caller = await self.caller(None, token=token) if token else None
         if caller is None:
             raise errors.Unauthorized("The access token is invalid")
         if caller.account_id is None:
             raise errors.Unprocessable("This method requires an authenticated user")
-        if scope and not _has_scope(caller.scopes, scope):
-            raise errors.Forbidden("This action is outside the authorized scopes")
         return caller
 
-    async def user(self, request: Request, *, scope: str | None = None
-                   ) -> tuple[tokens.Caller, AccountRecord]:
-        """The signed-in account, or 401/403 as Mastodon answers."""
-        caller = await self.signed_in(request, scope=scope)
+    async def user(self, request: Request) -> tuple[tokens.Caller, AccountRecord]:
+        """The signed-in account, or 401/422 as Mastodon answers."""
+        caller = await self.signed_in(request)
         assert caller.account_id is not None  # signed_in checked it
         return caller, active(await self.hydrator.account(caller.account_id))
 
@@ -191,10 +188,6 @@ def active(account: AccountRecord | None) -> AccountRecord:
     if account is None or account.deactivated:
         raise errors.Unauthorized("The access token is invalid")
     return account
-
-
-def _has_scope(granted: frozenset[str], needed: str) -> bool:
-    return needed in granted or needed.split(":")[0] in granted
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:

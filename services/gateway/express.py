@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from litestar import Litestar
 
+from services.gateway import scopes
 from services.gateway.application.home import read_home
 from services.gateway.context import Gateway, bearer_of
 from services.gateway.streaming.direct import RAW_SEND
@@ -64,6 +65,8 @@ class ExpressLane:
         self.state = app.state  # as the Litestar app's: app.state.gateway
         self.gw = gateway
         self.served = 0  # requests answered here, not by the framework
+        # The route's own declaration: the same scope as the framework's guard checks.
+        self.home_need = scopes.route_need(app, HOME_PATH, "GET")
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
         if scope["type"] == "websocket":
@@ -74,7 +77,9 @@ class ExpressLane:
             return await self.app(scope, receive, send)
         token, origin = _bearer(scope)
         try:
-            caller = await self.gw.signed_in_with(token, scope="read")
+            caller = await self.gw.signed_in_with(token)
+            if not self.home_need.permits(caller.scopes):
+                raise PermissionError  # the framework answers the 403
             reply = await read_home(self.gw, caller, HOME_PATH,
                                               _query(scope["query_string"]))
         except Exception:  # noqa: BLE001 (any failure: the framework answers, and logs a 500)

@@ -26,6 +26,7 @@ SCOPE_TEXT = {
     "follow": "Follow and unfollow people and hashtags for you",
     "push": "Send you notifications",
     "profile": "See your profile",
+    "admin": "Administer your network, if you are one of its admins",
 }
 HEADERS = {**NO_STORE, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer",

@@ -101,10 +101,11 @@ async def drive_first_path(base_url: str) -> dict:
         assert (await c.get("/api/v2/instance")).status_code == 200
         app = (await c.post("/api/v1/apps", data={
             "client_name": "e2e", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-            "scopes": "read write follow"})).json()
+            "scopes": "read write follow admin:write"})).json()
         creds = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
         app_token = (await c.post("/oauth/token", data={
-            **creds, "grant_type": "client_credentials", "scope": "read write follow"})).json()
+            **creds, "grant_type": "client_credentials",
+            "scope": "read write follow admin:write"})).json()
         tokens = {}
         for name in ("alice", "bob"):
             r = await c.post("/api/v1/accounts", json={

@@ -9,6 +9,7 @@ from services.gateway import params, responses, tokens
 from services.gateway.application.accounts import credentials_of
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
+from services.gateway.scopes import needs
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
@@ -27,7 +28,7 @@ class RegisterParams(params.Params):
     invite_code: str | None = None  # joins the network that invited this e-mail address
 
 
-@post("/api/v1/accounts")
+@post("/api/v1/accounts", opt=needs("write:accounts", user=False))
 async def register(request: Request) -> Response:
     gw = gateway_of(request)
     caller = await gw.caller(request)
@@ -47,17 +48,17 @@ async def register(request: Request) -> Response:
                            "scope": scopes, "created_at": created})
 
 
-@get("/api/v1/accounts/verify_credentials")
+@get("/api/v1/accounts/verify_credentials", opt=needs("read:accounts", "profile"))
 async def verify_credentials(request: Request) -> Response:
     gw = gateway_of(request)
-    _, account = await gw.user(request, scope="read")
+    _, account = await gw.user(request)
     creds = await credentials_of(gw, account.id)
     return responses.json(mastodon.credential_account(
         account, gw.base_url, privacy=creds.privacy, sensitive=creds.sensitive,
         language=creds.language))
 
 
-@get("/api/v1/accounts/{account_id:str}")
+@get("/api/v1/accounts/{account_id:str}", opt=needs("read:accounts", anonymous=True))
 async def get_account(request: Request, account_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     await gw.caller(request)  # a bad token is a 401 even where anonymous reads are allowed
@@ -71,10 +72,10 @@ class FollowParams(params.Params):
     languages: list[str] | None = None
 
 
-@post("/api/v1/accounts/{account_id:str}/follow")
+@post("/api/v1/accounts/{account_id:str}/follow", opt=needs("write:follows"))
 async def follow(request: Request, account_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="follow")
+    _, me = await gw.user(request)
     target = await _account_or_404(request, account_id)
     p = await params.read(request, FollowParams)
     rel = await bus.call(gw.nc, graph_api.FOLLOW_CREATE,
@@ -83,10 +84,10 @@ async def follow(request: Request, account_id: FromPath[str]) -> Response:
     return responses.json(mastodon.relationship(rel))
 
 
-@post("/api/v1/accounts/{account_id:str}/unfollow")
+@post("/api/v1/accounts/{account_id:str}/unfollow", opt=needs("write:follows"))
 async def unfollow(request: Request, account_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="follow")
+    _, me = await gw.user(request)
     target = await _account_or_404(request, account_id)
     rel = await bus.call(gw.nc, graph_api.FOLLOW_REMOVE,
                          graph_api.Unfollow(follower_id=me.id, followee_id=target.id))
@@ -98,10 +99,10 @@ class RelationshipParams(params.Params):
     with_suspended: bool = False
 
 
-@get("/api/v1/accounts/relationships")
+@get("/api/v1/accounts/relationships", opt=needs("read:follows"))
 async def relationships(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, RelationshipParams)
     raw_ids = p.id if isinstance(p.id, list) else [p.id]
     ids = [i for i in (parse_id(r) for r in raw_ids) if i is not None]

@@ -23,6 +23,7 @@ from services.gateway.oauth_request import (
     check,
     fields_of,
 )
+from services.gateway.scopes import PUBLIC
 from services.gateway.sign_in_pages import code_page, error_page, login_page, signup_page
 from services.gateway.store import oauth_codes
 from shared import bus, errors
@@ -81,7 +82,7 @@ async def checked(gw: Gateway, fields: dict[str, str]) -> AuthRequest | Response
                               "error": exc.error, "error_description": exc.description}))
 
 
-@get(["/oauth/authorize", "/oauth/sign_up"], include_in_schema=False)
+@get(["/oauth/authorize", "/oauth/sign_up"], include_in_schema=False, opt=PUBLIC)
 async def authorize_page(request: Request) -> Response:
     auth = await checked(gateway_of(request), fields_of(request.query_params))
     if isinstance(auth, Response):
@@ -92,7 +93,7 @@ async def authorize_page(request: Request) -> Response:
     return login_page(request, auth)
 
 
-@post("/oauth/authorize", include_in_schema=False)
+@post("/oauth/authorize", include_in_schema=False, opt=PUBLIC)
 async def authorize(request: Request) -> Response:
     gw = gateway_of(request)
     form = await _form(request)
@@ -118,7 +119,7 @@ async def authorize(request: Request) -> Response:
     return await grant(gw, auth, account)
 
 
-@post("/oauth/sign_up", include_in_schema=False)
+@post("/oauth/sign_up", include_in_schema=False, opt=PUBLIC)
 async def sign_up(request: Request) -> Response:
     gw = gateway_of(request)
     form = await _form(request)

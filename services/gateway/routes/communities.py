@@ -14,6 +14,7 @@ from services.gateway.application.timelines import PageParams, clamp
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.presenters.communities import community_json, member_json
+from services.gateway.scopes import needs
 from shared import bus, errors
 from shared.contracts import communities as api
 from shared.contracts import graph as graph_api
@@ -21,6 +22,13 @@ from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
 from shared.records import AccountRecord, community_key
 from shared.timelines import reads
+
+# Communities are Hubbub's own (Mastodon has no groups), so no granular Mastodon scope names
+# them: reading one or its members needs ``read`` and changing membership ``write``, the
+# umbrella scopes a full client holds; a narrowly scoped token (read:notifications only, say)
+# never reaches them. The community timeline is statuses, as the hashtag timeline.
+READ = needs("read")
+WRITE = needs("write")
 
 BASE = "/api/hubbub/v1/communities"
 MAX_LIMIT = 80
@@ -71,10 +79,10 @@ class RoleParams(params.Params):
     role: str
 
 
-@post(BASE)
+@post(BASE, opt=WRITE)
 async def create_community(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     p = await params.read(request, CreateParams)
     community = await ask(gw, graph_api.COMMUNITY_CREATE,
                           api.CreateCommunity(account_id=me.id, name=p.name,
@@ -83,10 +91,10 @@ async def create_community(request: Request) -> Response:
     return responses.json(community_json(community))
 
 
-@get(BASE)
+@get(BASE, opt=READ)
 async def list_communities(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, ListParams, body=False)
     found = await ask(gw, graph_api.COMMUNITY_LIST,
                       api.ListCommunities(account_id=me.id, q=p.q,
@@ -94,38 +102,38 @@ async def list_communities(request: Request) -> Response:
     return responses.json([community_json(c) for c in found.communities])
 
 
-@get(f"{BASE}/{{community_id:str}}")
+@get(f"{BASE}/{{community_id:str}}", opt=READ)
 async def get_community(request: Request, community_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     community = await ask(gw, graph_api.COMMUNITY_GET,
                           api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)))
     return responses.json(community_json(community))
 
 
-@post(f"{BASE}/{{community_id:str}}/join")
+@post(f"{BASE}/{{community_id:str}}/join", opt=WRITE)
 async def join(request: Request, community_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     community = await ask(gw, graph_api.COMMUNITY_JOIN,
                           api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)))
     return responses.json(community_json(community))
 
 
-@post(f"{BASE}/{{community_id:str}}/leave")
+@post(f"{BASE}/{{community_id:str}}/leave", opt=WRITE)
 async def leave(request: Request, community_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     community = await ask(gw, graph_api.COMMUNITY_LEAVE,
                           api.CommunityRef(account_id=me.id, community_id=id_or_404(community_id)))
     return responses.json(community_json(community))
 
 
-@get(f"{BASE}/{{community_id:str}}/requests")
+@get(f"{BASE}/{{community_id:str}}/requests", opt=READ)
 async def join_requests(request: Request, community_id: FromPath[str]) -> Response:
     """The accounts waiting for approval, newest request first (Mastodon's follow_requests)."""
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, CursorParams, body=False)
     page = await ask(gw, graph_api.COMMUNITY_REQUESTS,
                      api.RequestsPage(account_id=me.id, community_id=id_or_404(community_id),
@@ -144,13 +152,13 @@ async def join_requests(request: Request, community_id: FromPath[str]) -> Respon
 async def _settle(request: Request, community_id: str, account_id: str,
                   verb: Verb[api.CommunityTarget, Rep]) -> Any:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     target = await target_account(gw, account_id)
     return gw, target, await ask(gw, verb, api.CommunityTarget(
         account_id=me.id, community_id=id_or_404(community_id), target_id=target.id))
 
 
-@post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/approve")
+@post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/approve", opt=WRITE)
 async def approve(request: Request, community_id: FromPath[str], account_id: FromPath[str]
                   ) -> Response:
     gw, target, joined = await _settle(request, community_id, account_id,
@@ -158,18 +166,18 @@ async def approve(request: Request, community_id: FromPath[str], account_id: Fro
     return responses.json(member_json(joined, target, gw.base_url))
 
 
-@post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/reject")
+@post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/reject", opt=WRITE)
 async def reject(request: Request, community_id: FromPath[str], account_id: FromPath[str]
                  ) -> Response:
     await _settle(request, community_id, account_id, graph_api.COMMUNITY_REJECT)
     return responses.json({})
 
 
-@get(f"{BASE}/{{community_id:str}}/members")
+@get(f"{BASE}/{{community_id:str}}/members", opt=READ)
 async def members(request: Request, community_id: FromPath[str]) -> Response:
     """Members with their roles, newest account id first, paged by account id."""
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, CursorParams, body=False)
     page = await ask(gw, graph_api.COMMUNITY_MEMBERS,
                      api.MembersPage(account_id=me.id, community_id=id_or_404(community_id),
@@ -185,10 +193,10 @@ async def members(request: Request, community_id: FromPath[str]) -> Response:
     return responses.json(shaped, headers=headers)
 
 
-@post(f"{BASE}/{{community_id:str}}/invite")
+@post(f"{BASE}/{{community_id:str}}/invite", opt=WRITE)
 async def invite(request: Request, community_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     p = await params.read(request, InviteParams)
     target = await target_account(gw, p.account_id)
     await ask(gw, graph_api.COMMUNITY_INVITE,
@@ -197,18 +205,18 @@ async def invite(request: Request, community_id: FromPath[str]) -> Response:
     return responses.json({})
 
 
-@delete(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}", status_code=200)
+@delete(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}", status_code=200, opt=WRITE)
 async def remove_member(request: Request, community_id: FromPath[str],
                         account_id: FromPath[str]) -> Response:
     await _settle(request, community_id, account_id, graph_api.COMMUNITY_REMOVE_MEMBER)
     return responses.json({})
 
 
-@patch(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}")
+@patch(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}", opt=WRITE)
 async def change_role(request: Request, community_id: FromPath[str], account_id: FromPath[str]
                       ) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     p = await params.read(request, RoleParams)
     target = await target_account(gw, account_id)
     changed = await ask(gw, graph_api.COMMUNITY_SET_ROLE,
@@ -217,13 +225,13 @@ async def change_role(request: Request, community_id: FromPath[str], account_id:
     return responses.json(member_json(changed, target, gw.base_url))
 
 
-@get("/api/hubbub/v1/timelines/community/{community_id:str}")
+@get("/api/hubbub/v1/timelines/community/{community_id:str}", opt=needs("read:statuses"))
 async def community_timeline(request: Request, community_id: FromPath[str]) -> Response:
     """Members only (404 for anyone else). The page goes through the visibility policy (a
     private community post shows only to the members who follow its author) and the reader's
     mutes."""
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     community = id_or_404(community_id)
     p = await params.read(request, PageParams, body=False)
     # One round trip: the reader's memberships, the policy's facts and its mutes.
@@ -248,11 +256,11 @@ class NotifyParams(params.Params):
     notify: bool
 
 
-@post(f"{BASE}/{{community_id:str}}/notify")
+@post(f"{BASE}/{{community_id:str}}/notify", opt=WRITE)
 async def set_notify(request: Request, community_id: FromPath[str]) -> Response:
     """Ask to be notified (``hubbub.community_post``) of every new post in the community."""
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     p = await params.read(request, NotifyParams)
     await ask(gw, graph_api.COMMUNITY_SET_NOTIFY, api.NotifySetting(
         account_id=me.id, community_id=id_or_404(community_id), notify=p.notify))

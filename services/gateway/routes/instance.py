@@ -11,6 +11,7 @@ from litestar import Request, Response, get
 from services.gateway import responses
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
+from services.gateway.scopes import PUBLIC
 from shared import metrics
 
 
@@ -31,7 +32,7 @@ def _configuration(settings) -> dict:
     }
 
 
-@get("/api/v1/instance", sync_to_thread=False)
+@get("/api/v1/instance", sync_to_thread=False, opt=PUBLIC)
 def instance_v1(request: Request) -> Response:
     gw = gateway_of(request)
     s = gw.settings
@@ -56,7 +57,7 @@ def instance_v1(request: Request) -> Response:
     })
 
 
-@get("/api/v2/instance", sync_to_thread=False)
+@get("/api/v2/instance", sync_to_thread=False, opt=PUBLIC)
 def instance_v2(request: Request) -> Response:
     gw = gateway_of(request)
     s = gw.settings
@@ -84,19 +85,19 @@ def instance_v2(request: Request) -> Response:
     })
 
 
-@get("/healthz", sync_to_thread=False)
+@get("/healthz", sync_to_thread=False, opt=PUBLIC)
 def healthz() -> Response:
     return Response(content=b"ok\n", media_type="text/plain")
 
 
-@get("/readyz", sync_to_thread=False)
+@get("/readyz", sync_to_thread=False, opt=PUBLIC)
 def readyz(request: Request) -> Response:
     checks = request.app.state.gateway.checks()
     ok = all(checks.values())
     return responses.json({"ready": ok, "checks": checks}, 200 if ok else 503)
 
 
-@get("/metrics", sync_to_thread=False)
+@get("/metrics", sync_to_thread=False, opt=PUBLIC)
 def metrics_endpoint() -> Response:
     body, ctype = metrics.render()
     return Response(content=body, media_type=ctype)
@@ -117,13 +118,13 @@ def _png(rgb: tuple[int, int, int], size: int = 96) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
-@get(["/avatars/original/missing.png"], sync_to_thread=False)
+@get(["/avatars/original/missing.png"], sync_to_thread=False, opt=PUBLIC)
 def default_avatar() -> Response:
     return Response(content=_png((0x6D, 0x5B, 0xD0)), media_type="image/png",
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
-@get(["/headers/original/missing.png"], sync_to_thread=False)
+@get(["/headers/original/missing.png"], sync_to_thread=False, opt=PUBLIC)
 def default_header() -> Response:
     return Response(content=_png((0x2F, 0x2A, 0x4A)), media_type="image/png",
                     headers={"Cache-Control": "public, max-age=86400"})

@@ -12,6 +12,7 @@ from services.gateway.application.timelines import PageParams, clamp, render_pag
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.presenters.lists import list_json
+from services.gateway.scopes import needs
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import lists as api
@@ -19,6 +20,9 @@ from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
 from shared.records import list_key
 from shared.timelines import reads
+
+READ_LISTS = needs("read:lists")
+WRITE_LISTS = needs("write:lists")
 
 
 def id_or_404(raw: str) -> int:
@@ -38,53 +42,51 @@ class MemberParams(params.Params):
     account_ids: list[str]
 
 
-async def _call(request: Request, verb: Verb[Req, Rep], payload: Callable[[int], Req],
-                scope: str = "read"):
+async def _call(request: Request, verb: Verb[Req, Rep], payload: Callable[[int], Req]):
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope=scope)
+    _, me = await gw.user(request)
     return gw, me, await bus.call(gw.nc, verb, payload(me.id))
 
 
-@get("/api/v1/lists")
+@get("/api/v1/lists", opt=READ_LISTS)
 async def all_lists(request: Request) -> Response:
     _, _, reply = await _call(request, graph_api.LISTS_OWNED,
                               lambda me: api.OwnerLists(account_id=me))
     return responses.json([list_json(item) for item in reply.lists])
 
 
-@post("/api/v1/lists")
+@post("/api/v1/lists", opt=WRITE_LISTS)
 async def create_list(request: Request) -> Response:
     p = await params.read(request, ListParams)
     _, _, record = await _call(request, graph_api.LIST_SAVE, lambda me: api.SaveList(
-        account_id=me, title=p.title, replies_policy=p.replies_policy, exclusive=p.exclusive),
-        "write")
+        account_id=me, title=p.title, replies_policy=p.replies_policy, exclusive=p.exclusive))
     return responses.json(list_json(record))
 
 
-@get("/api/v1/lists/{list_id:str}")
+@get("/api/v1/lists/{list_id:str}", opt=READ_LISTS)
 async def one_list(request: Request, list_id: FromPath[str]) -> Response:
     _, _, record = await _call(request, graph_api.LIST_GET, lambda me: api.ListRef(
         account_id=me, id=id_or_404(list_id)))
     return responses.json(list_json(record))
 
 
-@put("/api/v1/lists/{list_id:str}")
+@put("/api/v1/lists/{list_id:str}", opt=WRITE_LISTS)
 async def update_list(request: Request, list_id: FromPath[str]) -> Response:
     p = await params.read(request, ListParams)
     _, _, record = await _call(request, graph_api.LIST_SAVE, lambda me: api.SaveList(
         account_id=me, id=id_or_404(list_id), title=p.title, replies_policy=p.replies_policy,
-        exclusive=p.exclusive), "write")
+        exclusive=p.exclusive))
     return responses.json(list_json(record))
 
 
-@delete("/api/v1/lists/{list_id:str}", status_code=200)
+@delete("/api/v1/lists/{list_id:str}", status_code=200, opt=WRITE_LISTS)
 async def delete_list(request: Request, list_id: FromPath[str]) -> Response:
     await _call(request, graph_api.LIST_DELETE,
-                lambda me: api.ListRef(account_id=me, id=id_or_404(list_id)), "write")
+                lambda me: api.ListRef(account_id=me, id=id_or_404(list_id)))
     return responses.json({})
 
 
-@get("/api/v1/lists/{list_id:str}/accounts")
+@get("/api/v1/lists/{list_id:str}/accounts", opt=READ_LISTS)
 async def list_accounts(request: Request, list_id: FromPath[str]) -> Response:
     gw, _, members = await _call(request, graph_api.LIST_MEMBERS, lambda me: api.ListRef(
         account_id=me, id=id_or_404(list_id)))
@@ -98,28 +100,28 @@ async def _change_members(request: Request, list_id: str,
     p = await params.read(request, MemberParams)
     ids = [i for i in (parse_id(r) for r in p.account_ids) if i is not None]
     await _call(request, verb, lambda me: api.ListMembers(account_id=me, id=id_or_404(list_id),
-                                                          account_ids=ids), "write")
+                                                          account_ids=ids))
     return responses.json({})
 
 
-@post("/api/v1/lists/{list_id:str}/accounts")
+@post("/api/v1/lists/{list_id:str}/accounts", opt=WRITE_LISTS)
 async def add_accounts(request: Request, list_id: FromPath[str]) -> Response:
     return await _change_members(request, list_id, graph_api.LIST_ADD_MEMBERS)
 
 
-@delete("/api/v1/lists/{list_id:str}/accounts", status_code=200)
+@delete("/api/v1/lists/{list_id:str}/accounts", status_code=200, opt=WRITE_LISTS)
 async def remove_accounts(request: Request, list_id: FromPath[str]) -> Response:
     return await _change_members(request, list_id, graph_api.LIST_REMOVE_MEMBERS)
 
 
-@get("/api/v1/accounts/{account_id:str}/lists")
+@get("/api/v1/accounts/{account_id:str}/lists", opt=READ_LISTS)
 async def lists_with_account(request: Request, account_id: FromPath[str]) -> Response:
     _, _, reply = await _call(request, graph_api.LISTS_OWNED, lambda me: api.OwnerLists(
         account_id=me, member_id=id_or_404(account_id)))
     return responses.json([list_json(item) for item in reply.lists])
 
 
-@get("/api/v1/timelines/list/{list_id:str}")
+@get("/api/v1/timelines/list/{list_id:str}", opt=READ_LISTS)
 async def list_timeline(request: Request, list_id: FromPath[str]) -> Response:
     gw, me, record = await _call(request, graph_api.LIST_GET, lambda me: api.ListRef(
         account_id=me, id=id_or_404(list_id)))

@@ -1,7 +1,9 @@
 """Hubbub's networks (a company's space, by e-mail domain): what the signed-in member's network
 is and who is in it; for its admins, its name, invitation-only registration, the apps allowed
 the OAuth password grant, invitations and deactivating members. Admin rights are checked by the
-graph service, not here."""
+graph service, not here; the admin routes also need a token an admin granted admin scopes to
+(admin:write, or its granular admin:write:accounts), so an app holding plain ``write`` cannot
+administer the network even when its user is an admin."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from services.gateway import params, responses
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.presenters.networks import network
+from services.gateway.scopes import needs
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
@@ -21,10 +24,10 @@ from shared.ids import parse_id
 PREFIX = "/api/hubbub/v1/network"
 
 
-@get(PREFIX)
+@get(PREFIX, opt=needs("read"))
 async def get_network(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     found = await bus.call(gw.nc, graph_api.NETWORK_GET,
                            graph_api.NetworkRequest(account_id=me.id))
     return responses.json(network(found))
@@ -36,10 +39,10 @@ class UpdateNetworkParams(params.Params):
     password_grant_apps: list[str] | None = None
 
 
-@patch(PREFIX)
+@patch(PREFIX, opt=needs("admin:write"))
 async def update_network(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     p = await params.read(request, UpdateNetworkParams)
     found = await bus.call(gw.nc, graph_api.NETWORK_UPDATE, graph_api.UpdateNetwork(
         account_id=me.id, name=p.name, invitation_only=p.invitation_only,
@@ -54,10 +57,10 @@ class MembersParams(params.Params):
     limit: int = 40
 
 
-@get(f"{PREFIX}/members")
+@get(f"{PREFIX}/members", opt=needs("read:accounts"))
 async def members(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, MembersParams, body=False)
     page = graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)))
@@ -71,10 +74,10 @@ class InvitationParams(params.Params):
     email: str
 
 
-@post(f"{PREFIX}/invitations")
+@post(f"{PREFIX}/invitations", opt=needs("admin:write:accounts"))
 async def invite(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     p = await params.read(request, InvitationParams)
     made = await bus.call(gw.nc, graph_api.NETWORK_INVITE,
                           graph_api.CreateInvitation(account_id=me.id, email=p.email))
@@ -85,10 +88,11 @@ async def invite(request: Request) -> Response:
         "created_at": mastodon.iso(made.created_at)})
 
 
-@post(f"{PREFIX}/accounts/{{account_id:str}}/deactivate", status_code=200)
+@post(f"{PREFIX}/accounts/{{account_id:str}}/deactivate", status_code=200,
+      opt=needs("admin:write:accounts"))
 async def deactivate(request: Request, account_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     target_id = parse_id(account_id)
     if target_id is None:
         raise errors.NotFound("Record not found")

@@ -9,6 +9,7 @@ from services.gateway import params, responses
 from services.gateway.application.notifications import render
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
+from services.gateway.scopes import needs
 from shared import bus, errors
 from shared.contracts import notify as notify_api
 from shared.ids import parse_id
@@ -25,10 +26,10 @@ class NotificationParams(params.Params):
     include_filtered: bool = False
 
 
-@get("/api/v1/notifications")
+@get("/api/v1/notifications", opt=needs("read:notifications"))
 async def list_notifications(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, NotificationParams, body=False)
     reply = await bus.call(gw.nc, notify_api.NOTIFICATION_LIST, notify_api.ListNotifications(
         account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
@@ -44,10 +45,10 @@ async def list_notifications(request: Request) -> Response:
     return responses.json(shaped, headers=headers)
 
 
-@get("/api/v1/notifications/{notification_id:str}")
+@get("/api/v1/notifications/{notification_id:str}", opt=needs("read:notifications"))
 async def get_notification(request: Request, notification_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     parsed = parse_id(notification_id)
     if parsed is None:
         raise errors.NotFound("Record not found")
@@ -59,10 +60,10 @@ async def get_notification(request: Request, notification_id: FromPath[str]) -> 
     return responses.json(shaped[0])
 
 
-@post("/api/v1/notifications/{notification_id:str}/dismiss")
+@post("/api/v1/notifications/{notification_id:str}/dismiss", opt=needs("write:notifications"))
 async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     parsed = parse_id(notification_id)
     if parsed is None:
         raise errors.NotFound("Record not found")
@@ -71,10 +72,10 @@ async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
     return responses.json({})
 
 
-@post("/api/v1/notifications/clear")
+@post("/api/v1/notifications/clear", opt=needs("write:notifications"))
 async def clear(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     await bus.call(gw.nc, notify_api.NOTIFICATION_DISMISS,
                    notify_api.Dismiss(account_id=me.id))
     return responses.json({})
@@ -87,10 +88,10 @@ class UnreadParams(params.Params):
     account_id: str | None = None
 
 
-@get("/api/v1/notifications/unread_count")
+@get("/api/v1/notifications/unread_count", opt=needs("read:notifications"))
 async def unread_count(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, UnreadParams, body=False)
     done = await bus.call(gw.nc, notify_api.NOTIFICATION_UNREAD_COUNT,
                           notify_api.UnreadCount(account_id=me.id, limit=p.limit,
@@ -117,10 +118,10 @@ def _markers_json(markers: notify_api.Markers) -> dict:
                          "updated_at": mastodon.iso(m.updated_at)} for m in markers.markers}
 
 
-@get("/api/v1/markers")
+@get("/api/v1/markers", opt=needs("read:statuses"))
 async def get_markers(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, GetMarkerParams, body=False)
     timelines = [t for t in p.timeline if t in ("home", "notifications")]
     markers = await bus.call(gw.nc, notify_api.MARKERS_GET,
@@ -128,10 +129,10 @@ async def get_markers(request: Request) -> Response:
     return responses.json(_markers_json(markers))
 
 
-@post("/api/v1/markers")
+@post("/api/v1/markers", opt=needs("write:statuses"))
 async def set_markers(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     p = await params.read(request, SetMarkerParams)
     positions = {}
     for timeline, position in (("home", p.home), ("notifications", p.notifications)):

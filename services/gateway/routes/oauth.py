@@ -7,6 +7,7 @@ from litestar import Request, Response, get, post
 from services.gateway import params, redirect_uris, responses, tokens
 from services.gateway.context import gateway_of
 from services.gateway.presenters.apps import app_json
+from services.gateway.scopes import PUBLIC, needs
 from services.gateway.store import oauth_codes
 from shared import bus, errors
 from shared.contracts import graph as graph_api
@@ -21,7 +22,7 @@ class AppParams(params.Params):
     website: str | None = None
 
 
-@post("/api/v1/apps")
+@post("/api/v1/apps", opt=PUBLIC)
 async def create_app(request: Request) -> Response:
     p = await params.read(request, AppParams)
     name = p.client_name.strip()
@@ -42,7 +43,7 @@ async def create_app(request: Request) -> Response:
     return responses.json(app_json(app, secret))
 
 
-@get("/api/v1/apps/verify_credentials")
+@get("/api/v1/apps/verify_credentials", opt=needs(user=False))
 async def verify_app(request: Request) -> Response:
     gw = gateway_of(request)
     caller = await gw.caller(request)
@@ -69,7 +70,7 @@ def _oauth_error(code: str, description: str, status: int = 400) -> Response:
     return responses.json({"error": code, "error_description": description}, status)
 
 
-@post("/oauth/token")
+@post("/oauth/token", opt=PUBLIC)
 async def token(request: Request) -> Response:
     gw = gateway_of(request)
     p = await params.read(request, TokenParams)
@@ -132,7 +133,7 @@ class RevokeParams(params.Params):
     token: str
 
 
-@post("/oauth/revoke")
+@post("/oauth/revoke", opt=PUBLIC)
 async def revoke(request: Request) -> Response:
     gw = gateway_of(request)
     p = await params.read(request, RevokeParams)

@@ -8,6 +8,7 @@ from litestar.params import FromPath
 from services.gateway import params, responses
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
+from services.gateway.scopes import needs
 from shared import bus, errors
 from shared.contracts import posts as posts_api
 from shared.ids import parse_id
@@ -24,7 +25,7 @@ async def _poll(request: Request, raw_id: str, choices: list[int] | None = None)
     if poll_id is None:
         raise errors.NotFound("Record not found")
     if choices is not None:
-        _, me = await gw.user(request, scope="write")
+        _, me = await gw.user(request)
         reply = await bus.call(gw.nc, posts_api.POLL_VOTE, posts_api.Vote(
             account_id=me.id, poll_id=poll_id, choices=choices))
     else:
@@ -41,12 +42,12 @@ async def _poll(request: Request, raw_id: str, choices: list[int] | None = None)
     return responses.json(mastodon.poll(reply.poll, own))
 
 
-@get("/api/v1/polls/{poll_id:str}")
+@get("/api/v1/polls/{poll_id:str}", opt=needs("read:statuses", anonymous=True))
 async def get_poll(request: Request, poll_id: FromPath[str]) -> Response:
     return await _poll(request, poll_id)
 
 
-@post("/api/v1/polls/{poll_id:str}/votes")
+@post("/api/v1/polls/{poll_id:str}/votes", opt=needs("write:statuses"))
 async def vote(request: Request, poll_id: FromPath[str]) -> Response:
     p = await params.read(request, VoteParams)
     return await _poll(request, poll_id, p.choices)

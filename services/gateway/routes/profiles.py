@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from services.gateway import params, responses, tokens
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
+from services.gateway.scopes import needs
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
@@ -88,10 +89,10 @@ async def _update(request: Request, change: graph_api.UpdateProfile) -> Response
     return responses.json(render_credentials(gw, creds))
 
 
-@patch("/api/v1/accounts/update_credentials")
+@patch("/api/v1/accounts/update_credentials", opt=needs("write:accounts"))
 async def update_credentials(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write:accounts")
+    _, me = await gw.user(request)
     p = await params.read(request, UpdateCredentialsParams)
     source = p.source or SourceParams()
     return await _update(request, graph_api.UpdateProfile(
@@ -103,15 +104,15 @@ async def update_credentials(request: Request) -> Response:
         sensitive=source.sensitive, language=source.language))
 
 
-@delete("/api/v1/profile/avatar", status_code=200)
+@delete("/api/v1/profile/avatar", status_code=200, opt=needs("write:accounts"))
 async def delete_avatar(request: Request) -> Response:
-    _, me = await gateway_of(request).user(request, scope="write:accounts")
+    _, me = await gateway_of(request).user(request)
     return await _update(request, graph_api.UpdateProfile(account_id=me.id, avatar_url=""))
 
 
-@delete("/api/v1/profile/header", status_code=200)
+@delete("/api/v1/profile/header", status_code=200, opt=needs("write:accounts"))
 async def delete_header(request: Request) -> Response:
-    _, me = await gateway_of(request).user(request, scope="write:accounts")
+    _, me = await gateway_of(request).user(request)
     return await _update(request, graph_api.UpdateProfile(account_id=me.id, header_url=""))
 
 
@@ -122,10 +123,10 @@ class LookupParams(params.Params):
     acct: str
 
 
-@get("/api/v1/accounts/lookup")
+@get("/api/v1/accounts/lookup", opt=needs("read:accounts"))
 async def lookup(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read:accounts")
+    _, me = await gw.user(request)
     p = await params.read(request, LookupParams, body=False)
     found = await bus.call(gw.nc, graph_api.ACCOUNT_LOOKUP_ACCT,
                            graph_api.LookupAccount(reader_id=me.id, acct=p.acct))
@@ -140,10 +141,10 @@ class SearchParams(params.Params):
     following: bool = False
 
 
-@get("/api/v1/accounts/search")
+@get("/api/v1/accounts/search", opt=needs("read:accounts"))
 async def search(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read:accounts")
+    _, me = await gw.user(request)
     p = await params.read(request, SearchParams, body=False)
     reply = await bus.call(gw.nc, graph_api.ACCOUNT_SEARCH, graph_api.SearchAccounts(
         reader_id=me.id, q=p.q, limit=p.limit, offset=p.offset, following=p.following))
@@ -156,14 +157,14 @@ class SuggestionParams(params.Params):
 
 async def _suggestions(request: Request) -> tuple[Gateway, list[graph_api.Suggestion]]:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, SuggestionParams, body=False)
     reply = await bus.call(gw.nc, graph_api.ACCOUNT_SUGGESTIONS,
                            graph_api.Suggestions(account_id=me.id, limit=p.limit))
     return gw, reply.suggestions
 
 
-@get("/api/v2/suggestions")
+@get("/api/v2/suggestions", opt=needs("read"))
 async def suggestions(request: Request) -> Response:
     gw, found = await _suggestions(request)
     return responses.json([{"source": s.source, "sources": [s.source],
@@ -171,7 +172,7 @@ async def suggestions(request: Request) -> Response:
                            for s in found])
 
 
-@get("/api/v1/suggestions")
+@get("/api/v1/suggestions", opt=needs("read"))
 async def suggestions_v1(request: Request) -> Response:
     """Deprecated by Mastodon for v2, still asked by older clients: the accounts alone."""
     gw, found = await _suggestions(request)
@@ -209,7 +210,7 @@ async def _target(gw: Gateway, raw_id: str) -> AccountRecord:
     return account
 
 
-@get("/api/v1/accounts/{account_id:str}/statuses")
+@get("/api/v1/accounts/{account_id:str}/statuses", opt=needs("read:statuses", anonymous=True))
 async def account_statuses(request: Request, account_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     caller = await _reader(request, gw)
@@ -247,7 +248,7 @@ def id_page(p: PageParams, max_limit: int = 80) -> graph_api.IdPage:
 async def _account_list(request: Request, raw_id: str,
                         verb: Verb[graph_api.AccountListPage, graph_api.Accounts]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read:accounts")
+    _, me = await gw.user(request)
     account_id = parse_id(raw_id)
     if account_id is None:
         raise errors.NotFound("Record not found")
@@ -258,12 +259,12 @@ async def _account_list(request: Request, raw_id: str,
     return responses.json(shaped, headers=responses.link_header(request, gw.base_url, shaped))
 
 
-@get("/api/v1/accounts/{account_id:str}/followers")
+@get("/api/v1/accounts/{account_id:str}/followers", opt=needs("read:accounts"))
 async def followers(request: Request, account_id: FromPath[str]) -> Response:
     return await _account_list(request, account_id, graph_api.ACCOUNT_FOLLOWERS)
 
 
-@get("/api/v1/accounts/{account_id:str}/following")
+@get("/api/v1/accounts/{account_id:str}/following", opt=needs("read:accounts"))
 async def following(request: Request, account_id: FromPath[str]) -> Response:
     return await _account_list(request, account_id, graph_api.ACCOUNT_FOLLOWING)
 

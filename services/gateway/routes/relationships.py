@@ -8,6 +8,7 @@ from litestar.params import FromPath
 from services.gateway import params, responses
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
+from services.gateway.scopes import needs, per_param
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts.verb import Req, Verb
@@ -24,6 +25,12 @@ FOLLOW_REQUEST_ANSWERS = {
     "authorize": graph_api.FOLLOW_REQUEST_AUTHORIZE,
     "reject": graph_api.FOLLOW_REQUEST_REJECT,
 }
+# Each action's scope, as Mastodon's controllers ask (the legacy ``follow`` grants all three).
+ACCOUNT_ACTIONS = per_param("action", {
+    "block": needs("write:blocks"), "unblock": needs("write:blocks"),
+    "mute": needs("write:mutes"), "unmute": needs("write:mutes"),
+    "remove_from_followers": needs("write:follows"),
+})
 
 
 def account_id_or_404(raw: str) -> int:
@@ -45,13 +52,13 @@ async def _relationship(request: Request, verb: Verb[Req, graph_api.Relationship
     return responses.json(mastodon.relationship(rel))
 
 
-@post("/api/v1/accounts/{account_id:str}/{action:str}")
+@post("/api/v1/accounts/{account_id:str}/{action:str}", opt=ACCOUNT_ACTIONS)
 async def act_on_account(request: Request, account_id: FromPath[str], action: FromPath[str]
                          ) -> Response:
     gw = gateway_of(request)
     if action not in (*PAIR_ACTIONS, "mute"):
         raise errors.NotFound("Record not found")
-    _, me = await gw.user(request, scope="follow")
+    _, me = await gw.user(request)
     target = account_id_or_404(account_id)
     if action == "mute":
         p = await params.read(request, MuteParams)
@@ -73,7 +80,7 @@ async def _accounts_page(request: Request,
                          verb: Verb[graph_api.RelationPage, graph_api.RelationItems]
                          ) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="follow")
+    _, me = await gw.user(request)
     p = await params.read(request, PageParams, body=False)
     page = await bus.call(gw.nc, verb, graph_api.RelationPage(
         account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
@@ -86,28 +93,28 @@ async def _accounts_page(request: Request,
     return responses.json(shaped, headers=headers)
 
 
-@get("/api/v1/blocks")
+@get("/api/v1/blocks", opt=needs("read:blocks"))
 async def blocks(request: Request) -> Response:
     return await _accounts_page(request, graph_api.BLOCKS_LIST)
 
 
-@get("/api/v1/mutes")
+@get("/api/v1/mutes", opt=needs("read:mutes"))
 async def mutes(request: Request) -> Response:
     return await _accounts_page(request, graph_api.MUTES_LIST)
 
 
-@get("/api/v1/follow_requests")
+@get("/api/v1/follow_requests", opt=needs("read:follows"))
 async def follow_requests(request: Request) -> Response:
     return await _accounts_page(request, graph_api.FOLLOW_REQUESTS_LIST)
 
 
-@post("/api/v1/follow_requests/{account_id:str}/{answer:str}")
+@post("/api/v1/follow_requests/{account_id:str}/{answer:str}", opt=needs("write:follows"))
 async def answer_follow_request(request: Request, account_id: FromPath[str],
                                 answer: FromPath[str]) -> Response:
     if answer not in FOLLOW_REQUEST_ANSWERS:
         raise errors.NotFound("Record not found")
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="follow")
+    _, me = await gw.user(request)
     verb = FOLLOW_REQUEST_ANSWERS[answer]
     return await _relationship(request, verb, graph_api.AccountPair(
         account_id=me.id, target_id=account_id_or_404(account_id)))

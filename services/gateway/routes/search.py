@@ -23,6 +23,7 @@ from services.gateway.application.statuses import find_visible
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.presenters.tags import tag
+from services.gateway.scopes import needs
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
@@ -43,10 +44,10 @@ class SearchParams(params.Params):
     offset: int = 0
 
 
-@get("/api/v2/search")
+@get("/api/v2/search", opt=needs("read:search"))
 async def search(request: Request) -> Response:
     gw = gateway_of(request)
-    caller, me = await gw.user(request, scope="read:search")
+    caller, me = await gw.user(request)
     p = await params.read(request, SearchParams, body=False)
     if p.type is not None and p.type not in TYPES:
         raise errors.Invalid(f"Validation failed: type must be one of {', '.join(TYPES)}")

@@ -17,12 +17,13 @@ from litestar import Request, Response, get
 from services.gateway import responses
 from services.gateway.application.accounts import credentials_of
 from services.gateway.context import gateway_of
+from services.gateway.scopes import PUBLIC, needs
 
 
-@get("/api/v1/preferences")
+@get("/api/v1/preferences", opt=needs("read:accounts"))
 async def preferences(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read:accounts")
+    _, me = await gw.user(request)
     creds = await credentials_of(gw, me.id)
     return responses.json({
         "posting:default:visibility": creds.privacy,
@@ -33,18 +34,18 @@ async def preferences(request: Request) -> Response:
     })
 
 
-@get("/api/v1/custom_emojis")
+@get("/api/v1/custom_emojis", opt=PUBLIC)
 async def custom_emojis() -> Response:
     return responses.json([])
 
 
-@get("/api/v1/announcements")
+@get("/api/v1/announcements", opt=needs("read"))
 async def announcements(request: Request) -> Response:
-    await gateway_of(request).user(request, scope="read")
+    await gateway_of(request).user(request)
     return responses.json([])
 
 
-@get("/api/v1/instance/rules")
+@get("/api/v1/instance/rules", opt=PUBLIC)
 async def rules() -> Response:
     return responses.json([])
 

@@ -9,29 +9,37 @@ from services.gateway import params, responses
 from services.gateway.application.statuses import status_id_or_404, visible_status
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
+from services.gateway.scopes import needs, per_param
 from shared import bus
 from shared.contracts import posts as posts_api
 from shared.contracts.verb import Verb
 from shared.ids import parse_id
 from shared.records import StatusRecord
 
-# action in the path -> (posts verb, scope)
-ACTIONS: dict[str, tuple[Verb[posts_api.StatusAction, StatusRecord], str]] = {
-    "favourite": (posts_api.FAVOURITE_ADD, "write"),
-    "unfavourite": (posts_api.FAVOURITE_REMOVE, "write"),
-    "unreblog": (posts_api.REBLOG_REMOVE, "write"),
-    "bookmark": (posts_api.BOOKMARK_ADD, "write"),
-    "unbookmark": (posts_api.BOOKMARK_REMOVE, "write"),
-    "pin": (posts_api.PIN_ADD, "write"),
-    "unpin": (posts_api.PIN_REMOVE, "write"),
+# action in the path -> posts verb (reblog, which takes a body, is handled apart)
+ACTIONS: dict[str, Verb[posts_api.StatusAction, StatusRecord]] = {
+    "favourite": posts_api.FAVOURITE_ADD,
+    "unfavourite": posts_api.FAVOURITE_REMOVE,
+    "unreblog": posts_api.REBLOG_REMOVE,
+    "bookmark": posts_api.BOOKMARK_ADD,
+    "unbookmark": posts_api.BOOKMARK_REMOVE,
+    "pin": posts_api.PIN_ADD,
+    "unpin": posts_api.PIN_REMOVE,
 }
+# Each action's scope, as Mastodon's controllers ask (pins are part of the profile).
+STATUS_ACTIONS = per_param("action", {
+    "reblog": needs("write:statuses"), "unreblog": needs("write:statuses"),
+    "favourite": needs("write:favourites"), "unfavourite": needs("write:favourites"),
+    "bookmark": needs("write:bookmarks"), "unbookmark": needs("write:bookmarks"),
+    "pin": needs("write:accounts"), "unpin": needs("write:accounts"),
+})
 
 
-@post("/api/v1/statuses/{status_id:str}/{action:str}")
+@post("/api/v1/statuses/{status_id:str}/{action:str}", opt=STATUS_ACTIONS)
 async def act(request: Request, status_id: FromPath[str], action: FromPath[str]) -> Response:
     gw = gateway_of(request)
     if action == "reblog":
-        _, me = await gw.user(request, scope="write")
+        _, me = await gw.user(request)
         p = await params.read(request, ReblogParams)
         reblog = await bus.call(gw.nc, posts_api.REBLOG_ADD, posts_api.Reblog(
             account_id=me.id, status_id=status_id_or_404(status_id), network_id=me.network_id,
@@ -40,8 +48,8 @@ async def act(request: Request, status_id: FromPath[str], action: FromPath[str])
         return responses.json(rendered)
     if action not in ACTIONS:
         return responses.error("Record not found", 404)
-    verb, scope = ACTIONS[action]
-    _, me = await gw.user(request, scope=scope)
+    verb = ACTIONS[action]
+    _, me = await gw.user(request)
     status = await bus.call(gw.nc, verb, posts_api.StatusAction(
         account_id=me.id, status_id=status_id_or_404(status_id)))
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
@@ -78,12 +86,12 @@ async def _who(request: Request, status_id: str,
     return responses.json(shaped, headers=headers)
 
 
-@get("/api/v1/statuses/{status_id:str}/favourited_by")
+@get("/api/v1/statuses/{status_id:str}/favourited_by", opt=needs("read:accounts", anonymous=True))
 async def favourited_by(request: Request, status_id: FromPath[str]) -> Response:
     return await _who(request, status_id, posts_api.STATUS_FAVOURITED_BY)
 
 
-@get("/api/v1/statuses/{status_id:str}/reblogged_by")
+@get("/api/v1/statuses/{status_id:str}/reblogged_by", opt=needs("read:accounts", anonymous=True))
 async def reblogged_by(request: Request, status_id: FromPath[str]) -> Response:
     return await _who(request, status_id, posts_api.STATUS_REBLOGGED_BY)
 
@@ -91,7 +99,7 @@ async def reblogged_by(request: Request, status_id: FromPath[str]) -> Response:
 async def _mine(request: Request,
                 verb: Verb[posts_api.AccountPage, posts_api.PageItems]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, PageParams, body=False)
     page = await bus.call(gw.nc, verb, posts_api.AccountPage(
         account_id=me.id, page=page_of(p)))
@@ -104,12 +112,12 @@ async def _mine(request: Request,
     return responses.json(shaped, headers=headers)
 
 
-@get("/api/v1/favourites")
+@get("/api/v1/favourites", opt=needs("read:favourites"))
 async def favourites(request: Request) -> Response:
     return await _mine(request, posts_api.FAVOURITES_LIST)
 
 
-@get("/api/v1/bookmarks")
+@get("/api/v1/bookmarks", opt=needs("read:bookmarks"))
 async def bookmarks(request: Request) -> Response:
     return await _mine(request, posts_api.BOOKMARKS_LIST)
 

@@ -12,11 +12,17 @@ from services.gateway import params, responses
 from services.gateway.application.statuses import status_id_or_404, visible_status
 from services.gateway.context import gateway_of
 from services.gateway.presenters.mastodon import iso
+from services.gateway.scopes import needs
 from services.gateway.streaming.shared_statuses import render_new_status
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.ids import parse_id
+
+# Public statuses are readable without a token, as on Mastodon; a token given must grant
+# read:statuses (a write-only token reads nothing, not even a direct message to its owner).
+READ_STATUSES = needs("read:statuses", anonymous=True)
+WRITE_STATUSES = needs("write:statuses")
 
 
 class PollParams(params.Params):
@@ -57,10 +63,10 @@ def poll_spec(p: PollParams | None) -> posts_api.PollSpec | None:
     return posts_api.PollSpec(options=p.options, expires_in=p.expires_in, multiple=p.multiple)
 
 
-@post("/api/v1/statuses")
+@post("/api/v1/statuses", opt=WRITE_STATUSES)
 async def create_status(request: Request) -> Response:
     gw = gateway_of(request)
-    caller, me = await gw.user(request, scope="write")
+    caller, me = await gw.user(request)
     p = await params.read(request, StatusParams)
     if p.media_ids:
         raise errors.Invalid("Validation failed: media attachments are not supported yet")
@@ -106,7 +112,7 @@ class ManyParams(params.Params):
     id: list[str] | str = []
 
 
-@get("/api/v1/statuses")
+@get("/api/v1/statuses", opt=READ_STATUSES)
 async def get_statuses(request: Request) -> Response:
     gw = gateway_of(request)
     caller = await gw.caller(request)
@@ -120,14 +126,14 @@ async def get_statuses(request: Request) -> Response:
         kept, caller.account_id if caller else None))
 
 
-@get("/api/v1/statuses/{status_id:str}")
+@get("/api/v1/statuses/{status_id:str}", opt=READ_STATUSES)
 async def get_status(request: Request, status_id: FromPath[str]) -> Response:
     gw, status, viewer_id = await visible_status(request, status_id)
     [rendered] = await gw.hydrator.render_statuses([status], viewer_id)
     return responses.json(rendered)
 
 
-@get("/api/v1/statuses/{status_id:str}/context")
+@get("/api/v1/statuses/{status_id:str}/context", opt=READ_STATUSES)
 async def context(request: Request, status_id: FromPath[str]) -> Response:
     gw, status, viewer_id = await visible_status(request, status_id)
     thread = await bus.call(gw.nc, posts_api.STATUS_THREAD,
@@ -142,10 +148,10 @@ async def context(request: Request, status_id: FromPath[str]) -> Response:
     })
 
 
-@put("/api/v1/statuses/{status_id:str}")
+@put("/api/v1/statuses/{status_id:str}", opt=WRITE_STATUSES)
 async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     p = await params.read(request, EditParams)
     if p.media_ids:
         raise errors.Invalid("Validation failed: media attachments are not supported yet")
@@ -157,10 +163,10 @@ async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
     return responses.json(rendered)
 
 
-@delete("/api/v1/statuses/{status_id:str}", status_code=200)
+@delete("/api/v1/statuses/{status_id:str}", status_code=200, opt=WRITE_STATUSES)
 async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="write")
+    _, me = await gw.user(request)
     status = await bus.call(gw.nc, posts_api.STATUS_DELETE, posts_api.StatusAction(
         account_id=me.id, status_id=status_id_or_404(status_id)))
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
@@ -168,7 +174,7 @@ async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
     return responses.json(rendered)
 
 
-@get("/api/v1/statuses/{status_id:str}/history")
+@get("/api/v1/statuses/{status_id:str}/history", opt=READ_STATUSES)
 async def history(request: Request, status_id: FromPath[str]) -> Response:
     gw, status, viewer_id = await visible_status(request, status_id)
     found = await bus.call(gw.nc, posts_api.STATUS_HISTORY, posts_api.StatusAction(
@@ -187,10 +193,10 @@ async def history(request: Request, status_id: FromPath[str]) -> Response:
     } for edit in found.edits])
 
 
-@get("/api/v1/statuses/{status_id:str}/source")
+@get("/api/v1/statuses/{status_id:str}/source", opt=needs("read:statuses"))
 async def source(request: Request, status_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     parsed = status_id_or_404(status_id)
     status = (await gw.hydrator.statuses([parsed])).get(parsed)
     if status is None or status.account_id != me.id:

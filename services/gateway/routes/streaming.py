@@ -21,6 +21,7 @@ from litestar.response import Stream
 
 from services.gateway import responses, tokens
 from services.gateway.context import Gateway, bearer_token, gateway_of
+from services.gateway.scopes import PUBLIC, STREAMED
 from services.gateway.streaming import presence
 from services.gateway.streaming.direct import RAW_SEND, DirectSend
 from services.gateway.streaming.limits import TooManyConnections
@@ -56,7 +57,7 @@ async def _reader(gw: Gateway, token: str | None, connection
     return caller, account
 
 
-@get("/api/v1/streaming/health", sync_to_thread=False)
+@get("/api/v1/streaming/health", sync_to_thread=False, opt=PUBLIC)
 def streaming_health() -> Response:
     return Response(content=b"OK", media_type="text/plain")
 
@@ -77,7 +78,7 @@ def _ws_token(socket: WebSocket) -> tuple[str | None, str | None]:
     return None, None
 
 
-@websocket("/api/v1/streaming")
+@websocket("/api/v1/streaming", opt=STREAMED)
 async def streaming(socket: WebSocket) -> None:
     gw = gateway_of(socket)
     token, subprotocol = _ws_token(socket)
@@ -89,7 +90,8 @@ async def streaming(socket: WebSocket) -> None:
     await socket.accept(subprotocols=subprotocol)
     try:
         with gw.stream_limits.hold(caller.token_id), metrics.STREAMING_CONNECTIONS.time():
-            session = StreamSession(gw, account, gw.settings.stream_queue_size)
+            session = StreamSession(gw, account, gw.settings.stream_queue_size,
+                                    scopes=caller.scopes)
             async with presence.online(gw, account.id):
                 await _serve_socket(gw, socket, session)
     except TooManyConnections as exc:
@@ -97,8 +99,8 @@ async def streaming(socket: WebSocket) -> None:
 
 
 async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) -> None:
-    async def send_error(message: str) -> None:
-        await socket.send_text(json.dumps({"error": message, "status": 400}))
+    async def send_error(message: str, status: int | None = None) -> None:
+        await socket.send_text(json.dumps({"error": message, "status": status or 400}))
 
     async def subscribe(kind: str, command: dict) -> None:
         stream = str(command.get("stream", ""))
@@ -109,7 +111,7 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
             else:
                 await session.unsubscribe(stream, param)
         except StreamRefused as exc:
-            await send_error(str(exc))
+            await send_error(str(exc), exc.status)
 
     async def reader() -> None:
         while True:
@@ -163,7 +165,7 @@ SSE_PATHS = {
 }
 
 
-@get("/api/v1/streaming/{path:path}")
+@get("/api/v1/streaming/{path:path}", opt=STREAMED)
 async def server_sent_events(request: Request, path: FromPath[str]) -> Response | Stream:
     stream = SSE_PATHS.get(path.strip("/"))
     if stream is None:
@@ -180,14 +182,14 @@ async def server_sent_events(request: Request, path: FromPath[str]) -> Response 
     held = contextlib.AsyncExitStack()
     held.enter_context(limits.hold(caller.token_id))  # TooManyConnections (429) before any byte
     await held.enter_async_context(presence.online(gw, account.id))
-    session = StreamSession(gw, account, gw.settings.stream_queue_size)
+    session = StreamSession(gw, account, gw.settings.stream_queue_size, scopes=caller.scopes)
     held.push_async_callback(session.close)
     try:
         await session.subscribe(stream, param)
     except StreamRefused as exc:
         await held.aclose()
-        return responses.error(str(exc), 400 if "Unknown" in str(exc) or "Missing" in str(exc)
-                               else 404)
+        return responses.error(str(exc), exc.status or (
+            400 if "Unknown" in str(exc) or "Missing" in str(exc) else 404))
     return Stream(_sse_body(gw, session, held), media_type="text/event-stream",
                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

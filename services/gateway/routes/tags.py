@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from services.gateway import params, responses
 from services.gateway.context import gateway_of
 from services.gateway.presenters.tags import tag, tag_json
+from services.gateway.scopes import needs
 from shared import bus
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
@@ -22,13 +23,13 @@ class TrendsParams(params.Params):
     offset: int = 0
 
 
-@get(["/api/v1/trends/tags", "/api/v1/trends"])
+@get(["/api/v1/trends/tags", "/api/v1/trends"], opt=needs("read:statuses"))
 async def trending_tags(request: Request) -> Response:
     """The hashtags most used in the reader's network's public posts over the last week (by
     distinct authors, then uses), with their daily history, as Mastodon's trends. The reader's
     network only: signed-in readers, like the public timeline."""
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, TrendsParams, body=False)
     found = await bus.call(gw.nc, posts_api.TAG_TRENDS, posts_api.TagTrends(
         network_id=me.network_id, limit=max(1, min(p.limit, 20)), offset=max(0, p.offset)))
@@ -43,26 +44,26 @@ async def _tag_action(request: Request, name: str,
     return responses.json(tag(found, gw.base_url))
 
 
-@get("/api/v1/tags/{name:str}")
+@get("/api/v1/tags/{name:str}", opt=needs("read:statuses", anonymous=True))
 async def get_tag(request: Request, name: FromPath[str]) -> Response:
     gw = gateway_of(request)
     caller = await gw.caller(request)
     account_id = None
     if caller is not None and caller.account_id is not None:
-        _, me = await gw.user(request, scope="read")
+        _, me = await gw.user(request)
         account_id = me.id
     return await _tag_action(request, name, graph_api.TAG_GET, account_id)
 
 
-@post("/api/v1/tags/{name:str}/follow")
+@post("/api/v1/tags/{name:str}/follow", opt=needs("write:follows"))
 async def follow_tag(request: Request, name: FromPath[str]) -> Response:
-    _, me = await gateway_of(request).user(request, scope="write:follows")
+    _, me = await gateway_of(request).user(request)
     return await _tag_action(request, name, graph_api.TAG_FOLLOW, me.id)
 
 
-@post("/api/v1/tags/{name:str}/unfollow")
+@post("/api/v1/tags/{name:str}/unfollow", opt=needs("write:follows"))
 async def unfollow_tag(request: Request, name: FromPath[str]) -> Response:
-    _, me = await gateway_of(request).user(request, scope="write:follows")
+    _, me = await gateway_of(request).user(request)
     return await _tag_action(request, name, graph_api.TAG_UNFOLLOW, me.id)
 
 
@@ -73,10 +74,10 @@ class FollowedTagsParams(params.Params):
     limit: int = 100
 
 
-@get("/api/v1/followed_tags")
+@get("/api/v1/followed_tags", opt=needs("read:follows"))
 async def followed_tags(request: Request) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read:follows")
+    _, me = await gw.user(request)
     p = await params.read(request, FollowedTagsParams, body=False)
     page = graph_api.IdPage(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 200)))

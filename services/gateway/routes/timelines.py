@@ -9,27 +9,28 @@ from services.gateway import params, responses
 from services.gateway.application.home import read_home
 from services.gateway.application.timelines import PageParams, clamp, render_page
 from services.gateway.context import gateway_of
+from services.gateway.scopes import needs
 from shared.ids import parse_id
 from shared.records import public_key, tag_key
 from shared.timelines import reads
 
 
-@get("/api/v1/timelines/home")
+@get("/api/v1/timelines/home", opt=needs("read:statuses"))
 async def home(request: Request) -> Response:
     gw = gateway_of(request)
-    caller = await gw.signed_in(request, scope="read")
+    caller = await gw.signed_in(request)
     reply = await read_home(gw, caller, request.url.path,
                             list(request.query_params.multi_items()))
     return responses.raw_json(reply.body, status=reply.status,
                               headers={"Link": reply.link} if reply.link else {})
 
 
-@get("/api/v1/timelines/public")
+@get("/api/v1/timelines/public", opt=needs("read:statuses"))
 async def public(request: Request) -> Response:
     """The reader's network: public posts of its members (``local`` changes nothing, since every
     post of a network is local to it; ``remote`` and ``only_media`` find nothing)."""
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, PageParams, body=False)
     if p.remote or p.only_media:
         return responses.json([])
@@ -45,10 +46,10 @@ class TagParams(PageParams):
     none: list[str] = []
 
 
-@get("/api/v1/timelines/tag/{hashtag:str}")
+@get("/api/v1/timelines/tag/{hashtag:str}", opt=needs("read:statuses"))
 async def tag(request: Request, hashtag: FromPath[str]) -> Response:
     gw = gateway_of(request)
-    _, me = await gw.user(request, scope="read")
+    _, me = await gw.user(request)
     p = await params.read(request, TagParams, body=False)
     if p.remote or p.only_media:
         return responses.json([])

@@ -15,6 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from services.gateway.assets import ASSETS, bundle
+from services.gateway.scopes import PUBLIC
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -57,13 +58,13 @@ def index_response(request: Request) -> Response:
 
 
 @get(["/", "/web", "/web/{rest:path}", "/tags/{name:str}", "/invite/{code:str}"],
-     sync_to_thread=False, include_in_schema=False)
+     sync_to_thread=False, include_in_schema=False, opt=PUBLIC)
 def client(request: Request) -> Response:
     return index_response(request)
 
 
 @get(["/{handle:str}", "/{handle:str}/{rest:path}"], sync_to_thread=False,
-     include_in_schema=False)
+     include_in_schema=False, opt=PUBLIC)
 def profile_page(request: Request, handle: FromPath[str]) -> Response:
     """``/@user`` and ``/@user/<status id>``, the URLs the API gives accounts and statuses."""
     if not handle.startswith("@") or len(handle) < 2:
@@ -71,7 +72,8 @@ def profile_page(request: Request, handle: FromPath[str]) -> Response:
     return index_response(request)
 
 
-@get(f"{ASSETS}/{{version:str}}/{{name:path}}", sync_to_thread=False, include_in_schema=False)
+@get(f"{ASSETS}/{{version:str}}/{{name:path}}", sync_to_thread=False, include_in_schema=False,
+     opt=PUBLIC)
 def asset(request: Request, version: FromPath[str], name: FromPath[str]) -> Response:
     found = bundle().files.get(name.lstrip("/"))
     if found is None or name.lstrip("/") == "index.html":

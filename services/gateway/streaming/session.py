@@ -16,6 +16,7 @@ from typing import Literal
 
 import msgspec
 
+from services.gateway import scopes as scope_rules
 from services.gateway.application.notifications import render as render_notifications
 from services.gateway.context import Gateway
 from services.gateway.streaming.decide import (
@@ -51,6 +52,17 @@ STREAMS = {
 class StreamRefused(Exception):
     """A subscription the reader may not have; the message says why."""
 
+    status: int | None = None  # the HTTP status a server-sent events request answers
+
+
+class StreamOutsideScopes(StreamRefused):
+    """The token's scopes do not open this stream (services/gateway/scopes.STREAM_SCOPES)."""
+
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__(scope_rules.OUTSIDE)
+
 
 @dataclass(frozen=True)
 class Watch:
@@ -69,9 +81,11 @@ class Overflow(Exception):
 
 
 class StreamSession:
-    def __init__(self, gw: Gateway, account: AccountRecord, queue_size: int) -> None:
+    def __init__(self, gw: Gateway, account: AccountRecord, queue_size: int, *,
+                 scopes: frozenset[str] = frozenset()) -> None:
         self.gw = gw
         self.account = account
+        self.scopes = scopes  # the token's: each subscription is checked against them
         self.queue: asyncio.Queue[tuple[str, live.LiveMessage]] = asyncio.Queue(queue_size)
         self.watches: dict[tuple[str, str | None], Watch] = {}
         self.overflowed = False
@@ -110,6 +124,8 @@ class StreamSession:
     async def subscribe(self, stream: str, param: object = None) -> Watch:
         if stream not in STREAMS:
             raise StreamRefused(f"Unknown stream type: {stream}")
+        if not scope_rules.stream_permitted(self.scopes, stream):
+            raise StreamOutsideScopes
         needed = STREAMS[stream]
         value = None if needed is None else str(param or "").strip().lstrip("#")
         if needed is not None and not value:
