@@ -45,7 +45,7 @@ class Api:
         if self._app is None:
             r = await self.client.post("/api/v1/apps", data={
                 "client_name": "tests", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                "scopes": "read write follow push admin:read admin:write"})
+                "scopes": "read write follow push profile admin:read admin:write"})
             assert r.status_code == 200, r.text
             self._app = r.json()
         return self._app
@@ -56,7 +56,7 @@ class Api:
             r = await self.client.post("/oauth/token", data={
                 "grant_type": "client_credentials", "client_id": app["client_id"],
                 "client_secret": app["client_secret"],
-                "scope": "read write follow push admin:read admin:write"})
+                "scope": "read write follow push profile admin:read admin:write"})
             assert r.status_code == 200, r.text
             self._app_token = r.json()["access_token"]
         return self._app_token
