@@ -1,0 +1,1 @@
+"""Security: access control and abuse limits, tried from outside through the gateway."""
