@@ -20,6 +20,12 @@ import msgspec
 
 MAX_HEADER_BYTES = 32 * 1024
 MAX_BODY_BYTES = 1_000_000
+# Where uvicorn stops reading a head at all (shared/compat/uvicorn_http.py): past the bound
+# above, so that the ordinary 431 comes from refusal() below on any ASGI server, and this one
+# only cuts a flood short.
+MAX_HEAD_BYTES_READ = 2 * MAX_HEADER_BYTES
+HEAD_TOO_LARGE = f"Request headers are too large (at most {MAX_HEADER_BYTES // 1024} KB)"
+HEAD_TOO_LARGE_BODY = msgspec.json.encode({"error": HEAD_TOO_LARGE})
 
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
@@ -35,7 +41,7 @@ def header_bytes(scope: MutableMapping[str, Any]) -> int:
 def refusal(scope: MutableMapping[str, Any]) -> tuple[int, str] | None:
     """The status and message that refuse this HTTP request before routing, if any."""
     if header_bytes(scope) > MAX_HEADER_BYTES:
-        return 431, f"Request headers are too large (at most {MAX_HEADER_BYTES // 1024} KB)"
+        return 431, HEAD_TOO_LARGE
     if "\x00" in scope["path"]:
         return 404, "Record not found" if scope["path"].startswith("/api/") else "Not found"
     return None

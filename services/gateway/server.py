@@ -14,7 +14,9 @@ import logging
 import os
 import signal
 
+from services.gateway import limits
 from services.gateway.app import create_app
+from shared.compat.uvicorn_http import bounded_httptools
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,10 @@ async def serve(settings: Settings, server: str | None = None) -> None:
     else:
         import uvicorn
 
+        # httptools with a bound on a request's head: uvicorn has none of its own there.
+        http = bounded_httptools(limits.MAX_HEAD_BYTES_READ, limits.HEAD_TOO_LARGE_BODY)
         config = uvicorn.Config(app, host=settings.host, port=port, log_level="warning",
-                                access_log=False, lifespan="on", http="httptools",
+                                access_log=False, lifespan="on", http=http,
                                 ws="websockets-sansio", ws_max_queue=32,
                                 # Compression cost the gateway 8% of its CPU in bench live and
                                 # each connection a deflate context's memory; timeline events
