@@ -437,6 +437,8 @@ async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float =
     ``HubbubError``."""
     try:
         msg = await nc.request(verb.subject, _encoder.encode(payload), timeout=timeout)
+    except nats.errors.MaxPayloadError as exc:
+        raise errors.TooLarge("Request is too large") from exc
     except nats.errors.NoRespondersError as exc:
         raise errors.Unavailable(f"{verb.service} is not running") from exc
     except nats.errors.TimeoutError as exc:

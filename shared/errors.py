@@ -48,6 +48,13 @@ class Conflict(HubbubError):
     http_status = 409
 
 
+class TooLarge(HubbubError):
+    """More than a message can carry (NATS's 1 MiB), e.g. text that grows when encoded."""
+
+    code = "too_large"
+    http_status = 413
+
+
 class Unavailable(HubbubError):
     code = "unavailable"
     http_status = 503
@@ -56,7 +63,7 @@ class Unavailable(HubbubError):
 ERRORS_BY_CODE: dict[str, type[HubbubError]] = {
     cls.code: cls
     for cls in (Invalid, Unprocessable, BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
-                Unavailable)
+                TooLarge, Unavailable)
 }
 
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from litestar import Litestar
 
+from services.gateway import limits
 from services.gateway.application.home import read_home
 from services.gateway.context import Gateway, bearer_of
 from services.gateway.streaming.direct import RAW_SEND
@@ -69,6 +70,8 @@ class ExpressLane:
         if scope["type"] == "websocket":
             scope[RAW_SEND] = send  # type: ignore[literal-required]  # streaming/direct.py
             return await self.app(scope, receive, send)
+        if scope["type"] == "http" and (refused := limits.refusal(scope)) is not None:
+            return await limits.refuse(send, *refused)  # the front door: before either lane
         if (scope["type"] != "http" or scope["path"] != HOME_PATH or scope["method"] != "GET"
                 or not self.gw.ready):
             return await self.app(scope, receive, send)

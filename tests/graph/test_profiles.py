@@ -121,7 +121,6 @@ async def test_profile_pictures_can_be_removed(api: Api) -> None:
     ({"source": {"privacy": "direct"}}, "privacy"),
     ({"source": {"language": "english"}}, "language"),
     ({"locked": "perhaps"}, "locked"),
-    ({"display_name": "fine", "nickname": "unknown"}, "nickname"),
 ])
 async def test_update_credentials_rejects_bad_input_and_writes_nothing(
         api: Api, body: dict, problem: str) -> None:

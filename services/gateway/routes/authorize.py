@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 
-from services.gateway import csrf, redirect_uris, sign_in_pages
+from services.gateway import csrf, params, redirect_uris, sign_in_pages
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.oauth_request import (
     OOB,
@@ -63,7 +63,9 @@ def _sentence(message: str) -> str:
 
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    params.check_text(fields)
+    return fields
 
 
 async def checked(gw: Gateway, fields: dict[str, str]) -> AuthRequest | Response:
