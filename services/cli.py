@@ -83,13 +83,14 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from services.fanout.rebuild import rebuild_timelines
-    from shared import bus, cache
+    from shared import bus, cache, nats_users
     from shared.contracts import graph as graph_api
 
     _need_servers(settings)
 
     async def run() -> int:
-        nc = await bus.connect(settings, "hubbub-rebuild", attempts=3)
+        nc = await bus.connect(settings, "hubbub-rebuild", user=nats_users.OPERATOR,
+                               attempts=3)
         r = await cache.connect(settings, attempts=3)
         started = time.monotonic()
         try:
