@@ -209,8 +209,9 @@ def authorization(passwords: Mapping[str, str]) -> str:
         if rights.responds:
             permissions["allow_responses"] = True
         secret = f"${password}" if isinstance(password, EnvRef) else json.dumps(password)
-        lines.append(f"    {{user: {json.dumps(user)}, password: {secret},")
-        lines.append(f"     permissions: {json.dumps(permissions)}}}")
+        rules = json.dumps(permissions, indent=2).replace("\n", "\n      ")
+        lines += ["    {", f"      user: {json.dumps(user)}", f"      password: {secret}",
+                  f"      permissions: {rules}", "    }"]
     lines += ["  ]", "}", ""]
     return "\n".join(lines)
 
