@@ -3,7 +3,8 @@
 The embedded server (``hubbub up``, ``hubbub infra``, the tests) gets random passwords, made
 once per data folder and kept in ``<data>/secrets/nats.json`` (mode 0600). A process connecting
 with a URL that names no user takes its own user's password from there; a URL that carries
-credentials (``nats://posts:…@nats:4222``, how containers get theirs) is used as it is. So
+credentials (``nats://posts:…@nats:4222``, how containers get theirs) is used as it is, and
+so is one naming a server that is not on this machine. So
 ``hubbub infra`` prints a URL without secrets, and each service still connects as itself.
 
 ``operator`` has every right: it is for the tools an operator runs (``hubbub rebuild``, the
@@ -23,6 +24,7 @@ from shared.settings import SERVICES, Settings
 OPERATOR = "operator"
 USERS = (*SERVICES, OPERATOR)
 SECRETS_FILE = Path("secrets") / "nats.json"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 Passwords = dict[str, str]
 
@@ -73,7 +75,9 @@ def url_for(settings: Settings, user: str) -> str:
     """The NATS URL ``user`` connects with (see the module's docstring)."""
     url = settings.nats_url
     parts = urlsplit(url)
-    if parts.username or not parts.hostname:
+    # Embedded servers listen on loopback only: the data folder's passwords are never sent to
+    # a server elsewhere (one of the operator's, with users of its own).
+    if parts.username or parts.hostname not in LOOPBACK:
         return url
     passwords = load(settings.data_dir)
     if not passwords or user not in passwords:
@@ -86,16 +90,3 @@ def url_for(settings: Settings, user: str) -> str:
 def operator_url(settings: Settings) -> str:
     """For tools and tests that inspect or publish directly, never for a service."""
     return url_for(settings, OPERATOR)
-
-
-def user_of(url: str) -> str | None:
-    return urlsplit(url).username
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
