@@ -68,6 +68,7 @@ from shared import events, infra, presence, subjects
 from shared.compat.redis_py import writer_client
 from shared.fastredis import FastRedis
 from shared.ids import id_at, member
+from shared.nats_users import operator_url
 from shared.records import (
     LAST_READ_KEY,
     ONLINE_USERS_KEY,
@@ -270,7 +271,7 @@ class Bench:
         # Script calls as fanout makes them (LeanScript, shared/timelines/scripts.py): the fastest
         # client.
         self.lean = FastRedis(settings.redis_url)
-        self.nc = await nats.connect(settings.nats_url)
+        self.nc = await nats.connect(operator_url(settings))
         self.js = self.nc.jetstream()
         self.http = httpx.AsyncClient(base_url=self.stack.base_url, timeout=60)
         started = time.perf_counter()

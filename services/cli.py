@@ -63,13 +63,15 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
-    from shared import infra
+    from shared import infra, nats_users
 
     settings, embedded = infra.start_missing(settings)
     try:
         print(f"HUBBUB_NATS_URL={settings.nats_url}")
         print(f"HUBBUB_DATABASE_URL={settings.database_url}")
         print(f"HUBBUB_REDIS_URL={settings.redis_url}", flush=True)
+        print(f"# NATS users' passwords: {nats_users.secrets_path(settings.data_dir)} (each "
+              "process with this HUBBUB_DATA_DIR connects as its own user)", file=sys.stderr)
         print("# embedded servers running; Ctrl-C stops them", file=sys.stderr, flush=True)
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     except KeyboardInterrupt:
@@ -79,17 +81,31 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_secrets(args: argparse.Namespace, settings: Settings) -> int:
+    import secrets
+
+    from shared import nats_users, permissions
+
+    if args.what == "nats-config":
+        print(permissions.external_authorization(), end="")
+    else:  # nats-env: fresh passwords, for a .env file or a Kubernetes Secret
+        for user in nats_users.USERS:
+            print(f"{permissions.password_variable(user)}={secrets.token_urlsafe(32)}")
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from services.fanout.rebuild import rebuild_timelines
-    from shared import bus, cache
+    from shared import bus, cache, nats_users
     from shared.contracts import graph as graph_api
 
     _need_servers(settings)
 
     async def run() -> int:
-        nc = await bus.connect(settings, "hubbub-rebuild", attempts=3)
+        nc = await bus.connect(settings, "hubbub-rebuild", user=nats_users.OPERATOR,
+                               attempts=3)
         r = await cache.connect(settings, attempts=3)
         started = time.monotonic()
         try:
@@ -158,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--user", type=int, default=None, metavar="ID",
                          help="only this account (default: every account)")
     rebuild.set_defaults(func=cmd_rebuild)
+    secrets_cmd = sub.add_parser(
+        "secrets", help="NATS users for servers of your own (see deploy/README.md)",
+        description="nats-config: print nats-server's authorization block (a user per "
+        "service with its subject permissions; passwords read from HUBBUB_NATS_<USER>_PASSWORD "
+        "in the server's environment). nats-env: print fresh random passwords as "
+        "HUBBUB_NATS_<USER>_PASSWORD=... lines, for a .env file or a Kubernetes Secret.")
+    secrets_cmd.add_argument("what", choices=["nats-config", "nats-env"])
+    secrets_cmd.set_defaults(func=cmd_secrets)
     bench = sub.add_parser("bench", help="run a benchmark from loadtests/",
                            description="Benchmarks (see loadtests/): " + ", ".join(BENCHMARKS))
     bench.add_argument("name", choices=sorted(BENCHMARKS))

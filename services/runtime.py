@@ -51,7 +51,7 @@ class BaseService:
         if health:
             port = await self.health.start()
             log.info("%s health on http://%s:%d", self.name, self.settings.host, port)
-        self.nc = await bus.connect(self.settings, f"hubbub-{self.name}")
+        self.nc = await bus.connect(self.settings, f"hubbub-{self.name}", user=self.name)
         self.js = self.nc.jetstream()
         await bus.ensure_stream(self.js, self.settings)
         if self.schema:

@@ -35,7 +35,7 @@ from nats.js.api import (
 )
 from nats.micro.request import Request
 
-from shared import errors, events, metrics, subjects
+from shared import errors, events, metrics, nats_users, subjects
 from shared.cancel import raise_if_cancelled
 from shared.compat import nats as nats_compat
 from shared.contracts.verb import Rep, Req, Verb, VerbSet
@@ -52,19 +52,24 @@ CONSUMER_BACKOFF_S = [0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]
 ACK_WAIT_S = 30.0
 PULL_EXPIRES_S = 5.0  # how long one pull request waits for events before the server ends it
 STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) carry it
+PERMISSION_ERROR = "permissions violation"  # how the server words a refused publish/subscribe
 
 
-async def connect(settings: Settings, name: str, *, attempts: int | None = None) -> NATS:
-    """Connect with backoff. ``attempts=None`` keeps trying (a service waits for NATS to come up,
-    reporting not-ready meanwhile, rather than crashing in a loop)."""
+async def connect(settings: Settings, name: str, *, user: str, attempts: int | None = None
+                  ) -> NATS:
+    """Connect as ``user`` (a service's own NATS user, or ``operator`` for tools: see
+    ``shared.nats_users``), with backoff. ``attempts=None`` keeps trying (a service waits for
+    NATS to come up, reporting not-ready meanwhile, rather than crashing in a loop)."""
+    url = nats_users.url_for(settings, user)
     delay = 0.2
     attempt = 0
     while True:
         attempt += 1
         try:
             return await nats.connect(
-                settings.nats_url,
+                url,
                 name=name,
+                inbox_prefix=nats_users.inbox_prefix(user),
                 connect_timeout=2,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
@@ -80,6 +85,13 @@ async def connect(settings: Settings, name: str, *, attempts: int | None = None)
 
 
 async def _log_nats_error(exc: Exception) -> None:
+    if PERMISSION_ERROR in str(exc).lower():
+        # The server refused a publish or subscribe: a request that would time out, events
+        # that never arrive. Loud, because it means this user's rights (shared/permissions.py)
+        # do not cover what the code does.
+        log.error("nats refused: %s", exc)
+        metrics.NATS_REFUSALS.inc()
+        return
     log.warning("nats: %s", exc)
 
 

@@ -24,6 +24,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared import nats_users, permissions
 from shared.compat import embedded as server_packages
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,12 @@ class EmbeddedServers:
         store = self.data_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
         binary = _venv_binary("nats-server")
-        argv = [binary, "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(port),
-                "-m", str(monitor)]
+        # A user per service, with the same permissions as in production: tests prove them.
+        passwords = nats_users.load_or_create(self.data_dir)
+        config = self.data_dir / "secrets" / "nats-server.conf"
+        nats_users.write_private(config, permissions.authorization(passwords))
+        argv = [binary, "-c", str(config), "-js", "-sd", str(store), "-a", "127.0.0.1",
+                "-p", str(port), "-m", str(monitor)]
         proc = self._spawn("nats", argv)
         url = f"nats://127.0.0.1:{port}"
         self.servers.append(Server("nats", url, proc))

@@ -15,13 +15,16 @@ import httpx
 import msgspec
 import pytest
 import uvicorn
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
 
 from services.fanout.app import FanoutService
 from services.gateway.app import create_app
 from services.graph.app import GraphService
 from services.notify.app import NotifyService
 from services.posts.app import PostsService
-from shared import infra
+from shared import bus, infra
+from shared.nats_users import OPERATOR
 from shared.settings import DEFAULT_PORTS, Settings
 from tests.helpers import Api
 
@@ -64,12 +67,18 @@ class Stack:
         self.gateway = self.app.state.gateway
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task | None = None
+        # The tests' own connection (publishing events, inspecting consumers): the operator's,
+        # since every service's connection has only the rights the service needs.
+        self.nc: NATS | None = None
+        self.js: JetStreamContext | None = None
 
     @property
     def base_url(self) -> str:
         return self.settings.base_url
 
     async def start(self) -> None:
+        self.nc = await bus.connect(self.settings, "hubbub-tests", user=OPERATOR, attempts=3)
+        self.js = self.nc.jetstream()
         for service in self.services:
             await service.start(health=False)
         config = uvicorn.Config(self.app, host=self.settings.host,
@@ -89,12 +98,14 @@ class Stack:
                 await asyncio.wait_for(self._task, 10)
         for service in reversed(self.services):
             await service.stop()
+        if self.nc:
+            await self.nc.drain()
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until every consumer has handled every event and every outbox is empty."""
         from shared.bus import wait_consumers_idle
 
-        js = self.fanout.js
+        js = self.js
         assert js is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

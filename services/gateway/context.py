@@ -61,7 +61,7 @@ class Gateway:
 
     async def start(self) -> None:
         log.info("gateway connecting to NATS, Postgres and Redis")
-        self.nc = await nats_bus.connect(self.settings, "hubbub-gateway")
+        self.nc = await nats_bus.connect(self.settings, "hubbub-gateway", user="gateway")
         self.pool = await db.create_pool(self.settings, "gateway")
         async with self.pool.acquire() as conn:
             await db.migrate(conn, "gateway")

@@ -14,6 +14,7 @@ from services.fanout.lag import ConsumerLag
 from services.fanout.live import FEW, LivePublisher
 from shared import presence, subjects
 from shared.contracts import live
+from shared.nats_users import operator_url
 from shared.records import ONLINE_USERS_KEY, PRESENCE_TRACKED_KEY
 from tests.fanout.timeline_support import lower_threshold
 from tests.helpers import Api
@@ -34,7 +35,7 @@ async def tracker(api: Api):
 
 async def listen(api: Api, account_ids: list[int]):
     """What each of these users is sent live, from fanout's batches (``hubbub.live.users``)."""
-    nc = await nats.connect(api.stack.settings.nats_url)
+    nc = await nats.connect(operator_url(api.stack.settings))
     got: dict[int, list[live.LiveMessage]] = {i: [] for i in account_ids}
     batches: list[list[int]] = []
 

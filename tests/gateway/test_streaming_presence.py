@@ -15,6 +15,7 @@ from services.fanout import live as fanout_live
 from services.gateway.streaming.presence import tracker_of
 from shared import presence, subjects
 from shared.contracts import live
+from shared.nats_users import operator_url
 from shared.presence import PresenceTracker
 from shared.records import ONLINE_USERS_KEY
 from tests.helpers import Api, second_gateway
@@ -49,7 +50,7 @@ async def test_offline_reader_gets_no_live_message_but_the_timeline(
     for reader in (here, away):
         await api.follow(reader, author)
     await api.idle()
-    nc = await nats.connect(api.stack.settings.nats_url)
+    nc = await nats.connect(operator_url(api.stack.settings))
     published: list[int] = []
 
     async def on(msg) -> None:
