@@ -60,6 +60,11 @@ class Unavailable(HubbubError):
     http_status = 503
 
 
+class Starting(Unavailable):
+    """The gateway itself is still connecting: its own words, safe to show (a 5xx from a
+    service is not: its message can name internals)."""
+
+
 ERRORS_BY_CODE: dict[str, type[HubbubError]] = {
     cls.code: cls
     for cls in (Invalid, Unprocessable, BadRequest, Unauthorized, Forbidden, NotFound, Conflict,

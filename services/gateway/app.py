@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 def _hubbub_error(request: Request, exc: errors.HubbubError) -> Response:
     metrics.HTTP_REQUESTS.labels(request.method, str(exc.http_status)).inc()
-    if exc.http_status >= 500:
+    if exc.http_status >= 500 and not isinstance(exc, errors.Starting):
         # A service's message can name its internals ("internal error: <exception class>",
         # which service is down): kept for the log, not for the client.
         return _server_error(request, exc.http_status, exc.message)

@@ -212,5 +212,5 @@ def gateway_of(connection: ASGIConnection) -> Gateway:
     """The gateway's connections, or 503 while they are still being made."""
     gw: Gateway = connection.app.state.gateway
     if not gw.ready:
-        raise errors.Unavailable("Hubbub is starting; try again in a moment")
+        raise errors.Starting("Hubbub is starting; try again in a moment")
     return gw
