@@ -14,7 +14,7 @@ from services.gateway import tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
 from shared import bus as nats_bus
-from shared import cache, db, errors, policy, subjects, viewer_cache
+from shared import cache, db, errors, policy, subjects, viewer_cache, worker_lease
 from shared.contracts import graph as graph_api
 from shared.presence import PresenceTracker
 from shared.records import AccountRecord
@@ -40,6 +40,7 @@ class Gateway:
         # (streaming/presence.py), stopped with the hub.
         self.presence: PresenceTracker | None = None
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
+        self.worker_lease: worker_lease.WorkerLease | None = None  # its ids: apps, tokens
         self.ready = False
 
     async def start(self) -> None:
@@ -48,6 +49,7 @@ class Gateway:
         self.pool = await db.create_pool(self.settings, "gateway")
         async with self.pool.acquire() as conn:
             await db.migrate(conn, "gateway")
+        self.worker_lease = await worker_lease.hold(self.settings.database_url)
         self.redis = await cache.connect_clients(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
         self.hub = LiveHub(self.nc)
@@ -68,13 +70,17 @@ class Gateway:
                 await self.nc.drain()
             except Exception:
                 pass
+        if self.worker_lease:
+            self.worker_lease = None
+            await worker_lease.release()
         if self.pool:
             await self.pool.close()
         if self.redis:
             await self.redis.aclose()
 
     def checks(self) -> dict[str, bool]:
-        return {"started": self.ready, "nats": bool(self.nc and self.nc.is_connected)}
+        return {"started": self.ready, "nats": bool(self.nc and self.nc.is_connected),
+                "worker_id": bool(self.worker_lease and self.worker_lease.worker is not None)}
 
     # --- callers ---------------------------------------------------------------------------
 
