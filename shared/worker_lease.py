@@ -19,11 +19,12 @@ minting as soon as its event loop sees the connection close (a termination liste
 ``is_closed()`` checked at every id), and re-takes a worker (the same or another) before minting
 again; meanwhile ``new_id()`` raises ``NoWorkerLease`` (503) and readiness says not ready.
 A silent network failure is caught by a periodic ``SELECT 1`` with a timeout: when it fails the
-lease is dropped and re-taken on a new connection. The remaining window is the time between the
-server ending the session and this process's loop reading that end: at most one loop iteration
-when the server's goodbye arrives, at most ``check_every_s + check_timeout_s`` when it never
-does; a collision further needs the new holder to mint in the same millisecond with the same
-sequence.
+lease is dropped and re-taken on a new connection. What remains is the time between the server
+ending a session and the old holder's loop reading that end; a new holder covers it by waiting
+``grace_s`` after taking a worker before minting under it (the old holder's loop reads the end
+within a few milliseconds unless stalled). A silent network failure is covered only up to
+``check_every_s + check_timeout_s``; a collision then further needs both to mint in the same
+millisecond with the same sequence.
 
 Several services in one process (the test stack) share one lease: ``hold``/``release`` count.
 """
@@ -56,9 +57,11 @@ class WorkerLease:
     """One worker id, held through a dedicated connection; re-taken when the connection ends."""
 
     def __init__(self, database_url: str, *, namespace: int = NAMESPACE,
-                 check_every_s: float = 5.0, check_timeout_s: float = 5.0) -> None:
+                 check_every_s: float = 5.0, check_timeout_s: float = 5.0,
+                 grace_s: float = 0.1) -> None:
         self.database_url = database_url
         self.namespace = namespace
+        self.grace_s = grace_s
         self.check_every_s = check_every_s
         self.check_timeout_s = check_timeout_s
         self._pid = os.getpid()
@@ -118,10 +121,14 @@ class WorkerLease:
                     break
             else:
                 raise WorkersExhausted(f"all {WORKERS} worker ids are held by live processes")
+            # A previous holder whose session just ended may not have noticed yet.
+            await asyncio.sleep(self.grace_s)
         except BaseException:
             conn.terminate()
             raise
         conn.add_termination_listener(self._on_terminated)
+        if conn.is_closed():
+            raise asyncpg.InterfaceError("the lease connection ended while it was being taken")
         self._conn, self._worker = conn, worker
         self._lost.clear()
         log.info("holding worker id %d", worker)
@@ -146,7 +153,8 @@ class WorkerLease:
                 try:
                     await self._acquire()
                     delay = 0.05
-                except (OSError, TimeoutError, asyncpg.PostgresError, NoWorkerLease) as exc:
+                except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                        NoWorkerLease) as exc:
                     raise_if_cancelled(exc)
                     log.warning("no worker id yet (%s); retrying in %.2fs", exc, delay)
                     await asyncio.sleep(delay)
