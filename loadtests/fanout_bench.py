@@ -64,7 +64,7 @@ from loadtests.httpload import run_load
 from loadtests.profiling import Profilers
 from loadtests.stack import BenchStack, Seeder
 from services.fanout.use_cases.deliver_status import done_key
-from shared import events, infra, presence, subjects
+from shared import events, infra, presence, subjects, worker_lease
 from shared.compat.redis_py import writer_client
 from shared.fastredis import FastRedis
 from shared.ids import id_at, member
@@ -537,6 +537,11 @@ class Bench:
               f"{self.results['bare_rps'][-1]:,.0f}", flush=True)
 
     async def run(self) -> None:
+        # The burst's events are made here, and their ids go where the services' ids go.
+        async with worker_lease.held(self.stack.settings.database_url):
+            await self._run()
+
+    async def _run(self) -> None:
         await self.setup()
         self.lastfan_key = home_key(self.users["lastfan"][0])
         self.bare_port = infra.free_port()

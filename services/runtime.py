@@ -14,7 +14,7 @@ import asyncpg
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from shared import bus, cache, db
+from shared import bus, cache, db, worker_lease
 from shared.metrics import HealthServer
 from shared.settings import Settings
 
@@ -38,6 +38,7 @@ class BaseService:
         self.js: JetStreamContext | None = None
         self.pool: asyncpg.Pool | None = None
         self.redis: cache.RedisClients | None = None
+        self.worker_lease: worker_lease.WorkerLease | None = None
         self.health = HealthServer(settings.host, settings.port(self.name), self.checks)
         self.ready = False
         self._stoppables: list[Stoppable] = []
@@ -45,6 +46,8 @@ class BaseService:
     def checks(self) -> dict[str, bool]:
         result = {"started": self.ready}
         result["nats"] = bool(self.nc and self.nc.is_connected)
+        if self.schema:
+            result["worker_id"] = bool(self.worker_lease and self.worker_lease.worker is not None)
         return result
 
     async def start(self, *, health: bool = True) -> None:
@@ -58,6 +61,9 @@ class BaseService:
             self.pool = await db.create_pool(self.settings, self.schema)
             async with self.pool.acquire() as conn:
                 await db.migrate(conn, self.schema)
+            # The service that owns rows makes their ids: under a worker id no other live
+            # process holds (shared/worker_lease.py), or not at all.
+            self.worker_lease = await worker_lease.hold(self.settings.database_url)
         if self.uses_redis:
             self.redis = await cache.connect_clients(self.settings)
         await self.setup()
@@ -82,6 +88,9 @@ class BaseService:
         if self.nc:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.nc.drain(), 5)
+        if self.worker_lease:
+            self.worker_lease = None
+            await worker_lease.release()
         if self.pool:
             await self.pool.close()
         if self.redis:

@@ -23,10 +23,19 @@ from services.gateway.app import create_app
 from services.graph.app import GraphService
 from services.notify.app import NotifyService
 from services.posts.app import PostsService
-from shared import bus, infra
+from shared import bus, ids, infra
 from shared.nats_users import OPERATOR
 from shared.settings import DEFAULT_PORTS, Settings
 from tests.helpers import Api
+
+TEST_PROCESS_WORKER = 1023  # the test process's own ids while the stack holds no lease
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ids the tests make by hand (events built at import, seeded rows) need a worker: an
+    explicit one, until the stack's services take a lease in this process (theirs wins while
+    they hold it, shared/worker_lease.py)."""
+    ids.install_worker_source(ids.FixedWorker(TEST_PROCESS_WORKER))
 
 
 @pytest.fixture(scope="session")

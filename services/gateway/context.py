@@ -18,7 +18,7 @@ from services.gateway.streaming.frames import Frames
 from services.gateway.streaming.limits import ConnectionLimits
 from services.gateway.streaming.shared_statuses import RenderCache, StatusFetches
 from shared import bus as nats_bus
-from shared import cache, db, errors, policy, subjects, viewer_cache
+from shared import cache, db, errors, policy, subjects, viewer_cache, worker_lease
 from shared.contracts import graph as graph_api
 from shared.presence import PresenceTracker
 from shared.records import AccountRecord
@@ -57,6 +57,7 @@ class Gateway:
         self.stream_limits = ConnectionLimits(settings.stream_max_per_token,
                                               settings.stream_max_connections)
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
+        self.worker_lease: worker_lease.WorkerLease | None = None  # its ids: apps, tokens
         self.ready = False
 
     async def start(self) -> None:
@@ -65,6 +66,7 @@ class Gateway:
         self.pool = await db.create_pool(self.settings, "gateway")
         async with self.pool.acquire() as conn:
             await db.migrate(conn, "gateway")
+        self.worker_lease = await worker_lease.hold(self.settings.database_url)
         self.redis = await cache.connect_clients(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
         self.hub = LiveHub(self.nc)
@@ -94,13 +96,17 @@ class Gateway:
                 await self.nc.drain()
             except Exception:
                 pass
+        if self.worker_lease:
+            self.worker_lease = None
+            await worker_lease.release()
         if self._made("pool"):
             await self.pool.close()
         if self._made("redis"):
             await self.redis.aclose()
 
     def checks(self) -> dict[str, bool]:
-        return {"started": self.ready, "nats": self._made("nc") and self.nc.is_connected}
+        return {"started": self.ready, "nats": self._made("nc") and self.nc.is_connected,
+                "worker_id": bool(self.worker_lease and self.worker_lease.worker is not None)}
 
     # --- callers ---------------------------------------------------------------------------
 
