@@ -54,9 +54,14 @@ PULL_EXPIRES_S = 5.0  # how long one pull request waits for events before the se
 STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) carry it
 
 
-async def connect(settings: Settings, name: str, *, attempts: int | None = None) -> NATS:
+async def connect(settings: Settings, name: str, *, attempts: int | None = None,
+                  closed_cb: Callable[[], Awaitable[None]] | None = None) -> NATS:
     """Connect with backoff. ``attempts=None`` keeps trying (a service waits for NATS to come up,
-    reporting not-ready meanwhile, rather than crashing in a loop)."""
+    reporting not-ready meanwhile, rather than crashing in a loop).
+
+    A lost connection is re-made by the client on its own, for ever; ``closed_cb`` runs when it
+    is closed instead, for good (by ``close()``/``drain()``, or by the server after a protocol
+    error such as a subject longer than its control line: nats-py does not reconnect then)."""
     delay = 0.2
     attempt = 0
     while True:
@@ -69,6 +74,7 @@ async def connect(settings: Settings, name: str, *, attempts: int | None = None)
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
                 error_cb=_log_nats_error,
+                closed_cb=closed_cb,
             )
         except Exception as exc:  # nats raises several unrelated types for "not there yet"
             raise_if_cancelled(exc)
