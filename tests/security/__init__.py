@@ -1,0 +1,1 @@
+"""Security tests: access control and abuse limits (issue #15)."""
