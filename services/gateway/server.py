@@ -78,7 +78,8 @@ def uvicorn_config(app: ExpressLane, settings: Settings) -> uvicorn.Config:
         # reading after each message until the app takes it; the others queue up to
         # ws_max_queue.)
         ws_max_size=settings.stream_max_message_bytes,
-        ws_max_queue=max(1, settings.stream_queue_bytes // settings.stream_max_message_bytes),
+        ws_max_queue=max(1, settings.stream_queue_bytes
+                         // max(1, settings.stream_max_message_bytes)),
         # Compression cost the gateway 8% of its CPU in bench live and each connection a
         # deflate context's memory; timeline events are small. Clients that offer it get plain
         # frames.

@@ -18,9 +18,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from services.gateway import server as gateway_server
+from services.gateway.app import create_app
 from services.gateway.context import Gateway
 from services.gateway.streaming.limits import ConnectionLimits
 from shared.infra import free_port
+from shared.settings import Settings, from_env
 from tests.helpers import Api, User, unique
 
 
@@ -214,3 +216,18 @@ async def test_a_gateway_whose_nats_connection_closes_is_not_ready_and_exits(api
             serving.cancel()
             with contextlib.suppress(BaseException):
                 await serving
+
+
+def test_the_server_refuses_big_messages_itself() -> None:
+    """uvicorn closes with 1009 before a big message is whole in memory: 64 KB each, and at
+    most HUBBUB_STREAM_QUEUE_BYTES of them held unread (it was 16 MiB and 32 of them)."""
+    settings = Settings(stream_max_message_bytes=65_536, stream_queue_bytes=262_144)
+    config = gateway_server.uvicorn_config(create_app(settings), settings)
+    assert config.ws_max_size == 65_536
+    assert config.ws_max_size * config.ws_max_queue <= 262_144
+    assert from_env({"HUBBUB_STREAM_MAX_MESSAGE_BYTES": "1000", "HUBBUB_STREAM_QUEUE_BYTES":
+                     "5000", "HUBBUB_STREAM_MAX_SUBSCRIPTIONS": "7",
+                     "HUBBUB_STREAM_MAX_PER_ACCOUNT": "3", "HUBBUB_STREAM_MAX_PER_IP": "9"}
+                    ) == msgspec.structs.replace(
+        Settings(), stream_max_message_bytes=1000, stream_queue_bytes=5000,
+        stream_max_subscriptions=7, stream_max_per_account=3, stream_max_per_ip=9)
