@@ -55,11 +55,15 @@ STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) c
 PERMISSION_ERROR = "permissions violation"  # how the server words a refused publish/subscribe
 
 
-async def connect(settings: Settings, name: str, *, user: str, attempts: int | None = None
-                  ) -> NATS:
+async def connect(settings: Settings, name: str, *, user: str, attempts: int | None = None,
+                  closed_cb: Callable[[], Awaitable[None]] | None = None) -> NATS:
     """Connect as ``user`` (a service's own NATS user, or ``operator`` for tools: see
     ``shared.nats_users``), with backoff. ``attempts=None`` keeps trying (a service waits for
-    NATS to come up, reporting not-ready meanwhile, rather than crashing in a loop)."""
+    NATS to come up, reporting not-ready meanwhile, rather than crashing in a loop).
+
+    A lost connection is re-made by the client on its own, for ever; ``closed_cb`` runs when it
+    is closed instead, for good (by ``close()``/``drain()``, or by the server after a protocol
+    error such as a subject longer than its control line: nats-py does not reconnect then)."""
     url = nats_users.url_for(settings, user)
     delay = 0.2
     attempt = 0
@@ -74,6 +78,7 @@ async def connect(settings: Settings, name: str, *, user: str, attempts: int | N
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
                 error_cb=_log_nats_error,
+                closed_cb=closed_cb,
             )
         except Exception as exc:  # nats raises several unrelated types for "not there yet"
             raise_if_cancelled(exc)

@@ -47,9 +47,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     log_json: bool = False
     # Streaming: events queued per connection before a slow client is cut off, and how many
-    # connections one token and one gateway process may hold.
+    # connections one token, one account, one client address and one gateway process may hold
+    # (an office behind one NAT address is many people: keep the per-address cap generous).
     stream_queue_size: int = 256
     stream_max_per_token: int = 16
+    stream_max_per_account: int = 32
+    stream_max_per_ip: int = 1_000
     stream_max_connections: int = 20_000
     # Proxies (IP addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are
     # believed: the client's address and whether it came over https. Empty: believe no one.
@@ -57,6 +60,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Private-use redirect URI schemes without a dot that apps may still register (RFC 8252 asks
     # for a reversed domain name, but some Mastodon apps predate it: e.g. "oauth2redirect").
     oauth_extra_schemes: tuple[str, ...] = ()
+    # What one WebSocket connection may send: messages of at most this many bytes, no more than
+    # this many bytes of them waiting to be read, and this many subscriptions.
+    stream_max_message_bytes: int = 65_536
+    stream_queue_bytes: int = 262_144
+    stream_max_subscriptions: int = 50
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -113,6 +121,14 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
                                        base.stream_max_connections)),
         trusted_proxies=trusted_proxies(get("HUBBUB_TRUSTED_PROXIES", "")),
         oauth_extra_schemes=oauth_extra_schemes(get("HUBBUB_OAUTH_EXTRA_SCHEMES", "")),
+        stream_max_per_account=int(get("HUBBUB_STREAM_MAX_PER_ACCOUNT",
+                                       base.stream_max_per_account)),
+        stream_max_per_ip=int(get("HUBBUB_STREAM_MAX_PER_IP", base.stream_max_per_ip)),
+        stream_max_message_bytes=int(get("HUBBUB_STREAM_MAX_MESSAGE_BYTES",
+                                         base.stream_max_message_bytes)),
+        stream_queue_bytes=int(get("HUBBUB_STREAM_QUEUE_BYTES", base.stream_queue_bytes)),
+        stream_max_subscriptions=int(get("HUBBUB_STREAM_MAX_SUBSCRIPTIONS",
+                                         base.stream_max_subscriptions)),
     )
 
 

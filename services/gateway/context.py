@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -54,15 +55,21 @@ class Gateway:
         self.status_fetches = StatusFetches()
         self.render_cache = RenderCache()
         self.stream_frames = Frames()
-        self.stream_limits = ConnectionLimits(settings.stream_max_per_token,
-                                              settings.stream_max_connections)
+        self.stream_limits = ConnectionLimits(
+            settings.stream_max_per_token, settings.stream_max_connections,
+            per_account=settings.stream_max_per_account, per_ip=settings.stream_max_per_ip)
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
         self.worker_lease: worker_lease.WorkerLease | None = None  # its ids: apps, tokens
         self.ready = False
+        # Set when the NATS connection is closed for good while the gateway runs (server.py
+        # then ends the process, for its supervisor to start a fresh one: see _nats_closed).
+        self.nats_lost = asyncio.Event()
+        self._stopping = False
 
     async def start(self) -> None:
         log.info("gateway connecting to NATS, Postgres and Redis")
-        self.nc = await nats_bus.connect(self.settings, "hubbub-gateway", user="gateway")
+        self.nc = await nats_bus.connect(self.settings, "hubbub-gateway", user="gateway",
+                                         closed_cb=self._nats_closed)
         self.pool = await db.create_pool(self.settings, "gateway")
         async with self.pool.acquire() as conn:
             await db.migrate(conn, "gateway")
@@ -86,8 +93,23 @@ class Gateway:
         """Whether start() got as far as making ``component`` (it may be cut short: stopped
         while NATS, Postgres or Redis were still coming up)."""
         return component in vars(self)
+    async def _nats_closed(self) -> None:
+        """The NATS connection is closed and will not come back (nats-py reconnects by itself
+        after a network loss; closed means the server ended it for a protocol error, or a
+        close from inside the process). Not ready from now on: API calls answer 503 rather
+        than 500. The way back is a new process, not a new connection in this one: every part
+        of the gateway (the live hub's subscriptions, the hydrator, fact changes, the token
+        revocation listener) holds this connection, and the token cache may have missed
+        revocations meanwhile; a fresh process starts with none of that."""
+        if self._stopping:
+            return
+        log.error("gateway: the NATS connection is closed for good; stopping so that the "
+                  "process is restarted")
+        self.ready = False
+        self.nats_lost.set()
 
     async def stop(self) -> None:
+        self._stopping = True
         self.ready = False
         if self._made("hub"):
             await self.hub.close()
@@ -106,6 +128,7 @@ class Gateway:
 
     def checks(self) -> dict[str, bool]:
         return {"started": self.ready, "nats": self._made("nc") and self.nc.is_connected,
+                "nats_open": not self.nats_lost.is_set(),
                 "worker_id": bool(self.worker_lease and self.worker_lease.worker is not None)}
 
     # --- callers ---------------------------------------------------------------------------

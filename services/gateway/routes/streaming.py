@@ -1,9 +1,13 @@
 """Mastodon streaming: one WebSocket multiplexing streams subscribed by message, and the same
 streams as server-sent events (``/api/v1/streaming/user`` ...) with ``:thump`` heartbeats.
 
-Close codes a WebSocket client may see: 1013 when it fell too far behind (its queue filled:
-reconnect and catch up by REST with ``since_id``), 4001 for a missing or bad token, 4029 when
-its token or this gateway holds too many streaming connections.
+Close codes a WebSocket client may see: 1009 for a message larger than
+``HUBBUB_STREAM_MAX_MESSAGE_BYTES``, 1013 when it fell too far behind (its queue filled:
+reconnect and catch up by REST with ``since_id``), 4001 for a missing or bad token (the socket
+is accepted first so that the code reaches the client: refused at the handshake, it would see an
+HTTP 403), 4029 when its token, its account, its address or this gateway holds too many streaming
+connections. A bad subscription (unknown stream, bad tag, too many) is an ``{"error": ...}``
+message, and the socket stays open.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from shared import errors, metrics
 from shared.records import AccountRecord
 
 log = logging.getLogger(__name__)
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TOO_SLOW = 1013
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_TOO_MANY = 4029
@@ -82,18 +88,29 @@ async def streaming(socket: WebSocket) -> None:
     gw = gateway_of(socket)
     token, subprotocol = _ws_token(socket)
     found = await _reader(gw, token, socket)
+    await socket.accept(subprotocols=subprotocol)
     if found is None:
         await socket.close(code=CLOSE_UNAUTHORIZED, reason="Missing or invalid access token")
         return
     caller, account = found
-    await socket.accept(subprotocols=subprotocol)
     try:
-        with gw.stream_limits.hold(caller.token_id), metrics.STREAMING_CONNECTIONS.time():
-            session = StreamSession(gw, account, gw.settings.stream_queue_size)
+        with gw.stream_limits.hold(caller.token_id, account.id, _address(socket)), \
+                metrics.STREAMING_CONNECTIONS.time():
+            session = _session(gw, account)
             async with presence.online(gw, account.id):
                 await _serve_socket(gw, socket, session)
     except TooManyConnections as exc:
         await socket.close(code=CLOSE_TOO_MANY, reason=exc.message[:120])
+
+
+def _session(gw: Gateway, account: AccountRecord) -> StreamSession:
+    return StreamSession(gw, account, gw.settings.stream_queue_size,
+                         max_watches=gw.settings.stream_max_subscriptions)
+
+
+def _address(connection: WebSocket | Request) -> str | None:
+    """The client's address (the server already took a trusted proxy's X-Forwarded-For)."""
+    return connection.client.host if connection.client else None
 
 
 async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) -> None:
@@ -111,9 +128,15 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
         except StreamRefused as exc:
             await send_error(str(exc))
 
+    max_bytes = gw.settings.stream_max_message_bytes
+
     async def reader() -> None:
         while True:
             text = await socket.receive_text()
+            # uvicorn refuses larger messages itself (server.py); this holds on other servers
+            if len(text) > max_bytes // 4 and len(text.encode()) > max_bytes:
+                await socket.close(code=CLOSE_TOO_BIG, reason="Message too big")
+                return
             try:
                 command = json.loads(text)
             except ValueError:
@@ -147,6 +170,8 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
             exc = task.exception()
             if exc and not isinstance(exc, WebSocketDisconnect):
                 log.warning("streaming connection failed: %r", exc)
+                with contextlib.suppress(Exception):  # a close frame, not a dropped socket
+                    await socket.close(code=CLOSE_INTERNAL_ERROR, reason="Internal error")
     finally:
         for task in tasks:
             task.cancel()
@@ -178,16 +203,17 @@ async def server_sent_events(request: Request, path: FromPath[str]) -> Response 
     param = request.query_params.get(needed) if needed else None
     limits = gw.stream_limits
     held = contextlib.AsyncExitStack()
-    held.enter_context(limits.hold(caller.token_id))  # TooManyConnections (429) before any byte
+    # TooManyConnections (429) before any byte
+    held.enter_context(limits.hold(caller.token_id, account.id, _address(request)))
     await held.enter_async_context(presence.online(gw, account.id))
-    session = StreamSession(gw, account, gw.settings.stream_queue_size)
+    session = _session(gw, account)
     held.push_async_callback(session.close)
     try:
         await session.subscribe(stream, param)
     except StreamRefused as exc:
         await held.aclose()
-        return responses.error(str(exc), 400 if "Unknown" in str(exc) or "Missing" in str(exc)
-                               else 404)
+        return responses.error(str(exc), 404 if "No such" in str(exc) or "member" in str(exc)
+                               else 400)
     return Stream(_sse_body(gw, session, held), media_type="text/event-stream",
                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

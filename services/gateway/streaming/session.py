@@ -68,10 +68,28 @@ class Overflow(Exception):
     pass
 
 
+def _param(stream: str, param: object) -> str:
+    """The stream's parameter as the watch keys it: a hashtag checked and lower-cased
+    (shared/subjects.hashtag, the rule its subject is built with), a list or community id as
+    given ("" when missing; _subject checks the id). A bad one is refused before it comes
+    near a subject: a subject the NATS server refuses closes the gateway's whole connection."""
+    value = str(param or "").strip()
+    if not value or not stream.startswith("hashtag"):
+        return value
+    try:
+        return subjects.hashtag(value.removeprefix("#"))
+    except subjects.UnsafeToken as exc:
+        raise StreamRefused(str(exc)) from exc
+
+
 class StreamSession:
-    def __init__(self, gw: Gateway, account: AccountRecord, queue_size: int) -> None:
+    def __init__(self, gw: Gateway, account: AccountRecord, queue_size: int, *,
+                 max_watches: int = 50) -> None:
         self.gw = gw
         self.account = account
+        # Each watch may be a NATS subscription of this gateway's: a connection holds few
+        # (the transports pass HUBBUB_STREAM_MAX_SUBSCRIPTIONS).
+        self.max_watches = max_watches
         self.queue: asyncio.Queue[tuple[str, live.LiveMessage]] = asyncio.Queue(queue_size)
         self.watches: dict[tuple[str, str | None], Watch] = {}
         self.overflowed = False
@@ -111,9 +129,12 @@ class StreamSession:
         if stream not in STREAMS:
             raise StreamRefused(f"Unknown stream type: {stream}")
         needed = STREAMS[stream]
-        value = None if needed is None else str(param or "").strip().lstrip("#")
+        value = None if needed is None else _param(stream, param)
         if needed is not None and not value:
             raise StreamRefused(f"Missing {needed} for stream {stream}")
+        if (stream, value) not in self.watches and len(self.watches) >= self.max_watches:
+            raise StreamRefused(f"Too many subscriptions on this connection "
+                                f"(at most {self.max_watches})")
         subject = await self._subject(stream, value)
         if not self._watching:
             self._watching = True
@@ -121,8 +142,7 @@ class StreamSession:
             if self.gw.hub.prepare is None:
                 self.gw.hub.prepare = lambda message: prepare_live(self.gw, message)
         await self.facts.get()  # learn the reader's follows, blocks and mutes before events come
-        watch = Watch(stream, value.lower() if stream.startswith("hashtag") and value else value,
-                      subject)
+        watch = Watch(stream, value, subject)
         key = (watch.stream, watch.param)
         if key not in self.watches:
             self.watches[key] = watch
@@ -130,9 +150,7 @@ class StreamSession:
         return watch
 
     async def unsubscribe(self, stream: str, param: object = None) -> None:
-        value = None if param is None else str(param).strip().lstrip("#")
-        if stream.startswith("hashtag") and value:
-            value = value.lower()
+        value = None if param is None else _param(stream, param)
         watch = self.watches.pop((stream, value), None)
         if watch and all(w.subject != watch.subject for w in self.watches.values()):
             await self.gw.hub.remove(watch.subject, self.on_live)
@@ -153,7 +171,8 @@ class StreamSession:
         if stream in ("public", "public:local"):
             return subjects.live_network(me.network_id)
         if stream in ("hashtag", "hashtag:local"):
-            return subjects.live_tag(f"{me.network_id}.{value.lower()}")  # type: ignore[union-attr]
+            assert value is not None  # _param checked it
+            return subjects.live_tag(me.network_id, value)
         target = parse_id(value)
         if target is None:
             raise StreamRefused(f"No such {stream}")
