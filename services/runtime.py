@@ -1,6 +1,7 @@
 """What every non-gateway service process does around its own handlers: connect (with backoff,
-reporting not-ready meanwhile), migrate its schema, serve /healthz /readyz /metrics, and stop
-cleanly on SIGTERM/SIGINT (stop taking work, finish what is in flight, close connections)."""
+reporting not-ready meanwhile), migrate its schema (or wait until someone has), serve /healthz
+/readyz /metrics, and stop cleanly on SIGTERM/SIGINT (stop taking work, finish what is in
+flight, close connections)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class BaseService:
     uses_redis = True
 
     def __init__(self, settings: Settings) -> None:
+        # Only this service's own database role and Valkey user (shared/db_roles.py).
+        settings = settings.for_service(self.name)
         self.settings = settings
         self.nc: NATS | None = None
         self.js: JetStreamContext | None = None
@@ -56,8 +59,7 @@ class BaseService:
         await bus.ensure_stream(self.js, self.settings)
         if self.schema:
             self.pool = await db.create_pool(self.settings, self.schema)
-            async with self.pool.acquire() as conn:
-                await db.migrate(conn, self.schema)
+            await db.prepare_schema(self.settings, self.pool, self.schema)
         if self.uses_redis:
             self.redis = await cache.connect_clients(self.settings)
         await self.setup()

@@ -21,7 +21,7 @@ from services.gateway.app import create_app
 from services.graph.app import GraphService
 from services.notify.app import NotifyService
 from services.posts.app import PostsService
-from shared import infra
+from shared import db, infra
 from shared.settings import DEFAULT_PORTS, Settings
 from tests.helpers import Api
 
@@ -70,6 +70,8 @@ class Stack:
         return self.settings.base_url
 
     async def start(self) -> None:
+        # As `hubbub up` does: the owner migrates, then every service runs as its own role.
+        await db.migrate_all(self.settings)
         for service in self.services:
             await service.start(health=False)
         config = uvicorn.Config(self.app, host=self.settings.host,

@@ -27,6 +27,8 @@ TOKEN_CACHE_S = 30.0  # how long a gateway trusts a token it checked (revocation
 
 class Gateway:
     def __init__(self, settings: Settings) -> None:
+        # Only the gateway's own database role and Valkey user (shared/db_roles.py).
+        settings = settings.for_service("gateway")
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
         self.nc: NATS | None = None
@@ -46,8 +48,7 @@ class Gateway:
         log.info("gateway connecting to NATS, Postgres and Redis")
         self.nc = await nats_bus.connect(self.settings, "hubbub-gateway")
         self.pool = await db.create_pool(self.settings, "gateway")
-        async with self.pool.acquire() as conn:
-            await db.migrate(conn, "gateway")
+        await db.prepare_schema(self.settings, self.pool, "gateway")
         self.redis = await cache.connect_clients(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
         self.hub = LiveHub(self.nc)
