@@ -26,7 +26,7 @@ from pathlib import Path
 
 import msgspec
 
-from shared import credentials, db_roles
+from shared import cache_users, credentials, db_roles
 from shared.compat import embedded as server_packages
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,8 @@ class EmbeddedServers:
         return url
 
     def start_valkey(self) -> str:
+        """Start Valkey with the ACL users of shared/cache_users.py (``default`` off); returns
+        the admin's URL (each service's in ``redis_urls``)."""
         try:
             valkey_server = server_packages.valkey_server_binary()
         except ImportError as error:
@@ -135,13 +137,26 @@ class EmbeddedServers:
         port = pick_port(self.preferred_ports.get("valkey"))
         store = self.data_dir / "valkey"
         store.mkdir(parents=True, exist_ok=True)
+        names = [cache_users.ADMIN, *cache_users.KEYS]
+        passwords = {name: credentials.password(
+            self.data_dir, f"valkey-{name if name == cache_users.ADMIN else 'hubbub_' + name}")
+            for name in names}
+        acl = store / "users.acl"
+        acl.touch(mode=0o600)
+        acl.write_text(cache_users.acl_file(passwords))
         argv = [str(valkey_server), "--port", str(port), "--bind", "127.0.0.1",
                 "--dir", str(store.resolve()), "--daemonize", "no", "--appendonly", "no",
-                "--save", "300 1", "--protected-mode", "no", "--loglevel", "warning"]
+                "--save", "300 1", "--protected-mode", "no", "--loglevel", "warning",
+                "--aclfile", str(acl.resolve())]
         proc = self._spawn("valkey", argv)
-        self.servers.append(Server("valkey", f"redis://127.0.0.1:{port}/0", proc))
+        base = f"redis://127.0.0.1:{port}/0"
+        self.servers.append(Server("valkey", base, proc))
         _wait_until(lambda: _redis_ping(port), proc, "valkey", self._log_path("valkey"))
-        return f"redis://127.0.0.1:{port}/0"
+        self.redis_urls = {
+            service: credentials.with_user(base, cache_users.user_name(service),
+                                           passwords[service])
+            for service in cache_users.KEYS}
+        return credentials.with_user(base, cache_users.ADMIN, passwords[cache_users.ADMIN])
 
     def start_postgres(self) -> str:
         """Start PostgreSQL with password (SCRAM) authentication and the roles of
@@ -288,7 +303,8 @@ def _redis_ping(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
             sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+            # Answering at all is ready: with the default user off, the answer is NOAUTH.
+            return sock.recv(16).startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False
 

@@ -21,7 +21,7 @@ from services.gateway.app import create_app
 from services.graph.app import GraphService
 from services.notify.app import NotifyService
 from services.posts.app import PostsService
-from shared import db, infra
+from shared import cache, db, infra
 from shared.settings import DEFAULT_PORTS, Settings
 from tests.helpers import Api
 
@@ -62,6 +62,9 @@ class Stack:
         self.services = [self.graph, self.posts, self.fanout, self.notify]
         self.app = create_app(settings)
         self.gateway = self.app.state.gateway
+        # Tests inspect and arrange keys as the admin (a tool), not as some service's user,
+        # whose rights cover only what that service touches (shared/cache_users.py).
+        self.admin_redis = cache.client(settings)
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task | None = None
 
@@ -91,6 +94,7 @@ class Stack:
                 await asyncio.wait_for(self._task, 10)
         for service in reversed(self.services):
             await service.stop()
+        await self.admin_redis.aclose()
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until every consumer has handled every event and every outbox is empty."""

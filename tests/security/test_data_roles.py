@@ -8,8 +8,11 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+import redis.asyncio as aioredis
+from redis import exceptions
 
 from shared import db
+from shared.fastredis import FastRedis
 from shared.settings import Settings
 
 
@@ -73,3 +76,67 @@ async def test_a_service_waits_for_its_migrations(migrated: Settings) -> None:
         assert await db.pending_migrations(conn, "posts") == []
     finally:
         await conn.close()
+
+
+# --- Valkey -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def posts_cache(servers: Settings) -> AsyncIterator[aioredis.Redis]:
+    if not servers.service_redis_urls:
+        pytest.skip("HUBBUB_REDIS_URL names a server of its own: no per-service users here")
+    client = aioredis.Redis.from_url(servers.for_service("posts").redis_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def test_posts_user_uses_its_own_keys(posts_cache: aioredis.Redis) -> None:
+    assert await posts_cache.set("status:-1", b"", ex=5)
+    assert await posts_cache.eval("return redis.call('GET', KEYS[1])", 1, "status:-1") == b""
+
+
+@pytest.mark.parametrize("command", [
+    ("GET", "acct:1"),  # graph's account cache
+    ("SET", "acct:1", "forged"),
+    ("ZRANGE", "tl:{u1}:home", "0", "-1"),  # fanout's timelines
+    ("EVAL", "return redis.call('GET', KEYS[1])", "1", "acct:1"),
+    ("FLUSHALL",),
+    ("FLUSHDB",),
+    ("CONFIG", "GET", "*"),
+    ("CONFIG", "SET", "save", ""),
+    ("KEYS", "*"),
+    ("ACL", "LIST"),
+    ("SCRIPT", "FLUSH"),
+    ("PUBLISH", "anything", "x"),
+], ids=lambda command: " ".join(command[:2]))
+async def test_posts_user_may_not(posts_cache: aioredis.Redis, command: tuple[str, ...]) -> None:
+    with pytest.raises(exceptions.NoPermissionError):
+        await posts_cache.execute_command(*command)
+
+
+async def test_the_lean_client_signs_in_as_its_user(servers: Settings) -> None:
+    if not servers.service_redis_urls:
+        pytest.skip("HUBBUB_REDIS_URL names a server of its own: no per-service users here")
+    lean = FastRedis(servers.for_service("fanout").redis_url)
+    try:
+        assert await lean.zrange("tl:{u-1}:home", 0, -1) == []
+        with pytest.raises(exceptions.ResponseError, match="NOPERM"):
+            await lean.mget(["acct:1"])  # fanout does not read the account cache
+    finally:
+        await lean.aclose()
+
+
+async def test_the_default_user_is_off(servers: Settings) -> None:
+    if not servers.service_redis_urls:
+        pytest.skip("HUBBUB_REDIS_URL names a server of its own: no per-service users here")
+    address = servers.redis_url.rsplit("@", 1)[1]
+    anonymous = aioredis.Redis.from_url(f"redis://{address}", protocol=2)
+    try:
+        with pytest.raises(exceptions.AuthenticationError):
+            await anonymous.get("status:1")
+        with pytest.raises(exceptions.AuthenticationError):
+            await anonymous.execute_command("AUTH", "default", "")
+    finally:
+        await anonymous.aclose()
