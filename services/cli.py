@@ -52,7 +52,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from shared import db, infra
 
     embedded = None
-    if not settings.database_url:
+    if not settings.owner_database_url:
         embedded = infra.EmbeddedServers(Path(settings.data_dir).resolve())
         settings = msgspec.structs.replace(settings,
                                            migration_database_url=embedded.start_postgres())

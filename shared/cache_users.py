@@ -18,6 +18,7 @@ SCRIPT FLUSH or FUNCTION, no pub/sub channels (NATS carries messages).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
 ADMIN = "hubbub_admin"
 
@@ -51,3 +52,28 @@ def acl_file(passwords: dict[str, str]) -> str:
             rules = " ".join((*KEYS[name], "resetchannels", *COMMANDS))
             lines.append(f"user {user_name(name)} on {_hashed(secret)} {rules}")
     return "\n".join(lines) + "\n"
+
+
+def passwords_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``HUBBUB_CACHE_ADMIN_PASSWORD`` and ``HUBBUB_<SERVICE>_CACHE_PASSWORD``."""
+    found = {ADMIN: env["HUBBUB_CACHE_ADMIN_PASSWORD"]}
+    found.update((s, env[f"HUBBUB_{s.upper()}_CACHE_PASSWORD"]) for s in KEYS)
+    return found
+
+
+def main() -> None:
+    """``python -m shared.cache_users PATH``: write the ACL file for a Valkey of your own
+    (compose's one-shot ``valkey-users``), passwords from the environment."""
+    import os
+    import sys
+    from pathlib import Path
+
+    path = Path(sys.argv[1])
+    path.write_text(acl_file(passwords_from_env(os.environ)))
+    # Readable by the server's own user (another uid): it holds SHA-256 digests of random
+    # passwords, not the passwords.
+    path.chmod(0o644)
+
+
+if __name__ == "__main__":
+    main()

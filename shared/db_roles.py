@@ -14,6 +14,8 @@ does it at start (``provision_sql``); in production the database operator does (
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import asyncpg
 
 OWNER = "hubbub_owner"
@@ -84,3 +86,33 @@ BEGIN
 END $$;
 """)
     return "\n".join(statements)
+
+
+def passwords_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """Role -> password from ``HUBBUB_OWNER_DB_PASSWORD`` and ``HUBBUB_<SCHEMA>_DB_PASSWORD``."""
+    names = {OWNER: "HUBBUB_OWNER_DB_PASSWORD"}
+    names.update((runtime_role(s), f"HUBBUB_{s.upper()}_DB_PASSWORD") for s in SCHEMAS)
+    return {role: env[variable] for role, variable in names.items()}
+
+
+async def provision(admin_url: str, database: str, passwords: dict[str, str]) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(provision_sql(database, passwords))
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    """``python -m shared.db_roles``: create the roles on a server of your own (compose's
+    one-shot ``provision``), as ``HUBBUB_ADMIN_DATABASE_URL`` (a superuser or CREATEROLE)."""
+    import asyncio
+    import os
+
+    asyncio.run(provision(os.environ["HUBBUB_ADMIN_DATABASE_URL"],
+                          os.environ.get("HUBBUB_DATABASE_NAME", "hubbub"),
+                          passwords_from_env(os.environ)))
+
+
+if __name__ == "__main__":
+    main()
