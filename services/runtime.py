@@ -1,6 +1,7 @@
 """What every non-gateway service process does around its own handlers: connect (with backoff,
-reporting not-ready meanwhile), migrate its schema, serve /healthz /readyz /metrics, and stop
-cleanly on SIGTERM/SIGINT (stop taking work, finish what is in flight, close connections)."""
+reporting not-ready meanwhile), migrate its schema (or wait until someone has), serve /healthz
+/readyz /metrics, and stop cleanly on SIGTERM/SIGINT (stop taking work, finish what is in
+flight, close connections)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class BaseService:
     uses_redis = True
 
     def __init__(self, settings: Settings) -> None:
+        # Only this service's own database role and Valkey user (shared/db_roles.py).
+        settings = settings.for_service(self.name)
         self.settings = settings
         self.nc: NATS | None = None
         self.js: JetStreamContext | None = None
@@ -59,8 +62,7 @@ class BaseService:
         await bus.ensure_stream(self.js, self.settings)
         if self.schema:
             self.pool = await db.create_pool(self.settings, self.schema)
-            async with self.pool.acquire() as conn:
-                await db.migrate(conn, self.schema)
+            await db.prepare_schema(self.settings, self.pool, self.schema)
             # The service that owns rows makes their ids: under a worker id no other live
             # process holds (shared/worker_lease.py), or not at all.
             self.worker_lease = await worker_lease.hold(self.settings.database_url)

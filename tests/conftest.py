@@ -23,7 +23,7 @@ from services.gateway.app import create_app
 from services.graph.app import GraphService
 from services.notify.app import NotifyService
 from services.posts.app import PostsService
-from shared import bus, ids, infra
+from shared import bus, cache, db, ids, infra
 from shared.nats_users import OPERATOR
 from shared.settings import DEFAULT_PORTS, Settings
 from tests.helpers import Api
@@ -74,6 +74,9 @@ class Stack:
         self.services = [self.graph, self.posts, self.fanout, self.notify]
         self.app = create_app(settings)
         self.gateway = self.app.state.gateway
+        # Tests inspect and arrange keys as the admin (a tool), not as some service's user,
+        # whose rights cover only what that service touches (shared/cache_users.py).
+        self.admin_redis = cache.client(settings)
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task | None = None
         # The tests' own connection (publishing events, inspecting consumers): the operator's,
@@ -88,6 +91,8 @@ class Stack:
     async def start(self) -> None:
         self.nc = await bus.connect(self.settings, "hubbub-tests", user=OPERATOR, attempts=3)
         self.js = self.nc.jetstream()
+        # As `hubbub up` does: the owner migrates, then every service runs as its own role.
+        await db.migrate_all(self.settings)
         for service in self.services:
             await service.start(health=False)
         config = uvicorn.Config(self.app, host=self.settings.host,
@@ -109,6 +114,7 @@ class Stack:
             await service.stop()
         if self.nc:
             await self.nc.drain()
+        await self.admin_redis.aclose()
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until every consumer has handled every event and every outbox is empty."""

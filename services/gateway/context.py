@@ -48,6 +48,8 @@ class Gateway:
     presence: PresenceTracker  # runs from the first streaming connection
 
     def __init__(self, settings: Settings) -> None:
+        # Only the gateway's own database role and Valkey user (shared/db_roles.py).
+        settings = settings.for_service("gateway")
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
         # Streaming's parts, shared by every streaming connection of this process
@@ -71,8 +73,7 @@ class Gateway:
         self.nc = await nats_bus.connect(self.settings, "hubbub-gateway", user="gateway",
                                          closed_cb=self._nats_closed)
         self.pool = await db.create_pool(self.settings, "gateway")
-        async with self.pool.acquire() as conn:
-            await db.migrate(conn, "gateway")
+        await db.prepare_schema(self.settings, self.pool, "gateway")
         self.worker_lease = await worker_lease.hold(self.settings.database_url)
         self.redis = await cache.connect_clients(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)

@@ -23,7 +23,7 @@ from tests.helpers import Api
 @pytest.fixture
 async def tracker(api: Api):
     """A gateway that tracks presence, for one test (the shared Redis forgets it after)."""
-    r = api.stack.fanout.redis.main
+    r = api.stack.gateway.redis.main  # presence is the gateway's to write
     tracking = presence.PresenceTracker(r)
     await tracking.start()
     try:
@@ -81,7 +81,7 @@ async def test_live_goes_to_online_users_only_when_presence_is_tracked(api: Api,
         await asyncio.sleep(0.1)
         assert (len(got[online]), len(got[offline])) == (1, 0)
         tracker.disconnected(online)
-        await api.stack.fanout.redis.main.delete(PRESENCE_TRACKED_KEY)  # no gateway tracks it now
+        await api.stack.admin_redis.delete(PRESENCE_TRACKED_KEY)  # no gateway tracks it now
         await publisher.to_users(readers, message)
         await api.stack.fanout.nc.flush()
         await asyncio.sleep(0.1)

@@ -121,7 +121,7 @@ async def test_cold_cache_reads_from_postgres(api: Api) -> None:
     await api.follow(reader, author)
     status = await api.post(author, "cached, then not")
     await api.idle()
-    r = api.stack.posts.redis.main
+    r = api.stack.admin_redis  # both caches, posts' and graph's
     await r.delete(f"status:{status['id']}", f"acct:{author.id}")
     home = await api.home(reader)
     assert [s["id"] for s in home.json()] == [status["id"]]
