@@ -11,6 +11,7 @@ from litestar.params import FromPath
 
 from services.gateway import params, responses
 from services.gateway.application.timelines import PageParams, clamp
+from services.gateway.application.visible_pages import fill_page
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.presenters.communities import community_json, member_json
@@ -19,11 +20,12 @@ from shared.contracts import communities as api
 from shared.contracts import graph as graph_api
 from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
-from shared.records import AccountRecord, community_key
+from shared.records import AccountRecord, StatusRecord, community_key
 from shared.timelines import reads
 
 BASE = "/api/hubbub/v1/communities"
 MAX_LIMIT = 80
+COMMUNITY_BATCH = 40  # statuses read per round of a community timeline page
 
 
 def id_or_404(raw: str | int) -> int:
@@ -230,17 +232,30 @@ async def community_timeline(request: Request, community_id: FromPath[str]) -> R
     facts = await ask(gw, graph_api.VIEWER_FACTS, graph_api.ViewerFacts(account_id=me.id))
     if community not in facts.communities:
         raise errors.NotFound("Record not found")
-    ids = await reads.page(gw.redis.lean, community_key(community), limit=clamp(p.limit),
-                               max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
-                               min_id=parse_id(p.min_id))
-    found = await gw.hydrator.statuses(ids)
     muted = set(facts.muted)
-    kept = await gw.hydrator.visible(
-        [found[i] for i in ids if i in found and found[i].account_id not in muted],
-        facts.viewer())
+    viewer = facts.viewer()
+    found: dict[int, StatusRecord] = {}
+
+    async def read(max_id: int | None, since_id: int | None, min_id: int | None) -> list[int]:
+        return await reads.page(gw.redis.lean, community_key(community), limit=COMMUNITY_BATCH,
+                                max_id=max_id, since_id=since_id, min_id=min_id)
+
+    async def keep(ids: list[int]) -> list[int]:
+        found.update(await gw.hydrator.statuses(ids))
+        kept = await gw.hydrator.visible(
+            [found[i] for i in ids if i in found and found[i].account_id not in muted], viewer)
+        return [s.id for s in kept]
+
+    # Paged by the statuses returned: a private post the reader may not see must not lend its
+    # id to the Link, and a run of them must not end the paging.
+    min_id = parse_id(p.min_id)
+    ids = await fill_page(read, keep, lambda i: i, max_id=parse_id(p.max_id),
+                          since_id=parse_id(p.since_id), min_id=min_id, limit=clamp(p.limit),
+                          batch=COMMUNITY_BATCH, ascending=min_id is not None)
+    kept = [found[i] for i in ids]
     rendered = await gw.hydrator.render_statuses(kept, me.id)
-    # Paged by what was read, not what was kept: filtered entries must not stall paging.
-    headers = responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids else {}
+    headers = (responses.cursor_link_header(request, gw.base_url, kept[0].id, kept[-1].id)
+               if kept else {})
     return responses.json(rendered, headers=headers)
 
 

@@ -11,6 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 
 from services.gateway import params, responses, tokens
+from services.gateway.application.visible_pages import fill_page
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
 from shared import bus, errors
@@ -18,7 +19,10 @@ from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.contracts.verb import Verb
 from shared.ids import parse_id
-from shared.records import AccountRecord
+from shared.records import StatusRecord
+
+# Statuses read per round for a profile page (the posts service's most).
+AUTHOR_BATCH = 40
 
 # --- the signed-in account's profile ------------------------------------------------------------
 
@@ -201,34 +205,49 @@ async def _reader(request: Request, gw: Gateway) -> tokens.Caller | None:
     return caller
 
 
-async def _target(gw: Gateway, raw_id: str) -> AccountRecord:
+async def _visible_target(gw: Gateway, caller: tokens.Caller | None, raw_id: str) -> int:
+    """The account's id if the reader may see it, else 404 exactly as for an unknown id: another
+    network's account (not sharing a community) must not be told apart from none. Anonymous
+    readers and app tokens see no account (as GET /api/v1/accounts/:id)."""
     account_id = parse_id(raw_id)
-    account = await gw.hydrator.account(account_id) if account_id is not None else None
-    if account is None or account.deactivated:
+    reader_id = caller.account_id if caller else None
+    if (account_id is None or reader_id is None
+            or account_id not in await gw.visible_accounts(reader_id, [account_id])):
         raise errors.NotFound("Record not found")
-    return account
+    return account_id
 
 
 @get("/api/v1/accounts/{account_id:str}/statuses")
 async def account_statuses(request: Request, account_id: FromPath[str]) -> Response:
     gw = gateway_of(request)
     caller = await _reader(request, gw)
-    target = await _target(gw, account_id)
+    target_id = await _visible_target(gw, caller, account_id)
     p = await params.read(request, StatusesParams, body=False)
     if p.only_media:
         return responses.json([])  # Hubbub keeps no media: no status has any
-    page = posts_api.Page(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
-                          min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 40)))
     tagged = p.tagged.strip().removeprefix("#").lower() if p.tagged else None
-    reply = await bus.call(gw.nc, posts_api.STATUS_BY_AUTHOR, posts_api.AuthorStatuses(
-        account_id=target.id, page=page, exclude_replies=p.exclude_replies,
-        exclude_reblogs=p.exclude_reblogs, pinned=p.pinned, tagged=tagged or None))
-    viewer_id = caller.account_id if caller else None
-    kept = await gw.hydrator.visible(reply.statuses, await gw.viewer(caller))
-    shaped = await gw.hydrator.render_statuses(kept, viewer_id)
-    # Page by what was read, not what was kept: hidden statuses must not end the paging.
-    headers = (responses.cursor_link_header(request, gw.base_url, reply.statuses[0].id,
-                                            reply.statuses[-1].id) if reply.statuses else {})
+    viewer = await gw.viewer(caller)
+
+    async def read(max_id: int | None, since_id: int | None, min_id: int | None
+                   ) -> list[StatusRecord]:
+        reply = await bus.call(gw.nc, posts_api.STATUS_BY_AUTHOR, posts_api.AuthorStatuses(
+            account_id=target_id, exclude_replies=p.exclude_replies,
+            exclude_reblogs=p.exclude_reblogs, pinned=p.pinned, tagged=tagged or None,
+            page=posts_api.Page(max_id=max_id, since_id=since_id, min_id=min_id,
+                                limit=AUTHOR_BATCH)))
+        return reply.statuses
+
+    async def keep(statuses: list[StatusRecord]) -> list[StatusRecord]:
+        return await gw.hydrator.visible(statuses, viewer)
+
+    # The profile is stored for everyone and filtered here: read on past hidden statuses, and
+    # page by the statuses returned, whose ids alone the reader may learn.
+    kept = await fill_page(read, keep, lambda s: s.id, max_id=parse_id(p.max_id),
+                           since_id=parse_id(p.since_id), min_id=parse_id(p.min_id),
+                           limit=max(1, min(p.limit, 40)), batch=AUTHOR_BATCH)
+    shaped = await gw.hydrator.render_statuses(kept, caller.account_id if caller else None)
+    headers = (responses.cursor_link_header(request, gw.base_url, kept[0].id, kept[-1].id)
+               if kept else {})
     return responses.json(shaped, headers=headers)
 
 

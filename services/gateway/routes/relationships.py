@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.gateway import params, responses
-from services.gateway.context import gateway_of
+from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
 from shared import bus, errors
 from shared.contracts import graph as graph_api
@@ -33,6 +35,30 @@ def account_id_or_404(raw: str) -> int:
     return parsed
 
 
+# Actions that end a relation, and the flag that says it is there: allowed on an account the
+# reader no longer sees (a guest who left the shared community) while there is one to end.
+UNDOING: dict[str, Callable[[graph_api.Relationship], bool]] = {
+    "unblock": lambda r: r.blocking,
+    "unmute": lambda r: r.muting,
+    "remove_from_followers": lambda r: r.followed_by,
+}
+
+
+async def _target_or_404(gw: Gateway, me: int, raw: str, action: str) -> int:
+    """The target's id if the reader may see it, else 404 exactly as for an unknown id: the
+    answer (and its relationship flags) must not tell that another network's account exists."""
+    target = account_id_or_404(raw)
+    if target in await gw.visible_accounts(me, [target]):
+        return target
+    ends = UNDOING.get(action)
+    if ends is not None:
+        reply = await bus.call(gw.nc, graph_api.RELATIONSHIPS,
+                               graph_api.GetRelationships(account_id=me, ids=[target]))
+        if any(ends(r) for r in reply.relationships):
+            return target
+    raise errors.NotFound("Record not found")
+
+
 class MuteParams(params.Params):
     notifications: bool = True
     duration: int = 0
@@ -52,7 +78,7 @@ async def act_on_account(request: Request, account_id: FromPath[str], action: Fr
     if action not in (*PAIR_ACTIONS, "mute"):
         raise errors.NotFound("Record not found")
     _, me = await gw.user(request, scope="follow")
-    target = account_id_or_404(account_id)
+    target = await _target_or_404(gw, me.id, account_id, action)
     if action == "mute":
         p = await params.read(request, MuteParams)
         return await _relationship(request, graph_api.MUTE_ADD, graph_api.Mute(

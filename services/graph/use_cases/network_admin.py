@@ -80,8 +80,9 @@ class InviteToNetwork:
         code = secrets.token_urlsafe(24)
         async with self.pool.acquire() as conn, conn.transaction():
             member = await admin_of(conn, req.account_id)
-            if await store.email_registered(conn, email):
-                raise errors.Invalid("Validation failed: email already has an account")
+            # Made even for an address that has an account, which then cannot register with it
+            # (its e-mail is taken): the answer must not tell an admin whether anyone, in this
+            # network or another, signed up with an address.
             invitation_id = new_id()
             created = await store.insert_invitation(
                 conn, invitation_id=invitation_id, network_id=member["network_id"], email=email,
