@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from shared import ids
+from shared import credentials, ids
 from shared.ids import SEQUENCE_BITS, WORKER_MASK, IdGenerator, NoWorkerLease
 from shared.settings import Settings
 from shared.worker_lease import NAMESPACE, WORKERS, WorkerLease, WorkersExhausted
@@ -35,6 +35,13 @@ def test_random_workers_for_sixty_processes_would_collide() -> None:
     collided = sum(len({draws.randrange(WORKERS) for _ in range(PROCESSES)}) < PROCESSES
                    for _ in range(100))
     assert collided > 70
+
+
+def superuser_url(settings: Settings) -> str:
+    """Ending another role's session takes a superuser (or pg_signal_backend): the embedded
+    server's, whose password is in the test's data folder."""
+    return credentials.with_user(settings.database_url, "postgres", credentials.password(
+        Path(settings.data_dir), "postgres-postgres"))
 
 
 async def holders_of(admin: asyncpg.Connection, namespace: int) -> dict[int, list[int]]:
@@ -165,7 +172,7 @@ async def test_a_service_without_its_lease_refuses_writes_and_is_not_ready(api: 
     assert ids.installed_worker_source() is lease
     assert worker_of(ids.new_id()) == lease.worker
 
-    admin = await asyncpg.connect(stack.settings.database_url)
+    admin = await asyncpg.connect(superuser_url(stack.settings))
     try:
         # Every free worker taken elsewhere; then the stack's own lease connection dies.
         await admin.fetchval("SELECT count(*) FROM generate_series(0, $2::int - 1) n "
