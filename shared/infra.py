@@ -21,10 +21,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.compat import embedded as server_packages
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +49,8 @@ def missing_extra(package: str) -> RuntimeError:
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -70,7 +76,7 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
         libc.prctl(1, int(sig), 0, 0, 0)
 
 
-def stop_process(proc: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: float = 10.0
+def stop_process(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout: float = 10.0
                  ) -> None:
     if proc.poll() is not None:
         return
@@ -88,7 +94,7 @@ def stop_process(proc: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: 
 class Server:
     name: str
     url: str
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     stop_signal: int = signal.SIGTERM
 
     def stop(self) -> None:
@@ -178,7 +184,7 @@ class EmbeddedServers:
         return self.data_dir / "logs" / f"{name}.log"
 
     def _spawn(self, name: str, argv: list[str], *, user: str | None = None,
-               death_signal: int = signal.SIGTERM) -> subprocess.Popen:
+               death_signal: int = signal.SIGTERM) -> subprocess.Popen[bytes]:
         path = self._log_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab") as out:
@@ -232,8 +238,8 @@ def _prepare_postgres_user(pgdata: Path, bin_path: Path) -> str | None:
     return PG_SYSTEM_USER
 
 
-def _wait_until(check, proc: subprocess.Popen, name: str, log_path: Path, timeout: float = 30
-                ) -> None:
+def _wait_until(check: Callable[[], bool], proc: subprocess.Popen[bytes], name: str,
+                log_path: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -256,7 +262,8 @@ def _tail(path: Path, lines: int = 20) -> str:
 def _http_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 (loopback only)
-            return resp.status == 200
+            status: int = resp.status
+            return status == 200
     except OSError:
         return False
 
@@ -288,8 +295,9 @@ def _create_database(bin_path: Path, port: int) -> None:
                        stdout=subprocess.DEVNULL)
 
 
-def start_missing(settings, data_dir: Path | None = None,
-                  preferred_ports: dict[str, int] | None = None):
+def start_missing(settings: Settings, data_dir: Path | None = None,
+                  preferred_ports: dict[str, int] | None = None
+                  ) -> tuple[Settings, EmbeddedServers]:
     """Start an embedded server for each URL the settings leave empty.
 
     Returns ``(settings with every URL set, EmbeddedServers)``; the caller stops the servers.
