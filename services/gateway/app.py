@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
@@ -42,21 +43,21 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _hubbub_error(request: Request, exc: errors.HubbubError) -> Response:
+def _hubbub_error(request: Request[Any, Any, Any], exc: errors.HubbubError) -> Response[Any]:
     metrics.HTTP_REQUESTS.labels(request.method, str(exc.http_status)).inc()
     if exc.http_status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc.message)
     return responses.error(exc.message, exc.http_status)
 
 
-def _http_error(request: Request, exc: HTTPException) -> Response:
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     message = exc.detail or "Error"
     if exc.status_code == 404:
         message = "Record not found" if request.url.path.startswith("/api/") else "Not found"
     return responses.error(message, exc.status_code)
 
 
-def _unexpected(request: Request, exc: Exception) -> Response:
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("%s %s failed", request.method, request.url.path)
     return responses.error("Internal server error", 500)
 

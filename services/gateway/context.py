@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 import asyncpg
 from litestar import Request
@@ -129,7 +130,8 @@ class Gateway:
     async def _token_revoked(self, msg) -> None:
         self.tokens.forget(msg.data.decode())
 
-    async def signed_in(self, request: Request, *, scope: str | None = None) -> tokens.Caller:
+    async def signed_in(self, request: Request[Any, Any, Any], *,
+                        scope: str | None = None) -> tokens.Caller:
         """The caller's token, checked: a user's, with the scope (401/403/422 as Mastodon)."""
         return await self.signed_in_with(bearer_token(request), scope=scope)
 
@@ -145,7 +147,7 @@ class Gateway:
             raise errors.Forbidden("This action is outside the authorized scopes")
         return caller
 
-    async def user(self, request: Request, *, scope: str | None = None
+    async def user(self, request: Request[Any, Any, Any], *, scope: str | None = None
                    ) -> tuple[tokens.Caller, AccountRecord]:
         """The signed-in account, or 401/403 as Mastodon answers."""
         caller = await self.signed_in(request, scope=scope)

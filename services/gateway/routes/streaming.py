@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from litestar import Request, Response, WebSocket, get, websocket
 from litestar.exceptions import WebSocketDisconnect
@@ -57,7 +58,7 @@ async def _reader(gw: Gateway, token: str | None, connection
 
 
 @get("/api/v1/streaming/health", sync_to_thread=False)
-def streaming_health() -> Response:
+def streaming_health() -> Response[Any]:
     return Response(content=b"OK", media_type="text/plain")
 
 
@@ -164,7 +165,8 @@ SSE_PATHS = {
 
 
 @get("/api/v1/streaming/{path:path}")
-async def server_sent_events(request: Request, path: FromPath[str]) -> Response | Stream:
+async def server_sent_events(request: Request[Any, Any, Any],
+                             path: FromPath[str]) -> Response[Any] | Stream:
     stream = SSE_PATHS.get(path.strip("/"))
     if stream is None:
         raise errors.NotFound("Record not found")
