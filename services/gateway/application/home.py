@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import hiredis
 
@@ -112,14 +112,14 @@ def _home_bounds(query: Sequence[tuple[str, str]]) -> reads.Bounds:
 _BOUNDS_BY_QUERY_MAX = 10_000
 
 
-_bounds_by_query: dict[tuple, reads.Bounds] = {}
+_bounds_by_query: dict[tuple[tuple[str, str], ...], reads.Bounds] = {}
 
 
 class _Prepared(NamedTuple):
     """A pipeline's commands packed, and how to convert their replies."""
 
     packed: bytes
-    convert: list
+    convert: list[Any]
 
 
 def _first_reads(fast: FastRedis, account_id: int, bounds: reads.Bounds,
@@ -146,7 +146,7 @@ def _first_reads(fast: FastRedis, account_id: int, bounds: reads.Bounds,
 _FIRST_READS_MAX = 10_000
 
 
-_first_reads_by_key: dict[tuple, _Prepared] = {}
+_first_reads_by_key: dict[tuple[Any, ...], _Prepared] = {}
 
 
 # By reader: the followees above the fanout threshold that its last home read found (their
