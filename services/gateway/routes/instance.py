@@ -13,9 +13,10 @@ from services.gateway import responses
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
 from shared import metrics
+from shared.settings import Settings
 
 
-def _configuration(settings) -> dict:
+def _configuration(settings: Settings) -> dict[str, Any]:
     return {
         "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
         "statuses": {

@@ -10,7 +10,7 @@ from litestar.params import FromPath
 
 from services.gateway import params, responses
 from services.gateway.application.timelines import PageParams, clamp, render_page
-from services.gateway.context import gateway_of
+from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.presenters.lists import list_json
 from shared import bus, errors
@@ -18,7 +18,7 @@ from shared.contracts import graph as graph_api
 from shared.contracts import lists as api
 from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
-from shared.records import list_key
+from shared.records import AccountRecord, list_key
 from shared.timelines import reads
 
 
@@ -40,8 +40,8 @@ class MemberParams(params.Params):
 
 
 async def _call(request: Request[Any, Any, Any], verb: Verb[Req, Rep],
-                payload: Callable[[int], Req],
-                scope: str = "read"):
+                payload: Callable[[int], Req], scope: str = "read"
+                ) -> tuple[Gateway, AccountRecord, Rep]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope=scope)
     return gw, me, await bus.call(gw.nc, verb, payload(me.id))

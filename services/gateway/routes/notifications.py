@@ -115,7 +115,7 @@ class SetMarkerParams(params.Params):
     notifications: MarkerPosition | None = None
 
 
-def _markers_json(markers: notify_api.Markers) -> dict:
+def _markers_json(markers: notify_api.Markers) -> dict[str, Any]:
     return {m.timeline: {"last_read_id": str(m.last_read_id), "version": m.version,
                          "updated_at": mastodon.iso(m.updated_at)} for m in markers.markers}
 
