@@ -18,12 +18,13 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import msgspec
 
 from shared import errors
 from shared.contracts import live
+from shared.records import StatusRecord
 
 if TYPE_CHECKING:  # the Gateway holds these caches: a runtime import would be a cycle
     from services.gateway.context import Gateway
@@ -41,22 +42,22 @@ class RenderCache:
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self.entries: OrderedDict[tuple[int, int], str | None] = OrderedDict()
-        self.pending: dict[tuple[int, int], asyncio.Future] = {}
+        self.pending: dict[tuple[int, int], asyncio.Future[str | None]] = {}
 
-    def peek(self, status) -> tuple[bool, str | None]:
+    def peek(self, status: StatusRecord) -> tuple[bool, str | None]:
         """(rendered already, its JSON): no wait."""
         key = (status.id, status.version)
         payload = self.entries.get(key, _MISSING)
-        return (False, None) if payload is _MISSING else (True, payload)
+        return (False, None) if payload is _MISSING else (True, cast("str | None", payload))
 
-    async def get(self, gw: Gateway, status) -> str | None:
+    async def get(self, gw: Gateway, status: StatusRecord) -> str | None:
         key = (status.id, status.version)
         if key in self.entries:
             self.entries.move_to_end(key)
             return self.entries[key]
         if key in self.pending:  # another connection is rendering it right now
             return await asyncio.shield(self.pending[key])
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self.pending[key] = future
         try:
             rendered = await gw.hydrator.render_statuses([status])
@@ -82,31 +83,32 @@ class StatusFetches:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self.entries: OrderedDict[int, tuple[float, object]] = OrderedDict()
-        self.pending: dict[int, asyncio.Future] = {}
+        self.entries: OrderedDict[int, tuple[float, StatusRecord | None]] = OrderedDict()
+        self.pending: dict[int, asyncio.Future[StatusRecord | None]] = {}
 
-    def remember(self, status) -> None:
+    def remember(self, status: StatusRecord) -> None:
         """A record known fresh (just created here): readers in the next TTL_S take it."""
         self.entries[status.id] = (time.monotonic(), status)
         self.entries.move_to_end(status.id)
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
 
-    def peek(self, status_id: int):
+    def peek(self, status_id: int) -> StatusRecord | None:
         """The record fetched in the last TTL_S (None: not at hand, or no such status)."""
         entry = self.entries.get(status_id)
         if entry is not None and time.monotonic() - entry[0] < self.TTL_S:
             return entry[1]
         return None
 
-    async def get(self, gw: Gateway, status_id: int, *, fresh: bool):
+    async def get(self, gw: Gateway, status_id: int, *, fresh: bool) -> StatusRecord | None:
         now = time.monotonic()
         entry = self.entries.get(status_id)
         if entry is not None and not fresh and now - entry[0] < self.TTL_S:
             return entry[1]
         if status_id in self.pending and not fresh:
             return await asyncio.shield(self.pending[status_id])
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[StatusRecord | None] = \
+            asyncio.get_running_loop().create_future()
         self.pending[status_id] = future
         try:
             found = (await gw.hydrator.statuses([status_id])).get(status_id)
@@ -125,11 +127,12 @@ class StatusFetches:
                 del self.pending[status_id]
 
 
-async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False):
+async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False
+                        ) -> StatusRecord | None:
     return await gw.status_fetches.get(gw, status_id, fresh=fresh)
 
 
-async def rendered_once(gw: Gateway, status) -> str | None:
+async def rendered_once(gw: Gateway, status: StatusRecord) -> str | None:
     return await gw.render_cache.get(gw, status)
 
 
@@ -147,7 +150,7 @@ async def prepare_live(gw: Gateway, message: live.LiveMessage) -> None:
         log.warning("streaming: preparing %s failed: %s", message.status_id, exc.message)
 
 
-async def render_new_status(gw: Gateway, status) -> str | None:
+async def render_new_status(gw: Gateway, status: StatusRecord) -> str | None:
     """A status just created through this gateway, rendered once for its author's response and
     for every local reader it is about to be streamed to: fanout's live message, moments later,
     finds the record and its JSON here (no Redis read, no second render)."""
