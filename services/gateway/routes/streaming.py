@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, cast
 
 from litestar import Request, Response, WebSocket, get, websocket
+from litestar.connection import ASGIConnection
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 from litestar.response import Stream
@@ -41,7 +42,8 @@ CLOSE_TOO_MANY = 4029
 HEARTBEAT_S = 15.0
 
 
-async def _reader(gw: Gateway, token: str | None, connection
+async def _reader(gw: Gateway, token: str | None,
+                  connection: ASGIConnection[Any, Any, Any, Any]
                   ) -> tuple[tokens.Caller, AccountRecord] | None:
     if not token:
         return None
@@ -64,7 +66,7 @@ def streaming_health() -> Response[Any]:
 
 # --- WebSocket -------------------------------------------------------------------------------
 
-def _ws_token(socket: WebSocket) -> tuple[str | None, str | None]:
+def _ws_token(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
     """(token, subprotocol to echo): Authorization header, query, or Sec-WebSocket-Protocol."""
     header = bearer_token(socket)
     if header:
@@ -79,7 +81,7 @@ def _ws_token(socket: WebSocket) -> tuple[str | None, str | None]:
 
 
 @websocket("/api/v1/streaming")
-async def streaming(socket: WebSocket) -> None:
+async def streaming(socket: WebSocket[Any, Any, Any]) -> None:
     gw = gateway_of(socket)
     token, subprotocol = _ws_token(socket)
     found = await _reader(gw, token, socket)
@@ -97,11 +99,12 @@ async def streaming(socket: WebSocket) -> None:
         await socket.close(code=CLOSE_TOO_MANY, reason=exc.message[:120])
 
 
-async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) -> None:
+async def _serve_socket(gw: Gateway, socket: WebSocket[Any, Any, Any], session: StreamSession
+                        ) -> None:
     async def send_error(message: str) -> None:
         await socket.send_text(json.dumps({"error": message, "status": 400}))
 
-    async def subscribe(kind: str, command: dict) -> None:
+    async def subscribe(kind: str, command: dict[str, Any]) -> None:
         stream = str(command.get("stream", ""))
         param = command.get(STREAMS.get(stream) or "", None)
         try:
@@ -127,7 +130,8 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
             await subscribe(command["type"], command)
 
     frames = gw.stream_frames
-    direct = DirectSend.of(socket.scope.get(RAW_SEND))
+    # (a key of Hubbub's own in the scope: the server's send, which the app put there)
+    direct = DirectSend.of(cast("Callable[..., Any] | None", socket.scope.get(RAW_SEND)))
     if direct is not None:
         session.write_now = lambda delivery: direct.frame(frames.ws_frame(delivery))
 
