@@ -28,12 +28,14 @@ from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
+    ConsumerInfo,
     DeliverPolicy,
     RetentionPolicy,
     StorageType,
     StreamConfig,
 )
 from nats.micro.request import Request
+from nats.micro.service import Service
 
 from shared import errors, events, metrics, nats_users, subjects
 from shared.cancel import raise_if_cancelled
@@ -212,13 +214,14 @@ class EventConsumer:
         trouble: list[str] = []
 
         async def on_message(msg: Msg) -> None:
-            status = msg.headers.get(STATUS_HEADER) if msg.headers else None
+            headers = msg.headers or {}
+            status = headers.get(STATUS_HEADER)
             if status:
                 # 404 no events, 408 expired: this request is over. Others (409: the
                 # consumer is gone or busy) too, and they call for a pause before the next.
                 if status != "100":  # (100 is a heartbeat)
                     if status not in ("404", "408"):
-                        trouble.append(f"{status} {msg.headers.get('Description', '')}")
+                        trouble.append(f"{status} {headers.get('Description', '')}")
                     request_over.set()
                     self._progress.set()
                 return
@@ -326,7 +329,8 @@ class EventConsumer:
 
     async def idle(self) -> bool:
         """True when the consumer has nothing pending or unacknowledged (tests wait for this)."""
-        info = await self.js.consumer_info(subjects.EVENTS_STREAM, self.durable)
+        # (nats-py leaves consumer_info's return unannotated: a ConsumerInfo)
+        info: ConsumerInfo = await self.js.consumer_info(subjects.EVENTS_STREAM, self.durable)
         return info.num_pending == 0 and info.num_ack_pending == 0
 
 
@@ -376,7 +380,7 @@ class ServiceHost:
         self.verbs = verbs
         self.name = verbs.service
         self.version = version
-        self._service: nats.micro.Service | None = None
+        self._service: Service | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._endpoints: dict[str, Endpoint] = {}
 
@@ -418,7 +422,7 @@ class ServiceHost:
 
         return spawn
 
-    async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder, request: Request
+    async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder[Any], request: Request
                      ) -> None:
         label = f"{self.name}.{endpoint.verb.name}"
         try:

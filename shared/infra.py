@@ -21,13 +21,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from shared import cache_users, credentials, db_roles, nats_users, permissions
 from shared.compat import embedded as server_packages
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +52,8 @@ def missing_extra(package: str) -> RuntimeError:
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -73,7 +79,7 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
         libc.prctl(1, int(sig), 0, 0, 0)
 
 
-def stop_process(proc: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: float = 10.0
+def stop_process(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout: float = 10.0
                  ) -> None:
     if proc.poll() is not None:
         return
@@ -91,7 +97,7 @@ def stop_process(proc: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: 
 class Server:
     name: str
     url: str
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     stop_signal: int = signal.SIGTERM
 
     def stop(self) -> None:
@@ -220,7 +226,7 @@ class EmbeddedServers:
         return self.data_dir / "logs" / f"{name}.log"
 
     def _spawn(self, name: str, argv: list[str], *, user: str | None = None,
-               death_signal: int = signal.SIGTERM) -> subprocess.Popen:
+               death_signal: int = signal.SIGTERM) -> subprocess.Popen[bytes]:
         path = self._log_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab") as out:
@@ -274,8 +280,8 @@ def _prepare_postgres_user(pgdata: Path, bin_path: Path) -> str | None:
     return PG_SYSTEM_USER
 
 
-def _wait_until(check, proc: subprocess.Popen, name: str, log_path: Path, timeout: float = 30
-                ) -> None:
+def _wait_until(check: Callable[[], bool], proc: subprocess.Popen[bytes], name: str,
+                log_path: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -298,7 +304,8 @@ def _tail(path: Path, lines: int = 20) -> str:
 def _http_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 (loopback only)
-            return resp.status == 200
+            status: int = resp.status
+            return status == 200
     except OSError:
         return False
 
@@ -379,8 +386,9 @@ class _Psql:
             self.query("postgres", f"CREATE DATABASE {name}")
 
 
-def start_missing(settings, data_dir: Path | None = None,
-                  preferred_ports: dict[str, int] | None = None):
+def start_missing(settings: Settings, data_dir: Path | None = None,
+                  preferred_ports: dict[str, int] | None = None
+                  ) -> tuple[Settings, EmbeddedServers]:
     """Start an embedded server for each URL the settings leave empty.
 
     Returns ``(settings with every URL set, EmbeddedServers)``; the caller stops the servers.

@@ -10,6 +10,8 @@ its record before removing entries, so one of the two always sees the other."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared import events
 from shared.fastredis import FastRedis
 from shared.records import fanout_deleted_key, status_key
@@ -62,7 +64,7 @@ class DeletedStatuses:
                                    for status_id in status_ids])
 
     async def any_deleted(self, status_ids: list[int]) -> bool:
-        commands: list[tuple] = []
+        commands: list[tuple[Any, ...]] = []
         for status_id in status_ids:
             commands += (("EXISTS", fanout_deleted_key(status_id)),
                          ("EXISTS", status_key(status_id)), ("STRLEN", status_key(status_id)))

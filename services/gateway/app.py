@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
@@ -43,7 +44,7 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _hubbub_error(request: Request, exc: errors.HubbubError) -> Response:
+def _hubbub_error(request: Request[Any, Any, Any], exc: errors.HubbubError) -> Response[Any]:
     metrics.HTTP_REQUESTS.labels(request.method, str(exc.http_status)).inc()
     if exc.http_status >= 500 and not isinstance(exc, errors.Starting):
         # A service's message can name its internals ("internal error: <exception class>",
@@ -52,7 +53,7 @@ def _hubbub_error(request: Request, exc: errors.HubbubError) -> Response:
     return responses.error(exc.message, exc.http_status)
 
 
-def _http_error(request: Request, exc: HTTPException) -> Response:
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code >= 500:
         return _server_error(request, exc.status_code, str(exc.detail))
     message = _CLIENT_ERRORS.get(exc.status_code) or exc.detail or "Error"
@@ -68,12 +69,12 @@ _CLIENT_ERRORS = {
 }
 
 
-def _unexpected(request: Request, exc: Exception) -> Response:
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return _server_error(request, 500, repr(exc), exc)
 
 
-def _server_error(request: Request, status: int, detail: str,
-                  exc: BaseException | None = None) -> Response:
+def _server_error(request: Request[Any, Any, Any], status: int, detail: str,
+                  exc: BaseException | None = None) -> Response[Any]:
     """The client gets the status and a request id; the log gets what went wrong."""
     request_id = uuid.uuid4().hex[:16]
     log.log(logging.ERROR if status == 500 else logging.WARNING, "%s %s failed (%s): %s",

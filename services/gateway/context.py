@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from typing import Any
 
 import asyncpg
 from litestar import Request
 from litestar.connection import ASGIConnection
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 
 from services.gateway import tokens
 from services.gateway.hydrate import Hydrator
@@ -134,8 +136,8 @@ class Gateway:
 
     # --- callers ---------------------------------------------------------------------------
 
-    async def caller(self, connection: ASGIConnection | None, *, token: str | None = None
-                     ) -> tokens.Caller | None:
+    async def caller(self, connection: ASGIConnection[Any, Any, Any, Any] | None, *,
+                     token: str | None = None) -> tokens.Caller | None:
         if not token and connection is not None:
             token = bearer_token(connection)
         if not token:
@@ -156,10 +158,11 @@ class Gateway:
         if self._made("nc") and self.nc.is_connected:
             await self.nc.publish(subjects.TOKEN_REVOKED, token_hash.encode())
 
-    async def _token_revoked(self, msg) -> None:
+    async def _token_revoked(self, msg: Msg) -> None:
         self.tokens.forget(msg.data.decode())
 
-    async def signed_in(self, request: Request, *, scope: str | None = None) -> tokens.Caller:
+    async def signed_in(self, request: Request[Any, Any, Any], *,
+                        scope: str | None = None) -> tokens.Caller:
         """The caller's token, checked: a user's, with the scope (401/403/422 as Mastodon)."""
         return await self.signed_in_with(bearer_token(request), scope=scope)
 
@@ -175,7 +178,7 @@ class Gateway:
             raise errors.Forbidden("This action is outside the authorized scopes")
         return caller
 
-    async def user(self, request: Request, *, scope: str | None = None
+    async def user(self, request: Request[Any, Any, Any], *, scope: str | None = None
                    ) -> tuple[tokens.Caller, AccountRecord]:
         """The signed-in account, or 401/403 as Mastodon answers."""
         caller = await self.signed_in(request, scope=scope)
@@ -227,7 +230,7 @@ def _has_scope(granted: frozenset[str], needed: str) -> bool:
     return needed in granted or needed.split(":")[0] in granted
 
 
-def bearer_token(connection: ASGIConnection) -> str | None:
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return bearer_of(connection.headers.get("authorization", ""))
 
 
@@ -238,7 +241,7 @@ def bearer_of(header: str) -> str | None:
     return None
 
 
-def gateway_of(connection: ASGIConnection) -> Gateway:
+def gateway_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Gateway:
     """The gateway's connections, or 503 while they are still being made."""
     gw: Gateway = connection.app.state.gateway
     if not gw.ready:

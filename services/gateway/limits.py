@@ -13,10 +13,8 @@ Media uploads, when Hubbub takes them, get their own route limit.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
 import msgspec
+from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, HTTPScope, Send
 
 MAX_HEADER_BYTES = 32 * 1024
 MAX_BODY_BYTES = 1_000_000
@@ -27,10 +25,7 @@ MAX_HEAD_BYTES_READ = 2 * MAX_HEADER_BYTES
 HEAD_TOO_LARGE = f"Request headers are too large (at most {MAX_HEADER_BYTES // 1024} KB)"
 HEAD_TOO_LARGE_BODY = msgspec.json.encode({"error": HEAD_TOO_LARGE})
 
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
-
-def header_bytes(scope: MutableMapping[str, Any]) -> int:
+def header_bytes(scope: HTTPScope) -> int:
     """The request line's target and the headers, as counted on the wire (near enough)."""
     size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
     for name, value in scope["headers"]:
@@ -38,7 +33,7 @@ def header_bytes(scope: MutableMapping[str, Any]) -> int:
     return size
 
 
-def refusal(scope: MutableMapping[str, Any]) -> tuple[int, str] | None:
+def refusal(scope: HTTPScope) -> tuple[int, str] | None:
     """The status and message that refuse this HTTP request before routing, if any."""
     if header_bytes(scope) > MAX_HEADER_BYTES:
         return 431, HEAD_TOO_LARGE
@@ -49,7 +44,11 @@ def refusal(scope: MutableMapping[str, Any]) -> tuple[int, str] | None:
 
 async def refuse(send: Send, status: int, message: str) -> None:
     body = msgspec.json.encode({"error": message})
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start", "status": status, "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]}
+    await send(start)
+    done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body,
+                                   "more_body": False}
+    await send(done)

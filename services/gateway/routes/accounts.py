@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
@@ -28,7 +30,7 @@ class RegisterParams(params.Params):
 
 
 @post("/api/v1/accounts")
-async def register(request: Request) -> Response:
+async def register(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.caller(request)
     if caller is None:
@@ -48,7 +50,7 @@ async def register(request: Request) -> Response:
 
 
 @get("/api/v1/accounts/verify_credentials")
-async def verify_credentials(request: Request) -> Response:
+async def verify_credentials(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, account = await gw.user(request, scope="read")
     creds = await credentials_of(gw, account.id)
@@ -58,7 +60,7 @@ async def verify_credentials(request: Request) -> Response:
 
 
 @get("/api/v1/accounts/{account_id:str}")
-async def get_account(request: Request, account_id: FromPath[str]) -> Response:
+async def get_account(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     await gw.caller(request)  # a bad token is a 401 even where anonymous reads are allowed
     target = await _account_or_404(request, account_id)
@@ -72,7 +74,7 @@ class FollowParams(params.Params):
 
 
 @post("/api/v1/accounts/{account_id:str}/follow")
-async def follow(request: Request, account_id: FromPath[str]) -> Response:
+async def follow(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="follow")
     target = await _account_or_404(request, account_id)
@@ -84,7 +86,7 @@ async def follow(request: Request, account_id: FromPath[str]) -> Response:
 
 
 @post("/api/v1/accounts/{account_id:str}/unfollow")
-async def unfollow(request: Request, account_id: FromPath[str]) -> Response:
+async def unfollow(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="follow")
     target = await _account_or_404(request, account_id)
@@ -99,7 +101,7 @@ class RelationshipParams(params.Params):
 
 
 @get("/api/v1/accounts/relationships")
-async def relationships(request: Request) -> Response:
+async def relationships(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, RelationshipParams)
@@ -114,7 +116,7 @@ async def relationships(request: Request) -> Response:
     return responses.json([mastodon.relationship(r) for r in reply.relationships])
 
 
-async def _account_or_404(request: Request, raw_id: str) -> AccountRecord:
+async def _account_or_404(request: Request[Any, Any, Any], raw_id: str) -> AccountRecord:
     account_id = parse_id(raw_id)
     if account_id is None:
         raise errors.NotFound("Record not found")

@@ -74,7 +74,7 @@ class RoleParams(params.Params):
 
 
 @post(BASE)
-async def create_community(request: Request) -> Response:
+async def create_community(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, CreateParams)
@@ -86,7 +86,7 @@ async def create_community(request: Request) -> Response:
 
 
 @get(BASE)
-async def list_communities(request: Request) -> Response:
+async def list_communities(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, ListParams, body=False)
@@ -97,7 +97,8 @@ async def list_communities(request: Request) -> Response:
 
 
 @get(f"{BASE}/{{community_id:str}}")
-async def get_community(request: Request, community_id: FromPath[str]) -> Response:
+async def get_community(request: Request[Any, Any, Any],
+                        community_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     community = await ask(gw, graph_api.COMMUNITY_GET,
@@ -106,7 +107,7 @@ async def get_community(request: Request, community_id: FromPath[str]) -> Respon
 
 
 @post(f"{BASE}/{{community_id:str}}/join")
-async def join(request: Request, community_id: FromPath[str]) -> Response:
+async def join(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     community = await ask(gw, graph_api.COMMUNITY_JOIN,
@@ -115,7 +116,7 @@ async def join(request: Request, community_id: FromPath[str]) -> Response:
 
 
 @post(f"{BASE}/{{community_id:str}}/leave")
-async def leave(request: Request, community_id: FromPath[str]) -> Response:
+async def leave(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     community = await ask(gw, graph_api.COMMUNITY_LEAVE,
@@ -124,7 +125,8 @@ async def leave(request: Request, community_id: FromPath[str]) -> Response:
 
 
 @get(f"{BASE}/{{community_id:str}}/requests")
-async def join_requests(request: Request, community_id: FromPath[str]) -> Response:
+async def join_requests(request: Request[Any, Any, Any],
+                        community_id: FromPath[str]) -> Response[Any]:
     """The accounts waiting for approval, newest request first (Mastodon's follow_requests)."""
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
@@ -143,7 +145,7 @@ async def join_requests(request: Request, community_id: FromPath[str]) -> Respon
     return responses.json(shaped, headers=headers)
 
 
-async def _settle(request: Request, community_id: str, account_id: str,
+async def _settle(request: Request[Any, Any, Any], community_id: str, account_id: str,
                   verb: Verb[api.CommunityTarget, Rep]) -> Any:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
@@ -153,22 +155,24 @@ async def _settle(request: Request, community_id: str, account_id: str,
 
 
 @post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/approve")
-async def approve(request: Request, community_id: FromPath[str], account_id: FromPath[str]
-                  ) -> Response:
+async def approve(request: Request[Any, Any, Any], community_id: FromPath[str],
+                  account_id: FromPath[str]
+                  ) -> Response[Any]:
     gw, target, joined = await _settle(request, community_id, account_id,
                                        graph_api.COMMUNITY_APPROVE)
     return responses.json(member_json(joined, target, gw.base_url))
 
 
 @post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/reject")
-async def reject(request: Request, community_id: FromPath[str], account_id: FromPath[str]
-                 ) -> Response:
+async def reject(request: Request[Any, Any, Any], community_id: FromPath[str],
+                 account_id: FromPath[str]
+                 ) -> Response[Any]:
     await _settle(request, community_id, account_id, graph_api.COMMUNITY_REJECT)
     return responses.json({})
 
 
 @get(f"{BASE}/{{community_id:str}}/members")
-async def members(request: Request, community_id: FromPath[str]) -> Response:
+async def members(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     """Members with their roles, newest account id first, paged by account id."""
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
@@ -188,7 +192,7 @@ async def members(request: Request, community_id: FromPath[str]) -> Response:
 
 
 @post(f"{BASE}/{{community_id:str}}/invite")
-async def invite(request: Request, community_id: FromPath[str]) -> Response:
+async def invite(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, InviteParams)
@@ -200,15 +204,16 @@ async def invite(request: Request, community_id: FromPath[str]) -> Response:
 
 
 @delete(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}", status_code=200)
-async def remove_member(request: Request, community_id: FromPath[str],
-                        account_id: FromPath[str]) -> Response:
+async def remove_member(request: Request[Any, Any, Any], community_id: FromPath[str],
+                        account_id: FromPath[str]) -> Response[Any]:
     await _settle(request, community_id, account_id, graph_api.COMMUNITY_REMOVE_MEMBER)
     return responses.json({})
 
 
 @patch(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}")
-async def change_role(request: Request, community_id: FromPath[str], account_id: FromPath[str]
-                      ) -> Response:
+async def change_role(request: Request[Any, Any, Any], community_id: FromPath[str],
+                      account_id: FromPath[str]
+                      ) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, RoleParams)
@@ -220,7 +225,8 @@ async def change_role(request: Request, community_id: FromPath[str], account_id:
 
 
 @get("/api/hubbub/v1/timelines/community/{community_id:str}")
-async def community_timeline(request: Request, community_id: FromPath[str]) -> Response:
+async def community_timeline(request: Request[Any, Any, Any],
+                             community_id: FromPath[str]) -> Response[Any]:
     """Members only (404 for anyone else). The page goes through the visibility policy (a
     private community post shows only to the members who follow its author) and the reader's
     mutes."""
@@ -264,7 +270,7 @@ class NotifyParams(params.Params):
 
 
 @post(f"{BASE}/{{community_id:str}}/notify")
-async def set_notify(request: Request, community_id: FromPath[str]) -> Response:
+async def set_notify(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     """Ask to be notified (``hubbub.community_post``) of every new post in the community."""
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")

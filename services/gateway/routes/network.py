@@ -5,6 +5,7 @@ graph service, not here."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, patch, post
@@ -22,7 +23,7 @@ PREFIX = "/api/hubbub/v1/network"
 
 
 @get(PREFIX)
-async def get_network(request: Request) -> Response:
+async def get_network(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     found = await bus.call(gw.nc, graph_api.NETWORK_GET,
@@ -37,7 +38,7 @@ class UpdateNetworkParams(params.Params):
 
 
 @patch(PREFIX)
-async def update_network(request: Request) -> Response:
+async def update_network(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, UpdateNetworkParams)
@@ -55,7 +56,7 @@ class MembersParams(params.Params):
 
 
 @get(f"{PREFIX}/members")
-async def members(request: Request) -> Response:
+async def members(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, MembersParams, body=False)
@@ -72,7 +73,7 @@ class InvitationParams(params.Params):
 
 
 @post(f"{PREFIX}/invitations")
-async def invite(request: Request) -> Response:
+async def invite(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, InvitationParams)
@@ -86,7 +87,7 @@ async def invite(request: Request) -> Response:
 
 
 @post(f"{PREFIX}/accounts/{{account_id:str}}/deactivate", status_code=200)
-async def deactivate(request: Request, account_id: FromPath[str]) -> Response:
+async def deactivate(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     target_id = parse_id(account_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
@@ -26,7 +28,7 @@ class NotificationParams(params.Params):
 
 
 @get("/api/v1/notifications")
-async def list_notifications(request: Request) -> Response:
+async def list_notifications(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, NotificationParams, body=False)
@@ -45,7 +47,8 @@ async def list_notifications(request: Request) -> Response:
 
 
 @get("/api/v1/notifications/{notification_id:str}")
-async def get_notification(request: Request, notification_id: FromPath[str]) -> Response:
+async def get_notification(request: Request[Any, Any, Any],
+                           notification_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     parsed = parse_id(notification_id)
@@ -60,7 +63,7 @@ async def get_notification(request: Request, notification_id: FromPath[str]) -> 
 
 
 @post("/api/v1/notifications/{notification_id:str}/dismiss")
-async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
+async def dismiss(request: Request[Any, Any, Any], notification_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     parsed = parse_id(notification_id)
@@ -72,7 +75,7 @@ async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
 
 
 @post("/api/v1/notifications/clear")
-async def clear(request: Request) -> Response:
+async def clear(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     await bus.call(gw.nc, notify_api.NOTIFICATION_DISMISS,
@@ -88,7 +91,7 @@ class UnreadParams(params.Params):
 
 
 @get("/api/v1/notifications/unread_count")
-async def unread_count(request: Request) -> Response:
+async def unread_count(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, UnreadParams, body=False)
@@ -112,13 +115,13 @@ class SetMarkerParams(params.Params):
     notifications: MarkerPosition | None = None
 
 
-def _markers_json(markers: notify_api.Markers) -> dict:
+def _markers_json(markers: notify_api.Markers) -> dict[str, Any]:
     return {m.timeline: {"last_read_id": str(m.last_read_id), "version": m.version,
                          "updated_at": mastodon.iso(m.updated_at)} for m in markers.markers}
 
 
 @get("/api/v1/markers")
-async def get_markers(request: Request) -> Response:
+async def get_markers(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, GetMarkerParams, body=False)
@@ -129,7 +132,7 @@ async def get_markers(request: Request) -> Response:
 
 
 @post("/api/v1/markers")
-async def set_markers(request: Request) -> Response:
+async def set_markers(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, SetMarkerParams)

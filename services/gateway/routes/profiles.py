@@ -86,14 +86,15 @@ def render_credentials(gw: Gateway, creds: graph_api.CredentialAccount) -> dict[
                                        sensitive=creds.sensitive, language=creds.language)
 
 
-async def _update(request: Request, change: graph_api.UpdateProfile) -> Response:
+async def _update(request: Request[Any, Any, Any],
+                  change: graph_api.UpdateProfile) -> Response[Any]:
     gw = gateway_of(request)
     creds = await bus.call(gw.nc, graph_api.ACCOUNT_UPDATE, change)
     return responses.json(render_credentials(gw, creds))
 
 
 @patch("/api/v1/accounts/update_credentials")
-async def update_credentials(request: Request) -> Response:
+async def update_credentials(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write:accounts")
     p = await params.read(request, UpdateCredentialsParams)
@@ -108,13 +109,13 @@ async def update_credentials(request: Request) -> Response:
 
 
 @delete("/api/v1/profile/avatar", status_code=200)
-async def delete_avatar(request: Request) -> Response:
+async def delete_avatar(request: Request[Any, Any, Any]) -> Response[Any]:
     _, me = await gateway_of(request).user(request, scope="write:accounts")
     return await _update(request, graph_api.UpdateProfile(account_id=me.id, avatar_url=""))
 
 
 @delete("/api/v1/profile/header", status_code=200)
-async def delete_header(request: Request) -> Response:
+async def delete_header(request: Request[Any, Any, Any]) -> Response[Any]:
     _, me = await gateway_of(request).user(request, scope="write:accounts")
     return await _update(request, graph_api.UpdateProfile(account_id=me.id, header_url=""))
 
@@ -127,7 +128,7 @@ class LookupParams(params.Params):
 
 
 @get("/api/v1/accounts/lookup")
-async def lookup(request: Request) -> Response:
+async def lookup(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:accounts")
     p = await params.read(request, LookupParams, body=False)
@@ -145,7 +146,7 @@ class SearchParams(params.Params):
 
 
 @get("/api/v1/accounts/search")
-async def search(request: Request) -> Response:
+async def search(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:accounts")
     p = await params.read(request, SearchParams, body=False)
@@ -158,7 +159,8 @@ class SuggestionParams(params.Params):
     limit: int = 40
 
 
-async def _suggestions(request: Request) -> tuple[Gateway, list[graph_api.Suggestion]]:
+async def _suggestions(request: Request[Any, Any, Any]) -> tuple[Gateway,
+                       list[graph_api.Suggestion]]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, SuggestionParams, body=False)
@@ -168,7 +170,7 @@ async def _suggestions(request: Request) -> tuple[Gateway, list[graph_api.Sugges
 
 
 @get("/api/v2/suggestions")
-async def suggestions(request: Request) -> Response:
+async def suggestions(request: Request[Any, Any, Any]) -> Response[Any]:
     gw, found = await _suggestions(request)
     return responses.json([{"source": s.source, "sources": [s.source],
                              "account": mastodon.account(s.account, gw.base_url)}
@@ -176,7 +178,7 @@ async def suggestions(request: Request) -> Response:
 
 
 @get("/api/v1/suggestions")
-async def suggestions_v1(request: Request) -> Response:
+async def suggestions_v1(request: Request[Any, Any, Any]) -> Response[Any]:
     """Deprecated by Mastodon for v2, still asked by older clients: the accounts alone."""
     gw, found = await _suggestions(request)
     return responses.json([mastodon.account(s.account, gw.base_url) for s in found])
@@ -197,7 +199,7 @@ class StatusesParams(params.Params):
     tagged: str | None = None
 
 
-async def _reader(request: Request, gw: Gateway) -> tokens.Caller | None:
+async def _reader(request: Request[Any, Any, Any], gw: Gateway) -> tokens.Caller | None:
     """The caller, anonymous allowed; a user token must still belong to an active account."""
     caller = await gw.caller(request)
     if caller is not None and caller.account_id is not None:
@@ -218,7 +220,8 @@ async def _visible_target(gw: Gateway, caller: tokens.Caller | None, raw_id: str
 
 
 @get("/api/v1/accounts/{account_id:str}/statuses")
-async def account_statuses(request: Request, account_id: FromPath[str]) -> Response:
+async def account_statuses(request: Request[Any, Any, Any],
+                           account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await _reader(request, gw)
     target_id = await _visible_target(gw, caller, account_id)
@@ -263,8 +266,8 @@ def id_page(p: PageParams, max_limit: int = 80) -> graph_api.IdPage:
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, max_limit)))
 
 
-async def _account_list(request: Request, raw_id: str,
-                        verb: Verb[graph_api.AccountListPage, graph_api.Accounts]) -> Response:
+async def _account_list(request: Request[Any, Any, Any], raw_id: str,
+                        verb: Verb[graph_api.AccountListPage, graph_api.Accounts]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:accounts")
     account_id = parse_id(raw_id)
@@ -278,12 +281,12 @@ async def _account_list(request: Request, raw_id: str,
 
 
 @get("/api/v1/accounts/{account_id:str}/followers")
-async def followers(request: Request, account_id: FromPath[str]) -> Response:
+async def followers(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     return await _account_list(request, account_id, graph_api.ACCOUNT_FOLLOWERS)
 
 
 @get("/api/v1/accounts/{account_id:str}/following")
-async def following(request: Request, account_id: FromPath[str]) -> Response:
+async def following(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     return await _account_list(request, account_id, graph_api.ACCOUNT_FOLLOWING)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
@@ -64,16 +65,17 @@ class MuteParams(params.Params):
     duration: int = 0
 
 
-async def _relationship(request: Request, verb: Verb[Req, graph_api.Relationship],
-                        payload: Req) -> Response:
+async def _relationship(request: Request[Any, Any, Any], verb: Verb[Req, graph_api.Relationship],
+                        payload: Req) -> Response[Any]:
     gw = gateway_of(request)
     rel = await bus.call(gw.nc, verb, payload)
     return responses.json(mastodon.relationship(rel))
 
 
 @post("/api/v1/accounts/{account_id:str}/{action:str}")
-async def act_on_account(request: Request, account_id: FromPath[str], action: FromPath[str]
-                         ) -> Response:
+async def act_on_account(request: Request[Any, Any, Any], account_id: FromPath[str],
+                         action: FromPath[str]
+                         ) -> Response[Any]:
     gw = gateway_of(request)
     if action not in (*PAIR_ACTIONS, "mute"):
         raise errors.NotFound("Record not found")
@@ -95,9 +97,9 @@ class PageParams(params.Params):
     limit: int = 40
 
 
-async def _accounts_page(request: Request,
+async def _accounts_page(request: Request[Any, Any, Any],
                          verb: Verb[graph_api.RelationPage, graph_api.RelationItems]
-                         ) -> Response:
+                         ) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="follow")
     p = await params.read(request, PageParams, body=False)
@@ -113,23 +115,23 @@ async def _accounts_page(request: Request,
 
 
 @get("/api/v1/blocks")
-async def blocks(request: Request) -> Response:
+async def blocks(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _accounts_page(request, graph_api.BLOCKS_LIST)
 
 
 @get("/api/v1/mutes")
-async def mutes(request: Request) -> Response:
+async def mutes(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _accounts_page(request, graph_api.MUTES_LIST)
 
 
 @get("/api/v1/follow_requests")
-async def follow_requests(request: Request) -> Response:
+async def follow_requests(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _accounts_page(request, graph_api.FOLLOW_REQUESTS_LIST)
 
 
 @post("/api/v1/follow_requests/{account_id:str}/{answer:str}")
-async def answer_follow_request(request: Request, account_id: FromPath[str],
-                                answer: FromPath[str]) -> Response:
+async def answer_follow_request(request: Request[Any, Any, Any], account_id: FromPath[str],
+                                answer: FromPath[str]) -> Response[Any]:
     if answer not in FOLLOW_REQUEST_ANSWERS:
         raise errors.NotFound("Record not found")
     gw = gateway_of(request)

@@ -44,7 +44,7 @@ class SearchParams(params.Params):
 
 
 @get("/api/v2/search")
-async def search(request: Request) -> Response:
+async def search(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller, me = await gw.user(request, scope="read:search")
     p = await params.read(request, SearchParams, body=False)

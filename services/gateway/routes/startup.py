@@ -12,6 +12,8 @@ several clients report as an error on every start."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get
 
 from services.gateway import responses
@@ -20,7 +22,7 @@ from services.gateway.context import gateway_of
 
 
 @get("/api/v1/preferences")
-async def preferences(request: Request) -> Response:
+async def preferences(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read:accounts")
     creds = await credentials_of(gw, me.id)
@@ -34,18 +36,18 @@ async def preferences(request: Request) -> Response:
 
 
 @get("/api/v1/custom_emojis")
-async def custom_emojis() -> Response:
+async def custom_emojis() -> Response[Any]:
     return responses.json([])
 
 
 @get("/api/v1/announcements")
-async def announcements(request: Request) -> Response:
+async def announcements(request: Request[Any, Any, Any]) -> Response[Any]:
     await gateway_of(request).user(request, scope="read")
     return responses.json([])
 
 
 @get("/api/v1/instance/rules")
-async def rules() -> Response:
+async def rules() -> Response[Any]:
     return responses.json([])
 
 

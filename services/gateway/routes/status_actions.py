@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
@@ -29,7 +31,8 @@ ACTIONS: dict[str, tuple[Verb[posts_api.StatusAction, StatusRecord], str]] = {
 
 
 @post("/api/v1/statuses/{status_id:str}/{action:str}")
-async def act(request: Request, status_id: FromPath[str], action: FromPath[str]) -> Response:
+async def act(request: Request[Any, Any, Any], status_id: FromPath[str],
+              action: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     if action == "reblog":
         _, me = await gw.user(request, scope="write")
@@ -69,8 +72,8 @@ def page_of(p: PageParams) -> posts_api.Page:
                           min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)))
 
 
-async def _who(request: Request, status_id: str,
-               verb: Verb[posts_api.StatusPage, posts_api.PageItems]) -> Response:
+async def _who(request: Request[Any, Any, Any], status_id: str,
+               verb: Verb[posts_api.StatusPage, posts_api.PageItems]) -> Response[Any]:
     """Who favourited or reblogged: only the accounts the reader may see (a post seen across
     networks, by a mention or a shared community, is not a list of the other network's people),
     paged by the items returned, whose cursors alone the reader may learn."""
@@ -103,17 +106,17 @@ async def _who(request: Request, status_id: str,
 
 
 @get("/api/v1/statuses/{status_id:str}/favourited_by")
-async def favourited_by(request: Request, status_id: FromPath[str]) -> Response:
+async def favourited_by(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     return await _who(request, status_id, posts_api.STATUS_FAVOURITED_BY)
 
 
 @get("/api/v1/statuses/{status_id:str}/reblogged_by")
-async def reblogged_by(request: Request, status_id: FromPath[str]) -> Response:
+async def reblogged_by(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     return await _who(request, status_id, posts_api.STATUS_REBLOGGED_BY)
 
 
-async def _mine(request: Request,
-                verb: Verb[posts_api.AccountPage, posts_api.PageItems]) -> Response:
+async def _mine(request: Request[Any, Any, Any],
+                verb: Verb[posts_api.AccountPage, posts_api.PageItems]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, PageParams, body=False)
@@ -129,12 +132,12 @@ async def _mine(request: Request,
 
 
 @get("/api/v1/favourites")
-async def favourites(request: Request) -> Response:
+async def favourites(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _mine(request, posts_api.FAVOURITES_LIST)
 
 
 @get("/api/v1/bookmarks")
-async def bookmarks(request: Request) -> Response:
+async def bookmarks(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _mine(request, posts_api.BOOKMARKS_LIST)
 
 

@@ -58,7 +58,7 @@ def poll_spec(p: PollParams | None) -> posts_api.PollSpec | None:
 
 
 @post("/api/v1/statuses")
-async def create_status(request: Request) -> Response:
+async def create_status(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller, me = await gw.user(request, scope="write")
     p = await params.read(request, StatusParams)
@@ -107,7 +107,7 @@ class ManyParams(params.Params):
 
 
 @get("/api/v1/statuses")
-async def get_statuses(request: Request) -> Response:
+async def get_statuses(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.caller(request)
     p = await params.read(request, ManyParams, body=False)
@@ -121,14 +121,14 @@ async def get_statuses(request: Request) -> Response:
 
 
 @get("/api/v1/statuses/{status_id:str}")
-async def get_status(request: Request, status_id: FromPath[str]) -> Response:
+async def get_status(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw, status, viewer_id = await visible_status(request, status_id)
     [rendered] = await gw.hydrator.render_statuses([status], viewer_id)
     return responses.json(rendered)
 
 
 @get("/api/v1/statuses/{status_id:str}/context")
-async def context(request: Request, status_id: FromPath[str]) -> Response:
+async def context(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw, status, viewer_id = await visible_status(request, status_id)
     thread = await bus.call(gw.nc, posts_api.STATUS_THREAD,
                             posts_api.StatusAction(account_id=viewer_id or 0,
@@ -143,7 +143,7 @@ async def context(request: Request, status_id: FromPath[str]) -> Response:
 
 
 @put("/api/v1/statuses/{status_id:str}")
-async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
+async def edit_status(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     p = await params.read(request, EditParams)
@@ -158,7 +158,7 @@ async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
 
 
 @delete("/api/v1/statuses/{status_id:str}", status_code=200)
-async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
+async def delete_status(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="write")
     status = await bus.call(gw.nc, posts_api.STATUS_DELETE, posts_api.StatusAction(
@@ -169,7 +169,7 @@ async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
 
 
 @get("/api/v1/statuses/{status_id:str}/history")
-async def history(request: Request, status_id: FromPath[str]) -> Response:
+async def history(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw, status, viewer_id = await visible_status(request, status_id)
     found = await bus.call(gw.nc, posts_api.STATUS_HISTORY, posts_api.StatusAction(
         account_id=viewer_id or 0, status_id=status.id))
@@ -188,7 +188,7 @@ async def history(request: Request, status_id: FromPath[str]) -> Response:
 
 
 @get("/api/v1/statuses/{status_id:str}/source")
-async def source(request: Request, status_id: FromPath[str]) -> Response:
+async def source(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     parsed = status_id_or_404(status_id)

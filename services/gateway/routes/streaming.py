@@ -16,9 +16,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any, cast
 
 from litestar import Request, Response, WebSocket, get, websocket
+from litestar.connection import ASGIConnection
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 from litestar.response import Stream
@@ -46,7 +48,8 @@ CLOSE_TOO_MANY = 4029
 HEARTBEAT_S = 15.0
 
 
-async def _reader(gw: Gateway, token: str | None, connection
+async def _reader(gw: Gateway, token: str | None,
+                  connection: ASGIConnection[Any, Any, Any, Any]
                   ) -> tuple[tokens.Caller, AccountRecord] | None:
     if not token:
         return None
@@ -63,13 +66,13 @@ async def _reader(gw: Gateway, token: str | None, connection
 
 
 @get("/api/v1/streaming/health", sync_to_thread=False)
-def streaming_health() -> Response:
+def streaming_health() -> Response[Any]:
     return Response(content=b"OK", media_type="text/plain")
 
 
 # --- WebSocket -------------------------------------------------------------------------------
 
-def _ws_token(socket: WebSocket) -> tuple[str | None, str | None]:
+def _ws_token(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
     """(token, subprotocol to echo): Authorization header, query, or Sec-WebSocket-Protocol."""
     header = bearer_token(socket)
     if header:
@@ -84,7 +87,7 @@ def _ws_token(socket: WebSocket) -> tuple[str | None, str | None]:
 
 
 @websocket("/api/v1/streaming")
-async def streaming(socket: WebSocket) -> None:
+async def streaming(socket: WebSocket[Any, Any, Any]) -> None:
     gw = gateway_of(socket)
     token, subprotocol = _ws_token(socket)
     found = await _reader(gw, token, socket)
@@ -108,16 +111,17 @@ def _session(gw: Gateway, account: AccountRecord) -> StreamSession:
                          max_watches=gw.settings.stream_max_subscriptions)
 
 
-def _address(connection: WebSocket | Request) -> str | None:
+def _address(connection: WebSocket[Any, Any, Any] | Request[Any, Any, Any]) -> str | None:
     """The client's address (the server already took a trusted proxy's X-Forwarded-For)."""
     return connection.client.host if connection.client else None
 
 
-async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) -> None:
+async def _serve_socket(gw: Gateway, socket: WebSocket[Any, Any, Any],
+                        session: StreamSession) -> None:
     async def send_error(message: str) -> None:
         await socket.send_text(json.dumps({"error": message, "status": 400}))
 
-    async def subscribe(kind: str, command: dict) -> None:
+    async def subscribe(kind: str, command: dict[str, Any]) -> None:
         stream = str(command.get("stream", ""))
         param = command.get(STREAMS.get(stream) or "", None)
         try:
@@ -149,7 +153,8 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
             await subscribe(command["type"], command)
 
     frames = gw.stream_frames
-    direct = DirectSend.of(socket.scope.get(RAW_SEND))
+    # (a key of Hubbub's own in the scope: the server's send, which the app put there)
+    direct = DirectSend.of(cast("Callable[..., Any] | None", socket.scope.get(RAW_SEND)))
     if direct is not None:
         session.write_now = lambda delivery: direct.frame(frames.ws_frame(delivery))
 
@@ -189,7 +194,8 @@ SSE_PATHS = {
 
 
 @get("/api/v1/streaming/{path:path}")
-async def server_sent_events(request: Request, path: FromPath[str]) -> Response | Stream:
+async def server_sent_events(request: Request[Any, Any, Any],
+                             path: FromPath[str]) -> Response[Any] | Stream:
     stream = SSE_PATHS.get(path.strip("/"))
     if stream is None:
         raise errors.NotFound("Record not found")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
@@ -15,7 +17,7 @@ from shared.timelines import reads
 
 
 @get("/api/v1/timelines/home")
-async def home(request: Request) -> Response:
+async def home(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.signed_in(request, scope="read")
     reply = await read_home(gw, caller, request.url.path,
@@ -25,7 +27,7 @@ async def home(request: Request) -> Response:
 
 
 @get("/api/v1/timelines/public")
-async def public(request: Request) -> Response:
+async def public(request: Request[Any, Any, Any]) -> Response[Any]:
     """The reader's network: public posts of its members (``local`` changes nothing, since every
     post of a network is local to it; ``remote`` and ``only_media`` find nothing)."""
     gw = gateway_of(request)
@@ -46,7 +48,7 @@ class TagParams(PageParams):
 
 
 @get("/api/v1/timelines/tag/{hashtag:str}")
-async def tag(request: Request, hashtag: FromPath[str]) -> Response:
+async def tag(request: Request[Any, Any, Any], hashtag: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request, scope="read")
     p = await params.read(request, TagParams, body=False)

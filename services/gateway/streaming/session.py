@@ -82,6 +82,11 @@ def _param(stream: str, param: object) -> str:
         raise StreamRefused(str(exc)) from exc
 
 
+# What a session's queue holds: deliveries already decided (on_live's fast path), or a message
+# for events() to decide.
+Queued = tuple[None, tuple[Delivery, ...]] | tuple[str, live.LiveMessage]
+
+
 class StreamSession:
     def __init__(self, gw: Gateway, account: AccountRecord, queue_size: int, *,
                  max_watches: int = 50) -> None:
@@ -90,7 +95,7 @@ class StreamSession:
         # Each watch may be a NATS subscription of this gateway's: a connection holds few
         # (the transports pass HUBBUB_STREAM_MAX_SUBSCRIPTIONS).
         self.max_watches = max_watches
-        self.queue: asyncio.Queue[tuple[str, live.LiveMessage]] = asyncio.Queue(queue_size)
+        self.queue: asyncio.Queue[Queued] = asyncio.Queue(queue_size)
         self.watches: dict[tuple[str, str | None], Watch] = {}
         self.overflowed = False
         self.facts = ReaderFacts(gw, account.id)
@@ -114,16 +119,13 @@ class StreamSession:
                     break
             else:
                 return
+        if self.overflowed:
+            return  # dropped: the transport is closing the connection
         try:
             # Deliveries decided here, or the message for events() to decide.
             self.queue.put_nowait((None, ready) if ready is not None else (subject, message))
         except asyncio.QueueFull:
             self.overflowed = True
-            self.queue.put_nowait = self._drop  # type: ignore[method-assign]
-
-    @staticmethod
-    def _drop(_item) -> None:
-        pass  # already overflowed: the transport is closing the connection
 
     async def subscribe(self, stream: str, param: object = None) -> Watch:
         if stream not in STREAMS:
@@ -201,25 +203,26 @@ class StreamSession:
             if self.overflowed:
                 raise Overflow
             self._busy = False
-            subject, message = await self.queue.get()
+            item = await self.queue.get()
             self._busy = True
-            if subject is None:  # decided in on_live
-                for delivery in message:
+            if item[0] is None:  # decided in on_live
+                for delivery in item[1]:
                     yield delivery
                 continue
+            subject, message = item
             for watch in list(self.watches.values()):
                 if watch.subject != subject:
                     continue
                 try:
-                    delivery = await self.render(watch, message)
+                    rendered = await self.render(watch, message)
                 except errors.HubbubError as exc:
                     # A service slow to answer costs this one event (at-most-once, caught up by
                     # REST), never the connection.
                     log.warning("streaming: skipped %s for %s: %s", message.event,
                                 self.account.id, exc.message)
                     continue
-                if delivery is not None:
-                    yield delivery
+                if rendered is not None:
+                    yield rendered
 
     def ready(self, subject: str, message: live.LiveMessage) -> tuple[Delivery, ...] | None:
         """This message's deliveries, decided now (streaming/decide.py) when all they need is
@@ -246,6 +249,8 @@ class StreamSession:
                 return None  # something not at hand (Needs): render() fetches it
             if verdict.payload is Payload.STATUS:
                 if status_json is None:
+                    if not isinstance(status, StatusRecord):
+                        return None  # (not expected: decide() delivers a status it was given)
                     rendered, status_json = self.gw.render_cache.peek(status)
                     if not rendered or status_json is None:
                         return None
@@ -307,7 +312,7 @@ class StreamSession:
             return None
         return msgspec.json.encode(shaped[0]).decode()
 
-    async def _conversation(self, status) -> str:
+    async def _conversation(self, status: StatusRecord) -> str:
         hydrator = self.gw.hydrator
         assert hydrator is not None
         [rendered] = await hydrator.render_statuses([status], self.account.id)

@@ -42,6 +42,8 @@ async def network_view(conn: asyncpg.Connection, account_id: int) -> Network:
     if member is None or member["deactivated"]:
         raise errors.NotFound("Record not found")
     row = await store.network(conn, member["network_id"])
+    if row is None:  # (the member's account references it: not expected)
+        raise errors.NotFound("Record not found")
     return Network(**dict(row), role=member["role"])
 
 
