@@ -64,10 +64,11 @@ from loadtests.httpload import run_load
 from loadtests.profiling import Profilers
 from loadtests.stack import BenchStack, Seeder
 from services.fanout.use_cases.deliver_status import done_key
-from shared import events, infra, presence, subjects
+from shared import events, infra, presence, subjects, worker_lease
 from shared.compat.redis_py import writer_client
 from shared.fastredis import FastRedis
 from shared.ids import id_at, member
+from shared.nats_users import operator_url
 from shared.records import (
     LAST_READ_KEY,
     ONLINE_USERS_KEY,
@@ -270,7 +271,7 @@ class Bench:
         # Script calls as fanout makes them (LeanScript, shared/timelines/scripts.py): the fastest
         # client.
         self.lean = FastRedis(settings.redis_url)
-        self.nc = await nats.connect(settings.nats_url)
+        self.nc = await nats.connect(operator_url(settings))
         self.js = self.nc.jetstream()
         self.http = httpx.AsyncClient(base_url=self.stack.base_url, timeout=60)
         started = time.perf_counter()
@@ -536,6 +537,11 @@ class Bench:
               f"{self.results['bare_rps'][-1]:,.0f}", flush=True)
 
     async def run(self) -> None:
+        # The burst's events are made here, and their ids go where the services' ids go.
+        async with worker_lease.held(self.stack.settings.database_url):
+            await self._run()
+
+    async def _run(self) -> None:
         await self.setup()
         self.lastfan_key = home_key(self.users["lastfan"][0])
         self.bare_port = infra.free_port()

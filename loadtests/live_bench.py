@@ -45,6 +45,7 @@ from loadtests.profiling import Profilers
 from loadtests.seed import SeededUser, seed
 from loadtests.stack import BenchStack
 from shared import db
+from shared.nats_users import operator_url
 
 PROFILED = ("gateway", "fanout", "graph", "posts", "notify")  # with --profile DIR
 
@@ -175,7 +176,7 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
             "done_file": str(folder / "done"),
             "users": [{"id": u.id, "token": u.token} for u in users]}
     if traced:
-        spec["nats_url"] = stack.settings.nats_url
+        spec["nats_url"] = operator_url(stack.settings)
     (folder / "in.json").write_text(json.dumps(spec))
     listener = subprocess.Popen([sys.executable, "-m", "loadtests.live_listener",  # noqa: ASYNC220
                                  str(folder / "in.json"), str(folder / "out.json")])

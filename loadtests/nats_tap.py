@@ -17,7 +17,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 OnMessage = Callable[[bytes, bytes, float], None]  # (subject, payload, time.time() of the read)
 
@@ -26,8 +26,10 @@ CONNECT = {"verbose": False, "pedantic": False, "headers": True, "no_responders"
 
 
 class NatsTap(asyncio.Protocol):
-    def __init__(self, on_message: OnMessage) -> None:
+    def __init__(self, on_message: OnMessage, credentials: dict[str, str] | None = None
+                 ) -> None:
         self.on_message = on_message
+        self.credentials = credentials or {}
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.sids: dict[bytes, str] = {}
@@ -36,7 +38,8 @@ class NatsTap(asyncio.Protocol):
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         self.transport = transport
-        transport.write(b"CONNECT " + json.dumps(CONNECT).encode() + b"\r\n")
+        connect = {**CONNECT, **self.credentials}
+        transport.write(b"CONNECT " + json.dumps(connect).encode() + b"\r\n")
 
     def data_received(self, data: bytes) -> None:
         now = time.time()
@@ -104,6 +107,9 @@ class NatsTap(asyncio.Protocol):
 async def tap(url: str, on_message: OnMessage) -> NatsTap:
     parts = urlsplit(url)
     loop = asyncio.get_running_loop()
+    credentials = ({"user": unquote(parts.username), "pass": unquote(parts.password or "")}
+                   if parts.username else None)
     _transport, protocol = await loop.create_connection(
-        lambda: NatsTap(on_message), parts.hostname or "127.0.0.1", parts.port or 4222)
+        lambda: NatsTap(on_message, credentials), parts.hostname or "127.0.0.1",
+        parts.port or 4222)
     return protocol

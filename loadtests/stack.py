@@ -28,14 +28,13 @@ class BenchStack:
                         database_url=os.environ.get("HUBBUB_DATABASE_URL", ""),
                         redis_url=os.environ.get("HUBBUB_REDIS_URL", ""))
         self.settings, self.embedded = infra.start_missing(base, self.folder, preferred_ports={})
-        for server in self.embedded.servers:
-            if server.name == "valkey":
-                # No RDB snapshots while measuring: a fork and a dump of every timeline in the
-                # middle of a run would count as Redis's CPU per write (the embedded default
-                # saves after 300 s, which a run of five repeats crosses). The bench's own
-                # server only.
-                with redis.Redis.from_url(server.url) as r:
-                    r.config_set("save", "")
+        if any(server.name == "valkey" for server in self.embedded.servers):
+            # No RDB snapshots while measuring: a fork and a dump of every timeline in the
+            # middle of a run would count as Redis's CPU per write (the embedded default
+            # saves after 300 s, which a run of five repeats crosses). The bench's own
+            # server only, as its admin user.
+            with redis.Redis.from_url(self.settings.redis_url) as r:
+                r.config_set("save", "")
         ports = {name: 0 for name in DEFAULT_PORTS}
         ports["gateway"] = infra.free_port()
         self.settings = msgspec.structs.replace(self.settings, ports=ports)

@@ -16,10 +16,11 @@ from shared.settings import SERVICES, Settings, from_env
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
-def _need_servers(settings: Settings) -> None:
-    missing = [name for name, url in (("HUBBUB_NATS_URL", settings.nats_url),
-                                      ("HUBBUB_DATABASE_URL", settings.database_url),
-                                      ("HUBBUB_REDIS_URL", settings.redis_url)) if not url]
+def _need_servers(settings: Settings, *, database: bool = True, redis: bool = True) -> None:
+    missing = [name for name, url, needed in (
+        ("HUBBUB_NATS_URL", settings.nats_url, True),
+        ("HUBBUB_DATABASE_URL", settings.database_url, database),
+        ("HUBBUB_REDIS_URL", settings.redis_url, redis)) if needed and not url]
     if missing:
         sys.exit(f"hubbub: {', '.join(missing)} not set (run `hubbub infra` for embedded "
                  "servers, or `hubbub up` to run everything)")
@@ -32,9 +33,12 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_service(args: argparse.Namespace, settings: Settings) -> int:
-    from services.registry import run
+    from services.registry import run, service_classes
 
-    _need_servers(settings)
+    service_class = service_classes().get(args.name)  # None: the gateway, which needs all
+    _need_servers(settings,
+                  database=service_class is None or service_class.schema is not None,
+                  redis=service_class is None or service_class.uses_redis)
     logs.configure(settings, args.name)
     run(args.name, settings)
     return 0
@@ -43,15 +47,15 @@ def cmd_service(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
+    import msgspec
+
     from shared import db, infra
-    from shared.settings import with_servers
 
     embedded = None
-    if not settings.database_url:
+    if not settings.owner_database_url:
         embedded = infra.EmbeddedServers(Path(settings.data_dir).resolve())
-        settings = with_servers(settings, nats_url=settings.nats_url,
-                                database_url=embedded.start_postgres(),
-                                redis_url=settings.redis_url)
+        settings = msgspec.structs.replace(settings,
+                                           migration_database_url=embedded.start_postgres())
     try:
         applied = asyncio.run(db.migrate_all(settings))
     finally:
@@ -63,13 +67,19 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
-    from shared import infra
+    from shared import infra, nats_users
 
     settings, embedded = infra.start_missing(settings)
     try:
+        # Standard output only (never a log): the owner's and the admin's URLs, for tools and
+        # `hubbub service`; each service's own are in HUBBUB_DATA_DIR/secrets/.
         print(f"HUBBUB_NATS_URL={settings.nats_url}")
         print(f"HUBBUB_DATABASE_URL={settings.database_url}")
+        if settings.migration_database_url:
+            print(f"HUBBUB_MIGRATION_DATABASE_URL={settings.migration_database_url}")
         print(f"HUBBUB_REDIS_URL={settings.redis_url}", flush=True)
+        print(f"# NATS users' passwords: {nats_users.secrets_path(settings.data_dir)} (each "
+              "process with this HUBBUB_DATA_DIR connects as its own user)", file=sys.stderr)
         print("# embedded servers running; Ctrl-C stops them", file=sys.stderr, flush=True)
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     except KeyboardInterrupt:
@@ -79,17 +89,31 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_secrets(args: argparse.Namespace, settings: Settings) -> int:
+    import secrets
+
+    from shared import nats_users, permissions
+
+    if args.what == "nats-config":
+        print(permissions.external_authorization(), end="")
+    else:  # nats-env: fresh passwords, for a .env file or a Kubernetes Secret
+        for user in nats_users.USERS:
+            print(f"{permissions.password_variable(user)}={secrets.token_urlsafe(32)}")
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from services.fanout.rebuild import rebuild_timelines
-    from shared import bus, cache
+    from shared import bus, cache, nats_users
     from shared.contracts import graph as graph_api
 
     _need_servers(settings)
 
     async def run() -> int:
-        nc = await bus.connect(settings, "hubbub-rebuild", attempts=3)
+        nc = await bus.connect(settings, "hubbub-rebuild", user=nats_users.OPERATOR,
+                               attempts=3)
         r = await cache.connect(settings, attempts=3)
         started = time.monotonic()
         try:
@@ -142,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_argument("name", choices=SERVICES)
     service.set_defaults(func=cmd_service)
     migrate = sub.add_parser("migrate", help="apply database migrations",
-                             description="Apply every service's pending SQL migrations.")
+                             description="Apply every service's pending SQL migrations, as "
+                             "the role that owns the schemas (HUBBUB_MIGRATION_DATABASE_URL, else "
+                             "HUBBUB_DATABASE_URL), and grant each service's role its rights.")
     migrate.set_defaults(func=cmd_migrate)
     infra_cmd = sub.add_parser("infra", help="run only the embedded servers; print their URLs",
                                description="Start embedded NATS, PostgreSQL and Valkey and print "
@@ -158,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--user", type=int, default=None, metavar="ID",
                          help="only this account (default: every account)")
     rebuild.set_defaults(func=cmd_rebuild)
+    secrets_cmd = sub.add_parser(
+        "secrets", help="NATS users for servers of your own (see deploy/README.md)",
+        description="nats-config: print nats-server's authorization block (a user per "
+        "service with its subject permissions; passwords read from HUBBUB_NATS_<USER>_PASSWORD "
+        "in the server's environment). nats-env: print fresh random passwords as "
+        "HUBBUB_NATS_<USER>_PASSWORD=... lines, for a .env file or a Kubernetes Secret.")
+    secrets_cmd.add_argument("what", choices=["nats-config", "nats-env"])
+    secrets_cmd.set_defaults(func=cmd_secrets)
     bench = sub.add_parser("bench", help="run a benchmark from loadtests/",
                            description="Benchmarks (see loadtests/): " + ", ".join(BENCHMARKS))
     bench.add_argument("name", choices=sorted(BENCHMARKS))

@@ -1,6 +1,7 @@
 """What every non-gateway service process does around its own handlers: connect (with backoff,
-reporting not-ready meanwhile), migrate its schema, serve /healthz /readyz /metrics, and stop
-cleanly on SIGTERM/SIGINT (stop taking work, finish what is in flight, close connections)."""
+reporting not-ready meanwhile), migrate its schema (or wait until someone has), serve /healthz
+/readyz /metrics, and stop cleanly on SIGTERM/SIGINT (stop taking work, finish what is in
+flight, close connections)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import asyncpg
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from shared import bus, cache, db
+from shared import bus, cache, db, worker_lease
 from shared.metrics import HealthServer
 from shared.settings import Settings
 
@@ -33,11 +34,14 @@ class BaseService:
     uses_redis = True
 
     def __init__(self, settings: Settings) -> None:
+        # Only this service's own database role and Valkey user (shared/db_roles.py).
+        settings = settings.for_service(self.name)
         self.settings = settings
         self.nc: NATS | None = None
         self.js: JetStreamContext | None = None
         self.pool: asyncpg.Pool | None = None
         self.redis: cache.RedisClients | None = None
+        self.worker_lease: worker_lease.WorkerLease | None = None
         self.health = HealthServer(settings.host, settings.port(self.name), self.checks)
         self.ready = False
         self._stoppables: list[Stoppable] = []
@@ -45,19 +49,23 @@ class BaseService:
     def checks(self) -> dict[str, bool]:
         result = {"started": self.ready}
         result["nats"] = bool(self.nc and self.nc.is_connected)
+        if self.schema:
+            result["worker_id"] = bool(self.worker_lease and self.worker_lease.worker is not None)
         return result
 
     async def start(self, *, health: bool = True) -> None:
         if health:
             port = await self.health.start()
             log.info("%s health on http://%s:%d", self.name, self.settings.host, port)
-        self.nc = await bus.connect(self.settings, f"hubbub-{self.name}")
+        self.nc = await bus.connect(self.settings, f"hubbub-{self.name}", user=self.name)
         self.js = self.nc.jetstream()
         await bus.ensure_stream(self.js, self.settings)
         if self.schema:
             self.pool = await db.create_pool(self.settings, self.schema)
-            async with self.pool.acquire() as conn:
-                await db.migrate(conn, self.schema)
+            await db.prepare_schema(self.settings, self.pool, self.schema)
+            # The service that owns rows makes their ids: under a worker id no other live
+            # process holds (shared/worker_lease.py), or not at all.
+            self.worker_lease = await worker_lease.hold(self.settings.database_url)
         if self.uses_redis:
             self.redis = await cache.connect_clients(self.settings)
         await self.setup()
@@ -82,6 +90,9 @@ class BaseService:
         if self.nc:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.nc.drain(), 5)
+        if self.worker_lease:
+            self.worker_lease = None
+            await worker_lease.release()
         if self.pool:
             await self.pool.close()
         if self.redis:

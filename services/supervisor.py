@@ -105,8 +105,11 @@ async def _run_services(settings: Settings) -> int:
         applied = await db.migrate_all(settings)
         count = sum(len(v) for v in applied.values())
         print(f"hubbub: migrations applied: {count}", flush=True)
-        env = {**os.environ, **server_env(settings), "PYTHONUNBUFFERED": "1"}
+        # Each child with only its own database role and Valkey user: nothing of ours inherited.
+        inherited = {k: v for k, v in os.environ.items()
+                     if k != "HUBBUB_MIGRATION_DATABASE_URL"}
         for name in SERVICES:
+            env = {**inherited, **server_env(settings, name), "PYTHONUNBUFFERED": "1"}
             process = ServiceProcess(name, env)
             await process.start()
             processes.append(process)

@@ -28,14 +28,16 @@ from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
+    ConsumerInfo,
     DeliverPolicy,
     RetentionPolicy,
     StorageType,
     StreamConfig,
 )
 from nats.micro.request import Request
+from nats.micro.service import Service
 
-from shared import errors, events, metrics, subjects
+from shared import errors, events, metrics, nats_users, subjects
 from shared.cancel import raise_if_cancelled
 from shared.compat import nats as nats_compat
 from shared.contracts.verb import Rep, Req, Verb, VerbSet
@@ -52,23 +54,33 @@ CONSUMER_BACKOFF_S = [0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]
 ACK_WAIT_S = 30.0
 PULL_EXPIRES_S = 5.0  # how long one pull request waits for events before the server ends it
 STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) carry it
+PERMISSION_ERROR = "permissions violation"  # how the server words a refused publish/subscribe
 
 
-async def connect(settings: Settings, name: str, *, attempts: int | None = None) -> NATS:
-    """Connect with backoff. ``attempts=None`` keeps trying (a service waits for NATS to come up,
-    reporting not-ready meanwhile, rather than crashing in a loop)."""
+async def connect(settings: Settings, name: str, *, user: str, attempts: int | None = None,
+                  closed_cb: Callable[[], Awaitable[None]] | None = None) -> NATS:
+    """Connect as ``user`` (a service's own NATS user, or ``operator`` for tools: see
+    ``shared.nats_users``), with backoff. ``attempts=None`` keeps trying (a service waits for
+    NATS to come up, reporting not-ready meanwhile, rather than crashing in a loop).
+
+    A lost connection is re-made by the client on its own, for ever; ``closed_cb`` runs when it
+    is closed instead, for good (by ``close()``/``drain()``, or by the server after a protocol
+    error such as a subject longer than its control line: nats-py does not reconnect then)."""
+    url = nats_users.url_for(settings, user)
     delay = 0.2
     attempt = 0
     while True:
         attempt += 1
         try:
             return await nats.connect(
-                settings.nats_url,
+                url,
                 name=name,
+                inbox_prefix=nats_users.inbox_prefix(user),
                 connect_timeout=2,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
                 error_cb=_log_nats_error,
+                closed_cb=closed_cb,
             )
         except Exception as exc:  # nats raises several unrelated types for "not there yet"
             raise_if_cancelled(exc)
@@ -80,6 +92,13 @@ async def connect(settings: Settings, name: str, *, attempts: int | None = None)
 
 
 async def _log_nats_error(exc: Exception) -> None:
+    if PERMISSION_ERROR in str(exc).lower():
+        # The server refused a publish or subscribe: a request that would time out, events
+        # that never arrive. Loud, because it means this user's rights (shared/permissions.py)
+        # do not cover what the code does.
+        log.error("nats refused: %s", exc)
+        metrics.NATS_REFUSALS.inc()
+        return
     log.warning("nats: %s", exc)
 
 
@@ -195,13 +214,14 @@ class EventConsumer:
         trouble: list[str] = []
 
         async def on_message(msg: Msg) -> None:
-            status = msg.headers.get(STATUS_HEADER) if msg.headers else None
+            headers = msg.headers or {}
+            status = headers.get(STATUS_HEADER)
             if status:
                 # 404 no events, 408 expired: this request is over. Others (409: the
                 # consumer is gone or busy) too, and they call for a pause before the next.
                 if status != "100":  # (100 is a heartbeat)
                     if status not in ("404", "408"):
-                        trouble.append(f"{status} {msg.headers.get('Description', '')}")
+                        trouble.append(f"{status} {headers.get('Description', '')}")
                     request_over.set()
                     self._progress.set()
                 return
@@ -309,7 +329,8 @@ class EventConsumer:
 
     async def idle(self) -> bool:
         """True when the consumer has nothing pending or unacknowledged (tests wait for this)."""
-        info = await self.js.consumer_info(subjects.EVENTS_STREAM, self.durable)
+        # (nats-py leaves consumer_info's return unannotated: a ConsumerInfo)
+        info: ConsumerInfo = await self.js.consumer_info(subjects.EVENTS_STREAM, self.durable)
         return info.num_pending == 0 and info.num_ack_pending == 0
 
 
@@ -359,7 +380,7 @@ class ServiceHost:
         self.verbs = verbs
         self.name = verbs.service
         self.version = version
-        self._service: nats.micro.Service | None = None
+        self._service: Service | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._endpoints: dict[str, Endpoint] = {}
 
@@ -401,7 +422,7 @@ class ServiceHost:
 
         return spawn
 
-    async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder, request: Request
+    async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder[Any], request: Request
                      ) -> None:
         label = f"{self.name}.{endpoint.verb.name}"
         try:
@@ -437,6 +458,8 @@ async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float =
     ``HubbubError``."""
     try:
         msg = await nc.request(verb.subject, _encoder.encode(payload), timeout=timeout)
+    except nats.errors.MaxPayloadError as exc:
+        raise errors.TooLarge("Request is too large") from exc
     except nats.errors.NoRespondersError as exc:
         raise errors.Unavailable(f"{verb.service} is not running") from exc
     except nats.errors.TimeoutError as exc:

@@ -13,6 +13,7 @@ import weakref
 from dataclasses import dataclass
 
 import redis.asyncio as redis
+from redis.commands.core import AsyncScript
 
 from shared.compat.redis_py import writer_client
 from shared.fastredis import FastRedis
@@ -23,11 +24,11 @@ log = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 64
 
-_scripts: weakref.WeakKeyDictionary[redis.Redis, dict[str, object]] = \
+_scripts: weakref.WeakKeyDictionary[redis.Redis, dict[str, AsyncScript]] = \
     weakref.WeakKeyDictionary()
 
 
-def script(r: redis.Redis, text: str):
+def script(r: redis.Redis, text: str) -> AsyncScript:
     """A Lua script registered once per client (EVALSHA, loaded again if Redis forgot it)."""
     registered = _scripts.setdefault(r, {})
     found = registered.get(text)

@@ -4,6 +4,11 @@ Each service reads and writes only its own schema (``search_path`` is set to it)
 one database per service stays open. Migrations are ``services/<name>/migrations/NNNN_*.sql``,
 applied in order under an advisory lock (two copies of a service may start together) and recorded
 in ``<schema>.schema_migrations``.
+
+Roles: migrations run as the role that owns the schemas (``hubbub migrate``, or a service given
+``HUBBUB_MIGRATION_DATABASE_URL``); each service runs as its own role (``hubbub_<schema>``) with
+data rights on its own tables only, granted here after every migration run (shared/db_roles.py).
+A service without the owner's URL waits at start until its schema is at its latest migration.
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ from importlib import resources
 
 import asyncpg
 
+from shared import db_roles
 from shared.cancel import raise_if_cancelled
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = 0x48554242  # "HUBB": one lock for every schema's migrations
-SCHEMAS = ("graph", "posts", "notify", "gateway")
+SCHEMAS = db_roles.SCHEMAS
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -91,14 +97,51 @@ async def migrate(conn: asyncpg.Connection, schema: str) -> list[str]:
                 )
             applied_now.append(name)
             log.info("migrated %s: %s", schema, name)
+        # Every run, not only when something was applied: a role created after the tables
+        # (an existing data folder) gets its rights too.
+        await db_roles.grant_runtime_rights(conn, schema)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
     return applied_now
 
 
+async def pending_migrations(conn: asyncpg.Connection, schema: str) -> list[str]:
+    """The schema's migrations not yet applied (all of them if it does not exist yet, or this
+    role may not read it)."""
+    try:
+        done = {row["name"] for row in
+                await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError,
+            asyncpg.InsufficientPrivilegeError):
+        done = set()
+    return [name for name, _ in migration_files(schema) if name not in done]
+
+
+async def prepare_schema(settings: Settings, pool: asyncpg.Pool, schema: str) -> None:
+    """At a service's start: migrate with the owner's URL if it was given one; otherwise wait
+    (not ready meanwhile) until someone has (``hubbub migrate``)."""
+    if settings.migration_database_url:
+        conn = await asyncpg.connect(settings.migration_database_url)
+        try:
+            await migrate(conn, schema)
+        finally:
+            await conn.close()
+    delay = 0.5
+    while True:
+        async with pool.acquire() as conn:
+            missing = await pending_migrations(conn, schema)
+        if not missing:
+            return
+        log.warning("schema %s lacks migrations %s: run `hubbub migrate` (this service has no "
+                    "HUBBUB_MIGRATION_DATABASE_URL to do it); retrying in %.1fs",
+                    schema, ", ".join(missing), delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 10.0)
+
+
 async def migrate_all(settings: Settings, schemas: tuple[str, ...] = SCHEMAS
                       ) -> dict[str, list[str]]:
-    conn = await asyncpg.connect(settings.database_url)
+    conn = await asyncpg.connect(settings.owner_database_url)
     try:
         return {schema: await migrate(conn, schema) for schema in schemas}
     finally:

@@ -48,15 +48,27 @@ class Conflict(HubbubError):
     http_status = 409
 
 
+class TooLarge(HubbubError):
+    """More than a message can carry (NATS's 1 MiB), e.g. text that grows when encoded."""
+
+    code = "too_large"
+    http_status = 413
+
+
 class Unavailable(HubbubError):
     code = "unavailable"
     http_status = 503
 
 
+class Starting(Unavailable):
+    """The gateway itself is still connecting: its own words, safe to show (a 5xx from a
+    service is not: its message can name internals)."""
+
+
 ERRORS_BY_CODE: dict[str, type[HubbubError]] = {
     cls.code: cls
     for cls in (Invalid, Unprocessable, BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
-                Unavailable)
+                TooLarge, Unavailable)
 }
 
 

@@ -30,7 +30,7 @@ from redis import exceptions
 class _Protocol(asyncio.Protocol):
     def __init__(self) -> None:
         self.reader = hiredis.Reader()
-        self.waiting: collections.deque[tuple[asyncio.Future, float]] = collections.deque()
+        self.waiting: collections.deque[tuple[asyncio.Future[Any], float]] = collections.deque()
         self.transport: asyncio.Transport | None = None
         self.outgoing: list[bytes] = []
         self.closed = asyncio.get_running_loop().create_future()
@@ -63,7 +63,7 @@ class _Protocol(asyncio.Protocol):
         if not self.closed.done():
             self.closed.set_result(None)
 
-    def send(self, packed: bytes, count: int) -> list[asyncio.Future]:
+    def send(self, packed: bytes, count: int) -> list[asyncio.Future[Any]]:
         """Queue commands; they are written together with every other caller's at the end of
         this turn of the event loop (one write for many concurrent requests)."""
         loop = asyncio.get_running_loop()
@@ -90,7 +90,7 @@ class FastRedis:
         self.timeout_s = timeout_s
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
-        self._watchdog: asyncio.Task | None = None
+        self._watchdog: asyncio.Task[None] | None = None
 
     # --- connection ----------------------------------------------------------------------
 
@@ -117,7 +117,7 @@ class FastRedis:
                     _Protocol, parts.hostname or "localhost", parts.port or 6379, ssl=context)
         except OSError as exc:
             raise exceptions.ConnectionError(f"Redis not reachable: {exc}") from exc
-        setup = []
+        setup: list[tuple[str, ...]] = []
         if parts.password:
             setup.append(("AUTH", *([unquote(parts.username)] if parts.username else []),
                           unquote(parts.password)))
@@ -125,7 +125,8 @@ class FastRedis:
         if db and db != "0":
             setup.append(("SELECT", db))
         for command in setup:
-            [future] = protocol.send(hiredis.pack_command(command), 1)
+            # hiredis's stub types the command as a 1-tuple (Tuple[X]); it takes any length
+            [future] = protocol.send(hiredis.pack_command(command), 1)  # type: ignore[arg-type]
             await future
         return protocol
 
@@ -155,7 +156,7 @@ class FastRedis:
         [future] = protocol.send(hiredis.pack_command(args), 1)
         return await future
 
-    async def execute_many(self, commands: list[tuple]) -> list[Any]:
+    async def execute_many(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Several commands in one write; their replies in order (the first error raises)."""
         if not commands:
             return []
@@ -171,21 +172,25 @@ class FastRedis:
         return [await future for future in protocol.send(packed, count)]
 
     async def get(self, key: str) -> bytes | None:
-        return await self.execute_command("GET", key)
+        value: bytes | None = await self.execute_command("GET", key)
+        return value
 
     async def mget(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
             return []
-        return await self.execute_command("MGET", *keys)
+        values: list[bytes | None] = await self.execute_command("MGET", *keys)
+        return values
 
     async def hmget(self, key: str, fields: list[str]) -> list[bytes | None]:
-        return await self.execute_command("HMGET", key, *fields)
+        values: list[bytes | None] = await self.execute_command("HMGET", key, *fields)
+        return values
 
     async def zrange(self, key: str, start: Any, end: Any, desc: bool = False,
                      withscores: bool = False, byscore: bool = False, bylex: bool = False,
                      offset: int | None = None, num: int | None = None) -> list[bytes]:
-        return await self.execute_command(*zrange_args(key, start, end, desc, byscore, bylex,
-                                                        offset, num))
+        members: list[bytes] = await self.execute_command(
+            *zrange_args(key, start, end, desc, byscore, bylex, offset, num))
+        return members
 
     def pipeline(self, transaction: bool = False) -> Pipeline:
         if transaction:
@@ -194,7 +199,7 @@ class FastRedis:
 
 
 def zrange_args(key: str, start: Any, end: Any, desc: bool, byscore: bool, bylex: bool,
-                offset: int | None, num: int | None) -> tuple:
+                offset: int | None, num: int | None) -> tuple[Any, ...]:
     args: list[Any] = ["ZRANGE", key, start, end]
     if byscore:
         args.append("BYSCORE")
@@ -212,10 +217,10 @@ class Pipeline:
 
     def __init__(self, client: FastRedis) -> None:
         self.client = client
-        self.commands: list[tuple] = []
+        self.commands: list[tuple[Any, ...]] = []
         self.convert: list[Any] = []
 
-    def _add(self, command: tuple, convert: Any = None) -> Pipeline:
+    def _add(self, command: tuple[Any, ...], convert: Any = None) -> Pipeline:
         self.commands.append(command)
         self.convert.append(convert)
         return self

@@ -1,8 +1,16 @@
 """Time-ordered 64-bit ids (snowflake layout), made in the service that owns the row.
 
-Layout, most significant first: 42 bits of milliseconds since 2025-01-01 UTC, 10 bits of worker
-(random per process), 12 bits of sequence. Ids sort by creation time, fit in a signed BIGINT, and
-travel as decimal strings in the Mastodon API (JavaScript numbers would lose their low bits).
+Layout, most significant first: 42 bits of milliseconds since 2025-01-01 UTC, 10 bits of worker,
+12 bits of sequence. Ids sort by creation time, fit in a signed BIGINT, and travel as decimal
+strings in the Mastodon API (JavaScript numbers would lose their low bits).
+
+The worker is what keeps two processes' ids apart within one millisecond, so no two live
+processes may share it. It used to be 10 random bits: with a handful of processes two drew the
+same worker now and then (the birthday bound), and their colliding ids made JetStream's
+``Nats-Msg-Id`` check and the outbox's ``ON CONFLICT DO NOTHING`` drop real events. Now a
+process mints only under a worker it *holds*: a lease (``shared.worker_lease``) installed with
+``install_worker_source``, or, for unit tests and tools with no database, an explicit
+``FixedWorker``. With neither, ``new_id()`` raises ``NoWorkerLease`` rather than guess.
 
 Redis cannot hold such ids exactly as float scores (above 2^53), so timelines store them as
 fixed-width members (``member()``) with score 0 and read them in lexicographic order.
@@ -10,28 +18,64 @@ fixed-width members (``member()``) with score 0 and read them in lexicographic o
 
 from __future__ import annotations
 
+import contextlib
 import os
-import secrets
 import threading
 import time
+from collections.abc import Iterator
+from typing import Protocol
+
+from shared.errors import Unavailable
 
 EPOCH_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
 WORKER_BITS = 10
+WORKER_MASK = (1 << WORKER_BITS) - 1
 SEQUENCE_BITS = 12
 MEMBER_WIDTH = 20  # digits of 2^64
 
 
+class NoWorkerLease(Unavailable):
+    """This process holds no worker id at the moment, so it must not mint ids: the one it had
+    may be another process's now. A 503 to clients; it passes once the lease is re-taken."""
+
+
+class WorkerSource(Protocol):
+    """Where a generator gets the worker id it may mint under, asked at every id."""
+
+    def current_worker(self) -> int:
+        """The worker held now; raises ``NoWorkerLease`` while none is."""
+        ...
+
+
+class FixedWorker:
+    """An explicit worker, for unit tests and tools that make ids without a database. The
+    caller answers for its uniqueness: nothing stops another process from using it too."""
+
+    def __init__(self, worker: int) -> None:
+        self.worker = worker & WORKER_MASK
+
+    def current_worker(self) -> int:
+        return self.worker
+
+
 class IdGenerator:
-    def __init__(self, worker: int | None = None) -> None:
-        self._worker = (secrets.randbits(WORKER_BITS) if worker is None else worker) & 0x3FF
+    def __init__(self, worker: int | WorkerSource) -> None:
+        self._source: WorkerSource = FixedWorker(worker) if isinstance(worker, int) else worker
+        self._worker = -1  # the worker of the last id made
         self._last_ms = 0
         self._sequence = 0
         self._lock = threading.Lock()
 
     def next(self) -> int:
         with self._lock:
+            worker = self._source.current_worker() & WORKER_MASK
             now = int(time.time() * 1000) - EPOCH_MS
-            if now <= self._last_ms:
+            if worker != self._worker and self._last_ms:
+                # A new worker (a lease lost and re-taken): start past the last millisecond
+                # made, so this process's ids keep increasing whatever the new worker's bits.
+                now = max(now, self._last_ms + 1)
+                self._sequence = 0
+            elif now <= self._last_ms:
                 # Same millisecond (or the clock stepped back): keep counting from the last one.
                 now = self._last_ms
                 self._sequence = (self._sequence + 1) & 0xFFF
@@ -39,20 +83,56 @@ class IdGenerator:
                     now += 1
             else:
                 self._sequence = 0
+            self._worker = worker
             self._last_ms = now
-            return (now << (WORKER_BITS + SEQUENCE_BITS)) | (self._worker << SEQUENCE_BITS) | (
+            return (now << (WORKER_BITS + SEQUENCE_BITS)) | (worker << SEQUENCE_BITS) | (
                 self._sequence
             )
 
 
-_default = IdGenerator()
+_installed: WorkerSource | None = None
+
+
+class _Installed:
+    """The process's worker source as installed at the time of each id."""
+
+    def current_worker(self) -> int:
+        source = _installed
+        if source is None:
+            raise NoWorkerLease("no worker id is leased in this process, so it makes no ids")
+        return source.current_worker()
+
+
+def install_worker_source(source: WorkerSource | None) -> WorkerSource | None:
+    """Make ``new_id()`` mint under ``source`` (None: refuse); returns the one it replaces."""
+    global _installed
+    previous, _installed = _installed, source
+    return previous
+
+
+def installed_worker_source() -> WorkerSource | None:
+    return _installed
+
+
+@contextlib.contextmanager
+def fixed_worker(worker: int | None) -> Iterator[None]:
+    """``new_id()`` under an explicit worker (None: under none) for the block: tests only."""
+    previous = install_worker_source(None if worker is None else FixedWorker(worker))
+    try:
+        yield
+    finally:
+        install_worker_source(previous)
+
+
+_default = IdGenerator(_Installed())
 _pid = os.getpid()
 
 
 def new_id() -> int:
+    """An id under the process's worker lease; ``NoWorkerLease`` while it holds none."""
     global _default, _pid
-    if os.getpid() != _pid:  # forked: a child must not reuse the parent's worker bits
-        _default, _pid = IdGenerator(), os.getpid()
+    if os.getpid() != _pid:  # forked: the parent's sequence state is not the child's
+        _default, _pid = IdGenerator(_Installed()), os.getpid()
     return _default.next()
 
 

@@ -21,10 +21,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import msgspec
+
+from shared import cache_users, credentials, db_roles, nats_users, permissions
 from shared.compat import embedded as server_packages
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +52,8 @@ def missing_extra(package: str) -> RuntimeError:
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -70,7 +79,7 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
         libc.prctl(1, int(sig), 0, 0, 0)
 
 
-def stop_process(proc: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: float = 10.0
+def stop_process(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout: float = 10.0
                  ) -> None:
     if proc.poll() is not None:
         return
@@ -88,7 +97,7 @@ def stop_process(proc: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: 
 class Server:
     name: str
     url: str
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     stop_signal: int = signal.SIGTERM
 
     def stop(self) -> None:
@@ -102,6 +111,9 @@ class EmbeddedServers:
     data_dir: Path
     servers: list[Server] = field(default_factory=list)
     preferred_ports: dict[str, int] = field(default_factory=lambda: dict(PREFERRED_PORTS))
+    # Each service's own URL, where the embedded server made it a user (service -> URL).
+    database_urls: dict[str, str] = field(default_factory=dict)
+    redis_urls: dict[str, str] = field(default_factory=dict)
 
     def start_nats(self) -> str:
         port = pick_port(self.preferred_ports.get("nats"))
@@ -109,8 +121,12 @@ class EmbeddedServers:
         store = self.data_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
         binary = _venv_binary("nats-server")
-        argv = [binary, "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(port),
-                "-m", str(monitor)]
+        # A user per service, with the same permissions as in production: tests prove them.
+        passwords = nats_users.load_or_create(self.data_dir)
+        config = self.data_dir / "secrets" / "nats-server.conf"
+        nats_users.write_private(config, permissions.authorization(passwords))
+        argv = [binary, "-c", str(config), "-js", "-sd", str(store), "-a", "127.0.0.1",
+                "-p", str(port), "-m", str(monitor)]
         proc = self._spawn("nats", argv)
         url = f"nats://127.0.0.1:{port}"
         self.servers.append(Server("nats", url, proc))
@@ -121,6 +137,8 @@ class EmbeddedServers:
         return url
 
     def start_valkey(self) -> str:
+        """Start Valkey with the ACL users of shared/cache_users.py (``default`` off); returns
+        the admin's URL (each service's in ``redis_urls``)."""
         try:
             valkey_server = server_packages.valkey_server_binary()
         except ImportError as error:
@@ -129,15 +147,30 @@ class EmbeddedServers:
         port = pick_port(self.preferred_ports.get("valkey"))
         store = self.data_dir / "valkey"
         store.mkdir(parents=True, exist_ok=True)
+        names = [cache_users.ADMIN, *cache_users.KEYS]
+        passwords = {name: credentials.password(
+            self.data_dir, f"valkey-{name if name == cache_users.ADMIN else 'hubbub_' + name}")
+            for name in names}
+        acl = store / "users.acl"
+        acl.touch(mode=0o600)
+        acl.write_text(cache_users.acl_file(passwords))
         argv = [str(valkey_server), "--port", str(port), "--bind", "127.0.0.1",
                 "--dir", str(store.resolve()), "--daemonize", "no", "--appendonly", "no",
-                "--save", "300 1", "--protected-mode", "no", "--loglevel", "warning"]
+                "--save", "300 1", "--protected-mode", "no", "--loglevel", "warning",
+                "--aclfile", str(acl.resolve())]
         proc = self._spawn("valkey", argv)
-        self.servers.append(Server("valkey", f"redis://127.0.0.1:{port}/0", proc))
+        base = f"redis://127.0.0.1:{port}/0"
+        self.servers.append(Server("valkey", base, proc))
         _wait_until(lambda: _redis_ping(port), proc, "valkey", self._log_path("valkey"))
-        return f"redis://127.0.0.1:{port}/0"
+        self.redis_urls = {
+            service: credentials.with_user(base, cache_users.user_name(service),
+                                           passwords[service])
+            for service in cache_users.KEYS}
+        return credentials.with_user(base, cache_users.ADMIN, passwords[cache_users.ADMIN])
 
     def start_postgres(self) -> str:
+        """Start PostgreSQL with password (SCRAM) authentication and the roles of
+        shared/db_roles.py; returns the owner's URL (each service's in ``database_urls``)."""
         try:
             pg_bin = server_packages.postgres_bin_dir()
         except ImportError as error:
@@ -147,23 +180,38 @@ class EmbeddedServers:
         user = _prepare_postgres_user(pgdata, pg_bin)
         if not (pgdata / "PG_VERSION").exists():
             subprocess.run(
-                [str(pg_bin / "initdb"), "-D", str(pgdata), "--auth=trust",
-                 "--encoding=utf8", "-U", "postgres", "--no-instructions"],
+                [str(pg_bin / "initdb"), "-D", str(pgdata), "--auth-local=peer",
+                 "--auth-host=scram-sha-256", "--encoding=utf8", "-U", "postgres",
+                 "--no-instructions"],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, user=user,
             )
+        superuser_password = credentials.password(self.data_dir, "postgres-postgres")
+        # Before it listens: a password for every TCP connection (data folders made by older
+        # versions trusted loopback), and the superuser's password set offline.
+        _write_hba(pgdata, user)
+        _set_superuser_password(pg_bin, pgdata, user, superuser_password)
         port = pick_port(self.preferred_ports.get("postgres"))
         argv = [str(pg_bin / "postgres"), "-D", str(pgdata), "-p", str(port),
                 "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-                "-c", "max_connections=300", "-c", "fsync=on"]
+                "-c", "max_connections=300", "-c", "fsync=on",
+                "-c", "password_encryption=scram-sha-256"]
         # SIGINT is Postgres's "fast" shutdown: it does not wait for clients to disconnect.
         proc = self._spawn("postgres", argv, user=user, death_signal=signal.SIGINT)
-        self.servers.append(Server("postgres", "", proc, stop_signal=signal.SIGINT))
+        base = f"postgresql://127.0.0.1:{port}/{DATABASE}"
+        self.servers.append(Server("postgres", base, proc, stop_signal=signal.SIGINT))
         _wait_until(lambda: _pg_ready(pg_bin, port), proc, "postgres",
                     self._log_path("postgres"), timeout=60)
-        _create_database(pg_bin, port)
-        url = f"postgresql://postgres@127.0.0.1:{port}/{DATABASE}"
-        self.servers[-1].url = url
-        return url
+        psql = _Psql(pg_bin, port, superuser_password)
+        psql.create_database(DATABASE)
+        roles = [db_roles.OWNER, *(db_roles.runtime_role(s) for s in db_roles.SCHEMAS)]
+        passwords = {role: credentials.password(self.data_dir, f"postgres-{role}")
+                     for role in roles}
+        psql.run(DATABASE, db_roles.provision_sql(DATABASE, passwords))
+        self.database_urls = {
+            schema: credentials.with_user(base, db_roles.runtime_role(schema),
+                                          passwords[db_roles.runtime_role(schema)])
+            for schema in db_roles.SCHEMAS}
+        return credentials.with_user(base, db_roles.OWNER, passwords[db_roles.OWNER])
 
     def stop(self) -> None:
         # Reverse order: the last started may depend on the first.
@@ -178,7 +226,7 @@ class EmbeddedServers:
         return self.data_dir / "logs" / f"{name}.log"
 
     def _spawn(self, name: str, argv: list[str], *, user: str | None = None,
-               death_signal: int = signal.SIGTERM) -> subprocess.Popen:
+               death_signal: int = signal.SIGTERM) -> subprocess.Popen[bytes]:
         path = self._log_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab") as out:
@@ -232,8 +280,8 @@ def _prepare_postgres_user(pgdata: Path, bin_path: Path) -> str | None:
     return PG_SYSTEM_USER
 
 
-def _wait_until(check, proc: subprocess.Popen, name: str, log_path: Path, timeout: float = 30
-                ) -> None:
+def _wait_until(check: Callable[[], bool], proc: subprocess.Popen[bytes], name: str,
+                log_path: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -256,7 +304,8 @@ def _tail(path: Path, lines: int = 20) -> str:
 def _http_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 (loopback only)
-            return resp.status == 200
+            status: int = resp.status
+            return status == 200
     except OSError:
         return False
 
@@ -265,7 +314,8 @@ def _redis_ping(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
             sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+            # Answering at all is ready: with the default user off, the answer is NOAUTH.
+            return sock.recv(16).startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False
 
@@ -278,18 +328,67 @@ def _pg_ready(bin_path: Path, port: int) -> bool:
     return result.returncode == 0
 
 
-def _create_database(bin_path: Path, port: int) -> None:
-    psql = [str(bin_path / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-            "-d", "postgres", "-tAc"]
-    exists = subprocess.run(psql + [f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'"],
-                            capture_output=True, text=True, check=True)
-    if exists.stdout.strip() != "1":
-        subprocess.run(psql + [f"CREATE DATABASE {DATABASE}"], check=True,
-                       stdout=subprocess.DEVNULL)
+HBA = """# Written by hubbub at every start: a password (SCRAM) for every connection over TCP.
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+"""
 
 
-def start_missing(settings, data_dir: Path | None = None,
-                  preferred_ports: dict[str, int] | None = None):
+def _write_hba(pgdata: Path, user: str | None) -> None:
+    path = pgdata / "pg_hba.conf"
+    path.write_text(HBA)
+    if user is not None:
+        import pwd
+
+        entry = pwd.getpwnam(user)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _set_superuser_password(bin_path: Path, pgdata: Path, user: str | None, secret: str) -> None:
+    """Single-user mode, before the server listens: the password travels on stdin only."""
+    result = subprocess.run(
+        [str(bin_path / "postgres"), "--single", "-D", str(pgdata), "-j", "postgres"],
+        input=f"ALTER ROLE postgres PASSWORD '{secret}';\n", text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, user=user, check=False,
+    )
+    if result.returncode != 0 or "ERROR" in result.stderr:
+        raise RuntimeError("postgres: could not set the superuser's password: "
+                           + result.stderr.replace(secret, "***")[-2000:])
+
+
+@dataclass
+class _Psql:
+    """psql as the superuser; the password goes in the environment, never in argv."""
+
+    bin_path: Path
+    port: int
+    secret: str
+
+    def _argv(self, database: str) -> list[str]:
+        return [str(self.bin_path / "psql"), "-h", "127.0.0.1", "-p", str(self.port),
+                "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-q"]
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, "PGPASSWORD": self.secret}
+
+    def query(self, database: str, sql: str) -> str:
+        return subprocess.run(self._argv(database) + ["-tAc", sql], capture_output=True,
+                              text=True, check=True, env=self._env()).stdout.strip()
+
+    def run(self, database: str, script: str) -> None:
+        result = subprocess.run(self._argv(database) + ["-f", "-"], input=script,
+                                capture_output=True, text=True, env=self._env())
+        if result.returncode != 0:  # the script holds passwords: show only the error
+            raise RuntimeError(f"postgres: provisioning failed: {result.stderr[-2000:]}")
+
+    def create_database(self, name: str) -> None:
+        if self.query("postgres", f"SELECT 1 FROM pg_database WHERE datname='{name}'") != "1":
+            self.query("postgres", f"CREATE DATABASE {name}")
+
+
+def start_missing(settings: Settings, data_dir: Path | None = None,
+                  preferred_ports: dict[str, int] | None = None
+                  ) -> tuple[Settings, EmbeddedServers]:
     """Start an embedded server for each URL the settings leave empty.
 
     Returns ``(settings with every URL set, EmbeddedServers)``; the caller stops the servers.
@@ -308,8 +407,17 @@ def start_missing(settings, data_dir: Path | None = None,
     except BaseException:
         embedded.stop()
         raise
-    return with_servers(settings, nats_url=nats_url, database_url=database_url,
-                        redis_url=redis_url), embedded
+    settings = with_servers(settings, nats_url=nats_url, database_url=database_url,
+                            redis_url=redis_url)
+    # Embedded: the URLs above are the owner's and the admin's (for migrations and tools); each
+    # service gets its own user (Settings.for_service).
+    return msgspec.structs.replace(
+        settings,
+        migration_database_url=settings.migration_database_url or (
+            database_url if embedded.database_urls else ""),
+        service_database_urls=embedded.database_urls,
+        service_redis_urls=embedded.redis_urls,
+    ), embedded
 
 
 async def wait_forever() -> None:

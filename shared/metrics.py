@@ -23,6 +23,9 @@ EVENT_SECONDS = Histogram(
 EVENTS_PUBLISHED = Counter(
     "hubbub_outbox_published_total", "Outbox rows relayed to JetStream", ["service"]
 )
+NATS_REFUSALS = Counter(
+    "hubbub_nats_refusals_total", "Publishes and subscriptions the NATS server refused"
+)
 REQUEST_SECONDS = Histogram(
     "hubbub_service_request_seconds", "Time to serve one NATS request", ["endpoint"]
 )

@@ -29,6 +29,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
+from typing import Any
 
 import redis.asyncio as redis
 
@@ -56,7 +57,7 @@ async def tracked(r: redis.Redis) -> bool:
     return bool(await r.exists(PRESENCE_TRACKED_KEY))
 
 
-async def _replies(r: redis.Redis | FastRedis, commands: list[tuple]) -> list:
+async def _replies(r: redis.Redis | FastRedis, commands: list[tuple[Any, ...]]) -> list[Any]:
     """The commands' replies in one round trip, on either client (fanout checks presence for
     most posts, on the lean one: redis-py's overhead per call was most of the check's cost)."""
     if isinstance(r, FastRedis):

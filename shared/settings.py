@@ -24,6 +24,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_url: str = ""
     database_url: str = ""
     redis_url: str = ""
+    # The role that owns the schemas and runs migrations. A service given it migrates at start;
+    # without it a service waits until its schema is at its latest migration (``hubbub migrate``).
+    migration_database_url: str = ""
+    # Each service's own credentials (its PostgreSQL role, its Valkey user), when one process
+    # holds them all: ``hubbub up`` before it starts the children, the test stack. A service
+    # keeps only its own (``for_service``); ``database_url``/``redis_url`` are then the owner's
+    # and the admin's, for tools.
+    service_database_urls: dict[str, str] = msgspec.field(default_factory=dict)
+    service_redis_urls: dict[str, str] = msgspec.field(default_factory=dict)
     data_dir: str = ".hubbub"
 
     host: str = "127.0.0.1"
@@ -47,9 +56,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     log_json: bool = False
     # Streaming: events queued per connection before a slow client is cut off, and how many
-    # connections one token and one gateway process may hold.
+    # connections one token, one account, one client address and one gateway process may hold
+    # (an office behind one NAT address is many people: keep the per-address cap generous).
     stream_queue_size: int = 256
     stream_max_per_token: int = 16
+    stream_max_per_account: int = 32
+    stream_max_per_ip: int = 1_000
     stream_max_connections: int = 20_000
     # Proxies (IP addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto are
     # believed: the client's address and whether it came over https. Empty: believe no one.
@@ -57,9 +69,33 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Private-use redirect URI schemes without a dot that apps may still register (RFC 8252 asks
     # for a reversed domain name, but some Mastodon apps predate it: e.g. "oauth2redirect").
     oauth_extra_schemes: tuple[str, ...] = ()
+    # What one WebSocket connection may send: messages of at most this many bytes, no more than
+    # this many bytes of them waiting to be read, and this many subscriptions.
+    stream_max_message_bytes: int = 65_536
+    stream_queue_bytes: int = 262_144
+    stream_max_subscriptions: int = 50
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
+
+    def for_service(self, service: str) -> Settings:
+        """What one service may hold: its own credentials, nobody else's. Where per-service
+        credentials are known, a service without one of them (fanout keeps nothing in
+        PostgreSQL, notify nothing in Valkey) gets no URL at all, and none gets the owner's:
+        whoever holds the per-service credentials migrates before starting the services."""
+        databases, caches = self.service_database_urls, self.service_redis_urls
+        return msgspec.structs.replace(
+            self,
+            database_url=databases.get(service, "") if databases else self.database_url,
+            migration_database_url="" if databases else self.migration_database_url,
+            redis_url=caches.get(service, "") if caches else self.redis_url,
+            service_database_urls={}, service_redis_urls={},
+        )
+
+    @property
+    def owner_database_url(self) -> str:
+        """The URL migrations run with: the owner's when known."""
+        return self.migration_database_url or self.database_url
 
     @property
     def base_url(self) -> str:
@@ -90,6 +126,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         nats_url=get("HUBBUB_NATS_URL", ""),
         database_url=get("HUBBUB_DATABASE_URL", ""),
         redis_url=get("HUBBUB_REDIS_URL", ""),
+        migration_database_url=get("HUBBUB_MIGRATION_DATABASE_URL", ""),
         data_dir=get("HUBBUB_DATA_DIR", base.data_dir),
         host=get("HUBBUB_HOST", base.host),
         ports=ports,
@@ -113,6 +150,14 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
                                        base.stream_max_connections)),
         trusted_proxies=trusted_proxies(get("HUBBUB_TRUSTED_PROXIES", "")),
         oauth_extra_schemes=oauth_extra_schemes(get("HUBBUB_OAUTH_EXTRA_SCHEMES", "")),
+        stream_max_per_account=int(get("HUBBUB_STREAM_MAX_PER_ACCOUNT",
+                                       base.stream_max_per_account)),
+        stream_max_per_ip=int(get("HUBBUB_STREAM_MAX_PER_IP", base.stream_max_per_ip)),
+        stream_max_message_bytes=int(get("HUBBUB_STREAM_MAX_MESSAGE_BYTES",
+                                         base.stream_max_message_bytes)),
+        stream_queue_bytes=int(get("HUBBUB_STREAM_QUEUE_BYTES", base.stream_queue_bytes)),
+        stream_max_subscriptions=int(get("HUBBUB_STREAM_MAX_SUBSCRIPTIONS",
+                                         base.stream_max_subscriptions)),
     )
 
 
@@ -154,8 +199,11 @@ def with_servers(settings: Settings, *, nats_url: str, database_url: str, redis_
     )
 
 
-def server_env(settings: Settings) -> dict[str, str]:
-    """The environment a child process needs to reach the same servers."""
+def server_env(settings: Settings, service: str | None = None) -> dict[str, str]:
+    """The environment a child process needs to reach the same servers (as ``service``, with
+    only its own credentials, when named)."""
+    if service is not None:
+        settings = settings.for_service(service)
     env = {
         "HUBBUB_NATS_URL": settings.nats_url,
         "HUBBUB_DATABASE_URL": settings.database_url,
@@ -163,6 +211,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         "HUBBUB_DATA_DIR": settings.data_dir,
         "HUBBUB_PUBLIC_URL": settings.base_url,
     }
+    if settings.migration_database_url:
+        env["HUBBUB_MIGRATION_DATABASE_URL"] = settings.migration_database_url
     for name in SERVICES:
         env[f"HUBBUB_{name.upper()}_PORT"] = str(settings.port(name))
     return env

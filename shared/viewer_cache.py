@@ -146,7 +146,7 @@ async def fill_flags(r: redis.Redis, account_id: int, seen_generation: Generatio
     if not flags:
         return
     key = flags_key(account_id)
-    pairs: list[object] = []
+    pairs: list[int | str] = []
     for status_id, status_flags in flags.items():
         pairs.extend((status_id, encode_flags(status_flags)))
     await cache.script(r, _FILL)(keys=[key, _generation_key(key)],

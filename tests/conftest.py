@@ -15,15 +15,27 @@ import httpx
 import msgspec
 import pytest
 import uvicorn
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
 
 from services.fanout.app import FanoutService
 from services.gateway.app import create_app
 from services.graph.app import GraphService
 from services.notify.app import NotifyService
 from services.posts.app import PostsService
-from shared import infra
+from shared import bus, cache, db, ids, infra
+from shared.nats_users import OPERATOR
 from shared.settings import DEFAULT_PORTS, Settings
 from tests.helpers import Api
+
+TEST_PROCESS_WORKER = 1023  # the test process's own ids while the stack holds no lease
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ids the tests make by hand (events built at import, seeded rows) need a worker: an
+    explicit one, until the stack's services take a lease in this process (theirs wins while
+    they hold it, shared/worker_lease.py)."""
+    ids.install_worker_source(ids.FixedWorker(TEST_PROCESS_WORKER))
 
 
 @pytest.fixture(scope="session")
@@ -62,14 +74,25 @@ class Stack:
         self.services = [self.graph, self.posts, self.fanout, self.notify]
         self.app = create_app(settings)
         self.gateway = self.app.state.gateway
+        # Tests inspect and arrange keys as the admin (a tool), not as some service's user,
+        # whose rights cover only what that service touches (shared/cache_users.py).
+        self.admin_redis = cache.client(settings)
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task | None = None
+        # The tests' own connection (publishing events, inspecting consumers): the operator's,
+        # since every service's connection has only the rights the service needs.
+        self.nc: NATS | None = None
+        self.js: JetStreamContext | None = None
 
     @property
     def base_url(self) -> str:
         return self.settings.base_url
 
     async def start(self) -> None:
+        self.nc = await bus.connect(self.settings, "hubbub-tests", user=OPERATOR, attempts=3)
+        self.js = self.nc.jetstream()
+        # As `hubbub up` does: the owner migrates, then every service runs as its own role.
+        await db.migrate_all(self.settings)
         for service in self.services:
             await service.start(health=False)
         config = uvicorn.Config(self.app, host=self.settings.host,
@@ -89,12 +112,15 @@ class Stack:
                 await asyncio.wait_for(self._task, 10)
         for service in reversed(self.services):
             await service.stop()
+        if self.nc:
+            await self.nc.drain()
+        await self.admin_redis.aclose()
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until every consumer has handled every event and every outbox is empty."""
         from shared.bus import wait_consumers_idle
 
-        js = self.fanout.js
+        js = self.js
         assert js is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -81,7 +81,7 @@ def test_nats_runs_jetstream():
 
 def test_every_long_running_container_has_healthcheck():
     for name, service in _compose().items():
-        if name == "migrate":  # one-shot: it exits, so there is nothing to probe
+        if service.get("restart") == "no":  # one-shots: they exit, so there is nothing to probe
             continue
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
 
@@ -124,18 +124,91 @@ def test_k8s_manifests_have_a_probed_deployment_per_service():
             assert ports.get(get["port"], get["port"]) == DEFAULT_PORTS[name]
 
 
-def test_k8s_database_url_comes_from_secret():
+def _deployment_env(doc: dict) -> dict[str, dict]:
+    return {e["name"]: e for e in doc["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+def _uses(service: str) -> tuple[bool, bool]:
+    """(PostgreSQL, Valkey): what a service keeps where (fanout no schema, notify no cache)."""
+    from shared.cache_users import KEYS
+    from shared.db_roles import SCHEMAS
+
+    return service in SCHEMAS, service in KEYS
+
+
+def test_k8s_each_service_has_its_own_credentials_from_the_secret():
     docs = _k8s_docs()
     for doc in docs:
         if doc["kind"] == "ConfigMap":
-            assert "HUBBUB_DATABASE_URL" not in doc.get("data", {})
+            for key in ("HUBBUB_DATABASE_URL", "HUBBUB_REDIS_URL",
+                        "HUBBUB_MIGRATION_DATABASE_URL"):
+                assert key not in doc.get("data", {})
         assert doc["kind"] != "Secret", "secrets belong outside the repo"
     for doc in docs:
         if doc["kind"] != "Deployment":
             continue
-        env = {e["name"]: e for e in doc["spec"]["template"]["spec"]["containers"][0]["env"]}
-        ref = env["HUBBUB_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
-        assert ref["name"] == "hubbub-secrets"
+        service = doc["metadata"]["name"].removeprefix("hubbub-")
+        env = _deployment_env(doc)
+        database, cache = _uses(service)
+        assert "HUBBUB_MIGRATION_DATABASE_URL" not in env, "only the migrate Job owns schemas"
+        for variable, key, needed in (("HUBBUB_DATABASE_URL", f"database-url-{service}",
+                                       database),
+                                      ("HUBBUB_REDIS_URL", f"redis-url-{service}", cache)):
+            if not needed:
+                assert variable not in env, f"{service} needs no {variable}"
+                continue
+            ref = env[variable]["valueFrom"]["secretKeyRef"]
+            assert (ref["name"], ref["key"]) == ("hubbub-secrets", key)
+
+
+def test_k8s_migrations_run_as_the_owner_in_a_job():
+    (job,) = [d for d in _k8s_docs() if d["kind"] == "Job"]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert _argv(container["args"]) == ["migrate"]
+    env = {e["name"]: e for e in container["env"]}
+    ref = env["HUBBUB_MIGRATION_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    assert (ref["name"], ref["key"]) == ("hubbub-secrets", "migration-database-url")
+
+
+def test_k8s_network_policies_let_only_the_gateway_be_reached():
+    policies = [d for d in _k8s_docs() if d["kind"] == "NetworkPolicy"]
+    everyone = {"app.kubernetes.io/part-of": "hubbub"}
+    deny = [p for p in policies if p["spec"]["podSelector"]["matchLabels"] == everyone
+            and not p["spec"].get("ingress") and not p["spec"].get("egress")]
+    assert deny and set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    admitting = [p for p in policies if p["spec"].get("ingress")]
+    assert [p["spec"]["podSelector"]["matchLabels"] for p in admitting] == [
+        {"app.kubernetes.io/name": "hubbub-gateway"}]
+    (rule,) = admitting[0]["spec"]["ingress"]
+    assert [port["port"] for port in rule["ports"]] == [DEFAULT_PORTS["gateway"]]
+    egress = [rule for p in policies for rule in p["spec"].get("egress", [])]
+    reached = {peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
+               for rule in egress for peer in rule["to"]}
+    assert reached == {"nats", "postgres", "valkey", None}  # None: DNS, by k8s-app
+    dns = [rule for rule in egress if any("k8s-app" in peer.get("podSelector", {}).get(
+        "matchLabels", {}) for peer in rule["to"])]
+    assert {port["port"] for rule in dns for port in rule["ports"]} == {53}
+
+
+def test_compose_commits_no_password_and_gives_each_service_its_own_user():
+    text = (ROOT / "docker-compose.yml").read_text()
+    # Every credential in a URL is interpolated from the uncommitted .env.
+    for match in re.finditer(r"://([^:/@\s]+):([^@\s]+)@", text):
+        assert match[2].startswith("${") and match[2].endswith("}"), match[0]
+    services = _compose()
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${")
+    assert "--aclfile" in _argv(services["valkey"]["command"])
+    for name in SERVICES:
+        env = services[name]["environment"]
+        database, cache = _uses(name)
+        assert ("HUBBUB_DATABASE_URL" in env) == database
+        assert ("HUBBUB_REDIS_URL" in env) == cache
+        for variable in ("HUBBUB_DATABASE_URL", "HUBBUB_REDIS_URL"):
+            if variable in env:
+                assert env[variable].split("://")[1].startswith(f"hubbub_{name}:"), variable
+        assert "HUBBUB_MIGRATION_DATABASE_URL" not in env
+    migrate = services["migrate"]["environment"]["HUBBUB_MIGRATION_DATABASE_URL"]
+    assert migrate.split("://")[1].startswith("hubbub_owner:")
 
 
 def test_k8s_gateway_has_a_service():

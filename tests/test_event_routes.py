@@ -37,12 +37,12 @@ async def test_the_consumer_filter_is_the_routed_event_types(api: Api, durable: 
     expected = [subjects.event(t) for t in FORMER_FILTERS[durable]]
     consumer = consumer_of(api, durable)
     assert consumer.filter_subjects == expected
-    info = await api.stack.fanout.js.consumer_info(subjects.EVENTS_STREAM, durable)
+    info = await api.stack.js.consumer_info(subjects.EVENTS_STREAM, durable)
     assert list(info.config.filter_subjects or [info.config.filter_subject]) == expected
 
 
 async def test_an_event_no_part_handles_is_never_delivered(api: Api) -> None:
-    js = api.stack.fanout.js
+    js = api.stack.js
     await api.idle()
     before = {d: await js.consumer_info(subjects.EVENTS_STREAM, d) for d in FORMER_FILTERS}
     unrouted = events.TagFollowed(account_id=1, tag="nobody-routes-this")  # no consumer does

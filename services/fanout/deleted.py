@@ -10,6 +10,8 @@ its record before removing entries, so one of the two always sees the other."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared import events
 from shared.fastredis import FastRedis
 from shared.records import fanout_deleted_key, status_key
@@ -35,14 +37,17 @@ def removed_ids(event: events.AnyEvent) -> list[int]:
 
 
 def undo(event: events.AnyEvent) -> events.AnyEvent:
-    """The removal event that takes back what a creation event added."""
+    """The removal event that takes back what a creation event added. It keeps the creation's
+    id: it is handled here and never stored or published, and fanout holds no worker id to
+    mint one (shared/worker_lease.py)."""
     if isinstance(event, events.StatusCreated):
         return events.StatusDeleted(
-            status_id=event.status_id, account_id=event.account_id, network_id=event.network_id,
-            visibility=event.visibility, mentions=event.mentions,
+            id=event.id, status_id=event.status_id, account_id=event.account_id,
+            network_id=event.network_id, visibility=event.visibility, mentions=event.mentions,
             reblog_of_id=event.reblog_of_id, tags=event.tags, community_id=event.community_id)
     assert isinstance(event, events.ReblogCreated)
-    return events.ReblogRemoved(reblog_id=event.reblog_id, status_id=event.status_id,
+    return events.ReblogRemoved(id=event.id, reblog_id=event.reblog_id,
+                                status_id=event.status_id,
                                 status_account_id=event.status_account_id,
                                 account_id=event.account_id)
 
@@ -59,7 +64,7 @@ class DeletedStatuses:
                                    for status_id in status_ids])
 
     async def any_deleted(self, status_ids: list[int]) -> bool:
-        commands: list[tuple] = []
+        commands: list[tuple[Any, ...]] = []
         for status_id in status_ids:
             commands += (("EXISTS", fanout_deleted_key(status_id)),
                          ("EXISTS", status_key(status_id)), ("STRLEN", status_key(status_id)))

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
 
-from services.gateway import proxies, responses, scopes
+from services.gateway import limits, proxies, responses, scopes
 from services.gateway.context import Gateway
 from services.gateway.express import ExpressLane
 from services.gateway.routes import (
@@ -42,23 +44,47 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _hubbub_error(request: Request, exc: errors.HubbubError) -> Response:
+def _hubbub_error(request: Request[Any, Any, Any], exc: errors.HubbubError) -> Response[Any]:
     metrics.HTTP_REQUESTS.labels(request.method, str(exc.http_status)).inc()
-    if exc.http_status >= 500:
-        log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+    if exc.http_status >= 500 and not isinstance(exc, errors.Starting):
+        # A service's message can name its internals ("internal error: <exception class>",
+        # which service is down): kept for the log, not for the client.
+        return _server_error(request, exc.http_status, exc.message)
     return responses.error(exc.message, exc.http_status)
 
 
-def _http_error(request: Request, exc: HTTPException) -> Response:
-    message = exc.detail or "Error"
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code >= 500:
+        return _server_error(request, exc.status_code, str(exc.detail))
+    message = _CLIENT_ERRORS.get(exc.status_code) or exc.detail or "Error"
     if exc.status_code == 404:
         message = "Record not found" if request.url.path.startswith("/api/") else "Not found"
-    return responses.error(message, exc.status_code)
+    answer = responses.error(message, exc.status_code)
+    answer.headers.update(exc.headers or {})  # 405's Allow: the methods the route has
+    return answer
 
 
-def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("%s %s failed", request.method, request.url.path)
-    return responses.error("Internal server error", 500)
+_CLIENT_ERRORS = {
+    413: f"Request body is too large (at most {limits.MAX_BODY_BYTES // 1_000_000} MB)",
+}
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return _server_error(request, 500, repr(exc), exc)
+
+
+def _server_error(request: Request[Any, Any, Any], status: int, detail: str,
+                  exc: BaseException | None = None) -> Response[Any]:
+    """The client gets the status and a request id; the log gets what went wrong."""
+    request_id = uuid.uuid4().hex[:16]
+    log.log(logging.ERROR if status == 500 else logging.WARNING, "%s %s failed (%s): %s",
+            request.method, request.url.path, status, detail, exc_info=exc,
+            extra={"request_id": request_id})
+    message = "Service unavailable, try again in a moment" if status == 503 else (
+        "Internal server error")
+    answer = responses.error(message, status)
+    answer.headers["X-Request-Id"] = request_id
+    return answer
 
 
 def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLane:
@@ -97,6 +123,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
         middleware=proxies.middleware(settings),
         cors_config=CORSConfig(allow_origins=["*"], allow_headers=["*"],
                                expose_headers=["Link"]),
+        # Bigger bodies are a 413 before they are read whole (limits.py says why 1 MB).
+        request_max_body_size=limits.MAX_BODY_BYTES,
         openapi_config=None,
         logging_config=None,  # shared.logs configured the process
         debug=False,

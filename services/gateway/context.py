@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+from typing import Any
 
 import asyncpg
 from litestar import Request
 from litestar.connection import ASGIConnection
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 
 from services.gateway import tokens
 from services.gateway.hydrate import Hydrator
@@ -18,7 +21,7 @@ from services.gateway.streaming.frames import Frames
 from services.gateway.streaming.limits import ConnectionLimits
 from services.gateway.streaming.shared_statuses import RenderCache, StatusFetches
 from shared import bus as nats_bus
-from shared import cache, db, errors, policy, subjects, viewer_cache
+from shared import cache, db, errors, policy, subjects, viewer_cache, worker_lease
 from shared.contracts import graph as graph_api
 from shared.presence import PresenceTracker
 from shared.records import AccountRecord
@@ -47,6 +50,8 @@ class Gateway:
     presence: PresenceTracker  # runs from the first streaming connection
 
     def __init__(self, settings: Settings) -> None:
+        # Only the gateway's own database role and Valkey user (shared/db_roles.py).
+        settings = settings.for_service("gateway")
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
         # Streaming's parts, shared by every streaming connection of this process
@@ -54,17 +59,24 @@ class Gateway:
         self.status_fetches = StatusFetches()
         self.render_cache = RenderCache()
         self.stream_frames = Frames()
-        self.stream_limits = ConnectionLimits(settings.stream_max_per_token,
-                                              settings.stream_max_connections)
+        self.stream_limits = ConnectionLimits(
+            settings.stream_max_per_token, settings.stream_max_connections,
+            per_account=settings.stream_max_per_account, per_ip=settings.stream_max_per_ip)
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
+        self.worker_lease: worker_lease.WorkerLease | None = None  # its ids: apps, tokens
         self.ready = False
+        # Set when the NATS connection is closed for good while the gateway runs (server.py
+        # then ends the process, for its supervisor to start a fresh one: see _nats_closed).
+        self.nats_lost = asyncio.Event()
+        self._stopping = False
 
     async def start(self) -> None:
         log.info("gateway connecting to NATS, Postgres and Redis")
-        self.nc = await nats_bus.connect(self.settings, "hubbub-gateway")
+        self.nc = await nats_bus.connect(self.settings, "hubbub-gateway", user="gateway",
+                                         closed_cb=self._nats_closed)
         self.pool = await db.create_pool(self.settings, "gateway")
-        async with self.pool.acquire() as conn:
-            await db.migrate(conn, "gateway")
+        await db.prepare_schema(self.settings, self.pool, "gateway")
+        self.worker_lease = await worker_lease.hold(self.settings.database_url)
         self.redis = await cache.connect_clients(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
         self.hub = LiveHub(self.nc)
@@ -84,8 +96,23 @@ class Gateway:
         """Whether start() got as far as making ``component`` (it may be cut short: stopped
         while NATS, Postgres or Redis were still coming up)."""
         return component in vars(self)
+    async def _nats_closed(self) -> None:
+        """The NATS connection is closed and will not come back (nats-py reconnects by itself
+        after a network loss; closed means the server ended it for a protocol error, or a
+        close from inside the process). Not ready from now on: API calls answer 503 rather
+        than 500. The way back is a new process, not a new connection in this one: every part
+        of the gateway (the live hub's subscriptions, the hydrator, fact changes, the token
+        revocation listener) holds this connection, and the token cache may have missed
+        revocations meanwhile; a fresh process starts with none of that."""
+        if self._stopping:
+            return
+        log.error("gateway: the NATS connection is closed for good; stopping so that the "
+                  "process is restarted")
+        self.ready = False
+        self.nats_lost.set()
 
     async def stop(self) -> None:
+        self._stopping = True
         self.ready = False
         if self._made("hub"):
             await self.hub.close()
@@ -94,18 +121,23 @@ class Gateway:
                 await self.nc.drain()
             except Exception:
                 pass
+        if self.worker_lease:
+            self.worker_lease = None
+            await worker_lease.release()
         if self._made("pool"):
             await self.pool.close()
         if self._made("redis"):
             await self.redis.aclose()
 
     def checks(self) -> dict[str, bool]:
-        return {"started": self.ready, "nats": self._made("nc") and self.nc.is_connected}
+        return {"started": self.ready, "nats": self._made("nc") and self.nc.is_connected,
+                "nats_open": not self.nats_lost.is_set(),
+                "worker_id": bool(self.worker_lease and self.worker_lease.worker is not None)}
 
     # --- callers ---------------------------------------------------------------------------
 
-    async def caller(self, connection: ASGIConnection | None, *, token: str | None = None
-                     ) -> tokens.Caller | None:
+    async def caller(self, connection: ASGIConnection[Any, Any, Any, Any] | None, *,
+                     token: str | None = None) -> tokens.Caller | None:
         if not token and connection is not None:
             token = bearer_token(connection)
         if not token:
@@ -126,10 +158,10 @@ class Gateway:
         if self._made("nc") and self.nc.is_connected:
             await self.nc.publish(subjects.TOKEN_REVOKED, token_hash.encode())
 
-    async def _token_revoked(self, msg) -> None:
+    async def _token_revoked(self, msg: Msg) -> None:
         self.tokens.forget(msg.data.decode())
 
-    async def signed_in(self, request: Request) -> tokens.Caller:
+    async def signed_in(self, request: Request[Any, Any, Any]) -> tokens.Caller:
         """The caller's token, checked: a user's (401/422 as Mastodon). Its scopes were checked
         before the handler ran, against the route's declaration (services/gateway/scopes.py)."""
         return await self.signed_in_with(bearer_token(request))
@@ -143,7 +175,8 @@ class Gateway:
             raise errors.Unprocessable("This method requires an authenticated user")
         return caller
 
-    async def user(self, request: Request) -> tuple[tokens.Caller, AccountRecord]:
+    async def user(self, request: Request[Any, Any, Any]
+                   ) -> tuple[tokens.Caller, AccountRecord]:
         """The signed-in account, or 401/422 as Mastodon answers."""
         caller = await self.signed_in(request)
         assert caller.account_id is not None  # signed_in checked it
@@ -190,7 +223,7 @@ def active(account: AccountRecord | None) -> AccountRecord:
     return account
 
 
-def bearer_token(connection: ASGIConnection) -> str | None:
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return bearer_of(connection.headers.get("authorization", ""))
 
 
@@ -201,9 +234,9 @@ def bearer_of(header: str) -> str | None:
     return None
 
 
-def gateway_of(connection: ASGIConnection) -> Gateway:
+def gateway_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Gateway:
     """The gateway's connections, or 503 while they are still being made."""
     gw: Gateway = connection.app.state.gateway
     if not gw.ready:
-        raise errors.Unavailable("Hubbub is starting; try again in a moment")
+        raise errors.Starting("Hubbub is starting; try again in a moment")
     return gw

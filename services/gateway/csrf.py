@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
@@ -23,7 +24,7 @@ def form_token(secret: str, form: str) -> str:
     return hmac.new(secret.encode(), form.encode(), hashlib.sha256).hexdigest()
 
 
-def secret_for(request: Request) -> str:
+def secret_for(request: Request[Any, Any, Any]) -> str:
     """The browser's secret if it sent a well-formed one, else a new one (set with the page)."""
     current = request.cookies.get(COOKIE, "")
     return current if _SECRET.fullmatch(current) else secrets.token_urlsafe(32)
@@ -34,7 +35,7 @@ def cookie(secret: str, *, secure: bool) -> Cookie:
                   secure=secure, max_age=MAX_AGE)
 
 
-def is_valid(request: Request, form: str, submitted: str) -> bool:
+def is_valid(request: Request[Any, Any, Any], form: str, submitted: str) -> bool:
     secret = request.cookies.get(COOKIE, "")
     if not secret or not submitted:
         return False

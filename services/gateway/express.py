@@ -14,18 +14,24 @@ tests/gateway/test_express.py holds the answers equal to the framework's, header
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from litestar import Litestar
+from litestar.enums import ScopeType
+from litestar.types import (
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    HTTPScope,
+    Receive,
+    Scope,
+    Send,
+)
 
-from services.gateway import scopes
+from services.gateway import limits, scopes
 from services.gateway.application.home import read_home
 from services.gateway.context import Gateway, bearer_of
 from services.gateway.streaming.direct import RAW_SEND
 from shared.bounded_cache import BoundedCache
-
-Scope = dict
 
 HOME_PATH = "/api/v1/timelines/home"
 _JSON = (b"content-type", b"application/json")
@@ -35,7 +41,7 @@ _CORS = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-header
          (b"access-control-allow-headers", b"*"), (b"access-control-allow-methods", b"*")]
 
 
-def _bearer(scope: Scope) -> tuple[str | None, bool]:
+def _bearer(scope: HTTPScope) -> tuple[str | None, bool]:
     """The bearer token (None when missing) and whether the request names an Origin."""
     token, origin = None, False
     for name, value in scope["headers"]:
@@ -68,12 +74,17 @@ class ExpressLane:
         # The route's own declaration: the same scope as the framework's guard checks.
         self.home_need = scopes.route_need(app, HOME_PATH, "GET")
 
-    async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "websocket":
-            scope[RAW_SEND] = send  # type: ignore[literal-required]  # streaming/direct.py
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.WEBSOCKET:
+            # A key of Hubbub's own (streaming/direct.py): ASGI scopes take extensions, Litestar's
+            # TypedDict has no room for one.
+            scope[RAW_SEND] = send  # type: ignore[literal-required]
             return await self.app(scope, receive, send)
-        if (scope["type"] != "http" or scope["path"] != HOME_PATH or scope["method"] != "GET"
-                or not self.gw.ready):
+        refused = limits.refusal(scope) if scope["type"] == ScopeType.HTTP else None
+        if refused is not None:
+            return await limits.refuse(send, *refused)  # the front door: before either lane
+        if (scope["type"] != ScopeType.HTTP or scope["path"] != HOME_PATH
+                or scope["method"] != "GET" or not self.gw.ready):
             return await self.app(scope, receive, send)
         token, origin = _bearer(scope)
         try:
@@ -89,6 +100,11 @@ class ExpressLane:
             headers.append((b"link", reply.link.encode()))
         if origin:
             headers.extend(_CORS)
-        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-        await send({"type": "http.response.body", "body": reply.body})
+        start: HTTPResponseStartEvent = {"type": "http.response.start", "status": reply.status,
+                                         "headers": headers}
+        await send(start)
+        # (Litestar's stub makes more_body required; ASGI makes it optional, False by default)
+        body: HTTPResponseBodyEvent = {  # type: ignore[typeddict-item]
+            "type": "http.response.body", "body": reply.body}
+        await send(body)
         self.served += 1

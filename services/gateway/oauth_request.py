@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import asyncpg
 
-from services.gateway import redirect_uris, tokens
+from services.gateway import params, redirect_uris, tokens
 from services.gateway.store import oauth_codes
 from shared import errors
 
@@ -64,7 +64,9 @@ class RedirectError(Exception):
 
 def fields_of(source: Mapping[str, object]) -> dict[str, str]:
     """The OAuth parameters from a query or a form, each present, "" when not given."""
-    return {name: str(source.get(name) or "") for name in OAUTH_FIELDS}
+    fields = {name: str(source.get(name) or "") for name in OAUTH_FIELDS}
+    params.check_text(fields)
+    return fields
 
 
 async def check(pool: asyncpg.Pool, fields: dict[str, str], own_origin: str,

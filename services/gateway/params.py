@@ -1,10 +1,18 @@
 """Request parameters as Mastodon clients send them: query string, form (urlencoded or
 multipart) or JSON body, with ``name[]`` arrays. Converted into a Struct that names every
-parameter of the endpoint, so a typo or a missing field is a clear 422, not a silent default."""
+parameter the endpoint knows: a known one with a wrong type or value is a 422 naming it, and
+one the endpoint does not know is ignored, as Mastodon (Rails) ignores it: clients send extras
+(Mastodon.py's ``return_detailed_error``, newer servers' fields).
+
+This is the one gate every parameter passes on its way to a service, so it also refuses what
+the servers behind cannot hold: text with NUL (PostgreSQL ``text`` cannot store U+0000) or a
+lone surrogate (not encodable as UTF-8, so not sendable over NATS), integers outside
+PostgreSQL's ``bigint``, and JSON nested deeper than any endpoint's parameters go."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import msgspec
@@ -13,6 +21,12 @@ from litestar import Request
 from shared import errors, policy
 
 T = TypeVar("T")
+
+# Deeper than any endpoint's parameters go (poll[options][] is three): anything past this is
+# not a request a client makes.
+MAX_JSON_DEPTH = 32
+_UNFIT_TEXT = re.compile("[\x00\ud800-\udfff]")
+_BIGINT = (-(2**63), 2**63 - 1)
 
 
 def _merge(target: dict[str, Any], key: str, value: Any) -> None:
@@ -54,6 +68,8 @@ async def read(request: Request[Any, Any, Any], struct: type[T], *, body: bool =
                     decoded = msgspec.json.decode(raw)
                 except msgspec.DecodeError as exc:
                     raise errors.BadRequest(f"Malformed JSON: {exc}") from exc
+                except RecursionError as exc:  # msgspec's own bound, near 1,000 levels
+                    raise errors.BadRequest("Malformed JSON: nested too deeply") from exc
                 if not isinstance(decoded, dict):
                     raise errors.BadRequest("Malformed JSON: expected an object")
                 values.update(decoded)
@@ -66,9 +82,43 @@ async def read(request: Request[Any, Any, Any], struct: type[T], *, body: bool =
 
 def convert(values: dict[str, Any], struct: type[T]) -> T:
     try:
-        return msgspec.convert(values, struct, strict=False)
+        converted = msgspec.convert(values, struct, strict=False)
     except msgspec.ValidationError as exc:
         raise errors.Invalid(f"Validation failed: {exc}") from exc
+    _check(converted, "", 0)
+    return converted
+
+
+def check_text(values: Mapping[str, object]) -> None:
+    """For the few routes that read a form or query without a Struct (the sign-in pages)."""
+    for name, value in values.items():
+        _check(value, name, 1)
+
+
+def _check(value: object, where: str, depth: int) -> None:
+    """Refuse, naming the parameter, what no server behind the gateway can take."""
+    if isinstance(value, str):
+        if _UNFIT_TEXT.search(value):
+            raise errors.Invalid(f"Validation failed: {where} contains a character that is not "
+                                 f"allowed (NUL or a lone surrogate)")
+        return
+    if type(value) is int:
+        if not _BIGINT[0] <= value <= _BIGINT[1]:
+            raise errors.Invalid(f"Validation failed: {where} is out of range")
+        return
+    if depth > MAX_JSON_DEPTH:
+        raise errors.Invalid(f"Validation failed: {where or 'the request'} is nested too deeply")
+    if isinstance(value, msgspec.Struct):
+        for attr, name in zip(value.__struct_fields__, value.__struct_encode_fields__,
+                              strict=True):
+            _check(getattr(value, attr), f"{where}.{name}" if where else name, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check(item, f"{where}[{index}]", depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check(key, where, depth + 1)
+            _check(item, f"{where}.{key}" if where else str(key), depth + 1)
 
 
 def visibility(value: str) -> policy.Visibility:
@@ -80,5 +130,6 @@ def visibility(value: str) -> policy.Visibility:
     return value
 
 
-class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Base for endpoint parameters: unknown names are rejected."""
+class Params(msgspec.Struct, kw_only=True):
+    """Base for endpoint parameters: names the endpoint does not know are ignored (Mastodon's
+    leniency, which clients rely on); the ones it knows are typed and checked."""

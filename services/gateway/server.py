@@ -13,20 +13,34 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from services.gateway import limits
 from services.gateway.app import create_app
+from services.gateway.context import Gateway
+from shared.compat.uvicorn_http import bounded_httptools
 from shared.settings import Settings
 
 if TYPE_CHECKING:
     import uvicorn
 
+    from services.gateway.express import ExpressLane
+
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, server: str | None = None) -> None:
-    app = create_app(settings)
+class NatsConnectionLost(RuntimeError):
+    """The gateway's NATS connection closed for good (Gateway._nats_closed): the process ends
+    with it, not 0, so that its supervisor (``hubbub up``, Kubernetes, compose) starts a fresh
+    one."""
+
+
+async def serve(settings: Settings, server: str | None = None, *,
+                gateway: Gateway | None = None) -> None:
+    """Serve until signalled, or until the NATS connection is lost (NatsConnectionLost)."""
+    gw = gateway or Gateway(settings)
+    app = create_app(settings, gw)
     choice = server or os.environ.get("HUBBUB_ASGI_SERVER", "uvicorn")
     port = settings.port("gateway")
     log.info("gateway on %s (%s)", settings.base_url, choice)
@@ -43,24 +57,58 @@ async def serve(settings: Settings, server: str | None = None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, granian_server.stop)
-        await granian_server.serve()
+        await _until_nats_lost(gw, granian_server.serve(), granian_server.stop)
     else:
         import uvicorn
 
-        await uvicorn.Server(uvicorn_config(app, settings.host, port)).serve()
+        uvicorn_server = uvicorn.Server(uvicorn_config(app, settings))
+
+        def stop() -> None:
+            uvicorn_server.should_exit = True
+
+        await _until_nats_lost(gw, uvicorn_server.serve(), stop)
 
 
-def uvicorn_config(app: Callable[..., Awaitable[Any]], host: str, port: int) -> uvicorn.Config:
+def uvicorn_config(app: ExpressLane, settings: Settings, *, host: str | None = None,
+                   port: int | None = None) -> uvicorn.Config:
+    """The gateway's uvicorn settings (tests run a gateway with the same)."""
     import uvicorn
 
-    return uvicorn.Config(app, host=host, port=port, log_level="warning",
-                          access_log=False, lifespan="on", http="httptools",
-                          ws="websockets-sansio", ws_max_queue=32,
-                          # Compression cost the gateway 8% of its CPU in bench live and
-                          # each connection a deflate context's memory; timeline events
-                          # are small. Clients that offer it get plain frames.
-                          ws_per_message_deflate=False,
-                          # Forwarded headers: only from HUBBUB_TRUSTED_PROXIES, applied by
-                          # the app (proxies.py), never from uvicorn's default 127.0.0.1.
-                          proxy_headers=False,
-                          timeout_graceful_shutdown=5)
+    return uvicorn.Config(
+        app, host=host or settings.host,
+        port=settings.port("gateway") if port is None else port, log_level="warning",
+        access_log=False, lifespan="on",
+        # httptools with a bound on a request's head: uvicorn has none of its own there.
+        http=bounded_httptools(limits.MAX_HEAD_BYTES_READ, limits.HEAD_TOO_LARGE_BODY),
+        ws="websockets-sansio",
+        # A client's WebSocket messages: each at most this big (larger: close 1009), and no
+        # more of them held unread than the queue's bytes. (The sans-I/O protocol stops
+        # reading after each message until the app takes it; the others queue up to
+        # ws_max_queue.)
+        ws_max_size=settings.stream_max_message_bytes,
+        ws_max_queue=max(1, settings.stream_queue_bytes
+                         // max(1, settings.stream_max_message_bytes)),
+        # Compression cost the gateway 8% of its CPU in bench live and each connection a
+        # deflate context's memory; timeline events are small. Clients that offer it get plain
+        # frames.
+        ws_per_message_deflate=False,
+        # Forwarded headers: only from HUBBUB_TRUSTED_PROXIES, applied by the app
+        # (proxies.py), never from uvicorn's default 127.0.0.1.
+        proxy_headers=False,
+        timeout_graceful_shutdown=5)
+
+
+async def _until_nats_lost(gw: Gateway, serving: Coroutine[Any, Any, None],
+                           stop: Callable[[], None]) -> None:
+    server = asyncio.ensure_future(serving)
+    lost = asyncio.ensure_future(gw.nats_lost.wait())
+    try:
+        await asyncio.wait({server, lost}, return_when=asyncio.FIRST_COMPLETED)
+        if lost.done() and not server.done():
+            stop()  # a graceful stop: requests in flight end, streaming clients reconnect
+        await server
+    finally:
+        lost.cancel()
+    if gw.nats_lost.is_set():
+        raise NatsConnectionLost("the gateway's NATS connection closed; a new process makes "
+                                 "a new one")

@@ -50,7 +50,7 @@ templates.globals["asset_url"] = asset_url
 
 
 def render(template: str, *, status: int = 200, secret: str | None = None, secure: bool = False,
-           **context: Any) -> Response:
+           **context: Any) -> Response[Any]:
     document = templates.get_template(template).render(**context)
     cookies = [csrf.cookie(secret, secure=secure)] if secret is not None else []
     return Response(content=document.encode(), status_code=status, media_type="text/html",
@@ -62,8 +62,8 @@ def _scope_texts(scopes: str) -> list[str]:
     return list(dict.fromkeys(SCOPE_TEXT.get(s.split(":")[0], s) for s in scopes.split()))
 
 
-def _form_page(template: str, request: Request, auth: AuthRequest, form: str, *,
-               status: int, **context: Any) -> Response:
+def _form_page(template: str, request: Request[Any, Any, Any], auth: AuthRequest, form: str, *,
+               status: int, **context: Any) -> Response[Any]:
     secret = csrf.secret_for(request)
     return render(template, status=status, secret=secret, secure=request.url.scheme == "https",
                   app_name=auth.app.name, csrf_token=csrf.form_token(secret, form),
@@ -71,26 +71,26 @@ def _form_page(template: str, request: Request, auth: AuthRequest, form: str, *,
                   scopes=_scope_texts(auth.scopes), **context)
 
 
-def login_page(request: Request, auth: AuthRequest, *, error: str | None = None,
-               login: str = "", status: int = 200) -> Response:
+def login_page(request: Request[Any, Any, Any], auth: AuthRequest, *, error: str | None = None,
+               login: str = "", status: int = 200) -> Response[Any]:
     return _form_page("sign_in.html", request, auth, "authorize", status=status, error=error,
                       login=login)
 
 
-def signup_page(request: Request, auth: AuthRequest, *, error: str | None = None,
-                values: dict[str, str] | None = None, status: int = 200) -> Response:
+def signup_page(request: Request[Any, Any, Any], auth: AuthRequest, *, error: str | None = None,
+                values: dict[str, str] | None = None, status: int = 200) -> Response[Any]:
     v = values or {}
     return _form_page("sign_up.html", request, auth, "sign_up", status=status, error=error,
                       values={k: v.get(k, "") for k in ("display_name", "username", "email",
                                                         "invite_code")})
 
 
-def code_page(auth: AuthRequest, code: str) -> Response:
+def code_page(auth: AuthRequest, code: str) -> Response[Any]:
     return render("code.html", app_name=auth.app.name, code=code,
                   minutes=int(CODE_TTL.total_seconds() // 60))
 
 
 def error_page(message: str, status: int = 400, *, app_name: str = "",
-               back: str | None = None) -> Response:
+               back: str | None = None) -> Response[Any]:
     """The error, and when the app may hear of it, a link back that the person chooses."""
     return render("error.html", status=status, message=message, app_name=app_name, back=back)

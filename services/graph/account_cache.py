@@ -14,6 +14,8 @@ query (checked and stored in one script).
 
 from __future__ import annotations
 
+from typing import cast
+
 import asyncpg
 import redis.asyncio as redis
 
@@ -56,20 +58,22 @@ async def generations(r: redis.Redis, account_ids: list[int]) -> dict[int, bytes
     """Note these before reading the records that ``fill`` will store."""
     if not account_ids:
         return {}
-    found = await r.mget([_generation_key(i) for i in account_ids])
+    # (replies not decoded: bytes)
+    found = cast(list[bytes | None], await r.mget([_generation_key(i) for i in account_ids]))
     return {i: gen or b"" for i, gen in zip(account_ids, found, strict=True)}
 
 
 async def fill(r: redis.Redis, accounts: list[AccountRecord], seen: dict[int, bytes]) -> int:
     """Store the records whose accounts did not change since ``seen``; returns how many."""
     keys: list[str] = []
-    args: list[object] = [TTL_S]
+    args: list[int | bytes] = [TTL_S]
     for account in accounts:
         keys.extend((account_key(account.id), _generation_key(account.id)))
         args.extend((seen.get(account.id, b""), pack(account)))
     if not keys:
         return 0
-    return await cache.script(r, _FILL)(keys=keys, args=args)
+    stored: int = await cache.script(r, _FILL)(keys=keys, args=args)
+    return stored
 
 
 async def read_and_fill(r: redis.Redis, pool: asyncpg.Pool, account_ids: list[int]

@@ -138,7 +138,8 @@ def register_profiles(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis)
                 following=req.following)
         return api.Accounts(accounts=found)
 
-    def account_list(page_of: AccountLister):
+    def account_list(page_of: AccountLister
+                     ) -> Callable[[api.AccountListPage], Awaitable[api.Accounts]]:
         async def listed(req: api.AccountListPage) -> api.Accounts:
             async with pool.acquire() as conn:
                 # 404, not 403, for an account the reader may not see: its lists do not tell
@@ -235,6 +236,7 @@ def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:
 
     async def followers_page(req: api.FollowersPage) -> api.FollowersPageReply:
         limit = max(1, min(req.limit, 50_000))
+        count: int | None
         async with pool.acquire() as conn:
             if req.packed and req.unless_above is not None and not req.after_id:
                 count, packed = await store.followers_count_and_packed(

@@ -82,7 +82,7 @@ async def unread_count(conn: asyncpg.Connection, account_id: int, limit: int,
                        types: list[str], exclude_types: list[str]) -> int:
     """Notifications after the account's notifications marker, counted up to ``limit``; of
     ``types`` only when given, never of ``exclude_types``."""
-    return await conn.fetchval(
+    count: int = await conn.fetchval(
         """
         SELECT count(*) FROM (
             SELECT 1 FROM notifications n WHERE n.account_id = $1
@@ -93,6 +93,7 @@ async def unread_count(conn: asyncpg.Connection, account_id: int, limit: int,
             AND NOT (n.type = ANY($4::text[]))
             LIMIT $2) AS unread
         """, account_id, limit, types, exclude_types)
+    return count
 
 
 async def delete_for_status(conn: asyncpg.Connection, status_id: int) -> None:

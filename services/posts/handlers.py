@@ -25,7 +25,7 @@ from shared.settings import Settings
 TRENDS_FRESH_S = 60.0
 
 
-def per_status_flags(ids: list[int], flags: api.ViewerFlags, votes: list
+def per_status_flags(ids: list[int], flags: api.ViewerFlags, votes: list[asyncpg.Record]
                      ) -> dict[int, viewer_cache.Flags]:
     """The reader's flags per asked status, as the gateway's cache keeps them (the statuses
     without any flag too: a cached "nothing" saves the next page a round trip)."""

@@ -42,7 +42,8 @@ async def put(r: redis.Redis, statuses: list[StatusRecord]) -> None:
     record carries the version it was read with, in the same query)."""
     if not statuses:
         return
-    keys, args = [], []
+    keys: list[str] = []
+    args: list[int | bytes] = []
     for status in statuses:
         keys.append(status_key(status.id))
         args.extend([status.version, f"{status.version}|".encode() + pack(status)])

@@ -19,13 +19,16 @@ loadtests/fanout_bench.py to say before it goes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis.asyncio as redis
 from redis.asyncio.connection import Connection
 
 try:
     import hiredis
+    HIREDIS = True
 except ImportError:  # optional: redis-py's own packer then
-    hiredis = None
+    HIREDIS = False
 
 WRITER_CONNECTIONS = 16  # Redis runs one command at a time: more only queue there
 
@@ -33,7 +36,7 @@ WRITER_CONNECTIONS = 16  # Redis runs one command at a time: more only queue the
 class HiredisPackedConnection(Connection):
     """A connection whose commands hiredis packs, byte for byte as redis-py would."""
 
-    def pack_command(self, *args):
+    def pack_command(self, *args: Any) -> list[bytes]:
         # A command name with spaces ("SCRIPT LOAD") is several arguments, as redis-py splits it.
         if isinstance(args[0], str):
             args = tuple(args[0].encode().split()) + args[1:]
@@ -42,7 +45,8 @@ class HiredisPackedConnection(Connection):
         try:
             return [hiredis.pack_command(args)]
         except TypeError:  # a memoryview or bytearray: hiredis takes bytes
-            return [hiredis.pack_command(tuple(
+            # hiredis's stub types the command as a 1-tuple (Tuple[X]); it takes any length
+            return [hiredis.pack_command(tuple(  # type: ignore[arg-type]
                 bytes(a) if isinstance(a, (bytearray, memoryview)) else a for a in args))]
 
 
@@ -50,9 +54,9 @@ def writer_client(url: str, max_connections: int = WRITER_CONNECTIONS) -> redis.
     """A client for bulk timeline writes, packing in C over plain TCP. Its pool waits for a
     free connection: redis-py's default pool raises past 100 in use, which a burst of events
     with script calls in flight reached (each failure a redelivery later)."""
-    options: dict = {"max_connections": max_connections, "timeout": None,
+    options: dict[str, Any] = {"max_connections": max_connections, "timeout": None,
                      "decode_responses": False}
-    if hiredis is not None and url.startswith("redis://"):
+    if HIREDIS and url.startswith("redis://"):
         options.update(socket_timeout=30.0, connection_class=HiredisPackedConnection)
     pool = redis.BlockingConnectionPool.from_url(url, **options)
     return redis.Redis.from_pool(pool)  # closing the client closes its pool

@@ -22,7 +22,8 @@ async def mark_read(r: redis.Redis, account_id: int, at: float | None = None, *,
                     only_new: bool = False) -> None:
     """Record a home read (at ``at``, Unix seconds; now by default)."""
     at = time.time() if at is None else at
-    await r.zadd(LAST_READ_KEY, {account_id: int(at)}, nx=only_new)
+    # (the member is the id's decimal, as redis-py encodes an int)
+    await r.zadd(LAST_READ_KEY, {str(account_id): int(at)}, nx=only_new)
 
 
 async def forget_stale_reads(r: redis.Redis, inactive_days: float) -> int:

@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
+from typing import Any, TypeVar, cast
 
 import msgspec
 import redis.asyncio as redis
+from redis.commands.core import AsyncScript
 
 from shared.fastredis import FastRedis
 from shared.records import LAST_READ_KEY
@@ -26,8 +28,10 @@ from shared.timelines.scripts import ADD_GROUPS, LeanScript, trims
 BATCH = 2000  # timelines per script call: big enough to amortize, small enough not to stall Redis
 LANES = 4  # TimelineWrites' calls in flight: Redis always has the next call queued
 
+T = TypeVar("T")
 
-def chunks(items: list, size: int) -> list[list]:
+
+def chunks(items: list[T], size: int) -> list[list[T]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
@@ -83,8 +87,8 @@ class ActiveReaders:
         return active
 
 
-async def write_batch(r: redis.Redis, script, pieces: list[Piece], cap: int, cutoff: int,
-                      active: ActiveReaders | None = None) -> list[int]:
+async def write_batch(r: redis.Redis, script: AsyncScript | LeanScript, pieces: list[Piece],
+                      cap: int, cutoff: int, active: ActiveReaders | None = None) -> list[int]:
     """One round of timeline writes: the activity check of the pieces' readers (one ZMSCORE,
     for those not known to be ``active``), then one ADD_GROUPS call for all the pieces; the
     count of new entries per piece. The benchmark's raw loop sends exactly these commands."""
@@ -97,21 +101,25 @@ async def write_batch(r: redis.Redis, script, pieces: list[Piece], cap: int, cut
     unknown = [i for piece, found in zip(pieces, homes, strict=True) if None in found
                for i, home in zip(piece.readers, found, strict=True) if home is None]
     if unknown:
-        checked = active.learn(unknown, await r.zmscore(LAST_READ_KEY, unknown), cutoff)
+        # redis-py types members as str; ints are encoded as their decimal all the same
+        # (fanout's hot loop: no conversion)
+        seen = await r.zmscore(LAST_READ_KEY, unknown)  # type: ignore[arg-type]
+        checked = active.learn(unknown, seen, cutoff)
         homes = [found if None not in found else
                  [h for i, home in zip(piece.readers, found, strict=True)
                   if (h := home or checked.get(i))]
                  for piece, found in zip(pieces, homes, strict=True)]
     keys: list[str] = []
-    args: list = [cap]
+    args: list[Any] = [cap]
     for piece, found in zip(pieces, homes, strict=True):
         start = len(keys)
         keys += piece.keys
-        keys += found
+        keys += cast(list[str], found)  # no None left: replaced above by the active ones
         args += (piece.value, len(keys) - start, trims(piece.value))
     if not keys:
         return [0] * len(pieces)
-    return await script(keys=keys, args=args)
+    written: list[int] = await script(keys=keys, args=args)
+    return written
 
 
 class _Job:
@@ -159,10 +167,12 @@ class TimelineWrites:
         while len(self._lanes) < self.lanes and self._waiting:
             self._lanes.add(asyncio.create_task(self._lane()))
         results = await asyncio.gather(*futures, return_exceptions=True)
+        counts: list[int] = []
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-        return sum(results)
+            counts.append(result)
+        return sum(counts)
 
     def _next_call(self) -> tuple[list[Piece], list[asyncio.Future[int]]]:
         """Pieces for one call, one from each waiting job in turn, up to ``batch`` timelines."""
@@ -204,4 +214,4 @@ class TimelineWrites:
         finally:
             # At once, not in a done callback: a writer arriving meanwhile must see the lane
             # gone and start one, or its pieces would wait for no lane.
-            self._lanes.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._lanes.discard(asyncio.current_task())

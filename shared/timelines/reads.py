@@ -12,9 +12,13 @@ The readers take either client (``ReadClient``): the gateway's hot paths read th
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import msgspec
 import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
 
+from shared import fastredis
 from shared.fastredis import FastRedis
 from shared.ids import MEMBER_WIDTH, member
 from shared.records import (
@@ -27,6 +31,7 @@ from shared.records import (
 )
 
 ReadClient = redis.Redis | FastRedis  # a client the page reads take (the same commands on either)
+ReadPipeline = Pipeline | fastredis.Pipeline  # and their pipelines
 
 
 class Bounds(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,7 +44,7 @@ class Bounds(msgspec.Struct, frozen=True, kw_only=True):
     min_id: int | None = None
 
 
-def _range(b: Bounds) -> tuple[tuple[str, str], dict]:
+def _range(b: Bounds) -> tuple[tuple[str, str], dict[str, Any]]:
     """ZRANGE arguments for a page, newest first unless ``min_id`` (then oldest first)."""
     top = f"({member(b.max_id)}" if b.max_id is not None else "+"
     if b.min_id is not None:
@@ -48,7 +53,7 @@ def _range(b: Bounds) -> tuple[tuple[str, str], dict]:
     return (top, bottom), {"desc": True, "bylex": True, "offset": 0, "num": b.limit}
 
 
-def _queue_range(pipe, key: str, b: Bounds) -> None:
+def _queue_range(pipe: ReadPipeline, key: str, b: Bounds) -> None:
     args, kwargs = _range(b)
     pipe.zrange(key, *args, **kwargs)
 
@@ -73,7 +78,9 @@ async def page(
     """One timeline's page, newest first."""
     b = Bounds(limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
     args, kwargs = _range(b)
-    return combine([_ids(await r.zrange(key, *args, **kwargs))], b)
+    # no scores asked and replies not decoded: members as bytes
+    found = cast(list[bytes], await r.zrange(key, *args, **kwargs))
+    return combine([_ids(found)], b)
 
 
 class Followee(msgspec.Struct, array_like=True, frozen=True):
@@ -102,7 +109,7 @@ async def home_state(r: ReadClient, account_id: int, b: Bounds) -> HomeState:
 HOME_STATE_REPLIES = 4  # how many replies queue_home_state adds to a pipeline
 
 
-def queue_home_state(pipe, account_id: int, b: Bounds) -> None:
+def queue_home_state(pipe: ReadPipeline, account_id: int, b: Bounds) -> None:
     """home_state's commands, on a pipeline that may carry others (the reader's own)."""
     _queue_range(pipe, home_key(account_id), b)
     pipe.zscore(LAST_READ_KEY, account_id)
@@ -110,7 +117,7 @@ def queue_home_state(pipe, account_id: int, b: Bounds) -> None:
     pipe.get(big_followees_key(account_id))
 
 
-def parse_home_state(replies: list, b: Bounds) -> HomeState:
+def parse_home_state(replies: list[Any], b: Bounds) -> HomeState:
     found, last_read, rebuilding, big = replies
     return HomeState(
         ids=combine([_ids(found)], b),
@@ -124,7 +131,7 @@ async def cache_big_followees(r: redis.Redis, account_id: int, followees: list[F
     await r.set(big_followees_key(account_id), _followees_encoder.encode(followees), ex=ttl_s)
 
 
-def queue_author_pages(pipe, authors: list[Followee], b: Bounds) -> None:
+def queue_author_pages(pipe: ReadPipeline, authors: list[Followee], b: Bounds) -> None:
     """Queue the reads of these authors' own timelines (with their reblogs where the reader
     wants them); ``author_pages_from`` turns their replies into pages."""
     for author in authors:

@@ -188,7 +188,7 @@ class LeanScript:
         self.text = text
         self.sha = hashlib.sha1(text.encode()).hexdigest()
 
-    async def __call__(self, keys: list[str], args: list) -> Any:
+    async def __call__(self, keys: list[str], args: list[Any]) -> Any:
         try:
             return await self.client.execute_command("EVALSHA", self.sha, len(keys), *keys,
                                                      *args)

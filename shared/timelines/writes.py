@@ -8,8 +8,10 @@ shared/timelines/scripts.py, a few calls in flight per event.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import redis.asyncio as redis
 
@@ -26,6 +28,8 @@ from shared.timelines.scripts import (
     TRIM_AND_REMOVE,
     trims,
 )
+
+ScriptCall = Callable[[], Awaitable[Any]]
 
 IN_FLIGHT = 3  # script calls of one event sent at once: Python builds one while Redis runs one
 REBLOG_FALLOFF = 40  # Mastodon's window for reblog deduplication
@@ -48,12 +52,12 @@ class TimelineWriter:
         return int(time.time() - self.inactive_s)
 
     @staticmethod
-    async def _batched(calls: Iterable) -> list:
+    async def _batched(calls: Iterable[ScriptCall]) -> list[Any]:
         """Run script calls a few at a time (Python builds the next while Redis runs one);
         results in order of submission."""
         window = asyncio.Semaphore(IN_FLIGHT)
 
-        async def one(call):
+        async def one(call: ScriptCall) -> Any:
             async with window:
                 return await call()
 
@@ -75,10 +79,10 @@ class TimelineWriter:
         """Like ``deliver``, deduplicated; returns the readers whose timeline got it."""
         args_tail = [self.cap, self.cutoff()]
 
-        def call(batch: list[int], before: int):
+        def call(batch: list[int], before: int) -> ScriptCall:
             keys = [home_key(i) for i in batch] + [home_reblogs_key(i) for i in batch]
             keys.append(LAST_READ_KEY)
-            args = [member(reblog_id), member(original_id), *args_tail,
+            args: list[str | int] = [member(reblog_id), member(original_id), *args_tail,
                     max(0, unchecked - before), REBLOG_FALLOFF, trims(reblog_id), *batch]
             return lambda: self._deliver_reblog(keys=keys, args=args)
 
@@ -100,7 +104,7 @@ class TimelineWriter:
             return 0
         values = [member(i) for i in status_ids]
         return sum(await self._batched(
-            (lambda batch=batch: self._remove(keys=batch, args=values))
+            functools.partial(self._remove, keys=batch, args=values)
             for batch in chunks(keys, BATCH)))
 
     async def remove_recent(self, key: str, status_ids: list[int]) -> int:
@@ -114,6 +118,6 @@ class TimelineWriter:
 
     async def forget_reblog(self, readers: list[int], reblog_id: int, original_id: int) -> None:
         await self._batched(
-            (lambda batch=batch: self._forget(keys=[home_reblogs_key(i) for i in batch],
-                                              args=[member(reblog_id), member(original_id)]))
+            functools.partial(self._forget, keys=[home_reblogs_key(i) for i in batch],
+                              args=[member(reblog_id), member(original_id)])
             for batch in chunks(readers, BATCH))

@@ -12,7 +12,7 @@ from tests.helpers import Api, unique
 
 
 async def test_a_long_event_is_handled_once(api: Api) -> None:
-    js = api.stack.fanout.js
+    js = api.stack.js
     subject = f"hubbub.evt.test.{unique('progress')}"
     calls: list[int] = []
 

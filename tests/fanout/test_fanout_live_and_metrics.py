@@ -14,6 +14,7 @@ from services.fanout.lag import ConsumerLag
 from services.fanout.live import FEW, LivePublisher
 from shared import presence, subjects
 from shared.contracts import live
+from shared.nats_users import operator_url
 from shared.records import ONLINE_USERS_KEY, PRESENCE_TRACKED_KEY
 from tests.fanout.timeline_support import lower_threshold
 from tests.helpers import Api
@@ -22,7 +23,7 @@ from tests.helpers import Api
 @pytest.fixture
 async def tracker(api: Api):
     """A gateway that tracks presence, for one test (the shared Redis forgets it after)."""
-    r = api.stack.fanout.redis.main
+    r = api.stack.gateway.redis.main  # presence is the gateway's to write
     tracking = presence.PresenceTracker(r)
     await tracking.start()
     try:
@@ -34,7 +35,7 @@ async def tracker(api: Api):
 
 async def listen(api: Api, account_ids: list[int]):
     """What each of these users is sent live, from fanout's batches (``hubbub.live.users``)."""
-    nc = await nats.connect(api.stack.settings.nats_url)
+    nc = await nats.connect(operator_url(api.stack.settings))
     got: dict[int, list[live.LiveMessage]] = {i: [] for i in account_ids}
     batches: list[list[int]] = []
 
@@ -80,7 +81,7 @@ async def test_live_goes_to_online_users_only_when_presence_is_tracked(api: Api,
         await asyncio.sleep(0.1)
         assert (len(got[online]), len(got[offline])) == (1, 0)
         tracker.disconnected(online)
-        await api.stack.fanout.redis.main.delete(PRESENCE_TRACKED_KEY)  # no gateway tracks it now
+        await api.stack.admin_redis.delete(PRESENCE_TRACKED_KEY)  # no gateway tracks it now
         await publisher.to_users(readers, message)
         await api.stack.fanout.nc.flush()
         await asyncio.sleep(0.1)

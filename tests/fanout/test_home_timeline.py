@@ -5,6 +5,7 @@ from __future__ import annotations
 import nats
 
 from shared import events, subjects
+from shared.nats_users import operator_url
 from shared.records import home_key
 from tests.helpers import Api
 
@@ -29,7 +30,7 @@ async def test_redelivered_event_changes_nothing_twice(api: Api) -> None:
         "WHERE convert_from(payload, 'UTF8') LIKE '%' || $1 || '%'",
         status["id"])
     event = events.decode(bytes(row["payload"]))
-    nc = await nats.connect(api.stack.settings.nats_url)
+    nc = await nats.connect(operator_url(api.stack.settings))
     try:
         js = nc.jetstream()
         await js.publish(row["subject"], bytes(row["payload"]),

@@ -14,9 +14,9 @@ from tests.helpers import Api
 
 @pytest.mark.parametrize("lean", [False, True])
 async def test_both_ways_find_the_same_readers_online(api: Api, lean: bool) -> None:
-    r = api.stack.fanout.redis.main
-    fast = FastRedis(api.stack.settings.redis_url) if lean else None
-    publisher = LivePublisher(api.stack.fanout.nc, r, fast)
+    r = api.stack.admin_redis  # arranges presence as gateways would
+    fast = FastRedis(api.stack.fanout.settings.redis_url) if lean else None
+    publisher = LivePublisher(api.stack.fanout.nc, api.stack.fanout.redis.main, fast)
     readers = list(range(10**12 + 500, 10**12 + 500 + 2 * FEW))
     here = readers[3::7]
     try:

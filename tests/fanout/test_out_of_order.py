@@ -67,7 +67,7 @@ async def test_a_posted_status_deleted_before_fanout_saw_it(api: Api) -> None:
     await api.idle()
     await api.home(reader)
     status_id = new_id()
-    await api.stack.fanout.redis.main.set(f"status:{status_id}", b"", ex=60)  # as posts leaves it
+    await api.stack.admin_redis.set(f"status:{status_id}", b"", ex=60)  # as posts leaves it
     await publish(api, (created(int(author.id), await network_of(api, author), status_id),
                         f"c-{status_id}"))
     await api.idle()

@@ -42,7 +42,7 @@ async def test_rebuild_after_flushall_restores_what_readers_saw(
     # A reblog of a status on the same page is left out (b1 is merged in at read time).
     assert before[booster.id][0] == c1["id"] and before[booster.id][2] == b1["id"]
 
-    r = api.stack.fanout.redis.main
+    r = api.stack.admin_redis
     await r.flushall()
     assert await home_zset(api, reader) == []
     rebuilt = await rebuild_timelines(api.stack.fanout.nc, r, api.stack.fanout.rebuilder.settings)

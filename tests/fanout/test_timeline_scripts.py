@@ -43,7 +43,7 @@ async def test_the_writer_inlines_home_keys_exactly() -> None:
 
 
 async def test_writes_of_many_statuses_share_calls(api: Api) -> None:
-    r = api.stack.fanout.redis.main
+    r = api.stack.admin_redis
     prefix = unique("tw")
     readers = [10**17 + n for n in range(7)]
     await r.zadd(LAST_READ_KEY, {i: int(time.time()) for i in readers[:5]})  # 5, 6: inactive
@@ -79,7 +79,7 @@ SLACK = 8 * TRIM_EVERY
 
 
 async def test_caps_are_a_bound_and_trimming_writes_restore_them(api: Api) -> None:
-    r = api.stack.fanout.redis.main
+    r = api.stack.admin_redis
     cap = 20
     rng = random.Random(4)
     ids = sorted(id_at(1_780_000_000_000) + rng.randrange(1 << 40) for _ in range(600))
@@ -112,7 +112,7 @@ async def test_caps_are_a_bound_and_trimming_writes_restore_them(api: Api) -> No
 async def test_an_authors_entries_leave_the_overrun_too(api: Api) -> None:
     """An unfollow (mute, block, leaving a list or community) removes the author's newest
     ``cap`` statuses: older ones waiting past the cap for a trimming write must go as well."""
-    r = api.stack.fanout.redis.main
+    r = api.stack.admin_redis
     writer = TimelineWriter(r, cap=3)
     key = unique("tw:overrun")
     others = [i for i in range(10**17, 10**17 + 100) if not trims(i)][:2]
@@ -126,7 +126,7 @@ async def test_an_authors_entries_leave_the_overrun_too(api: Api) -> None:
 
 
 async def test_reblogs_trim_as_statuses_do(api: Api) -> None:
-    r = api.stack.fanout.redis.main
+    r = api.stack.admin_redis
     writer = TimelineWriter(r, cap=3)
     reader = 10**17 + 300
     await r.zadd(LAST_READ_KEY, {reader: int(time.time())})
@@ -144,7 +144,7 @@ async def test_reblogs_trim_as_statuses_do(api: Api) -> None:
 
 
 async def test_readers_known_to_be_active_are_not_asked_about_again(api: Api) -> None:
-    r = api.stack.fanout.redis.main
+    r = api.stack.admin_redis
 
     class Watching:  # the real Redis, noting whom the activity check asks about
         asked: list[list[int]] = []
@@ -178,7 +178,7 @@ async def test_readers_known_to_be_active_are_not_asked_about_again(api: Api) ->
 
 
 async def test_a_failed_call_fails_its_writers_only(api: Api) -> None:
-    writes = TimelineWrites(api.stack.fanout.redis.main, cap=3, inactive_s=86400, batch=2, lanes=1)
+    writes = TimelineWrites(api.stack.admin_redis, cap=3, inactive_s=86400, batch=2, lanes=1)
     real_script = writes._script
 
     async def failing_once(keys, args):
@@ -192,11 +192,11 @@ async def test_a_failed_call_fails_its_writers_only(api: Api) -> None:
                                    return_exceptions=True)
     # The first call carried the first piece alone (two would outgrow the batch of 2).
     assert isinstance(results[0], ConnectionError) and results[1] == 2
-    await api.stack.fanout.redis.main.delete(key, key + "x", key + "y")
+    await api.stack.admin_redis.delete(key, key + "x", key + "y")
 
 
 async def test_lean_script_calls_load_the_script_when_redis_forgot_it(api: Api) -> None:
-    r = api.stack.fanout.redis.main
+    r = api.stack.admin_redis
     lean = FastRedis(api.stack.settings.redis_url)
     try:
         key = unique("tw:lean")

@@ -10,6 +10,7 @@ import nats
 import pytest
 
 from shared import events
+from shared.nats_users import operator_url
 from shared.records import home_key
 from tests.helpers import Api, User
 
@@ -62,7 +63,7 @@ async def network_of(api: Api, user: User) -> int:
 async def publish(api: Api, *items: tuple[events.Event, str]) -> None:
     """Put events on JetStream directly, in this order, each with its own Nats-Msg-Id (so a
     repeated event is a redelivery, not a duplicate JetStream drops)."""
-    nc = await nats.connect(api.stack.settings.nats_url)
+    nc = await nats.connect(operator_url(api.stack.settings))
     try:
         js = nc.jetstream()
         for event, msg_id in items:

@@ -15,6 +15,7 @@ from services.fanout import live as fanout_live
 from services.gateway.streaming.presence import tracker_of
 from shared import presence, subjects
 from shared.contracts import live
+from shared.nats_users import operator_url
 from shared.presence import PresenceTracker
 from shared.records import ONLINE_USERS_KEY
 from tests.helpers import Api, second_gateway
@@ -49,7 +50,7 @@ async def test_offline_reader_gets_no_live_message_but_the_timeline(
     for reader in (here, away):
         await api.follow(reader, author)
     await api.idle()
-    nc = await nats.connect(api.stack.settings.nats_url)
+    nc = await nats.connect(operator_url(api.stack.settings))
     published: list[int] = []
 
     async def on(msg) -> None:
@@ -117,7 +118,7 @@ async def zadd_calls(redis) -> int:
 
 
 async def test_users_connecting_together_are_marked_in_one_round_trip(api: Api) -> None:
-    redis = api.stack.fanout.redis.main
+    redis = api.stack.admin_redis  # INFO commandstats is an admin's
     tracker = PresenceTracker(redis)
     user_ids = list(range(9_000_000_001, 9_000_000_051))
     before = await zadd_calls(redis)

@@ -75,10 +75,13 @@ async def test_only_admins_change_the_network(api: Api) -> None:
     assert (r.json()["name"], r.json()["invitation_only"]) == ("Acme Corp", True)
     r = await api.client.patch(NETWORK, headers=admin.headers, json={"invitation_only": False})
     assert (r.json()["name"], r.json()["invitation_only"]) == ("Acme Corp", False)
-    for body in ({"name": ""}, {"name": "x" * 101}, {"invitation_only": "maybe"},
-                 {"domain": "evil.test"}):
+    for body in ({"name": ""}, {"name": "x" * 101}, {"invitation_only": "maybe"}):
         r = await api.client.patch(NETWORK, headers=admin.headers, json=body)
         assert r.status_code == 422, body
+    # A parameter the route does not know is ignored (Mastodon's leniency), not applied.
+    domain = (await api.client.get(NETWORK, headers=admin.headers)).json()["domain"]
+    r = await api.client.patch(NETWORK, headers=admin.headers, json={"domain": "evil.test"})
+    assert (r.status_code, r.json()["domain"]) == (200, domain), r.text
     assert (await api.client.get(NETWORK, headers=admin.headers)).json()["name"] == "Acme Corp"
 
 
@@ -103,7 +106,8 @@ async def test_invitations_are_for_admins_and_stored_hashed(api: Api) -> None:
         "SELECT token_hash, invited_by FROM invitations WHERE id = $1", int(made["id"]))
     assert row["token_hash"] == hashlib.sha256(made["invite_code"].encode()).hexdigest()
     assert row["invited_by"] == int(admin.id)
-    for body in ({"email": "not-an-email"}, {}, {"email": admin.email.upper()}):
+    # An address with an account is invited like any other (tests/security/test_leaks.py).
+    for body in ({"email": "not-an-email"}, {}):
         r = await api.client.post(f"{NETWORK}/invitations", headers=admin.headers, json=body)
         assert r.status_code == 422, body
 

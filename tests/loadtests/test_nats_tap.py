@@ -9,14 +9,15 @@ import time
 import nats
 
 from loadtests.nats_tap import tap
+from shared.nats_users import operator_url
 from tests.helpers import Api
 
 
 async def test_taps_messages_with_and_without_headers(api: Api) -> None:
     got: list[tuple[bytes, bytes, float]] = []
-    listener = await tap(api.stack.settings.nats_url,
+    listener = await tap(operator_url(api.stack.settings),
                          lambda subject, payload, now: got.append((subject, payload, now)))
-    publisher = await nats.connect(api.stack.settings.nats_url)
+    publisher = await nats.connect(operator_url(api.stack.settings))
     try:
         await listener.subscribe("bench.tap.>")
         before = time.time()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import nats
 
 from shared import events, subjects
+from shared.nats_users import operator_url
 from tests.helpers import Api
 
 
@@ -44,7 +45,7 @@ async def test_redelivered_follow_event_notifies_once(api: Api) -> None:
         "AND convert_from(payload, 'UTF8') LIKE '%' || $2 || '%'",
         subjects.event("graph.follow.created"), alice.id)
     event = events.decode(bytes(row["payload"]))
-    nc = await nats.connect(api.stack.settings.nats_url)
+    nc = await nats.connect(operator_url(api.stack.settings))
     try:
         await nc.jetstream().publish(row["subject"], bytes(row["payload"]),
                                      headers={"Nats-Msg-Id": f"replay-{event.id}"})

@@ -9,6 +9,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared import events, outbox, subjects
 from shared.ids import new_id
+from shared.nats_users import operator_url
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
 from tests.helpers import Api
@@ -16,7 +17,7 @@ from tests.helpers import Api
 
 async def copies_in_stream(settings: Settings, event_id: int) -> int:
     """How many messages in the stream carry this event id (read with an ephemeral consumer)."""
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(operator_url(settings))
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe(

@@ -217,7 +217,7 @@ async def served(app: Any) -> AsyncIterator[str]:
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port))
+    server = uvicorn.Server(uvicorn_config(app, Settings(), host="127.0.0.1", port=port))
     task = asyncio.create_task(server.serve())
     try:
         gateway = getattr(getattr(app, "state", None), "gateway", None)

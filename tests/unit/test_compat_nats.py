@@ -12,6 +12,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from shared.compat import nats as nats_compat
+from shared.nats_users import operator_url
 from shared.settings import Settings
 from tests.helpers import unique
 
@@ -40,7 +41,7 @@ def test_the_pull_subject_is_the_one_nats_py_pulls_from() -> None:
 async def test_a_pull_request_on_the_connection_delivers_the_next_message(
         servers: Settings) -> None:
     """What EventConsumer's pull loop does, against the real server."""
-    nc = await nats.connect(servers.nats_url)
+    nc = await nats.connect(operator_url(servers))
     js = nc.jetstream()
     stream, durable = unique("CANARY"), unique("canary")
     await js.add_stream(name=stream, subjects=[f"{stream}.>"])

@@ -43,7 +43,7 @@ def _frozen_clock(monkeypatch: pytest.MonkeyPatch, seconds: list[float]) -> None
 
 
 def test_generator_ids_strictly_increase_over_10000_calls() -> None:
-    generator = IdGenerator()
+    generator = IdGenerator(worker=3)
     values = [generator.next() for _ in range(10_000)]
     _assert_strictly_increasing(values)
     assert len(set(values)) == len(values)
@@ -111,7 +111,7 @@ def test_created_ms_is_close_to_now() -> None:
 
 def test_created_ms_reads_back_the_generator_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     _frozen_clock(monkeypatch, [1_760_000_000.5])
-    assert created_ms(IdGenerator().next()) == 1_760_000_000_500
+    assert created_ms(IdGenerator(worker=3).next()) == 1_760_000_000_500
 
 
 def test_id_at_bounds_the_ids_made_at_a_time() -> None:
@@ -213,3 +213,44 @@ def test_parse_id_returns_none_for_non_ascii_digits() -> None:
     assert parse_id("\u00b2") is None  # SUPERSCRIPT TWO: isdigit() but int() refuses it
     assert parse_id("\u0661\u0662") is None  # Arabic-Indic digits: not an id a client sends
     assert parse_id(True) is None
+
+
+# --- the worker: held, never guessed --------------------------------------------------------
+
+
+def test_new_id_refuses_without_a_worker() -> None:
+    # A process that holds no lease (and was given no explicit worker) must not guess one:
+    # random bits are how two processes came to share a worker (issue #15).
+    with ids.fixed_worker(None), pytest.raises(ids.NoWorkerLease):
+        new_id()
+
+
+def test_new_id_mints_under_the_installed_worker() -> None:
+    with ids.fixed_worker(0x2A5):
+        assert (new_id() >> SEQUENCE_BITS) & ids.WORKER_MASK == 0x2A5
+
+
+class _Switching:
+    """A lease that is lost, then re-taken under another worker."""
+
+    def __init__(self) -> None:
+        self.worker: int | None = 0x3FF
+
+    def current_worker(self) -> int:
+        if self.worker is None:
+            raise ids.NoWorkerLease("lost")
+        return self.worker
+
+
+def test_ids_keep_increasing_across_a_worker_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    _frozen_clock(monkeypatch, [1_760_000_000.0])
+    source = _Switching()
+    generator = IdGenerator(source)
+    before = [generator.next() for _ in range(3)]
+    source.worker = None
+    with pytest.raises(ids.NoWorkerLease):
+        generator.next()
+    source.worker = 1  # a lower worker in the same frozen millisecond
+    after = [generator.next() for _ in range(3)]
+    _assert_strictly_increasing(before + after)
+    assert all((value >> SEQUENCE_BITS) & ids.WORKER_MASK == 1 for value in after)

@@ -200,3 +200,39 @@ def test_with_servers_replaces_only_the_urls() -> None:
     assert (updated.nats_url, updated.database_url, updated.redis_url) == (
         "nats://n", "postgresql://d", "redis://r")
     assert msgspec.structs.replace(updated, nats_url="", database_url="", redis_url="") == base
+
+
+# --- each service's own credentials ---------------------------------------------------------
+
+
+def _with_service_credentials() -> Settings:
+    return msgspec.structs.replace(
+        _configured(),
+        database_url="postgresql://hubbub_owner:o@db/hubbub",
+        migration_database_url="postgresql://hubbub_owner:o@db/hubbub",
+        redis_url="redis://hubbub_admin:a@cache/0",
+        service_database_urls={"posts": "postgresql://hubbub_posts:p@db/hubbub"},
+        service_redis_urls={"posts": "redis://hubbub_posts:p@cache/0"})
+
+
+def test_a_service_holds_only_its_own_credentials() -> None:
+    posts = _with_service_credentials().for_service("posts")
+    assert posts.database_url == "postgresql://hubbub_posts:p@db/hubbub"
+    assert posts.redis_url == "redis://hubbub_posts:p@cache/0"
+    assert posts.migration_database_url == ""  # not the owner's
+    assert posts.service_database_urls == posts.service_redis_urls == {}  # nobody else's
+    fanout = _with_service_credentials().for_service("fanout")
+    assert fanout.database_url == "" and fanout.redis_url == ""  # no role of its own: nothing
+
+
+def test_without_service_credentials_a_service_keeps_what_it_was_given() -> None:
+    given = msgspec.structs.replace(_configured(), migration_database_url="postgresql://o@db/h")
+    assert given.for_service("posts") == given
+
+
+def test_a_child_environment_carries_only_its_services_credentials() -> None:
+    env = server_env(_with_service_credentials(), "posts")
+    assert env["HUBBUB_DATABASE_URL"] == "postgresql://hubbub_posts:p@db/hubbub"
+    assert "HUBBUB_MIGRATION_DATABASE_URL" not in env
+    assert "hubbub_owner" not in " ".join(env.values())
+    assert "hubbub_admin" not in " ".join(env.values())

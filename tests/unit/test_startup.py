@@ -92,7 +92,7 @@ async def test_a_cancelled_connect_stops_even_when_the_cancellation_is_lost(
         raise ConnectionRefusedError("refused")
 
     monkeypatch.setattr(bus.nats, "connect", connect_losing_the_cancellation)
-    task = asyncio.create_task(bus.connect(Settings(), "test"))
+    task = asyncio.create_task(bus.connect(Settings(), "test", user="posts"))
     await asyncio.sleep(0.1)
     task.cancel()
     try:

@@ -33,7 +33,11 @@ class PublicTimelines:
         metrics.TIMELINE_WRITES.labels("public").inc(written)
         update = live.encode(live.LiveMessage(event="update", status_id=event.status_id))
         for tag in event.tags:
-            await self.nc.publish(subjects.live_tag(f"{event.network_id}.{tag}"), update)
+            try:
+                subject = subjects.live_tag(event.network_id, tag)
+            except subjects.UnsafeToken:
+                continue  # posts never makes such a tag; no stream could be watching it
+            await self.nc.publish(subject, update)
 
     async def status_deleted(self, event: events.StatusDeleted) -> None:
         if not event.network_id:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import hiredis
 
@@ -108,14 +108,14 @@ def _home_bounds(query: Sequence[tuple[str, str]]) -> reads.Bounds:
     return found
 
 
-_bounds_by_query: BoundedCache[tuple, reads.Bounds] = BoundedCache(10_000)
+_bounds_by_query: BoundedCache[tuple[tuple[str, str], ...], reads.Bounds] = BoundedCache(10_000)
 
 
 class _Prepared(NamedTuple):
     """A pipeline's commands packed, and how to convert their replies."""
 
     packed: bytes
-    convert: list
+    convert: list[Any]
 
 
 def _first_reads(fast: FastRedis, account_id: int, bounds: reads.Bounds,
@@ -136,7 +136,7 @@ def _first_reads(fast: FastRedis, account_id: int, bounds: reads.Bounds,
     return found
 
 
-_first_reads_by_key: BoundedCache[tuple, _Prepared] = BoundedCache(10_000)
+_first_reads_by_key: BoundedCache[tuple[Any, ...], _Prepared] = BoundedCache(10_000)
 
 
 # By reader: the followees above the fanout threshold that its last home read found (their

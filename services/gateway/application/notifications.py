@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.gateway.context import Gateway
 from services.gateway.presenters import mastodon
 from shared.records import NotificationRecord
 
 
 async def render(gw: Gateway, records: list[NotificationRecord], viewer_id: int | None = None
-                 ) -> list[dict]:
+                 ) -> list[dict[str, Any]]:
     accounts = await gw.hydrator.accounts([n.from_account_id for n in records])
     status_ids = [n.status_id for n in records if n.status_id is not None]
     statuses = await gw.hydrator.statuses(status_ids)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request
 
 from services.gateway import tokens
@@ -18,8 +20,8 @@ def status_id_or_404(raw: str) -> int:
     return parsed
 
 
-async def visible_status(request: Request, raw_id: str) -> tuple[Gateway, StatusRecord,
-                                                                 int | None]:
+async def visible_status(request: Request[Any, Any, Any], raw_id: str
+                         ) -> tuple[Gateway, StatusRecord, int | None]:
     """The status if the caller may see it, else 404 (not 403: do not reveal it exists)."""
     gw = gateway_of(request)
     caller = await gw.caller(request)

@@ -3,10 +3,14 @@ parameters, and the page rendered for the reader with its Link header."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from litestar import Request, Response
 
 from services.gateway import params, responses
 from services.gateway.context import gateway_of
+from shared.records import StatusRecord
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
@@ -26,7 +30,8 @@ def clamp(limit: int) -> int:
     return max(1, min(limit, MAX_LIMIT))
 
 
-async def render_page(request: Request, ids: list[int], me_id: int, keep=None) -> Response:
+async def render_page(request: Request[Any, Any, Any], ids: list[int], me_id: int,
+                      keep: Callable[[StatusRecord], bool] | None = None) -> Response[Any]:
     """A page of a Redis timeline (``ids``, newest first) for the reader, with its Link."""
     gw = gateway_of(request)
     body = await gw.hydrator.page(ids, me_id, hidden=await gw.hidden(me_id), keep=keep)

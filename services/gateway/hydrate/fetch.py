@@ -4,6 +4,8 @@ for the misses, which refills the cache (shared/viewer_cache for the flags)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
@@ -27,8 +29,9 @@ class Fetch:
         if not ids:
             return {}
         found: dict[int, AccountRecord] = {}
-        for account_id, raw in zip(ids, await self.r.mget([account_key(i) for i in ids]),
-                                   strict=True):
+        # (replies not decoded: bytes)
+        raws = cast(list[bytes | None], await self.r.mget([account_key(i) for i in ids]))
+        for account_id, raw in zip(ids, raws, strict=True):
             if raw is not None:
                 found[account_id] = self.records.account_at(account_id, raw)
         missing = [i for i in ids if i not in found]
@@ -42,7 +45,8 @@ class Fetch:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        return await self.found_statuses(ids, await self.r.mget([status_key(i) for i in ids]))
+        raws = cast(list[bytes | None], await self.r.mget([status_key(i) for i in ids]))
+        return await self.found_statuses(ids, raws)
 
     async def found_statuses(self, ids: list[int], raws: list[bytes | None]
                              ) -> dict[int, StatusRecord]:
@@ -92,7 +96,7 @@ class Fetch:
         pipe = self.r.pipeline(transaction=False)
         if account_ids:
             pipe.mget([account_key(i) for i in account_ids])
-        if flag_ids:
+        if flag_ids and viewer_id:  # (none without a reader)
             pipe.hmget(viewer_cache.flags_key(viewer_id), [str(i) for i in flag_ids])
         replies = await pipe.execute()
         if account_ids:

@@ -5,6 +5,7 @@ accounts), timeline_page (a whole page in one round trip) and render (statuses a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as redis
@@ -63,7 +64,8 @@ class Hydrator:
                                       hidden)
 
     async def page(self, ids: list[int], viewer_id: int | None, *, hidden: set[int],
-                   keep=None, once_per_original: bool = False) -> bytes:
+                   keep: Callable[[StatusRecord], bool] | None = None,
+                   once_per_original: bool = False) -> bytes:
         """A timeline page as JSON bytes (timeline_page.TimelinePages.page)."""
         return await self.pages.page(ids, viewer_id, hidden=hidden, keep=keep,
                                      once_per_original=once_per_original)

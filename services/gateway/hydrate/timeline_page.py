@@ -6,6 +6,7 @@ with the replies they were made from (the same replies: the same page, no decodi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import hiredis
@@ -29,15 +30,16 @@ class TimelinePages:
         self.fetch = fetch
         self.fragments = fragments
         # Page reads planned: by reader and ids, the keys one round trip reads (see _plan).
-        self._plans: BoundedCache[tuple, _Plan] = BoundedCache(4_096)
+        self._plans: BoundedCache[tuple[int | None, ...], _Plan] = BoundedCache(4_096)
         # The last pages made, by the same key, with the replies they were made from: a page
         # read again whose replies are the same bytes is the same page (no decoding, no
         # splicing). Few: a page is tens of kilobytes.
-        self._pages: BoundedCache[tuple, _Page] = BoundedCache(256)
-        self._packed = isinstance(r, FastRedis)
+        self._pages: BoundedCache[tuple[int | None, ...], _Page] = BoundedCache(256)
+        self._fast = r if isinstance(r, FastRedis) else None  # commands packed once for it
 
     async def page(self, ids: list[int], viewer_id: int | None, *, hidden: set[int],
-                   keep=None, once_per_original: bool = False) -> bytes:
+                   keep: Callable[[StatusRecord], bool] | None = None,
+                   once_per_original: bool = False) -> bytes:
         """A timeline page as JSON bytes (pages.Fragments splices cached pieces): the statuses
         of ``ids`` in order, without those by or reblogging accounts in ``hidden`` and those
         ``keep`` refuses; ``once_per_original`` leaves out a reblog whose original is on the
@@ -49,8 +51,8 @@ class TimelinePages:
         plan = self._plans.get(plan_key)
         if plan is None:
             plan = self._plans.put(plan_key, self._plan(unique, viewer_id))
-        if self._packed:
-            replies = await self.r.execute_packed(plan.packed, len(plan.commands))
+        if self._fast is not None:
+            replies = await self._fast.execute_packed(plan.packed, len(plan.commands))
         else:
             replies = [await self.r.execute_command(*c) for c in plan.commands]
         last = self._pages.get(plan_key) if keep is None else None
@@ -118,13 +120,14 @@ class TimelinePages:
         extra = [i for i in originals if i not in on_page]
         if not viewer_id:
             flag_ids = []
-        commands: list[tuple] = [("MGET", *[status_key(i) for i in [*ids, *extra]])]
+        commands: list[tuple[Any, ...]] = [("MGET", *[status_key(i) for i in [*ids, *extra]])]
         if account_ids:
             commands.append(("MGET", *[account_key(i) for i in account_ids]))
-        if flag_ids:
+        if flag_ids and viewer_id:  # (none without a reader: emptied above)
             commands.append(("HMGET", viewer_cache.flags_key(viewer_id),
                              *[str(i) for i in flag_ids]))
-        packed = b"".join([hiredis.pack_command(c) for c in commands]) if self._packed else b""
+        packed = (b"".join([hiredis.pack_command(c) for c in commands])
+                  if self._fast is not None else b"")
         return _Plan(ids, extra, list(account_ids), flag_ids, commands, packed)
 
     async def _read(self, plan: _Plan, replies: list[Any]
@@ -157,7 +160,7 @@ class _Plan(NamedTuple):
     originals: list[int]  # of reblogs among them, not on the page
     account_ids: list[int]
     flag_ids: list[int]  # none without a reader
-    commands: list[tuple]  # MGET statuses, MGET accounts (if any), HMGET flags (if any)
+    commands: list[tuple[Any, ...]]  # MGET statuses, MGET accounts (if any), HMGET flags (if any)
     packed: bytes  # the commands packed (FastRedis), b"" otherwise
 
 

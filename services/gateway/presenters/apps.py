@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the record only: the token store's I/O stays out of the presenters
     from services.gateway.tokens import App
 
 
-def app_json(app: App, client_secret: str | None = None) -> dict:
-    shaped = {
+def app_json(app: App, client_secret: str | None = None) -> dict[str, Any]:
+    shaped: dict[str, Any] = {
         "id": str(app.id),
         "name": app.name,
         "website": app.website,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
@@ -29,7 +31,7 @@ class RegisterParams(params.Params):
 
 
 @post("/api/v1/accounts", opt=needs("write:accounts", user=False))
-async def register(request: Request) -> Response:
+async def register(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.caller(request)
     if caller is None:
@@ -49,7 +51,7 @@ async def register(request: Request) -> Response:
 
 
 @get("/api/v1/accounts/verify_credentials", opt=needs("read:accounts", "profile"))
-async def verify_credentials(request: Request) -> Response:
+async def verify_credentials(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, account = await gw.user(request)
     creds = await credentials_of(gw, account.id)
@@ -59,7 +61,7 @@ async def verify_credentials(request: Request) -> Response:
 
 
 @get("/api/v1/accounts/{account_id:str}", opt=needs("read:accounts", anonymous=True))
-async def get_account(request: Request, account_id: FromPath[str]) -> Response:
+async def get_account(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     await gw.caller(request)  # a bad token is a 401 even where anonymous reads are allowed
     target = await _account_or_404(request, account_id)
@@ -73,7 +75,7 @@ class FollowParams(params.Params):
 
 
 @post("/api/v1/accounts/{account_id:str}/follow", opt=needs("write:follows"))
-async def follow(request: Request, account_id: FromPath[str]) -> Response:
+async def follow(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     target = await _account_or_404(request, account_id)
@@ -85,7 +87,7 @@ async def follow(request: Request, account_id: FromPath[str]) -> Response:
 
 
 @post("/api/v1/accounts/{account_id:str}/unfollow", opt=needs("write:follows"))
-async def unfollow(request: Request, account_id: FromPath[str]) -> Response:
+async def unfollow(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     target = await _account_or_404(request, account_id)
@@ -100,7 +102,7 @@ class RelationshipParams(params.Params):
 
 
 @get("/api/v1/accounts/relationships", opt=needs("read:follows"))
-async def relationships(request: Request) -> Response:
+async def relationships(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, RelationshipParams)
@@ -115,7 +117,7 @@ async def relationships(request: Request) -> Response:
     return responses.json([mastodon.relationship(r) for r in reply.relationships])
 
 
-async def _account_or_404(request: Request, raw_id: str) -> AccountRecord:
+async def _account_or_404(request: Request[Any, Any, Any], raw_id: str) -> AccountRecord:
     account_id = parse_id(raw_id)
     if account_id is None:
         raise errors.NotFound("Record not found")

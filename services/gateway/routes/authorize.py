@@ -9,11 +9,12 @@ parameters travel in hidden fields and are checked again on every POST."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 
-from services.gateway import csrf, redirect_uris, sign_in_pages
+from services.gateway import csrf, params, redirect_uris, sign_in_pages
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.oauth_request import (
     OOB,
@@ -39,7 +40,7 @@ def client_url(auth: AuthRequest, params: dict[str, str]) -> str:
     return f"{auth.redirect_uri}{sep}{urlencode(params)}"
 
 
-def back_to_client(auth: AuthRequest, params: dict[str, str]) -> Response:
+def back_to_client(auth: AuthRequest, params: dict[str, str]) -> Response[Any]:
     """Only after the person acted on Hubbub's page (signed in, or declined)."""
     if auth.redirect_uri == OOB:  # nowhere to send it: say it on the page
         if "code" in params:
@@ -49,7 +50,7 @@ def back_to_client(auth: AuthRequest, params: dict[str, str]) -> Response:
         "Location": client_url(auth, params), **sign_in_pages.NO_STORE})
 
 
-async def grant(gw: Gateway, auth: AuthRequest, account: AccountRecord) -> Response:
+async def grant(gw: Gateway, auth: AuthRequest, account: AccountRecord) -> Response[Any]:
     assert auth.code_challenge  # check() requires PKCE
     code = await oauth_codes.issue_code(gw.pool, app_id=auth.app.id, account_id=account.id,
                                         redirect_uri=auth.redirect_uri, scopes=auth.scopes,
@@ -62,12 +63,14 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    params.check_text(fields)
+    return fields
 
 
-async def checked(gw: Gateway, fields: dict[str, str]) -> AuthRequest | Response:
+async def checked(gw: Gateway, fields: dict[str, str]) -> AuthRequest | Response[Any]:
     """The request if it may go on, else the answer that stops it."""
     try:
         return await check(gw.pool, fields, redirect_uris.origin_of(gw.base_url),
@@ -83,7 +86,7 @@ async def checked(gw: Gateway, fields: dict[str, str]) -> AuthRequest | Response
 
 
 @get(["/oauth/authorize", "/oauth/sign_up"], include_in_schema=False, opt=PUBLIC)
-async def authorize_page(request: Request) -> Response:
+async def authorize_page(request: Request[Any, Any, Any]) -> Response[Any]:
     auth = await checked(gateway_of(request), fields_of(request.query_params))
     if isinstance(auth, Response):
         return auth
@@ -94,7 +97,7 @@ async def authorize_page(request: Request) -> Response:
 
 
 @post("/oauth/authorize", include_in_schema=False, opt=PUBLIC)
-async def authorize(request: Request) -> Response:
+async def authorize(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     form = await _form(request)
     auth = await checked(gw, fields_of(form))
@@ -120,7 +123,7 @@ async def authorize(request: Request) -> Response:
 
 
 @post("/oauth/sign_up", include_in_schema=False, opt=PUBLIC)
-async def sign_up(request: Request) -> Response:
+async def sign_up(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     form = await _form(request)
     auth = await checked(gw, fields_of(form))

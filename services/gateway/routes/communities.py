@@ -11,6 +11,7 @@ from litestar.params import FromPath
 
 from services.gateway import params, responses
 from services.gateway.application.timelines import PageParams, clamp
+from services.gateway.application.visible_pages import fill_page
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.presenters.communities import community_json, member_json
@@ -20,7 +21,7 @@ from shared.contracts import communities as api
 from shared.contracts import graph as graph_api
 from shared.contracts.verb import Rep, Req, Verb
 from shared.ids import parse_id
-from shared.records import AccountRecord, community_key
+from shared.records import AccountRecord, StatusRecord, community_key
 from shared.timelines import reads
 
 # Communities are Hubbub's own (Mastodon has no groups), so no granular Mastodon scope names
@@ -32,6 +33,7 @@ WRITE = needs("write")
 
 BASE = "/api/hubbub/v1/communities"
 MAX_LIMIT = 80
+COMMUNITY_BATCH = 40  # statuses read per round of a community timeline page
 
 
 def id_or_404(raw: str | int) -> int:
@@ -80,7 +82,7 @@ class RoleParams(params.Params):
 
 
 @post(BASE, opt=WRITE)
-async def create_community(request: Request) -> Response:
+async def create_community(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, CreateParams)
@@ -92,7 +94,7 @@ async def create_community(request: Request) -> Response:
 
 
 @get(BASE, opt=READ)
-async def list_communities(request: Request) -> Response:
+async def list_communities(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, ListParams, body=False)
@@ -103,7 +105,8 @@ async def list_communities(request: Request) -> Response:
 
 
 @get(f"{BASE}/{{community_id:str}}", opt=READ)
-async def get_community(request: Request, community_id: FromPath[str]) -> Response:
+async def get_community(request: Request[Any, Any, Any],
+                        community_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     community = await ask(gw, graph_api.COMMUNITY_GET,
@@ -112,7 +115,7 @@ async def get_community(request: Request, community_id: FromPath[str]) -> Respon
 
 
 @post(f"{BASE}/{{community_id:str}}/join", opt=WRITE)
-async def join(request: Request, community_id: FromPath[str]) -> Response:
+async def join(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     community = await ask(gw, graph_api.COMMUNITY_JOIN,
@@ -121,7 +124,7 @@ async def join(request: Request, community_id: FromPath[str]) -> Response:
 
 
 @post(f"{BASE}/{{community_id:str}}/leave", opt=WRITE)
-async def leave(request: Request, community_id: FromPath[str]) -> Response:
+async def leave(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     community = await ask(gw, graph_api.COMMUNITY_LEAVE,
@@ -130,7 +133,8 @@ async def leave(request: Request, community_id: FromPath[str]) -> Response:
 
 
 @get(f"{BASE}/{{community_id:str}}/requests", opt=READ)
-async def join_requests(request: Request, community_id: FromPath[str]) -> Response:
+async def join_requests(request: Request[Any, Any, Any],
+                        community_id: FromPath[str]) -> Response[Any]:
     """The accounts waiting for approval, newest request first (Mastodon's follow_requests)."""
     gw = gateway_of(request)
     _, me = await gw.user(request)
@@ -149,7 +153,7 @@ async def join_requests(request: Request, community_id: FromPath[str]) -> Respon
     return responses.json(shaped, headers=headers)
 
 
-async def _settle(request: Request, community_id: str, account_id: str,
+async def _settle(request: Request[Any, Any, Any], community_id: str, account_id: str,
                   verb: Verb[api.CommunityTarget, Rep]) -> Any:
     gw = gateway_of(request)
     _, me = await gw.user(request)
@@ -159,22 +163,24 @@ async def _settle(request: Request, community_id: str, account_id: str,
 
 
 @post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/approve", opt=WRITE)
-async def approve(request: Request, community_id: FromPath[str], account_id: FromPath[str]
-                  ) -> Response:
+async def approve(request: Request[Any, Any, Any], community_id: FromPath[str],
+                  account_id: FromPath[str]
+                  ) -> Response[Any]:
     gw, target, joined = await _settle(request, community_id, account_id,
                                        graph_api.COMMUNITY_APPROVE)
     return responses.json(member_json(joined, target, gw.base_url))
 
 
 @post(f"{BASE}/{{community_id:str}}/requests/{{account_id:str}}/reject", opt=WRITE)
-async def reject(request: Request, community_id: FromPath[str], account_id: FromPath[str]
-                 ) -> Response:
+async def reject(request: Request[Any, Any, Any], community_id: FromPath[str],
+                 account_id: FromPath[str]
+                 ) -> Response[Any]:
     await _settle(request, community_id, account_id, graph_api.COMMUNITY_REJECT)
     return responses.json({})
 
 
 @get(f"{BASE}/{{community_id:str}}/members", opt=READ)
-async def members(request: Request, community_id: FromPath[str]) -> Response:
+async def members(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     """Members with their roles, newest account id first, paged by account id."""
     gw = gateway_of(request)
     _, me = await gw.user(request)
@@ -194,7 +200,7 @@ async def members(request: Request, community_id: FromPath[str]) -> Response:
 
 
 @post(f"{BASE}/{{community_id:str}}/invite", opt=WRITE)
-async def invite(request: Request, community_id: FromPath[str]) -> Response:
+async def invite(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, InviteParams)
@@ -206,15 +212,16 @@ async def invite(request: Request, community_id: FromPath[str]) -> Response:
 
 
 @delete(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}", status_code=200, opt=WRITE)
-async def remove_member(request: Request, community_id: FromPath[str],
-                        account_id: FromPath[str]) -> Response:
+async def remove_member(request: Request[Any, Any, Any], community_id: FromPath[str],
+                        account_id: FromPath[str]) -> Response[Any]:
     await _settle(request, community_id, account_id, graph_api.COMMUNITY_REMOVE_MEMBER)
     return responses.json({})
 
 
 @patch(f"{BASE}/{{community_id:str}}/members/{{account_id:str}}", opt=WRITE)
-async def change_role(request: Request, community_id: FromPath[str], account_id: FromPath[str]
-                      ) -> Response:
+async def change_role(request: Request[Any, Any, Any], community_id: FromPath[str],
+                      account_id: FromPath[str]
+                      ) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, RoleParams)
@@ -226,7 +233,8 @@ async def change_role(request: Request, community_id: FromPath[str], account_id:
 
 
 @get("/api/hubbub/v1/timelines/community/{community_id:str}", opt=needs("read:statuses"))
-async def community_timeline(request: Request, community_id: FromPath[str]) -> Response:
+async def community_timeline(request: Request[Any, Any, Any],
+                             community_id: FromPath[str]) -> Response[Any]:
     """Members only (404 for anyone else). The page goes through the visibility policy (a
     private community post shows only to the members who follow its author) and the reader's
     mutes."""
@@ -238,17 +246,30 @@ async def community_timeline(request: Request, community_id: FromPath[str]) -> R
     facts = await ask(gw, graph_api.VIEWER_FACTS, graph_api.ViewerFacts(account_id=me.id))
     if community not in facts.communities:
         raise errors.NotFound("Record not found")
-    ids = await reads.page(gw.redis.lean, community_key(community), limit=clamp(p.limit),
-                               max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
-                               min_id=parse_id(p.min_id))
-    found = await gw.hydrator.statuses(ids)
     muted = set(facts.muted)
-    kept = await gw.hydrator.visible(
-        [found[i] for i in ids if i in found and found[i].account_id not in muted],
-        facts.viewer())
+    viewer = facts.viewer()
+    found: dict[int, StatusRecord] = {}
+
+    async def read(max_id: int | None, since_id: int | None, min_id: int | None) -> list[int]:
+        return await reads.page(gw.redis.lean, community_key(community), limit=COMMUNITY_BATCH,
+                                max_id=max_id, since_id=since_id, min_id=min_id)
+
+    async def keep(ids: list[int]) -> list[int]:
+        found.update(await gw.hydrator.statuses(ids))
+        kept = await gw.hydrator.visible(
+            [found[i] for i in ids if i in found and found[i].account_id not in muted], viewer)
+        return [s.id for s in kept]
+
+    # Paged by the statuses returned: a private post the reader may not see must not lend its
+    # id to the Link, and a run of them must not end the paging.
+    min_id = parse_id(p.min_id)
+    ids = await fill_page(read, keep, lambda i: i, max_id=parse_id(p.max_id),
+                          since_id=parse_id(p.since_id), min_id=min_id, limit=clamp(p.limit),
+                          batch=COMMUNITY_BATCH, ascending=min_id is not None)
+    kept = [found[i] for i in ids]
     rendered = await gw.hydrator.render_statuses(kept, me.id)
-    # Paged by what was read, not what was kept: filtered entries must not stall paging.
-    headers = responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids else {}
+    headers = (responses.cursor_link_header(request, gw.base_url, kept[0].id, kept[-1].id)
+               if kept else {})
     return responses.json(rendered, headers=headers)
 
 
@@ -257,7 +278,7 @@ class NotifyParams(params.Params):
 
 
 @post(f"{BASE}/{{community_id:str}}/notify", opt=WRITE)
-async def set_notify(request: Request, community_id: FromPath[str]) -> Response:
+async def set_notify(request: Request[Any, Any, Any], community_id: FromPath[str]) -> Response[Any]:
     """Ask to be notified (``hubbub.community_post``) of every new post in the community."""
     gw = gateway_of(request)
     _, me = await gw.user(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 from functools import cache
+from typing import Any
 
 from litestar import Request, Response, get
 
@@ -13,9 +14,10 @@ from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.scopes import PUBLIC
 from shared import metrics
+from shared.settings import Settings
 
 
-def _configuration(settings) -> dict:
+def _configuration(settings: Settings) -> dict[str, Any]:
     return {
         "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
         "statuses": {
@@ -33,7 +35,7 @@ def _configuration(settings) -> dict:
 
 
 @get("/api/v1/instance", sync_to_thread=False, opt=PUBLIC)
-def instance_v1(request: Request) -> Response:
+def instance_v1(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     s = gw.settings
     ws = gw.base_url.replace("http://", "ws://").replace("https://", "wss://")
@@ -58,7 +60,7 @@ def instance_v1(request: Request) -> Response:
 
 
 @get("/api/v2/instance", sync_to_thread=False, opt=PUBLIC)
-def instance_v2(request: Request) -> Response:
+def instance_v2(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     s = gw.settings
     ws = gw.base_url.replace("http://", "ws://").replace("https://", "wss://")
@@ -86,19 +88,19 @@ def instance_v2(request: Request) -> Response:
 
 
 @get("/healthz", sync_to_thread=False, opt=PUBLIC)
-def healthz() -> Response:
+def healthz() -> Response[Any]:
     return Response(content=b"ok\n", media_type="text/plain")
 
 
 @get("/readyz", sync_to_thread=False, opt=PUBLIC)
-def readyz(request: Request) -> Response:
+def readyz(request: Request[Any, Any, Any]) -> Response[Any]:
     checks = request.app.state.gateway.checks()
     ok = all(checks.values())
     return responses.json({"ready": ok, "checks": checks}, 200 if ok else 503)
 
 
 @get("/metrics", sync_to_thread=False, opt=PUBLIC)
-def metrics_endpoint() -> Response:
+def metrics_endpoint() -> Response[Any]:
     body, ctype = metrics.render()
     return Response(content=body, media_type=ctype)
 
@@ -119,13 +121,13 @@ def _png(rgb: tuple[int, int, int], size: int = 96) -> bytes:
 
 
 @get(["/avatars/original/missing.png"], sync_to_thread=False, opt=PUBLIC)
-def default_avatar() -> Response:
+def default_avatar() -> Response[Any]:
     return Response(content=_png((0x6D, 0x5B, 0xD0)), media_type="image/png",
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
 @get(["/headers/original/missing.png"], sync_to_thread=False, opt=PUBLIC)
-def default_header() -> Response:
+def default_header() -> Response[Any]:
     return Response(content=_png((0x2F, 0x2A, 0x4A)), media_type="image/png",
                     headers={"Cache-Control": "public, max-age=86400"})
 

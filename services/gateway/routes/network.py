@@ -7,6 +7,7 @@ administer the network even when its user is an admin."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, patch, post
@@ -25,7 +26,7 @@ PREFIX = "/api/hubbub/v1/network"
 
 
 @get(PREFIX, opt=needs("read"))
-async def get_network(request: Request) -> Response:
+async def get_network(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     found = await bus.call(gw.nc, graph_api.NETWORK_GET,
@@ -40,7 +41,7 @@ class UpdateNetworkParams(params.Params):
 
 
 @patch(PREFIX, opt=needs("admin:write"))
-async def update_network(request: Request) -> Response:
+async def update_network(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, UpdateNetworkParams)
@@ -58,7 +59,7 @@ class MembersParams(params.Params):
 
 
 @get(f"{PREFIX}/members", opt=needs("read:accounts"))
-async def members(request: Request) -> Response:
+async def members(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, MembersParams, body=False)
@@ -75,7 +76,7 @@ class InvitationParams(params.Params):
 
 
 @post(f"{PREFIX}/invitations", opt=needs("admin:write:accounts"))
-async def invite(request: Request) -> Response:
+async def invite(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, InvitationParams)
@@ -90,7 +91,7 @@ async def invite(request: Request) -> Response:
 
 @post(f"{PREFIX}/accounts/{{account_id:str}}/deactivate", status_code=200,
       opt=needs("admin:write:accounts"))
-async def deactivate(request: Request, account_id: FromPath[str]) -> Response:
+async def deactivate(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     target_id = parse_id(account_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
@@ -27,7 +29,7 @@ class NotificationParams(params.Params):
 
 
 @get("/api/v1/notifications", opt=needs("read:notifications"))
-async def list_notifications(request: Request) -> Response:
+async def list_notifications(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, NotificationParams, body=False)
@@ -46,7 +48,8 @@ async def list_notifications(request: Request) -> Response:
 
 
 @get("/api/v1/notifications/{notification_id:str}", opt=needs("read:notifications"))
-async def get_notification(request: Request, notification_id: FromPath[str]) -> Response:
+async def get_notification(request: Request[Any, Any, Any],
+                           notification_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     parsed = parse_id(notification_id)
@@ -61,7 +64,7 @@ async def get_notification(request: Request, notification_id: FromPath[str]) -> 
 
 
 @post("/api/v1/notifications/{notification_id:str}/dismiss", opt=needs("write:notifications"))
-async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
+async def dismiss(request: Request[Any, Any, Any], notification_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     parsed = parse_id(notification_id)
@@ -73,7 +76,7 @@ async def dismiss(request: Request, notification_id: FromPath[str]) -> Response:
 
 
 @post("/api/v1/notifications/clear", opt=needs("write:notifications"))
-async def clear(request: Request) -> Response:
+async def clear(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     await bus.call(gw.nc, notify_api.NOTIFICATION_DISMISS,
@@ -89,7 +92,7 @@ class UnreadParams(params.Params):
 
 
 @get("/api/v1/notifications/unread_count", opt=needs("read:notifications"))
-async def unread_count(request: Request) -> Response:
+async def unread_count(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, UnreadParams, body=False)
@@ -113,13 +116,13 @@ class SetMarkerParams(params.Params):
     notifications: MarkerPosition | None = None
 
 
-def _markers_json(markers: notify_api.Markers) -> dict:
+def _markers_json(markers: notify_api.Markers) -> dict[str, Any]:
     return {m.timeline: {"last_read_id": str(m.last_read_id), "version": m.version,
                          "updated_at": mastodon.iso(m.updated_at)} for m in markers.markers}
 
 
 @get("/api/v1/markers", opt=needs("read:statuses"))
-async def get_markers(request: Request) -> Response:
+async def get_markers(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, GetMarkerParams, body=False)
@@ -130,7 +133,7 @@ async def get_markers(request: Request) -> Response:
 
 
 @post("/api/v1/markers", opt=needs("write:statuses"))
-async def set_markers(request: Request) -> Response:
+async def set_markers(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, SetMarkerParams)

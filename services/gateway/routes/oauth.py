@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 
 from services.gateway import params, redirect_uris, responses, tokens
@@ -23,7 +25,7 @@ class AppParams(params.Params):
 
 
 @post("/api/v1/apps", opt=PUBLIC)
-async def create_app(request: Request) -> Response:
+async def create_app(request: Request[Any, Any, Any]) -> Response[Any]:
     p = await params.read(request, AppParams)
     name = p.client_name.strip()
     if not name or len(name) > 100:
@@ -44,7 +46,7 @@ async def create_app(request: Request) -> Response:
 
 
 @get("/api/v1/apps/verify_credentials", opt=needs(user=False))
-async def verify_app(request: Request) -> Response:
+async def verify_app(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.caller(request)
     if caller is None:
@@ -66,12 +68,12 @@ class TokenParams(params.Params):
     password: str | None = None
 
 
-def _oauth_error(code: str, description: str, status: int = 400) -> Response:
+def _oauth_error(code: str, description: str, status: int = 400) -> Response[Any]:
     return responses.json({"error": code, "error_description": description}, status)
 
 
 @post("/oauth/token", opt=PUBLIC)
-async def token(request: Request) -> Response:
+async def token(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     p = await params.read(request, TokenParams)
     try:
@@ -134,7 +136,7 @@ class RevokeParams(params.Params):
 
 
 @post("/oauth/revoke", opt=PUBLIC)
-async def revoke(request: Request) -> Response:
+async def revoke(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     p = await params.read(request, RevokeParams)
     try:

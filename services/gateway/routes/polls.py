@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
@@ -18,7 +20,8 @@ class VoteParams(params.Params):
     choices: list[int]
 
 
-async def _poll(request: Request, raw_id: str, choices: list[int] | None = None) -> Response:
+async def _poll(request: Request[Any, Any, Any], raw_id: str,
+                choices: list[int] | None = None) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.caller(request)
     poll_id = parse_id(raw_id)
@@ -43,12 +46,12 @@ async def _poll(request: Request, raw_id: str, choices: list[int] | None = None)
 
 
 @get("/api/v1/polls/{poll_id:str}", opt=needs("read:statuses", anonymous=True))
-async def get_poll(request: Request, poll_id: FromPath[str]) -> Response:
+async def get_poll(request: Request[Any, Any, Any], poll_id: FromPath[str]) -> Response[Any]:
     return await _poll(request, poll_id)
 
 
 @post("/api/v1/polls/{poll_id:str}/votes", opt=needs("write:statuses"))
-async def vote(request: Request, poll_id: FromPath[str]) -> Response:
+async def vote(request: Request[Any, Any, Any], poll_id: FromPath[str]) -> Response[Any]:
     p = await params.read(request, VoteParams)
     return await _poll(request, poll_id, p.choices)
 

@@ -11,6 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 
 from services.gateway import params, responses, tokens
+from services.gateway.application.visible_pages import fill_page
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.scopes import needs
@@ -19,7 +20,10 @@ from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.contracts.verb import Verb
 from shared.ids import parse_id
-from shared.records import AccountRecord
+from shared.records import StatusRecord
+
+# Statuses read per round for a profile page (the posts service's most).
+AUTHOR_BATCH = 40
 
 # --- the signed-in account's profile ------------------------------------------------------------
 
@@ -83,14 +87,15 @@ def render_credentials(gw: Gateway, creds: graph_api.CredentialAccount) -> dict[
                                        sensitive=creds.sensitive, language=creds.language)
 
 
-async def _update(request: Request, change: graph_api.UpdateProfile) -> Response:
+async def _update(request: Request[Any, Any, Any],
+                  change: graph_api.UpdateProfile) -> Response[Any]:
     gw = gateway_of(request)
     creds = await bus.call(gw.nc, graph_api.ACCOUNT_UPDATE, change)
     return responses.json(render_credentials(gw, creds))
 
 
 @patch("/api/v1/accounts/update_credentials", opt=needs("write:accounts"))
-async def update_credentials(request: Request) -> Response:
+async def update_credentials(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, UpdateCredentialsParams)
@@ -105,13 +110,13 @@ async def update_credentials(request: Request) -> Response:
 
 
 @delete("/api/v1/profile/avatar", status_code=200, opt=needs("write:accounts"))
-async def delete_avatar(request: Request) -> Response:
+async def delete_avatar(request: Request[Any, Any, Any]) -> Response[Any]:
     _, me = await gateway_of(request).user(request)
     return await _update(request, graph_api.UpdateProfile(account_id=me.id, avatar_url=""))
 
 
 @delete("/api/v1/profile/header", status_code=200, opt=needs("write:accounts"))
-async def delete_header(request: Request) -> Response:
+async def delete_header(request: Request[Any, Any, Any]) -> Response[Any]:
     _, me = await gateway_of(request).user(request)
     return await _update(request, graph_api.UpdateProfile(account_id=me.id, header_url=""))
 
@@ -124,7 +129,7 @@ class LookupParams(params.Params):
 
 
 @get("/api/v1/accounts/lookup", opt=needs("read:accounts"))
-async def lookup(request: Request) -> Response:
+async def lookup(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, LookupParams, body=False)
@@ -142,7 +147,7 @@ class SearchParams(params.Params):
 
 
 @get("/api/v1/accounts/search", opt=needs("read:accounts"))
-async def search(request: Request) -> Response:
+async def search(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, SearchParams, body=False)
@@ -155,7 +160,8 @@ class SuggestionParams(params.Params):
     limit: int = 40
 
 
-async def _suggestions(request: Request) -> tuple[Gateway, list[graph_api.Suggestion]]:
+async def _suggestions(request: Request[Any, Any, Any]) -> tuple[Gateway,
+                       list[graph_api.Suggestion]]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, SuggestionParams, body=False)
@@ -165,7 +171,7 @@ async def _suggestions(request: Request) -> tuple[Gateway, list[graph_api.Sugges
 
 
 @get("/api/v2/suggestions", opt=needs("read"))
-async def suggestions(request: Request) -> Response:
+async def suggestions(request: Request[Any, Any, Any]) -> Response[Any]:
     gw, found = await _suggestions(request)
     return responses.json([{"source": s.source, "sources": [s.source],
                              "account": mastodon.account(s.account, gw.base_url)}
@@ -173,7 +179,7 @@ async def suggestions(request: Request) -> Response:
 
 
 @get("/api/v1/suggestions", opt=needs("read"))
-async def suggestions_v1(request: Request) -> Response:
+async def suggestions_v1(request: Request[Any, Any, Any]) -> Response[Any]:
     """Deprecated by Mastodon for v2, still asked by older clients: the accounts alone."""
     gw, found = await _suggestions(request)
     return responses.json([mastodon.account(s.account, gw.base_url) for s in found])
@@ -194,7 +200,7 @@ class StatusesParams(params.Params):
     tagged: str | None = None
 
 
-async def _reader(request: Request, gw: Gateway) -> tokens.Caller | None:
+async def _reader(request: Request[Any, Any, Any], gw: Gateway) -> tokens.Caller | None:
     """The caller, anonymous allowed; a user token must still belong to an active account."""
     caller = await gw.caller(request)
     if caller is not None and caller.account_id is not None:
@@ -202,34 +208,50 @@ async def _reader(request: Request, gw: Gateway) -> tokens.Caller | None:
     return caller
 
 
-async def _target(gw: Gateway, raw_id: str) -> AccountRecord:
+async def _visible_target(gw: Gateway, caller: tokens.Caller | None, raw_id: str) -> int:
+    """The account's id if the reader may see it, else 404 exactly as for an unknown id: another
+    network's account (not sharing a community) must not be told apart from none. Anonymous
+    readers and app tokens see no account (as GET /api/v1/accounts/:id)."""
     account_id = parse_id(raw_id)
-    account = await gw.hydrator.account(account_id) if account_id is not None else None
-    if account is None or account.deactivated:
+    reader_id = caller.account_id if caller else None
+    if (account_id is None or reader_id is None
+            or account_id not in await gw.visible_accounts(reader_id, [account_id])):
         raise errors.NotFound("Record not found")
-    return account
+    return account_id
 
 
 @get("/api/v1/accounts/{account_id:str}/statuses", opt=needs("read:statuses", anonymous=True))
-async def account_statuses(request: Request, account_id: FromPath[str]) -> Response:
+async def account_statuses(request: Request[Any, Any, Any],
+                           account_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await _reader(request, gw)
-    target = await _target(gw, account_id)
+    target_id = await _visible_target(gw, caller, account_id)
     p = await params.read(request, StatusesParams, body=False)
     if p.only_media:
         return responses.json([])  # Hubbub keeps no media: no status has any
-    page = posts_api.Page(max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
-                          min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 40)))
     tagged = p.tagged.strip().removeprefix("#").lower() if p.tagged else None
-    reply = await bus.call(gw.nc, posts_api.STATUS_BY_AUTHOR, posts_api.AuthorStatuses(
-        account_id=target.id, page=page, exclude_replies=p.exclude_replies,
-        exclude_reblogs=p.exclude_reblogs, pinned=p.pinned, tagged=tagged or None))
-    viewer_id = caller.account_id if caller else None
-    kept = await gw.hydrator.visible(reply.statuses, await gw.viewer(caller))
-    shaped = await gw.hydrator.render_statuses(kept, viewer_id)
-    # Page by what was read, not what was kept: hidden statuses must not end the paging.
-    headers = (responses.cursor_link_header(request, gw.base_url, reply.statuses[0].id,
-                                            reply.statuses[-1].id) if reply.statuses else {})
+    viewer = await gw.viewer(caller)
+
+    async def read(max_id: int | None, since_id: int | None, min_id: int | None
+                   ) -> list[StatusRecord]:
+        reply = await bus.call(gw.nc, posts_api.STATUS_BY_AUTHOR, posts_api.AuthorStatuses(
+            account_id=target_id, exclude_replies=p.exclude_replies,
+            exclude_reblogs=p.exclude_reblogs, pinned=p.pinned, tagged=tagged or None,
+            page=posts_api.Page(max_id=max_id, since_id=since_id, min_id=min_id,
+                                limit=AUTHOR_BATCH)))
+        return reply.statuses
+
+    async def keep(statuses: list[StatusRecord]) -> list[StatusRecord]:
+        return await gw.hydrator.visible(statuses, viewer)
+
+    # The profile is stored for everyone and filtered here: read on past hidden statuses, and
+    # page by the statuses returned, whose ids alone the reader may learn.
+    kept = await fill_page(read, keep, lambda s: s.id, max_id=parse_id(p.max_id),
+                           since_id=parse_id(p.since_id), min_id=parse_id(p.min_id),
+                           limit=max(1, min(p.limit, 40)), batch=AUTHOR_BATCH)
+    shaped = await gw.hydrator.render_statuses(kept, caller.account_id if caller else None)
+    headers = (responses.cursor_link_header(request, gw.base_url, kept[0].id, kept[-1].id)
+               if kept else {})
     return responses.json(shaped, headers=headers)
 
 
@@ -245,8 +267,8 @@ def id_page(p: PageParams, max_limit: int = 80) -> graph_api.IdPage:
                             min_id=parse_id(p.min_id), limit=max(1, min(p.limit, max_limit)))
 
 
-async def _account_list(request: Request, raw_id: str,
-                        verb: Verb[graph_api.AccountListPage, graph_api.Accounts]) -> Response:
+async def _account_list(request: Request[Any, Any, Any], raw_id: str,
+                        verb: Verb[graph_api.AccountListPage, graph_api.Accounts]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     account_id = parse_id(raw_id)
@@ -260,12 +282,12 @@ async def _account_list(request: Request, raw_id: str,
 
 
 @get("/api/v1/accounts/{account_id:str}/followers", opt=needs("read:accounts"))
-async def followers(request: Request, account_id: FromPath[str]) -> Response:
+async def followers(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     return await _account_list(request, account_id, graph_api.ACCOUNT_FOLLOWERS)
 
 
 @get("/api/v1/accounts/{account_id:str}/following", opt=needs("read:accounts"))
-async def following(request: Request, account_id: FromPath[str]) -> Response:
+async def following(request: Request[Any, Any, Any], account_id: FromPath[str]) -> Response[Any]:
     return await _account_list(request, account_id, graph_api.ACCOUNT_FOLLOWING)
 
 

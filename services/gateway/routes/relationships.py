@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.gateway import params, responses
-from services.gateway.context import gateway_of
+from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.scopes import needs, per_param
 from shared import bus, errors
@@ -40,26 +43,51 @@ def account_id_or_404(raw: str) -> int:
     return parsed
 
 
+# Actions that end a relation, and the flag that says it is there: allowed on an account the
+# reader no longer sees (a guest who left the shared community) while there is one to end.
+UNDOING: dict[str, Callable[[graph_api.Relationship], bool]] = {
+    "unblock": lambda r: r.blocking,
+    "unmute": lambda r: r.muting,
+    "remove_from_followers": lambda r: r.followed_by,
+}
+
+
+async def _target_or_404(gw: Gateway, me: int, raw: str, action: str) -> int:
+    """The target's id if the reader may see it, else 404 exactly as for an unknown id: the
+    answer (and its relationship flags) must not tell that another network's account exists."""
+    target = account_id_or_404(raw)
+    if target in await gw.visible_accounts(me, [target]):
+        return target
+    ends = UNDOING.get(action)
+    if ends is not None:
+        reply = await bus.call(gw.nc, graph_api.RELATIONSHIPS,
+                               graph_api.GetRelationships(account_id=me, ids=[target]))
+        if any(ends(r) for r in reply.relationships):
+            return target
+    raise errors.NotFound("Record not found")
+
+
 class MuteParams(params.Params):
     notifications: bool = True
     duration: int = 0
 
 
-async def _relationship(request: Request, verb: Verb[Req, graph_api.Relationship],
-                        payload: Req) -> Response:
+async def _relationship(request: Request[Any, Any, Any], verb: Verb[Req, graph_api.Relationship],
+                        payload: Req) -> Response[Any]:
     gw = gateway_of(request)
     rel = await bus.call(gw.nc, verb, payload)
     return responses.json(mastodon.relationship(rel))
 
 
 @post("/api/v1/accounts/{account_id:str}/{action:str}", opt=ACCOUNT_ACTIONS)
-async def act_on_account(request: Request, account_id: FromPath[str], action: FromPath[str]
-                         ) -> Response:
+async def act_on_account(request: Request[Any, Any, Any], account_id: FromPath[str],
+                         action: FromPath[str]
+                         ) -> Response[Any]:
     gw = gateway_of(request)
     if action not in (*PAIR_ACTIONS, "mute"):
         raise errors.NotFound("Record not found")
     _, me = await gw.user(request)
-    target = account_id_or_404(account_id)
+    target = await _target_or_404(gw, me.id, account_id, action)
     if action == "mute":
         p = await params.read(request, MuteParams)
         return await _relationship(request, graph_api.MUTE_ADD, graph_api.Mute(
@@ -76,9 +104,9 @@ class PageParams(params.Params):
     limit: int = 40
 
 
-async def _accounts_page(request: Request,
+async def _accounts_page(request: Request[Any, Any, Any],
                          verb: Verb[graph_api.RelationPage, graph_api.RelationItems]
-                         ) -> Response:
+                         ) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, PageParams, body=False)
@@ -94,23 +122,23 @@ async def _accounts_page(request: Request,
 
 
 @get("/api/v1/blocks", opt=needs("read:blocks"))
-async def blocks(request: Request) -> Response:
+async def blocks(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _accounts_page(request, graph_api.BLOCKS_LIST)
 
 
 @get("/api/v1/mutes", opt=needs("read:mutes"))
-async def mutes(request: Request) -> Response:
+async def mutes(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _accounts_page(request, graph_api.MUTES_LIST)
 
 
 @get("/api/v1/follow_requests", opt=needs("read:follows"))
-async def follow_requests(request: Request) -> Response:
+async def follow_requests(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _accounts_page(request, graph_api.FOLLOW_REQUESTS_LIST)
 
 
 @post("/api/v1/follow_requests/{account_id:str}/{answer:str}", opt=needs("write:follows"))
-async def answer_follow_request(request: Request, account_id: FromPath[str],
-                                answer: FromPath[str]) -> Response:
+async def answer_follow_request(request: Request[Any, Any, Any], account_id: FromPath[str],
+                                answer: FromPath[str]) -> Response[Any]:
     if answer not in FOLLOW_REQUEST_ANSWERS:
         raise errors.NotFound("Record not found")
     gw = gateway_of(request)

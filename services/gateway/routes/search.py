@@ -45,7 +45,7 @@ class SearchParams(params.Params):
 
 
 @get("/api/v2/search", opt=needs("read:search"))
-async def search(request: Request) -> Response:
+async def search(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller, me = await gw.user(request)
     p = await params.read(request, SearchParams, body=False)

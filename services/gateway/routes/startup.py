@@ -12,6 +12,8 @@ several clients report as an error on every start."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get
 
 from services.gateway import responses
@@ -21,7 +23,7 @@ from services.gateway.scopes import PUBLIC, needs
 
 
 @get("/api/v1/preferences", opt=needs("read:accounts"))
-async def preferences(request: Request) -> Response:
+async def preferences(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     creds = await credentials_of(gw, me.id)
@@ -35,18 +37,18 @@ async def preferences(request: Request) -> Response:
 
 
 @get("/api/v1/custom_emojis", opt=PUBLIC)
-async def custom_emojis() -> Response:
+async def custom_emojis() -> Response[Any]:
     return responses.json([])
 
 
 @get("/api/v1/announcements", opt=needs("read"))
-async def announcements(request: Request) -> Response:
+async def announcements(request: Request[Any, Any, Any]) -> Response[Any]:
     await gateway_of(request).user(request)
     return responses.json([])
 
 
 @get("/api/v1/instance/rules", opt=PUBLIC)
-async def rules() -> Response:
+async def rules() -> Response[Any]:
     return responses.json([])
 
 

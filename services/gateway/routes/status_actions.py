@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.gateway import params, responses
 from services.gateway.application.statuses import status_id_or_404, visible_status
+from services.gateway.application.visible_pages import fill_page
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.scopes import needs, per_param
@@ -36,7 +39,8 @@ STATUS_ACTIONS = per_param("action", {
 
 
 @post("/api/v1/statuses/{status_id:str}/{action:str}", opt=STATUS_ACTIONS)
-async def act(request: Request, status_id: FromPath[str], action: FromPath[str]) -> Response:
+async def act(request: Request[Any, Any, Any], status_id: FromPath[str],
+              action: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     if action == "reblog":
         _, me = await gw.user(request)
@@ -60,6 +64,10 @@ class ReblogParams(params.Params):
     visibility: str = "public"
 
 
+# Accounts read per round for favourited_by / reblogged_by (the posts service's most).
+WHO_BATCH = 80
+
+
 class PageParams(params.Params):
     max_id: str | None = None
     since_id: str | None = None
@@ -72,32 +80,51 @@ def page_of(p: PageParams) -> posts_api.Page:
                           min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)))
 
 
-async def _who(request: Request, status_id: str,
-               verb: Verb[posts_api.StatusPage, posts_api.PageItems]) -> Response:
-    gw, status, _ = await visible_status(request, status_id)
+async def _who(request: Request[Any, Any, Any], status_id: str,
+               verb: Verb[posts_api.StatusPage, posts_api.PageItems]) -> Response[Any]:
+    """Who favourited or reblogged: only the accounts the reader may see (a post seen across
+    networks, by a mention or a shared community, is not a list of the other network's people),
+    paged by the items returned, whose cursors alone the reader may learn."""
+    gw, status, reader_id = await visible_status(request, status_id)
     p = await params.read(request, PageParams, body=False)
-    page = await bus.call(gw.nc, verb, posts_api.StatusPage(
-        status_id=status.reblog_of_id or status.id, page=page_of(p)))
-    accounts = await gw.hydrator.accounts([item.id for item in page.items])
+    target = status.reblog_of_id or status.id
+
+    async def read(max_id: int | None, since_id: int | None, min_id: int | None
+                   ) -> list[posts_api.PageItem]:
+        page = posts_api.Page(max_id=max_id, since_id=since_id, min_id=min_id, limit=WHO_BATCH)
+        reply = await bus.call(gw.nc, verb, posts_api.StatusPage(status_id=target, page=page))
+        return reply.items
+
+    async def keep(items: list[posts_api.PageItem]) -> list[posts_api.PageItem]:
+        if reader_id is None:
+            return []  # an anonymous reader sees no account
+        seen = await gw.visible_accounts(reader_id, list({i.id for i in items}))
+        return [i for i in items if i.id in seen]
+
+    wanted = page_of(p)
+    kept = await fill_page(read, keep, lambda i: i.cursor, max_id=wanted.max_id,
+                           since_id=wanted.since_id, min_id=wanted.min_id, limit=wanted.limit,
+                           batch=WHO_BATCH)
+    accounts = await gw.hydrator.accounts([item.id for item in kept])
     shaped = [mastodon.account(accounts[item.id], gw.base_url)
-              for item in page.items if item.id in accounts]
-    headers = (responses.cursor_link_header(request, gw.base_url, page.items[0].cursor,
-                                            page.items[-1].cursor) if page.items else {})
+              for item in kept if item.id in accounts]
+    headers = (responses.cursor_link_header(request, gw.base_url, kept[0].cursor,
+                                            kept[-1].cursor) if kept else {})
     return responses.json(shaped, headers=headers)
 
 
 @get("/api/v1/statuses/{status_id:str}/favourited_by", opt=needs("read:accounts", anonymous=True))
-async def favourited_by(request: Request, status_id: FromPath[str]) -> Response:
+async def favourited_by(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     return await _who(request, status_id, posts_api.STATUS_FAVOURITED_BY)
 
 
 @get("/api/v1/statuses/{status_id:str}/reblogged_by", opt=needs("read:accounts", anonymous=True))
-async def reblogged_by(request: Request, status_id: FromPath[str]) -> Response:
+async def reblogged_by(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     return await _who(request, status_id, posts_api.STATUS_REBLOGGED_BY)
 
 
-async def _mine(request: Request,
-                verb: Verb[posts_api.AccountPage, posts_api.PageItems]) -> Response:
+async def _mine(request: Request[Any, Any, Any],
+                verb: Verb[posts_api.AccountPage, posts_api.PageItems]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, PageParams, body=False)
@@ -113,12 +140,12 @@ async def _mine(request: Request,
 
 
 @get("/api/v1/favourites", opt=needs("read:favourites"))
-async def favourites(request: Request) -> Response:
+async def favourites(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _mine(request, posts_api.FAVOURITES_LIST)
 
 
 @get("/api/v1/bookmarks", opt=needs("read:bookmarks"))
-async def bookmarks(request: Request) -> Response:
+async def bookmarks(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _mine(request, posts_api.BOOKMARKS_LIST)
 
 

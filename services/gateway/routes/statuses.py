@@ -64,7 +64,7 @@ def poll_spec(p: PollParams | None) -> posts_api.PollSpec | None:
 
 
 @post("/api/v1/statuses", opt=WRITE_STATUSES)
-async def create_status(request: Request) -> Response:
+async def create_status(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller, me = await gw.user(request)
     p = await params.read(request, StatusParams)
@@ -113,7 +113,7 @@ class ManyParams(params.Params):
 
 
 @get("/api/v1/statuses", opt=READ_STATUSES)
-async def get_statuses(request: Request) -> Response:
+async def get_statuses(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.caller(request)
     p = await params.read(request, ManyParams, body=False)
@@ -127,14 +127,14 @@ async def get_statuses(request: Request) -> Response:
 
 
 @get("/api/v1/statuses/{status_id:str}", opt=READ_STATUSES)
-async def get_status(request: Request, status_id: FromPath[str]) -> Response:
+async def get_status(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw, status, viewer_id = await visible_status(request, status_id)
     [rendered] = await gw.hydrator.render_statuses([status], viewer_id)
     return responses.json(rendered)
 
 
 @get("/api/v1/statuses/{status_id:str}/context", opt=READ_STATUSES)
-async def context(request: Request, status_id: FromPath[str]) -> Response:
+async def context(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw, status, viewer_id = await visible_status(request, status_id)
     thread = await bus.call(gw.nc, posts_api.STATUS_THREAD,
                             posts_api.StatusAction(account_id=viewer_id or 0,
@@ -149,7 +149,7 @@ async def context(request: Request, status_id: FromPath[str]) -> Response:
 
 
 @put("/api/v1/statuses/{status_id:str}", opt=WRITE_STATUSES)
-async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
+async def edit_status(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, EditParams)
@@ -164,7 +164,7 @@ async def edit_status(request: Request, status_id: FromPath[str]) -> Response:
 
 
 @delete("/api/v1/statuses/{status_id:str}", status_code=200, opt=WRITE_STATUSES)
-async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
+async def delete_status(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     status = await bus.call(gw.nc, posts_api.STATUS_DELETE, posts_api.StatusAction(
@@ -175,7 +175,7 @@ async def delete_status(request: Request, status_id: FromPath[str]) -> Response:
 
 
 @get("/api/v1/statuses/{status_id:str}/history", opt=READ_STATUSES)
-async def history(request: Request, status_id: FromPath[str]) -> Response:
+async def history(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw, status, viewer_id = await visible_status(request, status_id)
     found = await bus.call(gw.nc, posts_api.STATUS_HISTORY, posts_api.StatusAction(
         account_id=viewer_id or 0, status_id=status.id))
@@ -194,7 +194,7 @@ async def history(request: Request, status_id: FromPath[str]) -> Response:
 
 
 @get("/api/v1/statuses/{status_id:str}/source", opt=needs("read:statuses"))
-async def source(request: Request, status_id: FromPath[str]) -> Response:
+async def source(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     parsed = status_id_or_404(status_id)

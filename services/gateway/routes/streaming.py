@@ -1,9 +1,13 @@
 """Mastodon streaming: one WebSocket multiplexing streams subscribed by message, and the same
 streams as server-sent events (``/api/v1/streaming/user`` ...) with ``:thump`` heartbeats.
 
-Close codes a WebSocket client may see: 1013 when it fell too far behind (its queue filled:
-reconnect and catch up by REST with ``since_id``), 4001 for a missing or bad token, 4029 when
-its token or this gateway holds too many streaming connections.
+Close codes a WebSocket client may see: 1009 for a message larger than
+``HUBBUB_STREAM_MAX_MESSAGE_BYTES``, 1013 when it fell too far behind (its queue filled:
+reconnect and catch up by REST with ``since_id``), 4001 for a missing or bad token (the socket
+is accepted first so that the code reaches the client: refused at the handshake, it would see an
+HTTP 403), 4029 when its token, its account, its address or this gateway holds too many streaming
+connections. A bad subscription (unknown stream, bad tag, too many) is an ``{"error": ...}``
+message, and the socket stays open.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any, cast
 
 from litestar import Request, Response, WebSocket, get, websocket
+from litestar.connection import ASGIConnection
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 from litestar.response import Stream
@@ -35,13 +41,16 @@ from shared import errors, metrics
 from shared.records import AccountRecord
 
 log = logging.getLogger(__name__)
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TOO_SLOW = 1013
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_TOO_MANY = 4029
 HEARTBEAT_S = 15.0
 
 
-async def _reader(gw: Gateway, token: str | None, connection
+async def _reader(gw: Gateway, token: str | None,
+                  connection: ASGIConnection[Any, Any, Any, Any]
                   ) -> tuple[tokens.Caller, AccountRecord] | None:
     if not token:
         return None
@@ -58,13 +67,13 @@ async def _reader(gw: Gateway, token: str | None, connection
 
 
 @get("/api/v1/streaming/health", sync_to_thread=False, opt=PUBLIC)
-def streaming_health() -> Response:
+def streaming_health() -> Response[Any]:
     return Response(content=b"OK", media_type="text/plain")
 
 
 # --- WebSocket -------------------------------------------------------------------------------
 
-def _ws_token(socket: WebSocket) -> tuple[str | None, str | None]:
+def _ws_token(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
     """(token, subprotocol to echo): Authorization header, query, or Sec-WebSocket-Protocol."""
     header = bearer_token(socket)
     if header:
@@ -79,30 +88,42 @@ def _ws_token(socket: WebSocket) -> tuple[str | None, str | None]:
 
 
 @websocket("/api/v1/streaming", opt=STREAMED)
-async def streaming(socket: WebSocket) -> None:
+async def streaming(socket: WebSocket[Any, Any, Any]) -> None:
     gw = gateway_of(socket)
     token, subprotocol = _ws_token(socket)
     found = await _reader(gw, token, socket)
+    await socket.accept(subprotocols=subprotocol)
     if found is None:
         await socket.close(code=CLOSE_UNAUTHORIZED, reason="Missing or invalid access token")
         return
     caller, account = found
-    await socket.accept(subprotocols=subprotocol)
     try:
-        with gw.stream_limits.hold(caller.token_id), metrics.STREAMING_CONNECTIONS.time():
-            session = StreamSession(gw, account, gw.settings.stream_queue_size,
-                                    scopes=caller.scopes)
+        with gw.stream_limits.hold(caller.token_id, account.id, _address(socket)), \
+                metrics.STREAMING_CONNECTIONS.time():
+            session = _session(gw, account, caller.scopes)
             async with presence.online(gw, account.id):
                 await _serve_socket(gw, socket, session)
     except TooManyConnections as exc:
         await socket.close(code=CLOSE_TOO_MANY, reason=exc.message[:120])
 
 
-async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) -> None:
+def _session(gw: Gateway, account: AccountRecord, scopes: frozenset[str]) -> StreamSession:
+    """The token's scopes come along: each subscription is checked against them."""
+    return StreamSession(gw, account, gw.settings.stream_queue_size,
+                         max_watches=gw.settings.stream_max_subscriptions, scopes=scopes)
+
+
+def _address(connection: WebSocket[Any, Any, Any] | Request[Any, Any, Any]) -> str | None:
+    """The client's address (the server already took a trusted proxy's X-Forwarded-For)."""
+    return connection.client.host if connection.client else None
+
+
+async def _serve_socket(gw: Gateway, socket: WebSocket[Any, Any, Any],
+                        session: StreamSession) -> None:
     async def send_error(message: str, status: int | None = None) -> None:
         await socket.send_text(json.dumps({"error": message, "status": status or 400}))
 
-    async def subscribe(kind: str, command: dict) -> None:
+    async def subscribe(kind: str, command: dict[str, Any]) -> None:
         stream = str(command.get("stream", ""))
         param = command.get(STREAMS.get(stream) or "", None)
         try:
@@ -113,9 +134,15 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
         except StreamRefused as exc:
             await send_error(str(exc), exc.status)
 
+    max_bytes = gw.settings.stream_max_message_bytes
+
     async def reader() -> None:
         while True:
             text = await socket.receive_text()
+            # uvicorn refuses larger messages itself (server.py); this holds on other servers
+            if len(text) > max_bytes // 4 and len(text.encode()) > max_bytes:
+                await socket.close(code=CLOSE_TOO_BIG, reason="Message too big")
+                return
             try:
                 command = json.loads(text)
             except ValueError:
@@ -128,7 +155,8 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
             await subscribe(command["type"], command)
 
     frames = gw.stream_frames
-    direct = DirectSend.of(socket.scope.get(RAW_SEND))
+    # (a key of Hubbub's own in the scope: the server's send, which the app put there)
+    direct = DirectSend.of(cast("Callable[..., Any] | None", socket.scope.get(RAW_SEND)))
     if direct is not None:
         session.write_now = lambda delivery: direct.frame(frames.ws_frame(delivery))
 
@@ -149,6 +177,8 @@ async def _serve_socket(gw: Gateway, socket: WebSocket, session: StreamSession) 
             exc = task.exception()
             if exc and not isinstance(exc, WebSocketDisconnect):
                 log.warning("streaming connection failed: %r", exc)
+                with contextlib.suppress(Exception):  # a close frame, not a dropped socket
+                    await socket.close(code=CLOSE_INTERNAL_ERROR, reason="Internal error")
     finally:
         for task in tasks:
             task.cancel()
@@ -166,7 +196,8 @@ SSE_PATHS = {
 
 
 @get("/api/v1/streaming/{path:path}", opt=STREAMED)
-async def server_sent_events(request: Request, path: FromPath[str]) -> Response | Stream:
+async def server_sent_events(request: Request[Any, Any, Any],
+                             path: FromPath[str]) -> Response[Any] | Stream:
     stream = SSE_PATHS.get(path.strip("/"))
     if stream is None:
         raise errors.NotFound("Record not found")
@@ -180,16 +211,17 @@ async def server_sent_events(request: Request, path: FromPath[str]) -> Response 
     param = request.query_params.get(needed) if needed else None
     limits = gw.stream_limits
     held = contextlib.AsyncExitStack()
-    held.enter_context(limits.hold(caller.token_id))  # TooManyConnections (429) before any byte
+    # TooManyConnections (429) before any byte
+    held.enter_context(limits.hold(caller.token_id, account.id, _address(request)))
     await held.enter_async_context(presence.online(gw, account.id))
-    session = StreamSession(gw, account, gw.settings.stream_queue_size, scopes=caller.scopes)
+    session = _session(gw, account, caller.scopes)
     held.push_async_callback(session.close)
     try:
         await session.subscribe(stream, param)
     except StreamRefused as exc:
         await held.aclose()
         return responses.error(str(exc), exc.status or (
-            400 if "Unknown" in str(exc) or "Missing" in str(exc) else 404))
+            404 if "No such" in str(exc) or "member" in str(exc) else 400))
     return Stream(_sse_body(gw, session, held), media_type="text/event-stream",
                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

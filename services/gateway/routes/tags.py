@@ -4,6 +4,8 @@ network) into the home timeline."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
@@ -24,7 +26,7 @@ class TrendsParams(params.Params):
 
 
 @get(["/api/v1/trends/tags", "/api/v1/trends"], opt=needs("read:statuses"))
-async def trending_tags(request: Request) -> Response:
+async def trending_tags(request: Request[Any, Any, Any]) -> Response[Any]:
     """The hashtags most used in the reader's network's public posts over the last week (by
     distinct authors, then uses), with their daily history, as Mastodon's trends. The reader's
     network only: signed-in readers, like the public timeline."""
@@ -36,16 +38,16 @@ async def trending_tags(request: Request) -> Response:
     return responses.json([tag_json(t.name, gw.base_url, t.history) for t in found.tags])
 
 
-async def _tag_action(request: Request, name: str,
+async def _tag_action(request: Request[Any, Any, Any], name: str,
                       verb: Verb[graph_api.TagAction, graph_api.Tag], account_id: int | None
-                      ) -> Response:
+                      ) -> Response[Any]:
     gw = gateway_of(request)
     found = await bus.call(gw.nc, verb, graph_api.TagAction(account_id=account_id, tag=name))
     return responses.json(tag(found, gw.base_url))
 
 
 @get("/api/v1/tags/{name:str}", opt=needs("read:statuses", anonymous=True))
-async def get_tag(request: Request, name: FromPath[str]) -> Response:
+async def get_tag(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.caller(request)
     account_id = None
@@ -56,13 +58,13 @@ async def get_tag(request: Request, name: FromPath[str]) -> Response:
 
 
 @post("/api/v1/tags/{name:str}/follow", opt=needs("write:follows"))
-async def follow_tag(request: Request, name: FromPath[str]) -> Response:
+async def follow_tag(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
     _, me = await gateway_of(request).user(request)
     return await _tag_action(request, name, graph_api.TAG_FOLLOW, me.id)
 
 
 @post("/api/v1/tags/{name:str}/unfollow", opt=needs("write:follows"))
-async def unfollow_tag(request: Request, name: FromPath[str]) -> Response:
+async def unfollow_tag(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
     _, me = await gateway_of(request).user(request)
     return await _tag_action(request, name, graph_api.TAG_UNFOLLOW, me.id)
 
@@ -75,7 +77,7 @@ class FollowedTagsParams(params.Params):
 
 
 @get("/api/v1/followed_tags", opt=needs("read:follows"))
-async def followed_tags(request: Request) -> Response:
+async def followed_tags(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, FollowedTagsParams, body=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
@@ -16,7 +18,7 @@ from shared.timelines import reads
 
 
 @get("/api/v1/timelines/home", opt=needs("read:statuses"))
-async def home(request: Request) -> Response:
+async def home(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.signed_in(request)
     reply = await read_home(gw, caller, request.url.path,
@@ -26,7 +28,7 @@ async def home(request: Request) -> Response:
 
 
 @get("/api/v1/timelines/public", opt=needs("read:statuses"))
-async def public(request: Request) -> Response:
+async def public(request: Request[Any, Any, Any]) -> Response[Any]:
     """The reader's network: public posts of its members (``local`` changes nothing, since every
     post of a network is local to it; ``remote`` and ``only_media`` find nothing)."""
     gw = gateway_of(request)
@@ -47,7 +49,7 @@ class TagParams(PageParams):
 
 
 @get("/api/v1/timelines/tag/{hashtag:str}", opt=needs("read:statuses"))
-async def tag(request: Request, hashtag: FromPath[str]) -> Response:
+async def tag(request: Request[Any, Any, Any], hashtag: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, TagParams, body=False)

@@ -9,6 +9,7 @@ and can be cached as immutable; the index is never cached."""
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
@@ -20,7 +21,7 @@ from services.gateway.scopes import PUBLIC
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def security_headers(request: Request) -> dict[str, str]:
+def security_headers(request: Request[Any, Any, Any]) -> dict[str, str]:
     """For the client's pages: scripts only from here, and the API's WebSocket on this host.
     Status HTML comes from the server already escaped; this is the second line of defence."""
     host = request.headers.get("host", "")
@@ -51,7 +52,7 @@ def index_page() -> bytes:
         b"{{assets}}", prefix.encode())
 
 
-def index_response(request: Request) -> Response:
+def index_response(request: Request[Any, Any, Any]) -> Response[Any]:
     body = index_page()
     return Response(content=body, media_type="text/html",
                     headers={"Cache-Control": "no-cache", **security_headers(request)})
@@ -59,13 +60,13 @@ def index_response(request: Request) -> Response:
 
 @get(["/", "/web", "/web/{rest:path}", "/tags/{name:str}", "/invite/{code:str}"],
      sync_to_thread=False, include_in_schema=False, opt=PUBLIC)
-def client(request: Request) -> Response:
+def client(request: Request[Any, Any, Any]) -> Response[Any]:
     return index_response(request)
 
 
 @get(["/{handle:str}", "/{handle:str}/{rest:path}"], sync_to_thread=False,
      include_in_schema=False, opt=PUBLIC)
-def profile_page(request: Request, handle: FromPath[str]) -> Response:
+def profile_page(request: Request[Any, Any, Any], handle: FromPath[str]) -> Response[Any]:
     """``/@user`` and ``/@user/<status id>``, the URLs the API gives accounts and statuses."""
     if not handle.startswith("@") or len(handle) < 2:
         raise NotFoundException()
@@ -74,7 +75,8 @@ def profile_page(request: Request, handle: FromPath[str]) -> Response:
 
 @get(f"{ASSETS}/{{version:str}}/{{name:path}}", sync_to_thread=False, include_in_schema=False,
      opt=PUBLIC)
-def asset(request: Request, version: FromPath[str], name: FromPath[str]) -> Response:
+def asset(request: Request[Any, Any, Any], version: FromPath[str],
+          name: FromPath[str]) -> Response[Any]:
     found = bundle().files.get(name.lstrip("/"))
     if found is None or name.lstrip("/") == "index.html":
         raise NotFoundException()

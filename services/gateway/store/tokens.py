@@ -8,11 +8,12 @@ import asyncpg
 async def insert_token(pool: asyncpg.Pool, *, token_id: int, token_hash: str, app_id: int,
                        account_id: int | None, scopes: str) -> int:
     """The new token's creation time, in epoch seconds."""
-    return await pool.fetchval(
+    created_at: int = await pool.fetchval(
         "INSERT INTO tokens (id, token_hash, app_id, account_id, scopes) "
         "VALUES ($1, $2, $3, $4, $5) RETURNING extract(epoch FROM created_at)::bigint",
         token_id, token_hash, app_id, account_id, scopes,
     )
+    return created_at
 
 
 async def live_token(pool: asyncpg.Pool, token_hash: str) -> asyncpg.Record | None:
@@ -28,8 +29,9 @@ async def live_token(pool: asyncpg.Pool, token_hash: str) -> asyncpg.Record | No
 async def revoke_token(pool: asyncpg.Pool, token_hash: str, app_id: int | None) -> str | None:
     """Revoke the live token (only the app's own, when ``app_id`` is given); its digest when
     there was one."""
-    return await pool.fetchval(
+    digest: str | None = await pool.fetchval(
         "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL "
         "AND ($2::bigint IS NULL OR app_id = $2) RETURNING token_hash",
         token_hash, app_id,
     )
+    return digest

@@ -80,13 +80,35 @@ class Overflow(Exception):
     pass
 
 
+def _param(stream: str, param: object) -> str:
+    """The stream's parameter as the watch keys it: a hashtag checked and lower-cased
+    (shared/subjects.hashtag, the rule its subject is built with), a list or community id as
+    given ("" when missing; _subject checks the id). A bad one is refused before it comes
+    near a subject: a subject the NATS server refuses closes the gateway's whole connection."""
+    value = str(param or "").strip()
+    if not value or not stream.startswith("hashtag"):
+        return value
+    try:
+        return subjects.hashtag(value.removeprefix("#"))
+    except subjects.UnsafeToken as exc:
+        raise StreamRefused(str(exc)) from exc
+
+
+# What a session's queue holds: deliveries already decided (on_live's fast path), or a message
+# for events() to decide.
+Queued = tuple[None, tuple[Delivery, ...]] | tuple[str, live.LiveMessage]
+
+
 class StreamSession:
     def __init__(self, gw: Gateway, account: AccountRecord, queue_size: int, *,
-                 scopes: frozenset[str] = frozenset()) -> None:
+                 max_watches: int = 50, scopes: frozenset[str] = frozenset()) -> None:
         self.gw = gw
         self.account = account
         self.scopes = scopes  # the token's: each subscription is checked against them
-        self.queue: asyncio.Queue[tuple[str, live.LiveMessage]] = asyncio.Queue(queue_size)
+        # Each watch may be a NATS subscription of this gateway's: a connection holds few
+        # (the transports pass HUBBUB_STREAM_MAX_SUBSCRIPTIONS).
+        self.max_watches = max_watches
+        self.queue: asyncio.Queue[Queued] = asyncio.Queue(queue_size)
         self.watches: dict[tuple[str, str | None], Watch] = {}
         self.overflowed = False
         self.facts = ReaderFacts(gw, account.id)
@@ -110,16 +132,13 @@ class StreamSession:
                     break
             else:
                 return
+        if self.overflowed:
+            return  # dropped: the transport is closing the connection
         try:
             # Deliveries decided here, or the message for events() to decide.
             self.queue.put_nowait((None, ready) if ready is not None else (subject, message))
         except asyncio.QueueFull:
             self.overflowed = True
-            self.queue.put_nowait = self._drop  # type: ignore[method-assign]
-
-    @staticmethod
-    def _drop(_item) -> None:
-        pass  # already overflowed: the transport is closing the connection
 
     async def subscribe(self, stream: str, param: object = None) -> Watch:
         if stream not in STREAMS:
@@ -127,9 +146,12 @@ class StreamSession:
         if not scope_rules.stream_permitted(self.scopes, stream):
             raise StreamOutsideScopes
         needed = STREAMS[stream]
-        value = None if needed is None else str(param or "").strip().lstrip("#")
+        value = None if needed is None else _param(stream, param)
         if needed is not None and not value:
             raise StreamRefused(f"Missing {needed} for stream {stream}")
+        if (stream, value) not in self.watches and len(self.watches) >= self.max_watches:
+            raise StreamRefused(f"Too many subscriptions on this connection "
+                                f"(at most {self.max_watches})")
         subject = await self._subject(stream, value)
         if not self._watching:
             self._watching = True
@@ -137,8 +159,7 @@ class StreamSession:
             if self.gw.hub.prepare is None:
                 self.gw.hub.prepare = lambda message: prepare_live(self.gw, message)
         await self.facts.get()  # learn the reader's follows, blocks and mutes before events come
-        watch = Watch(stream, value.lower() if stream.startswith("hashtag") and value else value,
-                      subject)
+        watch = Watch(stream, value, subject)
         key = (watch.stream, watch.param)
         if key not in self.watches:
             self.watches[key] = watch
@@ -146,9 +167,7 @@ class StreamSession:
         return watch
 
     async def unsubscribe(self, stream: str, param: object = None) -> None:
-        value = None if param is None else str(param).strip().lstrip("#")
-        if stream.startswith("hashtag") and value:
-            value = value.lower()
+        value = None if param is None else _param(stream, param)
         watch = self.watches.pop((stream, value), None)
         if watch and all(w.subject != watch.subject for w in self.watches.values()):
             await self.gw.hub.remove(watch.subject, self.on_live)
@@ -169,7 +188,8 @@ class StreamSession:
         if stream in ("public", "public:local"):
             return subjects.live_network(me.network_id)
         if stream in ("hashtag", "hashtag:local"):
-            return subjects.live_tag(f"{me.network_id}.{value.lower()}")  # type: ignore[union-attr]
+            assert value is not None  # _param checked it
+            return subjects.live_tag(me.network_id, value)
         target = parse_id(value)
         if target is None:
             raise StreamRefused(f"No such {stream}")
@@ -198,25 +218,26 @@ class StreamSession:
             if self.overflowed:
                 raise Overflow
             self._busy = False
-            subject, message = await self.queue.get()
+            item = await self.queue.get()
             self._busy = True
-            if subject is None:  # decided in on_live
-                for delivery in message:
+            if item[0] is None:  # decided in on_live
+                for delivery in item[1]:
                     yield delivery
                 continue
+            subject, message = item
             for watch in list(self.watches.values()):
                 if watch.subject != subject:
                     continue
                 try:
-                    delivery = await self.render(watch, message)
+                    rendered = await self.render(watch, message)
                 except errors.HubbubError as exc:
                     # A service slow to answer costs this one event (at-most-once, caught up by
                     # REST), never the connection.
                     log.warning("streaming: skipped %s for %s: %s", message.event,
                                 self.account.id, exc.message)
                     continue
-                if delivery is not None:
-                    yield delivery
+                if rendered is not None:
+                    yield rendered
 
     def ready(self, subject: str, message: live.LiveMessage) -> tuple[Delivery, ...] | None:
         """This message's deliveries, decided now (streaming/decide.py) when all they need is
@@ -243,6 +264,8 @@ class StreamSession:
                 return None  # something not at hand (Needs): render() fetches it
             if verdict.payload is Payload.STATUS:
                 if status_json is None:
+                    if not isinstance(status, StatusRecord):
+                        return None  # (not expected: decide() delivers a status it was given)
                     rendered, status_json = self.gw.render_cache.peek(status)
                     if not rendered or status_json is None:
                         return None
@@ -304,7 +327,7 @@ class StreamSession:
             return None
         return msgspec.json.encode(shaped[0]).decode()
 
-    async def _conversation(self, status) -> str:
+    async def _conversation(self, status: StatusRecord) -> str:
         hydrator = self.gw.hydrator
         assert hydrator is not None
         [rendered] = await hydrator.render_statuses([status], self.account.id)

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 
 from shared import errors
 from shared.bounded_cache import BoundedCache
 from shared.contracts import live
+from shared.records import StatusRecord
 
 if TYPE_CHECKING:  # the Gateway holds these caches: a runtime import would be a cycle
     from services.gateway.context import Gateway
@@ -42,22 +43,22 @@ class RenderCache:
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self.entries: BoundedCache[tuple[int, int], str | None] = BoundedCache(size)
-        self.pending: dict[tuple[int, int], asyncio.Future] = {}
+        self.pending: dict[tuple[int, int], asyncio.Future[str | None]] = {}
 
-    def peek(self, status) -> tuple[bool, str | None]:
+    def peek(self, status: StatusRecord) -> tuple[bool, str | None]:
         """(rendered already, its JSON): no wait."""
         key = (status.id, status.version)
         payload = self.entries.get(key, _MISSING)
-        return (False, None) if payload is _MISSING else (True, payload)
+        return (False, None) if payload is _MISSING else (True, cast("str | None", payload))
 
-    async def get(self, gw: Gateway, status) -> str | None:
+    async def get(self, gw: Gateway, status: StatusRecord) -> str | None:
         key = (status.id, status.version)
         payload = self.entries.get(key, _MISSING)
         if payload is not _MISSING:  # None too: the status is gone
             return payload
         if key in self.pending:  # another connection is rendering it right now
             return await asyncio.shield(self.pending[key])
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self.pending[key] = future
         try:
             rendered = await gw.hydrator.render_statuses([status])
@@ -81,25 +82,27 @@ class StatusFetches:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self.entries: BoundedCache[int, object] = BoundedCache(size, ttl_s=self.TTL_S)
-        self.pending: dict[int, asyncio.Future] = {}
+        self.entries: BoundedCache[int, StatusRecord | None] = BoundedCache(size,
+                                                                          ttl_s=self.TTL_S)
+        self.pending: dict[int, asyncio.Future[StatusRecord | None]] = {}
 
-    def remember(self, status) -> None:
+    def remember(self, status: StatusRecord) -> None:
         """A record known fresh (just created here): readers in the next TTL_S take it."""
         self.entries.put(status.id, status)
 
-    def peek(self, status_id: int):
+    def peek(self, status_id: int) -> StatusRecord | None:
         """The record fetched in the last TTL_S (None: not at hand, or no such status)."""
         return self.entries.get(status_id)
 
-    async def get(self, gw: Gateway, status_id: int, *, fresh: bool):
+    async def get(self, gw: Gateway, status_id: int, *, fresh: bool) -> StatusRecord | None:
         if not fresh:
-            found = self.entries.get(status_id, _MISSING)
-            if found is not _MISSING:  # None too: no such status, a moment ago
-                return found
+            cached = self.entries.get(status_id, _MISSING)
+            if cached is not _MISSING:  # None too: no such status, a moment ago
+                return cast("StatusRecord | None", cached)
         if status_id in self.pending and not fresh:
             return await asyncio.shield(self.pending[status_id])
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[StatusRecord | None] = \
+            asyncio.get_running_loop().create_future()
         self.pending[status_id] = future
         try:
             found = (await gw.hydrator.statuses([status_id])).get(status_id)
@@ -115,11 +118,12 @@ class StatusFetches:
                 del self.pending[status_id]
 
 
-async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False):
+async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False
+                        ) -> StatusRecord | None:
     return await gw.status_fetches.get(gw, status_id, fresh=fresh)
 
 
-async def rendered_once(gw: Gateway, status) -> str | None:
+async def rendered_once(gw: Gateway, status: StatusRecord) -> str | None:
     return await gw.render_cache.get(gw, status)
 
 
@@ -137,7 +141,7 @@ async def prepare_live(gw: Gateway, message: live.LiveMessage) -> None:
         log.warning("streaming: preparing %s failed: %s", message.status_id, exc.message)
 
 
-async def render_new_status(gw: Gateway, status) -> str | None:
+async def render_new_status(gw: Gateway, status: StatusRecord) -> str | None:
     """A status just created through this gateway, rendered once for its author's response and
     for every local reader it is about to be streamed to: fanout's live message, moments later,
     finds the record and its JSON here (no Redis read, no second render)."""

@@ -4,6 +4,7 @@ follower lists, network members."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import asyncpg
 
@@ -67,7 +68,9 @@ async def follow_target(conn: asyncpg.Connection, account_id: int) -> asyncpg.Re
 
 
 async def network_id_of(conn: asyncpg.Connection, account_id: int) -> int | None:
-    return await conn.fetchval("SELECT network_id FROM accounts WHERE id = $1", account_id)
+    network_id: int | None = await conn.fetchval(
+        "SELECT network_id FROM accounts WHERE id = $1", account_id)
+    return network_id
 
 
 # --- who may see whom ---------------------------------------------------------------------------
@@ -103,7 +106,7 @@ async def may_see(conn: asyncpg.Connection, reader_id: int, target_id: int) -> b
         reader_id, target_id))
 
 
-async def account_page(conn: asyncpg.Connection, where: str, args: list, page: IdPage, *,
+async def account_page(conn: asyncpg.Connection, where: str, args: list[Any], page: IdPage, *,
                        max_limit: int = 80) -> list[AccountRecord]:
     """Accounts matching ``where`` (on alias ``a``, this module's own SQL), paged by account id,
     newest first."""

@@ -99,7 +99,7 @@ async def visible_to(conn: asyncpg.Connection, account_id: int, q: str, limit: i
 
 
 async def account_network(conn: asyncpg.Connection, account_id: int) -> int:
-    network_id = await conn.fetchval(
+    network_id: int | None = await conn.fetchval(
         "SELECT network_id FROM accounts WHERE id = $1 AND deactivated_at IS NULL", account_id)
     if network_id is None:
         raise errors.NotFound(NOT_FOUND)
@@ -169,14 +169,16 @@ async def insert_community(conn: asyncpg.Connection, community_id: int, network_
 
 
 async def members_count(conn: asyncpg.Connection, community_id: int) -> int:
-    return await conn.fetchval("SELECT members_count FROM communities WHERE id = $1",
-                               community_id)
+    count: int = await conn.fetchval("SELECT members_count FROM communities WHERE id = $1",
+                                     community_id)
+    return count
 
 
 async def owners_count(conn: asyncpg.Connection, community_id: int) -> int:
-    return await conn.fetchval(
+    count: int = await conn.fetchval(
         "SELECT count(*) FROM community_members WHERE community_id = $1 "
         "AND role = 'owner'", community_id)
+    return count
 
 
 async def set_role(conn: asyncpg.Connection, community_id: int, account_id: int, role: str
@@ -189,9 +191,10 @@ async def set_role(conn: asyncpg.Connection, community_id: int, account_id: int,
 async def set_notify(conn: asyncpg.Connection, community_id: int, account_id: int,
                      notify: bool) -> int | None:
     """The member's id, or None when the account is not a member."""
-    return await conn.fetchval(
+    member_id: int | None = await conn.fetchval(
         "UPDATE community_members SET notify = $3 WHERE community_id = $1 "
         "AND account_id = $2 RETURNING account_id", community_id, account_id, notify)
+    return member_id
 
 
 # --- join requests and invitations --------------------------------------------------------------

@@ -13,7 +13,8 @@ async def follow_row(conn: asyncpg.Connection, follower_id: int, followee_id: in
     )
 
 
-async def following_among(conn: asyncpg.Connection, account_id: int, ids: list[int]) -> dict:
+async def following_among(conn: asyncpg.Connection, account_id: int, ids: list[int]
+                          ) -> dict[int, asyncpg.Record]:
     rows = await conn.fetch(
         "SELECT followee_id, reblogs, notify FROM follows "
         "WHERE follower_id = $1 AND followee_id = ANY($2::bigint[])",

@@ -25,7 +25,8 @@ async def lock_lists_of(conn: asyncpg.Connection, owner_id: int) -> None:
 
 
 async def lists_count(conn: asyncpg.Connection, owner_id: int) -> int:
-    return await conn.fetchval("SELECT count(*) FROM lists WHERE account_id = $1", owner_id)
+    count: int = await conn.fetchval("SELECT count(*) FROM lists WHERE account_id = $1", owner_id)
+    return count
 
 
 async def insert_list(conn: asyncpg.Connection, list_id: int, owner_id: int, title: str,

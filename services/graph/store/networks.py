@@ -26,7 +26,8 @@ async def insert_network(conn: asyncpg.Connection, network_id: int, domain: str)
         "ON CONFLICT (domain) DO UPDATE SET domain = EXCLUDED.domain RETURNING id",
         network_id, domain,
     )
-    return row["id"]
+    created: int = row["id"]  # (or the one a concurrent registration created)
+    return created
 
 
 async def update_network(conn: asyncpg.Connection, network_id: int, *, name: str | None,
@@ -45,11 +46,12 @@ async def update_network(conn: asyncpg.Connection, network_id: int, *, name: str
 async def insert_invitation(conn: asyncpg.Connection, *, invitation_id: int, network_id: int,
                             email: str, token_hash: str, invited_by: int) -> int:
     """The new invitation's creation time, in epoch milliseconds."""
-    return await conn.fetchval(
+    created_at: int = await conn.fetchval(
         "INSERT INTO invitations (id, network_id, email, token_hash, invited_by) "
         "VALUES ($1, $2, $3, $4, $5) "
         "RETURNING (extract(epoch FROM created_at) * 1000)::bigint",
         invitation_id, network_id, email, token_hash, invited_by)
+    return created_at
 
 
 async def lock_open_invitation(conn: asyncpg.Connection, token_hash: str

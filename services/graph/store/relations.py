@@ -76,9 +76,10 @@ async def muted_ids(conn: asyncpg.Connection, account_id: int) -> list[int]:
 
 async def first_mute_end_in_s(conn: asyncpg.Connection, account_id: int) -> float | None:
     """Seconds until the first of the account's timed mutes ends, or None."""
-    return await conn.fetchval(
+    seconds: float | None = await conn.fetchval(
         "SELECT extract(epoch FROM min(expires_at) - now())::float8 FROM mutes "
         "WHERE account_id = $1 AND expires_at > now()", account_id)
+    return seconds
 
 
 async def blocks_between(conn: asyncpg.Connection, one: int, other: int) -> bool:
@@ -172,10 +173,11 @@ async def notification_refused(conn: asyncpg.Connection, recipient_id: int, from
 async def hidden_from(conn: asyncpg.Connection, account_id: int) -> list[asyncpg.Record]:
     """Whom the account does not want to see: ``id``, ``quiet`` (their notifications too) and
     ``ends_in`` (seconds, for a timed mute), from its mutes and from blocks either way."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT target_id AS id, notifications AS quiet, "
         "extract(epoch FROM expires_at - now()) AS ends_in FROM mutes "
         "WHERE account_id = $1 AND (expires_at IS NULL OR expires_at > now()) "
         "UNION SELECT target_id, true, NULL FROM blocks WHERE account_id = $1 "
         "UNION SELECT account_id, true, NULL FROM blocks WHERE target_id = $1",
         account_id)
+    return rows

@@ -22,8 +22,9 @@ async def unfollow_tag(conn: asyncpg.Connection, account_id: int, tag: str) -> N
 
 
 async def followed_tag_id(conn: asyncpg.Connection, account_id: int, tag: str) -> int | None:
-    return await conn.fetchval("SELECT id FROM followed_tags WHERE account_id = $1 AND tag = $2",
-                               account_id, tag)
+    tag_id: int | None = await conn.fetchval(
+        "SELECT id FROM followed_tags WHERE account_id = $1 AND tag = $2", account_id, tag)
+    return tag_id
 
 
 async def followed_tags_page(conn: asyncpg.Connection, account_id: int, page: IdPage

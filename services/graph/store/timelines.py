@@ -14,17 +14,19 @@ async def followers_count(conn: asyncpg.Connection, account_id: int) -> int:
 
 async def followees(conn: asyncpg.Connection, account_id: int) -> list[asyncpg.Record]:
     """Who the account follows: ``followee_id``, ``reblogs``, ``followers_count``."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT f.followee_id, f.reblogs, a.followers_count FROM follows f "
         "JOIN accounts a ON a.id = f.followee_id WHERE f.follower_id = $1", account_id)
+    return rows
 
 
 async def followees_above(conn: asyncpg.Connection, account_id: int, threshold: int
                           ) -> list[asyncpg.Record]:
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT f.followee_id, f.reblogs FROM follows f JOIN accounts a ON a.id = f.followee_id "
         "WHERE f.follower_id = $1 AND a.followers_count > $2 ORDER BY f.followee_id",
         account_id, threshold)
+    return rows
 
 
 async def account_ids_page(conn: asyncpg.Connection, after_id: int, limit: int) -> list[int]:
@@ -38,14 +40,16 @@ async def follower_ids_page(conn: asyncpg.Connection, account_id: int, after_id:
     """Like ``follower_ids``, for fanout's hot path: one array instead of a row per follower,
     and an index-only scan of ``follows_followee`` unless reblogs matter."""
     if reblogs_only:
-        return await conn.fetchval(
+        ids: list[int] = await conn.fetchval(
             "SELECT coalesce(array_agg(follower_id ORDER BY follower_id), '{}') FROM ("
             "SELECT follower_id FROM follows WHERE followee_id = $1 AND follower_id > $2 "
             "AND reblogs ORDER BY follower_id LIMIT $3) f", account_id, after_id, limit)
-    return await conn.fetchval(
+        return ids
+    ids = await conn.fetchval(
         "SELECT coalesce(array_agg(follower_id ORDER BY follower_id), '{}') FROM ("
         "SELECT follower_id FROM follows WHERE followee_id = $1 AND follower_id > $2 "
         "ORDER BY follower_id LIMIT $3) f", account_id, after_id, limit)
+    return ids
 
 
 # A page of follower ids as one bytea of big-endian 8-byte ids (the packed follower page of
@@ -67,7 +71,8 @@ _COUNT_AND_FIRST_PACKED = {
 async def follower_ids_packed(conn: asyncpg.Connection, account_id: int, after_id: int,
                               limit: int, *, reblogs_only: bool = False) -> bytes:
     """``follower_ids_page``, packed."""
-    return await conn.fetchval(_PACKED[reblogs_only], account_id, limit, after_id)
+    packed: bytes = await conn.fetchval(_PACKED[reblogs_only], account_id, limit, after_id)
+    return packed
 
 
 async def followers_count_and_packed(conn: asyncpg.Connection, account_id: int, limit: int,

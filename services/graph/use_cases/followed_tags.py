@@ -39,7 +39,8 @@ class FollowTag:
                 await outbox.add(conn, "graph", events.TagFollowed(account_id=req.account_id,
                                                                    tag=name))
             else:
-                follow_id = await store.followed_tag_id(conn, req.account_id, name)
+                existing = await store.followed_tag_id(conn, req.account_id, name)
+                return Tag(name=name, following=True, id=existing)
         return Tag(name=name, following=True, id=follow_id)
 
 

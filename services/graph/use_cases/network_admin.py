@@ -42,6 +42,8 @@ async def network_view(conn: asyncpg.Connection, account_id: int) -> Network:
     if member is None or member["deactivated"]:
         raise errors.NotFound("Record not found")
     row = await store.network(conn, member["network_id"])
+    if row is None:  # (the member's account references it: not expected)
+        raise errors.NotFound("Record not found")
     return Network(**dict(row), role=member["role"])
 
 
@@ -80,8 +82,9 @@ class InviteToNetwork:
         code = secrets.token_urlsafe(24)
         async with self.pool.acquire() as conn, conn.transaction():
             member = await admin_of(conn, req.account_id)
-            if await store.email_registered(conn, email):
-                raise errors.Invalid("Validation failed: email already has an account")
+            # Made even for an address that has an account, which then cannot register with it
+            # (its e-mail is taken): the answer must not tell an admin whether anyone, in this
+            # network or another, signed up with an address.
             invitation_id = new_id()
             created = await store.insert_invitation(
                 conn, invitation_id=invitation_id, network_id=member["network_id"], email=email,

@@ -21,6 +21,7 @@ USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
+TAKEN_USERNAME = "Validation failed: username is already taken"
 BAD_INVITATION = "Validation failed: invite_code is not valid for this e-mail address"
 
 hasher = PasswordHasher()
@@ -67,6 +68,11 @@ class RegisterAccount:
                     raise errors.Forbidden("This network accepts members by invitation only")
                 network_id = network["id"] if network else await store.insert_network(
                     conn, new_id(), domain)
+            # A taken username is said first, whatever the e-mail: usernames are public (every
+            # profile and mention shows one), e-mail addresses are not, so the answer to a taken
+            # username must not depend on whether the address has an account too.
+            if await store.accounts_by_usernames(conn, [username]):
+                raise errors.Invalid(TAKEN_USERNAME)
             first = not await store.network_has_accounts(conn, network_id)
             try:
                 await store.insert_account(

@@ -123,9 +123,10 @@ async def soft_delete(conn: asyncpg.Connection, status_id: int) -> bool:
 
 async def live_reblogs(conn: asyncpg.Connection, status_id: int) -> list[asyncpg.Record]:
     """``id`` and ``account_id`` of the status's reblogs not deleted."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT id, account_id FROM statuses WHERE reblog_of_id = $1 "
         "AND deleted_at IS NULL", status_id)
+    return rows
 
 
 async def uncount_reply(conn: asyncpg.Connection, parent_id: int) -> None:

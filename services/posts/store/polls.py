@@ -6,7 +6,9 @@ import asyncpg
 
 
 async def poll_status_id(conn: asyncpg.Connection, poll_id: int) -> int | None:
-    return await conn.fetchval("SELECT status_id FROM polls WHERE id = $1", poll_id)
+    status_id: int | None = await conn.fetchval(
+        "SELECT status_id FROM polls WHERE id = $1", poll_id)
+    return status_id
 
 
 async def lock_poll(conn: asyncpg.Connection, poll_id: int) -> asyncpg.Record | None:
@@ -59,11 +61,12 @@ async def replace_poll(conn: asyncpg.Connection, status_id: int, *, poll_id: int
 async def lock_ended_polls(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     """Up to 100 ended polls not announced yet (``id``, ``status_id``, the status's
     ``account_id``), soonest ended first, locked; polls another worker holds are skipped."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT p.id, p.status_id, s.account_id FROM polls p "
         "JOIN statuses s ON s.id = p.status_id "
         "WHERE NOT p.ended_announced AND p.expires_at <= now() "
         "ORDER BY p.expires_at LIMIT 100 FOR UPDATE OF p SKIP LOCKED")
+    return rows
 
 
 async def voter_ids(conn: asyncpg.Connection, poll_id: int) -> list[int]:

@@ -81,11 +81,12 @@ async def pinned_among(conn: asyncpg.Connection, account_id: int, ids: list[int]
 async def poll_votes_among(conn: asyncpg.Connection, account_id: int, ids: list[int]
                            ) -> list[asyncpg.Record]:
     """The account's votes in the polls of ``ids``: ``poll_id``, ``status_id``, ``choices``."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT v.poll_id, p.status_id, array_agg(v.choice ORDER BY v.choice) AS choices "
         "FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
         "WHERE v.account_id = $1 AND p.status_id = ANY($2::bigint[]) "
         "GROUP BY v.poll_id, p.status_id", account_id, ids)
+    return rows
 
 
 # --- favourites, reblogs, bookmarks, pins: the writes -------------------------------------------
@@ -115,9 +116,10 @@ async def remove_favourite(conn: asyncpg.Connection, account_id: int, status_id:
 
 async def live_reblog_id(conn: asyncpg.Connection, account_id: int, status_id: int) -> int | None:
     """The account's live reblog of the status, if any."""
-    return await conn.fetchval(
+    reblog_id: int | None = await conn.fetchval(
         "SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2 "
         "AND deleted_at IS NULL", account_id, status_id)
+    return reblog_id
 
 
 async def insert_reblog(conn: asyncpg.Connection, reblog_id: int, account_id: int,
@@ -143,10 +145,11 @@ async def uncount_reblog(conn: asyncpg.Connection, status_id: int) -> None:
 async def delete_reblog(conn: asyncpg.Connection, account_id: int, status_id: int
                         ) -> int | None:
     """The id of the account's live reblog of the status, now deleted; None if there was none."""
-    return await conn.fetchval(
+    reblog_id: int | None = await conn.fetchval(
         "UPDATE statuses SET deleted_at = now() WHERE account_id = $1 "
         "AND reblog_of_id = $2 AND deleted_at IS NULL RETURNING id",
         account_id, status_id)
+    return reblog_id
 
 
 async def add_bookmark(conn: asyncpg.Connection, bookmark_id: int, account_id: int,
@@ -168,7 +171,8 @@ async def lock_pins(conn: asyncpg.Connection, account_id: int) -> None:
 
 
 async def pin_count(conn: asyncpg.Connection, account_id: int) -> int:
-    return await conn.fetchval("SELECT count(*) FROM pins WHERE account_id = $1", account_id)
+    count: int = await conn.fetchval("SELECT count(*) FROM pins WHERE account_id = $1", account_id)
+    return count
 
 
 async def is_pinned(conn: asyncpg.Connection, account_id: int, status_id: int) -> bool:

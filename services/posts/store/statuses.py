@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from shared.contracts.posts import AuthorStatuses, Edit
@@ -94,7 +96,7 @@ async def statuses_by_author(conn: asyncpg.Connection, req: AuthorStatuses
                              ) -> list[StatusRecord]:
     """A profile's page. Direct messages never show on a profile, not even to the mentioned;
     replies to the author's own statuses (threads) stay when replies to others are left out."""
-    args: list = [req.account_id]
+    args: list[Any] = [req.account_id]
     where = ["s.account_id = $1", "s.deleted_at IS NULL", "s.visibility <> 'direct'"]
     if req.exclude_replies:
         where.append("(s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = $1)")
@@ -125,6 +127,7 @@ async def edits(conn: asyncpg.Connection, status_id: int) -> list[Edit]:
 
 async def status_id_by_idempotency_key(conn: asyncpg.Connection, account_id: int, key: str | None
                                        ) -> int | None:
-    return await conn.fetchval(
+    status_id: int | None = await conn.fetchval(
         "SELECT status_id FROM idempotency_keys WHERE account_id = $1 AND key = $2",
         account_id, key)
+    return status_id

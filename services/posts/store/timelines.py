@@ -3,6 +3,8 @@ direct timelines."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
 
@@ -29,7 +31,7 @@ async def recent_ids_in_community(conn: asyncpg.Connection, community_id: int, l
 
 async def home_rebuild_entries(conn: asyncpg.Connection, account_id: int, followees: list[int],
                                no_reblogs: list[int], communities: list[int], limit: int,
-                               direct_since_id: int | None, tags: list[str] = (),
+                               direct_since_id: int | None, tags: Sequence[str] = (),
                                network_id: int = 0) -> list[asyncpg.Record]:
     """A home timeline's newest entries (``id``, ``reblog_of_id``), as fanout would have written
     them: the reader's own statuses, its followees' that followers see, its communities', its
@@ -38,7 +40,7 @@ async def home_rebuild_entries(conn: asyncpg.Connection, account_id: int, follow
     half the page, as Mastodon's rebuild does, so that a reader of thousands reads a bounded
     number of index entries. Mentions have no index: direct messages are found by walking the
     newest statuses back to ``direct_since_id``."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         """
         (SELECT id, reblog_of_id FROM statuses
          WHERE account_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT $5)
@@ -70,6 +72,7 @@ async def home_rebuild_entries(conn: asyncpg.Connection, account_id: int, follow
         """,
         account_id, followees, no_reblogs, communities, limit, max(1, limit // 2),
         direct_since_id, list(tags), network_id)
+    return rows
 
 
 async def recent_reblog_ids_by_author(conn: asyncpg.Connection, account_id: int, limit: int
@@ -85,6 +88,7 @@ async def direct_page(conn: asyncpg.Connection, after_id: int, limit: int
                       ) -> list[asyncpg.Record]:
     """Direct messages in id order (``id``, ``mentions``): one pass over all of them, for a
     rebuild of every home timeline."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT id, mentions FROM statuses WHERE id > $1 AND visibility = 'direct' "
         "AND deleted_at IS NULL ORDER BY id LIMIT $2", after_id, limit)
+    return rows
