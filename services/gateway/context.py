@@ -13,6 +13,7 @@ from nats.aio.client import Client as NATS
 from services.gateway import tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
+from services.gateway.rate_limits import RateLimits
 from services.gateway.streaming.fact_changes import FactChanges
 from services.gateway.streaming.frames import Frames
 from services.gateway.streaming.limits import ConnectionLimits
@@ -42,6 +43,7 @@ class Gateway:
     # lean client; everything else through redis-py's main one (shared/cache.py).
     redis: cache.RedisClients
     hydrator: Hydrator
+    rate_limits: RateLimits
     hub: LiveHub
     fact_changes: FactChanges
     presence: PresenceTracker  # runs from the first streaming connection
@@ -67,6 +69,7 @@ class Gateway:
             await db.migrate(conn, "gateway")
         self.redis = await cache.connect_clients(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
+        self.rate_limits = RateLimits(self.settings, self.redis.lean)
         self.hub = LiveHub(self.nc)
         self.fact_changes = FactChanges(self.nc)  # subscribes with the first streaming session
         self.presence = PresenceTracker(self.redis.main)

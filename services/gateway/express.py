@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from litestar import Litestar
 
-from services.gateway import limits
+from services.gateway import limits, rate_limits, tokens
 from services.gateway.application.home import read_home
 from services.gateway.context import Gateway, bearer_of
 from services.gateway.streaming.direct import RAW_SEND
@@ -76,6 +76,15 @@ class ExpressLane:
                 or not self.gw.ready):
             return await self.app(scope, receive, send)
         token, origin = _bearer(scope)
+        shown: list[tuple[bytes, bytes]] = []
+        if token is not None and self.gw.rate_limits.on:
+            # The same per-token count as the framework's (rate_limits.ApiLimits), which
+            # counts no second time if the request goes on to it.
+            verdict = await self.gw.rate_limits.token_hit(tokens.digest(token))
+            scope[rate_limits.COUNTED] = verdict
+            if not verdict.allowed:
+                return await rate_limits.send_refusal(send, verdict, _CORS if origin else ())
+            shown = verdict.headers()
         try:
             caller = await self.gw.signed_in_with(token, scope="read")
             reply = await read_home(self.gw, caller, HOME_PATH,
@@ -85,6 +94,7 @@ class ExpressLane:
         headers = [_JSON, (b"content-length", str(len(reply.body)).encode())]
         if reply.link is not None:
             headers.append((b"link", reply.link.encode()))
+        headers.extend(shown)
         if origin:
             headers.extend(_CORS)
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})

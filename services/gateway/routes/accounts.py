@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from services.gateway import params, responses, tokens
+from services.gateway import params, rate_limits, responses, tokens
 from services.gateway.application.accounts import credentials_of
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
@@ -33,6 +33,7 @@ async def register(request: Request) -> Response:
     caller = await gw.caller(request)
     if caller is None:
         raise errors.Unauthorized("The access token is invalid")
+    await gw.rate_limits.take(rate_limits.host_of(request), "sign_up")
     p = await params.read(request, RegisterParams)
     account = await bus.call(
         gw.nc, graph_api.ACCOUNT_CREATE,
