@@ -173,17 +173,20 @@ class RateLimits:
 
     async def _run(self, commands: Sequence[tuple[str, Sequence[str], Sequence[Any]]]
                    ) -> list[Any]:
-        """Scripts by name, keys and arguments, in one write; loaded again after a restart."""
-        packed = [("EVALSHA", _SCRIPTS[name][1], len(keys), *keys, *args)
-                  for name, keys, args in commands]
-        try:
-            return await self.redis.execute_many(packed)
-        except exceptions.ResponseError as error:
-            if "NOSCRIPT" not in str(error):
-                raise
-            return await self.redis.execute_many([
-                ("EVAL", _SCRIPTS[name][0], len(keys), *keys, *args)
-                for name, keys, args in commands])
+        """Scripts by name, keys and arguments, in one write. One alone goes by its digest
+        (EVALSHA, then the source after a Valkey restart: NOSCRIPT means it did not run);
+        several go with their source, or a retry would run again those that did."""
+        if len(commands) == 1:
+            [(name, keys, args)] = commands
+            try:
+                return [await self.redis.execute_command(
+                    "EVALSHA", _SCRIPTS[name][1], len(keys), *keys, *args)]
+            except exceptions.ResponseError as error:
+                if "NOSCRIPT" not in str(error):
+                    raise
+        return await self.redis.execute_many([
+            ("EVAL", _SCRIPTS[name][0], len(keys), *keys, *args)
+            for name, keys, args in commands])
 
     @staticmethod
     def _verdict(rate: tuple[int, int], reply: Sequence[int]) -> Verdict:
@@ -288,7 +291,10 @@ def with_headers(send: Send, verdict: Verdict) -> Send:
     """``send`` that adds the verdict's headers to the response."""
     async def sending(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", ()), *verdict.headers()]
+            headers = list(message.get("headers", ()))
+            # A route's own refusal (Throttled: sign-in, sign-up…) shows its own numbers.
+            if not any(name == b"x-ratelimit-limit" for name, _ in headers):
+                message["headers"] = [*headers, *verdict.headers()]
         await send(message)
     return sending
 
