@@ -273,7 +273,7 @@ class RateLimits:
             ("hit", [f"rl:{{a:{account}}}:failed"], [self.sign_in_account[1] * 1000])])
 
 
-def refused(request: Request, exc: Throttled) -> Response:
+def refused(request: Request[Any, Any, Any], exc: Throttled) -> Response[bytes]:
     """Mastodon's 429 (app.py's handler of Throttled)."""
     verdict = exc.verdict
     return Response(content=_TOO_MANY_BODY, status_code=429, media_type="application/json",
@@ -299,7 +299,7 @@ def with_headers(send: Send, verdict: Verdict) -> Send:
     return sending
 
 
-def host_of(request: Request) -> str | None:
+def host_of(request: Request[Any, Any, Any]) -> str | None:
     """The client's address (the real one behind trusted proxies: proxies.py)."""
     return request.client.host if request.client else None
 
