@@ -80,7 +80,10 @@ class ExpressLane:
         if token is not None and self.gw.rate_limits.on:
             # The same per-token count as the framework's (rate_limits.ApiLimits), which
             # counts no second time if the request goes on to it.
-            verdict = await self.gw.rate_limits.token_hit(tokens.digest(token))
+            try:
+                verdict = await self.gw.rate_limits.token_hit(tokens.digest(token))
+            except Exception:  # noqa: BLE001 (Valkey away: the framework answers, and logs)
+                return await self.app(scope, receive, send)
             scope[rate_limits.COUNTED] = verdict
             if not verdict.allowed:
                 return await rate_limits.send_refusal(send, verdict, _CORS if origin else ())

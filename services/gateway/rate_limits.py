@@ -3,8 +3,10 @@
 the limit a 429 ``{"error": "Too many requests"}`` with ``Retry-After``.
 
 What is counted (the rates are settings, Mastodon's by default):
-- the API per access token; without a token (or with one this gateway has not seen valid in
-  the last TOKEN_CACHE_S, so that guessing tokens is counted too) per IP;
+- the API and OAuth endpoints per access token, and without one per IP; a token the gateway
+  has not seen valid lately that turns out wrong (a 401: maybe a guess) counts against the IP,
+  and an IP out of requests may not try unknown tokens; valid tokens never use up an IP's
+  allowance (a whole office may share one address);
 - sign-in (the password grant and the sign-in form) per IP, sign-up, app registration and
   confirmation resends per IP.
 - failed sign-ins. From an IP: after ``lockout_after`` failures that IP is locked out, correct
@@ -16,15 +18,17 @@ What is counted (the rates are settings, Mastodon's by default):
 
 Why not a library: ``limits`` (5.x) counts with one command and reads the window with two more
 (``hit`` then ``get_window_stats``: three round trips where the headers need one), opens a
-client of its own, and has neither lockouts nor known addresses; Litestar's RateLimitMiddleware
-counts per path and client only. Here one Lua script increments and reads the window in a
-single round trip on the gateway's lean Valkey connection (the express lane's one extra command
-per home read). Fixed windows that start with a key's first hit, as Rack::Attack's periods.
+client of its own (coredis unless told redis-py), and has neither lockouts nor known addresses;
+Litestar's RateLimitMiddleware counts per path and client only. Here one Lua script increments
+and reads the window in a single round trip on the gateway's lean Valkey connection (the
+express lane's one extra command per home read: ~35 us on loopback here, against ~20 us for a
+plain GET, and ~3 us to write the headers). Fixed windows that start with a key's first hit,
+like Rack::Attack's periods.
 
 Every key names one subject in a hash tag (``rl:{t:<token digest>}``, ``rl:{ip:<address>}:…``,
 ``rl:{a:<login digest>}:…``): the keys one script touches share a Valkey Cluster slot. IPv6
 clients are counted per /64, the block one subscriber gets. A Valkey failure fails the request
-(503 or 500): limits that quietly stop counting would be worse.
+(a 500, logged): limits that quietly stop counting would be worse.
 """
 
 from __future__ import annotations
