@@ -17,7 +17,7 @@ import msgspec
 import redis
 
 from shared import infra
-from shared.settings import DEFAULT_PORTS, Settings, server_env
+from shared.settings import DEFAULT_PORTS, RATE_SETTINGS, Settings, server_env
 
 
 class BenchStack:
@@ -52,7 +52,10 @@ class BenchStack:
         return roots
 
     def start_service(self, name: str, extra_env: dict[str, str] | None = None) -> None:
-        env = {**os.environ, **server_env(self.settings), **(extra_env or {}),
+        # Rate limits counted (their cost is measured) but roomy: the seeder signs up
+        # thousands of users from one address, and a load test is one client's flood.
+        roomy = {f"HUBBUB_{name.upper()}": "1000000000/1minute" for name in RATE_SETTINGS}
+        env = {**os.environ, **server_env(self.settings), **roomy, **(extra_env or {}),
                "HUBBUB_LOG_LEVEL": "WARNING"}
         log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 (kept for the process)
         self.procs[name] = subprocess.Popen(

@@ -7,7 +7,7 @@ Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is
 - fanout writes timelines (``tl:``), its own markers (``fanout:``) and reads presence and the
   status cache (a deleted status' tombstone);
 - the gateway reads the account and status caches, reads and fills timelines (the ``:big``
-  cache, last reads) and viewers' caches, and writes presence;
+  cache, last reads) and viewers' caches, writes presence, and counts rate limits (``rl:``);
 - notify keeps nothing in Valkey: no user.
 
 Commands: reads, writes, scripts (the timeline and cache scripts), transactions and connection
@@ -26,7 +26,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "posts": ("~status:*", "~viewer:*:flags*"),
     "graph": ("~acct:*", "~viewer:*:hidden*"),
     "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*"),
-    "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*"),
+    "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*"),
 }
 
 COMMANDS = ("-@all", "+@read", "+@write", "+@scripting", "+@transaction", "+@connection",

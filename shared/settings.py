@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import msgspec
@@ -74,6 +74,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     stream_max_message_bytes: int = 65_536
     stream_queue_bytes: int = 262_144
     stream_max_subscriptions: int = 50
+    # Rate limits, "N/period" (``parse_rate``), shared by every gateway through Valkey; the
+    # defaults are Mastodon's. Off only where something in front limits instead (or a benchmark).
+    rate_limits: bool = True
+    rate_limit_api: str = "300/5minutes"  # per access token
+    rate_limit_anonymous: str = "300/5minutes"  # per IP, requests without a token
+    rate_limit_sign_in_ip: str = "25/5minutes"  # password grant and sign-in form, per IP
+    # Failed sign-ins on one account; past it, only IPs that signed in to it before may try.
+    rate_limit_sign_in_account: str = "25/1hour"
+    rate_limit_sign_up: str = "5/30minutes"  # per IP
+    rate_limit_apps: str = "5/10minutes"  # app registrations per IP
+    rate_limit_confirmations: str = "5/30minutes"  # confirmation e-mails resent, per IP
+    # After this many failed sign-ins from an IP, that IP is locked out for lockout_base_s,
+    # doubling with each lockout within a day, at most lockout_max_s.
+    lockout_after: int = 5
+    lockout_base_s: float = 60.0
+    lockout_max_s: float = 3600.0
+    # Argon2id checks (64 MiB each) one graph process runs at once: its memory ceiling.
+    password_checks: int = 4
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -158,7 +176,46 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         stream_queue_bytes=int(get("HUBBUB_STREAM_QUEUE_BYTES", base.stream_queue_bytes)),
         stream_max_subscriptions=int(get("HUBBUB_STREAM_MAX_SUBSCRIPTIONS",
                                          base.stream_max_subscriptions)),
+        rate_limits=_bool(get("HUBBUB_RATE_LIMITS", "1")),
+        rate_limit_api=_rate(get, "rate_limit_api", base.rate_limit_api),
+        rate_limit_anonymous=_rate(get, "rate_limit_anonymous", base.rate_limit_anonymous),
+        rate_limit_sign_in_ip=_rate(get, "rate_limit_sign_in_ip", base.rate_limit_sign_in_ip),
+        rate_limit_sign_in_account=_rate(get, "rate_limit_sign_in_account",
+                                         base.rate_limit_sign_in_account),
+        rate_limit_sign_up=_rate(get, "rate_limit_sign_up", base.rate_limit_sign_up),
+        rate_limit_apps=_rate(get, "rate_limit_apps", base.rate_limit_apps),
+        rate_limit_confirmations=_rate(get, "rate_limit_confirmations",
+                                       base.rate_limit_confirmations),
+        lockout_after=int(get("HUBBUB_LOCKOUT_AFTER", base.lockout_after)),
+        lockout_base_s=float(get("HUBBUB_LOCKOUT_BASE_S", base.lockout_base_s)),
+        lockout_max_s=float(get("HUBBUB_LOCKOUT_MAX_S", base.lockout_max_s)),
+        password_checks=int(get("HUBBUB_PASSWORD_CHECKS", base.password_checks)),
     )
+
+
+RATE_SETTINGS = ("rate_limit_api", "rate_limit_anonymous", "rate_limit_sign_in_ip",
+                 "rate_limit_sign_in_account", "rate_limit_sign_up", "rate_limit_apps",
+                 "rate_limit_confirmations")
+_RATE = re.compile(r"\s*(\d+)\s*(?:/|per)\s*(\d*)\s*(second|minute|hour|day)s?\s*")
+_UNIT_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(value: str) -> tuple[int, int]:
+    """A rate as ``limits`` writes it ("300/5minutes", "25 per hour"): (requests, seconds)."""
+    found = _RATE.fullmatch(value.lower())
+    if found is None or int(found[1]) < 1 or found[2] == "0":
+        raise ValueError(f"{value!r} is not a rate such as 300/5minutes")
+    return int(found[1]), int(found[2] or 1) * _UNIT_S[found[3]]
+
+
+def _rate(get: Callable[[str, str], str], name: str, default: str) -> str:
+    """``HUBBUB_<NAME>``, checked: a typo stops the start rather than turning a limit off."""
+    value = get(f"HUBBUB_{name.upper()}", default)
+    try:
+        parse_rate(value)
+    except ValueError as error:
+        raise ValueError(f"HUBBUB_{name.upper()}: {error}") from None
+    return value
 
 
 # Never places to send a browser with a code, whatever an operator lists.

@@ -25,7 +25,7 @@ from services.notify.app import NotifyService
 from services.posts.app import PostsService
 from shared import bus, cache, db, ids, infra
 from shared.nats_users import OPERATOR
-from shared.settings import DEFAULT_PORTS, Settings
+from shared.settings import DEFAULT_PORTS, RATE_SETTINGS, Settings
 from tests.helpers import Api
 
 TEST_PROCESS_WORKER = 1023  # the test process's own ids while the stack holds no lease
@@ -59,7 +59,11 @@ def settings(servers: Settings) -> Settings:
     port = infra.free_port()
     ports = {name: 0 for name in DEFAULT_PORTS}
     ports["gateway"] = port
-    return msgspec.structs.replace(servers, ports=ports, max_deliver=4)
+    # Rate limits on, as in production, but past what the suite sends from one address and
+    # token (tests/security/test_rate_limits.py builds gateways with small ones).
+    roomy = "1000000/1minute"
+    return msgspec.structs.replace(servers, ports=ports, max_deliver=4, **{
+        name: roomy for name in RATE_SETTINGS})
 
 
 class Stack:

@@ -13,8 +13,9 @@ from typing import Any
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 
-from services.gateway import limits, proxies, responses, scopes
+from services.gateway import limits, proxies, rate_limits, responses, scopes
 from services.gateway.context import Gateway
 from services.gateway.express import ExpressLane
 from services.gateway.routes import (
@@ -117,10 +118,13 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={
             errors.HubbubError: _hubbub_error,
+            rate_limits.Throttled: rate_limits.refused,
             HTTPException: _http_error,
             Exception: _unexpected,
         },
-        middleware=proxies.middleware(settings),
+        # Rate limits count the client address the trusted proxies name (proxies.py).
+        middleware=[*proxies.middleware(settings),
+                    DefineMiddleware(rate_limits.ApiLimits, gateway=gw)],
         cors_config=CORSConfig(allow_origins=["*"], allow_headers=["*"],
                                expose_headers=["Link"]),
         # Bigger bodies are a 413 before they are read whole (limits.py says why 1 MB).

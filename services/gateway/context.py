@@ -16,6 +16,7 @@ from nats.aio.msg import Msg
 from services.gateway import tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
+from services.gateway.rate_limits import RateLimits
 from services.gateway.streaming.fact_changes import FactChanges
 from services.gateway.streaming.frames import Frames
 from services.gateway.streaming.limits import ConnectionLimits
@@ -45,6 +46,7 @@ class Gateway:
     # lean client; everything else through redis-py's main one (shared/cache.py).
     redis: cache.RedisClients
     hydrator: Hydrator
+    rate_limits: RateLimits
     hub: LiveHub
     fact_changes: FactChanges
     presence: PresenceTracker  # runs from the first streaming connection
@@ -79,6 +81,7 @@ class Gateway:
         self.worker_lease = await worker_lease.hold(self.settings.database_url)
         self.redis = await cache.connect_clients(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
+        self.rate_limits = RateLimits(self.settings, self.redis.lean)
         self.hub = LiveHub(self.nc)
         self.fact_changes = FactChanges(self.nc)  # subscribes with the first streaming session
         self.presence = PresenceTracker(self.redis.main)

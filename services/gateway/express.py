@@ -14,6 +14,7 @@ tests/gateway/test_express.py holds the answers equal to the framework's, header
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import parse_qsl
 
 from litestar import Litestar
@@ -27,7 +28,7 @@ from litestar.types import (
     Send,
 )
 
-from services.gateway import limits, scopes
+from services.gateway import limits, rate_limits, scopes, tokens
 from services.gateway.application.home import read_home
 from services.gateway.context import Gateway, bearer_of
 from services.gateway.streaming.direct import RAW_SEND
@@ -87,6 +88,20 @@ class ExpressLane:
                 or scope["method"] != "GET" or not self.gw.ready):
             return await self.app(scope, receive, send)
         token, origin = _bearer(scope)
+        shown: list[tuple[bytes, bytes]] = []
+        if token is not None and self.gw.rate_limits.on:
+            # The same per-token count as the framework's (rate_limits.ApiLimits), which
+            # counts no second time if the request goes on to it.
+            try:
+                verdict = await self.gw.rate_limits.token_hit(tokens.digest(token))
+            except Exception:  # noqa: BLE001 (Valkey away: the framework answers, and logs)
+                return await self.app(scope, receive, send)
+            raw_scope = cast("rate_limits.Scope", scope)  # a key of Hubbub's own, as RAW_SEND
+            raw_scope[rate_limits.COUNTED] = verdict
+            if not verdict.allowed:
+                return await rate_limits.send_refusal(cast("rate_limits.Send", send), verdict,
+                                                      _CORS if origin else ())
+            shown = verdict.headers()
         try:
             caller = await self.gw.signed_in_with(token)
             if not self.home_need.permits(caller.scopes):
@@ -98,6 +113,7 @@ class ExpressLane:
         headers = [_JSON, (b"content-length", str(len(reply.body)).encode())]
         if reply.link is not None:
             headers.append((b"link", reply.link.encode()))
+        headers.extend(shown)
         if origin:
             headers.extend(_CORS)
         start: HTTPResponseStartEvent = {"type": "http.response.start", "status": reply.status,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.graph import communities, handlers, lists, relations
+from services.graph.passwords import Passwords
 from services.graph.use_cases.count_status import MAX_GROUP, CountStatus
 from services.runtime import BaseService
 from shared.bus import EventConsumer, ServiceHost
@@ -13,6 +14,7 @@ from shared.outbox import OutboxRelay
 class GraphService(BaseService):
     name = "graph"
     schema = "graph"
+    passwords: Passwords  # Argon2 work, bounded (made by setup)
 
     async def setup(self) -> None:
         assert self.pool and self.js and self.nc and self.redis
@@ -30,7 +32,8 @@ class GraphService(BaseService):
         await counter.start()
         self.keep(counter)
         host = ServiceHost(self.nc, graph_api.VERBS)
-        handlers.register(host, self.pool, self.redis.main)
+        self.passwords = Passwords(self.settings.password_checks)
+        handlers.register(host, self.pool, self.redis.main, self.passwords)
         relations.register(host, self.pool, self.redis.main)
         communities.register(host, self.pool, self.redis.main)
         lists.register(host, self.pool, self.redis.main)

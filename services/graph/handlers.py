@@ -8,6 +8,7 @@ import asyncpg
 import redis.asyncio as redis
 
 from services.graph import account_cache, store
+from services.graph.passwords import Passwords
 from services.graph.use_cases.authenticate import Authenticate
 from services.graph.use_cases.follow_account import FollowAccount, UnfollowAccount
 from services.graph.use_cases.followed_tags import FollowTag, UnfollowTag, normalize_tag
@@ -24,9 +25,13 @@ from shared import errors
 from shared.bus import ServiceHost
 from shared.contracts import graph as api
 from shared.records import AccountRecord
+from shared.settings import Settings
 
 
-def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis,
+             passwords: Passwords | None = None) -> None:
+    passwords = passwords or Passwords(Settings().password_checks)
+
     async def get_accounts(req: api.GetAccounts) -> api.Accounts:
         return api.Accounts(accounts=await account_cache.read_and_fill(cache, pool,
                                                                         req.ids[:200]))
@@ -61,8 +66,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
                 muted=await store.muted_ids(conn, req.account_id),
                 mute_ends_in_s=await store.first_mute_end_in_s(conn, req.account_id))
 
-    register_account = RegisterAccount(pool)
-    authenticate = Authenticate(pool)
+    register_account = RegisterAccount(pool, passwords)
+    authenticate = Authenticate(pool, passwords)
     follow = FollowAccount(pool, cache)
     unfollow = UnfollowAccount(pool, cache)
 

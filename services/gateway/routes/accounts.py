@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from services.gateway import params, responses, tokens
+from services.gateway import params, rate_limits, responses, tokens
 from services.gateway.application.accounts import credentials_of
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
@@ -36,6 +36,7 @@ async def register(request: Request[Any, Any, Any]) -> Response[Any]:
     caller = await gw.caller(request)
     if caller is None:
         raise errors.Unauthorized("The access token is invalid")
+    await gw.rate_limits.take(rate_limits.host_of(request), "sign_up")
     p = await params.read(request, RegisterParams)
     account = await bus.call(
         gw.nc, graph_api.ACCOUNT_CREATE,

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 
-from services.gateway import csrf, params, redirect_uris, sign_in_pages
+from services.gateway import csrf, params, rate_limits, redirect_uris, sign_in_pages
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.oauth_request import (
     OOB,
@@ -114,9 +114,10 @@ async def authorize(request: Request[Any, Any, Any]) -> Response[Any]:
         return login_page(request, auth, login=login, status=422,
                           error="Enter your e-mail address and password.")
     try:
-        account = await bus.call(
-            gw.nc, graph_api.ACCOUNT_AUTHENTICATE,
-            graph_api.Authenticate(login=login, password=form["password"]))
+        account = await gw.rate_limits.sign_in(
+            rate_limits.host_of(request), login, lambda: bus.call(
+                gw.nc, graph_api.ACCOUNT_AUTHENTICATE,
+                graph_api.Authenticate(login=login, password=form["password"])))
     except errors.Unauthorized as exc:
         return login_page(request, auth, login=login, status=401, error=exc.message)
     return await grant(gw, auth, account)
@@ -134,6 +135,7 @@ async def sign_up(request: Request[Any, Any, Any]) -> Response[Any]:
     if not csrf.is_valid(request, "sign_up", form.get("csrf", "")):
         return signup_page(request, auth, values=values, status=403,
                            error="This form expired. Please try again.")
+    await gw.rate_limits.take(rate_limits.host_of(request), "sign_up")
     try:
         account = await bus.call(
             gw.nc, graph_api.ACCOUNT_CREATE,

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 
-from services.gateway import params, redirect_uris, responses, tokens
+from services.gateway import params, rate_limits, redirect_uris, responses, tokens
 from services.gateway.context import gateway_of
 from services.gateway.presenters.apps import app_json
 from services.gateway.scopes import PUBLIC, needs
@@ -26,6 +26,7 @@ class AppParams(params.Params):
 
 @post("/api/v1/apps", opt=PUBLIC)
 async def create_app(request: Request[Any, Any, Any]) -> Response[Any]:
+    await gateway_of(request).rate_limits.take(rate_limits.host_of(request), "apps")
     p = await params.read(request, AppParams)
     name = p.client_name.strip()
     if not name or len(name) > 100:
@@ -89,11 +90,12 @@ async def token(request: Request[Any, Any, Any]) -> Response[Any]:
     elif p.grant_type == "password":
         if not p.username or not p.password:
             return _oauth_error("invalid_request", "username and password are required")
+        login, password = p.username, p.password
         try:
-            account = await bus.call(
-                gw.nc, graph_api.ACCOUNT_AUTHENTICATE,
-                graph_api.Authenticate(login=p.username, password=p.password),
-            )
+            account = await gw.rate_limits.sign_in(
+                rate_limits.host_of(request), login, lambda: bus.call(
+                    gw.nc, graph_api.ACCOUNT_AUTHENTICATE,
+                    graph_api.Authenticate(login=login, password=password)))
         except errors.Unauthorized:
             return _oauth_error("invalid_grant", "The provided authorization grant is invalid, "
                                 "expired, revoked, does not match the redirection URI used in "

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.graph import store
-from services.graph.use_cases.register_account import hasher
+from services.graph.passwords import Passwords, hasher
 from shared import errors
 from shared.contracts.graph import Authenticate as Request
 from shared.records import AccountRecord
@@ -19,16 +16,15 @@ _DUMMY_HASH = hasher.hash("not a real password")
 
 
 class Authenticate:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, passwords: Passwords) -> None:
         self.pool = pool
+        self.passwords = passwords
 
     async def __call__(self, req: Request) -> AccountRecord:
         async with self.pool.acquire() as conn:
             row = await store.credentials(conn, req.login)
         stored = row["password_hash"] if row else _DUMMY_HASH
-        try:
-            await asyncio.to_thread(hasher.verify, stored, req.password)
-        except (VerificationError, InvalidHashError):
+        if not await self.passwords.verify(stored, req.password):
             row = None
         if row is None:
             raise errors.Unauthorized("Invalid e-mail address or password")

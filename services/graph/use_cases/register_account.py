@@ -4,14 +4,13 @@ invited its e-mail address, whatever that address's domain."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 
 import asyncpg
-from argon2 import PasswordHasher
 
 from services.graph import store
+from services.graph.passwords import Passwords
 from shared import errors, events, outbox
 from shared.contracts.graph import RegisterWithInvitation as Request
 from shared.ids import new_id
@@ -24,8 +23,6 @@ MAX_PASSWORD = 256
 TAKEN_USERNAME = "Validation failed: username is already taken"
 BAD_INVITATION = "Validation failed: invite_code is not valid for this e-mail address"
 
-hasher = PasswordHasher()
-
 
 def invitation_digest(code: str) -> str:
     """Invitation codes are stored as SHA-256 digests: a database dump invites nobody."""
@@ -33,8 +30,9 @@ def invitation_digest(code: str) -> str:
 
 
 class RegisterAccount:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, passwords: Passwords) -> None:
         self.pool = pool
+        self.passwords = passwords
 
     async def __call__(self, req: Request) -> AccountRecord:
         username = req.username.strip()
@@ -54,8 +52,7 @@ class RegisterAccount:
             raise errors.Invalid("Validation failed: " + ", ".join(
                 f"{field} {why}" for field, why in details.items()))
         domain = match.group(1).lower()  # type: ignore[union-attr]
-        # Argon2 is deliberately slow: keep it off the event loop.
-        password_hash = await asyncio.to_thread(hasher.hash, req.password)
+        password_hash = await self.passwords.hash(req.password)
         account_id = new_id()
         async with self.pool.acquire() as conn, conn.transaction():
             invitation_id = None
