@@ -17,6 +17,13 @@ from nats.js import JetStreamContext
 
 from shared import bus, cache, db, worker_lease
 from shared.metrics import HealthServer
+from shared.readiness import (
+    NatsConnectionLost,
+    Readiness,
+    nats_probe,
+    postgres_probe,
+    redis_probe,
+)
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,11 +51,17 @@ class BaseService:
         self.worker_lease: worker_lease.WorkerLease | None = None
         self.health = HealthServer(settings.host, settings.port(self.name), self.checks)
         self.ready = False
+        # Each server's last probe (shared/readiness.py); and whether the NATS connection was
+        # closed for good, which ends the process (run_until_signalled).
+        self.readiness = Readiness(self.name)
+        self.nats_lost = asyncio.Event()
+        self._stopping = False
         self._stoppables: list[Stoppable] = []
 
     def checks(self) -> dict[str, bool]:
-        result = {"started": self.ready}
-        result["nats"] = bool(self.nc and self.nc.is_connected)
+        result = {"started": self.ready, **self.readiness.checks()}
+        result["nats"] = bool(self.nc and self.nc.is_connected)  # the client's state, now
+        result["nats_open"] = not self.nats_lost.is_set()
         if self.schema:
             result["worker_id"] = bool(self.worker_lease and self.worker_lease.worker is not None)
         return result
@@ -57,18 +70,23 @@ class BaseService:
         if health:
             port = await self.health.start()
             log.info("%s health on http://%s:%d", self.name, self.settings.host, port)
-        self.nc = await bus.connect(self.settings, f"hubbub-{self.name}", user=self.name)
+        self.nc = await bus.connect(self.settings, f"hubbub-{self.name}", user=self.name,
+                                    closed_cb=self._nats_closed)
+        self.readiness.watch("nats", nats_probe(self.nc))
         self.js = self.nc.jetstream()
         await bus.ensure_stream(self.js, self.settings)
         if self.schema:
             self.pool = await db.create_pool(self.settings, self.schema)
+            self.readiness.watch("postgres", postgres_probe(self.pool))
             await db.prepare_schema(self.settings, self.pool, self.schema)
             # The service that owns rows makes their ids: under a worker id no other live
             # process holds (shared/worker_lease.py), or not at all.
             self.worker_lease = await worker_lease.hold(self.settings.database_url)
         if self.uses_redis:
             self.redis = await cache.connect_clients(self.settings)
+            self.readiness.watch("valkey", redis_probe(self.redis.main))
         await self.setup()
+        self.readiness.start()
         self.ready = True
         log.info("%s ready", self.name)
 
@@ -79,8 +97,21 @@ class BaseService:
         """Remember something with an async ``stop()`` to call at shutdown, in reverse order."""
         self._stoppables.append(stoppable)
 
-    async def stop(self) -> None:
+    async def _nats_closed(self) -> None:
+        """Closed for good, not by our own stop: nats-py will not reconnect, and every consumer
+        and request handler of this process holds this connection. A new process is the way
+        back (run_until_signalled ends this one with NatsConnectionLost)."""
+        if self._stopping:
+            return
+        log.error("%s: the NATS connection is closed for good; stopping so that the process "
+                  "is restarted", self.name)
         self.ready = False
+        self.nats_lost.set()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self.ready = False
+        await self.readiness.stop()
         for item in reversed(self._stoppables):
             try:
                 await item.stop()
@@ -104,15 +135,22 @@ class BaseService:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        stopping = asyncio.create_task(stop.wait())
+        lost = asyncio.create_task(self.nats_lost.wait())
         starting = asyncio.create_task(self.start())
-        waiting = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({starting, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({starting, stopping, lost},
+                                     return_when=asyncio.FIRST_COMPLETED)
         if starting in done:
             starting.result()  # a startup error ends the process with its traceback
-            await waiting
+            await asyncio.wait({stopping, lost}, return_when=asyncio.FIRST_COMPLETED)
         else:
             starting.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await starting
+        stopping.cancel()
+        lost.cancel()
         log.info("%s stopping", self.name)
         await self.stop()
+        if self.nats_lost.is_set():
+            raise NatsConnectionLost(f"{self.name}'s NATS connection closed; a new process "
+                                     "makes a new one")

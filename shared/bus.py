@@ -41,6 +41,7 @@ from shared import errors, events, metrics, nats_users, subjects
 from shared.cancel import raise_if_cancelled
 from shared.compat import nats as nats_compat
 from shared.contracts.verb import Rep, Req, Verb, VerbSet
+from shared.readiness import SERVER_AWAY_ERRORS
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -435,6 +436,11 @@ class ServiceHost:
             await request.respond(_encoder.encode(reply))
         except errors.HubbubError as exc:
             await _respond_error(request, exc.code, exc.message)
+        except SERVER_AWAY_ERRORS as exc:
+            # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is broken".
+            log.warning("%s: a server is away: %r", label, exc)
+            await _respond_error(request, errors.Unavailable.code,
+                                 f"unavailable: {type(exc).__name__}")
         except Exception as exc:
             log.exception("%s failed", label)
             await _respond_error(request, "error", f"internal error: {type(exc).__name__}")

@@ -40,6 +40,7 @@ from services.gateway.routes import (
     web,
 )
 from shared import errors, metrics
+from shared.readiness import RETRY_AFTER_S, SERVER_AWAY_ERRORS
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,10 @@ def _hubbub_error(request: Request[Any, Any, Any], exc: errors.HubbubError) -> R
         # A service's message can name its internals ("internal error: <exception class>",
         # which service is down): kept for the log, not for the client.
         return _server_error(request, exc.http_status, exc.message)
-    return responses.error(exc.message, exc.http_status)
+    answer = responses.error(exc.message, exc.http_status)
+    if exc.http_status == 503:
+        answer.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return answer
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -70,6 +74,13 @@ _CLIENT_ERRORS = {
 }
 
 
+def _server_away(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """PostgreSQL, Valkey or NATS is away (stopped, restarting, ending our sessions): the
+    clients reconnect by themselves, so this is "try again shortly", never a 500."""
+    metrics.HTTP_REQUESTS.labels(request.method, "503").inc()
+    return _server_error(request, 503, repr(exc))
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return _server_error(request, 500, repr(exc), exc)
 
@@ -85,6 +96,8 @@ def _server_error(request: Request[Any, Any, Any], status: int, detail: str,
         "Internal server error")
     answer = responses.error(message, status)
     answer.headers["X-Request-Id"] = request_id
+    if status == 503:
+        answer.headers["Retry-After"] = str(RETRY_AFTER_S)
     return answer
 
 
@@ -120,6 +133,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
             errors.HubbubError: _hubbub_error,
             rate_limits.Throttled: rate_limits.refused,
             HTTPException: _http_error,
+            **dict.fromkeys(SERVER_AWAY_ERRORS, _server_away),
             Exception: _unexpected,
         },
         # Rate limits count the client address the trusted proxies name (proxies.py).

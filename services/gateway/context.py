@@ -25,6 +25,7 @@ from shared import bus as nats_bus
 from shared import cache, db, errors, policy, subjects, viewer_cache, worker_lease
 from shared.contracts import graph as graph_api
 from shared.presence import PresenceTracker
+from shared.readiness import Readiness, nats_probe, postgres_probe, redis_probe
 from shared.records import AccountRecord
 from shared.settings import Settings
 
@@ -67,6 +68,7 @@ class Gateway:
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
         self.worker_lease: worker_lease.WorkerLease | None = None  # its ids: apps, tokens
         self.ready = False
+        self.readiness = Readiness("gateway")  # each server's last probe (/readyz)
         # Set when the NATS connection is closed for good while the gateway runs (server.py
         # then ends the process, for its supervisor to start a fresh one: see _nats_closed).
         self.nats_lost = asyncio.Event()
@@ -76,10 +78,13 @@ class Gateway:
         log.info("gateway connecting to NATS, Postgres and Redis")
         self.nc = await nats_bus.connect(self.settings, "hubbub-gateway", user="gateway",
                                          closed_cb=self._nats_closed)
+        self.readiness.watch("nats", nats_probe(self.nc))
         self.pool = await db.create_pool(self.settings, "gateway")
+        self.readiness.watch("postgres", postgres_probe(self.pool))
         await db.prepare_schema(self.settings, self.pool, "gateway")
         self.worker_lease = await worker_lease.hold(self.settings.database_url)
         self.redis = await cache.connect_clients(self.settings)
+        self.readiness.watch("valkey", redis_probe(self.redis.main))
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
         self.rate_limits = RateLimits(self.settings, self.redis.lean)
         self.hub = LiveHub(self.nc)
@@ -92,6 +97,7 @@ class Gateway:
         # out of the collector's way, so its full passes (which paused the gateway for up to
         # seconds with 10,000 connections open) traverse only what came after.
         gc.freeze()
+        self.readiness.start()
         self.ready = True
         log.info("gateway ready")
 
@@ -117,6 +123,7 @@ class Gateway:
     async def stop(self) -> None:
         self._stopping = True
         self.ready = False
+        await self.readiness.stop()
         if self._made("hub"):
             await self.hub.close()
         if self._made("nc"):
@@ -133,7 +140,8 @@ class Gateway:
             await self.redis.aclose()
 
     def checks(self) -> dict[str, bool]:
-        return {"started": self.ready, "nats": self._made("nc") and self.nc.is_connected,
+        return {"started": self.ready, **self.readiness.checks(),
+                "nats": self._made("nc") and self.nc.is_connected,
                 "nats_open": not self.nats_lost.is_set(),
                 "worker_id": bool(self.worker_lease and self.worker_lease.worker is not None)}
 

@@ -20,6 +20,7 @@ from services.gateway import limits
 from services.gateway.app import create_app
 from services.gateway.context import Gateway
 from shared.compat.uvicorn_http import bounded_httptools
+from shared.readiness import NatsConnectionLost  # (Gateway._nats_closed; services' too)
 from shared.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,12 +29,6 @@ if TYPE_CHECKING:
     from services.gateway.express import ExpressLane
 
 log = logging.getLogger(__name__)
-
-
-class NatsConnectionLost(RuntimeError):
-    """The gateway's NATS connection closed for good (Gateway._nats_closed): the process ends
-    with it, not 0, so that its supervisor (``hubbub up``, Kubernetes, compose) starts a fresh
-    one."""
 
 
 async def serve(settings: Settings, server: str | None = None, *,
