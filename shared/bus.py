@@ -52,6 +52,11 @@ ERROR_HEADER = "Nats-Service-Error"
 # Redelivery delays for a failed event: a few quick retries, then slower ones. The length is the
 # number of retries JetStream schedules itself; `max_deliver` bounds the total.
 CONSUMER_BACKOFF_S = [0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]
+# An event whose handler waits for a server that is away is tried again after these delays
+# (doubling), held in progress meanwhile: see EventConsumer._handle_through_outages.
+OUTAGE_RETRY_FIRST_S = 0.5
+OUTAGE_RETRY_MAX_S = 10.0
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (errors.Unavailable, *SERVER_AWAY_ERRORS)
 ACK_WAIT_S = 30.0
 PULL_EXPIRES_S = 5.0  # how long one pull request waits for events before the server ends it
 STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) carry it
@@ -306,8 +311,7 @@ class EventConsumer:
                 await msg.term()
                 return
             try:
-                with metrics.EVENT_SECONDS.labels(self.durable, event.type).time():
-                    await self.handler(event)
+                await self._handle_through_outages(msg, event)
             except Exception:
                 delivered = msg.metadata.num_delivered
                 if delivered >= self.max_deliver:
@@ -327,6 +331,42 @@ class EventConsumer:
         finally:
             self._limit.release()
             self.on_done_handling(msg)
+
+    async def _handle_through_outages(self, msg: Msg, event: events.AnyEvent) -> None:
+        """Run the handler; while it fails because a server it needs is away (PostgreSQL,
+        Valkey, a service it asks), keep the event here and try again, telling JetStream it is
+        in progress, until the server is back or the consumer stops.
+
+        A NAK would count as a delivery: an outage longer than the backoff schedule (about two
+        minutes for max_deliver 8) would use up the event's deliveries and JetStream would give
+        it up, a lost timeline entry or notification. Holding it costs a concurrency slot, and
+        with every slot held the consumer pulls nothing more: the right back-pressure while the
+        servers are away. Other failures (a bug, a bad event) go the usual way: NAK with backoff,
+        then ``term`` after max_deliver."""
+        wait = OUTAGE_RETRY_FIRST_S
+        while True:
+            try:
+                with metrics.EVENT_SECONDS.labels(self.durable, event.type).time():
+                    await self.handler(event)
+                return
+            except OUTAGE_ERRORS as exc:
+                if self._stopping:
+                    raise
+                log.warning("consumer %s: %s %s waits for a server (%s: %s); retrying in %.0fs",
+                            self.durable, event.type, event.id, type(exc).__name__, exc, wait)
+                metrics.EVENTS_FAILED.labels(self.durable, "outage").inc()
+            await self._wait_in_progress(msg, wait)
+            wait = min(wait * 2, OUTAGE_RETRY_MAX_S)
+
+    async def _wait_in_progress(self, msg: Msg, seconds: float) -> None:
+        """Sleep ``seconds``, telling JetStream the event is still worked on well within each
+        ack wait (its deliveries do not count up)."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while (left := until - loop.time()) > 0 and not self._stopping:
+            with contextlib.suppress(Exception):  # NATS away too: the redelivery will do
+                await msg.in_progress()
+            await asyncio.sleep(min(left, self.ack_wait_s / 3))
 
     async def idle(self) -> bool:
         """True when the consumer has nothing pending or unacknowledged (tests wait for this)."""
