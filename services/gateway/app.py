@@ -27,6 +27,7 @@ from services.gateway.routes import (
     network,
     notifications,
     oauth,
+    openapi,
     polls,
     profiles,
     relationships,
@@ -113,7 +114,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
-                        *startup.ROUTES, *authorize.ROUTES, *web.ROUTES],
+                        *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
+                        *web.ROUTES],
         lifespan=[lifespan],
         exception_handlers={
             errors.HubbubError: _hubbub_error,
