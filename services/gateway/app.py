@@ -27,6 +27,7 @@ from services.gateway.routes import (
     network,
     notifications,
     oauth,
+    openapi,
     polls,
     profiles,
     relationships,
@@ -126,7 +127,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
-                        *startup.ROUTES, *authorize.ROUTES, *web.ROUTES],
+                        *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
+                        *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={
