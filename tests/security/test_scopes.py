@@ -77,6 +77,7 @@ R, W = "read", "write"
 # "stream" for streaming, or {action: scope} for routes serving several actions.
 TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/instance"): None, ("GET", "/api/v2/instance"): None,
+    ("GET", "/api/openapi.json"): None,  # the API's own description, public
     ("GET", "/healthz"): None, ("GET", "/readyz"): None, ("GET", "/metrics"): None,
     ("GET", "/avatars/original/missing.png"): None,
     ("GET", "/headers/original/missing.png"): None,

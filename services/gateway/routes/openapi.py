@@ -9,12 +9,10 @@ from typing import Any
 from litestar import Request, Response, get
 
 from services.gateway import api_description, responses
-
-# TODO(scopes): once services/gateway/scopes.py is on main, declare this route public
-# (opt=PUBLIC) like the instance routes, or the startup check refuses an undeclared route.
+from services.gateway.scopes import PUBLIC
 
 
-@get("/api/openapi.json")
+@get("/api/openapi.json", opt=PUBLIC)
 async def openapi_document(request: Request[Any, Any, Any]) -> Response[bytes]:
     return responses.raw_json(api_description.document(request.app))
 
