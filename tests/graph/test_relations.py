@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.helpers import Api, User
+from tests.helpers.relations import lock
 
 
 async def rel(api: Api, me: User, other: User) -> dict:
@@ -20,12 +21,6 @@ async def note_types(api: Api, user: User) -> list[str]:
 
 async def home_ids(api: Api, user: User) -> list[str]:
     return [s["id"] for s in (await api.home(user, limit=40)).json()]
-
-
-async def lock(api: Api, user: User) -> None:
-    await api.stack.graph.pool.execute("UPDATE accounts SET locked = true WHERE id = $1",
-                                       int(user.id))
-    await api.stack.graph.redis.main.delete(f"acct:{user.id}")
 
 
 async def test_locked_account_gets_a_follow_request(api: Api) -> None:
