@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from services.gateway.tokens import digest
 from tests.helpers import Api, unique
 from tests.helpers.oauth import (
     OOB,
@@ -89,18 +88,6 @@ async def test_wrong_verifier_redirect_or_client_is_invalid_grant(api: Api) -> N
     assert invalid_grant(await exchange(api, app, "not-a-code", verifier))
     # None of those spent the code.
     assert (await exchange(api, app, code, verifier)).status_code == 200
-
-
-async def test_expired_code_is_refused(api: Api) -> None:
-    user = await api.user()
-    app = await register_app(api)
-    verifier, challenge = pkce()
-    params = query(app, challenge)
-    code = code_of(await sign_in(api, params, user), params)
-    await api.stack.gateway.pool.execute(
-        "UPDATE authorization_codes SET expires_at = now() - interval '1 second' "
-        "WHERE code_hash = $1", digest(code))
-    assert invalid_grant(await exchange(api, app, code, verifier))
 
 
 async def test_unknown_client_gets_an_error_page(api: Api) -> None:
