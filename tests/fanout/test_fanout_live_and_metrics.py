@@ -16,8 +16,8 @@ from shared import presence, subjects
 from shared.contracts import live
 from shared.nats_users import operator_url
 from shared.records import ONLINE_USERS_KEY, PRESENCE_TRACKED_KEY
-from tests.fanout.timeline_support import lower_threshold
 from tests.helpers import Api
+from tests.helpers.timelines import lower_threshold
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from shared.records import own_key, own_reblogs_key
-from tests.fanout.timeline_support import (
+from tests.helpers import Api
+from tests.helpers.timelines import (
     home_ids,
     home_zset,
     links,
@@ -14,7 +15,6 @@ from tests.fanout.timeline_support import (
     walk,
     zset,
 )
-from tests.helpers import Api
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 
 from services.gateway.application import home as home_read
 from shared.records import LAST_READ_KEY, rebuilding_key
-from tests.fanout.timeline_support import home_ids, home_zset
 from tests.helpers import Api
+from tests.helpers.timelines import home_ids, home_zset
 
 
 async def test_stale_reader_is_skipped_then_rebuilt_on_read(api: Api) -> None:

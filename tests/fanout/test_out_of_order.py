@@ -8,8 +8,8 @@ from services.fanout.app import FanoutService
 from shared import events
 from shared.ids import new_id
 from shared.records import own_key, public_key, tag_key
-from tests.fanout.timeline_support import home_zset, network_of, publish, zset
 from tests.helpers import Api
+from tests.helpers.timelines import home_zset, network_of, publish, zset
 
 
 def created(author_id: int, network_id: int, status_id: int) -> events.StatusCreated:

@@ -4,8 +4,8 @@ reblog of the same status, is not added again (Mastodon's rule, 40 entries)."""
 from __future__ import annotations
 
 from shared.records import home_reblogs_key
-from tests.fanout.timeline_support import home_ids, home_zset
 from tests.helpers import Api
+from tests.helpers.timelines import home_ids, home_zset
 
 
 async def reblog(api: Api, user, status: dict) -> dict:

@@ -8,8 +8,8 @@ import pytest
 from services.cli import build_parser
 from services.fanout.rebuild import rebuild_timelines
 from shared.records import LAST_READ_KEY
-from tests.fanout.timeline_support import home_ids, home_zset, lower_threshold
 from tests.helpers import Api
+from tests.helpers.timelines import home_ids, home_zset, lower_threshold
 
 
 async def test_rebuild_after_flushall_restores_what_readers_saw(

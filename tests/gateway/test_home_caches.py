@@ -11,8 +11,8 @@ import pytest
 
 from services.gateway import responses
 from shared.records import big_followees_key
-from tests.fanout.timeline_support import lower_threshold
 from tests.helpers import Api, User, unique
+from tests.helpers.timelines import lower_threshold
 
 
 async def _page(api: Api, reader: User) -> list[dict]:

@@ -11,8 +11,8 @@ from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
 
 from services.gateway.streaming.frames import ws_frame
-from tests.gateway.test_streaming import next_event, subscribe, ws_url
 from tests.helpers import Api
+from tests.helpers.streaming import next_event, subscribe, ws_url
 
 
 async def author_and_follower(api: Api):

@@ -13,8 +13,8 @@ from websockets.asyncio.client import connect
 
 from services.gateway.streaming import reader_facts
 from services.gateway.streaming.session import StreamSession
-from tests.gateway.test_streaming import next_event, subscribe, ws_url
 from tests.helpers import Api
+from tests.helpers.streaming import next_event, subscribe, ws_url
 
 
 async def test_facts_are_refreshed_in_the_background_before_they_expire(api: Api) -> None:

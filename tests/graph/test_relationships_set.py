@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from services.graph import store
 from shared.contracts.graph import Relationship
-from tests.graph.test_relations import lock
 from tests.helpers import Api
+from tests.helpers.relations import lock
 
 
 async def test_set_based_relationships_equal_one_per_id(api: Api) -> None:

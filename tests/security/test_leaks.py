@@ -9,8 +9,8 @@ import re
 import httpx
 
 from shared.ids import new_id
-from tests.graph.test_profiles import share_community
 from tests.helpers import Api, User, other_domain, unique
+from tests.helpers.communities import share_community
 
 
 def link_ids(r: httpx.Response) -> set[str]:

@@ -22,7 +22,8 @@ from services.gateway.server import uvicorn_config
 from services.gateway.tokens import digest
 from shared.infra import free_port
 from shared.settings import Settings
-from tests.gateway.test_authorize import (
+from tests.helpers import Api, other_domain
+from tests.helpers.oauth import (
     OOB,
     REDIRECT,
     csrf,
@@ -32,7 +33,6 @@ from tests.gateway.test_authorize import (
     query,
     register_app,
 )
-from tests.helpers import Api, other_domain
 
 NETWORK = "/api/hubbub/v1/network"
 

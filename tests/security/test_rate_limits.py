@@ -22,8 +22,8 @@ from services.gateway.server import uvicorn_config
 from services.graph.passwords import MEMORY_PER_CHECK
 from shared.infra import free_port
 from shared.settings import RATE_SETTINGS, from_env
-from tests.gateway.test_authorize import csrf, pkce, query, register_app
 from tests.helpers import Api, User, other_domain
+from tests.helpers.oauth import csrf, pkce, query, register_app
 
 ROOMY = "1000000/1minute"
 TOO_MANY = {"error": "Too many requests"}

@@ -18,9 +18,9 @@ from services.gateway.app import create_app
 from services.gateway.scopes import Need, PerParam, PerStream
 from shared import errors
 from shared.settings import from_env
-from tests.gateway.test_authorize import REDIRECT, code_of, exchange, pkce, query, sign_in
-from tests.gateway.test_streaming import ws_url
 from tests.helpers import Api, User, other_domain, unique
+from tests.helpers.oauth import REDIRECT, code_of, exchange, pkce, query, sign_in
+from tests.helpers.streaming import ws_url
 
 OUTSIDE = {"error": "This action is outside the authorized scopes"}
 

@@ -10,24 +10,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.helpers import Api, User
-
-
-def ws_url(api: Api, query: str = "") -> str:
-    return api.stack.base_url.replace("http://", "ws://") + "/api/v1/streaming" + query
-
-
-async def next_event(ws, timeout: float = 5.0) -> dict:
-    message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-    return message
-
-
-async def events_until(ws, count: int, timeout: float = 5.0) -> list[dict]:
-    return [await next_event(ws, timeout) for _ in range(count)]
-
-
-async def subscribe(ws, stream: str) -> None:
-    await ws.send(json.dumps({"type": "subscribe", "stream": stream}))
-    await asyncio.sleep(0.2)  # the gateway subscribes to NATS before the next post
+from tests.helpers.streaming import events_until, next_event, subscribe, ws_url
 
 
 async def test_user_stream_gets_update_and_notification(api: Api) -> None:

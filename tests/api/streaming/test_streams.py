@@ -7,14 +7,10 @@ import asyncio
 import contextlib
 import json
 
-import httpx
-import msgspec
-import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
-from services.gateway.routes import streaming as streaming_routes
 from tests.helpers import Api, second_gateway, unique
+from tests.helpers.streaming import SSEReader
 
 
 def ws_url(base_url: str, query: str = "") -> str:
@@ -103,49 +99,6 @@ async def test_muted_author_is_not_delivered(api: Api) -> None:
         assert json.loads(event["payload"])["id"] == shown["id"]
 
 
-class SSEReader:
-    """Blocks (events or comments) of a server-sent-events response, as they arrive."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.chunks = response.aiter_text()
-        self.buffer = ""
-
-    async def next(self, count: int, timeout: float = 5.0) -> list[str]:
-        blocks: list[str] = []
-
-        async def collect() -> None:
-            while len(blocks) < count:
-                while "\n\n" in self.buffer and len(blocks) < count:
-                    block, self.buffer = self.buffer.split("\n\n", 1)
-                    blocks.append(block)
-                if len(blocks) < count:
-                    self.buffer += await self.chunks.__anext__()
-
-        await asyncio.wait_for(collect(), timeout)
-        return blocks
-
-
-async def test_server_sent_events_user_stream_with_heartbeat(api: Api, monkeypatch) -> None:
-    monkeypatch.setattr(streaming_routes, "HEARTBEAT_S", 0.3)
-    author, reader = await api.user(), await api.user()
-    await api.follow(reader, author)
-    await api.idle()
-    async with api.client.stream("GET", "/api/v1/streaming/user",
-                                 headers=reader.headers) as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        sse = SSEReader(response)
-        assert await sse.next(1) == [":)"]
-        post = await api.post(author, "over SSE")
-        blocks = await sse.next(3)
-        events = [b for b in blocks if b.startswith("event:")]
-        assert events, blocks
-        kind, data = events[0].split("\n", 1)
-        assert kind == "event: update"
-        assert json.loads(data.removeprefix("data: "))["id"] == post["id"]
-        assert ":thump" in blocks  # heartbeats while nothing happens
-
-
 async def test_server_sent_events_refusals(api: Api) -> None:
     user = await api.user()
     r = await api.client.get("/api/v1/streaming/user", params={"access_token": "nope"})
@@ -157,66 +110,6 @@ async def test_server_sent_events_refusals(api: Api) -> None:
     r = await api.client.get("/api/v1/streaming/list", headers=user.headers,
                              params={"list": "12345"})
     assert r.status_code == 404
-
-
-async def test_connection_limit_per_token(api: Api) -> None:
-    user = await api.user()
-    limits = api.stack.gateway.stream_limits
-    before = limits.per_token
-    limits.per_token = 2
-    try:
-        url = ws_url(api.stack.base_url)
-        async with connect(url, additional_headers=user.headers, proxy=None), \
-                connect(url, additional_headers=user.headers, proxy=None):
-            async with connect(url, additional_headers=user.headers, proxy=None) as third:
-                with pytest.raises(ConnectionClosed) as closed:
-                    await asyncio.wait_for(third.recv(), 5)
-                assert closed.value.rcvd.code == 4029
-                assert "at most 2" in closed.value.rcvd.reason
-            r = await api.client.get("/api/v1/streaming/user", headers=user.headers)
-            assert r.status_code == 429
-    finally:
-        limits.per_token = before
-
-
-async def test_slow_client_is_cut_off_without_slowing_others(api: Api, direct_sends) -> None:
-    gw = api.stack.gateway
-    # Events are written straight to a socket that takes them (streaming/direct.py); a slow
-    # client's socket stops taking them once the kernel's and the transport's buffers are
-    # full, which uvicorn signals by clearing its ``writable``: the slow connection's is
-    # cleared here from the start, as if its buffers were full, and its events queue up.
-    made, _ = direct_sends
-    author, slow, brisk = await api.user(), await api.user(), await api.user()
-    for reader in (slow, brisk):
-        await api.follow(reader, author)
-    await api.idle()
-    settings = gw.settings
-    gw.settings = msgspec.structs.replace(settings, stream_queue_size=2)
-    try:
-        url = ws_url(api.stack.base_url)
-        async with connect(url, additional_headers=slow.headers, proxy=None,
-                           max_queue=1) as slow_ws:
-            gw.settings = settings  # only the slow connection has the tiny queue
-            async with connect(url, additional_headers=brisk.headers, proxy=None) as brisk_ws:
-                await subscribe(slow_ws, stream="user")
-                await subscribe(brisk_ws, stream="user")
-                slow_socket = made[0]
-                assert slow_socket is not None
-                slow_socket.writable.clear()
-                posts = await asyncio.gather(*(api.post(author, f"burst {i}")
-                                               for i in range(25)))
-                got = set()
-                while len(got) < len(posts):
-                    event = await next_event(brisk_ws)
-                    got.add(json.loads(event["payload"])["id"])
-                assert got == {p["id"] for p in posts}  # the brisk reader missed nothing
-                slow_socket.writable.set()  # the close frame can go out
-                with pytest.raises(ConnectionClosed) as closed:
-                    while True:
-                        await asyncio.wait_for(slow_ws.recv(), 5)
-                assert closed.value.rcvd.code == 1013
-    finally:
-        gw.settings = settings
 
 
 async def test_two_gateways_deliver_to_their_own_clients(api: Api) -> None:
@@ -299,18 +192,3 @@ async def test_every_sse_stream_and_event(api: Api) -> None:
     assert got[1][1] == posted["public"]["id"]
 
 
-async def test_connection_limit_per_process(api: Api) -> None:
-    first, second = await api.user(), await api.user()
-    limits = api.stack.gateway.stream_limits
-    before = limits.per_process
-    limits.per_process = limits.total + 1
-    try:
-        url = ws_url(api.stack.base_url)
-        async with connect(url, additional_headers=first.headers, proxy=None):
-            async with connect(url, additional_headers=second.headers, proxy=None) as refused:
-                with pytest.raises(ConnectionClosed) as closed:
-                    await asyncio.wait_for(refused.recv(), 5)
-                assert closed.value.rcvd.code == 4029
-                assert "too many streaming connections" in closed.value.rcvd.reason
-    finally:
-        limits.per_process = before

@@ -1,0 +1,50 @@
+"""Streaming clients for the tests: the WebSocket URL, subscribing, reading events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+
+from tests.helpers import Api
+
+
+def ws_url(api: Api, query: str = "") -> str:
+    return api.stack.base_url.replace("http://", "ws://") + "/api/v1/streaming" + query
+
+
+async def next_event(ws, timeout: float = 5.0) -> dict:
+    message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    return message
+
+
+async def events_until(ws, count: int, timeout: float = 5.0) -> list[dict]:
+    return [await next_event(ws, timeout) for _ in range(count)]
+
+
+async def subscribe(ws, stream: str) -> None:
+    await ws.send(json.dumps({"type": "subscribe", "stream": stream}))
+    await asyncio.sleep(0.2)  # the gateway subscribes to NATS before the next post
+
+
+class SSEReader:
+    """Blocks (events or comments) of a server-sent-events response, as they arrive."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.chunks = response.aiter_text()
+        self.buffer = ""
+
+    async def next(self, count: int, timeout: float = 5.0) -> list[str]:
+        blocks: list[str] = []
+
+        async def collect() -> None:
+            while len(blocks) < count:
+                while "\n\n" in self.buffer and len(blocks) < count:
+                    block, self.buffer = self.buffer.split("\n\n", 1)
+                    blocks.append(block)
+                if len(blocks) < count:
+                    self.buffer += await self.chunks.__anext__()
+
+        await asyncio.wait_for(collect(), timeout)
+        return blocks
