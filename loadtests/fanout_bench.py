@@ -64,7 +64,7 @@ from loadtests.httpload import run_load
 from loadtests.profiling import Profilers
 from loadtests.stack import BenchStack, Seeder
 from services.fanout.use_cases.deliver_status import done_key
-from shared import events, infra, presence, subjects, worker_lease
+from shared import credentials, events, infra, presence, subjects, worker_lease
 from shared.compat.redis_py import writer_client
 from shared.fastredis import FastRedis
 from shared.ids import id_at, member
@@ -276,7 +276,9 @@ class Bench:
         self.http = httpx.AsyncClient(base_url=self.stack.base_url, timeout=60)
         started = time.perf_counter()
         self.synthetic, self.author_followers = await seed_graph(
-            settings.database_url, self.users, args.accounts, args.follows)
+            # COPY without FK checks (session_replication_role) takes the superuser.
+            credentials.embedded_superuser_url(settings.database_url, Path(settings.data_dir)),
+            self.users, args.accounts, args.follows)
         print(f"seeded {args.accounts:,} accounts and their follows in "
               f"{time.perf_counter() - started:.1f}s", flush=True)
         await self.r.delete(*[account_key(i) for i, _ in self.users.values()])

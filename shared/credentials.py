@@ -36,3 +36,15 @@ def with_user(url: str, user: str, secret: str) -> str:
     scheme, rest = url.split("://", 1)
     rest = rest.split("@", 1)[-1]
     return f"{scheme}://{quote(user, safe='')}:{quote(secret, safe='')}@{rest}"
+
+
+EMBEDDED_SUPERUSER = "postgres"
+EMBEDDED_SUPERUSER_SECRET = "postgres-postgres"
+
+
+def embedded_superuser_url(database_url: str, data_dir: Path) -> str:
+    """The embedded PostgreSQL's superuser, for tools that need more than the owner role (a
+    benchmark's bulk seeding without FK checks, a test ending another role's session); never
+    for a service."""
+    return with_user(database_url, EMBEDDED_SUPERUSER,
+                     password(data_dir, EMBEDDED_SUPERUSER_SECRET))

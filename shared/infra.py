@@ -185,7 +185,8 @@ class EmbeddedServers:
                  "--no-instructions"],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, user=user,
             )
-        superuser_password = credentials.password(self.data_dir, "postgres-postgres")
+        superuser_password = credentials.password(self.data_dir,
+                                                  credentials.EMBEDDED_SUPERUSER_SECRET)
         # Before it listens: a password for every TCP connection (data folders made by older
         # versions trusted loopback), and the superuser's password set offline.
         _write_hba(pgdata, user)

@@ -40,8 +40,7 @@ def test_random_workers_for_sixty_processes_would_collide() -> None:
 def superuser_url(settings: Settings) -> str:
     """Ending another role's session takes a superuser (or pg_signal_backend): the embedded
     server's, whose password is in the test's data folder."""
-    return credentials.with_user(settings.database_url, "postgres", credentials.password(
-        Path(settings.data_dir), "postgres-postgres"))
+    return credentials.embedded_superuser_url(settings.database_url, Path(settings.data_dir))
 
 
 async def holders_of(admin: asyncpg.Connection, namespace: int) -> dict[int, list[int]]:
