@@ -22,6 +22,7 @@ from services.gateway.routes import (
     accounts,
     authorize,
     communities,
+    discovery,
     instance,
     lists,
     network,
@@ -122,7 +123,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
     app = Litestar(
         # Literal paths (e.g. /accounts/lookup) register before /accounts/{id}: Litestar
         # prefers static segments anyway, this keeps the reading order the matching order.
-        route_handlers=[*instance.ROUTES, *oauth.ROUTES, *profiles.ROUTES,
+        route_handlers=[*instance.ROUTES, *discovery.ROUTES, *oauth.ROUTES, *profiles.ROUTES,
                         *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,

@@ -322,8 +322,9 @@ def bearer_digest(scope: Scope) -> str | None:
 
 
 def counted_path(path: str) -> bool:
-    """The API and the OAuth endpoints; not health checks, metrics or the web client's files."""
-    return path.startswith(("/api/", "/oauth/"))
+    """The API, the OAuth endpoints and discovery (WebFinger answers whether a username
+    exists); not health checks, metrics or the web client's files."""
+    return path.startswith(("/api/", "/oauth/", "/.well-known/"))
 
 
 class ApiLimits:

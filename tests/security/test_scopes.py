@@ -78,6 +78,11 @@ R, W = "read", "write"
 TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/instance"): None, ("GET", "/api/v2/instance"): None,
     ("GET", "/api/openapi.json"): None,  # the API's own description, public
+    # Discovery, before sign-in (routes/discovery.py says what a stranger learns there).
+    ("GET", "/.well-known/oauth-authorization-server"): None,
+    ("GET", "/.well-known/nodeinfo"): None, ("GET", "/nodeinfo/2.0"): None,
+    ("GET", "/nodeinfo/2.1"): None, ("GET", "/.well-known/host-meta"): None,
+    ("GET", "/.well-known/webfinger"): None,
     ("GET", "/healthz"): None, ("GET", "/readyz"): None, ("GET", "/metrics"): None,
     ("GET", "/avatars/original/missing.png"): None,
     ("GET", "/headers/original/missing.png"): None,
