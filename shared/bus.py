@@ -37,7 +37,7 @@ from nats.js.api import (
 from nats.micro.request import Request
 from nats.micro.service import Service
 
-from shared import errors, events, metrics, nats_users, subjects
+from shared import errors, events, metrics, nats_users, subjects, tls
 from shared.cancel import raise_if_cancelled
 from shared.compat import nats as nats_compat
 from shared.contracts.verb import Rep, Req, Verb, VerbSet
@@ -72,7 +72,8 @@ async def connect(settings: Settings, name: str, *, user: str, attempts: int | N
     A lost connection is re-made by the client on its own, for ever; ``closed_cb`` runs when it
     is closed instead, for good (by ``close()``/``drain()``, or by the server after a protocol
     error such as a subject longer than its control line: nats-py does not reconnect then)."""
-    url = nats_users.url_for(settings, user)
+    # tls://…?ca_file=…: nats-py takes TLS as a context, not from the URL (shared/tls.py)
+    url, tls_context = tls.nats_tls(nats_users.url_for(settings, user))
     delay = 0.2
     attempt = 0
     while True:
@@ -87,6 +88,7 @@ async def connect(settings: Settings, name: str, *, user: str, attempts: int | N
                 reconnect_time_wait=0.5,
                 error_cb=_log_nats_error,
                 closed_cb=closed_cb,
+                tls=tls_context,
             )
         except Exception as exc:  # nats raises several unrelated types for "not there yet"
             raise_if_cancelled(exc)

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import ssl
 import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import hiredis
 from redis import exceptions
+
+from shared.tls import redis_ssl_context
 
 
 class _Protocol(asyncio.Protocol):
@@ -112,9 +113,10 @@ class FastRedis:
             if parts.scheme == "unix":
                 _, protocol = await loop.create_unix_connection(_Protocol, parts.path)
             else:
-                context = ssl.create_default_context() if parts.scheme == "rediss" else None
+                # rediss://: the CA and checks of the URL's query, as redis-py reads them
                 _, protocol = await loop.create_connection(
-                    _Protocol, parts.hostname or "localhost", parts.port or 6379, ssl=context)
+                    _Protocol, parts.hostname or "localhost", parts.port or 6379,
+                    ssl=redis_ssl_context(self.url))
         except OSError as exc:
             raise exceptions.ConnectionError(f"Redis not reachable: {exc}") from exc
         setup: list[tuple[str, ...]] = []
