@@ -90,7 +90,6 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_secrets(args: argparse.Namespace, settings: Settings) -> int:
-    import secrets
 
     from shared import nats_users, permissions
 
@@ -98,7 +97,7 @@ def cmd_secrets(args: argparse.Namespace, settings: Settings) -> int:
         print(permissions.external_authorization(), end="")
     else:  # nats-env: fresh passwords, for a .env file or a Kubernetes Secret
         for user in nats_users.USERS:
-            print(f"{permissions.password_variable(user)}={secrets.token_urlsafe(32)}")
+            print(f"{permissions.password_variable(user)}={nats_users.new_password()}")
     return 0
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import string
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -42,13 +43,28 @@ def load(data_dir: str | Path) -> Passwords | None:
     return {str(user): str(password) for user, password in found.items()}
 
 
+_LETTERS = string.ascii_letters
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+def new_password() -> str:
+    """A random password (43 characters, ~256 bits) that nats-server reads back as a string.
+
+    A deployed server takes each password from an environment variable (``$HUBBUB_NATS_…``
+    in deploy/nats/hubbub-users.conf), and nats-server parses a variable's value as a config
+    value: one that starts with a digit is read as a number or a date and the server refuses
+    to start ("All ISO8601 dates must be in full Zulu form"), and ``-`` or ``_`` can end an
+    unquoted token. So: a letter first, then letters and digits only."""
+    return secrets.choice(_LETTERS) + "".join(secrets.choice(_ALPHANUMERIC) for _ in range(42))
+
+
 def load_or_create(data_dir: str | Path) -> Passwords:
     """The passwords of every user, made (and kept, readable by us only) the first time."""
     passwords = load(data_dir) or {}
     if all(user in passwords for user in USERS):
         return passwords
     for user in USERS:
-        passwords.setdefault(user, secrets.token_urlsafe(32))
+        passwords.setdefault(user, new_password())
     write_private(secrets_path(data_dir), json.dumps(passwords, indent=2) + "\n")
     return passwords
 
