@@ -477,7 +477,7 @@ class ServiceHost:
                 reply = await endpoint.handler(payload)
             await request.respond(_encoder.encode(reply))
         except errors.HubbubError as exc:
-            await _respond_error(request, exc.code, exc.message)
+            await _respond_error(request, exc.code, exc.message, exc.details)
         except SERVER_AWAY_ERRORS as exc:
             # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is broken".
             log.warning("%s: a server is away: %r", label, exc)
@@ -494,11 +494,28 @@ class ServiceHost:
             await asyncio.wait(set(self._tasks), timeout=5)
 
 
-async def _respond_error(request: Request, code: str, message: str) -> None:
+async def _respond_error(request: Request, code: str, message: str,
+                         details: errors.Details | None = None) -> None:
+    # The code and message travel in headers; the per-field details, when any, as the body.
+    data = _encoder.encode(details) if details else b""
     try:
-        await request.respond_error(code, message)
+        await request.respond_error(code, message, data)
     except Exception:  # the requester is gone; nothing to tell
         pass
+
+
+_details_decoder = msgspec.json.Decoder(errors.Details)
+
+
+def _details(data: bytes) -> errors.Details | None:
+    """An error reply's per-field details; none when the body is empty or not details (an
+    older service's reply): the code and message still say what went wrong."""
+    if not data:
+        return None
+    try:
+        return _details_decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
 
 
 async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float = 5.0) -> Rep:
@@ -515,5 +532,5 @@ async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float =
     headers = msg.headers or {}
     code = headers.get(ERROR_CODE_HEADER)
     if code is not None:
-        raise errors.from_code(code, headers.get(ERROR_HEADER, code))
+        raise errors.from_code(code, headers.get(ERROR_HEADER, code), _details(msg.data))
     return verb.decode_reply(msg.data)

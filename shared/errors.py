@@ -1,16 +1,29 @@
 """Domain errors. Services raise them; the bus carries them as typed error replies; the gateway
-maps them to HTTP status codes with a Mastodon-style ``{"error": ...}`` body."""
+maps them to HTTP status codes with a Mastodon-style ``{"error": ...}`` body, and, for a
+validation error, Mastodon's ``details``: per field, the codes clients translate."""
 
 from __future__ import annotations
+
+# Per field, (code, description) pairs: Mastodon's ``details`` (``ERR_BLANK``, ``ERR_TAKEN``...).
+Details = dict[str, list[tuple[str, str]]]
+
+# Mastodon's codes (app/lib/validation_error_formatter.rb), the ones Hubbub has a use for.
+BLANK = "ERR_BLANK"
+TAKEN = "ERR_TAKEN"
+INVALID = "ERR_INVALID"
+TOO_LONG = "ERR_TOO_LONG"
+TOO_SHORT = "ERR_TOO_SHORT"
+INCLUSION = "ERR_INCLUSION"
 
 
 class HubbubError(Exception):
     code = "error"
     http_status = 500
 
-    def __init__(self, message: str = "") -> None:
+    def __init__(self, message: str = "", details: Details | None = None) -> None:
         super().__init__(message or self.code)
         self.message = message or self.code
+        self.details: Details = details or {}
 
 
 class Invalid(HubbubError):
@@ -72,5 +85,9 @@ ERRORS_BY_CODE: dict[str, type[HubbubError]] = {
 }
 
 
-def from_code(code: str, message: str) -> HubbubError:
-    return ERRORS_BY_CODE.get(code, HubbubError)(message)
+def from_code(code: str, message: str, details: Details | None = None) -> HubbubError:
+    return ERRORS_BY_CODE.get(code, HubbubError)(message, details)
+
+
+def add(details: Details, field: str, code: str, description: str) -> None:
+    details.setdefault(field, []).append((code, description))

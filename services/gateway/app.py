@@ -54,7 +54,7 @@ def _hubbub_error(request: Request[Any, Any, Any], exc: errors.HubbubError) -> R
         # A service's message can name its internals ("internal error: <exception class>",
         # which service is down): kept for the log, not for the client.
         return _server_error(request, exc.http_status, exc.message)
-    answer = responses.error(exc.message, exc.http_status)
+    answer = responses.error(exc.message, exc.http_status, exc.details)
     if exc.http_status == 503:
         answer.headers["Retry-After"] = str(RETRY_AFTER_S)
     return answer

@@ -13,7 +13,7 @@ from litestar.connection import ASGIConnection
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 
-from services.gateway import tokens
+from services.gateway import scopes, tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
 from services.gateway.rate_limits import RateLimits
@@ -158,7 +158,7 @@ class Gateway:
         if found is None:
             found = await tokens.caller_by_digest(self.pool, token_hash)
             if found is None:
-                raise errors.Unauthorized("The access token is invalid")
+                raise errors.Unauthorized(scopes.INVALID_TOKEN)
             self.tokens.put(token_hash, found)
         return found
 
@@ -179,9 +179,11 @@ class Gateway:
 
     async def signed_in_with(self, token: str | None) -> tokens.Caller:
         """``signed_in`` for a bearer token already taken from the request."""
-        caller = await self.caller(None, token=token) if token else None
+        if not token:
+            raise errors.Unauthorized(scopes.MISSING_TOKEN)
+        caller = await self.caller(None, token=token)
         if caller is None:
-            raise errors.Unauthorized("The access token is invalid")
+            raise errors.Unauthorized(scopes.INVALID_TOKEN)
         if caller.account_id is None:
             raise errors.Unprocessable("This method requires an authenticated user")
         return caller
@@ -230,7 +232,7 @@ def active(account: AccountRecord | None) -> AccountRecord:
     """The signed-in account, unless it is gone or deactivated: its tokens stop working at
     once, because the record says so."""
     if account is None or account.deactivated:
-        raise errors.Unauthorized("The access token is invalid")
+        raise errors.Unauthorized(scopes.INVALID_TOKEN)
     return account
 
 

@@ -84,9 +84,31 @@ def convert(values: dict[str, Any], struct: type[T]) -> T:
     try:
         converted = msgspec.convert(values, struct, strict=False)
     except msgspec.ValidationError as exc:
-        raise errors.Invalid(f"Validation failed: {exc}") from exc
+        raise errors.Invalid(f"Validation failed: {exc}", _details(str(exc))) from exc
     _check(converted, "", 0)
     return converted
+
+
+_MISSING = re.compile(r"missing required field `([^`]+)`(?: - at `\$((?:\.\w+)*)`)?")
+_WHERE = re.compile(r" - at `\$((?:\.\w+)+)")
+
+
+def _details(problem: str) -> errors.Details:
+    """Mastodon's ``details`` for msgspec's words: a missing parameter is blank, a wrong one
+    invalid, named as clients send it (``source[privacy]``)."""
+    missing = _MISSING.search(problem)
+    if missing:
+        path = [*missing.group(2).split(".")[1:], missing.group(1)] if missing.group(2) \
+            else [missing.group(1)]
+        return {_param_name(path): [(errors.BLANK, "can't be blank")]}
+    where = _WHERE.search(problem)
+    if where:
+        return {_param_name(where.group(1).split(".")[1:]): [(errors.INVALID, "is invalid")]}
+    return {}
+
+
+def _param_name(path: list[str]) -> str:
+    return path[0] + "".join(f"[{part}]" for part in path[1:])
 
 
 def check_text(values: Mapping[str, object]) -> None:

@@ -9,6 +9,7 @@ from urllib.parse import quote_plus, urlencode
 import msgspec
 from litestar import Request, Response
 
+from shared import errors
 from shared.bounded_cache import BoundedCache
 
 _encoder = msgspec.json.Encoder()
@@ -26,8 +27,14 @@ def raw_json(body: bytes, status: int = 200, headers: dict[str, str] | None = No
                     headers=headers or {})
 
 
-def error(message: str, status: int) -> Response[bytes]:
-    return json({"error": message}, status)
+def error(message: str, status: int, details: errors.Details | None = None) -> Response[bytes]:
+    """Mastodon's error body; a validation error's ``details`` name, per field, what is wrong
+    as a code (``ERR_BLANK``...) clients translate, and in words."""
+    if not details:
+        return json({"error": message}, status)
+    return json({"error": message, "details": {
+        field: [{"error": code, "description": description} for code, description in problems]
+        for field, problems in details.items()}}, status)
 
 
 def link_header(request: Request[Any, Any, Any], base_url: str, items: list[dict[str, Any]], *,

@@ -47,6 +47,10 @@ KNOWN = frozenset({
     "admin:write", *(f"admin:write:{s}" for s in ADMIN),
 })
 OUTSIDE = "This action is outside the authorized scopes"
+# Both 401. Mastodon (Doorkeeper) says "invalid" for a missing token too; saying which it is
+# tells whoever reads the answer what to fix (sign in, or sign in again).
+INVALID_TOKEN = "The access token is invalid"
+MISSING_TOKEN = "The access token is missing"
 
 
 def _parent(scope: str) -> str | None:
@@ -210,7 +214,7 @@ def check(need: Need, scopes: frozenset[str] | None, account_id: int | None) -> 
     if scopes is None:
         if need.anonymous:
             return
-        raise errors.Unauthorized("The access token is invalid")
+        raise errors.Unauthorized(MISSING_TOKEN)
     if not need.permits(scopes):
         raise errors.Forbidden(OUTSIDE)
     if need.user and account_id is None and not need.anonymous:

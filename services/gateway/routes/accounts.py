@@ -11,7 +11,7 @@ from services.gateway import params, rate_limits, responses, tokens
 from services.gateway.application.accounts import credentials_of
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
-from services.gateway.scopes import needs
+from services.gateway.scopes import MISSING_TOKEN, needs
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.ids import parse_id
@@ -35,7 +35,7 @@ async def register(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.caller(request)
     if caller is None:
-        raise errors.Unauthorized("The access token is invalid")
+        raise errors.Unauthorized(MISSING_TOKEN)
     await gw.rate_limits.take(rate_limits.host_of(request), "sign_up")
     p = await params.read(request, RegisterParams)
     account = await bus.call(

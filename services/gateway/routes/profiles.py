@@ -63,7 +63,8 @@ class UpdateCredentialsParams(params.Params):
 def _picture_url(upload: Any, url: str | None, name: str) -> str | None:
     if isinstance(upload, UploadFile) or (upload is not None and not isinstance(upload, str)):
         raise errors.Invalid(f"Validation failed: {name} uploads are not supported; "
-                             f"give {name}_url, an http(s) URL")
+                             f"give {name}_url, an http(s) URL",
+                             {name: [(errors.INVALID, "uploads are not supported")]})
     return url if url is not None else upload
 
 
@@ -76,7 +77,9 @@ def _fields(raw: list[FieldParams] | dict[str, FieldParams] | None
             ordered = [raw[k] for k in sorted(raw, key=int)]
         except ValueError as exc:
             raise errors.Invalid("Validation failed: fields_attributes keys must be "
-                                 "positions (0, 1, ...)") from exc
+                                 "positions (0, 1, ...)", {"fields_attributes": [
+                                     (errors.INVALID, "keys must be positions (0, 1, ...)")]}
+                                 ) from exc
     else:
         ordered = raw
     return [graph_api.ProfileField(name=f.name, value=f.value) for f in ordered]

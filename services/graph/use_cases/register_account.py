@@ -20,8 +20,29 @@ USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
+MAX_USERNAME = 30
+MAX_DISPLAY_NAME = 100
+BLANK = "can't be blank"
 TAKEN_USERNAME = "Validation failed: username is already taken"
 BAD_INVITATION = "Validation failed: invite_code is not valid for this e-mail address"
+
+
+def _length_detail(value: str, least: int, most: int) -> tuple[str, str]:
+    if not value:
+        return errors.BLANK, BLANK
+    if len(value) < least:
+        return errors.TOO_SHORT, f"is too short (minimum is {least} characters)"
+    return errors.TOO_LONG, f"is too long (maximum is {most} characters)"
+
+
+def _username_detail(username: str) -> tuple[str, str]:
+    if not username or len(username) > MAX_USERNAME:
+        return _length_detail(username, 1, MAX_USERNAME)
+    return errors.INVALID, "must contain only letters, numbers and underscores"
+
+
+def _taken(field: str) -> errors.Details:
+    return {field: [(errors.TAKEN, "has already been taken")]}
 
 
 def invitation_digest(code: str) -> str:
@@ -38,19 +59,27 @@ class RegisterAccount:
         username = req.username.strip()
         email = req.email.strip()
         invite_code = (req.invite_code or "").strip()
-        details: dict[str, str] = {}
+        problems: dict[str, str] = {}  # the message's words, per field
+        details: errors.Details = {}  # Mastodon's codes, per field
         if not USERNAME.match(username):
-            details["username"] = "must be 1-30 letters, digits or underscores"
+            problems["username"] = "must be 1-30 letters, digits or underscores"
+            errors.add(details, "username", *_username_detail(username))
         match = EMAIL.match(email)
         if not match:
-            details["email"] = "is not an e-mail address"
+            problems["email"] = "is not an e-mail address"
+            errors.add(details, "email", *((errors.BLANK, BLANK) if not email
+                                           else (errors.INVALID, "is invalid")))
         if not MIN_PASSWORD <= len(req.password) <= MAX_PASSWORD:
-            details["password"] = f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
-        if len(req.display_name) > 100:
-            details["display_name"] = "must be at most 100 characters"
-        if details:
+            problems["password"] = f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+            errors.add(details, "password", *_length_detail(req.password, MIN_PASSWORD,
+                                                            MAX_PASSWORD))
+        if len(req.display_name) > MAX_DISPLAY_NAME:
+            problems["display_name"] = f"must be at most {MAX_DISPLAY_NAME} characters"
+            errors.add(details, "display_name", errors.TOO_LONG,
+                       f"is too long (maximum is {MAX_DISPLAY_NAME} characters)")
+        if problems:
             raise errors.Invalid("Validation failed: " + ", ".join(
-                f"{field} {why}" for field, why in details.items()))
+                f"{field} {why}" for field, why in problems.items()), details)
         domain = match.group(1).lower()  # type: ignore[union-attr]
         password_hash = await self.passwords.hash(req.password)
         account_id = new_id()
@@ -69,7 +98,7 @@ class RegisterAccount:
             # profile and mention shows one), e-mail addresses are not, so the answer to a taken
             # username must not depend on whether the address has an account too.
             if await store.accounts_by_usernames(conn, [username]):
-                raise errors.Invalid(TAKEN_USERNAME)
+                raise errors.Invalid(TAKEN_USERNAME, _taken("username"))
             first = not await store.network_has_accounts(conn, network_id)
             try:
                 await store.insert_account(
@@ -79,7 +108,8 @@ class RegisterAccount:
                 )
             except asyncpg.UniqueViolationError as exc:
                 field = "username" if "username" in (exc.constraint_name or "") else "email"
-                raise errors.Invalid(f"Validation failed: {field} is already taken") from exc
+                raise errors.Invalid(f"Validation failed: {field} is already taken",
+                                     _taken(field)) from exc
             if invitation_id is not None:
                 await store.accept_invitation(conn, invitation_id, account_id)
             await outbox.add(conn, "graph", events.AccountCreated(
@@ -93,5 +123,6 @@ class RegisterAccount:
         two registrations racing with one code cannot both use it."""
         invitation = await store.lock_open_invitation(conn, invitation_digest(code))
         if invitation is None or invitation["email"].lower() != email.lower():
-            raise errors.Invalid(BAD_INVITATION)
+            raise errors.Invalid(BAD_INVITATION, {"invite_code": [
+                (errors.INVALID, "is not valid for this e-mail address")]})
         return invitation

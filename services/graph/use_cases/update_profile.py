@@ -38,22 +38,44 @@ def http_url_problem(url: str) -> str | None:
     return None
 
 
-def clean_fields(fields: list[ProfileField]) -> tuple[list[dict[str, str]], list[str]]:
-    """The fields to store (blank rows dropped, as Mastodon's form sends four of them), and
-    what is wrong with them."""
+class Problems:
+    """What is wrong with a request: in words for the message, and per field as Mastodon's
+    ``details`` codes."""
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.details: errors.Details = {}
+
+    def add(self, words: str, field: str, code: str, description: str) -> None:
+        self.words.append(words)
+        errors.add(self.details, field, code, description)
+
+    def too_long(self, words: str, field: str, limit: int, unit: str = "characters") -> None:
+        self.add(words, field, errors.TOO_LONG, f"is too long (maximum is {limit} {unit})")
+
+    def raise_any(self) -> None:
+        if self.words:
+            raise errors.Invalid("Validation failed: " + ", ".join(self.words), self.details)
+
+
+def clean_fields(fields: list[ProfileField], problems: Problems) -> list[dict[str, str]]:
+    """The fields to store (blank rows dropped, as Mastodon's form sends four of them); what
+    is wrong with them goes to ``problems``."""
     kept = [{"name": f.name.strip(), "value": f.value.strip()} for f in fields]
     kept = [f for f in kept if f["name"] or f["value"]]
-    problems = []
     if len(kept) > MAX_FIELDS:
-        problems.append(f"fields must be at most {MAX_FIELDS}")
+        problems.too_long(f"fields must be at most {MAX_FIELDS}", "fields", MAX_FIELDS, "fields")
     for f in kept:
         if not f["name"]:
-            problems.append("fields name can't be blank")
+            problems.add("fields name can't be blank", "fields", errors.BLANK,
+                         "name can't be blank")
         if len(f["name"]) > MAX_FIELD_NAME:
-            problems.append(f"fields name must be at most {MAX_FIELD_NAME} characters")
+            problems.too_long(f"fields name must be at most {MAX_FIELD_NAME} characters",
+                              "fields", MAX_FIELD_NAME)
         if len(f["value"]) > MAX_FIELD_VALUE:
-            problems.append(f"fields value must be at most {MAX_FIELD_VALUE} characters")
-    return kept, problems
+            problems.too_long(f"fields value must be at most {MAX_FIELD_VALUE} characters",
+                              "fields", MAX_FIELD_VALUE)
+    return kept
 
 
 class UpdateProfile:
@@ -81,14 +103,14 @@ class UpdateProfile:
     def _changes(self, req: Request) -> store.ProfileChanges:
         """What the request changes; 422 for anything out of bounds."""
         changes: dict[str, Any] = {}
-        problems: list[str] = []
+        problems = Problems()
 
         def text(column: str, value: str | None, limit: int) -> None:
             if value is None:
                 return
             value = value.strip()
             if len(value) > limit:
-                problems.append(f"{column} must be at most {limit} characters")
+                problems.too_long(f"{column} must be at most {limit} characters", column, limit)
             changes[column] = value
 
         text("display_name", req.display_name, MAX_DISPLAY_NAME)
@@ -105,25 +127,25 @@ class UpdateProfile:
             url = url.strip()
             problem = http_url_problem(url) if url else None
             if problem:
-                problems.append(f"{column} {problem}")
+                problems.add(f"{column} {problem}", column, errors.INVALID, problem)
             changes[column] = url or None  # empty: back to the default picture
         if req.fields is not None:
-            fields, field_problems = clean_fields(req.fields)
-            problems.extend(field_problems)
+            fields = clean_fields(req.fields, problems)
             changes["fields"] = msgspec.json.encode(fields).decode()
         if req.privacy is not None:
             if req.privacy not in PRIVACIES:
-                problems.append(f"source privacy must be one of {', '.join(PRIVACIES)}")
+                problems.add(f"source privacy must be one of {', '.join(PRIVACIES)}",
+                             "source[privacy]", errors.INCLUSION, "is not included in the list")
             changes["default_privacy"] = req.privacy
         if req.sensitive is not None:
             changes["default_sensitive"] = req.sensitive
         if req.language is not None:
             language = req.language.strip().lower()
             if language and not LANGUAGE.match(language):
-                problems.append("source language must be an ISO 639 code")
+                problems.add("source language must be an ISO 639 code", "source[language]",
+                             errors.INVALID, "must be an ISO 639 code")
             changes["default_language"] = language or None
-        if problems:
-            raise errors.Invalid("Validation failed: " + ", ".join(problems))
+        problems.raise_any()
         return store.ProfileChanges(**changes)
 
 
