@@ -110,6 +110,8 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/accounts/verify_credentials"): "read:accounts|profile",
     ("GET", "/api/v1/accounts/relationships"): "read:follows",
     ("GET", "/api/v1/accounts/{account_id:str}"): "anon:read:accounts",
+    ("GET", "/api/v1/accounts"): "read:accounts",
+    ("GET", "/api/v1/accounts/{account_id:str}/featured_tags"): "read:accounts",
     ("POST", "/api/v1/accounts/{account_id:str}/follow"): "write:follows",
     ("POST", "/api/v1/accounts/{account_id:str}/unfollow"): "write:follows",
     ("GET", "/api/v1/statuses"): "anon:read:statuses",

@@ -69,6 +69,35 @@ async def get_account(request: Request[Any, Any, Any], account_id: FromPath[str]
     return responses.json(mastodon.account(target, gw.base_url))
 
 
+class AccountsParams(params.Params):
+    id: list[str] = []  # id[]=1&id[]=2 (Mastodon's "view multiple profiles")
+
+
+MAX_ACCOUNTS = 40  # ids looked at in one request; more are ignored, as a page would cut them
+
+
+@get("/api/v1/accounts", opt=needs("read:accounts"))
+async def get_accounts(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The accounts among ``id[]`` the reader may see, in the order asked; an id that is unknown
+    or another network's is left out, as Mastodon leaves out what it does not find."""
+    gw = gateway_of(request)
+    _, me = await gw.user(request)
+    p = await params.read(request, AccountsParams, body=False)
+    ids = list(dict.fromkeys(i for i in map(parse_id, p.id[:MAX_ACCOUNTS]) if i is not None))
+    visible = await gw.visible_accounts(me.id, ids) if ids else set()
+    found = await gw.hydrator.accounts([i for i in ids if i in visible])
+    return responses.json([mastodon.account(found[i], gw.base_url) for i in ids if i in found])
+
+
+@get("/api/v1/accounts/{account_id:str}/featured_tags", opt=needs("read:accounts"))
+async def featured_tags_of(request: Request[Any, Any, Any],
+                           account_id: FromPath[str]) -> Response[Any]:
+    """Hubbub has no featured tags yet: an account's list is empty (clients show profiles with
+    it), after the same check as the profile itself."""
+    await _account_or_404(request, account_id)
+    return responses.json([])
+
+
 class FollowParams(params.Params):
     reblogs: bool = True
     notify: bool = False
@@ -133,4 +162,5 @@ async def _account_or_404(request: Request[Any, Any, Any], raw_id: str) -> Accou
 
 
 # verify_credentials and relationships before the {account_id} route that would match them.
-ROUTES = [register, verify_credentials, relationships, get_account, follow, unfollow]
+ROUTES = [register, get_accounts, verify_credentials, relationships, get_account,
+          featured_tags_of, follow, unfollow]
