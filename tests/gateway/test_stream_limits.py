@@ -13,20 +13,7 @@ from websockets.exceptions import ConnectionClosed
 
 from services.gateway.routes import streaming as streaming_routes
 from tests.helpers import Api
-from tests.helpers.streaming import SSEReader
-
-
-def ws_url(base_url: str, query: str = "") -> str:
-    return base_url.replace("http://", "ws://") + "/api/v1/streaming" + query
-
-
-async def subscribe(ws, **command) -> None:
-    await ws.send(json.dumps({"type": "subscribe", **command}))
-    await asyncio.sleep(0.2)
-
-
-async def next_event(ws, timeout: float = 5.0) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+from tests.helpers.streaming import SSEReader, next_event, subscribe, ws_url
 
 
 async def test_server_sent_events_user_stream_with_heartbeat(api: Api, monkeypatch) -> None:

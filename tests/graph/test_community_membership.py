@@ -3,58 +3,18 @@ posts as fanout and posts keep them."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
-
 from shared.records import community_key
-from tests.helpers import Api, User, unique
-
-BASE = "/api/hubbub/v1/communities"
-
-
-def other_network() -> str:
-    """A network of its own: its accounts see no communities left by other tests."""
-    return f"{unique('n')}.test"
-
-
-async def create(api: Api, owner: User, **fields: Any) -> dict[str, Any]:
-    body = {"name": unique("Community "), **fields}
-    r = await api.client.post(BASE, headers=owner.headers, json=body)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-async def act(api: Api, user: User, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    return await api.client.request(method, f"{BASE}/{path}".rstrip("/"), headers=user.headers,
-                                    **kwargs)
-
-
-async def join(api: Api, user: User, community: dict[str, Any]) -> dict[str, Any]:
-    r = await act(api, user, "POST", f"{community['id']}/join")
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-async def invite(api: Api, by: User, community: dict[str, Any], user: User) -> httpx.Response:
-    return await act(api, by, "POST", f"{community['id']}/invite", json={"account_id": user.id})
-
-
-async def listed(api: Api, user: User, q: str = "") -> list[str]:
-    r = await api.client.get(BASE, headers=user.headers, params={"q": q, "limit": 80})
-    assert r.status_code == 200, r.text
-    return [c["id"] for c in r.json()]
-
-
-async def member_roles(api: Api, user: User, community: dict[str, Any]) -> dict[str, str]:
-    r = await act(api, user, "GET", f"{community['id']}/members")
-    assert r.status_code == 200, r.text
-    return {m["account"]["id"]: m["role"] for m in r.json()}
-
-
-async def community_timeline(api: Api, user: User, community: dict[str, Any]) -> httpx.Response:
-    return await api.client.get(f"/api/hubbub/v1/timelines/community/{community['id']}",
-                                headers=user.headers)
+from tests.helpers import Api, User
+from tests.helpers.communities import (
+    act,
+    community_timeline,
+    create,
+    invite,
+    join,
+    listed,
+    member_roles,
+    other_network,
+)
 
 
 async def home_ids(api: Api, user: User) -> list[str]:

@@ -3,19 +3,8 @@ store (tests.helpers.relations.lock)."""
 
 from __future__ import annotations
 
-from tests.helpers import Api, User
-from tests.helpers.relations import lock
-
-
-async def rel(api: Api, me: User, other: User) -> dict:
-    r = await api.client.get("/api/v1/accounts/relationships", headers=me.headers,
-                             params={"id[]": other.id})
-    return r.json()[0]
-
-
-async def note_types(api: Api, user: User) -> list[str]:
-    r = await api.client.get("/api/v1/notifications", headers=user.headers)
-    return [n["type"] for n in r.json()]
+from tests.helpers import Api
+from tests.helpers.relations import lock, note_types, rel
 
 
 async def test_locked_account_gets_a_follow_request(api: Api) -> None:

@@ -10,8 +10,10 @@ import httpx
 from tests.helpers import Api
 
 
-def ws_url(api: Api, query: str = "") -> str:
-    return api.stack.base_url.replace("http://", "ws://") + "/api/v1/streaming" + query
+def ws_url(target: Api | str, query: str = "") -> str:
+    """The streaming WebSocket of the stack's gateway (``api``), or of a gateway's base URL."""
+    base_url = target if isinstance(target, str) else target.stack.base_url
+    return base_url.replace("http://", "ws://") + "/api/v1/streaming" + query
 
 
 async def next_event(ws, timeout: float = 5.0) -> dict:
@@ -23,8 +25,11 @@ async def events_until(ws, count: int, timeout: float = 5.0) -> list[dict]:
     return [await next_event(ws, timeout) for _ in range(count)]
 
 
-async def subscribe(ws, stream: str) -> None:
-    await ws.send(json.dumps({"type": "subscribe", "stream": stream}))
+async def subscribe(ws, stream: str | None = None, **fields) -> None:
+    """``subscribe`` to ``stream`` with its parameters (``tag=``, ``list=``...); with no stream,
+    exactly ``fields`` (tests of malformed subscriptions)."""
+    stream_field = {"stream": stream} if stream is not None else {}
+    await ws.send(json.dumps({"type": "subscribe", **stream_field, **fields}))
     await asyncio.sleep(0.2)  # the gateway subscribes to NATS before the next post
 
 

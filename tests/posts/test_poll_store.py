@@ -3,28 +3,10 @@ once (the test ends it in the store)."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tests.helpers import Api, User
-
-HOUR = 3600
-
-
-async def post_poll(api: Api, user: User, options=("a", "b"), **poll) -> dict:
-    status = await api.post(user, "q?", poll={"options": list(options), "expires_in": HOUR,
-                                               **poll})
-    assert status["poll"] is not None
-    return status
-
-
-async def vote(api: Api, user: User, poll_id: str, choices: list) -> httpx.Response:
-    return await api.client.post(f"/api/v1/polls/{poll_id}/votes", headers=user.headers,
-                                 json={"choices": choices})
-
-
-async def get_poll(api: Api, user: User, poll_id: str) -> httpx.Response:
-    return await api.client.get(f"/api/v1/polls/{poll_id}", headers=user.headers)
+from tests.helpers.statuses import HOUR, get_poll, post_poll, vote
 
 
 async def poll_notes(api: Api, user: User) -> list[dict]:

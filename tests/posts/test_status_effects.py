@@ -3,30 +3,9 @@ Valkey, notifications and counters in PostgreSQL."""
 
 from __future__ import annotations
 
-import httpx
-
 from shared.records import home_key
 from tests.helpers import Api, User
-
-
-async def get_status(api: Api, user: User, status_id: str) -> httpx.Response:
-    return await api.client.get(f"/api/v1/statuses/{status_id}", headers=user.headers)
-
-
-async def act(api: Api, user: User, status_id: str, action: str, **body) -> httpx.Response:
-    return await api.client.post(f"/api/v1/statuses/{status_id}/{action}", headers=user.headers,
-                                 json=body or None)
-
-
-async def notes(api: Api, user: User, type_: str | None = None) -> list[dict]:
-    params = {"types[]": type_} if type_ else {}
-    r = await api.client.get("/api/v1/notifications", headers=user.headers, params=params)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-async def home_ids(api: Api, user: User) -> list[str]:
-    return [s["id"] for s in (await api.home(user)).json()]
+from tests.helpers.statuses import act, get_status, home_ids, notes
 
 
 async def home_zset(api: Api, user: User) -> list[str]:

@@ -5,17 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.helpers import Api, User
-
-
-async def rel(api: Api, me: User, other: User) -> dict:
-    r = await api.client.get("/api/v1/accounts/relationships", headers=me.headers,
-                             params={"id[]": other.id})
-    return r.json()[0]
-
-
-async def note_types(api: Api, user: User) -> list[str]:
-    r = await api.client.get("/api/v1/notifications", headers=user.headers)
-    return [n["type"] for n in r.json()]
+from tests.helpers.relations import note_types, rel
 
 
 async def home_ids(api: Api, user: User) -> list[str]:

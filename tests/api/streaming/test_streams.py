@@ -10,20 +10,7 @@ import json
 from websockets.asyncio.client import connect
 
 from tests.helpers import Api, second_gateway, unique
-from tests.helpers.streaming import SSEReader
-
-
-def ws_url(base_url: str, query: str = "") -> str:
-    return base_url.replace("http://", "ws://") + "/api/v1/streaming" + query
-
-
-async def subscribe(ws, **command) -> None:
-    await ws.send(json.dumps({"type": "subscribe", **command}))
-    await asyncio.sleep(0.2)
-
-
-async def next_event(ws, timeout: float = 5.0) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+from tests.helpers.streaming import SSEReader, next_event, subscribe, ws_url
 
 
 async def nothing(ws, timeout: float = 0.6) -> bool:
