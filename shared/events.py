@@ -7,7 +7,7 @@ schema version of that event type; consumers ignore unknown fields, so adding on
 from __future__ import annotations
 
 import time
-from typing import Union
+from typing import Literal, Union
 
 import msgspec
 
@@ -161,6 +161,40 @@ class AccountDeactivated(Event, frozen=True, kw_only=True, tag="graph.account.de
     network_id: int
 
 
+class AccountJoined(Event, frozen=True, kw_only=True, tag="graph.account.joined"):
+    """The account became a member of its network: its address was confirmed (and, where
+    registrations need approval, an admin approved it). Gateways listen (core NATS) to let its
+    tokens in at once."""
+    account_id: int
+    network_id: int
+
+
+class AccountRoleChanged(Event, frozen=True, kw_only=True, tag="graph.account.role_changed"):
+    account_id: int
+    network_id: int
+    role: str
+
+
+MailTemplate = Literal[
+    "confirm_email",       # params: link, network
+    "already_registered",  # someone signed up with an address that has an account; params: link
+    "invitation",          # params: link, network, role
+    "approved",            # params: link, network
+    "rejected",            # params: network
+]
+
+
+class MailRequested(Event, frozen=True, kw_only=True, tag="graph.mail.requested"):
+    """A message for a person's mailbox, written in the same transaction as what it tells (the
+    outbox), sent by notify's mailer from JetStream: a slow or failing mail server never blocks
+    a request, and a message is retried until sent. ``params`` hold the template's values,
+    links included (a link's token is single-use and expires: see email_confirmations)."""
+    to: str
+    template: MailTemplate
+    params: dict[str, str] = {}
+    locale: str | None = None
+
+
 class TagFollowed(Event, frozen=True, kw_only=True, tag="graph.tag.followed"):
     account_id: int
     tag: str
@@ -200,7 +234,8 @@ AnyEvent = Union[
     ReblogRemoved, PollVoted, PollEnded, AccountCreated, FollowCreated, FollowRemoved,
     FollowRequested, FollowRequestRejected, BlockCreated, BlockRemoved, MuteCreated, MuteRemoved,
     AccountUpdated, AccountDeactivated, TagFollowed, CommunityJoined, CommunityLeft,
-    CommunityInvited, ListMembersChanged, ListDeleted,
+    CommunityInvited, ListMembersChanged, ListDeleted, AccountJoined, AccountRoleChanged,
+    MailRequested,
 ]
 
 _encoder = msgspec.json.Encoder()

@@ -41,6 +41,11 @@ class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
     title: str = ""  # Hubbub: job title
     department: str = ""
     deactivated: bool = False
+    # A sign-up is a member only once its address is confirmed and (where registrations need
+    # approval) it is approved; until then its tokens answer 403 (services/gateway/scopes.py).
+    # True in records cached before these were added: those accounts were all members.
+    confirmed: bool = True
+    approved: bool = True
     # The owner's default visibility for new posts (source[privacy]): not shown to others, but
     # kept here so that posting needs no lookup. None in records cached before it was added.
     default_privacy: Visibility | None = None

@@ -85,6 +85,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_sign_up: str = "5/30minutes"  # per IP
     rate_limit_apps: str = "5/10minutes"  # app registrations per IP
     rate_limit_confirmations: str = "5/30minutes"  # confirmation e-mails resent, per IP
+    # Who may join (Mastodon's ``registrations``): "open" (a confirmed address of a claimed
+    # domain joins that network), "approval" (then a network admin approves it) or "closed"
+    # (invitations and single sign-on only).
+    registrations: str = "open"
+    # Outgoing mail (notify's mailer): smtp://user:pass@host:587 (STARTTLS when offered; add
+    # ?starttls=required to insist), smtps://host:465 (TLS from the start). Empty: each message
+    # goes to the log and to <data_dir>/mail/ instead, for a local trial.
+    smtp_url: str = ""
+    mail_from: str = ""  # From: of outgoing mail; empty: "Hubbub <noreply@{instance_domain}>"
     # After this many failed sign-ins from an IP, that IP is locked out for lockout_base_s,
     # doubling with each lockout within a day, at most lockout_max_s.
     lockout_after: int = 5
@@ -124,6 +133,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return Path(self.data_dir)
 
 
+REGISTRATION_MODES = ("open", "approval", "closed")
+
+
+def registrations_mode(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in REGISTRATION_MODES:
+        raise ValueError(f"HUBBUB_REGISTRATIONS must be one of {', '.join(REGISTRATION_MODES)}, "
+                         f"not {value!r}")
+    return mode
+
+
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -159,6 +179,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_max=int(get("HUBBUB_DB_POOL_MAX", base.db_pool_max)),
         dedupe_window_s=float(get("HUBBUB_DEDUPE_WINDOW_S", base.dedupe_window_s)),
         max_deliver=int(get("HUBBUB_MAX_DELIVER", base.max_deliver)),
+        registrations=registrations_mode(get("HUBBUB_REGISTRATIONS", base.registrations)),
+        smtp_url=get("HUBBUB_SMTP_URL", ""),
+        mail_from=get("HUBBUB_MAIL_FROM", ""),
         log_level=get("HUBBUB_LOG_LEVEL", base.log_level).upper(),
         log_json=_bool(get("HUBBUB_LOG_JSON", "0")),
         stream_queue_size=int(get("HUBBUB_STREAM_QUEUE_SIZE", base.stream_queue_size)),

@@ -19,7 +19,8 @@ ACCOUNT_COLUMNS = """
     (extract(epoch FROM a.created_at) * 1000)::bigint AS created_at,
     (extract(epoch FROM a.last_status_at) * 1000)::bigint AS last_status_at,
     a.fields::text AS fields, a.avatar_url, a.header_url, a.title, a.department,
-    a.deactivated_at IS NOT NULL AS deactivated, a.default_privacy
+    a.deactivated_at IS NOT NULL AS deactivated, a.default_privacy,
+    a.confirmed_at IS NOT NULL AS confirmed, a.approved_at IS NOT NULL AS approved
 """
 
 
@@ -63,7 +64,7 @@ async def account_exists(conn: asyncpg.Connection, account_id: int) -> bool:
 async def follow_target(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record | None:
     """``locked`` and ``gone`` (deactivated) of an account about to be followed."""
     return await conn.fetchrow(
-        "SELECT locked, deactivated_at IS NOT NULL AS gone FROM accounts WHERE id = $1",
+        "SELECT locked, NOT active AS gone FROM accounts WHERE id = $1",
         account_id)
 
 
@@ -92,9 +93,10 @@ BLOCKS_EITHER_WAY = ("SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.targ
 
 
 async def member_of(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record | None:
-    """The account's network, role and whether it is deactivated."""
+    """The account's network, role and ``deactivated``: whether it is not a member (deactivated,
+    or its sign-up not yet confirmed or approved)."""
     return await conn.fetchrow(
-        "SELECT id, network_id, role, deactivated_at IS NOT NULL AS deactivated "
+        "SELECT id, network_id, role, NOT active AS deactivated "
         "FROM accounts WHERE id = $1", account_id)
 
 
@@ -102,7 +104,7 @@ async def may_see(conn: asyncpg.Connection, reader_id: int, target_id: int) -> b
     """Whether the reader may see the (active) target account at all."""
     return bool(await conn.fetchval(
         "SELECT true FROM accounts a, accounts r WHERE a.id = $2 AND r.id = $1 "
-        f"AND a.deactivated_at IS NULL AND {visible_to('$1', 'r.network_id')}",
+        f"AND a.active AND {visible_to('$1', 'r.network_id')}",
         reader_id, target_id))
 
 
@@ -123,7 +125,7 @@ async def visible_account_ids(conn: asyncpg.Connection, reader_id: int, ids: lis
     """Those of ``ids`` that the reader may see (and that are active)."""
     rows = await conn.fetch(
         "SELECT a.id FROM accounts a, accounts r WHERE r.id = $1 "
-        "AND a.id = ANY($2::bigint[]) AND a.deactivated_at IS NULL "
+        "AND a.id = ANY($2::bigint[]) AND a.active "
         f"AND {visible_to('$1', 'r.network_id')}", reader_id, ids)
     return [row["id"] for row in rows]
 
@@ -141,7 +143,7 @@ async def account_by_acct(conn: asyncpg.Connection, reader_id: int, username: st
     row = await conn.fetchrow(
         f"SELECT {ACCOUNT_COLUMNS} {ACCOUNTS_FROM}, accounts r "
         "WHERE r.id = $1 AND lower(a.username) = $2 AND ($3::text IS NULL OR n.domain = $3) "
-        f"AND a.deactivated_at IS NULL AND {visible_to('$1', 'r.network_id')}",
+        f"AND a.active AND {visible_to('$1', 'r.network_id')}",
         reader_id, username.lower(), domain.lower() if domain else None)
     return account_from_row(row) if row else None
 
@@ -161,7 +163,7 @@ async def search_accounts(conn: asyncpg.Connection, reader_id: int, prefix: str,
         f"SELECT {ACCOUNT_COLUMNS} {ACCOUNTS_FROM}, accounts r "
         "WHERE r.id = $1 AND (lower(a.username) LIKE $2 OR lower(a.display_name) LIKE $2) "
         "AND ($3::text IS NULL OR n.domain = $3) "
-        f"AND a.deactivated_at IS NULL AND {visible_to('$1', 'r.network_id')} "
+        f"AND a.active AND {visible_to('$1', 'r.network_id')} "
         f"AND NOT EXISTS ({BLOCKS_EITHER_WAY}) AND (NOT $6 OR {follows_a}) "
         f"ORDER BY lower(a.username) = $7 DESC, {follows_a} DESC, a.followers_count DESC, a.id "
         "LIMIT $4 OFFSET $5",
@@ -176,7 +178,7 @@ async def followers_page(conn: asyncpg.Connection, account_id: int, reader_id: i
                          page: IdPage) -> list[AccountRecord]:
     return await account_page(
         conn, "EXISTS (SELECT 1 FROM follows f WHERE f.followee_id = $2 AND f.follower_id = a.id)"
-        f" AND a.deactivated_at IS NULL AND {visible_to('$1', '$3')}",
+        f" AND a.active AND {visible_to('$1', '$3')}",
         [reader_id, account_id, await network_id_of(conn, reader_id)], page)
 
 
@@ -184,7 +186,7 @@ async def following_page(conn: asyncpg.Connection, account_id: int, reader_id: i
                          page: IdPage) -> list[AccountRecord]:
     return await account_page(
         conn, "EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $2 AND f.followee_id = a.id)"
-        f" AND a.deactivated_at IS NULL AND {visible_to('$1', '$3')}",
+        f" AND a.active AND {visible_to('$1', '$3')}",
         [reader_id, account_id, await network_id_of(conn, reader_id)], page)
 
 
@@ -205,7 +207,7 @@ async def friends_of_friends(conn: asyncpg.Connection, account_id: int, limit: i
         SELECT {ACCOUNT_COLUMNS}, c.score AS score
         FROM candidates c JOIN accounts a ON a.id = c.id JOIN networks n ON n.id = a.network_id,
              accounts r
-        WHERE r.id = $1 AND a.deactivated_at IS NULL AND a.discoverable
+        WHERE r.id = $1 AND a.active AND a.discoverable
           AND {visible_to('$1', 'r.network_id')}
           AND NOT EXISTS ({BLOCKS_EITHER_WAY})
           AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = $1 AND m.target_id = a.id
@@ -227,7 +229,7 @@ async def friends_of_friends(conn: asyncpg.Connection, account_id: int, limit: i
 
 async def network_members_page(conn: asyncpg.Connection, network_id: int, page: IdPage
                                ) -> list[AccountRecord]:
-    return await account_page(conn, "a.network_id = $1 AND a.deactivated_at IS NULL",
+    return await account_page(conn, "a.network_id = $1 AND a.active",
                               [network_id], page)
 
 
@@ -243,12 +245,15 @@ async def email_registered(conn: asyncpg.Connection, email: str) -> bool:
 
 async def insert_account(conn: asyncpg.Connection, *, account_id: int, network_id: int,
                          username: str, email: str, password_hash: str, display_name: str,
-                         role: str) -> None:
-    """Raises asyncpg's ``UniqueViolationError`` for a username or e-mail already taken."""
+                         role: str, confirmed: bool = True, approved: bool = True) -> None:
+    """Raises asyncpg's ``UniqueViolationError`` for a username (or confirmed e-mail) already
+    taken. An account not ``confirmed`` or not ``approved`` is not a member yet."""
     await conn.execute(
         "INSERT INTO accounts (id, network_id, username, email, password_hash, "
-        "display_name, role) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "display_name, role, confirmed_at, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+        "CASE WHEN $8 THEN now() END, CASE WHEN $9 THEN now() END)",
         account_id, network_id, username, email, password_hash, display_name, role,
+        confirmed, approved,
     )
 
 

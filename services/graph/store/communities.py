@@ -100,7 +100,7 @@ async def visible_to(conn: asyncpg.Connection, account_id: int, q: str, limit: i
 
 async def account_network(conn: asyncpg.Connection, account_id: int) -> int:
     network_id: int | None = await conn.fetchval(
-        "SELECT network_id FROM accounts WHERE id = $1 AND deactivated_at IS NULL", account_id)
+        "SELECT network_id FROM accounts WHERE id = $1 AND active", account_id)
     if network_id is None:
         raise errors.NotFound(NOT_FOUND)
     return network_id

@@ -10,7 +10,7 @@ async def network(conn: asyncpg.Connection, network_id: int) -> asyncpg.Record |
         "SELECT n.id, n.domain, n.name, n.invitation_only, n.password_grant_apps, "
         "(extract(epoch FROM n.created_at) * 1000)::bigint AS created_at, "
         "(SELECT count(*) FROM accounts a WHERE a.network_id = n.id "
-        " AND a.deactivated_at IS NULL) AS members_count "
+        " AND a.active) AS members_count "
         "FROM networks n WHERE n.id = $1", network_id)
 
 

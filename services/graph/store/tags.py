@@ -48,6 +48,6 @@ async def tag_follower_ids(conn: asyncpg.Connection, tags: list[str], network_id
     rows = await conn.fetch(
         "SELECT DISTINCT f.account_id FROM followed_tags f "
         "JOIN accounts a ON a.id = f.account_id "
-        "WHERE f.tag = ANY($1::text[]) AND a.network_id = $2 AND a.deactivated_at IS NULL",
+        "WHERE f.tag = ANY($1::text[]) AND a.network_id = $2 AND a.active",
         tags, network_id)
     return [row["account_id"] for row in rows]
