@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from services import network_cli
 from shared import logs
 from shared.settings import SERVICES, Settings, from_env
 
@@ -191,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         "HUBBUB_NATS_<USER>_PASSWORD=... lines, for a .env file or a Kubernetes Secret.")
     secrets_cmd.add_argument("what", choices=["nats-config", "nats-env"])
     secrets_cmd.set_defaults(func=cmd_secrets)
+    network_cli.add_parser(sub)
     bench = sub.add_parser("bench", help="run a benchmark from loadtests/",
                            description="Benchmarks (see loadtests/): " + ", ".join(BENCHMARKS))
     bench.add_argument("name", choices=sorted(BENCHMARKS))

@@ -14,6 +14,7 @@ INVALID = "ERR_INVALID"
 TOO_LONG = "ERR_TOO_LONG"
 TOO_SHORT = "ERR_TOO_SHORT"
 INCLUSION = "ERR_INCLUSION"
+BLOCKED = "ERR_BLOCKED"  # an e-mail domain not accepted here
 
 
 class HubbubError(Exception):

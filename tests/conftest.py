@@ -87,6 +87,33 @@ class Stack:
         # since every service's connection has only the rights the service needs.
         self.nc: NATS | None = None
         self.js: JetStreamContext | None = None
+        self.network_domains: set[str] = set()  # networks made for the tests, by domain
+
+    async def invitation_for(self, domain: str, email: str) -> str:
+        """An invitation code for ``email``, as an operator or admin would send one: the first
+        address of a domain gets the network made for it (``hubbub network create``'s code path)
+        and becomes its owner; later ones are invited as members. Invited addresses are
+        confirmed by their invitation, so the tests' users are members at once (the sign-up
+        and confirmation path has tests of its own: tests/api/membership/)."""
+        import secrets
+
+        from services.graph import store as graph_store
+        from services.graph.store import membership as membership_store
+        from services.graph.use_cases.create_network import CreateNetwork
+        from services.graph.use_cases.register_account import invitation_digest
+
+        async with self.graph.pool.acquire() as conn, conn.transaction():
+            network = await membership_store.network_of_domain(conn, domain)
+            if network is None:
+                made = await CreateNetwork(self.graph.pool, self.settings)(
+                    domain=domain, admin_email=email, conn=conn)
+                self.network_domains.add(domain)
+                return made.invite_code
+            code = secrets.token_urlsafe(24)
+            await graph_store.insert_invitation(
+                conn, invitation_id=ids.new_id(), network_id=network["id"], email=email,
+                token_hash=invitation_digest(code), invited_by=None)
+            return code
 
     @property
     def base_url(self) -> str:

@@ -25,6 +25,8 @@ from services.gateway.routes import (
     discovery,
     instance,
     lists,
+    membership,
+    membership_pages,
     network,
     notifications,
     oauth,
@@ -129,7 +131,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
-                        *web.ROUTES],
+                        *membership.ROUTES, *membership_pages.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from services.graph import communities, handlers, lists, relations
+from services.graph import communities, handlers, lists, membership, relations
 from services.graph.passwords import Passwords
 from services.graph.use_cases.count_status import MAX_GROUP, CountStatus
+from services.graph.use_cases.create_network import SetupCode
 from services.runtime import BaseService
 from shared.bus import EventConsumer, ServiceHost
 from shared.contracts import graph as graph_api
@@ -34,8 +35,10 @@ class GraphService(BaseService):
         host = ServiceHost(self.nc, graph_api.VERBS)
         self.passwords = Passwords(self.settings.password_checks)
         handlers.register(host, self.pool, self.redis.main, self.passwords)
+        membership.register(host, self.pool, self.redis.main, self.settings, self.passwords)
         relations.register(host, self.pool, self.redis.main)
         communities.register(host, self.pool, self.redis.main)
         lists.register(host, self.pool, self.redis.main)
         await host.start()
         self.keep(host)
+        await SetupCode(self.pool, self.settings).ensure()

@@ -18,7 +18,7 @@ from services.graph.use_cases.network_admin import (
     RenameOrCloseNetwork,
     network_view,
 )
-from services.graph.use_cases.register_account import USERNAME, RegisterAccount
+from services.graph.use_cases.register_account import USERNAME
 from services.graph.use_cases.suggestions import SuggestAccounts
 from services.graph.use_cases.update_profile import UpdateProfile, credential_account
 from shared import errors
@@ -66,18 +66,10 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis,
                 muted=await store.muted_ids(conn, req.account_id),
                 mute_ends_in_s=await store.first_mute_end_in_s(conn, req.account_id))
 
-    register_account = RegisterAccount(pool, passwords)
     authenticate = Authenticate(pool, passwords)
     follow = FollowAccount(pool, cache)
     unfollow = UnfollowAccount(pool, cache)
 
-    async def create_account(req: api.RegisterWithInvitation) -> AccountRecord:
-        account = await register_account(req)
-        await account_cache.put(cache, [account])
-        return account
-
-    # The superset of RegisterAccount: callers that send no invite_code decode the same.
-    host.serve(api.ACCOUNT_CREATE, create_account)
     host.serve(api.ACCOUNT_AUTHENTICATE, authenticate)
     host.serve(api.ACCOUNT_GET, get_accounts)
     host.serve(api.ACCOUNT_LOOKUP, lookup_accounts)

@@ -10,6 +10,7 @@ import msgspec
 from shared import policy
 from shared.contracts import communities as communities_api
 from shared.contracts import lists as lists_api
+from shared.contracts import membership as membership_api
 from shared.contracts.verb import VerbSet
 from shared.records import AccountRecord
 
@@ -506,6 +507,24 @@ NETWORK_UPDATE = _verb("network.update", UpdateNetwork, Network)
 NETWORK_MEMBERS = _verb("network.members", NetworkMembersPage, Accounts)
 NETWORK_INVITE = _verb("network.invite", CreateInvitation, Invitation)
 NETWORK_DEACTIVATE = _verb("network.deactivate", DeactivateAccount, AccountRecord)
+
+# Who gets in: setup, confirmations, claimed domains, the approval queue
+INSTANCE_STATE = _verb("instance.state", membership_api.Nothing, membership_api.InstanceState)
+INSTANCE_SET_UP = _verb("instance.set_up", membership_api.SetUpInstance,
+                        membership_api.NetworkMade)
+ACCOUNT_CONFIRM = _verb("account.confirm", membership_api.ConfirmEmail, membership_api.Confirmed)
+CONFIRMATION_RESEND = _verb("account.confirmation.resend", membership_api.ResendConfirmation,
+                            membership_api.Nothing)
+NETWORK_DOMAINS = _verb("network.domains", NetworkRequest, membership_api.Domains)
+NETWORK_DOMAIN_CLAIM = _verb("network.domain.claim", membership_api.DomainChange,
+                             membership_api.Domains)
+NETWORK_DOMAIN_RELEASE = _verb("network.domain.release", membership_api.DomainChange,
+                               membership_api.Domains)
+NETWORK_REQUESTS = _verb("network.requests", NetworkMembersPage, Accounts)
+NETWORK_REQUEST_APPROVE = _verb("network.request.approve", membership_api.ApprovalDecision,
+                                AccountRecord)
+NETWORK_REQUEST_REJECT = _verb("network.request.reject", membership_api.ApprovalDecision,
+                               AccountRecord)
 
 # What fanout, home reads and rebuilds ask
 FOLLOWERS_PAGE = _verb("followers.page", FollowersPage, FollowersPageReply)

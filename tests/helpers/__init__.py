@@ -62,12 +62,15 @@ class Api:
         return self._app_token
 
     async def user(self, name: str | None = None, domain: str = "acme.test") -> User:
+        """A member of the domain's network, signed up with an invitation (the stack makes the
+        network for a domain's first user, who becomes its owner: its admin)."""
         username = name or unique()
         email = f"{username}@{domain}"
+        code = await self.stack.invitation_for(domain, email)
         r = await self.client.post(
             "/api/v1/accounts", headers={"Authorization": f"Bearer {await self.app_token()}"},
             json={"username": username, "email": email, "password": "correct horse battery",
-                  "agreement": True})
+                  "agreement": True, "invite_code": code})
         assert r.status_code == 200, r.text
         token = r.json()["access_token"]
         me = await self.client.get("/api/v1/accounts/verify_credentials",

@@ -24,7 +24,21 @@ MASTODON_COMPAT_VERSION = "4.2.0"
 API_VERSION = 1
 # Sign-up is open: an e-mail address joins (or founds) its domain's network, unless that network
 # is invitation-only (services/graph/use_cases/register_account.py). Instance and NodeInfo say so.
-OPEN_REGISTRATIONS = True
+
+
+def registrations_open(mode: str) -> bool:
+    """Mastodon's ``registrations``: whether anyone may sign up (``open`` or ``approval``;
+    ``closed`` takes invitations and single sign-on only)."""
+    return mode != "closed"
+
+
+REGISTRATION_MESSAGES = {
+    "open": "Sign up with your work e-mail address: you join your organisation's network once "
+            "you confirm it.",
+    "approval": "Sign up with your work e-mail address: once you confirm it, an admin of your "
+                "organisation's network approves your request.",
+    "closed": "Joining is by invitation or your organisation's single sign-on.",
+}
 HUBBUB_VERSION = "0.1.0"
 VERSION = f"{MASTODON_COMPAT_VERSION} (compatible; Hubbub {HUBBUB_VERSION})"
 

@@ -76,7 +76,7 @@ def _nodeinfo(gw: Gateway, version: str) -> dict[str, Any]:
         # least; naming one we do not speak would send other servers here to deliver posts.)
         "protocols": [],
         "services": {"inbound": [], "outbound": []},
-        "openRegistrations": mastodon.OPEN_REGISTRATIONS,
+        "openRegistrations": mastodon.registrations_open(gw.settings.registrations),
         "usage": {"users": {}},  # no counts published: see the module's docstring
         "metadata": {"nodeName": gw.settings.instance_title},
     }

@@ -42,3 +42,12 @@ CREATE INDEX email_confirmations_by_account ON email_confirmations (account_id);
 -- invited_by is null for the operator's (who has no account).
 ALTER TABLE invitations ADD COLUMN role text NOT NULL DEFAULT 'member';
 ALTER TABLE invitations ALTER COLUMN invited_by DROP NOT NULL;
+
+-- The first-run setup page's code (a digest), made by graph while the instance has no network
+-- and written to its data folder for the operator: whoever reaches the server first does not
+-- get to make the first network.
+CREATE TABLE instance_setup (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    code_hash text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);

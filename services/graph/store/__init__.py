@@ -13,7 +13,6 @@ from services.graph.store.accounts import (
     count_statuses,
     credentials,
     deactivate_account,
-    email_registered,
     follow_target,
     followers_page,
     following_page,
@@ -22,7 +21,6 @@ from services.graph.store.accounts import (
     lock_member,
     may_see,
     member_of,
-    network_has_accounts,
     network_id_of,
     network_members_page,
     posting_defaults,
@@ -47,10 +45,8 @@ from services.graph.store.follows import (
 from services.graph.store.networks import (
     accept_invitation,
     insert_invitation,
-    insert_network,
     lock_open_invitation,
     network,
-    network_for_domain,
     update_network,
 )
 from services.graph.store.profiles import (

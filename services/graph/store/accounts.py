@@ -233,16 +233,6 @@ async def network_members_page(conn: asyncpg.Connection, network_id: int, page: 
                               [network_id], page)
 
 
-async def network_has_accounts(conn: asyncpg.Connection, network_id: int) -> bool:
-    return bool(await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM accounts WHERE network_id = $1)", network_id))
-
-
-async def email_registered(conn: asyncpg.Connection, email: str) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM accounts WHERE lower(email) = $1",
-                                    email.lower()))
-
-
 async def insert_account(conn: asyncpg.Connection, *, account_id: int, network_id: int,
                          username: str, email: str, password_hash: str, display_name: str,
                          role: str, confirmed: bool = True, approved: bool = True) -> None:

@@ -1,4 +1,4 @@
-"""SQL for networks (one per e-mail domain, or invitation only) and their invitations."""
+"""SQL for networks and their invitations (claimed domains: store/membership.py)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,6 @@ async def network(conn: asyncpg.Connection, network_id: int) -> asyncpg.Record |
         "(SELECT count(*) FROM accounts a WHERE a.network_id = n.id "
         " AND a.active) AS members_count "
         "FROM networks n WHERE n.id = $1", network_id)
-
-
-async def network_for_domain(conn: asyncpg.Connection, domain: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT id, invitation_only FROM networks WHERE domain = $1",
-                               domain)
-
-
-async def insert_network(conn: asyncpg.Connection, network_id: int, domain: str) -> int:
-    """Create the network, or return the one a concurrent registration just created."""
-    row = await conn.fetchrow(
-        "INSERT INTO networks (id, domain, name) VALUES ($1, $2, $2) "
-        "ON CONFLICT (domain) DO UPDATE SET domain = EXCLUDED.domain RETURNING id",
-        network_id, domain,
-    )
-    created: int = row["id"]  # (or the one a concurrent registration created)
-    return created
 
 
 async def update_network(conn: asyncpg.Connection, network_id: int, *, name: str | None,
@@ -44,22 +28,24 @@ async def update_network(conn: asyncpg.Connection, network_id: int, *, name: str
 # --- invitations --------------------------------------------------------------------------------
 
 async def insert_invitation(conn: asyncpg.Connection, *, invitation_id: int, network_id: int,
-                            email: str, token_hash: str, invited_by: int) -> int:
-    """The new invitation's creation time, in epoch milliseconds."""
+                            email: str, token_hash: str, invited_by: int | None,
+                            role: str = "member") -> int:
+    """The new invitation's creation time, in epoch milliseconds. ``invited_by`` is None for
+    the operator's (``hubbub network create``), which has no account."""
     created_at: int = await conn.fetchval(
-        "INSERT INTO invitations (id, network_id, email, token_hash, invited_by) "
-        "VALUES ($1, $2, $3, $4, $5) "
+        "INSERT INTO invitations (id, network_id, email, token_hash, invited_by, role) "
+        "VALUES ($1, $2, $3, $4, $5, $6) "
         "RETURNING (extract(epoch FROM created_at) * 1000)::bigint",
-        invitation_id, network_id, email, token_hash, invited_by)
+        invitation_id, network_id, email, token_hash, invited_by, role)
     return created_at
 
 
 async def lock_open_invitation(conn: asyncpg.Connection, token_hash: str
                                ) -> asyncpg.Record | None:
-    """The invitation not yet accepted with this code digest (id, network_id, email), locked
-    until the transaction ends."""
+    """The invitation not yet accepted with this code digest (id, network_id, email, role),
+    locked until the transaction ends."""
     return await conn.fetchrow(
-        "SELECT id, network_id, email FROM invitations "
+        "SELECT id, network_id, email, role FROM invitations "
         "WHERE token_hash = $1 AND accepted_at IS NULL FOR UPDATE",
         token_hash)
 

@@ -32,7 +32,7 @@ async def admin_of(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record:
     member = await store.member_of(conn, account_id)
     if member is None or member["deactivated"]:
         raise errors.NotFound("Record not found")
-    if member["role"] != "admin":
+    if member["role"] not in ("owner", "admin"):
         raise errors.Forbidden("Only the network's admins may do this")
     return member
 

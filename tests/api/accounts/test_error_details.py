@@ -27,17 +27,26 @@ def codes(answer: dict[str, Any]) -> dict[str, list[str]]:
     return {field: [p["error"] for p in problems] for field, problems in details.items()}
 
 
-async def test_taken_username_and_email_are_err_taken(api: Api) -> None:
+async def test_taken_username_is_err_taken_and_a_taken_email_is_not_said(api: Api) -> None:
     user = await api.user()
     status, answer = await register(api, username=user.username.upper(),
                                     email=f"{unique()}@acme.test", password=PASSWORD)
     assert status == 422, answer
     assert "taken" in answer["error"]
     assert codes(answer) == {"username": ["ERR_TAKEN"]}
+    # Whether an address has an account is not said: the sign-up answers as any other (its
+    # owner hears of it by mail: tests/api/membership).
     status, answer = await register(api, username=unique(), email=user.email.upper(),
                                     password=PASSWORD)
+    assert status == 200, answer
+    assert "access_token" in answer
+
+
+async def test_an_address_no_organisation_claimed_is_err_blocked(api: Api) -> None:
+    status, answer = await register(api, username=unique(), email=f"{unique()}@{unique()}.test",
+                                    password=PASSWORD)
     assert status == 422, answer
-    assert codes(answer) == {"email": ["ERR_TAKEN"]}
+    assert codes(answer) == {"email": ["ERR_BLOCKED"]}
 
 
 @pytest.mark.parametrize(("body", "expected"), [
