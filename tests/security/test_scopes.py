@@ -91,6 +91,8 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/oauth/authorize"): None, ("GET", "/oauth/sign_up"): None,
     ("POST", "/oauth/authorize"): None,
     ("POST", "/oauth/sign_up"): None,
+    ("GET", "/setup"): None, ("POST", "/setup"): None,
+    ("GET", "/auth/confirmation"): None, ("POST", "/auth/confirmation"): None,
     ("PATCH", "/api/v1/accounts/update_credentials"): "write:accounts",
     ("DELETE", "/api/v1/profile/avatar"): "write:accounts",
     ("DELETE", "/api/v1/profile/header"): "write:accounts",
@@ -162,6 +164,14 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/hubbub/v1/timelines/community/{community_id:str}"): "read:statuses",
     ("GET", "/api/hubbub/v1/network"): R,
     ("GET", "/api/hubbub/v1/network/members"): "read:accounts",
+    ("POST", "/api/v1/emails/confirmations"): "write:accounts",
+    ("GET", "/api/v1/emails/check_confirmation"): "read:accounts",
+    ("GET", "/api/hubbub/v1/network/domains"): "admin:read",
+    ("POST", "/api/hubbub/v1/network/domains"): "admin:write",
+    ("DELETE", "/api/hubbub/v1/network/domains/{domain:str}"): "admin:write",
+    ("GET", "/api/hubbub/v1/network/requests"): "admin:read:accounts",
+    ("POST", "/api/hubbub/v1/network/requests/{account_id:str}/{decision:str}"):
+        "admin:write:accounts",
     ("PATCH", "/api/hubbub/v1/network"): "admin:write",
     ("POST", "/api/hubbub/v1/network/invitations"): "admin:write:accounts",
     ("POST", "/api/hubbub/v1/network/accounts/{account_id:str}/deactivate"):
