@@ -12,8 +12,8 @@ from types import ModuleType
 
 import pytest
 
-from services.gateway.streaming.fact_changes import CONCERNS
 from services.gateway.offboarding import MEMBERSHIP_EVENTS
+from services.gateway.streaming.fact_changes import CONCERNS
 from shared import permissions, subjects
 from shared.contracts.verb import Verb
 from shared.nats_users import OPERATOR
