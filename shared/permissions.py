@@ -114,6 +114,12 @@ GATEWAY_WATCHES: tuple[type[events.Event], ...] = (
     events.MuteCreated, events.MuteRemoved, events.CommunityJoined, events.CommunityLeft,
 )
 
+# Graph's membership events a gateway hears on plain NATS, to drop an account's cached tokens
+# and end its streams at once (services/gateway/offboarding.py; a test holds the two together).
+GATEWAY_MEMBERSHIP_WATCHES: tuple[type[events.Event], ...] = (
+    events.AccountDeactivated, events.AccountJoined, events.AccountRoleChanged,
+)
+
 JS_API = "$JS.API"
 JS_ACK = "$JS.ACK"
 
@@ -168,7 +174,8 @@ def for_service(service: str) -> Permissions:
     if service == "gateway":
         publish.append(subjects.TOKEN_REVOKED)
         subscribe += [subjects.TOKEN_REVOKED, LIVE_READ]
-        subscribe += [subjects.event(event_tag(kind)) for kind in GATEWAY_WATCHES]
+        subscribe += [subjects.event(event_tag(kind))
+                      for kind in (*GATEWAY_WATCHES, *GATEWAY_MEMBERSHIP_WATCHES)]
         return Permissions(tuple(publish), tuple(subscribe))
     publish += [subjects.event(tag) for tag in events_published_by(service)]
     publish += LIVE_PUBLISH.get(service, ())

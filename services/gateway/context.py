@@ -8,18 +8,20 @@ import logging
 from typing import Any
 
 import asyncpg
+import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
 from nats.aio.client import Client as NATS
-from nats.aio.msg import Msg
 
 from services.gateway import scopes, tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
+from services.gateway.offboarding import Offboarding
 from services.gateway.rate_limits import RateLimits
 from services.gateway.streaming.fact_changes import FactChanges
 from services.gateway.streaming.frames import Frames
 from services.gateway.streaming.limits import ConnectionLimits
+from services.gateway.streaming.open_streams import OpenStreams
 from services.gateway.streaming.shared_statuses import RenderCache, StatusFetches
 from shared import bus as nats_bus
 from shared import cache, db, errors, policy, subjects, viewer_cache, worker_lease
@@ -66,6 +68,8 @@ class Gateway:
             settings.stream_max_per_token, settings.stream_max_connections,
             per_account=settings.stream_max_per_account, per_ip=settings.stream_max_per_ip)
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
+        self.open_streams = OpenStreams()  # each ended when its token or account is offboarded
+        self.offboarding = Offboarding(self.tokens, self.open_streams)
         self.worker_lease: worker_lease.WorkerLease | None = None  # its ids: apps, tokens
         self.ready = False
         self.readiness = Readiness("gateway")  # each server's last probe (/readyz)
@@ -92,7 +96,7 @@ class Gateway:
         self.presence = PresenceTracker(self.redis.main)
         self.hub.on_close(self.presence.stop)
         self.hub.on_close(self.fact_changes.close)
-        await self.nc.subscribe(subjects.TOKEN_REVOKED, cb=self._token_revoked)
+        await self.offboarding.listen(self.nc)  # revocations and graph's membership events
         # Everything loaded so far (modules, the app, its routes) lives as long as the process:
         # out of the collector's way, so its full passes (which paused the gateway for up to
         # seconds with 10,000 connections open) traverse only what came after.
@@ -156,21 +160,38 @@ class Gateway:
         token_hash = tokens.digest(token)
         found = self.tokens.get(token_hash)
         if found is None:
-            found = await tokens.caller_by_digest(self.pool, token_hash)
-            if found is None:
-                raise errors.Unauthorized(scopes.INVALID_TOKEN)
-            self.tokens.put(token_hash, found)
+            found = await self._load_caller(token_hash)
         return found
 
+    async def _load_caller(self, token_hash: str) -> tokens.Caller:
+        """The one place that decides whether a token's account may act: a live token of an
+        account that is there and not deactivated (else 401, on every route that looks at the
+        token), with its standing (a sign-up not yet confirmed or approved: scopes.guard
+        answers 403 where the route does not serve it). Only members' Callers are cached,
+        so the cached fast path is a member's and carries what it needs."""
+        found = await tokens.caller_by_digest(self.pool, token_hash)
+        if found is None:
+            raise errors.Unauthorized(scopes.INVALID_TOKEN)
+        standing: tokens.Standing = "member"
+        if found.account_id is not None:
+            account = await self.hydrator.account(found.account_id)
+            if account is None or account.deactivated:
+                raise errors.Unauthorized(scopes.INVALID_TOKEN)
+            standing = standing_of(account)
+        # After the last await: what was offboarded while this token loaded is not let in
+        # (nor cached over its eviction); see offboarding.py.
+        if self.offboarding.refuses(token_hash, found.account_id):
+            raise errors.Unauthorized(scopes.INVALID_TOKEN)
+        if standing != "member":
+            return msgspec.structs.replace(found, standing=standing)
+        return self.tokens.put(token_hash, found)
+
     async def forget_token(self, token_hash: str) -> None:
-        """A token was revoked: it stops here at once, and at the other gateways as soon as
-        they hear (their cache entries also expire within TOKEN_CACHE_S)."""
-        self.tokens.forget(token_hash)
+        """A token was revoked: it stops here at once (its streams too), and at the other
+        gateways as soon as they hear (their cache entries also expire within TOKEN_CACHE_S)."""
+        self.offboarding.token_revoked(token_hash)
         if self._made("nc") and self.nc.is_connected:
             await self.nc.publish(subjects.TOKEN_REVOKED, token_hash.encode())
-
-    async def _token_revoked(self, msg: Msg) -> None:
-        self.tokens.forget(msg.data.decode())
 
     async def signed_in(self, request: Request[Any, Any, Any]) -> tokens.Caller:
         """The caller's token, checked: a user's (401/422 as Mastodon). Its scopes were checked
@@ -226,6 +247,16 @@ class Gateway:
         reply = await nats_bus.call(self.nc, graph_api.VIEWER_HIDDEN,
                                     graph_api.ViewerFacts(account_id=account_id))
         return set(reply.notification_ids if notifications else reply.ids)
+
+
+def standing_of(account: AccountRecord) -> tokens.Standing:
+    """A sign-up's place on its way to membership (Mastodon's order: confirmed, then
+    approved)."""
+    if not account.confirmed:
+        return "unconfirmed"
+    if not account.approved:
+        return "pending"
+    return "member"
 
 
 def active(account: AccountRecord | None) -> AccountRecord:

@@ -104,7 +104,7 @@ class ExpressLane:
             shown = verdict.headers()
         try:
             caller = await self.gw.signed_in_with(token)
-            if not self.home_need.permits(caller.scopes):
+            if not self.home_need.permits(caller.scopes) or caller.standing != "member":
                 raise PermissionError  # the framework answers the 403
             reply = await read_home(self.gw, caller, HOME_PATH,
                                               _query(scope["query_string"]))

@@ -51,6 +51,12 @@ OUTSIDE = "This action is outside the authorized scopes"
 # tells whoever reads the answer what to fix (sign in, or sign in again).
 INVALID_TOKEN = "The access token is invalid"
 MISSING_TOKEN = "The access token is missing"
+# A sign-up's token before it is a member (Mastodon's require_user!, 403): on every route that
+# needs a user or reads with a user's token, except those declared ``pending=True``.
+NOT_A_MEMBER = {
+    "unconfirmed": "Your login is missing a confirmed e-mail address",
+    "pending": "Your login is currently pending approval",
+}
 
 
 def _parent(scope: str) -> str | None:
@@ -76,11 +82,14 @@ class Need(msgspec.Struct, frozen=True, kw_only=True):
     any_of: scopes of which the token must grant one (empty: any valid token);
     anonymous: also served without a token (Mastodon's ``authorize_if_got_token!``): a token
     given must still be valid and grant the scope, or a write-only token could read;
-    user: a user's token, not an app's (client credentials)."""
+    user: a user's token, not an app's (client credentials);
+    pending: also serves a sign-up not yet a member (its address unconfirmed, or awaiting an
+    admin's approval), whose token every other route refuses with 403."""
 
     any_of: tuple[str, ...]
     anonymous: bool = False
     user: bool = True
+    pending: bool = False
 
     def permits(self, granted: Iterable[str]) -> bool:
         held = frozenset(granted)
@@ -105,12 +114,13 @@ OPT = "scope"
 PER_STREAM = PerStream()
 
 
-def needs(*any_of: str, anonymous: bool = False, user: bool = True) -> dict[str, Declared]:
+def needs(*any_of: str, anonymous: bool = False, user: bool = True,
+          pending: bool = False) -> dict[str, Declared]:
     """A route's ``opt``: the scopes it needs (one of them)."""
     unknown = [s for s in any_of if s not in KNOWN]
     if unknown:
         raise ValueError(f"unknown scope {unknown}")  # a typo must not become a dead route
-    return {OPT: Need(any_of=any_of, anonymous=anonymous, user=user)}
+    return {OPT: Need(any_of=any_of, anonymous=anonymous, user=user, pending=pending)}
 
 
 def per_param(param: str, table: Mapping[str, dict[str, Declared]]) -> dict[str, Declared]:
@@ -221,6 +231,13 @@ def check(need: Need, scopes: frozenset[str] | None, account_id: int | None) -> 
         raise errors.Unprocessable("This method requires an authenticated user")
 
 
+def check_standing(need: Need, standing: str) -> None:
+    """After ``check``: a sign-up's token that is not a member yet (403, Mastodon's words)."""
+    refusal = NOT_A_MEMBER.get(standing)
+    if refusal is not None and not need.pending:
+        raise errors.Forbidden(refusal)
+
+
 async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Every route's scope, checked before its handler (Litestar's app-wide guard)."""
     need = need_for(declared(handler), connection.path_params)
@@ -230,8 +247,10 @@ async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
 
     gw = gateway_of(connection)
     caller = await gw.caller(connection)  # 401 for a bad token, even where anonymous is fine
-    check(need, None if caller is None else caller.scopes,
-          None if caller is None else caller.account_id)
+    if caller is None:
+        return check(need, None, None)
+    check(need, caller.scopes, caller.account_id)
+    check_standing(need, caller.standing)
 
 
 def parse(requested: str, *, within: Iterable[str] | None = None) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Literal
 
 import asyncpg
 import msgspec
@@ -33,8 +34,14 @@ class App(msgspec.Struct, frozen=True, kw_only=True):
     client_id: str
 
 
+# Where the token's account stands in its network (an app's token: "member", it has none).
+# Deactivated or gone is no standing: such a token is refused as invalid (401) when loaded.
+Standing = Literal["member", "unconfirmed", "pending"]
+
+
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
-    """Who is calling, from the bearer token."""
+    """Who is calling, from the bearer token; ``standing`` from the account record when the
+    token was loaded, so that the cached fast path needs no second look."""
 
     token_id: int
     app_id: int
@@ -42,6 +49,7 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
     scopes: frozenset[str]
     app_name: str = ""
     app_website: str | None = None
+    standing: Standing = "member"
 
 
 def parse_scopes(scopes: str | None, allowed: str | None = None) -> str:
@@ -107,9 +115,44 @@ class TokenCache(BoundedCache[str, Caller]):
     """Callers by token digest, kept in the gateway process for a short while: every API request
     carries a token, and a Postgres round trip per request was the largest cost of a timeline
     read. A revocation evicts the token here at once and is announced to the other gateway
-    processes over NATS (see Gateway.forget_token); a missed announcement is bounded by the TTL.
-    Deactivated accounts need no eviction: the gateway checks the account record per request.
-    Unknown tokens are not cached, so guessing cannot fill the memory."""
+    processes over NATS (see Gateway.forget_token); a deactivation (graph's event) evicts every
+    token of the account (``forget_account``); a missed announcement is bounded by the TTL.
+    Only members' tokens are cached (Gateway.caller): refused tokens (unknown, deactivated)
+    cost a lookup each time, so guessing cannot fill the memory, and a sign-up waiting for
+    confirmation or approval is let in on its first request after it is.
+
+    The index by account holds digests that may have left the cache since (evicted as the
+    oldest, or expired): forgetting one of those is a no-op. It stays bounded like the cache:
+    an account's digests are pruned to the live ones whenever they outgrow ``PRUNE_AT``, and
+    at most ``max_entries`` accounts, the one whose token was stored least recently out first."""
+
+    PRUNE_AT = 64
 
     def __init__(self, ttl_s: float = 30.0, max_entries: int = 100_000) -> None:
         super().__init__(max_entries, ttl_s=ttl_s)
+        self._by_account: BoundedCache[int, set[str]] = BoundedCache(max_entries)
+
+    def put(self, key: str, value: Caller) -> Caller:
+        super().put(key, value)
+        if value.account_id is not None:
+            # Stored again with each token: an account leaves the index only after
+            # max_entries tokens were stored since its last, when the cache holds none of its.
+            held = self._by_account.put(value.account_id,
+                                        self._by_account.get(value.account_id) or set())
+            held.add(key)
+            if len(held) > self.PRUNE_AT:
+                held.intersection_update([d for d in held if self.get(d) is not None])
+        return value
+
+    def forget_account(self, account_id: int) -> int:
+        """Drop every cached token of the account; returns how many were cached."""
+        held = self._by_account.get(account_id) or set()
+        self._by_account.forget(account_id)
+        dropped = sum(1 for digest in held if self.get(digest) is not None)
+        for digest in held:
+            self.forget(digest)
+        return dropped
+
+    def clear(self) -> None:
+        super().clear()
+        self._by_account.clear()

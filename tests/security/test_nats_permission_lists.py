@@ -12,6 +12,7 @@ from types import ModuleType
 
 import pytest
 
+from services.gateway.offboarding import MEMBERSHIP_EVENTS
 from services.gateway.streaming.fact_changes import CONCERNS
 from shared import permissions, subjects
 from shared.contracts.verb import Verb
@@ -114,6 +115,13 @@ def test_every_event_has_an_owner():
 
 def test_gateway_may_watch_exactly_the_fact_changes_it_watches():
     assert set(permissions.GATEWAY_WATCHES) == set(CONCERNS)
+
+
+def test_gateway_may_watch_exactly_the_membership_events_it_watches():
+    assert set(permissions.GATEWAY_MEMBERSHIP_WATCHES) == set(MEMBERSHIP_EVENTS)
+    reads = permissions.for_service("gateway").subscribe
+    for kind in MEMBERSHIP_EVENTS:
+        assert subjects.event(permissions.event_tag(kind)) in reads
 
 
 def test_live_subjects_are_read_by_gateways_only():

@@ -5,8 +5,12 @@ Close codes a WebSocket client may see: 1009 for a message larger than
 ``HUBBUB_STREAM_MAX_MESSAGE_BYTES``, 1013 when it fell too far behind (its queue filled:
 reconnect and catch up by REST with ``since_id``), 4001 for a missing or bad token (the socket
 is accepted first so that the code reaches the client: refused at the handshake, it would see an
-HTTP 403), 4029 when its token, its account, its address or this gateway holds too many streaming
-connections. A bad subscription (unknown stream, bad tag, too many) is an ``{"error": ...}``
+HTTP 403) and for a token revoked or an account deactivated while the socket is open (every
+gateway hears it over NATS: services/gateway/offboarding.py; a server-sent events response just
+ends), 4003 for a sign-up's token whose account is not a member yet (its address unconfirmed or
+awaiting approval; server-sent events answer 403 with the same words as REST), 4029 when its
+token, its account, its address or this gateway holds too many streaming connections. A bad
+subscription (unknown stream, bad tag, too many) is an ``{"error": ...}``
 message, and the socket stays open.
 """
 
@@ -25,7 +29,7 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 from litestar.response import Stream
 
-from services.gateway import responses, tokens
+from services.gateway import responses, scopes, tokens
 from services.gateway.context import Gateway, bearer_token, gateway_of
 from services.gateway.scopes import PUBLIC, STREAMED
 from services.gateway.streaming import presence
@@ -45,24 +49,33 @@ CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TOO_SLOW = 1013
 CLOSE_UNAUTHORIZED = 4001
+CLOSE_FORBIDDEN = 4003
 CLOSE_TOO_MANY = 4029
 HEARTBEAT_S = 15.0
 
 
+UNAUTHORIZED = "Missing or invalid access token"
+
+
 async def _reader(gw: Gateway, token: str | None,
                   connection: ASGIConnection[Any, Any, Any, Any]
-                  ) -> tuple[tokens.Caller, AccountRecord] | None:
+                  ) -> tuple[tokens.Caller, AccountRecord]:
+    """The token's caller and account, or Unauthorized (no user's valid token, or its account
+    is gone) or Forbidden (a sign-up not a member yet)."""
     if not token:
-        return None
+        raise errors.Unauthorized(UNAUTHORIZED)
     try:
         caller = await gw.caller(connection, token=token)
-    except errors.Unauthorized:
-        return None
+    except errors.Unauthorized as exc:
+        raise errors.Unauthorized(UNAUTHORIZED) from exc
     if caller is None or caller.account_id is None:
-        return None
+        raise errors.Unauthorized(UNAUTHORIZED)
+    refusal = scopes.NOT_A_MEMBER.get(caller.standing)
+    if refusal is not None:
+        raise errors.Forbidden(refusal)
     account = await gw.hydrator.account(caller.account_id)
     if account is None or account.deactivated:
-        return None
+        raise errors.Unauthorized(UNAUTHORIZED)
     return caller, account
 
 
@@ -91,18 +104,21 @@ def _ws_token(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]
 async def streaming(socket: WebSocket[Any, Any, Any]) -> None:
     gw = gateway_of(socket)
     token, subprotocol = _ws_token(socket)
-    found = await _reader(gw, token, socket)
-    await socket.accept(subprotocols=subprotocol)
-    if found is None:
-        await socket.close(code=CLOSE_UNAUTHORIZED, reason="Missing or invalid access token")
+    try:
+        caller, account = await _reader(gw, token, socket)
+    except (errors.Unauthorized, errors.Forbidden) as refused:
+        await socket.accept(subprotocols=subprotocol)
+        code = CLOSE_FORBIDDEN if isinstance(refused, errors.Forbidden) else CLOSE_UNAUTHORIZED
+        await socket.close(code=code, reason=refused.message[:120])
         return
-    caller, account = found
+    await socket.accept(subprotocols=subprotocol)
+    assert token is not None  # _reader checked it
     try:
         with gw.stream_limits.hold(caller.token_id, account.id, _address(socket)), \
                 metrics.STREAMING_CONNECTIONS.time():
             session = _session(gw, account, caller.scopes)
             async with presence.online(gw, account.id):
-                await _serve_socket(gw, socket, session)
+                await _serve_socket(gw, socket, session, tokens.digest(token))
     except TooManyConnections as exc:
         await socket.close(code=CLOSE_TOO_MANY, reason=exc.message[:120])
 
@@ -119,7 +135,34 @@ def _address(connection: WebSocket[Any, Any, Any] | Request[Any, Any, Any]) -> s
 
 
 async def _serve_socket(gw: Gateway, socket: WebSocket[Any, Any, Any],
-                        session: StreamSession) -> None:
+                        session: StreamSession, token_digest: str) -> None:
+    tasks: list[asyncio.Task[None]] = []
+    offboarded = False
+
+    def end() -> None:
+        """Its token was revoked or its account deactivated (from a NATS callback)."""
+        nonlocal offboarded
+        offboarded = True
+        session.end()
+        for task in tasks:
+            task.cancel()
+
+    with gw.open_streams.held(token_digest, session.account.id, end):
+        # (what was offboarded between the token's check and now is remembered a while)
+        if gw.offboarding.refuses(token_digest, session.account.id):
+            end()
+        if offboarded:
+            await session.close()
+        else:
+            await _serve_socket_tasks(gw, socket, session, tasks)
+    if offboarded:
+        with contextlib.suppress(Exception):  # (the client may have gone meanwhile)
+            await socket.close(code=CLOSE_UNAUTHORIZED, reason=scopes.INVALID_TOKEN)
+
+
+async def _serve_socket_tasks(gw: Gateway, socket: WebSocket[Any, Any, Any],
+                              session: StreamSession, tasks: list[asyncio.Task[None]]) -> None:
+    """The socket's reader and writer, in ``tasks`` (cancelled there when offboarded)."""
     async def send_error(message: str, status: int | None = None) -> None:
         await socket.send_text(json.dumps({"error": message, "status": status or 400}))
 
@@ -167,13 +210,17 @@ async def _serve_socket(gw: Gateway, socket: WebSocket[Any, Any, Any],
         except Overflow:
             await socket.close(code=CLOSE_TOO_SLOW, reason="too slow: catch up by REST")
 
-    initial = socket.query_params.get("stream")
-    if initial:
-        await subscribe("subscribe", dict(socket.query_params))
-    tasks = [asyncio.create_task(reader()), asyncio.create_task(writer())]
     try:
+        initial = socket.query_params.get("stream")
+        if initial:
+            await subscribe("subscribe", dict(socket.query_params))
+        if session.ended:
+            return
+        tasks.extend((asyncio.create_task(reader()), asyncio.create_task(writer())))
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
+            if task.cancelled():
+                continue  # offboarded
             exc = task.exception()
             if exc and not isinstance(exc, WebSocketDisconnect):
                 log.warning("streaming connection failed: %r", exc)
@@ -203,10 +250,8 @@ async def server_sent_events(request: Request[Any, Any, Any],
         raise errors.NotFound("Record not found")
     gw = gateway_of(request)
     token = bearer_token(request) or request.query_params.get("access_token")
-    found = await _reader(gw, token, request)
-    if found is None:
-        raise errors.Unauthorized("Missing or invalid access token")
-    caller, account = found
+    caller, account = await _reader(gw, token, request)
+    assert token is not None  # _reader checked it
     needed = STREAMS[stream]
     param = request.query_params.get(needed) if needed else None
     limits = gw.stream_limits
@@ -222,14 +267,28 @@ async def server_sent_events(request: Request[Any, Any, Any],
         await held.aclose()
         return responses.error(str(exc), exc.status or (
             404 if "No such" in str(exc) or "member" in str(exc) else 400))
-    return Stream(_sse_body(gw, session, held), media_type="text/event-stream",
+    return Stream(_sse_body(gw, session, held, tokens.digest(token)),
+                  media_type="text/event-stream",
                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-async def _sse_body(gw: Gateway, session: StreamSession, held: contextlib.AsyncExitStack
-                    ) -> AsyncIterator[bytes]:
+async def _sse_body(gw: Gateway, session: StreamSession, held: contextlib.AsyncExitStack,
+                    token_digest: str) -> AsyncIterator[bytes]:
     out: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=1)
     frames = gw.stream_frames
+    task: asyncio.Task[None] | None = None
+
+    def end() -> None:
+        """Its token was revoked or its account deactivated: the response ends (from a NATS
+        callback, so no await: the pump stops, and the end takes the place of what it held)."""
+        session.end()
+        if task is not None:
+            task.cancel()
+        while not out.empty():
+            out.get_nowait()
+        out.put_nowait(None)
+
+    held.enter_context(gw.open_streams.held(token_digest, session.account.id, end))
 
     async def pump() -> None:
         try:
@@ -240,6 +299,8 @@ async def _sse_body(gw: Gateway, session: StreamSession, held: contextlib.AsyncE
         await out.put(None)
 
     task = asyncio.create_task(pump())
+    if gw.offboarding.refuses(token_digest, session.account.id):
+        end()  # offboarded between the token's check and now
     try:
         yield b":)\n\n"  # opens the stream at once, as Mastodon's does
         while True:

@@ -117,10 +117,18 @@ class StreamSession:
         # only while nothing is queued or being sent before it, so order is kept.
         self.write_now: Callable[[Delivery], bool] | None = None
         self._busy = False  # events() holds a message it has not finished handing out
+        self.ended = False  # offboarded (its token revoked, its account deactivated)
 
     # --- subscriptions ---------------------------------------------------------------------
 
+    def end(self) -> None:
+        """Deliver nothing more, from now: the transport is closing the connection."""
+        self.ended = True
+        self.write_now = None
+
     def on_live(self, subject: str, message: live.LiveMessage) -> None:
+        if self.ended:
+            return
         ready = self.ready(subject, message)
         if ready == ():
             return  # decided already: nothing for this reader

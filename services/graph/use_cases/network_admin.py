@@ -113,6 +113,9 @@ class DeactivateMember:
                     account_id=req.target_id, network_id=target["network_id"]))
             [account] = await store.accounts_by_ids(conn, [req.target_id])
         # Write the record, not just delete it: the gateway refuses the account's tokens on
-        # its very next request, without waiting for a miss to refill the cache.
+        # its very next request, without waiting for a miss to refill the cache. Its
+        # generation first (invalidate): a fill that read the account before the commit must
+        # not store it over this record, which would let its tokens back in for a day.
+        await account_cache.invalidate(self.cache, req.target_id)
         await account_cache.put(self.cache, [account])
         return account
