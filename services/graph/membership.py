@@ -31,7 +31,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, settings
     # The superset of RegisterAccount: callers that send no invite_code decode the same.
     host.serve(api.ACCOUNT_CREATE, create_account)
     host.serve(api.ACCOUNT_CONFIRM, ConfirmAddress(pool, cache, settings))
-    host.serve(api.CONFIRMATION_RESEND, ResendConfirmationMail(pool, cache, settings))
+    host.serve(api.ACCOUNT_CONFIRMATION_RESEND, ResendConfirmationMail(pool, cache, settings))
 
     setup = FirstRunSetup(CreateNetwork(pool, settings))
     host.serve(api.INSTANCE_STATE, setup.state)

@@ -513,8 +513,8 @@ INSTANCE_STATE = _verb("instance.state", membership_api.Nothing, membership_api.
 INSTANCE_SET_UP = _verb("instance.set_up", membership_api.SetUpInstance,
                         membership_api.NetworkMade)
 ACCOUNT_CONFIRM = _verb("account.confirm", membership_api.ConfirmEmail, membership_api.Confirmed)
-CONFIRMATION_RESEND = _verb("account.confirmation.resend", membership_api.ResendConfirmation,
-                            membership_api.Nothing)
+ACCOUNT_CONFIRMATION_RESEND = _verb("account.confirmation.resend",
+                                    membership_api.ResendConfirmation, membership_api.Nothing)
 NETWORK_DOMAINS = _verb("network.domains", NetworkRequest, membership_api.Domains)
 NETWORK_DOMAIN_CLAIM = _verb("network.domain.claim", membership_api.DomainChange,
                              membership_api.Domains)

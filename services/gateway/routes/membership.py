@@ -29,18 +29,18 @@ class ResendParams(params.Params):
 
 
 @post("/api/v1/emails/confirmations", status_code=200,
-      opt=needs("write:accounts"))
+      opt=needs("write:accounts", pending=True))
 async def resend_confirmation(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
     await gw.rate_limits.take(rate_limits.host_of(request), "confirmations")
     p = await params.read(request, ResendParams)
-    await bus.call(gw.nc, graph_api.CONFIRMATION_RESEND,
+    await bus.call(gw.nc, graph_api.ACCOUNT_CONFIRMATION_RESEND,
                    membership_api.ResendConfirmation(account_id=me.id, email=p.email))
     return responses.json({})
 
 
-@get("/api/v1/emails/check_confirmation", opt=needs("read:accounts"))
+@get("/api/v1/emails/check_confirmation", opt=needs("read:accounts", pending=True))
 async def check_confirmation(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)

@@ -46,7 +46,7 @@ async def create_app(request: Request[Any, Any, Any]) -> Response[Any]:
     return responses.json(app_json(app, secret))
 
 
-@get("/api/v1/apps/verify_credentials", opt=needs(user=False))
+@get("/api/v1/apps/verify_credentials", opt=needs(user=False, pending=True))
 async def verify_app(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller = await gw.caller(request)
