@@ -29,7 +29,7 @@ from services.notify.mailer.render import Unsendable, render, sender
 from services.notify.mailer.smtp_url import parse_smtp_url
 from services.notify.mailer.transport import MailDrop, MailRefused, SmtpTransport
 from shared import events
-from shared.bus import EventConsumer
+from shared.bus import ACK_WAIT_S, EventConsumer
 from shared.routing import EventRoutes
 from shared.settings import Settings
 
@@ -44,11 +44,12 @@ MAIL = Counter("hubbub_mail_total", "Outgoing mail by outcome", ["outcome"])
 
 class Mailer:
     def __init__(self, settings: Settings, pool: asyncpg.Pool, js: JetStreamContext, *,
-                 durable: str = DURABLE) -> None:
+                 durable: str = DURABLE, ack_wait_s: float = ACK_WAIT_S) -> None:
         self.settings = settings
         self.pool = pool
         self.js = js
         self.durable = durable
+        self.ack_wait_s = ack_wait_s  # how soon an event held by a stopped process comes again
         # A bad URL or From: stops the start with a clear error, not every message later.
         self.smtp = SmtpTransport(parse_smtp_url(settings.smtp_url)) if settings.smtp_url else None
         self.drop = MailDrop(Path(settings.data_dir) / "mail")
@@ -63,6 +64,7 @@ class Mailer:
         self._consumer = EventConsumer(
             self.js, self.durable, routes, filter_subjects=routes.filter_subjects(),
             max_deliver=self.settings.max_deliver, concurrency=CONCURRENCY,
+            ack_wait_s=self.ack_wait_s,
         )
         await self._consumer.start()
         where = self.smtp.target if self.smtp else self.drop.folder
