@@ -47,7 +47,7 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     if not parts.hostname:
         raise ValueError("HUBBUB_SMTP_URL: no host")
     try:
-        port = parts.port or DEFAULT_PORTS[parts.scheme]
+        port = parts.port if parts.port is not None else DEFAULT_PORTS[parts.scheme]
     except ValueError:
         raise ValueError("HUBBUB_SMTP_URL: the port is not a number from 1 to 65535") from None
     if port == 0:
