@@ -8,7 +8,8 @@
 Options: ``tls`` (an ``ssl.SSLContext`` with the server's certificate) offers STARTTLS, and
 ``implicit_tls=True`` speaks TLS from the first byte instead (``smtps://``); ``logins``
 ({user: password}) turns AUTH on (over TLS only, as aiosmtpd insists) and requires it;
-``reject`` answers 550 to those recipients.
+``plain_auth=True`` offers AUTH without TLS too (a server a careful client must not trust with
+a password); ``reject`` answers 550 to those recipients.
 """
 
 from __future__ import annotations
@@ -32,15 +33,18 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 class Mailbox:
     def __init__(self, *, port: int | None = None, tls: ssl.SSLContext | None = None,
                  implicit_tls: bool = False, logins: dict[str, str] | None = None,
+                 plain_auth: bool = False,
                  reject: set[str] | frozenset[str] = frozenset()) -> None:
         self.host = "127.0.0.1"
         self.port = port or infra.free_port()
         self.tls = tls
         self.implicit_tls = implicit_tls
         self.logins = logins
+        self.plain_auth = plain_auth
         self.reject = {address.lower() for address in reject}
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TO) per message
+        self.auth_attempts = 0
         self.auth_failures = 0
         self._arrived = asyncio.Event()
         self._server: asyncio.AbstractServer | None = None
@@ -60,6 +64,7 @@ class Mailbox:
                 require_starttls=bool(self.tls and not self.implicit_tls),
                 authenticator=self._authenticate if self.logins is not None else None,
                 auth_required=self.logins is not None,
+                auth_require_tls=not self.plain_auth,
             )
 
         self._server = await loop.create_server(
@@ -74,6 +79,7 @@ class Mailbox:
 
     def _authenticate(self, server: SMTP, session: Session, envelope: Envelope,
                       mechanism: str, auth_data: Any) -> AuthResult:
+        self.auth_attempts += 1
         if (isinstance(auth_data, LoginPassword) and self.logins is not None
                 and self.logins.get(auth_data.login.decode()) == auth_data.password.decode()):
             return AuthResult(success=True)

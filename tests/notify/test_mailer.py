@@ -189,6 +189,23 @@ async def test_starttls_and_auth(mail: MailEnv, ca: trustme.CA, tmp_path: Path) 
         await mailbox.stop()
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # (the point)
+async def test_no_password_without_tls(mail: MailEnv) -> None:
+    """A server that offers no STARTTLS but takes AUTH in the clear gets no password: the
+    message is held (the operator fixes the server or the URL), nothing is sent."""
+    mailbox = Mailbox(logins={"mailer": "secret"}, plain_auth=True)
+    await mailbox.start()
+    event = confirm(address("cleartext"))
+    try:
+        async with mail.mailer(f"smtp://mailer:secret@127.0.0.1:{mailbox.port}") as mailer:
+            await mail.publish(event)
+            await asyncio.sleep(1.5)
+            assert mailbox.auth_attempts == 0 and mailbox.to(event.to) == []
+            assert not await mailer.idle()
+    finally:
+        await mailbox.stop()
+
+
 async def test_an_untrusted_certificate_holds_the_message(mail: MailEnv, ca: trustme.CA,
                                                           tmp_path: Path) -> None:
     mailbox = Mailbox(tls=server_tls(ca))
