@@ -96,7 +96,7 @@ EVENT_OWNERS = {"post": "posts", "graph": "graph"}
 
 # The JetStream consumers each service runs (its durables' names).
 DURABLES: dict[str, tuple[str, ...]] = {
-    "fanout": ("fanout-home",), "graph": ("graph-counters",), "notify": ("notify",),
+    "fanout": ("fanout-home",), "graph": ("graph-counters",), "notify": ("notify", "notify-mail"),
 }
 
 # Live delivery: who feeds which subjects. Reading them is the gateways' alone.

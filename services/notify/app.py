@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.notify import handlers
+from services.notify.mailer import Mailer
 from services.notify.use_cases.notify_people import NotifyPeople
 from services.runtime import BaseService
 from shared.bus import EventConsumer, ServiceHost
@@ -23,6 +24,10 @@ class NotifyService(BaseService):
         )
         await consumer.start()
         self.keep(consumer)
+        # Mail on a consumer of its own: a slow mail server holds up no notification.
+        mailer = Mailer(self.settings, self.pool, self.js)
+        await mailer.start()
+        self.keep(mailer)
         host = ServiceHost(self.nc, notify_api.VERBS)
         handlers.register(host, self.pool)
         await host.start()
