@@ -6,7 +6,9 @@ role per service with data rights on its own schema only (no DDL, no other servi
 - ``hubbub_<schema>`` (posts, graph, notify, gateway; fanout keeps nothing in PostgreSQL):
   USAGE on its schema, SELECT/INSERT/UPDATE/DELETE on its tables, its sequences; read-only on
   ``schema_migrations`` (to check it is migrated). Granted by every migration run, so new tables
-  are covered without default privileges to keep in step.
+  are covered without default privileges to keep in step. Append-only tables (``APPEND_ONLY``:
+  the audit log) lose UPDATE and DELETE again: a service that is taken over cannot rewrite
+  what it did.
 
 Creating the roles is an administrator's job (a superuser or CREATEROLE): the embedded server
 does it at start (``provision_sql``); in production the database operator does (deploy/README).
@@ -20,6 +22,8 @@ import asyncpg
 
 OWNER = "hubbub_owner"
 SCHEMAS = ("graph", "posts", "notify", "gateway")
+# Tables a runtime role may add rows to and read, never change or remove.
+APPEND_ONLY: dict[str, tuple[str, ...]] = {"graph": ("audit_log",)}
 
 
 def runtime_role(schema: str) -> str:
@@ -38,6 +42,10 @@ async def grant_runtime_rights(conn: asyncpg.Connection, schema: str) -> None:
         GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA "{schema}" TO {role};
         REVOKE INSERT, UPDATE, DELETE ON "{schema}".schema_migrations FROM {role};
     ''')
+    for table in APPEND_ONLY.get(schema, ()):
+        if await conn.fetchval("SELECT to_regclass($1)", f'"{schema}".{table}'):
+            await conn.execute(f'REVOKE UPDATE, DELETE, TRUNCATE ON "{schema}".{table} '
+                               f"FROM {role}")
 
 
 def provision_sql(database: str, passwords: dict[str, str]) -> str:

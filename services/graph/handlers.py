@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import redis.asyncio as redis
 
-from services.graph import account_cache, store
+from services.graph import account_cache, roles, store
 from services.graph.passwords import Passwords
 from services.graph.use_cases.authenticate import Authenticate
 from services.graph.use_cases.follow_account import FollowAccount, UnfollowAccount
@@ -18,6 +18,7 @@ from services.graph.use_cases.network_admin import (
     RenameOrCloseNetwork,
     network_view,
 )
+from services.graph.use_cases.network_roles import ChangeNetworkRole, ReadAuditLog
 from services.graph.use_cases.register_account import USERNAME
 from services.graph.use_cases.suggestions import SuggestAccounts
 from services.graph.use_cases.update_profile import UpdateProfile, credential_account
@@ -187,6 +188,8 @@ def register_network(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) 
             member = await store.member_of(conn, req.account_id)
             if member is None or member["deactivated"]:
                 raise errors.NotFound("Record not found")
+            if not roles.sees_members(member["role"]):
+                raise errors.Forbidden("Guests may not list the network's members")
             return api.Accounts(accounts=await store.network_members_page(
                 conn, member["network_id"], req.page))
 
@@ -195,6 +198,8 @@ def register_network(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) 
     host.serve(api.NETWORK_MEMBERS, members)
     host.serve(api.NETWORK_INVITE, InviteToNetwork(pool))
     host.serve(api.NETWORK_DEACTIVATE, DeactivateMember(pool, cache))
+    host.serve(api.NETWORK_SET_ROLE, ChangeNetworkRole(pool, cache))
+    host.serve(api.NETWORK_AUDIT, ReadAuditLog(pool))
 
 
 def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:

@@ -11,6 +11,7 @@ from shared import policy
 from shared.contracts import communities as communities_api
 from shared.contracts import lists as lists_api
 from shared.contracts import membership as membership_api
+from shared.contracts import network_admin as admin_api
 from shared.contracts.verb import VerbSet
 from shared.records import AccountRecord
 
@@ -341,6 +342,7 @@ class UpdateNetwork(msgspec.Struct, frozen=True, kw_only=True):
     name: str | None = None
     invitation_only: bool | None = None
     password_grant_apps: list[str] | None = None  # replaces the list when given
+    audit: admin_api.AuditContext | None = None
 
 
 class NetworkMembersPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -351,6 +353,7 @@ class NetworkMembersPage(msgspec.Struct, frozen=True, kw_only=True):
 class CreateInvitation(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int  # the inviting admin
     email: str
+    audit: admin_api.AuditContext | None = None
 
 
 class Invitation(msgspec.Struct, frozen=True, kw_only=True):
@@ -362,8 +365,9 @@ class Invitation(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DeactivateAccount(msgspec.Struct, frozen=True, kw_only=True):
-    account_id: int  # the admin
+    account_id: int  # the admin or moderator
     target_id: int
+    audit: admin_api.AuditContext | None = None
 
 
 class VisibleAccounts(msgspec.Struct, frozen=True, kw_only=True):
@@ -588,3 +592,7 @@ LIST_ADD_MEMBERS = _verb("list.add_members", lists_api.ListMembers, lists_api.Li
 LIST_REMOVE_MEMBERS = _verb("list.remove_members", lists_api.ListMembers,
                             lists_api.ListMembers)
 LISTS_CONTAINING = _verb("lists.containing", lists_api.ListsContaining, lists_api.ListTargets)
+
+# Network roles and the audit log (Structs in shared/contracts/network_admin.py)
+NETWORK_SET_ROLE = _verb("network.set_role", admin_api.SetNetworkRole, AccountRecord)
+NETWORK_AUDIT = _verb("network.audit", admin_api.AuditPage, admin_api.AuditEntries)

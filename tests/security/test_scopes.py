@@ -176,6 +176,8 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/hubbub/v1/network/invitations"): "admin:write:accounts",
     ("POST", "/api/hubbub/v1/network/accounts/{account_id:str}/deactivate"):
         "admin:write:accounts",
+    ("PATCH", "/api/hubbub/v1/network/members/{account_id:str}"): "admin:write:accounts",
+    ("GET", "/api/hubbub/v1/network/audit"): "admin:read",
     ("GET", "/api/v1/tags/{name:str}"): "anon:read:statuses",
     ("POST", "/api/v1/tags/{name:str}/follow"): "write:follows",
     ("POST", "/api/v1/tags/{name:str}/unfollow"): "write:follows",

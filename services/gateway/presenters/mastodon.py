@@ -107,7 +107,7 @@ def account(a: AccountRecord, base_url: str) -> dict[str, Any]:
         "hide_collections": False,
         "noindex": True,
         "emojis": [],
-        "roles": [],
+        "roles": highlighted_roles(a.role),
         "fields": [{"name": f.get("name", ""), "value": field_value_html(f.get("value", "")),
                     "verified_at": None} for f in a.fields],
         # Hubbub: which network (company) the account belongs to, and the person's job.
@@ -134,14 +134,37 @@ def credential_account(a: AccountRecord, base_url: str, *, privacy: str = "publi
         "discoverable": a.discoverable,
         "indexable": False,
     }
-    shaped["role"] = {
-        "id": "3" if a.role == "admin" else "-99",
-        "name": "Admin" if a.role == "admin" else "",
-        "permissions": "1" if a.role == "admin" else "0",
-        "color": "",
-        "highlighted": a.role == "admin",
-    }
+    shaped["role"] = role(a.role)
     return shaped
+
+
+# Mastodon's Role entity for Hubbub's network roles: its default Owner, Admin and Moderator
+# roles (ids 3, 2, 1, shown on profiles: highlighted), and its "everyone" role (-99) for
+# members and guests. ``permissions`` is Mastodon's bitmask (UserRole::FLAGS), as a string, of
+# what the role may do here: an owner is an administrator (every permission); an admin views
+# the audit log (1 << 2), manages settings (1 << 6), users (1 << 10), invites (1 << 11),
+# invites users (1 << 16), roles (1 << 17) and user access (1 << 18); a moderator manages
+# users (deactivation). Members and guests invite nobody here: 0.
+_PERMISSIONS = {"owner": 1,
+                "admin": (1 << 2) | (1 << 6) | (1 << 10) | (1 << 11) | (1 << 16) | (1 << 17)
+                | (1 << 18),
+                "moderator": 1 << 10}
+_ROLES = {"owner": ("3", "Owner"), "admin": ("2", "Admin"), "moderator": ("1", "Moderator")}
+
+
+def role(name: str) -> dict[str, Any]:
+    """Mastodon's Role entity (``role`` of CredentialAccount and admin views)."""
+    role_id, shown = _ROLES.get(name, ("-99", ""))
+    return {"id": role_id, "name": shown, "permissions": str(_PERMISSIONS.get(name, 0)),
+            "color": "", "highlighted": name in _ROLES}
+
+
+def highlighted_roles(name: str) -> list[dict[str, Any]]:
+    """Mastodon's ``Account.roles``: the public, highlighted roles (id, name, color)."""
+    if name not in _ROLES:
+        return []
+    role_id, shown = _ROLES[name]
+    return [{"id": role_id, "name": shown, "color": ""}]
 
 
 def mention(a: AccountRecord, base_url: str) -> dict[str, Any]:

@@ -248,11 +248,11 @@ async def insert_account(conn: asyncpg.Connection, *, account_id: int, network_i
 
 
 async def lock_member(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record | None:
-    """The account's network and whether it is deactivated, its row locked until the
-    transaction ends."""
+    """The account's network, role, whether it is deactivated and whether it is a member
+    (``active``), its row locked until the transaction ends."""
     return await conn.fetchrow(
-        "SELECT network_id, deactivated_at IS NOT NULL AS deactivated FROM accounts "
-        "WHERE id = $1 FOR UPDATE", account_id)
+        "SELECT network_id, role, active, deactivated_at IS NOT NULL AS deactivated "
+        "FROM accounts WHERE id = $1 FOR UPDATE", account_id)
 
 
 async def deactivate_account(conn: asyncpg.Connection, account_id: int) -> None:
