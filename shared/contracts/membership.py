@@ -7,6 +7,8 @@ from typing import Literal
 
 import msgspec
 
+from shared.contracts.network_admin import AuditContext
+
 # Where a sign-up stands: a member, waiting for an admin, or not yet confirmed.
 MembershipState = Literal["member", "awaiting_approval", "unconfirmed"]
 
@@ -60,11 +62,13 @@ class Domains(msgspec.Struct, frozen=True, kw_only=True):
 class DomainChange(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int  # the admin
     domain: str
+    audit: AuditContext | None = None
 
 
 class ApprovalDecision(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int  # the admin
     target_id: int  # the account waiting
+    audit: AuditContext | None = None
 
 
 class Nothing(msgspec.Struct, frozen=True, kw_only=True):

@@ -11,6 +11,7 @@ from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath
 
 from services.gateway import params, rate_limits, responses
+from services.gateway.application.audit import audit_context
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.scopes import needs
@@ -70,10 +71,10 @@ class DomainParams(params.Params):
 @post(f"{PREFIX}/domains", status_code=200, opt=needs("admin:write"))
 async def claim_domain(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
-    _, me = await gw.user(request)
+    caller, me = await gw.user(request)
     p = await params.read(request, DomainParams)
-    found = await bus.call(gw.nc, graph_api.NETWORK_DOMAIN_CLAIM,
-                           membership_api.DomainChange(account_id=me.id, domain=p.domain))
+    found = await bus.call(gw.nc, graph_api.NETWORK_DOMAIN_CLAIM, membership_api.DomainChange(
+        account_id=me.id, domain=p.domain, audit=audit_context(request, caller)))
     return responses.json(_domains(found))
 
 
@@ -81,9 +82,9 @@ async def claim_domain(request: Request[Any, Any, Any]) -> Response[Any]:
 async def release_domain(request: Request[Any, Any, Any], domain: FromPath[str]
                          ) -> Response[Any]:
     gw = gateway_of(request)
-    _, me = await gw.user(request)
-    found = await bus.call(gw.nc, graph_api.NETWORK_DOMAIN_RELEASE,
-                           membership_api.DomainChange(account_id=me.id, domain=domain))
+    caller, me = await gw.user(request)
+    found = await bus.call(gw.nc, graph_api.NETWORK_DOMAIN_RELEASE, membership_api.DomainChange(
+        account_id=me.id, domain=domain, audit=audit_context(request, caller)))
     return responses.json(_domains(found))
 
 
@@ -114,14 +115,14 @@ async def requests(request: Request[Any, Any, Any]) -> Response[Any]:
 async def decide(request: Request[Any, Any, Any], account_id: FromPath[str],
                  decision: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
-    _, me = await gw.user(request)
+    caller, me = await gw.user(request)
     verb = {"approve": graph_api.NETWORK_REQUEST_APPROVE,
             "reject": graph_api.NETWORK_REQUEST_REJECT}.get(decision)
     target = parse_id(account_id)
     if verb is None or target is None:
         raise errors.NotFound("Record not found")
     account = await bus.call(gw.nc, verb, membership_api.ApprovalDecision(
-        account_id=me.id, target_id=target))
+        account_id=me.id, target_id=target, audit=audit_context(request, caller)))
     return responses.json(mastodon.account(account, gw.base_url))
 
 

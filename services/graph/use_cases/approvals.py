@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncpg
 import redis.asyncio as redis
 
-from services.graph import account_cache, mail, store
+from services.graph import account_cache, audit, mail, store
 from services.graph.store import membership as membership_store
 from services.graph.use_cases.network_admin import admin_of
 from shared import errors, events, outbox
@@ -50,6 +50,10 @@ class Approvals:
                     account_id=req.target_id, network_id=waiting["network_id"]))
             else:
                 await membership_store.reject(conn, req.target_id)
+            await audit.record(conn, network_id=waiting["network_id"],
+                               action="account.approved" if approved else "account.rejected",
+                               actor_id=req.account_id, target_id=req.target_id,
+                               context=req.audit)
             await mail.tell_decision(conn, self.settings, email=waiting["email"],
                                      network_name=waiting["network_name"], approved=approved)
             [account] = await store.accounts_by_ids(conn, [req.target_id])

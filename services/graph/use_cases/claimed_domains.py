@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.graph import audit
 from services.graph.store import membership as membership_store
 from services.graph.use_cases.create_network import valid_domain
 from services.graph.use_cases.network_admin import admin_of
@@ -42,6 +43,9 @@ class ClaimedDomains:
             if held is not None or not await membership_store.claim_domain(
                     conn, admin["network_id"], domain):
                 raise errors.Conflict(f"The domain {domain} is claimed by another network")
+            await audit.record(conn, network_id=admin["network_id"], action="domain.claimed",
+                               actor_id=req.account_id, context=req.audit,
+                               details={"domain": domain})
             return await _domains(conn, admin["network_id"])
 
     async def release(self, req: DomainChange) -> Domains:
@@ -51,4 +55,7 @@ class ClaimedDomains:
             if not await membership_store.release_domain(conn, admin["network_id"], domain):
                 raise errors.NotFound("This network has not claimed that domain, or it is the "
                                       "network's own")
+            await audit.record(conn, network_id=admin["network_id"], action="domain.released",
+                               actor_id=req.account_id, context=req.audit,
+                               details={"domain": domain})
             return await _domains(conn, admin["network_id"])

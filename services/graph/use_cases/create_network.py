@@ -17,7 +17,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.graph import mail, store
+from services.graph import audit, mail, store
 from services.graph.store import membership as membership_store
 from services.graph.use_cases.register_account import EMAIL, invitation_digest
 from shared import errors
@@ -73,6 +73,12 @@ class CreateNetwork:
             token_hash=invitation_digest(code), invited_by=None, role=OWNER)
         await mail.send_invitation(conn, self.settings, email=admin_email, invite_code=code,
                                    network_name=name, role=OWNER)
+        # The operator acts with no account (the CLI, or the setup page with the setup code).
+        await audit.record(conn, network_id=network_id, action="network.created",
+                           actor_kind="operator",
+                           details={"domain": domain, "name": name, "owner_email": admin_email})
+        await audit.record(conn, network_id=network_id, action="domain.claimed",
+                           actor_kind="operator", details={"domain": domain})
         return NetworkMade(network_id=network_id, domain=domain, admin_email=admin_email,
                            invite_code=code)
 
