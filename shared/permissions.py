@@ -61,6 +61,9 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         graph_api.NETWORK_UPDATE, graph_api.RELATIONSHIPS, graph_api.TAG_FOLLOW,
         graph_api.TAG_FOLLOWED, graph_api.TAG_GET, graph_api.TAG_UNFOLLOW,
         graph_api.VIEWER_FACTS, graph_api.VIEWER_HIDDEN,
+        # single sign-on
+        graph_api.SSO_GET, graph_api.SSO_CONFIGURE, graph_api.SSO_REMOVE, graph_api.SSO_PROVIDER,
+        graph_api.SSO_SIGN_IN,
         notify_api.MARKERS_GET, notify_api.MARKERS_SET, notify_api.NOTIFICATION_DISMISS,
         notify_api.NOTIFICATION_GET, notify_api.NOTIFICATION_LIST,
         notify_api.NOTIFICATION_UNREAD_COUNT,

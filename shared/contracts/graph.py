@@ -10,6 +10,7 @@ import msgspec
 from shared import policy
 from shared.contracts import communities as communities_api
 from shared.contracts import lists as lists_api
+from shared.contracts import sso as sso_api
 from shared.contracts.verb import VerbSet
 from shared.records import AccountRecord
 
@@ -569,3 +570,10 @@ LIST_ADD_MEMBERS = _verb("list.add_members", lists_api.ListMembers, lists_api.Li
 LIST_REMOVE_MEMBERS = _verb("list.remove_members", lists_api.ListMembers,
                             lists_api.ListMembers)
 LISTS_CONTAINING = _verb("lists.containing", lists_api.ListsContaining, lists_api.ListTargets)
+
+# Single sign-on with OpenID Connect (Structs in shared/contracts/sso.py)
+SSO_GET = _verb("sso.get", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
+SSO_CONFIGURE = _verb("sso.configure", sso_api.ConfigureSso, sso_api.SsoSettings)
+SSO_REMOVE = _verb("sso.remove", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
+SSO_PROVIDER = _verb("sso.provider", sso_api.FindProvider, sso_api.Provider)
+SSO_SIGN_IN = _verb("sso.sign_in", sso_api.SsoSignIn, AccountRecord)

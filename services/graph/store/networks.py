@@ -27,6 +27,10 @@ async def insert_network(conn: asyncpg.Connection, network_id: int, domain: str)
         network_id, domain,
     )
     created: int = row["id"]  # (or the one a concurrent registration created)
+    # A network made by a sign-up claims its own domain, as those made before 0009 did
+    # (single sign-on finds a network by its claimed domains).
+    await conn.execute("INSERT INTO network_domains (domain, network_id) VALUES (lower($1), $2) "
+                       "ON CONFLICT DO NOTHING", domain, created)
     return created
 
 
