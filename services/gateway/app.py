@@ -33,6 +33,7 @@ from services.gateway.routes import (
     profiles,
     relationships,
     search,
+    sso,
     startup,
     status_actions,
     statuses,
@@ -128,7 +129,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
-                        *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
+                        *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
                         *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)

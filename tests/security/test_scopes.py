@@ -91,6 +91,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/oauth/authorize"): None, ("GET", "/oauth/sign_up"): None,
     ("POST", "/oauth/authorize"): None,
     ("POST", "/oauth/sign_up"): None,
+    ("POST", "/oauth/sso"): None, ("GET", "/auth/sso/callback"): None,
     ("PATCH", "/api/v1/accounts/update_credentials"): "write:accounts",
     ("DELETE", "/api/v1/profile/avatar"): "write:accounts",
     ("DELETE", "/api/v1/profile/header"): "write:accounts",
@@ -166,6 +167,9 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/hubbub/v1/network/invitations"): "admin:write:accounts",
     ("POST", "/api/hubbub/v1/network/accounts/{account_id:str}/deactivate"):
         "admin:write:accounts",
+    ("GET", "/api/hubbub/v1/network/sso"): "admin:read",
+    ("PUT", "/api/hubbub/v1/network/sso"): "admin:write",
+    ("DELETE", "/api/hubbub/v1/network/sso"): "admin:write",
     ("GET", "/api/v1/tags/{name:str}"): "anon:read:statuses",
     ("POST", "/api/v1/tags/{name:str}/follow"): "write:follows",
     ("POST", "/api/v1/tags/{name:str}/unfollow"): "write:follows",
