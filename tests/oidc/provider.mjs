@@ -34,6 +34,8 @@ const provider = new Provider(issuer, {
   cookies: { keys: ['hubbub-test-cookie-key'] },
   claims: { openid: ['sub'], email: ['email', 'email_verified'],
             profile: ['name', 'preferred_username'] },
+  // The user's claims in the ID token itself, as Entra ID, Google and Keycloak send them.
+  conformIdTokenClaims: false,
   features: { devInteractions: { enabled: false } },
   pkce: { required: () => true },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
