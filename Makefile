@@ -23,7 +23,12 @@ $(STAMP): pyproject.toml $(LOCK)
 run: $(STAMP)
 	$(BIN)/hubbub up
 
-test: $(STAMP)
+# The single sign-on tests run a real OpenID provider (npm's oidc-provider) with node.
+OIDC := tests/oidc/node_modules/.package-lock.json
+$(OIDC): tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
+
+test: $(STAMP) $(OIDC)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

@@ -7,7 +7,8 @@ Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is
 - fanout writes timelines (``tl:``), its own markers (``fanout:``) and reads presence and the
   status cache (a deleted status' tombstone);
 - the gateway reads the account and status caches, reads and fills timelines (the ``:big``
-  cache, last reads) and viewers' caches, writes presence, and counts rate limits (``rl:``);
+  cache, last reads) and viewers' caches, writes presence, counts rate limits (``rl:``) and
+  keeps single sign-ons under way (``sso:``, services/gateway/sso_sign_in.py);
 - notify keeps nothing in Valkey: no user.
 
 Commands: reads, writes, scripts (the timeline and cache scripts), transactions and connection
@@ -26,7 +27,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "posts": ("~status:*", "~viewer:*:flags*"),
     "graph": ("~acct:*", "~viewer:*:hidden*"),
     "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*"),
-    "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*"),
+    "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*",
+                "~sso:*"),
 }
 
 COMMANDS = ("-@all", "+@read", "+@write", "+@scripting", "+@transaction", "+@connection",

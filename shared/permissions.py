@@ -62,6 +62,15 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         graph_api.RELATIONSHIPS, graph_api.TAG_FOLLOW,
         graph_api.TAG_FOLLOWED, graph_api.TAG_GET, graph_api.TAG_UNFOLLOW,
         graph_api.VIEWER_FACTS, graph_api.VIEWER_HIDDEN,
+        # single sign-on
+        graph_api.SSO_GET, graph_api.SSO_CONFIGURE, graph_api.SSO_REMOVE, graph_api.SSO_PROVIDER,
+        graph_api.SSO_SIGN_IN,
+        # who gets in: setup, confirmations, claimed domains, approvals
+        graph_api.INSTANCE_STATE, graph_api.INSTANCE_SET_UP, graph_api.ACCOUNT_CONFIRM,
+        graph_api.ACCOUNT_CONFIRMATION_RESEND, graph_api.NETWORK_DOMAINS,
+        graph_api.NETWORK_DOMAIN_CLAIM, graph_api.NETWORK_DOMAIN_RELEASE,
+        graph_api.NETWORK_REQUESTS, graph_api.NETWORK_REQUEST_APPROVE,
+        graph_api.NETWORK_REQUEST_REJECT,
         notify_api.MARKERS_GET, notify_api.MARKERS_SET, notify_api.NOTIFICATION_DISMISS,
         notify_api.NOTIFICATION_GET, notify_api.NOTIFICATION_LIST,
         notify_api.NOTIFICATION_UNREAD_COUNT,

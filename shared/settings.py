@@ -94,6 +94,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # goes to the log and to <data_dir>/mail/ instead, for a local trial.
     smtp_url: str = ""
     mail_from: str = ""  # From: of outgoing mail; empty: "Hubbub <noreply@{instance_domain}>"
+    # Single sign-on: identity providers are fetched over https only, unless this allows plain
+    # http (a local trial with a provider on this machine, the tests). Never in production.
+    sso_allow_http: bool = False
     # After this many failed sign-ins from an IP, that IP is locked out for lockout_base_s,
     # doubling with each lockout within a day, at most lockout_max_s.
     lockout_after: int = 5
@@ -184,6 +187,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         mail_from=get("HUBBUB_MAIL_FROM", ""),
         log_level=get("HUBBUB_LOG_LEVEL", base.log_level).upper(),
         log_json=_bool(get("HUBBUB_LOG_JSON", "0")),
+        sso_allow_http=_bool(get("HUBBUB_SSO_ALLOW_HTTP", "0")),
         stream_queue_size=int(get("HUBBUB_STREAM_QUEUE_SIZE", base.stream_queue_size)),
         stream_max_per_token=int(get("HUBBUB_STREAM_MAX_PER_TOKEN",
                                      base.stream_max_per_token)),

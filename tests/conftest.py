@@ -62,7 +62,8 @@ def settings(servers: Settings) -> Settings:
     # Rate limits on, as in production, but past what the suite sends from one address and
     # token (tests/security/test_rate_limits.py builds gateways with small ones).
     roomy = "1000000/1minute"
-    return msgspec.structs.replace(servers, ports=ports, max_deliver=4, **{
+    # sso_allow_http: the tests' OpenID provider (tests/oidc) listens on http://127.0.0.1.
+    return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True, **{
         name: roomy for name in RATE_SETTINGS})
 
 

@@ -35,6 +35,7 @@ from services.gateway.routes import (
     profiles,
     relationships,
     search,
+    sso,
     startup,
     status_actions,
     statuses,
@@ -130,7 +131,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
-                        *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
+                        *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
                         *membership.ROUTES, *membership_pages.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)

@@ -72,9 +72,9 @@ def _form_page(template: str, request: Request[Any, Any, Any], auth: AuthRequest
 
 
 def login_page(request: Request[Any, Any, Any], auth: AuthRequest, *, error: str | None = None,
-               login: str = "", status: int = 200) -> Response[Any]:
+               login: str = "", sso_email: str = "", status: int = 200) -> Response[Any]:
     return _form_page("sign_in.html", request, auth, "authorize", status=status, error=error,
-                      login=login)
+                      login=login, sso_email=sso_email)
 
 
 def signup_page(request: Request[Any, Any, Any], auth: AuthRequest, *, error: str | None = None,

@@ -20,6 +20,13 @@ from services.graph.use_cases.network_admin import (
 )
 from services.graph.use_cases.network_roles import ChangeNetworkRole, ReadAuditLog
 from services.graph.use_cases.register_account import USERNAME
+from services.graph.use_cases.sso_settings import (
+    ConfigureIdentityProvider,
+    GetSsoSettings,
+    ProviderForSignIn,
+    RemoveIdentityProvider,
+)
+from services.graph.use_cases.sso_sign_in import SignInWithProvider
 from services.graph.use_cases.suggestions import SuggestAccounts
 from services.graph.use_cases.update_profile import UpdateProfile, credential_account
 from shared import errors
@@ -200,6 +207,12 @@ def register_network(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) 
     host.serve(api.NETWORK_DEACTIVATE, DeactivateMember(pool, cache))
     host.serve(api.NETWORK_SET_ROLE, ChangeNetworkRole(pool, cache))
     host.serve(api.NETWORK_AUDIT, ReadAuditLog(pool))
+    # Single sign-on (OpenID Connect)
+    host.serve(api.SSO_GET, GetSsoSettings(pool))
+    host.serve(api.SSO_CONFIGURE, ConfigureIdentityProvider(pool))
+    host.serve(api.SSO_REMOVE, RemoveIdentityProvider(pool))
+    host.serve(api.SSO_PROVIDER, ProviderForSignIn(pool))
+    host.serve(api.SSO_SIGN_IN, SignInWithProvider(pool))
 
 
 def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:

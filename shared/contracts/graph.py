@@ -12,6 +12,7 @@ from shared.contracts import communities as communities_api
 from shared.contracts import lists as lists_api
 from shared.contracts import membership as membership_api
 from shared.contracts import network_admin as admin_api
+from shared.contracts import sso as sso_api
 from shared.contracts.verb import VerbSet
 from shared.records import AccountRecord
 
@@ -596,3 +597,9 @@ LISTS_CONTAINING = _verb("lists.containing", lists_api.ListsContaining, lists_ap
 # Network roles and the audit log (Structs in shared/contracts/network_admin.py)
 NETWORK_SET_ROLE = _verb("network.set_role", admin_api.SetNetworkRole, AccountRecord)
 NETWORK_AUDIT = _verb("network.audit", admin_api.AuditPage, admin_api.AuditEntries)
+# Single sign-on with OpenID Connect (Structs in shared/contracts/sso.py)
+SSO_GET = _verb("sso.get", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
+SSO_CONFIGURE = _verb("sso.configure", sso_api.ConfigureSso, sso_api.SsoSettings)
+SSO_REMOVE = _verb("sso.remove", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
+SSO_PROVIDER = _verb("sso.provider", sso_api.FindProvider, sso_api.Provider)
+SSO_SIGN_IN = _verb("sso.sign_in", sso_api.SsoSignIn, AccountRecord)

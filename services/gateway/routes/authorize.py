@@ -5,7 +5,12 @@
 (``store/oauth_codes.py``), which the token endpoint exchanges.
 
 The pages keep no session: the e-mail and password come with the consent, and the OAuth
-parameters travel in hidden fields and are checked again on every POST."""
+parameters travel in hidden fields and are checked again on every POST.
+
+Single sign-on (``POST /oauth/sso``, ``GET /auth/sso/callback``): the person gives their work
+address, the gateway sends them to the identity provider of the network that claimed its domain,
+and the callback goes on where the password form would have, to the app's code
+(``sso_sign_in.py`` keeps the sign-in under way and checks the provider's answer)."""
 
 from __future__ import annotations
 
@@ -14,7 +19,14 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 
-from services.gateway import csrf, params, rate_limits, redirect_uris, sign_in_pages
+from services.gateway import (
+    csrf,
+    params,
+    rate_limits,
+    redirect_uris,
+    sign_in_pages,
+    sso_sign_in,
+)
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.oauth_request import (
     OOB,
@@ -120,6 +132,64 @@ async def authorize(request: Request[Any, Any, Any]) -> Response[Any]:
                 graph_api.Authenticate(login=login, password=form["password"])))
     except errors.Unauthorized as exc:
         return login_page(request, auth, login=login, status=401, error=exc.message)
+    except errors.Forbidden as exc:  # the network requires single sign-on
+        return login_page(request, auth, login=login, status=403, error=exc.message,
+                          sso_email=login if "@" in login else "")
+    return await grant(gw, auth, account)
+
+
+@post("/oauth/sso", include_in_schema=False, opt=PUBLIC)
+async def sso_start(request: Request[Any, Any, Any]) -> Response[Any]:
+    """From the sign-in page: off to the identity provider of the address's network."""
+    gw = gateway_of(request)
+    form = await _form(request)
+    auth = await checked(gw, fields_of(form))
+    if isinstance(auth, Response):
+        return auth
+    email = form.get("email", "").strip()[:320]
+    if not csrf.is_valid(request, "authorize", form.get("csrf", "")):
+        return login_page(request, auth, sso_email=email, status=403,
+                          error="This form expired. Please sign in again.")
+    if sso_sign_in.domain_of(email) is None:
+        return login_page(request, auth, sso_email=email, status=422,
+                          error="Enter your work e-mail address.")
+    provider = await sso_sign_in.provider_for(gw.nc, email)
+    if provider is None:
+        return login_page(request, auth, sso_email=email, status=404,
+                          error=f"No organisation sign-in is set up for "
+                                f"{sso_sign_in.domain_of(email)}: sign in with your password.")
+    try:
+        started = await sso_sign_in.start(
+            gw.nc, gw.redis.main, provider, base_url=gw.base_url,
+            authorize_fields=dict(auth.given_fields()), email=email,
+            allow_http=gw.settings.sso_allow_http, secure=request.url.scheme == "https")
+    except sso_sign_in.SignInProblem as exc:
+        return error_page(exc.message, exc.status)
+    return Response(content=b"", status_code=303, cookies=[started.cookie], headers={
+        "Location": started.location, **sign_in_pages.NO_STORE})
+
+
+@get(sso_sign_in.CALLBACK_PATH, include_in_schema=False, opt=PUBLIC)
+async def sso_callback(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The provider sends the browser back here with a code (or an error) and our ``state``."""
+    gw = gateway_of(request)
+    query = {k: str(v)[:2000] for k, v in request.query_params.items()}
+    params.check_text(query)
+    try:
+        pending = await sso_sign_in.take_pending(gw.redis.main, query.get("state", ""),
+                                                 request.cookies.get(sso_sign_in.COOKIE))
+        if query.get("error"):
+            raise sso_sign_in.SignInProblem(
+                "Your organisation's sign-in did not sign you in "
+                f"({query['error'][:100]}).", 400)
+        account = await sso_sign_in.finish(gw.nc, pending, code=query.get("code", ""),
+                                           base_url=gw.base_url,
+                                           allow_http=gw.settings.sso_allow_http)
+    except sso_sign_in.SignInProblem as exc:
+        return error_page(exc.message, exc.status)
+    auth = await checked(gw, pending.authorize_fields)
+    if isinstance(auth, Response):
+        return auth
     return await grant(gw, auth, account)
 
 
@@ -149,4 +219,4 @@ async def sign_up(request: Request[Any, Any, Any]) -> Response[Any]:
     return await grant(gw, auth, account)
 
 
-ROUTES = [authorize_page, authorize, sign_up]
+ROUTES = [authorize_page, authorize, sign_up, sso_start, sso_callback]

@@ -100,6 +100,9 @@ async def token(request: Request[Any, Any, Any]) -> Response[Any]:
             return _oauth_error("invalid_grant", "The provided authorization grant is invalid, "
                                 "expired, revoked, does not match the redirection URI used in "
                                 "the authorization request, or was issued to another client.")
+        except errors.Forbidden as exc:  # the network requires single sign-on
+            return _oauth_error("invalid_grant", f"{exc.message} Use the authorization_code "
+                                "flow (PKCE).")
         # The password grant hands the person's password to the app (RFC 9700 2.4): only for
         # apps their network's admins listed.
         network = await bus.call(gw.nc, graph_api.NETWORK_GET,
