@@ -93,6 +93,24 @@ class InviteToNetwork:
                           network_id=member["network_id"], created_at=created)
 
 
+async def deactivate_in_network(conn: asyncpg.Connection, network_id: int, target_id: int
+                                ) -> bool:
+    """The one way an account of the network is deactivated (by an admin, by the network's
+    SCIM directory): the row and its ``AccountDeactivated`` event in the caller's transaction,
+    on which every gateway refuses its tokens and closes its streams. False if it already was.
+    The caller then writes the account's record to the account cache."""
+    # Lock the row: two deactivations at once emit one event.
+    target = await store.lock_member(conn, target_id)
+    if target is None or target["network_id"] != network_id:
+        raise errors.NotFound("Record not found")
+    if target["deactivated"]:
+        return False
+    await store.deactivate_account(conn, target_id)
+    await outbox.add(conn, "graph", events.AccountDeactivated(account_id=target_id,
+                                                              network_id=network_id))
+    return True
+
+
 class DeactivateMember:
     def __init__(self, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         self.pool = pool
@@ -103,14 +121,7 @@ class DeactivateMember:
             raise errors.Invalid("Validation failed: you cannot deactivate your own account")
         async with self.pool.acquire() as conn, conn.transaction():
             admin = await admin_of(conn, req.account_id)
-            # Lock the row: two admins deactivating at once emit one event.
-            target = await store.lock_member(conn, req.target_id)
-            if target is None or target["network_id"] != admin["network_id"]:
-                raise errors.NotFound("Record not found")
-            if not target["deactivated"]:
-                await store.deactivate_account(conn, req.target_id)
-                await outbox.add(conn, "graph", events.AccountDeactivated(
-                    account_id=req.target_id, network_id=target["network_id"]))
+            await deactivate_in_network(conn, admin["network_id"], req.target_id)
             [account] = await store.accounts_by_ids(conn, [req.target_id])
         # Write the record, not just delete it: the gateway refuses the account's tokens on
         # its very next request, without waiting for a miss to refill the cache.
