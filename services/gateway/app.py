@@ -32,6 +32,8 @@ from services.gateway.routes import (
     polls,
     profiles,
     relationships,
+    scim,
+    scim_tokens,
     search,
     startup,
     status_actions,
@@ -129,7 +131,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
-                        *web.ROUTES],
+                        *scim_tokens.ROUTES, *scim.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={
