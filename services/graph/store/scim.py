@@ -251,9 +251,11 @@ async def member_ids(conn: asyncpg.Connection, community_id: int) -> set[int]:
 
 
 async def domain_claimed_by(conn: asyncpg.Connection, domain: str) -> int | None:
-    """The network that claimed the e-mail domain, if one did."""
+    """The network that claimed the e-mail domain, if one did (a network's own domain, the
+    one it was made for, counts as claimed)."""
     network_id: int | None = await conn.fetchval(
-        "SELECT network_id FROM network_domains WHERE domain = $1", domain.lower())
+        "SELECT network_id FROM network_domains WHERE domain = $1 "
+        "UNION ALL SELECT id FROM networks WHERE lower(domain) = $1 LIMIT 1", domain.lower())
     return network_id
 
 
