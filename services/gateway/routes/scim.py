@@ -234,9 +234,14 @@ async def delete_user(request: Request[Any, Any, Any], user_id: FromPath[str]) -
 
 # --- groups -------------------------------------------------------------------------------------
 
+def _with_display(request: Request[Any, Any, Any]) -> bool:
+    return "members.display" in (request.query_params.get("attributes") or "").lower()
+
+
 def _group(request: Request[Any, Any, Any], group: scim_api.ScimGroup, status: int = 200
            ) -> Response[bytes]:
-    return _one(request, resources.group_json(group, base_of(request)),
+    return _one(request, resources.group_json(group, base_of(request),
+                                              display=_with_display(request)),
                 resources.GROUP_NAMES, status)
 
 
@@ -256,7 +261,9 @@ async def list_groups(request: Request[Any, Any, Any]) -> Response[bytes]:
     query = _query(request, filters.GROUP_FILTERS)
     found = await bus.call(gateway_of(request).nc, graph_api.SCIM_GROUP_LIST, query)
     base = base_of(request)
-    shaped = [_shown(request, resources.group_json(g, base), resources.GROUP_NAMES)
+    display = _with_display(request)
+    shaped = [_shown(request, resources.group_json(g, base, display=display),
+                     resources.GROUP_NAMES)
               for g in found.groups]
     return scim_errors.body(discovery.list_response(shaped, found.total, query.start_index))
 

@@ -19,15 +19,18 @@ MAX_RESULTS = 1000
 def _attr(name: str, kind: str = "string", *, required: bool = False, multi: bool = False,
           mutability: str = "readWrite", uniqueness: str = "none", case_exact: bool = False,
           sub: list[dict[str, Any]] | None = None, refs: list[str] | None = None,
+          canonical: list[str] | None = None, returned: str = "default",
           description: str = "") -> dict[str, Any]:
     shaped: dict[str, Any] = {
         "name": name, "type": kind, "multiValued": multi, "description": description,
         "required": required, "caseExact": case_exact, "mutability": mutability,
-        "returned": "default", "uniqueness": uniqueness}
+        "returned": returned, "uniqueness": uniqueness}
     if sub is not None:
         shaped["subAttributes"] = sub
     if refs is not None:
         shaped["referenceTypes"] = refs
+    if canonical is not None:
+        shaped["canonicalValues"] = canonical
     return shaped
 
 
@@ -47,8 +50,11 @@ GROUP_ATTRIBUTES = [
     _attr("members", "complex", multi=True, sub=[
         _attr("value", mutability="immutable"),
         _attr("$ref", "reference", mutability="immutable", refs=["User"]),
-        _attr("display", mutability="readOnly"),
-        _attr("type", mutability="immutable")]),
+        # Only when asked for (attributes=members.display): a member's name is the user's, and
+        # a group's members read back as they were written.
+        _attr("display", mutability="readOnly", returned="request"),
+        _attr("type", mutability="immutable", canonical=["User"],
+              description="Members are users")]),
 ]
 
 

@@ -60,12 +60,13 @@ def user_json(user: api.ScimUser, base: str) -> dict[str, Any]:
     })
 
 
-def group_json(group: api.ScimGroup, base: str) -> dict[str, Any]:
+def group_json(group: api.ScimGroup, base: str, *, display: bool = False) -> dict[str, Any]:
+    """``display``: with members' names (returned on request only, discovery.py)."""
     return _clean({
         "schemas": [discovery.GROUP], "id": str(group.id), "externalId": group.external_id,
         "displayName": group.display_name,
-        "members": [{"value": str(m.id), "$ref": f"{base}/Users/{m.id}", "display": m.display,
-                     "type": "User"} for m in group.members],
+        "members": [{"value": str(m.id), "$ref": f"{base}/Users/{m.id}", "type": "User",
+                     **({"display": m.display} if display else {})} for m in group.members],
         "meta": _meta("Group", f"{base}/Groups/{group.id}", group.created_at,
                       group.updated_at, group.version),
     })
