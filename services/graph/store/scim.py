@@ -277,3 +277,18 @@ async def token_creator(conn: asyncpg.Connection, token_id: int) -> int:
     creator: int = await conn.fetchval("SELECT created_by FROM scim_tokens WHERE id = $1",
                                        token_id)
     return creator
+
+
+async def account_for_address(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
+    """The account holding the (confirmed) address: its network, whether the directory
+    provisioned it and whether the directory deleted it since; the row locked."""
+    return await conn.fetchrow(
+        "SELECT a.id, a.network_id, a.deactivated_at IS NOT NULL AS deactivated, "
+        "s.account_id IS NOT NULL AS provisioned, s.deleted_at IS NOT NULL AS deleted "
+        "FROM accounts a LEFT JOIN scim_users s ON s.account_id = a.id "
+        "WHERE lower(a.email) = lower($1) AND a.confirmed_at IS NOT NULL FOR UPDATE OF a",
+        email)
+
+
+async def forget_user(conn: asyncpg.Connection, account_id: int) -> None:
+    await conn.execute("DELETE FROM scim_users WHERE account_id = $1", account_id)

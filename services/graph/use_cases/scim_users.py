@@ -85,26 +85,51 @@ class ProvisionUser:
         account_id = new_id()
         async with self.pool.acquire() as conn, conn.transaction():
             await _claimed(conn, req.network_id, fields)
-            if await scim_store.address_taken(conn, fields.user_name):
-                raise errors.Conflict(TAKEN)
-            username = await free_username(conn, fields.user_name)
-            try:
-                async with conn.transaction():  # a savepoint: the race's loser answers 409
-                    await store.insert_account(
-                        conn, account_id=account_id, network_id=req.network_id,
-                        username=username, email=fields.user_name, password_hash=NO_PASSWORD,
-                        display_name=display_name_of(fields), role="member")
-                    await scim_store.insert_user(conn, account_id, req.network_id, fields)
-            except asyncpg.UniqueViolationError as exc:
-                raise errors.Conflict(TAKEN) from exc
-            await outbox.add(conn, "graph", events.AccountCreated(
-                account_id=account_id, network_id=req.network_id, username=username),
-                events.AccountJoined(account_id=account_id, network_id=req.network_id))
-            await _apply_active(conn, req.network_id, account_id, fields.active, False)
+            existing = await scim_store.account_for_address(conn, fields.user_name)
+            if existing is not None:
+                account_id = await self._adopt(conn, req.network_id, fields, existing)
+            else:
+                await self._create(conn, req.network_id, fields, account_id)
             made = await scim_store.user(conn, req.network_id, account_id)
         await write_through(self.pool, self.cache, account_id)
         assert made is not None
         return made
+
+    async def _adopt(self, conn: asyncpg.Connection, network_id: int, fields: api.UserFields,
+                     existing: asyncpg.Record) -> int:
+        """A member who signed up before the directory was connected (or one the directory
+        deleted and now creates again) becomes the directory's: directories match existing
+        accounts by userName. Only an account of this network, not already the directory's."""
+        if existing["network_id"] != network_id or (existing["provisioned"]
+                                                    and not existing["deleted"]):
+            raise errors.Conflict(TAKEN)
+        account_id: int = existing["id"]
+        await scim_store.forget_user(conn, account_id)
+        await scim_store.insert_user(conn, account_id, network_id, fields)
+        await scim_store.set_account_profile(conn, account_id, email=fields.user_name,
+                                             display_name=display_name_of(fields))
+        await outbox.add(conn, "graph", events.AccountUpdated(account_id=account_id))
+        # Created again after a DELETE: active unless the body says otherwise.
+        active = True if fields.active is None and existing["deleted"] else fields.active
+        await _apply_active(conn, network_id, account_id, active, existing["deactivated"])
+        return account_id
+
+    async def _create(self, conn: asyncpg.Connection, network_id: int, fields: api.UserFields,
+                      account_id: int) -> None:
+        username = await free_username(conn, fields.user_name)
+        try:
+            async with conn.transaction():  # a savepoint: the race's loser answers 409
+                await store.insert_account(
+                    conn, account_id=account_id, network_id=network_id,
+                    username=username, email=fields.user_name, password_hash=NO_PASSWORD,
+                    display_name=display_name_of(fields), role="member")
+                await scim_store.insert_user(conn, account_id, network_id, fields)
+        except asyncpg.UniqueViolationError as exc:
+            raise errors.Conflict(TAKEN) from exc
+        await outbox.add(conn, "graph", events.AccountCreated(
+            account_id=account_id, network_id=network_id, username=username),
+            events.AccountJoined(account_id=account_id, network_id=network_id))
+        await _apply_active(conn, network_id, account_id, fields.active, False)
 
 
 class ReplaceUser:

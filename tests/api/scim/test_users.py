@@ -114,16 +114,6 @@ async def test_delete_deactivates_and_answers_404_since(api: Api) -> None:
     assert r.status_code == 404
 
 
-async def test_deactivated_members_token_is_refused(api: Api) -> None:
-    d = await directory(api)
-    member = await api.user(domain=d.domain)
-    # A member who signed up is a SCIM user only once the directory made it; here the
-    # directory deactivates one it made, whose owner signed in (tests/api/scim/
-    # test_offboarding.py does it with a token and a stream).
-    r = await api.client.get(f"/scim/v2/Users/{member.id}", headers=d.headers)
-    assert_scim_error(r, 404)
-
-
 async def test_taken_user_name_is_409_uniqueness(api: Api) -> None:
     d = await directory(api)
     made = await create_user(api, d)
@@ -131,10 +121,37 @@ async def test_taken_user_name_is_409_uniqueness(api: Api) -> None:
     body["userName"] = made["userName"].upper()
     r = await api.client.post("/scim/v2/Users", headers=d.headers, json=body)
     assert_scim_error(r, 409, "uniqueness")
-    # An address a signed-up member holds is taken too.
-    r = await api.client.post("/scim/v2/Users", headers=d.headers,
-                              json={**body, "userName": d.admin.email})
+
+
+async def test_existing_members_are_matched_by_user_name(api: Api) -> None:
+    """Directories match accounts that exist before they were connected by userName: a
+    member who signed up becomes the directory's; once only."""
+    d = await directory(api)
+    member = await api.user(domain=d.domain)
+    body = {**user_body(d), "userName": member.email}
+    r = await api.client.post("/scim/v2/Users", headers=d.headers, json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["id"] == member.id
+    r = await api.client.post("/scim/v2/Users", headers=d.headers, json=body)
     assert_scim_error(r, 409, "uniqueness")
+    # Another network's directory cannot take it (its domain is not theirs, either way).
+    other = await directory(api)
+    r = await api.client.post("/scim/v2/Users", headers=other.headers, json=body)
+    assert r.status_code in (400, 409), r.text
+
+
+async def test_deleted_then_created_again(api: Api) -> None:
+    d = await directory(api)
+    made = await create_user(api, d)
+    assert (await api.client.delete(f"/scim/v2/Users/{made['id']}",
+                                    headers=d.headers)).status_code == 204
+    body = {**user_body(d), "userName": made["userName"]}
+    del body["active"]
+    r = await api.client.post("/scim/v2/Users", headers=d.headers, json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["id"] == made["id"]
+    r = await api.client.get(f"/api/v1/accounts/{made['id']}", headers=d.admin.headers)
+    assert r.status_code == 200
 
 
 async def test_bodies_breaking_the_schema_are_400_and_change_nothing(api: Api) -> None:
