@@ -299,7 +299,8 @@ async def test_every_route_refuses_a_token_outside_its_scope(api: Api) -> None:
     admin, _ = await network(api)
     held = {s: await token_with(api, admin, s) for s in SCOPES}
     ids = {"account_id": "1", "status_id": "1", "poll_id": "1", "notification_id": "1",
-           "list_id": "1", "community_id": "1", "token_id": "1", "name": unique("t"), "hashtag": "x"}
+           "list_id": "1", "community_id": "1", "token_id": "1", "name": unique("t"),
+           "hashtag": "x"}
     wrong = []
     for handler in scopes.handlers_of(the_app()):
         declared = scopes.declared(handler)
