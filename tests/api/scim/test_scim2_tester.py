@@ -10,16 +10,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-import pytest
+import scim2_client
+import scim2_tester
 
 from tests.helpers import Api
 from tests.helpers.scim import directory
 
-scim2_client = pytest.importorskip("scim2_client")
-scim2_tester = pytest.importorskip("scim2_tester")
 
-
-class HttpxSCIMClient(scim2_client.BaseSyncSCIMClient):  # type: ignore[misc]
+class HttpxSCIMClient(scim2_client.BaseSyncSCIMClient):
     """scim2-client's engine over httpx (its own engine uses httpx2, which Hubbub does not
     install): the three methods an engine provides."""
 
