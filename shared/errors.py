@@ -62,6 +62,13 @@ class Conflict(HubbubError):
     http_status = 409
 
 
+class Stale(HubbubError):
+    """A change made on a version of the record that is no longer current (HTTP If-Match)."""
+
+    code = "stale"
+    http_status = 412
+
+
 class TooLarge(HubbubError):
     """More than a message can carry (NATS's 1 MiB), e.g. text that grows when encoded."""
 
@@ -82,7 +89,7 @@ class Starting(Unavailable):
 ERRORS_BY_CODE: dict[str, type[HubbubError]] = {
     cls.code: cls
     for cls in (Invalid, Unprocessable, BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
-                TooLarge, Unavailable)
+                Stale, TooLarge, Unavailable)
 }
 
 

@@ -34,6 +34,8 @@ from services.gateway.routes import (
     polls,
     profiles,
     relationships,
+    scim,
+    scim_tokens,
     search,
     sso,
     startup,
@@ -132,7 +134,9 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
-                        *membership.ROUTES, *membership_pages.ROUTES, *web.ROUTES],
+                        *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
+                        *scim.ROUTES,
+                        *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={

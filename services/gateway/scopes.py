@@ -109,7 +109,13 @@ class PerStream(msgspec.Struct, frozen=True):
     ``STREAM_SCOPES`` (the stream is named in the query or in later messages)."""
 
 
-Declared = Need | PerParam | PerStream | None
+class OwnBearer(msgspec.Struct, frozen=True):
+    """Routes with bearer tokens of their own, not OAuth's (SCIM: tokens a network admin made
+    for the directory, checked by routes/scim.py's guard): public as far as OAuth goes, this
+    guard looks at no token."""
+
+
+Declared = Need | PerParam | PerStream | OwnBearer | None
 OPT = "scope"
 PER_STREAM = PerStream()
 
@@ -134,6 +140,7 @@ def per_param(param: str, table: Mapping[str, dict[str, Declared]]) -> dict[str,
 
 PUBLIC: dict[str, Declared] = {OPT: None}  # no token looked at (instance, OAuth, web pages)
 STREAMED: dict[str, Declared] = {OPT: PER_STREAM}
+SCIM_TOKEN: dict[str, Declared] = {OPT: OwnBearer()}
 
 # Mastodon's streaming server: ``read`` opens every stream; otherwise ``read:statuses`` the
 # timelines and ``read:notifications`` the notifications-only stream. Hubbub's community

@@ -9,6 +9,7 @@ import redis.asyncio as redis
 
 from services.graph import account_cache, roles, store
 from services.graph.passwords import Passwords
+from services.graph.use_cases import scim_groups, scim_tokens, scim_users
 from services.graph.use_cases.authenticate import Authenticate
 from services.graph.use_cases.follow_account import FollowAccount, UnfollowAccount
 from services.graph.use_cases.followed_tags import FollowTag, UnfollowTag, normalize_tag
@@ -32,6 +33,7 @@ from services.graph.use_cases.update_profile import UpdateProfile, credential_ac
 from shared import errors
 from shared.bus import ServiceHost
 from shared.contracts import graph as api
+from shared.contracts import scim as scim_api
 from shared.records import AccountRecord
 from shared.settings import Settings
 
@@ -106,6 +108,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis,
     register_tags(host, pool)
     register_network(host, pool, cache)
     register_timelines(host, pool)
+    register_scim(host, pool, cache)
 
 
 # (conn, account_id, reader_id, page) -> a page of followers or followings
@@ -276,3 +279,35 @@ def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:
     host.serve(api.TIMELINE_HOME_SOURCES, home_sources)
     host.serve(api.FOLLOWERS_AMONG, followers_among)
     host.serve(api.ACCOUNT_IDS, account_ids)
+
+
+def register_scim(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+    """SCIM provisioning: tokens (for the network's admins), users and groups (for a network's
+    directory, named by the token the gateway checked)."""
+
+    async def get_user(req: scim_api.ScimRef) -> scim_api.ScimUser:
+        return await scim_users.get_user(pool, req)
+
+    async def list_users(req: scim_api.ScimQuery) -> scim_api.ScimUsers:
+        return await scim_users.list_users(pool, req)
+
+    async def get_group(req: scim_api.ScimRef) -> scim_api.ScimGroup:
+        return await scim_groups.get_group(pool, req)
+
+    async def list_groups(req: scim_api.ScimQuery) -> scim_api.ScimGroups:
+        return await scim_groups.list_groups(pool, req)
+
+    host.serve(api.SCIM_TOKEN_CREATE, scim_tokens.CreateScimToken(pool))
+    host.serve(api.SCIM_TOKEN_LIST, scim_tokens.ListScimTokens(pool))
+    host.serve(api.SCIM_TOKEN_REVOKE, scim_tokens.RevokeScimToken(pool))
+    host.serve(api.SCIM_TOKEN_CHECK, scim_tokens.CheckScimToken(pool))
+    host.serve(api.SCIM_USER_CREATE, scim_users.ProvisionUser(pool, cache))
+    host.serve(api.SCIM_USER_GET, get_user)
+    host.serve(api.SCIM_USER_LIST, list_users)
+    host.serve(api.SCIM_USER_REPLACE, scim_users.ReplaceUser(pool, cache))
+    host.serve(api.SCIM_USER_DELETE, scim_users.DeleteUser(pool, cache))
+    host.serve(api.SCIM_GROUP_CREATE, scim_groups.CreateGroup(pool))
+    host.serve(api.SCIM_GROUP_GET, get_group)
+    host.serve(api.SCIM_GROUP_LIST, list_groups)
+    host.serve(api.SCIM_GROUP_REPLACE, scim_groups.ReplaceGroup(pool))
+    host.serve(api.SCIM_GROUP_DELETE, scim_groups.DeleteGroup(pool))

@@ -12,6 +12,7 @@ from shared.contracts import communities as communities_api
 from shared.contracts import lists as lists_api
 from shared.contracts import membership as membership_api
 from shared.contracts import network_admin as admin_api
+from shared.contracts import scim as scim_api
 from shared.contracts import sso as sso_api
 from shared.contracts.verb import VerbSet
 from shared.records import AccountRecord
@@ -603,3 +604,20 @@ SSO_CONFIGURE = _verb("sso.configure", sso_api.ConfigureSso, sso_api.SsoSettings
 SSO_REMOVE = _verb("sso.remove", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
 SSO_PROVIDER = _verb("sso.provider", sso_api.FindProvider, sso_api.Provider)
 SSO_SIGN_IN = _verb("sso.sign_in", sso_api.SsoSignIn, AccountRecord)
+# SCIM provisioning (#14; Structs in shared/contracts/scim.py). The token verbs take the asking
+# admin's account (the role is checked in graph); the others take the network a SCIM token
+# speaks for (the gateway asks SCIM_TOKEN_CHECK first).
+SCIM_TOKEN_CREATE = _verb("scim.token.create", scim_api.CreateScimToken, scim_api.ScimToken)
+SCIM_TOKEN_LIST = _verb("scim.token.list", scim_api.ScimTokensOf, scim_api.ScimTokens)
+SCIM_TOKEN_REVOKE = _verb("scim.token.revoke", scim_api.RevokeScimToken, scim_api.Done)
+SCIM_TOKEN_CHECK = _verb("scim.token.check", scim_api.CheckScimToken, scim_api.ScimClient)
+SCIM_USER_CREATE = _verb("scim.user.create", scim_api.CreateScimUser, scim_api.ScimUser)
+SCIM_USER_GET = _verb("scim.user.get", scim_api.ScimRef, scim_api.ScimUser)
+SCIM_USER_LIST = _verb("scim.user.list", scim_api.ScimQuery, scim_api.ScimUsers)
+SCIM_USER_REPLACE = _verb("scim.user.replace", scim_api.ReplaceScimUser, scim_api.ScimUser)
+SCIM_USER_DELETE = _verb("scim.user.delete", scim_api.ScimRef, scim_api.Done)
+SCIM_GROUP_CREATE = _verb("scim.group.create", scim_api.CreateScimGroup, scim_api.ScimGroup)
+SCIM_GROUP_GET = _verb("scim.group.get", scim_api.ScimRef, scim_api.ScimGroup)
+SCIM_GROUP_LIST = _verb("scim.group.list", scim_api.ScimQuery, scim_api.ScimGroups)
+SCIM_GROUP_REPLACE = _verb("scim.group.replace", scim_api.ReplaceScimGroup, scim_api.ScimGroup)
+SCIM_GROUP_DELETE = _verb("scim.group.delete", scim_api.ScimRef, scim_api.Done)

@@ -182,6 +182,20 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/hubbub/v1/network/sso"): "admin:read",
     ("PUT", "/api/hubbub/v1/network/sso"): "admin:write",
     ("DELETE", "/api/hubbub/v1/network/sso"): "admin:write",
+    ("POST", "/api/hubbub/v1/network/scim_tokens"): "admin:write",
+    ("GET", "/api/hubbub/v1/network/scim_tokens"): "admin:read",
+    ("DELETE", "/api/hubbub/v1/network/scim_tokens/{token_id:str}"): "admin:write",
+    # SCIM (routes/scim.py): no OAuth token looked at; a SCIM token of its own, checked there.
+    **{(m, "/scim/v2" + p): "scim" for m, p in (
+        ("GET", "/ServiceProviderConfig"), ("GET", "/Schemas"),
+        ("GET", "/Schemas/{schema_id:str}"), ("GET", "/ResourceTypes"),
+        ("GET", "/ResourceTypes/{type_id:str}"), ("POST", "/Users"), ("GET", "/Users"),
+        ("GET", "/Users/{user_id:str}"), ("PUT", "/Users/{user_id:str}"),
+        ("PATCH", "/Users/{user_id:str}"), ("DELETE", "/Users/{user_id:str}"),
+        ("POST", "/Groups"), ("GET", "/Groups"), ("GET", "/Groups/{group_id:str}"),
+        ("PUT", "/Groups/{group_id:str}"), ("PATCH", "/Groups/{group_id:str}"),
+        ("DELETE", "/Groups/{group_id:str}"), ("POST", "/.search"),
+        *((m2, "/{rest:path}") for m2 in ("GET", "POST", "PUT", "PATCH", "DELETE")))},
     ("GET", "/api/v1/tags/{name:str}"): "anon:read:statuses",
     ("POST", "/api/v1/tags/{name:str}/follow"): "write:follows",
     ("POST", "/api/v1/tags/{name:str}/unfollow"): "write:follows",
@@ -212,6 +226,8 @@ def _shown(declared: scopes.Declared) -> Any:
         return None
     if isinstance(declared, PerStream):
         return "stream"
+    if isinstance(declared, scopes.OwnBearer):
+        return "scim"
     if isinstance(declared, PerParam):
         return {action: _shown(need) for action, need in declared.needs.items()}
     assert isinstance(declared, Need)
@@ -299,7 +315,8 @@ async def test_every_route_refuses_a_token_outside_its_scope(api: Api) -> None:
     admin, _ = await network(api)
     held = {s: await token_with(api, admin, s) for s in SCOPES}
     ids = {"account_id": "1", "status_id": "1", "poll_id": "1", "notification_id": "1",
-           "list_id": "1", "community_id": "1", "name": unique("t"), "hashtag": "x"}
+           "list_id": "1", "community_id": "1", "token_id": "1", "name": unique("t"),
+           "hashtag": "x"}
     wrong = []
     for handler in scopes.handlers_of(the_app()):
         declared = scopes.declared(handler)

@@ -35,3 +35,12 @@ async def revoke_token(pool: asyncpg.Pool, token_hash: str, app_id: int | None) 
         token_hash, app_id,
     )
     return digest
+
+
+async def revoke_account_tokens(pool: asyncpg.Pool, account_id: int) -> list[str]:
+    """Revoke every live token of the account (it was deactivated); their digests, for the
+    token caches."""
+    rows = await pool.fetch(
+        "UPDATE tokens SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL "
+        "RETURNING token_hash", account_id)
+    return [row["token_hash"] for row in rows]

@@ -23,7 +23,7 @@ from shared.contracts.graph import (
     Network,
     UpdateNetwork,
 )
-from shared.contracts.network_admin import OWNER
+from shared.contracts.network_admin import OWNER, ActorKind, AuditContext
 from shared.ids import new_id
 from shared.records import AccountRecord
 
@@ -143,6 +143,29 @@ class InviteToNetwork:
                           network_id=member["network_id"], created_at=created)
 
 
+async def deactivate_in_network(conn: asyncpg.Connection, network_id: int, target_id: int, *,
+                                actor_id: int | None = None, actor_kind: ActorKind = "account",
+                                context: AuditContext | None = None,
+                                details: dict[str, str] | None = None) -> bool:
+    """The one way an account of the network is deactivated (by an admin, by the network's
+    SCIM directory): the row and its ``AccountDeactivated`` event in the caller's transaction,
+    on which every gateway refuses its tokens and closes its streams. False if it already was.
+    The caller then writes the account's record to the account cache."""
+    # Lock the row: two deactivations at once emit one event.
+    target = await store.lock_member(conn, target_id)
+    if target is None or target["network_id"] != network_id:
+        raise errors.NotFound("Record not found")
+    if target["deactivated"]:
+        return False
+    await store.deactivate_account(conn, target_id)
+    await outbox.add(conn, "graph", events.AccountDeactivated(account_id=target_id,
+                                                              network_id=network_id))
+    await audit.record(conn, network_id=network_id, action="account.deactivated",
+                       actor_id=actor_id, actor_kind=actor_kind, target_id=target_id,
+                       context=context, details=details)
+    return True
+
+
 class DeactivateMember:
     def __init__(self, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         self.pool = pool
@@ -155,7 +178,6 @@ class DeactivateMember:
             actor = await acting_member(conn, req.account_id, lock=True)
             if actor["role"] not in roles.DEACTIVATORS:
                 raise errors.Forbidden("Only the network's admins and moderators may do this")
-            # Lock the row: two admins deactivating at once emit one event.
             target = await store.lock_member(conn, req.target_id)
             if target is None or target["network_id"] != actor["network_id"]:
                 raise errors.NotFound("Record not found")
@@ -164,13 +186,9 @@ class DeactivateMember:
                                        f"{target['role']}")
             if not target["deactivated"]:
                 await refuse_losing_last_owner(conn, target, "deactivated")
-                await store.deactivate_account(conn, req.target_id)
-                await outbox.add(conn, "graph", events.AccountDeactivated(
-                    account_id=req.target_id, network_id=target["network_id"]))
-                await audit.record(conn, network_id=target["network_id"],
-                                   action="account.deactivated", actor_id=req.account_id,
-                                   target_id=req.target_id, context=req.audit,
-                                   details={"role": target["role"]})
+                await deactivate_in_network(conn, actor["network_id"], req.target_id,
+                                            actor_id=req.account_id, context=req.audit,
+                                            details={"role": target["role"]})
             [account] = await store.accounts_by_ids(conn, [req.target_id])
         # Write the record, not just delete it: the gateway refuses the account's tokens on
         # its very next request, without waiting for a miss to refill the cache. Its
