@@ -14,7 +14,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from shared import credentials, db_roles, errors, infra
+from shared import credentials, db_roles, errors, infra, worker_lease
 from shared.settings import Settings
 
 
@@ -47,8 +47,10 @@ async def create(settings: Settings, domain: str, admin_email: str, name: str) -
     from services.graph.mail import invitation_link
     from services.graph.use_cases.create_network import CreateNetwork
 
-    pool = await asyncpg.create_pool(database_url(settings), min_size=1, max_size=1,
+    url = database_url(settings)
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=1,
                                      server_settings={"search_path": "graph"})
+    await worker_lease.hold(url)  # the ids it makes (network, invitation, audit entries)
     try:
         made = await CreateNetwork(pool, settings)(domain=domain, admin_email=admin_email,
                                                    name=name)
@@ -56,6 +58,7 @@ async def create(settings: Settings, domain: str, admin_email: str, name: str) -
         print(f"hubbub: {error}", file=sys.stderr)
         return 1
     finally:
+        await worker_lease.release()
         await pool.close()
     # Standard output, for the operator (never a log): the link is also mailed to the admin.
     print(f"network {made.domain} created; {made.admin_email} is invited as its owner:")

@@ -7,9 +7,13 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from tests.helpers.mail_drop import messages_to, wait_for_mail
 
 
 def unique(prefix: str = "u") -> str:
@@ -77,6 +81,30 @@ class Api:
                                    headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200, me.text
         return User(id=me.json()["id"], username=username, email=email, token=token)
+
+    async def sign_up(self, username: str, email: str, **fields: Any) -> httpx.Response:
+        """A plain sign-up through the API (no invitation): unconfirmed until its link."""
+        return await self.client.post(
+            "/api/v1/accounts", headers={"Authorization": f"Bearer {await self.app_token()}"},
+            json={"username": username, "email": email, "password": "correct horse battery",
+                  "agreement": True, **fields})
+
+    def mails_to(self, address: str) -> list[EmailMessage]:
+        """What the stack mailed to ``address`` so far (it has no SMTP: notify writes each
+        message under its data folder, as for a local trial)."""
+        return messages_to(self.stack.settings.data_dir, address)
+
+    async def next_mail(self, address: str, *, after: int = 0,
+                        containing: str | None = None) -> EmailMessage:
+        return await wait_for_mail(self.stack.settings.data_dir, address, after=after,
+                                   containing=containing)
+
+    async def confirm(self, link: str) -> httpx.Response:
+        """Follow a confirmation link as a person does: open the page, press its button."""
+        page = await self.client.get(link)
+        assert page.status_code == 200, page.text
+        token = parse_qs(urlsplit(link).query)["confirmation_token"][0]
+        return await self.client.post("/auth/confirmation", data={"confirmation_token": token})
 
     async def allow_password_grant(self, admin: User) -> None:
         """Let the tests' app use the password grant in the admin's network: refused unless

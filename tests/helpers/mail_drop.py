@@ -30,12 +30,15 @@ def messages_to(data_dir: str | Path, address: str) -> list[EmailMessage]:
 
 
 async def wait_for_mail(data_dir: str | Path, address: str, *, after: int = 0,
-                        timeout: float = 10.0) -> EmailMessage:
-    """The next message to ``address`` once more than ``after`` of them exist."""
+                        containing: str | None = None, timeout: float = 10.0) -> EmailMessage:
+    """The next message to ``address`` once more than ``after`` of them exist (with
+    ``containing``: the newest whose text holds it)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         found = messages_to(data_dir, address)
+        if containing is not None:
+            found = [m for m in found if containing in text_of(m)]
         if len(found) > after:
             return found[-1]
         if loop.time() > deadline:
