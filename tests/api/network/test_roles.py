@@ -51,9 +51,11 @@ async def team(api: Api, *roles: str) -> tuple[User, list[User]]:
 
 
 async def entries(api: Api, user: User, **params: Any) -> list[dict[str, Any]]:
+    """The log's entries of admins' actions (the operator's making of the network, logged
+    first, is left out)."""
     r = await api.client.get(AUDIT, headers=user.headers, params=params)
     assert r.status_code == 200, r.text
-    return list(r.json())
+    return [e for e in r.json() if e["actor"].get("kind") != "operator"]
 
 
 async def token_with(api: Api, user: User, scope: str) -> dict[str, str]:
@@ -212,7 +214,7 @@ async def test_the_audit_log_pages_newest_first_with_link(api: Api) -> None:
     top, [member] = await team(api, "member")
     for role in ("guest", "member", "moderator", "member", "guest"):
         assert (await set_role(api, top, member, role)).status_code == 200
-    every = await entries(api, top)
+    every = [e for e in await entries(api, top) if e["action"] == "account.role_changed"]
     assert [e["details"]["new_role"] for e in every] == [
         "guest", "member", "moderator", "member", "guest"]
     ids = [e["id"] for e in every]

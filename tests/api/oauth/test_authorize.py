@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from tests.helpers import Api, unique
+from tests.helpers.mail_drop import link_in
 from tests.helpers.oauth import (
     OOB,
     REDIRECT,
@@ -193,6 +194,10 @@ async def test_sign_up_creates_the_account_and_issues_a_code(api: Api) -> None:
             "password": "long enough password"}
     code = code_of(await api.client.post("/oauth/sign_up", data=form), params)
     token = (await exchange(api, app, code, verifier)).json()["access_token"]
+    # A member once the address is confirmed (tests/api/membership).
+    assert (await me(api, token)).status_code == 403
+    mail = await api.next_mail(form["email"])
+    assert (await api.confirm(link_in(mail))).status_code == 200
     account = (await me(api, token)).json()
     assert (account["username"], account["display_name"]) == (username, "New <Person>")
 
