@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.helpers import Api, unique
+from tests.helpers.mail_drop import link_in, wait_for_mail
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -67,7 +68,8 @@ async def new_context(browser: Browser, **options: Any) -> BrowserContext:
 
 
 async def sign_up(browser: Browser, base_url: str, prefix: str, domain: str = "acme.test",
-                  screenshot: str | None = None) -> Person:
+                  screenshot: str | None = None, data_dir: str | None = None) -> Person:
+    await claimed(base_url, domain)
     page = await (await new_context(browser)).new_page()
     username = unique(prefix)
     email = f"{username}@{domain}"
@@ -82,10 +84,43 @@ async def sign_up(browser: Browser, base_url: str, prefix: str, domain: str = "a
     if screenshot:
         await page.screenshot(path=ARTIFACTS / screenshot)
     await page.get_by_role("button", name="Create account").click()
-    # Back through /web/callback: the code is exchanged (PKCE) and the home page loads.
+    # Back through /web/callback: the code is exchanged (PKCE); without an invitation the
+    # account waits for its address to be confirmed.
+    await expect(page.get_by_role("heading", name="Confirm your e-mail")).to_be_visible()
+    await confirm_by_mail(page, data_dir or DATA_DIR[base_url], email)
+    # The client notices the confirmation by itself and loads the home page.
     await expect(page.get_by_role("heading", name="Home")).to_be_visible()
     assert page.url == f"{base_url}/"
     return person
+
+
+DATA_DIR: dict[str, str] = {}  # base URL -> the stack's data_dir (its mail drop), per session
+APIS: dict[str, Api] = {}
+
+
+@pytest.fixture(autouse=True)
+def mail_drop(api: Api) -> None:
+    DATA_DIR[api.stack.base_url] = api.stack.settings.data_dir
+    APIS[api.stack.base_url] = api
+
+
+async def claimed(base_url: str, domain: str) -> None:
+    """Sign-up needs a network that claimed the address's domain: its first user (by
+    invitation) makes it, as an operator would."""
+    api = APIS[base_url]
+    if domain not in api.stack.network_domains:
+        await api.user(domain=domain)
+
+
+async def confirm_by_mail(page: Page, data_dir: str, email: str, after: int = 0) -> None:
+    """Open the confirmation link mailed to ``email`` in a tab of the page's browser and press
+    its button."""
+    link = link_in(await wait_for_mail(data_dir, email, after=after))
+    tab = await page.context.new_page()
+    await tab.goto(link)
+    await tab.get_by_role("button", name="Confirm my address").click()
+    await expect(tab.get_by_role("heading", name="Your address is confirmed")).to_be_visible()
+    await tab.close()
 
 
 def composer(page: Page, scope: Any = None):

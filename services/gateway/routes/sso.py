@@ -57,7 +57,7 @@ async def put_sso(request: Request[Any, Any, Any]) -> Response[Any]:
     p = await params.read(request, SsoParams)
     network = await bus.call(gw.nc, graph_api.NETWORK_GET,
                              graph_api.NetworkRequest(account_id=me.id))
-    if network.role != "admin":
+    if network.role not in ("owner", "admin"):  # the roles that administer (graph's roles.py)
         raise errors.Forbidden("Only the network's admins may do this")
     issuer = p.issuer.strip()
     problem = oidc.issuer_problem(issuer, gw.settings.sso_allow_http)

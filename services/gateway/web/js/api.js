@@ -4,17 +4,27 @@ export const session = {
   token: localStorage.getItem('hubbub.token'),
   me: null,          // the signed-in account (verify_credentials)
   instance: null,    // /api/v2/instance
+  network: null,     // /api/hubbub/v1/network: its `role` is yours in it
 };
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, standing) {
     super(message);
     this.status = status;
+    this.standing = standing;  // 'unconfirmed' or 'pending' for a sign-up not yet a member
   }
 }
 
-const listeners = { unauthorized: [] };
+const listeners = { unauthorized: [], notMember: [] };
 export function onUnauthorized(fn) { listeners.unauthorized.push(fn); }
+
+// A sign-up's token before it is a member: every route but a few answers 403 with one of these
+// (the gateway's scopes.py); the client shows what to do instead of broken pages.
+export const NOT_A_MEMBER = {
+  'Your login is missing a confirmed e-mail address': 'unconfirmed',
+  'Your login is currently pending approval': 'pending',
+};
+export function onNotMember(fn) { listeners.notMember.push(fn); }
 
 function urlFor(path, query) {
   const url = new URL(path, location.origin);
@@ -47,8 +57,10 @@ export async function request(method, path, { query, body, form, signal, auth = 
     if (response.status === 401 && auth && session.token) {
       listeners.unauthorized.forEach((fn) => fn());
     }
+    const standing = response.status === 403 && auth ? NOT_A_MEMBER[data?.error] : undefined;
+    if (standing) listeners.notMember.forEach((fn) => fn(standing));
     const message = data?.error_description || data?.error || `Request failed (${response.status})`;
-    throw new ApiError(response.status, message.replace(/^Validation failed: /, ''));
+    throw new ApiError(response.status, message.replace(/^Validation failed: /, ''), standing);
   }
   return { data, link: parseLink(response.headers.get('Link')) };
 }

@@ -7,7 +7,8 @@ import { sha256 } from './sha256.js';
 const APP_KEY = 'hubbub.app';
 const TOKEN_KEY = 'hubbub.token';
 const FLOW_KEY = 'hubbub.oauth';
-const SCOPES = 'read write follow push';
+// admin:*: the network admin screens; the gateway serves them only to a network's admins.
+const SCOPES = 'read write follow push admin:read admin:write';
 
 const redirectUri = () => `${location.origin}/web/callback`;
 
@@ -41,13 +42,14 @@ async function stillKnown(app) {
 
 async function registeredApp() {
   const saved = JSON.parse(localStorage.getItem(APP_KEY) || 'null');
-  if (saved && saved.redirect_uri === redirectUri() && await stillKnown(saved)) return saved;
+  if (saved && saved.redirect_uri === redirectUri() && saved.scopes === SCOPES
+      && await stillKnown(saved)) return saved;
   const made = await api.post('/api/v1/apps', {
     client_name: 'Hubbub Web', redirect_uris: redirectUri(), scopes: SCOPES,
     website: location.origin,
   }, { auth: false });
   const app = { client_id: made.client_id, client_secret: made.client_secret,
-    redirect_uri: redirectUri() };
+    redirect_uri: redirectUri(), scopes: SCOPES };
   localStorage.setItem(APP_KEY, JSON.stringify(app));
   return app;
 }

@@ -79,7 +79,10 @@ export function buildShell(root) {
       navLink('/web/communities', 'users', 'Communities'),
       navLink('/web/search', 'search', 'Search'),
       navLink('/web/bookmarks', 'bookmark', 'Bookmarks'),
-      navLink(profilePath(me), 'user', 'Profile'))),
+      navLink(profilePath(me), 'user', 'Profile'),
+      // Owners and admins only; the gateway checks again on every admin call.
+      ['owner', 'admin'].includes(session.network?.role)
+        && navLink('/web/admin', 'lock', 'Network admin'))),
     h('button', { class: 'button primary compose-button', type: 'button',
       onclick: () => openComposer(), 'aria-keyshortcuts': 'n' },
     icon('edit'), h('span', { text: 'New post' })),

@@ -1,11 +1,12 @@
 // Boot: finish a sign-in coming back from the OAuth pages, or show the landing page, or load the
 // signed-in account and start the shell, the stream, the shortcuts and the router.
-import { api, onUnauthorized, session } from './api.js';
+import { api, onNotMember, onUnauthorized, session } from './api.js';
 import { finishSignIn, forgetToken } from './auth.js';
 import { h } from './dom.js';
 import { startShortcuts } from './keyboard.js';
 import { renderLanding } from './landing.js';
 import { buildShell, markCurrentNav } from './layout.js';
+import { renderMembership } from './membership.js';
 import { startRouter } from './router.js';
 import { startStreaming } from './stream.js';
 
@@ -42,13 +43,21 @@ async function boot() {
     return;
   }
   if (invite) history.replaceState({}, '', '/');
+  // Not a member yet (or no longer, mid-session): that screen replaces whatever was showing.
+  onNotMember((standing) => renderMembership(root, standing));
   try {
-    [session.me, session.instance] = await Promise.all([
+    [session.me, session.instance, session.network] = await Promise.all([
       api.get('/api/v1/accounts/verify_credentials'),
       api.get('/api/v2/instance'),
+      api.get('/api/hubbub/v1/network').catch((err) => {
+        if (err.standing) throw err;
+        return null;  // the shell works without it, only the admin screens need it
+      }),
     ]);
   } catch (err) {
-    if (err.status === 401) {
+    if (err.standing) {
+      renderMembership(root, err.standing);
+    } else if (err.status === 401) {
       forgetToken();
       renderLanding(root, { message: 'Your session ended. Please sign in again.' });
     } else {

@@ -14,6 +14,7 @@ const ROUTES = [
   [/^\/@([A-Za-z0-9_]+)(?:\/(followers|following))?$/, 'profile'],
   [/^\/@([A-Za-z0-9_]+)\/(\d+)$/, 'thread'],
   [/^\/tags\/([^/]+)$/, 'tag'],
+  [/^\/web\/admin(?:\/(domains|members|requests|sso|scim|audit))?$/, 'admin'],
 ];
 const KEEP_ALIVE = new Set(['/']);
 
