@@ -14,7 +14,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from shared import credentials, db_roles, errors, infra
+from shared import credentials, db_roles, errors, infra, worker_lease
 from shared.settings import Settings
 
 
@@ -47,11 +47,15 @@ async def create(settings: Settings, domain: str, admin_email: str, name: str) -
     from services.graph.mail import invitation_link
     from services.graph.use_cases.create_network import CreateNetwork
 
-    pool = await asyncpg.create_pool(database_url(settings), min_size=1, max_size=1,
+    url = database_url(settings)
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=1,
                                      server_settings={"search_path": "graph"})
     try:
-        made = await CreateNetwork(pool, settings)(domain=domain, admin_email=admin_email,
-                                                   name=name)
+        # The network, its invitation and their events get ids: under a leased worker, like
+        # the running services' own (shared/worker_lease.py), so no id collides with theirs.
+        async with worker_lease.held(url):
+            made = await CreateNetwork(pool, settings)(domain=domain, admin_email=admin_email,
+                                                       name=name)
     except errors.HubbubError as error:
         print(f"hubbub: {error}", file=sys.stderr)
         return 1
