@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from tests.helpers import Api, unique
+from tests.helpers.mail_drop import link_in, wait_for_mail
 from tests.helpers.oauth import (
     OOB,
     REDIRECT,
@@ -183,16 +184,25 @@ async def test_out_of_band_code_is_shown_on_a_page(api: Api) -> None:
 
 
 async def test_sign_up_creates_the_account_and_issues_a_code(api: Api) -> None:
+    await api.user()  # acme.test has its network (an operator made it)
     app = await register_app(api)
     verifier, challenge = pkce()
     params = query(app, challenge)
     username = unique("new")
+    email = f"{username}@acme.test"
     page = await api.client.get("/oauth/sign_up", params=params)
     form = {**params, "csrf": csrf(page), "display_name": "New <Person>",
-            "username": username, "email": f"{username}@acme.test",
-            "password": "long enough password"}
+            "username": username, "email": email, "password": "long enough password"}
     code = code_of(await api.client.post("/oauth/sign_up", data=form), params)
     token = (await exchange(api, app, code, verifier)).json()["access_token"]
+    # A member once the address is confirmed: the mailed link's page, then its button.
+    early = await me(api, token)
+    assert early.status_code == 403, early.text
+    link = link_in(await wait_for_mail(api.stack.settings.data_dir, email, timeout=30))
+    confirm_token = httpx.URL(link).params["confirmation_token"]
+    confirmed = await api.client.post("/auth/confirmation",
+                                      data={"confirmation_token": confirm_token})
+    assert confirmed.status_code == 200, confirmed.text
     account = (await me(api, token)).json()
     assert (account["username"], account["display_name"]) == (username, "New <Person>")
 
