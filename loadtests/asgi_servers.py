@@ -29,7 +29,7 @@ SERVERS = ("uvicorn", "granian")
 
 def seed_home(stack: BenchStack) -> dict[str, str]:
     with httpx.Client(base_url=stack.base_url, timeout=30) as client:
-        seeder = Seeder(client)
+        seeder = Seeder(client, stack)
         author_id, author = seeder.user("author")
         _, reader = seeder.user("reader")
         client.post(f"/api/v1/accounts/{author_id}/follow", headers=reader).raise_for_status()

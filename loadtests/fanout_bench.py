@@ -51,6 +51,7 @@ import random
 import statistics
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -108,7 +109,7 @@ return #KEYS
 
 def register(stack: BenchStack) -> dict[str, tuple[int, dict[str, str]]]:
     with httpx.Client(base_url=stack.base_url, timeout=60) as client:
-        seeder = Seeder(client)
+        seeder = Seeder(client, stack)
         users = {}
         for name in ("big", "mid", "reader", "lastfan", "bigfan"):
             account_id, headers = seeder.user(name)
@@ -147,10 +148,13 @@ async def seed_graph(database_url: str, users: dict, accounts: int, per_user: in
         network_id = await conn.fetchval("SELECT network_id FROM graph.accounts WHERE id = $1",
                                          big)
         await conn.execute("SET session_replication_role = replica")  # no FK checks in COPY
+        joined = datetime.now(UTC)
         await conn.copy_records_to_table(
             "accounts", schema_name="graph",
-            columns=["id", "network_id", "username", "email", "password_hash"],
-            records=[(i, network_id, f"syn{n}", f"syn{n}@bench.test", "!")
+            # Members, as the registered users are: confirmed and approved.
+            columns=["id", "network_id", "username", "email", "password_hash", "confirmed_at",
+                     "approved_at"],
+            records=[(i, network_id, f"syn{n}", f"syn{n}@bench.test", "!", joined, joined)
                      for n, i in enumerate(ids)])
         follows = [(ids[a], ids[b]) for a, b in zipf_followees(accounts, per_user, 1.0, rng)]
         # "big": every synthetic account but two (the reader and "bigfan" make 100,000);

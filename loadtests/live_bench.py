@@ -331,16 +331,16 @@ def main(argv: list[str] | None = None) -> int:
         stack.wait_gateway()
         asyncio.run(db.migrate_all(stack.settings))
         if args.idle:
-            idle_graph = asyncio.run(seed(stack.settings.database_url, users=args.idle,
-                                          follows_per_user=0, prefix="idle"))
+            idle_graph = asyncio.run(seed(stack.settings.database_url, settings=stack.settings,
+                                          users=args.idle, follows_per_user=0, prefix="idle"))
             idle = asyncio.run(idle_memory(stack, idle_graph.users))
             results["idle"] = idle
             print(f"idle: {idle['connections']} connections ({idle['alive']} alive), gateway RSS "
                   f"{idle['rss_before_mb']:.0f} -> {idle['rss_after_mb']:.0f} MB: "
                   f"{idle['kb_per_connection']:.1f} KB per connection "
                   f"(opened in {idle['open_seconds']:.1f} s)", flush=True)
-        graph = asyncio.run(seed(stack.settings.database_url, users=args.users,
-                                 follows_per_user=args.follows, prefix="live"))
+        graph = asyncio.run(seed(stack.settings.database_url, settings=stack.settings,
+                                 users=args.users, follows_per_user=args.follows, prefix="live"))
         runs = []
         for repeat in range(args.repeats):
             dump = Path(f"{args.deliveries}.{repeat + 1}") if args.deliveries else None

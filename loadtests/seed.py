@@ -1,19 +1,24 @@
 """Bulk seeding for benchmarks: accounts, tokens and a Zipf-like follow graph written straight
 into the owners' schemas. Registering thousands of accounts through the API would spend most of
-the benchmark in argon2; the benchmarks measure delivery, not sign-up."""
+the benchmark in argon2; the benchmarks measure delivery, not sign-up. The network itself is made
+as `hubbub network create` makes one (CreateNetwork: it claims its domain), and the accounts are
+written as members (confirmed and approved), as they would be once signed up."""
 
 from __future__ import annotations
 
 import random
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import asyncpg
 from argon2 import PasswordHasher
 
 from services.gateway.tokens import digest
+from services.graph.use_cases.create_network import CreateNetwork
 from shared import worker_lease
 from shared.ids import new_id
+from shared.settings import Settings
 
 
 @dataclass
@@ -49,30 +54,37 @@ def zipf_follows(count: int, per_user: int, exponent: float, rng: random.Random
     return follows
 
 
-async def seed(database_url: str, *, users: int, follows_per_user: int, prefix: str,
-               exponent: float = 1.1, seed_value: int = 7) -> SeededGraph:
+async def seed(database_url: str, *, settings: Settings, users: int, follows_per_user: int,
+               prefix: str, exponent: float = 1.1, seed_value: int = 7) -> SeededGraph:
     rng = random.Random(seed_value)
     password_hash = PasswordHasher().hash("bench password")
     # Its ids land beside the services' own: under a leased worker, like theirs.
     async with worker_lease.held(database_url):
-        return await _seed(database_url, users=users, follows_per_user=follows_per_user,
-                           prefix=prefix, exponent=exponent, rng=rng, password_hash=password_hash)
+        return await _seed(database_url, settings=settings, users=users,
+                           follows_per_user=follows_per_user, prefix=prefix, exponent=exponent,
+                           rng=rng, password_hash=password_hash)
 
 
-async def _seed(database_url: str, *, users: int, follows_per_user: int, prefix: str,
-                exponent: float, rng: random.Random, password_hash: str) -> SeededGraph:
-    conn = await asyncpg.connect(database_url)
+async def _seed(database_url: str, *, settings: Settings, users: int, follows_per_user: int,
+                prefix: str, exponent: float, rng: random.Random, password_hash: str
+                ) -> SeededGraph:
+    # CreateNetwork's SQL names graph's tables unqualified, as graph's own connections do.
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": "graph"})
     try:
-        network_id = new_id()
-        await conn.execute("INSERT INTO graph.networks (id, domain, name) VALUES ($1, $2, $2)",
-                           network_id, f"{prefix}.bench")
+        # Its owner's invitation stays unaccepted: the seeded users below are plain members.
+        async with conn.transaction():
+            made = await CreateNetwork(None, settings)(  # type: ignore[arg-type]  # conn given
+                domain=f"{prefix}.bench", admin_email=f"owner@{prefix}.bench", conn=conn)
+        network_id = made.network_id
+        joined = datetime.now(UTC)
         seeded = [SeededUser(id=new_id(), username=f"{prefix}{i}", token=secrets.token_urlsafe(24))
                   for i in range(users)]
         await conn.copy_records_to_table(
             "accounts", schema_name="graph",
-            columns=["id", "network_id", "username", "email", "password_hash"],
-            records=[(u.id, network_id, u.username, f"{u.username}@{prefix}.bench", password_hash)
-                     for u in seeded])
+            columns=["id", "network_id", "username", "email", "password_hash", "confirmed_at",
+                     "approved_at"],
+            records=[(u.id, network_id, u.username, f"{u.username}@{prefix}.bench", password_hash,
+                      joined, joined) for u in seeded])
         app_id = new_id()
         await conn.execute(
             "INSERT INTO gateway.apps (id, name, redirect_uris, scopes, client_id, "

@@ -1,9 +1,15 @@
 """Run Hubbub for a benchmark: embedded servers in a temporary folder and each service as its
-own process (as in production), with helpers to seed users, follows and posts."""
+own process (as in production), with helpers to seed users, follows and posts.
+
+Users get in as a company's people do: the bench's network is made as `hubbub network create`
+makes one (its first user is invited as the owner), and each user signs up with an invitation,
+so is a member at once (no confirmation mail to follow)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -16,8 +22,11 @@ import httpx
 import msgspec
 import redis
 
-from shared import infra
+from shared import infra, worker_lease
+from shared.ids import new_id
 from shared.settings import DEFAULT_PORTS, RATE_SETTINGS, Settings, server_env
+
+BENCH_DOMAIN = "bench.test"
 
 
 class BenchStack:
@@ -85,6 +94,39 @@ class BenchStack:
             return ""
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
+    def invitation_for(self, email: str, domain: str = BENCH_DOMAIN) -> str:
+        """An invitation code for ``email``: the domain's first address gets the network made
+        for it (CreateNetwork, `hubbub network create`'s code path) and is invited as its owner;
+        later ones are invited as members, as an admin would invite them."""
+        return asyncio.run(self._invitation_for(email, domain))
+
+    async def _invitation_for(self, email: str, domain: str) -> str:
+        import asyncpg
+
+        from services.graph import store as graph_store
+        from services.graph.store import membership as membership_store
+        from services.graph.use_cases.create_network import CreateNetwork
+        from services.graph.use_cases.register_account import invitation_digest
+
+        url = self.settings.database_url  # the owner's: the stack's own servers
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=1,
+                                         server_settings={"search_path": "graph"})
+        try:
+            # Ids under a leased worker, beside the running services' own.
+            async with worker_lease.held(url), pool.acquire() as conn, conn.transaction():
+                network = await membership_store.network_of_domain(conn, domain)
+                if network is None:
+                    made = await CreateNetwork(pool, self.settings)(
+                        domain=domain, admin_email=email, name="Bench", conn=conn)
+                    return made.invite_code
+                code = secrets.token_urlsafe(24)
+                await graph_store.insert_invitation(
+                    conn, invitation_id=new_id(), network_id=network["id"], email=email,
+                    token_hash=invitation_digest(code), invited_by=None)
+                return code
+        finally:
+            await pool.close()
+
     def close(self) -> None:
         for name in list(self.procs):
             self.stop_service(name)
@@ -93,10 +135,12 @@ class BenchStack:
 
 
 class Seeder:
-    """Register users and post through the public API, as clients would."""
+    """Register users and post through the public API, as clients would (each with an
+    invitation from the stack)."""
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx.Client, stack: BenchStack) -> None:
         self.client = client
+        self.stack = stack
         app = client.post("/api/v1/apps", data={"client_name": "bench", "scopes":
                                                 "read write follow"}).json()
         self.creds = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
@@ -106,9 +150,12 @@ class Seeder:
         self.app_headers = {"Authorization": f"Bearer {token['access_token']}"}
 
     def user(self, name: str) -> tuple[str, dict[str, str]]:
+        email = f"{name}@{BENCH_DOMAIN}"
         r = self.client.post("/api/v1/accounts", headers=self.app_headers, json={
-            "username": name, "email": f"{name}@bench.test", "password": "bench password"})
+            "username": name, "email": email, "password": "bench password", "agreement": True,
+            "invite_code": self.stack.invitation_for(email)})
         r.raise_for_status()
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        me = self.client.get("/api/v1/accounts/verify_credentials", headers=headers).json()
-        return me["id"], headers
+        me = self.client.get("/api/v1/accounts/verify_credentials", headers=headers)
+        me.raise_for_status()
+        return me.json()["id"], headers

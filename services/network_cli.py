@@ -52,8 +52,11 @@ async def create(settings: Settings, domain: str, admin_email: str, name: str) -
                                      server_settings={"search_path": "graph"})
     await worker_lease.hold(url)  # the ids it makes (network, invitation, audit entries)
     try:
-        made = await CreateNetwork(pool, settings)(domain=domain, admin_email=admin_email,
-                                                   name=name)
+        # The network, its invitation and their events get ids: under a leased worker, like
+        # the running services' own (shared/worker_lease.py), so no id collides with theirs.
+        async with worker_lease.held(url):
+            made = await CreateNetwork(pool, settings)(domain=domain, admin_email=admin_email,
+                                                       name=name)
     except errors.HubbubError as error:
         print(f"hubbub: {error}", file=sys.stderr)
         return 1

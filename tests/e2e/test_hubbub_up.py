@@ -1,5 +1,9 @@
 """`hubbub up` as a user runs it: a real subprocess with embedded servers, driven over HTTP and
 WebSocket, stopped with Ctrl-C (SIGINT), leaving no process behind; a second run keeps the data.
+Its people get in as they would on a fresh install: the operator makes the network with
+`hubbub network create` (the first-run setup page is open until then), its owner accepts the
+printed invitation, and the others sign up and follow the link in the mail `hubbub up` drops in
+its data folder (no SMTP configured).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from shared.infra import free_port
+from tests.helpers.mail_drop import link_in, wait_for_mail
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,16 +42,32 @@ class HubbubUp:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    @property
+    def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUBBUB_")}
         env.update({"HUBBUB_DATA_DIR": str(self.data_dir), "HUBBUB_PORT": str(self.port),
                     "HUBBUB_POSTS_PORT": "0", "HUBBUB_GRAPH_PORT": "0",
                     "HUBBUB_FANOUT_PORT": "0", "HUBBUB_NOTIFY_PORT": "0"})
+        return env
+
+    def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "up"], cwd=ROOT, env=env, stdout=out,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                [sys.executable, "-m", "services.cli", "up"], cwd=ROOT, env=self.env,
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def create_network(self, domain: str, admin: str) -> str:
+        """`hubbub network create`, as the operator runs it beside the running `hubbub up`
+        (same data folder): the owner's invitation code, from the link it prints."""
+        done = subprocess.run(
+            [sys.executable, "-m", "services.cli", "network", "create", domain, "--admin", admin,
+             "--name", "E2E"], cwd=ROOT, env=self.env, capture_output=True, text=True,
+            timeout=60, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, done.stdout + done.stderr
+        links = [word for word in done.stdout.split() if "/invite/" in word]
+        assert len(links) == 1, done.stdout
+        return links[0].rsplit("/invite/", 1)[1]
 
     def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -95,7 +116,33 @@ class HubbubUp:
                 pass
 
 
-async def drive_first_path(base_url: str) -> dict:
+UNCONFIRMED = {"error": "Your login is missing a confirmed e-mail address"}
+
+
+async def set_up_network(up: HubbubUp) -> str:
+    """Until a network exists, the first-run setup page is open with its code in the data
+    folder; the operator makes one with the CLI instead, and the page closes."""
+    async with httpx.AsyncClient(base_url=up.base_url, timeout=20) as c:
+        assert (up.data_dir / "secrets" / "setup-code").read_text().strip()
+        assert (await c.get("/setup")).status_code == 200
+        code = await asyncio.to_thread(up.create_network, "e2e.test", "alice@e2e.test")
+        assert (await c.get("/setup")).status_code == 404
+        return code
+
+
+async def confirm_by_mail(c: httpx.AsyncClient, data_dir: Path, email: str) -> None:
+    """Follow the link in the confirmation mail `hubbub up` dropped under its data folder: the
+    page it opens, then its button (the form's POST)."""
+    link = link_in(await wait_for_mail(data_dir, email, timeout=60))
+    page = await c.get(link)
+    assert page.status_code == 200, page.text
+    token = httpx.URL(link).params["confirmation_token"]
+    done = await c.post("/auth/confirmation", data={"confirmation_token": token})
+    assert done.status_code == 200, done.text
+
+
+async def drive_first_path(up: HubbubUp, owner_code: str) -> dict:
+    base_url = up.base_url
     async with httpx.AsyncClient(base_url=base_url, timeout=20) as c:
         assert (await c.get("/api/v1/instance")).status_code == 200
         assert (await c.get("/api/v2/instance")).status_code == 200
@@ -108,14 +155,25 @@ async def drive_first_path(base_url: str) -> dict:
             "scope": "read write follow admin:write"})).json()
         tokens = {}
         for name in ("alice", "bob"):
+            # Alice accepts the operator's invitation (the network's owner, a member at once);
+            # Bob signs up plainly and is a member once he follows the mailed link.
+            invited = {"invite_code": owner_code} if name == "alice" else {}
             r = await c.post("/api/v1/accounts", json={
-                "username": name, "email": f"{name}@e2e.test", "password": "correct horse"},
+                "username": name, "email": f"{name}@e2e.test", "password": "correct horse",
+                "agreement": True, **invited},
                 headers={"Authorization": f"Bearer {app_token['access_token']}"})
             assert r.status_code == 200, r.text
-            if name == "alice":  # the network's first account, its admin, allows the grant
+            signed_up = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            if name == "bob":
+                early = await c.get("/api/v1/accounts/verify_credentials", headers=signed_up)
+                assert (early.status_code, early.json()) == (403, UNCONFIRMED)
+                await confirm_by_mail(c, up.data_dir, "bob@e2e.test")
+            me = await c.get("/api/v1/accounts/verify_credentials", headers=signed_up)
+            assert me.status_code == 200, me.text
+            if name == "alice":  # the network's owner, its admin, allows the grant
                 allowed = await c.patch("/api/hubbub/v1/network", json={
                     "password_grant_apps": [app["client_id"]]},
-                    headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+                    headers=signed_up)
                 assert allowed.status_code == 200, allowed.text
             r = await c.post("/oauth/token", data={
                 **creds, "grant_type": "password", "username": f"{name}@e2e.test",
@@ -177,7 +235,8 @@ async def test_hubbub_up_serves_the_path_and_stops_cleanly() -> None:
         up.start()
         await asyncio.to_thread(up.wait_ready)
         assert len(up.descendants) >= 8  # three servers and five services (and their kids)
-        saved = await drive_first_path(up.base_url)
+        owner_code = await set_up_network(up)
+        saved = await drive_first_path(up, owner_code)
         assert await asyncio.to_thread(up.interrupt) == 0
         await asyncio.sleep(0.5)
         assert up.leftovers() == [], up.log.read_text()[-2000:]

@@ -61,7 +61,8 @@ async def test_the_document_is_valid_openapi(api: Api) -> None:
 
 
 async def _everything_token(api: Api) -> str:
-    """A user's token with every scope, the user the first (so admin) of a new network."""
+    """A user's token with every scope, the user the owner (so admin) of a new network: an
+    operator made it and invited them."""
     r = await api.client.post("/api/v1/apps", data={
         "client_name": "fuzz", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
         "scopes": ALL_SCOPES})
@@ -72,10 +73,12 @@ async def _everything_token(api: Api) -> str:
         "client_secret": app["client_secret"], "scope": ALL_SCOPES})
     assert r.status_code == 200, r.text
     name = unique("fuzz")
+    email = f"{name}@{other_domain()}"
+    invite_code = await api.stack.invitation_for(email.split("@")[1], email)
     r = await api.client.post("/api/v1/accounts", headers={
         "Authorization": f"Bearer {r.json()['access_token']}"}, json={
-        "username": name, "email": f"{name}@{other_domain()}",
-        "password": "correct horse battery", "agreement": True})
+        "username": name, "email": email, "password": "correct horse battery",
+        "agreement": True, "invite_code": invite_code})
     assert r.status_code == 200, r.text
     token: str = r.json()["access_token"]
     r = await api.client.get("/api/v1/apps/verify_credentials",
