@@ -9,6 +9,7 @@ import asyncio
 import json
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import Api, User
 from tests.helpers.scim import Directory, directory, patch_body, user_body
@@ -62,9 +63,14 @@ async def test_scim_deactivation_closes_stream(api: Api) -> None:
         assert r.status_code == 200, r.text
         started = asyncio.get_running_loop().time()
 
-        async def until_closed() -> None:
-            async for message in ws:
-                json.loads(message)  # anything delivered before the close is fine
+        async def until_closed() -> int | None:
+            try:
+                async for message in ws:
+                    json.loads(message)  # anything delivered before the close is fine
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+            return ws.close_code
 
-        await asyncio.wait_for(until_closed(), timeout=1.0)
+        code = await asyncio.wait_for(until_closed(), timeout=1.0)
         assert asyncio.get_running_loop().time() - started <= 1.0
+        assert code == 4001  # "The access token is invalid", as for a revoked token
