@@ -16,34 +16,19 @@ import httpx
 import pytest
 
 from tests.helpers import Api, unique
+from tests.helpers.browser import APIS, CHROMIUM, DATA_DIR, PASSWORD, new_context
 from tests.helpers.mail_drop import link_in, wait_for_mail
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Chromium not installed: the browser tests need /usr/bin/chromium (Debian's "
                 "`apt-get install chromium`; .ci/run installs it)", allow_module_level=True)
 try:
-    from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+    from playwright.async_api import Browser, Page, expect
 except ImportError:  # pragma: no cover - the dev extra installs it
     pytest.skip("Playwright not installed: pip install -e '.[dev]'", allow_module_level=True)
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-PASSWORD = "correct horse battery"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-DESKTOP = {"width": 1280, "height": 860}
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+pytestmark = pytest.mark.usefixtures("mail_drop")
 
 
 class Person:
@@ -59,12 +44,6 @@ class Person:
 
     async def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {await self.token()}"}
-
-
-async def new_context(browser: Browser, **options: Any) -> BrowserContext:
-    context = await browser.new_context(**{"viewport": DESKTOP, **options})
-    context.set_default_timeout(10_000)
-    return context
 
 
 async def sign_up(browser: Browser, base_url: str, prefix: str, domain: str = "acme.test",
@@ -92,16 +71,6 @@ async def sign_up(browser: Browser, base_url: str, prefix: str, domain: str = "a
     await expect(page.get_by_role("heading", name="Home")).to_be_visible()
     assert page.url == f"{base_url}/"
     return person
-
-
-DATA_DIR: dict[str, str] = {}  # base URL -> the stack's data_dir (its mail drop), per session
-APIS: dict[str, Api] = {}
-
-
-@pytest.fixture(autouse=True)
-def mail_drop(api: Api) -> None:
-    DATA_DIR[api.stack.base_url] = api.stack.settings.data_dir
-    APIS[api.stack.base_url] = api
 
 
 async def claimed(base_url: str, domain: str) -> None:
