@@ -31,9 +31,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# How long a gateway whose NATS connection closed keeps answering (503, /readyz "not ready")
+# before it stops: long enough for a load balancer's next probe to take it out of rotation and
+# for requests already on their way to get a clean 503 rather than a refused connection.
+NATS_LOST_GRACE_SECONDS = 2.0
+
+
 async def serve(settings: Settings, server: str | None = None, *,
-                gateway: Gateway | None = None) -> None:
-    """Serve until signalled, or until the NATS connection is lost (NatsConnectionLost)."""
+                gateway: Gateway | None = None,
+                nats_lost_grace: float = NATS_LOST_GRACE_SECONDS) -> None:
+    """Serve until signalled, or until the NATS connection is lost (NatsConnectionLost,
+    ``nats_lost_grace`` seconds after the loss)."""
     gw = gateway or Gateway(settings)
     app = create_app(settings, gw)
     choice = server or os.environ.get("HUBBUB_ASGI_SERVER", "uvicorn")
@@ -52,7 +60,8 @@ async def serve(settings: Settings, server: str | None = None, *,
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, granian_server.stop)
-        await _until_nats_lost(gw, granian_server.serve(), granian_server.stop)
+        await _until_nats_lost(gw, granian_server.serve(), granian_server.stop,
+                              nats_lost_grace)
     else:
         import uvicorn
 
@@ -61,7 +70,7 @@ async def serve(settings: Settings, server: str | None = None, *,
         def stop() -> None:
             uvicorn_server.should_exit = True
 
-        await _until_nats_lost(gw, uvicorn_server.serve(), stop)
+        await _until_nats_lost(gw, uvicorn_server.serve(), stop, nats_lost_grace)
 
 
 def uvicorn_config(app: ExpressLane, settings: Settings, *, host: str | None = None,
@@ -94,12 +103,15 @@ def uvicorn_config(app: ExpressLane, settings: Settings, *, host: str | None = N
 
 
 async def _until_nats_lost(gw: Gateway, serving: Coroutine[Any, Any, None],
-                           stop: Callable[[], None]) -> None:
+                           stop: Callable[[], None], grace: float) -> None:
     server = asyncio.ensure_future(serving)
     lost = asyncio.ensure_future(gw.nats_lost.wait())
     try:
         await asyncio.wait({server, lost}, return_when=asyncio.FIRST_COMPLETED)
         if lost.done() and not server.done():
+            # Not ready already (every API call answers 503); stop once the grace is over,
+            # or sooner if the server is signalled meanwhile.
+            await asyncio.wait({server}, timeout=grace)
             stop()  # a graceful stop: requests in flight end, streaming clients reconnect
         await server
     finally:

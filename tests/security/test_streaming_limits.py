@@ -198,7 +198,7 @@ async def test_a_gateway_whose_nats_connection_closes_is_not_ready_and_exits(api
     settings = msgspec.structs.replace(api.stack.settings,
                                        ports={**api.stack.settings.ports, "gateway": port})
     gw = Gateway(settings)
-    serving = asyncio.create_task(gateway_server.serve(settings, gateway=gw))
+    serving = asyncio.create_task(gateway_server.serve(settings, gateway=gw, nats_lost_grace=5))
     user = await api.user()
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
@@ -213,7 +213,7 @@ async def test_a_gateway_whose_nats_connection_closes_is_not_ready_and_exits(api
             r = await client.get("/api/v1/accounts/verify_credentials", headers=user.headers)
             assert r.status_code == 503  # not 500 from a closed connection
         with pytest.raises(gateway_server.NatsConnectionLost):  # the process ends with it,
-            await asyncio.wait_for(serving, 15)  # for its supervisor to start a fresh one
+            await asyncio.wait_for(serving, 20)  # for its supervisor to start a fresh one
     finally:
         if not serving.done():
             serving.cancel()
