@@ -104,6 +104,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     lockout_max_s: float = 3600.0
     # Argon2id checks (64 MiB each) one graph process runs at once: its memory ceiling.
     password_checks: int = 4
+    # Media files (shared/media): "local" keeps them under <data_dir>/media-files/ and the
+    # gateway serves them (one machine); "s3" puts them in an S3-compatible bucket that serves
+    # them itself (replicas on several machines).
+    media_storage: str = "local"
+    # The HMAC key of the local back end's signed URLs; empty: one generated into
+    # <data_dir>/secrets/ (every process sharing the data folder signs alike).
+    media_signing_key: str = ""
+    s3_endpoint: str = ""  # e.g. https://s3.eu-central-1.amazonaws.com, http://minio:9000
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    # Where browsers fetch public files (avatars, headers): a CDN or the bucket's public
+    # address, the key appended. Empty: the endpoint's path-style URL (<endpoint>/<bucket>).
+    s3_public_url: str = ""
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -137,6 +152,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 REGISTRATION_MODES = ("open", "approval", "closed")
+MEDIA_STORAGES = ("local", "s3")
+MIN_SIGNING_KEY_CHARS = 32
+
+
+def media_storage(value: str) -> str:
+    kind = value.strip().lower()
+    if kind not in MEDIA_STORAGES:
+        raise ValueError(f"HUBBUB_MEDIA_STORAGE must be one of {', '.join(MEDIA_STORAGES)}, "
+                         f"not {value!r}")
+    return kind
+
+
+def media_signing_key(value: str) -> str:
+    """A key short enough to guess would let anyone sign URLs: refused at start."""
+    if value and len(value) < MIN_SIGNING_KEY_CHARS:
+        raise ValueError(f"HUBBUB_MEDIA_SIGNING_KEY must be at least {MIN_SIGNING_KEY_CHARS} "
+                         "characters (e.g. `openssl rand -base64 32`)")
+    return value
 
 
 def registrations_mode(value: str) -> str:
@@ -217,6 +250,14 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         lockout_base_s=float(get("HUBBUB_LOCKOUT_BASE_S", base.lockout_base_s)),
         lockout_max_s=float(get("HUBBUB_LOCKOUT_MAX_S", base.lockout_max_s)),
         password_checks=int(get("HUBBUB_PASSWORD_CHECKS", base.password_checks)),
+        media_storage=media_storage(get("HUBBUB_MEDIA_STORAGE", base.media_storage)),
+        media_signing_key=media_signing_key(get("HUBBUB_MEDIA_SIGNING_KEY", "")),
+        s3_endpoint=get("HUBBUB_S3_ENDPOINT", "").rstrip("/"),
+        s3_bucket=get("HUBBUB_S3_BUCKET", ""),
+        s3_region=get("HUBBUB_S3_REGION", base.s3_region),
+        s3_access_key=get("HUBBUB_S3_ACCESS_KEY", ""),
+        s3_secret_key=get("HUBBUB_S3_SECRET_KEY", ""),
+        s3_public_url=get("HUBBUB_S3_PUBLIC_URL", "").rstrip("/"),
     )
 
 
