@@ -85,6 +85,8 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/.well-known/webfinger"): None,
     ("GET", "/healthz"): None, ("GET", "/readyz"): None, ("GET", "/metrics"): None,
     ("GET", "/avatars/original/missing.png"): None,
+    # Media files (routes/files.py): no token; media/ keys need their URL's signature instead.
+    ("GET", "/files/{key:path}"): None, ("HEAD", "/files/{key:path}"): None,
     ("GET", "/headers/original/missing.png"): None,
     ("POST", "/api/v1/apps"): None, ("GET", "/api/v1/apps/verify_credentials"): "app:",
     ("POST", "/oauth/token"): None, ("POST", "/oauth/revoke"): None,
