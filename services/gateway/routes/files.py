@@ -71,6 +71,8 @@ async def media_file(request: Request[Any, Any, Any], key: FromPath[str]) -> Res
         opened = await asyncio.to_thread(_open, storage, key)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, ValueError):
         raise errors.NotFound("Not found") from None
+    except OSError as error:  # the disk, not the request: try again (logged as a 503)
+        raise errors.Unavailable(f"media folder: {error.strerror}") from error
     return _answer(request, key, *opened)
 
 
