@@ -26,7 +26,8 @@ have transparency, as Mastodon does: browsers do not all show them. Animated GIF
 kind "image": making Mastodon's "gifv" (an MP4) needs ffmpeg, which this project does not
 ship (``gifv_converter()`` says whether one is present; no conversion is wired yet). The preview
 of an animation is its first frame. Video, audio and other files are stored as they came: only
-their type (by content) and size are checked.
+their type (by content) and size are checked; MP4, MOV and M4A get their size, duration and
+frame rate in meta from their boxes (``probe.py``), other videos an empty meta.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from blurhash_rs import blurhash_encode
 from PIL import Image, ImageCms, ImageOps
 
 from services.posts.media.limits import MediaLimits
+from services.posts.media.probe import probe_iso_media
 from services.posts.media.sniff import SNIFF_BYTES, MediaKind, Sniffed, sniff
 
 # HEIC through pillow-heif, limited to the primary image: thumbnails, depth maps and auxiliary
@@ -65,6 +67,7 @@ _PILLOW_FORMATS = {
     "image/heic": "HEIF",
 }
 _ANIMATABLE = {"GIF", "PNG", "WEBP"}
+_ISO_MEDIA = {"video/mp4", "video/quicktime", "video/3gpp", "audio/mp4"}
 _OUTPUT_TYPES = {
     "JPEG": ("image/jpeg", "jpg"),
     "PNG": ("image/png", "png"),
@@ -108,7 +111,8 @@ class Processed(msgspec.Struct, frozen=True):
     small: bytes | None  # the preview (JPEG, or WebP with transparency); None for files
     small_content_type: str | None
     # Mastodon's attachment meta: {"original": {"width", "height", "size", "aspect"},
-    # "small": {...}}, "focus": {"x", "y"} when given, "duration" (s) and "fps" for animations.
+    # "small": {...}}, "focus": {"x", "y"} when given, "duration" (s) and "fps" for animations;
+    # for MP4/MOV/M4A what probe.py reads ({"original": {... "duration", "frame_rate"}, ...}).
     meta: dict[str, Any]
     blurhash: str | None
 
@@ -150,8 +154,16 @@ def process_media(
     sniffed = check_upload(data[:SNIFF_BYTES], len(data), limits)
     extra = {"focus": _focus_meta(focus)} if focus is not None else {}
     if sniffed.kind != "image":
+        meta = probe_iso_media(data) if sniffed.content_type in _ISO_MEDIA else {}
         return Processed(
-            sniffed.kind, sniffed.content_type, sniffed.extension, data, None, None, extra, None
+            sniffed.kind,
+            sniffed.content_type,
+            sniffed.extension,
+            data,
+            None,
+            None,
+            meta | extra,
+            None,
         )
     with _rejecting_bad_images():
         picture = _decode(data, sniffed, limits, animate=True)

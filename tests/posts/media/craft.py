@@ -114,3 +114,47 @@ class _Unseekable(io.RawIOBase):
 
     def write(self, data: Any) -> int:
         return self.sink.write(data)
+
+
+def box(kind: bytes, *payload: bytes) -> bytes:
+    body = b"".join(payload)
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def mp4(
+    size: tuple[int, int] | None = (1280, 720),
+    *,
+    seconds: float = 10.0,
+    frames: int = 300,
+    rotated: bool = False,
+    version: int = 0,
+    moov_last: bool = False,
+) -> bytes:
+    """An MP4's structure, written box by box: what the probe reads, and an mdat of zeros.
+    ``size=None`` makes an audio-only file (M4A)."""
+    scale = 1000
+
+    def header(kind: bytes) -> bytes:  # mvhd and mdhd share their first fields
+        if version == 1:
+            fields = struct.pack(">B3xQQIQ", 1, 0, 0, scale, int(seconds * scale))
+        else:
+            fields = struct.pack(">B3xIIII", 0, 0, 0, scale, int(seconds * scale))
+        return box(kind, fields, b"\x00" * 80)
+
+    def track(handler: bytes, width: int, height: int) -> bytes:
+        a, b, c, d = (0, 0x10000, -0x10000, 0) if rotated else (0x10000, 0, 0, 0x10000)
+        matrix = struct.pack(">9i", a, b, 0, c, d, 0, 0, 0, 0x40000000)
+        tkhd = box(b"tkhd", b"\x00" * 40, matrix, struct.pack(">II", width << 16, height << 16))
+        hdlr = box(b"hdlr", b"\x00" * 8, handler, b"\x00" * 12)
+        stsz = box(b"stsz", struct.pack(">III", 0, 0, frames))
+        minf = box(b"minf", box(b"stbl", stsz))
+        return box(b"trak", tkhd, box(b"mdia", header(b"mdhd"), hdlr, minf))
+
+    tracks = [track(b"soun", 0, 0)]
+    if size is not None:
+        tracks.insert(0, track(b"vide", *size))
+    brand = b"isom" if size else b"M4A "
+    moov = box(b"moov", header(b"mvhd"), *tracks)
+    mdat = box(b"mdat", b"\x00" * 256)
+    ftyp = box(b"ftyp", brand, b"\x00\x00\x02\x00", brand, b"mp41")
+    return ftyp + (mdat + moov if moov_last else moov + mdat)
