@@ -1,0 +1,52 @@
+"""The worker runs processing in a process pool: arguments, results and refusals cross it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from services.posts.media import (
+    MediaLimits,
+    MediaRejected,
+    Processed,
+    check_upload,
+    process_avatar,
+    process_media,
+)
+from tests.posts.media import craft
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ProcessPoolExecutor]:
+    # spawn: a fresh interpreter, as a worker that also runs an event loop and threads must use
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as executor:
+        yield executor
+
+
+def test_processing_runs_in_a_process_pool(pool: ProcessPoolExecutor) -> None:
+    data = craft.encoded(craft.picture(), "JPEG", exif=craft.gps_exif(6))
+    processed = pool.submit(process_media, data, MediaLimits(), focus=(0.5, 0.5)).result(60)
+    assert processed == process_media(data, MediaLimits(), focus=(0.5, 0.5))
+    assert pool.submit(process_avatar, data, MediaLimits()).result(60).meta["original"][
+        "size"] == "400x400"
+
+
+def test_a_refusal_crosses_the_pool_with_its_reason(pool: ProcessPoolExecutor) -> None:
+    future = pool.submit(process_media, craft.png_bomb(), MediaLimits())
+    with pytest.raises(MediaRejected, match="too large to process") as refused:
+        future.result(60)
+    assert refused.value.reason.startswith("The image is too large")
+
+
+def test_everything_that_crosses_pickles() -> None:
+    processed = process_media(craft.encoded(craft.picture(), "PNG"), MediaLimits())
+    sniffed = check_upload(b"%PDF-1.7", 10, MediaLimits())
+    for value in (processed, sniffed, MediaLimits(image_max_bytes=5)):
+        assert pickle.loads(pickle.dumps(value)) == value
+    rejected = pickle.loads(pickle.dumps(MediaRejected("no")))
+    assert (type(rejected), rejected.reason, str(rejected)) == (MediaRejected, "no", "no")
+    assert isinstance(processed, Processed)
