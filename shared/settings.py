@@ -104,6 +104,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     lockout_max_s: float = 3600.0
     # Argon2id checks (64 MiB each) one graph process runs at once: its memory ceiling.
     password_checks: int = 4
+    # Media: the processes each posts replica decodes uploads in (services/posts/media/
+    # worker.py), and how long an upload waits to be attached before it is deleted.
+    media_workers: int = 1
+    media_orphan_hours: float = 24.0
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -217,6 +221,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         lockout_base_s=float(get("HUBBUB_LOCKOUT_BASE_S", base.lockout_base_s)),
         lockout_max_s=float(get("HUBBUB_LOCKOUT_MAX_S", base.lockout_max_s)),
         password_checks=int(get("HUBBUB_PASSWORD_CHECKS", base.password_checks)),
+        media_workers=int(get("HUBBUB_MEDIA_WORKERS", base.media_workers)),
+        media_orphan_hours=float(get("HUBBUB_MEDIA_ORPHAN_HOURS", base.media_orphan_hours)),
     )
 
 
