@@ -63,8 +63,9 @@ class EditParams(params.Params):
     # Not given: the attachments stay as they are. (A form cannot send an empty list: it
     # sends media_ids[]= , one empty id, which means none.)
     media_ids: list[str | int] | None = None
-    # JSON: a list; a form: media_attributes[0][id]=..., an object keyed by position.
-    media_attributes: list[MediaAttributeParams] | dict[str, MediaAttributeParams] = []
+    # JSON: a list; a form: media_attributes[0][id]=..., an object keyed by position. Each
+    # item is converted after the whole request's checks (params: depth, NUL...).
+    media_attributes: list[Any] | dict[str, Any] = []
     poll: PollParams | None = None
 
 
@@ -89,12 +90,15 @@ def media_ids(raw: list[str | int]) -> list[int]:
     return ids
 
 
-def media_attributes(raw: list[MediaAttributeParams] | dict[str, MediaAttributeParams]
-                     ) -> list[posts_api.MediaAttribute]:
+def media_attributes(raw: list[Any] | dict[str, Any]) -> list[posts_api.MediaAttribute]:
     if isinstance(raw, dict):
         raw = [raw[k] for k in sorted(raw, key=lambda k: int(k) if k.isdigit() else 0)]
     found = []
-    for item in raw:
+    for value in raw:
+        if not isinstance(value, dict):
+            raise errors.Invalid("Validation failed: media_attributes must be objects with an "
+                                 "id", {"media_attributes": [(errors.INVALID, "is invalid")]})
+        item = params.convert(value, MediaAttributeParams)
         parsed = parse_id(str(item.id))
         if parsed is None:
             raise errors.Invalid("Validation failed: media_attributes names media that is not "
