@@ -50,12 +50,12 @@ MAX_PROFILE_REQUEST_BYTES = 2 * LIMITS.image_max_bytes + 64 * 1024
 TOO_LARGE = f"Request body is too large (a file may be at most {LARGEST_FILE // 1_048_576} MB)"
 MAX_DESCRIPTION = 1500
 MAX_ATTACHMENTS = 4  # a status's (posts' use_cases/attach_media.py holds the rule)
-# What uploads may be, by content (clients pick files by these; processing decides): images
-# processed into served ones, video and audio, and any other file as a download.
+# What clients may offer to upload as media (they pick files by these): the pictures processing
+# re-encodes (HEIC and AVIF become JPEG or PNG), and the video and audio browsers play as they
+# are (Hubbub does not transcode). Other files are taken too, by content, and served as downloads.
 SUPPORTED_MIME_TYPES = [
     "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/heic",
-    "image/heif", "video/mp4", "video/webm", "video/quicktime", "audio/mpeg", "audio/ogg",
-    "audio/mp4", "audio/wav", "audio/flac",
+    "video/mp4", "video/webm", "audio/mpeg", "audio/ogg", "audio/mp4",
 ]
 STORAGE_DOWN = "Media storage is unavailable; try again in a moment"
 # How long POST /api/v1/media waits for processing (Mastodon's v1 answers when done).

@@ -161,3 +161,27 @@ async def test_an_unattached_upload_is_deleted(api: Api) -> None:
 async def test_media_routes_need_write_media(api: Api) -> None:
     r = await api.client.post("/api/v2/media", files={"file": ("a.png", picture(), "image/png")})
     assert r.status_code == 401
+
+
+async def test_a_thumbnail_makes_the_preview_and_can_be_replaced(api: Api) -> None:
+    me = await api.user()
+    r = await api.client.post("/api/v2/media", headers=me.headers, files={
+        "file": ("a.png", picture(64, 48), "image/png"),
+        "thumbnail": ("t.png", picture(30, 20, color=(0, 0, 255)), "image/png")})
+    assert r.status_code == 202, r.text
+    path = f"/api/v1/media/{r.json()['id']}"
+    await api.idle()
+    first = (await api.client.get(path, headers=me.headers)).json()
+    assert first["meta"]["original"]["width"] == 64 and first["meta"]["small"]["width"] == 30
+    r = await api.client.put(path, headers=me.headers, data={"description": "new thumb"},
+                             files={"thumbnail": ("t2.png", picture(40, 10), "image/png")})
+    assert r.status_code in (200, 206), r.text
+    await api.idle()
+    again = (await api.client.get(path, headers=me.headers)).json()
+    assert again["meta"]["small"]["width"] == 40 and again["description"] == "new thumb"
+    assert again["url"] == first["url"]  # the original stays as it was made
+    served = await api.client.get(again["preview_url"])
+    assert served.status_code == 200
+    r = await api.client.put(path, headers=me.headers,
+                             files={"thumbnail": ("t.txt", b"no picture", "image/png")})
+    assert r.status_code == 422, r.text
