@@ -202,7 +202,11 @@ class MediaWorker:
         if row["original_key"] is None:
             made = await self._run(process, await self.storage.get(row["upload_key"]))
             original_key = f"{base}/original.{made.extension}"
-            outcome = Outcome(files=[(original_key, made.original, made.content_type)],
+            # Pictures are re-encoded (their metadata gone) and written over the upload; other
+            # files are served as uploaded: already there, when the key is the same.
+            unchanged = made.kind != "image" and original_key == row["upload_key"]
+            outcome = Outcome(files=[] if unchanged else [(original_key, made.original,
+                                                          made.content_type)],
                               type=made.kind, content_type=made.content_type,
                               original_key=original_key, small_key=None, meta=dict(made.meta),
                               blurhash=made.blurhash)

@@ -211,11 +211,13 @@ async def older_profile_pictures(conn: asyncpg.Connection, account_id: int, purp
 
 
 async def orphans(conn: asyncpg.Connection, older_than_s: float, limit: int) -> list[int]:
-    """Attachments uploaded more than ``older_than_s`` ago and never attached (nor attached
-    now: an edit that dropped them detached them), locked, skipping rows another replica's
-    chore holds (each row is cleaned once)."""
+    """Rows uploaded more than ``older_than_s`` ago that nobody will show: attachments never
+    attached (nor attached now: an edit that dropped them detached them), and profile pictures
+    that processing refused. Locked, skipping rows another replica's chore holds (each row is
+    cleaned once)."""
     rows = await conn.fetch(
-        "SELECT id FROM media WHERE status_id IS NULL AND purpose = 'attachment' "
+        "SELECT id FROM media WHERE ((status_id IS NULL AND purpose = 'attachment') "
+        "OR (purpose <> 'attachment' AND state = 'failed')) "
         "AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2 "
         "FOR UPDATE SKIP LOCKED", older_than_s, limit)
     return [row["id"] for row in rows]
