@@ -63,6 +63,14 @@ class StatusAction(msgspec.Struct, frozen=True, kw_only=True):
     status_id: int
 
 
+class DeleteStatus(StatusAction, frozen=True, kw_only=True):
+    """The author deletes a status. Its attachments are detached, kept for a redraft (Mastodon's
+    delete-and-redraft posts them again) until the orphan chore takes them; ``delete_media``:
+    deleted with it at once."""
+
+    delete_media: bool = False
+
+
 class GetStatuses(msgspec.Struct, frozen=True, kw_only=True):
     ids: list[int]
 
@@ -310,7 +318,7 @@ _verb = VERBS.declare
 # Statuses: write, read, threads and edit history
 STATUS_CREATE = _verb("status.create", CreateStatus, StatusRecord)
 STATUS_EDIT = _verb("status.edit", EditStatus, StatusRecord)
-STATUS_DELETE = _verb("status.delete", StatusAction, StatusRecord)
+STATUS_DELETE = _verb("status.delete", DeleteStatus, StatusRecord)
 STATUS_GET = _verb("status.get", GetStatuses, Statuses)
 STATUS_BY_AUTHOR = _verb("status.by_author", AuthorStatuses, Statuses)
 STATUS_THREAD = _verb("status.thread", StatusAction, Thread)

@@ -78,13 +78,39 @@ async def test_uploads_never_attached_are_deleted_with_their_files(api: Api) -> 
     assert _files(api, fresh)
 
 
-async def test_a_deleted_statuss_media_goes_with_it(api: Api) -> None:
+async def test_a_deleted_statuss_media_waits_for_a_redraft_then_goes(api: Api) -> None:
     me = await api.user()
     media_id = (await uploaded(api.client, me.headers))["id"]
     await api.idle()
     posted = await api.post(me, "soon gone", media_ids=[media_id])
-    assert _files(api, int(media_id))
     r = await api.client.delete(f"/api/v1/statuses/{posted['id']}", headers=me.headers)
+    assert r.status_code == 200, r.text
+    assert [m["id"] for m in r.json()["media_attachments"]] == [media_id]
+    await api.idle()
+    # Delete and redraft: the same file on a new status.
+    redraft = await api.post(me, "again", media_ids=[media_id])
+    assert [m["id"] for m in redraft["media_attachments"]] == [media_id]
+    r = await api.client.delete(f"/api/v1/statuses/{redraft['id']}", headers=me.headers)
+    assert r.status_code == 200, r.text
+    pool = api.stack.posts.pool
+    await CleanMedia(pool).clean()  # detached just now: kept
+    assert await pool.fetchval("SELECT count(*) FROM media WHERE id = $1", int(media_id)) == 1
+    await pool.execute("UPDATE media SET detached_at = now() - interval '25 hours' "
+                       "WHERE id = $1", int(media_id))
+    await CleanMedia(pool).clean()
+    await api.idle()
+    assert await pool.fetchval("SELECT count(*) FROM media WHERE id = $1", int(media_id)) == 0
+    assert _files(api, int(media_id)) == []
+
+
+async def test_delete_media_takes_a_statuss_files_at_once(api: Api) -> None:
+    me = await api.user()
+    media_id = (await uploaded(api.client, me.headers))["id"]
+    await api.idle()
+    posted = await api.post(me, "gone with its picture", media_ids=[media_id])
+    assert _files(api, int(media_id))
+    r = await api.client.delete(f"/api/v1/statuses/{posted['id']}", headers=me.headers,
+                                params={"delete_media": "true"})
     assert r.status_code == 200, r.text
     await api.idle()
     pool = api.stack.posts.pool

@@ -207,12 +207,19 @@ async def edit_status(request: Request[Any, Any, Any], status_id: FromPath[str])
     return responses.json(rendered)
 
 
+class DeleteParams(params.Params):
+    # Mastodon 4.2: delete the attachments at once, rather than keep them a day for a redraft.
+    delete_media: bool = False
+
+
 @delete("/api/v1/statuses/{status_id:str}", status_code=200, opt=WRITE_STATUSES)
 async def delete_status(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
-    status = await bus.call(gw.nc, posts_api.STATUS_DELETE, posts_api.StatusAction(
-        account_id=me.id, status_id=status_id_or_404(status_id)))
+    p = await params.read(request, DeleteParams)
+    status = await bus.call(gw.nc, posts_api.STATUS_DELETE, posts_api.DeleteStatus(
+        account_id=me.id, status_id=status_id_or_404(status_id),
+        delete_media=p.delete_media))
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
     rendered["text"] = status.text  # the source, for delete-and-redraft
     return responses.json(rendered)

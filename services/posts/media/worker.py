@@ -34,8 +34,8 @@ URLs unsigned), then the worker asks graph (which owns profiles) to set the prof
 profile pictures are serialized by a lock: the newest upload wins even when an older one
 finishes last, and the older ones are deleted once a newer one is set.
 
-``post.media.deleted`` carries the keys of rows gone: their files are deleted (a file already
-gone is fine). ``post.status.deleted``: the status's attachments are deleted with it.
+``post.media.deleted`` carries the keys of rows gone (deleted by their owner, with their status,
+by the orphan chore, or replaced): their files are deleted (a file already gone is fine).
 """
 
 from __future__ import annotations
@@ -130,8 +130,7 @@ class MediaWorker:
         self.workers = max(1, workers)
         self.executor = new_executor(self.workers)
         routes = (EventRoutes().on(events.MediaUploaded, self.process)
-                  .on(events.MediaDeleted, self.delete_files)
-                  .on(events.StatusDeleted, self.status_deleted))
+                  .on(events.MediaDeleted, self.delete_files))
         # Each worker process decodes one file at a time; a few more events in flight keep it
         # fed while others wait on storage or the database.
         self.consumer = bus.EventConsumer(
@@ -316,14 +315,6 @@ class MediaWorker:
 
     async def delete_files(self, event: events.MediaDeleted) -> None:
         await self._delete_keys(list(event.keys))
-
-    async def status_deleted(self, event: events.StatusDeleted) -> None:
-        """The status's attachments go with it: rows now (with the event that deletes their
-        files), in one transaction."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await media_store.of_status(conn, event.status_id)
-            if rows:
-                await delete_media_rows(conn, [row["id"] for row in rows])
 
     async def _delete_keys(self, keys: list[str]) -> None:
         for key in dict.fromkeys(keys):

@@ -31,10 +31,11 @@ CREATE TABLE media (
     processed_revision integer NOT NULL DEFAULT 0,
     created_at timestamptz NOT NULL DEFAULT now(),
     requested_at timestamptz NOT NULL DEFAULT now(),  -- the latest revision's request
+    detached_at timestamptz,  -- taken off a status (an edit, the status deleted)
     processed_at timestamptz
 );
 CREATE INDEX media_by_status ON media (status_id, position) WHERE status_id IS NOT NULL;
 CREATE INDEX media_by_owner ON media (account_id, purpose, id DESC);
--- The orphan chore's scan: uploads never attached.
-CREATE INDEX media_unattached ON media (created_at)
+-- The orphan chore's scan: uploads not attached (never, or no longer).
+CREATE INDEX media_unattached ON media ((coalesce(detached_at, created_at)))
     WHERE status_id IS NULL AND purpose = 'attachment';

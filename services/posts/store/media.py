@@ -105,13 +105,22 @@ async def lock_media(conn: asyncpg.Connection, ids: list[int]) -> list[asyncpg.R
 
 async def attach(conn: asyncpg.Connection, status_id: int, ids: list[int]) -> None:
     """Attach ``ids`` to the status in that order, and detach what it held besides."""
-    await conn.execute(
-        "UPDATE media SET status_id = NULL, position = NULL "
-        "WHERE status_id = $1 AND NOT (id = ANY($2::bigint[]))", status_id, ids)
+    await detach(conn, status_id, keep=ids)
     if ids:
         await conn.execute(
             "UPDATE media SET status_id = $1, position = array_position($2::bigint[], id) "
             "WHERE id = ANY($2::bigint[])", status_id, ids)
+
+
+async def detach(conn: asyncpg.Connection, status_id: int, *, keep: list[int] | None = None
+                 ) -> list[int]:
+    """Take the status's attachments off it (but those in ``keep``): free to attach again, and
+    the orphan chore's once they have waited its time. Their ids."""
+    rows = await conn.fetch(
+        "UPDATE media SET status_id = NULL, position = NULL, detached_at = now() "
+        "WHERE status_id = $1 AND NOT (id = ANY($2::bigint[])) RETURNING id",
+        status_id, keep or [])
+    return [row["id"] for row in rows]
 
 
 async def describe(conn: asyncpg.Connection, media_id: int, *, description: str | None,
@@ -178,12 +187,6 @@ async def delete_rows(conn: asyncpg.Connection, ids: list[int]) -> list[str]:
     return [key for row in rows for key in keys_of(row)]
 
 
-async def of_status(conn: asyncpg.Connection, status_id: int) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        f"SELECT {MEDIA_COLUMNS} FROM media WHERE status_id = $1 FOR UPDATE", status_id)
-    return rows
-
-
 async def lock_profile_pictures(conn: asyncpg.Connection, account_id: int, purpose: str
                                 ) -> None:
     """Serialize, until the transaction ends, the setting of one account's avatar (or header)
@@ -211,15 +214,15 @@ async def older_profile_pictures(conn: asyncpg.Connection, account_id: int, purp
 
 
 async def orphans(conn: asyncpg.Connection, older_than_s: float, limit: int) -> list[int]:
-    """Rows uploaded more than ``older_than_s`` ago that nobody will show: attachments never
-    attached (nor attached now: an edit that dropped them detached them), and profile pictures
-    that processing refused. Locked, skipping rows another replica's chore holds (each row is
-    cleaned once)."""
+    """Rows nobody will show, ``older_than_s`` after their upload (or their detaching):
+    attachments not attached (never, or no longer: an edit dropped them, their status was
+    deleted), and profile pictures that processing refused. Locked, skipping rows another
+    replica's chore holds (each row is cleaned once)."""
     rows = await conn.fetch(
         "SELECT id FROM media WHERE ((status_id IS NULL AND purpose = 'attachment') "
         "OR (purpose <> 'attachment' AND state = 'failed')) "
-        "AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2 "
-        "FOR UPDATE SKIP LOCKED", older_than_s, limit)
+        "AND coalesce(detached_at, created_at) < now() - make_interval(secs => $1) "
+        "LIMIT $2 FOR UPDATE SKIP LOCKED", older_than_s, limit)
     return [row["id"] for row in rows]
 
 
@@ -233,13 +236,3 @@ async def stuck(conn: asyncpg.Connection, older_than_s: float, limit: int
         "FOR UPDATE SKIP LOCKED",
         older_than_s, limit)
     return rows
-
-
-async def of_deleted_statuses(conn: asyncpg.Connection, limit: int) -> list[int]:
-    """Media still attached to deleted statuses (the deletion's event was missed or failed):
-    the chore's second sweep."""
-    rows = await conn.fetch(
-        "SELECT m.id FROM media m JOIN statuses s ON s.id = m.status_id "
-        "WHERE s.deleted_at IS NOT NULL AND s.deleted_at < now() - interval '1 hour' "
-        "LIMIT $1 FOR UPDATE OF m SKIP LOCKED", limit)
-    return [row["id"] for row in rows]

@@ -1,9 +1,8 @@
 """CleanMedia: the periodic chore that deletes what nobody will attach or see.
 
-- Uploads never attached within ``HUBBUB_MEDIA_ORPHAN_HOURS`` (24 by default, as Mastodon's
-  ``media_remove`` takes unattached media after a day), and files an edit dropped.
-- Attachments of statuses deleted over an hour ago, when the deletion's event did not take them
-  (the media worker deletes them as the event comes; this is the sweep behind it).
+- Uploads not attached within ``HUBBUB_MEDIA_ORPHAN_HOURS`` (24 by default, as Mastodon keeps
+  unattached media a day): never attached, or detached by an edit or by their status's deletion
+  (kept that long for delete-and-redraft, as Mastodon keeps them), and refused profile pictures.
 - Rows still ``processing`` long after their upload (their event ran out of deliveries while
   storage was away): failed, so that ``GET /api/v1/media/:id`` tells the uploader.
 
@@ -44,7 +43,6 @@ class CleanMedia:
         while True:
             async with self.pool.acquire() as conn, conn.transaction():
                 ids = await media_store.orphans(conn, self.orphan_s, BATCH)
-                ids += await media_store.of_deleted_statuses(conn, BATCH)
                 if ids:
                     await delete_media_rows(conn, ids)
                 for row in await media_store.stuck(conn, max(STUCK_S, 0.0), BATCH):
