@@ -103,6 +103,27 @@ class PollEnded(Event, frozen=True, kw_only=True, tag="post.poll.ended"):
     voter_ids: tuple[int, ...] = ()
 
 
+MediaPurpose = Literal["attachment", "avatar", "header"]
+
+
+class MediaUploaded(Event, frozen=True, kw_only=True, tag="post.media.uploaded"):
+    """A file is stored as uploaded and its row waits in ``processing``: posts' media worker
+    (consumer ``posts-media``) decodes it, writes the processed files and marks it ready or
+    failed. ``revision`` counts the requests to process the row (a new thumbnail asks again):
+    the worker does a revision once, whatever the redeliveries."""
+    media_id: int
+    account_id: int
+    purpose: MediaPurpose = "attachment"
+    revision: int = 1
+
+
+class MediaDeleted(Event, frozen=True, kw_only=True, tag="post.media.deleted"):
+    """Media rows are gone (deleted by their owner, never attached in time, replaced): the
+    media worker deletes their files from storage. ``keys``: every file the rows named."""
+    media_ids: tuple[int, ...]
+    keys: tuple[str, ...] = ()
+
+
 class AccountCreated(Event, frozen=True, kw_only=True, tag="graph.account.created"):
     account_id: int
     network_id: int
@@ -231,11 +252,11 @@ class ListDeleted(Event, frozen=True, kw_only=True, tag="graph.list.deleted"):
 
 AnyEvent = Union[
     StatusCreated, StatusDeleted, StatusUpdated, FavouriteAdded, FavouriteRemoved, ReblogCreated,
-    ReblogRemoved, PollVoted, PollEnded, AccountCreated, FollowCreated, FollowRemoved,
-    FollowRequested, FollowRequestRejected, BlockCreated, BlockRemoved, MuteCreated, MuteRemoved,
-    AccountUpdated, AccountDeactivated, TagFollowed, CommunityJoined, CommunityLeft,
-    CommunityInvited, ListMembersChanged, ListDeleted, AccountJoined, AccountRoleChanged,
-    MailRequested,
+    ReblogRemoved, PollVoted, PollEnded, MediaUploaded, MediaDeleted, AccountCreated,
+    FollowCreated, FollowRemoved, FollowRequested, FollowRequestRejected, BlockCreated,
+    BlockRemoved, MuteCreated, MuteRemoved, AccountUpdated, AccountDeactivated, TagFollowed,
+    CommunityJoined, CommunityLeft, CommunityInvited, ListMembersChanged, ListDeleted,
+    AccountJoined, AccountRoleChanged, MailRequested,
 ]
 
 _encoder = msgspec.json.Encoder()

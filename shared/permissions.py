@@ -81,7 +81,9 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         notify_api.NOTIFICATION_UNREAD_COUNT,
         posts_api.BOOKMARKS_LIST, posts_api.BOOKMARK_ADD, posts_api.BOOKMARK_REMOVE,
         posts_api.FAVOURITES_LIST, posts_api.FAVOURITE_ADD, posts_api.FAVOURITE_REMOVE,
-        posts_api.PIN_ADD, posts_api.PIN_REMOVE, posts_api.POLL_GET, posts_api.POLL_VOTE,
+        posts_api.MEDIA_CREATE, posts_api.MEDIA_DELETE, posts_api.MEDIA_GET,
+        posts_api.MEDIA_UPDATE, posts_api.PIN_ADD, posts_api.PIN_REMOVE, posts_api.POLL_GET,
+        posts_api.POLL_VOTE,
         posts_api.REBLOG_ADD, posts_api.REBLOG_REMOVE, posts_api.STATUS_BY_AUTHOR,
         posts_api.STATUS_CREATE, posts_api.STATUS_DELETE, posts_api.STATUS_EDIT,
         posts_api.STATUS_FAVOURITED_BY, posts_api.STATUS_GET, posts_api.STATUS_HISTORY,
@@ -91,6 +93,7 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
     "posts": (
         graph_api.ACCOUNT_LOOKUP, graph_api.ACCOUNT_VISIBLE, graph_api.COMMUNITY_CAN_POST,
         graph_api.VIEWER_FACTS,
+        graph_api.ACCOUNT_UPDATE,  # the media worker sets processed avatars and headers
     ),
     "graph": (),
     "fanout": (
@@ -112,6 +115,7 @@ EVENT_OWNERS = {"post": "posts", "graph": "graph"}
 # The JetStream consumers each service runs (its durables' names).
 DURABLES: dict[str, tuple[str, ...]] = {
     "fanout": ("fanout-home",), "graph": ("graph-counters",), "notify": ("notify", "notify-mail"),
+    "posts": ("posts-media",),
 }
 
 # Live delivery: who feeds which subjects. Reading them is the gateways' alone.

@@ -5,7 +5,7 @@ These are domain records, not API shapes: the gateway alone turns them into Mast
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -61,6 +61,28 @@ class PollRecord(msgspec.Struct, frozen=True, kw_only=True):
     voters_count: int = 0
 
 
+# Mastodon's MediaAttachment types: what the file turned out to be, by its content (never by its
+# name or the type its uploader claimed).
+MediaType = Literal["image", "gifv", "video", "audio", "unknown"]
+
+
+class MediaRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A file attached to a status (or uploaded to be), as every reader's JSON shows it. Keys
+    name files in media storage (shared/media/storage.py); the gateway turns them into signed
+    URLs when it renders, never here: a record lives in caches longer than a signature."""
+
+    id: int
+    type: MediaType = "unknown"
+    key: str | None = None  # the served original; None until processed
+    preview_key: str | None = None  # the small preview
+    description: str = ""
+    focus: tuple[float, float] | None = None  # x, y in [-1, 1]
+    # Mastodon's ``meta`` (original/small width, height, size, aspect; a video's length...),
+    # as processing measured it, without ``focus``. Never hashed: records are cached by id.
+    meta: dict[str, Any] = {}
+    blurhash: str | None = None
+
+
 class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     account_id: int
@@ -83,6 +105,7 @@ class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     reblogs_count: int = 0
     favourites_count: int = 0
     poll: PollRecord | None = None
+    media: tuple[MediaRecord, ...] = ()  # attached, in the author's order
     version: int = 0  # the row's version: caches keep the newest (see posts/status_cache)
 
 

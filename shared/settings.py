@@ -119,6 +119,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Where browsers fetch public files (avatars, headers): a CDN or the bucket's public
     # address, the key appended. Empty: the endpoint's path-style URL (<endpoint>/<bucket>).
     s3_public_url: str = ""
+    # Media: the processes each posts replica decodes uploads in (services/posts/media/
+    # worker.py), and how long an upload waits to be attached before it is deleted.
+    media_workers: int = 1
+    media_orphan_hours: float = 24.0
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -258,6 +262,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         s3_access_key=get("HUBBUB_S3_ACCESS_KEY", ""),
         s3_secret_key=get("HUBBUB_S3_SECRET_KEY", ""),
         s3_public_url=get("HUBBUB_S3_PUBLIC_URL", "").rstrip("/"),
+        media_workers=int(get("HUBBUB_MEDIA_WORKERS", base.media_workers)),
+        media_orphan_hours=float(get("HUBBUB_MEDIA_ORPHAN_HOURS", base.media_orphan_hours)),
     )
 
 

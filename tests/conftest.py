@@ -162,7 +162,7 @@ class Stack:
                 if loop.time() > deadline:
                     raise TimeoutError(f"{service.name} outbox not drained")
                 await asyncio.sleep(0.02)
-        await wait_consumers_idle(js, ["fanout-home", "notify", "graph-counters"],
+        await wait_consumers_idle(js, ["fanout-home", "notify", "graph-counters", "posts-media"],
                                   timeout=max(0.5, deadline - loop.time()))
 
 

@@ -26,6 +26,7 @@ from services.gateway.routes import (
     files,
     instance,
     lists,
+    media,
     membership,
     membership_pages,
     network,
@@ -70,6 +71,8 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if exc.status_code >= 500:
         return _server_error(request, exc.status_code, str(exc.detail))
     message = _CLIENT_ERRORS.get(exc.status_code) or exc.detail or "Error"
+    if exc.status_code == 413 and request.url.path.startswith(_UPLOAD_PATHS):
+        message = "Request body is too large"  # a route of its own limit (media uploads)
     if exc.status_code == 404:
         message = "Record not found" if request.url.path.startswith("/api/") else "Not found"
     answer = responses.error(message, exc.status_code)
@@ -77,6 +80,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return answer
 
 
+_UPLOAD_PATHS = ("/api/v1/media", "/api/v2/media", "/api/v1/accounts/update_credentials")
 _CLIENT_ERRORS = {
     413: f"Request body is too large (at most {limits.MAX_BODY_BYTES // 1_000_000} MB)",
 }
@@ -131,7 +135,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
         # prefers static segments anyway, this keeps the reading order the matching order.
         route_handlers=[*instance.ROUTES, *discovery.ROUTES, *oauth.ROUTES, *profiles.ROUTES,
                         *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
-                        *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
+                        *status_actions.ROUTES, *polls.ROUTES, *media.ROUTES,
+                        *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,

@@ -16,6 +16,7 @@ from nats.aio.client import Client as NATS
 from services.gateway import scopes, tokens
 from services.gateway.hydrate import Hydrator
 from services.gateway.live import LiveHub
+from services.gateway.media_urls import SignedMediaUrls
 from services.gateway.offboarding import Offboarding
 from services.gateway.rate_limits import RateLimits
 from services.gateway.streaming.fact_changes import FactChanges
@@ -26,6 +27,7 @@ from services.gateway.streaming.shared_statuses import RenderCache, StatusFetche
 from shared import bus as nats_bus
 from shared import cache, db, errors, policy, subjects, viewer_cache, worker_lease
 from shared.contracts import graph as graph_api
+from shared.media.storage import MediaStorage, open_storage
 from shared.presence import PresenceTracker
 from shared.readiness import Readiness, nats_probe, postgres_probe, redis_probe
 from shared.records import AccountRecord
@@ -53,6 +55,7 @@ class Gateway:
     hub: LiveHub
     fact_changes: FactChanges
     presence: PresenceTracker  # runs from the first streaming connection
+    storage: MediaStorage  # uploads go in; rendered statuses sign their files' URLs
 
     def __init__(self, settings: Settings) -> None:
         # Only the gateway's own database role and Valkey user (shared/db_roles.py).
@@ -89,7 +92,9 @@ class Gateway:
         self.worker_lease = await worker_lease.hold(self.settings.database_url)
         self.redis = await cache.connect_clients(self.settings)
         self.readiness.watch("valkey", redis_probe(self.redis.main))
-        self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url)
+        self.storage = open_storage(self.settings)  # connects on first use (S3)
+        self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url,
+                                 SignedMediaUrls(self.storage))
         self.rate_limits = RateLimits(self.settings, self.redis.lean)
         self.hub = LiveHub(self.nc)
         self.fact_changes = FactChanges(self.nc)  # subscribes with the first streaming session
@@ -142,6 +147,8 @@ class Gateway:
             await self.pool.close()
         if self._made("redis"):
             await self.redis.aclose()
+        if self._made("storage"):
+            await self.storage.close()
 
     def checks(self) -> dict[str, bool]:
         return {"started": self.ready, **self.readiness.checks(),

@@ -14,6 +14,10 @@ the same for every reader and changes rarely, so each piece is rendered once and
 A page is then those bytes joined with what depends on the reader (favourited, reblogged,
 bookmarked, pinned, the poll with the reader's votes) and the reblog nesting. The result is the
 same JSON as ``mastodon.status`` gives (tests/gateway/test_pages.py holds them equal).
+
+A status's fields hold its attachments' signed URLs, which expire: every piece is dropped when
+the UTC day turns (media_urls.DayTurn), so no cached piece outlives the end of the day it was
+rendered on, and its URLs have at least a day to go when served.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from typing import NamedTuple
 
 import msgspec
 
+from services.gateway.media_urls import DayTurn
 from services.gateway.presenters import mastodon
+from services.gateway.presenters.media import MediaUrl
 from shared.bounded_cache import BoundedCache
 from shared.records import AccountRecord, StatusRecord
 from shared.viewer_cache import NO_FLAGS, Flags
@@ -34,8 +40,10 @@ _BOOL = {True: b"true", False: b"false"}
 class Fragments:
     """The viewer-independent JSON pieces, cached by the record they were made from."""
 
-    def __init__(self, base_url: str, max_entries: int = 20_000) -> None:
+    def __init__(self, base_url: str, media_url: MediaUrl, max_entries: int = 20_000) -> None:
         self.base_url = base_url
+        self.media_url = media_url
+        self._day = DayTurn()
         # By (id, version, author's username), or by the record itself when it has no version.
         self._statuses: BoundedCache[tuple[int, int, str] | tuple[StatusRecord, str], bytes] = (
             BoundedCache(max_entries))
@@ -54,7 +62,8 @@ class Fragments:
             (s.id, s.version, author_username) if s.version else (s, author_username))
         found = self._statuses.get(key)
         if found is None:
-            fields = _encode(mastodon.status_fields(s, author_username, self.base_url))
+            fields = _encode(mastodon.status_fields(s, author_username, self.base_url,
+                                                    self.media_url))
             found = self._statuses.put(key, fields[1:-1])
         return found
 
@@ -114,6 +123,9 @@ class Fragments:
         """A JSON array of the statuses in order (``accounts``: their authors and mentioned
         accounts); a reblog wraps its original and shows the original's flags, as Mastodon
         does (a reblog itself is never pinned)."""
+        if self._day.turned():  # signed URLs rendered yesterday: render them anew
+            self._statuses.clear()
+            self._heads.clear()
         # Each status followed by a comma; the last comma becomes the closing bracket, so that
         # the page is copied once.
         rendered = [b"["]

@@ -148,7 +148,8 @@ SCIM_TOKEN: dict[str, Declared] = {OPT: OwnBearer()}
 _TIMELINE = ("read:statuses",)
 STREAM_SCOPES: dict[str, tuple[str, ...]] = {
     "user": _TIMELINE, "user:notification": ("read:notifications",),
-    "public": _TIMELINE, "public:local": _TIMELINE, "hashtag": _TIMELINE,
+    "public": _TIMELINE, "public:local": _TIMELINE, "public:media": _TIMELINE,
+    "public:local:media": _TIMELINE, "hashtag": _TIMELINE,
     "hashtag:local": _TIMELINE, "list": _TIMELINE, "direct": _TIMELINE,
     "community": _TIMELINE,
 }

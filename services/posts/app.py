@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from services.posts import handlers
+from services.posts.media.limits import MediaLimits
+from services.posts.media.worker import MediaWorker
+from services.posts.use_cases.clean_media import CleanMedia
 from services.posts.use_cases.polls import ClosePolls
 from services.runtime import BaseService
 from shared.bus import ServiceHost
 from shared.contracts import posts as posts_api
+from shared.media.storage import MediaStorage, open_storage
 from shared.outbox import OutboxRelay
 
 
@@ -27,9 +31,32 @@ class PostsService(BaseService):
         handlers.register(host, self.pool, self.redis.main, self.nc, self.settings)
         await host.start()
         self.keep(host)
+        # Media: the worker that processes uploads (and deletes files no one needs), and the
+        # chore that finds what was never attached.
+        self.storage: MediaStorage = open_storage(self.settings)
+        self.keep(_Closing(self.storage))
+        worker = MediaWorker(self.pool, self.redis.main, self.nc, self.js, self.storage,
+                             MediaLimits(), workers=self.settings.media_workers,
+                             max_deliver=self.settings.max_deliver)
+        await worker.start()
+        self.keep(worker)
+        self.media_worker = worker
+        cleaner = CleanMedia(self.pool, orphan_hours=self.settings.media_orphan_hours)
+        await cleaner.start()
+        self.keep(cleaner)
 
     def checks(self) -> dict[str, bool]:
         checks = super().checks()
         relay = getattr(self, "relay", None)
         checks["outbox"] = bool(relay and relay.healthy)
         return checks
+
+
+class _Closing:
+    """Media storage as a Stoppable: its connections (S3) closed at shutdown."""
+
+    def __init__(self, storage: MediaStorage) -> None:
+        self.storage = storage
+
+    async def stop(self) -> None:
+        await self.storage.close()

@@ -9,11 +9,15 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import status_cache, store
+from services.posts.store import media as media_store
+from services.posts.use_cases.delete_media import DeleteMedia
 from services.posts.use_cases.delete_status import DeleteStatus
 from services.posts.use_cases.edit_status import EditStatus
 from services.posts.use_cases.polls import VotePoll
 from services.posts.use_cases.post_status import PostStatus
 from services.posts.use_cases.reactions import Reactions
+from services.posts.use_cases.update_media import UpdateMedia
+from services.posts.use_cases.upload_media import UploadMedia
 from shared import errors, viewer_cache
 from shared.bounded_cache import BoundedCache
 from shared.bus import ServiceHost
@@ -203,5 +207,17 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
     host.serve(api.PIN_REMOVE, reactions.unpin)
     host.serve(api.FAVOURITES_LIST, favourites)
     host.serve(api.BOOKMARKS_LIST, bookmarks)
+    async def get_media(req: api.MediaRef) -> api.MediaInfo:
+        async with pool.acquire() as conn:
+            row = await media_store.media_row(conn, req.media_id)
+        # Another's media is not found, exactly as none: its id tells nothing.
+        if row is None or row["account_id"] != req.account_id:
+            raise errors.NotFound("Record not found")
+        return media_store.info_from_row(row)
+
+    host.serve(api.MEDIA_CREATE, UploadMedia(pool))
+    host.serve(api.MEDIA_GET, get_media)
+    host.serve(api.MEDIA_UPDATE, UpdateMedia(pool, cache))
+    host.serve(api.MEDIA_DELETE, DeleteMedia(pool))
     host.serve(api.POLL_GET, get_poll)
     host.serve(api.POLL_VOTE, VotePoll(pool, cache, nc))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 from shared.contracts.verb import VerbSet
+from shared.events import MediaPurpose
 from shared.policy import Visibility
-from shared.records import PollRecord, StatusRecord
+from shared.records import MediaRecord, MediaType, PollRecord, StatusRecord
 
 SERVICE = "posts"
 
@@ -29,6 +32,16 @@ class CreateStatus(msgspec.Struct, frozen=True, kw_only=True):
     idempotency_key: str | None = None
     poll: PollSpec | None = None
     community_id: int | None = None
+    # The author's own uploads, processed and not attached elsewhere, in the order shown.
+    media_ids: list[int] = []
+
+
+class MediaAttribute(msgspec.Struct, frozen=True, kw_only=True):
+    """An attached file's description or focus changed with an edit (``media_attributes``)."""
+
+    id: int
+    description: str | None = None
+    focus: tuple[float, float] | None = None
 
 
 class EditStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,6 +52,8 @@ class EditStatus(msgspec.Struct, frozen=True, kw_only=True):
     sensitive: bool = False
     language: str | None = None
     poll: PollSpec | None = None
+    media_ids: list[int] | None = None  # None: the attachments stay as they are
+    media_attributes: list[MediaAttribute] = []
 
 
 class StatusAction(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,6 +61,14 @@ class StatusAction(msgspec.Struct, frozen=True, kw_only=True):
 
     account_id: int
     status_id: int
+
+
+class DeleteStatus(StatusAction, frozen=True, kw_only=True):
+    """The author deletes a status. Its attachments are detached, kept for a redraft (Mastodon's
+    delete-and-redraft posts them again) until the orphan chore takes them; ``delete_media``:
+    deleted with it at once."""
+
+    delete_media: bool = False
 
 
 class GetStatuses(msgspec.Struct, frozen=True, kw_only=True):
@@ -163,6 +186,7 @@ class AuthorStatuses(msgspec.Struct, frozen=True, kw_only=True):
     exclude_reblogs: bool = False
     pinned: bool = False
     tagged: str | None = None  # lower case
+    only_media: bool = False  # statuses with attachments only
 
 
 class RecentInCommunity(msgspec.Struct, frozen=True, kw_only=True):
@@ -242,6 +266,49 @@ class TagTrendList(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[TagTrend]
 
 
+# --- media ---------------------------------------------------------------------------------------
+
+MediaState = Literal["processing", "ready", "failed"]
+
+
+class CreateMedia(msgspec.Struct, frozen=True, kw_only=True):
+    """A file the gateway stored as uploaded (``upload_key``), after checking its size and
+    sniffing its type: its row, to be processed by the media worker."""
+
+    media_id: int  # made by the gateway, whose key names it
+    account_id: int
+    upload_key: str
+    type: MediaType  # what sniffing found
+    purpose: MediaPurpose = "attachment"
+    description: str = ""
+    focus: tuple[float, float] | None = None
+    thumbnail_key: str | None = None  # a picture the uploader gave for a video or audio file
+
+
+class MediaRef(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who asks: only the uploader sees or changes its media
+    media_id: int
+
+
+class UpdateMedia(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    media_id: int
+    description: str | None = None  # None: unchanged
+    focus: tuple[float, float] | None = None
+    thumbnail_key: str | None = None  # a new thumbnail, stored already: processed again
+
+
+class MediaInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A media row as its owner sees it: the record, and where it stands."""
+
+    media: MediaRecord
+    account_id: int
+    state: MediaState
+    purpose: MediaPurpose = "attachment"
+    status_id: int | None = None  # the status it is attached to
+    failure: str | None = None  # why processing refused it (state ``failed``)
+
+
 # Every verb posts answers (``hubbub.svc.posts.<name>``), declared once: callers use
 # ``bus.call(nc, posts_api.STATUS_GET, ...)``, and posts' host refuses to start unless it
 # serves each of them.
@@ -251,7 +318,7 @@ _verb = VERBS.declare
 # Statuses: write, read, threads and edit history
 STATUS_CREATE = _verb("status.create", CreateStatus, StatusRecord)
 STATUS_EDIT = _verb("status.edit", EditStatus, StatusRecord)
-STATUS_DELETE = _verb("status.delete", StatusAction, StatusRecord)
+STATUS_DELETE = _verb("status.delete", DeleteStatus, StatusRecord)
 STATUS_GET = _verb("status.get", GetStatuses, Statuses)
 STATUS_BY_AUTHOR = _verb("status.by_author", AuthorStatuses, Statuses)
 STATUS_THREAD = _verb("status.thread", StatusAction, Thread)
@@ -271,6 +338,12 @@ STATUS_FAVOURITED_BY = _verb("status.favourited_by", StatusPage, PageItems)
 STATUS_REBLOGGED_BY = _verb("status.reblogged_by", StatusPage, PageItems)
 FAVOURITES_LIST = _verb("favourites.list", AccountPage, PageItems)
 BOOKMARKS_LIST = _verb("bookmarks.list", AccountPage, PageItems)
+
+# Media: uploads and their descriptions (attaching is part of status.create and status.edit)
+MEDIA_CREATE = _verb("media.create", CreateMedia, MediaInfo)
+MEDIA_GET = _verb("media.get", MediaRef, MediaInfo)
+MEDIA_UPDATE = _verb("media.update", UpdateMedia, MediaInfo)
+MEDIA_DELETE = _verb("media.delete", MediaRef, MediaInfo)
 
 # Polls
 POLL_GET = _verb("poll.get", GetPoll, PollReply)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from shared import viewer_cache
 from tests.helpers import Api
+from tests.helpers.media import uploaded
 
 
 async def _rich_home(api: Api):
     """A reader whose home holds every kind of status: plain, poll (voted), mention, spoiler,
-    tag, reply, a reblog of a poll, and flags of every kind."""
+    tag, reply, attachments, a reblog of a poll, and flags of every kind."""
     author, reblogger, reader = await api.user(), await api.user(), await api.user()
     stranger = await api.user()  # not followed: its poll reaches the reader as a reblog
     await api.follow(reader, author)
@@ -21,6 +22,9 @@ async def _rich_home(api: Api):
     await api.post(author, f"hello @{reader.username} #Launch", spoiler_text="careful")
     reply = await api.post(author, "a reply", in_reply_to_id=plain["id"])
     c = api.client
+    media = await uploaded(c, author.headers, description="a picture")
+    await api.idle()
+    await api.post(author, "with a picture", media_ids=[media["id"]])
     for path in (f"/api/v1/statuses/{plain['id']}/favourite",
                  f"/api/v1/statuses/{plain['id']}/bookmark",
                  f"/api/v1/statuses/{reply['id']}/reblog"):
@@ -47,7 +51,9 @@ async def test_spliced_page_equals_the_rendered_one(api: Api) -> None:
     assert by_id[plain["id"]]["favourited"] and by_id[plain["id"]]["bookmarked"]
     reblogged_poll = next(s for s in page if s["reblog"] and s["reblog"]["id"] == poll["id"])
     assert reblogged_poll["reblog"]["poll"]["own_votes"] == [1]
-    assert len(page) == 4  # the reader's own reblog of the reply is not shown twice
+    assert len(page) == 5  # the reader's own reblog of the reply is not shown twice
+    [pictured] = [s for s in page if s["media_attachments"]]
+    assert pictured["media_attachments"][0]["description"] == "a picture"
 
 
 async def test_flags_follow_the_reader_at_once(api: Api) -> None:

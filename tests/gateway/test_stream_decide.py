@@ -30,7 +30,7 @@ from services.gateway.streaming.session import StreamSession, Watch
 from services.gateway.streaming.shared_statuses import RenderCache, StatusFetches
 from shared.contracts.live import LiveMessage
 from shared.policy import DIRECT, PRIVATE, PUBLIC, UNLISTED, Viewer
-from shared.records import StatusRecord
+from shared.records import MediaRecord, StatusRecord
 
 NETWORK, OTHER_NETWORK = 10, 20
 COMMUNITY = 99
@@ -192,6 +192,22 @@ def test_a_reblog_not_visible_itself_needs_no_original() -> None:
     for stream in STREAMS:
         got = decide(stream, message("update"), STATUSES["reblog"], SITUATIONS["other network"])
         assert got is None, stream
+
+
+@pytest.mark.parametrize(("kind", "situation"), UPDATES)
+def test_media_streams_take_what_public_streams_take_with_attachments_only(
+        kind: str, situation: str) -> None:
+    plain = STATUSES[kind]
+    with_media = msgspec.structs.replace(plain, media=(
+        MediaRecord(id=5, type="image", key="media/5/abc/original.png"),))
+    original = ORIGINAL if plain.reblog_of_id else NOT_AT_HAND
+    facts = SITUATIONS[situation]
+    for media_stream, public_stream in (("public:media", "public"),
+                                        ("public:local:media", "public:local")):
+        assert decide(media_stream, message("update"), plain, facts, original) is None
+        assert (decide(media_stream, message("update"), with_media, facts, original)
+                == decide(public_stream, message("update"), with_media, facts, original))
+        assert decide(media_stream, message("delete")) == CODES["D"]
 
 
 def test_shared_payloads_are_the_same_for_every_reader() -> None:

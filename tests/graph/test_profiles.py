@@ -120,12 +120,12 @@ async def test_update_credentials_rejects_bad_input_and_writes_nothing(
     assert await pool.fetchval("SELECT count(*) FROM outbox") == outbox_before
 
 
-async def test_avatar_upload_is_refused_clearly(api: Api) -> None:
+async def test_an_avatar_upload_that_is_no_picture_is_refused_clearly(api: Api) -> None:
     me = await api.user()
     r = await api.client.patch("/api/v1/accounts/update_credentials", headers=me.headers,
                                files={"avatar": ("a.png", b"\x89PNG", "image/png")})
     assert r.status_code == 422, r.text
-    assert "avatar_url" in r.json()["error"]
+    assert "picture" in r.json()["error"]
 
 
 async def test_update_credentials_needs_a_user_with_write_scope(api: Api) -> None:

@@ -136,9 +136,9 @@ class Api:
 
 
 @asynccontextmanager
-async def second_gateway(stack: Any) -> AsyncIterator[tuple[str, Any]]:
+async def second_gateway(stack: Any, **changes: Any) -> AsyncIterator[tuple[str, Any]]:
     """Another gateway process's app, on its own port, beside the stack's: yields its base URL
-    and its Gateway."""
+    and its Gateway. ``changes``: settings of its own (e.g. a data folder)."""
     import msgspec
     import uvicorn
 
@@ -148,7 +148,7 @@ async def second_gateway(stack: Any) -> AsyncIterator[tuple[str, Any]]:
     port = free_port()
     ports = dict(stack.settings.ports)
     ports["gateway"] = port
-    app = create_app(msgspec.structs.replace(stack.settings, ports=ports))
+    app = create_app(msgspec.structs.replace(stack.settings, ports=ports, **changes))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())

@@ -3,13 +3,15 @@ parameters, and the page rendered for the reader with its Link header."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request, Response
 
 from services.gateway import params, responses
-from services.gateway.context import gateway_of
+from services.gateway.application.visible_pages import fill_page
+from services.gateway.context import Gateway, gateway_of
+from shared.ids import parse_id
 from shared.records import StatusRecord
 
 DEFAULT_LIMIT = 20
@@ -38,3 +40,19 @@ async def render_page(request: Request[Any, Any, Any], ids: list[int], me_id: in
     headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
                else {})
     return responses.raw_json(body, headers=headers)
+
+
+async def with_media(gw: Gateway, p: PageParams,
+                     read: Callable[[int | None, int | None, int | None], Awaitable[list[int]]]
+                     ) -> list[int]:
+    """``only_media``: a page of the timeline's statuses that have attachments, read on past
+    those without (visible_pages.fill_page), newest first. ``read(max_id, since_id, min_id)``
+    gives up to MAX_LIMIT ids of the timeline."""
+
+    async def keep(ids: list[int]) -> list[int]:
+        found = await gw.hydrator.statuses(ids)
+        return [i for i in ids if i in found and found[i].media]
+
+    return await fill_page(read, keep, lambda i: i, max_id=parse_id(p.max_id),
+                           since_id=parse_id(p.since_id), min_id=parse_id(p.min_id),
+                           limit=clamp(p.limit), batch=MAX_LIMIT)

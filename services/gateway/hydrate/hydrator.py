@@ -17,21 +17,24 @@ from services.gateway.hydrate.records import DecodedRecords
 from services.gateway.hydrate.render import Render
 from services.gateway.hydrate.timeline_page import TimelinePages
 from services.gateway.pages import Fragments
+from services.gateway.presenters.media import MediaUrl
 from shared import policy
 from shared.fastredis import FastRedis
 from shared.records import AccountRecord, StatusRecord
 
 
 class Hydrator:
-    def __init__(self, nc: NATS, r: FastRedis | redis.Redis, base_url: str) -> None:
+    def __init__(self, nc: NATS, r: FastRedis | redis.Redis, base_url: str,
+                 media_url: MediaUrl) -> None:
         self.nc = nc
         self.r = r
         self.base_url = base_url
-        self.fragments = Fragments(base_url)
+        self.media_url = media_url  # an attachment's key -> its signed URL (media_urls.py)
+        self.fragments = Fragments(base_url, media_url)
         self.records = DecodedRecords()
         self.fetch = Fetch(nc, r, self.records)
         self.pages = TimelinePages(r, self.records, self.fetch, self.fragments)
-        self.render = Render(self.fetch, base_url)
+        self.render = Render(self.fetch, base_url, media_url)
 
     def account_from(self, raw: bytes) -> AccountRecord:
         """An account record from its cached bytes (``acct:<id>``)."""

@@ -7,14 +7,16 @@ from typing import Any
 
 from services.gateway.hydrate.fetch import Fetch
 from services.gateway.presenters import mastodon
+from services.gateway.presenters.media import MediaUrl
 from shared import viewer_cache
 from shared.records import StatusRecord
 
 
 class Render:
-    def __init__(self, fetch: Fetch, base_url: str) -> None:
+    def __init__(self, fetch: Fetch, base_url: str, media_url: MediaUrl) -> None:
         self.fetch = fetch
         self.base_url = base_url
+        self.media_url = media_url
 
     async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None
                               ) -> list[dict[str, Any]]:
@@ -30,7 +32,8 @@ class Render:
             mine = flags.get(s.id, viewer_cache.NO_FLAGS)
             mentioned = [accounts[i] for i in s.mentions if i in accounts]
             return mastodon.status(
-                s, author, mentioned, self.base_url, favourited=mine.favourited,
+                s, author, mentioned, self.base_url, media_url=self.media_url,
+                favourited=mine.favourited,
                 reblogged=mine.reblogged, bookmarked=mine.bookmarked, pinned=mine.pinned,
                 reblog=reblog,
                 own_votes=list(mine.votes) if s.poll and mine.poll_id == s.poll.id else None)

@@ -14,6 +14,7 @@ import redis.asyncio as redis
 
 from services.gateway.hydrate.fetch import Fetch
 from services.gateway.hydrate.records import DecodedRecords
+from services.gateway.media_urls import DayTurn
 from services.gateway.pages import Fragments
 from shared import viewer_cache
 from shared.bounded_cache import BoundedCache
@@ -35,6 +36,9 @@ class TimelinePages:
         # read again whose replies are the same bytes is the same page (no decoding, no
         # splicing). Few: a page is tens of kilobytes.
         self._pages: BoundedCache[tuple[int | None, ...], _Page] = BoundedCache(256)
+        # Pages hold attachments' signed URLs: none is kept past the end of its day
+        # (services/gateway/media_urls.py).
+        self._day = DayTurn()
         self._fast = r if isinstance(r, FastRedis) else None  # commands packed once for it
 
     async def page(self, ids: list[int], viewer_id: int | None, *, hidden: set[int],
@@ -55,6 +59,8 @@ class TimelinePages:
             replies = await self._fast.execute_packed(plan.packed, len(plan.commands))
         else:
             replies = [await self.r.execute_command(*c) for c in plan.commands]
+        if self._day.turned():
+            self._pages.clear()
         last = self._pages.get(plan_key) if keep is None else None
         if (last is not None and last.plan is plan and last.replies == replies
                 and last.hidden == hidden and last.once_per_original is once_per_original):

@@ -10,6 +10,7 @@ import html
 import re
 from typing import Any
 
+from services.gateway.presenters.media import MediaUrl, media_attachments
 from shared.records import AccountRecord, NotificationRecord, PollRecord, StatusRecord
 
 # The Mastodon version whose API Hubbub serves: clients switch features on it (and on
@@ -17,7 +18,7 @@ from shared.records import AccountRecord, NotificationRecord, PollRecord, Status
 # (/api/v2/notifications, announced as ``api_versions.mastodon`` 2), which Hubbub lacks: clients
 # such as Phanpy and Elk then fail their notifications page. 4.2 is the newest whose
 # version-gated routes Hubbub has (/api/v2/instance and /api/v2/search, /api/v2/suggestions,
-# exclusive lists); filters and media are missing at every version, and clients already
+# exclusive lists); filters are missing at every version, and clients already
 # survive their 404 (tests/api/instance/test_discovery.py holds the gates to the routes).
 MASTODON_COMPAT_VERSION = "4.2.0"
 # ``api_versions.mastodon`` of /api/v2/instance: 1, the API before grouped notifications.
@@ -176,9 +177,12 @@ def status_url(base_url: str, username: str, status_id: int) -> str:
     return f"{base_url}/@{username}/{status_id}"
 
 
-def status_fields(s: StatusRecord, author_username: str, base_url: str) -> dict[str, Any]:
+def status_fields(s: StatusRecord, author_username: str, base_url: str, media_url: MediaUrl
+                  ) -> dict[str, Any]:
     """What every reader sees alike: the status without its author's account, mentions, poll,
-    reblog and the reader's own flags (the gateway caches these as JSON bytes, see pages.py)."""
+    reblog and the reader's own flags (the gateway caches these as JSON bytes, see pages.py).
+    Attachments' URLs are signed, with an expiry: whoever caches this JSON bounds it (see
+    services/gateway/media_urls.py)."""
     url = status_url(base_url, author_username, s.id)
     return {
         "id": str(s.id),
@@ -200,7 +204,7 @@ def status_fields(s: StatusRecord, author_username: str, base_url: str) -> dict[
         "content": s.content_html,
         "filtered": [],
         "application": None,
-        "media_attachments": [],
+        "media_attachments": media_attachments(s.media, media_url) if s.media else [],
         "tags": [{"name": t, "url": f"{base_url}/tags/{t}"} for t in s.tags],
         "emojis": [],
         "card": None,
@@ -214,6 +218,7 @@ def status(
     mentioned: list[AccountRecord],
     base_url: str,
     *,
+    media_url: MediaUrl,
     favourited: bool = False,
     reblogged: bool = False,
     bookmarked: bool = False,
@@ -221,7 +226,7 @@ def status(
     reblog: dict[str, Any] | None = None,
     own_votes: list[int] | None = None,
 ) -> dict[str, Any]:
-    shaped = status_fields(s, author.username, base_url)
+    shaped = status_fields(s, author.username, base_url, media_url)
     shaped.update({
         "favourited": favourited,
         "reblogged": reblogged,

@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Request, Response, get
 
 from services.gateway import responses
+from services.gateway.application import uploads
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.scopes import PUBLIC
@@ -22,13 +23,10 @@ def _configuration(settings: Settings) -> dict[str, Any]:
         "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
         "statuses": {
             "max_characters": settings.max_status_chars,
-            "max_media_attachments": 0,
+            "max_media_attachments": uploads.MAX_ATTACHMENTS,
             "characters_reserved_per_url": 23,
         },
-        "media_attachments": {
-            "supported_mime_types": [], "image_size_limit": 0, "image_matrix_limit": 0,
-            "video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0,
-        },
+        "media_attachments": uploads.configuration(),
         "polls": {"max_options": 4, "max_characters_per_option": 50,
                   "min_expiration": 300, "max_expiration": 2629746},
     }

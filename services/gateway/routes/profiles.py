@@ -11,6 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 
 from services.gateway import params, responses, tokens
+from services.gateway.application import uploads
 from services.gateway.application.visible_pages import fill_page
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import mastodon
@@ -47,7 +48,8 @@ class UpdateCredentialsParams(params.Params):
     discoverable: bool | None = None
     # Form: fields_attributes[0][name]=...; JSON: a list, or an object keyed by position.
     fields_attributes: list[FieldParams] | dict[str, FieldParams] | None = None
-    # Mastodon uploads pictures; Hubbub stores no media and takes their URLs instead.
+    # Pictures: uploaded files (multipart, as Mastodon clients send them), processed by posts'
+    # media worker, which sets them on the profile; or Hubbub's http(s) URLs of pictures.
     avatar: Any = None
     header: Any = None
     avatar_url: str | None = None
@@ -61,11 +63,34 @@ class UpdateCredentialsParams(params.Params):
 
 
 def _picture_url(upload: Any, url: str | None, name: str) -> str | None:
-    if isinstance(upload, UploadFile) or (upload is not None and not isinstance(upload, str)):
-        raise errors.Invalid(f"Validation failed: {name} uploads are not supported; "
-                             f"give {name}_url, an http(s) URL",
-                             {name: [(errors.INVALID, "uploads are not supported")]})
+    """A picture given as a URL (``<name>_url``, or a string where a file goes); None for an
+    upload (set by the media worker) or nothing."""
+    if isinstance(upload, UploadFile):
+        return url
+    if upload is not None and not isinstance(upload, str):
+        raise errors.Invalid(f"Validation failed: {name} must be a picture file",
+                             {name: [(errors.INVALID, "must be a picture file")]})
     return url if url is not None else upload
+
+
+async def _upload_pictures(gw: Gateway, account_id: int, p: UpdateCredentialsParams) -> None:
+    """Uploaded avatar and header: stored and processed like attachments; the media worker
+    sets each on the profile (graph owns profiles). Waits for that a bounded time, so that the
+    answer shows the new pictures as Mastodon's does; 422 if processing refused one (nothing
+    else changed yet). Past the wait the answer shows the profile as it is, and the picture
+    follows when processed."""
+    pending = []
+    for purpose, file in (("avatar", p.avatar), ("header", p.header)):
+        if isinstance(file, UploadFile):
+            info = await uploads.upload(gw, account_id, file,
+                                        purpose="avatar" if purpose == "avatar" else "header")
+            pending.append((purpose, info.media.id))
+    for purpose, media_id in pending:
+        done = await uploads.processed(gw, account_id, media_id)
+        if done.state == "failed":
+            message = done.failure or "The file could not be processed"
+            raise errors.Invalid(f"Validation failed: {purpose}: {message}",
+                                 {purpose: [(errors.INVALID, message)]})
 
 
 def _fields(raw: list[FieldParams] | dict[str, FieldParams] | None
@@ -97,12 +122,15 @@ async def _update(request: Request[Any, Any, Any],
     return responses.json(render_credentials(gw, creds))
 
 
-@patch("/api/v1/accounts/update_credentials", opt=needs("write:accounts"))
+@patch("/api/v1/accounts/update_credentials", opt=needs("write:accounts"),
+       request_max_body_size=uploads.MAX_PROFILE_REQUEST_BYTES)
 async def update_credentials(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
+    uploads.check_declared_size(request.content_length, uploads.MAX_PROFILE_REQUEST_BYTES)
     _, me = await gw.user(request)
     p = await params.read(request, UpdateCredentialsParams)
     source = p.source or SourceParams()
+    await _upload_pictures(gw, me.id, p)
     return await _update(request, graph_api.UpdateProfile(
         account_id=me.id, display_name=p.display_name, note=p.note, locked=p.locked, bot=p.bot,
         discoverable=p.discoverable, fields=_fields(p.fields_attributes),
@@ -230,8 +258,6 @@ async def account_statuses(request: Request[Any, Any, Any],
     caller = await _reader(request, gw)
     target_id = await _visible_target(gw, caller, account_id)
     p = await params.read(request, StatusesParams, body=False)
-    if p.only_media:
-        return responses.json([])  # Hubbub keeps no media: no status has any
     tagged = p.tagged.strip().removeprefix("#").lower() if p.tagged else None
     viewer = await gw.viewer(caller)
 
@@ -240,6 +266,7 @@ async def account_statuses(request: Request[Any, Any, Any],
         reply = await bus.call(gw.nc, posts_api.STATUS_BY_AUTHOR, posts_api.AuthorStatuses(
             account_id=target_id, exclude_replies=p.exclude_replies,
             exclude_reblogs=p.exclude_reblogs, pinned=p.pinned, tagged=tagged or None,
+            only_media=p.only_media,
             page=posts_api.Page(max_id=max_id, since_id=since_id, min_id=min_id,
                                 limit=AUTHOR_BATCH)))
         return reply.statuses

@@ -9,6 +9,7 @@ from litestar import Request, Response, delete, get, post, put
 from litestar.params import FromPath
 
 from services.gateway import params, responses
+from services.gateway.application import uploads
 from services.gateway.application.statuses import status_id_or_404, visible_status
 from services.gateway.context import gateway_of
 from services.gateway.presenters.mastodon import iso
@@ -39,7 +40,7 @@ class StatusParams(params.Params):
     spoiler_text: str = ""
     visibility: str | None = None  # the account's default (source[privacy]) when not given
     language: str | None = None
-    media_ids: list[str] = []
+    media_ids: list[str | int] = []
     poll: PollParams | None = None
     scheduled_at: str | None = None
     quoted_status_id: str | None = None
@@ -47,13 +48,24 @@ class StatusParams(params.Params):
     community_id: str | int | None = None  # Hubbub: post into a community
 
 
+class MediaAttributeParams(params.Params):
+    id: str | int
+    description: str | None = None
+    focus: str | None = None
+    thumbnail: Any = None  # Mastodon takes none here either (PUT /api/v1/media/:id does)
+
+
 class EditParams(params.Params):
     status: str = ""
     spoiler_text: str = ""
     sensitive: bool = False
     language: str | None = None
-    media_ids: list[str] = []
-    media_attributes: list[Any] = []
+    # Not given: the attachments stay as they are. (A form cannot send an empty list: it
+    # sends media_ids[]= , one empty id, which means none.)
+    media_ids: list[str | int] | None = None
+    # JSON: a list; a form: media_attributes[0][id]=..., an object keyed by position. Each
+    # item is converted after the whole request's checks (params: depth, NUL...).
+    media_attributes: list[Any] | dict[str, Any] = []
     poll: PollParams | None = None
 
 
@@ -63,13 +75,45 @@ def poll_spec(p: PollParams | None) -> posts_api.PollSpec | None:
     return posts_api.PollSpec(options=p.options, expires_in=p.expires_in, multiple=p.multiple)
 
 
+def media_ids(raw: list[str | int]) -> list[int]:
+    """Uploads to attach: ids as Mastodon clients send them; one that is no id is refused as
+    media that is not the caller's (422)."""
+    ids = []
+    for value in raw:
+        if value == "":
+            continue  # a form's way of saying "none"
+        parsed = parse_id(str(value))
+        if parsed is None:
+            raise errors.Invalid("Validation failed: media_ids names media that is not yours "
+                                 "to attach")
+        ids.append(parsed)
+    return ids
+
+
+def media_attributes(raw: list[Any] | dict[str, Any]) -> list[posts_api.MediaAttribute]:
+    if isinstance(raw, dict):
+        raw = [raw[k] for k in sorted(raw, key=lambda k: int(k) if k.isdigit() else 0)]
+    found = []
+    for value in raw:
+        if not isinstance(value, dict):
+            raise errors.Invalid("Validation failed: media_attributes must be objects with an "
+                                 "id", {"media_attributes": [(errors.INVALID, "is invalid")]})
+        item = params.convert(value, MediaAttributeParams)
+        parsed = parse_id(str(item.id))
+        if parsed is None:
+            raise errors.Invalid("Validation failed: media_attributes names media that is not "
+                                 "attached")
+        uploads.check_description(item.description)
+        found.append(posts_api.MediaAttribute(id=parsed, description=item.description,
+                                              focus=uploads.parse_focus(item.focus)))
+    return found
+
+
 @post("/api/v1/statuses", opt=WRITE_STATUSES)
 async def create_status(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller, me = await gw.user(request)
     p = await params.read(request, StatusParams)
-    if p.media_ids:
-        raise errors.Invalid("Validation failed: media attachments are not supported yet")
     if p.scheduled_at:
         raise errors.Invalid("Validation failed: scheduled posts are not supported yet")
     reply_to = status_id_or_404(p.in_reply_to_id) if p.in_reply_to_id else None
@@ -91,7 +135,7 @@ async def create_status(request: Request[Any, Any, Any]) -> Response[Any]:
             visibility=params.visibility(visibility), spoiler_text=p.spoiler_text,
             sensitive=p.sensitive,
             language=p.language, in_reply_to_id=reply_to, poll=poll_spec(p.poll),
-            community_id=community,
+            community_id=community, media_ids=media_ids(p.media_ids),
             # Keys are scoped per app and account, as Mastodon scopes them per token.
             idempotency_key=f"{caller.app_id}:{key}" if key else None,
         ), timeout=10,
@@ -153,22 +197,29 @@ async def edit_status(request: Request[Any, Any, Any], status_id: FromPath[str])
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, EditParams)
-    if p.media_ids:
-        raise errors.Invalid("Validation failed: media attachments are not supported yet")
     status = await bus.call(gw.nc, posts_api.STATUS_EDIT, posts_api.EditStatus(
         account_id=me.id, status_id=status_id_or_404(status_id), text=p.status,
         spoiler_text=p.spoiler_text, sensitive=p.sensitive, language=p.language,
-        poll=poll_spec(p.poll)), timeout=10)
+        poll=poll_spec(p.poll),
+        media_ids=media_ids(p.media_ids) if p.media_ids is not None else None,
+        media_attributes=media_attributes(p.media_attributes)), timeout=10)
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
     return responses.json(rendered)
+
+
+class DeleteParams(params.Params):
+    # Mastodon 4.2: delete the attachments at once, rather than keep them a day for a redraft.
+    delete_media: bool = False
 
 
 @delete("/api/v1/statuses/{status_id:str}", status_code=200, opt=WRITE_STATUSES)
 async def delete_status(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     _, me = await gw.user(request)
-    status = await bus.call(gw.nc, posts_api.STATUS_DELETE, posts_api.StatusAction(
-        account_id=me.id, status_id=status_id_or_404(status_id)))
+    p = await params.read(request, DeleteParams)
+    status = await bus.call(gw.nc, posts_api.STATUS_DELETE, posts_api.DeleteStatus(
+        account_id=me.id, status_id=status_id_or_404(status_id),
+        delete_media=p.delete_media))
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
     rendered["text"] = status.text  # the source, for delete-and-redraft
     return responses.json(rendered)

@@ -248,6 +248,9 @@ async def server_sent_events(request: Request[Any, Any, Any],
     stream = SSE_PATHS.get(path.strip("/"))
     if stream is None:
         raise errors.NotFound("Record not found")
+    if stream in ("public", "public:local") and (
+            request.query_params.get("only_media", "").lower() in ("true", "1")):
+        stream += ":media"  # Mastodon's /public?only_media=true is the public:media stream
     gw = gateway_of(request)
     token = bearer_token(request) or request.query_params.get("access_token")
     caller, account = await _reader(gw, token, request)

@@ -9,7 +9,13 @@ from litestar.params import FromPath
 
 from services.gateway import params, responses
 from services.gateway.application.home import read_home
-from services.gateway.application.timelines import PageParams, clamp, render_page
+from services.gateway.application.timelines import (
+    MAX_LIMIT,
+    PageParams,
+    clamp,
+    render_page,
+    with_media,
+)
 from services.gateway.context import gateway_of
 from services.gateway.scopes import needs
 from shared.ids import parse_id
@@ -30,12 +36,20 @@ async def home(request: Request[Any, Any, Any]) -> Response[Any]:
 @get("/api/v1/timelines/public", opt=needs("read:statuses"))
 async def public(request: Request[Any, Any, Any]) -> Response[Any]:
     """The reader's network: public posts of its members (``local`` changes nothing, since every
-    post of a network is local to it; ``remote`` and ``only_media`` find nothing)."""
+    post of a network is local to it; ``remote`` finds nothing)."""
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, PageParams, body=False)
-    if p.remote or p.only_media:
+    if p.remote:
         return responses.json([])
+    if p.only_media:
+
+        async def read(max_id: int | None, since_id: int | None, min_id: int | None
+                       ) -> list[int]:
+            return await reads.page(gw.redis.lean, public_key(me.network_id), limit=MAX_LIMIT,
+                                    max_id=max_id, since_id=since_id, min_id=min_id)
+
+        return await render_page(request, await with_media(gw, p, read), me.id)
     ids = await reads.page(gw.redis.lean, public_key(me.network_id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
@@ -53,7 +67,7 @@ async def tag(request: Request[Any, Any, Any], hashtag: FromPath[str]) -> Respon
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, TagParams, body=False)
-    if p.remote or p.only_media:
+    if p.remote:
         return responses.json([])
     wanted = [t.lower().lstrip("#") for t in [hashtag, *p.any] if t]
     limit = clamp(p.limit)
@@ -68,9 +82,11 @@ async def tag(request: Request[Any, Any, Any], hashtag: FromPath[str]) -> Respon
         ids = sorted(merged, reverse=True)[:limit]
     need = {t.lower().lstrip("#") for t in p.all}
     refuse = {t.lower().lstrip("#") for t in p.none}
+    media = p.only_media  # (a short page, the timeline's Link: read on with it)
     return await render_page(
         request, ids, me.id,
-        keep=lambda s: need <= set(s.tags) and not refuse & set(s.tags))
+        keep=lambda s: (need <= set(s.tags) and not refuse & set(s.tags)
+                        and (not media or bool(s.media))))
 
 
 ROUTES = [home, public, tag]

@@ -37,7 +37,8 @@ How the two paths differed before they shared this function (each wrote the deci
 - render() skipped a notification without an id in its fetch; decide() says so up front.
 - Same in both: deletes go to every stream but ``user:notification``, statuses to ``user`` and
   ``list`` streams, and to public, hashtag and community streams only when public outside a
-  community or inside one.
+  community or inside one; ``public:media`` and ``public:local:media`` take those with
+  attachments only.
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ class Deliver(NamedTuple):
 
 Verdict = Deliver | Needs | None
 
+# The public streams that carry statuses with attachments only (Mastodon's only_media).
+MEDIA_STREAMS = frozenset({"public:media", "public:local:media"})
+
 _DELETE = Deliver("delete", Payload.DELETE)
 _UPDATE = Deliver("update", Payload.STATUS)
 _CONVERSATION = Deliver("conversation", Payload.CONVERSATION)
@@ -137,4 +141,6 @@ def decide(stream: str, message: live.LiveMessage,
     if stream not in ("user", "list") and not (
             policy.in_public_timeline(facts_of_post) or status.community_id):
         return None  # only public posts on public, hashtag and community streams
+    if stream in MEDIA_STREAMS and not status.media:
+        return None  # public:media: statuses with attachments only
     return _UPDATE if event == "update" else Deliver(event, Payload.STATUS)

@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 # Mastodon stream names -> the parameter each needs (None: none).
 STREAMS = {
     "user": None, "user:notification": None, "public": None, "public:local": None,
-    "hashtag": "tag", "hashtag:local": "tag", "list": "list", "direct": None,
-    "community": "community",
+    "public:media": None, "public:local:media": None, "hashtag": "tag", "hashtag:local": "tag",
+    "list": "list", "direct": None, "community": "community",
 }
 
 
@@ -193,7 +193,7 @@ class StreamSession:
         me = self.account
         if stream in ("user", "user:notification", "direct"):
             return subjects.live_user(me.id)
-        if stream in ("public", "public:local"):
+        if stream in ("public", "public:local", "public:media", "public:local:media"):
             return subjects.live_network(me.network_id)
         if stream in ("hashtag", "hashtag:local"):
             assert value is not None  # _param checked it

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 
+from services.gateway.media_urls import DayTurn
 from shared import errors
 from shared.bounded_cache import BoundedCache
 from shared.contracts import live
@@ -38,20 +39,26 @@ _MISSING: Any = object()  # a cached None means "no such status": told apart fro
 class RenderCache:
     """Each status version rendered once per gateway, for every connection that gets it: a
     post to 1,000 followers on one gateway is one hydration, not 1,000. Streamed statuses carry
-    no reader flags (a status just posted or edited has none yet), as Mastodon streams them."""
+    no reader flags (a status just posted or edited has none yet), as Mastodon streams them.
+    Emptied when the UTC day turns: the JSON holds signed media URLs (media_urls.py)."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self.entries: BoundedCache[tuple[int, int], str | None] = BoundedCache(size)
         self.pending: dict[tuple[int, int], asyncio.Future[str | None]] = {}
+        self._day = DayTurn()
 
     def peek(self, status: StatusRecord) -> tuple[bool, str | None]:
         """(rendered already, its JSON): no wait."""
+        if self._day.turned():
+            self.entries.clear()
         key = (status.id, status.version)
         payload = self.entries.get(key, _MISSING)
         return (False, None) if payload is _MISSING else (True, cast("str | None", payload))
 
     async def get(self, gw: Gateway, status: StatusRecord) -> str | None:
+        if self._day.turned():
+            self.entries.clear()
         key = (status.id, status.version)
         payload = self.entries.get(key, _MISSING)
         if payload is not _MISSING:  # None too: the status is gone

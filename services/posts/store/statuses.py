@@ -6,11 +6,12 @@ from typing import Any
 
 import asyncpg
 
+from services.posts.store.media import STATUS_MEDIA_SQL, attached_from
 from shared.contracts.posts import AuthorStatuses, Edit
 from shared.paging import id_window
 from shared.records import PollRecord, StatusRecord
 
-STATUS_SELECT = """
+STATUS_SELECT = f"""
 SELECT s.id, s.account_id, s.network_id, s.text, s.content_html, s.visibility, s.spoiler_text,
     s.sensitive, s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id,
     s.community_id, s.mentions, s.tags, s.replies_count, s.reblogs_count, s.favourites_count,
@@ -20,7 +21,8 @@ SELECT s.id, s.account_id, s.network_id, s.text, s.content_html, s.visibility, s
     p.id AS poll_id, p.options AS poll_options, p.votes AS poll_votes,
     p.multiple AS poll_multiple,
     (extract(epoch FROM p.expires_at) * 1000)::bigint AS poll_expires_at,
-    p.votes_count AS poll_votes_count, p.voters_count AS poll_voters_count
+    p.votes_count AS poll_votes_count, p.voters_count AS poll_voters_count,
+    {STATUS_MEDIA_SQL}
 FROM statuses s LEFT JOIN polls p ON p.status_id = s.id
 """
 
@@ -46,6 +48,7 @@ def status_from_row(row: asyncpg.Record) -> StatusRecord:
         values.pop(field)
     values["mentions"] = tuple(values["mentions"])
     values["tags"] = tuple(values["tags"])
+    values["media"] = attached_from(values["media"])
     return StatusRecord(**values, poll=poll)
 
 
@@ -108,6 +111,8 @@ async def statuses_by_author(conn: asyncpg.Connection, req: AuthorStatuses
     if req.tagged is not None:
         args.append(req.tagged)
         where.append(f"${len(args)} = ANY(s.tags)")
+    if req.only_media:
+        where.append("EXISTS (SELECT 1 FROM media m WHERE m.status_id = s.id)")
     page = req.page
     window = id_window("s.id", max_id=page.max_id, since_id=page.since_id, min_id=page.min_id,
                        limit=page.limit, max_limit=40, first_arg=len(args) + 1)

@@ -43,9 +43,10 @@ def validate_poll(poll: PollSpec) -> list[str]:
 
 
 async def compose(nc: NATS, settings: Settings, raw: str, spoiler_text: str, author_id: int,
-                  *, has_poll: bool) -> Composed:
+                  *, has_more: bool) -> Composed:
+    """``has_more``: a poll or attachments, with which the text may be blank."""
     body = raw.strip()
-    if not body and not has_poll:
+    if not body and not has_more:
         raise errors.Invalid("Validation failed: Text can't be blank")
     if text.length(body) > settings.max_status_chars:
         raise errors.Invalid(f"Validation failed: Text character limit of "

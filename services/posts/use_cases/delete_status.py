@@ -1,5 +1,7 @@
 """DeleteStatus: the author removes a status; its reblogs go with it. Returns the status with
-its source text, so that clients can offer delete-and-redraft."""
+its source text and attachments, so that clients can offer delete-and-redraft: the attachments
+are detached in the same transaction and wait for a new status (the orphan chore deletes them
+after HUBBUB_MEDIA_ORPHAN_HOURS), or are deleted at once with ``delete_media``."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ import asyncpg
 import redis.asyncio as redis
 
 from services.posts import status_cache, store
+from services.posts.store import media as media_store
+from services.posts.use_cases.delete_media import delete_media_rows
 from shared import errors, events, outbox, viewer_cache
-from shared.contracts.posts import StatusAction
+from shared.contracts.posts import DeleteStatus as Request
 from shared.records import StatusRecord
 
 
@@ -17,7 +21,7 @@ class DeleteStatus:
         self.pool = pool
         self.cache = cache
 
-    async def __call__(self, req: StatusAction) -> StatusRecord:
+    async def __call__(self, req: Request) -> StatusRecord:
         async with self.pool.acquire() as conn, conn.transaction():
             status = await store.status(conn, req.status_id)
             if status is None:
@@ -25,6 +29,10 @@ class DeleteStatus:
             if status.account_id != req.account_id:
                 raise errors.Forbidden("This action is not allowed")
             gone = await self._soft_delete(conn, status)
+            if gone and status.media:
+                detached = await media_store.detach(conn, status.id)
+                if req.delete_media and detached:
+                    await delete_media_rows(conn, detached)
             reblogs = await store.live_reblogs(conn, status.id)
             for reblog in reblogs:
                 reblog_status = await store.status(conn, reblog["id"])

@@ -1,4 +1,5 @@
-"""EditStatus: the author changes text, warning or poll; history keeps every version."""
+"""EditStatus: the author changes text, warning, poll or attachments (and their descriptions);
+history keeps every version of the text."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import status_cache, store
+from services.posts.store import media as media_store
+from services.posts.use_cases import attach_media
 from services.posts.use_cases.compose import compose, validate_poll
 from shared import errors, events, outbox
 from shared.contracts.posts import EditStatus as Request
@@ -33,9 +36,12 @@ class EditStatus:
         if current.reblog_of_id is not None:
             raise errors.Invalid("Validation failed: a reblog cannot be edited")
         options = validate_poll(req.poll) if req.poll else None
+        has_poll = options is not None or current.poll is not None
+        # None: the attachments stay; a list: exactly those, in that order.
+        media_ids = (attach_media.requested(req.media_ids, has_poll=has_poll)
+                     if req.media_ids is not None else [m.id for m in current.media])
         composed = await compose(self.nc, self.settings, req.text, req.spoiler_text,
-                                 req.account_id,
-                                 has_poll=options is not None or current.poll is not None)
+                                 req.account_id, has_more=has_poll or bool(media_ids))
         added = tuple(i for i in composed.mention_ids if i not in current.mentions)
         event = events.StatusUpdated(status_id=current.id, account_id=current.account_id,
                                      visibility=current.visibility,
@@ -44,6 +50,11 @@ class EditStatus:
             row = await store.lock_for_edit(conn, current.id)
             if row is None:
                 raise errors.NotFound("Record not found")
+            if req.media_ids is not None:
+                await attach_media.lock_attachable(conn, media_ids, req.account_id, current.id)
+                await media_store.attach(conn, current.id, media_ids)
+            if req.media_attributes:
+                await attach_media.apply_attributes(conn, req.media_attributes, media_ids)
             if row["edited_at"] is None:
                 # The first edit records the original, so history shows where it started.
                 await store.record_original(

@@ -1,5 +1,6 @@
-"""PostStatus: validate, resolve mentions, write the status (and its poll) with its event in one
-transaction. A retried request with the same Idempotency-Key returns the first status."""
+"""PostStatus: validate, resolve mentions, write the status (and its poll, its attachments) with
+its event in one transaction. A retried request with the same Idempotency-Key returns the first
+status."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
+from services.posts.store import media as media_store
+from services.posts.use_cases import attach_media
 from services.posts.use_cases.compose import Composed, compose, validate_poll
 from shared import bus, errors, events, policy
 from shared.contracts import graph as graph_api
 from shared.contracts.posts import CreateStatus
 from shared.ids import new_id
-from shared.records import StatusRecord
+from shared.records import MediaRecord, StatusRecord
 from shared.settings import Settings
 
 
 def created_record(event: events.StatusCreated, composed: Composed, req: CreateStatus,
-                   row: asyncpg.Record) -> StatusRecord:
+                   row: asyncpg.Record, media: list[MediaRecord] | None = None) -> StatusRecord:
     """The new row as ``store.statuses_by_ids`` would read it back (counters at zero)."""
     return StatusRecord(
         id=event.status_id, account_id=req.account_id, network_id=req.network_id,
@@ -27,7 +30,7 @@ def created_record(event: events.StatusCreated, composed: Composed, req: CreateS
         sensitive=req.sensitive or bool(req.spoiler_text), language=req.language,
         in_reply_to_id=req.in_reply_to_id, in_reply_to_account_id=event.in_reply_to_account_id,
         community_id=event.community_id, mentions=composed.mention_ids, tags=composed.tags,
-        version=row["version"], poll=store.poll_from_row(row))
+        version=row["version"], poll=store.poll_from_row(row), media=tuple(media or ()))
 
 
 class PostStatus:
@@ -43,12 +46,14 @@ class PostStatus:
             raise errors.Invalid(f"Validation failed: visibility must be one of "
                                  f"{', '.join(policy.VISIBILITIES)}")
         options = validate_poll(req.poll) if req.poll else None
+        media_ids = attach_media.requested(req.media_ids, has_poll=options is not None)
         if req.idempotency_key:
             existing = await self._by_idempotency_key(req.account_id, req.idempotency_key)
             if existing is not None:
                 return existing
         composed = await compose(self.nc, self.settings, req.text, req.spoiler_text,
-                                 req.account_id, has_poll=options is not None)
+                                 req.account_id,
+                                 has_more=options is not None or bool(media_ids))
         parent = None
         if req.in_reply_to_id is not None:
             async with self.pool.acquire() as conn:
@@ -65,22 +70,35 @@ class PostStatus:
             community_id=community_id, mentions=composed.mention_ids, tags=composed.tags,
         )
         poll_expires_s = float(req.poll.expires_in) if req.poll else None
+
+        async def insert(conn: asyncpg.Connection) -> asyncpg.Record:
+            return await store.insert_status(
+                conn, status_id=status_id, account_id=req.account_id,
+                network_id=req.network_id, text=composed.body,
+                content_html=composed.content_html, spoiler_text=req.spoiler_text,
+                sensitive=req.sensitive or bool(req.spoiler_text),
+                visibility=req.visibility, language=req.language,
+                in_reply_to_id=req.in_reply_to_id,
+                in_reply_to_account_id=event.in_reply_to_account_id,
+                mentions=list(composed.mention_ids), tags=list(composed.tags),
+                community_id=community_id, idempotency_key=req.idempotency_key,
+                poll_id=new_id() if options else None, poll_options=options,
+                poll_multiple=bool(req.poll and req.poll.multiple),
+                poll_expires_in_s=poll_expires_s, parent_id=parent.id if parent else None,
+                event=event)
+
+        media: list[MediaRecord] = []
         try:
             async with self.pool.acquire() as conn:
-                inserted = await store.insert_status(
-                    conn, status_id=status_id, account_id=req.account_id,
-                    network_id=req.network_id, text=composed.body,
-                    content_html=composed.content_html, spoiler_text=req.spoiler_text,
-                    sensitive=req.sensitive or bool(req.spoiler_text),
-                    visibility=req.visibility, language=req.language,
-                    in_reply_to_id=req.in_reply_to_id,
-                    in_reply_to_account_id=event.in_reply_to_account_id,
-                    mentions=list(composed.mention_ids), tags=list(composed.tags),
-                    community_id=community_id, idempotency_key=req.idempotency_key,
-                    poll_id=new_id() if options else None, poll_options=options,
-                    poll_multiple=bool(req.poll and req.poll.multiple),
-                    poll_expires_in_s=poll_expires_s, parent_id=parent.id if parent else None,
-                    event=event)
+                if not media_ids:
+                    inserted = await insert(conn)  # one statement, its own transaction
+                else:
+                    async with conn.transaction():
+                        # The uploads locked first: no other status takes them meanwhile.
+                        media = await attach_media.lock_attachable(conn, media_ids,
+                                                                   req.account_id)
+                        inserted = await insert(conn)
+                        await media_store.attach(conn, status_id, media_ids)
         except asyncpg.UniqueViolationError:
             # The same Idempotency-Key raced us and won: answer with its status.
             existing = await self._by_idempotency_key(req.account_id, req.idempotency_key)
@@ -88,7 +106,7 @@ class PostStatus:
                 raise
             return existing
         # The row as inserted is the row as cached: no second read of what was just written.
-        status = created_record(event, composed, req, inserted)
+        status = created_record(event, composed, req, inserted, media)
         await status_cache.put(self.cache, [status])
         if parent is not None:
             await status_cache.refresh(self.cache, self.pool, parent.id)

@@ -108,8 +108,8 @@ async def test_webfinger_refuses_a_malformed_resource(api: Api) -> None:
 
 
 # What clients switch on by the announced version (Mastodon's CHANGELOG): a route each, which
-# must answer something other than 404 once Hubbub announces that version. Filters and media are
-# missing at every version (clients call them unconditionally and live with the 404).
+# must answer something other than 404 once Hubbub announces that version. Filters are missing
+# at every version (clients call them unconditionally and live with the 404).
 SINCE_VERSION: list[tuple[tuple[int, int], str]] = [
     ((3, 0), "/api/v1/markers"),
     ((3, 1), "/api/v1/bookmarks"),

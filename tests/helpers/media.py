@@ -1,0 +1,59 @@
+"""Media for the tests: pictures made here (with the metadata a phone leaves in them), and
+uploads through the API."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import httpx
+from PIL import Image
+
+GPS_IFD = 0x8825
+# A position an uploader would not want published: Latitude 48°51'30" N.
+GPS = {1: "N", 2: (48.0, 51.0, 30.0), 3: "E", 4: (2.0, 17.0, 40.0)}
+
+
+def picture(width: int = 64, height: int = 48, *, fmt: str = "PNG", gps: bool = True,
+            color: tuple[int, int, int] = (200, 40, 90)) -> bytes:
+    """An image with EXIF (a camera's make and a GPS position) unless ``gps`` is False."""
+    image = Image.new("RGB", (width, height), color)
+    for x in range(0, width, 4):  # something for the blurhash to see
+        image.putpixel((x, x * height // max(width, 1)), (10, 200, 30))
+    out = io.BytesIO()
+    if gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"
+        exif.get_ifd(GPS_IFD).update(GPS)
+        image.save(out, fmt, exif=exif.tobytes())
+    else:
+        image.save(out, fmt)
+    return out.getvalue()
+
+
+def has_gps(data: bytes) -> bool:
+    """Whether the picture still says where it was taken (or who made the camera)."""
+    image = Image.open(io.BytesIO(data))
+    exif = image.getexif()
+    return bool(exif.get_ifd(GPS_IFD)) or 0x010F in exif or b"PhoneMaker" in data
+
+
+SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+       b'<script>alert(document.domain)</script><rect width="10" height="10"/></svg>')
+
+
+async def upload(client: httpx.AsyncClient, headers: dict[str, str], data: bytes, *,
+                 name: str = "picture.png", content_type: str = "image/png", version: int = 2,
+                 **fields: Any) -> httpx.Response:
+    return await client.post(f"/api/v{version}/media", headers=headers,
+                             files={"file": (name, data, content_type)},
+                             data={k: str(v) for k, v in fields.items()})
+
+
+async def uploaded(client: httpx.AsyncClient, headers: dict[str, str], data: bytes | None = None,
+                   **fields: Any) -> dict[str, Any]:
+    """A picture uploaded (v2): its MediaAttachment as first answered (202, not processed)."""
+    r = await upload(client, headers, data if data is not None else picture(), **fields)
+    assert r.status_code == 202, r.text
+    found: dict[str, Any] = r.json()
+    return found
