@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from services.posts import handlers
-from services.posts.media.limits import MediaLimits
 from services.posts.media.worker import MediaWorker
 from services.posts.use_cases.clean_media import CleanMedia
 from services.posts.use_cases.polls import ClosePolls
 from services.runtime import BaseService
 from shared.bus import ServiceHost
 from shared.contracts import posts as posts_api
+from shared.media.limits import MediaLimits
 from shared.media.storage import MediaStorage, open_storage
 from shared.outbox import OutboxRelay
 

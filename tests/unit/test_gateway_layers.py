@@ -5,6 +5,8 @@
 - nothing outside the routes (application layer, presenters, hydration, express lane,
   streaming) imports a route module;
 - presenters shape records into JSON and do no I/O: no bus, NATS, Redis or Postgres client;
+- the gateway imports no other service's code: it reaches posts, graph, fanout and notify over
+  NATS, and what both sides need (contracts, records, media checks) lives in ``shared/``;
 - every gateway module a gateway module imports exists (a lazy import of a moved module would
   otherwise fail only when its line runs).
 """
@@ -75,6 +77,14 @@ def test_presenters_do_no_io():
                  if module == PRESENTERS or module.startswith(PRESENTERS + ".")
                  for imported in imports
                  if any(imported == io or imported.startswith(io + ".") for io in IO_MODULES)}
+    assert offending == set()
+
+
+def test_the_gateway_imports_no_other_service():
+    offending = {(module, imported) for module, imports in _gateway_modules().items()
+                 for imported in imports
+                 if imported.startswith("services.") and not imported.startswith("services.gateway")
+                 and imported.split(".")[1] in {"posts", "graph", "fanout", "notify"}}
     assert offending == set()
 
 

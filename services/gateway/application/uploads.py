@@ -24,16 +24,16 @@ from litestar.datastructures import UploadFile
 
 from services.gateway.context import Gateway
 from services.gateway.presenters.media import media_attachment
-
-# The upload checks are pure functions of the bytes, shared with posts' media worker (which
-# runs the full processing): the gateway needs the same verdict before it stores anything.
-from services.posts.media.limits import MediaLimits
-from services.posts.media.processing import MediaRejected, check_upload
 from shared import bus, errors
 from shared.contracts import posts as posts_api
 from shared.events import MediaPurpose
 from shared.ids import new_id
+
+# The upload checks are pure functions of the bytes, shared with posts' media worker (which
+# runs the full processing): the gateway needs the same verdict before it stores anything.
+from shared.media.limits import MediaLimits
 from shared.media.storage import StorageUnavailable
+from shared.media.upload_check import MediaRejected, check_upload
 from shared.records import MediaType
 
 log = logging.getLogger(__name__)

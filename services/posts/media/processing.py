@@ -45,9 +45,10 @@ import pillow_heif
 from blurhash_rs import blurhash_encode
 from PIL import Image, ImageCms, ImageOps
 
-from services.posts.media.limits import MediaLimits
 from services.posts.media.probe import probe_iso_media
-from services.posts.media.sniff import SNIFF_BYTES, MediaKind, Sniffed, sniff
+from shared.media.limits import MediaLimits
+from shared.media.sniff import SNIFF_BYTES, MediaKind, Sniffed
+from shared.media.upload_check import MediaRejected, check_upload
 
 # HEIC through pillow-heif, limited to the primary image: thumbnails, depth maps and auxiliary
 # images are more parsing of hostile input for nothing. One thread: the pool is the parallelism.
@@ -95,14 +96,6 @@ _ORIENTATION = {
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
-class MediaRejected(Exception):
-    """A file Hubbub will not take, with a reason to show its uploader (a 422)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 class Processed(msgspec.Struct, frozen=True):
     kind: MediaKind
     content_type: str
@@ -131,20 +124,6 @@ def gifv_converter() -> str | None:
     if shutil.which("ffmpeg"):
         return "ffmpeg"
     return "pyav" if find_spec("av") is not None else None
-
-
-def check_upload(head: bytes, size: int, limits: MediaLimits) -> Sniffed:
-    """The type of an upload by its content, refused when empty or over its kind's size."""
-    if size <= 0 or not head:
-        raise MediaRejected("The file is empty")
-    sniffed = sniff(head[:SNIFF_BYTES])
-    limit = _byte_limit(sniffed.kind, limits)
-    if size > limit:
-        raise MediaRejected(
-            f"The file is too large: {_megabytes(size)} MB, "
-            f"where {sniffed.kind} files may have {_megabytes(limit)} MB at most"
-        )
-    return sniffed
 
 
 def process_media(
@@ -380,15 +359,3 @@ def _focus_meta(focus: tuple[float, float]) -> dict[str, float]:
     ):
         raise MediaRejected("The focus must be two numbers from -1.0 to 1.0")
     return {"x": float(focus[0]), "y": float(focus[1])}
-
-
-def _byte_limit(kind: MediaKind, limits: MediaLimits) -> int:
-    if kind in ("image", "gifv"):
-        return limits.image_max_bytes
-    if kind in ("video", "audio"):  # Mastodon's audio shares the video limit
-        return limits.video_max_bytes
-    return limits.file_max_bytes
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")

@@ -56,9 +56,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from services.posts import status_cache, store
-from services.posts.media.limits import MediaLimits
 from services.posts.media.processing import (
-    MediaRejected,
     Processed,
     process_avatar,
     process_header,
@@ -68,7 +66,9 @@ from services.posts.store import media as media_store
 from services.posts.use_cases.delete_media import delete_media_rows
 from shared import bus, errors, events
 from shared.contracts import graph as graph_api
+from shared.media.limits import MediaLimits
 from shared.media.storage import MediaStorage, StoredFileMissing
+from shared.media.upload_check import MediaRejected
 from shared.routing import EventRoutes
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from services.posts.media.sniff import SNIFF_BYTES, Sniffed, sniff
+from shared.media.sniff import SNIFF_BYTES, Sniffed, sniff
 from tests.posts.media import craft
 
 OCTET = ("unknown", "application/octet-stream", "bin")
