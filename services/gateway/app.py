@@ -23,6 +23,7 @@ from services.gateway.routes import (
     authorize,
     communities,
     discovery,
+    filters,
     instance,
     lists,
     membership,
@@ -135,7 +136,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
                         *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
-                        *scim.ROUTES,
+                        *scim.ROUTES, *filters.ROUTES,
                         *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)

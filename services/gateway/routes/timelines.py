@@ -39,7 +39,7 @@ async def public(request: Request[Any, Any, Any]) -> Response[Any]:
     ids = await reads.page(gw.redis.lean, public_key(me.network_id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
-    return await render_page(request, ids, me.id)
+    return await render_page(request, ids, me.id, context="public")
 
 
 class TagParams(PageParams):
@@ -70,7 +70,7 @@ async def tag(request: Request[Any, Any, Any], hashtag: FromPath[str]) -> Respon
     refuse = {t.lower().lstrip("#") for t in p.none}
     return await render_page(
         request, ids, me.id,
-        keep=lambda s: need <= set(s.tags) and not refuse & set(s.tags))
+        keep=lambda s: need <= set(s.tags) and not refuse & set(s.tags), context="public")
 
 
 ROUTES = [home, public, tag]
