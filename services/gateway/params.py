@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request
@@ -92,6 +93,12 @@ async def read(request: Request[Any, Any, Any], struct: type[T], *, body: bool =
                 if not isinstance(decoded, dict):
                     raise errors.BadRequest("Malformed JSON: expected an object")
                 values.update(decoded)
+        elif raw.strip() and content_type == "application/x-www-form-urlencoded":
+            # Read here, not by the framework, which groups a form's pairs by key: the order
+            # of ``keywords_attributes[][keyword]=a&...[][whole_word]=0&...[][keyword]=b``
+            # says which values go together (blank values left out, as the framework does).
+            for key, value in parse_qsl(raw.decode("utf-8", "replace"), separator="&"):
+                _merge(values, key, value)
         elif raw.strip():
             form = await request.form()
             for key, value in form.multi_items():
