@@ -2,20 +2,16 @@
 a reader without filters costs the home read nothing (the cached "no filters" stamp, read in the
 round trip the read makes anyway, and no filter work), a reader's set is compiled once per
 gateway, a change reaches every gateway replica at the next read, and the filtered page equals
-the one rendered from scratch."""
+the one rendered from scratch. Matching itself: tests/unit/test_filter_matching.py."""
 
 from __future__ import annotations
-
-import time
 
 import httpx
 import pytest
 
 from services.gateway.hydrate import reader_filters
-from services.gateway.hydrate.reader_filters import ReaderFilters, keywords_pattern
+from services.gateway.hydrate.reader_filters import ReaderFilters
 from shared import viewer_cache
-from shared.contracts.filters import FilterKeyword, FilterRecord
-from shared.records import StatusRecord
 from tests.helpers import Api, second_gateway
 from tests.helpers.filters import make_filter, shown, titles
 
@@ -35,9 +31,12 @@ async def test_a_reader_without_filters_does_no_filter_work(
     def no_filter_work(*args: object, **kwargs: object) -> None:
         raise AssertionError("filter work for a reader without filters")
 
+    async def no_compile(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a filter set compiled for a reader without filters")
+
     for name in ("apply", "judge", "matches"):
         monkeypatch.setattr(ReaderFilters, name, no_filter_work)
-    monkeypatch.setattr(reader_filters.FilterSets, "_compile", no_filter_work)
+    monkeypatch.setattr(reader_filters.FilterSets, "_compile", no_compile)
     asked, compiled = sets.asked, sets.compiled
     for _ in range(3):
         page = (await api.home(reader)).json()
@@ -82,44 +81,3 @@ async def test_a_set_is_compiled_once_and_a_change_reaches_every_replica(api: Ap
         assert (await api.client.delete(f"/api/v2/filters/{made['id']}",
                                         headers=reader.headers)).status_code == 200
         assert await both() == [[], []]
-
-
-def _status(text: str, status_id: int = 1) -> StatusRecord:
-    return StatusRecord(id=status_id, account_id=2, network_id=3, text=text,
-                        content_html=f"<p>{text}</p>", visibility="public", created_at=0,
-                        version=1)
-
-
-def _filter(keywords: list[tuple[str, bool]], action: str = "warn",
-            expires_at: float | None = None) -> FilterRecord:
-    return FilterRecord(id=7, account_id=1, title="T", context=["home"], action=action,
-                        expires_at=None if expires_at is None else int(expires_at),
-                        keywords=[FilterKeyword(id=i, filter_id=7, keyword=k, whole_word=w)
-                                  for i, (k, w) in enumerate(keywords)])
-
-
-def test_keywords_are_literal_and_whole_words_bounded() -> None:
-    pattern = keywords_pattern([FilterKeyword(id=1, filter_id=1, keyword="a.*b(",
-                                              whole_word=True),
-                                FilterKeyword(id=2, filter_id=1, keyword="cat", whole_word=True),
-                                FilterKeyword(id=3, filter_id=1, keyword="#tag",
-                                              whole_word=True),
-                                FilterKeyword(id=4, filter_id=1, keyword="dog", whole_word=False)])
-    assert pattern is not None
-    for text, found in (("x a.*b( y", "a.*b("), ("aXXb(", None), ("Cat!", "Cat"),
-                        ("concatenate", None), ("a#tag here", "#tag"), ("#tagged", None),
-                        ("hotdogs", "dog"), ("[(*+?", None)):
-        hit = pattern.search(text)
-        assert (hit.group(0) if hit else None) == found, text
-
-
-def test_an_expired_filter_does_nothing_even_while_cached() -> None:
-    now = time.time() * 1000
-    status = _status("the finale")
-    live = ReaderFilters("s1", [_filter([("finale", True)], "hide", now + 60_000)])
-    assert live.judge(status, None, "home").hide
-    assert live.judge(status, None, "public").results == []  # another context
-    gone = ReaderFilters("s2", [_filter([("finale", True)], "hide", now - 1)])
-    assert gone.judge(status, None, "home") == reader_filters.NOTHING
-    kept, filtered = gone.apply([status], {}, "home")
-    assert kept == [status] and filtered == {}

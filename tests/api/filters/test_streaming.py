@@ -100,3 +100,20 @@ async def test_server_sent_events_say_filters_changed(api: Api) -> None:
         await make_filter(api, reader, "Any", ["word"])
         [block] = await events.next(1)
         assert block == "event: filters_changed\ndata: undefined"
+
+
+async def test_streamed_notifications_apply_the_notifications_context(api: Api) -> None:
+    domain = other_domain()
+    author, reader = await api.user(domain=domain), await api.user(domain=domain)
+    await make_filter(api, reader, "Launch", ["launch"], context=["notifications"])
+    await make_filter(api, reader, "Spam", ["spam"], context=["notifications"],
+                      filter_action="hide")
+    async with connect(ws_url(api), additional_headers=reader.headers, proxy=None) as ws:
+        await subscribe(ws, stream="user:notification")
+        await api.post(author, f"@{reader.username} spam spam")  # its notification: hidden
+        warned = await api.post(author, f"@{reader.username} about the launch")
+        event = await next_event(ws)
+        note = json.loads(event["payload"])
+        assert (event["event"], note["status"]["id"]) == ("notification", warned["id"])
+        assert titles(note["status"]) == ["Launch"]
+        assert await _nothing(ws)
