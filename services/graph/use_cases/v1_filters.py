@@ -60,9 +60,11 @@ class SaveV1Filter:
                 keyword_id = req.id
                 found = await owned_keyword(conn, owner, keyword_id)
                 whole = found.filter
+                # What the filter holds already is no change (clients send every field back).
                 changes_filter = (
                     (context is not None and context != whole.context)
-                    or (action is not None and action != whole.action) or req.set_expiry)
+                    or (action is not None and action != whole.action)
+                    or (req.set_expiry and not (expires_in is None and whole.expires_at is None)))
                 if changes_filter and len(whole.keywords) > 1:
                     raise errors.Invalid(SHARED_FILTER)
                 if phrase is not None:
