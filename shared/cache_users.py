@@ -3,7 +3,7 @@ data commands; an admin user for tools and tests; the ``default`` user switched 
 
 Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is read-only.
 - posts writes the status cache and viewers' flags (favourited, reblogged...);
-- graph writes the account cache and viewers' hidden sets (blocks, mutes);
+- graph writes the account cache and viewers' hidden sets (blocks, mutes) and filters;
 - fanout writes timelines (``tl:``), its own markers (``fanout:``) and reads presence and the
   status cache (a deleted status' tombstone);
 - the gateway reads the account and status caches, reads and fills timelines (the ``:big``
@@ -25,7 +25,7 @@ ADMIN = "hubbub_admin"
 
 KEYS: dict[str, tuple[str, ...]] = {
     "posts": ("~status:*", "~viewer:*:flags*"),
-    "graph": ("~acct:*", "~viewer:*:hidden*"),
+    "graph": ("~acct:*", "~viewer:*:hidden*", "~viewer:*:filters*"),
     "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*"),
     "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*",
                 "~sso:*"),

@@ -250,13 +250,20 @@ class ListDeleted(Event, frozen=True, kw_only=True, tag="graph.list.deleted"):
     owner_id: int
 
 
+class FiltersChanged(Event, frozen=True, kw_only=True, tag="graph.filters.changed"):
+    """The account's content filters changed (a filter, keyword or filtered status created,
+    changed or deleted). Gateways hear it on plain NATS: open streams reload the reader's
+    filters and send Mastodon's ``filters_changed``."""
+    account_id: int
+
+
 AnyEvent = Union[
     StatusCreated, StatusDeleted, StatusUpdated, FavouriteAdded, FavouriteRemoved, ReblogCreated,
     ReblogRemoved, PollVoted, PollEnded, MediaUploaded, MediaDeleted, AccountCreated,
     FollowCreated, FollowRemoved, FollowRequested, FollowRequestRejected, BlockCreated,
     BlockRemoved, MuteCreated, MuteRemoved, AccountUpdated, AccountDeactivated, TagFollowed,
     CommunityJoined, CommunityLeft, CommunityInvited, ListMembersChanged, ListDeleted,
-    AccountJoined, AccountRoleChanged, MailRequested,
+    AccountJoined, AccountRoleChanged, MailRequested, FiltersChanged,
 ]
 
 _encoder = msgspec.json.Encoder()

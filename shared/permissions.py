@@ -62,6 +62,12 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         graph_api.RELATIONSHIPS, graph_api.TAG_FOLLOW,
         graph_api.TAG_FOLLOWED, graph_api.TAG_GET, graph_api.TAG_UNFOLLOW,
         graph_api.VIEWER_FACTS, graph_api.VIEWER_HIDDEN,
+        # content filters
+        graph_api.FILTERS_LIST, graph_api.FILTER_GET, graph_api.FILTER_SAVE,
+        graph_api.FILTER_DELETE, graph_api.FILTER_KEYWORD_ADD, graph_api.FILTER_KEYWORD_GET,
+        graph_api.FILTER_KEYWORD_UPDATE, graph_api.FILTER_KEYWORD_DELETE,
+        graph_api.FILTER_STATUS_ADD, graph_api.FILTER_STATUS_GET, graph_api.FILTER_STATUS_DELETE,
+        graph_api.FILTER_V1_SAVE, graph_api.FILTER_V1_DELETE, graph_api.VIEWER_FILTERS,
         # single sign-on
         graph_api.SSO_GET, graph_api.SSO_CONFIGURE, graph_api.SSO_REMOVE, graph_api.SSO_PROVIDER,
         graph_api.SSO_SIGN_IN,
@@ -131,6 +137,7 @@ LIVE_READ = "hubbub.live.>"
 GATEWAY_WATCHES: tuple[type[events.Event], ...] = (
     events.FollowCreated, events.FollowRemoved, events.BlockCreated, events.BlockRemoved,
     events.MuteCreated, events.MuteRemoved, events.CommunityJoined, events.CommunityLeft,
+    events.FiltersChanged,
 )
 
 # Graph's membership events a gateway hears on plain NATS, to drop an account's cached tokens

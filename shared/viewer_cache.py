@@ -2,7 +2,8 @@
 
 - hidden accounts (graph owns them): whom the reader muted or blocked, and who blocks the reader;
 - viewer flags (posts owns them): per status, whether the reader favourited, reblogged,
-  bookmarked or pinned it, and the reader's votes in its poll.
+  bookmarked or pinned it, and the reader's votes in its poll;
+- content filters (graph owns them): the reader's filter set, named by a stamp (below).
 
 The gateway reads both in the same round trip as the timeline page; a miss asks the owner over
 NATS, which answers from Postgres and fills the cache.
@@ -16,10 +17,13 @@ one script, so nothing can slip between).
 
 from __future__ import annotations
 
+import hashlib
+
 import msgspec
 import redis.asyncio as redis
 
 from shared import cache
+from shared.contracts.filters import FilterRecord
 
 HIDDEN_TTL_S = 3600
 FLAGS_TTL_S = 24 * 3600
@@ -156,3 +160,56 @@ async def fill_flags(r: redis.Redis, account_id: int, seen_generation: Generatio
 async def forget_flags(r: redis.Redis, account_id: int, *status_ids: int) -> None:
     """After the reader favourited, reblogged, bookmarked, pinned or voted (or undid it)."""
     await _invalidate(r, [flags_key(account_id)], [str(i) for i in status_ids])
+
+
+# --- content filters -------------------------------------------------------------------------
+# One hash per reader (graph owns it): ``stamp``, which names the reader's filter set (a digest
+# of ``body``, or NO_FILTERS), and ``body``, the set itself (msgpack). A timeline read asks for
+# the stamp only, in a round trip it makes anyway: a reader without filters costs nothing more,
+# and a reader with filters costs a body read (or a graph request) only when the stamp is one
+# this gateway has not compiled yet. Filled and forgotten with the generation counter above.
+
+FILTERS_TTL_S = 24 * 3600
+NO_FILTERS = b"-"
+STAMP_FIELD = "stamp"
+BODY_FIELD = "body"
+
+
+def filters_key(account_id: int) -> str:
+    return f"viewer:{{u{account_id}}}:filters"
+
+
+_filters_encoder = msgspec.msgpack.Encoder()
+_filters_decoder = msgspec.msgpack.Decoder(list[FilterRecord])
+
+
+def encode_filters(filters: list[FilterRecord]) -> tuple[str, bytes]:
+    """(stamp, body) of a reader's filter set: the stamp is a digest of the body, so equal
+    stamps are equal sets, whichever process filled them (NO_FILTERS for none)."""
+    if not filters:
+        return NO_FILTERS.decode(), b""
+    body = _filters_encoder.encode(filters)
+    return hashlib.blake2b(body, digest_size=12).hexdigest(), body
+
+
+def decode_filters(stamp: bytes, body: bytes) -> list[FilterRecord] | None:
+    """The set cached as ``body``, or None when it is not the one ``stamp`` names (a body
+    from another fill than its stamp's: never expected, since both are stored together)."""
+    if hashlib.blake2b(body, digest_size=12).hexdigest().encode() != stamp:
+        return None
+    return _filters_decoder.decode(body)
+
+
+async def fill_filters(r: redis.Redis, account_id: int, seen_generation: Generation,
+                       stamp: str, body: bytes, ttl_s: int = FILTERS_TTL_S) -> None:
+    """Store the reader's filter set unless it changed since ``seen_generation`` (``ttl_s``:
+    at most until its first filter expires, so an expired one does not linger)."""
+    key = filters_key(account_id)
+    await cache.script(r, _FILL)(keys=[key, _generation_key(key)],
+                          args=[seen_generation, max(1, min(ttl_s, FILTERS_TTL_S)), "hash",
+                                STAMP_FIELD, stamp, BODY_FIELD, body])
+
+
+async def forget_filters(r: redis.Redis, account_id: int) -> None:
+    """After a change to the reader's filters committed: their cached set is stale."""
+    await _invalidate(r, [filters_key(account_id)])

@@ -24,6 +24,7 @@ from services.gateway.routes import (
     communities,
     discovery,
     files,
+    filters,
     instance,
     lists,
     media,
@@ -141,7 +142,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
                         *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
-                        *scim.ROUTES, *files.ROUTES,
+                        *scim.ROUTES, *files.ROUTES, *filters.ROUTES,
                         *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)

@@ -15,6 +15,7 @@ from nats.aio.client import Client as NATS
 
 from services.gateway import scopes, tokens
 from services.gateway.hydrate import Hydrator
+from services.gateway.hydrate.reader_filters import ReaderFilters, stamp_command
 from services.gateway.live import LiveHub
 from services.gateway.media_urls import SignedMediaUrls
 from services.gateway.offboarding import Offboarding
@@ -241,12 +242,12 @@ class Gateway:
         return set(reply.ids)
 
     async def hidden(self, account_id: int, *, notifications: bool = False,
-                     cached: bytes | None = None) -> set[int]:
+                     cached: bytes | None = None, read: bool = False) -> set[int]:
         """Accounts the reader muted or blocked, or that block the reader (for notifications:
         only mutes that include notifications). From graph's cache in Redis (``cached``: that
-        key's value when the caller already read it); a miss asks graph, which fills it
-        (shared/viewer_cache)."""
-        raw = cached if cached is not None else await self.redis.lean.get(
+        key's value when the caller already read it; ``read``: the caller read it, and it was
+        not there); a miss asks graph, which fills it (shared/viewer_cache)."""
+        raw = cached if cached is not None or read else await self.redis.lean.get(
             viewer_cache.hidden_key(account_id))
         if raw is not None:
             found = viewer_cache.decode_hidden(raw)
@@ -254,6 +255,19 @@ class Gateway:
         reply = await nats_bus.call(self.nc, graph_api.VIEWER_HIDDEN,
                                     graph_api.ViewerFacts(account_id=account_id))
         return set(reply.notification_ids if notifications else reply.ids)
+
+
+    async def reader_cache(self, account_id: int, *, notifications: bool = False
+                           ) -> tuple[set[int], ReaderFilters | None]:
+        """The reader's hidden accounts (``hidden``) and content filters in one round trip
+        (graph caches both under the reader's hash tag, one Valkey Cluster slot). A reader
+        without filters gets None, at no more cost than the hidden accounts alone
+        (hydrate/reader_filters.py)."""
+        raw_hidden, [stamp] = await self.redis.lean.execute_many([
+            ("GET", viewer_cache.hidden_key(account_id)), stamp_command(account_id)])
+        hidden = await self.hidden(account_id, notifications=notifications, cached=raw_hidden,
+                                   read=True)
+        return hidden, await self.hydrator.filters.of(account_id, stamp)
 
 
 def standing_of(account: AccountRecord) -> tokens.Standing:

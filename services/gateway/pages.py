@@ -12,7 +12,8 @@ the same for every reader and changes rarely, so each piece is rendered once and
   (the hydrator keeps one object per cached bytes, so a change is a new object: a miss).
 
 A page is then those bytes joined with what depends on the reader (favourited, reblogged,
-bookmarked, pinned, the poll with the reader's votes) and the reblog nesting. The result is the
+bookmarked, pinned, ``filtered`` by the reader's content filters, the poll with the reader's
+votes) and the reblog nesting. The result is the
 same JSON as ``mastodon.status`` gives (tests/gateway/test_pages.py holds them equal).
 
 A status's fields hold its attachments' signed URLs, which expire: every piece is dropped when
@@ -98,13 +99,13 @@ class Fragments:
         return self._heads.put(s.id, _Head(s, author, mentioned, None, body + _PLAIN_TAIL))
 
     def _one(self, s: StatusRecord, accounts: dict[int, AccountRecord], flags: Flags,
-             reblog: bytes | None = None) -> bytes | None:
+             reblog: bytes | None = None, filtered: bytes | None = None) -> bytes | None:
         head = self._head(s, accounts)
         if head is None:
             return None
-        if (reblog is None and head.plain is not None and flags.favourited is False
-                and flags.reblogged is False and flags.bookmarked is False
-                and flags.pinned is False):
+        if (reblog is None and filtered is None and head.plain is not None
+                and flags.favourited is False and flags.reblogged is False
+                and flags.bookmarked is False and flags.pinned is False):
             return head.plain
         poll = b"null"
         if s.poll is not None:
@@ -113,19 +114,23 @@ class Fragments:
         return b"".join((
             head.opening(),
             _FLAGS_JSON[flags.favourited, flags.reblogged, flags.bookmarked, flags.pinned],
+            b',"filtered":', filtered if filtered is not None else b"[]",
             b',"poll":', poll,
             b',"reblog":', reblog if reblog is not None else b"null",
             b"}",
         ))
 
     def page(self, statuses: list[StatusRecord], originals: dict[int, StatusRecord],
-             accounts: dict[int, AccountRecord], flags: dict[int, Flags]) -> bytes:
+             accounts: dict[int, AccountRecord], flags: dict[int, Flags],
+             filtered: dict[int, bytes] | None = None) -> bytes:
         """A JSON array of the statuses in order (``accounts``: their authors and mentioned
         accounts); a reblog wraps its original and shows the original's flags, as Mastodon
-        does (a reblog itself is never pinned)."""
+        does (a reblog itself is never pinned). ``filtered``: the JSON of the reader's
+        FilterResults of the statuses that have any, by status id."""
         if self._day.turned():  # signed URLs rendered yesterday: render them anew
             self._statuses.clear()
             self._heads.clear()
+        filtered = filtered or {}
         # Each status followed by a comma; the last comma becomes the closing bracket, so that
         # the page is copied once.
         rendered = [b"["]
@@ -138,23 +143,26 @@ class Fragments:
                 head = heads(s.id)
                 if (head is not None and head.status is s and head.plain is not None
                         and not s.mentions and accounts.get(s.account_id) is head.author
-                        and (status_flags is NO_FLAGS or status_flags == NO_FLAGS)):
+                        and (status_flags is NO_FLAGS or status_flags == NO_FLAGS)
+                        and (not filtered or s.id not in filtered)):
                     rendered.append(head.plain)
                     rendered.append(b",")
                     continue
-                shaped = one(s, accounts, status_flags)
+                shaped = one(s, accounts, status_flags, filtered=filtered.get(s.id))
             else:
                 original = originals.get(s.reblog_of_id)
                 if original is None:
                     continue
                 inner_flags = flags.get(original.id, NO_FLAGS)
-                inner = one(original, accounts, inner_flags)
+                inner = one(original, accounts, inner_flags,
+                            filtered=filtered.get(original.id) if filtered else None)
                 if inner is None:
                     continue
                 outer_flags = Flags(favourited=inner_flags.favourited,
                                     reblogged=inner_flags.reblogged,
                                     bookmarked=inner_flags.bookmarked)
-                shaped = one(s, accounts, outer_flags, reblog=inner)
+                shaped = one(s, accounts, outer_flags, reblog=inner,
+                             filtered=filtered.get(s.id) if filtered else None)
             if shaped is not None:
                 rendered.append(shaped)
                 rendered.append(b",")
@@ -200,4 +208,5 @@ def _flags_json(favourited: bool, reblogged: bool, bookmarked: bool, pinned: boo
 _FLAGS_JSON = {(f, r, b, p): _flags_json(f, r, b, p)
                for f in (False, True) for r in (False, True)
                for b in (False, True) for p in (False, True)}
-_PLAIN_TAIL = _FLAGS_JSON[False, False, False, False] + b',"poll":null,"reblog":null}'
+_PLAIN_TAIL = (_FLAGS_JSON[False, False, False, False]
+               + b',"filtered":[],"poll":null,"reblog":null}')

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request
@@ -30,16 +31,35 @@ _BIGINT = (-(2**63), 2**63 - 1)
 
 
 def _merge(target: dict[str, Any], key: str, value: Any) -> None:
-    """Rails-style keys: ``id[]=1`` is a list, ``poll[options][]=a`` a nested object's list."""
+    """Rails-style keys: ``id[]=1`` is a list, ``poll[options][]=a`` a nested object's list,
+    ``keywords_attributes[][keyword]=a`` a list of objects (as Rack reads it: a key the last
+    object already has starts the next one)."""
     is_list = key.endswith("[]")
     if is_list:
         key = key[:-2]
     path = key.replace("]", "").split("[")
-    for part in path[:-1]:
+    at = 0
+    while at < len(path) - 1:
+        part = path[at]
+        if at > 0 or part:
+            if path[at + 1] == "" and at + 2 < len(path):  # part[][child]: a list of objects
+                items = target.get(part)
+                if not isinstance(items, list):
+                    items = target[part] = []
+                child = path[at + 2]
+                last = items[-1] if items else None
+                if not isinstance(last, dict) or (
+                        child in last and not (is_list and at + 3 == len(path))):
+                    last = {}
+                    items.append(last)
+                target = last
+                at += 2
+                continue
         nested = target.get(part)
         if not isinstance(nested, dict):
             nested = target[part] = {}
         target = nested
+        at += 1
     if is_list:
         existing = target.get(path[-1])
         if not isinstance(existing, list):
@@ -73,6 +93,12 @@ async def read(request: Request[Any, Any, Any], struct: type[T], *, body: bool =
                 if not isinstance(decoded, dict):
                     raise errors.BadRequest("Malformed JSON: expected an object")
                 values.update(decoded)
+        elif raw.strip() and content_type == "application/x-www-form-urlencoded":
+            # Read here, not by the framework, which groups a form's pairs by key: the order
+            # of ``keywords_attributes[][keyword]=a&...[][whole_word]=0&...[][keyword]=b``
+            # says which values go together (blank values left out, as the framework does).
+            for key, value in parse_qsl(raw.decode("utf-8", "replace"), separator="&"):
+                _merge(values, key, value)
         elif raw.strip():
             form = await request.form()
             for key, value in form.multi_items():
@@ -141,6 +167,20 @@ def _check(value: object, where: str, depth: int) -> None:
         for key, item in value.items():
             _check(key, where, depth + 1)
             _check(item, f"{where}.{key}" if where else str(key), depth + 1)
+
+
+def positional(raw: list[T] | dict[str, T], name: str) -> list[T]:
+    """Rails' nested attributes (``fields_attributes``, ``keywords_attributes``): a list (JSON,
+    or a form's ``name[][key]``), or an object keyed by position (a form's ``name[0][key]``,
+    or JSON written so), in the order of the positions; other keys are a 422 naming ``name``."""
+    if not isinstance(raw, dict):
+        return list(raw)
+    try:
+        return [raw[k] for k in sorted(raw, key=int)]
+    except ValueError as exc:
+        raise errors.Invalid(f"Validation failed: {name} keys must be positions (0, 1, ...)",
+                             {name: [(errors.INVALID, "keys must be positions (0, 1, ...)")]}
+                             ) from exc
 
 
 def visibility(value: str) -> policy.Visibility:

@@ -9,6 +9,7 @@ import msgspec
 
 from shared import policy
 from shared.contracts import communities as communities_api
+from shared.contracts import filters as filters_api
 from shared.contracts import lists as lists_api
 from shared.contracts import membership as membership_api
 from shared.contracts import network_admin as admin_api
@@ -594,6 +595,29 @@ LIST_ADD_MEMBERS = _verb("list.add_members", lists_api.ListMembers, lists_api.Li
 LIST_REMOVE_MEMBERS = _verb("list.remove_members", lists_api.ListMembers,
                             lists_api.ListMembers)
 LISTS_CONTAINING = _verb("lists.containing", lists_api.ListsContaining, lists_api.ListTargets)
+
+# Content filters (Structs in shared/contracts/filters.py): v2, their rules, v1's view of
+# them, and a reader's whole set as the gateway applies it (filling its cache)
+FILTERS_LIST = _verb("filters.list", filters_api.OwnerFilters, filters_api.Filters)
+FILTER_GET = _verb("filter.get", filters_api.FilterRef, filters_api.FilterRecord)
+FILTER_SAVE = _verb("filter.save", filters_api.SaveFilter, filters_api.FilterRecord)
+FILTER_DELETE = _verb("filter.delete", filters_api.FilterRef, filters_api.FilterRecord)
+FILTER_KEYWORD_ADD = _verb("filter.keyword.add", filters_api.SaveKeyword,
+                           filters_api.KeywordFound)
+FILTER_KEYWORD_GET = _verb("filter.keyword.get", filters_api.FilterRef,
+                           filters_api.KeywordFound)
+FILTER_KEYWORD_UPDATE = _verb("filter.keyword.update", filters_api.SaveKeyword,
+                              filters_api.KeywordFound)
+FILTER_KEYWORD_DELETE = _verb("filter.keyword.delete", filters_api.FilterRef,
+                              filters_api.KeywordFound)
+FILTER_STATUS_ADD = _verb("filter.status.add", filters_api.AddFilterStatus,
+                          filters_api.FilterStatus)
+FILTER_STATUS_GET = _verb("filter.status.get", filters_api.FilterRef, filters_api.FilterStatus)
+FILTER_STATUS_DELETE = _verb("filter.status.delete", filters_api.FilterRef,
+                             filters_api.FilterStatus)
+FILTER_V1_SAVE = _verb("filter.v1.save", filters_api.SaveV1Filter, filters_api.KeywordFound)
+FILTER_V1_DELETE = _verb("filter.v1.delete", filters_api.FilterRef, filters_api.KeywordFound)
+VIEWER_FILTERS = _verb("viewer.filters", ViewerFacts, filters_api.ReaderFilters)
 
 # Network roles and the audit log (Structs in shared/contracts/network_admin.py)
 NETWORK_SET_ROLE = _verb("network.set_role", admin_api.SetNetworkRole, AccountRecord)

@@ -76,6 +76,7 @@ SAMPLES: dict[type[Event], list[Event]] = {
     events.ListMembersChanged: [events.ListMembersChanged(list_id=1, owner_id=2, added=(3,),
                                                           removed=(BIG,))],
     events.ListDeleted: [events.ListDeleted(list_id=1, owner_id=2)],
+    events.FiltersChanged: [events.FiltersChanged(account_id=BIG)],
     events.CommunityInvited: [events.CommunityInvited(community_id=1, account_id=2,
                                                       invited_by=3)],
 }

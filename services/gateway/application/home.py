@@ -129,6 +129,7 @@ def _first_reads(fast: FastRedis, account_id: int, bounds: reads.Bounds,
         pipe = fast.pipeline()
         pipe.mget([account_key(account_id)])
         pipe.get(viewer_cache.hidden_key(account_id))
+        pipe.hmget(viewer_cache.filters_key(account_id), [viewer_cache.STAMP_FIELD])
         reads.queue_home_state(pipe, account_id, bounds)
         reads.queue_author_pages(pipe, list(big or ()), bounds)
         found = _first_reads_by_key.put(key, _Prepared(
@@ -158,14 +159,15 @@ async def read_home(gw: Gateway, caller: Caller, path: str,
     (services/gateway/express.py), which serves the same answer without the framework."""
     assert caller.account_id is not None  # signed_in checked it
     bounds = _home_bounds(query)
-    # One round trip for the reader's account, hidden accounts and home timeline state, and
-    # the pages of the followees above the fanout threshold that the last read found.
+    # One round trip for the reader's account, hidden accounts, content filters' stamp and
+    # home timeline state, and the pages of the followees above the fanout threshold that the
+    # last read found.
     known = _big_followees_seen.get(caller.account_id)
     first = _first_reads(gw.redis.lean, caller.account_id, bounds, known)
     replies = await gw.redis.lean.execute_packed(first.packed, len(first.convert))
-    [raw_me], raw_hidden, *rest = [convert(reply) if convert else reply
-                                   for reply, convert in zip(replies, first.convert,
-                                                             strict=True)]
+    [raw_me], raw_hidden, [filters_stamp], *rest = [
+        convert(reply) if convert else reply
+        for reply, convert in zip(replies, first.convert, strict=True)]
     state = reads.parse_home_state(rest[:reads.HOME_STATE_REPLIES], bounds)
     author_pages = None
     if known is not None and state.big_followees == known:
@@ -177,8 +179,10 @@ async def read_home(gw: Gateway, caller: Caller, path: str,
     ids, partial = await home_page(gw, me.id, bounds, state, author_pages)
     # Never the same status twice on a page: fanout leaves out a reblog of what the timeline
     # holds, but a big author's post is merged at read time, so its reblogs are checked here.
+    # A reader without content filters has the NO_FILTERS stamp: None here, no filter work.
+    filters = await gw.hydrator.filters.of(me.id, filters_stamp)
     body = await gw.hydrator.page(ids, me.id, hidden=await gw.hidden(me.id, cached=raw_hidden),
-                                  once_per_original=True)
+                                  once_per_original=True, filters=filters, context="home")
     # Page edges come from the timeline, not from what survived filtering: a page whose entries
     # were all hidden must still lead on to the next one.
     link = responses.cursor_link(gw.base_url, path, query, ids[0], ids[-1]) if ids else None

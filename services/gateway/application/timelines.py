@@ -33,10 +33,15 @@ def clamp(limit: int) -> int:
 
 
 async def render_page(request: Request[Any, Any, Any], ids: list[int], me_id: int,
-                      keep: Callable[[StatusRecord], bool] | None = None) -> Response[Any]:
-    """A page of a Redis timeline (``ids``, newest first) for the reader, with its Link."""
+                      keep: Callable[[StatusRecord], bool] | None = None, *,
+                      context: str) -> Response[Any]:
+    """A page of a Redis timeline (``ids``, newest first) for the reader, with its Link; the
+    reader's content filters applied in ``context`` (home for lists, public for the others,
+    as Mastodon)."""
     gw = gateway_of(request)
-    body = await gw.hydrator.page(ids, me_id, hidden=await gw.hidden(me_id), keep=keep)
+    hidden, filters = await gw.reader_cache(me_id)
+    body = await gw.hydrator.page(ids, me_id, hidden=hidden, keep=keep, filters=filters,
+                                  context=context)
     headers = (responses.cursor_link_header(request, gw.base_url, ids[0], ids[-1]) if ids
                else {})
     return responses.raw_json(body, headers=headers)

@@ -1,7 +1,8 @@
 """The Hydrator: ids in, what a reader may see out, as Mastodon JSON. A façade over the parts
 that do the work, each in its own module: fetch (records through Redis and the owners),
 records (decoded records by their cached bytes), filter (visibility, muted and blocked
-accounts), timeline_page (a whole page in one round trip) and render (statuses as JSON)."""
+accounts), reader_filters (the reader's content filters), timeline_page (a whole page in one
+round trip) and render (statuses as JSON)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from nats.aio.client import Client as NATS
 
 from services.gateway.hydrate import filter
 from services.gateway.hydrate.fetch import Fetch
+from services.gateway.hydrate.reader_filters import FilterSets, ReaderFilters
 from services.gateway.hydrate.records import DecodedRecords
 from services.gateway.hydrate.render import Render
 from services.gateway.hydrate.timeline_page import TimelinePages
@@ -35,6 +37,7 @@ class Hydrator:
         self.fetch = Fetch(nc, r, self.records)
         self.pages = TimelinePages(r, self.records, self.fetch, self.fragments)
         self.render = Render(self.fetch, base_url, media_url)
+        self.filters = FilterSets(nc, r)  # readers' content filters, compiled by their stamp
 
     def account_from(self, raw: bytes) -> AccountRecord:
         """An account record from its cached bytes (``acct:<id>``)."""
@@ -68,15 +71,33 @@ class Hydrator:
 
     async def page(self, ids: list[int], viewer_id: int | None, *, hidden: set[int],
                    keep: Callable[[StatusRecord], bool] | None = None,
-                   once_per_original: bool = False) -> bytes:
+                   once_per_original: bool = False, filters: ReaderFilters | None = None,
+                   context: str = "home") -> bytes:
         """A timeline page as JSON bytes (timeline_page.TimelinePages.page)."""
         return await self.pages.page(ids, viewer_id, hidden=hidden, keep=keep,
-                                     once_per_original=once_per_original)
+                                     once_per_original=once_per_original, filters=filters,
+                                     context=context)
 
-    async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None
-                              ) -> list[dict[str, Any]]:
-        """Mastodon JSON for statuses, in the order given (reblogs wrap their original)."""
-        return await self.render.render_statuses(statuses, viewer_id)
+    async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None,
+                              filters: ReaderFilters | None = None, context: str = "",
+                              hide: bool = True) -> list[dict[str, Any]]:
+        """Mastodon JSON for statuses, in the order given (reblogs wrap their original), the
+        reader's content ``filters`` applied in ``context`` (render.Render)."""
+        return await self.render.render_statuses(statuses, viewer_id, filters, context, hide)
+
+    async def reader_filters(self, viewer_id: int | None) -> ReaderFilters | None:
+        """The reader's content filters (one round trip for their stamp; none anonymous)."""
+        return await self.filters.read(viewer_id) if viewer_id else None
+
+    async def without_filtered(self, statuses: list[StatusRecord],
+                               filters: ReaderFilters | None, context: str
+                               ) -> list[StatusRecord]:
+        """Drop what a ``hide`` filter of the reader's leaves out in ``context`` (for pages
+        read on until full: the page is cut from what is shown)."""
+        if filters is None or not statuses:
+            return statuses
+        kept, _ = filters.apply(statuses, await self.fetch.with_originals(statuses), context)
+        return kept
 
     async def render_status_ids(self, ids: list[int], viewer_id: int | None = None
                                 ) -> list[dict[str, Any]]:

@@ -1,11 +1,13 @@
 """Statuses as Mastodon JSON, with their authors, mentioned accounts and the reader's flags
-(one round trip when cached: Fetch.accounts_and_flags). Reblogs wrap their original."""
+(one round trip when cached: Fetch.accounts_and_flags) and content filters. Reblogs wrap their
+original."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from services.gateway.hydrate.fetch import Fetch
+from services.gateway.hydrate.reader_filters import ReaderFilters
 from services.gateway.presenters import mastodon
 from services.gateway.presenters.media import MediaUrl
 from shared import viewer_cache
@@ -18,10 +20,16 @@ class Render:
         self.base_url = base_url
         self.media_url = media_url
 
-    async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None
-                              ) -> list[dict[str, Any]]:
-        """Mastodon JSON for statuses, in the order given (reblogs wrap their original)."""
+    async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None,
+                              filters: ReaderFilters | None = None, context: str = "",
+                              hide: bool = True) -> list[dict[str, Any]]:
+        """Mastodon JSON for statuses, in the order given (reblogs wrap their original), with
+        the reader's content ``filters`` applied in ``context`` (a ``hide`` filter leaves the
+        status out, unless not ``hide``: a status asked for by id)."""
         originals = await self.fetch.with_originals(statuses)
+        filtered: dict[int, list[dict[str, Any]]] = {}
+        if filters is not None and context:
+            statuses, filtered = filters.apply(statuses, originals, context, hide=hide)
         everything = [*statuses, *originals.values()]
         accounts, flags = await self.fetch.accounts_and_flags(everything, viewer_id)
 
@@ -36,7 +44,8 @@ class Render:
                 favourited=mine.favourited,
                 reblogged=mine.reblogged, bookmarked=mine.bookmarked, pinned=mine.pinned,
                 reblog=reblog,
-                own_votes=list(mine.votes) if s.poll and mine.poll_id == s.poll.id else None)
+                own_votes=list(mine.votes) if s.poll and mine.poll_id == s.poll.id else None,
+                filtered=filtered.get(s.id))
 
         rendered = []
         for s in statuses:

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import hiredis
+import msgspec
 import redis.asyncio as redis
 
 from services.gateway.hydrate.fetch import Fetch
+from services.gateway.hydrate.reader_filters import ReaderFilters
 from services.gateway.hydrate.records import DecodedRecords
 from services.gateway.media_urls import DayTurn
 from services.gateway.pages import Fragments
@@ -21,6 +23,8 @@ from shared.bounded_cache import BoundedCache
 from shared.fastredis import FastRedis
 from shared.records import AccountRecord, StatusRecord, account_key, status_key
 from shared.viewer_cache import Flags
+
+_encode = msgspec.json.Encoder().encode
 
 
 class TimelinePages:
@@ -43,11 +47,13 @@ class TimelinePages:
 
     async def page(self, ids: list[int], viewer_id: int | None, *, hidden: set[int],
                    keep: Callable[[StatusRecord], bool] | None = None,
-                   once_per_original: bool = False) -> bytes:
+                   once_per_original: bool = False, filters: ReaderFilters | None = None,
+                   context: str = "home") -> bytes:
         """A timeline page as JSON bytes (pages.Fragments splices cached pieces): the statuses
         of ``ids`` in order, without those by or reblogging accounts in ``hidden`` and those
         ``keep`` refuses; ``once_per_original`` leaves out a reblog whose original is on the
-        page too."""
+        page too. ``filters``: the reader's content filters, applied in ``context`` (None: the
+        reader has none, and no filter work is done)."""
         if not ids:
             return b"[]"
         unique = list(dict.fromkeys(ids))
@@ -61,7 +67,8 @@ class TimelinePages:
             replies = [await self.r.execute_command(*c) for c in plan.commands]
         if self._day.turned():
             self._pages.clear()
-        last = self._pages.get(plan_key) if keep is None else None
+        # (a page with filters depends on the time too: their expiry)
+        last = self._pages.get(plan_key) if keep is None and filters is None else None
         if (last is not None and last.plan is plan and last.replies == replies
                 and last.hidden == hidden and last.once_per_original is once_per_original):
             return last.body  # the very bytes it was made from: the same page
@@ -80,15 +87,19 @@ class TimelinePages:
         if hidden:
             listed = [s for s in listed if s.account_id not in hidden and not (
                 s.reblog_of_id in originals and originals[s.reblog_of_id].account_id in hidden)]
+        filtered = None
+        if filters is not None:
+            listed, results = filters.apply(listed, originals, context)
+            filtered = {i: _encode(r) for i, r in results.items()}
         everything = [*listed, *(originals[s.reblog_of_id] for s in listed
                                  if s.reblog_of_id in originals)]
         read_ahead = len(accounts) + len(flags)
         accounts, flags = await self.fetch.accounts_and_flags(everything, viewer_id, accounts,
                                                               flags)
-        body = self.fragments.page(listed, originals, accounts, flags)
+        body = self.fragments.page(listed, originals, accounts, flags, filtered)
         if wanted or len(accounts) + len(flags) != read_ahead:
             self._plans.put(plan_key, self._plan(unique, viewer_id))  # it missed: guess again
-        elif (keep is None and None not in replies[0]
+        elif (keep is None and filters is None and None not in replies[0]
               and not any(s.poll is not None for s in everything)):
             # Made from the plan's replies alone (no owner asked, no poll, whose JSON shows
             # the time): the same replies next time make the same page.

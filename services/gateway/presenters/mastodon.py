@@ -18,8 +18,8 @@ from shared.records import AccountRecord, NotificationRecord, PollRecord, Status
 # (/api/v2/notifications, announced as ``api_versions.mastodon`` 2), which Hubbub lacks: clients
 # such as Phanpy and Elk then fail their notifications page. 4.2 is the newest whose
 # version-gated routes Hubbub has (/api/v2/instance and /api/v2/search, /api/v2/suggestions,
-# exclusive lists); filters are missing at every version, and clients already
-# survive their 404 (tests/api/instance/test_discovery.py holds the gates to the routes).
+# exclusive lists) and filters (v1, and v2 since 4.0) (tests/api/instance/test_discovery.py
+# holds the gates to the routes).
 MASTODON_COMPAT_VERSION = "4.2.0"
 # ``api_versions.mastodon`` of /api/v2/instance: 1, the API before grouped notifications.
 API_VERSION = 1
@@ -180,9 +180,9 @@ def status_url(base_url: str, username: str, status_id: int) -> str:
 def status_fields(s: StatusRecord, author_username: str, base_url: str, media_url: MediaUrl
                   ) -> dict[str, Any]:
     """What every reader sees alike: the status without its author's account, mentions, poll,
-    reblog and the reader's own flags (the gateway caches these as JSON bytes, see pages.py).
-    Attachments' URLs are signed, with an expiry: whoever caches this JSON bounds it (see
-    services/gateway/media_urls.py)."""
+    reblog and what depends on the reader (its own flags, ``filtered`` by its content filters):
+    the gateway caches these as JSON bytes, see pages.py. Attachments' URLs are signed, with an
+    expiry: whoever caches this JSON bounds it (see services/gateway/media_urls.py)."""
     url = status_url(base_url, author_username, s.id)
     return {
         "id": str(s.id),
@@ -202,7 +202,6 @@ def status_fields(s: StatusRecord, author_username: str, base_url: str, media_ur
         "edited_at": iso(s.edited_at),
         "muted": False,
         "content": s.content_html,
-        "filtered": [],
         "application": None,
         "media_attachments": media_attachments(s.media, media_url) if s.media else [],
         "tags": [{"name": t, "url": f"{base_url}/tags/{t}"} for t in s.tags],
@@ -225,6 +224,7 @@ def status(
     pinned: bool = False,
     reblog: dict[str, Any] | None = None,
     own_votes: list[int] | None = None,
+    filtered: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     shaped = status_fields(s, author.username, base_url, media_url)
     shaped.update({
@@ -232,6 +232,7 @@ def status(
         "reblogged": reblogged,
         "bookmarked": bookmarked,
         "pinned": pinned,
+        "filtered": filtered or [],
         "reblog": reblog,
         "account": account(author, base_url),
         "mentions": [mention(a, base_url) for a in mentioned],

@@ -248,6 +248,7 @@ async def community_timeline(request: Request[Any, Any, Any],
         raise errors.NotFound("Record not found")
     muted = set(facts.muted)
     viewer = facts.viewer()
+    filters = await gw.hydrator.reader_filters(me.id)  # context ``public``, as Mastodon's
     found: dict[int, StatusRecord] = {}
 
     async def read(max_id: int | None, since_id: int | None, min_id: int | None) -> list[int]:
@@ -256,8 +257,9 @@ async def community_timeline(request: Request[Any, Any, Any],
 
     async def keep(ids: list[int]) -> list[int]:
         found.update(await gw.hydrator.statuses(ids))
-        kept = await gw.hydrator.visible(
-            [found[i] for i in ids if i in found and found[i].account_id not in muted], viewer)
+        kept = await gw.hydrator.without_filtered(await gw.hydrator.visible(
+            [found[i] for i in ids if i in found and found[i].account_id not in muted], viewer),
+            filters, "public")
         return [s.id for s in kept]
 
     # Paged by the statuses returned: a private post the reader may not see must not lend its
@@ -267,7 +269,7 @@ async def community_timeline(request: Request[Any, Any, Any],
                           since_id=parse_id(p.since_id), min_id=min_id, limit=clamp(p.limit),
                           batch=COMMUNITY_BATCH, ascending=min_id is not None)
     kept = [found[i] for i in ids]
-    rendered = await gw.hydrator.render_statuses(kept, me.id)
+    rendered = await gw.hydrator.render_statuses(kept, me.id, filters, "public")
     headers = (responses.cursor_link_header(request, gw.base_url, kept[0].id, kept[-1].id)
                if kept else {})
     return responses.json(rendered, headers=headers)

@@ -132,7 +132,7 @@ async def list_timeline(request: Request[Any, Any, Any], list_id: FromPath[str])
     ids = await reads.page(gw.redis.lean, list_key(me.id, record.id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
-    return await render_page(request, ids, me.id)
+    return await render_page(request, ids, me.id, context="home")  # lists: Mastodon's home
 
 
 ROUTES = [all_lists, create_list, one_list, update_list, delete_list, list_accounts,

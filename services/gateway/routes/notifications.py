@@ -38,9 +38,9 @@ async def list_notifications(request: Request[Any, Any, Any]) -> Response[Any]:
         min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)), types=p.types,
         exclude_types=p.exclude_types, from_account_id=parse_id(p.account_id),
     ))
-    hidden = await gw.hidden(me.id, notifications=True)
+    hidden, filters = await gw.reader_cache(me.id, notifications=True)
     records = [n for n in reply.notifications if n.from_account_id not in hidden]
-    shaped = await render(gw, records, me.id)
+    shaped = await render(gw, records, me.id, filters)
     notes = reply.notifications
     headers = (responses.cursor_link_header(request, gw.base_url, notes[0].id, notes[-1].id)
                if notes else {})

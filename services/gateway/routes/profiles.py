@@ -97,17 +97,8 @@ def _fields(raw: list[FieldParams] | dict[str, FieldParams] | None
             ) -> list[graph_api.ProfileField] | None:
     if raw is None:
         return None
-    if isinstance(raw, dict):
-        try:
-            ordered = [raw[k] for k in sorted(raw, key=int)]
-        except ValueError as exc:
-            raise errors.Invalid("Validation failed: fields_attributes keys must be "
-                                 "positions (0, 1, ...)", {"fields_attributes": [
-                                     (errors.INVALID, "keys must be positions (0, 1, ...)")]}
-                                 ) from exc
-    else:
-        ordered = raw
-    return [graph_api.ProfileField(name=f.name, value=f.value) for f in ordered]
+    return [graph_api.ProfileField(name=f.name, value=f.value)
+            for f in params.positional(raw, "fields_attributes")]
 
 
 def render_credentials(gw: Gateway, creds: graph_api.CredentialAccount) -> dict[str, Any]:
@@ -271,15 +262,19 @@ async def account_statuses(request: Request[Any, Any, Any],
                                 limit=AUTHOR_BATCH)))
         return reply.statuses
 
+    reader_id = caller.account_id if caller else None
+    filters = await gw.hydrator.reader_filters(reader_id)  # context ``account``
+
     async def keep(statuses: list[StatusRecord]) -> list[StatusRecord]:
-        return await gw.hydrator.visible(statuses, viewer)
+        return await gw.hydrator.without_filtered(
+            await gw.hydrator.visible(statuses, viewer), filters, "account")
 
     # The profile is stored for everyone and filtered here: read on past hidden statuses, and
     # page by the statuses returned, whose ids alone the reader may learn.
     kept = await fill_page(read, keep, lambda s: s.id, max_id=parse_id(p.max_id),
                            since_id=parse_id(p.since_id), min_id=parse_id(p.min_id),
                            limit=max(1, min(p.limit, 40)), batch=AUTHOR_BATCH)
-    shaped = await gw.hydrator.render_statuses(kept, caller.account_id if caller else None)
+    shaped = await gw.hydrator.render_statuses(kept, reader_id, filters, "account")
     headers = (responses.cursor_link_header(request, gw.base_url, kept[0].id, kept[-1].id)
                if kept else {})
     return responses.json(shaped, headers=headers)

@@ -166,14 +166,18 @@ async def get_statuses(request: Request[Any, Any, Any]) -> Response[Any]:
     found = await gw.hydrator.statuses(ids)
     kept = await gw.hydrator.visible([found[i] for i in ids if i in found],
                                      await gw.viewer(caller))
+    viewer_id = caller.account_id if caller else None
+    # Asked for by id: shown with what the reader's filters say (``thread``, the context of a
+    # status opened on its own), never left out.
     return responses.json(await gw.hydrator.render_statuses(
-        kept, caller.account_id if caller else None))
+        kept, viewer_id, await gw.hydrator.reader_filters(viewer_id), "thread", hide=False))
 
 
 @get("/api/v1/statuses/{status_id:str}", opt=READ_STATUSES)
 async def get_status(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw, status, viewer_id = await visible_status(request, status_id)
-    [rendered] = await gw.hydrator.render_statuses([status], viewer_id)
+    [rendered] = await gw.hydrator.render_statuses(
+        [status], viewer_id, await gw.hydrator.reader_filters(viewer_id), "thread", hide=False)
     return responses.json(rendered)
 
 
@@ -186,9 +190,11 @@ async def context(request: Request[Any, Any, Any], status_id: FromPath[str]) -> 
     viewer = await gw.viewer(await gw.caller(request))
     ancestors = await gw.hydrator.visible(thread.ancestors, viewer)
     descendants = await gw.hydrator.visible(thread.descendants, viewer)
+    filters = await gw.hydrator.reader_filters(viewer_id)  # ``thread``: a hide filter hides
     return responses.json({
-        "ancestors": await gw.hydrator.render_statuses(ancestors, viewer_id),
-        "descendants": await gw.hydrator.render_statuses(descendants, viewer_id),
+        "ancestors": await gw.hydrator.render_statuses(ancestors, viewer_id, filters, "thread"),
+        "descendants": await gw.hydrator.render_statuses(descendants, viewer_id, filters,
+                                                         "thread"),
     })
 
 

@@ -39,15 +39,21 @@ How the two paths differed before they shared this function (each wrote the deci
   ``list`` streams, and to public, hashtag and community streams only when public outside a
   community or inside one; ``public:media`` and ``public:local:media`` take those with
   attachments only.
+
+The reader's content filters decide last (both paths hand over those learned with the facts):
+a status a ``hide`` filter matches in the stream's context is not delivered; one a ``warn`` or
+``blur`` filter matches goes out as the reader's own payload (``FILTERED_STATUS``: the shared
+JSON with ``filtered`` in it, not a shared frame). A reader without filters is not slowed.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Collection
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from services.gateway.hydrate import post_facts
+from services.gateway.hydrate.reader_filters import ReaderFilters
 from shared import policy
 from shared.contracts import live
 from shared.records import StatusRecord
@@ -77,6 +83,8 @@ class Payload(enum.Enum):
 
     DELETE = "delete"  # the status's id
     STATUS = "status"  # the status's JSON, the same for every reader (RenderCache)
+    # The status's shared JSON with the reader's FilterResults (``Deliver.filtered``) in it.
+    FILTERED_STATUS = "filtered status"
     CONVERSATION = "conversation"  # the reader's own conversation holding the status
     NOTIFICATION = "notification"  # the reader's notification, fetched from notify
 
@@ -84,6 +92,7 @@ class Payload(enum.Enum):
 class Deliver(NamedTuple):
     event: str  # as Mastodon names it: update, status.update, delete, conversation, notification
     payload: Payload
+    filtered: list[dict[str, Any]] | None = None  # FILTERED_STATUS: the FilterResults
 
     @property
     def shared(self) -> bool:
@@ -102,13 +111,21 @@ _CONVERSATION = Deliver("conversation", Payload.CONVERSATION)
 _NOTIFICATION = Deliver("notification", Payload.NOTIFICATION)
 
 
+def filter_context(stream: str) -> str:
+    """The content filters' context of a stream, as Mastodon's: home for the user's own and
+    list streams, public for the network's, hashtags' and communities'."""
+    return "home" if stream in ("user", "list") else "public"
+
+
 def decide(stream: str, message: live.LiveMessage,
            status: StatusRecord | None | Literal[NotAtHand.NOT_AT_HAND] = NOT_AT_HAND,
            facts: Facts | None = None,
            original: StatusRecord | None | Literal[NotAtHand.NOT_AT_HAND] = NOT_AT_HAND,
-           ) -> Verdict:
+           filters: ReaderFilters | None = None) -> Verdict:
     """``message`` on the reader's ``stream``, with the status it names, the reader's facts and
-    a reblog's original as far as they are known (see the module's docstring)."""
+    a reblog's original as far as they are known (see the module's docstring); ``filters``,
+    the reader's content filters learned with the facts (None: none), leave out a status a
+    ``hide`` filter matches and put their FilterResults in the others they match."""
     event = message.event
     if event == "notification":
         if stream not in ("user", "user:notification") or message.notification_id is None:
@@ -143,4 +160,11 @@ def decide(stream: str, message: live.LiveMessage,
         return None  # only public posts on public, hashtag and community streams
     if stream in MEDIA_STREAMS and not status.media:
         return None  # public:media: statuses with attachments only
+    if filters is not None:
+        judged = filters.judge(status, original if isinstance(original, StatusRecord) else None,
+                               filter_context(stream))
+        if judged.hide:
+            return None
+        if judged.results:
+            return Deliver(event, Payload.FILTERED_STATUS, judged.results)
     return _UPDATE if event == "update" else Deliver(event, Payload.STATUS)

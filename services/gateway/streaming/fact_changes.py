@@ -1,6 +1,7 @@
 """Tells streaming sessions when their reader's facts changed: graph's events for follows,
-blocks, mutes and community membership reach every gateway (a plain NATS subscription on their
-JetStream subjects, one per gateway process), and each names the readers it concerns.
+blocks, mutes, community membership and content filters reach every gateway (a plain NATS
+subscription on their JetStream subjects, one per gateway process), and each names the readers
+it concerns.
 
 A session trusts its reader's facts until one of these says otherwise, so a block or an
 unfollow takes effect on open streams within milliseconds, and graph is not asked every few
@@ -36,9 +37,10 @@ CONCERNS: dict[type[events.Event], tuple[str, ...]] = {
     events.MuteRemoved: ("account_id",),
     events.CommunityJoined: ("account_id",),
     events.CommunityLeft: ("account_id",),
+    events.FiltersChanged: ("account_id",),  # the reader's content filters
 }
 
-Listener = Callable[[], None]  # must not block
+Listener = Callable[[events.Event], None]  # told which event; must not block
 
 
 class FactChanges:
@@ -70,7 +72,7 @@ class FactChanges:
             return
         for field in CONCERNS.get(type(event), ()):
             for listener in list(self._listeners.get(getattr(event, field), ())):
-                listener()
+                listener(event)
 
     async def close(self) -> None:
         for sub in self._subs:

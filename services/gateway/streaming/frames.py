@@ -27,6 +27,8 @@ class Delivery(NamedTuple):
 
 
 def ws_text(names: tuple[str, ...], event: str, payload: str) -> str:
+    if not payload:  # an event without one (filters_changed): none, as Mastodon sends it
+        return _encode({"stream": names, "event": event}).decode()
     return _encode({"stream": names, "event": event, "payload": payload}).decode()
 
 
@@ -46,7 +48,9 @@ def ws_frame(text: str) -> bytes:
 
 
 def sse_bytes(event: str, payload: str) -> bytes:
-    return f"event: {event}\ndata: {payload}\n\n".encode()
+    # An event without a payload still needs data to be dispatched by an EventSource; Mastodon
+    # writes JavaScript's ``undefined`` there, and so does Hubbub, for clients made for it.
+    return f"event: {event}\ndata: {payload or 'undefined'}\n\n".encode()
 
 
 class Frames:

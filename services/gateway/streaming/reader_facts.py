@@ -1,5 +1,6 @@
 """What a streaming session knows of its reader: follows, blocks, mutes and communities (the
-policy's Viewer) and the accounts hidden from them, as graph answered ``viewer.facts``.
+policy's Viewer) and the accounts hidden from them, as graph answered ``viewer.facts``, and the
+reader's content filters (hydrate/reader_filters.py), learned with them and trusted as long.
 
 The race this closes: a reader's facts change while their stream is open (a block, an
 unfollow). The invariant: facts are trusted only while none of graph's events about the reader
@@ -23,6 +24,7 @@ from shared.contracts import graph as graph_api
 
 if TYPE_CHECKING:
     from services.gateway.context import Gateway
+    from services.gateway.hydrate.reader_filters import ReaderFilters
 
 log = logging.getLogger(__name__)
 # A session trusts its reader's follows, blocks, mutes and communities until graph's events say
@@ -44,6 +46,7 @@ class ReaderFacts:
         self.account_id = account_id
         self.viewer: policy.Viewer | None = None
         self.hidden: set[int] = set()
+        self.filters: ReaderFilters | None = None  # None: the reader has none
         self.learned_at = 0.0
         self.ttl = FACTS_TTL_S  # shorter while a timed mute is about to end
         self.refresh_from = random.uniform(*FACTS_REFRESH_FROM_S)
@@ -52,9 +55,9 @@ class ReaderFacts:
         self.changes = self.changes_learned = 0
         self.reconnects_learned = -1
 
-    def changed(self) -> None:
-        """Graph says the reader's facts changed: the next delivery waits for new ones, which
-        are already being asked for."""
+    def changed(self, event: object = None) -> None:
+        """Graph says the reader's facts (or filters) changed: the next delivery waits for new
+        ones, which are already being asked for."""
         self.changes += 1
         if self.refreshing is None:
             self.refreshing = asyncio.create_task(self._refresh())
@@ -84,8 +87,11 @@ class ReaderFacts:
     async def learn(self) -> None:
         asked_at, changes = time.monotonic(), self.changes
         reconnects = self.gw.nc.stats["reconnects"]
-        facts = await bus.call(self.gw.nc, graph_api.VIEWER_FACTS,
-                               graph_api.ViewerFacts(account_id=self.account_id))
+        facts, filters = await asyncio.gather(
+            bus.call(self.gw.nc, graph_api.VIEWER_FACTS,
+                     graph_api.ViewerFacts(account_id=self.account_id)),
+            self.gw.hydrator.filters.read(self.account_id))
+        self.filters = filters
         # As of when they were asked: a change counted since then makes them stale at once.
         self.viewer, self.learned_at = facts.viewer(), asked_at
         # Hidden: muted (timed mutes not yet ended), blocked, or blocking the reader, as

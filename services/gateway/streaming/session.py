@@ -29,8 +29,13 @@ from services.gateway.streaming.decide import (
 )
 from services.gateway.streaming.frames import Delivery
 from services.gateway.streaming.reader_facts import ReaderFacts
-from services.gateway.streaming.shared_statuses import prepare_live, rendered_once, shared_status
-from shared import bus, errors, subjects
+from services.gateway.streaming.shared_statuses import (
+    prepare_live,
+    rendered_once,
+    shared_status,
+    with_filtered,
+)
+from shared import bus, errors, events, subjects
 from shared.contracts import communities as communities_api
 from shared.contracts import graph as graph_api
 from shared.contracts import lists as lists_api
@@ -40,6 +45,9 @@ from shared.ids import parse_id
 from shared.records import AccountRecord, StatusRecord
 
 log = logging.getLogger(__name__)
+
+# Sent on the ``user`` stream when the reader's content filters changed (no payload).
+FILTERS_CHANGED = "filters_changed"
 
 # Mastodon stream names -> the parameter each needs (None: none).
 STREAMS = {
@@ -132,6 +140,23 @@ class StreamSession:
         ready = self.ready(subject, message)
         if ready == ():
             return  # decided already: nothing for this reader
+        self._hand_out(ready, subject, message)
+
+    def on_fact_change(self, event: events.Event) -> None:
+        """Graph says the reader's facts changed (fact_changes.py): learn them again; a change
+        to the reader's content filters is told to the ``user`` stream too, as Mastodon's
+        ``filters_changed`` (no payload), for clients to read their filters again."""
+        self.facts.changed()
+        if self.ended or not isinstance(event, events.FiltersChanged):
+            return
+        watch = self.watches.get(("user", None))
+        if watch is not None:
+            self._hand_out((Delivery(watch.names, FILTERS_CHANGED, "", True),))
+
+    def _hand_out(self, ready: tuple[Delivery, ...] | None, subject: str = "",
+                  message: live.LiveMessage | None = None) -> None:
+        """Deliveries decided (``ready``), written at once when nothing is ahead of them, else
+        queued; or, undecided (None), the message queued for events() to decide."""
         if (ready is not None and self.write_now is not None and not self._busy
                 and self.queue.empty() and not self.overflowed):
             for n, delivery in enumerate(ready):
@@ -144,7 +169,11 @@ class StreamSession:
             return  # dropped: the transport is closing the connection
         try:
             # Deliveries decided here, or the message for events() to decide.
-            self.queue.put_nowait((None, ready) if ready is not None else (subject, message))
+            if ready is not None:
+                self.queue.put_nowait((None, ready))
+            else:
+                assert message is not None
+                self.queue.put_nowait((subject, message))
         except asyncio.QueueFull:
             self.overflowed = True
 
@@ -163,7 +192,7 @@ class StreamSession:
         subject = await self._subject(stream, value)
         if not self._watching:
             self._watching = True
-            await self.gw.fact_changes.watch(self.account.id, self.facts.changed)
+            await self.gw.fact_changes.watch(self.account.id, self.on_fact_change)
             if self.gw.hub.prepare is None:
                 self.gw.hub.prepare = lambda message: prepare_live(self.gw, message)
         await self.facts.get()  # learn the reader's follows, blocks and mutes before events come
@@ -183,7 +212,7 @@ class StreamSession:
     async def close(self) -> None:
         if self._watching:
             self._watching = False
-            self.gw.fact_changes.unwatch(self.account.id, self.facts.changed)
+            self.gw.fact_changes.unwatch(self.account.id, self.on_fact_change)
         await self.facts.close()
         for subject in {w.subject for w in self.watches.values()}:
             await self.gw.hub.remove(subject, self.on_live)
@@ -265,24 +294,26 @@ class StreamSession:
         for watch in self.watches.values():
             if watch.subject != subject:
                 continue
-            verdict = decide(watch.stream, message, status, facts)
+            verdict = decide(watch.stream, message, status, facts,
+                             filters=self.facts.filters)
             if verdict is None:
                 continue
             if not isinstance(verdict, Deliver):
                 return None  # something not at hand (Needs): render() fetches it
-            if verdict.payload is Payload.STATUS:
+            if verdict.payload in (Payload.STATUS, Payload.FILTERED_STATUS):
                 if status_json is None:
                     if not isinstance(status, StatusRecord):
                         return None  # (not expected: decide() delivers a status it was given)
                     rendered, status_json = self.gw.render_cache.peek(status)
                     if not rendered or status_json is None:
                         return None
-                payload = status_json
+                payload = (status_json if verdict.filtered is None
+                           else with_filtered(status_json, verdict.filtered))
             elif verdict.payload is Payload.DELETE:
                 payload = str(message.status_id)
             else:
                 return None  # the reader's own conversation or notification
-            deliveries.append(Delivery(watch.names, verdict.event, payload, True))
+            deliveries.append(Delivery(watch.names, verdict.event, payload, verdict.shared))
         return tuple(deliveries)
 
     async def render(self, watch: Watch, message: live.LiveMessage) -> Delivery | None:
@@ -300,11 +331,12 @@ class StreamSession:
             verdict = decide(watch.stream, message, status)
         if verdict is Needs.FACTS:
             facts = await self.facts.get()
-            verdict = decide(watch.stream, message, status, facts)
+            verdict = decide(watch.stream, message, status, facts, filters=self.facts.filters)
         if verdict is Needs.ORIGINAL:
             assert isinstance(status, StatusRecord) and status.reblog_of_id is not None
             original = (await hydrator.with_originals([status])).get(status.reblog_of_id)
-            verdict = decide(watch.stream, message, status, facts, original)
+            verdict = decide(watch.stream, message, status, facts, original,
+                             filters=self.facts.filters)
         if verdict is None:
             return None
         assert isinstance(verdict, Deliver)
@@ -317,6 +349,8 @@ class StreamSession:
             payload = (await self._conversation(status)
                        if verdict.payload is Payload.CONVERSATION
                        else await rendered_once(self.gw, status))
+            if payload is not None and verdict.filtered is not None:
+                payload = with_filtered(payload, verdict.filtered)
         if payload is None:
             return None
         return Delivery(watch.names, verdict.event, payload, verdict.shared)
@@ -330,7 +364,9 @@ class StreamSession:
                                            id=message.notification_id))
         except errors.NotFound:
             return None
-        shaped = await render_notifications(self.gw, [record], self.account.id)
+        await self.facts.get()  # the reader's content filters as of now (``notifications``)
+        shaped = await render_notifications(self.gw, [record], self.account.id,
+                                            self.facts.filters)
         if not shaped:
             return None
         return msgspec.json.encode(shaped[0]).decode()

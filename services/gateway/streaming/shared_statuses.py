@@ -125,6 +125,16 @@ class StatusFetches:
                 del self.pending[status_id]
 
 
+def with_filtered(payload: str, results: list[dict[str, Any]]) -> str:
+    """A status's shared JSON with one reader's FilterResults in ``filtered`` (a reblog's too,
+    as Mastodon shows them on both): made only for a reader whose filters match it."""
+    shaped = msgspec.json.decode(payload)
+    shaped["filtered"] = results
+    if isinstance(shaped.get("reblog"), dict):
+        shaped["reblog"]["filtered"] = results
+    return msgspec.json.encode(shaped).decode()
+
+
 async def shared_status(gw: Gateway, status_id: int, *, fresh: bool = False
                         ) -> StatusRecord | None:
     return await gw.status_fetches.get(gw, status_id, fresh=fresh)

@@ -108,15 +108,16 @@ async def test_webfinger_refuses_a_malformed_resource(api: Api) -> None:
 
 
 # What clients switch on by the announced version (Mastodon's CHANGELOG): a route each, which
-# must answer something other than 404 once Hubbub announces that version. Filters are missing
-# at every version (clients call them unconditionally and live with the 404).
+# must answer something other than 404 once Hubbub announces that version.
 SINCE_VERSION: list[tuple[tuple[int, int], str]] = [
+    ((2, 4), "/api/v1/filters"),
     ((3, 0), "/api/v1/markers"),
     ((3, 1), "/api/v1/bookmarks"),
     ((3, 4), "/api/v1/accounts/lookup?acct={me}"),
     ((3, 4), "/api/v2/suggestions"),
     ((4, 0), "/api/v2/instance"),
     ((4, 0), "/api/v1/followed_tags"),
+    ((4, 0), "/api/v2/filters"),
     ((4, 3), "/api/v2/notifications"),  # grouped notifications
 ]
 SINCE_API_VERSION: list[tuple[int, str]] = [(2, "/api/v2/notifications")]

@@ -1,5 +1,6 @@
 // Line icons on a 24×24 grid, stroked with currentColor (see .icon in app.css).
 export const ICONS = {
+  filter: ['M3 5h18', 'M6 12h12', 'M10 19h4'],
   home: ['M3 10.5 12 3l9 7.5V20a1 1 0 0 1-1 1h-5v-6H9v6H4a1 1 0 0 1-1-1z'],
   bell: ['M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9', 'M13.7 21a2 2 0 0 1-3.4 0'],
   users: ['M9 3a4 4 0 1 1 0 8 4 4 0 0 1 0-8z', 'M1 21v-1a5 5 0 0 1 5-5h6a5 5 0 0 1 5 5v1',

@@ -5,7 +5,7 @@ import { signOut } from './auth.js';
 import { rememberCommunity } from './cache.js';
 import { openComposer } from './compose.js';
 import { avatar, displayName, h, icon, profilePath } from './dom.js';
-import { navigate, setTitlePrefix } from './router.js';
+import { forgetKept, navigate, setTitlePrefix } from './router.js';
 import { onConnectionChange, watch } from './stream.js';
 import { emit, on } from './ui.js';
 
@@ -80,6 +80,7 @@ export function buildShell(root) {
       navLink('/web/search', 'search', 'Search'),
       navLink('/web/bookmarks', 'bookmark', 'Bookmarks'),
       navLink(profilePath(me), 'user', 'Profile'),
+      navLink('/web/settings', 'filter', 'Settings'),
       // Owners and admins only; the gateway checks again on every admin call.
       ['owner', 'admin'].includes(session.network?.role)
         && navLink('/web/admin', 'lock', 'Network admin'))),
@@ -118,6 +119,7 @@ export function buildShell(root) {
   api.get('/api/v1/notifications/unread_count')
     .then((r) => setUnread(r.count, badge, notificationsLink), () => {});
   watch('user', (event, payload) => {
+    if (event === 'filters_changed') forgetKept();  // here or in another app: shown afresh
     if (event !== 'notification') return;
     setUnread(unread.count + 1, badge, notificationsLink);
     emit('notification', payload);

@@ -15,6 +15,7 @@ const ROUTES = [
   [/^\/@([A-Za-z0-9_]+)\/(\d+)$/, 'thread'],
   [/^\/tags\/([^/]+)$/, 'tag'],
   [/^\/web\/admin(?:\/(domains|members|requests|sso|scim|audit))?$/, 'admin'],
+  [/^\/web\/settings(?:\/(filters))?$/, 'settings'],
 ];
 const KEEP_ALIVE = new Set(['/']);
 
@@ -109,6 +110,16 @@ async function show(url, { scrollY = 0, initial = false } = {}) {
   if (!initial && !root.contains(document.activeElement)) {
     root.querySelector('h1')?.focus({ preventScroll: true });
   }
+}
+
+/** Drop the views kept alive (home): the next visit renders them afresh, e.g. once your
+ * filters changed and what they show changes with them. */
+export function forgetKept() {
+  for (const entry of kept.values()) {
+    entry.controller.abort();
+    entry.handle?.cleanup?.();
+  }
+  kept.clear();
 }
 
 export function refresh() {

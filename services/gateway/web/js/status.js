@@ -178,11 +178,44 @@ function replyContext(shown, opts) {
   return h('p', { class: 'status-context' }, icon('reply'), `Replying to ${who}`);
 }
 
-/** opts: focused (the thread's own status), inThread, communityId (hide its chip), onReply. */
+/** The reader's filters that matched the status (the server puts them on a boost and its
+ * post alike, and leaves out what a hide filter hides, but for a post opened on its own). */
+export function filterResults(status) {
+  const shown = status.reblog || status;
+  return (status.filtered?.length ? status.filtered : shown.filtered) || [];
+}
+
+const titlesOf = (results) => [...new Set(results.map((r) => r.filter.title))].join(', ');
+
+/** A post a warn (or hide) filter matched: collapsed, with the filters' titles and a button
+ * that shows it anyway. */
+function filteredCard(status, opts, results) {
+  const card = h('article', { class: 'status filtered-status', tabindex: '0',
+    dataset: { id: status.id } });
+  card.hubbub = { status, opts };
+  cards.add(new WeakRef(card));
+  const show = h('button', { class: 'button small', type: 'button', text: 'Show anyway',
+    onclick: () => {
+      const full = statusCard(status, { ...opts, unfiltered: true });
+      card.replaceWith(full);
+      full.focus({ preventScroll: true });
+    } });
+  append(card, h('p', { class: 'filtered-line' }, icon('filter'),
+    h('span', { text: `Filtered: ${titlesOf(results)}` }), show));
+  return card;
+}
+
+/** opts: focused (the thread's own status), inThread, communityId (hide its chip), onReply,
+ * unfiltered (shown although a filter matched it). */
 export function statusCard(status, opts = {}) {
+  const results = opts.unfiltered ? [] : filterResults(status);
+  const warned = results.filter((r) => r.filter.filter_action !== 'blur');
+  if (warned.length) return filteredCard(status, opts, warned);
+  const blurred = filterResults(status).filter((r) => r.filter.filter_action === 'blur');
   const shown = status.reblog || status;
   const card = h('article', {
-    class: `status${opts.focused ? ' focused' : ''}${shown.visibility === 'direct' ? ' direct' : ''}`,
+    class: `status${opts.focused ? ' focused' : ''}${shown.visibility === 'direct' ? ' direct' : ''}${
+      blurred.length ? ' blurred' : ''}`,
     tabindex: '0', dataset: { id: status.id },
   });
   card.hubbub = { status, opts };
@@ -194,6 +227,8 @@ export function statusCard(status, opts = {}) {
       h('a', { href: profilePath(status.account) },
         h('bdi', { text: displayName(status.account) })), ' boosted'),
     replyContext(shown, opts),
+    blurred.length > 0 && h('p', { class: 'status-context', text:
+      `Media blurred by filter: ${titlesOf(blurred)}` }),
     h('div', { class: 'status-grid' },
       h('a', { class: 'avatar-link', href: profilePath(shown.account), tabindex: '-1',
         'aria-hidden': 'true' }, avatar(shown.account, opts.focused ? 52 : 46)),
