@@ -254,13 +254,15 @@ def poll(p: PollRecord, own_votes: list[int] | None) -> dict[str, Any]:
 
 def notification(n: NotificationRecord, from_account: dict[str, Any],
                  status_json: dict[str, Any] | None) -> dict[str, Any]:
-    shaped = {
+    shaped: dict[str, Any] = {
         "id": str(n.id),
         "type": n.type,
         "created_at": iso(n.created_at),
-        "group_key": f"ungrouped-{n.id}",
+        "group_key": n.group_key or f"ungrouped-{n.id}",
         "account": from_account,
     }
+    if n.filtered:
+        shaped["filtered"] = True
     if status_json is not None:
         shaped["status"] = status_json
     if n.community_id is not None:
