@@ -13,15 +13,14 @@ from typing import Any
 from shared.records import AccountRecord, NotificationRecord, PollRecord, StatusRecord
 
 # The Mastodon version whose API Hubbub serves: clients switch features on it (and on
-# ``API_VERSION``), so it must never run ahead of the routes. 4.3 brought grouped notifications
-# (/api/v2/notifications, announced as ``api_versions.mastodon`` 2), which Hubbub lacks: clients
-# such as Phanpy and Elk then fail their notifications page. 4.2 is the newest whose
-# version-gated routes Hubbub has (/api/v2/instance and /api/v2/search, /api/v2/suggestions,
-# exclusive lists); filters and media are missing at every version, and clients already
-# survive their 404 (tests/api/instance/test_discovery.py holds the gates to the routes).
-MASTODON_COMPAT_VERSION = "4.2.0"
-# ``api_versions.mastodon`` of /api/v2/instance: 1, the API before grouped notifications.
-API_VERSION = 1
+# ``API_VERSION``), so it must never run ahead of the routes. 4.3 is the newest whose
+# version-gated routes Hubbub has: grouped notifications (/api/v2/notifications), the
+# notification policy and its requests, unread counts, several statuses or accounts at once;
+# filters, media and trending links are missing at every version, and clients already survive
+# their 404 (tests/api/instance/test_discovery.py holds the gates to the routes).
+MASTODON_COMPAT_VERSION = "4.3.0"
+# ``api_versions.mastodon`` of /api/v2/instance: 2, grouped notifications.
+API_VERSION = 2
 # Sign-up is open: an e-mail address joins (or founds) its domain's network, unless that network
 # is invitation-only (services/graph/use_cases/register_account.py). Instance and NodeInfo say so.
 
