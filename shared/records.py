@@ -117,6 +117,8 @@ class NotificationRecord(msgspec.Struct, frozen=True, kw_only=True):
     status_id: int | None = None
     created_at: int = 0
     community_id: int | None = None  # Hubbub's community notifications
+    group_key: str | None = None  # favourites, reblogs and follows: their group (Mastodon's)
+    filtered: bool = False  # held back by the recipient's notification policy
 
 
 # Redis keys shared by the writer (owner or consumer) and the readers (gateway).

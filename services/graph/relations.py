@@ -32,7 +32,10 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         async with pool.acquire() as conn:
             refused = await store.notification_refused(conn, req.recipient_id,
                                                        req.from_account_id)
-        return api.Allowed(allowed=not refused)
+            if refused or not req.facts:
+                return api.Allowed(allowed=not refused)
+            facts = await store.notification_facts(conn, req.recipient_id, req.from_account_id)
+        return api.Allowed(allowed=True, **dict(facts))
 
     async def hidden(req: api.ViewerFacts) -> api.Hidden:
         seen = await viewer_cache.generation(cache, viewer_cache.hidden_key(req.account_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+import msgspec
 
 from services.notify import store
 from shared import errors
@@ -25,19 +26,34 @@ def register(host: ServiceHost, pool: asyncpg.Pool) -> None:
 
     async def dismiss(req: api.Dismiss) -> api.Done:
         async with pool.acquire() as conn:
-            if req.id is None:
-                count = await store.dismiss_all(conn, req.account_id)
+            if req.group_key is not None:
+                count = await store.dismiss_group(conn, req.account_id, req.group_key)
+            elif req.id is None:
+                return api.Done(count=await store.dismiss_all(conn, req.account_id))
             else:
                 count = await store.dismiss(conn, req.account_id, req.id)
-                if count == 0:
-                    raise errors.NotFound("Record not found")
+        if count == 0:
+            raise errors.NotFound("Record not found")
         return api.Done(count=count)
 
     async def unread_count(req: api.UnreadCount) -> api.Done:
+        shown = store.Shown(account_id=req.account_id, types=req.types,
+                            exclude_types=req.exclude_types, from_account_id=req.from_account_id)
+        grouped = store.groups.grouping(req.grouped_types) if req.grouped else []
         async with pool.acquire() as conn:
-            count = await store.unread_count(conn, req.account_id, max(1, min(req.limit, 1000)),
-                                             req.types, req.exclude_types)
+            count = await store.unread_count(conn, shown, max(1, min(req.limit, 1000)), grouped)
         return api.Done(count=count)
+
+    async def groups(req: api.ListGroups) -> api.Groups:
+        async with pool.acquire() as conn:
+            return api.Groups(groups=await store.groups.page(conn, req))
+
+    async def group(req: api.GetGroup) -> api.Groups:
+        async with pool.acquire() as conn:
+            found = await store.groups.group(conn, req)
+        if found is None:
+            raise errors.NotFound("Record not found")
+        return api.Groups(groups=[found])
 
     async def get_markers(req: api.GetMarkers) -> api.Markers:
         async with pool.acquire() as conn:
@@ -54,9 +70,55 @@ def register(host: ServiceHost, pool: asyncpg.Pool) -> None:
         return await get_markers(api.GetMarkers(account_id=req.account_id,
                                                 timelines=list(req.positions)))
 
+    async def get_policy(req: api.GetPolicy) -> api.PolicyReply:
+        async with pool.acquire() as conn:
+            return api.PolicyReply(policy=await store.policies.policy(conn, req.account_id),
+                                   summary=await store.policies.summary(conn, req.account_id))
+
+    async def set_policy(req: api.SetPolicy) -> api.PolicyReply:
+        changes = {f: getattr(req, f) for f in api.POLICY_FIELDS if getattr(req, f) is not None}
+        async with pool.acquire() as conn:
+            async with conn.transaction():
+                current = await store.policies.policy(conn, req.account_id)
+                changed = msgspec.structs.replace(current, **changes)
+                if changes:
+                    await store.policies.save_policy(conn, req.account_id, changed)
+            return api.PolicyReply(policy=changed,
+                                   summary=await store.policies.summary(conn, req.account_id))
+
+    async def list_requests(req: api.ListRequests) -> api.Requests:
+        async with pool.acquire() as conn:
+            return api.Requests(requests=await store.policies.requests_page(conn, req))
+
+    async def get_request(req: api.GetRequest) -> api.NotificationRequest:
+        async with pool.acquire() as conn:
+            found = await store.policies.request(conn, req.account_id, req.id)
+        if found is None:
+            raise errors.NotFound("Record not found")
+        return found
+
+    async def accept_requests(req: api.AnswerRequests) -> api.Done:
+        # Merged before the reply: a client asking /merged afterwards is always told true.
+        async with pool.acquire() as conn:
+            return api.Done(count=await store.policies.accept_requests(
+                conn, req.account_id, list(set(req.ids))))
+
+    async def dismiss_requests(req: api.AnswerRequests) -> api.Done:
+        async with pool.acquire() as conn:
+            return api.Done(count=await store.policies.dismiss_requests(
+                conn, req.account_id, list(set(req.ids))))
+
     host.serve(api.NOTIFICATION_LIST, list_notifications)
     host.serve(api.NOTIFICATION_DISMISS, dismiss)
     host.serve(api.NOTIFICATION_UNREAD_COUNT, unread_count)
+    host.serve(api.NOTIFICATION_GROUPS, groups)
+    host.serve(api.NOTIFICATION_GROUP, group)
     host.serve(api.MARKERS_GET, get_markers)
     host.serve(api.MARKERS_SET, set_markers)
     host.serve(api.NOTIFICATION_GET, get_notification)
+    host.serve(api.POLICY_GET, get_policy)
+    host.serve(api.POLICY_SET, set_policy)
+    host.serve(api.REQUEST_LIST, list_requests)
+    host.serve(api.REQUEST_GET, get_request)
+    host.serve(api.REQUEST_ACCEPT, accept_requests)
+    host.serve(api.REQUEST_DISMISS, dismiss_requests)

@@ -176,10 +176,16 @@ class RelationItems(msgspec.Struct, frozen=True, kw_only=True):
 class NotificationAllowed(msgspec.Struct, frozen=True, kw_only=True):
     recipient_id: int
     from_account_id: int
+    facts: bool = False  # also what the recipient's notification policy weighs (below)
 
 
 class Allowed(msgspec.Struct, frozen=True, kw_only=True):
     allowed: bool
+    # With ``facts``: does the recipient follow the sender, since when (ms) has the sender
+    # followed the recipient, and when (ms) was the sender's account made.
+    recipient_follows: bool = False
+    follower_since: int | None = None
+    sender_created_at: int = 0
 
 
 class Hidden(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,6 +1,9 @@
-"""The notify service's API: notifications."""
+"""The notify service's API: notifications, their groups, markers, the filtering policy and its
+requests."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 import msgspec
 
@@ -21,6 +24,53 @@ class ListNotifications(msgspec.Struct, frozen=True, kw_only=True):
     types: list[str] = []
     exclude_types: list[str] = []
     from_account_id: int | None = None  # only notifications from this account
+    group_key: str | None = None  # only this group's (``ungrouped-<id>``: that one notification)
+    include_filtered: bool = False  # those the policy held back too
+    exclude_from: list[int] = []  # senders the reader hid (blocked, or muted with notifications)
+
+
+# What the server groups (Mastodon's GROUPABLE_NOTIFICATION_TYPES; Hubbub makes no admin.sign_up
+# notifications, but a client may name it).
+GROUPABLE_TYPES = ("favourite", "reblog", "follow", "admin.sign_up")
+
+
+class ListGroups(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of notification groups: each group once, at its newest notification."""
+
+    account_id: int
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 40
+    types: list[str] = []
+    exclude_types: list[str] = []
+    from_account_id: int | None = None
+    # None: every groupable type groups; otherwise only these (the others come one by one).
+    grouped_types: list[str] | None = None
+    include_filtered: bool = False
+    exclude_from: list[int] = []
+
+
+class NotificationGroup(msgspec.Struct, frozen=True, kw_only=True):
+    group_key: str  # ``ungrouped-<id>`` for a notification alone
+    type: str
+    most_recent_notification_id: int
+    notifications_count: int
+    sample_account_ids: list[int]  # newest first, up to 8, each account once
+    status_id: int | None = None
+    community_id: int | None = None
+    latest_at: int = 0  # ms since the Unix epoch: the most recent notification's
+    page_min_id: int | None = None  # paged answers only: the group's oldest within the page
+    page_max_id: int | None = None
+
+
+class Groups(msgspec.Struct, frozen=True, kw_only=True):
+    groups: list[NotificationGroup]
+
+
+class GetGroup(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    group_key: str
 
 
 class GetNotification(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,7 +84,8 @@ class Notifications(msgspec.Struct, frozen=True, kw_only=True):
 
 class Dismiss(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int
-    id: int | None = None  # None: every notification of the account (clear)
+    id: int | None = None  # None (and no group_key): every notification of the account (clear)
+    group_key: str | None = None  # every notification of this group
 
 
 class Done(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,6 +97,9 @@ class UnreadCount(msgspec.Struct, frozen=True, kw_only=True):
     limit: int = 100
     types: list[str] = []  # as in ListNotifications
     exclude_types: list[str] = []
+    from_account_id: int | None = None
+    grouped: bool = False  # count groups (v2), not notifications
+    grouped_types: list[str] | None = None  # as in ListGroups
 
 
 class Marker(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,6 +123,86 @@ class Markers(msgspec.Struct, frozen=True, kw_only=True):
     markers: list[Marker]
 
 
+# --- the filtering policy and its requests ---------------------------------------------------
+
+PolicyAction = Literal["accept", "filter", "drop"]
+POLICY_FIELDS = ("for_not_following", "for_not_followers", "for_new_accounts",
+                 "for_private_mentions", "for_limited_accounts")
+
+
+class Policy(msgspec.Struct, frozen=True, kw_only=True):
+    """What becomes of a notification from each kind of sender (Mastodon's NotificationPolicy;
+    the defaults are Mastodon 4.3's)."""
+
+    for_not_following: PolicyAction = "accept"  # senders the recipient does not follow
+    for_not_followers: PolicyAction = "accept"  # senders not following the recipient (3 days)
+    for_new_accounts: PolicyAction = "accept"  # senders whose account is under 30 days old
+    for_private_mentions: PolicyAction = "filter"  # direct mentions from the unfollowed
+    for_limited_accounts: PolicyAction = "filter"  # moderator-limited senders (none in Hubbub)
+
+
+class PolicySummary(msgspec.Struct, frozen=True, kw_only=True):
+    pending_requests_count: int = 0  # capped at 100, as Mastodon
+    pending_notifications_count: int = 0
+
+
+class PolicyReply(msgspec.Struct, frozen=True, kw_only=True):
+    policy: Policy
+    summary: PolicySummary
+
+
+class GetPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+
+
+class SetPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields to change; None keeps the current value."""
+
+    account_id: int
+    for_not_following: PolicyAction | None = None
+    for_not_followers: PolicyAction | None = None
+    for_new_accounts: PolicyAction | None = None
+    for_private_mentions: PolicyAction | None = None
+    for_limited_accounts: PolicyAction | None = None
+
+
+class NotificationRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """The filtered notifications from one sender."""
+
+    id: int
+    from_account_id: int
+    notifications_count: int
+    last_status_id: int | None = None
+    created_at: int = 0  # ms since the Unix epoch
+    updated_at: int = 0  # the newest filtered notification's time
+
+
+class ListRequests(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 40
+
+
+class Requests(msgspec.Struct, frozen=True, kw_only=True):
+    requests: list[NotificationRequest]
+
+
+class GetRequest(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    id: int
+
+
+class AnswerRequests(msgspec.Struct, frozen=True, kw_only=True):
+    """Accept (merge into the list, let the sender through from now on) or dismiss (forget the
+    request and its notifications) the account's own requests among ``ids``; others' are
+    skipped. ``Done.count`` says how many were answered."""
+
+    account_id: int
+    ids: list[int]
+
+
 # Every verb notify answers (``hubbub.svc.notify.<name>``), declared once.
 VERBS = VerbSet(SERVICE)
 
@@ -76,5 +210,13 @@ NOTIFICATION_LIST = VERBS.declare("notification.list", ListNotifications, Notifi
 NOTIFICATION_GET = VERBS.declare("notification.get", GetNotification, NotificationRecord)
 NOTIFICATION_DISMISS = VERBS.declare("notification.dismiss", Dismiss, Done)
 NOTIFICATION_UNREAD_COUNT = VERBS.declare("notification.unread_count", UnreadCount, Done)
+NOTIFICATION_GROUPS = VERBS.declare("notification.groups", ListGroups, Groups)
+NOTIFICATION_GROUP = VERBS.declare("notification.group", GetGroup, Groups)
+POLICY_GET = VERBS.declare("policy.get", GetPolicy, PolicyReply)
+POLICY_SET = VERBS.declare("policy.set", SetPolicy, PolicyReply)
+REQUEST_LIST = VERBS.declare("request.list", ListRequests, Requests)
+REQUEST_GET = VERBS.declare("request.get", GetRequest, NotificationRequest)
+REQUEST_ACCEPT = VERBS.declare("request.accept", AnswerRequests, Done)
+REQUEST_DISMISS = VERBS.declare("request.dismiss", AnswerRequests, Done)
 MARKERS_GET = VERBS.declare("markers.get", GetMarkers, Markers)
 MARKERS_SET = VERBS.declare("markers.set", SetMarkers, Markers)

@@ -81,3 +81,15 @@ async def me(api: Api, token: str) -> httpx.Response:
 
 def invalid_grant(response: httpx.Response) -> bool:
     return response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def scoped_headers(api: Api, user: User, scope: str) -> dict[str, str]:
+    """Headers with a token of ``user`` holding exactly ``scope``, by the authorization-code
+    flow (no admin's leave needed, unlike the password grant)."""
+    app = await register_app(api, "Scoped client")
+    verifier, challenge = pkce()
+    params = query(app, challenge, scope=scope)
+    code = code_of(await sign_in(api, params, user), params)
+    token = await exchange(api, app, code, verifier, redirect_uri=params["redirect_uri"])
+    assert token.status_code == 200 and token.json()["scope"] == scope, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}

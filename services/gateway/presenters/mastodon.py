@@ -14,15 +14,14 @@ from services.gateway.presenters.media import MediaUrl, media_attachments
 from shared.records import AccountRecord, NotificationRecord, PollRecord, StatusRecord
 
 # The Mastodon version whose API Hubbub serves: clients switch features on it (and on
-# ``API_VERSION``), so it must never run ahead of the routes. 4.3 brought grouped notifications
-# (/api/v2/notifications, announced as ``api_versions.mastodon`` 2), which Hubbub lacks: clients
-# such as Phanpy and Elk then fail their notifications page. 4.2 is the newest whose
-# version-gated routes Hubbub has (/api/v2/instance and /api/v2/search, /api/v2/suggestions,
-# exclusive lists) and filters (v1, and v2 since 4.0) (tests/api/instance/test_discovery.py
-# holds the gates to the routes).
-MASTODON_COMPAT_VERSION = "4.2.0"
-# ``api_versions.mastodon`` of /api/v2/instance: 1, the API before grouped notifications.
-API_VERSION = 1
+# ``API_VERSION``), so it must never run ahead of the routes. 4.3 is the newest whose
+# version-gated routes Hubbub has: grouped notifications (/api/v2/notifications), the
+# notification policy and its requests, unread counts, several statuses or accounts at once;
+# trending links are missing at every version, and clients already survive their 404
+# (tests/api/instance/test_discovery.py holds the gates to the routes).
+MASTODON_COMPAT_VERSION = "4.3.0"
+# ``api_versions.mastodon`` of /api/v2/instance: 2, grouped notifications.
+API_VERSION = 2
 # Sign-up is open: an e-mail address joins (or founds) its domain's network, unless that network
 # is invitation-only (services/graph/use_cases/register_account.py). Instance and NodeInfo say so.
 
@@ -260,13 +259,15 @@ def poll(p: PollRecord, own_votes: list[int] | None) -> dict[str, Any]:
 
 def notification(n: NotificationRecord, from_account: dict[str, Any],
                  status_json: dict[str, Any] | None) -> dict[str, Any]:
-    shaped = {
+    shaped: dict[str, Any] = {
         "id": str(n.id),
         "type": n.type,
         "created_at": iso(n.created_at),
-        "group_key": f"ungrouped-{n.id}",
+        "group_key": n.group_key or f"ungrouped-{n.id}",
         "account": from_account,
     }
+    if n.filtered:
+        shaped["filtered"] = True
     if status_json is not None:
         shaped["status"] = status_json
     if n.community_id is not None:

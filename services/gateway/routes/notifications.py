@@ -37,6 +37,7 @@ async def list_notifications(request: Request[Any, Any, Any]) -> Response[Any]:
         account_id=me.id, max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
         min_id=parse_id(p.min_id), limit=max(1, min(p.limit, 80)), types=p.types,
         exclude_types=p.exclude_types, from_account_id=parse_id(p.account_id),
+        include_filtered=p.include_filtered,
     ))
     hidden, filters = await gw.reader_cache(me.id, notifications=True)
     records = [n for n in reply.notifications if n.from_account_id not in hidden]
@@ -99,7 +100,8 @@ async def unread_count(request: Request[Any, Any, Any]) -> Response[Any]:
     done = await bus.call(gw.nc, notify_api.NOTIFICATION_UNREAD_COUNT,
                           notify_api.UnreadCount(account_id=me.id, limit=p.limit,
                                                  types=p.types,
-                                                 exclude_types=p.exclude_types))
+                                                 exclude_types=p.exclude_types,
+                                                 from_account_id=parse_id(p.account_id)))
     return responses.json({"count": done.count})
 
 

@@ -170,6 +170,22 @@ async def notification_refused(conn: asyncpg.Connection, recipient_id: int, from
         """, recipient_id, from_account_id))
 
 
+async def notification_facts(conn: asyncpg.Connection, recipient_id: int, from_account_id: int
+                             ) -> asyncpg.Record:
+    """What a notification policy weighs: ``recipient_follows``, ``follower_since`` (ms, or
+    None) and ``sender_created_at`` (ms)."""
+    row: asyncpg.Record = await conn.fetchrow(
+        """
+        SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2)
+                   AS recipient_follows,
+               (SELECT (extract(epoch FROM created_at) * 1000)::bigint FROM follows
+                 WHERE follower_id = $2 AND followee_id = $1) AS follower_since,
+               coalesce((SELECT (extract(epoch FROM created_at) * 1000)::bigint FROM accounts
+                          WHERE id = $2), 0) AS sender_created_at
+        """, recipient_id, from_account_id)
+    return row
+
+
 async def hidden_from(conn: asyncpg.Connection, account_id: int) -> list[asyncpg.Record]:
     """Whom the account does not want to see: ``id``, ``quiet`` (their notifications too) and
     ``ends_in`` (seconds, for a timed mute), from its mutes and from blocks either way."""

@@ -1,6 +1,8 @@
 """NotifyPeople: turn events into notifications for the people they concern, at most once each
 (a redelivered event finds its dedupe key taken), and push each new one to the recipient's live
-subject. Nobody is notified of their own actions."""
+subject. Nobody is notified of their own actions. The recipient's notification policy
+(services/notify/policy.py) may drop one, or file it under its sender's request, unseen until
+the recipient accepts it."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ import asyncpg
 from nats.aio.client import Client as NATS
 
 from services.notify import store
+from services.notify.policy import FILTERABLE, Sender, may_apply, verdict
 from shared import bus, events, subjects
 from shared.contracts import communities as communities_api
 from shared.contracts import graph as graph_api
 from shared.contracts import live
 from shared.contracts import posts as posts_api
+from shared.contracts.notify import PolicyAction
 from shared.ids import new_id
 from shared.records import NotificationType
 from shared.routing import EventRoutes
@@ -73,7 +77,11 @@ class NotifyPeople:
 
     async def status_created(self, event: events.StatusCreated) -> None:
         for account_id in event.mentions:
-            await self._notify(event, account_id, "mention", event.account_id, event.status_id)
+            # A direct message is private unless it answers the one it mentions.
+            private = (event.visibility == "direct"
+                       and event.in_reply_to_account_id != account_id)
+            await self._notify(event, account_id, "mention", event.account_id, event.status_id,
+                               private_mention=private)
         # A reply tells the author of the post replied to, even without an @mention.
         parent_author = event.in_reply_to_account_id
         if parent_author is not None and parent_author not in event.mentions:
@@ -113,7 +121,8 @@ class NotifyPeople:
 
     async def status_updated(self, event: events.StatusUpdated) -> None:
         for account_id in event.added_mentions:
-            await self._notify(event, account_id, "mention", event.account_id, event.status_id)
+            await self._notify(event, account_id, "mention", event.account_id, event.status_id,
+                               private_mention=event.visibility == "direct")
         # Those who reblogged it vouched for the old text: tell them it changed.
         after = None
         while True:
@@ -129,30 +138,56 @@ class NotifyPeople:
 
     async def _notify(self, event: events.Event, recipient: int, type_: NotificationType,
                       from_account: int, status_id: int | None, *, allow_self: bool = False,
-                      community_id: int | None = None) -> None:
+                      community_id: int | None = None, private_mention: bool = False) -> None:
         if recipient == from_account and not allow_self:
             return
-        if recipient != from_account and not await self._allowed(recipient, from_account):
-            return  # blocked either way, or muted with its notifications
+        action: PolicyAction | None = "accept"
+        if recipient != from_account:
+            action = await self._screen(event, recipient, from_account, type_, private_mention)
+        if action is None or action == "drop":
+            return  # refused (a block, a mute of notifications), or dropped by the policy
+        filtered = action == "filter"
         notification_id = new_id()
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire() as conn, conn.transaction():
             created = await store.insert(
                 conn, id=notification_id, account_id=recipient, type=type_,
                 from_account_id=from_account, status_id=status_id,
                 dedupe_key=f"{event.id}:{recipient}", community_id=community_id,
+                at_ms=event.occurred_at, filtered=filtered,
             )
-        if created:
+            if created and filtered:
+                await store.policies.open_request(conn, recipient, from_account)
+        if created and not filtered:
             await self.nc.publish(
                 subjects.live_user(recipient),
                 live.encode(live.LiveMessage(event="notification",
                                              notification_id=notification_id)),
             )
 
-    async def _allowed(self, recipient: int, from_account: int) -> bool:
+    async def _screen(self, event: events.Event, recipient: int, from_account: int,
+                      type_: NotificationType, private_mention: bool) -> PolicyAction | None:
+        """None when the recipient refuses the sender (blocked either way, or muted with its
+        notifications); else the recipient's policy's verdict. The sender's facts are asked of
+        graph (in the same call) only when the policy could filter this notification."""
+        ask = False
+        if type_ in FILTERABLE:
+            async with self.pool.acquire() as conn:
+                policy, permitted = await store.policies.policy_for(conn, recipient,
+                                                                    from_account)
+            ask = not permitted and may_apply(policy, type_, private_mention=private_mention)
         reply = await bus.call(self.nc, graph_api.NOTIFICATION_ALLOWED,
                                graph_api.NotificationAllowed(recipient_id=recipient,
-                                                             from_account_id=from_account))
-        return reply.allowed
+                                                             from_account_id=from_account,
+                                                             facts=ask))
+        if not reply.allowed:
+            return None
+        if not ask:
+            return "accept"
+        sender = Sender(recipient_follows=reply.recipient_follows,
+                        follower_since=reply.follower_since,
+                        created_at=reply.sender_created_at, permitted=permitted)
+        return verdict(policy, type_, sender, private_mention=private_mention,
+                       now_ms=event.occurred_at)
 
     async def _forget(self, status_id: int, type_: NotificationType, from_account: int
                       ) -> None:

@@ -6,6 +6,7 @@ import { h } from './dom.js';
 const ROUTES = [
   [/^\/$/, 'home'],
   [/^\/web\/notifications$/, 'notifications'],
+  [/^\/web\/notifications\/requests$/, 'notification_requests'],
   [/^\/web\/network(?:\/(people))?$/, 'network'],
   [/^\/web\/communities$/, 'communities'],
   [/^\/web\/communities\/(\d+)(?:\/(members))?$/, 'community'],
