@@ -84,6 +84,9 @@ class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     favourites_count: int = 0
     poll: PollRecord | None = None
     version: int = 0  # the row's version: caches keep the newest (see posts/status_cache)
+    # The thread's root (Mastodon's conversation_id): a reply inherits its parent's, a new
+    # thread starts with its own id; None for reblogs and in records cached before it was added.
+    conversation_id: int | None = None
 
 
 class NotificationRecord(msgspec.Struct, frozen=True, kw_only=True):

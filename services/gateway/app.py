@@ -22,6 +22,7 @@ from services.gateway.routes import (
     accounts,
     authorize,
     communities,
+    conversations,
     discovery,
     instance,
     lists,
@@ -136,6 +137,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
                         *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
                         *scim.ROUTES,
+                        *conversations.ROUTES,
                         *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)

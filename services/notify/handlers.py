@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.notify import store
+from services.notify.conversations import store as conversations
 from shared import errors
 from shared.bus import ServiceHost
 from shared.contracts import notify as api
@@ -54,9 +55,36 @@ def register(host: ServiceHost, pool: asyncpg.Pool) -> None:
         return await get_markers(api.GetMarkers(account_id=req.account_id,
                                                 timelines=list(req.positions)))
 
+    async def list_conversations(req: api.ListConversations) -> api.Conversations:
+        async with pool.acquire() as conn:
+            return api.Conversations(conversations=await conversations.page(conn, req))
+
+    async def get_conversation(req: api.ConversationRef) -> api.ConversationRecord:
+        async with pool.acquire() as conn:
+            found = await conversations.get(conn, req.account_id, req.id)
+        if found is None:  # none of this account's (someone else's answers the same)
+            raise errors.NotFound("Record not found")
+        return found
+
+    async def read_conversation(req: api.ConversationRef) -> api.ConversationRecord:
+        async with pool.acquire() as conn:
+            if not await conversations.mark_read(conn, req.account_id, req.id):
+                raise errors.NotFound("Record not found")
+        return await get_conversation(req)
+
+    async def remove_conversation(req: api.ConversationRef) -> api.Done:
+        async with pool.acquire() as conn:
+            if not await conversations.remove(conn, req.account_id, req.id):
+                raise errors.NotFound("Record not found")
+        return api.Done(count=1)
+
     host.serve(api.NOTIFICATION_LIST, list_notifications)
     host.serve(api.NOTIFICATION_DISMISS, dismiss)
     host.serve(api.NOTIFICATION_UNREAD_COUNT, unread_count)
     host.serve(api.MARKERS_GET, get_markers)
     host.serve(api.MARKERS_SET, set_markers)
     host.serve(api.NOTIFICATION_GET, get_notification)
+    host.serve(api.CONVERSATION_LIST, list_conversations)
+    host.serve(api.CONVERSATION_GET, get_conversation)
+    host.serve(api.CONVERSATION_READ, read_conversation)
+    host.serve(api.CONVERSATION_REMOVE, remove_conversation)

@@ -81,3 +81,14 @@ async def me(api: Api, token: str) -> httpx.Response:
 
 def invalid_grant(response: httpx.Response) -> bool:
     return response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def scoped_headers(api: Api, user: User, scope: str) -> dict[str, str]:
+    """Authorization headers of a token of ``user`` holding exactly ``scope`` (within ``read
+    write follow``), through the authorization-code flow as a client runs it."""
+    app = await register_app(api)
+    verifier, challenge = pkce()
+    params = query(app, challenge, scope=scope)
+    r = await exchange(api, app, code_of(await sign_in(api, params, user), params), verifier)
+    assert r.status_code == 200 and r.json()["scope"] == scope, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
