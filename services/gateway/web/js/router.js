@@ -6,6 +6,7 @@ import { h } from './dom.js';
 const ROUTES = [
   [/^\/$/, 'home'],
   [/^\/web\/notifications$/, 'notifications'],
+  [/^\/web\/conversations$/, 'conversations'],
   [/^\/web\/network(?:\/(people))?$/, 'network'],
   [/^\/web\/communities$/, 'communities'],
   [/^\/web\/communities\/(\d+)(?:\/(members))?$/, 'community'],
