@@ -218,7 +218,7 @@ async def wait_all_idle(js, timeout: float = 120.0) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         busy = False
-        for durable in ("fanout-home", "notify", "graph-counters"):
+        for durable in ("fanout-home", "notify", "notify-conversations", "graph-counters"):
             info = await js.consumer_info(subjects.EVENTS_STREAM, durable)
             busy = busy or bool(info.num_pending or info.num_ack_pending)
         if not busy:

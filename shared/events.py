@@ -40,6 +40,8 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
     community_id: int | None = None
     mentions: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
+    # The thread's root (StatusRecord.conversation_id); None from producers before it was added.
+    conversation_id: int | None = None
 
 
 class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):

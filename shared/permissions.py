@@ -82,6 +82,8 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         graph_api.SCIM_USER_LIST, graph_api.SCIM_USER_REPLACE, graph_api.SCIM_USER_DELETE,
         graph_api.SCIM_GROUP_CREATE, graph_api.SCIM_GROUP_GET, graph_api.SCIM_GROUP_LIST,
         graph_api.SCIM_GROUP_REPLACE, graph_api.SCIM_GROUP_DELETE,
+        notify_api.CONVERSATION_GET, notify_api.CONVERSATION_LIST, notify_api.CONVERSATION_READ,
+        notify_api.CONVERSATION_REMOVE,
         notify_api.MARKERS_GET, notify_api.MARKERS_SET, notify_api.NOTIFICATION_DISMISS,
         notify_api.NOTIFICATION_GET, notify_api.NOTIFICATION_GROUP,
         notify_api.NOTIFICATION_GROUPS, notify_api.NOTIFICATION_LIST,
@@ -123,8 +125,8 @@ EVENT_OWNERS = {"post": "posts", "graph": "graph"}
 
 # The JetStream consumers each service runs (its durables' names).
 DURABLES: dict[str, tuple[str, ...]] = {
-    "fanout": ("fanout-home",), "graph": ("graph-counters",), "notify": ("notify", "notify-mail"),
-    "posts": ("posts-media",),
+    "fanout": ("fanout-home",), "graph": ("graph-counters",),
+    "notify": ("notify", "notify-mail", "notify-conversations"), "posts": ("posts-media",),
 }
 
 # Live delivery: who feeds which subjects. Reading them is the gateways' alone.

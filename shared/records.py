@@ -107,6 +107,9 @@ class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     poll: PollRecord | None = None
     media: tuple[MediaRecord, ...] = ()  # attached, in the author's order
     version: int = 0  # the row's version: caches keep the newest (see posts/status_cache)
+    # The thread's root (Mastodon's conversation_id): a reply inherits its parent's, a new
+    # thread starts with its own id; None for reblogs and in records cached before it was added.
+    conversation_id: int | None = None
 
 
 class NotificationRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -162,8 +162,9 @@ class Stack:
                 if loop.time() > deadline:
                     raise TimeoutError(f"{service.name} outbox not drained")
                 await asyncio.sleep(0.02)
-        await wait_consumers_idle(js, ["fanout-home", "notify", "graph-counters", "posts-media"],
-                                  timeout=max(0.5, deadline - loop.time()))
+        await wait_consumers_idle(
+            js, ["fanout-home", "notify", "notify-conversations", "graph-counters", "posts-media"],
+            timeout=max(0.5, deadline - loop.time()))
 
 
 @pytest.fixture(scope="session")

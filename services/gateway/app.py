@@ -22,6 +22,7 @@ from services.gateway.routes import (
     accounts,
     authorize,
     communities,
+    conversations,
     discovery,
     files,
     filters,
@@ -144,7 +145,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
                         *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
-                        *scim.ROUTES, *files.ROUTES, *filters.ROUTES,
+                        *scim.ROUTES, *files.ROUTES, *filters.ROUTES, *conversations.ROUTES,
                         *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)

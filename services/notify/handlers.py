@@ -6,6 +6,7 @@ import asyncpg
 import msgspec
 
 from services.notify import store
+from services.notify.conversations import store as conversations
 from shared import errors
 from shared.bus import ServiceHost
 from shared.contracts import notify as api
@@ -107,6 +108,28 @@ def register(host: ServiceHost, pool: asyncpg.Pool) -> None:
         async with pool.acquire() as conn:
             return api.Done(count=await store.policies.dismiss_requests(
                 conn, req.account_id, list(set(req.ids))))
+    async def list_conversations(req: api.ListConversations) -> api.Conversations:
+        async with pool.acquire() as conn:
+            return api.Conversations(conversations=await conversations.page(conn, req))
+
+    async def get_conversation(req: api.ConversationRef) -> api.ConversationRecord:
+        async with pool.acquire() as conn:
+            found = await conversations.get(conn, req.account_id, req.id)
+        if found is None:  # none of this account's (someone else's answers the same)
+            raise errors.NotFound("Record not found")
+        return found
+
+    async def read_conversation(req: api.ConversationRef) -> api.ConversationRecord:
+        async with pool.acquire() as conn:
+            if not await conversations.mark_read(conn, req.account_id, req.id):
+                raise errors.NotFound("Record not found")
+        return await get_conversation(req)
+
+    async def remove_conversation(req: api.ConversationRef) -> api.Done:
+        async with pool.acquire() as conn:
+            if not await conversations.remove(conn, req.account_id, req.id):
+                raise errors.NotFound("Record not found")
+        return api.Done(count=1)
 
     host.serve(api.NOTIFICATION_LIST, list_notifications)
     host.serve(api.NOTIFICATION_DISMISS, dismiss)
@@ -122,3 +145,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool) -> None:
     host.serve(api.REQUEST_GET, get_request)
     host.serve(api.REQUEST_ACCEPT, accept_requests)
     host.serve(api.REQUEST_DISMISS, dismiss_requests)
+    host.serve(api.CONVERSATION_LIST, list_conversations)
+    host.serve(api.CONVERSATION_GET, get_conversation)
+    host.serve(api.CONVERSATION_READ, read_conversation)
+    host.serve(api.CONVERSATION_REMOVE, remove_conversation)

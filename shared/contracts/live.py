@@ -7,9 +7,10 @@ import msgspec
 
 
 class LiveMessage(msgspec.Struct, frozen=True, kw_only=True):
-    event: str  # update, delete, notification, status.update
-    status_id: int | None = None
+    event: str  # update, delete, notification, status.update, conversation
+    status_id: int | None = None  # a conversation's: its last status, as notify wrote it
     notification_id: int | None = None
+    conversation_id: int | None = None  # notify's, on the participant's own subject
 
 
 class LiveBatch(msgspec.Struct, frozen=True, kw_only=True):

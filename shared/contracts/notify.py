@@ -1,5 +1,5 @@
 """The notify service's API: notifications, their groups, markers, the filtering policy and its
-requests."""
+requests, and direct conversations."""
 
 from __future__ import annotations
 
@@ -203,6 +203,41 @@ class AnswerRequests(msgspec.Struct, frozen=True, kw_only=True):
     ids: list[int]
 
 
+# --- direct conversations --------------------------------------------------------------------
+
+class ConversationRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One account's view of a direct conversation (Mastodon's AccountConversation): the thread
+    whose root is ``id``, as far as it holds direct statuses this account takes part in."""
+
+    id: int  # the thread's root status id: the same for every participant, unique per account
+    account_id: int  # whose view this is
+    unread: bool
+    last_status_id: int  # the newest of its statuses: what conversations are ordered by
+    participant_ids: tuple[int, ...]  # everyone in its statuses (author and mentioned), self too
+    # Its newest statuses, newest first (last_status_id first): the gateway shows the newest
+    # the reader may still see (a block since, say), without asking again.
+    recent_status_ids: tuple[int, ...] = ()
+
+
+class ListConversations(msgspec.Struct, frozen=True, kw_only=True):
+    """Paged by ``last_status_id``, newest first, as Mastodon pages conversations."""
+
+    account_id: int
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 20
+
+
+class Conversations(msgspec.Struct, frozen=True, kw_only=True):
+    conversations: list[ConversationRecord]
+
+
+class ConversationRef(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # only this account's own conversations are found (else NotFound)
+    id: int
+
+
 # Every verb notify answers (``hubbub.svc.notify.<name>``), declared once.
 VERBS = VerbSet(SERVICE)
 
@@ -220,3 +255,7 @@ REQUEST_ACCEPT = VERBS.declare("request.accept", AnswerRequests, Done)
 REQUEST_DISMISS = VERBS.declare("request.dismiss", AnswerRequests, Done)
 MARKERS_GET = VERBS.declare("markers.get", GetMarkers, Markers)
 MARKERS_SET = VERBS.declare("markers.set", SetMarkers, Markers)
+CONVERSATION_LIST = VERBS.declare("conversation.list", ListConversations, Conversations)
+CONVERSATION_GET = VERBS.declare("conversation.get", ConversationRef, ConversationRecord)
+CONVERSATION_READ = VERBS.declare("conversation.read", ConversationRef, ConversationRecord)
+CONVERSATION_REMOVE = VERBS.declare("conversation.remove", ConversationRef, Done)

@@ -5,7 +5,7 @@ Every row below was checked against ``decide``: notifications go to ``user`` and
 ``user:notification`` only; deletes to every stream but ``user:notification``; a status the reader
 may see (the policy, and neither author nor a reblog's original author hidden) goes to ``user`` and
 ``list``, to public, hashtag and community streams only when public outside a community or
-inside one, and to ``direct`` as a conversation when it is direct.
+inside one, and never to ``direct``, which takes notify's ``conversation`` messages only.
 
 The contract between the paths (StreamSession.ready, the fast one, and StreamSession.render):
 for the same message and the same facts, ready() delivers exactly what render() delivers on the
@@ -98,9 +98,11 @@ MESSAGES = {
     "delete without an id":                    "-     -   -    -   -    -   -     -    -",
     "notification":                            "N     N   -    -   -    -   -     -    -",
     "notification without an id":              "-     -   -    -   -    -   -     -    -",
-    "update":                                  "?S    -   ?S   ?S  ?S   ?S  ?S    ?S   ?S",
-    "status.update":                           "?S    -   ?S   ?S  ?S   ?S  ?S    ?S   ?S",
+    "update":                                  "?S    -   ?S   ?S  ?S   ?S  ?S    -    ?S",
+    "status.update":                           "?S    -   ?S   ?S  ?S   ?S  ?S    -    ?S",
     "update without an id":                    "-     -   -    -   -    -   -     -    -",
+    "conversation":                            "-     -   -    -   -    -   -     C    -",
+    "conversation without an id":              "-     -   -    -   -    -   -     -    -",
 }
 
 
@@ -109,6 +111,8 @@ def message(kind: str) -> LiveMessage:
     has_id = "without" not in kind
     if event == "notification":
         return LiveMessage(event=event, notification_id=7 if has_id else None)
+    if event == "conversation":  # notify's: the conversation, and its last status
+        return LiveMessage(event=event, conversation_id=7 if has_id else None, status_id=100)
     return LiveMessage(event=event, status_id=100 if has_id else None)
 
 
@@ -121,7 +125,7 @@ def test_what_each_message_needs_first(kind: str) -> None:
 def test_a_status_gone_reaches_no_one_and_facts_come_next() -> None:
     for stream in STREAMS:
         assert decide(stream, message("update"), None, SITUATIONS["follower"]) is None
-        expected = None if stream == "user:notification" else Needs.FACTS
+        expected = None if stream in ("user:notification", "direct") else Needs.FACTS
         assert decide(stream, message("update"), STATUSES["public"]) == expected
 
 
@@ -141,8 +145,8 @@ UPDATES = {
     ("private", "follower"):                   "U     -   -    -   -    -   U     -    -",
     ("private", "not following"):              "-     -   -    -   -    -   -     -    -",
     ("private", "muted author"):               "-     -   -    -   -    -   -     -    -",
-    ("direct", "not following"):               "U     -   -    -   -    -   U     C    -",
-    ("direct", "other network"):               "U     -   -    -   -    -   U     C    -",
+    ("direct", "not following"):               "U     -   -    -   -    -   U     -    -",
+    ("direct", "other network"):               "U     -   -    -   -    -   U     -    -",
     ("direct", "blocked"):                     "-     -   -    -   -    -   -     -    -",
     ("community", "follower"):                 "U     -   U    U   U    U   U     -    U",
     ("community", "not a member"):             "-     -   -    -   -    -   -     -    -",
@@ -172,7 +176,7 @@ def test_an_update_by_the_readers_situation(kind: str, situation: str) -> None:
 
 #                                               user  un  pub  pl  tag  tl  list  dir  com
 REBLOGS = {
-    "original not known yet":                  "?O    -   ?O   ?O  ?O   ?O  ?O    ?O   ?O",
+    "original not known yet":                  "?O    -   ?O   ?O  ?O   ?O  ?O    -    ?O",
     "original gone":                           "-     -   -    -   -    -   -     -    -",
     "original private, not followed":          "-     -   -    -   -    -   -     -    -",
 }
@@ -263,8 +267,8 @@ def session_for(found: StatusRecord | None, situation: str, *, at_hand: bool, re
     async def notification(message: LiveMessage) -> str:
         return f"notification {message.notification_id}"
 
-    async def conversation(status: StatusRecord) -> str:
-        return f"conversation {status.id}"
+    async def conversation(message: LiveMessage) -> str:
+        return f"conversation {message.conversation_id}"
 
     session._notification = notification  # type: ignore[method-assign]
     session._conversation = conversation  # type: ignore[method-assign]
@@ -291,10 +295,9 @@ def expected_deliveries(watches: list[Watch], kind: str, found: StatusRecord | N
         assert not isinstance(verdict, Needs)
         if verdict is None:
             continue
-        payload = {Payload.DELETE: "100", Payload.NOTIFICATION: "notification 7"}.get(
-            verdict.payload) or (f"conversation {found.id}"
-                                 if verdict.payload is Payload.CONVERSATION
-                                 else status_json(found))
+        payload = {Payload.DELETE: "100", Payload.NOTIFICATION: "notification 7",
+                   Payload.CONVERSATION: "conversation 7"}.get(verdict.payload) or status_json(
+            found)
         out.append(Delivery(watch.names, verdict.event, payload, verdict.shared))
     return out
 

@@ -168,6 +168,9 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v2/notifications/{group_key:str}/accounts"): "read:notifications",
     ("POST", "/api/v2/notifications/{group_key:str}/dismiss"): "write:notifications",
     ("GET", "/api/v1/markers"): "read:statuses", ("POST", "/api/v1/markers"): "write:statuses",
+    ("GET", "/api/v1/conversations"): "read:statuses",
+    ("DELETE", "/api/v1/conversations/{conversation_id:str}"): "write:conversations",
+    ("POST", "/api/v1/conversations/{conversation_id:str}/read"): "write:conversations",
     ("GET", "/api/v1/streaming/health"): None,
     ("websocket", "/api/v1/streaming"): "stream",
     ("GET", "/api/v1/streaming/{path:path}"): "stream",
@@ -357,7 +360,7 @@ async def test_every_route_refuses_a_token_outside_its_scope(api: Api) -> None:
     ids = {"account_id": "1", "status_id": "1", "poll_id": "1", "notification_id": "1",
            "group_key": "ungrouped-1", "request_id": "1",
            "list_id": "1", "community_id": "1", "token_id": "1", "name": unique("t"),
-           "hashtag": "x"}
+           "hashtag": "x", "conversation_id": "1"}
     wrong = []
     for handler in scopes.handlers_of(the_app()):
         declared = scopes.declared(handler)

@@ -34,11 +34,14 @@ How the two paths differed before they shared this function (each wrote the deci
 - ready() gave up on the whole message as soon as the reader watched ``direct`` on the subject
   (conversations are rendered per reader), even for a status that is not direct, which
   render() then skipped on that stream. Now ready() skips it there too and delivers the rest.
+- Since conversations are kept by notify, the ``direct`` stream takes no status at all: its
+  ``conversation`` event comes from notify's own live message, once the reader's conversation
+  is written, and is rendered from it (so it equals what GET /api/v1/conversations answers).
 - render() skipped a notification without an id in its fetch; decide() says so up front.
-- Same in both: deletes go to every stream but ``user:notification``, statuses to ``user`` and
-  ``list`` streams, and to public, hashtag and community streams only when public outside a
-  community or inside one; ``public:media`` and ``public:local:media`` take those with
-  attachments only.
+- Same in both: deletes go to every stream but ``user:notification``, conversations to
+  ``direct`` only, statuses to ``user`` and ``list`` streams, and to public, hashtag and
+  community streams only when public outside a community or inside one; ``public:media`` and
+  ``public:local:media`` take those with attachments only.
 
 The reader's content filters decide last (both paths hand over those learned with the facts):
 a status a ``hide`` filter matches in the stream's context is not delivered; one a ``warn`` or
@@ -85,7 +88,7 @@ class Payload(enum.Enum):
     STATUS = "status"  # the status's JSON, the same for every reader (RenderCache)
     # The status's shared JSON with the reader's FilterResults (``Deliver.filtered``) in it.
     FILTERED_STATUS = "filtered status"
-    CONVERSATION = "conversation"  # the reader's own conversation holding the status
+    CONVERSATION = "conversation"  # the reader's own conversation, as notify keeps it
     NOTIFICATION = "notification"  # the reader's notification, fetched from notify
 
 
@@ -131,10 +134,18 @@ def decide(stream: str, message: live.LiveMessage,
         if stream not in ("user", "user:notification") or message.notification_id is None:
             return None
         return _NOTIFICATION
+    if event == "conversation":
+        # notify's, on the participant's own subject once it has written the conversation:
+        # rendered from it as the REST API shows it (application/conversations.py).
+        if stream != "direct" or message.conversation_id is None:
+            return None
+        return _CONVERSATION
     if stream == "user:notification" or message.status_id is None:
         return None
     if event == "delete":
         return _DELETE
+    if stream == "direct":
+        return None  # a direct status comes to it as its conversation (above), nothing else
     if status is NOT_AT_HAND:
         return Needs.STATUS
     if status is None:
@@ -153,8 +164,6 @@ def decide(stream: str, message: live.LiveMessage,
         if (original is None or not policy.can_see(post_facts(original), viewer)
                 or original.account_id in hidden):
             return None
-    if stream == "direct":
-        return _CONVERSATION if status.visibility == policy.DIRECT else None
     if stream not in ("user", "list") and not (
             policy.in_public_timeline(facts_of_post) or status.community_id):
         return None  # only public posts on public, hashtag and community streams

@@ -17,6 +17,7 @@ from typing import Literal
 import msgspec
 
 from services.gateway import scopes as scope_rules
+from services.gateway.application.conversations import render_one as render_conversation
 from services.gateway.application.notifications import render as render_notifications
 from services.gateway.context import Gateway
 from services.gateway.streaming.decide import (
@@ -344,11 +345,11 @@ class StreamSession:
             payload: str | None = str(message.status_id)
         elif verdict.payload is Payload.NOTIFICATION:
             payload = await self._notification(message)
+        elif verdict.payload is Payload.CONVERSATION:
+            payload = await self._conversation(message)
         else:
             assert isinstance(status, StatusRecord)
-            payload = (await self._conversation(status)
-                       if verdict.payload is Payload.CONVERSATION
-                       else await rendered_once(self.gw, status))
+            payload = await rendered_once(self.gw, status)
             if payload is not None and verdict.filtered is not None:
                 payload = with_filtered(payload, verdict.filtered)
         if payload is None:
@@ -371,18 +372,14 @@ class StreamSession:
             return None
         return msgspec.json.encode(shaped[0]).decode()
 
-    async def _conversation(self, status: StatusRecord) -> str:
-        hydrator = self.gw.hydrator
-        assert hydrator is not None
-        [rendered] = await hydrator.render_statuses([status], self.account.id)
-        others = [i for i in {status.account_id, *status.mentions} if i != self.account.id]
-        accounts = await hydrator.accounts(others)
-        from services.gateway.presenters import mastodon
-
-        return msgspec.json.encode({
-            "id": str(status.in_reply_to_id or status.id),
-            "unread": status.account_id != self.account.id,
-            "accounts": [mastodon.account(accounts[i], self.gw.base_url)
-                         for i in others if i in accounts],
-            "last_status": rendered,
-        }).decode()
+    async def _conversation(self, message: live.LiveMessage) -> str | None:
+        """The reader's conversation as GET /api/v1/conversations shows it (one renderer for
+        both), or None: gone, removed, or its last status is not the one notify told of (a
+        newer one follows with its own message; an author the reader blocked is left out)."""
+        assert message.conversation_id is not None
+        viewer, _ = await self.facts.get()
+        shaped = await render_conversation(self.gw, message.conversation_id, viewer)
+        last = shaped["last_status"] if shaped is not None else None
+        if last is None or last["id"] != str(message.status_id):
+            return None
+        return msgspec.json.encode(shaped).decode()

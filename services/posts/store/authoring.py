@@ -15,8 +15,8 @@ CREATE_SQL = """
 WITH s AS (
     INSERT INTO statuses (id, account_id, network_id, text, content_html, spoiler_text,
         sensitive, visibility, language, in_reply_to_id, in_reply_to_account_id, mentions, tags,
-        community_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        community_id, conversation_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $26)
     RETURNING version, created_at
 ), idempotency AS (
     INSERT INTO idempotency_keys (account_id, key, status_id)
@@ -62,7 +62,7 @@ async def insert_status(
         sensitive, visibility, language, in_reply_to_id, in_reply_to_account_id, mentions, tags,
         community_id, idempotency_key, poll_id, poll_options,
         [0] * len(poll_options) if poll_options else None, poll_multiple, poll_expires_in_s,
-        parent_id, *outbox.row(event), outbox.channel("posts"))
+        parent_id, *outbox.row(event), outbox.channel("posts"), event.conversation_id)
 
 
 # --- edits --------------------------------------------------------------------------------------

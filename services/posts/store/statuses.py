@@ -15,7 +15,7 @@ STATUS_SELECT = f"""
 SELECT s.id, s.account_id, s.network_id, s.text, s.content_html, s.visibility, s.spoiler_text,
     s.sensitive, s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id,
     s.community_id, s.mentions, s.tags, s.replies_count, s.reblogs_count, s.favourites_count,
-    s.version,
+    s.version, s.conversation_id,
     (extract(epoch FROM s.created_at) * 1000)::bigint AS created_at,
     (extract(epoch FROM s.edited_at) * 1000)::bigint AS edited_at,
     p.id AS poll_id, p.options AS poll_options, p.votes AS poll_votes,

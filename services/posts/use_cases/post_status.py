@@ -30,7 +30,17 @@ def created_record(event: events.StatusCreated, composed: Composed, req: CreateS
         sensitive=req.sensitive or bool(req.spoiler_text), language=req.language,
         in_reply_to_id=req.in_reply_to_id, in_reply_to_account_id=event.in_reply_to_account_id,
         community_id=event.community_id, mentions=composed.mention_ids, tags=composed.tags,
-        version=row["version"], poll=store.poll_from_row(row), media=tuple(media or ()))
+        version=row["version"], poll=store.poll_from_row(row), media=tuple(media or ()),
+        conversation_id=event.conversation_id)
+
+
+def thread_of(parent: StatusRecord | None, status_id: int) -> int:
+    """The new status's conversation (its thread's root): its parent's, or its own when it
+    answers nothing. A parent from before conversations were recorded was backfilled by the
+    migration; one still without (its own parent lost) starts the thread itself."""
+    if parent is None:
+        return status_id
+    return parent.conversation_id or parent.id
 
 
 class PostStatus:
@@ -68,6 +78,7 @@ class PostStatus:
             visibility=req.visibility, in_reply_to_id=req.in_reply_to_id,
             in_reply_to_account_id=parent.account_id if parent else None,
             community_id=community_id, mentions=composed.mention_ids, tags=composed.tags,
+            conversation_id=thread_of(parent, status_id),
         )
         poll_expires_s = float(req.poll.expires_in) if req.poll else None
 

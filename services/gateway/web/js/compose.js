@@ -1,5 +1,6 @@
 // The composer: text with a character counter (a link counts 23, as on the server), content
-// warning, visibility, poll, @/# suggestions; it also replies, edits, and posts into communities.
+// warning, visibility, poll, @/# suggestions; it also replies, edits, posts into communities, and
+// starts direct messages (visibility "direct": only the people it mentions see it).
 import { api, session } from './api.js';
 import { attachAutocomplete } from './autocomplete.js';
 import { displayName, h, icon, nextId, richContent } from './dom.js';
@@ -74,7 +75,8 @@ function pollEditor(max, maxChars) {
   return editor;
 }
 
-/** opts: replyTo, edit, communityId, communityName, onDone(status), autofocus, compact. */
+/** opts: replyTo, edit, communityId, communityName, onDone(status), autofocus, compact;
+ * visibility and text to start with (a direct message: 'direct' and '@someone '). */
 export function composer(opts = {}) {
   const { replyTo, edit } = opts;
   const max = limits();
@@ -83,7 +85,8 @@ export function composer(opts = {}) {
   const text = h('textarea', { id: textId, rows: opts.compact ? 2 : 4, 'aria-describedby': counterId,
     placeholder: replyTo ? `Reply to ${displayName(replyTo.account)}…`
       : opts.communityName ? `Post to ${opts.communityName}…`
-        : `What's new, ${displayName(session.me)}?` });
+        : opts.visibility === 'direct' ? 'Mention who it is for: @name, then your message…'
+          : `What's new, ${displayName(session.me)}?` });
   const suggestions = attachAutocomplete(text);
   const cwId = nextId('cw');
   const cw = h('input', { id: cwId, type: 'text', placeholder: 'Content warning', maxlength: max.chars });
@@ -91,7 +94,7 @@ export function composer(opts = {}) {
     h('label', { for: cwId, class: 'sr-only', text: 'Content warning' }), cw);
   const poll = pollEditor(max.options, max.optionChars);
   const visibilityId = nextId('visibility');
-  let initial = session.me?.source?.privacy || 'public';
+  let initial = opts.visibility || session.me?.source?.privacy || 'public';
   if (replyTo && ORDER.indexOf(replyTo.visibility) > ORDER.indexOf(initial)) initial = replyTo.visibility;
   // In a community only its members see a post: everyone there, or those who follow you.
   const choices = opts.communityId && !replyTo ? COMMUNITY_VISIBILITY : VISIBILITY_TEXT;
@@ -103,7 +106,7 @@ export function composer(opts = {}) {
   const announce = h('span', { class: 'sr-only', 'aria-live': 'polite' });
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { class: 'button primary', type: 'submit',
-    text: edit ? 'Save' : replyTo ? 'Reply' : 'Post' });
+    text: edit ? 'Save' : replyTo ? 'Reply' : opts.visibility === 'direct' ? 'Send' : 'Post' });
   const toggleButton = (name, label, target, focus) => {
     const button = h('button', { class: 'icon-button', type: 'button', 'aria-pressed': 'false',
       'aria-label': label, title: label }, icon(name));
@@ -188,7 +191,8 @@ export function composer(opts = {}) {
         : await api.post('/api/v1/statuses', body);
       emit(edit ? 'status' : 'posted', status);
       if (replyTo) emit('status', { ...replyTo, replies_count: (replyTo.replies_count || 0) + 1 });
-      toast(edit ? 'Post updated.' : replyTo ? 'Reply posted.' : 'Posted.');
+      toast(edit ? 'Post updated.' : replyTo ? 'Reply posted.'
+        : body.visibility === 'direct' ? 'Message sent.' : 'Posted.');
       reset();
       opts.onDone?.(status);
     } catch (err) {
@@ -200,7 +204,7 @@ export function composer(opts = {}) {
   });
 
   function reset() {
-    text.value = replyTo ? replyMentions(replyTo) : '';
+    text.value = replyTo ? replyMentions(replyTo) : opts.text || '';
     cw.value = '';
     cwRow.hidden = true;
     poll.hidden = true;
@@ -234,7 +238,8 @@ export function composer(opts = {}) {
 /** The composer in a dialog: the "New post" button, replies and edits from any page. */
 export function openComposer(opts = {}) {
   const title = opts.edit ? 'Edit post' : opts.replyTo
-    ? `Reply to ${displayName(opts.replyTo.account)}` : 'New post';
+    ? `Reply to ${displayName(opts.replyTo.account)}`
+    : opts.visibility === 'direct' ? 'New direct message' : 'New post';
   let dialog;
   const form = composer({ ...opts, autofocus: true, onDone: (status) => {
     dialog.close();

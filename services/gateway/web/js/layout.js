@@ -1,5 +1,6 @@
 // The signed-in shell: left navigation (a bottom bar on phones), the main column, a side column
-// with your communities, the live unread badge and the connection banner.
+// with your communities, the live unread badge, the unread dot of direct messages and the
+// connection banner.
 import { api, session } from './api.js';
 import { signOut } from './auth.js';
 import { rememberCommunity } from './cache.js';
@@ -33,6 +34,28 @@ function setUnread(count, badge, link) {
   link.setAttribute('aria-label', unread.count
     ? `Notifications, ${unread.count} unread` : 'Notifications');
   setTitlePrefix(unread.count ? `(${unread.count}) ` : '');
+}
+
+/** The dot on "Direct messages": shown while a conversation is unread; live from the direct
+ * stream, whose conversation events the Direct messages screen takes from here. */
+function directMessages() {
+  const dot = h('span', { class: 'nav-dot', hidden: true, 'aria-hidden': 'true' });
+  const item = navLink('/web/conversations', 'mail', 'Direct messages', dot);
+  const link = item.querySelector('a');
+  const show = (unread) => {
+    dot.hidden = !unread;
+    link.setAttribute('aria-label', unread ? 'Direct messages, unread' : 'Direct messages');
+  };
+  const check = () => api.get('/api/v1/conversations', { limit: 40 })
+    .then((page) => show(page.some((c) => c.unread)), () => {});
+  check();
+  watch('direct', (event, payload) => {
+    if (event !== 'conversation') return;
+    if (payload.unread) show(true);
+    emit('conversation', payload);
+  }, check);
+  on('conversations-read', check);
+  return item;
 }
 
 function sideCommunities() {
@@ -75,6 +98,7 @@ export function buildShell(root) {
     h('nav', { 'aria-label': 'Main' }, h('ul', { class: 'nav-list' },
       navLink('/', 'home', 'Home'),
       notifications,
+      directMessages(),
       navLink('/web/network', 'building', me.hubbub?.network || 'Network'),
       navLink('/web/communities', 'users', 'Communities'),
       navLink('/web/search', 'search', 'Search'),

@@ -7,6 +7,7 @@ const ROUTES = [
   [/^\/$/, 'home'],
   [/^\/web\/notifications$/, 'notifications'],
   [/^\/web\/notifications\/requests$/, 'notification_requests'],
+  [/^\/web\/conversations$/, 'conversations'],
   [/^\/web\/network(?:\/(people))?$/, 'network'],
   [/^\/web\/communities$/, 'communities'],
   [/^\/web\/communities\/(\d+)(?:\/(members))?$/, 'community'],

@@ -3,6 +3,7 @@
 import { accountList, followButton, relationships } from '../accounts.js';
 import { api, session } from '../api.js';
 import { signOut } from '../auth.js';
+import { openComposer } from '../compose.js';
 import {
   avatar, displayName, emptyState, errorState, h, icon, profilePath, richContent, spinner,
 } from '../dom.js';
@@ -22,6 +23,9 @@ function header(account, relationship) {
   const own = account.id === session.me.id;
   const job = [account.hubbub?.title, account.hubbub?.department].filter(Boolean).join(' · ');
   const base = profilePath(account);
+  const message = !own && h('button', { class: 'button small', type: 'button',
+    onclick: () => openComposer({ visibility: 'direct', text: `@${account.acct} ` }) },
+  icon('mail'), 'Message');
   const actions = own
     ? h('button', { class: 'button small', type: 'button', onclick: signOut }, icon('logout'), 'Sign out')
     : followButton(account, relationship, (rel, verb) => {
@@ -34,7 +38,8 @@ function header(account, relationship) {
   const card = h('section', { class: 'card profile-card' },
     h('div', { class: 'profile-banner' }),
     h('div', { class: 'profile-top' }, avatar(account, 88), h('div', { class: 'profile-actions' },
-      relationship?.followed_by && h('span', { class: 'badge', text: 'Follows you' }), actions)),
+      relationship?.followed_by && h('span', { class: 'badge', text: 'Follows you' }), message,
+      actions)),
     h('h2', { class: 'profile-name' }, h('bdi', { text: displayName(account) })),
     h('p', { class: 'profile-acct' }, h('span', { text: `@${account.acct}` }),
       networkBadge(account) || h('span', { class: 'badge', text: account.hubbub?.network || '' }),
