@@ -104,6 +104,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     lockout_max_s: float = 3600.0
     # Argon2id checks (64 MiB each) one graph process runs at once: its memory ceiling.
     password_checks: int = 4
+    # How often each posts process looks for scheduled statuses whose time has come: a status
+    # is posted at most this late.
+    scheduled_check_seconds: float = 5.0
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -217,6 +220,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         lockout_base_s=float(get("HUBBUB_LOCKOUT_BASE_S", base.lockout_base_s)),
         lockout_max_s=float(get("HUBBUB_LOCKOUT_MAX_S", base.lockout_max_s)),
         password_checks=int(get("HUBBUB_PASSWORD_CHECKS", base.password_checks)),
+        scheduled_check_seconds=float(get("HUBBUB_SCHEDULED_CHECK_SECONDS",
+                                          base.scheduled_check_seconds)),
     )
 
 

@@ -34,6 +34,7 @@ from services.gateway.routes import (
     polls,
     profiles,
     relationships,
+    scheduled_statuses,
     scim,
     scim_tokens,
     search,
@@ -130,7 +131,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
         # prefers static segments anyway, this keeps the reading order the matching order.
         route_handlers=[*instance.ROUTES, *discovery.ROUTES, *oauth.ROUTES, *profiles.ROUTES,
                         *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
-                        *status_actions.ROUTES, *polls.ROUTES, *timelines.ROUTES,
+                        *status_actions.ROUTES, *polls.ROUTES, *scheduled_statuses.ROUTES,
+                        *timelines.ROUTES,
                         *notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
                         *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
