@@ -81,3 +81,15 @@ async def me(api: Api, token: str) -> httpx.Response:
 
 def invalid_grant(response: httpx.Response) -> bool:
     return response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+async def scoped_headers(api: Api, user: User, scope: str) -> dict[str, str]:
+    """Headers with a token of ``user`` holding exactly ``scope`` (within read write follow),
+    by the authorization-code flow a client runs."""
+    app = await register_app(api)
+    verifier, challenge = pkce()
+    params = query(app, challenge, scope=scope)
+    r = await exchange(api, app, code_of(await sign_in(api, params, user), params), verifier)
+    assert r.status_code == 200, r.text
+    assert r.json()["scope"] == scope
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
