@@ -100,8 +100,13 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         posts_api.STATUS_FAVOURITED_BY, posts_api.STATUS_GET, posts_api.STATUS_HISTORY,
         posts_api.STATUS_REBLOGGED_BY, posts_api.STATUS_THREAD, posts_api.STATUS_VIEWER_FLAGS,
         posts_api.TAG_TRENDS,
+        # scheduled statuses
+        posts_api.SCHEDULED_STATUS_CREATE, posts_api.SCHEDULED_STATUS_LIST,
+        posts_api.SCHEDULED_STATUS_GET, posts_api.SCHEDULED_STATUS_UPDATE,
+        posts_api.SCHEDULED_STATUS_CANCEL,
     ),
     "posts": (
+        graph_api.ACCOUNT_GET,  # a scheduled status's author, still active when it is due
         graph_api.ACCOUNT_LOOKUP, graph_api.ACCOUNT_VISIBLE, graph_api.COMMUNITY_CAN_POST,
         graph_api.VIEWER_FACTS,
         graph_api.ACCOUNT_UPDATE,  # the media worker sets processed avatars and headers

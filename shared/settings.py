@@ -123,6 +123,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # worker.py), and how long an upload waits to be attached before it is deleted.
     media_workers: int = 1
     media_orphan_hours: float = 24.0
+    # How often each posts process looks for scheduled statuses whose time has come: a status
+    # is posted at most this late.
+    scheduled_check_seconds: float = 5.0
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -264,6 +267,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         s3_public_url=get("HUBBUB_S3_PUBLIC_URL", "").rstrip("/"),
         media_workers=int(get("HUBBUB_MEDIA_WORKERS", base.media_workers)),
         media_orphan_hours=float(get("HUBBUB_MEDIA_ORPHAN_HOURS", base.media_orphan_hours)),
+        scheduled_check_seconds=float(get("HUBBUB_SCHEDULED_CHECK_SECONDS",
+                                          base.scheduled_check_seconds)),
     )
 
 

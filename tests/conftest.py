@@ -63,8 +63,10 @@ def settings(servers: Settings) -> Settings:
     # token (tests/security/test_rate_limits.py builds gateways with small ones).
     roomy = "1000000/1minute"
     # sso_allow_http: the tests' OpenID provider (tests/oidc) listens on http://127.0.0.1.
-    return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True, **{
-        name: roomy for name in RATE_SETTINGS})
+    # scheduled_check_seconds: a scheduled status made due in the store is posted promptly.
+    return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True,
+                                   scheduled_check_seconds=0.5, **{
+                                       name: roomy for name in RATE_SETTINGS})
 
 
 class Stack:

@@ -11,6 +11,7 @@ PostgreSQL's ``bigint``, and JSON nested deeper than any endpoint's parameters g
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
@@ -190,6 +191,23 @@ def visibility(value: str) -> policy.Visibility:
         raise errors.Invalid(f"Validation failed: visibility must be one of "
                              f"{', '.join(policy.VISIBILITIES)}")
     return value
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MS = dt.timedelta(milliseconds=1)
+
+
+def moment_ms(value: str, name: str) -> int:
+    """An ISO 8601 date or date and time (UTC when it names no offset), as ms since the Unix
+    epoch; a 422 naming the parameter when it is neither."""
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise errors.Invalid(f"Validation failed: {name} is not an ISO 8601 date and time",
+                             {name: [(errors.INVALID, "is invalid")]}) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return (moment - _EPOCH) // _MS
 
 
 class Params(msgspec.Struct, kw_only=True):

@@ -6,6 +6,8 @@ from services.posts import handlers
 from services.posts.media.worker import MediaWorker
 from services.posts.use_cases.clean_media import CleanMedia
 from services.posts.use_cases.polls import ClosePolls
+from services.posts.use_cases.post_status import PostStatus
+from services.posts.use_cases.publish_due_statuses import PublishDueStatuses
 from services.runtime import BaseService
 from shared.bus import ServiceHost
 from shared.contracts import posts as posts_api
@@ -27,6 +29,11 @@ class PostsService(BaseService):
         closer = ClosePolls(self.pool, self.redis.main)
         await closer.start()
         self.keep(closer)
+        publisher = PublishDueStatuses(
+            self.pool, self.nc, PostStatus(self.pool, self.redis.main, self.nc, self.settings),
+            self.settings.scheduled_check_seconds)
+        await publisher.start()
+        self.keep(publisher)
         host = ServiceHost(self.nc, posts_api.VERBS)
         handlers.register(host, self.pool, self.redis.main, self.nc, self.settings)
         await host.start()

@@ -10,13 +10,16 @@ from nats.aio.client import Client as NATS
 
 from services.posts import status_cache, store
 from services.posts.store import media as media_store
+from services.posts.use_cases.cancel_scheduled_status import CancelScheduledStatus
 from services.posts.use_cases.delete_media import DeleteMedia
 from services.posts.use_cases.delete_status import DeleteStatus
 from services.posts.use_cases.edit_status import EditStatus
 from services.posts.use_cases.polls import VotePoll
 from services.posts.use_cases.post_status import PostStatus
 from services.posts.use_cases.reactions import Reactions
+from services.posts.use_cases.schedule_status import ScheduleStatus
 from services.posts.use_cases.update_media import UpdateMedia
+from services.posts.use_cases.update_scheduled_status import UpdateScheduledStatus
 from services.posts.use_cases.upload_media import UploadMedia
 from shared import errors, viewer_cache
 from shared.bounded_cache import BoundedCache
@@ -186,7 +189,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
             api.StatusAction(account_id=req.account_id, status_id=req.status_id),
             req.network_id, req.visibility)
 
-    host.serve(api.STATUS_CREATE, PostStatus(pool, cache, nc, settings))
+    post_status = PostStatus(pool, cache, nc, settings)
+    host.serve(api.STATUS_CREATE, post_status)
     host.serve(api.STATUS_EDIT, EditStatus(pool, cache, nc, settings))
     host.serve(api.STATUS_DELETE, DeleteStatus(pool, cache))
     host.serve(api.STATUS_GET, get_statuses)
@@ -221,3 +225,21 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
     host.serve(api.MEDIA_DELETE, DeleteMedia(pool))
     host.serve(api.POLL_GET, get_poll)
     host.serve(api.POLL_VOTE, VotePoll(pool, cache, nc))
+
+    async def scheduled_list(req: api.AccountPage) -> api.ScheduledStatuses:
+        async with pool.acquire() as conn:
+            return api.ScheduledStatuses(items=await store.scheduled_page(conn, req.account_id,
+                                                                          req.page))
+
+    async def scheduled_get(req: api.ScheduledStatusAction) -> api.ScheduledStatusRecord:
+        async with pool.acquire() as conn:
+            found = await store.scheduled_status(conn, req.scheduled_status_id)
+        if found is None or found.account_id != req.account_id:
+            raise errors.NotFound("Record not found")
+        return found
+
+    host.serve(api.SCHEDULED_STATUS_CREATE, ScheduleStatus(pool, post_status))
+    host.serve(api.SCHEDULED_STATUS_LIST, scheduled_list)
+    host.serve(api.SCHEDULED_STATUS_GET, scheduled_get)
+    host.serve(api.SCHEDULED_STATUS_UPDATE, UpdateScheduledStatus(pool))
+    host.serve(api.SCHEDULED_STATUS_CANCEL, CancelScheduledStatus(pool))

@@ -358,3 +358,49 @@ STATUS_RECENT_IN_COMMUNITY = _verb("status.recent_in_community", RecentInCommuni
 STATUS_HOME_REBUILD = _verb("status.home_rebuild", HomeRebuild, TimelineEntries)
 STATUS_DIRECT_PAGE = _verb("status.direct_page", DirectPage, DirectMessages)
 STATUS_AUTHOR_TIMELINE = _verb("status.author_timeline", AuthorTimeline, AuthorTimelineIds)
+
+
+# --- Scheduled statuses (Mastodon's ScheduledStatus): one block, structs and verbs ---------------
+
+class ScheduleStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """A status to post at ``scheduled_at`` (ms since the Unix epoch). ``status`` is checked now
+    as a post would be; its ``idempotency_key`` (the client's, scoped) makes a retried request
+    answer with the first scheduled status, ``idempotency`` is that key as the client sent it."""
+
+    status: CreateStatus
+    scheduled_at: int
+    application_id: int | None = None
+    idempotency: str | None = None
+
+
+class ScheduledStatusRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    account_id: int
+    scheduled_at: int  # ms since the Unix epoch
+    status: CreateStatus  # what will be posted (no idempotency key: publication makes its own)
+    application_id: int | None = None
+    idempotency: str | None = None
+
+
+class ScheduledStatusAction(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    scheduled_status_id: int
+
+
+class RescheduleStatus(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    scheduled_status_id: int
+    scheduled_at: int  # ms since the Unix epoch
+
+
+class ScheduledStatuses(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[ScheduledStatusRecord]  # newest scheduled (by id) first
+
+
+SCHEDULED_STATUS_CREATE = _verb("scheduled_status.create", ScheduleStatus, ScheduledStatusRecord)
+SCHEDULED_STATUS_LIST = _verb("scheduled_status.list", AccountPage, ScheduledStatuses)
+SCHEDULED_STATUS_GET = _verb("scheduled_status.get", ScheduledStatusAction, ScheduledStatusRecord)
+SCHEDULED_STATUS_UPDATE = _verb("scheduled_status.update", RescheduleStatus,
+                                ScheduledStatusRecord)
+SCHEDULED_STATUS_CANCEL = _verb("scheduled_status.cancel", ScheduledStatusAction,
+                                ScheduledStatusRecord)

@@ -14,9 +14,9 @@ import httpx
 import msgspec
 import pytest
 
-from tests.helpers import Api, User, other_domain, unique
+from tests.helpers import Api, other_domain, unique
 from tests.helpers import oidc_provider as oidc
-from tests.helpers.browser import PASSWORD, new_context
+from tests.helpers.browser import PASSWORD, new_context, signed_in
 from tests.helpers.mail_drop import link_in, wait_for_mail
 
 try:
@@ -25,19 +25,6 @@ except ImportError:  # pragma: no cover - the dev extra installs it
     pytest.skip("Playwright not installed: pip install -e '.[dev]'", allow_module_level=True)
 
 pytestmark = pytest.mark.usefixtures("mail_drop")
-
-
-async def signed_in(browser: Browser, base: str, user: User) -> Page:
-    """``user`` signed in to the web client with their password."""
-    page = await (await new_context(browser)).new_page()
-    await page.goto(base)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url("**/oauth/authorize?**")
-    await page.get_by_label("E-mail or username").fill(user.email)
-    await page.get_by_label("Password").fill(user.password)
-    await page.get_by_role("button", name="Sign in and allow").click()
-    await expect(page.get_by_role("heading", name="Home")).to_be_visible()
-    return page
 
 
 async def admin_section(page: Page, tab: str) -> None:

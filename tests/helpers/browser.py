@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext
+    from playwright.async_api import Browser, BrowserContext, Page
 
-    from tests.helpers import Api
+    from tests.helpers import Api, User
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -28,3 +28,18 @@ async def new_context(browser: Browser, **options: Any) -> BrowserContext:
     context = await browser.new_context(**{"viewport": DESKTOP, **options})
     context.set_default_timeout(10_000)
     return context
+
+
+async def signed_in(browser: Browser, base: str, user: User) -> Page:
+    """``user`` signed in to the web client with their password."""
+    from playwright.async_api import expect
+
+    page = await (await new_context(browser)).new_page()
+    await page.goto(base)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/oauth/authorize?**")
+    await page.get_by_label("E-mail or username").fill(user.email)
+    await page.get_by_label("Password").fill(user.password)
+    await page.get_by_role("button", name="Sign in and allow").click()
+    await expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    return page

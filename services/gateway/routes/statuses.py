@@ -9,7 +9,7 @@ from litestar import Request, Response, delete, get, post, put
 from litestar.params import FromPath
 
 from services.gateway import params, responses
-from services.gateway.application import uploads
+from services.gateway.application import scheduled_statuses, uploads
 from services.gateway.application.statuses import status_id_or_404, visible_status
 from services.gateway.context import gateway_of
 from services.gateway.presenters.mastodon import iso
@@ -114,8 +114,8 @@ async def create_status(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller, me = await gw.user(request)
     p = await params.read(request, StatusParams)
-    if p.scheduled_at:
-        raise errors.Invalid("Validation failed: scheduled posts are not supported yet")
+    # Blank is not given, as Rails reads it; anything else must be a time (422 naming it).
+    scheduled_at = params.moment_ms(p.scheduled_at, "scheduled_at") if p.scheduled_at else None
     reply_to = status_id_or_404(p.in_reply_to_id) if p.in_reply_to_id else None
     community = None
     if p.community_id:
@@ -128,18 +128,23 @@ async def create_status(request: Request[Any, Any, Any]) -> Response[Any]:
         defaults = await bus.call(gw.nc, graph_api.ACCOUNT_CREDENTIALS,
                                   graph_api.GetCredentials(account_id=me.id))
         visibility = defaults.privacy
-    status = await bus.call(
-        gw.nc, posts_api.STATUS_CREATE,
-        posts_api.CreateStatus(
-            account_id=me.id, network_id=me.network_id, text=p.status,
-            visibility=params.visibility(visibility), spoiler_text=p.spoiler_text,
-            sensitive=p.sensitive,
-            language=p.language, in_reply_to_id=reply_to, poll=poll_spec(p.poll),
-            community_id=community, media_ids=media_ids(p.media_ids),
-            # Keys are scoped per app and account, as Mastodon scopes them per token.
-            idempotency_key=f"{caller.app_id}:{key}" if key else None,
-        ), timeout=10,
+    create = posts_api.CreateStatus(
+        account_id=me.id, network_id=me.network_id, text=p.status,
+        visibility=params.visibility(visibility), spoiler_text=p.spoiler_text,
+        sensitive=p.sensitive,
+        language=p.language, in_reply_to_id=reply_to, poll=poll_spec(p.poll),
+        community_id=community, media_ids=media_ids(p.media_ids),
+        # Keys are scoped per app and account, as Mastodon scopes them per token.
+        idempotency_key=f"{caller.app_id}:{key}" if key else None,
     )
+    if scheduled_at is not None:  # a ScheduledStatus, not a Status (Mastodon's answer)
+        scheduled = await bus.call(gw.nc, posts_api.SCHEDULED_STATUS_CREATE,
+                                   posts_api.ScheduleStatus(
+                                       status=create, scheduled_at=scheduled_at,
+                                       application_id=caller.app_id, idempotency=key),
+                                   timeout=10)
+        return responses.json(await scheduled_statuses.one(gw, scheduled))
+    status = await bus.call(gw.nc, posts_api.STATUS_CREATE, create, timeout=10)
     if key:  # a retry may return an older status, with the author's favourite or bookmark
         [rendered] = await gw.hydrator.render_statuses([status], me.id)
         return responses.json(rendered)

@@ -216,10 +216,12 @@ async def older_profile_pictures(conn: asyncpg.Connection, account_id: int, purp
 async def orphans(conn: asyncpg.Connection, older_than_s: float, limit: int) -> list[int]:
     """Rows nobody will show, ``older_than_s`` after their upload (or their detaching):
     attachments not attached (never, or no longer: an edit dropped them, their status was
-    deleted), and profile pictures that processing refused. Locked, skipping rows another
-    replica's chore holds (each row is cleaned once)."""
+    deleted) nor waiting in a scheduled status, and profile pictures that processing refused.
+    Locked, skipping rows another replica's chore holds (each row is cleaned once)."""
     rows = await conn.fetch(
-        "SELECT id FROM media WHERE ((status_id IS NULL AND purpose = 'attachment') "
+        "SELECT id FROM media WHERE ((status_id IS NULL AND purpose = 'attachment' "
+        "  AND NOT EXISTS (SELECT 1 FROM scheduled_statuses s WHERE s.account_id = media.account_id"
+        "                  AND s.params -> 'media_ids' @> to_jsonb(media.id))) "
         "OR (purpose <> 'attachment' AND state = 'failed')) "
         "AND coalesce(detached_at, created_at) < now() - make_interval(secs => $1) "
         "LIMIT $2 FOR UPDATE SKIP LOCKED", older_than_s, limit)

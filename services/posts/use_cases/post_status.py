@@ -1,8 +1,16 @@
 """PostStatus: validate, resolve mentions, write the status (and its poll, its attachments) with
 its event in one transaction. A retried request with the same Idempotency-Key returns the first
-status."""
+status.
+
+Three steps, public because scheduled statuses reuse them rather than copy them: ``prepare``
+(every check a post passes, and the rendering; no write), ``write`` (the one-statement insert,
+on the caller's connection, so that it can share a transaction) and ``announce`` (the caches,
+once the write has committed). Scheduling runs ``prepare`` alone, so that what is scheduled
+would post; publishing runs all three inside the transaction that removes the scheduled row."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import asyncpg
 import redis.asyncio as redis
@@ -18,6 +26,18 @@ from shared.contracts.posts import CreateStatus
 from shared.ids import new_id
 from shared.records import MediaRecord, StatusRecord
 from shared.settings import Settings
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A request that passed every check, rendered: what ``write`` stores."""
+
+    req: CreateStatus
+    composed: Composed
+    poll_options: list[str] | None
+    media_ids: list[int]  # the uploads to attach, in order
+    parent: StatusRecord | None
+    community_id: int | None
 
 
 def created_record(event: events.StatusCreated, composed: Composed, req: CreateStatus,
@@ -52,15 +72,31 @@ class PostStatus:
         self.settings = settings
 
     async def __call__(self, req: CreateStatus) -> StatusRecord:
+        if req.idempotency_key:
+            existing = await self.by_idempotency_key(req.account_id, req.idempotency_key)
+            if existing is not None:
+                return existing
+        draft = await self.prepare(req)
+        try:
+            async with self.pool.acquire() as conn:
+                status = await self.write(conn, draft)
+        except asyncpg.UniqueViolationError:
+            # The same Idempotency-Key raced us and won: answer with its status.
+            existing = await self.by_idempotency_key(req.account_id, req.idempotency_key)
+            if existing is None:
+                raise
+            return existing
+        await self.announce(status)
+        return status
+
+    async def prepare(self, req: CreateStatus) -> Draft:
+        """Every check a new status passes (visibility, poll, text, mentions, the status it
+        replies to, the community), and its rendering; writes nothing."""
         if req.visibility not in policy.VISIBILITIES:
             raise errors.Invalid(f"Validation failed: visibility must be one of "
                                  f"{', '.join(policy.VISIBILITIES)}")
         options = validate_poll(req.poll) if req.poll else None
         media_ids = attach_media.requested(req.media_ids, has_poll=options is not None)
-        if req.idempotency_key:
-            existing = await self._by_idempotency_key(req.account_id, req.idempotency_key)
-            if existing is not None:
-                return existing
         composed = await compose(self.nc, self.settings, req.text, req.spoiler_text,
                                  req.account_id,
                                  has_more=options is not None or bool(media_ids))
@@ -72,56 +108,60 @@ class PostStatus:
             if parent.reblog_of_id is not None:
                 raise errors.Invalid("Validation failed: cannot reply to a reblog")
         community_id = await self._community(req, parent)
+        if media_ids:  # the uploads are the author's and free (checked again as they attach)
+            async with self.pool.acquire() as conn, conn.transaction():
+                await attach_media.lock_attachable(conn, media_ids, req.account_id)
+        return Draft(req=req, composed=composed, poll_options=options, media_ids=media_ids,
+                     parent=parent, community_id=community_id)
+
+    async def write(self, conn: asyncpg.Connection, draft: Draft) -> StatusRecord:
+        """The status, its poll, attachments, tags, reply count and event, on ``conn`` (in the
+        caller's transaction, if any). Raises asyncpg's ``UniqueViolationError`` when the
+        idempotency key was used already."""
+        if not draft.media_ids:
+            return await self._insert(conn, draft)  # one statement, its own transaction
+        async with conn.transaction():  # (a savepoint inside the caller's transaction)
+            # The uploads locked first: no other status takes them meanwhile.
+            media = await attach_media.lock_attachable(conn, draft.media_ids,
+                                                       draft.req.account_id)
+            status = await self._insert(conn, draft, media)
+            await media_store.attach(conn, status.id, draft.media_ids)
+        return status
+
+    async def _insert(self, conn: asyncpg.Connection, draft: Draft,
+                      media: list[MediaRecord] | None = None) -> StatusRecord:
+        req, composed, parent = draft.req, draft.composed, draft.parent
         status_id = new_id()
         event = events.StatusCreated(
             status_id=status_id, account_id=req.account_id, network_id=req.network_id,
             visibility=req.visibility, in_reply_to_id=req.in_reply_to_id,
             in_reply_to_account_id=parent.account_id if parent else None,
-            community_id=community_id, mentions=composed.mention_ids, tags=composed.tags,
+            community_id=draft.community_id, mentions=composed.mention_ids, tags=composed.tags,
             conversation_id=thread_of(parent, status_id),
         )
-        poll_expires_s = float(req.poll.expires_in) if req.poll else None
-
-        async def insert(conn: asyncpg.Connection) -> asyncpg.Record:
-            return await store.insert_status(
-                conn, status_id=status_id, account_id=req.account_id,
-                network_id=req.network_id, text=composed.body,
-                content_html=composed.content_html, spoiler_text=req.spoiler_text,
-                sensitive=req.sensitive or bool(req.spoiler_text),
-                visibility=req.visibility, language=req.language,
-                in_reply_to_id=req.in_reply_to_id,
-                in_reply_to_account_id=event.in_reply_to_account_id,
-                mentions=list(composed.mention_ids), tags=list(composed.tags),
-                community_id=community_id, idempotency_key=req.idempotency_key,
-                poll_id=new_id() if options else None, poll_options=options,
-                poll_multiple=bool(req.poll and req.poll.multiple),
-                poll_expires_in_s=poll_expires_s, parent_id=parent.id if parent else None,
-                event=event)
-
-        media: list[MediaRecord] = []
-        try:
-            async with self.pool.acquire() as conn:
-                if not media_ids:
-                    inserted = await insert(conn)  # one statement, its own transaction
-                else:
-                    async with conn.transaction():
-                        # The uploads locked first: no other status takes them meanwhile.
-                        media = await attach_media.lock_attachable(conn, media_ids,
-                                                                   req.account_id)
-                        inserted = await insert(conn)
-                        await media_store.attach(conn, status_id, media_ids)
-        except asyncpg.UniqueViolationError:
-            # The same Idempotency-Key raced us and won: answer with its status.
-            existing = await self._by_idempotency_key(req.account_id, req.idempotency_key)
-            if existing is None:
-                raise
-            return existing
+        inserted = await store.insert_status(
+            conn, status_id=event.status_id, account_id=req.account_id,
+            network_id=req.network_id, text=composed.body,
+            content_html=composed.content_html, spoiler_text=req.spoiler_text,
+            sensitive=req.sensitive or bool(req.spoiler_text),
+            visibility=req.visibility, language=req.language,
+            in_reply_to_id=req.in_reply_to_id,
+            in_reply_to_account_id=event.in_reply_to_account_id,
+            mentions=list(composed.mention_ids), tags=list(composed.tags),
+            community_id=draft.community_id, idempotency_key=req.idempotency_key,
+            poll_id=new_id() if draft.poll_options else None, poll_options=draft.poll_options,
+            poll_multiple=bool(req.poll and req.poll.multiple),
+            poll_expires_in_s=float(req.poll.expires_in) if req.poll else None,
+            parent_id=parent.id if parent else None, event=event)
         # The row as inserted is the row as cached: no second read of what was just written.
-        status = created_record(event, composed, req, inserted, media)
+        return created_record(event, composed, req, inserted, media)
+
+    async def announce(self, status: StatusRecord) -> None:
+        """After the write committed: the new status into the cache, and its parent's reply
+        count refreshed there."""
         await status_cache.put(self.cache, [status])
-        if parent is not None:
-            await status_cache.refresh(self.cache, self.pool, parent.id)
-        return status
+        if status.in_reply_to_id is not None:
+            await status_cache.refresh(self.cache, self.pool, status.in_reply_to_id)
 
     async def _community(self, req: CreateStatus, parent: StatusRecord | None) -> int | None:
         """The community the status goes into: a reply stays in its parent's. The author must be
@@ -139,7 +179,7 @@ class PostStatus:
                                              community_id=community_id))
         return community_id
 
-    async def _by_idempotency_key(self, account_id: int, key: str | None) -> StatusRecord | None:
+    async def by_idempotency_key(self, account_id: int, key: str | None) -> StatusRecord | None:
         async with self.pool.acquire() as conn:
             status_id = await store.status_id_by_idempotency_key(conn, account_id, key)
             if status_id is None:

@@ -4,6 +4,8 @@
 import { api, session } from './api.js';
 import { attachAutocomplete } from './autocomplete.js';
 import { displayName, h, icon, nextId, richContent } from './dom.js';
+import { whenInput, whenProblem } from './schedule.js';
+import { fullTime } from './time.js';
 import { emit, openDialog, toast } from './ui.js';
 
 const URL_RE = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/giu;
@@ -75,8 +77,9 @@ function pollEditor(max, maxChars) {
   return editor;
 }
 
-/** opts: replyTo, edit, communityId, communityName, onDone(status), autofocus, compact;
- * visibility and text to start with (a direct message: 'direct' and '@someone '). */
+/** opts: replyTo, edit, communityId, communityName, onDone(status; null when scheduled),
+ * autofocus, compact; visibility and text to start with (a direct message: 'direct' and
+ * '@someone '). */
 export function composer(opts = {}) {
   const { replyTo, edit } = opts;
   const max = limits();
@@ -93,6 +96,10 @@ export function composer(opts = {}) {
   const cwRow = h('div', { class: 'cw-row', hidden: true },
     h('label', { for: cwId, class: 'sr-only', text: 'Content warning' }), cw);
   const poll = pollEditor(max.options, max.optionChars);
+  // Scheduling: behind the "Schedule" button, when the post goes out (not for edits).
+  const when = whenInput('Post at');
+  const scheduleRow = h('div', { class: 'schedule-row', hidden: true }, when,
+    h('a', { href: '/web/scheduled', text: 'Scheduled posts' }));
   const visibilityId = nextId('visibility');
   let initial = opts.visibility || session.me?.source?.privacy || 'public';
   if (replyTo && ORDER.indexOf(replyTo.visibility) > ORDER.indexOf(initial)) initial = replyTo.visibility;
@@ -120,7 +127,13 @@ export function composer(opts = {}) {
   };
   const pollButton = toggleButton('poll', 'Add a poll', poll, () => poll.querySelector('input'));
   const cwButton = toggleButton('alert', 'Add a content warning', cwRow, () => cw);
-  if (edit) pollButton.hidden = true;
+  const scheduleButton = toggleButton('clock', 'Schedule', scheduleRow, () => when.input);
+  if (edit) {
+    pollButton.hidden = true;
+    scheduleButton.hidden = true;
+  }
+  const submitText = () => (edit ? 'Save' : !scheduleRow.hidden ? 'Schedule post'
+    : replyTo ? 'Reply' : 'Post');
 
   const form = h('form', { class: `composer${opts.compact ? ' compact' : ''}`,
     'aria-label': edit ? 'Edit post' : replyTo ? 'Reply' : 'New post' },
@@ -131,8 +144,9 @@ export function composer(opts = {}) {
     h('label', { for: textId, class: 'sr-only', text: edit ? 'Post text' : 'What do you want to say?' }),
     text, suggestions),
   poll,
+  scheduleRow,
   h('div', { class: 'composer-bar' },
-    h('div', { class: 'composer-tools' }, pollButton, cwButton,
+    h('div', { class: 'composer-tools' }, pollButton, cwButton, scheduleButton,
       h('label', { for: visibilityId, class: 'sr-only', text: 'Who can see this' }), visibility),
     h('div', { class: 'composer-send' }, counter, announce, submit)),
   error);
@@ -146,6 +160,7 @@ export function composer(opts = {}) {
     else if (left <= 20) announce.textContent = `${left} characters left`;
     else announce.textContent = '';
     submit.disabled = left < 0 || (!text.value.trim() && poll.hidden);
+    submit.textContent = submitText();
   }
 
   function payload() {
@@ -156,10 +171,15 @@ export function composer(opts = {}) {
     if (replyTo) body.in_reply_to_id = replyTo.id;
     if (opts.communityId && !replyTo) body.community_id = opts.communityId;
     if (!poll.hidden) body.poll = poll.value();
+    if (!scheduleRow.hidden) body.scheduled_at = when.when()?.toISOString() || '';
     return body;
   }
 
   function check(body) {
+    if (body.scheduled_at !== undefined) {
+      const problem = whenProblem(when.when());
+      if (problem) return problem;
+    }
     if (body.poll) {
       const options = body.poll.options;
       if (options.length < 2) return 'A poll needs at least two options.';
@@ -189,6 +209,13 @@ export function composer(opts = {}) {
       const status = edit
         ? await api.put(`/api/v1/statuses/${edit.id}`, body)
         : await api.post('/api/v1/statuses', body);
+      if (body.scheduled_at) {  // a ScheduledStatus: nothing is posted yet
+        emit('scheduled', status);
+        toast(`Scheduled for ${fullTime(new Date(status.scheduled_at))}.`);
+        reset();
+        opts.onDone?.(null);
+        return;
+      }
       emit(edit ? 'status' : 'posted', status);
       if (replyTo) emit('status', { ...replyTo, replies_count: (replyTo.replies_count || 0) + 1 });
       toast(edit ? 'Post updated.' : replyTo ? 'Reply posted.'
@@ -208,6 +235,7 @@ export function composer(opts = {}) {
     cw.value = '';
     cwRow.hidden = true;
     poll.hidden = true;
+    scheduleRow.hidden = true;
     poll.querySelectorAll('input[type=text]').forEach((i) => { i.value = ''; });
     form.querySelectorAll('[aria-pressed]').forEach((b) => b.setAttribute('aria-pressed', 'false'));
   }

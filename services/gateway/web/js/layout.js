@@ -103,6 +103,7 @@ export function buildShell(root) {
       navLink('/web/communities', 'users', 'Communities'),
       navLink('/web/search', 'search', 'Search'),
       navLink('/web/bookmarks', 'bookmark', 'Bookmarks'),
+      navLink('/web/scheduled', 'clock', 'Scheduled'),
       navLink(profilePath(me), 'user', 'Profile'),
       navLink('/web/settings', 'filter', 'Settings'),
       // Owners and admins only; the gateway checks again on every admin call.

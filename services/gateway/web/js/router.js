@@ -13,6 +13,7 @@ const ROUTES = [
   [/^\/web\/communities\/(\d+)(?:\/(members))?$/, 'community'],
   [/^\/web\/search$/, 'search'],
   [/^\/web\/(bookmarks|favourites)$/, 'saved'],
+  [/^\/web\/scheduled$/, 'scheduled'],
   [/^\/@([A-Za-z0-9_]+)(?:\/(followers|following))?$/, 'profile'],
   [/^\/@([A-Za-z0-9_]+)\/(\d+)$/, 'thread'],
   [/^\/tags\/([^/]+)$/, 'tag'],
