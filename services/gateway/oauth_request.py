@@ -7,8 +7,11 @@ redirect URI the app did not register (RFC 6749 4.1.2.1) is shown on a page with
 other error is shown on a page whose link takes the person back to the client with ``error=``
 and its ``state``, if they choose to follow it.
 
-PKCE with S256 is required of every client (RFC 9700 2.1.1): a code issued without a challenge
-could be redeemed by whoever intercepts it."""
+PKCE, when asked, is S256 only (``plain`` is defeated by whoever reads the request). A request
+with no challenge at all goes on to the sign-in page, as on Mastodon, and gets a code only if the
+person's network trusts the app with the older flows (application/oauth_trust.py, checked once
+the person is known): Mastodon.py and toot send no challenge. Every other app needs PKCE, since a
+code issued without a challenge could be redeemed by whoever intercepts it (RFC 9700 2.1.1)."""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ class AuthRequest:
     redirect_uri: str
     scopes: str
     state: str
-    code_challenge: str  # "" only on the way to an error page: check() requires one
+    code_challenge: str  # "": no PKCE, for an app the person's network trusts (oauth_trust)
     fields: dict[str, str]  # the OAuth parameters as received, for the hidden fields and links
 
     def given_fields(self) -> list[tuple[str, str]]:
@@ -97,11 +100,10 @@ async def check(pool: asyncpg.Pool, fields: dict[str, str], own_origin: str,
         scopes = tokens.parse_scopes(fields.get("scope") or app.scopes, allowed=app.scopes)
     except errors.Invalid as exc:
         raise RedirectError(request, "invalid_scope", exc.message) from exc
-    if not challenge:
-        raise RedirectError(request, "invalid_request",
-                            "code_challenge is required (PKCE, with code_challenge_method=S256)")
-    # No method means "plain" (RFC 7636 4.3), which an eavesdropper on the request defeats.
-    if fields.get("code_challenge_method") != "S256" or not S256_CHALLENGE.match(challenge):
+    # No method means "plain" (RFC 7636 4.3), which an eavesdropper on the request defeats; a
+    # method with no challenge is a client that meant PKCE and lost its challenge.
+    if (challenge or fields.get("code_challenge_method")) and (
+            fields.get("code_challenge_method") != "S256" or not S256_CHALLENGE.match(challenge)):
         raise RedirectError(request, "invalid_request",
                             "code_challenge_method must be S256, with a 43-character challenge")
     return AuthRequest(app=app, redirect_uri=redirect_uri, scopes=scopes, state=request.state,

@@ -336,7 +336,8 @@ class Network(msgspec.Struct, frozen=True, kw_only=True):
     members_count: int
     role: str  # the asker's role in it
     created_at: int  # ms since the Unix epoch
-    # OAuth client_ids its admins allow to use the password grant; none by default.
+    # OAuth client_ids its admins allow to use the password grant, and the code flow without
+    # PKCE (gateway/application/oauth_trust.py); none by default.
     password_grant_apps: list[str] = msgspec.field(default_factory=list)
 
     def allows_password_grant(self, client_id: str) -> bool:

@@ -1,4 +1,5 @@
-"""OAuth against RFC 9700 (the OAuth 2.0 Security BCP): PKCE S256 required and no downgrade, no
+"""OAuth against RFC 9700 (the OAuth 2.0 Security BCP): PKCE S256 required (but of the apps a
+network's admins trust with the older flows, as Mastodon.py and toot need) and no downgrade, no
 automatic redirect on a bad request, redirect URIs that cannot be anything, the password grant
 only where a network's admins allow the app, forwarded headers only from trusted proxies."""
 
@@ -22,7 +23,7 @@ from services.gateway.server import uvicorn_config
 from services.gateway.tokens import digest
 from shared.infra import free_port
 from shared.settings import Settings
-from tests.helpers import Api, other_domain
+from tests.helpers import Api, User, other_domain
 from tests.helpers.oauth import (
     OOB,
     REDIRECT,
@@ -41,22 +42,65 @@ def shown_not_redirected(r: httpx.Response) -> bool:
     return r.status_code == 400 and "location" not in r.headers
 
 
-async def sign_in_without_pkce(api: Api, app: dict[str, Any], **extra: str) -> httpx.Response:
+async def sign_in_without_pkce(api: Api, app: dict[str, Any], user: User | None = None,
+                               **extra: str) -> httpx.Response:
     """Posts the sign-in form with the person's credentials, but no (or a weak) challenge."""
-    user = await api.user()
+    user = user or await api.user()
     page = await api.client.get("/oauth/authorize", params=query(app, pkce()[1]))
     return await api.client.post("/oauth/authorize", data={
         **query(app, None, **extra), "csrf": csrf(page), "login": user.email,
         "password": user.password, "decision": "allow"})
 
 
+def code_in(r: httpx.Response) -> str | None:
+    found = re.search(r"[?&]code=([^&]+)", r.headers.get("location", ""))
+    return found.group(1) if found else None
+
+
 # --- PKCE ---------------------------------------------------------------------------------------
 
 async def test_authorization_without_pkce_is_refused(api: Api) -> None:
+    """No challenge: the sign-in page, as on Mastodon (the person's network is not known
+    before they sign in), then no code, whatever the client sends next."""
     app = await register_app(api)
     page = await api.client.get("/oauth/authorize", params=query(app, None))
-    assert shown_not_redirected(page) and "code_challenge is required" in page.text
-    assert shown_not_redirected(await sign_in_without_pkce(api, app))
+    assert page.status_code == 200 and 'name="code_challenge"' not in page.text
+    r = await sign_in_without_pkce(api, app)
+    assert shown_not_redirected(r) and "code_challenge is required" in r.text
+    assert code_in(r) is None and "auth-code" not in r.text
+    # A method with no challenge is not "no PKCE": refused before anyone signs in.
+    page = await api.client.get("/oauth/authorize", params=query(
+        app, None, code_challenge_method="S256"))
+    assert shown_not_redirected(page) and "must be S256" in page.text
+
+
+async def test_a_network_may_trust_an_app_without_pkce_and_take_it_back(api: Api) -> None:
+    """What Mastodon.py and toot need: the code flow with no challenge, for an app the admins
+    listed (the list that allows the password grant). The code is redeemed without a verifier
+    by that app only, while it is listed; a verifier sent for it is a downgrade."""
+    domain = other_domain()
+    admin, member = await api.user(domain=domain), await api.user(domain=domain)
+    app = await register_app(api)
+    r = await api.client.patch(NETWORK, headers=admin.headers,
+                               json={"password_grant_apps": [app["client_id"]]})
+    assert r.status_code == 200, r.text
+    code = code_in(await sign_in_without_pkce(api, app, member))
+    assert code is not None
+    assert invalid_grant(await exchange(api, app, code, pkce()[0]))  # the downgrade
+    code = code_in(await sign_in_without_pkce(api, app, member))
+    assert code is not None
+    token = await exchange(api, app, code, None)
+    assert token.status_code == 200, token.text
+    # Another network's person gets no such code from the same app.
+    r = await sign_in_without_pkce(api, app, await api.user(domain=other_domain()))
+    assert shown_not_redirected(r) and code_in(r) is None
+    # Taken off the list: a code issued before is refused at the exchange.
+    code = code_in(await sign_in_without_pkce(api, app, member))
+    assert code is not None
+    r = await api.client.patch(NETWORK, headers=admin.headers, json={"password_grant_apps": []})
+    assert r.status_code == 200, r.text
+    assert invalid_grant(await exchange(api, app, code, None))
+    assert shown_not_redirected(await sign_in_without_pkce(api, app, member))
 
 
 async def test_plain_pkce_is_refused(api: Api) -> None:
@@ -74,13 +118,13 @@ async def test_plain_pkce_is_refused(api: Api) -> None:
 async def test_pkce_downgrade_is_refused(api: Api) -> None:
     app = await register_app(api)
     verifier, _ = pkce()
-    # Through the pages: no code is issued without a challenge...
+    # Through the pages: no code is issued without a challenge to an app nobody trusts...
     r = await sign_in_without_pkce(api, app)
-    code = re.search(r"[?&]code=([^&]+)", r.headers.get("location", ""))
+    code = code_in(r)
     if code is not None:
-        assert invalid_grant(await exchange(api, app, code.group(1), verifier))
+        assert invalid_grant(await exchange(api, app, code, verifier))
     assert shown_not_redirected(r)
-    # ...and one from before PKCE was required is refused, with a verifier or without.
+    # ...and one stored without a challenge is refused, with a verifier or without.
     app_id = await api.stack.gateway.pool.fetchval(
         "SELECT id FROM apps WHERE client_id = $1", app["client_id"])
     user = await api.user()

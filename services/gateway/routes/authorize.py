@@ -1,4 +1,5 @@
-"""OAuth 2 authorization-code flow with PKCE: the gateway's own sign-in, sign-up and consent pages
+"""OAuth 2 authorization-code flow with PKCE (or without, for apps a network trusts: see
+application/oauth_trust.py): the gateway's own sign-in, sign-up and consent pages
 (``GET``/``POST /oauth/authorize``, ``/oauth/sign_up``). Each handler checks the request
 (``oauth_request.py``), the form's CSRF token (``csrf.py``) and the person, then shows a page
 (``sign_in_pages.py``) or sends the browser back to the app with a code
@@ -27,6 +28,7 @@ from services.gateway import (
     sign_in_pages,
     sso_sign_in,
 )
+from services.gateway.application import oauth_trust
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.oauth_request import (
     OOB,
@@ -63,7 +65,13 @@ def back_to_client(auth: AuthRequest, params: dict[str, str]) -> Response[Any]:
 
 
 async def grant(gw: Gateway, auth: AuthRequest, account: AccountRecord) -> Response[Any]:
-    assert auth.code_challenge  # check() requires PKCE
+    if not auth.code_challenge and not await oauth_trust.trusts_legacy_flows(
+            gw, account.id, auth.app.client_id):
+        description = ("code_challenge is required (PKCE, with code_challenge_method=S256): "
+                       "your organisation has not allowed this app to sign in without it")
+        return error_page(description, app_name=auth.app.name, back=None
+                          if auth.redirect_uri == OOB else client_url(auth, {
+                              "error": "invalid_request", "error_description": description}))
     code = await oauth_codes.issue_code(gw.pool, app_id=auth.app.id, account_id=account.id,
                                         redirect_uri=auth.redirect_uri, scopes=auth.scopes,
                                         code_challenge=auth.code_challenge)

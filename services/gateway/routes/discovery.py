@@ -37,9 +37,10 @@ USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 @get("/.well-known/oauth-authorization-server", sync_to_thread=False, opt=PUBLIC)
 def oauth_metadata(request: Request[Any, Any, Any]) -> Response[Any]:
     """RFC 8414 metadata as Mastodon 4.3 publishes it (with its ``app_registration_endpoint``),
-    stating only what Hubbub does: code flow with PKCE S256 only, the client secret in the
-    body, the scopes scopes.py accepts. The password grant is listed because networks may allow
-    it for named apps (graph contract ``allows_password_grant``); others are refused it."""
+    stating only what Hubbub does: code flow with PKCE S256 (plain is refused), the client
+    secret in the body, the scopes scopes.py accepts. The password grant, and the code flow
+    without PKCE, are there because networks may allow them for named apps
+    (application/oauth_trust.py); others are refused them."""
     base = gateway_of(request).base_url
     return responses.json({
         "issuer": f"{base}/",

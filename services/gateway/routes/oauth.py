@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 
 from services.gateway import params, rate_limits, redirect_uris, responses, tokens
+from services.gateway.application import oauth_trust
 from services.gateway.context import gateway_of
 from services.gateway.presenters.apps import app_json
 from services.gateway.scopes import PUBLIC, needs
@@ -105,9 +106,7 @@ async def token(request: Request[Any, Any, Any]) -> Response[Any]:
                                 "flow (PKCE).")
         # The password grant hands the person's password to the app (RFC 9700 2.4): only for
         # apps their network's admins listed.
-        network = await bus.call(gw.nc, graph_api.NETWORK_GET,
-                                 graph_api.NetworkRequest(account_id=account.id))
-        if not network.allows_password_grant(app.client_id):
+        if not await oauth_trust.trusts_legacy_flows(gw, account.id, app.client_id):
             return _oauth_error("unauthorized_client",
                                 "This network does not allow this app to use the password "
                                 "grant: sign in with the authorization_code flow (PKCE).")
@@ -122,6 +121,10 @@ async def token(request: Request[Any, Any, Any]) -> Response[Any]:
             return _oauth_error("invalid_grant", "The provided authorization grant is invalid, "
                                 "expired, revoked, does not match the redirection URI used in "
                                 "the authorization request, or was issued to another client.")
+        if not grant.pkce and not await oauth_trust.trusts_legacy_flows(
+                gw, grant.account_id, app.client_id):
+            return _oauth_error("invalid_grant", "This code was issued without PKCE to an app "
+                                "the network no longer allows to sign in without it.")
         account_id, scopes = grant.account_id, grant.scopes
     else:
         return _oauth_error("unsupported_grant_type",

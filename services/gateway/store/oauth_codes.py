@@ -1,5 +1,7 @@
-"""Authorization codes (RFC 6749 4.1 with PKCE S256, RFC 7636, required): the sign-in pages issue
-them, the token endpoint redeems them once with the matching verifier. Codes are stored only as
+"""Authorization codes (RFC 6749 4.1 with PKCE S256, RFC 7636): the sign-in pages issue them, the
+token endpoint redeems them once with the matching verifier. A code without a challenge is issued
+only to an app the person's network trusts (application/oauth_trust.py), and redeemed without a
+verifier, by that app with its secret, while it is still trusted. Codes are stored only as
 SHA-256 digests, like tokens."""
 
 from __future__ import annotations
@@ -34,13 +36,12 @@ async def app_by_client_id(pool: asyncpg.Pool, client_id: str) -> App | None:
 
 async def issue_code(pool: asyncpg.Pool, *, app_id: int, account_id: int, redirect_uri: str,
                      scopes: str, code_challenge: str) -> str:
-    if not code_challenge:  # a code without PKCE could be redeemed by whoever intercepts it
-        raise ValueError("an authorization code needs a PKCE challenge")
+    """A new code; ``code_challenge`` "" (stored as NULL) for a trusted app without PKCE."""
     code = secrets.token_urlsafe(32)
     await pool.execute(
         "INSERT INTO authorization_codes (code_hash, app_id, account_id, redirect_uri, scopes, "
         "code_challenge, expires_at) VALUES ($1, $2, $3, $4, $5, $6, now() + $7::interval)",
-        digest(code), app_id, account_id, redirect_uri, scopes, code_challenge, CODE_TTL)
+        digest(code), app_id, account_id, redirect_uri, scopes, code_challenge or None, CODE_TTL)
     return code
 
 
@@ -48,6 +49,8 @@ async def issue_code(pool: asyncpg.Pool, *, app_id: int, account_id: int, redire
 class Grant:
     account_id: int
     scopes: str
+    # False: issued without a challenge; the caller checks that the app is still trusted.
+    pkce: bool = True
 
 
 class InvalidGrant(Exception):
@@ -77,17 +80,21 @@ async def redeem_code(pool: asyncpg.Pool, *, app_id: int, code: str | None,
         raise InvalidGrant("code already used")
     if row["expired"]:
         raise InvalidGrant("code expired")
-    # A code without a challenge (issued before PKCE was required) is refused whatever comes
-    # with it: accepting a verifier for it is the PKCE downgrade of RFC 9700 4.8.2.
-    if not (row["code_challenge"] and code_verifier
-            and hmac.compare_digest(s256(code_verifier), row["code_challenge"])):
+    # A verifier for a code issued without a challenge is the PKCE downgrade of RFC 9700 4.8.2:
+    # refused, as is a code with a challenge and no (or the wrong) verifier.
+    if row["code_challenge"] is None:
+        if code_verifier:
+            raise InvalidGrant("code_verifier for a code issued without a challenge")
+    elif not (code_verifier
+              and hmac.compare_digest(s256(code_verifier), row["code_challenge"])):
         raise InvalidGrant("code_verifier does not match")
     claimed = await pool.fetchval(
         "UPDATE authorization_codes SET used_at = now() WHERE code_hash = $1 "
         "AND used_at IS NULL RETURNING account_id", digest(code))
     if claimed is None:
         raise InvalidGrant("code already used")  # a concurrent exchange won
-    return Grant(account_id=row["account_id"], scopes=row["scopes"])
+    return Grant(account_id=row["account_id"], scopes=row["scopes"],
+                 pkce=row["code_challenge"] is not None)
 
 
 async def remember_token(pool: asyncpg.Pool, code: str, token: str) -> None:

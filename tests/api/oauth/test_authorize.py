@@ -1,5 +1,6 @@
-"""The OAuth authorization-code flow with PKCE, over HTTP: the sign-in, sign-up and consent pages,
-codes that work once, and no redirect to anywhere the app did not register."""
+"""The OAuth authorization-code flow with PKCE (and without, for apps a network trusts), over
+HTTP: the sign-in, sign-up and consent pages, codes that work once, and no redirect to anywhere
+the app did not register."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.helpers import Api, unique
+from tests.helpers import Api, other_domain, unique
 from tests.helpers.mail_drop import link_in
 from tests.helpers.oauth import (
     OOB,
@@ -181,6 +182,29 @@ async def test_out_of_band_code_is_shown_on_a_page(api: Api) -> None:
               await api.client.get("/oauth/authorize", params=query(app, None,
                                                                     response_type="token"))):
         assert r.status_code == 400 and "location" not in r.headers
+
+
+async def test_a_client_without_pkce_signs_in_where_its_network_trusts_it(api: Api) -> None:
+    """Mastodon.py and toot send no code_challenge (Mastodon never asked for one): the sign-in
+    page opens (at /oauth/authorize/ too, toot's URL), and the code comes once the person's
+    network lists the app; it is redeemed without a verifier."""
+    domain = other_domain()
+    admin, user = await api.user(domain=domain), await api.user(domain=domain)
+    app = await register_app(api, redirect_uris=OOB)
+    params = {k: v for k, v in query(app, None).items() if k != "state"}
+    for path in ("/oauth/authorize", "/oauth/authorize/"):
+        page = await api.client.get(path, params=params)
+        assert page.status_code == 200, page.text
+    r = await sign_in(api, params, user)
+    assert r.status_code == 400 and "code_challenge is required" in r.text
+    assert (await api.client.patch("/api/hubbub/v1/network", headers=admin.headers, json={
+        "password_grant_apps": [app["client_id"]]})).status_code == 200
+    r = await sign_in(api, params, user)
+    code = re.search(r'<output class="auth-code"[^>]*>([^<]+)</output>', r.text)
+    assert r.status_code == 200 and code, r.text
+    token = await exchange(api, app, code.group(1), None, OOB)
+    assert token.status_code == 200, token.text
+    assert (await me(api, token.json()["access_token"])).json()["id"] == user.id
 
 
 async def test_sign_up_creates_the_account_and_issues_a_code(api: Api) -> None:
