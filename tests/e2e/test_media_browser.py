@@ -343,3 +343,26 @@ async def test_an_edit_keeps_describes_and_removes_attachments(browser: Browser,
     r = await api.client.get(f"/api/v1/statuses/{posted['id']}", headers=author.headers)
     assert [m["description"] for m in r.json()["media_attachments"]] == ["after"]
     assert errors == []
+
+
+async def test_a_scheduled_post_carries_its_picture(browser: Browser, api: Api) -> None:
+    user = await api.user()
+    page = await signed_in(browser, api.stack.base_url, user)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    composer = await home_composer(page)
+    await composer.locator("input[type=file]").set_input_files([png_file("later.png")])
+    await expect(composer.get_by_role("button", name=re.compile("Focus point of later.png"))
+                 ).to_be_visible(timeout=PROCESSED_MS)
+    await composer.get_by_label("Alt text").fill("for later")
+    await composer.get_by_role("button", name="Schedule", exact=True).click()
+    async with page.expect_response(lambda r: r.url.endswith("/api/v1/statuses")
+                                    and r.request.method == "POST") as response:
+        await composer.get_by_role("button", name="Schedule post").click()
+    scheduled = await (await response.value).json()
+    assert [m["description"] for m in scheduled["media_attachments"]] == ["for later"]
+
+    await page.get_by_role("link", name="Scheduled").click()
+    entry = page.get_by_role("article", name="Scheduled post")
+    await expect(entry.locator('.media-tile img[alt="for later"]')).to_be_visible()
+    assert errors == []

@@ -246,10 +246,11 @@ export function attachmentEditor({ existing = [], onChange = () => {} } = {}) {
 
     return {
       el,
+      // The bar says how far (to a screen reader too); the live line only what changes state,
+      // not every percent.
       progress(fraction) {
-        const percent = Math.round(fraction * 100);
-        bar.value = percent;
-        state.textContent = `Uploading… ${percent}%`;
+        bar.value = Math.round(fraction * 100);
+        bar.title = `${bar.value}%`;
       },
       paint() {
         el.dataset.state = item.state;
@@ -293,7 +294,10 @@ export function attachmentEditor({ existing = [], onChange = () => {} } = {}) {
     /** Saves new uploads' descriptions and focus points; what the post (or edit) sends. */
     async prepare({ edit = false } = {}) {
       const attributes = [];
-      for (const item of items) {
+      // Submitting waits for uploads and refuses failed ones (the composer's check), so every
+      // item has its media here; the filter only keeps a mistake from becoming a TypeError.
+      const attached = items.filter((i) => i.media && i.state === 'ready');
+      for (const item of attached) {
         const changed = {};
         if (item.description !== item.saved.description) changed.description = item.description;
         if (item.media.type === 'image' && !sameFocus(item.focus, item.saved.focus)) {
@@ -308,7 +312,7 @@ export function attachmentEditor({ existing = [], onChange = () => {} } = {}) {
           item.saved = { description: item.description, focus: { ...item.focus } };
         }
       }
-      const ids = items.map((i) => i.media.id);
+      const ids = attached.map((i) => i.media.id);
       if (!edit) return ids.length ? { media_ids: ids } : {};
       const before = existing.map((a) => a.id);
       const same = ids.length === before.length && ids.every((id, n) => id === before[n]);
