@@ -118,8 +118,7 @@ export function composer(opts = {}) {
   const counter = h('span', { class: 'counter', id: counterId, 'aria-hidden': 'true', text: String(max.chars) });
   const announce = h('span', { class: 'sr-only', 'aria-live': 'polite' });
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
-  const submit = h('button', { class: 'button primary', type: 'submit',
-    text: edit ? 'Save' : replyTo ? 'Reply' : opts.visibility === 'direct' ? 'Send' : 'Post' });
+  const submit = h('button', { class: 'button primary', type: 'submit' });
   const toggleButton = (name, label, target, focus) => {
     const button = h('button', { class: 'icon-button', type: 'button', 'aria-pressed': 'false',
       'aria-label': label, title: label }, icon(name));
@@ -140,7 +139,7 @@ export function composer(opts = {}) {
     if (edit.poll) media.button.hidden = true;
   }
   const submitText = () => (edit ? 'Save' : !scheduleRow.hidden ? 'Schedule post'
-    : replyTo ? 'Reply' : 'Post');
+    : replyTo ? 'Reply' : opts.visibility === 'direct' ? 'Send' : 'Post');
 
   const form = h('form', { class: `composer${opts.compact ? ' compact' : ''}`,
     'aria-label': edit ? 'Edit post' : replyTo ? 'Reply' : 'New post' },
