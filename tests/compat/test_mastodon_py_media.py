@@ -49,7 +49,7 @@ def file_base(api: Api, kind: str) -> str:
 
 async def fetched_picture(url: str, content_type: str) -> Image.Image:
     """The file at ``url`` fetched as a browser would (no token): a picture of that type, with
-    no position and no camera left in it."""
+    no EXIF left in it (no position, no camera)."""
     async with httpx.AsyncClient(timeout=10) as browser:
         r = await browser.get(url)
     assert r.status_code == 200, (url, r.status_code, r.text[:300])
@@ -57,6 +57,7 @@ async def fetched_picture(url: str, content_type: str) -> Image.Image:
     assert not has_gps(r.content)
     image = Image.open(io.BytesIO(r.content))
     image.load()
+    assert not image.getexif(), dict(image.getexif())  # no EXIF at all, not only no GPS
     return image
 
 
