@@ -6,8 +6,9 @@ lacks fails loudly instead of reaching a route that is not there.
 Mastodon.py is synchronous (requests): every call runs in a thread (``asyncio.to_thread``) so the
 stack, which lives in the test's event loop, keeps serving.
 
-Left out, as Hubbub has no route for them yet (Mastodon.py would get a 404): ``media_post``
-(branch mediaapi), ``filters_v2``, ``conversations`` and ``report``. Grouped notifications
+Media (``media_post``, avatars, on both storage back ends) are in test_mastodon_py_media.py.
+Left out, as Hubbub has no route for them yet (Mastodon.py would get a 404): ``filters_v2``,
+``conversations`` and ``report``. Grouped notifications
 (``grouped_notifications``, Mastodon 4.3) follow the version the instance reports."""
 
 from __future__ import annotations

@@ -90,11 +90,13 @@ function header(account, relationship, tags) {
   const note = !own && privateNote(account, rel);
   const job = [account.hubbub?.title, account.hubbub?.department].filter(Boolean).join(' · ');
   const base = profilePath(account);
+  const hasHeader = account.header && !/\/headers\/original\/missing\.png$/.test(account.header);
   const message = !own && h('button', { class: 'button small', type: 'button',
     onclick: () => openComposer({ visibility: 'direct', text: `@${account.acct} ` }) },
   icon('mail'), 'Message');
   const actions = own
-    ? h('button', { class: 'button small', type: 'button', onclick: signOut }, icon('logout'), 'Sign out')
+    ? [h('a', { class: 'button small', href: '/web/settings/profile' }, icon('edit'), 'Edit profile'),
+      h('button', { class: 'button small', type: 'button', onclick: signOut }, icon('logout'), 'Sign out')]
     : followButton(account, relationship, (rel, verb) => {
       // The count on the page follows what you just did; the server's catches up on reload.
       const followers = card.querySelector('.stat-followers strong');
@@ -103,7 +105,8 @@ function header(account, relationship, tags) {
       followers.textContent = Math.max(0, n).toLocaleString();
     });
   const card = h('section', { class: 'card profile-card' },
-    h('div', { class: 'profile-banner' }),
+    h('div', { class: 'profile-banner' }, hasHeader && h('img', { class: 'profile-header-img',
+      src: account.header_static || account.header, alt: '' })),
     h('div', { class: 'profile-top' }, avatar(account, 88), h('div', { class: 'profile-actions' },
       relationship?.followed_by && h('span', { class: 'badge', text: 'Follows you' }), message,
       actions, note && profileMenu(account, rel, note))),
