@@ -10,6 +10,7 @@ import html
 import re
 from typing import Any
 
+from services.gateway.presenters.cards import card
 from services.gateway.presenters.media import MediaUrl, media_attachments
 from shared.records import AccountRecord, NotificationRecord, PollRecord, StatusRecord
 
@@ -205,7 +206,7 @@ def status_fields(s: StatusRecord, author_username: str, base_url: str, media_ur
         "media_attachments": media_attachments(s.media, media_url) if s.media else [],
         "tags": [{"name": t, "url": f"{base_url}/tags/{t}"} for t in s.tags],
         "emojis": [],
-        "card": None,
+        "card": card(s.card) if s.card is not None else None,
         "hubbub": {"community_id": str(s.community_id) if s.community_id else None},
     }
 
