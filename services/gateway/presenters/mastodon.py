@@ -17,9 +17,9 @@ from shared.records import AccountRecord, NotificationRecord, PollRecord, Status
 # The Mastodon version whose API Hubbub serves: clients switch features on it (and on
 # ``API_VERSION``), so it must never run ahead of the routes. 4.3 is the newest whose
 # version-gated routes Hubbub has: grouped notifications (/api/v2/notifications), the
-# notification policy and its requests, unread counts, several statuses or accounts at once;
-# trending links are missing at every version, and clients already survive their 404
-# (tests/api/instance/test_discovery.py holds the gates to the routes).
+# notification policy and its requests, unread counts, several statuses or accounts at once,
+# the timeline of a trending link (tests/api/instance/test_discovery.py holds the gates to the
+# routes).
 MASTODON_COMPAT_VERSION = "4.3.0"
 # ``api_versions.mastodon`` of /api/v2/instance: 2, grouped notifications.
 API_VERSION = 2

@@ -1,0 +1,104 @@
+"""GET /api/v1/trends/statuses: the public statuses of the reader's network that others
+favourited and reblogged most of late (recent activity weighs more)."""
+
+from __future__ import annotations
+
+import time
+
+from shared.ids import id_at
+from tests.helpers import Api, User, other_domain
+from tests.helpers.communities import share_community
+from tests.helpers.statuses import act
+
+
+async def trending(api: Api, user: User, **params: object) -> list[str]:
+    r = await api.client.get("/api/v1/trends/statuses", headers=user.headers, params=params)
+    assert r.status_code == 200, r.text
+    return [s["id"] for s in r.json()]
+
+
+async def favourite(api: Api, status: dict, *users: User) -> None:
+    for user in users:
+        r = await act(api, user, status["id"], "favourite")
+        assert r.status_code == 200, r.text
+
+
+async def test_trending_statuses_rank_the_networks_liked_public_statuses(api: Api) -> None:
+    domain = other_domain()
+    ann, bob, cy, dee = [await api.user(domain=domain) for _ in range(4)]
+    elsewhere = other_domain()
+    outsider, neighbour = [await api.user(domain=elsewhere) for _ in range(2)]
+    s1 = await api.post(ann, "the most liked")
+    s2 = await api.post(ann, "liked and reblogged")
+    s3 = await api.post(bob, "liked by its author only")
+    s4 = await api.post(bob, "followers only", visibility="private")
+    s5 = await api.post(bob, "unlisted", visibility="unlisted")
+    s6 = await api.post(cy, "a reply", in_reply_to_id=s1["id"])
+    s7 = await api.post(cy, "soon deleted")
+    s8 = await api.post(cy, "behind a warning", spoiler_text="spoilers")
+    community = await share_community(api, ann, bob, cy, dee)
+    s9 = await api.post(ann, "in a community", community_id=str(community))
+    s10 = await api.post(dee, "one favourite")
+    await favourite(api, s1, bob, cy, dee)
+    await favourite(api, s2, cy)
+    assert (await act(api, dee, s2["id"], "reblog")).status_code == 200
+    await favourite(api, s3, bob)
+    await api.follow(ann, bob)
+    await api.follow(dee, bob)  # the private status is theirs to see (and favourite)
+    await api.idle()
+    for status in (s4, s5, s6, s7, s8, s9):
+        await favourite(api, status, ann, dee)
+    await favourite(api, s10, ann)
+    r = await api.client.delete(f"/api/v1/statuses/{s7['id']}", headers=cy.headers)
+    assert r.status_code == 200, r.text
+    o1 = await api.post(outsider, "elsewhere")  # another network's trends only
+    await favourite(api, o1, neighbour)
+    await api.idle()
+
+    # s1 (3 favourites), s2 (a favourite and a reblog), s10 (1).
+    assert await trending(api, ann) == [s1["id"], s2["id"], s10["id"]]
+    r = await api.client.get("/api/v1/trends/statuses", headers=bob.headers)
+    shown = r.json()
+    assert shown[0]["content"] == "<p>the most liked</p>" and shown[0]["favourites_count"] == 3
+    assert shown[0]["favourited"] is True  # bob's own flags
+    assert await trending(api, outsider) == [o1["id"]]
+    assert await trending(api, neighbour) == [o1["id"]]
+
+    # Offset paging, with Mastodon's Link header.
+    r = await api.client.get("/api/v1/trends/statuses", headers=ann.headers,
+                             params={"limit": 1, "offset": 1})
+    assert [s["id"] for s in r.json()] == [s2["id"]]
+    link = r.headers["link"]
+    assert 'offset=2>; rel="next"' in link and 'offset=0>; rel="prev"' in link
+    assert await trending(api, ann, limit=2) == [s1["id"], s2["id"]]
+    assert await trending(api, ann, offset=3) == []
+    r = await api.client.get("/api/v1/trends/statuses", headers=ann.headers,
+                             params={"limit": "many"})
+    assert r.status_code == 422 and "limit" in r.text
+
+
+async def test_recent_activity_weighs_more_and_old_activity_not_at_all(api: Api) -> None:
+    domain = other_domain()
+    ann, bob, cy, dee = [await api.user(domain=domain) for _ in range(4)]
+    old, fresh, stale = [await api.post(ann, text) for text in ("old", "fresh", "stale")]
+    await favourite(api, old, bob, cy, dee)
+    await favourite(api, fresh, bob)
+    await favourite(api, stale, bob, cy, dee)
+    await api.idle()
+    pool = api.stack.posts.pool
+    now = time.time()
+    # old: three favourites of 40 hours ago (each worth 0.5^(40/24) = 0.31 now: 0.94 in all),
+    # below fresh's one favourite of now; stale: three of 50 hours ago, past the window.
+    for status, hours in ((old, 40), (stale, 50)):
+        at = now - hours * 3600
+        await pool.execute(
+            "UPDATE favourites SET id = $2 + (id % 1000000), created_at = to_timestamp($3) "
+            "WHERE status_id = $1", int(status["id"]), id_at(int(at * 1000)), at)
+    assert await trending(api, bob) == [fresh["id"], old["id"]]
+
+
+async def test_trending_statuses_need_a_signed_in_member(api: Api) -> None:
+    assert (await api.client.get("/api/v1/trends/statuses")).status_code == 401
+    r = await api.client.get("/api/v1/trends/statuses",
+                             headers={"Authorization": "Bearer nonsense"})
+    assert r.status_code == 401
