@@ -37,7 +37,7 @@ import httpx
 MAX_REDIRECTS = 3
 TOTAL_TIMEOUT_S = 5.0
 MAX_BYTES = 1_000_000
-USER_AGENT = "Hubbub link preview (+https://github.com/hubbub)"
+USER_AGENT = "Hubbub (link preview)"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]

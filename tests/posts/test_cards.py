@@ -74,6 +74,18 @@ async def test_no_card_without_a_link_and_the_deprecated_route_answers_an_empty_
     assert r.status_code == 404
 
 
+async def test_direct_messages_get_no_card(api: Api, site: LinkPages) -> None:
+    """One-time links (password resets, sign-in links) travel in private messages: fetching
+    one would use it up."""
+    author, friend = await api.user(), await api.user()
+    path = f"/page/{unique('dm')}"
+    status = await api.post(author, f"@{friend.username} your link {site.url(path)}",
+                            visibility="direct")
+    await api.idle()
+    assert (await status_json(api, status["id"], friend.headers))["card"] is None
+    assert site.hits(path) == 0
+
+
 async def test_the_card_route_hides_what_the_reader_may_not_see(api: Api, site: LinkPages
                                                                  ) -> None:
     author, stranger = await api.user(), await api.user()
@@ -252,3 +264,29 @@ async def test_the_connection_goes_to_the_address_that_was_checked(site: LinkPag
     with pytest.raises(Refused):  # asked again, the name's private answer is refused
         await fetch_html(site.url("/page/rebind", host="rebind.test"), guard=ONLY_LOOPBACK,
                          resolver=rebinding)
+
+
+async def test_an_expired_card_is_fetched_again_and_kept_when_the_page_fails(
+        api: Api, site: LinkPages) -> None:
+    author = await api.user()
+    path = f"/page/{unique('x')}"
+    status = await api.post(author, f"see {site.url(path)}")
+    await api.idle()
+    pool = api.stack.posts.pool
+    expire = "UPDATE preview_cards SET expires_at = now() - interval '1 second' WHERE url = $1"
+    await pool.execute(expire, site.url(path))
+    await bus.publish_event(api.stack.js, events.StatusUpdated(
+        status_id=int(status["id"]), account_id=int(author.id), visibility="public"))
+    await api.idle()
+    assert site.hits(path) == 2  # a day later, the page is read again
+    # Expired once more, and this time the fetch fails (a guard that refuses the address
+    # stands in for a site that is down): the card stays as it was.
+    await pool.execute(expire, site.url(path))
+    guarded = CardWorker(pool, api.stack.posts.redis.main, api.stack.js, guard=Guard(),
+                         base_url="http://hubbub.test")
+    await guarded.link(int(status["id"]))
+    row = await pool.fetchrow("SELECT state, failure, expires_at > now() AS fresh "
+                              "FROM preview_cards WHERE url = $1", site.url(path))
+    assert row["state"] == "ready" and row["failure"] and row["fresh"]
+    card = (await status_json(api, status["id"], author.headers))["card"]
+    assert card is not None and card["url"] == site.url(path)

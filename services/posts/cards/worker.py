@@ -2,8 +2,11 @@
 preview card of its first link (Mastodon's LinkCrawlWorker and FetchLinkCardService).
 
 ``post.status.created`` and ``post.status.updated`` (an edit may add, change or remove the link):
-1. Read the live status's text (not a reblog; a deleted one is left alone); its first link
-   (services/posts/text.py), unless it points at Hubbub itself.
+1. Read the live status's text (not a reblog, not a direct message; a deleted one is left
+   alone); its first link (services/posts/text.py), unless it points at Hubbub itself. Direct
+   messages get no card: what people send each other privately is where one-time links go
+   (password resets, sign-in links, shared documents), and a server fetching one would use it
+   up or tell its site about it.
 2. The URL's card from ``preview_cards`` while it is fresh (CARD_TTL_S after a fetch that
    worked, FAILURE_TTL_S after one that did not): one fetch per URL for every status sharing it
    that day, and a redelivered event fetches nothing again. Otherwise fetch the page through
@@ -61,7 +64,6 @@ class CardWorker:
         self.guard = guard
         self.base_url = base_url.rstrip("/").lower()
         self.timeout_s = timeout_s
-        self.fetches = 0  # pages asked for, for the metrics and the tests
         # A URL being fetched by this process: statuses sharing it wait for that one fetch.
         self._inflight: dict[str, asyncio.Future[int]] = {}
         routes = (EventRoutes().on(events.StatusCreated, self.on_created)
@@ -94,9 +96,9 @@ class CardWorker:
     async def link(self, status_id: int) -> None:
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
-                "SELECT text FROM statuses WHERE id = $1 AND deleted_at IS NULL "
+                "SELECT text, visibility FROM statuses WHERE id = $1 AND deleted_at IS NULL "
                 "AND reblog_of_id IS NULL", status_id)
-        if row is None:
+        if row is None or row["visibility"] == "direct":
             return
         url = self.wanted(row["text"])
         card_id = await self.card_id(url) if url is not None else None
@@ -142,7 +144,6 @@ class CardWorker:
 
     async def fetch(self, url: str) -> tuple[CardRecord | None, str | None]:
         """The card of the page at ``url``, or None and why not."""
-        self.fetches += 1
         try:
             if self.timeout_s is None:
                 page = await fetch_html(url, guard=self.guard)

@@ -44,6 +44,15 @@ async def save_card(conn: asyncpg.Connection, url: str, card: CardRecord | None,
                     failure: str | None, keep_s: float) -> asyncpg.Record:
     """The URL's card as just fetched (``card`` None: the fetch failed, ``failure`` says why),
     kept ``keep_s`` seconds; the row's id stays the same across fetches."""
+    if card is None:
+        # A page that worked before and fails now (down for a while): its card stays as it
+        # was, the statuses linked to it keep showing it, and it is tried again later.
+        kept = await conn.fetchrow(
+            "UPDATE preview_cards SET failure = $2, expires_at = now() + "
+            "make_interval(secs => $3) WHERE md5(url) = md5($1) AND url = $1 "
+            "AND state = 'ready' RETURNING *", url, failure, keep_s)
+        if kept is not None:
+            return kept
     c = card or CardRecord(url=url)
     row = await conn.fetchrow(
         """
