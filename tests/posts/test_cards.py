@@ -290,3 +290,15 @@ async def test_an_expired_card_is_fetched_again_and_kept_when_the_page_fails(
     assert row["state"] == "ready" and row["failure"] and row["fresh"]
     card = (await status_json(api, status["id"], author.headers))["card"]
     assert card is not None and card["url"] == site.url(path)
+
+
+async def test_statuses_sharing_a_url_at_once_wait_for_one_fetch(api: Api, site: LinkPages
+                                                                  ) -> None:
+    author = await api.user()
+    link = site.url(f"/slow?s=1&{unique('q')}")
+    before = site.hits("/slow")
+    posted = [await api.post(author, f"{n} {link}") for n in range(3)]
+    await api.idle()
+    assert site.hits("/slow") == before + 1
+    for status in posted:
+        assert (await status_json(api, status["id"], author.headers))["card"]["title"] == "Slow"

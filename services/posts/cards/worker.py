@@ -125,7 +125,10 @@ class CardWorker:
                 try:
                     card_id = await self._fetch_and_keep(url)
                     future.set_result(card_id)
-                except BaseException as exc:
+                except asyncio.CancelledError:
+                    future.cancel()
+                    raise
+                except Exception as exc:
                     future.set_exception(exc)
                     future.exception()  # retrieved: nobody else may be waiting
                     raise
