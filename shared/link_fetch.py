@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -121,18 +122,22 @@ async def checked_address(url: httpx.URL, guard: Guard, resolver: Resolver) -> I
 
 async def fetch_html(url: str, *, guard: Guard, timeout_s: float = TOTAL_TIMEOUT_S,
                      max_bytes: int = MAX_BYTES, resolver: Resolver = resolve,
-                     accept: tuple[str, ...] = ("text/html", "application/xhtml+xml")) -> Page:
+                     accept: tuple[str, ...] = ("text/html", "application/xhtml+xml"),
+                     verify: ssl.SSLContext | bool = True) -> Page:
     """GET ``url`` through the guard; a page of one of the ``accept`` types, or Refused
-    (TimeoutError past ``timeout_s`` in all)."""
+    (TimeoutError past ``timeout_s`` in all). ``verify``: how certificates are checked (the
+    system's CAs; tests pass their own CA's context), always against the URL's host name."""
     async with asyncio.timeout(timeout_s):
-        return await _fetch(httpx.URL(url), guard, timeout_s, max_bytes, resolver, accept)
+        return await _fetch(httpx.URL(url), guard, timeout_s, max_bytes, resolver, accept,
+                            verify)
 
 
 async def _fetch(url: httpx.URL, guard: Guard, timeout_s: float, max_bytes: int,
-                 resolver: Resolver, accept: tuple[str, ...]) -> Page:
+                 resolver: Resolver, accept: tuple[str, ...],
+                 verify: ssl.SSLContext | bool) -> Page:
     # One client per fetch, no pool shared across hosts: a connection is opened to an address
     # for one host name's SNI and must not serve another's.
-    async with httpx.AsyncClient(trust_env=False, follow_redirects=False,
+    async with httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=verify,
                                  timeout=httpx.Timeout(timeout_s)) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             ip = await checked_address(url, guard, resolver)

@@ -23,6 +23,7 @@ Served from threads (one per request), so that a slow page holds nobody else up.
 from __future__ import annotations
 
 import html
+import ssl
 import threading
 import time
 from collections import Counter
@@ -99,9 +100,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LinkPages:
-    def __init__(self) -> None:
+    """``tls``: serve https with this context (a certificate of the test's own CA)."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         handler = type("Handler", (_Handler,), {"site": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.scheme = "http"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self._hits: Counter[str] = Counter()
@@ -119,7 +126,7 @@ class LinkPages:
             return self._hits[path]
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def start(self) -> LinkPages:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -8,9 +8,12 @@ the guard's own tests below build guards with the check on."""
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import Iterator
 
+import httpx
 import pytest
+import trustme
 
 from services.posts import status_cache
 from services.posts.cards.worker import CardWorker
@@ -302,3 +305,27 @@ async def test_statuses_sharing_a_url_at_once_wait_for_one_fetch(api: Api, site:
     assert site.hits("/slow") == before + 1
     for status in posted:
         assert (await status_json(api, status["id"], author.headers))["card"]["title"] == "Slow"
+
+
+async def test_https_is_checked_against_the_host_name_while_connecting_to_its_address() -> None:
+    """Connecting to the checked IP must not weaken TLS: the certificate is checked against
+    the URL's host name (sent as SNI), not the address."""
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("pages.test").configure_cert(served)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+
+    async def to_loopback(host: str, port: int) -> list[IPAddress]:
+        return [LOOPBACK]
+
+    with LinkPages(tls=served) as tls_site:
+        page = await fetch_html(tls_site.url("/page/tls", host="pages.test"),
+                                guard=ONLY_LOOPBACK, resolver=to_loopback, verify=trusting)
+        assert b"Title tls" in page.body
+        with pytest.raises(httpx.ConnectError):  # the certificate names another host
+            await fetch_html(tls_site.url("/page/tls", host="other.test"),
+                             guard=ONLY_LOOPBACK, resolver=to_loopback, verify=trusting)
+        with pytest.raises(httpx.ConnectError):  # a CA the client does not trust
+            await fetch_html(tls_site.url("/page/tls", host="pages.test"),
+                             guard=ONLY_LOOPBACK, resolver=to_loopback)
