@@ -79,8 +79,9 @@ _link_prefixes: BoundedCache[tuple[str, str, tuple[tuple[str, str], ...]], str] 
 
 def offset_link_header(request: Request[Any, Any, Any], base_url: str, offset: int, limit: int,
                        count: int) -> dict[str, str]:
-    """Mastodon's Link of a list paged by offset (trends): ``next`` when the page is full,
-    ``prev`` past the first page."""
+    """Mastodon's Link of a list paged by offset (trends): ``next`` when the page is full
+    (``count``: the entries ranked for it, before any was left out for the reader), ``prev``
+    past the first page."""
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
     path = f"{base_url}{request.url.path}"
 

@@ -32,7 +32,9 @@ class LinkTrendsParams(params.Params):
 @get("/api/v1/trends/statuses", opt=needs("read:statuses"))
 async def trending_statuses(request: Request[Any, Any, Any]) -> Response[Any]:
     """The public statuses of the reader's network that others favourited and reblogged most
-    in the last two days (recent ones weigh more)."""
+    in the last two days (recent ones weigh more), of discoverable authors. The Link header
+    counts what was ranked: a page may hold fewer than ``limit`` (what the reader does not see)
+    and still have a next one."""
     gw = gateway_of(request)
     _, me = await gw.user(request)
     p = await params.read(request, StatusTrendsParams, body=False)
@@ -41,9 +43,14 @@ async def trending_statuses(request: Request[Any, Any, Any]) -> Response[Any]:
         network_id=me.network_id, limit=limit, offset=offset))
     # Public statuses of the reader's own network: the policy lets every member see them, but
     # for authors the reader blocked or muted (or who blocked it), which ``hidden`` holds.
+    # As Mastodon, only the statuses of accounts that chose to be discoverable are featured.
+    statuses = await gw.hydrator.statuses(found.ids)
+    authors = await gw.hydrator.accounts(list({s.account_id for s in statuses.values()}))
+    featured = {i for i, s in statuses.items()
+                if s.account_id in authors and authors[s.account_id].discoverable}
     hidden, filters = await gw.reader_cache(me.id)
     body = await gw.hydrator.page(found.ids, me.id, hidden=hidden, filters=filters,
-                                  context="public")
+                                  keep=lambda s: s.id in featured, context="public")
     return responses.raw_json(body, headers=responses.offset_link_header(
         request, gw.base_url, offset, limit, len(found.ids)))
 

@@ -97,6 +97,24 @@ async def test_recent_activity_weighs_more_and_old_activity_not_at_all(api: Api)
     assert await trending(api, bob) == [fresh["id"], old["id"]]
 
 
+async def test_only_discoverable_authors_and_not_the_hidden_ones_are_featured(api: Api) -> None:
+    domain = other_domain()
+    ann, bob, cy, dee = [await api.user(domain=domain) for _ in range(4)]
+    shy_status = await api.post(ann, "by someone who opted out of discovery")
+    loud_status = await api.post(bob, "by someone discoverable")
+    muted_status = await api.post(cy, "by someone dee muted")
+    for status in (shy_status, loud_status, muted_status):
+        await favourite(api, status, dee)
+    r = await api.client.patch("/api/v1/accounts/update_credentials", headers=ann.headers,
+                               data={"discoverable": "false"})
+    assert r.status_code == 200, r.text
+    r = await api.client.post(f"/api/v1/accounts/{cy.id}/mute", headers=dee.headers)
+    assert r.status_code == 200, r.text
+    await api.idle()
+    assert await trending(api, dee) == [loud_status["id"]]
+    assert await trending(api, bob) == [muted_status["id"], loud_status["id"]]
+
+
 async def test_trending_statuses_need_a_signed_in_member(api: Api) -> None:
     assert (await api.client.get("/api/v1/trends/statuses")).status_code == 401
     r = await api.client.get("/api/v1/trends/statuses",
