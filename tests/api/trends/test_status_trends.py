@@ -3,9 +3,6 @@ favourited and reblogged most of late (recent activity weighs more)."""
 
 from __future__ import annotations
 
-import time
-
-from shared.ids import id_at
 from tests.helpers import Api, User, other_domain
 from tests.helpers.communities import share_community
 from tests.helpers.statuses import act
@@ -75,26 +72,6 @@ async def test_trending_statuses_rank_the_networks_liked_public_statuses(api: Ap
     r = await api.client.get("/api/v1/trends/statuses", headers=ann.headers,
                              params={"limit": "many"})
     assert r.status_code == 422 and "limit" in r.text
-
-
-async def test_recent_activity_weighs_more_and_old_activity_not_at_all(api: Api) -> None:
-    domain = other_domain()
-    ann, bob, cy, dee = [await api.user(domain=domain) for _ in range(4)]
-    old, fresh, stale = [await api.post(ann, text) for text in ("old", "fresh", "stale")]
-    await favourite(api, old, bob, cy, dee)
-    await favourite(api, fresh, bob)
-    await favourite(api, stale, bob, cy, dee)
-    await api.idle()
-    pool = api.stack.posts.pool
-    now = time.time()
-    # old: three favourites of 40 hours ago (each worth 0.5^(40/24) = 0.31 now: 0.94 in all),
-    # below fresh's one favourite of now; stale: three of 50 hours ago, past the window.
-    for status, hours in ((old, 40), (stale, 50)):
-        at = now - hours * 3600
-        await pool.execute(
-            "UPDATE favourites SET id = $2 + (id % 1000000), created_at = to_timestamp($3) "
-            "WHERE status_id = $1", int(status["id"]), id_at(int(at * 1000)), at)
-    assert await trending(api, bob) == [fresh["id"], old["id"]]
 
 
 async def test_only_discoverable_authors_and_not_the_hidden_ones_are_featured(api: Api) -> None:
