@@ -106,6 +106,8 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         posts_api.STATUS_FAVOURITED_BY, posts_api.STATUS_GET, posts_api.STATUS_HISTORY,
         posts_api.STATUS_REBLOGGED_BY, posts_api.STATUS_THREAD, posts_api.STATUS_VIEWER_FLAGS,
         posts_api.TAG_TRENDS, posts_api.TAG_USAGE, posts_api.STATUS_WEEKLY,
+        posts_api.TAG_TRENDS, posts_api.STATUS_TRENDS, posts_api.LINK_TRENDS,
+        posts_api.LINK_TIMELINE,
         # scheduled statuses
         posts_api.SCHEDULED_STATUS_CREATE, posts_api.SCHEDULED_STATUS_LIST,
         posts_api.SCHEDULED_STATUS_GET, posts_api.SCHEDULED_STATUS_UPDATE,
@@ -138,7 +140,8 @@ EVENT_OWNERS = {"post": "posts", "graph": "graph"}
 # The JetStream consumers each service runs (its durables' names).
 DURABLES: dict[str, tuple[str, ...]] = {
     "fanout": ("fanout-home",), "graph": ("graph-counters",),
-    "notify": ("notify", "notify-mail", "notify-conversations"), "posts": ("posts-media",),
+    "notify": ("notify", "notify-mail", "notify-conversations"),
+    "posts": ("posts-media", "posts-cards"),
 }
 
 # Live delivery: who feeds which subjects. Reading them is the gateways' alone.

@@ -128,6 +128,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How often each posts process looks for scheduled statuses whose time has come: a status
     # is posted at most this late.
     scheduled_check_seconds: float = 5.0
+    # Link preview cards: the posts service fetches the first link of each status (through the
+    # SSRF guard, shared/link_fetch.py). ``cards`` False: no fetching at all (a closed network
+    # with no way out). ``cards_allow_private``: the guard lets private addresses through, for
+    # the tests' pages on 127.0.0.1 only; never in production.
+    cards: bool = True
+    cards_allow_private: bool = False
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -273,6 +279,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         media_orphan_hours=float(get("HUBBUB_MEDIA_ORPHAN_HOURS", base.media_orphan_hours)),
         scheduled_check_seconds=float(get("HUBBUB_SCHEDULED_CHECK_SECONDS",
                                           base.scheduled_check_seconds)),
+        cards=_bool(get("HUBBUB_CARDS", "1")),
+        cards_allow_private=_bool(get("HUBBUB_CARDS_ALLOW_PRIVATE", "0")),
     )
 
 

@@ -75,8 +75,10 @@ def settings(servers: Settings) -> Settings:
     roomy = "1000000/1minute"
     # sso_allow_http: the tests' OpenID provider (tests/oidc) listens on http://127.0.0.1.
     # scheduled_check_seconds: a scheduled status made due in the store is posted promptly.
+    # cards_allow_private: link previews of the tests' pages on 127.0.0.1 (tests/posts/
+    # test_cards.py tests the guard itself, on).
     return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True,
-                                   scheduled_check_seconds=0.5, **{
+                                   scheduled_check_seconds=0.5, cards_allow_private=True, **{
                                        name: roomy for name in RATE_SETTINGS})
 
 
@@ -178,7 +180,8 @@ class Stack:
                     raise TimeoutError(f"{service.name} outbox not drained")
                 await asyncio.sleep(0.02)
         await wait_consumers_idle(
-            js, ["fanout-home", "notify", "notify-conversations", "graph-counters", "posts-media"],
+            js, ["fanout-home", "notify", "notify-conversations", "graph-counters", "posts-media",
+                 "posts-cards"],
             timeout=max(0.5, deadline - loop.time()))
 
 

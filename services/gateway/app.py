@@ -54,6 +54,7 @@ from services.gateway.routes import (
     streaming,
     tags,
     timelines,
+    trends,
     web,
 )
 from shared import errors, metrics
@@ -149,11 +150,11 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *scheduled_statuses.ROUTES, *timelines.ROUTES,
                         *notification_requests.ROUTES, *notifications.ROUTES,
                         *grouped_notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
-                        *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
-                        *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
-                        *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
-                        *scim.ROUTES, *files.ROUTES, *filters.ROUTES, *conversations.ROUTES,
-                        *web.ROUTES],
+                        *network.ROUTES, *tags.ROUTES, *trends.ROUTES, *search.ROUTES,
+                        *lists.ROUTES, *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
+                        *sso.ROUTES, *membership.ROUTES, *membership_pages.ROUTES,
+                        *scim_tokens.ROUTES, *scim.ROUTES, *files.ROUTES, *filters.ROUTES,
+                        *conversations.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={

@@ -151,6 +151,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("PUT", "/api/v1/statuses/{status_id:str}"): "write:statuses",
     ("DELETE", "/api/v1/statuses/{status_id:str}"): "write:statuses",
     ("GET", "/api/v1/statuses/{status_id:str}/context"): "anon:read:statuses",
+    ("GET", "/api/v1/statuses/{status_id:str}/card"): "anon:read:statuses",
     ("GET", "/api/v1/statuses/{status_id:str}/history"): "anon:read:statuses",
     ("GET", "/api/v1/statuses/{status_id:str}/source"): "read:statuses",
     ("POST", "/api/v1/statuses/{status_id:str}/{action:str}"): {
@@ -257,6 +258,9 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/tags/{name:str}/unfollow"): "write:follows",
     ("GET", "/api/v1/followed_tags"): "read:follows",
     ("GET", "/api/v1/trends"): "read:statuses", ("GET", "/api/v1/trends/tags"): "read:statuses",
+    ("GET", "/api/v1/trends/statuses"): "read:statuses",
+    ("GET", "/api/v1/trends/links"): "read:statuses",
+    ("GET", "/api/v1/timelines/link"): "read:statuses",
     ("GET", "/api/v2/search"): "read:search",
     ("GET", "/api/v1/lists"): "read:lists", ("POST", "/api/v1/lists"): "write:lists",
     ("GET", "/api/v1/lists/{list_id:str}"): "read:lists",
