@@ -61,6 +61,11 @@ class StatusUpdated(Event, frozen=True, kw_only=True, tag="post.status.updated")
     visibility: Visibility
     mentions: tuple[int, ...] = ()
     added_mentions: tuple[int, ...] = ()  # newly mentioned by the edit: they get a mention
+    # Where the status shows, so that ``status.update`` reaches every stream that showed it
+    # (the network's, its hashtags', its community's); 0 / None / () from older producers.
+    network_id: int = 0
+    community_id: int | None = None
+    tags: tuple[str, ...] = ()  # the tags before and after the edit
 
 
 class FavouriteAdded(Event, frozen=True, kw_only=True, tag="post.favourite.added"):
