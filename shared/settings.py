@@ -126,6 +126,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How often each posts process looks for scheduled statuses whose time has come: a status
     # is posted at most this late.
     scheduled_check_seconds: float = 5.0
+    # Web Push (RFC 8291/8292): the VAPID key pair, base64url (the public key an uncompressed
+    # P-256 point, the private key its 32-byte scalar); empty: a pair generated once into
+    # <data_dir>/secrets/ (shared/vapid.py).
+    vapid_public_key: str = ""
+    vapid_private_key: str = ""
+    # Push endpoints are https on public addresses only (shared/ssrf.py); this also lets them
+    # be on loopback (http or https), for a local trial and the tests. Never in production.
+    push_allow_http_localhost: bool = False
+    push_timeout_s: float = 10.0  # one delivery to a push service, connect to answer
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -269,6 +278,10 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         media_orphan_hours=float(get("HUBBUB_MEDIA_ORPHAN_HOURS", base.media_orphan_hours)),
         scheduled_check_seconds=float(get("HUBBUB_SCHEDULED_CHECK_SECONDS",
                                           base.scheduled_check_seconds)),
+        vapid_public_key=get("HUBBUB_VAPID_PUBLIC_KEY", "").strip(),
+        vapid_private_key=get("HUBBUB_VAPID_PRIVATE_KEY", "").strip(),
+        push_allow_http_localhost=_bool(get("HUBBUB_PUSH_ALLOW_HTTP_LOCALHOST", "0")),
+        push_timeout_s=float(get("HUBBUB_PUSH_TIMEOUT_S", base.push_timeout_s)),
     )
 
 

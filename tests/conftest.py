@@ -64,7 +64,9 @@ def settings(servers: Settings) -> Settings:
     roomy = "1000000/1minute"
     # sso_allow_http: the tests' OpenID provider (tests/oidc) listens on http://127.0.0.1.
     # scheduled_check_seconds: a scheduled status made due in the store is posted promptly.
+    # push_allow_http_localhost: the tests' push service (tests/helpers/push_receiver.py).
     return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True,
+                                   push_allow_http_localhost=True,
                                    scheduled_check_seconds=0.5, **{
                                        name: roomy for name in RATE_SETTINGS})
 
@@ -158,14 +160,15 @@ class Stack:
         assert js is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        for service in (self.posts, self.graph):
+        for service in (self.posts, self.graph, self.notify):
             while await service.pool.fetchval(
                     "SELECT count(*) FROM outbox WHERE published_at IS NULL"):
                 if loop.time() > deadline:
                     raise TimeoutError(f"{service.name} outbox not drained")
                 await asyncio.sleep(0.02)
         await wait_consumers_idle(
-            js, ["fanout-home", "notify", "notify-conversations", "graph-counters", "posts-media"],
+            js, ["fanout-home", "notify", "notify-conversations", "notify-push", "graph-counters",
+                 "posts-media"],
             timeout=max(0.5, deadline - loop.time()))
 
 

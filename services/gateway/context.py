@@ -26,8 +26,9 @@ from services.gateway.streaming.limits import ConnectionLimits
 from services.gateway.streaming.open_streams import OpenStreams
 from services.gateway.streaming.shared_statuses import RenderCache, StatusFetches
 from shared import bus as nats_bus
-from shared import cache, db, errors, policy, subjects, viewer_cache, worker_lease
+from shared import cache, db, errors, policy, subjects, vapid, viewer_cache, worker_lease
 from shared.contracts import graph as graph_api
+from shared.contracts import notify as notify_api
 from shared.media.storage import MediaStorage, open_storage
 from shared.presence import PresenceTracker
 from shared.readiness import Readiness, nats_probe, postgres_probe, redis_probe
@@ -72,6 +73,8 @@ class Gateway:
             settings.stream_max_per_token, settings.stream_max_connections,
             per_account=settings.stream_max_per_account, per_ip=settings.stream_max_per_ip)
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
+        # What browsers bind Web Push subscriptions to (shared/vapid.py; notify signs).
+        self.vapid_public_key = vapid.keys(settings).public_key
         self.open_streams = OpenStreams()  # each ended when its token or account is offboarded
         self.offboarding = Offboarding(self.tokens, self.open_streams)
         self.worker_lease: worker_lease.WorkerLease | None = None  # its ids: apps, tokens
@@ -200,6 +203,12 @@ class Gateway:
         self.offboarding.token_revoked(token_hash)
         if self._made("nc") and self.nc.is_connected:
             await self.nc.publish(subjects.TOKEN_REVOKED, token_hash.encode())
+            # Its Web Push subscription goes with it: no message carries a dead token.
+            try:
+                await nats_bus.call(self.nc, notify_api.PUSH_FORGET_TOKEN,
+                                    notify_api.ForgetToken(token_hash=token_hash))
+            except errors.HubbubError as exc:
+                log.warning("revoked token's push subscription not deleted: %s", exc)
 
     async def signed_in(self, request: Request[Any, Any, Any]) -> tokens.Caller:
         """The caller's token, checked: a user's (401/422 as Mastodon). Its scopes were checked

@@ -1,0 +1,86 @@
+"""The SSRF guard: may Hubbub send a request to this URL that someone else typed (a Web Push
+endpoint; webhooks and feeds later)? Only https to public addresses: the host is resolved and
+every address it resolves to is checked, at each request (a name can point elsewhere by the
+next one), and callers never follow redirects. Loopback is let in only where the operator
+allows it (a local trial, the tests); private, link-local, multicast and reserved ranges never
+are: they are the inside of the network this server runs in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+RESOLVE_TIMEOUT_S = 5.0
+MAX_URL_CHARS = 2048
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class UnsafeUrl(ValueError):
+    """The URL may not be fetched, whatever happens next (its words are the reason)."""
+
+
+class Unresolvable(UnsafeUrl):
+    """The host has no address right now (it may have one later)."""
+
+
+def _unmapped(address: IPAddress) -> IPAddress:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _allowed(address: IPAddress, allow_loopback: bool) -> bool:
+    address = _unmapped(address)
+    if address.is_loopback:
+        return allow_loopback
+    return address.is_global and not address.is_multicast
+
+
+def check_form(url: str, *, allow_loopback: bool) -> tuple[str, int]:
+    """The URL's host and port, when its form is acceptable (no lookup yet)."""
+    if len(url) > MAX_URL_CHARS:
+        raise UnsafeUrl("is too long")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise UnsafeUrl("is not a URL") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UnsafeUrl("must be an https URL")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl("must not carry a user or password")
+    if parts.scheme == "http" and not allow_loopback:
+        raise UnsafeUrl("must be an https URL")
+    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await asyncio.wait_for(
+            loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_TIMEOUT_S)
+    except (OSError, TimeoutError):
+        raise Unresolvable(f"host {host} does not resolve") from None
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+async def check(url: str, *, allow_loopback: bool = False) -> None:
+    """Raise UnsafeUrl unless ``url`` may be fetched now. Plain http only to loopback, and only
+    where ``allow_loopback``."""
+    host, port = check_form(url, allow_loopback=allow_loopback)
+    addresses = await resolve(host, port)
+    if not addresses:
+        raise Unresolvable(f"host {host} does not resolve")
+    for address in addresses:
+        if not _allowed(address, allow_loopback):
+            raise UnsafeUrl("must not point to a private or reserved address")
+    if urlsplit(url).scheme == "http" and not all(_unmapped(a).is_loopback for a in addresses):
+        raise UnsafeUrl("must be an https URL")
