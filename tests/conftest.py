@@ -64,9 +64,10 @@ def settings(servers: Settings) -> Settings:
     roomy = "1000000/1minute"
     # sso_allow_http: the tests' OpenID provider (tests/oidc) listens on http://127.0.0.1.
     # scheduled_check_seconds: a scheduled status made due in the store is posted promptly.
-    # push_allow_http_localhost: the tests' push service (tests/helpers/push_receiver.py).
+    # push_allow_http_localhost: the tests' push service (tests/helpers/push_receiver.py),
+    # which may be told to hang: push_timeout_s gives up on it soon.
     return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True,
-                                   push_allow_http_localhost=True,
+                                   push_allow_http_localhost=True, push_timeout_s=2.0,
                                    scheduled_check_seconds=0.5, **{
                                        name: roomy for name in RATE_SETTINGS})
 
