@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,3 +168,12 @@ class PushReceiver:
         if not str(claims.get("sub", "")).startswith(("mailto:", "https:")):
             raise ValueError("sub is not mailto: or https:")
         return claims
+
+
+@contextlib.asynccontextmanager
+async def running(server_key: str) -> AsyncIterator[PushReceiver]:
+    receiver = await PushReceiver(server_key).start()
+    try:
+        yield receiver
+    finally:
+        await receiver.close()

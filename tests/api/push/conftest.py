@@ -5,13 +5,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.helpers import Api
-from tests.helpers.push_receiver import PushReceiver
+from tests.helpers.push_receiver import PushReceiver, running
 
 
 @pytest.fixture
 async def receiver(api: Api) -> AsyncIterator[PushReceiver]:
-    found = await PushReceiver(api.stack.gateway.vapid_public_key).start()
-    try:
+    async with running(api.stack.gateway.vapid_public_key) as found:
         yield found
-    finally:
-        await found.close()
