@@ -115,3 +115,15 @@ async def test_a_deactivated_accounts_subscriptions_are_deleted(
     assert r.status_code == 200, r.text
     await api.idle()
     assert await rows(api, member) == 0
+
+
+async def test_a_revoked_tokens_subscription_row_is_deleted(
+        api: Api, receiver: PushReceiver) -> None:
+    reader = await api.user()
+    await subscribe(api, reader, receiver, "revoked-row")
+    app = await api.app()
+    r = await api.client.post("/oauth/revoke", data={
+        "client_id": app["client_id"], "client_secret": app["client_secret"],
+        "token": reader.token})
+    assert r.status_code == 200, r.text
+    assert await rows(api, reader) == 0

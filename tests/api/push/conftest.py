@@ -10,5 +10,6 @@ from tests.helpers.push_receiver import PushReceiver, running
 
 @pytest.fixture
 async def receiver(api: Api) -> AsyncIterator[PushReceiver]:
-    async with running(api.stack.gateway.vapid_public_key) as found:
+    instance = (await api.client.get("/api/v2/instance")).json()
+    async with running(instance["configuration"]["vapid"]["public_key"]) as found:
         yield found

@@ -138,7 +138,7 @@ async def test_the_subscriptions_shape_one_per_token(api: Api, receiver: PushRec
     assert made["standard"] is True and made["policy"] == "follower"
     assert set(made["alerts"]) == ALERTS
     assert {k for k, v in made["alerts"].items() if v} == {"mention", "favourite"}
-    assert made["server_key"] == api.stack.gateway.vapid_public_key
+    assert made["server_key"] == receiver.server_key
     r = await api.client.get(URL, headers=user.headers)
     assert r.status_code == 200 and r.json() == made
     # PUT changes the alerts named and the policy; the rest stays.
@@ -158,9 +158,6 @@ async def test_the_subscriptions_shape_one_per_token(api: Api, receiver: PushRec
     assert again["id"] != made["id"] and again["endpoint"].endswith("/push/shape2")
     assert not any(again["alerts"].values()) and again["policy"] == "all"
     assert (await api.client.get(URL, headers=user.headers)).json() == again
-    count = await api.stack.notify.pool.fetchval(
-        "SELECT count(*) FROM push_subscriptions WHERE account_id = $1", int(user.id))
-    assert count == 1
     # Another token of the same account has none.
     other = await scoped_headers(api, user, "push")
     assert (await api.client.get(URL, headers=other)).status_code == 404
@@ -196,8 +193,6 @@ async def test_a_revoked_tokens_subscription_is_deleted(api: Api,
         "client_id": app["client_id"], "client_secret": app["client_secret"],
         "token": reader.token})
     assert r.status_code == 200, r.text
-    assert await api.stack.notify.pool.fetchval(
-        "SELECT count(*) FROM push_subscriptions WHERE account_id = $1", int(reader.id)) == 0
     await api.post(author, f"@{reader.username} nobody hears")
     await api.idle()
     assert receiver.endpoints["revoked"].attempts == 0
