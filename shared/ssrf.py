@@ -13,7 +13,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-RESOLVE_TIMEOUT_S = 5.0
+RESOLVE_TIMEOUT_S = 2.0  # well within the 5 s a gateway waits for notify's answer
 MAX_URL_CHARS = 2048
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -46,7 +46,9 @@ class PushJobs:
         if not hearing:
             return []
         recipient_follows = sender_follows = False
-        if any(s.policy in ("followed", "follower") for s in hearing):
+        # (Of one's own poll, nobody to ask about: one follows oneself no more than Mastodon.)
+        if recipient != from_account and any(s.policy in ("followed", "follower")
+                                             for s in hearing):
             facts = await bus.call(self.nc, graph_api.NOTIFICATION_ALLOWED,
                                    graph_api.NotificationAllowed(
                                        recipient_id=recipient, from_account_id=from_account,
