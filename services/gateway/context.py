@@ -58,6 +58,7 @@ class Gateway:
     fact_changes: FactChanges
     presence: PresenceTracker  # runs from the first streaming connection
     storage: MediaStorage  # uploads go in; rendered statuses sign their files' URLs
+    vapid_public_key: str  # Web Push: the instance's VAPID key (base64url)
 
     def __init__(self, settings: Settings) -> None:
         # Only the gateway's own database role and Valkey user (shared/db_roles.py).
@@ -73,8 +74,6 @@ class Gateway:
             settings.stream_max_per_token, settings.stream_max_connections,
             per_account=settings.stream_max_per_account, per_ip=settings.stream_max_per_ip)
         self.tokens = tokens.TokenCache(ttl_s=TOKEN_CACHE_S)
-        # What browsers bind Web Push subscriptions to (shared/vapid.py; notify signs).
-        self.vapid_public_key = vapid.keys(settings).public_key
         self.open_streams = OpenStreams()  # each ended when its token or account is offboarded
         self.offboarding = Offboarding(self.tokens, self.open_streams)
         self.worker_lease: worker_lease.WorkerLease | None = None  # its ids: apps, tokens
@@ -97,6 +96,8 @@ class Gateway:
         self.redis = await cache.connect_clients(self.settings)
         self.readiness.watch("valkey", redis_probe(self.redis.main))
         self.storage = open_storage(self.settings)  # connects on first use (S3)
+        # What browsers bind Web Push subscriptions to (shared/vapid.py; notify signs).
+        self.vapid_public_key = vapid.keys(self.settings).public_key
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url,
                                  SignedMediaUrls(self.storage))
         self.rate_limits = RateLimits(self.settings, self.redis.lean)
