@@ -40,9 +40,10 @@ def unb64url(text: str) -> bytes:
 class Browser:
     """One browser's push subscription keys."""
 
-    def __init__(self) -> None:
-        self.private = ec.generate_private_key(ec.SECP256R1())
-        self.auth = os.urandom(16)
+    def __init__(self, private: ec.EllipticCurvePrivateKey | None = None,
+                 auth: bytes | None = None) -> None:
+        self.private = private or ec.generate_private_key(ec.SECP256R1())
+        self.auth = auth or os.urandom(16)
         self.p256dh = b64url(self.private.public_key().public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
 
@@ -97,9 +98,10 @@ class PushReceiver:
         if self._runner:
             await self._runner.cleanup()
 
-    def endpoint(self, name: str, *script: int | str) -> tuple[str, Browser]:
-        """A new subscription's endpoint URL and its browser."""
-        browser = Browser()
+    def endpoint(self, name: str, *script: int | str, browser: Browser | None = None
+                 ) -> tuple[str, Browser]:
+        """A new subscription's endpoint URL and its browser (a new one unless given)."""
+        browser = browser or Browser()
         self.endpoints[name] = Endpoint(browser=browser, script=list(script))
         return f"{self.base}/push/{name}", browser
 

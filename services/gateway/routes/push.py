@@ -40,6 +40,7 @@ class Data(msgspec.Struct, frozen=True, kw_only=True):
 class CreateParams(params.Params):
     subscription: Subscription
     data: Data = msgspec.field(default_factory=Data)
+    policy: notify_api.PushPolicy | None = None  # some clients (masto.js) send it here
 
 
 class UpdateParams(params.Params):
@@ -63,7 +64,7 @@ async def create(request: Request[Any, Any, Any]) -> Response[Any]:
         token_id=caller.token_id, token_hash=digest(token), account_id=me.id,
         access_token=token, endpoint=p.subscription.endpoint, p256dh=p.subscription.keys.p256dh,
         auth=p.subscription.keys.auth, standard=p.subscription.standard,
-        alerts=_alerts(p.data), policy=p.data.policy or "all"))
+        alerts=_alerts(p.data), policy=p.data.policy or p.policy or "all"))
     return responses.json(subscription_json(found, gw.vapid_public_key))
 
 

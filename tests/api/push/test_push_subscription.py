@@ -153,6 +153,11 @@ async def test_the_subscriptions_shape_one_per_token(api: Api, receiver: PushRec
                              data={"data[alerts][status]": "true", "policy": "all"})
     assert r.status_code == 200 and r.json()["alerts"]["status"] is True
     assert r.json()["policy"] == "all"
+    # The policy at the top level, as masto.js sends it, is taken too.
+    endpoint, browser = receiver.endpoint("top-level")
+    r = await api.client.post(URL, headers=user.headers,
+                              json={**body(endpoint, browser), "policy": "followed"})
+    assert r.status_code == 200 and r.json()["policy"] == "followed"
     # Made again with the same token: replaced, not added.
     again = await subscribe(api, user, receiver, "shape2", standard=False)
     assert again["id"] != made["id"] and again["endpoint"].endswith("/push/shape2")
