@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 RESOLVE_TIMEOUT_S = 2.0  # well within the 5 s a gateway waits for notify's answer
 MAX_URL_CHARS = 2048
@@ -72,9 +73,10 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-async def check(url: str, *, allow_loopback: bool = False) -> None:
-    """Raise UnsafeUrl unless ``url`` may be fetched now. Plain http only to loopback, and only
-    where ``allow_loopback``."""
+async def check(url: str, *, allow_loopback: bool = False) -> list[IPAddress]:
+    """The addresses ``url``'s host resolves to, IPv4 first, when every one of them may be
+    fetched now; else UnsafeUrl. Plain http only to loopback, and only where
+    ``allow_loopback``."""
     host, port = check_form(url, allow_loopback=allow_loopback)
     addresses = await resolve(host, port)
     if not addresses:
@@ -84,3 +86,26 @@ async def check(url: str, *, allow_loopback: bool = False) -> None:
             raise UnsafeUrl("must not point to a private or reserved address")
     if urlsplit(url).scheme == "http" and not all(_unmapped(a).is_loopback for a in addresses):
         raise UnsafeUrl("must be an https URL")
+    return sorted(dict.fromkeys(addresses), key=lambda a: a.version)
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A request's target with its address fixed: send to ``url`` (the host replaced by the
+    checked address) with ``host`` as its Host header and ``server_name`` for TLS (the
+    certificate is checked against it), so the connection goes where the check looked, not
+    wherever the name points a moment later (DNS rebinding)."""
+
+    url: str
+    host: str
+    server_name: str
+
+
+async def pin(url: str, *, allow_loopback: bool = False) -> Pinned:
+    address = (await check(url, allow_loopback=allow_loopback))[0]
+    parts = urlsplit(url)
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    hostname = parts.hostname or ""
+    return Pinned(url=urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")),
+                  host=parts.netloc, server_name=hostname)

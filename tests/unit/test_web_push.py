@@ -139,3 +139,14 @@ def test_the_ssrf_guard(url: str, loopback: bool, allowed: bool) -> None:
 def test_the_push_policy(policy: str, follows: bool, follower: bool, lets: bool) -> None:
     assert policy_lets_through(policy, recipient_follows=follows,  # type: ignore[arg-type]
                                sender_follows=follower) is lets
+
+
+def test_a_pinned_target_keeps_the_name_for_host_and_tls() -> None:
+    pinned = asyncio.run(ssrf.pin("https://8.8.8.8:8443/send/x?y=1"))
+    assert pinned == ssrf.Pinned(url="https://8.8.8.8:8443/send/x?y=1", host="8.8.8.8:8443",
+                                 server_name="8.8.8.8")
+    pinned = asyncio.run(ssrf.pin("http://localhost:9/push/a", allow_loopback=True))
+    assert pinned.url in ("http://127.0.0.1:9/push/a", "http://[::1]:9/push/a")
+    assert pinned.host == "localhost:9" and pinned.server_name == "localhost"
+    pinned = asyncio.run(ssrf.pin("https://[2001:4860:4860::8888]/p"))
+    assert pinned.url == "https://[2001:4860:4860::8888]/p"

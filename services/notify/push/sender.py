@@ -13,7 +13,8 @@ What the push service answers decides what follows:
 - anything else (a redirect, never followed; 400, 401, 403, 413): the same answer would come
   again; dropped with a log line.
 Before each attempt the endpoint is checked again by the SSRF guard (its name may point
-elsewhere now); one that fails is dropped, never sent to.
+elsewhere now), and the connection is made to the address checked; one that fails is dropped,
+never sent to.
 
 Sent at least once: a crash between the service's 201 and the ack sends again on
 redelivery (push services and browsers show a repeated notification once per tag at worst).
@@ -69,9 +70,12 @@ class Pusher:
         self.ack_wait_s = ack_wait_s
         self.subject = subject(settings)
         # No redirects (a push service does not send one; following it could reach inside),
-        # no proxy from the environment, one bound for connect, write and answer.
+        # no proxy from the environment, one bound for connect, write and answer. Each message
+        # on a connection of its own: connections are made to a checked address (ssrf.pin),
+        # and one kept open for a name must not carry another name's message.
         self.client = httpx.AsyncClient(timeout=settings.push_timeout_s,
-                                        follow_redirects=False, trust_env=False)
+                                        follow_redirects=False, trust_env=False,
+                                        limits=httpx.Limits(max_keepalive_connections=0))
         self._consumer: EventConsumer | None = None
 
     def routes(self) -> EventRoutes:
@@ -112,8 +116,8 @@ class Pusher:
             await self._delete(found.id, "stale_key")
             return
         try:
-            await ssrf.check(found.endpoint,
-                             allow_loopback=self.settings.push_allow_http_localhost)
+            target = await ssrf.pin(found.endpoint,
+                                    allow_loopback=self.settings.push_allow_http_localhost)
         except ssrf.Unresolvable as exc:
             PUSH.labels("retry").inc()
             raise PushServiceAway(f"push endpoint of subscription {found.id}: {exc}") from None
@@ -131,9 +135,11 @@ class Pusher:
             "Content-Type": "application/octet-stream",
             "TTL": str(TTL_S),
             "Urgency": "normal",
+            "Host": target.host,
         }
         try:
-            answer = await self.client.post(found.endpoint, content=body, headers=headers)
+            answer = await self.client.post(target.url, content=body, headers=headers,
+                                            extensions={"sni_hostname": target.server_name})
         except httpx.HTTPError as exc:  # timeouts, refused and broken connections
             PUSH.labels("retry").inc()
             raise PushServiceAway(f"push to subscription {found.id}: "
