@@ -71,6 +71,11 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         # single sign-on
         graph_api.SSO_GET, graph_api.SSO_CONFIGURE, graph_api.SSO_REMOVE, graph_api.SSO_PROVIDER,
         graph_api.SSO_SIGN_IN,
+        # account extras: notes, endorsements, featured tags, familiar followers, directory
+        graph_api.ACCOUNT_NOTE_SET, graph_api.ENDORSEMENT_ADD, graph_api.ENDORSEMENT_REMOVE,
+        graph_api.ENDORSEMENTS_LIST, graph_api.FEATURED_TAGS_LIST, graph_api.FEATURED_TAG_ADD,
+        graph_api.FEATURED_TAG_REMOVE, graph_api.ACCOUNT_FAMILIAR_FOLLOWERS,
+        graph_api.ACCOUNT_DIRECTORY, graph_api.NETWORK_REGISTRATIONS,
         # who gets in: setup, confirmations, claimed domains, approvals
         graph_api.INSTANCE_STATE, graph_api.INSTANCE_SET_UP, graph_api.ACCOUNT_CONFIRM,
         graph_api.ACCOUNT_CONFIRMATION_RESEND, graph_api.NETWORK_DOMAINS,
@@ -90,6 +95,7 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         notify_api.NOTIFICATION_UNREAD_COUNT, notify_api.POLICY_GET, notify_api.POLICY_SET,
         notify_api.REQUEST_ACCEPT, notify_api.REQUEST_DISMISS, notify_api.REQUEST_GET,
         notify_api.REQUEST_LIST,
+        notify_api.THREAD_MUTE, notify_api.THREAD_UNMUTE, notify_api.THREAD_MUTED,
         notify_api.PUSH_SUBSCRIBE, notify_api.PUSH_GET, notify_api.PUSH_UPDATE,
         notify_api.PUSH_UNSUBSCRIBE, notify_api.PUSH_FORGET_TOKEN,
         posts_api.BOOKMARKS_LIST, posts_api.BOOKMARK_ADD, posts_api.BOOKMARK_REMOVE,
@@ -101,7 +107,9 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         posts_api.STATUS_CREATE, posts_api.STATUS_DELETE, posts_api.STATUS_EDIT,
         posts_api.STATUS_FAVOURITED_BY, posts_api.STATUS_GET, posts_api.STATUS_HISTORY,
         posts_api.STATUS_REBLOGGED_BY, posts_api.STATUS_THREAD, posts_api.STATUS_VIEWER_FLAGS,
-        posts_api.TAG_TRENDS,
+        posts_api.TAG_TRENDS, posts_api.TAG_USAGE, posts_api.STATUS_WEEKLY,
+        posts_api.TAG_TRENDS, posts_api.STATUS_TRENDS, posts_api.LINK_TRENDS,
+        posts_api.LINK_TIMELINE,
         # scheduled statuses
         posts_api.SCHEDULED_STATUS_CREATE, posts_api.SCHEDULED_STATUS_LIST,
         posts_api.SCHEDULED_STATUS_GET, posts_api.SCHEDULED_STATUS_UPDATE,
@@ -124,7 +132,8 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
     "notify": (
         graph_api.COMMUNITY_NOTIFIED_MEMBERS, graph_api.FOLLOWERS_IDS,
         graph_api.NOTIFICATION_ALLOWED, posts_api.STATUS_REBLOGGED_BY,
-        graph_api.ACCOUNT_GET, posts_api.STATUS_GET,  # a push message's title and body
+        graph_api.ACCOUNT_GET,  # a push message's title
+        posts_api.STATUS_GET,  # a status's thread (recipients who muted it), a push's body
     ),
 }
 
@@ -135,7 +144,7 @@ EVENT_OWNERS = {"post": "posts", "graph": "graph", "notify": "notify"}
 DURABLES: dict[str, tuple[str, ...]] = {
     "fanout": ("fanout-home",), "graph": ("graph-counters",),
     "notify": ("notify", "notify-mail", "notify-conversations", "notify-push"),
-    "posts": ("posts-media",),
+    "posts": ("posts-media", "posts-cards"),
 }
 
 # Live delivery: who feeds which subjects. Reading them is the gateways' alone.

@@ -41,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     instance_title: str = "Hubbub"
     instance_domain: str = "hubbub.local"
+    # HTML of the instance's "about" page (/api/v1/instance/extended_description); none: empty.
+    instance_extended_description: str = ""
     max_status_chars: int = 500
     home_timeline_max: int = 800
     # Hybrid fanout: an author with more followers than this is not written into followers'
@@ -126,6 +128,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How often each posts process looks for scheduled statuses whose time has come: a status
     # is posted at most this late.
     scheduled_check_seconds: float = 5.0
+    # Link preview cards: the posts service fetches the first link of each status (through the
+    # SSRF guard, shared/link_fetch.py). ``cards`` False: no fetching at all (a closed network
+    # with no way out). ``cards_allow_private``: the guard lets private addresses through, for
+    # the tests' pages on 127.0.0.1 only; never in production.
+    cards: bool = True
+    cards_allow_private: bool = False
     # Web Push (RFC 8291/8292): the VAPID key pair, base64url (the public key an uncompressed
     # P-256 point, the private key its 32-byte scalar); empty: a pair generated once into
     # <data_dir>/secrets/ (shared/vapid.py).
@@ -223,6 +231,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         public_url=get("HUBBUB_PUBLIC_URL", ""),
         instance_title=get("HUBBUB_INSTANCE_TITLE", base.instance_title),
         instance_domain=get("HUBBUB_DOMAIN", base.instance_domain),
+        instance_extended_description=get("HUBBUB_INSTANCE_EXTENDED_DESCRIPTION",
+                                          base.instance_extended_description),
         max_status_chars=int(get("HUBBUB_MAX_STATUS_CHARS", base.max_status_chars)),
         home_timeline_max=int(get("HUBBUB_HOME_TIMELINE_MAX", base.home_timeline_max)),
         fanout_follower_threshold=int(get("HUBBUB_FANOUT_FOLLOWER_THRESHOLD",
@@ -278,6 +288,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         media_orphan_hours=float(get("HUBBUB_MEDIA_ORPHAN_HOURS", base.media_orphan_hours)),
         scheduled_check_seconds=float(get("HUBBUB_SCHEDULED_CHECK_SECONDS",
                                           base.scheduled_check_seconds)),
+        cards=_bool(get("HUBBUB_CARDS", "1")),
+        cards_allow_private=_bool(get("HUBBUB_CARDS_ALLOW_PRIVATE", "0")),
         vapid_public_key=get("HUBBUB_VAPID_PUBLIC_KEY", "").strip(),
         vapid_private_key=get("HUBBUB_VAPID_PRIVATE_KEY", "").strip(),
         push_allow_http_localhost=_bool(get("HUBBUB_PUSH_ALLOW_HTTP_LOCALHOST", "0")),

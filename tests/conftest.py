@@ -9,6 +9,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from nats.js import JetStreamContext
 
 from services.fanout.app import FanoutService
 from services.gateway.app import create_app
+from services.gateway.server import KEEP_ALIVE_SECONDS
 from services.graph.app import GraphService
 from services.notify.app import NotifyService
 from services.posts.app import PostsService
@@ -27,6 +29,7 @@ from shared import bus, cache, db, ids, infra
 from shared.nats_users import OPERATOR
 from shared.settings import DEFAULT_PORTS, RATE_SETTINGS, Settings
 from tests.helpers import Api
+from tests.helpers.s3_server import S3Server, running
 
 TEST_PROCESS_WORKER = 1023  # the test process's own ids while the stack holds no lease
 
@@ -55,6 +58,14 @@ def servers():
 
 
 @pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 server (SeaweedFS, tests/helpers/s3_server.py) for the whole session, started
+    when a test first asks for it."""
+    with running(Path(tempfile.mkdtemp(prefix="hubbub-s3-"))) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def settings(servers: Settings) -> Settings:
     port = infra.free_port()
     ports = {name: 0 for name in DEFAULT_PORTS}
@@ -64,11 +75,13 @@ def settings(servers: Settings) -> Settings:
     roomy = "1000000/1minute"
     # sso_allow_http: the tests' OpenID provider (tests/oidc) listens on http://127.0.0.1.
     # scheduled_check_seconds: a scheduled status made due in the store is posted promptly.
+    # cards_allow_private: link previews of the tests' pages on 127.0.0.1 (tests/posts/
+    # test_cards.py tests the guard itself, on).
     # push_allow_http_localhost: the tests' push service (tests/helpers/push_receiver.py),
     # which may be told to hang: push_timeout_s gives up on it soon.
     return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True,
-                                   push_allow_http_localhost=True, push_timeout_s=2.0,
-                                   scheduled_check_seconds=0.5, **{
+                                   scheduled_check_seconds=0.5, cards_allow_private=True,
+                                   push_allow_http_localhost=True, push_timeout_s=2.0, **{
                                        name: roomy for name in RATE_SETTINGS})
 
 
@@ -132,9 +145,11 @@ class Stack:
         await db.migrate_all(self.settings)
         for service in self.services:
             await service.start(health=False)
+        # The gateway's keep-alive (server.py): clients that poll, as Mastodon.py does an
+        # upload every 5 s, must not race uvicorn's default 5 s close.
         config = uvicorn.Config(self.app, host=self.settings.host,
                                 port=self.settings.port("gateway"), log_level="warning",
-                                lifespan="on")
+                                lifespan="on", timeout_keep_alive=KEEP_ALIVE_SECONDS)
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())
         while not (self._server.started and self.gateway.ready):
@@ -169,7 +184,7 @@ class Stack:
                 await asyncio.sleep(0.02)
         await wait_consumers_idle(
             js, ["fanout-home", "notify", "notify-conversations", "notify-push", "graph-counters",
-                 "posts-media"],
+                 "posts-media", "posts-cards"],
             timeout=max(0.5, deadline - loop.time()))
 
 

@@ -19,6 +19,7 @@ from services.gateway import limits, proxies, rate_limits, responses, scopes
 from services.gateway.context import Gateway
 from services.gateway.express import ExpressLane
 from services.gateway.routes import (
+    account_extras,
     accounts,
     authorize,
     communities,
@@ -28,6 +29,7 @@ from services.gateway.routes import (
     filters,
     grouped_notifications,
     instance,
+    instance_extras,
     lists,
     media,
     membership,
@@ -48,10 +50,12 @@ from services.gateway.routes import (
     sso,
     startup,
     status_actions,
+    status_extras,
     statuses,
     streaming,
     tags,
     timelines,
+    trends,
     web,
 )
 from shared import errors, metrics
@@ -139,17 +143,19 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
     app = Litestar(
         # Literal paths (e.g. /accounts/lookup) register before /accounts/{id}: Litestar
         # prefers static segments anyway, this keeps the reading order the matching order.
-        route_handlers=[*instance.ROUTES, *discovery.ROUTES, *oauth.ROUTES, *profiles.ROUTES,
-                        *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
+        route_handlers=[*instance.ROUTES, *instance_extras.ROUTES, *discovery.ROUTES,
+                        *oauth.ROUTES, *profiles.ROUTES, *relationships.ROUTES,
+                        *account_extras.ROUTES, *accounts.ROUTES,
+                        *status_extras.ROUTES, *statuses.ROUTES,
                         *status_actions.ROUTES, *polls.ROUTES, *media.ROUTES,
                         *scheduled_statuses.ROUTES, *timelines.ROUTES,
                         *notification_requests.ROUTES, *notifications.ROUTES,
                         *grouped_notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
-                        *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
-                        *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
-                        *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
-                        *scim.ROUTES, *files.ROUTES, *filters.ROUTES, *conversations.ROUTES,
-                        *push.ROUTES, *web.ROUTES],
+                        *network.ROUTES, *tags.ROUTES, *trends.ROUTES, *search.ROUTES,
+                        *lists.ROUTES, *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
+                        *sso.ROUTES, *membership.ROUTES, *membership_pages.ROUTES,
+                        *scim_tokens.ROUTES, *scim.ROUTES, *files.ROUTES, *filters.ROUTES,
+                        *conversations.ROUTES, *push.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={

@@ -9,7 +9,7 @@ import msgspec
 from shared.contracts.verb import VerbSet
 from shared.events import MediaPurpose
 from shared.policy import Visibility
-from shared.records import MediaRecord, MediaType, PollRecord, StatusRecord
+from shared.records import CardRecord, MediaRecord, MediaType, PollRecord, StatusRecord
 
 SERVICE = "posts"
 
@@ -266,6 +266,66 @@ class TagTrendList(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[TagTrend]
 
 
+class TagUsage(msgspec.Struct, frozen=True, kw_only=True):
+    """How an author used hashtags in public and unlisted posts (featured tags): the ``tags``
+    named (lower case), or, when none is named, the ``limit`` most used (suggestions)."""
+
+    account_id: int
+    tags: list[str] = []
+    limit: int = 10
+
+
+class TagUse(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    statuses_count: int
+    last_status_at: int | None  # ms since the Unix epoch
+
+
+class TagUses(msgspec.Struct, frozen=True, kw_only=True):
+    tags: list[TagUse]
+
+
+class WeeklyStatuses(msgspec.Struct, frozen=True, kw_only=True):
+    """Statuses a network posted per week since ``since_ms`` (instance activity)."""
+
+    network_id: int
+    since_ms: int
+
+
+class WeekCount(msgspec.Struct, frozen=True, kw_only=True):
+    week_ms: int
+    count: int
+
+
+class WeekCounts(msgspec.Struct, frozen=True, kw_only=True):
+    weeks: list[WeekCount]
+
+
+class Trends(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of a network's trending statuses or links (offset paging, as Mastodon's)."""
+
+    network_id: int
+    limit: int = 20
+    offset: int = 0
+
+
+class LinkTrend(msgspec.Struct, frozen=True, kw_only=True):
+    card: CardRecord
+    history: list[TagDay]  # the last TREND_DAYS days, newest first: shares and sharers
+
+
+class LinkTrendList(msgspec.Struct, frozen=True, kw_only=True):
+    links: list[LinkTrend]
+
+
+class LinkTimeline(msgspec.Struct, frozen=True, kw_only=True):
+    """A network's public statuses whose card is the link at ``url`` (newest first)."""
+
+    network_id: int
+    url: str
+    page: Page = Page()
+
+
 # --- media ---------------------------------------------------------------------------------------
 
 MediaState = Literal["processing", "ready", "failed"]
@@ -349,8 +409,13 @@ MEDIA_DELETE = _verb("media.delete", MediaRef, MediaInfo)
 POLL_GET = _verb("poll.get", GetPoll, PollReply)
 POLL_VOTE = _verb("poll.vote", Vote, PollReply)
 
-# Trending hashtags
+# Trends of a network: hashtags, statuses, links; and the statuses sharing a link
 TAG_TRENDS = _verb("tag.trends", TagTrends, TagTrendList)
+TAG_USAGE = _verb("tag.usage", TagUsage, TagUses)
+STATUS_WEEKLY = _verb("status.weekly", WeeklyStatuses, WeekCounts)
+STATUS_TRENDS = _verb("status.trends", Trends, Ids)
+LINK_TRENDS = _verb("link.trends", Trends, LinkTrendList)
+LINK_TIMELINE = _verb("link.timeline", LinkTimeline, Ids)
 
 # What fanout asks to fill and rebuild timelines
 STATUS_RECENT_BY_AUTHOR = _verb("status.recent_by_author", RecentByAuthor, Ids)

@@ -11,7 +11,9 @@ from litestar.params import FromPath
 from services.gateway import params, responses
 from services.gateway.application import scheduled_statuses, uploads
 from services.gateway.application.statuses import status_id_or_404, visible_status
+from services.gateway.application.thread_mutes import mark_muted, muted_threads
 from services.gateway.context import gateway_of
+from services.gateway.presenters.cards import card
 from services.gateway.presenters.mastodon import iso
 from services.gateway.scopes import needs
 from services.gateway.streaming.shared_statuses import render_new_status
@@ -183,7 +185,17 @@ async def get_status(request: Request[Any, Any, Any], status_id: FromPath[str]) 
     gw, status, viewer_id = await visible_status(request, status_id)
     [rendered] = await gw.hydrator.render_statuses(
         [status], viewer_id, await gw.hydrator.reader_filters(viewer_id), "thread", hide=False)
+    mark_muted([rendered], [status], await muted_threads(gw, viewer_id, [status]))
     return responses.json(rendered)
+
+
+@get("/api/v1/statuses/{status_id:str}/card", opt=READ_STATUSES)
+async def status_card(request: Request[Any, Any, Any], status_id: FromPath[str]
+                      ) -> Response[Any]:
+    """The status's preview card, or ``{}`` without one (deprecated since Mastodon 3.0, which
+    still answers it: the card is in the status's JSON)."""
+    _, status, _ = await visible_status(request, status_id)
+    return responses.json(card(status.card) if status.card is not None else {})
 
 
 @get("/api/v1/statuses/{status_id:str}/context", opt=READ_STATUSES)
@@ -196,11 +208,15 @@ async def context(request: Request[Any, Any, Any], status_id: FromPath[str]) -> 
     ancestors = await gw.hydrator.visible(thread.ancestors, viewer)
     descendants = await gw.hydrator.visible(thread.descendants, viewer)
     filters = await gw.hydrator.reader_filters(viewer_id)  # ``thread``: a hide filter hides
-    return responses.json({
-        "ancestors": await gw.hydrator.render_statuses(ancestors, viewer_id, filters, "thread"),
-        "descendants": await gw.hydrator.render_statuses(descendants, viewer_id, filters,
-                                                         "thread"),
-    })
+    shown = {"ancestors": await gw.hydrator.render_statuses(ancestors, viewer_id, filters,
+                                                            "thread"),
+             "descendants": await gw.hydrator.render_statuses(descendants, viewer_id, filters,
+                                                              "thread")}
+    everyone = [*ancestors, *descendants]
+    muted = await muted_threads(gw, viewer_id, everyone)
+    for part in shown.values():
+        mark_muted(part, everyone, muted)
+    return responses.json(shown)
 
 
 @put("/api/v1/statuses/{status_id:str}", opt=WRITE_STATUSES)
@@ -267,5 +283,5 @@ async def source(request: Request[Any, Any, Any], status_id: FromPath[str]) -> R
                            "spoiler_text": status.spoiler_text})
 
 
-ROUTES = [create_status, get_statuses, get_status, context, edit_status, delete_status, history,
-          source]
+ROUTES = [create_status, get_statuses, get_status, status_card, context, edit_status,
+          delete_status, history, source]
