@@ -139,8 +139,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # <data_dir>/secrets/ (shared/vapid.py).
     vapid_public_key: str = ""
     vapid_private_key: str = ""
-    # Push endpoints are https on public addresses only (shared/ssrf.py); this also lets them
-    # be on loopback (http or https), for a local trial and the tests. Never in production.
+    # Push endpoints are https on public addresses only (services/notify/push/endpoint.py, over
+    # the SSRF guard of shared/link_fetch.py); this also lets them be on loopback (http or
+    # https), for a local trial and the tests. Never in production.
     push_allow_http_localhost: bool = False
     push_timeout_s: float = 10.0  # one delivery to a push service, connect to answer
 

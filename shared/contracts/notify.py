@@ -274,7 +274,8 @@ class PushSubscription(msgspec.Struct, frozen=True, kw_only=True):
 
 class Subscribe(msgspec.Struct, frozen=True, kw_only=True):
     """Make the token's subscription, replacing the one it had. ``p256dh`` and ``auth`` as the
-    browser gives them (base64url); validated here, as is the endpoint (shared/ssrf.py)."""
+    browser gives them (base64url); validated by notify, as is the endpoint
+    (services/notify/push/endpoint.py)."""
 
     token_id: int
     token_hash: str  # the gateway's digest of the token: what a revocation names

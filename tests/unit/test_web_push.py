@@ -1,7 +1,7 @@
 """Web Push's pure parts: the aes128gcm encryption (services/notify/push/ece.py) decrypted by
 http_ece as a browser would; the VAPID keys (shared/vapid.py) from the settings or generated
 once, their JWT verifiable, the token seal; the SSRF guard's verdicts on addresses
-(shared/ssrf.py, no lookups: literal addresses only)."""
+(shared/endpoint.py, no lookups: literal addresses only)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from services.notify.push import ece
+from services.notify.push import ece, endpoint
 from services.notify.push.jobs import policy_lets_through
-from shared import ssrf, vapid
+from shared import vapid
 from shared.settings import Settings, from_env
 from tests.helpers.push_receiver import Browser, unb64url
 
@@ -124,8 +124,8 @@ def test_the_token_seal_opens_with_its_key_only() -> None:
 def test_the_ssrf_guard(url: str, loopback: bool, allowed: bool) -> None:
     async def verdict() -> bool:
         try:
-            await ssrf.check(url, allow_loopback=loopback)
-        except ssrf.UnsafeUrl:
+            await endpoint.check(url, allow_loopback=loopback)
+        except endpoint.UnsafeUrl:
             return False
         return True
     assert asyncio.run(verdict()) is allowed
@@ -142,11 +142,11 @@ def test_the_push_policy(policy: str, follows: bool, follower: bool, lets: bool)
 
 
 def test_a_pinned_target_keeps_the_name_for_host_and_tls() -> None:
-    pinned = asyncio.run(ssrf.pin("https://8.8.8.8:8443/send/x?y=1"))
-    assert pinned == ssrf.Pinned(url="https://8.8.8.8:8443/send/x?y=1", host="8.8.8.8:8443",
+    pinned = asyncio.run(endpoint.pin("https://8.8.8.8:8443/send/x?y=1"))
+    assert pinned == endpoint.Pinned(url="https://8.8.8.8:8443/send/x?y=1", host="8.8.8.8:8443",
                                  server_name="8.8.8.8")
-    pinned = asyncio.run(ssrf.pin("http://localhost:9/push/a", allow_loopback=True))
+    pinned = asyncio.run(endpoint.pin("http://localhost:9/push/a", allow_loopback=True))
     assert pinned.url in ("http://127.0.0.1:9/push/a", "http://[::1]:9/push/a")
     assert pinned.host == "localhost:9" and pinned.server_name == "localhost"
-    pinned = asyncio.run(ssrf.pin("https://[2001:4860:4860::8888]/p"))
+    pinned = asyncio.run(endpoint.pin("https://[2001:4860:4860::8888]/p"))
     assert pinned.url == "https://[2001:4860:4860::8888]/p"

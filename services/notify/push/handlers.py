@@ -2,16 +2,16 @@
 (Mastodon's /api/v1/push/subscription, one per token), and removed with a revoked token.
 
 What a subscription names is checked here, where it is kept: the endpoint by the SSRF guard
-(https on a public address; shared/ssrf.py), the browser's keys by their form (a P-256 point,
+(https on a public address; shared/endpoint.py), the browser's keys by their form (a P-256 point,
 a 16-byte secret), so a bad subscription is a 422 now rather than failed sends later."""
 
 from __future__ import annotations
 
 import asyncpg
 
-from services.notify.push import ece
+from services.notify.push import ece, endpoint
 from services.notify.push import store as push_store
-from shared import errors, ssrf
+from shared import errors
 from shared.bus import ServiceHost
 from shared.contracts import notify as api
 from shared.ids import new_id
@@ -49,8 +49,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, settings: Settings,
         p256dh = _key(req.p256dh, "subscription[keys][p256dh]", ece.P256DH_BYTES)
         auth = _key(req.auth, "subscription[keys][auth]", ece.AUTH_BYTES)
         try:
-            await ssrf.check(req.endpoint, allow_loopback=settings.push_allow_http_localhost)
-        except ssrf.UnsafeUrl as exc:
+            await endpoint.check(req.endpoint, allow_loopback=settings.push_allow_http_localhost)
+        except endpoint.UnsafeUrl as exc:
             raise _invalid("subscription[endpoint]", str(exc)) from None
         async with pool.acquire() as conn:
             found = await push_store.replace(

@@ -33,9 +33,9 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from prometheus_client import Counter
 
-from services.notify.push import ece, payload
+from services.notify.push import ece, endpoint, payload
 from services.notify.push import store as push_store
-from shared import events, ssrf
+from shared import events
 from shared.bus import ACK_WAIT_S, CONSUMER_BACKOFF_S, EventConsumer
 from shared.routing import EventRoutes
 from shared.settings import Settings
@@ -71,7 +71,7 @@ class Pusher:
         self.subject = subject(settings)
         # No redirects (a push service does not send one; following it could reach inside),
         # no proxy from the environment, one bound for connect, write and answer. Each message
-        # on a connection of its own: connections are made to a checked address (ssrf.pin),
+        # on a connection of its own: connections are made to a checked address (endpoint.pin),
         # and one kept open for a name must not carry another name's message.
         self.client = httpx.AsyncClient(timeout=settings.push_timeout_s,
                                         follow_redirects=False, trust_env=False,
@@ -116,12 +116,12 @@ class Pusher:
             await self._delete(found.id, "stale_key")
             return
         try:
-            target = await ssrf.pin(found.endpoint,
+            target = await endpoint.pin(found.endpoint,
                                     allow_loopback=self.settings.push_allow_http_localhost)
-        except ssrf.Unresolvable as exc:
+        except endpoint.Unresolvable as exc:
             PUSH.labels("retry").inc()
             raise PushServiceAway(f"push endpoint of subscription {found.id}: {exc}") from None
-        except ssrf.UnsafeUrl as exc:
+        except endpoint.UnsafeUrl as exc:
             log.warning("push %s for subscription %s not sent: the endpoint %s; dropped",
                         event.id, found.id, exc)
             PUSH.labels("refused").inc()
