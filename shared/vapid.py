@@ -133,6 +133,30 @@ def keys(settings: Settings) -> VapidKeys:
     raise RuntimeError(f"{data_dir / 'secrets' / PRIVATE_KEY_SECRET} is empty")
 
 
+def public_key(settings: Settings) -> str:
+    """The public key alone, for those who show it and sign nothing (the gateway): given by
+    itself in ``HUBBUB_VAPID_PUBLIC_KEY`` (checked: a P-256 point), so the signing key need
+    not be where it is not used; else the pair's (``keys``)."""
+    if settings.vapid_public_key and not settings.vapid_private_key:
+        try:
+            raw = unb64url(settings.vapid_public_key)
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+        except ValueError:
+            raise ValueError("HUBBUB_VAPID_PUBLIC_KEY is not a P-256 public key (65 bytes, "
+                             "base64url)") from None
+        if len(raw) != 65:
+            raise ValueError("HUBBUB_VAPID_PUBLIC_KEY is not an uncompressed P-256 point")
+        return b64url(raw)
+    return keys(settings).public_key
+
+
+def env_lines() -> str:
+    """A fresh pair as ``HUBBUB_VAPID_*=...`` lines (``hubbub secrets vapid-env``)."""
+    made = VapidKeys.generate()
+    return (f"HUBBUB_VAPID_PUBLIC_KEY={made.public_key}\n"
+            f"HUBBUB_VAPID_PRIVATE_KEY={made.private_text()}\n")
+
+
 def subject(settings: Settings) -> str:
     """The JWT's ``sub``: how a push service reaches the operator (RFC 8292 section 2.1), an
     https URL or a mailto: address."""

@@ -97,7 +97,7 @@ class Gateway:
         self.readiness.watch("valkey", redis_probe(self.redis.main))
         self.storage = open_storage(self.settings)  # connects on first use (S3)
         # What browsers bind Web Push subscriptions to (shared/vapid.py; notify signs).
-        self.vapid_public_key = vapid.keys(self.settings).public_key
+        self.vapid_public_key = vapid.public_key(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url,
                                  SignedMediaUrls(self.storage))
         self.rate_limits = RateLimits(self.settings, self.redis.lean)

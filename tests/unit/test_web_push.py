@@ -150,3 +150,16 @@ def test_a_pinned_target_keeps_the_name_for_host_and_tls() -> None:
     assert pinned.host == "localhost:9" and pinned.server_name == "localhost"
     pinned = asyncio.run(endpoint.pin("https://[2001:4860:4860::8888]/p"))
     assert pinned.url == "https://[2001:4860:4860::8888]/p"
+
+
+def test_the_public_key_alone(tmp_path: Path) -> None:
+    made = vapid.VapidKeys.generate()
+    alone = Settings(data_dir=str(tmp_path), vapid_public_key=made.public_key)
+    assert vapid.public_key(alone) == made.public_key
+    assert not (tmp_path / "secrets").exists()  # nothing generated beside it
+    with pytest.raises(ValueError, match="HUBBUB_VAPID_PUBLIC_KEY"):
+        vapid.public_key(Settings(data_dir=str(tmp_path), vapid_public_key="BAAA"))
+    lines = dict(line.split("=", 1) for line in vapid.env_lines().splitlines())
+    pair = vapid.keys(Settings(vapid_private_key=lines["HUBBUB_VAPID_PRIVATE_KEY"],
+                               vapid_public_key=lines["HUBBUB_VAPID_PUBLIC_KEY"]))
+    assert pair.public_key == lines["HUBBUB_VAPID_PUBLIC_KEY"]
