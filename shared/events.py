@@ -264,13 +264,25 @@ class FiltersChanged(Event, frozen=True, kw_only=True, tag="graph.filters.change
     account_id: int
 
 
+class PushRequested(Event, frozen=True, kw_only=True, tag="notify.push.requested"):
+    """A Web Push message for one subscription, about one new notification: published by
+    notify when it makes the notification, sent by its ``notify-push`` consumer (retried
+    there, so a slow or failing push service holds up nothing else)."""
+    subscription_id: int
+    notification_id: int
+    account_id: int  # the recipient
+    notification_type: str
+    from_account_id: int
+    status_id: int | None = None
+
+
 AnyEvent = Union[
     StatusCreated, StatusDeleted, StatusUpdated, FavouriteAdded, FavouriteRemoved, ReblogCreated,
     ReblogRemoved, PollVoted, PollEnded, MediaUploaded, MediaDeleted, AccountCreated,
     FollowCreated, FollowRemoved, FollowRequested, FollowRequestRejected, BlockCreated,
     BlockRemoved, MuteCreated, MuteRemoved, AccountUpdated, AccountDeactivated, TagFollowed,
     CommunityJoined, CommunityLeft, CommunityInvited, ListMembersChanged, ListDeleted,
-    AccountJoined, AccountRoleChanged, MailRequested, FiltersChanged,
+    AccountJoined, AccountRoleChanged, MailRequested, FiltersChanged, PushRequested,
 ]
 
 _encoder = msgspec.json.Encoder()

@@ -41,6 +41,7 @@ from services.gateway.routes import (
     openapi,
     polls,
     profiles,
+    push,
     relationships,
     scheduled_statuses,
     scim,
@@ -154,7 +155,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *lists.ROUTES, *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
                         *sso.ROUTES, *membership.ROUTES, *membership_pages.ROUTES,
                         *scim_tokens.ROUTES, *scim.ROUTES, *files.ROUTES, *filters.ROUTES,
-                        *conversations.ROUTES, *web.ROUTES],
+                        *conversations.ROUTES, *push.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={
