@@ -15,6 +15,7 @@ TOO_LONG = "ERR_TOO_LONG"
 TOO_SHORT = "ERR_TOO_SHORT"
 INCLUSION = "ERR_INCLUSION"
 BLOCKED = "ERR_BLOCKED"  # an e-mail domain not accepted here
+ACCEPTED = "ERR_ACCEPTED"  # terms that must be agreed to
 
 
 class HubbubError(Exception):

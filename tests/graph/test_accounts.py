@@ -90,7 +90,7 @@ async def test_registration_rejects_bad_input_and_writes_nothing(api: Api, body:
     outbox_before = await api.stack.graph.pool.fetchval("SELECT count(*) FROM outbox")
     r = await api.client.post("/api/v1/accounts",
                               headers={"Authorization": f"Bearer {await api.app_token()}"},
-                              json=body)
+                              json={**body, "agreement": True})
     assert r.status_code == 422, r.text
     assert field in r.json()["error"]
     assert await api.stack.graph.pool.fetchval("SELECT count(*) FROM accounts") == before
@@ -104,12 +104,13 @@ async def test_duplicate_username_is_422_and_a_taken_email_answers_like_any(api:
     token = await api.app_token()
     r = await api.client.post("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"},
                               json={"username": user.username.upper(),
-                                    "email": f"{unique()}@acme.test", "password": "long enough"})
+                                    "email": f"{unique()}@acme.test", "password": "long enough",
+                                    "agreement": True})
     assert r.status_code == 422, r.text
     assert "taken" in r.json()["error"]
     r = await api.client.post("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"},
                               json={"username": unique(), "email": user.email.upper(),
-                                    "password": "long enough"})
+                                    "password": "long enough", "agreement": True})
     assert r.status_code == 200, r.text
     assert await count_accounts(api, user.username) == 1
     confirmed = await api.stack.graph.pool.fetchval(

@@ -180,7 +180,7 @@ async def test_sign_up_with_a_taken_username_does_not_tell_whether_the_email_is_
     for email in (user.email, f"{unique()}@{user.email.split('@')[1]}"):
         r = await api.client.post("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"},
                                   json={"username": user.username, "email": email,
-                                        "password": "long enough"})
+                                        "password": "long enough", "agreement": True})
         answers.append(answer(r))
     assert answers[0] == answers[1]
     assert answers[0][0] == 422 and "username" in answers[0][1]

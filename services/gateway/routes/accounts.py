@@ -38,6 +38,9 @@ async def register(request: Request[Any, Any, Any]) -> Response[Any]:
         raise errors.Unauthorized(MISSING_TOKEN)
     await gw.rate_limits.take(rate_limits.host_of(request), "sign_up")
     p = await params.read(request, RegisterParams)
+    if not p.agreement:  # as Mastodon: the instance's terms are agreed to, or nothing is made
+        raise errors.Invalid("Validation failed: Agreement must be accepted",
+                             {"agreement": [(errors.ACCEPTED, "must be accepted")]})
     account = await bus.call(
         gw.nc, graph_api.ACCOUNT_CREATE,
         graph_api.RegisterWithInvitation(username=p.username, email=p.email,

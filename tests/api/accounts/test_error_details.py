@@ -27,6 +27,22 @@ def codes(answer: dict[str, Any]) -> dict[str, list[str]]:
     return {field: [p["error"] for p in problems] for field, problems in details.items()}
 
 
+@pytest.mark.parametrize("agreement", [False, None])
+async def test_a_sign_up_without_agreement_is_err_accepted_and_makes_nothing(
+        api: Api, agreement: bool | None) -> None:
+    username = unique()
+    body: dict[str, Any] = {"username": username, "email": f"{username}@acme.test",
+                            "password": PASSWORD, "agreement": agreement}
+    if agreement is None:
+        del body["agreement"]
+    r = await api.client.post("/api/v1/accounts", json=body,
+                              headers={"Authorization": f"Bearer {await api.app_token()}"})
+    assert r.status_code == 422, r.text
+    assert codes(r.json()) == {"agreement": ["ERR_ACCEPTED"]}
+    assert await api.stack.graph.pool.fetchval(
+        "SELECT count(*) FROM accounts WHERE username = $1", username) == 0
+
+
 async def test_taken_username_is_err_taken_and_a_taken_email_is_not_said(api: Api) -> None:
     user = await api.user()
     status, answer = await register(api, username=user.username.upper(),
