@@ -184,6 +184,13 @@ class AccountDeactivated(Event, frozen=True, kw_only=True, tag="graph.account.de
     network_id: int
 
 
+class AccountReactivated(Event, frozen=True, kw_only=True, tag="graph.account.reactivated"):
+    """A suspended or disabled account may use Hubbub again (a moderator's unsuspend or
+    enable): gateways forget that they heard it barred, so its tokens work at once."""
+    account_id: int
+    network_id: int
+
+
 class AccountJoined(Event, frozen=True, kw_only=True, tag="graph.account.joined"):
     """The account became a member of its network: its address was confirmed (and, where
     registrations need approval, an admin approved it). Gateways listen (core NATS) to let its
@@ -265,7 +272,7 @@ AnyEvent = Union[
     FollowCreated, FollowRemoved, FollowRequested, FollowRequestRejected, BlockCreated,
     BlockRemoved, MuteCreated, MuteRemoved, AccountUpdated, AccountDeactivated, TagFollowed,
     CommunityJoined, CommunityLeft, CommunityInvited, ListMembersChanged, ListDeleted,
-    AccountJoined, AccountRoleChanged, MailRequested, FiltersChanged,
+    AccountJoined, AccountRoleChanged, MailRequested, FiltersChanged, AccountReactivated,
 ]
 
 _encoder = msgspec.json.Encoder()

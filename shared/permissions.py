@@ -59,6 +59,9 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         graph_api.MUTE_ADD, graph_api.MUTE_REMOVE, graph_api.NETWORK_DEACTIVATE,
         graph_api.NETWORK_GET, graph_api.NETWORK_INVITE, graph_api.NETWORK_MEMBERS,
         graph_api.NETWORK_UPDATE, graph_api.NETWORK_SET_ROLE, graph_api.NETWORK_AUDIT,
+        graph_api.REPORT_CREATE, graph_api.ADMIN_ACCOUNTS, graph_api.ADMIN_ACCOUNT_GET,
+        graph_api.ADMIN_ACCOUNT_ACTION, graph_api.ADMIN_REPORTS, graph_api.ADMIN_REPORT_GET,
+        graph_api.ADMIN_REPORT_CHANGE,
         graph_api.RELATIONSHIPS, graph_api.TAG_FOLLOW,
         graph_api.TAG_FOLLOWED, graph_api.TAG_GET, graph_api.TAG_UNFOLLOW,
         graph_api.VIEWER_FACTS, graph_api.VIEWER_HIDDEN,
@@ -154,6 +157,7 @@ GATEWAY_WATCHES: tuple[type[events.Event], ...] = (
 # and end its streams at once (services/gateway/offboarding.py; a test holds the two together).
 GATEWAY_MEMBERSHIP_WATCHES: tuple[type[events.Event], ...] = (
     events.AccountDeactivated, events.AccountJoined, events.AccountRoleChanged,
+    events.AccountReactivated,
 )
 
 JS_API = "$JS.API"

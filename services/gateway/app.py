@@ -20,6 +20,8 @@ from services.gateway.context import Gateway
 from services.gateway.express import ExpressLane
 from services.gateway.routes import (
     accounts,
+    admin_accounts,
+    admin_reports,
     authorize,
     communities,
     conversations,
@@ -40,6 +42,7 @@ from services.gateway.routes import (
     polls,
     profiles,
     relationships,
+    reports,
     scheduled_statuses,
     scim,
     scim_tokens,
@@ -148,6 +151,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
                         *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
                         *scim.ROUTES, *files.ROUTES, *filters.ROUTES, *conversations.ROUTES,
+                        *reports.ROUTES, *admin_accounts.ROUTES, *admin_reports.ROUTES,
                         *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)

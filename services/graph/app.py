@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from services.graph import communities, filters, handlers, lists, membership, relations
+from services.graph import (
+    communities,
+    filters,
+    handlers,
+    lists,
+    membership,
+    moderation,
+    relations,
+)
 from services.graph.passwords import Passwords
 from services.graph.use_cases.count_status import MAX_GROUP, CountStatus
 from services.graph.use_cases.create_network import SetupCode
@@ -40,6 +48,7 @@ class GraphService(BaseService):
         communities.register(host, self.pool, self.redis.main)
         lists.register(host, self.pool, self.redis.main)
         filters.register(host, self.pool, self.redis.main)
+        moderation.register(host, self.pool, self.redis.main)
         await host.start()
         self.keep(host)
         await SetupCode(self.pool, self.settings).ensure()

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from services.graph import communities, filters, handlers, lists, membership, relations
+from services.graph import (
+    communities,
+    filters,
+    handlers,
+    lists,
+    membership,
+    moderation,
+    relations,
+)
 from services.notify import handlers as notify_handlers
 from services.posts import handlers as posts_handlers
 from shared.bus import ServiceHost
@@ -54,7 +62,7 @@ def test_a_verb_is_declared_once() -> None:
 
 def graph_host() -> ServiceHost:
     host = ServiceHost(StandIn(), graph.VERBS)  # type: ignore[arg-type]
-    for module in (handlers, relations, communities, lists, filters):
+    for module in (handlers, relations, communities, lists, filters, moderation):
         module.register(host, StandIn(), StandIn())  # type: ignore[arg-type]
     membership.register(host, StandIn(), StandIn(), Settings(), StandIn())  # type: ignore[arg-type]
     return host

@@ -20,7 +20,9 @@ ACCOUNT_COLUMNS = """
     (extract(epoch FROM a.last_status_at) * 1000)::bigint AS last_status_at,
     a.fields::text AS fields, a.avatar_url, a.header_url, a.title, a.department,
     a.deactivated_at IS NOT NULL AS deactivated, a.default_privacy,
-    a.confirmed_at IS NOT NULL AS confirmed, a.approved_at IS NOT NULL AS approved
+    a.confirmed_at IS NOT NULL AS confirmed, a.approved_at IS NOT NULL AS approved,
+    a.silenced_at IS NOT NULL AS silenced, a.suspended_at IS NOT NULL AS suspended,
+    a.disabled_at IS NOT NULL AS disabled, a.sensitized_at IS NOT NULL AS sensitized
 """
 
 

@@ -1,0 +1,119 @@
+"""The graph service's moderation API (#17): members' reports, and what a network's moderators,
+admins and owners do to its accounts and reports (Mastodon's admin API). Roles are checked by
+graph against its database; nothing crosses networks (another network's account or report is
+unknown: 404)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from shared.contracts.network_admin import AuditContext
+from shared.records import AccountRecord
+
+ReportCategory = Literal["spam", "legal", "violation", "other"]
+CATEGORIES: tuple[str, ...] = ("spam", "legal", "violation", "other")
+MAX_COMMENT = 1000
+MAX_REPORTED_STATUSES = 100
+# Mastodon's POST /api/v1/admin/accounts/:id/action types, and their undoing routes.
+ACTIONS: tuple[str, ...] = ("none", "sensitive", "disable", "silence", "suspend")
+UNDOS: tuple[str, ...] = ("enable", "unsilence", "unsuspend", "unsensitive")
+# v2's ``status`` filter (v1's booleans map onto it).
+ACCOUNT_STATUSES: tuple[str, ...] = ("active", "pending", "disabled", "silenced", "suspended")
+REPORT_CHANGES: tuple[str, ...] = ("assign_to_self", "unassign", "resolve", "reopen")
+
+
+class CreateReport(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who reports
+    target_id: int
+    status_ids: list[int] = []  # checked by the gateway to be the target's
+    comment: str = ""
+    category: str = "other"
+
+
+class ReportRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    network_id: int
+    account_id: int
+    target_account_id: int
+    status_ids: list[int] = []
+    comment: str = ""
+    category: str = "other"
+    assigned_account_id: int | None = None
+    action_taken_at: int | None = None  # ms since the Unix epoch
+    action_taken_by_account_id: int | None = None
+    created_at: int = 0
+    updated_at: int = 0
+
+
+class AdminAccount(msgspec.Struct, frozen=True, kw_only=True):
+    """What a moderator sees of an account: its record and its address."""
+
+    account: AccountRecord
+    email: str
+
+
+class AdminAccountQuery(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who asks
+    status: str | None = None  # one of ACCOUNT_STATUSES
+    roles: list[str] = []  # network roles (shared/contracts/network_admin.ROLES); any of
+    username: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+    by_domain: str | None = None  # the e-mail address's domain
+    sensitized: bool | None = None
+    staff: bool = False  # owners, admins and moderators only
+    remote: bool = False  # Hubbub has no remote accounts: an empty page
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 100
+
+
+class AdminAccounts(msgspec.Struct, frozen=True, kw_only=True):
+    accounts: list[AdminAccount]
+
+
+class AdminAccountRef(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who asks
+    target_id: int
+
+
+class AccountAction(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who acts
+    target_id: int
+    type: str  # one of ACTIONS, or of UNDOS
+    report_id: int | None = None  # resolved by the action
+    text: str = ""  # the moderator's note, kept in the audit log
+    audit: AuditContext | None = None
+
+
+class AdminReportQuery(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who asks
+    resolved: bool | None = None
+    reporter_id: int | None = None  # Mastodon's account_id filter
+    target_account_id: int | None = None
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 100
+
+
+class AdminReportRef(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who asks
+    report_id: int
+
+
+class ReportChange(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who acts
+    report_id: int
+    change: str  # one of REPORT_CHANGES
+    audit: AuditContext | None = None
+
+
+class AdminReports(msgspec.Struct, frozen=True, kw_only=True):
+    """Reports, and every account they name (reporters, targets, assignees, resolvers)."""
+
+    reports: list[ReportRecord]
+    accounts: list[AdminAccount] = []
