@@ -209,6 +209,18 @@ TABLE: dict[tuple[str, str], Any] = {
         "admin:write:accounts",
     ("PATCH", "/api/hubbub/v1/network/members/{account_id:str}"): "admin:write:accounts",
     ("GET", "/api/hubbub/v1/network/audit"): "admin:read",
+    # Reports and moderation (#17), Mastodon's admin scopes
+    ("POST", "/api/v1/reports"): "write:reports",
+    ("GET", "/api/v1/admin/accounts"): "admin:read:accounts",
+    ("GET", "/api/v2/admin/accounts"): "admin:read:accounts",
+    ("GET", "/api/v1/admin/accounts/{account_id:str}"): "admin:read:accounts",
+    ("POST", "/api/v1/admin/accounts/{account_id:str}/{action:str}"): {
+        a: "admin:write:accounts" for a in ("action", "approve", "reject", "enable",
+                                            "unsilence", "unsuspend", "unsensitive")},
+    ("GET", "/api/v1/admin/reports"): "admin:read:reports",
+    ("GET", "/api/v1/admin/reports/{report_id:str}"): "admin:read:reports",
+    ("POST", "/api/v1/admin/reports/{report_id:str}/{action:str}"): {
+        a: "admin:write:reports" for a in ("assign_to_self", "unassign", "resolve", "reopen")},
     ("GET", "/api/hubbub/v1/network/sso"): "admin:read",
     ("PUT", "/api/hubbub/v1/network/sso"): "admin:write",
     ("DELETE", "/api/hubbub/v1/network/sso"): "admin:write",
@@ -364,7 +376,7 @@ async def test_every_route_refuses_a_token_outside_its_scope(api: Api) -> None:
     ids = {"account_id": "1", "status_id": "1", "poll_id": "1", "notification_id": "1",
            "group_key": "ungrouped-1", "request_id": "1",
            "list_id": "1", "community_id": "1", "token_id": "1", "name": unique("t"),
-           "hashtag": "x", "conversation_id": "1"}
+           "hashtag": "x", "conversation_id": "1", "report_id": "1"}
     wrong = []
     for handler in scopes.handlers_of(the_app()):
         declared = scopes.declared(handler)

@@ -130,11 +130,12 @@ class ActionParams(params.Params):
 UNDOS = ("enable", "unsilence", "unsuspend", "unsensitive")
 
 
-@post(f"{V1}/{{account_id:str}}/{{verb:str}}", status_code=200, opt=per_param("verb", {
+@post(f"{V1}/{{account_id:str}}/{{action:str}}", status_code=200, opt=per_param("action", {
     "action": WRITE, "approve": WRITE, "reject": WRITE, "enable": WRITE, "unsilence": WRITE,
     "unsuspend": WRITE, "unsensitive": WRITE}))
-async def act(request: Request[Any, Any, Any], account_id: FromPath[str], verb: FromPath[str]
-              ) -> Response[Any]:
+async def act(request: Request[Any, Any, Any], account_id: FromPath[str],
+              action: FromPath[str]) -> Response[Any]:
+    verb = action  # "action" itself is one of them (Mastodon's POST .../:id/action)
     gw = gateway_of(request)
     caller, me = await gw.user(request)
     target = _target(account_id)

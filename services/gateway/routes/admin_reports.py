@@ -76,14 +76,14 @@ async def get_report(request: Request[Any, Any, Any], report_id: FromPath[str]
     return responses.json(shaped)
 
 
-@post(f"{PREFIX}/{{report_id:str}}/{{change:str}}", status_code=200, opt=per_param("change", {
+@post(f"{PREFIX}/{{report_id:str}}/{{action:str}}", status_code=200, opt=per_param("action", {
     "assign_to_self": WRITE, "unassign": WRITE, "resolve": WRITE, "reopen": WRITE}))
 async def change_report(request: Request[Any, Any, Any], report_id: FromPath[str],
-                        change: FromPath[str]) -> Response[Any]:
+                        action: FromPath[str]) -> Response[Any]:
     gw = gateway_of(request)
     caller, me = await gw.user(request)
     reply = await bus.call(gw.nc, graph_api.ADMIN_REPORT_CHANGE, ReportChange(
-        account_id=me.id, report_id=_report_id(report_id), change=change,
+        account_id=me.id, report_id=_report_id(report_id), change=action,
         audit=audit_context(request, caller)))
     [shaped] = await shaped_reports(gw, reply, me.id)
     return responses.json(shaped)
