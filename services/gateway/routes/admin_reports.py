@@ -50,7 +50,8 @@ async def list_reports(request: Request[Any, Any, Any]) -> Response[Any]:
     _, me = await gw.user(request)
     p = await params.read(request, ReportsParams, body=False)
     reply = await bus.call(gw.nc, graph_api.ADMIN_REPORTS, AdminReportQuery(
-        account_id=me.id, resolved=p.resolved, reporter_id=_id(p.account_id),
+        # Mastodon's ReportFilter starts from the unresolved ones: resolved=true for the others.
+        account_id=me.id, resolved=bool(p.resolved), reporter_id=_id(p.account_id),
         target_account_id=_id(p.target_account_id), max_id=parse_id(p.max_id),
         since_id=parse_id(p.since_id), min_id=parse_id(p.min_id),
         limit=max(1, min(p.limit, MAX_LIMIT))))
