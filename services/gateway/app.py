@@ -21,6 +21,7 @@ from services.gateway.express import ExpressLane
 from services.gateway.routes import (
     accounts,
     admin_accounts,
+    admin_blocks,
     admin_reports,
     authorize,
     communities,
@@ -152,6 +153,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
                         *scim.ROUTES, *files.ROUTES, *filters.ROUTES, *conversations.ROUTES,
                         *reports.ROUTES, *admin_accounts.ROUTES, *admin_reports.ROUTES,
+                        *admin_blocks.ROUTES,
                         *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)

@@ -28,6 +28,9 @@ class RegisterAccount(msgspec.Struct, frozen=True, kw_only=True):
     password: str
     display_name: str = ""
     locale: str | None = None
+    # The client's address as the gateway's rate limiter sees it (behind trusted proxies): the
+    # network's IP blocks apply to it.
+    ip: str | None = None
 
 
 class Authenticate(msgspec.Struct, frozen=True, kw_only=True):
@@ -639,6 +642,11 @@ ADMIN_ACCOUNT_ACTION = _verb("admin.account.action", mod_api.AccountAction,
 ADMIN_REPORTS = _verb("admin.reports", mod_api.AdminReportQuery, mod_api.AdminReports)
 ADMIN_REPORT_GET = _verb("admin.report.get", mod_api.AdminReportRef, mod_api.AdminReports)
 ADMIN_REPORT_CHANGE = _verb("admin.report.change", mod_api.ReportChange, mod_api.AdminReports)
+ADMIN_BLOCKS = _verb("admin.blocks", mod_api.BlocksQuery, mod_api.SignUpBlocks)
+ADMIN_BLOCK_GET = _verb("admin.block.get", mod_api.BlockRef, mod_api.SignUpBlock)
+ADMIN_BLOCK_SAVE = _verb("admin.block.save", mod_api.SaveBlock, mod_api.SignUpBlock)
+ADMIN_BLOCK_DELETE = _verb("admin.block.delete", mod_api.BlockRef, mod_api.SignUpBlock)
+ADMIN_BLOCK_TEST = _verb("admin.block.test", mod_api.CheckEmail, mod_api.SignUpBlocks)
 # Single sign-on with OpenID Connect (Structs in shared/contracts/sso.py)
 SSO_GET = _verb("sso.get", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
 SSO_CONFIGURE = _verb("sso.configure", sso_api.ConfigureSso, sso_api.SsoSettings)

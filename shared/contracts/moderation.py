@@ -117,3 +117,60 @@ class AdminReports(msgspec.Struct, frozen=True, kw_only=True):
 
     reports: list[ReportRecord]
     accounts: list[AdminAccount] = []
+
+
+# --- sign-up blocks (canonical e-mail, e-mail domain, IP) -----------------------------------------
+
+BlockKind = Literal["canonical_email", "email_domain", "ip"]
+IP_SEVERITIES: tuple[str, ...] = ("sign_up_requires_approval", "sign_up_block", "no_access")
+
+
+class SignUpBlock(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: BlockKind
+    value: str  # the canonical address's SHA-256, the domain, or the IP range
+    severity: str | None = None  # ip blocks only
+    comment: str = ""
+    created_at: int = 0  # ms since the Unix epoch
+    expires_at: int | None = None
+
+
+class SignUpBlocks(msgspec.Struct, frozen=True, kw_only=True):
+    blocks: list[SignUpBlock]
+
+
+class BlocksQuery(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who asks
+    kind: BlockKind
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 100
+
+
+class BlockRef(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who asks
+    kind: BlockKind
+    id: int
+    audit: AuditContext | None = None
+
+
+class SaveBlock(msgspec.Struct, frozen=True, kw_only=True):
+    """Create (no ``id``) or, for ip blocks, update a block. canonical_email takes ``email``
+    (canonicalized and hashed by graph) or ``value`` (the hash); email_domain and ip take
+    ``value``."""
+
+    account_id: int  # who asks
+    kind: BlockKind
+    id: int | None = None
+    value: str | None = None
+    email: str | None = None
+    severity: str | None = None
+    comment: str | None = None
+    expires_in: int | None = None  # seconds
+    audit: AuditContext | None = None
+
+
+class CheckEmail(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int  # who asks
+    email: str

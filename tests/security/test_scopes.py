@@ -218,6 +218,23 @@ TABLE: dict[tuple[str, str], Any] = {
         a: "admin:write:accounts" for a in ("action", "approve", "reject", "enable",
                                             "unsilence", "unsuspend", "unsensitive")},
     ("GET", "/api/v1/admin/reports"): "admin:read:reports",
+    ("GET", "/api/v1/admin/canonical_email_blocks"): "admin:read:canonical_email_blocks",
+    ("GET", "/api/v1/admin/canonical_email_blocks/{block_id:str}"):
+        "admin:read:canonical_email_blocks",
+    ("POST", "/api/v1/admin/canonical_email_blocks/test"): "admin:read:canonical_email_blocks",
+    ("POST", "/api/v1/admin/canonical_email_blocks"): "admin:write:canonical_email_blocks",
+    ("DELETE", "/api/v1/admin/canonical_email_blocks/{block_id:str}"):
+        "admin:write:canonical_email_blocks",
+    ("GET", "/api/v1/admin/email_domain_blocks"): "admin:read:email_domain_blocks",
+    ("GET", "/api/v1/admin/email_domain_blocks/{block_id:str}"): "admin:read:email_domain_blocks",
+    ("POST", "/api/v1/admin/email_domain_blocks"): "admin:write:email_domain_blocks",
+    ("DELETE", "/api/v1/admin/email_domain_blocks/{block_id:str}"):
+        "admin:write:email_domain_blocks",
+    ("GET", "/api/v1/admin/ip_blocks"): "admin:read:ip_blocks",
+    ("GET", "/api/v1/admin/ip_blocks/{block_id:str}"): "admin:read:ip_blocks",
+    ("POST", "/api/v1/admin/ip_blocks"): "admin:write:ip_blocks",
+    ("PUT", "/api/v1/admin/ip_blocks/{block_id:str}"): "admin:write:ip_blocks",
+    ("DELETE", "/api/v1/admin/ip_blocks/{block_id:str}"): "admin:write:ip_blocks",
     ("GET", "/api/v1/admin/reports/{report_id:str}"): "admin:read:reports",
     ("POST", "/api/v1/admin/reports/{report_id:str}/{action:str}"): {
         a: "admin:write:reports" for a in ("assign_to_self", "unassign", "resolve", "reopen")},
@@ -376,7 +393,8 @@ async def test_every_route_refuses_a_token_outside_its_scope(api: Api) -> None:
     ids = {"account_id": "1", "status_id": "1", "poll_id": "1", "notification_id": "1",
            "group_key": "ungrouped-1", "request_id": "1",
            "list_id": "1", "community_id": "1", "token_id": "1", "name": unique("t"),
-           "hashtag": "x", "conversation_id": "1", "report_id": "1"}
+           "hashtag": "x", "conversation_id": "1", "report_id": "1",
+           "block_id": "1"}
     wrong = []
     for handler in scopes.handlers_of(the_app()):
         declared = scopes.declared(handler)

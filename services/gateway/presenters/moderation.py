@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.gateway.presenters.mastodon import account, iso, role
-from shared.contracts.moderation import AdminAccount, ReportRecord
+from shared.contracts.moderation import AdminAccount, ReportRecord, SignUpBlock
 
 
 def report(r: ReportRecord, target: dict[str, Any]) -> dict[str, Any]:
@@ -75,3 +75,14 @@ def admin_report(r: ReportRecord, accounts: dict[int, dict[str, Any]],
         "statuses": statuses,
         "rules": [],
     }
+
+
+def sign_up_block(b: SignUpBlock) -> dict[str, Any]:
+    """Mastodon's CanonicalEmailBlock, EmailDomainBlock or IpBlock, by the block's kind."""
+    if b.kind == "canonical_email":
+        return {"id": str(b.id), "canonical_email_hash": b.value}
+    if b.kind == "email_domain":
+        return {"id": str(b.id), "domain": b.value, "created_at": iso(b.created_at),
+                "history": []}
+    return {"id": str(b.id), "ip": b.value, "severity": b.severity, "comment": b.comment,
+            "created_at": iso(b.created_at), "expires_at": iso(b.expires_at)}

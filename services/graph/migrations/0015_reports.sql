@@ -36,3 +36,26 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_by_network ON reports (network_id, id);
 CREATE INDEX reports_by_target ON reports (target_account_id, id);
+
+-- Who may not sign up to a network (Mastodon's canonical e-mail, e-mail domain and IP blocks),
+-- set by its admins and checked by registration (services/graph/use_cases/sign_up_blocks.py).
+-- canonical_email: value is the SHA-256 of the canonical address (lowercase, dots and a +tag
+-- dropped from the local part, as Mastodon), never the address; email_domain: value is the
+-- domain (its subdomains are blocked too); ip: the range in ``ip``, with a severity.
+CREATE TABLE sign_up_blocks (
+    id bigint PRIMARY KEY,
+    network_id bigint NOT NULL REFERENCES networks (id),
+    kind text NOT NULL CHECK (kind IN ('canonical_email', 'email_domain', 'ip')),
+    value text NOT NULL,
+    ip cidr,
+    severity text CHECK (severity IN ('sign_up_requires_approval', 'sign_up_block',
+                                      'no_access')),
+    comment text NOT NULL DEFAULT '',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz,
+    CHECK ((kind = 'ip') = (ip IS NOT NULL AND severity IS NOT NULL))
+);
+CREATE UNIQUE INDEX sign_up_blocks_unique ON sign_up_blocks (network_id, kind, value);
+-- A sign-up from an address whose range needs approval waits in the approval queue once
+-- confirmed, whatever the instance's registration mode.
+ALTER TABLE accounts ADD COLUMN approval_required boolean NOT NULL DEFAULT false;

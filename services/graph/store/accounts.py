@@ -237,15 +237,17 @@ async def network_members_page(conn: asyncpg.Connection, network_id: int, page: 
 
 async def insert_account(conn: asyncpg.Connection, *, account_id: int, network_id: int,
                          username: str, email: str, password_hash: str, display_name: str,
-                         role: str, confirmed: bool = True, approved: bool = True) -> None:
+                         role: str, confirmed: bool = True, approved: bool = True,
+                         approval_required: bool = False) -> None:
     """Raises asyncpg's ``UniqueViolationError`` for a username (or confirmed e-mail) already
-    taken. An account not ``confirmed`` or not ``approved`` is not a member yet."""
+    taken. An account not ``confirmed`` or not ``approved`` is not a member yet; one with
+    ``approval_required`` waits for an admin once confirmed, whatever the registration mode."""
     await conn.execute(
         "INSERT INTO accounts (id, network_id, username, email, password_hash, "
-        "display_name, role, confirmed_at, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-        "CASE WHEN $8 THEN now() END, CASE WHEN $9 THEN now() END)",
+        "display_name, role, confirmed_at, approved_at, approval_required) VALUES ($1, $2, "
+        "$3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END, CASE WHEN $9 THEN now() END, $10)",
         account_id, network_id, username, email, password_hash, display_name, role,
-        confirmed, approved,
+        confirmed, approved, approval_required,
     )
 
 
