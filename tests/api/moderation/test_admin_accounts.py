@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
-from services.graph.use_cases.confirm_email import ConfirmAddress
-from shared.contracts.membership import ConfirmEmail
 from tests.helpers import Api, unique
 from tests.helpers.mail_drop import link_in
 from tests.helpers.moderation import (
@@ -178,32 +174,30 @@ async def test_wrong_action_values(api: Api) -> None:
 async def test_approve_and_reject_use_the_approval_queue(api: Api) -> None:
     """The admin API's approve and reject are the network's approval queue (#14): a confirmed
     sign-up waits (``status=pending``) until approved, or is rejected; anyone not waiting is
-    not in the queue (404). The stack's graph runs in ``open`` mode: the sign-ups are confirmed
-    by the use case with ``approval`` settings, as tests/graph/test_admission.py does."""
+    not in the queue (404). The stack's registrations are ``open``: an IP block asking for
+    approval (the tests' client is on loopback) puts these sign-ups in the queue."""
     owner, [member] = await team(api, "member")
     domain = owner.email.split("@")[1]
-    approval = msgspec.structs.replace(api.stack.settings, registrations="approval")
-    confirm = ConfirmAddress(api.stack.graph.pool, api.stack.graph.redis.main, approval)
-    waiting = []
+    block = await api.client.post("/api/v1/admin/ip_blocks", headers=owner.headers, json={
+        "ip": "127.0.0.0/8", "severity": "sign_up_requires_approval"})
+    assert block.status_code == 200, block.text
     for _ in range(2):
         email = f"{unique()}@{domain}"
         r = await api.sign_up(unique(), email)
         assert r.status_code == 200, r.text
-        token = link_in(await api.next_mail(email)).split("confirmation_token=")[1]
-        done = await confirm(ConfirmEmail(token=token))
-        assert done.state == "awaiting_approval"
-        waiting.append(str(done.account_id))
+        confirmed = await api.confirm(link_in(await api.next_mail(email)))
+        assert confirmed.status_code == 200, confirmed.text
     pending = await listed(api, owner.headers, status="pending")
-    assert {a["id"] for a in pending} == set(waiting)
-    assert all(a["approved"] is False for a in pending)
-    assert (await act(api, member, waiting[0], "approve")).status_code == 403
-    approved = await act(api, owner, waiting[0], "approve")
+    assert len(pending) == 2 and all(a["approved"] is False for a in pending)
+    first, second = sorted(pending, key=lambda a: int(a["id"]))
+    assert (await act(api, member, first["id"], "approve")).status_code == 403
+    approved = await act(api, owner, first["id"], "approve")
     assert approved.status_code == 200, approved.text
-    assert approved.json()["approved"] is True and approved.json()["id"] == waiting[0]
-    rejected = await act(api, owner, waiting[1], "reject")
+    assert approved.json()["approved"] is True and approved.json()["id"] == first["id"]
+    rejected = await act(api, owner, second["id"], "reject")
     assert rejected.status_code == 200, rejected.text
     assert await listed(api, owner.headers, status="pending") == []
     assert (await act(api, owner, member, "approve")).status_code == 404
-    assert (await act(api, owner, waiting[0], "reject")).status_code == 404
+    assert (await act(api, owner, first["id"], "reject")).status_code == 404
     logged = await audit_actions(api, owner)
     assert "account.approved" in logged and "account.rejected" in logged
