@@ -22,6 +22,7 @@ from services.gateway.routes import (
     accounts,
     admin_accounts,
     admin_blocks,
+    admin_dashboard,
     admin_reports,
     authorize,
     communities,
@@ -153,7 +154,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
                         *scim.ROUTES, *files.ROUTES, *filters.ROUTES, *conversations.ROUTES,
                         *reports.ROUTES, *admin_accounts.ROUTES, *admin_reports.ROUTES,
-                        *admin_blocks.ROUTES,
+                        *admin_blocks.ROUTES, *admin_dashboard.ROUTES,
                         *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)

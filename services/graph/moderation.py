@@ -11,6 +11,7 @@ from services.graph.use_cases.admin_accounts import GetAdminAccount, ListAdminAc
 from services.graph.use_cases.admin_reports import ChangeReport, GetReport, ListReports
 from services.graph.use_cases.file_report import FileReport
 from services.graph.use_cases.moderate_account import ModerateAccount
+from services.graph.use_cases.network_stats import NetworkStatsOf
 from services.graph.use_cases.sign_up_blocks import ManageSignUpBlocks
 from shared.bus import ServiceHost
 from shared.contracts import graph as api
@@ -24,6 +25,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     host.serve(api.ADMIN_REPORTS, ListReports(pool))
     host.serve(api.ADMIN_REPORT_GET, GetReport(pool))
     host.serve(api.ADMIN_REPORT_CHANGE, ChangeReport(pool))
+    host.serve(api.ADMIN_STATS, NetworkStatsOf(pool))
     blocks = ManageSignUpBlocks(pool)
     host.serve(api.ADMIN_BLOCKS, blocks.list)
     host.serve(api.ADMIN_BLOCK_GET, blocks.get)

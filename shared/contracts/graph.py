@@ -647,6 +647,7 @@ ADMIN_BLOCK_GET = _verb("admin.block.get", mod_api.BlockRef, mod_api.SignUpBlock
 ADMIN_BLOCK_SAVE = _verb("admin.block.save", mod_api.SaveBlock, mod_api.SignUpBlock)
 ADMIN_BLOCK_DELETE = _verb("admin.block.delete", mod_api.BlockRef, mod_api.SignUpBlock)
 ADMIN_BLOCK_TEST = _verb("admin.block.test", mod_api.CheckEmail, mod_api.SignUpBlocks)
+ADMIN_STATS = _verb("admin.stats", mod_api.StatsQuery, mod_api.NetworkStats)
 # Single sign-on with OpenID Connect (Structs in shared/contracts/sso.py)
 SSO_GET = _verb("sso.get", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
 SSO_CONFIGURE = _verb("sso.configure", sso_api.ConfigureSso, sso_api.SsoSettings)

@@ -174,3 +174,25 @@ class SaveBlock(msgspec.Struct, frozen=True, kw_only=True):
 class CheckEmail(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int  # who asks
     email: str
+
+
+# --- the dashboard (Mastodon's measures, dimensions, retention) --------------------------------
+
+class StatsQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """The asker's network on the days from ``start`` to ``end`` (UTC, YYYY-MM-DD, both in)."""
+
+    account_id: int  # who asks: an owner, admin or moderator
+    start: str
+    end: str
+
+
+class NetworkDay(msgspec.Struct, frozen=True, kw_only=True):
+    day: str
+    new_ids: list[int] = []  # accounts that joined (created, confirmed and approved)
+    opened_reports: int = 0
+    resolved_reports: int = 0
+
+
+class NetworkStats(msgspec.Struct, frozen=True, kw_only=True):
+    network_id: int
+    days: list[NetworkDay]

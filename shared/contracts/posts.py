@@ -312,6 +312,25 @@ class MediaInfo(msgspec.Struct, frozen=True, kw_only=True):
 # Every verb posts answers (``hubbub.svc.posts.<name>``), declared once: callers use
 # ``bus.call(nc, posts_api.STATUS_GET, ...)``, and posts' host refuses to start unless it
 # serves each of them.
+class ActivityQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """A network's activity on the days from ``start`` to ``end`` (UTC, YYYY-MM-DD, both in)."""
+
+    network_id: int
+    start: str
+    end: str
+
+
+class ActivityDay(msgspec.Struct, frozen=True, kw_only=True):
+    day: str  # YYYY-MM-DD
+    active_ids: list[int] = []  # who posted, replied, reblogged or favourited
+    interactions: int = 0  # replies, reblogs and favourites of the network's statuses
+
+
+class Activity(msgspec.Struct, frozen=True, kw_only=True):
+    days: list[ActivityDay]
+    languages: dict[str, int] = {}  # original statuses by language ("und": none given)
+
+
 VERBS = VerbSet(SERVICE)
 _verb = VERBS.declare
 
@@ -350,6 +369,8 @@ POLL_GET = _verb("poll.get", GetPoll, PollReply)
 POLL_VOTE = _verb("poll.vote", Vote, PollReply)
 
 # Trending hashtags
+# The network's activity for its admins' dashboard (graph checked the asker's role first).
+ADMIN_ACTIVITY = _verb("admin.activity", ActivityQuery, Activity)
 TAG_TRENDS = _verb("tag.trends", TagTrends, TagTrendList)
 
 # What fanout asks to fill and rebuild timelines

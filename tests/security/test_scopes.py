@@ -230,6 +230,9 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/email_domain_blocks"): "admin:write:email_domain_blocks",
     ("DELETE", "/api/v1/admin/email_domain_blocks/{block_id:str}"):
         "admin:write:email_domain_blocks",
+    ("POST", "/api/v1/admin/measures"): "admin:read",
+    ("POST", "/api/v1/admin/dimensions"): "admin:read",
+    ("POST", "/api/v1/admin/retention"): "admin:read",
     ("GET", "/api/v1/admin/ip_blocks"): "admin:read:ip_blocks",
     ("GET", "/api/v1/admin/ip_blocks/{block_id:str}"): "admin:read:ip_blocks",
     ("POST", "/api/v1/admin/ip_blocks"): "admin:write:ip_blocks",

@@ -165,3 +165,28 @@ async def admin_accounts_page(conn: asyncpg.Connection, network_id: int, *,
         f"SELECT {ADMIN_COLUMNS} {ACCOUNTS_FROM} WHERE {' AND '.join(where)}{window.sql}",
         *args, *window.args)
     return window.newest_first([_admin(r) for r in rows])
+
+
+_DAY = "to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+
+async def new_ids_by_day(conn: asyncpg.Connection, network_id: int, first: Any, last: Any
+                         ) -> dict[str, list[int]]:
+    rows = await conn.fetch(
+        f"SELECT {_DAY.format(col='created_at')} AS day, array_agg(id ORDER BY id) AS ids "
+        "FROM accounts WHERE network_id = $1 AND created_at >= $2 AND created_at < $3 "
+        "AND confirmed_at IS NOT NULL AND approved_at IS NOT NULL GROUP BY day",
+        network_id, first, last)
+    return {r["day"]: list(r["ids"]) for r in rows}
+
+
+async def reports_by_day(conn: asyncpg.Connection, network_id: int, first: Any, last: Any,
+                         column: str) -> dict[str, int]:
+    """Reports opened (``created_at``) or resolved (``action_taken_at``) per day."""
+    if column not in ("created_at", "action_taken_at"):
+        raise ValueError(column)
+    rows = await conn.fetch(
+        f"SELECT {_DAY.format(col=column)} AS day, count(*) AS n FROM reports "
+        f"WHERE network_id = $1 AND {column} >= $2 AND {column} < $3 GROUP BY day",
+        network_id, first, last)
+    return {r["day"]: int(r["n"]) for r in rows}
