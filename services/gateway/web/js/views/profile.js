@@ -7,8 +7,10 @@ import { openComposer } from '../compose.js';
 import {
   avatar, displayName, emptyState, errorState, h, icon, profilePath, richContent, spinner,
 } from '../dom.js';
+import { openReport } from '../report.js';
 import { networkBadge } from '../status.js';
 import { timeline } from '../timeline.js';
+import { menuButton } from '../ui.js';
 
 function counts(account, base) {
   const stat = (n, label, href, name) => h(href ? 'a' : 'span', { class: `stat stat-${name}`, href },
@@ -39,7 +41,8 @@ function header(account, relationship) {
     h('div', { class: 'profile-banner' }),
     h('div', { class: 'profile-top' }, avatar(account, 88), h('div', { class: 'profile-actions' },
       relationship?.followed_by && h('span', { class: 'badge', text: 'Follows you' }), message,
-      actions)),
+      actions, !own && menuButton(`More for ${displayName(account)}`, [
+        { label: 'Report', icon: 'alert', danger: true, action: () => openReport(account) }]))),
     h('h2', { class: 'profile-name' }, h('bdi', { text: displayName(account) })),
     h('p', { class: 'profile-acct' }, h('span', { text: `@${account.acct}` }),
       networkBadge(account) || h('span', { class: 'badge', text: account.hubbub?.network || '' }),
