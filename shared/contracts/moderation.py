@@ -19,6 +19,8 @@ MAX_REPORTED_STATUSES = 100
 # Mastodon's POST /api/v1/admin/accounts/:id/action types, and their undoing routes.
 ACTIONS: tuple[str, ...] = ("none", "sensitive", "disable", "silence", "suspend")
 UNDOS: tuple[str, ...] = ("enable", "unsilence", "unsuspend", "unsensitive")
+# DELETE /api/v1/admin/accounts/:id: a suspended account, deactivated for good.
+DELETE = "delete"
 # v2's ``status`` filter (v1's booleans map onto it).
 ACCOUNT_STATUSES: tuple[str, ...] = ("active", "pending", "disabled", "silenced", "suspended")
 REPORT_CHANGES: tuple[str, ...] = ("assign_to_self", "unassign", "resolve", "reopen")
@@ -83,7 +85,7 @@ class AdminAccountRef(msgspec.Struct, frozen=True, kw_only=True):
 class AccountAction(msgspec.Struct, frozen=True, kw_only=True):
     account_id: int  # who acts
     target_id: int
-    type: str  # one of ACTIONS, or of UNDOS
+    type: str  # one of ACTIONS, of UNDOS, or DELETE
     report_id: int | None = None  # resolved by the action
     text: str = ""  # the moderator's note, kept in the audit log
     audit: AuditContext | None = None

@@ -214,6 +214,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/admin/accounts"): "admin:read:accounts",
     ("GET", "/api/v2/admin/accounts"): "admin:read:accounts",
     ("GET", "/api/v1/admin/accounts/{account_id:str}"): "admin:read:accounts",
+    ("DELETE", "/api/v1/admin/accounts/{account_id:str}"): "admin:write:accounts",
     ("POST", "/api/v1/admin/accounts/{account_id:str}/{action:str}"): {
         a: "admin:write:accounts" for a in ("action", "approve", "reject", "enable",
                                             "unsilence", "unsuspend", "unsensitive")},

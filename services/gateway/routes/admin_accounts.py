@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath
 
 from services.gateway import params, responses
@@ -19,7 +19,12 @@ from services.gateway.scopes import needs, per_param
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts import membership as membership_api
-from shared.contracts.moderation import ACCOUNT_STATUSES, AccountAction, AdminAccountQuery
+from shared.contracts.moderation import (
+    ACCOUNT_STATUSES,
+    DELETE,
+    AccountAction,
+    AdminAccountQuery,
+)
 from shared.contracts.moderation import AdminAccountRef as Ref
 from shared.ids import parse_id
 
@@ -164,4 +169,16 @@ async def act(request: Request[Any, Any, Any], account_id: FromPath[str],
     return responses.json(admin_account(found, gw.base_url))
 
 
-ROUTES = [list_v1, list_v2, get_account, act]
+@delete(f"{V1}/{{account_id:str}}", status_code=200, opt=WRITE)
+async def delete_account(request: Request[Any, Any, Any], account_id: FromPath[str]
+                         ) -> Response[Any]:
+    """A suspended account only (403 otherwise, as Mastodon): deactivated for good."""
+    gw = gateway_of(request)
+    caller, me = await gw.user(request)
+    found = await bus.call(gw.nc, graph_api.ADMIN_ACCOUNT_ACTION, AccountAction(
+        account_id=me.id, target_id=_target(account_id), type=DELETE,
+        audit=audit_context(request, caller)))
+    return responses.json(admin_account(found, gw.base_url))
+
+
+ROUTES = [list_v1, list_v2, get_account, act, delete_account]

@@ -20,9 +20,9 @@ import redis.asyncio as redis
 
 from services.graph import account_cache, audit, roles
 from services.graph.store import moderation as mod_store
-from services.graph.use_cases.network_admin import acting_member
+from services.graph.use_cases.network_admin import acting_member, deactivate_in_network
 from shared import errors, events, outbox
-from shared.contracts.moderation import ACTIONS, UNDOS, AccountAction, AdminAccount
+from shared.contracts.moderation import ACTIONS, DELETE, UNDOS, AccountAction, AdminAccount
 
 MODERATORS_ONLY = "Only the network's moderators and admins may do this"
 MAX_TEXT = 5000
@@ -57,7 +57,7 @@ class ModerateAccount:
         self.cache = cache
 
     async def __call__(self, req: AccountAction) -> AdminAccount:
-        if req.type not in ACTIONS and req.type not in UNDOS:
+        if req.type not in ACTIONS and req.type not in UNDOS and req.type != DELETE:
             raise errors.Invalid(f"Validation failed: type must be one of {', '.join(ACTIONS)}")
         if len(req.text) > MAX_TEXT or "\x00" in req.text:
             raise errors.Invalid(f"Validation failed: text is at most {MAX_TEXT} characters")
@@ -79,7 +79,10 @@ class ModerateAccount:
                 if report.target_account_id != req.target_id:
                     raise errors.Invalid("Validation failed: the report is not about this "
                                          "account")
-            await self._apply(conn, req, network_id, target)
+            if req.type == DELETE:
+                await self._delete(conn, req, network_id, target)
+            else:
+                await self._apply(conn, req, network_id, target)
             if report is not None and report.action_taken_at is None:
                 await mod_store.change_report(conn, report.id, "resolve", req.account_id)
                 await audit.record(conn, network_id=network_id, action="report.resolved",
@@ -91,6 +94,21 @@ class ModerateAccount:
         await account_cache.invalidate(self.cache, req.target_id)
         await account_cache.put(self.cache, [found.account])
         return found
+
+    @staticmethod
+    async def _delete(conn: asyncpg.Connection, req: AccountAction, network_id: int,
+                      target: asyncpg.Record) -> None:
+        """Mastodon deletes a suspended account's data; Hubbub deactivates it for good (the
+        company's offboarding: its posts and the audit log stay), so no unsuspend brings it
+        back."""
+        if not target["suspended"]:
+            raise errors.Forbidden("Only a suspended account can be deleted")
+        await deactivate_in_network(conn, network_id, req.target_id, actor_id=req.account_id,
+                                    context=req.audit, details={"role": target["role"],
+                                                                "reason": "deleted"})
+        await audit.record(conn, network_id=network_id, action="account.deleted",
+                           actor_id=req.account_id, target_id=req.target_id,
+                           context=req.audit)
 
     async def _apply(self, conn: asyncpg.Connection, req: AccountAction, network_id: int,
                      target: asyncpg.Record) -> None:

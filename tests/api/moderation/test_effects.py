@@ -148,3 +148,23 @@ async def test_unsuspending_keeps_a_disabled_account_out(api: Api) -> None:
     assert r.status_code == 401
     assert (await act(api, moderator, member, "enable")).status_code == 200
     await signed_in_again(api, member)
+
+
+async def test_deleting_needs_a_suspension_and_is_for_good(api: Api) -> None:
+    owner, [moderator, member] = await team(api, "moderator", "member")
+    path = f"/api/v1/admin/accounts/{member.id}"
+    r = await api.client.delete(path, headers=moderator.headers)
+    assert r.status_code == 403, r.text  # not suspended
+    assert (await act(api, moderator, member, type="suspend")).status_code == 200
+    r = await api.client.delete(path, headers=owner.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["hubbub"]["deactivated"] is True
+    assert (await act(api, moderator, member, "unsuspend")).status_code == 200
+    await api.idle()
+    r = await api.client.get("/api/v1/accounts/verify_credentials", headers=member.headers)
+    assert r.status_code == 401  # unsuspending does not bring it back
+    r = await api.client.get("/api/hubbub/v1/network/audit", headers=owner.headers)
+    assert "account.deleted" in [e["action"] for e in r.json()]
+    r = await api.client.delete(f"/api/v1/admin/accounts/{member.id}",
+                                headers=member.headers)
+    assert r.status_code == 401
