@@ -76,6 +76,11 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         # single sign-on
         graph_api.SSO_GET, graph_api.SSO_CONFIGURE, graph_api.SSO_REMOVE, graph_api.SSO_PROVIDER,
         graph_api.SSO_SIGN_IN,
+        # account extras: notes, endorsements, featured tags, familiar followers, directory
+        graph_api.ACCOUNT_NOTE_SET, graph_api.ENDORSEMENT_ADD, graph_api.ENDORSEMENT_REMOVE,
+        graph_api.ENDORSEMENTS_LIST, graph_api.FEATURED_TAGS_LIST, graph_api.FEATURED_TAG_ADD,
+        graph_api.FEATURED_TAG_REMOVE, graph_api.ACCOUNT_FAMILIAR_FOLLOWERS,
+        graph_api.ACCOUNT_DIRECTORY, graph_api.NETWORK_REGISTRATIONS,
         # who gets in: setup, confirmations, claimed domains, approvals
         graph_api.INSTANCE_STATE, graph_api.INSTANCE_SET_UP, graph_api.ACCOUNT_CONFIRM,
         graph_api.ACCOUNT_CONFIRMATION_RESEND, graph_api.NETWORK_DOMAINS,
@@ -95,6 +100,7 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         notify_api.NOTIFICATION_UNREAD_COUNT, notify_api.POLICY_GET, notify_api.POLICY_SET,
         notify_api.REQUEST_ACCEPT, notify_api.REQUEST_DISMISS, notify_api.REQUEST_GET,
         notify_api.REQUEST_LIST,
+        notify_api.THREAD_MUTE, notify_api.THREAD_UNMUTE, notify_api.THREAD_MUTED,
         posts_api.BOOKMARKS_LIST, posts_api.BOOKMARK_ADD, posts_api.BOOKMARK_REMOVE,
         posts_api.FAVOURITES_LIST, posts_api.FAVOURITE_ADD, posts_api.FAVOURITE_REMOVE,
         posts_api.MEDIA_CREATE, posts_api.MEDIA_DELETE, posts_api.MEDIA_GET,
@@ -104,7 +110,7 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         posts_api.STATUS_CREATE, posts_api.STATUS_DELETE, posts_api.STATUS_EDIT,
         posts_api.STATUS_FAVOURITED_BY, posts_api.STATUS_GET, posts_api.STATUS_HISTORY,
         posts_api.STATUS_REBLOGGED_BY, posts_api.STATUS_THREAD, posts_api.STATUS_VIEWER_FLAGS,
-        posts_api.TAG_TRENDS,
+        posts_api.TAG_TRENDS, posts_api.TAG_USAGE, posts_api.STATUS_WEEKLY,
         # scheduled statuses
         posts_api.SCHEDULED_STATUS_CREATE, posts_api.SCHEDULED_STATUS_LIST,
         posts_api.SCHEDULED_STATUS_GET, posts_api.SCHEDULED_STATUS_UPDATE,
@@ -127,6 +133,7 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
     "notify": (
         graph_api.COMMUNITY_NOTIFIED_MEMBERS, graph_api.FOLLOWERS_IDS,
         graph_api.NOTIFICATION_ALLOWED, posts_api.STATUS_REBLOGGED_BY,
+        posts_api.STATUS_GET,  # a status's thread, for recipients who muted a thread
     ),
 }
 

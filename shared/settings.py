@@ -41,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     instance_title: str = "Hubbub"
     instance_domain: str = "hubbub.local"
+    # HTML of the instance's "about" page (/api/v1/instance/extended_description); none: empty.
+    instance_extended_description: str = ""
     max_status_chars: int = 500
     home_timeline_max: int = 800
     # Hybrid fanout: an author with more followers than this is not written into followers'
@@ -214,6 +216,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         public_url=get("HUBBUB_PUBLIC_URL", ""),
         instance_title=get("HUBBUB_INSTANCE_TITLE", base.instance_title),
         instance_domain=get("HUBBUB_DOMAIN", base.instance_domain),
+        instance_extended_description=get("HUBBUB_INSTANCE_EXTENDED_DESCRIPTION",
+                                          base.instance_extended_description),
         max_status_chars=int(get("HUBBUB_MAX_STATUS_CHARS", base.max_status_chars)),
         home_timeline_max=int(get("HUBBUB_HOME_TIMELINE_MAX", base.home_timeline_max)),
         fanout_follower_threshold=int(get("HUBBUB_FANOUT_FOLLOWER_THRESHOLD",

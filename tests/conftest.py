@@ -9,6 +9,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from nats.js import JetStreamContext
 
 from services.fanout.app import FanoutService
 from services.gateway.app import create_app
+from services.gateway.server import KEEP_ALIVE_SECONDS
 from services.graph.app import GraphService
 from services.notify.app import NotifyService
 from services.posts.app import PostsService
@@ -27,6 +29,7 @@ from shared import bus, cache, db, ids, infra
 from shared.nats_users import OPERATOR
 from shared.settings import DEFAULT_PORTS, RATE_SETTINGS, Settings
 from tests.helpers import Api
+from tests.helpers.s3_server import S3Server, running
 
 TEST_PROCESS_WORKER = 1023  # the test process's own ids while the stack holds no lease
 
@@ -52,6 +55,14 @@ def servers():
     finally:
         embedded.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 server (SeaweedFS, tests/helpers/s3_server.py) for the whole session, started
+    when a test first asks for it."""
+    with running(Path(tempfile.mkdtemp(prefix="hubbub-s3-"))) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -129,9 +140,11 @@ class Stack:
         await db.migrate_all(self.settings)
         for service in self.services:
             await service.start(health=False)
+        # The gateway's keep-alive (server.py): clients that poll, as Mastodon.py does an
+        # upload every 5 s, must not race uvicorn's default 5 s close.
         config = uvicorn.Config(self.app, host=self.settings.host,
                                 port=self.settings.port("gateway"), log_level="warning",
-                                lifespan="on")
+                                lifespan="on", timeout_keep_alive=KEEP_ALIVE_SECONDS)
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())
         while not (self._server.started and self.gateway.ready):

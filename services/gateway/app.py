@@ -19,6 +19,7 @@ from services.gateway import limits, proxies, rate_limits, responses, scopes
 from services.gateway.context import Gateway
 from services.gateway.express import ExpressLane
 from services.gateway.routes import (
+    account_extras,
     accounts,
     admin_accounts,
     admin_blocks,
@@ -32,6 +33,7 @@ from services.gateway.routes import (
     filters,
     grouped_notifications,
     instance,
+    instance_extras,
     lists,
     media,
     membership,
@@ -52,6 +54,7 @@ from services.gateway.routes import (
     sso,
     startup,
     status_actions,
+    status_extras,
     statuses,
     streaming,
     tags,
@@ -143,8 +146,10 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
     app = Litestar(
         # Literal paths (e.g. /accounts/lookup) register before /accounts/{id}: Litestar
         # prefers static segments anyway, this keeps the reading order the matching order.
-        route_handlers=[*instance.ROUTES, *discovery.ROUTES, *oauth.ROUTES, *profiles.ROUTES,
-                        *relationships.ROUTES, *accounts.ROUTES, *statuses.ROUTES,
+        route_handlers=[*instance.ROUTES, *instance_extras.ROUTES, *discovery.ROUTES,
+                        *oauth.ROUTES, *profiles.ROUTES, *relationships.ROUTES,
+                        *account_extras.ROUTES, *accounts.ROUTES,
+                        *status_extras.ROUTES, *statuses.ROUTES,
                         *status_actions.ROUTES, *polls.ROUTES, *media.ROUTES,
                         *scheduled_statuses.ROUTES, *timelines.ROUTES,
                         *notification_requests.ROUTES, *notifications.ROUTES,

@@ -35,6 +35,13 @@ log = logging.getLogger(__name__)
 # before it stops: long enough for a load balancer's next probe to take it out of rotation and
 # for requests already on their way to get a clean 503 rather than a refused connection.
 NATS_LOST_GRACE_SECONDS = 2.0
+# How long an idle keep-alive connection stays open. uvicorn's default, 5 s, is exactly the
+# interval at which Mastodon.py polls an upload (``media_post(synchronous=True)``): its next
+# request went out on the connection the server was closing, and failed with a reset. The same
+# race hits a proxy in front whose idle timeout for its upstream connections is longer than
+# ours (nginx's and cloud load balancers' 60 s): it reuses a connection we just closed, a 502.
+# So: longer than those; 75 s is nginx's own default for its clients (Mastodon's Puma keeps 20 s).
+KEEP_ALIVE_SECONDS = 75
 
 
 async def serve(settings: Settings, server: str | None = None, *,
@@ -99,6 +106,7 @@ def uvicorn_config(app: ExpressLane, settings: Settings, *, host: str | None = N
         # Forwarded headers: only from HUBBUB_TRUSTED_PROXIES, applied by the app
         # (proxies.py), never from uvicorn's default 127.0.0.1.
         proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         timeout_graceful_shutdown=5)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.graph import (
+    account_extras,
     communities,
     filters,
     handlers,
@@ -48,6 +49,7 @@ class GraphService(BaseService):
         communities.register(host, self.pool, self.redis.main)
         lists.register(host, self.pool, self.redis.main)
         filters.register(host, self.pool, self.redis.main)
+        account_extras.register(host, self.pool, self.redis.main)
         moderation.register(host, self.pool, self.redis.main)
         await host.start()
         self.keep(host)

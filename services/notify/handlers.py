@@ -149,3 +149,22 @@ def register(host: ServiceHost, pool: asyncpg.Pool) -> None:
     host.serve(api.CONVERSATION_GET, get_conversation)
     host.serve(api.CONVERSATION_READ, read_conversation)
     host.serve(api.CONVERSATION_REMOVE, remove_conversation)
+
+    async def mute_thread(req: api.ThreadMute) -> api.MutedThreads:
+        async with pool.acquire() as conn:
+            await store.thread_mutes.mute(conn, req.account_id, req.conversation_id)
+        return api.MutedThreads(conversation_ids=[req.conversation_id])
+
+    async def unmute_thread(req: api.ThreadMute) -> api.MutedThreads:
+        async with pool.acquire() as conn:
+            await store.thread_mutes.unmute(conn, req.account_id, req.conversation_id)
+        return api.MutedThreads(conversation_ids=[])
+
+    async def muted_threads(req: api.ThreadsMuted) -> api.MutedThreads:
+        async with pool.acquire() as conn:
+            return api.MutedThreads(conversation_ids=await store.thread_mutes.muted_among(
+                conn, req.account_id, req.conversation_ids[:200]))
+
+    host.serve(api.THREAD_MUTE, mute_thread)
+    host.serve(api.THREAD_UNMUTE, unmute_thread)
+    host.serve(api.THREAD_MUTED, muted_threads)

@@ -116,7 +116,21 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
             for tag, history in found])
         return trends_cache.put(key, answer)
 
+    async def tag_usage(req: api.TagUsage) -> api.TagUses:
+        tags = [t.lower() for t in req.tags][:50] or None
+        async with pool.acquire() as conn:
+            found = await store.tag_usage(conn, req.account_id, tags, max(1, min(req.limit, 50)))
+        return api.TagUses(tags=[api.TagUse(name=tag, statuses_count=n, last_status_at=last)
+                                 for tag, n, last in found])
+
+    async def weekly_statuses(req: api.WeeklyStatuses) -> api.WeekCounts:
+        async with pool.acquire() as conn:
+            found = await store.weekly_statuses(conn, req.network_id, req.since_ms)
+        return api.WeekCounts(weeks=[api.WeekCount(week_ms=w, count=n) for w, n in found])
+
     host.serve(api.TAG_TRENDS, tag_trends)
+    host.serve(api.TAG_USAGE, tag_usage)
+    host.serve(api.STATUS_WEEKLY, weekly_statuses)
 
     async def activity(req: api.ActivityQuery) -> api.Activity:
         async with pool.acquire() as conn:

@@ -8,12 +8,14 @@ from array import array
 import msgspec
 
 from shared import policy
+from shared.contracts import account_extras as extras_api
 from shared.contracts import communities as communities_api
 from shared.contracts import filters as filters_api
 from shared.contracts import lists as lists_api
 from shared.contracts import membership as membership_api
 from shared.contracts import moderation as mod_api
 from shared.contracts import network_admin as admin_api
+from shared.contracts import posts as posts_api
 from shared.contracts import scim as scim_api
 from shared.contracts import sso as sso_api
 from shared.contracts.verb import VerbSet
@@ -74,6 +76,8 @@ class Relationship(msgspec.Struct, frozen=True, kw_only=True):
     blocked_by: bool = False
     muting: bool = False
     muting_notifications: bool = False
+    endorsed: bool = False  # featured on the asker's profile
+    note: str = ""  # the asker's private note about the other account
 
 
 class GetRelationships(msgspec.Struct, frozen=True, kw_only=True):
@@ -595,6 +599,24 @@ COMMUNITY_REMOVE_MEMBER = _verb("community.remove_member", communities_api.Commu
 COMMUNITY_SET_ROLE = _verb("community.set_role", communities_api.ChangeRole,
                            communities_api.Membership)
 COMMUNITY_CAN_POST = _verb("community.can_post", CanPost, communities_api.Membership)
+
+# Account extras (Structs in shared/contracts/account_extras.py): private notes, endorsements,
+# featured hashtags, familiar followers, the directory, weekly registrations
+ACCOUNT_NOTE_SET = _verb("account.note.set", extras_api.SetNote, Relationship)
+ENDORSEMENT_ADD = _verb("endorsement.add", AccountPair, Relationship)
+ENDORSEMENT_REMOVE = _verb("endorsement.remove", AccountPair, Relationship)
+ENDORSEMENTS_LIST = _verb("endorsements.list", RelationPage, RelationItems)
+FEATURED_TAGS_LIST = _verb("featured_tags.list", extras_api.FeaturedTagsOf,
+                           extras_api.FeaturedTags)
+FEATURED_TAG_ADD = _verb("featured_tag.add", extras_api.FeatureTag,
+                         extras_api.FeaturedTagRecord)
+FEATURED_TAG_REMOVE = _verb("featured_tag.remove", extras_api.UnfeatureTag,
+                            extras_api.FeaturedTagRecord)
+ACCOUNT_FAMILIAR_FOLLOWERS = _verb("account.familiar_followers",
+                                   extras_api.FamiliarFollowersOf, extras_api.FamiliarFollowers)
+ACCOUNT_DIRECTORY = _verb("account.directory", extras_api.DirectoryPage, Accounts)
+NETWORK_REGISTRATIONS = _verb("network.registrations", extras_api.WeeklyActivity,
+                              posts_api.WeekCounts)
 
 # Lists (Structs in shared/contracts/lists.py)
 LIST_SAVE = _verb("list.save", lists_api.SaveList, lists_api.ListRecord)

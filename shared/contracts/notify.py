@@ -238,6 +238,22 @@ class ConversationRef(msgspec.Struct, frozen=True, kw_only=True):
     id: int
 
 
+class ThreadMute(msgspec.Struct, frozen=True, kw_only=True):
+    """Mute (or unmute) a thread for one reader: ``conversation_id`` is its root's id."""
+
+    account_id: int
+    conversation_id: int
+
+
+class ThreadsMuted(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: int
+    conversation_ids: list[int]
+
+
+class MutedThreads(msgspec.Struct, frozen=True, kw_only=True):
+    conversation_ids: list[int]  # those asked about that the reader muted
+
+
 # Every verb notify answers (``hubbub.svc.notify.<name>``), declared once.
 VERBS = VerbSet(SERVICE)
 
@@ -259,3 +275,6 @@ CONVERSATION_LIST = VERBS.declare("conversation.list", ListConversations, Conver
 CONVERSATION_GET = VERBS.declare("conversation.get", ConversationRef, ConversationRecord)
 CONVERSATION_READ = VERBS.declare("conversation.read", ConversationRef, ConversationRecord)
 CONVERSATION_REMOVE = VERBS.declare("conversation.remove", ConversationRef, Done)
+THREAD_MUTE = VERBS.declare("thread.mute", ThreadMute, MutedThreads)
+THREAD_UNMUTE = VERBS.declare("thread.unmute", ThreadMute, MutedThreads)
+THREAD_MUTED = VERBS.declare("thread.muted", ThreadsMuted, MutedThreads)

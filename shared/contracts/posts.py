@@ -266,6 +266,41 @@ class TagTrendList(msgspec.Struct, frozen=True, kw_only=True):
     tags: list[TagTrend]
 
 
+class TagUsage(msgspec.Struct, frozen=True, kw_only=True):
+    """How an author used hashtags in public and unlisted posts (featured tags): the ``tags``
+    named (lower case), or, when none is named, the ``limit`` most used (suggestions)."""
+
+    account_id: int
+    tags: list[str] = []
+    limit: int = 10
+
+
+class TagUse(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    statuses_count: int
+    last_status_at: int | None  # ms since the Unix epoch
+
+
+class TagUses(msgspec.Struct, frozen=True, kw_only=True):
+    tags: list[TagUse]
+
+
+class WeeklyStatuses(msgspec.Struct, frozen=True, kw_only=True):
+    """Statuses a network posted per week since ``since_ms`` (instance activity)."""
+
+    network_id: int
+    since_ms: int
+
+
+class WeekCount(msgspec.Struct, frozen=True, kw_only=True):
+    week_ms: int
+    count: int
+
+
+class WeekCounts(msgspec.Struct, frozen=True, kw_only=True):
+    weeks: list[WeekCount]
+
+
 # --- media ---------------------------------------------------------------------------------------
 
 MediaState = Literal["processing", "ready", "failed"]
@@ -372,6 +407,8 @@ POLL_VOTE = _verb("poll.vote", Vote, PollReply)
 # The network's activity for its admins' dashboard (graph checked the asker's role first).
 ADMIN_ACTIVITY = _verb("admin.activity", ActivityQuery, Activity)
 TAG_TRENDS = _verb("tag.trends", TagTrends, TagTrendList)
+TAG_USAGE = _verb("tag.usage", TagUsage, TagUses)
+STATUS_WEEKLY = _verb("status.weekly", WeeklyStatuses, WeekCounts)
 
 # What fanout asks to fill and rebuild timelines
 STATUS_RECENT_BY_AUTHOR = _verb("status.recent_by_author", RecentByAuthor, Ids)

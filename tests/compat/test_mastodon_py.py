@@ -6,13 +6,14 @@ lacks fails loudly instead of reaching a route that is not there.
 Mastodon.py is synchronous (requests): every call runs in a thread (``asyncio.to_thread``) so the
 stack, which lives in the test's event loop, keeps serving.
 
-Left out, as Hubbub has no route for them yet (Mastodon.py would get a 404): ``media_post``
-(branch mediaapi), ``filters_v2``, ``conversations`` and ``report``. Grouped notifications
-(``grouped_notifications``, Mastodon 4.3) follow the version the instance reports."""
+Media (``media_post``, avatars, on both storage back ends) are in test_mastodon_py_media.py.
+Filters v2, conversations, scheduled statuses, grouped notifications and the notification policy
+have a test of their own here."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import re
 import threading
 from typing import Any
@@ -233,3 +234,63 @@ async def test_posts_follows_reads_pages_streams_and_deletes(api: Api) -> None:
         await run(bob.status, asked.id)
     assert asked.id not in [s.id for s in await run(bob.account_statuses, alice_me.id)]
     assert not (await run(bob.account_unfollow, alice_me.id)).following
+
+
+async def test_filters_direct_messages_scheduled_posts_and_grouped_notifications(
+        api: Api) -> None:
+    """The families newer clients call, through Mastodon.py's own methods."""
+    domain = other_domain()
+    await api.user(domain=domain)
+    alice, _ = await signed_up(api, domain)
+    bob, _ = await signed_up(api, domain)
+    alice_me = await run(alice.account_verify_credentials)
+    bob_me = await run(bob.account_verify_credentials)
+    await run(bob.account_follow, alice_me.id)
+    await api.idle()
+
+    # Filters v2: a keyword hidden from bob's home, a warning shows as ``filtered``.
+    hidden = await run(bob.create_filter_v2, "no spoilers", ["home"], "hide",
+                       keywords_attributes=[{"keyword": "finale", "whole_word": True}])
+    warned = await run(bob.create_filter_v2, "lunch talk", ["home"], "warn",
+                       keywords_attributes=[{"keyword": "lunch"}])
+    assert {f.id for f in await run(bob.filters_v2)} == {hidden.id, warned.id}
+    spoiler = await run(alice.status_post, "the finale was wild")
+    lunch = await run(alice.status_post, "lunch at noon")
+    await api.idle()
+    home = {s.id: s for s in await run(bob.timeline_home)}
+    assert spoiler.id not in home
+    assert [r.filter.title for r in home[lunch.id].filtered] == ["lunch talk"]
+    await run(bob.delete_filter_v2, hidden.id)
+    assert [f.id for f in await run(bob.filters_v2)] == [warned.id]
+
+    # A direct message: a conversation on both sides, unread for bob until he reads it.
+    dm = await run(alice.status_post, f"@{bob_me.username} a word?", visibility="direct")
+    await api.idle()
+    [conversation] = await run(bob.conversations)
+    assert conversation.last_status.id == dm.id and conversation.unread
+    assert [a.id for a in conversation.accounts] == [alice_me.id]
+    assert not (await run(bob.conversations_read, conversation.id)).unread
+
+    # A scheduled post: listed, moved, cancelled, never posted.
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2)
+    scheduled = await run(alice.status_post, "see you tomorrow", scheduled_at=later)
+    assert scheduled.params.text == "see you tomorrow"
+    assert [s.id for s in await run(alice.scheduled_statuses)] == [scheduled.id]
+    moved = await run(alice.scheduled_status_update, scheduled.id,
+                      later + datetime.timedelta(days=1))
+    assert moved.scheduled_at > scheduled.scheduled_at
+    await run(alice.scheduled_status_delete, scheduled.id)
+    assert await run(alice.scheduled_statuses) == []
+
+    # Grouped notifications: two favourites of one post are one group of two accounts.
+    carol, _ = await signed_up(api, domain)
+    await run(bob.status_favourite, lunch.id)
+    await run(carol.status_favourite, lunch.id)
+    await api.idle()
+    grouped = await run(alice.grouped_notifications, grouped_types=["favourite"])
+    [favourites] = [g for g in grouped.notification_groups if g.type == "favourite"]
+    assert favourites.notifications_count == 2 and favourites.status_id == lunch.id
+    assert len(favourites.sample_account_ids) == 2
+    policy = await run(alice.update_notifications_policy, for_not_following="filter")
+    assert policy.for_not_following == "filter"
+    assert (await run(alice.notifications_policy)).for_not_following == "filter"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 from PIL import Image
@@ -57,3 +58,21 @@ async def uploaded(client: httpx.AsyncClient, headers: dict[str, str], data: byt
     assert r.status_code == 202, r.text
     found: dict[str, Any] = r.json()
     return found
+
+
+def unsigned(url: str) -> str:
+    """A signed file URL with its query (the signature) cut off: the file's plain address."""
+    return url.split("?", 1)[0]
+
+
+def tampered(url: str) -> str:
+    """A signed file URL with one hex digit of its signature changed (the local back end's
+    ``sig``, S3's ``X-Amz-Signature``)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query)
+    names = [name for name, _ in query]
+    signature = "X-Amz-Signature" if "X-Amz-Signature" in names else "sig"
+    assert signature in names, url
+    changed = [(name, value[:-1] + ("0" if value[-1] != "0" else "1")
+                if name == signature else value) for name, value in query]
+    return urlunsplit(parts._replace(query=urlencode(changed)))

@@ -7,8 +7,8 @@ GET (as an operator's bucket policy would say, README).
         settings = s3.settings(base_settings)  # HUBBUB_MEDIA_STORAGE=s3 and its HUBBUB_S3_*
         s3.keys()                              # what the bucket holds, seen from outside
 
-tests/media_storage/conftest.py has a session-scoped fixture (``s3_server``) that other tests
-may import and reuse.
+tests/conftest.py has a session-scoped fixture (``s3_server``) that any test may use, and
+tests/helpers/s3_stack.py runs a whole Hubbub stack on it.
 """
 
 from __future__ import annotations

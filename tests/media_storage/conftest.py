@@ -1,26 +1,16 @@
-"""Fixtures of the media storage tests: a real S3 server (SeaweedFS) for the whole session, and
-each back end opened on it or on a folder of the test's.
-
-Other tests may reuse the server: import ``s3_server`` from here into their conftest (or start
-one with tests/helpers/s3_server.py's ``running``)."""
+"""Fixtures of the media storage tests: each back end opened on the session's S3 server
+(``s3_server``, tests/conftest.py) or on a folder of the test's."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from shared.media.storage import MediaStorage, open_storage
 from shared.settings import Settings
-from tests.helpers.s3_server import S3Server, running
-
-
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
-    with running(Path(tempfile.mkdtemp(prefix="hubbub-s3-"))) as server:
-        yield server
+from tests.helpers.s3_server import S3Server
 
 
 def local_settings(folder: Path) -> Settings:

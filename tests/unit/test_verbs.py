@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from services.graph import (
+    account_extras,
     communities,
     filters,
     handlers,
@@ -62,7 +63,8 @@ def test_a_verb_is_declared_once() -> None:
 
 def graph_host() -> ServiceHost:
     host = ServiceHost(StandIn(), graph.VERBS)  # type: ignore[arg-type]
-    for module in (handlers, relations, communities, lists, filters, moderation):
+    for module in (handlers, relations, communities, lists, filters, account_extras,
+                   moderation):
         module.register(host, StandIn(), StandIn())  # type: ignore[arg-type]
     membership.register(host, StandIn(), StandIn(), Settings(), StandIn())  # type: ignore[arg-type]
     return host

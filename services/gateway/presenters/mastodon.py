@@ -290,6 +290,6 @@ def relationship(rel: Any) -> dict[str, Any]:
         "requested": rel.requested,
         "requested_by": rel.requested_by,
         "domain_blocking": False,
-        "endorsed": False,
-        "note": "",
+        "endorsed": rel.endorsed,
+        "note": rel.note,  # the asker's own private note: a Relationship is only ever theirs
     }

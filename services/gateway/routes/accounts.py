@@ -90,15 +90,6 @@ async def get_accounts(request: Request[Any, Any, Any]) -> Response[Any]:
     return responses.json([mastodon.account(found[i], gw.base_url) for i in ids if i in found])
 
 
-@get("/api/v1/accounts/{account_id:str}/featured_tags", opt=needs("read:accounts"))
-async def featured_tags_of(request: Request[Any, Any, Any],
-                           account_id: FromPath[str]) -> Response[Any]:
-    """Hubbub has no featured tags yet: an account's list is empty (clients show profiles with
-    it), after the same check as the profile itself."""
-    await _account_or_404(request, account_id)
-    return responses.json([])
-
-
 class FollowParams(params.Params):
     reblogs: bool = True
     notify: bool = False
@@ -163,5 +154,5 @@ async def _account_or_404(request: Request[Any, Any, Any], raw_id: str) -> Accou
 
 
 # verify_credentials and relationships before the {account_id} route that would match them.
-ROUTES = [register, get_accounts, verify_credentials, relationships, get_account,
-          featured_tags_of, follow, unfollow]
+ROUTES = [register, get_accounts, verify_credentials, relationships, get_account, follow,
+          unfollow]

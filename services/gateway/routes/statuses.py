@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from services.gateway import params, responses
 from services.gateway.application import scheduled_statuses, uploads
 from services.gateway.application.statuses import status_id_or_404, visible_status
+from services.gateway.application.thread_mutes import mark_muted, muted_threads
 from services.gateway.context import gateway_of
 from services.gateway.presenters.mastodon import iso
 from services.gateway.scopes import needs
@@ -183,6 +184,7 @@ async def get_status(request: Request[Any, Any, Any], status_id: FromPath[str]) 
     gw, status, viewer_id = await visible_status(request, status_id)
     [rendered] = await gw.hydrator.render_statuses(
         [status], viewer_id, await gw.hydrator.reader_filters(viewer_id), "thread", hide=False)
+    mark_muted([rendered], [status], await muted_threads(gw, viewer_id, [status]))
     return responses.json(rendered)
 
 
@@ -196,11 +198,15 @@ async def context(request: Request[Any, Any, Any], status_id: FromPath[str]) -> 
     ancestors = await gw.hydrator.visible(thread.ancestors, viewer)
     descendants = await gw.hydrator.visible(thread.descendants, viewer)
     filters = await gw.hydrator.reader_filters(viewer_id)  # ``thread``: a hide filter hides
-    return responses.json({
-        "ancestors": await gw.hydrator.render_statuses(ancestors, viewer_id, filters, "thread"),
-        "descendants": await gw.hydrator.render_statuses(descendants, viewer_id, filters,
-                                                         "thread"),
-    })
+    shown = {"ancestors": await gw.hydrator.render_statuses(ancestors, viewer_id, filters,
+                                                            "thread"),
+             "descendants": await gw.hydrator.render_statuses(descendants, viewer_id, filters,
+                                                              "thread")}
+    everyone = [*ancestors, *descendants]
+    muted = await muted_threads(gw, viewer_id, everyone)
+    for part in shown.values():
+        mark_muted(part, everyone, muted)
+    return responses.json(shown)
 
 
 @put("/api/v1/statuses/{status_id:str}", opt=WRITE_STATUSES)

@@ -23,13 +23,15 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 def security_headers(request: Request[Any, Any, Any]) -> dict[str, str]:
     """For the client's pages: scripts only from here, and the API's WebSocket on this host.
-    Status HTML comes from the server already escaped; this is the second line of defence."""
+    Status HTML comes from the server already escaped; this is the second line of defence.
+    Pictures, video and audio may come from elsewhere: with the S3 back end, attachments are
+    served by the bucket's own host (presigned URLs), which ``'self'`` alone would block."""
     host = request.headers.get("host", "")
     ws = f"ws://{host} wss://{host}" if host else ""
     return {
         "Content-Security-Policy": (
             "default-src 'self'; script-src 'self'; style-src 'self'; "
-            "img-src 'self' data: https: http:; "
+            "img-src 'self' data: https: http:; media-src 'self' https: http:; "
             f"connect-src 'self' {ws}; object-src 'none'; base-uri 'none'; "
             "frame-ancestors 'none'; form-action 'self'"),
         "X-Content-Type-Options": "nosniff",

@@ -44,3 +44,14 @@ async def revoke_account_tokens(pool: asyncpg.Pool, account_id: int) -> list[str
         "UPDATE tokens SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL "
         "RETURNING token_hash", account_id)
     return [row["token_hash"] for row in rows]
+
+
+async def weekly_sign_ins(pool: asyncpg.Pool, since_id: int, cap: int) -> list[asyncpg.Record]:
+    """(``week`` start in ms, ``account_id``) of each account given a token in each week since
+    ``since_id`` (token ids are time-ordered), at most ``cap`` rows: instance activity's
+    logins, as near as tokens tell them."""
+    rows: list[asyncpg.Record] = await pool.fetch(
+        "SELECT DISTINCT (extract(epoch FROM date_trunc('week', created_at AT TIME ZONE 'UTC'))"
+        " * 1000)::bigint AS week, account_id FROM tokens WHERE id >= $1 "
+        "AND account_id IS NOT NULL LIMIT $2", since_id, cap)
+    return rows

@@ -74,7 +74,10 @@ async def insert_follow(conn: asyncpg.Connection, follower_id: int, followee_id:
 
 
 async def delete_follow(conn: asyncpg.Connection, follower_id: int, followee_id: int) -> bool:
+    # Every way a follow ends (unfollow, block, removal) ends its endorsement too (Mastodon's
+    # Follow#remove_endorsements): one may feature only whom one follows.
     return bool(await conn.fetchval(
+        "WITH unpinned AS (DELETE FROM account_pins WHERE account_id = $1 AND target_id = $2) "
         "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING true",
         follower_id, followee_id))
 

@@ -19,12 +19,15 @@ _FACTS = """
       AS requested_by,
     EXISTS (SELECT 1 FROM blocks WHERE account_id = $1 AND target_id = o.id) AS blocking,
     EXISTS (SELECT 1 FROM blocks WHERE account_id = o.id AND target_id = $1) AS blocked_by,
-    m.notifications AS mute_notifications
+    m.notifications AS mute_notifications,
+    EXISTS (SELECT 1 FROM account_pins WHERE account_id = $1 AND target_id = o.id) AS endorsed,
+    coalesce(note.comment, '') AS note
 """
 _FACTS_JOINS = """
 LEFT JOIN follows f ON f.follower_id = $1 AND f.followee_id = o.id
 LEFT JOIN mutes m ON m.account_id = $1 AND m.target_id = o.id
     AND (m.expires_at IS NULL OR m.expires_at > now())
+LEFT JOIN account_notes note ON note.account_id = $1 AND note.target_id = o.id
 """
 _ONE = f"SELECT {_FACTS} FROM (SELECT $2::bigint AS id) o {_FACTS_JOINS}"
 # One row per requested id, in the order asked (ids repeat and unknown ids answer too).
@@ -45,6 +48,8 @@ def _relationship(other_id: int, row: asyncpg.Record) -> Relationship:
         blocked_by=row["blocked_by"],
         muting=row["mute_notifications"] is not None,
         muting_notifications=bool(row["mute_notifications"]),
+        endorsed=row["endorsed"],
+        note=row["note"],
     )
 
 

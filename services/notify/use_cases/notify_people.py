@@ -76,17 +76,20 @@ class NotifyPeople:
             await store.delete_for_status(conn, event.status_id)
 
     async def status_created(self, event: events.StatusCreated) -> None:
+        # The thread's root: a new thread's is the status itself (older events may not say).
+        thread = event.conversation_id or (event.status_id if event.in_reply_to_id is None
+                                           else None)
         for account_id in event.mentions:
             # A direct message is private unless it answers the one it mentions.
             private = (event.visibility == "direct"
                        and event.in_reply_to_account_id != account_id)
             await self._notify(event, account_id, "mention", event.account_id, event.status_id,
-                               private_mention=private)
+                               private_mention=private, thread=thread)
         # A reply tells the author of the post replied to, even without an @mention.
         parent_author = event.in_reply_to_account_id
         if parent_author is not None and parent_author not in event.mentions:
             await self._notify(event, parent_author, "mention", event.account_id,
-                               event.status_id)
+                               event.status_id, thread=thread)
         if event.community_id is not None and event.visibility != "direct":
             await self._community_post(event, event.community_id)
         if event.visibility != "direct" and event.community_id is None:
@@ -138,9 +141,12 @@ class NotifyPeople:
 
     async def _notify(self, event: events.Event, recipient: int, type_: NotificationType,
                       from_account: int, status_id: int | None, *, allow_self: bool = False,
-                      community_id: int | None = None, private_mention: bool = False) -> None:
+                      community_id: int | None = None, private_mention: bool = False,
+                      thread: int | None = None) -> None:
         if recipient == from_account and not allow_self:
             return
+        if status_id is not None and await self._thread_muted(recipient, status_id, thread):
+            return  # the recipient muted this thread (Mastodon's muted conversation)
         action: PolicyAction | None = "accept"
         if recipient != from_account:
             action = await self._screen(event, recipient, from_account, type_, private_mention)
@@ -163,6 +169,22 @@ class NotifyPeople:
                 live.encode(live.LiveMessage(event="notification",
                                              notification_id=notification_id)),
             )
+
+    async def _thread_muted(self, recipient: int, status_id: int, thread: int | None) -> bool:
+        """Whether the recipient muted the thread of ``status_id`` (its root, ``thread``, when
+        the event says; else posts is asked, and only for the few who muted any thread)."""
+        async with self.pool.acquire() as conn:
+            if not await store.thread_mutes.mutes_any(conn, recipient):
+                return False
+        if thread is None:
+            reply = await bus.call(self.nc, posts_api.STATUS_GET,
+                                   posts_api.GetStatuses(ids=[status_id]))
+            if not reply.statuses:
+                return False
+            found = reply.statuses[0]
+            thread = found.conversation_id or found.id
+        async with self.pool.acquire() as conn:
+            return bool(await store.thread_mutes.muted_among(conn, recipient, [thread]))
 
     async def _screen(self, event: events.Event, recipient: int, from_account: int,
                       type_: NotificationType, private_mention: bool) -> PolicyAction | None:

@@ -83,6 +83,8 @@ from services.posts.store.timelines import (
 from services.posts.store.trends import (
     TREND_DAYS,
     tag_trends,
+    tag_usage,
+    weekly_statuses,
 )
 
 __all__ = [
@@ -149,6 +151,8 @@ __all__ = [
     "statuses_by_author",
     "statuses_by_ids",
     "tag_trends",
+    "tag_usage",
+    "weekly_statuses",
     "uncount_reblog",
     "uncount_reply",
     "unpin_everywhere",

@@ -112,12 +112,19 @@ async def test_webfinger_refuses_a_malformed_resource(api: Api) -> None:
 # missing at every version, and with them 4.3's timeline of a trending link
 # (/api/v1/timelines/link), which clients reach only from a trending link.
 SINCE_VERSION: list[tuple[tuple[int, int], str]] = [
+    ((2, 1), "/api/v1/instance/activity"),
     ((2, 4), "/api/v1/filters"),
+    ((2, 5), "/api/v1/endorsements"),
     ((3, 0), "/api/v1/markers"),
+    ((3, 0), "/api/v1/featured_tags"),
+    ((3, 0), "/api/v1/directory"),
     ((3, 1), "/api/v1/bookmarks"),
     ((3, 4), "/api/v1/accounts/lookup?acct={me}"),
     ((3, 4), "/api/v2/suggestions"),
+    ((3, 5), "/api/v1/accounts/familiar_followers?id[]=1"),
     ((4, 0), "/api/v2/instance"),
+    ((4, 0), "/api/v1/instance/languages"),
+    ((4, 0), "/api/v1/instance/extended_description"),
     ((4, 0), "/api/v1/followed_tags"),
     ((4, 0), "/api/v2/filters"),
     ((4, 3), "/api/v2/notifications"),  # grouped notifications

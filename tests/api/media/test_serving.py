@@ -93,3 +93,14 @@ async def test_an_avatar_is_public(api: Api) -> None:
     served = await api.client.get(r.json()["avatar"])
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
     assert not has_gps(served.content)
+
+
+async def test_the_web_client_may_play_video_and_audio_from_the_media_store(api: Api) -> None:
+    # With the S3 back end, attachments come from the bucket's host: a page whose CSP allowed
+    # media from its own origin only would show the pictures and refuse every video and song.
+    r = await api.client.get("/")
+    assert r.status_code == 200
+    directives = dict(d.strip().split(" ", 1) for d in
+                      r.headers["content-security-policy"].split(";") if d.strip())
+    assert set(directives["media-src"].split()) >= {"'self'", "https:"}
+    assert set(directives["img-src"].split()) >= {"'self'", "https:"}

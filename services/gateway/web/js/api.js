@@ -89,6 +89,50 @@ export const api = {
   },
 };
 
+// Said when an upload is refused without a reason of the server's own (a proxy's 413, say).
+const UPLOAD_REFUSED = {
+  413: 'The file is too large.',
+  429: 'Too many uploads just now. Try again in a moment.',
+  503: 'Media storage is unavailable. Try again in a moment.',
+};
+
+/** A multipart request (files) through XMLHttpRequest, the one browser API that reports upload
+ * progress: onProgress(fraction 0..1) as bytes go out. Resolves to { data, status }; throws
+ * ApiError as request() does (AbortError when the signal fires). */
+export function sendForm(method, path, form, { onProgress, signal } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, urlFor(path));
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (session.token) xhr.setRequestHeader('Authorization', `Bearer ${session.token}`);
+    xhr.responseType = 'text';
+    if (onProgress) {
+      xhr.upload.addEventListener('progress', (event) => {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+    }
+    const aborted = () => reject(new DOMException('Upload cancelled', 'AbortError'));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.addEventListener('abort', aborted);
+    xhr.addEventListener('error', () => reject(new ApiError(0,
+      'Hubbub cannot be reached. Check your connection and try again.')));
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch { /* not JSON: a proxy's page */ }
+      if (xhr.status >= 200 && xhr.status < 300) { resolve({ data, status: xhr.status }); return; }
+      if (xhr.status === 401 && session.token) listeners.unauthorized.forEach((fn) => fn());
+      const message = data?.error_description || data?.error || UPLOAD_REFUSED[xhr.status]
+        || `Upload failed (${xhr.status})`;
+      const said = message.replace(/^Validation failed: /, '');
+      const err = new ApiError(xhr.status, said.charAt(0).toUpperCase() + said.slice(1));
+      err.retryAfter = Number(xhr.getResponseHeader('Retry-After')) || null;
+      reject(err);
+    });
+    if (signal?.aborted) { aborted(); return; }
+    xhr.send(form);
+  });
+}
+
 /** Snowflake ids are 64-bit: compare them as BigInt, never as floats. */
 export function newer(a, b) {
   return BigInt(a) > BigInt(b);

@@ -1,7 +1,9 @@
 // The composer: text with a character counter (a link counts 23, as on the server), content
-// warning, visibility, poll, @/# suggestions; it also replies, edits, posts into communities, and
-// starts direct messages (visibility "direct": only the people it mentions see it).
+// warning, visibility, poll, attachments (picked, dropped or pasted: attachments.js), @/#
+// suggestions; it also replies, edits, posts into communities, and starts direct messages
+// (visibility "direct": only the people it mentions see it).
 import { api, session } from './api.js';
+import { attachmentEditor } from './attachments.js';
 import { attachAutocomplete } from './autocomplete.js';
 import { displayName, h, icon, nextId, richContent } from './dom.js';
 import { whenInput, whenProblem } from './schedule.js';
@@ -96,6 +98,10 @@ export function composer(opts = {}) {
   const cwRow = h('div', { class: 'cw-row', hidden: true },
     h('label', { for: cwId, class: 'sr-only', text: 'Content warning' }), cw);
   const poll = pollEditor(max.options, max.optionChars);
+  const media = attachmentEditor({ existing: edit?.media_attachments || [], onChange: () => update() });
+  const sensitive = h('input', { type: 'checkbox', checked: Boolean(edit?.sensitive) });
+  const sensitiveRow = h('label', { class: 'checkbox sensitive-row', hidden: true }, sensitive,
+    'Mark media as sensitive (covered until readers choose to see it)');
   // Scheduling: behind the "Schedule" button, when the post goes out (not for edits).
   const when = whenInput('Post at');
   const scheduleRow = h('div', { class: 'schedule-row', hidden: true }, when,
@@ -130,6 +136,7 @@ export function composer(opts = {}) {
   if (edit) {
     pollButton.hidden = true;
     scheduleButton.hidden = true;
+    if (edit.poll) media.button.hidden = true;
   }
   const submitText = () => (edit ? 'Save' : !scheduleRow.hidden ? 'Schedule post'
     : replyTo ? 'Reply' : opts.visibility === 'direct' ? 'Send' : 'Post');
@@ -142,10 +149,14 @@ export function composer(opts = {}) {
   h('div', { class: 'composer-field' },
     h('label', { for: textId, class: 'sr-only', text: edit ? 'Post text' : 'What do you want to say?' }),
     text, suggestions),
+  media.list,
+  media.notice,
+  sensitiveRow,
   poll,
   scheduleRow,
   h('div', { class: 'composer-bar' },
-    h('div', { class: 'composer-tools' }, pollButton, cwButton, scheduleButton,
+    h('div', { class: 'composer-tools' }, media.button, media.input, pollButton, cwButton,
+      scheduleButton,
       h('label', { for: visibilityId, class: 'sr-only', text: 'Who can see this' }), visibility),
     h('div', { class: 'composer-send' }, counter, announce, submit)),
   error);
@@ -158,13 +169,20 @@ export function composer(opts = {}) {
     if (left < 0) announce.textContent = `${-left} characters over the limit`;
     else if (left <= 20) announce.textContent = `${left} characters left`;
     else announce.textContent = '';
-    submit.disabled = left < 0 || (!text.value.trim() && poll.hidden);
+    const attached = media.count() > 0;
+    submit.disabled = left < 0 || (!text.value.trim() && poll.hidden && !attached) || media.busy();
+    submit.title = media.busy() ? 'Waiting for the uploads to finish' : '';
     submit.textContent = submitText();
+    // A post carries a poll or attachments, never both (as on Mastodon).
+    pollButton.disabled = attached;
+    pollButton.title = attached ? 'A post with attachments cannot have a poll' : 'Add a poll';
+    media.block(poll.hidden ? null : 'A post with a poll cannot have attachments.');
+    sensitiveRow.hidden = !attached;
   }
 
   function payload() {
     const body = { status: text.value, spoiler_text: cwRow.hidden ? '' : cw.value.trim() };
-    body.sensitive = Boolean(body.spoiler_text);
+    body.sensitive = Boolean(body.spoiler_text) || (media.count() > 0 && sensitive.checked);
     if (edit) return body;
     body.visibility = visibility.value;
     if (replyTo) body.in_reply_to_id = replyTo.id;
@@ -175,6 +193,7 @@ export function composer(opts = {}) {
   }
 
   function check(body) {
+    if (media.failed()) return 'Remove the attachments that could not be uploaded, or try them again.';
     if (body.scheduled_at !== undefined) {
       const problem = whenProblem(when.when());
       if (problem) return problem;
@@ -189,6 +208,29 @@ export function composer(opts = {}) {
   }
 
   text.addEventListener('input', update);
+  // Pictures pasted (a screenshot, say) and files dropped on the composer are attached.
+  text.addEventListener('paste', (event) => {
+    const files = [...(event.clipboardData?.files || [])];
+    if (!files.length) return;
+    event.preventDefault();
+    media.add(files);
+  });
+  const carriesFiles = (event) => [...(event.dataTransfer?.types || [])].includes('Files');
+  form.addEventListener('dragover', (event) => {
+    if (!carriesFiles(event) || media.button.hidden) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    form.classList.add('dropping');
+  });
+  form.addEventListener('dragleave', (event) => {
+    if (!form.contains(event.relatedTarget)) form.classList.remove('dropping');
+  });
+  form.addEventListener('drop', (event) => {
+    form.classList.remove('dropping');
+    if (!carriesFiles(event) || media.button.hidden) return;
+    event.preventDefault();
+    media.add([...event.dataTransfer.files]);
+  });
   text.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
@@ -205,13 +247,14 @@ export function composer(opts = {}) {
     if (problem) return;
     submit.disabled = true;
     try {
+      Object.assign(body, await media.prepare({ edit: Boolean(edit) }));
       const status = edit
         ? await api.put(`/api/v1/statuses/${edit.id}`, body)
         : await api.post('/api/v1/statuses', body);
       if (body.scheduled_at) {  // a ScheduledStatus: nothing is posted yet
         emit('scheduled', status);
         toast(`Scheduled for ${fullTime(new Date(status.scheduled_at))}.`);
-        reset();
+        reset(true);
         opts.onDone?.(null);
         return;
       }
@@ -219,7 +262,7 @@ export function composer(opts = {}) {
       if (replyTo) emit('status', { ...replyTo, replies_count: (replyTo.replies_count || 0) + 1 });
       toast(edit ? 'Post updated.' : replyTo ? 'Reply posted.'
         : body.visibility === 'direct' ? 'Message sent.' : 'Posted.');
-      reset();
+      reset(true);
       opts.onDone?.(status);
     } catch (err) {
       error.hidden = false;
@@ -229,10 +272,15 @@ export function composer(opts = {}) {
     }
   });
 
-  function reset() {
+  /** Empty again; after a post (`posted`) the attachments, which belong to it now, go too. */
+  function reset(posted = false) {
     text.value = replyTo ? replyMentions(replyTo) : opts.text || '';
     cw.value = '';
     cwRow.hidden = true;
+    if (posted) {
+      media.reset();
+      sensitive.checked = false;
+    }
     poll.hidden = true;
     scheduleRow.hidden = true;
     poll.querySelectorAll('input[type=text]').forEach((i) => { i.value = ''; });

@@ -91,6 +91,15 @@ export function buildShell(root) {
   const main = h('main', { id: 'main', tabindex: '-1' });
   const banner = h('div', { class: 'connection', role: 'status', hidden: true });
 
+  let meAvatar = avatar(me, 36);
+  const meName = h('bdi', { class: 'display-name', text: displayName(me) });
+  // Your picture and name changed in Settings: shown here at once.
+  on('me', (account) => {
+    const fresh = avatar(account, 36);
+    meAvatar.replaceWith(fresh);
+    meAvatar = fresh;
+    meName.textContent = displayName(account);
+  });
   const sidebar = h('header', { class: 'sidebar' },
     h('a', { class: 'logo', href: '/', 'aria-label': 'Hubbub home' },
       h('img', { src: `${root.dataset.assets}/icon.svg`, alt: '', width: 32, height: 32 }),
@@ -114,9 +123,9 @@ export function buildShell(root) {
       onclick: () => openComposer(), 'aria-keyshortcuts': 'n' },
     icon('edit'), h('span', { text: 'New post' })),
     h('div', { class: 'me-card' },
-      avatar(me, 36),
+      meAvatar,
       h('div', { class: 'me-names' },
-        h('bdi', { class: 'display-name', text: displayName(me) }),
+        meName,
         h('span', { class: 'acct', text: `@${me.acct}` })),
       h('button', { class: 'icon-button', type: 'button', 'aria-label': 'Sign out',
         title: 'Sign out', onclick: signOut }, icon('logout'))));

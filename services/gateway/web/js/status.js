@@ -1,4 +1,5 @@
-// A status as a card: author, time, content warning, content, poll, and what you can do with it.
+// A status as a card: author, time, content warning, content, poll, attachments (media.js), and
+// what you can do with it.
 // Cards register themselves, so a change (favourite, edit, vote, delete) updates every copy.
 import { api, session } from './api.js';
 import { community as communityOf, seenTags } from './cache.js';
@@ -6,6 +7,7 @@ import { openComposer } from './compose.js';
 import {
   append, avatar, displayName, h, icon, nextId, profilePath, richContent, statusPath,
 } from './dom.js';
+import { mediaGallery } from './media.js';
 import { pollView } from './poll.js';
 import { navigate } from './router.js';
 import { fullTime, timeElement } from './time.js';
@@ -30,8 +32,8 @@ function eachCard(fn) {
 }
 
 on('status', (updated) => eachCard((card) => {
-  const { status, opts, expanded } = card.hubbub;
-  const keep = { ...opts, expanded };  // an opened content warning stays open
+  const { status, opts, expanded, mediaShown } = card.hubbub;
+  const keep = { ...opts, expanded, mediaShown };  // what was opened stays open
   let fresh = null;
   if (status.id === updated.id) fresh = statusCard(updated, keep);
   else if (status.reblog?.id === updated.id) fresh = statusCard({ ...status, reblog: updated }, keep);
@@ -105,6 +107,18 @@ function body(shown, card, expanded) {
   show(Boolean(expanded));
   return [h('div', { class: 'spoiler' }, icon('alert'),
     h('p', { class: 'spoiler-text', text: shown.spoiler_text }), toggle), content, poll];
+}
+
+/** Attachments; a sensitive post's (and one a blur filter matched) covered until asked for. */
+function media(shown, card, mediaShown, blurred) {
+  card.hubbub.mediaShown = Boolean(mediaShown);
+  return mediaGallery(shown.media_attachments, {
+    sensitive: shown.sensitive || blurred.length > 0,
+    reason: blurred.length ? `Filtered: ${titlesOf(blurred)}`
+      : shown.spoiler_text ? 'Media behind a content warning' : 'Sensitive content',
+    shown: mediaShown,
+    onToggle: (open) => { card.hubbub.mediaShown = open; },
+  });
 }
 
 function countLabel(n) {
@@ -235,10 +249,11 @@ export function statusCard(status, opts = {}) {
       h('div', { class: 'status-main' },
         head,
         body(shown, card, opts.expanded),
+        media(shown, card, opts.mediaShown, blurred),
         opts.focused && h('p', { class: 'status-full-time', text: fullTime(new Date(shown.created_at)) }),
         actions(shown, opts)))]);
   card.addEventListener('click', (event) => {
-    if (opts.focused || event.target.closest('a, button, input, label, summary, .menu')) return;
+    if (opts.focused || event.target.closest('a, button, input, label, summary, .menu, .status-media')) return;
     if (window.getSelection()?.toString()) return;
     navigate(statusPath(shown));
   });

@@ -1,5 +1,6 @@
-// A profile: who they are (name, job, network, bio, fields), follow or unfollow, and tabs for
-// their posts, the people they follow and their followers.
+// A profile: who they are (name, job, network, bio, fields, featured hashtags), follow or
+// unfollow, a menu for your private note about them and featuring them on your own profile, and
+// tabs for their posts, the people they follow and their followers.
 import { accountList, followButton, relationships } from '../accounts.js';
 import { api, session } from '../api.js';
 import { signOut } from '../auth.js';
@@ -10,7 +11,73 @@ import {
 import { openReport } from '../report.js';
 import { networkBadge } from '../status.js';
 import { timeline } from '../timeline.js';
-import { menuButton } from '../ui.js';
+import { menuButton, openDialog, toast } from '../ui.js';
+
+const MAX_NOTE = 2000; // Mastodon's limit on a private note
+
+/** Your private note about them: only you ever see it (it lives in your relationship). */
+function privateNote(account, rel) {
+  const text = h('p', { class: 'profile-private-note', hidden: !rel.note },
+    h('strong', { text: 'Your note: ' }), h('span', { text: rel.note || '' }));
+  function edit() {
+    const field = h('textarea', { class: 'input', rows: 4, maxlength: MAX_NOTE,
+      'aria-label': `Your private note about ${displayName(account)}` });
+    field.value = rel.note || '';
+    const save = h('button', { class: 'button primary', type: 'submit', text: 'Save note' });
+    const form = h('form', { class: 'stack' },
+      h('p', { class: 'dialog-text', text: 'Only you can see this note.' }), field,
+      h('div', { class: 'dialog-actions' }, save));
+    const dialog = openDialog({ title: 'Private note', body: form });
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      save.disabled = true;
+      try {
+        Object.assign(rel, await api.post(`/api/v1/accounts/${account.id}/note`,
+          { comment: field.value }));
+        text.querySelector('span').textContent = rel.note;
+        text.hidden = !rel.note;
+        dialog.close();
+        toast(rel.note ? 'Note saved.' : 'Note removed.');
+      } catch (err) {
+        toast(err.message, 'error');
+      } finally {
+        save.disabled = false;
+      }
+    });
+    field.focus();
+  }
+  return { text, edit };
+}
+
+/** The profile's menu: your note, featuring them on your profile (whom you follow), and
+ * reporting them. */
+function profileMenu(account, rel, note) {
+  return menuButton(`More for ${displayName(account)}`, [
+    { icon: 'edit', get label() { return rel.note ? 'Edit note' : 'Add a note'; },
+      action: note.edit },
+    { icon: 'star', get label() { return rel.endorsed ? 'Stop featuring on profile' : 'Feature on profile'; },
+      action: async () => {
+        const verb = rel.endorsed ? 'unpin' : 'pin';
+        try {
+          Object.assign(rel, await api.post(`/api/v1/accounts/${account.id}/${verb}`));
+          toast(rel.endorsed ? `${displayName(account)} is featured on your profile.`
+            : `${displayName(account)} is no longer featured.`);
+        } catch (err) {
+          toast(err.message, 'error');
+        }
+      } },
+    // To the network's moderators (Network admin → Moderation).
+    { icon: 'alert', label: 'Report', danger: true, action: () => openReport(account) },
+  ]);
+}
+
+/** The hashtags they feature, each with how often they used it. */
+function featuredTags(tags) {
+  if (!tags?.length) return null;
+  return h('ul', { class: 'profile-featured-tags', 'aria-label': 'Featured hashtags' },
+    tags.map((t) => h('li', {}, h('a', { class: 'badge', href: `/tags/${encodeURIComponent(t.name)}`,
+      title: `${t.statuses_count} posts`, text: `#${t.name}` }))));
+}
 
 function counts(account, base) {
   const stat = (n, label, href, name) => h(href ? 'a' : 'span', { class: `stat stat-${name}`, href },
@@ -21,15 +88,19 @@ function counts(account, base) {
     stat(account.followers_count, 'followers', `${base}/followers`, 'followers'));
 }
 
-function header(account, relationship) {
+function header(account, relationship, tags) {
   const own = account.id === session.me.id;
+  const rel = relationship || {};
+  const note = !own && privateNote(account, rel);
   const job = [account.hubbub?.title, account.hubbub?.department].filter(Boolean).join(' · ');
   const base = profilePath(account);
+  const hasHeader = account.header && !/\/headers\/original\/missing\.png$/.test(account.header);
   const message = !own && h('button', { class: 'button small', type: 'button',
     onclick: () => openComposer({ visibility: 'direct', text: `@${account.acct} ` }) },
   icon('mail'), 'Message');
   const actions = own
-    ? h('button', { class: 'button small', type: 'button', onclick: signOut }, icon('logout'), 'Sign out')
+    ? [h('a', { class: 'button small', href: '/web/settings/profile' }, icon('edit'), 'Edit profile'),
+      h('button', { class: 'button small', type: 'button', onclick: signOut }, icon('logout'), 'Sign out')]
     : followButton(account, relationship, (rel, verb) => {
       // The count on the page follows what you just did; the server's catches up on reload.
       const followers = card.querySelector('.stat-followers strong');
@@ -38,11 +109,11 @@ function header(account, relationship) {
       followers.textContent = Math.max(0, n).toLocaleString();
     });
   const card = h('section', { class: 'card profile-card' },
-    h('div', { class: 'profile-banner' }),
+    h('div', { class: 'profile-banner' }, hasHeader && h('img', { class: 'profile-header-img',
+      src: account.header_static || account.header, alt: '' })),
     h('div', { class: 'profile-top' }, avatar(account, 88), h('div', { class: 'profile-actions' },
       relationship?.followed_by && h('span', { class: 'badge', text: 'Follows you' }), message,
-      actions, !own && menuButton(`More for ${displayName(account)}`, [
-        { label: 'Report', icon: 'alert', danger: true, action: () => openReport(account) }]))),
+      actions, note && profileMenu(account, rel, note))),
     h('h2', { class: 'profile-name' }, h('bdi', { text: displayName(account) })),
     h('p', { class: 'profile-acct' }, h('span', { text: `@${account.acct}` }),
       networkBadge(account) || h('span', { class: 'badge', text: account.hubbub?.network || '' }),
@@ -51,6 +122,8 @@ function header(account, relationship) {
     account.note && h('div', { class: 'profile-note' }, richContent(account.note)),
     account.fields?.length ? h('dl', { class: 'profile-fields' }, account.fields.map((f) => [
       h('dt', { text: f.name }), h('dd', {}, richContent(f.value))])) : null,
+    featuredTags(tags),
+    note && note.text,
     counts(account, base));
   return card;
 }
@@ -82,7 +155,10 @@ export async function render(root, ctx) {
   const name = displayName(account);
   root.querySelector('h1').textContent = name;
   ctx.setTitle(tab ? `${name}: ${tab}` : `${name} (@${account.acct})`);
-  const rel = (await relationships([account.id])).get(account.id);
+  const [rel, tags] = await Promise.all([
+    relationships([account.id]).then((found) => found.get(account.id)),
+    api.get(`/api/v1/accounts/${account.id}/featured_tags`).catch(() => []),
+  ]);
   const base = profilePath(account);
   let content;
   let feed = null;
@@ -100,6 +176,6 @@ export async function render(root, ctx) {
     });
     content = feed.el;
   }
-  body.replaceChildren(header(account, rel), tabs(base, tab), content);
+  body.replaceChildren(header(account, rel, tags), tabs(base, tab), content);
   return { cleanup: () => feed?.destroy() };
 }

@@ -2,6 +2,7 @@
 // each can be moved to another time or cancelled before it is posted.
 import { api } from '../api.js';
 import { emptyState, errorState, h, icon, pageHeader, spinner } from '../dom.js';
+import { mediaGallery } from '../media.js';
 import { whenInput, whenProblem } from '../schedule.js';
 import { fullTime } from '../time.js';
 import { confirmDialog, openDialog, toast } from '../ui.js';
@@ -19,6 +20,7 @@ function details(params) {
     h('li', { text: VISIBILITY[params.visibility] || params.visibility }),
     params.spoiler_text && h('li', {}, icon('alert'), `Warning: ${params.spoiler_text}`),
     params.poll && h('li', {}, icon('poll'), `Poll: ${params.poll.options.join(' · ')}`),
+    params.sensitive && params.media_ids?.length && h('li', {}, icon('eyeOff'), 'Media marked sensitive'),
     params.in_reply_to_id && h('li', {}, icon('reply'), 'A reply'));
 }
 
@@ -57,6 +59,7 @@ function row(item, list) {
     el.replaceChildren(
       h('p', { class: 'scheduled-head' }, icon('clock'), when(current)),
       h('p', { class: 'scheduled-text', text: current.params.text }),
+      mediaGallery(current.media_attachments),
       details(current.params),
       h('div', { class: 'scheduled-actions' },
         h('button', { class: 'button small', type: 'button', text: 'Reschedule',

@@ -1,7 +1,7 @@
-// Your own settings, one tab each (js/settings/): for now, content filters.
+// Your own settings, one tab each (js/settings/): content filters, and your profile.
 import { h, pageHeader } from '../dom.js';
 
-const SECTIONS = [['filters', 'Filters']];
+const SECTIONS = [['filters', 'Filters'], ['profile', 'Profile']];
 
 export async function render(root, ctx) {
   const section = ctx.params[0] || 'filters';

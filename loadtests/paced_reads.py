@@ -1,0 +1,112 @@
+"""Open-loop GET requests at a fixed rate, from a process of their own, for as long as a phase
+lasts: the request path's latency while something else loads the machine.
+
+A closed loop (the next request when the answer comes, loadtests/httpload.py) measures
+throughput, and under load it slows its own pace, so that a stall is counted once however many
+requests it held up. Here request k of the run is due at k/rate seconds whatever happened before
+(over a few keep-alive connections, each taking every n-th slot), and its latency is counted from
+when it was due: an answer that comes late delays the requests behind it on its connection, and
+they count that too (no coordinated omission). Its own process keeps the benchmark's other work
+(sending uploads) off this clock.
+
+Samples are (due time as time.time(), latency ms, HTTP status), so that the caller can cut the
+run into phases by the wall clock afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import time
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
+
+from loadtests.httpload import read_response
+
+Sample = tuple[float, float, int]
+
+
+async def _paced(host: str, port: int, requests: list[bytes], rate: float, connections: int,
+                 stop: Event) -> list[Sample]:
+    samples: list[Sample] = []
+    began = time.perf_counter()
+    wall = time.time() - began  # perf_counter -> time.time()
+
+    async def connection(lane: int) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        slot = lane
+        try:
+            while not stop.is_set():
+                due = began + slot / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                request = requests[slot % len(requests)]
+                slot += connections
+                try:
+                    writer.write(request)
+                    status, _ = await read_response(reader)
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    status = 0  # counted as an error; a new connection for the next one
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
+                samples.append((wall + due, (time.perf_counter() - due) * 1000, status))
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(connection(lane) for lane in range(connections)))
+    return samples
+
+
+def _run(host: str, port: int, requests: list[bytes], rate: float, connections: int,
+         stop: Event, out: Connection) -> None:
+    try:
+        out.send(asyncio.run(_paced(host, port, requests, rate, connections, stop)))
+    except Exception as exc:  # told to the caller, which raises it
+        out.send(repr(exc))
+    out.close()
+
+
+def get_request(host: str, port: int, path: str, headers: dict[str, str]) -> bytes:
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode()
+
+
+class PacedReads:
+    """``start()``, then ``stop()`` returns every sample. ``requests`` are taken in turn."""
+
+    def __init__(self, host: str, port: int, requests: list[bytes], *, rate: float,
+                 connections: int) -> None:
+        context = multiprocessing.get_context("spawn")  # nothing of the caller's loop
+        self.stop_event = context.Event()
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_run, args=(host, port, requests, rate, connections, self.stop_event, send),
+            daemon=True)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def start(self) -> None:
+        self.process.start()
+
+    def stop(self, timeout: float = 60.0) -> list[Sample]:
+        self.stop_event.set()
+        got = self.receive.recv() if self.receive.poll(timeout) else "no answer"
+        self.process.join(timeout)
+        if self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.process.kill()
+        if isinstance(got, str):
+            raise RuntimeError(f"the paced reader failed: {got}")
+        samples: list[Sample] = got
+        return samples
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
