@@ -42,6 +42,9 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
     tags: tuple[str, ...] = ()
     # The thread's root (StatusRecord.conversation_id); None from producers before it was added.
     conversation_id: int | None = None
+    # False when its author is silenced: no public or hashtag stream announces it (Mastodon's
+    # broadcastable?); the timelines still hold it for the author's followers.
+    broadcast: bool = True
 
 
 class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):

@@ -34,6 +34,11 @@ class CreateStatus(msgspec.Struct, frozen=True, kw_only=True):
     community_id: int | None = None
     # The author's own uploads, processed and not attached elsewhere, in the order shown.
     media_ids: list[int] = []
+    # What the network's moderators did to the author, from its record (the gateway's, or
+    # graph's when a scheduled status is due): silenced, no public or hashtag stream announces
+    # it (Mastodon's broadcastable?); sensitized, its media is marked sensitive.
+    author_silenced: bool = False
+    author_sensitized: bool = False
 
 
 class MediaAttribute(msgspec.Struct, frozen=True, kw_only=True):

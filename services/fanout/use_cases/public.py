@@ -31,6 +31,8 @@ class PublicTimelines:
         keys += [tag_key(event.network_id, tag) for tag in event.tags]
         written = await self.writer.add(keys, event.status_id)
         metrics.TIMELINE_WRITES.labels("public").inc(written)
+        if not event.broadcast:
+            return  # a silenced author's: the timelines hold it, no stream announces it
         update = live.encode(live.LiveMessage(event="update", status_id=event.status_id))
         for tag in event.tags:
             try:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import Api, User, unique
+from tests.helpers.media import uploaded
 from tests.helpers.moderation import act, team
-from tests.helpers.streaming import subscribe, ws_url
+from tests.helpers.streaming import next_event, subscribe, ws_url
 
 INVALID = {"error": "The access token is invalid"}
 
@@ -168,3 +170,35 @@ async def test_deleting_needs_a_suspension_and_is_for_good(api: Api) -> None:
     r = await api.client.delete(f"/api/v1/admin/accounts/{member.id}",
                                 headers=member.headers)
     assert r.status_code == 401
+
+
+async def test_no_public_stream_announces_a_silenced_accounts_posts(api: Api) -> None:
+    """As Mastodon's broadcastable?: the network and hashtag streams leave a silenced
+    account's new posts out (its followers' user streams still carry them)."""
+    _, [moderator, loud, other, watcher] = await team(
+        api, "moderator", "member", "member", "member")
+    tag = unique("tag")
+    assert (await act(api, moderator, loud, type="silence")).status_code == 200
+    async with connect(ws_url(api), additional_headers=watcher.headers, proxy=None) as ws:
+        await subscribe(ws, stream="public")
+        await subscribe(ws, stream="hashtag", tag=tag)
+        await api.post(loud, f"unheard #{tag}")
+        heard = await api.post(other, f"heard #{tag}")
+        got = [await next_event(ws), await next_event(ws)]
+    assert {e["event"] for e in got} == {"update"}
+    assert [json.loads(e["payload"])["id"] for e in got] == [heard["id"], heard["id"]]
+
+
+async def test_a_sensitized_accounts_media_is_sensitive(api: Api) -> None:
+    _, [moderator, author] = await team(api, "moderator", "member")
+    assert (await act(api, moderator, author, type="sensitive")).status_code == 200
+    media = await uploaded(api.client, author.headers)
+    await api.idle()
+    pictured = await api.post(author, "a picture", media_ids=[media["id"]])
+    assert pictured["sensitive"] is True
+    words = await api.post(author, "words only")
+    assert words["sensitive"] is False
+    assert (await act(api, moderator, author, "unsensitive")).status_code == 200
+    media = await uploaded(api.client, author.headers)
+    await api.idle()
+    assert (await api.post(author, "again", media_ids=[media["id"]]))["sensitive"] is False
