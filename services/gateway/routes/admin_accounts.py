@@ -22,6 +22,7 @@ from shared.contracts import membership as membership_api
 from shared.contracts.moderation import (
     ACCOUNT_STATUSES,
     DELETE,
+    UNDOS,
     AccountAction,
     AdminAccountQuery,
 )
@@ -126,13 +127,10 @@ async def get_account(request: Request[Any, Any, Any], account_id: FromPath[str]
 
 class ActionParams(params.Params):
     type: str = "none"
-    report_id: str | None = None
+    report_id: str | int | None = None
     text: str = ""
     warning_preset_id: str | None = None  # Hubbub has no warning presets: ignored
     send_email_notification: bool = True  # ignored: the account is not mailed
-
-
-UNDOS = ("enable", "unsilence", "unsuspend", "unsensitive")
 
 
 @post(f"{V1}/{{account_id:str}}/{{action:str}}", status_code=200, opt=per_param("action", {
@@ -155,7 +153,7 @@ async def act(request: Request[Any, Any, Any], account_id: FromPath[str],
         return responses.json(admin_account(found, gw.base_url))
     if verb == "action":
         p = await params.read(request, ActionParams)
-        report_id = parse_id(p.report_id) if p.report_id else None
+        report_id = parse_id(str(p.report_id)) if p.report_id else None
         if p.report_id and report_id is None:
             raise errors.NotFound("Record not found")
         await bus.call(gw.nc, graph_api.ADMIN_ACCOUNT_ACTION, AccountAction(

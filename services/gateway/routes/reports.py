@@ -21,8 +21,9 @@ from shared.ids import parse_id
 
 
 class ReportParams(params.Params):
-    account_id: str
-    status_ids: list[str] = []
+    # Strings as Mastodon's ids are; numbers too (Mastodon.py sends what it was given).
+    account_id: str | int
+    status_ids: list[str | int] | str | int = []
     comment: str = ""
     category: str = "other"
     forward: bool = False  # no federation: nowhere to forward to
@@ -33,12 +34,13 @@ async def create_report(request: Request[Any, Any, Any]) -> Response[Any]:
     gw = gateway_of(request)
     caller, me = await gw.user(request)
     p = await params.read(request, ReportParams)
-    target_id = parse_id(p.account_id)
+    target_id = parse_id(str(p.account_id))
     if target_id is None:
         raise errors.NotFound("Record not found")
-    if len(p.status_ids) > MAX_REPORTED_STATUSES:
+    given = p.status_ids if isinstance(p.status_ids, list) else [p.status_ids]
+    if len(given) > MAX_REPORTED_STATUSES:
         raise errors.Invalid(f"Validation failed: at most {MAX_REPORTED_STATUSES} statuses")
-    status_ids = [parse_id(s) for s in p.status_ids]
+    status_ids = [parse_id(str(s)) for s in given]
     if any(i is None for i in status_ids):
         raise errors.Invalid("Validation failed: status_ids must be the reported account's "
                              "statuses")

@@ -87,3 +87,18 @@ async def test_reporting_needs_write_reports(api: Api) -> None:
     assert r.status_code == 200, r.text
     anonymous = await api.client.post("/api/v1/reports", json={"account_id": target.id})
     assert anonymous.status_code == 401
+
+
+async def test_numbers_and_forms_are_taken_too(api: Api) -> None:
+    """Mastodon.py sends ids as it was given them (numbers), others a form."""
+    _, [reporter, target] = await team(api, "member", "member")
+    post = await api.post(target, "one")
+    r = await api.client.post("/api/v1/reports", headers=reporter.headers,
+                              json={"account_id": int(target.id), "status_ids": [int(post["id"])]})
+    assert r.status_code == 200, r.text
+    assert r.json()["status_ids"] == [post["id"]]
+    r = await api.client.post("/api/v1/reports", headers=reporter.headers,
+                              data={"account_id": target.id, "status_ids[]": post["id"],
+                                    "comment": "by form"})
+    assert r.status_code == 200, r.text
+    assert r.json()["comment"] == "by form" and r.json()["status_ids"] == [post["id"]]
