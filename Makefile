@@ -28,7 +28,12 @@ OIDC := tests/oidc/node_modules/.package-lock.json
 $(OIDC): tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund
 
-test: $(STAMP) $(OIDC)
+# The browser tests check each screen with axe-core (npm), injected by Playwright.
+AXE := tests/a11y/node_modules/.package-lock.json
+$(AXE): tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund
+
+test: $(STAMP) $(OIDC) $(AXE)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

@@ -96,6 +96,10 @@ def cmd_secrets(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.what == "nats-config":
         print(permissions.external_authorization(), end="")
+    elif args.what == "vapid-env":  # a fresh Web Push key pair
+        from shared import vapid
+
+        print(vapid.env_lines(), end="")
     else:  # nats-env: fresh passwords, for a .env file or a Kubernetes Secret
         for user in nats_users.USERS:
             print(f"{permissions.password_variable(user)}={nats_users.new_password()}")
@@ -189,8 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="nats-config: print nats-server's authorization block (a user per "
         "service with its subject permissions; passwords read from HUBBUB_NATS_<USER>_PASSWORD "
         "in the server's environment). nats-env: print fresh random passwords as "
-        "HUBBUB_NATS_<USER>_PASSWORD=... lines, for a .env file or a Kubernetes Secret.")
-    secrets_cmd.add_argument("what", choices=["nats-config", "nats-env"])
+        "HUBBUB_NATS_<USER>_PASSWORD=... lines, for a .env file or a Kubernetes Secret. "
+        "vapid-env: print a fresh Web Push VAPID key pair as HUBBUB_VAPID_*=... lines.")
+    secrets_cmd.add_argument("what", choices=["nats-config", "nats-env", "vapid-env"])
     secrets_cmd.set_defaults(func=cmd_secrets)
     network_cli.add_parser(sub)
     bench = sub.add_parser("bench", help="run a benchmark from loadtests/",

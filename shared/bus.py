@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -159,9 +159,11 @@ class EventConsumer:
         batch: int = 64,
         concurrency: int = 16,
         ack_wait_s: float = ACK_WAIT_S,
+        backoff_s: Sequence[float] = CONSUMER_BACKOFF_S,
     ) -> None:
         self.js = js
         self.ack_wait_s = ack_wait_s
+        self.backoff_s = list(backoff_s) or CONSUMER_BACKOFF_S
         self.durable = durable
         self.handler = handler
         self.filter_subjects = filter_subjects or [subjects.EVENTS_WILDCARD]
@@ -325,7 +327,7 @@ class EventConsumer:
                     log.exception("consumer %s: %s %s failed (attempt %d); will retry",
                                   self.durable, event.type, event.id, delivered)
                     metrics.EVENTS_FAILED.labels(self.durable, "retry").inc()
-                    delay = CONSUMER_BACKOFF_S[min(delivered - 1, len(CONSUMER_BACKOFF_S) - 1)]
+                    delay = self.backoff_s[min(delivered - 1, len(self.backoff_s) - 1)]
                     await msg.nak(delay=delay)
                 return
             await msg.ack()

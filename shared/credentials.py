@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,10 +21,17 @@ def secrets_dir(data_dir: Path) -> Path:
 
 def password(data_dir: Path, name: str) -> str:
     """The password stored as ``name``, generated on first use (URL- and SQL-literal-safe)."""
+    return stored(data_dir, name, lambda: secrets.token_urlsafe(24))
+
+
+def stored(data_dir: Path, name: str, make: Callable[[], str]) -> str:
+    """The secret stored as ``name``, made by ``make`` on first use (one line of text).
+    Two processes racing to make it: the loser's ``open`` raises FileExistsError, or it reads
+    the file before the winner wrote it (empty); callers read again shortly."""
     path = secrets_dir(data_dir) / name
     if path.exists():
         return path.read_text().strip()
-    value = secrets.token_urlsafe(24)
+    value = make()
     # Created with its final mode: the password is never readable by others, not even briefly.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:

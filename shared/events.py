@@ -64,6 +64,11 @@ class StatusUpdated(Event, frozen=True, kw_only=True, tag="post.status.updated")
     visibility: Visibility
     mentions: tuple[int, ...] = ()
     added_mentions: tuple[int, ...] = ()  # newly mentioned by the edit: they get a mention
+    # Where the status shows, so that ``status.update`` reaches every stream that showed it
+    # (the network's, its hashtags', its community's); 0 / None / () from older producers.
+    network_id: int = 0
+    community_id: int | None = None
+    tags: tuple[str, ...] = ()  # the tags before and after the edit
 
 
 class FavouriteAdded(Event, frozen=True, kw_only=True, tag="post.favourite.added"):
@@ -269,13 +274,26 @@ class FiltersChanged(Event, frozen=True, kw_only=True, tag="graph.filters.change
     account_id: int
 
 
+class PushRequested(Event, frozen=True, kw_only=True, tag="notify.push.requested"):
+    """A Web Push message for one subscription, about one new notification: published by
+    notify when it makes the notification, sent by its ``notify-push`` consumer (retried
+    there, so a slow or failing push service holds up nothing else)."""
+    subscription_id: int
+    notification_id: int
+    account_id: int  # the recipient
+    notification_type: str
+    from_account_id: int
+    status_id: int | None = None
+
+
 AnyEvent = Union[
     StatusCreated, StatusDeleted, StatusUpdated, FavouriteAdded, FavouriteRemoved, ReblogCreated,
     ReblogRemoved, PollVoted, PollEnded, MediaUploaded, MediaDeleted, AccountCreated,
     FollowCreated, FollowRemoved, FollowRequested, FollowRequestRejected, BlockCreated,
     BlockRemoved, MuteCreated, MuteRemoved, AccountUpdated, AccountDeactivated, TagFollowed,
     CommunityJoined, CommunityLeft, CommunityInvited, ListMembersChanged, ListDeleted,
-    AccountJoined, AccountRoleChanged, MailRequested, FiltersChanged, AccountReactivated,
+    AccountJoined, AccountRoleChanged, MailRequested, FiltersChanged, PushRequested,
+    AccountReactivated,
 ]
 
 _encoder = msgspec.json.Encoder()

@@ -101,6 +101,8 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         notify_api.REQUEST_ACCEPT, notify_api.REQUEST_DISMISS, notify_api.REQUEST_GET,
         notify_api.REQUEST_LIST,
         notify_api.THREAD_MUTE, notify_api.THREAD_UNMUTE, notify_api.THREAD_MUTED,
+        notify_api.PUSH_SUBSCRIBE, notify_api.PUSH_GET, notify_api.PUSH_UPDATE,
+        notify_api.PUSH_UNSUBSCRIBE, notify_api.PUSH_FORGET_TOKEN,
         posts_api.BOOKMARKS_LIST, posts_api.BOOKMARK_ADD, posts_api.BOOKMARK_REMOVE,
         posts_api.FAVOURITES_LIST, posts_api.FAVOURITE_ADD, posts_api.FAVOURITE_REMOVE,
         posts_api.MEDIA_CREATE, posts_api.MEDIA_DELETE, posts_api.MEDIA_GET,
@@ -111,6 +113,8 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         posts_api.STATUS_FAVOURITED_BY, posts_api.STATUS_GET, posts_api.STATUS_HISTORY,
         posts_api.STATUS_REBLOGGED_BY, posts_api.STATUS_THREAD, posts_api.STATUS_VIEWER_FLAGS,
         posts_api.TAG_TRENDS, posts_api.TAG_USAGE, posts_api.STATUS_WEEKLY,
+        posts_api.TAG_TRENDS, posts_api.STATUS_TRENDS, posts_api.LINK_TRENDS,
+        posts_api.LINK_TIMELINE,
         # scheduled statuses
         posts_api.SCHEDULED_STATUS_CREATE, posts_api.SCHEDULED_STATUS_LIST,
         posts_api.SCHEDULED_STATUS_GET, posts_api.SCHEDULED_STATUS_UPDATE,
@@ -133,17 +137,19 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
     "notify": (
         graph_api.COMMUNITY_NOTIFIED_MEMBERS, graph_api.FOLLOWERS_IDS,
         graph_api.NOTIFICATION_ALLOWED, posts_api.STATUS_REBLOGGED_BY,
-        posts_api.STATUS_GET,  # a status's thread, for recipients who muted a thread
+        graph_api.ACCOUNT_GET,  # a push message's title
+        posts_api.STATUS_GET,  # a status's thread (recipients who muted it), a push's body
     ),
 }
 
 # An event's domain (the first part of its type) names the service whose outbox writes it.
-EVENT_OWNERS = {"post": "posts", "graph": "graph"}
+EVENT_OWNERS = {"post": "posts", "graph": "graph", "notify": "notify"}
 
 # The JetStream consumers each service runs (its durables' names).
 DURABLES: dict[str, tuple[str, ...]] = {
     "fanout": ("fanout-home",), "graph": ("graph-counters",),
-    "notify": ("notify", "notify-mail", "notify-conversations"), "posts": ("posts-media",),
+    "notify": ("notify", "notify-mail", "notify-conversations", "notify-push"),
+    "posts": ("posts-media", "posts-cards"),
 }
 
 # Live delivery: who feeds which subjects. Reading them is the gateways' alone.

@@ -95,6 +95,23 @@ class MediaRecord(msgspec.Struct, frozen=True, kw_only=True):
     blurhash: str | None = None
 
 
+class CardRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A link's preview card (Mastodon's PreviewCard), as the posts service fetched it. The
+    image's URL is the page's own, a third party's: the gateway does not show it (a reader's
+    browser fetching it would tell that site who reads the status)."""
+
+    url: str
+    title: str = ""
+    description: str = ""
+    type: Literal["link", "photo", "video"] = "link"
+    author_name: str = ""
+    author_url: str = ""
+    provider_name: str = ""
+    image_url: str = ""
+    width: int = 0
+    height: int = 0
+
+
 class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     account_id: int
@@ -122,6 +139,8 @@ class StatusRecord(msgspec.Struct, frozen=True, kw_only=True):
     # The thread's root (Mastodon's conversation_id): a reply inherits its parent's, a new
     # thread starts with its own id; None for reblogs and in records cached before it was added.
     conversation_id: int | None = None
+    # The preview card of the status's first link, once the cards worker fetched it.
+    card: CardRecord | None = None
 
 
 class NotificationRecord(msgspec.Struct, frozen=True, kw_only=True):

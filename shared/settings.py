@@ -128,6 +128,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How often each posts process looks for scheduled statuses whose time has come: a status
     # is posted at most this late.
     scheduled_check_seconds: float = 5.0
+    # Link preview cards: the posts service fetches the first link of each status (through the
+    # SSRF guard, shared/link_fetch.py). ``cards`` False: no fetching at all (a closed network
+    # with no way out). ``cards_allow_private``: the guard lets private addresses through, for
+    # the tests' pages on 127.0.0.1 only; never in production.
+    cards: bool = True
+    cards_allow_private: bool = False
+    # Web Push (RFC 8291/8292): the VAPID key pair, base64url (the public key an uncompressed
+    # P-256 point, the private key its 32-byte scalar); empty: a pair generated once into
+    # <data_dir>/secrets/ (shared/vapid.py).
+    vapid_public_key: str = ""
+    vapid_private_key: str = ""
+    # Push endpoints are https on public addresses only (services/notify/push/endpoint.py, over
+    # the SSRF guard of shared/link_fetch.py); this also lets them be on loopback (http or
+    # https), for a local trial and the tests. Never in production.
+    push_allow_http_localhost: bool = False
+    push_timeout_s: float = 10.0  # one delivery to a push service, connect to answer
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -273,6 +289,12 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         media_orphan_hours=float(get("HUBBUB_MEDIA_ORPHAN_HOURS", base.media_orphan_hours)),
         scheduled_check_seconds=float(get("HUBBUB_SCHEDULED_CHECK_SECONDS",
                                           base.scheduled_check_seconds)),
+        cards=_bool(get("HUBBUB_CARDS", "1")),
+        cards_allow_private=_bool(get("HUBBUB_CARDS_ALLOW_PRIVATE", "0")),
+        vapid_public_key=get("HUBBUB_VAPID_PUBLIC_KEY", "").strip(),
+        vapid_private_key=get("HUBBUB_VAPID_PRIVATE_KEY", "").strip(),
+        push_allow_http_localhost=_bool(get("HUBBUB_PUSH_ALLOW_HTTP_LOCALHOST", "0")),
+        push_timeout_s=float(get("HUBBUB_PUSH_TIMEOUT_S", base.push_timeout_s)),
     )
 
 

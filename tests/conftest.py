@@ -75,8 +75,13 @@ def settings(servers: Settings) -> Settings:
     roomy = "1000000/1minute"
     # sso_allow_http: the tests' OpenID provider (tests/oidc) listens on http://127.0.0.1.
     # scheduled_check_seconds: a scheduled status made due in the store is posted promptly.
+    # cards_allow_private: link previews of the tests' pages on 127.0.0.1 (tests/posts/
+    # test_cards.py tests the guard itself, on).
+    # push_allow_http_localhost: the tests' push service (tests/helpers/push_receiver.py),
+    # which may be told to hang: push_timeout_s gives up on it soon.
     return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True,
-                                   scheduled_check_seconds=0.5, **{
+                                   scheduled_check_seconds=0.5, cards_allow_private=True,
+                                   push_allow_http_localhost=True, push_timeout_s=2.0, **{
                                        name: roomy for name in RATE_SETTINGS})
 
 
@@ -171,14 +176,15 @@ class Stack:
         assert js is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        for service in (self.posts, self.graph):
+        for service in (self.posts, self.graph, self.notify):
             while await service.pool.fetchval(
                     "SELECT count(*) FROM outbox WHERE published_at IS NULL"):
                 if loop.time() > deadline:
                     raise TimeoutError(f"{service.name} outbox not drained")
                 await asyncio.sleep(0.02)
         await wait_consumers_idle(
-            js, ["fanout-home", "notify", "notify-conversations", "graph-counters", "posts-media"],
+            js, ["fanout-home", "notify", "notify-conversations", "notify-push", "graph-counters",
+                 "posts-media", "posts-cards"],
             timeout=max(0.5, deadline - loop.time()))
 
 

@@ -188,6 +188,19 @@ def test_k8s_network_policies_let_only_the_gateway_be_reached():
     dns = [rule for rule in egress if any("k8s-app" in peer.get("podSelector", {}).get(
         "matchLabels", {}) for peer in rule["to"])]
     assert {port["port"] for rule in dns for port in rule["ports"]} == {53}
+    # The web: link previews (posts: 80, 443) and Web Push (notify: 443 only), those services
+    # alone, those ports alone, no private range.
+    web = [p for p in policies if any("ipBlock" in peer for rule in p["spec"].get("egress", [])
+                                      for peer in rule["to"])]
+    by_service = {p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]: p
+                  for p in web}
+    assert len(web) == 2 and set(by_service) == {"hubbub-posts", "hubbub-notify"}
+    for service, ports in (("hubbub-posts", {80, 443}), ("hubbub-notify", {443})):
+        (rule,) = by_service[service]["spec"]["egress"]
+        assert {port["port"] for port in rule["ports"]} == ports
+        excepted = {cidr for peer in rule["to"] for cidr in peer["ipBlock"]["except"]}
+        assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+                "127.0.0.0/8", "fc00::/7", "fe80::/10"} <= excepted
 
 
 def test_compose_commits_no_password_and_gives_each_service_its_own_user():

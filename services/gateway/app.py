@@ -45,6 +45,7 @@ from services.gateway.routes import (
     openapi,
     polls,
     profiles,
+    push,
     relationships,
     reports,
     scheduled_statuses,
@@ -59,6 +60,7 @@ from services.gateway.routes import (
     streaming,
     tags,
     timelines,
+    trends,
     web,
 )
 from shared import errors, metrics
@@ -154,13 +156,13 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *scheduled_statuses.ROUTES, *timelines.ROUTES,
                         *notification_requests.ROUTES, *notifications.ROUTES,
                         *grouped_notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
-                        *network.ROUTES, *tags.ROUTES, *search.ROUTES, *lists.ROUTES,
-                        *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES, *sso.ROUTES,
-                        *membership.ROUTES, *membership_pages.ROUTES, *scim_tokens.ROUTES,
-                        *scim.ROUTES, *files.ROUTES, *filters.ROUTES, *conversations.ROUTES,
-                        *reports.ROUTES, *admin_accounts.ROUTES, *admin_reports.ROUTES,
-                        *admin_blocks.ROUTES, *admin_dashboard.ROUTES,
-                        *web.ROUTES],
+                        *network.ROUTES, *tags.ROUTES, *trends.ROUTES, *search.ROUTES,
+                        *lists.ROUTES, *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
+                        *sso.ROUTES, *membership.ROUTES, *membership_pages.ROUTES,
+                        *scim_tokens.ROUTES, *scim.ROUTES, *files.ROUTES, *filters.ROUTES,
+                        *conversations.ROUTES, *push.ROUTES, *reports.ROUTES,
+                        *admin_accounts.ROUTES, *admin_reports.ROUTES, *admin_blocks.ROUTES,
+                        *admin_dashboard.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={

@@ -26,8 +26,9 @@ from services.gateway.streaming.limits import ConnectionLimits
 from services.gateway.streaming.open_streams import OpenStreams
 from services.gateway.streaming.shared_statuses import RenderCache, StatusFetches
 from shared import bus as nats_bus
-from shared import cache, db, errors, policy, subjects, viewer_cache, worker_lease
+from shared import cache, db, errors, policy, subjects, vapid, viewer_cache, worker_lease
 from shared.contracts import graph as graph_api
+from shared.contracts import notify as notify_api
 from shared.media.storage import MediaStorage, open_storage
 from shared.presence import PresenceTracker
 from shared.readiness import Readiness, nats_probe, postgres_probe, redis_probe
@@ -57,6 +58,7 @@ class Gateway:
     fact_changes: FactChanges
     presence: PresenceTracker  # runs from the first streaming connection
     storage: MediaStorage  # uploads go in; rendered statuses sign their files' URLs
+    vapid_public_key: str  # Web Push: the instance's VAPID key (base64url)
 
     def __init__(self, settings: Settings) -> None:
         # Only the gateway's own database role and Valkey user (shared/db_roles.py).
@@ -94,6 +96,8 @@ class Gateway:
         self.redis = await cache.connect_clients(self.settings)
         self.readiness.watch("valkey", redis_probe(self.redis.main))
         self.storage = open_storage(self.settings)  # connects on first use (S3)
+        # What browsers bind Web Push subscriptions to (shared/vapid.py; notify signs).
+        self.vapid_public_key = vapid.public_key(self.settings)
         self.hydrator = Hydrator(self.nc, self.redis.lean, self.base_url,
                                  SignedMediaUrls(self.storage))
         self.rate_limits = RateLimits(self.settings, self.redis.lean)
@@ -200,6 +204,12 @@ class Gateway:
         self.offboarding.token_revoked(token_hash)
         if self._made("nc") and self.nc.is_connected:
             await self.nc.publish(subjects.TOKEN_REVOKED, token_hash.encode())
+            # Its Web Push subscription goes with it: no message carries a dead token.
+            try:
+                await nats_bus.call(self.nc, notify_api.PUSH_FORGET_TOKEN,
+                                    notify_api.ForgetToken(token_hash=token_hash))
+            except errors.HubbubError as exc:
+                log.warning("revoked token's push subscription not deleted: %s", exc)
 
     async def signed_in(self, request: Request[Any, Any, Any]) -> tokens.Caller:
         """The caller's token, checked: a user's (401/422 as Mastodon). Its scopes were checked

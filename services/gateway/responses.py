@@ -75,3 +75,22 @@ def _cursor(value: Any) -> str:
 # nothing to go stale.
 _link_prefixes: BoundedCache[tuple[str, str, tuple[tuple[str, str], ...]], str] = BoundedCache(
     1000)
+
+
+def offset_link_header(request: Request[Any, Any, Any], base_url: str, offset: int, limit: int,
+                       count: int) -> dict[str, str]:
+    """Mastodon's Link of a list paged by offset (trends): ``next`` when the page is full
+    (``count``: the entries ranked for it, before any was left out for the reader), ``prev``
+    past the first page."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+    path = f"{base_url}{request.url.path}"
+
+    def at(n: int) -> str:
+        return f"<{path}?{urlencode([*kept, ('offset', str(n))])}>"
+
+    links = []
+    if count >= limit:
+        links.append(f'{at(offset + count)}; rel="next"')
+    if offset > 0:
+        links.append(f'{at(max(0, offset - limit))}; rel="prev"')
+    return {"Link": ", ".join(links)} if links else {}

@@ -15,7 +15,7 @@ What grants what, as Mastodon's Doorkeeper setup and controllers do:
 - ``follow`` (deprecated, still sent by many clients) grants the six follow, block and mute
   scopes (``read:follows write:follows read:blocks write:blocks read:mutes write:mutes``);
 - ``profile`` grants nothing but what a route lists it for (``verify_credentials``);
-- ``push`` grants nothing here yet (Hubbub has no Web Push subscription API).
+- ``push`` grants the Web Push subscription routes (``/api/v1/push/subscription``) only.
 Streams are declared in ``STREAM_SCOPES`` and checked by the stream session per subscription.
 """
 

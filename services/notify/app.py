@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from services.notify import handlers
 from services.notify.mailer import Mailer
+from services.notify.push import Pusher
+from services.notify.push import handlers as push_handlers
+from services.notify.push.jobs import PushJobs
 from services.notify.use_cases.keep_conversations import KeepConversations
 from services.notify.use_cases.notify_people import NotifyPeople
 from services.runtime import BaseService
+from shared import vapid
 from shared.bus import EventConsumer, ServiceHost
 from shared.contracts import notify as notify_api
+from shared.outbox import OutboxRelay
 
 
 class NotifyService(BaseService):
@@ -19,7 +24,14 @@ class NotifyService(BaseService):
 
     async def setup(self) -> None:
         assert self.pool and self.js and self.nc
-        routes = NotifyPeople(self.pool, self.nc).routes()
+        keys = vapid.keys(self.settings)  # a bad key pair stops the start with a clear error
+        # Push jobs are written to notify's outbox with their notifications (push/jobs.py).
+        relay = OutboxRelay(self.pool, self.js, "notify", database_url=self.settings.database_url)
+        await relay.start()
+        self.keep(relay)
+        self.relay = relay
+        push_jobs = PushJobs(self.pool, self.nc)
+        routes = NotifyPeople(self.pool, self.nc, push_jobs).routes()
         consumer = EventConsumer(
             self.js, "notify", routes, filter_subjects=routes.filter_subjects(),
             max_deliver=self.settings.max_deliver,
@@ -38,7 +50,18 @@ class NotifyService(BaseService):
         mailer = Mailer(self.settings, self.pool, self.js)
         await mailer.start()
         self.keep(mailer)
+        # Web Push too: a push service that hangs holds up no notification, nor the mail.
+        pusher = Pusher(self.settings, self.pool, self.nc, self.js, keys)
+        await pusher.start()
+        self.keep(pusher)
         host = ServiceHost(self.nc, notify_api.VERBS)
         handlers.register(host, self.pool)
+        push_handlers.register(host, self.pool, self.settings, keys)
         await host.start()
         self.keep(host)
+
+    def checks(self) -> dict[str, bool]:
+        checks = super().checks()
+        relay = getattr(self, "relay", None)
+        checks["outbox"] = bool(relay and relay.healthy)
+        return checks

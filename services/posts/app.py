@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.posts import handlers
+from services.posts.cards.worker import CardWorker
 from services.posts.media.worker import MediaWorker
 from services.posts.use_cases.clean_media import CleanMedia
 from services.posts.use_cases.polls import ClosePolls
@@ -11,6 +12,7 @@ from services.posts.use_cases.publish_due_statuses import PublishDueStatuses
 from services.runtime import BaseService
 from shared.bus import ServiceHost
 from shared.contracts import posts as posts_api
+from shared.link_fetch import Guard
 from shared.media.limits import MediaLimits
 from shared.media.storage import MediaStorage, open_storage
 from shared.outbox import OutboxRelay
@@ -48,6 +50,14 @@ class PostsService(BaseService):
         await worker.start()
         self.keep(worker)
         self.media_worker = worker
+        if self.settings.cards:
+            cards = CardWorker(self.pool, self.redis.main, self.js,
+                               guard=Guard(allow_private=self.settings.cards_allow_private),
+                               base_url=self.settings.base_url,
+                               max_deliver=self.settings.max_deliver)
+            await cards.start()
+            self.keep(cards)
+            self.card_worker = cards
         cleaner = CleanMedia(self.pool, orphan_hours=self.settings.media_orphan_hours)
         await cleaner.start()
         self.keep(cleaner)

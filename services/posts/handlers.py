@@ -132,6 +132,46 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
     host.serve(api.TAG_USAGE, tag_usage)
     host.serve(api.STATUS_WEEKLY, weekly_statuses)
 
+    # Statuses and links trend the same way, cached alike (the same race, the same bound).
+    status_trends_cache: BoundedCache[tuple[int, int, int], api.Ids] = BoundedCache(
+        10_000, ttl_s=TRENDS_FRESH_S)
+    link_trends_cache: BoundedCache[tuple[int, int, int], api.LinkTrendList] = BoundedCache(
+        10_000, ttl_s=TRENDS_FRESH_S)
+
+    async def status_trends(req: api.Trends) -> api.Ids:
+        key = (req.network_id, max(1, min(req.limit, 40)), max(0, min(req.offset, 10_000)))
+        kept = status_trends_cache.get(key)
+        if kept is not None:
+            return kept
+        async with pool.acquire() as conn:
+            found = await store.status_trends(conn, *key, time.time())
+        return status_trends_cache.put(key, api.Ids(ids=found))
+
+    async def link_trends(req: api.Trends) -> api.LinkTrendList:
+        key = (req.network_id, max(1, min(req.limit, 20)), max(0, min(req.offset, 10_000)))
+        kept = link_trends_cache.get(key)
+        if kept is not None:
+            return kept
+        async with pool.acquire() as conn:
+            found = await store.link_trends(conn, *key, time.time())
+        answer = api.LinkTrendList(links=[
+            api.LinkTrend(card=card, history=[
+                api.TagDay(day=day, uses=uses, accounts=accounts)
+                for day, uses, accounts in history])
+            for card, history in found])
+        return link_trends_cache.put(key, answer)
+
+    async def link_timeline(req: api.LinkTimeline) -> api.Ids:
+        page = req.page
+        async with pool.acquire() as conn:
+            return api.Ids(ids=await store.link_timeline(
+                conn, req.network_id, req.url, max_id=page.max_id, since_id=page.since_id,
+                min_id=page.min_id, limit=page.limit))
+
+    host.serve(api.STATUS_TRENDS, status_trends)
+    host.serve(api.LINK_TRENDS, link_trends)
+    host.serve(api.LINK_TIMELINE, link_timeline)
+
     async def activity(req: api.ActivityQuery) -> api.Activity:
         async with pool.acquire() as conn:
             active = await activity_store.active_ids_by_day(conn, req.network_id, req.start,

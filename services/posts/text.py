@@ -45,6 +45,13 @@ def parse(text: str) -> ParsedText:
     return parsed
 
 
+def first_link(text: str) -> str | None:
+    """The link a status's preview card shows: its first http(s) URL. Mentions and hashtags
+    are never URLs in a status's text (they are rendered from ``@name`` and ``#tag``)."""
+    found = URL.search(text)
+    return found.group(0) if found else None
+
+
 def length(text: str) -> int:
     """Characters as Mastodon counts them: a link is 23, a remote mention counts as @user."""
     counted = URL.sub("x" * URL_LENGTH, text)

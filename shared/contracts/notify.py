@@ -254,6 +254,61 @@ class MutedThreads(msgspec.Struct, frozen=True, kw_only=True):
     conversation_ids: list[int]  # those asked about that the reader muted
 
 
+# --- Web Push subscriptions ------------------------------------------------------------------
+
+PushPolicy = Literal["all", "followed", "follower", "none"]
+# The alerts a subscription names (Mastodon's WebPushSubscription alerts); Hubbub makes no
+# admin.* notifications, but keeps a client's choice of them.
+PUSH_ALERTS = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll",
+               "update", "admin.sign_up", "admin.report")
+
+
+class PushSubscription(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    account_id: int
+    endpoint: str
+    standard: bool
+    alerts: dict[str, bool]  # every name of PUSH_ALERTS
+    policy: PushPolicy
+
+
+class Subscribe(msgspec.Struct, frozen=True, kw_only=True):
+    """Make the token's subscription, replacing the one it had. ``p256dh`` and ``auth`` as the
+    browser gives them (base64url); validated by notify, as is the endpoint
+    (services/notify/push/endpoint.py)."""
+
+    token_id: int
+    token_hash: str  # the gateway's digest of the token: what a revocation names
+    account_id: int
+    access_token: str  # carried by each message (sealed at rest)
+    endpoint: str
+    p256dh: str
+    auth: str
+    standard: bool = True
+    alerts: dict[str, bool] = {}  # names left out are off
+    policy: PushPolicy = "all"
+
+
+class PushRef(msgspec.Struct, frozen=True, kw_only=True):
+    token_id: int
+    account_id: int
+
+
+class UpdatePush(msgspec.Struct, frozen=True, kw_only=True):
+    """Change the token's subscription's alerts (the named ones only) and policy."""
+
+    token_id: int
+    account_id: int
+    alerts: dict[str, bool] = {}
+    policy: PushPolicy | None = None
+
+
+class ForgetToken(msgspec.Struct, frozen=True, kw_only=True):
+    """A token was revoked: its subscription goes with it."""
+
+    token_hash: str
+
+
 # Every verb notify answers (``hubbub.svc.notify.<name>``), declared once.
 VERBS = VerbSet(SERVICE)
 
@@ -278,3 +333,8 @@ CONVERSATION_REMOVE = VERBS.declare("conversation.remove", ConversationRef, Done
 THREAD_MUTE = VERBS.declare("thread.mute", ThreadMute, MutedThreads)
 THREAD_UNMUTE = VERBS.declare("thread.unmute", ThreadMute, MutedThreads)
 THREAD_MUTED = VERBS.declare("thread.muted", ThreadsMuted, MutedThreads)
+PUSH_SUBSCRIBE = VERBS.declare("push.subscribe", Subscribe, PushSubscription)
+PUSH_GET = VERBS.declare("push.get", PushRef, PushSubscription)
+PUSH_UPDATE = VERBS.declare("push.update", UpdatePush, PushSubscription)
+PUSH_UNSUBSCRIBE = VERBS.declare("push.unsubscribe", PushRef, Done)
+PUSH_FORGET_TOKEN = VERBS.declare("push.forget_token", ForgetToken, Done)

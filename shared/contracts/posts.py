@@ -9,7 +9,7 @@ import msgspec
 from shared.contracts.verb import VerbSet
 from shared.events import MediaPurpose
 from shared.policy import Visibility
-from shared.records import MediaRecord, MediaType, PollRecord, StatusRecord
+from shared.records import CardRecord, MediaRecord, MediaType, PollRecord, StatusRecord
 
 SERVICE = "posts"
 
@@ -306,6 +306,31 @@ class WeekCounts(msgspec.Struct, frozen=True, kw_only=True):
     weeks: list[WeekCount]
 
 
+class Trends(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of a network's trending statuses or links (offset paging, as Mastodon's)."""
+
+    network_id: int
+    limit: int = 20
+    offset: int = 0
+
+
+class LinkTrend(msgspec.Struct, frozen=True, kw_only=True):
+    card: CardRecord
+    history: list[TagDay]  # the last TREND_DAYS days, newest first: shares and sharers
+
+
+class LinkTrendList(msgspec.Struct, frozen=True, kw_only=True):
+    links: list[LinkTrend]
+
+
+class LinkTimeline(msgspec.Struct, frozen=True, kw_only=True):
+    """A network's public statuses whose card is the link at ``url`` (newest first)."""
+
+    network_id: int
+    url: str
+    page: Page = Page()
+
+
 # --- media ---------------------------------------------------------------------------------------
 
 MediaState = Literal["processing", "ready", "failed"]
@@ -408,12 +433,15 @@ MEDIA_DELETE = _verb("media.delete", MediaRef, MediaInfo)
 POLL_GET = _verb("poll.get", GetPoll, PollReply)
 POLL_VOTE = _verb("poll.vote", Vote, PollReply)
 
-# Trending hashtags
 # The network's activity for its admins' dashboard (graph checked the asker's role first).
 ADMIN_ACTIVITY = _verb("admin.activity", ActivityQuery, Activity)
+# Trends of a network: hashtags, statuses, links; and the statuses sharing a link
 TAG_TRENDS = _verb("tag.trends", TagTrends, TagTrendList)
 TAG_USAGE = _verb("tag.usage", TagUsage, TagUses)
 STATUS_WEEKLY = _verb("status.weekly", WeeklyStatuses, WeekCounts)
+STATUS_TRENDS = _verb("status.trends", Trends, Ids)
+LINK_TRENDS = _verb("link.trends", Trends, LinkTrendList)
+LINK_TIMELINE = _verb("link.timeline", LinkTimeline, Ids)
 
 # What fanout asks to fill and rebuild timelines
 STATUS_RECENT_BY_AUTHOR = _verb("status.recent_by_author", RecentByAuthor, Ids)

@@ -30,11 +30,12 @@ async def new_context(browser: Browser, **options: Any) -> BrowserContext:
     return context
 
 
-async def signed_in(browser: Browser, base: str, user: User) -> Page:
-    """``user`` signed in to the web client with their password."""
+async def signed_in(browser: Browser, base: str, user: User, **options: Any) -> Page:
+    """``user`` signed in to the web client with their password (``options``: the browser
+    context's)."""
     from playwright.async_api import expect
 
-    page = await (await new_context(browser)).new_page()
+    page = await (await new_context(browser, **options)).new_page()
     await page.goto(base)
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_url("**/oauth/authorize?**")

@@ -25,9 +25,10 @@ def pkce() -> tuple[str, str]:
 
 
 async def register_app(api: Api, name: str = "Test client",
-                       redirect_uris: str = REDIRECT) -> dict[str, Any]:
+                       redirect_uris: str = REDIRECT, scopes: str = "read write follow"
+                       ) -> dict[str, Any]:
     r = await api.client.post("/api/v1/apps", data={
-        "client_name": name, "redirect_uris": redirect_uris, "scopes": "read write follow"})
+        "client_name": name, "redirect_uris": redirect_uris, "scopes": scopes})
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -86,7 +87,7 @@ def invalid_grant(response: httpx.Response) -> bool:
 async def scoped_headers(api: Api, user: User, scope: str) -> dict[str, str]:
     """Headers with a token of ``user`` holding exactly ``scope``, by the authorization-code
     flow (no admin's leave needed, unlike the password grant)."""
-    app = await register_app(api, "Scoped client")
+    app = await register_app(api, "Scoped client", scopes="read write follow push")
     verifier, challenge = pkce()
     params = query(app, challenge, scope=scope)
     code = code_of(await sign_in(api, params, user), params)

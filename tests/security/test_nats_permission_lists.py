@@ -88,6 +88,10 @@ def _outbox_events(service: str) -> set[str]:
             owner = node.args[1]
             assert isinstance(owner, ast.Constant) and owner.value == service, path
             made = node.args[2]
+            if isinstance(made, ast.Starred):  # *[events.X(...) for ...]
+                made = made.value
+            if isinstance(made, (ast.ListComp, ast.GeneratorExp)):
+                made = made.elt
             if isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute):
                 written.add(permissions.event_tag(getattr(events, made.func.attr)))
     return written

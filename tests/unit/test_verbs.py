@@ -20,6 +20,7 @@ from services.graph import (
     relations,
 )
 from services.notify import handlers as notify_handlers
+from services.notify.push import handlers as push_handlers
 from services.posts import handlers as posts_handlers
 from shared.bus import ServiceHost
 from shared.contracts import fanout, graph, notify, posts
@@ -80,6 +81,7 @@ def posts_host() -> ServiceHost:
 def notify_host() -> ServiceHost:
     host = ServiceHost(StandIn(), notify.VERBS)  # type: ignore[arg-type]
     notify_handlers.register(host, StandIn())  # type: ignore[arg-type]
+    push_handlers.register(host, StandIn(), Settings(), StandIn())  # type: ignore[arg-type]
     return host
 
 

@@ -209,8 +209,14 @@ class FanoutHandlers:
 
     async def announce_update(self, event: events.StatusUpdated) -> None:
         message = live.LiveMessage(event="status.update", status_id=event.status_id)
-        async for page in self._audience(event.account_id, event.visibility, event.mentions):
+        async for page in self._audience(event.account_id, event.visibility, event.mentions,
+                                         event.community_id):
             await self.live.to_users(page, message)
+        if event.community_id is not None and event.visibility not in (policy.PRIVATE,
+                                                                         policy.DIRECT):
+            # The community's stream showed it (as deliver_status announced it there).
+            await self.nc.publish(subjects.live_community(event.community_id),
+                                  live.encode(message))
 
     async def merge_followee(self, event: events.FollowCreated) -> None:
         recent = await bus.call(

@@ -28,6 +28,7 @@ class ListHandlers:
         return (EventRoutes()
                 .on(events.StatusCreated, self.status_created)
                 .on(events.StatusDeleted, self.status_deleted)
+                .on(events.StatusUpdated, self.status_updated)
                 .on(events.ReblogCreated, self.reblog_created)
                 .on(events.ReblogRemoved, self.reblog_removed)
                 .on(events.ListMembersChanged, self.members_changed)
@@ -40,6 +41,16 @@ class ListHandlers:
 
     async def status_deleted(self, event: events.StatusDeleted) -> None:
         await self._remove(event.account_id, event.status_id)
+
+    async def status_updated(self, event: events.StatusUpdated) -> None:
+        """An edit reaches the list streams that showed the status."""
+        if event.community_id is not None:
+            return  # (community posts do not enter lists)
+        targets = self._readable(await self._targets(event.account_id), event.visibility,
+                                 event.mentions)
+        update = live.encode(live.LiveMessage(event="status.update", status_id=event.status_id))
+        for target in targets:
+            await self.nc.publish(subjects.live_list(target.list_id), update)
 
     async def reblog_created(self, event: events.ReblogCreated) -> None:
         await self._deliver(event.account_id, event.reblog_id, event.visibility, ())
@@ -57,10 +68,7 @@ class ListHandlers:
 
     async def _deliver(self, author_id: int, status_id: int, visibility: str,
                        mentions: tuple[int, ...]) -> None:
-        targets = await self._targets(author_id)
-        # A list owner follows the author (lists hold followees only), so all but direct
-        # messages are theirs to see; a direct message only when it mentions them.
-        targets = [t for t in targets if visibility != policy.DIRECT or t.owner_id in mentions]
+        targets = self._readable(await self._targets(author_id), visibility, mentions)
         if not targets:
             return
         written = await self.writer.add([list_key(t.owner_id, t.list_id) for t in targets],
@@ -70,9 +78,20 @@ class ListHandlers:
         for target in targets:
             await self.nc.publish(subjects.live_list(target.list_id), update)
 
+    @staticmethod
+    def _readable(targets: list[lists_api.ListTarget], visibility: str,
+                  mentions: tuple[int, ...]) -> list[lists_api.ListTarget]:
+        # A list owner follows the author (lists hold followees only), so all but direct
+        # messages are theirs to see; a direct message only when it mentions them.
+        return [t for t in targets if visibility != policy.DIRECT or t.owner_id in mentions]
+
     async def _remove(self, author_id: int, status_id: int) -> None:
         targets = await self._targets(author_id)
         await self.writer.remove([list_key(t.owner_id, t.list_id) for t in targets], [status_id])
+        # The list streams that showed it drop it (a stream that never did ignores the id).
+        deleted = live.encode(live.LiveMessage(event="delete", status_id=status_id))
+        for target in targets:
+            await self.nc.publish(subjects.live_list(target.list_id), deleted)
 
     async def members_changed(self, event: events.ListMembersChanged) -> None:
         key = list_key(event.owner_id, event.list_id)

@@ -8,7 +8,8 @@ if TYPE_CHECKING:  # the record only: the token store's I/O stays out of the pre
     from services.gateway.tokens import App
 
 
-def app_json(app: App, client_secret: str | None = None) -> dict[str, Any]:
+def app_json(app: App, client_secret: str | None = None, *, vapid_key: str = ""
+             ) -> dict[str, Any]:
     shaped: dict[str, Any] = {
         "id": str(app.id),
         "name": app.name,
@@ -16,7 +17,7 @@ def app_json(app: App, client_secret: str | None = None) -> dict[str, Any]:
         "scopes": app.scopes.split(),
         "redirect_uri": app.redirect_uris,
         "redirect_uris": app.redirect_uris.split(),
-        "vapid_key": "",
+        "vapid_key": vapid_key,  # the server's Web Push key (deprecated there, still read)
         "client_id": app.client_id,
     }
     if client_secret is not None:

@@ -10,15 +10,16 @@ import html
 import re
 from typing import Any
 
+from services.gateway.presenters.cards import card
 from services.gateway.presenters.media import MediaUrl, media_attachments
 from shared.records import AccountRecord, NotificationRecord, PollRecord, StatusRecord
 
 # The Mastodon version whose API Hubbub serves: clients switch features on it (and on
 # ``API_VERSION``), so it must never run ahead of the routes. 4.3 is the newest whose
 # version-gated routes Hubbub has: grouped notifications (/api/v2/notifications), the
-# notification policy and its requests, unread counts, several statuses or accounts at once;
-# trending links are missing at every version, and clients already survive their 404
-# (tests/api/instance/test_discovery.py holds the gates to the routes).
+# notification policy and its requests, unread counts, several statuses or accounts at once,
+# the timeline of a trending link (tests/api/instance/test_discovery.py holds the gates to the
+# routes).
 MASTODON_COMPAT_VERSION = "4.3.0"
 # ``api_versions.mastodon`` of /api/v2/instance: 2, grouped notifications.
 API_VERSION = 2
@@ -205,7 +206,7 @@ def status_fields(s: StatusRecord, author_username: str, base_url: str, media_ur
         "media_attachments": media_attachments(s.media, media_url) if s.media else [],
         "tags": [{"name": t, "url": f"{base_url}/tags/{t}"} for t in s.tags],
         "emojis": [],
-        "card": None,
+        "card": card(s.card) if s.card is not None else None,
         "hubbub": {"community_id": str(s.community_id) if s.community_id else None},
     }
 

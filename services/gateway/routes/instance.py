@@ -52,6 +52,7 @@ def instance_v1(request: Request[Any, Any, Any]) -> Response[Any]:
         "approval_required": s.registrations == "approval",
         "invites_enabled": True,
         "configuration": _configuration(s),
+        "vapid_key": gw.vapid_public_key,
         "contact_account": None,
         "rules": [],
     })
@@ -65,7 +66,7 @@ def instance_v2(request: Request[Any, Any, Any]) -> Response[Any]:
     config = _configuration(s)
     config["urls"] = {"streaming": ws, "status": None}
     config["translation"] = {"enabled": False}
-    config["vapid"] = {"public_key": ""}
+    config["vapid"] = {"public_key": gw.vapid_public_key}
     return responses.json({
         "domain": s.instance_domain,
         "title": s.instance_title,

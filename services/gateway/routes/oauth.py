@@ -44,7 +44,7 @@ async def create_app(request: Request[Any, Any, Any]) -> Response[Any]:
     scopes = tokens.parse_scopes(p.scopes)
     app, secret = await tokens.create_app(gw.pool, name=name, redirect_uris="\n".join(uris)
                                           .replace("\n", " "), scopes=scopes, website=p.website)
-    return responses.json(app_json(app, secret))
+    return responses.json(app_json(app, secret, vapid_key=gw.vapid_public_key))
 
 
 @get("/api/v1/apps/verify_credentials", opt=needs(user=False, pending=True))
@@ -55,7 +55,7 @@ async def verify_app(request: Request[Any, Any, Any]) -> Response[Any]:
         raise errors.Unauthorized("The access token is invalid")
     return responses.json({"id": str(caller.app_id), "name": caller.app_name,
                            "website": caller.app_website, "scopes": sorted(caller.scopes),
-                           "vapid_key": ""})
+                           "vapid_key": gw.vapid_public_key})
 
 
 class TokenParams(params.Params):

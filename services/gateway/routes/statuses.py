@@ -13,6 +13,7 @@ from services.gateway.application import scheduled_statuses, uploads
 from services.gateway.application.statuses import status_id_or_404, visible_status
 from services.gateway.application.thread_mutes import mark_muted, muted_threads
 from services.gateway.context import gateway_of
+from services.gateway.presenters.cards import card
 from services.gateway.presenters.mastodon import iso
 from services.gateway.scopes import needs
 from services.gateway.streaming.shared_statuses import render_new_status
@@ -189,6 +190,15 @@ async def get_status(request: Request[Any, Any, Any], status_id: FromPath[str]) 
     return responses.json(rendered)
 
 
+@get("/api/v1/statuses/{status_id:str}/card", opt=READ_STATUSES)
+async def status_card(request: Request[Any, Any, Any], status_id: FromPath[str]
+                      ) -> Response[Any]:
+    """The status's preview card, or ``{}`` without one (deprecated since Mastodon 3.0, which
+    still answers it: the card is in the status's JSON)."""
+    _, status, _ = await visible_status(request, status_id)
+    return responses.json(card(status.card) if status.card is not None else {})
+
+
 @get("/api/v1/statuses/{status_id:str}/context", opt=READ_STATUSES)
 async def context(request: Request[Any, Any, Any], status_id: FromPath[str]) -> Response[Any]:
     gw, status, viewer_id = await visible_status(request, status_id)
@@ -274,5 +284,5 @@ async def source(request: Request[Any, Any, Any], status_id: FromPath[str]) -> R
                            "spoiler_text": status.spoiler_text})
 
 
-ROUTES = [create_status, get_statuses, get_status, context, edit_status, delete_status, history,
-          source]
+ROUTES = [create_status, get_statuses, get_status, status_card, context, edit_status,
+          delete_status, history, source]

@@ -239,6 +239,7 @@ SSE_PATHS = {
     "user": "user", "user/notification": "user:notification", "public": "public",
     "public/local": "public:local", "hashtag": "hashtag", "hashtag/local": "hashtag:local",
     "list": "list", "direct": "direct",
+    "community": "community",  # Hubbub's own, as on the WebSocket (``community`` parameter)
 }
 
 

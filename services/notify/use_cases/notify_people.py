@@ -11,7 +11,8 @@ from nats.aio.client import Client as NATS
 
 from services.notify import store
 from services.notify.policy import FILTERABLE, Sender, may_apply, verdict
-from shared import bus, events, subjects
+from services.notify.push.jobs import PushJobs
+from shared import bus, events, outbox, subjects
 from shared.contracts import communities as communities_api
 from shared.contracts import graph as graph_api
 from shared.contracts import live
@@ -23,9 +24,10 @@ from shared.routing import EventRoutes
 
 
 class NotifyPeople:
-    def __init__(self, pool: asyncpg.Pool, nc: NATS) -> None:
+    def __init__(self, pool: asyncpg.Pool, nc: NATS, push: PushJobs | None = None) -> None:
         self.pool = pool
         self.nc = nc
+        self.push = push  # Web Push jobs for each new notification shown (push/jobs.py)
 
     def routes(self) -> EventRoutes:
         return (EventRoutes()
@@ -154,6 +156,8 @@ class NotifyPeople:
             return  # refused (a block, a mute of notifications), or dropped by the policy
         filtered = action == "filter"
         notification_id = new_id()
+        pushes = [] if filtered or self.push is None else await self.push.hearing(
+            recipient=recipient, type_=type_, from_account=from_account)
         async with self.pool.acquire() as conn, conn.transaction():
             created = await store.insert(
                 conn, id=notification_id, account_id=recipient, type=type_,
@@ -163,6 +167,12 @@ class NotifyPeople:
             )
             if created and filtered:
                 await store.policies.open_request(conn, recipient, from_account)
+            if created and pushes:
+                await outbox.add(conn, "notify", *[events.PushRequested(
+                    subscription_id=subscription, notification_id=notification_id,
+                    account_id=recipient, notification_type=type_,
+                    from_account_id=from_account, status_id=status_id)
+                    for subscription in pushes])
         if created and not filtered:
             await self.nc.publish(
                 subjects.live_user(recipient),

@@ -82,6 +82,9 @@ from services.posts.store.timelines import (
 )
 from services.posts.store.trends import (
     TREND_DAYS,
+    link_timeline,
+    link_trends,
+    status_trends,
     tag_trends,
     tag_usage,
     weekly_statuses,
@@ -113,6 +116,8 @@ __all__ = [
     "insert_scheduled",
     "insert_status",
     "is_pinned",
+    "link_timeline",
+    "link_trends",
     "live_reblog_id",
     "live_reblogs",
     "lock_ended_polls",
@@ -148,6 +153,7 @@ __all__ = [
     "status",
     "status_from_row",
     "status_id_by_idempotency_key",
+    "status_trends",
     "statuses_by_author",
     "statuses_by_ids",
     "tag_trends",

@@ -6,6 +6,7 @@ from typing import Any
 
 import asyncpg
 
+from services.posts.store.cards import STATUS_CARD_SQL, card_from
 from services.posts.store.media import STATUS_MEDIA_SQL, attached_from
 from shared.contracts.posts import AuthorStatuses, Edit
 from shared.paging import id_window
@@ -22,7 +23,8 @@ SELECT s.id, s.account_id, s.network_id, s.text, s.content_html, s.visibility, s
     p.multiple AS poll_multiple,
     (extract(epoch FROM p.expires_at) * 1000)::bigint AS poll_expires_at,
     p.votes_count AS poll_votes_count, p.voters_count AS poll_voters_count,
-    {STATUS_MEDIA_SQL}
+    {STATUS_MEDIA_SQL},
+    {STATUS_CARD_SQL}
 FROM statuses s LEFT JOIN polls p ON p.status_id = s.id
 """
 
@@ -49,6 +51,7 @@ def status_from_row(row: asyncpg.Record) -> StatusRecord:
     values["mentions"] = tuple(values["mentions"])
     values["tags"] = tuple(values["tags"])
     values["media"] = attached_from(values["media"])
+    values["card"] = card_from(values["card"])
     return StatusRecord(**values, poll=poll)
 
 

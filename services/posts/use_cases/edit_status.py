@@ -45,7 +45,10 @@ class EditStatus:
         added = tuple(i for i in composed.mention_ids if i not in current.mentions)
         event = events.StatusUpdated(status_id=current.id, account_id=current.account_id,
                                      visibility=current.visibility,
-                                     mentions=composed.mention_ids, added_mentions=added)
+                                     mentions=composed.mention_ids, added_mentions=added,
+                                     network_id=current.network_id,
+                                     community_id=current.community_id,
+                                     tags=tuple(dict.fromkeys((*current.tags, *composed.tags))))
         async with self.pool.acquire() as conn, conn.transaction():
             row = await store.lock_for_edit(conn, current.id)
             if row is None:

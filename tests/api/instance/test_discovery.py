@@ -108,9 +108,7 @@ async def test_webfinger_refuses_a_malformed_resource(api: Api) -> None:
 
 
 # What clients switch on by the announced version (Mastodon's CHANGELOG): a route each, which
-# must answer something other than 404 once Hubbub announces that version. Trending links are
-# missing at every version, and with them 4.3's timeline of a trending link
-# (/api/v1/timelines/link), which clients reach only from a trending link.
+# must answer something other than 404 once Hubbub announces that version.
 SINCE_VERSION: list[tuple[tuple[int, int], str]] = [
     ((2, 1), "/api/v1/instance/activity"),
     ((2, 4), "/api/v1/filters"),
@@ -124,6 +122,8 @@ SINCE_VERSION: list[tuple[tuple[int, int], str]] = [
     ((3, 4), "/api/v1/accounts/lookup?acct={me}"),
     ((3, 4), "/api/v2/suggestions"),
     ((3, 5), "/api/v1/accounts/familiar_followers?id[]=1"),
+    ((3, 5), "/api/v1/trends/statuses"),
+    ((3, 5), "/api/v1/trends/links"),
     ((4, 0), "/api/v2/instance"),
     ((4, 0), "/api/v1/instance/languages"),
     ((4, 0), "/api/v1/instance/extended_description"),
@@ -141,6 +141,7 @@ SINCE_VERSION: list[tuple[tuple[int, int], str]] = [
     ((4, 3), "/api/v1/notifications/requests/merged"),
     ((4, 3), "/api/v1/statuses?id[]=1"),  # several statuses at once (Phanpy's gate)
     ((4, 3), "/api/v1/accounts?id[]=1"),
+    ((4, 3), "/api/v1/timelines/link?url=https://example.com/"),  # a trending link's statuses
 ]
 SINCE_API_VERSION: list[tuple[int, str]] = [(2, "/api/v2/notifications")]
 

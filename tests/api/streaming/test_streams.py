@@ -9,7 +9,7 @@ import json
 
 from websockets.asyncio.client import connect
 
-from tests.helpers import Api, second_gateway, unique
+from tests.helpers import Api, communities, second_gateway, unique
 from tests.helpers.streaming import SSEReader, next_event, subscribe, ws_url
 
 
@@ -179,3 +179,45 @@ async def test_every_sse_stream_and_event(api: Api) -> None:
     assert got[1][1] == posted["public"]["id"]
 
 
+
+
+async def test_edits_and_deletes_reach_every_stream_that_showed_the_status(api: Api) -> None:
+    """``status.update`` and ``delete`` on the user, public, local, hashtag, list and community
+    streams alike, as Mastodon sends them wherever the status was delivered."""
+    domain = f"{unique('n')}.test"
+    author, reader = await api.user(domain=domain), await api.user(domain=domain)
+    await api.follow(reader, author)
+    tag = unique("t")
+    team = (await api.client.post("/api/v1/lists", headers=reader.headers,
+                                  json={"title": "t"})).json()
+    await api.client.post(f"/api/v1/lists/{team['id']}/accounts", headers=reader.headers,
+                          json={"account_ids": [author.id]})
+    community = await communities.create(api, author)
+    await communities.join(api, reader, community)
+    await api.idle()
+
+    streams = [("/api/v1/streaming/user", {}), ("/api/v1/streaming/public", {}),
+               ("/api/v1/streaming/public/local", {}),
+               ("/api/v1/streaming/hashtag", {"tag": tag}),
+               ("/api/v1/streaming/hashtag/local", {"tag": tag}),
+               ("/api/v1/streaming/list", {"list": team["id"]}),
+               ("/api/v1/streaming/community", {"community": community["id"]})]
+    for path, params in streams:
+        in_community = path.endswith("community")
+        status = await api.post(author, f"#{tag} first draft", **(
+            {"community_id": community["id"]} if in_community else {}))
+        await api.idle()
+
+        async def edit_then_delete(status: dict = status) -> None:
+            r = await api.client.put(f"/api/v1/statuses/{status['id']}",
+                                     headers=author.headers, json={"status": f"#{tag} final"})
+            assert r.status_code == 200, r.text
+            await api.idle()  # (the edit's stream message before the delete's)
+            r = await api.client.delete(f"/api/v1/statuses/{status['id']}",
+                                        headers=author.headers)
+            assert r.status_code == 200, r.text
+
+        got = await sse_events(api, reader, path, edit_then_delete, count=2, **params)
+        assert [e for e, _ in got] == ["status.update", "delete"], (path, got)
+        assert json.loads(got[0][1])["content"].endswith("final</p>"), path
+        assert got[1][1] == status["id"], path

@@ -173,3 +173,14 @@ export function whenNear(el, load) {
     stop: () => observer.disconnect(),
   };
 }
+
+/** A feed of articles (role "feed") that may be empty: ARIA wants a feed to hold articles, so
+ * while it holds none (nothing yet, or an empty list's message) it is a labelled group, and it
+ * becomes a feed with its first article, however and whenever that is added. */
+export function feedOf(el) {
+  const sync = () => el.setAttribute('role',
+    el.querySelector(':scope > article, :scope > [role="article"]') ? 'feed' : 'group');
+  new MutationObserver(sync).observe(el, { childList: true });
+  sync();
+  return el;
+}

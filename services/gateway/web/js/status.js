@@ -121,6 +121,22 @@ function media(shown, card, mediaShown, blurred) {
   });
 }
 
+/** A link's preview card (title, description, site), when the post has no media or poll to
+ * show instead, and not behind a content warning. No picture: the server gives none, since a
+ * reader's browser fetching a third-party image would tell that site who reads what. */
+function linkCard(shown) {
+  const card = shown.card;
+  if (!card || !card.url || shown.spoiler_text || shown.poll
+      || (shown.media_attachments || []).length) return null;
+  let host = '';
+  try { host = new URL(card.url).hostname; } catch { return null; }
+  return h('a', { class: 'link-card', href: card.url, target: '_blank',
+    rel: 'noopener noreferrer nofollow' },
+  h('span', { class: 'link-card-site', text: card.provider_name || host }),
+  card.title && h('strong', { class: 'link-card-title', text: card.title }),
+  card.description && h('span', { class: 'link-card-description', text: card.description }));
+}
+
 function countLabel(n) {
   return n > 0 ? h('span', { class: 'count', text: String(n) }) : null;
 }
@@ -250,6 +266,7 @@ export function statusCard(status, opts = {}) {
         head,
         body(shown, card, opts.expanded),
         media(shown, card, opts.mediaShown, blurred),
+        linkCard(shown),
         opts.focused && h('p', { class: 'status-full-time', text: fullTime(new Date(shown.created_at)) }),
         actions(shown, opts)))]);
   card.addEventListener('click', (event) => {

@@ -1,7 +1,7 @@
 // A timeline: pages by max_id as you scroll, live posts from a stream at the top (or behind a
 // "N new posts" bar when you have scrolled down), and a catch-up by since_id after a reconnect.
 import { api } from './api.js';
-import { errorState, h, spinner, whenNear } from './dom.js';
+import { errorState, feedOf, h, spinner, whenNear } from './dom.js';
 import { statusCard } from './status.js';
 import { watch } from './stream.js';
 import { on } from './ui.js';
@@ -15,7 +15,7 @@ const CATCH_UP_LIMIT = 40;
  */
 export function timeline({ path, query = {}, stream, accept = () => true, empty, label,
   cardOptions = {}, acceptPosted = null }) {
-  const feed = h('div', { class: 'feed', role: 'feed', 'aria-busy': 'true', 'aria-label': label });
+  const feed = feedOf(h('div', { class: 'feed', 'aria-busy': 'true', 'aria-label': label }));
   const bar = h('button', { class: 'new-posts', type: 'button', hidden: true });
   const more = h('button', { class: 'button load-more', type: 'button', text: 'Load more posts', hidden: true });
   const footer = h('div', { class: 'feed-footer' }, more);

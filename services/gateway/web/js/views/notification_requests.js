@@ -2,10 +2,7 @@
 // (GET /api/v1/notifications/requests). Accept lets that person's notifications into your list,
 // now and from then on; dismiss forgets them.
 import { api } from '../api.js';
-import {
-  avatar, displayName, emptyState, errorState, h, pageHeader, profilePath, richContent, spinner,
-  statusPath, whenNear,
-} from '../dom.js';
+import { avatar, displayName, emptyState, errorState, feedOf, h, pageHeader, profilePath, richContent, spinner, statusPath, whenNear } from '../dom.js';
 import { timeElement } from '../time.js';
 import { toast } from '../ui.js';
 
@@ -52,8 +49,8 @@ export async function render(root, ctx) {
   const intro = h('p', { class: 'page-intro', text:
     'Your notification policy held these back: private mentions from people you do not follow, '
     + 'and whatever else you chose to filter. Accept a person to see their notifications from now on.' });
-  const list = h('div', { class: 'notifications', role: 'feed', 'aria-label': 'Filtered notifications' },
-    spinner('Loading filtered notifications'));
+  const list = feedOf(h('div', { class: 'notifications', 'aria-label': 'Filtered notifications' },
+    spinner('Loading filtered notifications')));
   const more = h('button', { class: 'button load-more', type: 'button', text: 'Load more', hidden: true });
   const footer = h('div', { class: 'feed-footer' }, more);
   root.append(pageHeader('Filtered notifications',

@@ -6,10 +6,7 @@
 import { accountRow, relationships } from '../accounts.js';
 import { api, newer, request } from '../api.js';
 import { community as communityOf } from '../cache.js';
-import {
-  avatar, debounce, displayName, emptyState, errorState, h, icon, pageHeader, profilePath,
-  richContent, spinner, statusPath, whenNear,
-} from '../dom.js';
+import { avatar, debounce, displayName, emptyState, errorState, feedOf, h, icon, pageHeader, profilePath, richContent, spinner, statusPath, whenNear } from '../dom.js';
 import { statusCard } from '../status.js';
 import { timeElement } from '../time.js';
 import { emit, on, toast } from '../ui.js';
@@ -119,8 +116,8 @@ export async function render(root, ctx) {
   const mentions = ctx.query.get('filter') === 'mentions';
   ctx.setTitle('Notifications');
   const filtered = h('div', { class: 'filtered-slot' });
-  const list = h('div', { class: 'notifications', role: 'feed', 'aria-label': 'Notifications' },
-    spinner('Loading notifications'));
+  const list = feedOf(h('div', { class: 'notifications', 'aria-label': 'Notifications' },
+    spinner('Loading notifications')));
   const more = h('button', { class: 'button load-more', type: 'button', text: 'Load more', hidden: true });
   const tabs = h('nav', { class: 'tabs', 'aria-label': 'Filter notifications' },
     h('a', { class: 'tab', href: '/web/notifications', 'aria-current': mentions ? null : 'page', text: 'All' }),

@@ -1,7 +1,7 @@
 // Scheduled posts: what goes out later, the most recently scheduled first (Mastodon's order);
 // each can be moved to another time or cancelled before it is posted.
 import { api } from '../api.js';
-import { emptyState, errorState, h, icon, pageHeader, spinner } from '../dom.js';
+import { emptyState, errorState, feedOf, h, icon, pageHeader, spinner } from '../dom.js';
 import { mediaGallery } from '../media.js';
 import { whenInput, whenProblem } from '../schedule.js';
 import { fullTime } from '../time.js';
@@ -85,7 +85,7 @@ function row(item, list) {
 
 export function render(root, ctx) {
   ctx.setTitle('Scheduled posts');
-  const list = h('div', { class: 'scheduled-list', role: 'feed', 'aria-label': 'Scheduled posts' });
+  const list = feedOf(h('div', { class: 'scheduled-list', 'aria-label': 'Scheduled posts' }));
   const more = h('button', { class: 'button load-more', type: 'button', text: 'Show more',
     hidden: true });
   const empty = () => emptyState('Nothing scheduled',

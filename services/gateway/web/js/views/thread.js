@@ -2,7 +2,7 @@
 // depth), with new replies added live.
 import { api } from '../api.js';
 import { composer } from '../compose.js';
-import { emptyState, errorState, h, icon, pageHeader, spinner } from '../dom.js';
+import { emptyState, errorState, feedOf, h, icon, pageHeader, spinner } from '../dom.js';
 import { statusCard } from '../status.js';
 import { watch } from '../stream.js';
 import { on } from '../ui.js';
@@ -35,7 +35,7 @@ export async function render(root, ctx) {
   }
   ctx.setTitle(`${status.account.display_name || status.account.username}: thread`);
   const depth = new Map([[status.id, 0]]);
-  const replies = h('div', { class: 'replies', role: 'feed', 'aria-label': 'Replies' });
+  const replies = feedOf(h('div', { class: 'replies', 'aria-label': 'Replies' }));
 
   function addReply(reply) {
     if (depth.has(reply.id) || !depth.has(reply.in_reply_to_id)) return;
