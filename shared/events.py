@@ -42,6 +42,9 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
     tags: tuple[str, ...] = ()
     # The thread's root (StatusRecord.conversation_id); None from producers before it was added.
     conversation_id: int | None = None
+    # False when its author is silenced: no public or hashtag stream announces it (Mastodon's
+    # broadcastable?); the timelines still hold it for the author's followers.
+    broadcast: bool = True
 
 
 class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):
@@ -189,6 +192,13 @@ class AccountDeactivated(Event, frozen=True, kw_only=True, tag="graph.account.de
     network_id: int
 
 
+class AccountReactivated(Event, frozen=True, kw_only=True, tag="graph.account.reactivated"):
+    """A suspended or disabled account may use Hubbub again (a moderator's unsuspend or
+    enable): gateways forget that they heard it barred, so its tokens work at once."""
+    account_id: int
+    network_id: int
+
+
 class AccountJoined(Event, frozen=True, kw_only=True, tag="graph.account.joined"):
     """The account became a member of its network: its address was confirmed (and, where
     registrations need approval, an admin approved it). Gateways listen (core NATS) to let its
@@ -283,6 +293,7 @@ AnyEvent = Union[
     BlockRemoved, MuteCreated, MuteRemoved, AccountUpdated, AccountDeactivated, TagFollowed,
     CommunityJoined, CommunityLeft, CommunityInvited, ListMembersChanged, ListDeleted,
     AccountJoined, AccountRoleChanged, MailRequested, FiltersChanged, PushRequested,
+    AccountReactivated,
 ]
 
 _encoder = msgspec.json.Encoder()

@@ -59,6 +59,11 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         graph_api.MUTE_ADD, graph_api.MUTE_REMOVE, graph_api.NETWORK_DEACTIVATE,
         graph_api.NETWORK_GET, graph_api.NETWORK_INVITE, graph_api.NETWORK_MEMBERS,
         graph_api.NETWORK_UPDATE, graph_api.NETWORK_SET_ROLE, graph_api.NETWORK_AUDIT,
+        graph_api.REPORT_CREATE, graph_api.ADMIN_ACCOUNTS, graph_api.ADMIN_ACCOUNT_GET,
+        graph_api.ADMIN_ACCOUNT_ACTION, graph_api.ADMIN_REPORTS, graph_api.ADMIN_REPORT_GET,
+        graph_api.ADMIN_REPORT_CHANGE, graph_api.ADMIN_BLOCKS, graph_api.ADMIN_BLOCK_GET,
+        graph_api.ADMIN_BLOCK_SAVE, graph_api.ADMIN_BLOCK_DELETE, graph_api.ADMIN_BLOCK_TEST,
+        graph_api.ADMIN_STATS,
         graph_api.RELATIONSHIPS, graph_api.TAG_FOLLOW,
         graph_api.TAG_FOLLOWED, graph_api.TAG_GET, graph_api.TAG_UNFOLLOW,
         graph_api.VIEWER_FACTS, graph_api.VIEWER_HIDDEN,
@@ -102,7 +107,7 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         posts_api.FAVOURITES_LIST, posts_api.FAVOURITE_ADD, posts_api.FAVOURITE_REMOVE,
         posts_api.MEDIA_CREATE, posts_api.MEDIA_DELETE, posts_api.MEDIA_GET,
         posts_api.MEDIA_UPDATE, posts_api.PIN_ADD, posts_api.PIN_REMOVE, posts_api.POLL_GET,
-        posts_api.POLL_VOTE,
+        posts_api.POLL_VOTE, posts_api.ADMIN_ACTIVITY,
         posts_api.REBLOG_ADD, posts_api.REBLOG_REMOVE, posts_api.STATUS_BY_AUTHOR,
         posts_api.STATUS_CREATE, posts_api.STATUS_DELETE, posts_api.STATUS_EDIT,
         posts_api.STATUS_FAVOURITED_BY, posts_api.STATUS_GET, posts_api.STATUS_HISTORY,
@@ -167,6 +172,7 @@ GATEWAY_WATCHES: tuple[type[events.Event], ...] = (
 # and end its streams at once (services/gateway/offboarding.py; a test holds the two together).
 GATEWAY_MEMBERSHIP_WATCHES: tuple[type[events.Event], ...] = (
     events.AccountDeactivated, events.AccountJoined, events.AccountRoleChanged,
+    events.AccountReactivated,
 )
 
 JS_API = "$JS.API"

@@ -49,6 +49,18 @@ class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
     # The owner's default visibility for new posts (source[privacy]): not shown to others, but
     # kept here so that posting needs no lookup. None in records cached before it was added.
     default_privacy: Visibility | None = None
+    # What the network's moderators did (services/graph/use_cases/moderate_account.py): a
+    # suspended or disabled account is locked out (its tokens 401); a silenced one's posts leave
+    # the public timelines of non-followers; a sensitized one's media is shown as sensitive.
+    silenced: bool = False
+    suspended: bool = False
+    disabled: bool = False
+    sensitized: bool = False
+
+    @property
+    def barred(self) -> bool:
+        """Locked out: deactivated, suspended or disabled; its tokens and sign-in refused."""
+        return self.deactivated or self.suspended or self.disabled
 
 
 class PollRecord(msgspec.Struct, frozen=True, kw_only=True):

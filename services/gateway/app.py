@@ -21,6 +21,10 @@ from services.gateway.express import ExpressLane
 from services.gateway.routes import (
     account_extras,
     accounts,
+    admin_accounts,
+    admin_blocks,
+    admin_dashboard,
+    admin_reports,
     authorize,
     communities,
     conversations,
@@ -43,6 +47,7 @@ from services.gateway.routes import (
     profiles,
     push,
     relationships,
+    reports,
     scheduled_statuses,
     scim,
     scim_tokens,
@@ -155,7 +160,9 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *lists.ROUTES, *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
                         *sso.ROUTES, *membership.ROUTES, *membership_pages.ROUTES,
                         *scim_tokens.ROUTES, *scim.ROUTES, *files.ROUTES, *filters.ROUTES,
-                        *conversations.ROUTES, *push.ROUTES, *web.ROUTES],
+                        *conversations.ROUTES, *push.ROUTES, *reports.ROUTES,
+                        *admin_accounts.ROUTES, *admin_reports.ROUTES, *admin_blocks.ROUTES,
+                        *admin_dashboard.ROUTES, *web.ROUTES],
         lifespan=[lifespan],
         guards=[scopes.guard],  # every route's declared OAuth scope (services/gateway/scopes.py)
         exception_handlers={

@@ -187,7 +187,7 @@ class Gateway:
         standing: tokens.Standing = "member"
         if found.account_id is not None:
             account = await self.hydrator.account(found.account_id)
-            if account is None or account.deactivated:
+            if account is None or account.barred:
                 raise errors.Unauthorized(scopes.INVALID_TOKEN)
             standing = standing_of(account)
         # After the last await: what was offboarded while this token loaded is not let in
@@ -293,7 +293,7 @@ def standing_of(account: AccountRecord) -> tokens.Standing:
 def active(account: AccountRecord | None) -> AccountRecord:
     """The signed-in account, unless it is gone or deactivated: its tokens stop working at
     once, because the record says so."""
-    if account is None or account.deactivated:
+    if account is None or account.barred:
         raise errors.Unauthorized(scopes.INVALID_TOKEN)
     return account
 

@@ -17,6 +17,7 @@ Two races, and why each answer holds:
   before. The same latch refuses the account meanwhile, so the record is not trusted until the
   write-through is long done. (A reactivation within ``LATCH_S`` of a deactivation waits out
   the latch.)
+A reactivation (``account.reactivated``: unsuspended, enabled) lifts the latch at once.
 Joined and role changes only drop the account's cached Callers: the next request loads its
 token with the new standing.
 """
@@ -39,7 +40,8 @@ LATCH_S = 60.0
 # The membership events a gateway hears (shared/permissions.py lets it subscribe to exactly
 # these; a test holds the two together).
 MEMBERSHIP_EVENTS: tuple[type[events.Event], ...] = (
-    events.AccountDeactivated, events.AccountJoined, events.AccountRoleChanged)
+    events.AccountDeactivated, events.AccountJoined, events.AccountRoleChanged,
+    events.AccountReactivated)
 
 
 class Offboarding:
@@ -88,5 +90,9 @@ class Offboarding:
             return
         if isinstance(event, events.AccountDeactivated):
             self.account_deactivated(event.account_id)
+        elif isinstance(event, events.AccountReactivated):
+            # Unsuspended or enabled: the latch must not keep refusing it for LATCH_S.
+            self._deactivated.forget(event.account_id)
+            self.tokens.forget_account(event.account_id)
         elif isinstance(event, events.AccountJoined | events.AccountRoleChanged):
             self.tokens.forget_account(event.account_id)

@@ -9,6 +9,7 @@ from services.graph import (
     handlers,
     lists,
     membership,
+    moderation,
     relations,
 )
 from services.graph.passwords import Passwords
@@ -49,6 +50,7 @@ class GraphService(BaseService):
         lists.register(host, self.pool, self.redis.main)
         filters.register(host, self.pool, self.redis.main)
         account_extras.register(host, self.pool, self.redis.main)
+        moderation.register(host, self.pool, self.redis.main)
         await host.start()
         self.keep(host)
         await SetupCode(self.pool, self.settings).ensure()

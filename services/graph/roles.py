@@ -3,7 +3,9 @@
 owner     administers the network; alone makes or unmakes owners and admins
 admin     administers the network: settings, password-grant apps, invitations, the audit log,
           deactivation of moderators, members and guests, and their roles
-moderator deactivates members and guests; changes no settings and no roles
+moderator deactivates members and guests, and moderates them (silence, suspend, disable,
+          sensitive: Mastodon's admin API) and the network's reports; changes no settings
+          and no roles
 member    everything a person does in Hubbub
 guest     a member who may not list the network's members (GET /network/members): someone let
           in to take part, not to browse the company's directory. Nothing else differs.
@@ -39,6 +41,16 @@ def may_deactivate(actor: str, target: str) -> bool:
     if actor == MODERATOR:
         return target in (MEMBER, GUEST)
     return False
+
+
+def moderates(role: str) -> bool:
+    """Reads and handles the network's reports and moderates its accounts."""
+    return role in DEACTIVATORS
+
+
+def may_moderate(actor: str, target: str) -> bool:
+    """Silence, suspend, disable or mark sensitive (and undo it): whom one may deactivate."""
+    return may_deactivate(actor, target)
 
 
 def may_set_role(actor: str, current: str, new: str) -> bool:

@@ -9,6 +9,7 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import status_cache, store
+from services.posts.store import activity as activity_store
 from services.posts.store import media as media_store
 from services.posts.use_cases.cancel_scheduled_status import CancelScheduledStatus
 from services.posts.use_cases.delete_media import DeleteMedia
@@ -170,6 +171,20 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
     host.serve(api.STATUS_TRENDS, status_trends)
     host.serve(api.LINK_TRENDS, link_trends)
     host.serve(api.LINK_TIMELINE, link_timeline)
+
+    async def activity(req: api.ActivityQuery) -> api.Activity:
+        async with pool.acquire() as conn:
+            active = await activity_store.active_ids_by_day(conn, req.network_id, req.start,
+                                                            req.end)
+            counted = await activity_store.interactions_by_day(conn, req.network_id,
+                                                               req.start, req.end)
+            langs = await activity_store.languages(conn, req.network_id, req.start, req.end)
+        days = sorted(set(active) | set(counted))
+        return api.Activity(days=[api.ActivityDay(day=d, active_ids=active.get(d, []),
+                                                  interactions=counted.get(d, 0))
+                                  for d in days], languages=langs)
+
+    host.serve(api.ADMIN_ACTIVITY, activity)
     host.serve(api.STATUS_HOME_REBUILD, home_rebuild)
     host.serve(api.STATUS_DIRECT_PAGE, direct_page)
     host.serve(api.STATUS_AUTHOR_TIMELINE, author_timeline)

@@ -13,6 +13,7 @@ from shared.contracts import communities as communities_api
 from shared.contracts import filters as filters_api
 from shared.contracts import lists as lists_api
 from shared.contracts import membership as membership_api
+from shared.contracts import moderation as mod_api
 from shared.contracts import network_admin as admin_api
 from shared.contracts import posts as posts_api
 from shared.contracts import scim as scim_api
@@ -29,6 +30,9 @@ class RegisterAccount(msgspec.Struct, frozen=True, kw_only=True):
     password: str
     display_name: str = ""
     locale: str | None = None
+    # The client's address as the gateway's rate limiter sees it (behind trusted proxies): the
+    # network's IP blocks apply to it.
+    ip: str | None = None
 
 
 class Authenticate(msgspec.Struct, frozen=True, kw_only=True):
@@ -651,6 +655,21 @@ VIEWER_FILTERS = _verb("viewer.filters", ViewerFacts, filters_api.ReaderFilters)
 # Network roles and the audit log (Structs in shared/contracts/network_admin.py)
 NETWORK_SET_ROLE = _verb("network.set_role", admin_api.SetNetworkRole, AccountRecord)
 NETWORK_AUDIT = _verb("network.audit", admin_api.AuditPage, admin_api.AuditEntries)
+# Reports and moderation (#17; Structs in shared/contracts/moderation.py)
+REPORT_CREATE = _verb("report.create", mod_api.CreateReport, mod_api.ReportRecord)
+ADMIN_ACCOUNTS = _verb("admin.accounts", mod_api.AdminAccountQuery, mod_api.AdminAccounts)
+ADMIN_ACCOUNT_GET = _verb("admin.account.get", mod_api.AdminAccountRef, mod_api.AdminAccount)
+ADMIN_ACCOUNT_ACTION = _verb("admin.account.action", mod_api.AccountAction,
+                             mod_api.AdminAccount)
+ADMIN_REPORTS = _verb("admin.reports", mod_api.AdminReportQuery, mod_api.AdminReports)
+ADMIN_REPORT_GET = _verb("admin.report.get", mod_api.AdminReportRef, mod_api.AdminReports)
+ADMIN_REPORT_CHANGE = _verb("admin.report.change", mod_api.ReportChange, mod_api.AdminReports)
+ADMIN_BLOCKS = _verb("admin.blocks", mod_api.BlocksQuery, mod_api.SignUpBlocks)
+ADMIN_BLOCK_GET = _verb("admin.block.get", mod_api.BlockRef, mod_api.SignUpBlock)
+ADMIN_BLOCK_SAVE = _verb("admin.block.save", mod_api.SaveBlock, mod_api.SignUpBlock)
+ADMIN_BLOCK_DELETE = _verb("admin.block.delete", mod_api.BlockRef, mod_api.SignUpBlock)
+ADMIN_BLOCK_TEST = _verb("admin.block.test", mod_api.CheckEmail, mod_api.SignUpBlocks)
+ADMIN_STATS = _verb("admin.stats", mod_api.StatsQuery, mod_api.NetworkStats)
 # Single sign-on with OpenID Connect (Structs in shared/contracts/sso.py)
 SSO_GET = _verb("sso.get", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
 SSO_CONFIGURE = _verb("sso.configure", sso_api.ConfigureSso, sso_api.SsoSettings)

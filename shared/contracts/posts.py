@@ -34,6 +34,11 @@ class CreateStatus(msgspec.Struct, frozen=True, kw_only=True):
     community_id: int | None = None
     # The author's own uploads, processed and not attached elsewhere, in the order shown.
     media_ids: list[int] = []
+    # What the network's moderators did to the author, from its record (the gateway's, or
+    # graph's when a scheduled status is due): silenced, no public or hashtag stream announces
+    # it (Mastodon's broadcastable?); sensitized, its media is marked sensitive.
+    author_silenced: bool = False
+    author_sensitized: bool = False
 
 
 class MediaAttribute(msgspec.Struct, frozen=True, kw_only=True):
@@ -372,6 +377,25 @@ class MediaInfo(msgspec.Struct, frozen=True, kw_only=True):
 # Every verb posts answers (``hubbub.svc.posts.<name>``), declared once: callers use
 # ``bus.call(nc, posts_api.STATUS_GET, ...)``, and posts' host refuses to start unless it
 # serves each of them.
+class ActivityQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """A network's activity on the days from ``start`` to ``end`` (UTC, YYYY-MM-DD, both in)."""
+
+    network_id: int
+    start: str
+    end: str
+
+
+class ActivityDay(msgspec.Struct, frozen=True, kw_only=True):
+    day: str  # YYYY-MM-DD
+    active_ids: list[int] = []  # who posted, replied, reblogged or favourited
+    interactions: int = 0  # replies, reblogs and favourites of the network's statuses
+
+
+class Activity(msgspec.Struct, frozen=True, kw_only=True):
+    days: list[ActivityDay]
+    languages: dict[str, int] = {}  # original statuses by language ("und": none given)
+
+
 VERBS = VerbSet(SERVICE)
 _verb = VERBS.declare
 
@@ -409,6 +433,8 @@ MEDIA_DELETE = _verb("media.delete", MediaRef, MediaInfo)
 POLL_GET = _verb("poll.get", GetPoll, PollReply)
 POLL_VOTE = _verb("poll.vote", Vote, PollReply)
 
+# The network's activity for its admins' dashboard (graph checked the asker's role first).
+ADMIN_ACTIVITY = _verb("admin.activity", ActivityQuery, Activity)
 # Trends of a network: hashtags, statuses, links; and the statuses sharing a link
 TAG_TRENDS = _verb("tag.trends", TagTrends, TagTrendList)
 TAG_USAGE = _verb("tag.usage", TagUsage, TagUses)

@@ -65,9 +65,13 @@ async def test_admin_claims_a_domain_changes_a_role_and_reads_the_audit_log(
         has_text=claimed)).to_be_visible()
     await page.screenshot(path="tests/artifacts/admin-audit.png")
 
-    # A member (the colleague, now a moderator) has no admin link, and the page says so.
+    # The colleague, now a moderator, has the admin link for moderation only: the admins'
+    # sections say so.
     other = await signed_in(browser, base, colleague)
-    await expect(other.get_by_role("link", name="Network admin")).to_have_count(0)
+    await other.get_by_role("link", name="Network admin").click()
+    tabs = other.get_by_role("navigation", name="Admin sections")
+    await expect(tabs.get_by_role("link")).to_have_count(1)
+    await expect(tabs.get_by_role("link", name="Moderation")).to_be_visible()
     await other.goto(f"{base}/web/admin/domains")
     await expect(other.get_by_text("Only your network's owners and admins")).to_be_visible()
 

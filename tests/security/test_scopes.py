@@ -240,6 +240,39 @@ TABLE: dict[tuple[str, str], Any] = {
         "admin:write:accounts",
     ("PATCH", "/api/hubbub/v1/network/members/{account_id:str}"): "admin:write:accounts",
     ("GET", "/api/hubbub/v1/network/audit"): "admin:read",
+    # Reports and moderation (#17), Mastodon's admin scopes
+    ("POST", "/api/v1/reports"): "write:reports",
+    ("GET", "/api/v1/admin/accounts"): "admin:read:accounts",
+    ("GET", "/api/v2/admin/accounts"): "admin:read:accounts",
+    ("GET", "/api/v1/admin/accounts/{account_id:str}"): "admin:read:accounts",
+    ("DELETE", "/api/v1/admin/accounts/{account_id:str}"): "admin:write:accounts",
+    ("POST", "/api/v1/admin/accounts/{account_id:str}/{action:str}"): {
+        a: "admin:write:accounts" for a in ("action", "approve", "reject", "enable",
+                                            "unsilence", "unsuspend", "unsensitive")},
+    ("GET", "/api/v1/admin/reports"): "admin:read:reports",
+    ("GET", "/api/v1/admin/canonical_email_blocks"): "admin:read:canonical_email_blocks",
+    ("GET", "/api/v1/admin/canonical_email_blocks/{block_id:str}"):
+        "admin:read:canonical_email_blocks",
+    ("POST", "/api/v1/admin/canonical_email_blocks/test"): "admin:read:canonical_email_blocks",
+    ("POST", "/api/v1/admin/canonical_email_blocks"): "admin:write:canonical_email_blocks",
+    ("DELETE", "/api/v1/admin/canonical_email_blocks/{block_id:str}"):
+        "admin:write:canonical_email_blocks",
+    ("GET", "/api/v1/admin/email_domain_blocks"): "admin:read:email_domain_blocks",
+    ("GET", "/api/v1/admin/email_domain_blocks/{block_id:str}"): "admin:read:email_domain_blocks",
+    ("POST", "/api/v1/admin/email_domain_blocks"): "admin:write:email_domain_blocks",
+    ("DELETE", "/api/v1/admin/email_domain_blocks/{block_id:str}"):
+        "admin:write:email_domain_blocks",
+    ("POST", "/api/v1/admin/measures"): "admin:read",
+    ("POST", "/api/v1/admin/dimensions"): "admin:read",
+    ("POST", "/api/v1/admin/retention"): "admin:read",
+    ("GET", "/api/v1/admin/ip_blocks"): "admin:read:ip_blocks",
+    ("GET", "/api/v1/admin/ip_blocks/{block_id:str}"): "admin:read:ip_blocks",
+    ("POST", "/api/v1/admin/ip_blocks"): "admin:write:ip_blocks",
+    ("PUT", "/api/v1/admin/ip_blocks/{block_id:str}"): "admin:write:ip_blocks",
+    ("DELETE", "/api/v1/admin/ip_blocks/{block_id:str}"): "admin:write:ip_blocks",
+    ("GET", "/api/v1/admin/reports/{report_id:str}"): "admin:read:reports",
+    ("POST", "/api/v1/admin/reports/{report_id:str}/{action:str}"): {
+        a: "admin:write:reports" for a in ("assign_to_self", "unassign", "resolve", "reopen")},
     ("GET", "/api/hubbub/v1/network/sso"): "admin:read",
     ("PUT", "/api/hubbub/v1/network/sso"): "admin:write",
     ("DELETE", "/api/hubbub/v1/network/sso"): "admin:write",
@@ -398,7 +431,8 @@ async def test_every_route_refuses_a_token_outside_its_scope(api: Api) -> None:
     ids = {"account_id": "1", "status_id": "1", "poll_id": "1", "notification_id": "1",
            "group_key": "ungrouped-1", "request_id": "1",
            "list_id": "1", "community_id": "1", "token_id": "1", "name": unique("t"),
-           "hashtag": "x", "conversation_id": "1"}
+           "hashtag": "x", "conversation_id": "1", "report_id": "1",
+           "block_id": "1"}
     wrong = []
     for handler in scopes.handlers_of(the_app()):
         declared = scopes.declared(handler)

@@ -65,6 +65,7 @@ SAMPLES: dict[type[Event], list[Event]] = {
     events.MuteRemoved: [events.MuteRemoved(account_id=1, target_id=2)],
     events.AccountUpdated: [events.AccountUpdated(account_id=BIG)],
     events.AccountDeactivated: [events.AccountDeactivated(account_id=BIG, network_id=1)],
+    events.AccountReactivated: [events.AccountReactivated(account_id=BIG, network_id=1)],
     events.AccountJoined: [events.AccountJoined(account_id=BIG, network_id=1)],
     events.AccountRoleChanged: [events.AccountRoleChanged(account_id=1, network_id=2,
                                                           role="moderator")],

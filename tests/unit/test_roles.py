@@ -40,6 +40,14 @@ def test_who_deactivates_whom(actor: str, target: str) -> None:
     assert roles.may_deactivate(actor, target) == (target in DEACTIVATES[actor])
 
 
+@pytest.mark.parametrize(("actor", "target"), list(itertools.product(ROLES, ROLES)))
+def test_who_moderates_whom(actor: str, target: str) -> None:
+    """Moderation (silence, suspend, disable, sensitive) follows deactivation's rules; only
+    owners, admins and moderators handle reports."""
+    assert roles.may_moderate(actor, target) == (target in DEACTIVATES[actor])
+    assert roles.moderates(actor) == (actor in {"owner", "admin", "moderator"})
+
+
 def _may_set(actor: str, current: str, new: str) -> bool:
     """The brief's words: only an owner makes or unmakes owners and admins; admins set
     moderator, member or guest on those who are not admins (or owners); nobody else sets any."""

@@ -16,6 +16,7 @@ from services.graph import (
     handlers,
     lists,
     membership,
+    moderation,
     relations,
 )
 from services.notify import handlers as notify_handlers
@@ -63,7 +64,8 @@ def test_a_verb_is_declared_once() -> None:
 
 def graph_host() -> ServiceHost:
     host = ServiceHost(StandIn(), graph.VERBS)  # type: ignore[arg-type]
-    for module in (handlers, relations, communities, lists, filters, account_extras):
+    for module in (handlers, relations, communities, lists, filters, account_extras,
+                   moderation):
         module.register(host, StandIn(), StandIn())  # type: ignore[arg-type]
     membership.register(host, StandIn(), StandIn(), Settings(), StandIn())  # type: ignore[arg-type]
     return host

@@ -133,9 +133,10 @@ class FanoutHandlers:
             if event.visibility != policy.PRIVATE:
                 await self.nc.publish(subjects.live_community(event.community_id), live.encode(
                     live.LiveMessage(event="update", status_id=event.status_id)))
-        if policy.in_public_timeline(policy.PostFacts(
+        if event.broadcast and policy.in_public_timeline(policy.PostFacts(
                 author_id=event.account_id, network_id=event.network_id,
                 visibility=event.visibility, community_id=event.community_id)):
+            # (A silenced author's is not broadcast: Mastodon's broadcastable?.)
             await self.nc.publish(subjects.live_network(event.network_id), live.encode(
                 live.LiveMessage(event="update", status_id=event.status_id)))
         await self._done(event)

@@ -32,6 +32,8 @@ class PublicTimelines:
         keys += [tag_key(event.network_id, tag) for tag in event.tags]
         written = await self.writer.add(keys, event.status_id)
         metrics.TIMELINE_WRITES.labels("public").inc(written)
+        if not event.broadcast:
+            return  # a silenced author's: the timelines hold it, no stream announces it
         update = live.LiveMessage(event="update", status_id=event.status_id)
         await self._to_tags(event.network_id, event.tags, update)
 

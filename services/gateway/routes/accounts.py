@@ -45,7 +45,8 @@ async def register(request: Request[Any, Any, Any]) -> Response[Any]:
         gw.nc, graph_api.ACCOUNT_CREATE,
         graph_api.RegisterWithInvitation(username=p.username, email=p.email,
                                          password=p.password, display_name=p.display_name,
-                                         locale=p.locale, invite_code=p.invite_code), timeout=10,
+                                         locale=p.locale, invite_code=p.invite_code,
+                                         ip=rate_limits.host_of(request)), timeout=10,
     )
     scopes = " ".join(sorted(s for s in caller.scopes)) or tokens.DEFAULT_SCOPES
     access_token, created = await tokens.issue_token(gw.pool, app_id=caller.app_id,

@@ -220,7 +220,8 @@ async def sign_up(request: Request[Any, Any, Any]) -> Response[Any]:
             graph_api.RegisterWithInvitation(
                 username=values["username"], email=values["email"],
                 password=form.get("password", ""), display_name=values["display_name"],
-                invite_code=values["invite_code"] or None), timeout=10)
+                invite_code=values["invite_code"] or None,
+                ip=rate_limits.host_of(request)), timeout=10)
     except (errors.Invalid, errors.Forbidden, errors.Conflict) as exc:
         return signup_page(request, auth, values=values, status=422,
                            error=_sentence(exc.message))

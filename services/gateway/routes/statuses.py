@@ -138,6 +138,7 @@ async def create_status(request: Request[Any, Any, Any]) -> Response[Any]:
         community_id=community, media_ids=media_ids(p.media_ids),
         # Keys are scoped per app and account, as Mastodon scopes them per token.
         idempotency_key=f"{caller.app_id}:{key}" if key else None,
+        author_silenced=me.silenced, author_sensitized=me.sensitized,
     )
     if scheduled_at is not None:  # a ScheduledStatus, not a Status (Mastodon's answer)
         scheduled = await bus.call(gw.nc, posts_api.SCHEDULED_STATUS_CREATE,

@@ -74,7 +74,7 @@ async def _reader(gw: Gateway, token: str | None,
     if refusal is not None:
         raise errors.Forbidden(refusal)
     account = await gw.hydrator.account(caller.account_id)
-    if account is None or account.deactivated:
+    if account is None or account.barred:
         raise errors.Unauthorized(UNAUTHORIZED)
     return caller, account
 

@@ -49,11 +49,12 @@ async def public(request: Request[Any, Any, Any]) -> Response[Any]:
             return await reads.page(gw.redis.lean, public_key(me.network_id), limit=MAX_LIMIT,
                                     max_id=max_id, since_id=since_id, min_id=min_id)
 
-        return await render_page(request, await with_media(gw, p, read), me.id, context="public")
+        return await render_page(request, await with_media(gw, p, read), me.id, context="public",
+                                  limit_silenced=True)
     ids = await reads.page(gw.redis.lean, public_key(me.network_id), limit=clamp(p.limit),
                                max_id=parse_id(p.max_id), since_id=parse_id(p.since_id),
                                min_id=parse_id(p.min_id))
-    return await render_page(request, ids, me.id, context="public")
+    return await render_page(request, ids, me.id, context="public", limit_silenced=True)
 
 
 class TagParams(PageParams):
@@ -86,7 +87,8 @@ async def tag(request: Request[Any, Any, Any], hashtag: FromPath[str]) -> Respon
     return await render_page(
         request, ids, me.id,
         keep=lambda s: (need <= set(s.tags) and not refuse & set(s.tags)
-                        and (not media or bool(s.media))), context="public")
+                        and (not media or bool(s.media))), context="public",
+        limit_silenced=True)
 
 
 ROUTES = [home, public, tag]

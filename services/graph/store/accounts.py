@@ -20,7 +20,9 @@ ACCOUNT_COLUMNS = """
     (extract(epoch FROM a.last_status_at) * 1000)::bigint AS last_status_at,
     a.fields::text AS fields, a.avatar_url, a.header_url, a.title, a.department,
     a.deactivated_at IS NOT NULL AS deactivated, a.default_privacy,
-    a.confirmed_at IS NOT NULL AS confirmed, a.approved_at IS NOT NULL AS approved
+    a.confirmed_at IS NOT NULL AS confirmed, a.approved_at IS NOT NULL AS approved,
+    a.silenced_at IS NOT NULL AS silenced, a.suspended_at IS NOT NULL AS suspended,
+    a.disabled_at IS NOT NULL AS disabled, a.sensitized_at IS NOT NULL AS sensitized
 """
 
 
@@ -235,15 +237,17 @@ async def network_members_page(conn: asyncpg.Connection, network_id: int, page: 
 
 async def insert_account(conn: asyncpg.Connection, *, account_id: int, network_id: int,
                          username: str, email: str, password_hash: str, display_name: str,
-                         role: str, confirmed: bool = True, approved: bool = True) -> None:
+                         role: str, confirmed: bool = True, approved: bool = True,
+                         approval_required: bool = False) -> None:
     """Raises asyncpg's ``UniqueViolationError`` for a username (or confirmed e-mail) already
-    taken. An account not ``confirmed`` or not ``approved`` is not a member yet."""
+    taken. An account not ``confirmed`` or not ``approved`` is not a member yet; one with
+    ``approval_required`` waits for an admin once confirmed, whatever the registration mode."""
     await conn.execute(
         "INSERT INTO accounts (id, network_id, username, email, password_hash, "
-        "display_name, role, confirmed_at, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-        "CASE WHEN $8 THEN now() END, CASE WHEN $9 THEN now() END)",
+        "display_name, role, confirmed_at, approved_at, approval_required) VALUES ($1, $2, "
+        "$3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END, CASE WHEN $9 THEN now() END, $10)",
         account_id, network_id, username, email, password_hash, display_name, role,
-        confirmed, approved,
+        confirmed, approved, approval_required,
     )
 
 

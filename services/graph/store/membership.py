@@ -93,10 +93,11 @@ async def take_confirmation(conn: asyncpg.Connection, token_hash: str) -> asyncp
 
 async def lock_sign_up(conn: asyncpg.Connection, account_id: int) -> asyncpg.Record | None:
     """The account's membership facts (network_id, email, confirmed, approved, deactivated,
-    network name), its row locked until the transaction ends."""
+    approval_required, network name), its row locked until the transaction ends."""
     return await conn.fetchrow(
         "SELECT a.network_id, a.email, a.confirmed_at IS NOT NULL AS confirmed, "
         "a.approved_at IS NOT NULL AS approved, a.deactivated_at IS NOT NULL AS deactivated, "
+        "a.approval_required, "
         "n.name AS network_name FROM accounts a JOIN networks n ON n.id = a.network_id "
         "WHERE a.id = $1 FOR UPDATE OF a", account_id)
 

@@ -43,7 +43,7 @@ class Authenticate:
             raise errors.Unauthorized("Invalid e-mail address or password")
         async with self.pool.acquire() as conn:
             [account] = await store.accounts_by_ids(conn, [row["id"]])
-        if account.deactivated:
+        if account.barred:
             raise errors.Unauthorized("Your login is currently disabled")
         async with self.pool.acquire() as conn:
             required = await sso_store.sso_required_for_account(conn, account.id)

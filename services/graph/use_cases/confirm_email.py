@@ -50,7 +50,9 @@ class ConfirmAddress:
             if account is None or account["deactivated"] or (
                     account["email"].lower() != link["email"].lower()):
                 raise errors.Invalid(BAD_LINK)  # the address changed since this link was sent
-            approve = self.settings.registrations == "open"
+            # An IP block may have asked for approval of this one sign-up (sign_up_blocks.py).
+            approve = (self.settings.registrations == "open"
+                       and not account["approval_required"])
             try:
                 async with conn.transaction():  # a savepoint: the link stays unused on failure
                     await membership_store.confirm(conn, link["account_id"], approve=approve)

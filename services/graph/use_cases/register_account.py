@@ -19,6 +19,7 @@ import asyncpg
 from services.graph import mail, store
 from services.graph.passwords import Passwords
 from services.graph.store import membership as membership_store
+from services.graph.use_cases.sign_up_checks import check_sign_up
 from shared import errors, events, outbox
 from shared.contracts.graph import RegisterWithInvitation as Request
 from shared.ids import new_id
@@ -110,6 +111,8 @@ class RegisterAccount:
                 if network["invitation_only"]:
                     raise errors.Forbidden("This network accepts members by invitation only")
                 network_id, role, network_name = network["id"], "member", network["name"]
+            approval_required = await check_sign_up(conn, network_id, email, req.ip,
+                                                    invited=bool(invite_code))
             # A taken username is said first, whatever the e-mail: usernames are public (every
             # profile and mention shows one), e-mail addresses are not, so the answer to a taken
             # username must not depend on whether the address has an account too.
@@ -122,7 +125,8 @@ class RegisterAccount:
                     conn, account_id=account_id, network_id=network_id, username=username,
                     email=email, password_hash=password_hash,
                     display_name=req.display_name.strip(), role=role,
-                    confirmed=bool(invite_code), approved=bool(invite_code))
+                    confirmed=bool(invite_code), approved=bool(invite_code),
+                    approval_required=approval_required)
             except asyncpg.UniqueViolationError as exc:
                 # Only an invited address can collide (unconfirmed sign-ups may repeat one):
                 # the invitation's holder may learn that its address has an account.

@@ -40,6 +40,13 @@ class Draft:
     community_id: int | None
 
 
+def marked_sensitive(req: CreateStatus) -> bool:
+    """As the author said, or by a content warning; a sensitized author's media always
+    (Mastodon's sensitized account)."""
+    return req.sensitive or bool(req.spoiler_text) or (req.author_sensitized
+                                                      and bool(req.media_ids))
+
+
 def created_record(event: events.StatusCreated, composed: Composed, req: CreateStatus,
                    row: asyncpg.Record, media: list[MediaRecord] | None = None) -> StatusRecord:
     """The new row as ``store.statuses_by_ids`` would read it back (counters at zero)."""
@@ -47,7 +54,7 @@ def created_record(event: events.StatusCreated, composed: Composed, req: CreateS
         id=event.status_id, account_id=req.account_id, network_id=req.network_id,
         text=composed.body, content_html=composed.content_html, visibility=req.visibility,
         created_at=row["created_at"], spoiler_text=req.spoiler_text,
-        sensitive=req.sensitive or bool(req.spoiler_text), language=req.language,
+        sensitive=marked_sensitive(req), language=req.language,
         in_reply_to_id=req.in_reply_to_id, in_reply_to_account_id=event.in_reply_to_account_id,
         community_id=event.community_id, mentions=composed.mention_ids, tags=composed.tags,
         version=row["version"], poll=store.poll_from_row(row), media=tuple(media or ()),
@@ -138,12 +145,13 @@ class PostStatus:
             in_reply_to_account_id=parent.account_id if parent else None,
             community_id=draft.community_id, mentions=composed.mention_ids, tags=composed.tags,
             conversation_id=thread_of(parent, status_id),
+            broadcast=not req.author_silenced,
         )
         inserted = await store.insert_status(
             conn, status_id=event.status_id, account_id=req.account_id,
             network_id=req.network_id, text=composed.body,
             content_html=composed.content_html, spoiler_text=req.spoiler_text,
-            sensitive=req.sensitive or bool(req.spoiler_text),
+            sensitive=marked_sensitive(req),
             visibility=req.visibility, language=req.language,
             in_reply_to_id=req.in_reply_to_id,
             in_reply_to_account_id=event.in_reply_to_account_id,

@@ -32,7 +32,7 @@ from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts.posts import ScheduledStatusRecord
 from shared.periodic import Every
-from shared.records import StatusRecord
+from shared.records import AccountRecord, StatusRecord
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +110,18 @@ class PublishDueStatuses:
         req = msgspec.structs.replace(claimed.status, idempotency_key=idempotency_key(claimed.id))
         if await store.status_id_by_idempotency_key(conn, req.account_id, req.idempotency_key):
             return None
-        await self._ensure_author_active(req.account_id)
+        author = await self._ensure_author_active(req.account_id)
+        # As the author stands now, not when it was scheduled.
+        req = msgspec.structs.replace(req, author_silenced=author.silenced,
+                                      author_sensitized=author.sensitized)
         draft = await self.post.prepare(req)
         return await self.post.write(conn, draft)
 
-    async def _ensure_author_active(self, account_id: int) -> None:
+    async def _ensure_author_active(self, account_id: int) -> AccountRecord:
         reply = await bus.call(self.nc, graph_api.ACCOUNT_GET,
                                graph_api.GetAccounts(ids=[account_id]))
-        if not any(a.id == account_id and not a.deactivated for a in reply.accounts):
-            raise errors.NotFound("the author's account is gone or deactivated")
+        for account in reply.accounts:
+            # Suspended or disabled by a moderator: locked out, as deactivated.
+            if account.id == account_id and not account.barred:
+                return account
+        raise errors.NotFound("the author's account is gone, deactivated or suspended")

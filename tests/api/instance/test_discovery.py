@@ -113,6 +113,8 @@ SINCE_VERSION: list[tuple[tuple[int, int], str]] = [
     ((2, 1), "/api/v1/instance/activity"),
     ((2, 4), "/api/v1/filters"),
     ((2, 5), "/api/v1/endorsements"),
+    ((2, 9), "/api/v1/admin/accounts"),  # the admin API (Mastodon 2.9.1)
+    ((2, 9), "/api/v1/admin/reports"),
     ((3, 0), "/api/v1/markers"),
     ((3, 0), "/api/v1/featured_tags"),
     ((3, 0), "/api/v1/directory"),
@@ -127,6 +129,10 @@ SINCE_VERSION: list[tuple[tuple[int, int], str]] = [
     ((4, 0), "/api/v1/instance/extended_description"),
     ((4, 0), "/api/v1/followed_tags"),
     ((4, 0), "/api/v2/filters"),
+    ((4, 0), "/api/v2/admin/accounts"),
+    ((4, 0), "/api/v1/admin/canonical_email_blocks"),
+    ((4, 0), "/api/v1/admin/email_domain_blocks"),
+    ((4, 0), "/api/v1/admin/ip_blocks"),
     ((4, 3), "/api/v2/notifications"),  # grouped notifications
     ((4, 3), "/api/v2/notifications/unread_count"),
     ((4, 3), "/api/v1/notifications/unread_count"),

@@ -115,8 +115,9 @@ export function buildShell(root) {
       navLink('/web/scheduled', 'clock', 'Scheduled'),
       navLink(profilePath(me), 'user', 'Profile'),
       navLink('/web/settings', 'filter', 'Settings'),
-      // Owners and admins only; the gateway checks again on every admin call.
-      ['owner', 'admin'].includes(session.network?.role)
+      // Owners, admins (every section) and moderators (moderation); the gateway checks again
+      // on every admin call.
+      ['owner', 'admin', 'moderator'].includes(session.network?.role)
         && navLink('/web/admin', 'lock', 'Network admin'))),
     h('button', { class: 'button primary compose-button', type: 'button',
       onclick: () => openComposer(), 'aria-keyshortcuts': 'n' },

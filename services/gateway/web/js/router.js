@@ -17,7 +17,7 @@ const ROUTES = [
   [/^\/@([A-Za-z0-9_]+)(?:\/(followers|following))?$/, 'profile'],
   [/^\/@([A-Za-z0-9_]+)\/(\d+)$/, 'thread'],
   [/^\/tags\/([^/]+)$/, 'tag'],
-  [/^\/web\/admin(?:\/(domains|members|requests|sso|scim|audit))?$/, 'admin'],
+  [/^\/web\/admin(?:\/(domains|members|requests|moderation|sso|scim|audit))?$/, 'admin'],
   [/^\/web\/settings(?:\/(filters|profile))?$/, 'settings'],
 ];
 const KEEP_ALIVE = new Set(['/']);

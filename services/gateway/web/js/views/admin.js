@@ -1,27 +1,33 @@
-// Network admin: domains, members and roles, the approval queue, single sign-on, SCIM tokens
-// and the audit log, one tab each (js/admin/). Only owners and admins see the link; the gateway
-// refuses everyone else whatever this page shows.
+// Network admin: domains, members and roles, the approval queue, moderation, single sign-on,
+// SCIM tokens and the audit log, one tab each (js/admin/). Owners and admins see every tab,
+// moderators the moderation one only; the gateway refuses everyone else whatever this page
+// shows.
 import { session } from '../api.js';
 import { emptyState, h, pageHeader } from '../dom.js';
 
 const SECTIONS = [
   ['domains', 'Domains'], ['members', 'Members'], ['requests', 'Approvals'],
-  ['sso', 'Single sign-on'], ['scim', 'SCIM tokens'], ['audit', 'Audit log'],
+  ['moderation', 'Moderation'], ['sso', 'Single sign-on'], ['scim', 'SCIM tokens'],
+  ['audit', 'Audit log'],
 ];
+const MODERATION = ['moderation'];
 
 export const isAdmin = () => ['owner', 'admin'].includes(session.network?.role);
+export const isModerator = () => isAdmin() || session.network?.role === 'moderator';
 
 export async function render(root, ctx) {
-  const section = ctx.params[0] || 'domains';
+  const allowed = isAdmin() ? SECTIONS : SECTIONS.filter(([name]) => MODERATION.includes(name));
+  const section = ctx.params[0] || (isAdmin() ? 'domains' : 'moderation');
   const [, label] = SECTIONS.find(([name]) => name === section);
   ctx.setTitle(`${label} · Network admin`);
   root.append(pageHeader('Network admin'));
-  if (!isAdmin()) {
-    root.append(emptyState('Only your network\'s owners and admins can see this page', ''));
+  if (!allowed.some(([name]) => name === section)) {
+    root.append(emptyState(isModerator() ? 'Only your network\'s owners and admins can see this page'
+      : 'Only your network\'s owners, admins and moderators can see this page', ''));
     return null;
   }
   root.append(h('nav', { class: 'tabs', 'aria-label': 'Admin sections' },
-    SECTIONS.map(([name, text]) => h('a', { class: 'tab', href: `/web/admin/${name}`,
+    allowed.map(([name, text]) => h('a', { class: 'tab', href: `/web/admin/${name}`,
       'aria-current': name === section ? 'page' : null, text }))));
   const body = h('section', { class: 'admin-section', 'aria-label': label });
   root.append(body);

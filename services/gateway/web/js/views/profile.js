@@ -8,6 +8,7 @@ import { openComposer } from '../compose.js';
 import {
   avatar, displayName, emptyState, errorState, h, icon, profilePath, richContent, spinner,
 } from '../dom.js';
+import { openReport } from '../report.js';
 import { networkBadge } from '../status.js';
 import { timeline } from '../timeline.js';
 import { menuButton, openDialog, toast } from '../ui.js';
@@ -48,7 +49,8 @@ function privateNote(account, rel) {
   return { text, edit };
 }
 
-/** The profile's menu: your note, and featuring them on your profile (whom you follow). */
+/** The profile's menu: your note, featuring them on your profile (whom you follow), and
+ * reporting them. */
 function profileMenu(account, rel, note) {
   return menuButton(`More for ${displayName(account)}`, [
     { icon: 'edit', get label() { return rel.note ? 'Edit note' : 'Add a note'; },
@@ -64,6 +66,8 @@ function profileMenu(account, rel, note) {
           toast(err.message, 'error');
         }
       } },
+    // To the network's moderators (Network admin → Moderation).
+    { icon: 'alert', label: 'Report', danger: true, action: () => openReport(account) },
   ]);
 }
 
