@@ -39,8 +39,14 @@ async def test_a_sign_up_without_agreement_is_err_accepted_and_makes_nothing(
                               headers={"Authorization": f"Bearer {await api.app_token()}"})
     assert r.status_code == 422, r.text
     assert codes(r.json()) == {"agreement": ["ERR_ACCEPTED"]}
-    assert await api.stack.graph.pool.fetchval(
-        "SELECT count(*) FROM accounts WHERE username = $1", username) == 0
+    # Nothing was made: the username is free (a sign-up with agreement takes it).
+    reader = await api.user()
+    r = await api.client.get("/api/v1/accounts/lookup", params={"acct": username},
+                             headers=reader.headers)
+    assert r.status_code == 404, r.text
+    status, answer = await register(api, username=username, email=f"{username}@acme.test",
+                                    password=PASSWORD)
+    assert status == 200, answer
 
 
 async def test_taken_username_is_err_taken_and_a_taken_email_is_not_said(api: Api) -> None:
