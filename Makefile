@@ -33,8 +33,11 @@ AXE := tests/a11y/node_modules/.package-lock.json
 $(AXE): tests/a11y/package-lock.json
 	cd tests/a11y && npm ci --no-audit --no-fund
 
+# Two test processes, each with its own embedded servers and stack; a module's tests stay in
+# one process (its module fixtures: an S3 stack, a web site on 127.0.0.1). Most tests wait on
+# servers rather than compute, so two processes on two cores finish in about half the time.
 test: $(STAMP) $(OIDC) $(AXE)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

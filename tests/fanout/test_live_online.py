@@ -19,6 +19,8 @@ async def test_both_ways_find_the_same_readers_online(api: Api, lean: bool) -> N
     publisher = LivePublisher(api.stack.fanout.nc, api.stack.fanout.redis.main, fast)
     readers = list(range(10**12 + 500, 10**12 + 500 + 2 * FEW))
     here = readers[3::7]
+    # Nobody else online: other tests' connections in this process may have left entries.
+    await r.delete(ONLINE_USERS_KEY)
     try:
         await presence.mark_online(r, [readers[5]], ttl_s=-1)  # gone: its entry has expired
         await presence.mark_online(r, [*here, 10**12 + 1])  # and one not among the readers

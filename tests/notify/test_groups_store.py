@@ -64,6 +64,13 @@ async def test_a_dropped_notification_leaves_no_row(api: Api) -> None:
 
 async def test_the_grouped_page_probes_groups_through_their_index(api: Api) -> None:
     async with api.stack.notify.pool.acquire() as conn, conn.transaction():
+        # The plan at scale, whatever this session wrote so far: an account with many
+        # notifications in many groups, analysed (both rolled back with the transaction).
+        await conn.execute(
+            "INSERT INTO notifications (id, account_id, type, from_account_id, status_id, "
+            "dedupe_key, group_key) SELECT -g, 1, 'favourite', 2, g / 3, 'probe:' || g, "
+            "'favourite-' || (g / 3) FROM generate_series(1, 20000) g")
+        await conn.execute("ANALYZE notifications")
         await conn.execute("SET LOCAL enable_seqscan = off")
         plan = "\n".join(r[0] for r in await conn.fetch(
             "EXPLAIN SELECT 1 FROM notifications n WHERE n.account_id = 1 "

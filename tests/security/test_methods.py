@@ -29,7 +29,9 @@ def _route_paths() -> list[tuple[str, frozenset[str]]]:
         path = re.sub(r"\{[^}:]+:path\}", "a/b", route.path)
         path = re.sub(r"\{[^}]+\}", "1", path)
         found.append((path, declared))
-    return found
+    # Sorted: the app's route table is not in the same order in every process, and parallel
+    # test workers must collect the same tests.
+    return sorted(found, key=lambda item: (item[0], sorted(item[1])))
 
 
 ROUTES = _route_paths()

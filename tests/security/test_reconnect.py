@@ -146,7 +146,7 @@ async def test_nats_away_then_back(outage: Outage) -> None:
         await outage.wait_readiness(503, timeout=5)
         down = 'hubbub_dependency_up{dependency="nats",process="posts"} 0.0'
         async with httpx.AsyncClient(timeout=5) as client:
-            for _ in range(30):  # the next probe (every second) sets the gauge
+            for _ in range(75):  # the next probe (every second) sets the gauge (slow when busy)
                 metrics = await client.get(outage.posts_health.replace("readyz", "metrics"))
                 if down in metrics.text:
                     break
