@@ -9,12 +9,26 @@ from typing import Any
 
 import msgspec
 
+from services.gateway import params
 from services.gateway.context import Gateway
 from services.gateway.hydrate.reader_filters import ReaderFilters
 from services.gateway.presenters import mastodon
 from services.gateway.presenters import notification_groups as presenter
 from shared.contracts import notify as notify_api
 from shared.records import AccountRecord, NotificationRecord
+
+
+class NotificationParams(params.Params):
+    """The list parameters of /api/v1/notifications, which /api/v2/notifications extends."""
+
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 40
+    types: list[str] = []
+    exclude_types: list[str] = []
+    account_id: str | None = None
+    include_filtered: bool = False
 
 
 async def render(gw: Gateway, records: list[NotificationRecord], viewer_id: int | None = None,

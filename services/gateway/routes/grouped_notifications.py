@@ -9,7 +9,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.gateway import params, responses
-from services.gateway.application.notifications import render_groups
+from services.gateway.application.notifications import NotificationParams, render_groups
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.scopes import needs
@@ -22,18 +22,10 @@ from shared.ids import parse_id
 MAX_GROUP_KEY = 100
 
 
-class GroupedParams(params.Params):
-    max_id: str | None = None
-    since_id: str | None = None
-    min_id: str | None = None
-    limit: int = 40
-    types: list[str] = []
-    exclude_types: list[str] = []
-    account_id: str | None = None
+class GroupedParams(NotificationParams):
     # partial_avatars is answered in full (the docs let a server do so).
     expand_accounts: Literal["full", "partial_avatars"] = "full"
     grouped_types: list[str] = []
-    include_filtered: bool = False
 
 
 @get("/api/v2/notifications", opt=needs("read:notifications"))

@@ -8,24 +8,13 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from services.gateway import params, responses
-from services.gateway.application.notifications import render
+from services.gateway.application.notifications import NotificationParams, render
 from services.gateway.context import gateway_of
 from services.gateway.presenters import mastodon
 from services.gateway.scopes import needs
 from shared import bus, errors
 from shared.contracts import notify as notify_api
 from shared.ids import parse_id
-
-
-class NotificationParams(params.Params):
-    max_id: str | None = None
-    since_id: str | None = None
-    min_id: str | None = None
-    limit: int = 40
-    types: list[str] = []
-    exclude_types: list[str] = []
-    account_id: str | None = None
-    include_filtered: bool = False
 
 
 @get("/api/v1/notifications", opt=needs("read:notifications"))
