@@ -53,7 +53,7 @@ class BaseService:
         self.ready = False
         # Each server's last probe (shared/readiness.py); and whether the NATS connection was
         # closed for good, which ends the process (run_until_signalled).
-        self.readiness = Readiness(self.name)
+        self.readiness = Readiness(self.name, timeout_s=settings.readiness_timeout_s)
         self.nats_lost = asyncio.Event()
         self._stopping = False
         self._stoppables: list[Stoppable] = []

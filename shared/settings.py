@@ -106,6 +106,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     lockout_max_s: float = 3600.0
     # Argon2id checks (64 MiB each) one graph process runs at once: its memory ceiling.
     password_checks: int = 4
+    # How long a readiness probe of a server (NATS, PostgreSQL, Valkey) may take before the
+    # server counts as unreachable (shared/readiness.py).
+    readiness_timeout_s: float = 1.0
     # Media files (shared/media): "local" keeps them under <data_dir>/media-files/ and the
     # gateway serves them (one machine); "s3" puts them in an S3-compatible bucket that serves
     # them itself (replicas on several machines).
@@ -277,6 +280,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         lockout_base_s=float(get("HUBBUB_LOCKOUT_BASE_S", base.lockout_base_s)),
         lockout_max_s=float(get("HUBBUB_LOCKOUT_MAX_S", base.lockout_max_s)),
         password_checks=int(get("HUBBUB_PASSWORD_CHECKS", base.password_checks)),
+        readiness_timeout_s=float(get("HUBBUB_READINESS_TIMEOUT_S", base.readiness_timeout_s)),
         media_storage=media_storage(get("HUBBUB_MEDIA_STORAGE", base.media_storage)),
         media_signing_key=media_signing_key(get("HUBBUB_MEDIA_SIGNING_KEY", "")),
         s3_endpoint=get("HUBBUB_S3_ENDPOINT", "").rstrip("/"),

@@ -78,7 +78,8 @@ class Gateway:
         self.offboarding = Offboarding(self.tokens, self.open_streams)
         self.worker_lease: worker_lease.WorkerLease | None = None  # its ids: apps, tokens
         self.ready = False
-        self.readiness = Readiness("gateway")  # each server's last probe (/readyz)
+        # each server's last probe (/readyz)
+        self.readiness = Readiness("gateway", timeout_s=settings.readiness_timeout_s)
         # Set when the NATS connection is closed for good while the gateway runs (server.py
         # then ends the process, for its supervisor to start a fresh one: see _nats_closed).
         self.nats_lost = asyncio.Event()
