@@ -87,13 +87,34 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return found
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True)
 class Guard:
     allow_private: bool = False
     also_allow: frozenset[IPAddress] = field(default_factory=frozenset)
+    # Networks an operator allow-lists (HUBBUB_OUTBOUND_ALLOW: a partner's receiver inside the
+    # company, the tests' servers on 127.0.0.1); the check stays on for every other address.
+    allow_networks: tuple[IPNetwork, ...] = ()
 
     def allows(self, ip: IPAddress) -> bool:
-        return self.allow_private or ip in self.also_allow or public_address(ip)
+        return (self.allow_private or ip in self.also_allow or public_address(ip)
+                or any(ip in network for network in self.allow_networks))
+
+    @classmethod
+    def allowing(cls, networks: str) -> Guard:
+        """A guard that also lets the comma-separated ``networks`` (CIDR or addresses) through;
+        ValueError names a bad entry."""
+        parsed: list[IPNetwork] = []
+        for entry in networks.split(","):
+            entry = entry.strip()
+            if entry:
+                try:
+                    parsed.append(ipaddress.ip_network(entry, strict=False))
+                except ValueError as exc:
+                    raise ValueError(f"not an address or network: {entry!r}") from exc
+        return cls(allow_networks=tuple(parsed))
 
 
 @dataclass(frozen=True)
@@ -120,47 +141,67 @@ async def checked_address(url: httpx.URL, guard: Guard, resolver: Resolver) -> I
     return addresses[0]
 
 
-async def fetch_html(url: str, *, guard: Guard, timeout_s: float = TOTAL_TIMEOUT_S,
-                     max_bytes: int = MAX_BYTES, resolver: Resolver = resolve,
-                     accept: tuple[str, ...] = ("text/html", "application/xhtml+xml"),
-                     verify: ssl.SSLContext | bool = True) -> Page:
-    """GET ``url`` through the guard; a page of one of the ``accept`` types, or Refused
-    (TimeoutError past ``timeout_s`` in all). ``verify``: how certificates are checked (the
-    system's CAs; tests pass their own CA's context), always against the URL's host name."""
+@dataclass(frozen=True)
+class Answer:
+    """What a guarded request got back (any status: the caller judges it)."""
+    url: str  # the URL that answered (after the redirects followed)
+    status: int
+    headers: httpx.Headers
+    body: bytes  # at most max_bytes
+    cut: bool  # the body was longer than max_bytes and was not read to its end
+
+    @property
+    def media_type(self) -> str:
+        return _content_type(self.headers.get("content-type", ""))[0]
+
+    @property
+    def charset(self) -> str | None:
+        return _content_type(self.headers.get("content-type", ""))[1]
+
+
+async def request(method: str, url: str, *, guard: Guard, headers: dict[str, str] | None = None,
+                  content: bytes | None = None, timeout_s: float = TOTAL_TIMEOUT_S,
+                  max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS,
+                  resolver: Resolver = resolve, verify: ssl.SSLContext | bool = True,
+                  user_agent: str = USER_AGENT) -> Answer:
+    """Send one request through the guard and read at most ``max_bytes`` of the answer.
+
+    Redirects (of a GET or HEAD only) are followed by hand up to ``max_redirects``, each target
+    checked again; ``max_redirects=0`` returns a redirect as it came (webhooks follow none).
+    Refused: the URL or a redirect target is not allowed, or more redirects than allowed;
+    TimeoutError past ``timeout_s`` in all (DNS, connect, headers, body); httpx.HTTPError for a
+    connection that failed. The body is asked uncompressed: the size limit counts what is read,
+    and a small compressed chunk could inflate to far more than the limit."""
     async with asyncio.timeout(timeout_s):
-        return await _fetch(httpx.URL(url), guard, timeout_s, max_bytes, resolver, accept,
-                            verify)
+        return await _request(method.upper(), httpx.URL(url), guard, dict(headers or {}),
+                              content, timeout_s, max_bytes, max_redirects, resolver, verify,
+                              user_agent)
 
 
-async def _fetch(url: httpx.URL, guard: Guard, timeout_s: float, max_bytes: int,
-                 resolver: Resolver, accept: tuple[str, ...],
-                 verify: ssl.SSLContext | bool) -> Page:
-    # One client per fetch, no pool shared across hosts: a connection is opened to an address
-    # for one host name's SNI and must not serve another's.
+async def _request(method: str, url: httpx.URL, guard: Guard, headers: dict[str, str],
+                   content: bytes | None, timeout_s: float, max_bytes: int, max_redirects: int,
+                   resolver: Resolver, verify: ssl.SSLContext | bool,
+                   user_agent: str) -> Answer:
+    # One client per request, no pool shared across hosts: a connection is opened to an
+    # address for one host name's SNI and must not serve another's.
+    follows = max_redirects if method in ("GET", "HEAD") else 0
     async with httpx.AsyncClient(trust_env=False, follow_redirects=False, verify=verify,
                                  timeout=httpx.Timeout(timeout_s)) as client:
-        for _hop in range(MAX_REDIRECTS + 1):
+        for hop in range(follows + 1):
             ip = await checked_address(url, guard, resolver)
             pinned = url.copy_with(host=str(ip))
-            host_header = url.netloc.decode("ascii")
-            headers = {"Host": host_header, "User-Agent": USER_AGENT,
-                       "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-                       # Uncompressed: the size limit counts what is read, and a small
-                       # compressed chunk could inflate to far more than the limit.
-                       "Accept-Encoding": "identity"}
-            request = client.build_request(
-                "GET", pinned, headers=headers,
+            sent = {"User-Agent": user_agent, "Accept-Encoding": "identity", **headers,
+                    "Host": url.netloc.decode("ascii")}
+            built = client.build_request(
+                method, pinned, headers=sent, content=content,
                 extensions={"sni_hostname": url.host} if url.scheme == "https" else {})
-            response = await client.send(request, stream=True)
+            response = await client.send(built, stream=True)
             try:
-                if response.is_redirect and "location" in response.headers:
+                if response.is_redirect and "location" in response.headers and hop < follows:
                     url = url.join(response.headers["location"])
                     continue
-                if response.status_code != 200:
-                    raise Refused(f"status {response.status_code}")
-                media_type, charset = _content_type(response.headers.get("content-type", ""))
-                if media_type not in accept:
-                    raise Refused(f"not a page: {media_type or 'no content type'}")
+                if response.is_redirect and follows and hop == follows:
+                    raise Refused(f"more than {max_redirects} redirects")
                 if response.headers.get("content-encoding", "identity").lower() != "identity":
                     raise Refused("compressed although asked not to be")
                 body = bytearray()
@@ -171,11 +212,29 @@ async def _fetch(url: httpx.URL, guard: Guard, timeout_s: float, max_bytes: int,
                         del body[max_bytes:]
                         cut = True
                         break
-                return Page(url=str(url), content_type=media_type, charset=charset,
-                            body=bytes(body), cut=cut)
+                return Answer(url=str(url), status=response.status_code,
+                              headers=response.headers, body=bytes(body), cut=cut)
             finally:
                 await response.aclose()
-        raise Refused(f"more than {MAX_REDIRECTS} redirects")
+        raise Refused(f"more than {max_redirects} redirects")  # pragma: no cover (loop returns)
+
+
+async def fetch_html(url: str, *, guard: Guard, timeout_s: float = TOTAL_TIMEOUT_S,
+                     max_bytes: int = MAX_BYTES, resolver: Resolver = resolve,
+                     accept: tuple[str, ...] = ("text/html", "application/xhtml+xml"),
+                     verify: ssl.SSLContext | bool = True) -> Page:
+    """GET ``url`` through the guard; a page of one of the ``accept`` types, or Refused
+    (TimeoutError past ``timeout_s`` in all). ``verify``: how certificates are checked (the
+    system's CAs; tests pass their own CA's context), always against the URL's host name."""
+    answer = await request("GET", url, guard=guard, timeout_s=timeout_s, max_bytes=max_bytes,
+                           resolver=resolver, verify=verify,
+                           headers={"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"})
+    if answer.status != 200:
+        raise Refused(f"status {answer.status}")
+    if answer.media_type not in accept:
+        raise Refused(f"not a page: {answer.media_type or 'no content type'}")
+    return Page(url=answer.url, content_type=answer.media_type, charset=answer.charset,
+                body=answer.body, cut=answer.cut)
 
 
 def _content_type(value: str) -> tuple[str, str | None]:

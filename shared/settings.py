@@ -137,6 +137,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # the tests' pages on 127.0.0.1 only; never in production.
     cards: bool = True
     cards_allow_private: bool = False
+    # Addresses Hubbub may reach on partners' behalf although they are not public (webhook
+    # receivers, inbound feeds): comma-separated networks or addresses, e.g. "10.1.2.0/24" for
+    # a partner's system reached over a VPN, "127.0.0.1" for a local trial and the tests. The
+    # SSRF guard (shared/link_fetch.py) refuses every other private address.
+    outbound_allow: str = ""
     # Web Push (RFC 8291/8292): the VAPID key pair, base64url (the public key an uncompressed
     # P-256 point, the private key its 32-byte scalar); empty: a pair generated once into
     # <data_dir>/secrets/ (shared/vapid.py).
@@ -295,6 +300,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
                                           base.scheduled_check_seconds)),
         cards=_bool(get("HUBBUB_CARDS", "1")),
         cards_allow_private=_bool(get("HUBBUB_CARDS_ALLOW_PRIVATE", "0")),
+        outbound_allow=get("HUBBUB_OUTBOUND_ALLOW", ""),
         vapid_public_key=get("HUBBUB_VAPID_PUBLIC_KEY", "").strip(),
         vapid_private_key=get("HUBBUB_VAPID_PRIVATE_KEY", "").strip(),
         push_allow_http_localhost=_bool(get("HUBBUB_PUSH_ALLOW_HTTP_LOCALHOST", "0")),

@@ -79,12 +79,14 @@ def settings(servers: Settings) -> Settings:
     # test_cards.py tests the guard itself, on).
     # push_allow_http_localhost: the tests' push service (tests/helpers/push_receiver.py),
     # which may be told to hang: push_timeout_s gives up on it soon.
+    # outbound_allow: webhook receivers and inbound feeds served on 127.0.0.1 by the tests
+    # (the operator's allow-list; the guard stays on for every other private address).
     # readiness_timeout_s: two test processes share two cores; a probe that waits 1 s for a
     # busy PostgreSQL would call it away (a stopped server still fails at once: refused).
     return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True,
                                    scheduled_check_seconds=0.5, cards_allow_private=True,
                                    push_allow_http_localhost=True, push_timeout_s=2.0,
-                                   readiness_timeout_s=3.0, **{
+                                   readiness_timeout_s=3.0, outbound_allow="127.0.0.1,::1", **{
                                        name: roomy for name in RATE_SETTINGS})
 
 

@@ -63,6 +63,11 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the reader stopped (the size limit): as it should
 
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        """A POST is answered as a GET of the same path (its body read and dropped)."""
+        self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+        self.do_GET()
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)

@@ -18,7 +18,7 @@ import trustme
 from services.posts import status_cache
 from services.posts.cards.worker import CardWorker
 from shared import bus, events
-from shared.link_fetch import MAX_BYTES, Guard, IPAddress, Refused, fetch_html
+from shared.link_fetch import MAX_BYTES, Guard, IPAddress, Refused, fetch_html, request
 from shared.settings import from_env
 from tests.helpers import Api, unique
 from tests.helpers.link_pages import LinkPages
@@ -329,3 +329,30 @@ async def test_https_is_checked_against_the_host_name_while_connecting_to_its_ad
         with pytest.raises(httpx.ConnectError):  # a CA the client does not trust
             await fetch_html(tls_site.url("/page/tls", host="pages.test"),
                              guard=ONLY_LOOPBACK, resolver=to_loopback)
+
+
+# --- the guard's general request (webhooks and inbound feeds use it) ---------------------------
+
+async def test_an_allow_listed_network_is_reached_and_every_other_private_address_refused(
+        site: LinkPages) -> None:
+    guard = Guard.allowing("127.0.0.0/8, 10.1.2.3")
+    answer = await request("GET", site.url("/page/allowed"), guard=guard)
+    assert answer.status == 200 and b"Title allowed" in answer.body
+    for target in ("http://10.1.2.4/", "http://192.168.1.1/", "http://169.254.169.254/",
+                   "http://[::1]/"):
+        with pytest.raises(Refused, match="not public"):
+            await request("GET", target, guard=guard)
+    with pytest.raises(ValueError, match="not an address"):
+        Guard.allowing("127.0.0.1, intranet")
+
+
+async def test_a_request_that_is_not_a_get_follows_no_redirect(site: LinkPages) -> None:
+    answer = await request("POST", site.url("/redirect?to=/page/not-followed"), guard=ONLY_LOOPBACK,
+                           content=b"{}", headers={"Content-Type": "application/json"})
+    assert answer.status == 302 and site.hits("/page/not-followed") == 0
+    assert answer.headers["location"] == "/page/not-followed"
+
+
+async def test_a_body_past_the_limit_is_cut_and_says_so(site: LinkPages) -> None:
+    answer = await request("GET", site.url("/huge"), guard=ONLY_LOOPBACK, max_bytes=1000)
+    assert answer.cut and len(answer.body) == 1000
