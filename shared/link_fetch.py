@@ -1,4 +1,6 @@
-"""Fetching a URL someone typed (a link in a status), through the one SSRF guard.
+"""Fetching a URL someone typed (a link in a status, a feed, a webhook target), through the one
+SSRF guard. ``request`` is the general call (any method, an ``Answer`` back); ``fetch_html`` is
+the link preview's use of it.
 
 A link preview makes the server fetch whatever a member typed, from inside the company's
 network: without a guard, ``http://169.254.169.254/`` (cloud metadata), ``http://10.0.0.5/admin``
@@ -22,6 +24,11 @@ or ``http://localhost:5432`` become reachable through Hubbub. So, for every requ
 ``Guard.allow_private`` turns the address check off (tests serve pages on 127.0.0.1;
 ``HUBBUB_CARDS_ALLOW_PRIVATE``); ``also_allow`` lets named addresses through while the check
 stays on for every other (the tests' redirect cases). Never in production.
+``allow_networks`` (``Guard.allowing``, from ``HUBBUB_OUTBOUND_ALLOW``) is the operator's list of
+networks that may be reached although private: a webhook receiver or a feed inside the company.
+
+Redirects are followed for GET and HEAD only: a webhook's POST that answers 3xx is an answer
+(a failure to its sender), never resent elsewhere.
 """
 
 from __future__ import annotations
