@@ -28,6 +28,7 @@ from shared.records import (
     LAST_READ_KEY,
     home_key,
     home_reblogs_key,
+    own_complete_key,
     own_key,
     own_reblogs_key,
     rebuilding_key,
@@ -112,10 +113,11 @@ class Rebuilder:
                               {member(o): float(r) for o, r in tracker.items()})
         # Followees above the threshold are read from their own timelines: after a loss of
         # Redis those must come back too, or the reader's next posts from them would be alone.
+        # (Not by their existence: live fanout makes one again with the author's next status.)
         if sources.above:
             pipe = self.r.pipeline(transaction=False)
             for author_id in sources.above:
-                pipe.exists(own_key(author_id))
+                pipe.exists(own_complete_key(author_id))
             missing = [a for a, found in zip(sources.above, await pipe.execute(), strict=True)
                        if not found]
             for author_id in missing:
@@ -128,6 +130,8 @@ class Rebuilder:
             posts_api.AuthorTimeline(account_id=author_id, limit=self.writer.cap), timeout=30)
         await self.writer.merge(own_key(author_id), found.statuses)
         await self.writer.merge(own_reblogs_key(author_id), found.reblogs)
+        # Complete from here on: fanout adds every later status (merged, never replaced).
+        await self.r.set(own_complete_key(author_id), b"1")
 
     async def direct_messages(self) -> int:
         """Every direct message back into its mentioned readers' homes, in one pass."""
