@@ -198,6 +198,13 @@ def own_reblogs_key(account_id: int) -> str:
     return f"tl:{{u{account_id}}}:own:reblogs"
 
 
+def own_complete_key(account_id: int) -> str:
+    """Present once the author's own timelines were rebuilt from Postgres, and gone with them
+    when Redis loses its data: a rebuild cannot go by the own timeline's existence, which the
+    author's first status after a loss creates again with that one entry."""
+    return f"tl:{{u{account_id}}}:own:complete"
+
+
 # Readers' last home reads (or rebuilds): a sorted set, member the account id, score Unix
 # seconds. One key, so that fanout checks a whole batch of readers with one ZMSCORE inside its
 # script (a GET per reader cost the script more than its writes).

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
@@ -27,6 +28,7 @@ from shared.records import (
     LAST_READ_KEY,
     home_key,
     home_reblogs_key,
+    own_complete_key,
     own_key,
     own_reblogs_key,
     rebuilding_key,
@@ -41,9 +43,12 @@ log = logging.getLogger(__name__)
 # that far inside the inactivity window: fanout delivers to it, so nothing posted meanwhile is
 # missed, and a crashed rebuild leaves a reader that is soon stale again, to be rebuilt on its
 # next read); the marker that makes reads answer 206 lives a little longer, so that a reader is
-# never "active" and unmarked before its rebuild ends.
+# never "active" and unmarked before its rebuild ends. A rebuild that outlasts the provisional
+# record less CLOCK_SLACK_S (fanout replicas judge it by their own clocks) is not recorded:
+# fanout may have skipped the reader after the rebuild read Postgres.
 PROVISIONAL_S = 120
 MARKER_S = 150
+CLOCK_SLACK_S = 30
 # Mentions have no index in the posts schema: a one-reader rebuild finds the direct messages to
 # it by walking this far back through the newest statuses; a rebuild of everyone makes one pass
 # over all direct messages instead.
@@ -108,10 +113,11 @@ class Rebuilder:
                               {member(o): float(r) for o, r in tracker.items()})
         # Followees above the threshold are read from their own timelines: after a loss of
         # Redis those must come back too, or the reader's next posts from them would be alone.
+        # (Not by their existence: live fanout makes one again with the author's next status.)
         if sources.above:
             pipe = self.r.pipeline(transaction=False)
             for author_id in sources.above:
-                pipe.exists(own_key(author_id))
+                pipe.exists(own_complete_key(author_id))
             missing = [a for a, found in zip(sources.above, await pipe.execute(), strict=True)
                        if not found]
             for author_id in missing:
@@ -124,6 +130,8 @@ class Rebuilder:
             posts_api.AuthorTimeline(account_id=author_id, limit=self.writer.cap), timeout=30)
         await self.writer.merge(own_key(author_id), found.statuses)
         await self.writer.merge(own_reblogs_key(author_id), found.reblogs)
+        # Complete from here on: fanout adds every later status (merged, never replaced).
+        await self.r.set(own_complete_key(author_id), b"1")
 
     async def direct_messages(self) -> int:
         """Every direct message back into its mentioned readers' homes, in one pass."""
@@ -141,6 +149,50 @@ class Rebuilder:
             after = page.messages[-1].id
 
 
+async def rebuilding_home(r: redis.Redis, settings: Settings, account_id: int,
+                          rebuild: Callable[[], Awaitable[int]],
+                          gate: asyncio.Semaphore | None = None) -> int | None:
+    """Run ``rebuild`` (of the reader's home timeline) so that no status is lost to fanout
+    meanwhile; its result, or None when a rebuild of this reader is running already. Both
+    rebuilds go through here: a read's, and ``hubbub rebuild timelines``.
+
+    Why nothing is lost: the rebuild merges into the live timeline (never replaces it), and
+    the reader is recorded as active *before* the rebuild reads Postgres. A status is fanned
+    out only after its commit (the outbox), and fanout checks the reader's record after that:
+    either the check came before the record, and then the commit came before the rebuild's
+    read, which has the status; or it came after, and fanout wrote it. (Recording the reader
+    only once the rebuild was done, as the command did, skipped everything posted between its
+    read and its end: fanout saw no record, the rebuild had read too early, and the record
+    then said the timeline was current. Issue #19 item 7.) The reader counts as read now
+    only once the rebuild is complete; a failed one takes the record away, so that the next
+    read rebuilds again (shared/timelines/activity.py states the invariant).
+
+    ``gate`` bounds how many rebuilds read the owners at once: a reader waiting for it is
+    marked (reads answer 206) but recorded only when its turn comes, so that the provisional
+    record covers the rebuild itself, not the wait."""
+    if not await r.set(rebuilding_key(account_id), b"1", nx=True, ex=MARKER_S):
+        return None
+    try:
+        async with gate or contextlib.nullcontext():
+            started = time.time()
+            window = settings.inactive_days * DAY_S
+            await mark_read(r, account_id, started - window + PROVISIONAL_S)
+            entries = await rebuild()
+        if time.time() - started > PROVISIONAL_S - CLOCK_SLACK_S:
+            log.warning("home rebuild of %d took %.0fs: left for the next read", account_id,
+                        time.time() - started)
+            await r.zrem(LAST_READ_KEY, account_id)
+        else:
+            await mark_read(r, account_id)
+    except BaseException:
+        # Back to "needs a rebuild": the next read tries again.
+        await r.zrem(LAST_READ_KEY, account_id)
+        raise
+    finally:
+        await r.delete(rebuilding_key(account_id))
+    return entries
+
+
 class RebuildOnRead:
     """``home.rebuild``: one rebuild per reader at a time; reads meanwhile answer 206."""
 
@@ -155,20 +207,10 @@ class RebuildOnRead:
 
     async def __call__(self, req: fanout_api.RebuildHome) -> fanout_api.RebuildReply:
         account_id = req.account_id
-        if not await self.r.set(rebuilding_key(account_id), b"1", nx=True, ex=MARKER_S):
+        entries = await rebuilding_home(self.r, self.settings, account_id,
+                                        lambda: self.rebuilder.home(account_id), self._running)
+        if entries is None:
             return fanout_api.RebuildReply(state=fanout_api.IN_PROGRESS)
-        try:
-            window = self.settings.inactive_days * DAY_S
-            await mark_read(self.r, account_id, time.time() - window + PROVISIONAL_S)
-            async with self._running:
-                entries = await self.rebuilder.home(account_id)
-            await mark_read(self.r, account_id)
-        except BaseException:
-            # Back to "needs a rebuild": the next read tries again.
-            await self.r.zrem(LAST_READ_KEY, account_id)
-            raise
-        finally:
-            await self.r.delete(rebuilding_key(account_id))
         metrics.TIMELINE_REBUILDS.labels("read").inc()
         return fanout_api.RebuildReply(state=fanout_api.DONE, entries=entries)
 
@@ -176,18 +218,19 @@ class RebuildOnRead:
 async def rebuild_timelines(nc: NATS, r: redis.Redis, settings: Settings, *,
                             user: int | None = None, concurrency: int = 8, page: int = 500,
                             progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the home and own timelines of one account, or of every account page by page.
-    A rebuilt timeline counts as read now unless a read is recorded (so that fanout keeps it
-    current); returns how many accounts were rebuilt."""
+    """Rebuild the home and own timelines of one account, or of every account page by page,
+    while fanout goes on (``rebuilding_home``). A rebuilt timeline counts as read now (so that
+    fanout keeps it current); a reader whose home is being rebuilt on read meanwhile is left to
+    that rebuild. Returns how many accounts were rebuilt."""
     writer = TimelineWriter(r, settings.home_timeline_max, settings.inactive_days)
     rebuilder = Rebuilder(nc, r, writer, settings)
     window = asyncio.Semaphore(concurrency)
 
     async def one(account_id: int, direct_days: int) -> None:
         async with window:
-            await rebuilder.home(account_id, direct_days=direct_days)
+            await rebuilding_home(r, settings, account_id,
+                                  lambda: rebuilder.home(account_id, direct_days=direct_days))
             await rebuilder.own(account_id)
-            await mark_read(r, account_id, only_new=True)
             metrics.TIMELINE_REBUILDS.labels("command").inc()
 
     if user is not None:

@@ -5,6 +5,20 @@ by the gateway on every home read. Fanout writes a home timeline only when its r
 is within the window (``inactive_days``; shared/timelines/batching.py checks it, in bulk); a
 reader whose last read is older, or missing, is skipped, and the timeline is rebuilt from
 Postgres on the next read (``needs_rebuild``; services/fanout/rebuild.py).
+
+Missing is not "unknown, so write": readers who stopped reading long ago are dropped from the set
+to keep it small (``forget_stale_reads``), so a missing read is the common case and cannot mean
+"Redis lost it". It means "rebuild before trusting the timeline", which is as safe after a loss
+(a flush, an eviction, a replica that missed writes) as for a reader back from holidays, because
+of one invariant: **a recorded read within the window means the timeline holds every status
+fanned out since the read was recorded**. Only two writes keep it:
+
+- a rebuild records the reader (provisionally) *before* it reads Postgres
+  (services/fanout/rebuild.py ``rebuilding_home``), so each status either was committed before
+  that read (the rebuild has it) or was checked by fanout after the record (fanout wrote it);
+- a home read refreshes a recorded read and never creates one (``refresh_read``): a read that
+  found the reader active while a flush wiped the timeline and the record under it must not
+  bring the record back over an empty timeline.
 """
 
 from __future__ import annotations
@@ -18,12 +32,21 @@ from shared.records import LAST_READ_KEY
 DAY_S = 86400
 
 
-async def mark_read(r: redis.Redis, account_id: int, at: float | None = None, *,
-                    only_new: bool = False) -> None:
-    """Record a home read (at ``at``, Unix seconds; now by default)."""
+async def mark_read(r: redis.Redis, account_id: int, at: float | None = None) -> None:
+    """Record a home read (at ``at``, Unix seconds; now by default), for a rebuilt timeline
+    only (see the invariant above). Never lowers a later recorded read (GT): a rebuild's
+    provisional record must not make a reader whose timeline is current look stale."""
     at = time.time() if at is None else at
     # (the member is the id's decimal, as redis-py encodes an int)
-    await r.zadd(LAST_READ_KEY, {str(account_id): int(at)}, nx=only_new)
+    await r.zadd(LAST_READ_KEY, {str(account_id): int(at)}, gt=True)
+
+
+async def refresh_read(r: redis.Redis, account_id: int, at: float | None = None) -> None:
+    """Record a home read of a reader whose read is recorded already (XX): the gateway's, on
+    a timeline it found current. A record lost meanwhile stays lost, so the next read rebuilds
+    (the invariant above)."""
+    at = time.time() if at is None else at
+    await r.zadd(LAST_READ_KEY, {str(account_id): int(at)}, xx=True, gt=True)
 
 
 async def forget_stale_reads(r: redis.Redis, inactive_days: float) -> int:

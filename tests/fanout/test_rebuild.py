@@ -63,6 +63,32 @@ async def test_rebuild_after_flushall_restores_what_readers_saw(
     assert await home_ids(api, reader) == [a2["id"], *before[reader.id]]
 
 
+async def test_rebuild_on_read_restores_an_own_timeline_remade_since_the_loss(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a loss of Redis, the big author's next status makes its own timeline again with
+    that one entry: a reader's rebuild must still bring back the author's earlier ones."""
+    lower_threshold(api, monkeypatch, value=1)
+    big, reader, other = [await api.user() for _ in range(3)]
+    await api.follow(reader, big)
+    await api.follow(other, big)  # two followers: above the threshold of one
+    await api.idle()
+    await api.home(reader)
+    earlier = [(await api.post(big, f"b{i}"))["id"] for i in range(2)]
+    await api.idle()
+    assert await home_ids(api, reader) == earlier[::-1]
+
+    r = api.stack.admin_redis
+    # Their share of a flush (other tests' keys stay).
+    for user in (big, reader):
+        await r.delete(*[k async for k in r.scan_iter(match=f"tl:{{u{user.id}}}:*")])
+        await r.zrem(LAST_READ_KEY, user.id)
+    after = await api.post(big, "b2, after the loss")
+    await api.idle()
+    page = await api.home(reader)  # rebuilt on read
+    assert page.status_code == 200
+    assert [s["id"] for s in page.json()] == [after["id"], *earlier[::-1]]
+
+
 def test_rebuild_command_line() -> None:
     args = build_parser().parse_args(["rebuild", "timelines", "--user", "42"])
     assert (args.what, args.user) == ("timelines", 42)

@@ -82,7 +82,9 @@ async def home_page(gw: Gateway, account_id: int, bounds: reads.Bounds,
             partial = True
     elif not partial and state.last_read is not None and (
             state.last_read < time.time() - MARK_READ_EVERY_S):
-        await activity.mark_read(gw.redis.main, account_id)
+        # Refreshed, never re-created: Redis may have lost the record (and the timeline with
+        # it) since ``state`` was read; then the next read must rebuild (activity.py).
+        await activity.refresh_read(gw.redis.main, account_id)
     if state.big_followees is None:
         author_pages = None
     big = await _big_followees(gw, account_id, state.big_followees)
