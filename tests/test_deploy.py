@@ -664,6 +664,55 @@ def test_k8s_python_build_is_what_kubectl_kustomize_builds():
             assert obj == real[key], f"{overlay}: {key} differs from kubectl kustomize"
 
 
+def _secrets_referenced(overlay: str) -> dict[str, set[str]]:
+    """Secret name -> the keys the manifests read from it (CloudNativePG's basic-auth ones:
+    username and password)."""
+    found: dict[str, set[str]] = {}
+    for obj in _built(overlay):
+        for container in kustomize.containers(obj):
+            for entry in container.get("env", []):
+                ref = entry.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    found.setdefault(ref["name"], set()).add(ref["key"])
+            for source in container.get("envFrom", []):
+                if "secretRef" in source:
+                    found.setdefault(source["secretRef"]["name"], set())
+        if obj["kind"] == "Cluster":
+            spec = obj["spec"]
+            for name in [spec["bootstrap"]["initdb"]["secret"]["name"],
+                         *(r["passwordSecret"]["name"] for r in spec["managed"]["roles"])]:
+                found.setdefault(name, set()).update({"username", "password"})
+    return found
+
+
+def test_deploy_readme_creates_every_secret_the_manifests_read():
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    (loop,) = [line for line in readme.splitlines() if "for role in" in line]
+    roles = loop.split("for role in")[1].split(";")[0].split()
+    referenced = _secrets_referenced("prod") | _secrets_referenced("dev")
+    assert set(referenced) >= {"hubbub-nats", "hubbub-vapid", "hubbub-cache", "hubbub-db-owner"}
+    for name, keys in referenced.items():
+        if name.startswith("hubbub-db-"):
+            assert name.removeprefix("hubbub-db-") in roles, name
+            assert keys == {"password"} or keys == {"username", "password"}, name
+            continue
+        assert f"create secret generic {name} " in readme, name
+        if name == "hubbub-nats":  # every user's password, from `hubbub secrets nats-env`
+            assert "hubbub secrets nats-env > nats.env" in readme
+        elif name == "hubbub-vapid":
+            assert "hubbub secrets vapid-env > vapid.env" in readme
+        else:
+            for key in keys:
+                assert f"--from-literal={key}=" in readme, (name, key)
+    # The cache Secret's every password, for the ACL file (shared/cache_users.py).
+    from shared.cache_users import ADMIN, KEYS
+
+    assert ADMIN == "hubbub_admin"
+    for service in KEYS:
+        assert f"--from-literal=HUBBUB_{service.upper()}_CACHE_PASSWORD=" in readme
+    assert "kubectl apply -k deploy/k8s/overlays/prod" in readme
+
+
 def test_no_reference_to_the_old_single_manifest():
     for path in (ROOT / "README.md", ROOT / "deploy" / "README.md", *ROOT.glob("tests/**/*.py"),
                  *K8S.rglob("*.yaml"), ROOT / "docker-compose.yml"):
