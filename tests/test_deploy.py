@@ -3,6 +3,7 @@ with the services the code defines. Static checks only: no Docker or cluster nee
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 import shutil
@@ -19,6 +20,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from shared.settings import DEFAULT_PORTS, SERVICES
+from tests.helpers import kustomize
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVERS = ("nats", "postgres", "valkey")
@@ -38,12 +40,6 @@ def _published(entry) -> str:
         return str(entry.get("published", ""))
     parts = str(entry).split(":")
     return parts[-2] if len(parts) > 1 else ""
-
-
-def _k8s_docs() -> list[dict]:
-    files = sorted((ROOT / "deploy" / "k8s").glob("*.yaml"))
-    assert files, "no manifests in deploy/k8s"
-    return [doc for f in files for doc in yaml.safe_load_all(f.read_text()) if doc]
 
 
 def test_compose_has_servers_and_services():
@@ -105,102 +101,12 @@ def test_dockerfile_runs_hubbub_as_non_root():
     assert (ROOT / ".dockerignore").exists()
 
 
-def test_k8s_manifests_have_a_probed_deployment_per_service():
-    docs = _k8s_docs()
-    for doc in docs:
-        assert {"apiVersion", "kind", "metadata"} <= doc.keys()
-    deployments = {}
-    for doc in docs:
-        if doc["kind"] == "Deployment":
-            (container,) = doc["spec"]["template"]["spec"]["containers"]
-            deployments[_argv(container["args"])[-1]] = container
-    assert set(deployments) == set(SERVICES)
-    for name, container in deployments.items():
-        ports = {p.get("name"): p["containerPort"] for p in container["ports"]}
-        assert DEFAULT_PORTS[name] in ports.values()
-        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
-            get = container[probe]["httpGet"]
-            assert get["path"] == path
-            assert ports.get(get["port"], get["port"]) == DEFAULT_PORTS[name]
-
-
-def _deployment_env(doc: dict) -> dict[str, dict]:
-    return {e["name"]: e for e in doc["spec"]["template"]["spec"]["containers"][0]["env"]}
-
-
 def _uses(service: str) -> tuple[bool, bool]:
     """(PostgreSQL, Valkey): what a service keeps where (fanout no schema, notify no cache)."""
     from shared.cache_users import KEYS
     from shared.db_roles import SCHEMAS
 
     return service in SCHEMAS, service in KEYS
-
-
-def test_k8s_each_service_has_its_own_credentials_from_the_secret():
-    docs = _k8s_docs()
-    for doc in docs:
-        if doc["kind"] == "ConfigMap":
-            for key in ("HUBBUB_DATABASE_URL", "HUBBUB_REDIS_URL",
-                        "HUBBUB_MIGRATION_DATABASE_URL"):
-                assert key not in doc.get("data", {})
-        assert doc["kind"] != "Secret", "secrets belong outside the repo"
-    for doc in docs:
-        if doc["kind"] != "Deployment":
-            continue
-        service = doc["metadata"]["name"].removeprefix("hubbub-")
-        env = _deployment_env(doc)
-        database, cache = _uses(service)
-        assert "HUBBUB_MIGRATION_DATABASE_URL" not in env, "only the migrate Job owns schemas"
-        for variable, key, needed in (("HUBBUB_DATABASE_URL", f"database-url-{service}",
-                                       database),
-                                      ("HUBBUB_REDIS_URL", f"redis-url-{service}", cache)):
-            if not needed:
-                assert variable not in env, f"{service} needs no {variable}"
-                continue
-            ref = env[variable]["valueFrom"]["secretKeyRef"]
-            assert (ref["name"], ref["key"]) == ("hubbub-secrets", key)
-
-
-def test_k8s_migrations_run_as_the_owner_in_a_job():
-    (job,) = [d for d in _k8s_docs() if d["kind"] == "Job"]
-    (container,) = job["spec"]["template"]["spec"]["containers"]
-    assert _argv(container["args"]) == ["migrate"]
-    env = {e["name"]: e for e in container["env"]}
-    ref = env["HUBBUB_MIGRATION_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
-    assert (ref["name"], ref["key"]) == ("hubbub-secrets", "migration-database-url")
-
-
-def test_k8s_network_policies_let_only_the_gateway_be_reached():
-    policies = [d for d in _k8s_docs() if d["kind"] == "NetworkPolicy"]
-    everyone = {"app.kubernetes.io/part-of": "hubbub"}
-    deny = [p for p in policies if p["spec"]["podSelector"]["matchLabels"] == everyone
-            and not p["spec"].get("ingress") and not p["spec"].get("egress")]
-    assert deny and set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}
-    admitting = [p for p in policies if p["spec"].get("ingress")]
-    assert [p["spec"]["podSelector"]["matchLabels"] for p in admitting] == [
-        {"app.kubernetes.io/name": "hubbub-gateway"}]
-    (rule,) = admitting[0]["spec"]["ingress"]
-    assert [port["port"] for port in rule["ports"]] == [DEFAULT_PORTS["gateway"]]
-    egress = [rule for p in policies for rule in p["spec"].get("egress", [])]
-    reached = {peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
-               for rule in egress for peer in rule["to"]}
-    assert reached == {"nats", "postgres", "valkey", None}  # None: DNS, by k8s-app
-    dns = [rule for rule in egress if any("k8s-app" in peer.get("podSelector", {}).get(
-        "matchLabels", {}) for peer in rule["to"])]
-    assert {port["port"] for rule in dns for port in rule["ports"]} == {53}
-    # The web: link previews (posts: 80, 443) and Web Push (notify: 443 only), those services
-    # alone, those ports alone, no private range.
-    web = [p for p in policies if any("ipBlock" in peer for rule in p["spec"].get("egress", [])
-                                      for peer in rule["to"])]
-    by_service = {p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]: p
-                  for p in web}
-    assert len(web) == 2 and set(by_service) == {"hubbub-posts", "hubbub-notify"}
-    for service, ports in (("hubbub-posts", {80, 443}), ("hubbub-notify", {443})):
-        (rule,) = by_service[service]["spec"]["egress"]
-        assert {port["port"] for port in rule["ports"]} == ports
-        excepted = {cidr for peer in rule["to"] for cidr in peer["ipBlock"]["except"]}
-        assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
-                "127.0.0.0/8", "fc00::/7", "fe80::/10"} <= excepted
 
 
 def test_compose_commits_no_password_and_gives_each_service_its_own_user():
@@ -222,12 +128,6 @@ def test_compose_commits_no_password_and_gives_each_service_its_own_user():
         assert "HUBBUB_MIGRATION_DATABASE_URL" not in env
     migrate = services["migrate"]["environment"]["HUBBUB_MIGRATION_DATABASE_URL"]
     assert migrate.split("://")[1].startswith("hubbub_owner:")
-
-
-def test_k8s_gateway_has_a_service():
-    services = [d for d in _k8s_docs() if d["kind"] == "Service"]
-    assert any(s["spec"]["selector"] == {"app.kubernetes.io/name": "hubbub-gateway"}
-               for s in services)
 
 
 # --- Packaging: the lock, the extras, and the server versions compose runs -----------------
@@ -401,3 +301,467 @@ def test_services_import_without_embedded_servers_or_bench_tools():
                             text=True, timeout=90, env={"PYTHONPATH": str(ROOT),
                                                         "PATH": "/usr/bin:/bin"})
     assert result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+# --- Kubernetes: deploy/k8s's base and overlays, as `kubectl apply -k` would apply them -------
+# tests/helpers/kustomize.py builds them in Python (always); a test below holds that builder to
+# `kubectl kustomize` wherever kubectl is installed.
+
+K8S = ROOT / "deploy" / "k8s"
+OVERLAYS = ("dev", "prod")
+NATS_VALUES = K8S / "nats" / "values.yaml"
+
+
+@functools.cache
+def _built(overlay: str) -> tuple[dict, ...]:
+    return tuple(kustomize.build(K8S / "overlays" / overlay))
+
+
+def _kind(overlay: str, kind: str) -> list[dict]:
+    return [o for o in _built(overlay) if o["kind"] == kind]
+
+
+def _one(overlay: str, kind: str, name: str) -> dict:
+    return kustomize.find(list(_built(overlay)), kind, name)
+
+
+def _deployments(overlay: str) -> dict[str, dict]:
+    """Service name -> its Deployment."""
+    found = {}
+    for doc in _kind(overlay, "Deployment"):
+        (container,) = doc["spec"]["template"]["spec"]["containers"]
+        found[_argv(container["args"])[-1]] = doc
+    return found
+
+
+def _env(container: dict) -> dict[str, dict]:
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def _secret_ref(entry: dict) -> tuple[str, str]:
+    ref = entry["valueFrom"]["secretKeyRef"]
+    return ref["name"], ref["key"]
+
+
+def test_k8s_is_a_base_and_two_overlays_and_nothing_else():
+    assert {p.name for p in (K8S / "overlays").iterdir()} == set(OVERLAYS)
+    assert sorted(p.name for p in K8S.glob("*.yaml")) == [], "manifests live in base/ now"
+    for folder in (K8S / "base", *(K8S / "overlays" / o for o in OVERLAYS)):
+        listed = yaml.safe_load((folder / "kustomization.yaml").read_text())
+        used = {entry for entry in listed.get("resources", []) if not entry.startswith("..")}
+        used |= {entry["path"] for entry in listed.get("patches", [])}
+        present = {p.name for p in folder.glob("*.yaml")} - {"kustomization.yaml"}
+        assert used == present, f"{folder}: a file is not in kustomization.yaml, or missing"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_k8s_overlay_builds_a_probed_deployment_per_service(overlay):
+    deployments = _deployments(overlay)
+    assert set(deployments) == set(SERVICES)
+    for name, doc in deployments.items():
+        assert doc["metadata"]["name"] == f"hubbub-{name}"
+        (container,) = doc["spec"]["template"]["spec"]["containers"]
+        ports = {p.get("name"): p["containerPort"] for p in container["ports"]}
+        assert DEFAULT_PORTS[name] in ports.values()
+        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+            get = container[probe]["httpGet"]
+            assert get["path"] == path
+            assert ports.get(get["port"], get["port"]) == DEFAULT_PORTS[name]
+    gateway = {"app.kubernetes.io/name": "hubbub-gateway"}
+    assert any(s["spec"].get("selector") == gateway for s in _kind(overlay, "Service"))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_k8s_every_container_is_bounded_locked_down_and_pinned(overlay):
+    workloads = [o for o in _built(overlay) if kustomize.pod_spec(o) is not None]
+    assert {o["kind"] for o in workloads} == {"Deployment", "StatefulSet", "Job"}
+    for obj in workloads:
+        where = f"{obj['kind']}/{obj['metadata']['name']}"
+        pod = kustomize.pod_spec(obj)
+        assert pod["securityContext"]["runAsNonRoot"] is True, where
+        assert pod.get("automountServiceAccountToken") is False, where
+        for container in kustomize.containers(obj):
+            resources = container["resources"]
+            for side in ("requests", "limits"):
+                assert {"cpu", "memory"} <= resources[side].keys(), f"{where}: {side}"
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] is True, where
+            assert context["allowPrivilegeEscalation"] is False, where
+            assert context["capabilities"]["drop"] == ["ALL"], where
+            name, tag = kustomize.split_image(container["image"])
+            assert tag and tag != "latest", f"{where}: pin {container['image']}"
+    cnpg = _one(overlay, "Cluster", "hubbub-db")
+    assert kustomize.split_image(cnpg["spec"]["imageName"])[1] not in (None, "latest")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_k8s_commits_no_secret_and_no_credential(overlay):
+    for obj in _built(overlay):
+        assert obj["kind"] != "Secret", "secrets are the operator's (deploy/README.md)"
+        if obj["kind"] == "ConfigMap":
+            for key in ("HUBBUB_DATABASE_URL", "HUBBUB_REDIS_URL", "HUBBUB_NATS_URL",
+                        "HUBBUB_MIGRATION_DATABASE_URL"):
+                assert key not in obj.get("data", {})
+        for container in kustomize.containers(obj):
+            for entry in container.get("env", []):
+                # A URL's password is always $(VARIABLE), itself from a Secret.
+                value = entry.get("value", "")
+                for match in re.finditer(r"://([^:/@\s]+):([^@\s]+)@", value):
+                    assert re.fullmatch(r"\$\([A-Z_]+\)", match[2]), f"{entry['name']}: {value}"
+                    variable = match[2][2:-1]
+                    assert "secretKeyRef" in _env(container)[variable]["valueFrom"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_k8s_each_service_signs_in_as_itself_everywhere(overlay):
+    """NATS, PostgreSQL (a CloudNativePG managed role, on the -rw Service) and Valkey: each
+    service its own user, its password from a Secret, and only the servers it uses."""
+    from shared.db_roles import OWNER, SCHEMAS, runtime_role
+
+    cnpg = _one(overlay, "Cluster", "hubbub-db")["spec"]
+    roles = {r["name"]: r for r in cnpg["managed"]["roles"]}
+    assert set(roles) == {runtime_role(s) for s in SCHEMAS}
+    assert cnpg["bootstrap"]["initdb"]["owner"] == OWNER
+    for name, doc in _deployments(overlay).items():
+        env = _env(doc["spec"]["template"]["spec"]["containers"][0])
+        names = list(env)
+        assert _secret_ref(env["NATS_PASSWORD"]) == ("hubbub-nats",
+                                                     f"HUBBUB_NATS_{name.upper()}_PASSWORD")
+        assert env["HUBBUB_NATS_URL"]["value"] == f"nats://{name}:$(NATS_PASSWORD)@nats:4222"
+        database, cache = _uses(name)
+        assert ("HUBBUB_DATABASE_URL" in env) == database
+        assert ("HUBBUB_REDIS_URL" in env) == cache
+        assert "HUBBUB_MIGRATION_DATABASE_URL" not in env, "only the migrate Job owns schemas"
+        if database:
+            role = runtime_role(name)
+            assert env["HUBBUB_DATABASE_URL"]["value"] == (
+                f"postgresql://{role}:$(DB_PASSWORD)@hubbub-db-rw:5432/hubbub")
+            # The Deployment reads the password from the very Secret the operator sets it from.
+            assert _secret_ref(env["DB_PASSWORD"]) == (
+                roles[role]["passwordSecret"]["name"], "password")
+            assert names.index("DB_PASSWORD") < names.index("HUBBUB_DATABASE_URL")
+        if cache:
+            assert env["HUBBUB_REDIS_URL"]["value"] == (
+                f"redis://hubbub_{name}:$(CACHE_PASSWORD)@valkey:6379/0")
+            assert _secret_ref(env["CACHE_PASSWORD"]) == (
+                "hubbub-cache", f"HUBBUB_{name.upper()}_CACHE_PASSWORD")
+            assert names.index("CACHE_PASSWORD") < names.index("HUBBUB_REDIS_URL")
+    (migrate,) = _one(overlay, "Job", "hubbub-migrate")["spec"]["template"]["spec"]["containers"]
+    assert _argv(migrate["args"]) == ["migrate"]
+    env = _env(migrate)
+    assert _secret_ref(env["DB_PASSWORD"]) == (cnpg["bootstrap"]["initdb"]["secret"]["name"],
+                                               "password")
+    assert env["HUBBUB_MIGRATION_DATABASE_URL"]["value"] == (
+        f"postgresql://{OWNER}:$(DB_PASSWORD)@hubbub-db-rw:5432/hubbub")
+
+
+def test_k8s_overlays_differ_in_size_and_scaling():
+    dev, prod = (_deployments(o) for o in OVERLAYS)
+    assert all(d["spec"]["replicas"] == 1 for d in dev.values())
+    assert all(d["spec"]["replicas"] >= 2 for d in prod.values())
+    assert _one("dev", "Cluster", "hubbub-db")["spec"]["instances"] == 1
+    assert _one("prod", "Cluster", "hubbub-db")["spec"]["instances"] == 3
+    for kind in ("HorizontalPodAutoscaler", "ScaledObject", "PodDisruptionBudget"):
+        assert not _kind("dev", kind), f"dev has a {kind}"
+    for name in SERVICES:
+        requests = {o: _deployments(o)[name]["spec"]["template"]["spec"]["containers"][0]
+                    ["resources"]["requests"]["memory"] for o in OVERLAYS}
+        assert _mebibytes(requests["dev"]) < _mebibytes(requests["prod"]), name
+
+
+def _mebibytes(quantity: str) -> float:
+    number, unit = re.fullmatch(r"(\d+)(Mi|Gi)", quantity).groups()
+    return int(number) * (1024 if unit == "Gi" else 1)
+
+
+def test_k8s_prod_budgets_every_service_and_the_cache():
+    budgets = _kind("prod", "PodDisruptionBudget")
+    covered = {b["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] for b in budgets}
+    assert covered == {f"hubbub-{s}" for s in SERVICES} | {"valkey"}
+    for budget in budgets:
+        spec = budget["spec"]
+        assert spec.get("minAvailable") == 1 or spec.get("maxUnavailable") == 1
+
+
+def test_k8s_prod_scales_the_gateway_on_cpu():
+    (hpa,) = _kind("prod", "HorizontalPodAutoscaler")
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
+                                             "name": "hubbub-gateway"}
+    assert hpa["spec"]["minReplicas"] >= 2
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["type"] == "Resource" and metric["resource"]["name"] == "cpu"
+
+
+def test_k8s_prod_scales_the_workers_on_their_consumers_lag():
+    """KEDA reads the lag of the durables the code runs, on the stream the code creates."""
+    from shared.permissions import DURABLES
+    from shared.subjects import EVENTS_STREAM
+
+    scaled = {s["spec"]["scaleTargetRef"]["name"]: s for s in _kind("prod", "ScaledObject")}
+    assert set(scaled) == {"hubbub-fanout", "hubbub-notify"}
+    namespace = yaml.safe_load((K8S / "overlays" / "prod" / "kustomization.yaml").read_text())[
+        "namespace"]
+    for target, scaled_object in scaled.items():
+        assert scaled_object["apiVersion"] == "keda.sh/v1alpha1"
+        service = target.removeprefix("hubbub-")
+        triggers = scaled_object["spec"]["triggers"]
+        assert {t["type"] for t in triggers} == {"nats-jetstream"}
+        assert {t["metadata"]["stream"] for t in triggers} == {EVENTS_STREAM}
+        assert sorted(t["metadata"]["consumer"] for t in triggers) == sorted(DURABLES[service])
+        for trigger in triggers:
+            # The chart's headless Service, in the overlay's namespace, on the monitor port.
+            assert trigger["metadata"]["natsServerMonitoringEndpoint"] == (
+                f"nats-headless.{namespace}.svc.cluster.local:8222")
+            assert int(trigger["metadata"]["lagThreshold"]) > 0
+        assert scaled_object["spec"]["minReplicaCount"] >= 2
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_k8s_valkey_is_a_cluster_formed_to_the_statefulsets_size(overlay):
+    (statefulset,) = _kind(overlay, "StatefulSet")
+    job = _one(overlay, "Job", "valkey-cluster-create")
+    (create,) = job["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in create["env"]}
+    nodes, replicas = int(env["VALKEY_NODES"]), int(env["VALKEY_REPLICAS"])
+    assert statefulset["spec"]["replicas"] == nodes
+    assert nodes // (replicas + 1) >= 3, "a Valkey Cluster needs three primaries at least"
+    assert "--cluster create" in create["command"][-1]
+    assert "--cluster-replicas" in create["command"][-1]
+    config = _one(overlay, "ConfigMap", "valkey-config")["data"]["valkey.conf"]
+    assert "cluster-enabled yes" in config.splitlines()
+    assert "aclfile /acl/users.acl" in config.splitlines()
+    (acl,) = statefulset["spec"]["template"]["spec"]["initContainers"]
+    assert acl["command"] == ["python", "-m", "shared.cache_users", "/acl/users.acl"]
+    assert acl["envFrom"] == [{"secretRef": {"name": "hubbub-cache"}}]
+    if overlay == "prod":
+        assert (nodes, replicas) == (6, 1)
+
+
+def test_k8s_network_policies_seal_the_inside():
+    for overlay in OVERLAYS:
+        policies = {p["metadata"]["name"]: p["spec"] for p in _kind(overlay, "NetworkPolicy")}
+        hubbub = {"app.kubernetes.io/part-of": "hubbub"}
+        deny = [p for p in policies.values() if p["podSelector"]["matchLabels"] == hubbub
+                and not p.get("ingress") and not p.get("egress")]
+        assert deny and set(deny[0]["policyTypes"]) == {"Ingress", "Egress"}
+        # Hubbub's pods: only the gateway is admitted, from anywhere, on its API port.
+        admitting = [p for p in policies.values() if p.get("ingress")
+                     and p["podSelector"]["matchLabels"].get("app.kubernetes.io/part-of")
+                     != "hubbub-servers"
+                     and not _server_selector(p["podSelector"]["matchLabels"])]
+        assert [p["podSelector"]["matchLabels"] for p in admitting] == [
+            {"app.kubernetes.io/name": "hubbub-gateway"}]
+        (rule,) = admitting[0]["ingress"]
+        assert "from" not in rule
+        assert [port["port"] for port in rule["ports"]] == [DEFAULT_PORTS["gateway"]]
+        # Their way out: the three servers and DNS.
+        egress = policies["hubbub-egress-to-servers"]["egress"]
+        reached = {(tuple(sorted(peer["podSelector"]["matchLabels"].items())),
+                    tuple(p["port"] for p in rule["ports"]))
+                   for rule in egress for peer in rule["to"]}
+        assert reached == {((("app.kubernetes.io/name", "nats"),), (4222,)),
+                           ((("cnpg.io/cluster", "hubbub-db"),), (5432,)),
+                           ((("app.kubernetes.io/name", "valkey"),), (6379,)),
+                           ((("k8s-app", "kube-dns"),), (53, 53))}
+        # The servers: clients only from Hubbub's pods; otherwise their own peers, operators.
+        for name, (selector, client_port) in {
+                "nats-ingress": ({"app.kubernetes.io/name": "nats"}, 4222),
+                "postgres-ingress": ({"cnpg.io/cluster": "hubbub-db"}, 5432),
+                "valkey-ingress": ({"app.kubernetes.io/name": "valkey"}, 6379)}.items():
+            spec = policies[name]
+            assert spec["podSelector"]["matchLabels"] == selector
+            assert spec["policyTypes"] == ["Ingress"]
+            for rule in spec["ingress"]:
+                for peer in rule["from"]:
+                    labels = peer.get("podSelector", {}).get("matchLabels")
+                    if labels is not None:
+                        assert labels in (hubbub, selector), (name, peer)
+                    else:  # the operator's namespace (CloudNativePG), never everyone
+                        assert peer["namespaceSelector"]["matchLabels"], (name, peer)
+                        assert client_port != 4222 and client_port != 6379
+            clients = [rule for rule in spec["ingress"]
+                       if {"podSelector": {"matchLabels": hubbub}} in rule["from"]]
+            assert [[p["port"] for p in rule["ports"]] for rule in clients] == [[client_port]]
+        _check_web_egress(policies)
+    keda = {p["metadata"]["name"]: p["spec"] for p in _kind("prod", "NetworkPolicy")}[
+        "nats-monitoring-from-keda"]
+    (rule,) = keda["ingress"]
+    assert [p["port"] for p in rule["ports"]] == [8222]
+
+
+def _server_selector(labels: dict) -> bool:
+    return labels in ({"app.kubernetes.io/name": "nats"}, {"cnpg.io/cluster": "hubbub-db"},
+                      {"app.kubernetes.io/name": "valkey"})
+
+
+def _check_web_egress(policies: dict[str, dict]) -> None:
+    """Link previews (posts: 80, 443) and Web Push (notify: 443 only): those services alone,
+    those ports alone, no private range."""
+    web = [p for p in policies.values() if any("ipBlock" in peer for rule in p.get("egress", [])
+                                               for peer in rule["to"])]
+    by_service = {p["podSelector"]["matchLabels"]["app.kubernetes.io/name"]: p for p in web}
+    assert len(web) == 2 and set(by_service) == {"hubbub-posts", "hubbub-notify"}
+    for service, ports in (("hubbub-posts", {80, 443}), ("hubbub-notify", {443})):
+        (rule,) = by_service[service]["egress"]
+        assert {port["port"] for port in rule["ports"]} == ports
+        excepted = {cidr for peer in rule["to"] for cidr in peer["ipBlock"]["except"]}
+        assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+                "127.0.0.0/8", "fc00::/7", "fe80::/10"} <= excepted
+
+
+def test_k8s_nats_values_make_a_jetstream_cluster_with_hubbubs_users():
+    values = yaml.safe_load(NATS_VALUES.read_text())
+    config = values["config"]
+    assert config["cluster"] == {"enabled": True, "replicas": 3}
+    jetstream = config["jetstream"]
+    assert jetstream["enabled"] is True
+    assert jetstream["fileStore"]["enabled"] is True and jetstream["fileStore"]["pvc"]["enabled"]
+    # The users file is included from the chart's ConfigMap, where --set-file puts the
+    # committed one; the server reads the passwords from the hubbub-nats Secret.
+    included = config["merge"]["$include"]
+    assert (ROOT / "deploy" / "nats" / included).exists()
+    text = NATS_VALUES.read_text() + (ROOT / "deploy" / "README.md").read_text()
+    assert f"configMap.merge.data.{included.replace('.', chr(92) + '.')}=" \
+           f"deploy/nats/{included}" in text
+    assert values["container"]["merge"]["envFrom"] == [{"secretRef": {"name": "hubbub-nats"}}]
+    assert values["fullnameOverride"] == "nats"  # the name the services' URLs use
+    # R3 streams on the three servers (prod), R1 on dev's one.
+    replicas = {o: _one(o, "ConfigMap", "hubbub-config")["data"]["HUBBUB_STREAM_REPLICAS"]
+                for o in OVERLAYS}
+    assert replicas == {"dev": "1", "prod": str(config["cluster"]["replicas"])}
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_k8s_server_images_run_the_versions_the_tests_run(name):
+    if name == "nats":
+        image = yaml.safe_load(NATS_VALUES.read_text())["container"]["image"]
+        tag = image["tag"]
+    elif name == "postgres":
+        tag = kustomize.split_image(_one("prod", "Cluster", "hubbub-db")["spec"]["imageName"])[1]
+    else:
+        (valkey,) = _kind("prod", "StatefulSet")
+        tag = kustomize.split_image(valkey["spec"]["template"]["spec"]["containers"][0]
+                                    ["image"])[1]
+    parts = re.match(r"(\d+(?:\.\d+)*)", tag)[1].split(".")
+    assert len(parts) >= TAG_PRECISION[name]
+    assert _server_version(name).split(".")[:len(parts)] == parts, f"{name}: {tag}"
+
+
+def test_k8s_python_build_is_what_kubectl_kustomize_builds():
+    """The builder the tests read through is held to the real one, where kubectl is installed
+    (it carries kustomize); the tests above run either way."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed; the Python build was checked without it")
+    for overlay in OVERLAYS:
+        out = subprocess.run([kubectl, "kustomize", str(K8S / "overlays" / overlay)],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+        real = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(out) if o}
+        ours = {(o["kind"], o["metadata"]["name"]): o for o in _built(overlay)}
+        assert set(real) == set(ours), overlay
+        for key, obj in ours.items():
+            assert obj == real[key], f"{overlay}: {key} differs from kubectl kustomize"
+
+
+def _secrets_referenced(overlay: str) -> dict[str, set[str]]:
+    """Secret name -> the keys the manifests read from it (CloudNativePG's basic-auth ones:
+    username and password)."""
+    found: dict[str, set[str]] = {}
+    for obj in _built(overlay):
+        for container in kustomize.containers(obj):
+            for entry in container.get("env", []):
+                ref = entry.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    found.setdefault(ref["name"], set()).add(ref["key"])
+            for source in container.get("envFrom", []):
+                if "secretRef" in source:
+                    found.setdefault(source["secretRef"]["name"], set())
+        if obj["kind"] == "Cluster":
+            spec = obj["spec"]
+            for name in [spec["bootstrap"]["initdb"]["secret"]["name"],
+                         *(r["passwordSecret"]["name"] for r in spec["managed"]["roles"])]:
+                found.setdefault(name, set()).update({"username", "password"})
+    return found
+
+
+def test_deploy_readme_creates_every_secret_the_manifests_read():
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    (loop,) = [line for line in readme.splitlines() if "for role in" in line]
+    roles = loop.split("for role in")[1].split(";")[0].split()
+    referenced = _secrets_referenced("prod") | _secrets_referenced("dev")
+    assert set(referenced) >= {"hubbub-nats", "hubbub-vapid", "hubbub-cache", "hubbub-db-owner"}
+    for name, keys in referenced.items():
+        if name.startswith("hubbub-db-"):
+            assert name.removeprefix("hubbub-db-") in roles, name
+            assert keys == {"password"} or keys == {"username", "password"}, name
+            continue
+        assert f"create secret generic {name} " in readme, name
+        if name == "hubbub-nats":  # every user's password, from `hubbub secrets nats-env`
+            assert "hubbub secrets nats-env > nats.env" in readme
+        elif name == "hubbub-vapid":
+            assert "hubbub secrets vapid-env > vapid.env" in readme
+        else:
+            for key in keys:
+                assert f"--from-literal={key}=" in readme, (name, key)
+    # The cache Secret's every password, for the ACL file (shared/cache_users.py).
+    from shared.cache_users import ADMIN, KEYS
+
+    assert ADMIN == "hubbub_admin"
+    for service in KEYS:
+        assert f"--from-literal=HUBBUB_{service.upper()}_CACHE_PASSWORD=" in readme
+    assert "kubectl apply -k deploy/k8s/overlays/prod" in readme
+
+
+def test_no_reference_to_the_old_single_manifest():
+    for path in (ROOT / "README.md", ROOT / "deploy" / "README.md", *ROOT.glob("tests/**/*.py"),
+                 *K8S.rglob("*.yaml"), ROOT / "docker-compose.yml"):
+        assert "k8s/" + "hubbub.yaml" not in path.read_text(), path  # (not this line itself)
+
+
+# --- docker-compose.yml's cluster profile: three NATS servers --------------------------------
+
+def _compose_cluster() -> dict[str, dict]:
+    return {name: s for name, s in _compose().items() if "cluster" in s.get("profiles", [])}
+
+
+def _flag(argv: list[str], flag: str) -> str:
+    return argv[argv.index(flag) + 1]
+
+
+def test_compose_cluster_profile_runs_three_routed_jetstream_servers():
+    nodes = _compose_cluster()
+    assert sorted(nodes) == ["nats-1", "nats-2", "nats-3"]
+    volumes = set()
+    for name, node in nodes.items():
+        argv = _argv(node["command"])
+        assert "-js" in argv and _flag(argv, "-sd") == "/data"
+        assert _flag(argv, "--name") == name  # JetStream needs a unique server name
+        assert _flag(argv, "--cluster_name") == "hubbub"
+        assert _flag(argv, "--cluster").endswith(":6222")
+        routes = _flag(argv, "--routes").split(",")
+        assert sorted(routes) == [f"nats://{n}:6222" for n in sorted(nodes)]
+        # Servers advertise no addresses: clients would get them without credentials.
+        assert "--no_advertise" in argv
+        assert _flag(argv, "-c") == "/etc/nats/hubbub-users.conf"
+        assert node["env_file"] == [".env"]
+        (data,) = [v for v in node["volumes"] if v.endswith(":/data")]
+        volumes.add(data.split(":")[0])
+        assert node["networks"]["default"]["aliases"] == ["nats-cluster"]
+        assert "js-enabled-only" in " ".join(_argv(node["healthcheck"]["test"]))
+        assert node["image"] == _compose()["nats"]["image"]
+    assert len(volumes) == 3, "each server its own volume"
+    declared = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["volumes"]
+    assert volumes <= set(declared)
+
+
+def test_compose_services_reach_nats_by_a_chosen_host():
+    """HUBBUB_NATS_URL holds one address (nats-py takes a list, the setting a string), so the
+    cluster is reached by the alias its three servers share; HUBBUB_NATS_HOST picks it."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "HUBBUB_NATS_HOST=nats-cluster" in text and "--profile cluster" in text
+    for name in SERVICES:
+        url = _compose()[name]["environment"]["HUBBUB_NATS_URL"]
+        assert url.endswith("@${HUBBUB_NATS_HOST:-nats}:4222"), url
+        replicas = _compose()[name]["environment"]["HUBBUB_STREAM_REPLICAS"]
+        assert replicas == "${HUBBUB_STREAM_REPLICAS:-1}"

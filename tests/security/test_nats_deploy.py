@@ -15,6 +15,7 @@ import yaml
 from shared import nats_users, permissions
 from shared.nats_users import USERS
 from shared.settings import SERVICES
+from tests.helpers import kustomize
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "nats" / "hubbub-users.conf"
@@ -86,14 +87,14 @@ def test_compose_gives_each_service_its_own_nats_user():
     assert ".env" in (ROOT / ".gitignore").read_text().split()
 
 
-def test_kubernetes_gives_each_service_its_own_nats_user_from_a_secret():
-    docs = [doc for doc in yaml.safe_load_all((ROOT / "deploy/k8s/hubbub.yaml").read_text())
-            if doc]
-    config = next(doc for doc in docs if doc["kind"] == "ConfigMap")
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_kubernetes_gives_each_service_its_own_nats_user_from_a_secret(overlay):
+    docs = kustomize.build(ROOT / "deploy" / "k8s" / "overlays" / overlay)
+    config = kustomize.find(docs, "ConfigMap", "hubbub-config")
     assert "HUBBUB_NATS_URL" not in config["data"]
-    for doc in docs:
-        if doc["kind"] != "Deployment":
-            continue
+    deployments = [doc for doc in docs if doc["kind"] == "Deployment"]
+    assert len(deployments) == len(SERVICES)
+    for doc in deployments:
         container = doc["spec"]["template"]["spec"]["containers"][0]
         name = container["args"][1]
         env = {item["name"]: item for item in container["env"]}
@@ -102,3 +103,9 @@ def test_kubernetes_gives_each_service_its_own_nats_user_from_a_secret():
         assert env["HUBBUB_NATS_URL"]["value"] == f"nats://{name}:$(NATS_PASSWORD)@nats:4222"
         names = list(env)
         assert names.index("NATS_PASSWORD") < names.index("HUBBUB_NATS_URL")  # $(...) order
+
+
+def test_the_nats_chart_loads_the_users_with_passwords_from_the_same_secret():
+    values = yaml.safe_load((ROOT / "deploy/k8s/nats/values.yaml").read_text())
+    assert (ROOT / "deploy/nats" / values["config"]["merge"]["$include"]) == CONFIG
+    assert {"secretRef": {"name": "hubbub-nats"}} in values["container"]["merge"]["envFrom"]
