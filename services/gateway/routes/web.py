@@ -21,6 +21,7 @@ from services.gateway.assets import ASSETS, bundle
 from services.gateway.context import Gateway, gateway_of
 from services.gateway.presenters import feeds as present
 from services.gateway.scopes import PUBLIC
+from shared import errors
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -99,12 +100,15 @@ async def profile_page(request: Request[Any, Any, Any], handle: FromPath[str]) -
 
 
 async def feed_links(request: Request[Any, Any, Any], username: str) -> bytes:
-    """The account's feed links, or nothing (not opted in, or the gateway still starting: the
-    page itself must not wait for the services)."""
+    """The account's feed links, or nothing (not opted in; or the gateway still starting, or
+    graph not answering: the page itself must not fail for want of its links)."""
     gw: Gateway = request.app.state.gateway
     if not gw.ready:
         return b""
-    urls = await feeds.opted_in_account_links(gw, username)
+    try:
+        urls = await feeds.opted_in_account_links(gw, username)
+    except errors.Unavailable:
+        return b""
     if urls is None:
         return b""
     return "".join(
