@@ -8,7 +8,8 @@ Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is
   status cache (a deleted status' tombstone);
 - the gateway reads the account and status caches, reads and fills timelines (the ``:big``
   cache, last reads) and viewers' caches, writes presence, counts rate limits (``rl:``) and
-  keeps single sign-ons under way (``sso:``, services/gateway/sso_sign_in.py);
+  keeps single sign-ons under way (``sso:``, services/gateway/sso_sign_in.py) and rendered
+  public feeds (``feed:``, services/gateway/application/feed_cache.py);
 - notify keeps nothing in Valkey: no user.
 
 Commands: reads, writes, scripts (the timeline and cache scripts), transactions and connection
@@ -28,7 +29,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "graph": ("~acct:*", "~viewer:*:hidden*", "~viewer:*:filters*"),
     "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*"),
     "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*",
-                "~sso:*"),
+                "~sso:*", "~feed:*"),
 }
 
 COMMANDS = ("-@all", "+@read", "+@write", "+@scripting", "+@transaction", "+@connection",

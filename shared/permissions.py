@@ -81,6 +81,10 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         graph_api.ENDORSEMENTS_LIST, graph_api.FEATURED_TAGS_LIST, graph_api.FEATURED_TAG_ADD,
         graph_api.FEATURED_TAG_REMOVE, graph_api.ACCOUNT_FAMILIAR_FOLLOWERS,
         graph_api.ACCOUNT_DIRECTORY, graph_api.NETWORK_REGISTRATIONS,
+        # public feeds: opt-ins, and the statuses they show
+        graph_api.FEED_ACCOUNT_GET, graph_api.FEED_ACCOUNT_SET, graph_api.FEED_COMMUNITY_GET,
+        graph_api.FEED_COMMUNITY_SET, graph_api.FEED_SCOPES, graph_api.FEED_WORLD,
+        posts_api.STATUS_WORLD_FEED,
         # who gets in: setup, confirmations, claimed domains, approvals
         graph_api.INSTANCE_STATE, graph_api.INSTANCE_SET_UP, graph_api.ACCOUNT_CONFIRM,
         graph_api.ACCOUNT_CONFIRMATION_RESEND, graph_api.NETWORK_DOMAINS,

@@ -40,7 +40,9 @@ class PostFacts(msgspec.Struct, frozen=True, kw_only=True):
     visibility: Visibility
     mentions: tuple[int, ...] = ()
     community_id: int | None = None
-    world_readable: bool = False  # the author opted in to public feeds outside the network
+    # The post's scope opted in to public feeds (shared/contracts/feeds.py): outside
+    # communities its author, in a community that (external) community.
+    world_readable: bool = False
 
 
 ANONYMOUS = Viewer()
@@ -57,7 +59,9 @@ def can_see(post: PostFacts, viewer: Viewer) -> bool:
     if post.community_id is not None:
         # A community post stays in the community, whatever its visibility says.
         if post.community_id not in viewer.communities:
-            return False
+            # Outside it, only the public posts of an external community that opted in to a
+            # public feed: what the world may read anyway.
+            return post.visibility == PUBLIC and post.world_readable
         return post.visibility != PRIVATE or mentioned or post.author_id in viewer.following
     if post.visibility == PRIVATE:
         return mentioned or post.author_id in viewer.following

@@ -321,10 +321,16 @@ def bearer_digest(scope: Scope) -> str | None:
     return None
 
 
+FEED_SUFFIXES = (".atom", ".rss", ".json")
+FEED_PREFIXES = ("/@", "/tags/", "/communities/")
+
+
 def counted_path(path: str) -> bool:
-    """The API, the OAuth endpoints and discovery (WebFinger answers whether a username
-    exists); not health checks, metrics or the web client's files."""
-    return path.startswith(("/api/", "/oauth/", "/.well-known/"))
+    """The API, the OAuth endpoints, discovery (WebFinger answers whether a username exists)
+    and public feeds (``/@name.atom``...: anonymous readers, counted per IP as the API's);
+    not health checks, metrics or the web client's files."""
+    return (path.startswith(("/api/", "/oauth/", "/.well-known/"))
+            or (path.endswith(FEED_SUFFIXES) and path.startswith(FEED_PREFIXES)))
 
 
 class ApiLimits:

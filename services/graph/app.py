@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.graph import (
     account_extras,
     communities,
+    feeds,
     filters,
     handlers,
     lists,
@@ -50,6 +51,7 @@ class GraphService(BaseService):
         lists.register(host, self.pool, self.redis.main)
         filters.register(host, self.pool, self.redis.main)
         account_extras.register(host, self.pool, self.redis.main)
+        feeds.register(host, self.pool, self.redis.main)
         moderation.register(host, self.pool, self.redis.main)
         await host.start()
         self.keep(host)

@@ -11,6 +11,7 @@ from nats.aio.client import Client as NATS
 from services.posts import status_cache, store
 from services.posts.store import activity as activity_store
 from services.posts.store import media as media_store
+from services.posts.store import world_feed as world_feed_store
 from services.posts.use_cases.cancel_scheduled_status import CancelScheduledStatus
 from services.posts.use_cases.delete_media import DeleteMedia
 from services.posts.use_cases.delete_status import DeleteStatus
@@ -31,6 +32,8 @@ from shared.records import StatusRecord
 from shared.settings import Settings
 
 TRENDS_FRESH_S = 60.0
+MAX_FEED_ENTRIES = 50  # a public feed's entries
+MAX_FEED_SCOPES = 20_000  # opted-in accounts (or communities) a hashtag feed names
 
 
 def per_status_flags(ids: list[int], flags: api.ViewerFlags, votes: list[asyncpg.Record]
@@ -188,6 +191,14 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
     host.serve(api.STATUS_HOME_REBUILD, home_rebuild)
     host.serve(api.STATUS_DIRECT_PAGE, direct_page)
     host.serve(api.STATUS_AUTHOR_TIMELINE, author_timeline)
+
+    async def world_feed(req: api.WorldFeed) -> api.Statuses:
+        async with pool.acquire() as conn:
+            return api.Statuses(statuses=await world_feed_store.world_feed(
+                conn, req.account_ids[:MAX_FEED_SCOPES], req.community_ids[:MAX_FEED_SCOPES],
+                req.tag, max(1, min(req.limit, MAX_FEED_ENTRIES))))
+
+    host.serve(api.STATUS_WORLD_FEED, world_feed)
 
     async def thread(req: api.StatusAction) -> api.Thread:
         async with pool.acquire() as conn:

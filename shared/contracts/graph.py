@@ -10,6 +10,7 @@ import msgspec
 from shared import policy
 from shared.contracts import account_extras as extras_api
 from shared.contracts import communities as communities_api
+from shared.contracts import feeds as feeds_api
 from shared.contracts import filters as filters_api
 from shared.contracts import lists as lists_api
 from shared.contracts import membership as membership_api
@@ -617,6 +618,16 @@ ACCOUNT_FAMILIAR_FOLLOWERS = _verb("account.familiar_followers",
 ACCOUNT_DIRECTORY = _verb("account.directory", extras_api.DirectoryPage, Accounts)
 NETWORK_REGISTRATIONS = _verb("network.registrations", extras_api.WeeklyActivity,
                               posts_api.WeekCounts)
+
+# Public feeds (Structs in shared/contracts/feeds.py): who opted in
+FEED_ACCOUNT_GET = _verb("feed.account.get", feeds_api.AccountFeedRef, feeds_api.AccountFeed)
+FEED_ACCOUNT_SET = _verb("feed.account.set", feeds_api.SetAccountFeed, feeds_api.AccountFeed)
+FEED_COMMUNITY_GET = _verb("feed.community.get", feeds_api.CommunityFeedRef,
+                           feeds_api.CommunityFeed)
+FEED_COMMUNITY_SET = _verb("feed.community.set", feeds_api.SetCommunityFeed,
+                           feeds_api.CommunityFeed)
+FEED_SCOPES = _verb("feed.scopes", feeds_api.FeedScopesQuery, feeds_api.FeedScopes)
+FEED_WORLD = _verb("feed.world", feeds_api.WorldQuery, feeds_api.WorldScopes)
 
 # Lists (Structs in shared/contracts/lists.py)
 LIST_SAVE = _verb("list.save", lists_api.SaveList, lists_api.ListRecord)

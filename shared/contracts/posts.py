@@ -396,6 +396,18 @@ class Activity(msgspec.Struct, frozen=True, kw_only=True):
     languages: dict[str, int] = {}  # original statuses by language ("und": none given)
 
 
+class WorldFeed(msgspec.Struct, frozen=True, kw_only=True):
+    """A public feed's newest statuses (services/gateway/application/feeds.py): public, not
+    reblogs, not deleted, by ``account_ids`` outside communities or in ``community_ids``,
+    with ``tag`` (lower case) when given. The caller names only opted-in scopes and still
+    applies the visibility policy."""
+
+    account_ids: list[int] = []
+    community_ids: list[int] = []
+    tag: str | None = None
+    limit: int = 20
+
+
 VERBS = VerbSet(SERVICE)
 _verb = VERBS.declare
 
@@ -449,6 +461,9 @@ STATUS_RECENT_IN_COMMUNITY = _verb("status.recent_in_community", RecentInCommuni
 STATUS_HOME_REBUILD = _verb("status.home_rebuild", HomeRebuild, TimelineEntries)
 STATUS_DIRECT_PAGE = _verb("status.direct_page", DirectPage, DirectMessages)
 STATUS_AUTHOR_TIMELINE = _verb("status.author_timeline", AuthorTimeline, AuthorTimelineIds)
+
+# Public feeds (Atom, RSS, JSON Feed)
+STATUS_WORLD_FEED = _verb("status.world_feed", WorldFeed, Statuses)
 
 
 # --- Scheduled statuses (Mastodon's ScheduledStatus): one block, structs and verbs ---------------

@@ -106,6 +106,23 @@ async def test_unauthenticated_requests_are_limited_per_address(api: Api) -> Non
         assert refused(guesses[2])
 
 
+async def test_public_feeds_are_limited_per_address_as_the_api(api: Api) -> None:
+    """Feed readers come without tokens: each address has the anonymous allowance; the web
+    client's pages (no feed suffix) are not counted."""
+    author = await api.user()
+    r = await api.client.put("/api/hubbub/v1/feeds/settings", headers=author.headers,
+                             json={"public_feed": True})
+    assert r.status_code == 200, r.text
+    async with gateway(api, rate_limit_anonymous="2/1minute") as gw:
+        mine = address()
+        paths = [f"/@{author.username}.atom", "/tags/news.rss", "/communities/1.json"]
+        answers = [await gw.client.get(path, headers=mine) for path in paths]
+        assert [r.status_code for r in answers[:2]] == [200, 200]
+        assert refused(answers[2])
+        page = await gw.client.get(f"/@{author.username}", headers=mine)
+        assert page.status_code == 200 and "x-ratelimit-limit" not in page.headers
+
+
 async def test_express_lane_home_reads_count_the_same(api: Api) -> None:
     reader = await api.user()
     async with gateway(api, rate_limit_api="3/1minute") as gw:

@@ -211,6 +211,12 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/streaming/{path:path}"): "stream",
     ("GET", "/api/hubbub/v1/communities"): R, ("POST", "/api/hubbub/v1/communities"): W,
     ("GET", "/api/hubbub/v1/communities/{community_id:str}"): R,
+    # public feeds: the switches (the account's as its profile, a community's as the community)
+    ("GET", "/api/hubbub/v1/feeds/settings"): "read:accounts",
+    ("PUT", "/api/hubbub/v1/feeds/settings"): "write:accounts",
+    ("GET", "/api/hubbub/v1/communities/{community_id:str}/feed"): R,
+    ("PUT", "/api/hubbub/v1/communities/{community_id:str}/feed"): W,
+    ("GET", "/communities/{name:str}"): None,  # a community's public feeds, for anyone
     ("POST", "/api/hubbub/v1/communities/{community_id:str}/join"): W,
     ("POST", "/api/hubbub/v1/communities/{community_id:str}/leave"): W,
     ("GET", "/api/hubbub/v1/communities/{community_id:str}/requests"): R,

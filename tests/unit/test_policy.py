@@ -4,7 +4,8 @@ Every row below was checked against the code of ``can_see``: the author always s
 direction, listed in ``Viewer.blocked``) always hides; direct posts reach only mentioned accounts;
 private posts reach followers and mentioned accounts; public and unlisted posts reach the author's
 network and mentioned accounts, and public posts reach everyone when the author opted in to
-``world_readable``. A community post stays inside its community.
+``world_readable``. A community post stays inside its community, except the public posts of
+an external community that opted in to a public feed (``world_readable`` there).
 """
 
 from __future__ import annotations
@@ -71,14 +72,14 @@ VIEWERS = {
 
 #                         author follower mention m_other strang other  anon  blocked
 _ROWS = {
-    (PUBLIC, False):     (True,  True,    True,   True,   True,  False, False, False),
-    (PUBLIC, True):      (True,  True,    True,   True,   True,  True,  True,  False),
-    (UNLISTED, False):   (True,  True,    True,   True,   True,  False, False, False),
-    (UNLISTED, True):    (True,  True,    True,   True,   True,  False, False, False),
-    (PRIVATE, False):    (True,  True,    True,   True,   False, False, False, False),
-    (PRIVATE, True):     (True,  True,    True,   True,   False, False, False, False),
-    (DIRECT, False):     (True,  False,   True,   True,   False, False, False, False),
-    (DIRECT, True):      (True,  False,   True,   True,   False, False, False, False),
+    (PUBLIC, False):   (True,  True,    True,   True,   True,  False, False, False),
+    (PUBLIC, True):    (True,  True,    True,   True,   True,  True,  True,  False),
+    (UNLISTED, False): (True,  True,    True,   True,   True,  False, False, False),
+    (UNLISTED, True):  (True,  True,    True,   True,   True,  False, False, False),
+    (PRIVATE, False):  (True,  True,    True,   True,   False, False, False, False),
+    (PRIVATE, True):   (True,  True,    True,   True,   False, False, False, False),
+    (DIRECT, False):   (True,  False,   True,   True,   False, False, False, False),
+    (DIRECT, True):    (True,  False,   True,   True,   False, False, False, False),
 }
 
 MATRIX = [
@@ -124,23 +125,27 @@ COMMUNITY_VIEWERS = {
                              communities=MEMBERS, blocked=frozenset({AUTHOR})),
 }
 
-#                 author m_fol  m_ment m_str  m_othn m_oc   n_fol  n_ment n_same anon   blocked
+#                    author m_fol  m_ment m_str  m_othn m_oc   n_fol  n_ment n_same anon   blocked
 _COMMUNITY_ROWS = {
-    PUBLIC:      (True,  True,  True,  True,  True,  False, False, False, False, False, False),
-    UNLISTED:    (True,  True,  True,  True,  True,  False, False, False, False, False, False),
-    PRIVATE:     (True,  True,  True,  False, False, False, False, False, False, False, False),
+    (PUBLIC, False):  (True,  True,  True,  True,  True,  False, False, False, False, False, False),
+    # world_readable: an external community opted in to a public feed; its public posts reach
+    # everyone (blocks still hide them), and nothing else of it leaves the community.
+    (PUBLIC, True):   (True,  True,  True,  True,  True,  True,  True,  True,  True,  True,  False),
+    (UNLISTED, False):(True,  True,  True,  True,  True,  False, False, False, False, False, False),
+    (UNLISTED, True): (True,  True,  True,  True,  True,  False, False, False, False, False, False),
+    (PRIVATE, False): (True,  True,  True,  False, False, False, False, False, False, False, False),
+    (PRIVATE, True):  (True,  True,  True,  False, False, False, False, False, False, False, False),
     # Direct is decided before community membership: a direct post reaches exactly the accounts
     # it mentions, members or not (the author addressed them by name).
-    DIRECT:      (True,  False, True,  False, False, False, False, True,  False, False, False),
+    (DIRECT, False):  (True,  False, True,  False, False, False, False, True,  False, False, False),
+    (DIRECT, True):   (True,  False, True,  False, False, False, False, True,  False, False, False),
 }
 
 COMMUNITY_MATRIX = [
     pytest.param(visibility, world_readable, viewer_name, expected,
                  id=f"community-{visibility}-{'world' if world_readable else 'network'}-"
                     f"{viewer_name}")
-    for visibility, row in _COMMUNITY_ROWS.items()
-    # world_readable never lets a community post out of its community.
-    for world_readable in (False, True)
+    for (visibility, world_readable), row in _COMMUNITY_ROWS.items()
     for viewer_name, expected in zip(COMMUNITY_VIEWERS, row, strict=True)
 ]
 

@@ -12,6 +12,7 @@ import pytest
 from services.graph import (
     account_extras,
     communities,
+    feeds,
     filters,
     handlers,
     lists,
@@ -65,7 +66,7 @@ def test_a_verb_is_declared_once() -> None:
 def graph_host() -> ServiceHost:
     host = ServiceHost(StandIn(), graph.VERBS)  # type: ignore[arg-type]
     for module in (handlers, relations, communities, lists, filters, account_extras,
-                   moderation):
+                   moderation, feeds):
         module.register(host, StandIn(), StandIn())  # type: ignore[arg-type]
     membership.register(host, StandIn(), StandIn(), Settings(), StandIn())  # type: ignore[arg-type]
     return host

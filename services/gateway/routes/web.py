@@ -8,6 +8,7 @@ and can be cached as immutable; the index is never cached."""
 
 from __future__ import annotations
 
+import html
 from functools import cache
 from typing import Any
 
@@ -15,8 +16,12 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
+from services.gateway.application import feeds
 from services.gateway.assets import ASSETS, bundle
+from services.gateway.context import Gateway, gateway_of
+from services.gateway.presenters import feeds as present
 from services.gateway.scopes import PUBLIC
+from shared import errors
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -54,25 +59,62 @@ def index_page() -> bytes:
         b"{{assets}}", prefix.encode())
 
 
-def index_response(request: Request[Any, Any, Any]) -> Response[Any]:
+def index_response(request: Request[Any, Any, Any], head: bytes = b"") -> Response[Any]:
+    """The index; ``head``: more of the page's ``<head>`` (a profile's feed links)."""
     body = index_page()
+    if head:
+        body = body.replace(b"</head>", head + b"</head>", 1)
     return Response(content=body, media_type="text/html",
                     headers={"Cache-Control": "no-cache", **security_headers(request)})
 
 
-@get(["/", "/web", "/web/{rest:path}", "/tags/{name:str}", "/invite/{code:str}"],
+@get(["/", "/web", "/web/{rest:path}", "/invite/{code:str}"],
      sync_to_thread=False, include_in_schema=False, opt=PUBLIC)
 def client(request: Request[Any, Any, Any]) -> Response[Any]:
     return index_response(request)
 
 
-@get(["/{handle:str}", "/{handle:str}/{rest:path}"], sync_to_thread=False,
-     include_in_schema=False, opt=PUBLIC)
-def profile_page(request: Request[Any, Any, Any], handle: FromPath[str]) -> Response[Any]:
-    """``/@user`` and ``/@user/<status id>``, the URLs the API gives accounts and statuses."""
+@get("/tags/{name:str}", include_in_schema=False, opt=PUBLIC)
+async def tag_page(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
+    """The client's hashtag page, or with a feed's suffix (``/tags/x.atom``) its public feed."""
+    feed = feeds.split_format(name)
+    if feed is not None:
+        return await feeds.serve(gateway_of(request), request, "tag", feed[0], feed[1])
+    return index_response(request)
+
+
+@get(["/{handle:str}", "/{handle:str}/{rest:path}"], include_in_schema=False, opt=PUBLIC)
+async def profile_page(request: Request[Any, Any, Any], handle: FromPath[str]) -> Response[Any]:
+    """``/@user`` and ``/@user/<status id>``, the URLs the API gives accounts and statuses;
+    ``/@user.atom`` (``.rss``, ``.json``) the account's public feed. An account that opted in
+    to public feeds gets its feeds' ``<link rel="alternate">`` on its page, where feed readers
+    look for them."""
     if not handle.startswith("@") or len(handle) < 2:
         raise NotFoundException()
-    return index_response(request)
+    rest = request.path_params.get("rest")
+    feed = feeds.split_format(handle[1:]) if rest is None else None
+    if feed is not None:
+        return await feeds.serve(gateway_of(request), request, "account", feed[0], feed[1])
+    links = await feed_links(request, handle[1:]) if rest is None else b""
+    return index_response(request, links)
+
+
+async def feed_links(request: Request[Any, Any, Any], username: str) -> bytes:
+    """The account's feed links, or nothing (not opted in; or the gateway still starting, or
+    graph not answering: the page itself must not fail for want of its links)."""
+    gw: Gateway = request.app.state.gateway
+    if not gw.ready:
+        return b""
+    try:
+        urls = await feeds.opted_in_account_links(gw, username)
+    except errors.Unavailable:
+        return b""
+    if urls is None:
+        return b""
+    return "".join(
+        f'<link rel="alternate" type="{present.MEDIA_TYPES[fmt].split(";")[0]}" '
+        f'title="{html.escape(username)} ({fmt})" href="{html.escape(url)}">\n'
+        for fmt, url in urls.items()).encode()
 
 
 @get(f"{ASSETS}/{{version:str}}/{{name:path}}", sync_to_thread=False, include_in_schema=False,
@@ -92,4 +134,4 @@ def asset(request: Request[Any, Any, Any], version: FromPath[str],
     return Response(content=found.body, media_type=found.media_type, headers=headers)
 
 
-ROUTES = [asset, client, profile_page]
+ROUTES = [asset, client, tag_page, profile_page]

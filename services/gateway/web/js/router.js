@@ -18,7 +18,7 @@ const ROUTES = [
   [/^\/@([A-Za-z0-9_]+)\/(\d+)$/, 'thread'],
   [/^\/tags\/([^/]+)$/, 'tag'],
   [/^\/web\/admin(?:\/(domains|members|requests|moderation|sso|scim|audit))?$/, 'admin'],
-  [/^\/web\/settings(?:\/(filters|profile))?$/, 'settings'],
+  [/^\/web\/settings(?:\/(filters|profile|feeds))?$/, 'settings'],
 ];
 const KEEP_ALIVE = new Set(['/']);
 

@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { rememberCommunity } from '../cache.js';
 import { communityBadges, hostedElsewhere, membershipButton } from '../communities.js';
 import { composer } from '../compose.js';
+import { communityFeedSwitch } from '../feeds.js';
 import { emptyState, errorState, h, icon, pageHeader, spinner } from '../dom.js';
 import { refresh } from '../router.js';
 import { timeline } from '../timeline.js';
@@ -81,6 +82,8 @@ export async function render(root, ctx) {
     content = h('div', {}, h('div', { class: 'card composer-card' },
       composer({ communityId: c.id, communityName: c.name })), feed.el);
   }
-  body.replaceChildren(about(c), tabs, content);
+  // (a failed read of the feed switch leaves it out: the community is what the page is for)
+  const switchEl = await communityFeedSwitch(c, ctx.signal).catch(() => null);
+  body.replaceChildren(about(c), switchEl || '', tabs, content);
   return { cleanup: () => feed?.destroy() };
 }

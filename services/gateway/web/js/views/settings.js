@@ -1,7 +1,7 @@
-// Your own settings, one tab each (js/settings/): content filters, and your profile.
+// Your own settings, one tab each (js/settings/): content filters, your profile, public feeds.
 import { h, pageHeader } from '../dom.js';
 
-const SECTIONS = [['filters', 'Filters'], ['profile', 'Profile']];
+const SECTIONS = [['filters', 'Filters'], ['profile', 'Profile'], ['feeds', 'Public feeds']];
 
 export async function render(root, ctx) {
   const section = ctx.params[0] || 'filters';
