@@ -114,7 +114,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, settings: Settings, keys: Va
             delivery_id = await hook_store.record(
                 conn, id=new_id(), webhook_id=hook.id, event_id=event_id, type_=wh.PING,
                 body=body(wh.PING, _now_ms(), data),
-                window_s=settings.webhook_retry_window_s)
+                window_s=settings.webhook_retry_window_s, due_in_s=sender.lease_s)
         assert delivery_id is not None  # a new event id
         sent = await sender.send_now(hook.id, delivery_id)
         assert sent is not None
@@ -132,7 +132,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, settings: Settings, keys: Va
         await found(req.webhook_id)
         async with pool.acquire() as conn:
             if not await hook_store.replay(conn, req.webhook_id, req.delivery_id,
-                                           settings.webhook_retry_window_s):
+                                           settings.webhook_retry_window_s, sender.lease_s):
                 raise errors.NotFound("Record not found")
         sent = await sender.send_now(req.webhook_id, req.delivery_id)
         if sent is None:

@@ -187,6 +187,17 @@ class WebhookSender:
                 retry_in = wait
         WEBHOOKS.labels("delivered" if ok else ("retry" if retry_in is not None else "dead")
                         ).inc()
+        try:
+            await self._record(hook, claimed, ok=ok, status=status, latency_ms=latency_ms,
+                               error=error, response=response, retry_in=retry_in)
+        except asyncpg.ForeignKeyViolationError:
+            return  # the webhook was deleted during the attempt, its deliveries with it
+        if retry_in is not None:
+            self._wake_in(retry_in)
+
+    async def _record(self, hook: hook_store.Stored, claimed: hook_store.Claimed, *, ok: bool,
+                      status: int | None, latency_ms: int, error: str | None,
+                      response: str | None, retry_in: float | None) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             state = await hook_store.attempted(
                 conn, attempt_id=new_id(), claimed=claimed, ok=ok, status_code=status,
@@ -197,8 +208,6 @@ class WebhookSender:
                 streak = await hook_store.dead_streak(conn, hook.id, state)
             if streak >= self.settings.webhook_disable_after:
                 await self._disable(conn, hook, streak)
-        if retry_in is not None:
-            self._wake_in(retry_in)
 
     async def _post(self, url: str, claimed: hook_store.Claimed, secrets: list[str]
                     ) -> tuple[str | None, int | None, str | None]:
@@ -211,6 +220,7 @@ class WebhookSender:
                 timeout_s=self.settings.webhook_timeout_s, max_bytes=RESPONSE_BYTES,
                 max_redirects=0, user_agent=USER_AGENT)
         except link_fetch.Refused as exc:
+            # A private target (its name may resolve elsewhere now), a scheme; never sent to.
             return f"refused by the SSRF guard: {exc}"[:ERROR_CHARS], None, None
         except TimeoutError:
             return f"timed out after {self.settings.webhook_timeout_s:g} s", None, None

@@ -144,15 +144,17 @@ def _delivery(row: asyncpg.Record, log: list[AttemptRecord] | None = None) -> De
 
 
 async def record(conn: asyncpg.Connection, *, id: int, webhook_id: int, event_id: int,
-                 type_: str, body: bytes, window_s: float) -> int | None:
-    """A new delivery, due now; None when this event was already recorded for this webhook
-    (a redelivered event: the first delivery stands)."""
+                 type_: str, body: bytes, window_s: float, due_in_s: float = 0.0) -> int | None:
+    """A new delivery, due in ``due_in_s`` (a ping, sent at once by its caller, is due for the
+    senders only if that caller dies); None when this event was already recorded for this
+    webhook (a redelivered event: the first delivery stands)."""
     found: int | None = await conn.fetchval(
         """INSERT INTO webhook_deliveries (id, webhook_id, event_id, type, body, due_at,
                                            retry_until)
-           VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(secs => $6))
+           VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $7),
+                   now() + make_interval(secs => $6))
            ON CONFLICT (event_id, webhook_id, type) DO NOTHING RETURNING id""",
-        id, webhook_id, event_id, type_, body, window_s)
+        id, webhook_id, event_id, type_, body, window_s, due_in_s)
     return found
 
 
@@ -173,12 +175,13 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease_s: float,
     """Deliveries due now, each taken by this sender for ``lease_s``: their ``due_at`` moves
     past the attempt, so another replica's claim skips them (SKIP LOCKED while this runs, the
     later ``due_at`` after), and a sender that dies mid-attempt leaves them due again once the
-    lease ends. ``only``: that delivery alone (a ping, a replay: sent at once)."""
+    lease ends. ``only``: that pending delivery alone, due or not (a ping, a replay: sent at
+    once by whoever asked, the background senders kept off by a later ``due_at``)."""
     rows = await conn.fetch(
         """UPDATE webhook_deliveries d SET due_at = now() + make_interval(secs => $2)
            WHERE d.id IN (SELECT id FROM webhook_deliveries
-                          WHERE state = 'pending' AND due_at <= now()
-                            AND ($3::bigint IS NULL OR id = $3)
+                          WHERE state = 'pending'
+                            AND (($3::bigint IS NULL AND due_at <= now()) OR id = $3)
                           ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
            RETURNING d.id, d.webhook_id, d.type, d.body, d.attempts, d.retry_until""",
         limit, lease_s, only)
@@ -266,14 +269,16 @@ async def _logs(conn: asyncpg.Connection, delivery_ids: list[int]
 
 
 async def replay(conn: asyncpg.Connection, webhook_id: int, delivery_id: int,
-                 window_s: float) -> bool:
-    """A delivery due again now, with a new retry window (a delivered one too: the admin asks
-    for it again; the receiver sees the same ``webhook-id``)."""
+                 window_s: float, lease_s: float) -> bool:
+    """A delivery pending again, with a new retry window (a delivered one too: the admin asks
+    for it again; the receiver sees the same ``webhook-id``), for its caller to send at once:
+    due for the background senders only after ``lease_s`` (if that caller died)."""
     return bool(await conn.fetchval(
-        """UPDATE webhook_deliveries SET state = 'pending', due_at = now(),
+        """UPDATE webhook_deliveries SET state = 'pending',
+               due_at = now() + make_interval(secs => $4),
                retry_until = now() + make_interval(secs => $3), updated_at = now()
            WHERE id = $1 AND webhook_id = $2 RETURNING true""",
-        delivery_id, webhook_id, window_s))
+        delivery_id, webhook_id, window_s, lease_s))
 
 
 async def due_count(conn: asyncpg.Connection) -> int:
