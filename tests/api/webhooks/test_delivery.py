@@ -192,3 +192,25 @@ async def test_an_endpoint_that_keeps_failing_is_disabled_and_its_admin_told(
     r = await call(api, admin, "PATCH", f"/{hook['id']}", json={"enabled": True})
     assert r.status_code == 200 and r.json()["enabled"] is True
     assert r.json()["disabled_reason"] is None
+
+
+async def test_edits_and_deletions_are_delivered(api: Api, receiver: WebhookReceiver) -> None:
+    admin = await api.user(domain=other_domain())
+    await create(api, admin, receiver.url("lifecycle"),
+                 ["status.created", "status.updated", "status.deleted"])
+    status = await api.post(admin, "First draft")
+    await receiver.wait_for("lifecycle", 1)
+    r = await api.client.put(f"/api/v1/statuses/{status['id']}", headers=admin.headers,
+                             json={"status": "Second draft"})
+    assert r.status_code == 200, r.text
+    await receiver.wait_for("lifecycle", 2)
+    r = await api.client.delete(f"/api/v1/statuses/{status['id']}", headers=admin.headers)
+    assert r.status_code == 200, r.text
+    got = await receiver.wait_for("lifecycle", 3)
+
+    assert [r.payload["type"] for r in got] == ["status.created", "status.updated",
+                                                 "status.deleted"]
+    assert got[1].payload["data"]["content"] == "<p>Second draft</p>"
+    assert got[1].payload["data"]["edited_at"] is not None
+    assert got[2].payload["data"]["id"] == status["id"]
+    assert len({r.webhook_id for r in got}) == 3  # three events, three deliveries

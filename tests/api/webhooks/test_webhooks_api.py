@@ -139,3 +139,23 @@ async def test_unknown_event_types_are_422(api: Api, receiver: WebhookReceiver) 
     r = await call(api, admin, "POST", f"/{hook['id']}/rotate",
                    json={"keep_previous_seconds": -1})
     assert r.status_code == 422
+
+
+async def test_the_delivery_log_pages_with_link_headers(
+        api: Api, receiver: WebhookReceiver) -> None:
+    admin = await api.user(domain=other_domain())
+    hook = await create(api, admin, receiver.url("pages"), ["status.created"])
+    sent = [(await call(api, admin, "POST", f"/{hook['id']}/ping")).json()["id"]
+            for _ in range(3)]
+    r = await call(api, admin, "GET", f"/{hook['id']}/deliveries", params={"limit": 2})
+    assert r.status_code == 200
+    assert [d["id"] for d in r.json()] == sent[::-1][:2]
+    assert 'rel="next"' in r.headers["link"]
+    older = r.headers["link"].split(";")[0].strip("<>")
+    r = await api.client.get(older, headers=admin.headers)
+    assert [d["id"] for d in r.json()] == [sent[0]]
+    r = await call(api, admin, "GET", f"/{hook['id']}/deliveries",
+                   params={"state": "dead", "unknown": "x"})
+    assert r.status_code == 200 and r.json() == []
+    r = await call(api, admin, "GET", f"/{hook['id']}/deliveries", params={"state": "bogus"})
+    assert r.status_code == 422
