@@ -13,6 +13,7 @@ bookmarked...), which mean nothing to a partner system. Hubbub's ``hubbub`` extr
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Any
 
 import msgspec
@@ -35,6 +36,13 @@ def body(type_: str, occurred_at_ms: int, data: dict[str, Any]) -> bytes:
     return msgspec.json.encode({"type": type_, "timestamp": iso(occurred_at_ms), "data": data})
 
 
+def note_html(text: str) -> str:
+    """A plain-text profile note as Mastodon's HTML (as the gateway's presenter writes it)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return "".join("<p>" + html.escape(p.strip()).replace("\n", "<br />") + "</p>"
+                   for p in text.split("\n\n") if p.strip())
+
+
 def account(a: AccountRecord, base_url: str) -> dict[str, Any]:
     avatar = a.avatar_url or f"{base_url}/avatars/original/missing.png"
     if avatar.startswith("/"):
@@ -43,7 +51,7 @@ def account(a: AccountRecord, base_url: str) -> dict[str, Any]:
     return {
         "id": str(a.id), "username": a.username, "acct": a.username,
         "display_name": a.display_name, "locked": a.locked, "bot": a.bot,
-        "created_at": iso(a.created_at), "note": a.note, "url": url, "uri": url,
+        "created_at": iso(a.created_at), "note": note_html(a.note), "url": url, "uri": url,
         "avatar": avatar, "avatar_static": avatar,
         "followers_count": a.followers_count, "following_count": a.following_count,
         "statuses_count": a.statuses_count,
