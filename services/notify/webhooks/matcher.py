@@ -58,9 +58,11 @@ class WebhookMatcher:
                 .on(events.CommunityLeft, self.member_left)
                 .on(events.FollowCreated, self.follow_created))
 
-    async def _subscribed(self, *types: str) -> bool:
+    async def _subscribed(self, *types: str, network_id: int | None = None,
+                          community_id: int | None = None, anywhere: bool = False) -> bool:
         async with self.pool.acquire() as conn:
-            return await hook_store.any_subscribed(conn, list(types))
+            return await hook_store.any_subscribed(conn, list(types), network_id, community_id,
+                                                   anywhere=anywhere)
 
     async def _deliver(self, event: events.Event, type_: str, network_id: int | None,
                        community_id: int | None, data: Callable[[], Awaitable[Data]]) -> None:
@@ -89,7 +91,13 @@ class WebhookMatcher:
     async def _status(self, event: events.StatusCreated | events.StatusUpdated, type_: str,
                       mentioned: tuple[int, ...]) -> None:
         types = (type_, "mention.created") if mentioned else (type_,)
-        if not await self._subscribed(*types):
+        # Where the event says it happened (an older producer's edit may not say: anywhere);
+        # the status itself decides below.
+        near_network, near_community = status_scope(event.visibility, event.network_id,
+                                                    event.community_id)
+        if not await self._subscribed(*types, network_id=near_network,
+                                      community_id=near_community,
+                                      anywhere=not event.network_id):
             return
         status = await render.status_of(self.nc, event.status_id)
         if status is None:
@@ -121,7 +129,7 @@ class WebhookMatcher:
         await self._status(event, "status.updated", event.added_mentions)
 
     async def status_deleted(self, event: events.StatusDeleted) -> None:
-        if event.reblog_of_id is not None or not await self._subscribed("status.deleted"):
+        if event.reblog_of_id is not None:
             return
         network_id, community_id = status_scope(event.visibility, event.network_id,
                                                 event.community_id)
@@ -136,7 +144,8 @@ class WebhookMatcher:
 
     async def _member(self, event: events.CommunityJoined | events.CommunityLeft,
                       type_: str, role: str | None) -> None:
-        if not await self._subscribed(type_):
+        # The member's network is known only once the account is looked up: anywhere.
+        if not await self._subscribed(type_, community_id=event.community_id, anywhere=True):
             return
         met = await render.accounts(self.nc, [event.account_id])
         member = met.get(event.account_id)
@@ -159,7 +168,7 @@ class WebhookMatcher:
         await self._member(event, "member.left", None)
 
     async def follow_created(self, event: events.FollowCreated) -> None:
-        if not await self._subscribed("follow.created"):
+        if not await self._subscribed("follow.created", anywhere=True):
             return
         met = await render.accounts(self.nc, [event.follower_id, event.followee_id])
         follower, followee = met.get(event.follower_id), met.get(event.followee_id)

@@ -114,11 +114,16 @@ async def matching(conn: asyncpg.Connection, type_: str, network_id: int | None,
     return [_webhook(row) for row in rows]
 
 
-async def any_subscribed(conn: asyncpg.Connection, types: list[str]) -> bool:
-    """Whether some enabled webhook hears any of ``types`` (most events concern none: this
-    spares the lookups that matching them would need)."""
+async def any_subscribed(conn: asyncpg.Connection, types: list[str],
+                         network_id: int | None = None, community_id: int | None = None,
+                         *, anywhere: bool = False) -> bool:
+    """Whether some enabled webhook hears any of ``types`` in the network or community (or
+    ``anywhere``, when the event does not say where it happened). Most events concern none:
+    this spares the lookups that rendering them would need."""
     return bool(await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled AND events && $1::text[])", types))
+        """SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled AND events && $1::text[]
+               AND ($4 OR (community_id IS NULL AND network_id = $2) OR community_id = $3))""",
+        types, network_id, community_id, anywhere))
 
 
 async def disable(conn: asyncpg.Connection, webhook_id: int, reason: str) -> bool:
