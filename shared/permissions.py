@@ -107,6 +107,9 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         notify_api.THREAD_MUTE, notify_api.THREAD_UNMUTE, notify_api.THREAD_MUTED,
         notify_api.PUSH_SUBSCRIBE, notify_api.PUSH_GET, notify_api.PUSH_UPDATE,
         notify_api.PUSH_UNSUBSCRIBE, notify_api.PUSH_FORGET_TOKEN,
+        notify_api.WEBHOOK_CREATE, notify_api.WEBHOOK_LIST, notify_api.WEBHOOK_GET,
+        notify_api.WEBHOOK_UPDATE, notify_api.WEBHOOK_DELETE, notify_api.WEBHOOK_ROTATE,
+        notify_api.WEBHOOK_PING, notify_api.WEBHOOK_DELIVERIES, notify_api.WEBHOOK_REPLAY,
         posts_api.BOOKMARKS_LIST, posts_api.BOOKMARK_ADD, posts_api.BOOKMARK_REMOVE,
         posts_api.FAVOURITES_LIST, posts_api.FAVOURITE_ADD, posts_api.FAVOURITE_REMOVE,
         posts_api.MEDIA_CREATE, posts_api.MEDIA_DELETE, posts_api.MEDIA_GET,
@@ -152,7 +155,8 @@ EVENT_OWNERS = {"post": "posts", "graph": "graph", "notify": "notify"}
 # The JetStream consumers each service runs (its durables' names).
 DURABLES: dict[str, tuple[str, ...]] = {
     "fanout": ("fanout-home",), "graph": ("graph-counters",),
-    "notify": ("notify", "notify-mail", "notify-conversations", "notify-push"),
+    "notify": ("notify", "notify-mail", "notify-conversations", "notify-push",
+               "notify-webhooks"),
     "posts": ("posts-media", "posts-cards"),
 }
 

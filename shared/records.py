@@ -16,6 +16,7 @@ from shared.policy import Visibility
 NotificationType = Literal[
     "mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
     "hubbub.community_invite", "hubbub.community_post",
+    "hubbub.webhook_disabled",  # to the admin who made a webhook that kept failing
 ]
 
 

@@ -152,6 +152,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # https), for a local trial and the tests. Never in production.
     push_allow_http_localhost: bool = False
     push_timeout_s: float = 10.0  # one delivery to a push service, connect to answer
+    # Outgoing webhooks (services/notify/webhooks/): a failed delivery is tried again after a
+    # random wait up to base * 2^attempt (full jitter), until ``window`` seconds after the
+    # event, then dead-lettered; an endpoint whose last ``disable_after`` deliveries all ended
+    # dead is disabled and its admin notified. Each attempt waits at most ``timeout``.
+    webhook_retry_base_s: float = 5.0
+    webhook_retry_window_s: float = 86400.0
+    webhook_timeout_s: float = 10.0
+    webhook_disable_after: int = 5
 
     def port(self, service: str) -> int:
         return self.ports.get(service, DEFAULT_PORTS[service])
@@ -305,6 +313,13 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         vapid_private_key=get("HUBBUB_VAPID_PRIVATE_KEY", "").strip(),
         push_allow_http_localhost=_bool(get("HUBBUB_PUSH_ALLOW_HTTP_LOCALHOST", "0")),
         push_timeout_s=float(get("HUBBUB_PUSH_TIMEOUT_S", base.push_timeout_s)),
+        webhook_retry_base_s=float(get("HUBBUB_WEBHOOK_RETRY_BASE_S",
+                                       base.webhook_retry_base_s)),
+        webhook_retry_window_s=float(get("HUBBUB_WEBHOOK_RETRY_WINDOW_S",
+                                         base.webhook_retry_window_s)),
+        webhook_timeout_s=float(get("HUBBUB_WEBHOOK_TIMEOUT_S", base.webhook_timeout_s)),
+        webhook_disable_after=int(get("HUBBUB_WEBHOOK_DISABLE_AFTER",
+                                      base.webhook_disable_after)),
     )
 
 

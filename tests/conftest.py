@@ -81,12 +81,16 @@ def settings(servers: Settings) -> Settings:
     # which may be told to hang: push_timeout_s gives up on it soon.
     # outbound_allow: webhook receivers and inbound feeds served on 127.0.0.1 by the tests
     # (the operator's allow-list; the guard stays on for every other private address).
+    # webhook_*: outgoing webhooks retried within seconds rather than a day, a receiver that
+    # hangs given up on soon, an endpoint disabled after 3 dead letters (tests/api/webhooks/).
     # readiness_timeout_s: two test processes share two cores; a probe that waits 1 s for a
     # busy PostgreSQL would call it away (a stopped server still fails at once: refused).
     return msgspec.structs.replace(servers, ports=ports, max_deliver=4, sso_allow_http=True,
                                    scheduled_check_seconds=0.5, cards_allow_private=True,
                                    push_allow_http_localhost=True, push_timeout_s=2.0,
-                                   readiness_timeout_s=3.0, outbound_allow="127.0.0.1,::1", **{
+                                   readiness_timeout_s=3.0, outbound_allow="127.0.0.1,::1",
+                                   webhook_retry_base_s=0.2, webhook_retry_window_s=3.0,
+                                   webhook_timeout_s=2.0, webhook_disable_after=3, **{
                                        name: roomy for name in RATE_SETTINGS})
 
 
@@ -188,7 +192,8 @@ class Stack:
                     raise TimeoutError(f"{service.name} outbox not drained")
                 await asyncio.sleep(0.02)
         await wait_consumers_idle(
-            js, ["fanout-home", "notify", "notify-conversations", "notify-push", "graph-counters",
+            js, ["fanout-home", "notify", "notify-conversations", "notify-push", "notify-webhooks",
+                 "graph-counters",
                  "posts-media", "posts-cards"],
             timeout=max(0.5, deadline - loop.time()))
 

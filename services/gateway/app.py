@@ -63,6 +63,7 @@ from services.gateway.routes import (
     timelines,
     trends,
     web,
+    webhooks,
 )
 from shared import errors, metrics
 from shared.readiness import RETRY_AFTER_S, SERVER_AWAY_ERRORS
@@ -162,7 +163,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *lists.ROUTES, *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
                         *sso.ROUTES, *membership.ROUTES, *membership_pages.ROUTES,
                         *scim_tokens.ROUTES, *scim.ROUTES, *files.ROUTES, *filters.ROUTES,
-                        *conversations.ROUTES, *push.ROUTES, *reports.ROUTES,
+                        *conversations.ROUTES, *push.ROUTES, *webhooks.ROUTES, *reports.ROUTES,
                         *admin_accounts.ROUTES, *admin_reports.ROUTES, *admin_blocks.ROUTES,
                         *admin_dashboard.ROUTES, *web.ROUTES],
         lifespan=[lifespan],

@@ -10,6 +10,8 @@ from services.notify.push import handlers as push_handlers
 from services.notify.push.jobs import PushJobs
 from services.notify.use_cases.keep_conversations import KeepConversations
 from services.notify.use_cases.notify_people import NotifyPeople
+from services.notify.webhooks import Webhooks
+from services.notify.webhooks import handlers as webhook_handlers
 from services.runtime import BaseService
 from shared import vapid
 from shared.bus import EventConsumer, ServiceHost
@@ -54,9 +56,15 @@ class NotifyService(BaseService):
         pusher = Pusher(self.settings, self.pool, self.nc, self.js, keys)
         await pusher.start()
         self.keep(pusher)
+        # Webhooks too: a partner's receiver that hangs holds up nothing else.
+        webhooks = Webhooks(self.settings, self.pool, self.nc, self.js, keys)
+        await webhooks.start()
+        self.keep(webhooks)
+        self.webhooks = webhooks
         host = ServiceHost(self.nc, notify_api.VERBS)
         handlers.register(host, self.pool)
         push_handlers.register(host, self.pool, self.settings, keys)
+        webhook_handlers.register(host, self.pool, self.settings, keys, webhooks.sender)
         await host.start()
         self.keep(host)
 

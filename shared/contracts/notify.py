@@ -7,6 +7,7 @@ from typing import Literal
 
 import msgspec
 
+from shared.contracts import webhooks as wh
 from shared.contracts.verb import VerbSet
 from shared.records import NotificationRecord
 
@@ -338,3 +339,12 @@ PUSH_GET = VERBS.declare("push.get", PushRef, PushSubscription)
 PUSH_UPDATE = VERBS.declare("push.update", UpdatePush, PushSubscription)
 PUSH_UNSUBSCRIBE = VERBS.declare("push.unsubscribe", PushRef, Done)
 PUSH_FORGET_TOKEN = VERBS.declare("push.forget_token", ForgetToken, Done)
+WEBHOOK_CREATE = VERBS.declare("webhook.create", wh.CreateWebhook, wh.WebhookRecord)
+WEBHOOK_LIST = VERBS.declare("webhook.list", wh.ListWebhooks, wh.Webhooks)
+WEBHOOK_GET = VERBS.declare("webhook.get", wh.WebhookRef, wh.WebhookRecord)
+WEBHOOK_UPDATE = VERBS.declare("webhook.update", wh.UpdateWebhook, wh.WebhookRecord)
+WEBHOOK_DELETE = VERBS.declare("webhook.delete", wh.WebhookRef, wh.Removed)
+WEBHOOK_ROTATE = VERBS.declare("webhook.rotate", wh.RotateSecret, wh.WebhookRecord)
+WEBHOOK_PING = VERBS.declare("webhook.ping", wh.WebhookRef, wh.DeliveryRecord)
+WEBHOOK_DELIVERIES = VERBS.declare("webhook.deliveries", wh.DeliveriesPage, wh.Deliveries)
+WEBHOOK_REPLAY = VERBS.declare("webhook.replay", wh.DeliveryRef, wh.DeliveryRecord)

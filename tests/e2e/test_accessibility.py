@@ -91,8 +91,8 @@ async def test_no_serious_violation_on_any_screen(browser: Browser, api: Api) ->
              f"/@{friend.username}/followers", f"/@{friend.username}/{post['id']}",
              "/tags/planning", "/web/settings", "/web/settings/filters",
              "/web/settings/profile", "/web/settings/feeds", "/web/admin",
-             "/web/admin/domains", "/web/admin/members",
-             "/web/admin/requests", "/web/admin/sso", "/web/admin/scim", "/web/admin/audit"]
+             "/web/admin/domains", "/web/admin/members", "/web/admin/requests", "/web/admin/sso",
+             "/web/admin/scim", "/web/admin/webhooks", "/web/admin/audit"]
     if community.status_code == 200:
         paths += [f"/web/communities/{community.json()['id']}",
                   f"/web/communities/{community.json()['id']}/members"]

@@ -285,6 +285,20 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/hubbub/v1/network/scim_tokens"): "admin:write",
     ("GET", "/api/hubbub/v1/network/scim_tokens"): "admin:read",
     ("DELETE", "/api/hubbub/v1/network/scim_tokens/{token_id:str}"): "admin:write",
+    # Outgoing webhooks (routes/webhooks.py): admin scopes on top of the network's or the
+    # community's admin role
+    ("POST", "/api/hubbub/v1/webhooks"): "admin:write",
+    ("GET", "/api/hubbub/v1/webhooks"): "admin:read",
+    ("GET", "/api/hubbub/v1/webhooks/{webhook_id:str}"): "admin:read",
+    ("PUT", "/api/hubbub/v1/webhooks/{webhook_id:str}"): "admin:write",
+    ("PATCH", "/api/hubbub/v1/webhooks/{webhook_id:str}"): "admin:write",
+    ("DELETE", "/api/hubbub/v1/webhooks/{webhook_id:str}"): "admin:write",
+    ("POST", "/api/hubbub/v1/webhooks/{webhook_id:str}/rotate"): "admin:write",
+    ("POST", "/api/hubbub/v1/webhooks/{webhook_id:str}/ping"): "admin:write",
+    ("GET", "/api/hubbub/v1/webhooks/{webhook_id:str}/deliveries"): "admin:read",
+    ("GET", "/api/hubbub/v1/webhooks/{webhook_id:str}/dead_letters"): "admin:read",
+    ("POST", "/api/hubbub/v1/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}/replay"):
+        "admin:write",
     # SCIM (routes/scim.py): no OAuth token looked at; a SCIM token of its own, checked there.
     **{(m, "/scim/v2" + p): "scim" for m, p in (
         ("GET", "/ServiceProviderConfig"), ("GET", "/Schemas"),

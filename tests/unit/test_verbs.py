@@ -22,6 +22,7 @@ from services.graph import (
 )
 from services.notify import handlers as notify_handlers
 from services.notify.push import handlers as push_handlers
+from services.notify.webhooks import handlers as webhook_handlers
 from services.posts import handlers as posts_handlers
 from shared.bus import ServiceHost
 from shared.contracts import fanout, graph, notify, posts
@@ -83,6 +84,8 @@ def notify_host() -> ServiceHost:
     host = ServiceHost(StandIn(), notify.VERBS)  # type: ignore[arg-type]
     notify_handlers.register(host, StandIn())  # type: ignore[arg-type]
     push_handlers.register(host, StandIn(), Settings(), StandIn())  # type: ignore[arg-type]
+    webhook_handlers.register(host, StandIn(), Settings(), StandIn(),  # type: ignore[arg-type]
+                              StandIn())
     return host
 
 

@@ -17,7 +17,8 @@ const ROUTES = [
   [/^\/@([A-Za-z0-9_]+)(?:\/(followers|following))?$/, 'profile'],
   [/^\/@([A-Za-z0-9_]+)\/(\d+)$/, 'thread'],
   [/^\/tags\/([^/]+)$/, 'tag'],
-  [/^\/web\/admin(?:\/(domains|members|requests|moderation|sso|scim|audit))?$/, 'admin'],
+  [/^\/web\/admin(?:\/(domains|members|requests|moderation|sso|scim|webhooks|audit))?$/, 'admin'],
+  [/^\/web\/webhooks$/, 'webhooks'],
   [/^\/web\/settings(?:\/(filters|profile|feeds))?$/, 'settings'],
 ];
 const KEEP_ALIVE = new Set(['/']);

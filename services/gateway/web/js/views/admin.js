@@ -8,7 +8,7 @@ import { emptyState, h, pageHeader } from '../dom.js';
 const SECTIONS = [
   ['domains', 'Domains'], ['members', 'Members'], ['requests', 'Approvals'],
   ['moderation', 'Moderation'], ['sso', 'Single sign-on'], ['scim', 'SCIM tokens'],
-  ['audit', 'Audit log'],
+  ['webhooks', 'Webhooks'], ['audit', 'Audit log'],
 ];
 const MODERATION = ['moderation'];
 

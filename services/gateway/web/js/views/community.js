@@ -55,7 +55,9 @@ export async function render(root, ctx) {
   const base = `/web/communities/${c.id}`;
   const tabs = h('nav', { class: 'tabs', 'aria-label': 'Community sections' },
     h('a', { class: 'tab', href: base, 'aria-current': tab ? null : 'page', text: 'Posts' }),
-    h('a', { class: 'tab', href: `${base}/members`, 'aria-current': tab ? 'page' : null, text: 'Members' }));
+    h('a', { class: 'tab', href: `${base}/members`, 'aria-current': tab ? 'page' : null, text: 'Members' }),
+    ['owner', 'admin'].includes(c.role)
+      && h('a', { class: 'tab', href: `/web/webhooks?community=${c.id}`, text: 'Webhooks' }));
   let feed = null;
   let content;
   if (tab === 'members') {

@@ -21,6 +21,7 @@ const TEXT = {
   follow: ['userPlus', 'followed you'],
   follow_request: ['userPlus', 'asked to follow you'],
   'hubbub.community_invite': ['users', 'invited you to a community'],
+  'hubbub.webhook_disabled': ['alert', '(you): a webhook you made kept failing and was disabled'],
 };
 const FACES = 8; // Mastodon's sample accounts per group
 
