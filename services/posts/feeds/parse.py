@@ -11,9 +11,13 @@ and no script, can survive; feedparser's own sanitizing (on by default) comes fi
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import hashlib
+import html
 import html.parser
+import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,25 +143,68 @@ def _published(entry: Any) -> float:
     return 0.0
 
 
+def _iso(value: Any) -> time.struct_time | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).timetuple()
+
+
+def json_feed(body: bytes) -> tuple[str, list[dict[str, Any]]] | None:
+    """A JSON Feed (jsonfeed.org, 1.0 and 1.1; feedparser 6.0 reads none) as feedparser's
+    shapes: its title and entries with ``id``, ``link``, ``title``, ``summary`` and dates.
+    None when ``body`` is not one."""
+    try:
+        decoded = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(decoded, dict) or not str(decoded.get("version", "")).startswith(
+            "https://jsonfeed.org/version/"):
+        return None
+    items = decoded.get("items")
+    entries = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        summary = item.get("content_html") or item.get("summary") or ""
+        if not summary and isinstance(item.get("content_text"), str):
+            summary = html.escape(item["content_text"]).replace("\n", "<br>")
+        entries.append({
+            "id": str(item.get("id") or ""), "link": str(item.get("url") or ""),
+            "title": str(item.get("title") or ""), "summary": str(summary),
+            "published_parsed": _iso(item.get("date_published")),
+            "updated_parsed": _iso(item.get("date_modified"))})
+    return str(decoded.get("title") or ""), entries
+
+
 def parse(body: bytes, headers: dict[str, str]) -> ParsedFeed:
     """The entries of ``body``, newest first (by date where the feed gives dates, else in the
     feed's own order, which puts the newest first by convention); FeedError when it is no
     feed at all."""
-    parsed = feedparser.parse(body, response_headers=headers)
-    if parsed.get("bozo") and not parsed.entries and not parsed.feed:
-        raise FeedError(f"not a feed: {_line(str(parsed.get('bozo_exception', '')), 200)}"
-                        .rstrip(": "))
-    if not parsed.version and not parsed.entries:
-        raise FeedError("not a feed (neither Atom, RSS nor JSON Feed)")
+    found = json_feed(body) if body.lstrip()[:1] == b"{" else None
+    if found is not None:
+        feed_title, raw_entries = found
+    else:
+        parsed = feedparser.parse(body, response_headers=headers)
+        if not parsed.version and not parsed.entries:
+            problem = _line(str(parsed.get("bozo_exception") or ""), 200)
+            raise FeedError("not a feed (neither Atom, RSS nor JSON Feed)"
+                            + (f": {problem}" if problem else ""))
+        feed_title, raw_entries = str(parsed.feed.get("title") or ""), list(parsed.entries)
     entries = []
-    for position, entry in enumerate(parsed.entries):
+    for position, entry in enumerate(raw_entries):
         entries.append((_published(entry), -position, Entry(
             key=entry_key(entry), title=_line(html_to_text(str(entry.get("title") or "")),
                                                TITLE_CHARS),
             link=_link(str(entry.get("link") or "")), summary=_summary(entry),
             published=_published(entry))))
     entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
-    title = _line(html_to_text(str(parsed.feed.get("title") or "")), TITLE_CHARS)
+    title = _line(html_to_text(feed_title), TITLE_CHARS)
     return ParsedFeed(title=title, entries=[e for _, _, e in entries])
 
 
