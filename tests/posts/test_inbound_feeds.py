@@ -232,3 +232,28 @@ async def test_a_feed_is_added_once_per_community(api: Api, site: FeedSite) -> N
         await added(api, owner, community["id"], site.url("/rss/once"))
         r = await add_feed(api, owner, community["id"], site.url("/rss/once"))
     assert r.status_code == 422, r.text
+
+
+async def test_a_poll_that_could_not_post_posts_it_next_time(api: Api, site: FeedSite) -> None:
+    """The community's bot removed from it: the entries wait (the error shown), and once it is
+    back they are posted; the answer's validators were not kept, so no 304 hides them."""
+    owner, community = await owned_community(api)
+    name = f"blocked-{community['id']}"
+    site.publish(name, Item("w", "Waiting"))
+    graph = api.stack.graph.pool
+    async with poller_paused(api) as poller:
+        feed = await added(api, owner, community["id"], site.url(f"/rss/{name}"))
+        bot = await graph.fetchrow(
+            "DELETE FROM community_members m USING communities c WHERE c.id = $1 "
+            "AND m.community_id = c.id AND m.account_id = c.bot_account_id RETURNING m.*",
+            int(community["id"]))
+        assert await poller.poll_due() == 0
+        state = await feed_state(api, owner, community["id"], feed["id"])
+        assert state["last_error"].startswith("could not post") and state["failures"] == 1
+        await graph.execute(
+            "INSERT INTO community_members (community_id, account_id, role) VALUES ($1, $2, $3)",
+            bot["community_id"], bot["account_id"], bot["role"])
+        await make_due(api, feed["id"])
+        assert await poller.poll_due() == 1
+    assert site.not_modified(f"/rss/{name}") == 0
+    assert [t.split("\n")[0] for t in await community_texts(api, community["id"])] == ["Waiting"]

@@ -123,6 +123,10 @@ class FeedPoller:
             error = f"poll failed: {type(exc).__name__}"
         failures = feed.failures + 1 if error else 0
         next_in = backoff_s(feed.interval_s, failures) if error else float(feed.interval_s)
+        if error:
+            # The answer's validators only once all of it is posted: a poll that failed midway
+            # must fetch it whole again (not get a 304), so that the rest is posted then.
+            etag = last_modified = None
         async with self.pool.acquire() as conn:
             await feeds_store.polled(conn, feed.id, error=error[:500] if error else None,
                                      next_in_s=next_in, failures=failures, etag=etag,
