@@ -123,6 +123,7 @@ async def test_a_body_past_16_kb_is_413(api: Api) -> None:
     r = await api.client.post(path_of(hook), content=big,
                               headers={"Content-Type": "application/json"})
     assert r.status_code == 413, r.text
+    assert r.json() == {"error": "Request body is too large (at most 16 KB)"}
 
     async def chunks():  # no Content-Length: cut as it passes the limit
         for _ in range(40):
