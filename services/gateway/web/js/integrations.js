@@ -125,24 +125,28 @@ function shownOnce(hook) {
 
 /** The panel: two sections, each a list and a form that adds to it. */
 export function integrationsPanel(community) {
-  const feeds = h('ul', { class: 'integration-list', 'aria-label': 'Feeds' });
-  const hooks = h('ul', { class: 'integration-list', 'aria-label': 'Incoming webhooks' });
+  // Each list's box holds the list, or what stands for it (loading, empty, an error).
+  const feeds = h('div', {});
+  const hooks = h('div', {});
   const secret = h('div', {});
 
-  async function load(list, path, item, empty) {
-    list.replaceChildren(spinner('Loading'));
+  async function load(box, label, path, item, empty) {
+    const again = () => load(box, label, path, item, empty);
+    box.replaceChildren(spinner('Loading'));
     try {
       const found = await api.get(path);
-      list.replaceChildren(...(found.length
-        ? found.map((x) => item(community, x, () => load(list, path, item, empty)))
-        : [emptyState(empty)]));
+      box.replaceChildren(found.length
+        ? h('ul', { class: 'integration-list', 'aria-label': label },
+          found.map((x) => item(community, x, again)))
+        : emptyState(empty));
     } catch (err) {
-      list.replaceChildren(errorState(err.message, () => load(list, path, item, empty)));
+      box.replaceChildren(errorState(err.message, again));
     }
   }
-  const loadFeeds = () => load(feeds, `${base(community)}/feeds`, feedItem, 'No feeds yet');
-  const loadHooks = () => load(hooks, `${base(community)}/incoming_webhooks`, hookItem,
-    'No incoming webhooks yet');
+  const loadFeeds = () => load(feeds, 'Feeds', `${base(community)}/feeds`, feedItem,
+    'No feeds yet');
+  const loadHooks = () => load(hooks, 'Incoming webhooks', `${base(community)}/incoming_webhooks`,
+    hookItem, 'No incoming webhooks yet');
 
   const feedForm = addForm({
     label: 'Feed URL', name: 'feed-url', type: 'url', placeholder: 'https://example.com/feed.xml',
