@@ -191,11 +191,12 @@ def parse(body: bytes, headers: dict[str, str]) -> ParsedFeed:
         feed_title, raw_entries = found
     else:
         parsed = feedparser.parse(body, response_headers=headers)
-        if not parsed.version and not parsed.entries:
+        if not parsed.get("version") and not parsed.get("entries"):
             problem = _line(str(parsed.get("bozo_exception") or ""), 200)
             raise FeedError("not a feed (neither Atom, RSS nor JSON Feed)"
                             + (f": {problem}" if problem else ""))
-        feed_title, raw_entries = str(parsed.feed.get("title") or ""), list(parsed.entries)
+        feed_title = str(parsed.get("feed", {}).get("title") or "")
+        raw_entries = list(parsed.get("entries", []))
     entries = []
     for position, entry in enumerate(raw_entries):
         entries.append((_published(entry), -position, Entry(
