@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 FIRST_POLL_ITEMS = 5  # a new feed shows its latest few, not years of backlog
 MAX_ITEMS_PER_POLL = 50  # a feed that floods: the newest 50, the rest recorded as seen
 MAX_BACKOFF_S = 86_400.0
-ROUND = 20  # feeds per round at most: the next round takes the rest
+ROUND = 20  # feeds per round and worker at most: the next round takes the rest
+CONCURRENCY = 4  # feeds polled at once by one process
 USER_AGENT = "Hubbub (inbound feed)"
 ACCEPT = ("application/atom+xml, application/rss+xml, application/feed+json, "
           "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1")
@@ -79,7 +80,11 @@ class FeedPoller:
         await self._every.stop()
 
     async def poll_due(self) -> int:
-        """One round: the feeds due now, one at a time; how many entries were posted."""
+        """One round: the feeds due now, CONCURRENCY at a time (a feed that makes its poller
+        wait its whole time limit holds up no other); how many entries were posted."""
+        return sum(await asyncio.gather(*(self._poll_some() for _ in range(CONCURRENCY))))
+
+    async def _poll_some(self) -> int:
         posted = 0
         for _ in range(ROUND):
             async with self.pool.acquire() as conn:
