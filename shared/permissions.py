@@ -126,11 +126,15 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         posts_api.SCHEDULED_STATUS_CREATE, posts_api.SCHEDULED_STATUS_LIST,
         posts_api.SCHEDULED_STATUS_GET, posts_api.SCHEDULED_STATUS_UPDATE,
         posts_api.SCHEDULED_STATUS_CANCEL,
+        # a community's inbound feeds and incoming webhooks
+        posts_api.FEED_ADD, posts_api.FEED_LIST, posts_api.FEED_REMOVE, posts_api.HOOK_CREATE,
+        posts_api.HOOK_LIST, posts_api.HOOK_DELETE, posts_api.HOOK_POST,
     ),
     "posts": (
         graph_api.ACCOUNT_GET,  # a scheduled status's author, still active when it is due
         graph_api.ACCOUNT_LOOKUP, graph_api.ACCOUNT_VISIBLE, graph_api.COMMUNITY_CAN_POST,
         graph_api.VIEWER_FACTS,
+        graph_api.COMMUNITY_BOT,  # who manages a community's feeds and hooks; its bot
         graph_api.ACCOUNT_UPDATE,  # the media worker sets processed avatars and headers
     ),
     "graph": (),

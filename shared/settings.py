@@ -142,6 +142,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # a partner's system reached over a VPN, "127.0.0.1" for a local trial and the tests. The
     # SSRF guard (shared/link_fetch.py) refuses every other private address.
     outbound_allow: str = ""
+    # Inbound feeds (services/posts/feeds/): how often a feed is polled (failures back off from
+    # it, doubling, up to a day), how often each posts process looks for due feeds, and what
+    # one poll may take (bytes read, seconds in all).
+    feed_interval_s: float = 900.0
+    feed_check_seconds: float = 30.0
+    feed_max_bytes: int = 2_000_000
+    feed_timeout_s: float = 10.0
+    # Incoming webhooks: posts per hook (``POST /api/hubbub/v1/hooks/<token>``).
+    rate_limit_incoming_webhook: str = "30/1minute"
     # Web Push (RFC 8291/8292): the VAPID key pair, base64url (the public key an uncompressed
     # P-256 point, the private key its 32-byte scalar); empty: a pair generated once into
     # <data_dir>/secrets/ (shared/vapid.py).
@@ -309,6 +318,12 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         cards=_bool(get("HUBBUB_CARDS", "1")),
         cards_allow_private=_bool(get("HUBBUB_CARDS_ALLOW_PRIVATE", "0")),
         outbound_allow=get("HUBBUB_OUTBOUND_ALLOW", ""),
+        feed_interval_s=float(get("HUBBUB_FEED_INTERVAL_S", base.feed_interval_s)),
+        feed_check_seconds=float(get("HUBBUB_FEED_CHECK_SECONDS", base.feed_check_seconds)),
+        feed_max_bytes=int(get("HUBBUB_FEED_MAX_BYTES", base.feed_max_bytes)),
+        feed_timeout_s=float(get("HUBBUB_FEED_TIMEOUT_S", base.feed_timeout_s)),
+        rate_limit_incoming_webhook=_rate(get, "rate_limit_incoming_webhook",
+                                          base.rate_limit_incoming_webhook),
         vapid_public_key=get("HUBBUB_VAPID_PUBLIC_KEY", "").strip(),
         vapid_private_key=get("HUBBUB_VAPID_PRIVATE_KEY", "").strip(),
         push_allow_http_localhost=_bool(get("HUBBUB_PUSH_ALLOW_HTTP_LOCALHOST", "0")),
@@ -325,7 +340,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
 
 RATE_SETTINGS = ("rate_limit_api", "rate_limit_anonymous", "rate_limit_sign_in_ip",
                  "rate_limit_sign_in_account", "rate_limit_sign_up", "rate_limit_apps",
-                 "rate_limit_confirmations")
+                 "rate_limit_confirmations", "rate_limit_incoming_webhook")
 _RATE = re.compile(r"\s*(\d+)\s*(?:/|per)\s*(\d*)\s*(second|minute|hour|day)s?\s*")
 _UNIT_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 

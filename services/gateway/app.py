@@ -27,6 +27,7 @@ from services.gateway.routes import (
     admin_reports,
     authorize,
     communities,
+    community_integrations,
     conversations,
     discovery,
     feeds,
@@ -90,6 +91,8 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     message = _CLIENT_ERRORS.get(exc.status_code) or exc.detail or "Error"
     if exc.status_code == 413 and request.url.path.startswith(_UPLOAD_PATHS):
         message = "Request body is too large"  # a route of its own limit (media uploads)
+    if exc.status_code == 413 and request.url.path.startswith(_HOOKS_PATH):
+        message = "Request body is too large (at most 16 KB)"
     if exc.status_code == 404:
         message = "Record not found" if request.url.path.startswith("/api/") else "Not found"
     answer = responses.error(message, exc.status_code)
@@ -97,6 +100,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return answer
 
 
+_HOOKS_PATH = "/api/hubbub/v1/hooks/"  # the path holds the hook's secret: never logged
 _UPLOAD_PATHS = ("/api/v1/media", "/api/v2/media", "/api/v1/accounts/update_credentials")
 _CLIENT_ERRORS = {
     413: f"Request body is too large (at most {limits.MAX_BODY_BYTES // 1_000_000} MB)",
@@ -118,8 +122,11 @@ def _server_error(request: Request[Any, Any, Any], status: int, detail: str,
                   exc: BaseException | None = None) -> Response[Any]:
     """The client gets the status and a request id; the log gets what went wrong."""
     request_id = uuid.uuid4().hex[:16]
+    path = request.url.path
+    if path.startswith(_HOOKS_PATH):
+        path = _HOOKS_PATH + "…"
     log.log(logging.ERROR if status == 500 else logging.WARNING, "%s %s failed (%s): %s",
-            request.method, request.url.path, status, detail, exc_info=exc,
+            request.method, path, status, detail, exc_info=exc,
             extra={"request_id": request_id})
     message = "Service unavailable, try again in a moment" if status == 503 else (
         "Internal server error")
@@ -158,8 +165,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
                         *scheduled_statuses.ROUTES, *timelines.ROUTES,
                         *notification_requests.ROUTES, *notifications.ROUTES,
                         *grouped_notifications.ROUTES, *streaming.ROUTES, *communities.ROUTES,
-                        *feeds.ROUTES, *network.ROUTES, *tags.ROUTES, *trends.ROUTES,
-                        *search.ROUTES,
+                        *feeds.ROUTES, *community_integrations.ROUTES,
+                        *network.ROUTES, *tags.ROUTES, *trends.ROUTES, *search.ROUTES,
                         *lists.ROUTES, *startup.ROUTES, *authorize.ROUTES, *openapi.ROUTES,
                         *sso.ROUTES, *membership.ROUTES, *membership_pages.ROUTES,
                         *scim_tokens.ROUTES, *scim.ROUTES, *files.ROUTES, *filters.ROUTES,

@@ -175,6 +175,7 @@ class RateLimits:
         self.sign_up = parse_rate(settings.rate_limit_sign_up)
         self.apps = parse_rate(settings.rate_limit_apps)
         self.confirmations = parse_rate(settings.rate_limit_confirmations)
+        self.incoming_webhook = parse_rate(settings.rate_limit_incoming_webhook)
         self.lockout = (settings.lockout_after, int(settings.lockout_base_s * 1000),
                         int(settings.lockout_max_s * 1000))
 
@@ -227,6 +228,17 @@ class RateLimits:
         if not self.on:
             return
         verdict = await self.per_ip(host, action, getattr(self, action))
+        if not verdict.allowed:
+            raise Throttled(verdict)
+
+    async def hook_hit(self, hook_digest: str) -> None:
+        """One post to an incoming webhook (named by its token's digest), or Throttled: a
+        partner's loop cannot flood a community, whatever addresses it posts from."""
+        if not self.on:
+            return
+        [reply] = await self._run([("hit", [f"rl:{{h:{hook_digest[:32]}}}"],
+                                    [self.incoming_webhook[1] * 1000])])
+        verdict = self._verdict(self.incoming_webhook, reply)
         if not verdict.allowed:
             raise Throttled(verdict)
 

@@ -7,6 +7,7 @@ import asyncpg
 import redis.asyncio as redis
 
 from services.graph.store import communities as community_store
+from services.graph.use_cases.community_bot import EnsureCommunityBot
 from services.graph.use_cases.community_create import CreateCommunity
 from services.graph.use_cases.community_invite import InviteToCommunity
 from services.graph.use_cases.community_join import JoinCommunity, LeaveCommunity
@@ -101,3 +102,4 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     host.serve(graph_api.COMMUNITY_REMOVE_MEMBER, RemoveMember(pool))
     host.serve(graph_api.COMMUNITY_SET_ROLE, ChangeMemberRole(pool))
     host.serve(graph_api.COMMUNITY_CAN_POST, can_post)
+    host.serve(graph_api.COMMUNITY_BOT, EnsureCommunityBot(pool))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.posts import handlers
 from services.posts.cards.worker import CardWorker
+from services.posts.feeds.poller import FeedPoller
 from services.posts.media.worker import MediaWorker
 from services.posts.use_cases.clean_media import CleanMedia
 from services.posts.use_cases.polls import ClosePolls
@@ -58,6 +59,12 @@ class PostsService(BaseService):
             await cards.start()
             self.keep(cards)
             self.card_worker = cards
+        # Inbound feeds: each process polls the due ones (a lease per feed: one poller each).
+        self.feed_poller = FeedPoller(
+            self.pool, PostStatus(self.pool, self.redis.main, self.nc, self.settings),
+            self.settings)
+        await self.feed_poller.start()
+        self.keep(self.feed_poller)
         cleaner = CleanMedia(self.pool, orphan_hours=self.settings.media_orphan_hours)
         await cleaner.start()
         self.keep(cleaner)

@@ -12,6 +12,7 @@ from services.posts import status_cache, store
 from services.posts.store import activity as activity_store
 from services.posts.store import media as media_store
 from services.posts.store import world_feed as world_feed_store
+from services.posts.use_cases import community_feeds, incoming_webhooks
 from services.posts.use_cases.cancel_scheduled_status import CancelScheduledStatus
 from services.posts.use_cases.delete_media import DeleteMedia
 from services.posts.use_cases.delete_status import DeleteStatus
@@ -323,3 +324,12 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
     host.serve(api.SCHEDULED_STATUS_GET, scheduled_get)
     host.serve(api.SCHEDULED_STATUS_UPDATE, UpdateScheduledStatus(pool))
     host.serve(api.SCHEDULED_STATUS_CANCEL, CancelScheduledStatus(pool))
+
+    # What flows into a community from outside: feeds (polled by feeds/poller.py) and hooks
+    host.serve(api.FEED_ADD, community_feeds.AddFeed(pool, nc, settings))
+    host.serve(api.FEED_LIST, community_feeds.ListFeeds(pool, nc))
+    host.serve(api.FEED_REMOVE, community_feeds.RemoveFeed(pool, nc))
+    host.serve(api.HOOK_CREATE, incoming_webhooks.CreateHook(pool, nc))
+    host.serve(api.HOOK_LIST, incoming_webhooks.ListHooks(pool, nc))
+    host.serve(api.HOOK_DELETE, incoming_webhooks.DeleteHook(pool, nc))
+    host.serve(api.HOOK_POST, incoming_webhooks.PostThroughHook(pool, post_status))

@@ -134,3 +134,20 @@ class NotifiedMembers(msgspec.Struct, frozen=True, kw_only=True):
     community_id: int
     after_id: int = 0
     limit: int = 1000
+
+
+class CommunityBotRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A community manager (``account_id``: an owner or admin, else Forbidden) asks for the
+    community's bot account, the author of what outside feeds and incoming webhooks post.
+    ``create``: make the bot when the community has none yet (adding a feed or a hook);
+    without it (listing, removing) the reply's ``bot_id`` may be None."""
+
+    account_id: int
+    community_id: int
+    create: bool = True
+
+
+class CommunityBot(msgspec.Struct, frozen=True, kw_only=True):
+    community_id: int
+    network_id: int  # the community's (host) network: the bot's network
+    bot_id: int | None = None

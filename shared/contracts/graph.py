@@ -600,6 +600,8 @@ COMMUNITY_REMOVE_MEMBER = _verb("community.remove_member", communities_api.Commu
 COMMUNITY_SET_ROLE = _verb("community.set_role", communities_api.ChangeRole,
                            communities_api.Membership)
 COMMUNITY_CAN_POST = _verb("community.can_post", CanPost, communities_api.Membership)
+COMMUNITY_BOT = _verb("community.bot", communities_api.CommunityBotRequest,
+                      communities_api.CommunityBot)
 
 # Account extras (Structs in shared/contracts/account_extras.py): private notes, endorsements,
 # featured hashtags, familiar followers, the directory, weekly registrations

@@ -6,6 +6,7 @@ from typing import Literal
 
 import msgspec
 
+from shared.contracts import integrations as int_api
 from shared.contracts.verb import VerbSet
 from shared.events import MediaPurpose
 from shared.policy import Visibility
@@ -464,6 +465,16 @@ STATUS_AUTHOR_TIMELINE = _verb("status.author_timeline", AuthorTimeline, AuthorT
 
 # Public feeds (Atom, RSS, JSON Feed)
 STATUS_WORLD_FEED = _verb("status.world_feed", WorldFeed, Statuses)
+
+# What flows into a community from outside (Structs in shared/contracts/integrations.py):
+# inbound feeds and incoming webhooks, managed by the community's owner and admins
+FEED_ADD = _verb("feed.add", int_api.AddFeed, int_api.FeedRecord)
+FEED_LIST = _verb("feed.list", int_api.CommunityItems, int_api.Feeds)
+FEED_REMOVE = _verb("feed.remove", int_api.ItemRef, int_api.Done)
+HOOK_CREATE = _verb("hook.create", int_api.CreateHook, int_api.HookRecord)
+HOOK_LIST = _verb("hook.list", int_api.CommunityItems, int_api.Hooks)
+HOOK_DELETE = _verb("hook.delete", int_api.ItemRef, int_api.Done)
+HOOK_POST = _verb("hook.post", int_api.PostThroughHook, int_api.Posted)
 
 
 # --- Scheduled statuses (Mastodon's ScheduledStatus): one block, structs and verbs ---------------

@@ -95,7 +95,8 @@ async def test_no_serious_violation_on_any_screen(browser: Browser, api: Api) ->
              "/web/admin/scim", "/web/admin/webhooks", "/web/admin/audit"]
     if community.status_code == 200:
         paths += [f"/web/communities/{community.json()['id']}",
-                  f"/web/communities/{community.json()['id']}/members"]
+                  f"/web/communities/{community.json()['id']}/members",
+                  f"/web/communities/{community.json()['id']}/integrations"]
     for path in paths:
         await settled(page, path)
         found[path] = await violations(page)

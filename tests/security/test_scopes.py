@@ -229,6 +229,15 @@ TABLE: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/hubbub/v1/communities/{community_id:str}/members/{account_id:str}"): W,
     ("DELETE", "/api/hubbub/v1/communities/{community_id:str}/members/{account_id:str}"): W,
     ("POST", "/api/hubbub/v1/communities/{community_id:str}/notify"): W,
+    ("GET", "/api/hubbub/v1/communities/{community_id:str}/feeds"): R,
+    ("POST", "/api/hubbub/v1/communities/{community_id:str}/feeds"): W,
+    ("DELETE", "/api/hubbub/v1/communities/{community_id:str}/feeds/{feed_id:str}"): W,
+    ("GET", "/api/hubbub/v1/communities/{community_id:str}/incoming_webhooks"): R,
+    ("POST", "/api/hubbub/v1/communities/{community_id:str}/incoming_webhooks"): W,
+    ("DELETE", "/api/hubbub/v1/communities/{community_id:str}/incoming_webhooks/"
+               "{hook_id:str}"): W,
+    # An incoming webhook: no OAuth token looked at; the secret in its path is checked by posts.
+    ("POST", "/api/hubbub/v1/hooks/{token:str}"): None,
     ("GET", "/api/hubbub/v1/timelines/community/{community_id:str}"): "read:statuses",
     ("GET", "/api/hubbub/v1/network"): R,
     ("GET", "/api/hubbub/v1/network/members"): "read:accounts",

@@ -277,3 +277,18 @@ async def notified_member_ids(conn: asyncpg.Connection, community_id: int, after
         "AND account_id > $2 ORDER BY account_id LIMIT $3",
         community_id, after_id, limit)
     return [row["account_id"] for row in rows]
+
+
+async def bot_of(conn: asyncpg.Connection, community_id: int) -> int | None:
+    """The community's bot account (services/graph/use_cases/community_bot.py), if made."""
+    bot_id: int | None = await conn.fetchval(
+        "SELECT bot_account_id FROM communities WHERE id = $1", community_id)
+    return bot_id
+
+
+async def make_bot(conn: asyncpg.Connection, community_id: int, bot_id: int) -> None:
+    """Mark the account a bot that nobody finds in the directory, and the community's bot."""
+    await conn.execute("UPDATE accounts SET bot = true, discoverable = false WHERE id = $1",
+                       bot_id)
+    await conn.execute("UPDATE communities SET bot_account_id = $2 WHERE id = $1",
+                       community_id, bot_id)

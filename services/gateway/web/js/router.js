@@ -10,7 +10,7 @@ const ROUTES = [
   [/^\/web\/conversations$/, 'conversations'],
   [/^\/web\/network(?:\/(people))?$/, 'network'],
   [/^\/web\/communities$/, 'communities'],
-  [/^\/web\/communities\/(\d+)(?:\/(members))?$/, 'community'],
+  [/^\/web\/communities\/(\d+)(?:\/(members|integrations))?$/, 'community'],
   [/^\/web\/search$/, 'search'],
   [/^\/web\/(bookmarks|favourites)$/, 'saved'],
   [/^\/web\/scheduled$/, 'scheduled'],

@@ -7,6 +7,7 @@ import { communityBadges, hostedElsewhere, membershipButton } from '../communiti
 import { composer } from '../compose.js';
 import { communityFeedSwitch } from '../feeds.js';
 import { emptyState, errorState, h, icon, pageHeader, spinner } from '../dom.js';
+import { integrationsPanel, managesIntegrations } from '../integrations.js';
 import { refresh } from '../router.js';
 import { timeline } from '../timeline.js';
 
@@ -55,12 +56,16 @@ export async function render(root, ctx) {
   const base = `/web/communities/${c.id}`;
   const tabs = h('nav', { class: 'tabs', 'aria-label': 'Community sections' },
     h('a', { class: 'tab', href: base, 'aria-current': tab ? null : 'page', text: 'Posts' }),
-    h('a', { class: 'tab', href: `${base}/members`, 'aria-current': tab ? 'page' : null, text: 'Members' }),
+    h('a', { class: 'tab', href: `${base}/members`, 'aria-current': tab === 'members' ? 'page' : null, text: 'Members' }),
+    managesIntegrations(c) && h('a', { class: 'tab', href: `${base}/integrations`,
+      'aria-current': tab === 'integrations' ? 'page' : null, text: 'Feeds & integrations' }),
     ['owner', 'admin'].includes(c.role)
       && h('a', { class: 'tab', href: `/web/webhooks?community=${c.id}`, text: 'Webhooks' }));
   let feed = null;
   let content;
-  if (tab === 'members') {
+  if (tab === 'integrations' && managesIntegrations(c)) {
+    content = integrationsPanel(c);
+  } else if (tab === 'members') {
     content = accountList({
       path: `/api/hubbub/v1/communities/${c.id}/members`,
       label: `Members of ${c.name}`,
