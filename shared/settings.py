@@ -55,6 +55,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # JetStream: how long duplicate Nats-Msg-Ids are remembered, and redelivery limits.
     dedupe_window_s: float = 300.0
     max_deliver: int = 8
+    # JetStream copies of the event stream (1 on one server; 3 on a 3-node cluster, which then
+    # survives the loss of one node). Consumers inherit it. Never lowered by a start: an
+    # operator's larger figure stays (shared/bus.py's ensure_stream).
+    stream_replicas: int = 1
+    # Refuse to serve (not ready, a log line) on a schema that has migrations this release does
+    # not know, i.e. one a newer release migrated. True: serve anyway, for a roll-back whose
+    # migrations the operator knows to be additive (shared/db.py's prepare_schema).
+    allow_newer_schema: bool = False
     log_level: str = "INFO"
     log_json: bool = False
     # Streaming: events queued per connection before a slow client is cut off, and how many
@@ -266,6 +274,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         inactive_days=float(get("HUBBUB_INACTIVE_DAYS", base.inactive_days)),
         db_pool_max=int(get("HUBBUB_DB_POOL_MAX", base.db_pool_max)),
         dedupe_window_s=float(get("HUBBUB_DEDUPE_WINDOW_S", base.dedupe_window_s)),
+        stream_replicas=stream_replicas(get("HUBBUB_STREAM_REPLICAS", "1")),
+        allow_newer_schema=_bool(get("HUBBUB_ALLOW_NEWER_SCHEMA", "0")),
         max_deliver=int(get("HUBBUB_MAX_DELIVER", base.max_deliver)),
         registrations=registrations_mode(get("HUBBUB_REGISTRATIONS", base.registrations)),
         smtp_url=get("HUBBUB_SMTP_URL", ""),
@@ -379,6 +389,17 @@ def oauth_extra_schemes(value: str) -> tuple[str, ...]:
                              "register")
         schemes.append(scheme)
     return tuple(schemes)
+
+
+def stream_replicas(value: str) -> int:
+    """``HUBBUB_STREAM_REPLICAS``: 1 to 5, as JetStream allows."""
+    try:
+        replicas = int(value)
+    except ValueError:
+        replicas = 0
+    if not 1 <= replicas <= 5:
+        raise ValueError(f"HUBBUB_STREAM_REPLICAS: {value!r} is not a replica count from 1 to 5")
+    return replicas
 
 
 def trusted_proxies(value: str) -> tuple[str, ...]:
