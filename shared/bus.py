@@ -42,7 +42,7 @@ from shared import errors, events, metrics, nats_users, subjects, tls
 from shared.cancel import raise_if_cancelled
 from shared.compat import nats as nats_compat
 from shared.contracts.verb import Rep, Req, Verb, VerbSet
-from shared.readiness import SERVER_AWAY_ERRORS
+from shared.readiness import is_server_away
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,13 @@ CONSUMER_BACKOFF_S = [0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]
 # (doubling), held in progress meanwhile: see EventConsumer._handle_through_outages.
 OUTAGE_RETRY_FIRST_S = 0.5
 OUTAGE_RETRY_MAX_S = 10.0
-OUTAGE_ERRORS: tuple[type[Exception], ...] = (errors.Unavailable, *SERVER_AWAY_ERRORS)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A server away (shared/readiness.py), or a service that answers so."""
+    return isinstance(exc, errors.Unavailable) or is_server_away(exc)
+
+
 ACK_WAIT_S = 30.0
 PULL_EXPIRES_S = 5.0  # how long one pull request waits for events before the server ends it
 STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) carry it
@@ -476,8 +482,8 @@ class EventConsumer:
                 with metrics.EVENT_SECONDS.labels(self.durable, event.type).time():
                     await self.handler(event)
                 return
-            except OUTAGE_ERRORS as exc:
-                if self._stopping:
+            except Exception as exc:
+                if self._stopping or not is_outage(exc):
                     raise
                 log.warning("consumer %s: %s %s waits for a server (%s: %s); retrying in %.0fs",
                             self.durable, event.type, event.id, type(exc).__name__, exc, wait)
@@ -603,12 +609,14 @@ class ServiceHost:
             await request.respond(_encoder.encode(reply))
         except errors.HubbubError as exc:
             await _respond_error(request, exc.code, exc.message, exc.details)
-        except SERVER_AWAY_ERRORS as exc:
-            # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is broken".
-            log.warning("%s: a server is away: %r", label, exc)
-            await _respond_error(request, errors.Unavailable.code,
-                                 f"unavailable: {type(exc).__name__}")
         except Exception as exc:
+            if is_server_away(exc):
+                # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is
+                # broken" (the gateway answers 503 with Retry-After).
+                log.warning("%s: a server is away: %r", label, exc)
+                await _respond_error(request, errors.Unavailable.code,
+                                     f"unavailable: {type(exc).__name__}")
+                return
             log.exception("%s failed", label)
             await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
 
