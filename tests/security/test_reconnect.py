@@ -26,7 +26,7 @@ import pytest
 from services.posts.app import PostsService
 from shared import credentials, infra
 from shared.readiness import NatsConnectionLost
-from shared.settings import DEFAULT_PORTS, Settings
+from shared.settings import DEFAULT_PORTS, RATE_SETTINGS, Settings
 from tests.conftest import Stack
 from tests.helpers import Api, User
 
@@ -89,7 +89,10 @@ async def outage() -> AsyncIterator[Outage]:
             infra.start_missing, Settings(data_dir=str(folder)), folder, preferred_ports={})
         ports = {name: 0 for name in DEFAULT_PORTS}
         ports["gateway"] = infra.free_port()
-        stack = Stack(msgspec.structs.replace(base, ports=ports, max_deliver=4))
+        # Rate limits on (their scripts write to Valkey on every request), past what these
+        # tests send: each makes a user, and sign-ups are 5 per half hour by default.
+        stack = Stack(msgspec.structs.replace(base, ports=ports, max_deliver=4, **{
+            name: "1000000/1minute" for name in RATE_SETTINGS}))
         try:
             await stack.start()
             port = await stack.posts.health.start()
