@@ -105,21 +105,43 @@ async def migrate(conn: asyncpg.Connection, schema: str) -> list[str]:
     return applied_now
 
 
-async def pending_migrations(conn: asyncpg.Connection, schema: str) -> list[str]:
-    """The schema's migrations not yet applied (all of them if it does not exist yet, or this
-    role may not read it)."""
+async def applied_migrations(conn: asyncpg.Connection, schema: str) -> set[str]:
+    """The schema's recorded migrations (none if it does not exist yet, or this role may not
+    read it)."""
     try:
-        done = {row["name"] for row in
+        return {row["name"] for row in
                 await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError,
             asyncpg.InsufficientPrivilegeError):
-        done = set()
+        return set()
+
+
+async def pending_migrations(conn: asyncpg.Connection, schema: str) -> list[str]:
+    """The schema's migrations not yet applied (all of them if it does not exist yet, or this
+    role may not read it)."""
+    done = await applied_migrations(conn, schema)
     return [name for name, _ in migration_files(schema) if name not in done]
 
 
+async def unknown_migrations(conn: asyncpg.Connection, schema: str) -> list[str]:
+    """Migrations recorded in the schema that this release does not have: a newer release
+    migrated it."""
+    known = {name for name, _ in migration_files(schema)}
+    return sorted(await applied_migrations(conn, schema) - known)
+
+
 async def prepare_schema(settings: Settings, pool: asyncpg.Pool, schema: str) -> None:
-    """At a service's start: migrate with the owner's URL if it was given one; otherwise wait
-    (not ready meanwhile) until someone has (``hubbub migrate``)."""
+    """At a service's start, until the schema is the one this release was written for (the
+    service is not ready meanwhile: /readyz answers 503, and says why in the log):
+
+    - older (migrations missing): migrate with the owner's URL if it was given one; otherwise
+      wait until someone has (``hubbub migrate``, or a replica that has the URL);
+    - newer (migrations this release does not know, recorded by a newer release): wait, as
+      this release's queries may not fit it; a roll-back whose migrations the operator knows
+      to be additive sets ``HUBBUB_ALLOW_NEWER_SCHEMA=1``.
+
+    Migrations run once across replicas: ``migrate`` holds an advisory lock, and a replica
+    that waited for it finds them applied."""
     if settings.migration_database_url:
         conn = await asyncpg.connect(settings.migration_database_url)
         try:
@@ -130,11 +152,22 @@ async def prepare_schema(settings: Settings, pool: asyncpg.Pool, schema: str) ->
     while True:
         async with pool.acquire() as conn:
             missing = await pending_migrations(conn, schema)
-        if not missing:
+            unknown = await unknown_migrations(conn, schema)
+        if unknown and settings.allow_newer_schema:
+            log.warning("schema %s has migrations this release does not know (%s): serving "
+                        "anyway, as HUBBUB_ALLOW_NEWER_SCHEMA says", schema, ", ".join(unknown))
+            unknown = []
+        if not missing and not unknown:
             return
-        log.warning("schema %s lacks migrations %s: run `hubbub migrate` (this service has no "
-                    "HUBBUB_MIGRATION_DATABASE_URL to do it); retrying in %.1fs",
-                    schema, ", ".join(missing), delay)
+        if unknown:
+            log.error("schema %s was migrated by a newer release (%s unknown here): not ready; "
+                      "run the newer release, or set HUBBUB_ALLOW_NEWER_SCHEMA=1 if those "
+                      "migrations only add; checking again in %.0fs",
+                      schema, ", ".join(unknown), delay)
+        else:
+            log.warning("schema %s lacks migrations %s: not ready until `hubbub migrate` has "
+                        "run (this service has no HUBBUB_MIGRATION_DATABASE_URL to do it); "
+                        "checking again in %.1fs", schema, ", ".join(missing), delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 10.0)
 
