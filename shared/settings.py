@@ -433,6 +433,8 @@ def server_env(settings: Settings, service: str | None = None) -> dict[str, str]
         "HUBBUB_REDIS_URL": settings.redis_url,
         "HUBBUB_DATA_DIR": settings.data_dir,
         "HUBBUB_PUBLIC_URL": settings.base_url,
+        # The cluster mode's figure (3) reaches the children with the servers it goes with.
+        "HUBBUB_STREAM_REPLICAS": str(settings.stream_replicas),
     }
     if settings.migration_database_url:
         env["HUBBUB_MIGRATION_DATABASE_URL"] = settings.migration_database_url

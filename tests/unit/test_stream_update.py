@@ -11,7 +11,7 @@ import pytest
 from nats.js.api import ConsumerConfig, Placement, StreamConfig
 
 from shared import bus
-from shared.settings import Settings, from_env
+from shared.settings import Settings, from_env, server_env
 
 WEEK = 7 * 24 * 3600.0
 
@@ -24,6 +24,9 @@ def test_the_stream_is_made_with_the_replicas_setting() -> None:
     assert wanted().num_replicas == 1
     assert wanted(stream_replicas=3).num_replicas == 3
     assert from_env({"HUBBUB_STREAM_REPLICAS": "3"}).stream_replicas == 3
+    # what `hubbub up` hands each service process it starts
+    three = msgspec.structs.replace(Settings(), stream_replicas=3)
+    assert server_env(three, "posts")["HUBBUB_STREAM_REPLICAS"] == "3"
     with pytest.raises(ValueError, match="HUBBUB_STREAM_REPLICAS"):
         from_env({"HUBBUB_STREAM_REPLICAS": "0"})
     with pytest.raises(ValueError, match="HUBBUB_STREAM_REPLICAS"):
