@@ -182,11 +182,31 @@ def stream_update(current: StreamConfig, wanted: StreamConfig
     return dataclasses.replace(current, **changes), kept
 
 
+async def _through_outages(what: str, attempt: Callable[[], Awaitable[Any]]) -> Any:
+    """``attempt()``, tried again while JetStream is away for now (a stream's leader being
+    elected after a node loss answers 503): a start waits, not-ready, rather than crashing."""
+    delay = 0.5
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            if not is_server_away(exc):
+                raise
+            log.warning("%s: JetStream away (%s: %s); retrying in %.1fs", what,
+                        type(exc).__name__, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
 async def ensure_stream(js: JetStreamContext, settings: Settings) -> None:
     """The one event stream: made by the first service to start, then left as it is unless
     this release asks more of it (more replicas, a longer age or duplicate window): see
     ``stream_update``. Every start used to re-apply the whole configuration, which scaled an
     operator's R3 stream back to R1."""
+    await _through_outages("event stream", lambda: _ensure_stream(js, settings))
+
+
+async def _ensure_stream(js: JetStreamContext, settings: Settings) -> None:
     wanted = wanted_stream(settings)
     try:
         info = await js.stream_info(subjects.EVENTS_STREAM)
@@ -309,6 +329,10 @@ class EventConsumer:
         """Make the durable, or bind to it as it is: a durable made before (by another replica,
         an older release, or tuned by an operator) is changed only where this release needs it
         (its event subjects) or asks more of it (``consumer_update``)."""
+        await _through_outages(f"consumer {self.durable}", self._ensure_durable)
+        self._task = asyncio.create_task(self._run(), name=f"consumer:{self.durable}")
+
+    async def _ensure_durable(self) -> None:
         wanted = self.wanted_config()
         try:
             info: ConsumerInfo = await self.js.consumer_info(subjects.EVENTS_STREAM,
@@ -324,7 +348,6 @@ class EventConsumer:
             except nats.js.errors.BadRequestError as exc:
                 # A change the server does not allow on an existing durable: keep it, bind.
                 log.warning("consumer %s exists with other settings: %s", self.durable, exc)
-        self._task = asyncio.create_task(self._run(), name=f"consumer:{self.durable}")
 
     async def stop(self) -> None:
         self._stopping = True

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 import nats.errors
+import nats.js.errors
 import redis.asyncio
 import redis.exceptions
 from nats.aio.client import Client as NATS
@@ -66,6 +67,10 @@ SERVER_AWAY_ERRORS: tuple[type[Exception], ...] = (
     nats.errors.OutboundBufferLimitError,
     nats.errors.StaleConnectionError,
     nats.errors.NoRespondersError,
+    # JetStream electing a stream's leader after a node loss (its API answers 503), or a
+    # publish no stream server acknowledged.
+    nats.js.errors.ServiceUnavailableError,
+    nats.js.errors.NoStreamResponseError,
 )
 
 

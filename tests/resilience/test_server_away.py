@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import asyncpg
 import msgspec
+import nats.js.errors
 import pytest
 import redis.exceptions
 
@@ -26,6 +27,9 @@ AWAY: list[Callable[[], BaseException]] = [
     lambda: asyncpg.exceptions.TargetServerAttributeNotMatched("none of the hosts is primary"),
     lambda: asyncpg.TooManyConnectionsError("sorry, too many clients already"),
     lambda: TimeoutError(),  # a pool's acquire timing out
+    lambda: nats.js.errors.ServiceUnavailableError(code=503, description="JetStream system "
+                                                   "temporarily unavailable"),
+    lambda: nats.js.errors.NoStreamResponseError(),
     lambda: ConnectionRefusedError(111, "refused"),
     lambda: redis.exceptions.ConnectionError("Connection closed by server."),
     lambda: redis.exceptions.TimeoutError("Timeout reading from socket"),
