@@ -18,6 +18,7 @@ import logging
 from importlib import resources
 
 import asyncpg
+import msgspec
 
 from shared import db_roles
 from shared.cancel import raise_if_cancelled
@@ -60,6 +61,36 @@ async def create_pool(
             log.warning("postgres not reachable (%s); retrying in %.1fs", exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+def standby_url(url: str, standby_hosts: str) -> str:
+    """``url`` (one host or libpq's list) with the standbys listed first and asking for a
+    standby: asyncpg tries each, keeps a standby, and falls back to the primary (still listed)
+    when none answers as one (``target_session_attrs=prefer-standby``). Same role, same
+    database: a streaming standby is a copy of the primary."""
+    scheme, rest = url.split("://", 1)
+    userinfo, at, after = rest.rpartition("@")
+    hosts, _, tail = after.partition("/")
+    path, _, query = tail.partition("?")
+    params = [p for p in query.split("&") if p and not p.startswith("target_session_attrs=")]
+    params.append("target_session_attrs=prefer-standby")
+    return f"{scheme}://{userinfo}{at}{standby_hosts},{hosts}/{path}?{'&'.join(params)}"
+
+
+async def create_read_pool(settings: Settings, schema: str) -> asyncpg.Pool | None:
+    """A pool on a standby, for reads that can stand the replication lag (a fraction of a
+    second, more under load): only where ``HUBBUB_DATABASE_STANDBY_HOSTS`` names standbys;
+    None otherwise (read from ``create_pool``'s). Today: the posts service's trends (tags,
+    statuses, links), its weekly counts and instance activity, all aggregates over days that
+    are cached for minutes anyway, and the heaviest scans it runs for readers. Nothing a
+    reader must see right after writing it (their own statuses, timelines, rebuilds) reads
+    from a standby."""
+    if not settings.database_standby_hosts or not settings.database_url:
+        return None
+    read = msgspec.structs.replace(
+        settings, database_url=standby_url(settings.database_url,
+                                           settings.database_standby_hosts))
+    return await create_pool(read, schema, max_size=max(2, settings.db_pool_max // 2))
 
 
 def migration_files(schema: str) -> list[tuple[str, str]]:

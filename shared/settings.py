@@ -24,6 +24,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_url: str = ""
     database_url: str = ""
     redis_url: str = ""
+    # Streaming standbys of the PostgreSQL primary ("host:port", comma-separated), for reads
+    # that can stand a little lag (shared/db.py's create_read_pool says which). Empty: every
+    # read goes to the primary.
+    database_standby_hosts: str = ""
     # The role that owns the schemas and runs migrations. A service given it migrates at start;
     # without it a service waits until its schema is at its latest migration (``hubbub migrate``).
     migration_database_url: str = ""
@@ -259,6 +263,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         database_url=get("HUBBUB_DATABASE_URL", ""),
         redis_url=get("HUBBUB_REDIS_URL", ""),
         migration_database_url=get("HUBBUB_MIGRATION_DATABASE_URL", ""),
+        database_standby_hosts=get("HUBBUB_DATABASE_STANDBY_HOSTS", "").replace(" ", ""),
         data_dir=get("HUBBUB_DATA_DIR", base.data_dir),
         host=get("HUBBUB_HOST", base.host),
         ports=ports,
@@ -438,6 +443,8 @@ def server_env(settings: Settings, service: str | None = None) -> dict[str, str]
     }
     if settings.migration_database_url:
         env["HUBBUB_MIGRATION_DATABASE_URL"] = settings.migration_database_url
+    if settings.database_standby_hosts:
+        env["HUBBUB_DATABASE_STANDBY_HOSTS"] = settings.database_standby_hosts
     for name in SERVICES:
         env[f"HUBBUB_{name.upper()}_PORT"] = str(settings.port(name))
     return env

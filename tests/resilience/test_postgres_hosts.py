@@ -68,3 +68,34 @@ def test_credentials_go_in_front_of_every_host() -> None:
                                 "hubbub_posts", "s3cret")
     assert url == ("postgresql://hubbub_posts:s3cret@a:1,b:2/hubbub"
                    "?target_session_attrs=read-write")
+
+
+def test_the_standby_url_lists_the_standbys_first_and_prefers_them() -> None:
+    assert db.standby_url("postgresql://u:p@primary:5432/hubbub", "s1:5432,s2:5433") == (
+        "postgresql://u:p@s1:5432,s2:5433,primary:5432/hubbub"
+        "?target_session_attrs=prefer-standby")
+    assert db.standby_url(
+        "postgresql://u:p@a:1,b:2/hubbub?sslmode=require&target_session_attrs=read-write",
+        "s:3") == ("postgresql://u:p@s:3,a:1,b:2/hubbub"
+                   "?sslmode=require&target_session_attrs=prefer-standby")
+
+
+async def test_no_standby_no_read_pool(servers: Settings) -> None:
+    assert await db.create_read_pool(servers.for_service("posts"), "posts") is None
+
+
+async def test_reads_fall_back_to_the_primary_while_no_standby_answers(
+        servers: Settings) -> None:
+    """The standby listed is down (restarting, or being rebuilt after a failover): the
+    lag-tolerant reads go to the primary meanwhile, rather than fail."""
+    await db.migrate_all(servers)
+    settings = msgspec.structs.replace(
+        servers.for_service("posts"), database_standby_hosts=f"127.0.0.1:{infra.free_port()}")
+    pool = await db.create_read_pool(settings, "posts")
+    assert pool is not None
+    try:
+        async with pool.acquire() as conn:
+            assert not await conn.fetchval("SELECT pg_is_in_recovery()")
+            assert await conn.fetchval("SELECT count(*) >= 0 FROM statuses")
+    finally:
+        await pool.close()
