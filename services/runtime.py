@@ -47,6 +47,9 @@ class BaseService:
         self.nc: NATS | None = None
         self.js: JetStreamContext | None = None
         self.pool: asyncpg.Pool | None = None
+        # Reads that can stand a standby's lag (shared/db.py's create_read_pool); the primary's
+        # pool when no standby is configured.
+        self.read_pool: asyncpg.Pool | None = None
         self.redis: cache.RedisClients | None = None
         self.worker_lease: worker_lease.WorkerLease | None = None
         self.health = HealthServer(settings.host, settings.port(self.name), self.checks)
@@ -57,6 +60,7 @@ class BaseService:
         self.nats_lost = asyncio.Event()
         self._stopping = False
         self._stoppables: list[Stoppable] = []
+        self._standby_pool: asyncpg.Pool | None = None
 
     def checks(self) -> dict[str, bool]:
         result = {"started": self.ready, **self.readiness.checks()}
@@ -79,6 +83,8 @@ class BaseService:
             self.pool = await db.create_pool(self.settings, self.schema)
             self.readiness.watch("postgres", postgres_probe(self.pool))
             await db.prepare_schema(self.settings, self.pool, self.schema)
+            self._standby_pool = await db.create_read_pool(self.settings, self.schema)
+            self.read_pool = self._standby_pool or self.pool
             # The service that owns rows makes their ids: under a worker id no other live
             # process holds (shared/worker_lease.py), or not at all.
             self.worker_lease = await worker_lease.hold(self.settings.database_url)
@@ -124,6 +130,8 @@ class BaseService:
         if self.worker_lease:
             self.worker_lease = None
             await worker_lease.release()
+        if self._standby_pool:
+            await self._standby_pool.close()
         if self.pool:
             await self.pool.close()
         if self.redis:

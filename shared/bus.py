@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,7 +42,7 @@ from shared import errors, events, metrics, nats_users, subjects, tls
 from shared.cancel import raise_if_cancelled
 from shared.compat import nats as nats_compat
 from shared.contracts.verb import Rep, Req, Verb, VerbSet
-from shared.readiness import SERVER_AWAY_ERRORS
+from shared.readiness import is_server_away
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,13 @@ CONSUMER_BACKOFF_S = [0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]
 # (doubling), held in progress meanwhile: see EventConsumer._handle_through_outages.
 OUTAGE_RETRY_FIRST_S = 0.5
 OUTAGE_RETRY_MAX_S = 10.0
-OUTAGE_ERRORS: tuple[type[Exception], ...] = (errors.Unavailable, *SERVER_AWAY_ERRORS)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A server away (shared/readiness.py), or a service that answers so."""
+    return isinstance(exc, errors.Unavailable) or is_server_away(exc)
+
+
 ACK_WAIT_S = 30.0
 PULL_EXPIRES_S = 5.0  # how long one pull request waits for events before the server ends it
 STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) carry it
@@ -73,14 +80,16 @@ async def connect(settings: Settings, name: str, *, user: str, attempts: int | N
     is closed instead, for good (by ``close()``/``drain()``, or by the server after a protocol
     error such as a subject longer than its control line: nats-py does not reconnect then)."""
     # tls://…?ca_file=…: nats-py takes TLS as a context, not from the URL (shared/tls.py)
-    url, tls_context = tls.nats_tls(nats_users.url_for(settings, user))
+    # A list of servers (HUBBUB_NATS_URL with commas): nats-py tries them in turn, and after a
+    # loss reconnects to another one of them (or one it learnt from the cluster).
+    servers, tls_context = tls.nats_tls_servers(nats_users.servers_for(settings, user))
     delay = 0.2
     attempt = 0
     while True:
         attempt += 1
         try:
             return await nats.connect(
-                url,
+                servers,
                 name=name,
                 inbox_prefix=nats_users.inbox_prefix(user),
                 connect_timeout=2,
@@ -110,20 +119,111 @@ async def _log_nats_error(exc: Exception) -> None:
     log.warning("nats: %s", exc)
 
 
-async def ensure_stream(js: JetStreamContext, settings: Settings) -> None:
-    """The one event stream; created or updated idempotently by every service at start."""
-    config = StreamConfig(
+STREAM_MAX_AGE_S = 7 * 24 * 3600.0
+
+
+def wanted_stream(settings: Settings) -> StreamConfig:
+    """The event stream as this release makes it."""
+    return StreamConfig(
         name=subjects.EVENTS_STREAM,
         subjects=[subjects.EVENTS_WILDCARD],
         storage=StorageType.FILE,
         retention=RetentionPolicy.LIMITS,
         duplicate_window=settings.dedupe_window_s,
-        max_age=7 * 24 * 3600.0,
+        max_age=STREAM_MAX_AGE_S,
+        num_replicas=settings.stream_replicas,
     )
+
+
+def _limit(value: float | None) -> float:
+    """A JetStream limit where 0, -1 and unset all mean "no limit"."""
+    return float("inf") if value is None or value <= 0 else float(value)
+
+
+def _larger(current: Any, wanted: Any) -> Any:
+    """The looser of two limits (``current`` when they are as loose)."""
+    return current if _limit(current) >= _limit(wanted) else wanted
+
+
+# The stream's figures a start may raise but never lower. max_bytes and max_msgs are not set by
+# Hubbub (no limit), so they are an operator's alone: kept whatever they are.
+_RAISED_ONLY = ("num_replicas", "max_age", "duplicate_window")
+_OPERATORS_ONLY = ("max_bytes", "max_msgs", "max_msgs_per_subject")
+
+
+def stream_update(current: StreamConfig, wanted: StreamConfig
+                  ) -> tuple[StreamConfig | None, list[str]]:
+    """What an existing stream should become: the current configuration (whatever else an
+    operator set: placement, compression...) with each of Hubbub's figures raised to what this
+    release wants where it is lower, never lowered, and Hubbub's subjects added. Returns the
+    update (None: nothing must rise) and, in words, the operator's figures it keeps."""
+    changes: dict[str, Any] = {}
+    kept: list[str] = []
+    for name in _RAISED_ONLY:
+        have, want = getattr(current, name), getattr(wanted, name)
+        if name == "num_replicas":  # unset is one copy, not "no limit"
+            have, want = have or 1, want or 1
+            larger = max(have, want)
+        else:
+            larger = _larger(have, want)
+        if larger != have:
+            changes[name] = larger
+        elif _limit(have) != _limit(want):
+            kept.append(f"{name}={have} (this release asks {want})")
+    for name in _OPERATORS_ONLY:
+        value = getattr(current, name)
+        if value not in (None, -1, 0):
+            kept.append(f"{name}={value}")
+    missing = [s for s in wanted.subjects or [] if s not in (current.subjects or [])]
+    if missing:
+        changes["subjects"] = [*(current.subjects or []), *missing]
+    if not changes:
+        return None, kept
+    return dataclasses.replace(current, **changes), kept
+
+
+async def _through_outages(what: str, attempt: Callable[[], Awaitable[Any]]) -> Any:
+    """``attempt()``, tried again while JetStream is away for now (a stream's leader being
+    elected after a node loss answers 503): a start waits, not-ready, rather than crashing."""
+    delay = 0.5
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            if not is_server_away(exc):
+                raise
+            log.warning("%s: JetStream away (%s: %s); retrying in %.1fs", what,
+                        type(exc).__name__, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def ensure_stream(js: JetStreamContext, settings: Settings) -> None:
+    """The one event stream: made by the first service to start, then left as it is unless
+    this release asks more of it (more replicas, a longer age or duplicate window): see
+    ``stream_update``. Every start used to re-apply the whole configuration, which scaled an
+    operator's R3 stream back to R1."""
+    await _through_outages("event stream", lambda: _ensure_stream(js, settings))
+
+
+async def _ensure_stream(js: JetStreamContext, settings: Settings) -> None:
+    wanted = wanted_stream(settings)
     try:
-        await js.add_stream(config)
-    except nats.js.errors.BadRequestError:
-        await js.update_stream(config)
+        info = await js.stream_info(subjects.EVENTS_STREAM)
+    except nats.js.errors.NotFoundError:
+        try:
+            await js.add_stream(wanted)
+            log.info("stream %s made with %d replica(s)", wanted.name, wanted.num_replicas)
+            return
+        except nats.js.errors.BadRequestError:  # another replica made it meanwhile
+            info = await js.stream_info(subjects.EVENTS_STREAM)
+    update, kept = stream_update(info.config, wanted)
+    if kept:
+        log.info("stream %s keeps the operator's %s", wanted.name, ", ".join(kept))
+    if update is not None:
+        await js.update_stream(update)
+        log.info("stream %s raised to replicas=%s max_age=%ss duplicate_window=%ss",
+                 wanted.name, update.num_replicas, update.max_age, update.duplicate_window)
 
 
 def publish_headers(event: events.Event) -> dict[str, str]:
@@ -136,6 +236,37 @@ async def publish_event(js: JetStreamContext, event: events.Event, *, timeout: f
         subjects.event(event.type), events.encode(event), headers=publish_headers(event),
         timeout=timeout,
     )
+
+
+_CONSUMER_RAISED_ONLY = ("max_deliver", "ack_wait", "max_ack_pending")
+
+
+def consumer_update(current: ConsumerConfig, wanted: ConsumerConfig
+                    ) -> tuple[ConsumerConfig | None, list[str]]:
+    """What an existing durable should become: as it is (an operator's replicas, limits,
+    backoff...), with this release's event subjects, and its delivery limits raised where
+    this release wants more, never lowered. None: nothing to change."""
+    changes: dict[str, Any] = {}
+    kept: list[str] = []
+    for name in _CONSUMER_RAISED_ONLY:
+        have, want = getattr(current, name), getattr(wanted, name)
+        larger = _larger(have, want)
+        if larger != have:
+            changes[name] = larger
+        elif _limit(have) != _limit(want):
+            kept.append(f"{name}={have} (this release asks {want})")
+    if current.num_replicas:
+        kept.append(f"num_replicas={current.num_replicas}")
+    subjects_now = current.filter_subjects or ([current.filter_subject]
+                                               if current.filter_subject else [])
+    subjects_wanted = wanted.filter_subjects or ([wanted.filter_subject]
+                                                 if wanted.filter_subject else [])
+    if sorted(subjects_now) != sorted(subjects_wanted):
+        changes["filter_subject"] = wanted.filter_subject
+        changes["filter_subjects"] = wanted.filter_subjects
+    if not changes:
+        return None, kept
+    return dataclasses.replace(current, **changes), kept
 
 
 EventHandler = Callable[[events.AnyEvent], Awaitable[None]]
@@ -175,8 +306,11 @@ class EventConsumer:
         self._delivered = 0  # events received, for the pull loop's bookkeeping
         self._progress = asyncio.Event()
 
-    async def start(self) -> None:
-        config = ConsumerConfig(
+    def wanted_config(self) -> ConsumerConfig:
+        """The durable as this release makes it. ``num_replicas`` is left unset: the consumer
+        inherits the stream's replica count (HUBBUB_STREAM_REPLICAS, or an operator's more),
+        so its state survives the loss of a node just as the events do."""
+        return ConsumerConfig(
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
@@ -190,12 +324,30 @@ class EventConsumer:
             filter_subjects=self.filter_subjects if len(self.filter_subjects) > 1 else None,
             filter_subject=self.filter_subjects[0] if len(self.filter_subjects) == 1 else None,
         )
-        try:
-            await self.js.add_consumer(subjects.EVENTS_STREAM, config)
-        except nats.js.errors.BadRequestError as exc:
-            # Exists with another configuration (an older release): keep it, bind to it.
-            log.warning("consumer %s exists with other settings: %s", self.durable, exc)
+
+    async def start(self) -> None:
+        """Make the durable, or bind to it as it is: a durable made before (by another replica,
+        an older release, or tuned by an operator) is changed only where this release needs it
+        (its event subjects) or asks more of it (``consumer_update``)."""
+        await _through_outages(f"consumer {self.durable}", self._ensure_durable)
         self._task = asyncio.create_task(self._run(), name=f"consumer:{self.durable}")
+
+    async def _ensure_durable(self) -> None:
+        wanted = self.wanted_config()
+        try:
+            info: ConsumerInfo = await self.js.consumer_info(subjects.EVENTS_STREAM,
+                                                             self.durable)
+        except nats.js.errors.NotFoundError:
+            info = await self.js.add_consumer(subjects.EVENTS_STREAM, wanted)
+        update, kept = consumer_update(info.config, wanted)
+        if kept:
+            log.info("consumer %s keeps the operator's %s", self.durable, ", ".join(kept))
+        if update is not None:
+            try:
+                await self.js.add_consumer(subjects.EVENTS_STREAM, update)
+            except nats.js.errors.BadRequestError as exc:
+                # A change the server does not allow on an existing durable: keep it, bind.
+                log.warning("consumer %s exists with other settings: %s", self.durable, exc)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -353,8 +505,8 @@ class EventConsumer:
                 with metrics.EVENT_SECONDS.labels(self.durable, event.type).time():
                     await self.handler(event)
                 return
-            except OUTAGE_ERRORS as exc:
-                if self._stopping:
+            except Exception as exc:
+                if self._stopping or not is_outage(exc):
                     raise
                 log.warning("consumer %s: %s %s waits for a server (%s: %s); retrying in %.0fs",
                             self.durable, event.type, event.id, type(exc).__name__, exc, wait)
@@ -480,12 +632,14 @@ class ServiceHost:
             await request.respond(_encoder.encode(reply))
         except errors.HubbubError as exc:
             await _respond_error(request, exc.code, exc.message, exc.details)
-        except SERVER_AWAY_ERRORS as exc:
-            # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is broken".
-            log.warning("%s: a server is away: %r", label, exc)
-            await _respond_error(request, errors.Unavailable.code,
-                                 f"unavailable: {type(exc).__name__}")
         except Exception as exc:
+            if is_server_away(exc):
+                # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is
+                # broken" (the gateway answers 503 with Retry-After).
+                log.warning("%s: a server is away: %r", label, exc)
+                await _respond_error(request, errors.Unavailable.code,
+                                     f"unavailable: {type(exc).__name__}")
+                return
             log.exception("%s failed", label)
             await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
 

@@ -18,6 +18,7 @@ import logging
 from importlib import resources
 
 import asyncpg
+import msgspec
 
 from shared import db_roles
 from shared.cancel import raise_if_cancelled
@@ -60,6 +61,36 @@ async def create_pool(
             log.warning("postgres not reachable (%s); retrying in %.1fs", exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+def standby_url(url: str, standby_hosts: str) -> str:
+    """``url`` (one host or libpq's list) with the standbys listed first and asking for a
+    standby: asyncpg tries each, keeps a standby, and falls back to the primary (still listed)
+    when none answers as one (``target_session_attrs=prefer-standby``). Same role, same
+    database: a streaming standby is a copy of the primary."""
+    scheme, rest = url.split("://", 1)
+    userinfo, at, after = rest.rpartition("@")
+    hosts, _, tail = after.partition("/")
+    path, _, query = tail.partition("?")
+    params = [p for p in query.split("&") if p and not p.startswith("target_session_attrs=")]
+    params.append("target_session_attrs=prefer-standby")
+    return f"{scheme}://{userinfo}{at}{standby_hosts},{hosts}/{path}?{'&'.join(params)}"
+
+
+async def create_read_pool(settings: Settings, schema: str) -> asyncpg.Pool | None:
+    """A pool on a standby, for reads that can stand the replication lag (a fraction of a
+    second, more under load): only where ``HUBBUB_DATABASE_STANDBY_HOSTS`` names standbys;
+    None otherwise (read from ``create_pool``'s). Today: the posts service's trends (tags,
+    statuses, links), its weekly counts and instance activity, all aggregates over days that
+    are cached for minutes anyway, and the heaviest scans it runs for readers. Nothing a
+    reader must see right after writing it (their own statuses, timelines, rebuilds) reads
+    from a standby."""
+    if not settings.database_standby_hosts or not settings.database_url:
+        return None
+    read = msgspec.structs.replace(
+        settings, database_url=standby_url(settings.database_url,
+                                           settings.database_standby_hosts))
+    return await create_pool(read, schema, max_size=max(2, settings.db_pool_max // 2))
 
 
 def migration_files(schema: str) -> list[tuple[str, str]]:
@@ -105,21 +136,43 @@ async def migrate(conn: asyncpg.Connection, schema: str) -> list[str]:
     return applied_now
 
 
-async def pending_migrations(conn: asyncpg.Connection, schema: str) -> list[str]:
-    """The schema's migrations not yet applied (all of them if it does not exist yet, or this
-    role may not read it)."""
+async def applied_migrations(conn: asyncpg.Connection, schema: str) -> set[str]:
+    """The schema's recorded migrations (none if it does not exist yet, or this role may not
+    read it)."""
     try:
-        done = {row["name"] for row in
+        return {row["name"] for row in
                 await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError,
             asyncpg.InsufficientPrivilegeError):
-        done = set()
+        return set()
+
+
+async def pending_migrations(conn: asyncpg.Connection, schema: str) -> list[str]:
+    """The schema's migrations not yet applied (all of them if it does not exist yet, or this
+    role may not read it)."""
+    done = await applied_migrations(conn, schema)
     return [name for name, _ in migration_files(schema) if name not in done]
 
 
+async def unknown_migrations(conn: asyncpg.Connection, schema: str) -> list[str]:
+    """Migrations recorded in the schema that this release does not have: a newer release
+    migrated it."""
+    known = {name for name, _ in migration_files(schema)}
+    return sorted(await applied_migrations(conn, schema) - known)
+
+
 async def prepare_schema(settings: Settings, pool: asyncpg.Pool, schema: str) -> None:
-    """At a service's start: migrate with the owner's URL if it was given one; otherwise wait
-    (not ready meanwhile) until someone has (``hubbub migrate``)."""
+    """At a service's start, until the schema is the one this release was written for (the
+    service is not ready meanwhile: /readyz answers 503, and says why in the log):
+
+    - older (migrations missing): migrate with the owner's URL if it was given one; otherwise
+      wait until someone has (``hubbub migrate``, or a replica that has the URL);
+    - newer (migrations this release does not know, recorded by a newer release): wait, as
+      this release's queries may not fit it; a roll-back whose migrations the operator knows
+      to be additive sets ``HUBBUB_ALLOW_NEWER_SCHEMA=1``.
+
+    Migrations run once across replicas: ``migrate`` holds an advisory lock, and a replica
+    that waited for it finds them applied."""
     if settings.migration_database_url:
         conn = await asyncpg.connect(settings.migration_database_url)
         try:
@@ -130,11 +183,22 @@ async def prepare_schema(settings: Settings, pool: asyncpg.Pool, schema: str) ->
     while True:
         async with pool.acquire() as conn:
             missing = await pending_migrations(conn, schema)
-        if not missing:
+            unknown = await unknown_migrations(conn, schema)
+        if unknown and settings.allow_newer_schema:
+            log.warning("schema %s has migrations this release does not know (%s): serving "
+                        "anyway, as HUBBUB_ALLOW_NEWER_SCHEMA says", schema, ", ".join(unknown))
+            unknown = []
+        if not missing and not unknown:
             return
-        log.warning("schema %s lacks migrations %s: run `hubbub migrate` (this service has no "
-                    "HUBBUB_MIGRATION_DATABASE_URL to do it); retrying in %.1fs",
-                    schema, ", ".join(missing), delay)
+        if unknown:
+            log.error("schema %s was migrated by a newer release (%s unknown here): not ready; "
+                      "run the newer release, or set HUBBUB_ALLOW_NEWER_SCHEMA=1 if those "
+                      "migrations only add; checking again in %.0fs",
+                      schema, ", ".join(unknown), delay)
+        else:
+            log.warning("schema %s lacks migrations %s: not ready until `hubbub migrate` has "
+                        "run (this service has no HUBBUB_MIGRATION_DATABASE_URL to do it); "
+                        "checking again in %.1fs", schema, ", ".join(missing), delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 10.0)
 

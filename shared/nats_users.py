@@ -87,9 +87,24 @@ def inbox_prefix(user: str) -> str:
     return f"_INBOX.{user}"
 
 
+def server_urls(nats_url: str) -> list[str]:
+    """``HUBBUB_NATS_URL`` may list several servers of one cluster, separated by commas
+    (``nats://n1:4222,nats://n2:4222``): the client connects to one and, when it is lost,
+    reconnects to another (and learns the rest of the cluster from the server it reaches)."""
+    return [part.strip() for part in nats_url.split(",") if part.strip()]
+
+
+def servers_for(settings: Settings, user: str) -> list[str]:
+    """The NATS URLs ``user`` connects with, one per server (see the module's docstring)."""
+    return [_with_password(url, settings, user) for url in server_urls(settings.nats_url)]
+
+
 def url_for(settings: Settings, user: str) -> str:
-    """The NATS URL ``user`` connects with (see the module's docstring)."""
-    url = settings.nats_url
+    """The same, as one string (commas between servers): for an environment variable."""
+    return ",".join(servers_for(settings, user))
+
+
+def _with_password(url: str, settings: Settings, user: str) -> str:
     parts = urlsplit(url)
     # Embedded servers listen on loopback only: the data folder's passwords are never sent to
     # a server elsewhere (one of the operator's, with users of its own).
@@ -103,6 +118,7 @@ def url_for(settings: Settings, user: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def operator_url(settings: Settings) -> str:
-    """For tools and tests that inspect or publish directly, never for a service."""
-    return url_for(settings, OPERATOR)
+def operator_url(settings: Settings) -> list[str]:
+    """For tools and tests that inspect or publish directly, never for a service: the
+    operator's server URLs, a list (``nats.connect`` takes it as it is)."""
+    return servers_for(settings, OPERATOR)

@@ -18,8 +18,13 @@ import asyncpg
 from nats.js import JetStreamContext
 
 from shared import events, metrics, subjects
+from shared.cancel import raise_if_cancelled
 
 log = logging.getLogger(__name__)
+# After the listening session ended: how often to try listening again (the poll carries rows
+# meanwhile), and how long one try may take (a host that drops packets must not stall relaying).
+LISTEN_RETRY_S = 5.0
+LISTEN_CONNECT_TIMEOUT_S = 5.0
 
 # Each service schema has this table (see its first migration).
 OUTBOX_DDL = """
@@ -65,15 +70,37 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
+        self._listen_after = 0.0  # (loop time) the next try to listen again, once it ended
         self.healthy = False
 
     async def start(self) -> None:
+        await self._listen()
+        self._task = asyncio.create_task(self._run(), name=f"outbox:{self.schema}")
+
+    async def _listen(self) -> None:
         # LISTEN needs its own connection: a pooled one is UNLISTENed when released.
         self._listener = await asyncpg.connect(
-            self.database_url, server_settings={"search_path": self.schema}
-        )
+            self.database_url, server_settings={"search_path": self.schema},
+            timeout=LISTEN_CONNECT_TIMEOUT_S)
         await self._listener.add_listener(channel(self.schema), self._notified)
-        self._task = asyncio.create_task(self._run(), name=f"outbox:{self.schema}")
+
+    async def _listen_again(self) -> None:
+        """The listening session ended (PostgreSQL restarted or failed over, an administrator
+        ended it): listen again, or rows would wait for the next poll from now on. Until it
+        works, the poll does."""
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._listen_after:
+            return
+        self._listen_after = loop.time() + LISTEN_RETRY_S
+        try:
+            await self._listen()
+            log.info("outbox relay (%s) listening again", self.schema)
+            self._wake.set()  # rows written while no one listened
+        except Exception as exc:
+            raise_if_cancelled(exc)
+            self._listener = None
 
     def _notified(self, *_args: object) -> None:
         self._wake.set()
@@ -94,6 +121,7 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self.poll_s)
             self._wake.clear()
             try:
+                await self._listen_again()
                 while await self.relay_once() == self.batch:
                     pass  # a full batch: there may be more
                 self.healthy = True

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 import nats.errors
+import nats.js.errors
 import redis.asyncio
 import redis.exceptions
 from nats.aio.client import Client as NATS
@@ -45,15 +46,47 @@ SERVER_AWAY_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError: closed mid-query
     asyncpg.exceptions.OperatorInterventionError,  # terminated session, server starting/stopping
     asyncpg.InterfaceError,  # "connection is closed"
-    redis.exceptions.ConnectionError,
+    # Mid-failover: no listed host is the primary yet (target_session_attrs=read-write), or a
+    # session still on a server that has become a standby; a server out of connection slots
+    # (replicas restarting together reconnect at once).
+    asyncpg.exceptions.TargetServerAttributeNotMatched,
+    asyncpg.ReadOnlySQLTransactionError,
+    asyncpg.TooManyConnectionsError,
+    redis.exceptions.ConnectionError,  # BusyLoadingError too: a server loading its data
     redis.exceptions.TimeoutError,
+    # A Valkey/Redis Cluster failing over: slots without a primary (CLUSTERDOWN, MASTERDOWN),
+    # a multi-key command during a slot's move (TRYAGAIN), a write reaching a node that has
+    # become a replica (READONLY), no node reachable to learn the slots from.
+    redis.exceptions.ClusterError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.RedisClusterException,
     nats.errors.ConnectionClosedError,
     nats.errors.ConnectionReconnectingError,
     nats.errors.NoServersError,
     nats.errors.OutboundBufferLimitError,
     nats.errors.StaleConnectionError,
     nats.errors.NoRespondersError,
+    # JetStream electing a stream's leader after a node loss (its API answers 503), or a
+    # publish no stream server acknowledged.
+    nats.js.errors.ServiceUnavailableError,
+    nats.js.errors.NoStreamResponseError,
 )
+
+
+# The same conditions as a lean client (shared/fastredis.py) reports them: an error reply is a
+# plain ResponseError there, whose first word says what it is.
+AWAY_REPLIES = frozenset({"LOADING", "READONLY", "CLUSTERDOWN", "MASTERDOWN", "TRYAGAIN",
+                          "MOVED", "ASK"})
+
+
+def is_server_away(exc: BaseException) -> bool:
+    """Whether ``exc`` says a server is away for now (try again shortly), not that something
+    is wrong with the request or the code."""
+    if isinstance(exc, SERVER_AWAY_ERRORS):
+        return True
+    return (isinstance(exc, redis.exceptions.ResponseError)
+            and str(exc).split(" ", 1)[0] in AWAY_REPLIES)
 
 
 class NatsConnectionLost(RuntimeError):

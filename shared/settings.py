@@ -24,6 +24,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_url: str = ""
     database_url: str = ""
     redis_url: str = ""
+    # Streaming standbys of the PostgreSQL primary ("host:port", comma-separated), for reads
+    # that can stand a little lag (shared/db.py's create_read_pool says which). Empty: every
+    # read goes to the primary.
+    database_standby_hosts: str = ""
     # The role that owns the schemas and runs migrations. A service given it migrates at start;
     # without it a service waits until its schema is at its latest migration (``hubbub migrate``).
     migration_database_url: str = ""
@@ -55,6 +59,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # JetStream: how long duplicate Nats-Msg-Ids are remembered, and redelivery limits.
     dedupe_window_s: float = 300.0
     max_deliver: int = 8
+    # JetStream copies of the event stream (1 on one server; 3 on a 3-node cluster, which then
+    # survives the loss of one node). Consumers inherit it. Never lowered by a start: an
+    # operator's larger figure stays (shared/bus.py's ensure_stream).
+    stream_replicas: int = 1
+    # Refuse to serve (not ready, a log line) on a schema that has migrations this release does
+    # not know, i.e. one a newer release migrated. True: serve anyway, for a roll-back whose
+    # migrations the operator knows to be additive (shared/db.py's prepare_schema).
+    allow_newer_schema: bool = False
     log_level: str = "INFO"
     log_json: bool = False
     # Streaming: events queued per connection before a slow client is cut off, and how many
@@ -251,6 +263,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         database_url=get("HUBBUB_DATABASE_URL", ""),
         redis_url=get("HUBBUB_REDIS_URL", ""),
         migration_database_url=get("HUBBUB_MIGRATION_DATABASE_URL", ""),
+        database_standby_hosts=get("HUBBUB_DATABASE_STANDBY_HOSTS", "").replace(" ", ""),
         data_dir=get("HUBBUB_DATA_DIR", base.data_dir),
         host=get("HUBBUB_HOST", base.host),
         ports=ports,
@@ -266,6 +279,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         inactive_days=float(get("HUBBUB_INACTIVE_DAYS", base.inactive_days)),
         db_pool_max=int(get("HUBBUB_DB_POOL_MAX", base.db_pool_max)),
         dedupe_window_s=float(get("HUBBUB_DEDUPE_WINDOW_S", base.dedupe_window_s)),
+        stream_replicas=stream_replicas(get("HUBBUB_STREAM_REPLICAS", "1")),
+        allow_newer_schema=_bool(get("HUBBUB_ALLOW_NEWER_SCHEMA", "0")),
         max_deliver=int(get("HUBBUB_MAX_DELIVER", base.max_deliver)),
         registrations=registrations_mode(get("HUBBUB_REGISTRATIONS", base.registrations)),
         smtp_url=get("HUBBUB_SMTP_URL", ""),
@@ -381,6 +396,17 @@ def oauth_extra_schemes(value: str) -> tuple[str, ...]:
     return tuple(schemes)
 
 
+def stream_replicas(value: str) -> int:
+    """``HUBBUB_STREAM_REPLICAS``: 1 to 5, as JetStream allows."""
+    try:
+        replicas = int(value)
+    except ValueError:
+        replicas = 0
+    if not 1 <= replicas <= 5:
+        raise ValueError(f"HUBBUB_STREAM_REPLICAS: {value!r} is not a replica count from 1 to 5")
+    return replicas
+
+
 def trusted_proxies(value: str) -> tuple[str, ...]:
     """``HUBBUB_TRUSTED_PROXIES``: addresses or CIDR networks, separated by commas or spaces.
     A typo must stop the start, not quietly trust nothing (or the wrong network)."""
@@ -412,9 +438,13 @@ def server_env(settings: Settings, service: str | None = None) -> dict[str, str]
         "HUBBUB_REDIS_URL": settings.redis_url,
         "HUBBUB_DATA_DIR": settings.data_dir,
         "HUBBUB_PUBLIC_URL": settings.base_url,
+        # The cluster mode's figure (3) reaches the children with the servers it goes with.
+        "HUBBUB_STREAM_REPLICAS": str(settings.stream_replicas),
     }
     if settings.migration_database_url:
         env["HUBBUB_MIGRATION_DATABASE_URL"] = settings.migration_database_url
+    if settings.database_standby_hosts:
+        env["HUBBUB_DATABASE_STANDBY_HOSTS"] = settings.database_standby_hosts
     for name in SERVICES:
         env[f"HUBBUB_{name.upper()}_PORT"] = str(settings.port(name))
     return env

@@ -40,6 +40,18 @@ def nats_tls(url: str) -> tuple[str, ssl.SSLContext | None]:
     return bare, context
 
 
+def nats_tls_servers(urls: list[str]) -> tuple[list[str], ssl.SSLContext | None]:
+    """``nats_tls`` for a list of a cluster's servers: every URL without Hubbub's options, and
+    the context the first one with options makes (one client has one TLS context)."""
+    bare: list[str] = []
+    context: ssl.SSLContext | None = None
+    for url in urls:
+        plain, made = nats_tls(url)
+        bare.append(plain)
+        context = context or made
+    return bare, context
+
+
 def redis_ssl_context(url: str) -> ssl.SSLContext | None:
     """The context redis-py would use for ``url`` (None for redis:// and unix://)."""
     if urlsplit(url).scheme != "rediss":

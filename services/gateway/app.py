@@ -67,7 +67,7 @@ from services.gateway.routes import (
     webhooks,
 )
 from shared import errors, metrics
-from shared.readiness import RETRY_AFTER_S, SERVER_AWAY_ERRORS
+from shared.readiness import RETRY_AFTER_S, SERVER_AWAY_ERRORS, is_server_away
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,8 @@ def _server_away(request: Request[Any, Any, Any], exc: Exception) -> Response[An
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_server_away(exc):  # e.g. a Valkey node's READONLY/CLUSTERDOWN reply to a lean client
+        return _server_away(request, exc)
     return _server_error(request, 500, repr(exc), exc)
 
 

@@ -56,6 +56,7 @@ class NotifyService(BaseService):
         pusher = Pusher(self.settings, self.pool, self.nc, self.js, keys)
         await pusher.start()
         self.keep(pusher)
+        self.pusher = pusher
         # Webhooks too: a partner's receiver that hangs holds up nothing else.
         webhooks = Webhooks(self.settings, self.pool, self.nc, self.js, keys)
         await webhooks.start()

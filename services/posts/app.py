@@ -38,7 +38,8 @@ class PostsService(BaseService):
         await publisher.start()
         self.keep(publisher)
         host = ServiceHost(self.nc, posts_api.VERBS)
-        handlers.register(host, self.pool, self.redis.main, self.nc, self.settings)
+        handlers.register(host, self.pool, self.redis.main, self.nc, self.settings,
+                          reads=self.read_pool)
         await host.start()
         self.keep(host)
         # Media: the worker that processes uploads (and deletes files no one needs), and the

@@ -52,8 +52,11 @@ def per_status_flags(ids: list[int], flags: api.ViewerFlags, votes: list[asyncpg
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS,
-             settings: Settings) -> None:
+             settings: Settings, *, reads: asyncpg.Pool | None = None) -> None:
+    """``reads``: a standby's pool for the aggregates below that can stand its lag (trends,
+    weekly counts, activity: shared/db.py's create_read_pool), or None for the primary's."""
     reactions = Reactions(pool, cache, nc)
+    lagging = reads or pool
 
     async def get_statuses(req: api.GetStatuses) -> api.Statuses:
         return api.Statuses(statuses=await status_cache.fill(cache, pool, req.ids[:200]))
@@ -112,7 +115,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
         kept = trends_cache.get(key)
         if kept is not None:
             return kept
-        async with pool.acquire() as conn:
+        async with lagging.acquire() as conn:
             found = await store.tag_trends(conn, *key, time.time())
         answer = api.TagTrendList(tags=[
             api.TagTrend(name=tag, history=[api.TagDay(day=day, uses=uses, accounts=accounts)
@@ -128,7 +131,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
                                  for tag, n, last in found])
 
     async def weekly_statuses(req: api.WeeklyStatuses) -> api.WeekCounts:
-        async with pool.acquire() as conn:
+        async with lagging.acquire() as conn:
             found = await store.weekly_statuses(conn, req.network_id, req.since_ms)
         return api.WeekCounts(weeks=[api.WeekCount(week_ms=w, count=n) for w, n in found])
 
@@ -147,7 +150,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
         kept = status_trends_cache.get(key)
         if kept is not None:
             return kept
-        async with pool.acquire() as conn:
+        async with lagging.acquire() as conn:
             found = await store.status_trends(conn, *key, time.time())
         return status_trends_cache.put(key, api.Ids(ids=found))
 
@@ -156,7 +159,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
         kept = link_trends_cache.get(key)
         if kept is not None:
             return kept
-        async with pool.acquire() as conn:
+        async with lagging.acquire() as conn:
             found = await store.link_trends(conn, *key, time.time())
         answer = api.LinkTrendList(links=[
             api.LinkTrend(card=card, history=[
@@ -177,7 +180,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
     host.serve(api.LINK_TIMELINE, link_timeline)
 
     async def activity(req: api.ActivityQuery) -> api.Activity:
-        async with pool.acquire() as conn:
+        async with lagging.acquire() as conn:
             active = await activity_store.active_ids_by_day(conn, req.network_id, req.start,
                                                             req.end)
             counted = await activity_store.interactions_by_day(conn, req.network_id,

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from shared import events, ids
 from tests.helpers import Api, User, other_domain
 from tests.helpers.push_receiver import PushReceiver, running
 
@@ -70,6 +71,25 @@ async def test_a_hanging_push_service_is_retried_then_dropped_holding_up_no_othe
     # The subscription stays (a hang is not a "gone"); nothing else was sent twice.
     assert await rows(api, stuck) == 1
     assert len(receiver.of("fine")) == 1
+
+
+async def test_a_redelivered_push_event_is_sent_once(api: Api, receiver: PushReceiver) -> None:
+    """JetStream redelivers a PushRequested whose ack was lost (a NATS node or the consumer's
+    replica gone after the push went out): the handler runs again and sends nothing."""
+    reader, author = await api.user(), await api.user()
+    subscription = await subscribe(api, reader, receiver, "once")
+    await api.post(author, f"@{reader.username} said once")
+    await receiver.wait_for("once")
+    await api.stack.idle()
+    r = await api.client.get("/api/v1/notifications", headers=reader.headers)
+    [notification] = r.json()
+    event = events.PushRequested(
+        id=ids.new_id(), subscription_id=int(subscription["id"]),
+        notification_id=int(notification["id"]), account_id=int(reader.id),
+        notification_type="mention", from_account_id=int(author.id))
+    await api.stack.notify.pusher.send(event)
+    await api.stack.notify.pusher.send(event)  # the redelivery
+    assert len(receiver.of("once")) == 2  # the post's own push, and this event's once
 
 
 async def test_a_redirect_is_not_followed(api: Api, receiver: PushReceiver) -> None:

@@ -90,3 +90,30 @@ async def test_crash_between_publish_and_mark_publishes_once(api: Api) -> None:
     finally:
         await stack.posts.relay.start()
         await asyncio.sleep(0)
+
+
+async def test_the_relay_listens_again_after_its_session_ended(api: Api) -> None:
+    """PostgreSQL restarted or failed over, or an administrator ended the listening session:
+    the relay listens again (rows wake it at once), not only polls from then on."""
+    relay = api.stack.posts.relay
+    listener = relay._listener
+    assert listener is not None
+    ended = listener.get_server_pid()
+    # The posts role may end its own sessions, as an administrator would.
+    assert await api.stack.posts.pool.fetchval("SELECT pg_terminate_backend($1)", ended)
+    for _ in range(100):
+        again = relay._listener
+        if again is not None and not again.is_closed() and again.get_server_pid() != ended:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the relay did not listen again")
+    event = status_event()
+    async with api.stack.posts.pool.acquire() as conn, conn.transaction():
+        await outbox.add(conn, "posts", event)
+    for _ in range(50):  # woken by NOTIFY: well before the 1 s poll (would pass by it too)
+        if await api.stack.posts.pool.fetchval(
+                "SELECT published_at FROM outbox WHERE id = $1", event.id):
+            break
+        await asyncio.sleep(0.02)
+    assert await copies_in_stream(api.stack.settings, event.id) == 1

@@ -23,7 +23,7 @@ from shared.nats_users import (
     load,
     operator_url,
     secrets_path,
-    url_for,
+    servers_for,
 )
 from shared.settings import Settings
 
@@ -69,7 +69,7 @@ class Refusals:
 @asynccontextmanager
 async def connected_as(settings: Settings, user: str) -> AsyncIterator[tuple[NATS, Refusals]]:
     refusals = Refusals()
-    nc = await nats.connect(url_for(settings, user), inbox_prefix=inbox_prefix(user),
+    nc = await nats.connect(servers_for(settings, user), inbox_prefix=inbox_prefix(user),
                             error_cb=refusals.record, allow_reconnect=False,
                             connect_timeout=3)
     try:

@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import msgspec
 import pytest
 
 from services.posts.app import PostsService
-from shared import infra
+from shared import credentials, infra
 from shared.readiness import NatsConnectionLost
-from shared.settings import DEFAULT_PORTS, Settings
+from shared.settings import DEFAULT_PORTS, RATE_SETTINGS, Settings
 from tests.conftest import Stack
 from tests.helpers import Api, User
 
@@ -88,7 +89,10 @@ async def outage() -> AsyncIterator[Outage]:
             infra.start_missing, Settings(data_dir=str(folder)), folder, preferred_ports={})
         ports = {name: 0 for name in DEFAULT_PORTS}
         ports["gateway"] = infra.free_port()
-        stack = Stack(msgspec.structs.replace(base, ports=ports, max_deliver=4))
+        # Rate limits on (their scripts write to Valkey on every request), past what these
+        # tests send: each makes a user, and sign-ups are 5 per half hour by default.
+        stack = Stack(msgspec.structs.replace(base, ports=ports, max_deliver=4, **{
+            name: "1000000/1minute" for name in RATE_SETTINGS}))
         try:
             await stack.start()
             port = await stack.posts.health.start()
@@ -136,6 +140,59 @@ async def test_valkey_away_then_back(outage: Outage) -> None:
     finally:
         await outage.start_server("valkey", port)
     await outage.wait_readiness(200)
+    await outage.until_served("GET /api/v1/timelines/home", user)
+
+
+async def test_postgres_sessions_ended_then_served(outage: Outage) -> None:
+    """An administrator (or a failover) ends every pooled session of the gateway and the
+    services: requests meanwhile get 200 or 503 with Retry-After, never 500, and the pools
+    reconnect by themselves."""
+    user = await outage.api.user()
+    await outage.api.post(user, "before")
+    admin = await asyncpg.connect(credentials.embedded_superuser_url(
+        outage.stack.settings.database_url, Path(outage.stack.settings.data_dir)))
+    try:
+        ended = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name LIKE 'hubbub-%' AND application_name <> 'hubbub-idworker' "
+            "AND pid <> pg_backend_pid()")
+    finally:
+        await admin.close()
+    assert ended >= 2  # the gateway's pool and the services'
+    for call in ("POST /api/v1/statuses", "GET /api/v1/accounts/verify_credentials",
+                 "GET /api/v1/timelines/home"):
+        await outage.until_served(call, user, json={"status": "after"}
+                                  if call.startswith("POST") else None)
+    r = await outage.api.client.get("/api/v1/accounts/verify_credentials",
+                                    headers={"Authorization": "Bearer still-unseen"})
+    assert r.status_code == 401, r.text  # the gateway's own pool: reading again
+
+
+async def test_valkey_connections_killed_then_served(outage: Outage) -> None:
+    user = await outage.api.user()
+    await outage.api.home(user)
+    killed = await outage.stack.admin_redis.execute_command("CLIENT", "KILL", "TYPE", "normal")
+    assert killed >= 1
+    await outage.until_served("GET /api/v1/timelines/home", user)
+    await outage.until_served("POST /api/v1/statuses", user, json={"status": "after kill"})
+
+
+async def test_valkey_node_demoted_to_replica_then_promoted(outage: Outage) -> None:
+    """A Valkey primary that became a replica (a failover whose clients still reach the old
+    node): its READONLY replies are 503 with Retry-After, and the node promoted again serves."""
+    user = await outage.api.user()
+    await outage.api.home(user)
+    admin = outage.stack.admin_redis
+    await admin.execute_command("REPLICAOF", "127.0.0.1", str(infra.free_port()))
+    try:
+        r = await outage.api.client.post("/api/v1/statuses", headers=user.headers,
+                                         json={"status": "while read-only"})
+        assert_unavailable(r)
+        assert_unavailable(await outage.api.client.get("/api/v1/timelines/home",
+                                                       headers=user.headers))
+    finally:
+        await admin.execute_command("REPLICAOF", "NO", "ONE")
+    await outage.until_served("POST /api/v1/statuses", user, json={"status": "promoted"})
     await outage.until_served("GET /api/v1/timelines/home", user)
 
 

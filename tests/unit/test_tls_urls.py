@@ -7,7 +7,7 @@ import ssl
 
 import pytest
 
-from shared.tls import nats_tls, redis_ssl_context
+from shared.tls import nats_tls, nats_tls_servers, redis_ssl_context
 
 
 def test_nats_url_loses_hubbub_options_and_keeps_the_rest() -> None:
@@ -35,3 +35,13 @@ def test_rediss_turned_off_only_in_redis_py_words() -> None:
     context = redis_ssl_context("rediss://valkey:6380/0?ssl_cert_reqs=none")
     assert context is not None
     assert context.verify_mode == ssl.CERT_NONE and not context.check_hostname
+
+
+
+def test_a_list_of_nats_servers_shares_one_context() -> None:
+    ca = ssl.get_default_verify_paths().cafile
+    if ca is None:
+        pytest.skip("no system CA file to load")
+    urls, context = nats_tls_servers([f"tls://n1:4222?ca_file={ca}", f"tls://n2:4222?ca_file={ca}"])
+    assert urls == ["tls://n1:4222", "tls://n2:4222"]
+    assert context is not None and context.verify_mode == ssl.CERT_REQUIRED

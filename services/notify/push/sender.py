@@ -104,6 +104,12 @@ class Pusher:
 
     async def send(self, event: events.PushRequested) -> None:
         async with self.pool.acquire() as conn:
+            if await push_store.was_sent(conn, event.id):
+                # Redelivered after it was sent (its ack lost in a failover): once is enough.
+                # (Two copies at once can still both send, as can a crash between the push
+                # service's answer and the record: at-least-once is the honest guarantee.)
+                PUSH.labels("duplicate").inc()
+                return
             found = await push_store.get(conn, event.subscription_id)
         if found is None or not found.alerts.get(event.notification_type):
             PUSH.labels("unsubscribed").inc()  # deleted, replaced or revoked; or alert off
@@ -146,6 +152,8 @@ class Pusher:
                                   f"{type(exc).__name__} {exc}") from None
         status = answer.status_code
         if 200 <= status < 300:
+            async with self.pool.acquire() as conn:
+                await push_store.record_sent(conn, event.id)
             PUSH.labels("sent").inc()
             return
         if status in (404, 410):

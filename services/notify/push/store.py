@@ -104,3 +104,13 @@ async def delete_of_account(conn: asyncpg.Connection, account_id: int) -> int:
 async def delete(conn: asyncpg.Connection, subscription_id: int) -> int:
     result = await conn.execute("DELETE FROM push_subscriptions WHERE id = $1", subscription_id)
     return int(result.split()[-1])
+
+
+async def was_sent(conn: asyncpg.Connection, event_id: int) -> bool:
+    """Whether the PushRequested event ``event_id`` was sent already (a redelivery)."""
+    return bool(await conn.fetchval("SELECT 1 FROM push_sent WHERE event_id = $1", event_id))
+
+
+async def record_sent(conn: asyncpg.Connection, event_id: int) -> None:
+    await conn.execute("INSERT INTO push_sent (event_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                       event_id)
