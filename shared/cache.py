@@ -11,12 +11,17 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as redis
+from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
+from redis.crc import key_slot
+from redis.exceptions import RedisClusterException
 
 from shared.compat.redis_py import writer_client
 from shared.fastredis import FastRedis
+from shared.fastredis_cluster import ClusterFastRedis
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,7 +42,41 @@ def script(r: redis.Redis, text: str) -> AsyncScript:
     return found
 
 
+class HubbubCluster(RedisCluster):
+    """redis-py's cluster client, with ``mget`` of keys in many slots allowed (one MGET per
+    slot, replies in order): the callers' multi-key reads (account generations, a feed's
+    generation and body) work unchanged. The rest routes by key as redis-py does."""
+
+    async def mget(self, keys: Any, *args: Any) -> Any:
+        return await self.mget_nonatomic(keys, *args)
+
+
+def is_cluster(r: object) -> bool:
+    """Whether ``r`` (redis-py or the lean client) talks to a cluster: callers of scripts of
+    many keys then split their keys per slot (``by_slot``)."""
+    return isinstance(r, (RedisCluster, ClusterFastRedis))
+
+
+def by_slot(keys: list[str]) -> list[list[int]]:
+    """The positions of ``keys`` grouped by hash slot (first appearance order)."""
+    groups: dict[int, list[int]] = {}
+    for index, key in enumerate(keys):
+        groups.setdefault(key_slot(key.encode()), []).append(index)
+    return list(groups.values())
+
+
+def cluster_client(settings: Settings, *, blocking: bool = False,
+                   max_connections: int = MAX_CONNECTIONS) -> redis.Redis:
+    # (typed as redis.Redis: RedisCluster offers the same commands to every caller here)
+    found = HubbubCluster.from_url(
+        settings.redis_url, max_connections=max_connections, decode_responses=False,
+        socket_timeout=None if blocking else 5.0, health_check_interval=30)
+    return found  # type: ignore[return-value]
+
+
 def client(settings: Settings, *, blocking: bool = False) -> redis.Redis:
+    if settings.redis_cluster:
+        return cluster_client(settings, blocking=blocking)
     # A bounded pool that makes callers wait for a free connection: bursts (a post reaching
     # many streaming clients at once) queue briefly instead of failing with "too many
     # connections". redis-py 8 has a 5 s socket timeout by default; a blocking reader needs
@@ -63,7 +102,7 @@ async def connect(settings: Settings, *, attempts: int | None = None) -> redis.R
         try:
             await r.ping()
             return r
-        except (redis.ConnectionError, OSError) as exc:
+        except (redis.ConnectionError, RedisClusterException, OSError) as exc:
             if attempts is not None and attempt >= attempts:
                 await r.aclose()
                 raise
@@ -89,7 +128,7 @@ class RedisClients:
 
     main: redis.Redis
     writer: redis.Redis
-    lean: FastRedis
+    lean: FastRedis  # (or ClusterFastRedis, the same interface, with HUBBUB_REDIS_CLUSTER)
 
     async def aclose(self) -> None:
         await self.main.aclose()
@@ -100,5 +139,8 @@ class RedisClients:
 async def connect_clients(settings: Settings, *, attempts: int | None = None) -> RedisClients:
     """The process's clients, once ``main`` has answered PING (``connect``)."""
     main = await connect(settings, attempts=attempts)
+    if settings.redis_cluster:
+        return RedisClients(main=main, writer=cluster_client(settings, max_connections=16),
+                            lean=ClusterFastRedis(settings.redis_url))  # type: ignore[arg-type]
     return RedisClients(main=main, writer=writer_client(settings.redis_url),
                         lean=FastRedis(settings.redis_url))

@@ -10,8 +10,10 @@ whose password is in each node's config file (mode 0600), never in argv.
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -72,7 +74,7 @@ def start_valkey_cluster(servers: EmbeddedServers, *, primaries: int = 3, replic
         name = f"valkey-cluster-{index}"
         proc = servers._spawn(name, [str(valkey_server), str(config)])
         servers.servers.append(Server(name, f"redis://127.0.0.1:{port}/0", proc))
-        _wait_until(lambda p=port: _redis_ping(p), proc, name, servers._log_path(name))
+        _wait_until(functools.partial(_redis_ping, port), proc, name, servers._log_path(name))
         ports.append(port)
         buses.append(bus)
 
@@ -95,6 +97,10 @@ def _config(port: int, bus: int, folder: Path, acl: Path, admin_password: str) -
     ]) + "\n"
 
 
+def _run(client: redis.Redis, *args: Any) -> Any:
+    return client.execute_command(*args)  # type: ignore[no-untyped-call]
+
+
 def _admin(port: int, password: str) -> redis.Redis:
     return redis.Redis(host="127.0.0.1", port=port, username=cache_users.ADMIN,
                        password=password, socket_timeout=5.0, decode_responses=True)
@@ -106,18 +112,18 @@ def _form(ports: list[int], seed_bus: int, primaries: int, replicas: int, passwo
     try:
         for client in clients[1:]:
             # The bus port is ours too (not port + 10000): MEET must name it.
-            client.execute_command("CLUSTER MEET", "127.0.0.1", ports[0], seed_bus)
+            _run(client, "CLUSTER MEET", "127.0.0.1", ports[0], seed_bus)
         for client, (first, last) in zip(clients[:primaries], slot_ranges(primaries),
                                          strict=True):
-            client.execute_command("CLUSTER ADDSLOTSRANGE", first, last)
-        ids = [client.execute_command("CLUSTER MYID") for client in clients]
+            _run(client, "CLUSTER ADDSLOTSRANGE", first, last)
+        ids = [_run(client, "CLUSTER MYID") for client in clients]
         deadline = time.monotonic() + timeout
         # A replica can follow its primary only once it knows it (gossip carries the MEETs).
         for index, client in enumerate(clients[primaries:]):
             primary = ids[index % primaries]
             while True:
                 try:
-                    client.execute_command("CLUSTER REPLICATE", primary)
+                    _run(client, "CLUSTER REPLICATE", primary)
                     break
                 except redis.ResponseError:
                     if time.monotonic() > deadline:
@@ -131,7 +137,7 @@ def _form(ports: list[int], seed_bus: int, primaries: int, replicas: int, passwo
 
 
 def _ok(client: redis.Redis, nodes: int) -> bool:
-    fields = client.execute_command("CLUSTER INFO")  # redis-py parses it into a dict
+    fields = _run(client, "CLUSTER INFO")  # redis-py parses it into a dict
     return (fields.get("cluster_state") == "ok"
             and int(fields.get("cluster_known_nodes", 0)) == nodes)
 

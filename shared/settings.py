@@ -24,6 +24,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_url: str = ""
     database_url: str = ""
     redis_url: str = ""
+    # ``redis_url`` is a seed node of a Valkey/Redis Cluster: cluster-aware clients
+    # (shared/cache.py), multi-key operations split by hash slot.
+    redis_cluster: bool = False
     # The role that owns the schemas and runs migrations. A service given it migrates at start;
     # without it a service waits until its schema is at its latest migration (``hubbub migrate``).
     migration_database_url: str = ""
@@ -250,6 +253,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         nats_url=get("HUBBUB_NATS_URL", ""),
         database_url=get("HUBBUB_DATABASE_URL", ""),
         redis_url=get("HUBBUB_REDIS_URL", ""),
+        redis_cluster=_bool(get("HUBBUB_REDIS_CLUSTER", "0")),
         migration_database_url=get("HUBBUB_MIGRATION_DATABASE_URL", ""),
         data_dir=get("HUBBUB_DATA_DIR", base.data_dir),
         host=get("HUBBUB_HOST", base.host),
@@ -413,6 +417,8 @@ def server_env(settings: Settings, service: str | None = None) -> dict[str, str]
         "HUBBUB_DATA_DIR": settings.data_dir,
         "HUBBUB_PUBLIC_URL": settings.base_url,
     }
+    if settings.redis_cluster:
+        env["HUBBUB_REDIS_CLUSTER"] = "1"
     if settings.migration_database_url:
         env["HUBBUB_MIGRATION_DATABASE_URL"] = settings.migration_database_url
     for name in SERVICES:
