@@ -12,7 +12,7 @@ LOCK_PYTHON := 3.11
 # plain `make lock` keeps the pins it can and only resolves what pyproject.toml changed.
 LOCK_FLAGS ?=
 
-.PHONY: run test lint lock clean
+.PHONY: run test test-valkey-cluster lint lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ $(AXE): tests/a11y/package-lock.json
 # servers rather than compute, so two processes on two cores finish in about half the time.
 test: $(STAMP) $(OIDC) $(AXE)
 	$(BIN)/pytest -q -n 2 --dist loadfile
+
+# The parts of the suite that use Valkey most (fanout, timelines, the gateway's reads and
+# hydration) with the Valkey part a Valkey Cluster (3 primaries, 1 replica each) and every
+# client cluster-aware (HUBBUB_REDIS_CLUSTER).
+VALKEY_CLUSTER_TESTS ?= tests/fanout tests/api/timelines tests/gateway
+test-valkey-cluster: $(STAMP) $(OIDC)
+	HUBBUB_TEST_REDIS_CLUSTER=1 $(BIN)/pytest -q -n 2 --dist loadfile $(VALKEY_CLUSTER_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -141,6 +141,14 @@ async def connect_clients(settings: Settings, *, attempts: int | None = None) ->
     main = await connect(settings, attempts=attempts)
     if settings.redis_cluster:
         return RedisClients(main=main, writer=cluster_client(settings, max_connections=16),
-                            lean=ClusterFastRedis(settings.redis_url))  # type: ignore[arg-type]
+                            lean=lean_client(settings))
     return RedisClients(main=main, writer=writer_client(settings.redis_url),
-                        lean=FastRedis(settings.redis_url))
+                        lean=lean_client(settings))
+
+
+def lean_client(settings: Settings) -> FastRedis:
+    """The lean client (shared/fastredis.py), routed by slot on a cluster (typed as FastRedis:
+    ClusterFastRedis offers the same methods)."""
+    if settings.redis_cluster:
+        return ClusterFastRedis(settings.redis_url)  # type: ignore[return-value]
+    return FastRedis(settings.redis_url)

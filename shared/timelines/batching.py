@@ -172,7 +172,8 @@ class TimelineWrites:
     them). Under light load a caller's writes go at once, alone."""
 
     def __init__(self, r: redis.Redis, cap: int, inactive_s: float, *, batch: int = BATCH,
-                 lanes: int = LANES, lean: FastRedis | None = None) -> None:
+                 lanes: int = LANES, lean: FastRedis | None = None,
+                 cluster: bool | None = None) -> None:
         self.r = r
         self.cap = cap
         self.inactive_s = inactive_s
@@ -182,7 +183,9 @@ class TimelineWrites:
         self._script = (LeanScript(lean, ADD_GROUPS) if lean is not None
                         else r.register_script(ADD_GROUPS))
         self.active = ActiveReaders()
-        self.cluster = is_cluster(lean if lean is not None else r)
+        # (``cluster``: for a caller whose client wraps another, as tests do)
+        self.cluster = is_cluster(lean if lean is not None else r) if cluster is None \
+            else cluster
         self._waiting: collections.deque[_Job] = collections.deque()
         self._lanes: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak refs
 
