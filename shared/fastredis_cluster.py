@@ -186,13 +186,62 @@ class ClusterFastRedis:
                                          for a in dict.fromkeys(self._slots) if a))
         return replies[0]
 
+    @staticmethod
+    def _special(command: tuple[Any, ...]) -> bool:
+        """A command not sent as it is: split per slot, or sent to every primary."""
+        name = _name(command[0])
+        return (name in _SPLIT and len(command) > 2) or name == b"SCRIPT"
+
     async def execute_command(self, *args: Any) -> Any:
-        name = _name(args[0])
-        if name in _SPLIT and len(args) > 2:
+        if self._special(args):
+            if _name(args[0]) == b"SCRIPT":
+                return await self._broadcast(args)
             return await self._split(args)
-        if name == b"SCRIPT":
-            return await self._broadcast(args)
         return await self._one(args)
+
+    async def _routed(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Single-slot commands, each node's written at once (the hot path: no task per
+        command); replies or exceptions in order. Those answered with a redirection or a
+        transient error go again one by one (``_one``: follows, refreshes, retries)."""
+        if not self._slots:
+            await self.refresh()
+        first = next(a for a in self._slots if a)
+        by_node: dict[str, list[int]] = {}
+        for index, command in enumerate(commands):
+            slot = command_slot(command)
+            by_node.setdefault(self._slots[slot] if slot is not None else first,
+                               []).append(index)
+        results: list[Any] = [None] * len(commands)
+        again: list[int] = []
+        sent: list[tuple[list[int], list[asyncio.Future[Any]]]] = []
+        for address, positions in by_node.items():
+            if not address:  # a slot nobody serves (mid-failover): retried below
+                again += positions
+                continue
+            try:
+                protocol = await self.node(address)._connected()
+            except exceptions.ConnectionError:
+                again += positions
+                continue
+            packed = b"".join(hiredis.pack_command(commands[i]) for i in positions)
+            sent.append((positions, protocol.send(packed, len(positions))))
+        for positions, futures in sent:
+            for index, future in zip(positions, futures, strict=True):
+                try:
+                    results[index] = await future
+                except (exceptions.ConnectionError, exceptions.TimeoutError,
+                        exceptions.ResponseError) as exc:
+                    if _redirect(exc) is not None or _transient(exc):
+                        again.append(index)
+                    else:
+                        results[index] = exc
+        for index in again:
+            try:
+                results[index] = await self._one(commands[index])
+            except (exceptions.ConnectionError, exceptions.TimeoutError,
+                    exceptions.ResponseError) as exc:
+                results[index] = exc
+        return results
 
     async def _split(self, command: tuple[Any, ...]) -> Any:
         name, keys = command[0], command[1:]
@@ -201,8 +250,11 @@ class ClusterFastRedis:
             groups.setdefault(slot_of(key), []).append(index)
         if len(groups) == 1:
             return await self._one(command)
-        parts = await asyncio.gather(*(self._one((name, *(keys[i] for i in positions)))
-                                       for positions in groups.values()))
+        parts = await self._routed([(name, *(keys[i] for i in positions))
+                                    for positions in groups.values()])
+        for part in parts:
+            if isinstance(part, BaseException):
+                raise part
         if _name(name) != b"MGET":
             return sum(parts)  # EXISTS, DEL, UNLINK: counts
         values: list[Any] = [None] * len(keys)
@@ -216,8 +268,14 @@ class ClusterFastRedis:
         error raises (as FastRedis)."""
         if not commands:
             return []
-        results = await asyncio.gather(*(self.execute_command(*c) for c in commands),
-                                       return_exceptions=True)
+        plain = [i for i, c in enumerate(commands) if not self._special(c)]
+        results: list[Any] = [None] * len(commands)
+        for index, result in zip(plain, await self._routed([commands[i] for i in plain]),
+                                 strict=True):
+            results[index] = result
+        for index, command in enumerate(commands):
+            if self._special(command):
+                results[index] = await self.execute_command(*command)
         for result in results:
             if isinstance(result, BaseException):
                 raise result
