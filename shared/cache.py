@@ -3,7 +3,15 @@ Postgres, so losing it costs latency, never data.
 
 Every service holds its clients as one ``RedisClients`` (``self.redis``; the gateway's
 ``gw.redis``), with the same names everywhere: ``main`` for most commands, ``writer`` for
-fanout's bulk script calls, ``lean`` for the hot paths' few small commands."""
+fanout's bulk script calls, ``lean`` for the hot paths' few small commands.
+
+On a Valkey/Redis Cluster (``HUBBUB_REDIS_CLUSTER``): ``main`` and ``writer`` are redis-py's
+cluster client (``HubbubCluster``: MGET of many slots allowed, one per slot), ``lean`` routes by
+slot (shared/fastredis_cluster.py); a script whose keys span users is called once per slot
+(``by_slot``: fanout's timeline writes, the status and account caches). Off (the default), the
+clients are the single-node ones, unchanged. Measured (micro, loaded 2-core box): an MGET of 40
+accounts in 40 slots took ~0.25-0.35 ms on the lean cluster client against ~0.05 ms on one node
+(redis-py's cluster client: ~0.8 ms); a GET ~0.05 ms both."""
 
 from __future__ import annotations
 

@@ -199,7 +199,8 @@ class ClusterFastRedis:
             return await self._split(args)
         return await self._one(args)
 
-    async def _routed(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+    async def _routed(self, commands: list[tuple[Any, ...]],
+                      slots: list[int] | None = None) -> list[Any]:
         """Single-slot commands, each node's written at once (the hot path: no task per
         command); replies or exceptions in order. Those answered with a redirection or a
         transient error go again one by one (``_one``: follows, refreshes, retries)."""
@@ -208,7 +209,7 @@ class ClusterFastRedis:
         first = next(a for a in self._slots if a)
         by_node: dict[str, list[int]] = {}
         for index, command in enumerate(commands):
-            slot = command_slot(command)
+            slot = command_slot(command) if slots is None else slots[index]
             by_node.setdefault(self._slots[slot] if slot is not None else first,
                                []).append(index)
         results: list[Any] = [None] * len(commands)
@@ -251,7 +252,7 @@ class ClusterFastRedis:
         if len(groups) == 1:
             return await self._one(command)
         parts = await self._routed([(name, *(keys[i] for i in positions))
-                                    for positions in groups.values()])
+                                    for positions in groups.values()], list(groups))
         for part in parts:
             if isinstance(part, BaseException):
                 raise part
