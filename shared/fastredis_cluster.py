@@ -10,7 +10,7 @@ send stays what they send on one node:
 - ``MOVED`` refreshes the map and sends again; ``ASK`` (a slot being migrated) sends
   ``ASKING`` and the command to the named node, map unchanged; a lost connection,
   ``CLUSTERDOWN`` or ``TRYAGAIN`` (a failover, a migration under way) refreshes the map and
-  retries after a short pause, a bounded number of times, with a log line;
+  retries after a short pause, for up to ``RECOVER_S``, with a log line each time;
 - ``SCRIPT LOAD`` goes to every primary (any of them may run the script).
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,7 +31,9 @@ from shared.fastredis import FastRedis, Pipeline, zrange_args
 log = logging.getLogger(__name__)
 
 SLOTS = 16384
-ATTEMPTS = 6  # a failover takes the node timeout (2 s embedded) plus an election
+# A primary's death is noticed after the node timeout (2 s embedded, NODE_TIMEOUT_MS) and its
+# replica elected soon after: keep retrying that long, pausing a little longer each time.
+RECOVER_S = 10.0
 PAUSE_S = 0.25
 _SPLIT = {b"MGET", b"EXISTS", b"DEL", b"UNLINK"}
 _KEYLESS_ANY = {b"PING", b"ECHO", b"TIME"}
@@ -150,7 +153,10 @@ class ClusterFastRedis:
         """One single-slot command, following redirections."""
         slot = command_slot(command)
         asking: str | None = None
-        for attempt in range(ATTEMPTS):
+        deadline = time.monotonic() + RECOVER_S
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 if asking is not None:
                     node = self.node(asking)
@@ -160,24 +166,23 @@ class ClusterFastRedis:
             except (exceptions.ConnectionError, exceptions.TimeoutError,
                     exceptions.ResponseError) as exc:
                 moved = _redirect(exc)
-                if moved is not None and moved[0] == "ASK":
+                if moved is not None and moved[0] == "ASK" and attempt < 16:
                     asking = moved[1]
                     continue
-                if moved is not None:
+                if moved is not None and attempt < 16:
                     log.info("valkey cluster: slot %s moved to %s; refreshing the slot map",
                              slot, moved[1])
                     await self.refresh()
                     continue
-                if not _transient(exc) or attempt == ATTEMPTS - 1:
+                if not _transient(exc) or time.monotonic() > deadline:
                     raise
-                log.warning("valkey cluster: %s (attempt %d of %d); refreshing the slot map",
-                            exc, attempt + 1, ATTEMPTS)
-                await asyncio.sleep(PAUSE_S * (attempt + 1))
+                log.warning("valkey cluster: %s (attempt %d); refreshing the slot map and "
+                            "retrying", exc, attempt)
+                await asyncio.sleep(min(PAUSE_S * attempt, 1.0))
                 try:
                     await self.refresh()
                 except exceptions.ConnectionError:
                     pass
-        raise AssertionError("unreachable")
 
     async def _broadcast(self, command: tuple[Any, ...]) -> Any:
         if not self._slots:

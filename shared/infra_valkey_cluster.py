@@ -94,6 +94,9 @@ def _config(port: int, bus: int, folder: Path, acl: Path, admin_password: str) -
         "cluster-enabled yes", f"cluster-port {bus}", "cluster-config-file nodes.conf",
         f"cluster-node-timeout {NODE_TIMEOUT_MS}",
         f"masteruser {cache_users.ADMIN}", f'masterauth "{admin_password}"',
+        # A replica's first sync at once (Valkey waits 5 s for more replicas by default): one
+        # not synced yet cannot take over from its primary.
+        "repl-diskless-sync-delay 0",
     ]) + "\n"
 
 
@@ -131,6 +134,8 @@ def _form(ports: list[int], seed_bus: int, primaries: int, replicas: int, passwo
                     time.sleep(0.1)
         _wait_for(lambda: all(_ok(c, len(ports)) for c in clients), deadline,
                   "the Valkey Cluster did not reach cluster_state:ok")
+        _wait_for(lambda: all(_synced(c) for c in clients[primaries:]), deadline,
+                  "a Valkey Cluster replica did not sync with its primary")
     finally:
         for client in clients:
             client.close()
@@ -140,6 +145,11 @@ def _ok(client: redis.Redis, nodes: int) -> bool:
     fields = _run(client, "CLUSTER INFO")  # redis-py parses it into a dict
     return (fields.get("cluster_state") == "ok"
             and int(fields.get("cluster_known_nodes", 0)) == nodes)
+
+
+def _synced(replica: redis.Redis) -> bool:
+    info = _run(replica, "INFO", "replication")
+    return bool(info.get("master_link_status") == "up")
 
 
 def _wait_for(check: object, deadline: float, message: str) -> None:

@@ -259,3 +259,41 @@ async def test_failover_and_clients_recover(valkey_cluster: Cluster,
     finally:
         await lean.aclose()
         await main.aclose()
+
+
+async def test_a_killed_primary_is_replaced_and_clients_recover(
+        valkey_cluster: Cluster, caplog: pytest.LogCaptureFixture) -> None:
+    """(Last: the cluster is left with a primary fewer.) kill -9 of a primary: its replica is
+    elected after the node timeout; the lean client retries meanwhile and then answers."""
+    embedded, settings = valkey_cluster
+    key = "killed:{k1}"
+    lean = ClusterFastRedis(settings.redis_url)
+    main = cache.client(settings)
+    try:
+        await lean.execute_command("SET", key, b"kept")
+        await lean.execute_command("WAIT", 1, 2000)
+        primary, _ = _owner(settings, slot_of(key))
+        seed = urlsplit(settings.redis_url)
+        if primary == f"{seed.hostname}:{seed.port}":
+            pytest.skip("the key's primary is the seed node")  # (slot ranges are fixed)
+        [server] = [s for s in embedded.servers if urlsplit(s.url).port == int(
+            primary.split(":")[1])]
+        server.process.kill()
+        server.process.wait(5)
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="shared.fastredis_cluster"):
+            assert await lean.get(key) == b"kept"
+        assert time.monotonic() - started < 10
+        assert "retrying" in caplog.text
+        deadline = time.monotonic() + 10
+        while True:  # redis-py's cluster client too, once it has read the new map
+            try:
+                assert await main.get(key) == b"kept"
+                break
+            except (redis.exceptions.ConnectionError, redis.exceptions.ClusterDownError,
+                    redis.exceptions.RedisClusterException):
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.2)
+    finally:
+        await lean.aclose()
+        await main.aclose()
