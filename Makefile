@@ -39,10 +39,12 @@ $(AXE): tests/a11y/package-lock.json
 test: $(STAMP) $(OIDC) $(AXE)
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
-# The parts of the suite that use Valkey most (fanout, timelines, the gateway's reads and
-# hydration) with the Valkey part a Valkey Cluster (3 primaries, 1 replica each) and every
-# client cluster-aware (HUBBUB_REDIS_CLUSTER).
-VALKEY_CLUSTER_TESTS ?= tests/fanout tests/api/timelines tests/gateway
+# A part of the suite that covers every service's use of Valkey (fanout's timeline writes, the
+# gateway's reads and hydration, posts' and graph's caches, notify, streaming) with the Valkey
+# part a Valkey Cluster (3 primaries, 1 replica each) and every client cluster-aware
+# (HUBBUB_REDIS_CLUSTER).
+VALKEY_CLUSTER_TESTS ?= tests/fanout tests/api/timelines tests/gateway tests/posts tests/graph \
+	tests/notify tests/api/statuses tests/api/lists tests/api/streaming tests/api/accounts
 test-valkey-cluster: $(STAMP) $(OIDC)
 	HUBBUB_TEST_REDIS_CLUSTER=1 $(BIN)/pytest -q -n 2 --dist loadfile $(VALKEY_CLUSTER_TESTS)
 
