@@ -27,7 +27,7 @@ from redis.commands.core import AsyncScript
 from redis.crc import key_slot
 from redis.exceptions import RedisClusterException
 
-from shared.compat.redis_py import writer_client
+from shared.compat.redis_py import WRITER_CONNECTIONS, writer_client
 from shared.fastredis import FastRedis
 from shared.fastredis_cluster import ClusterFastRedis
 from shared.settings import Settings
@@ -74,11 +74,12 @@ def by_slot(keys: list[str]) -> list[list[int]]:
 
 
 def cluster_client(settings: Settings, *, blocking: bool = False,
-                   max_connections: int = MAX_CONNECTIONS) -> redis.Redis:
+                   max_connections: int = MAX_CONNECTIONS,
+                   socket_timeout: float = 5.0) -> redis.Redis:
     # (typed as redis.Redis: RedisCluster offers the same commands to every caller here)
     found = HubbubCluster.from_url(
         settings.redis_url, max_connections=max_connections, decode_responses=False,
-        socket_timeout=None if blocking else 5.0, health_check_interval=30)
+        socket_timeout=None if blocking else socket_timeout, health_check_interval=30)
     return found  # type: ignore[return-value]
 
 
@@ -148,8 +149,10 @@ async def connect_clients(settings: Settings, *, attempts: int | None = None) ->
     """The process's clients, once ``main`` has answered PING (``connect``)."""
     main = await connect(settings, attempts=attempts)
     if settings.redis_cluster:
-        return RedisClients(main=main, writer=cluster_client(settings, max_connections=16),
-                            lean=lean_client(settings))
+        # writer: fanout's script calls of thousands of keys (30 s, as writer_client's)
+        writer = cluster_client(settings, max_connections=WRITER_CONNECTIONS,
+                                socket_timeout=30.0)
+        return RedisClients(main=main, writer=writer, lean=lean_client(settings))
     return RedisClients(main=main, writer=writer_client(settings.redis_url),
                         lean=lean_client(settings))
 
