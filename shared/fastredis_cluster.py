@@ -7,8 +7,9 @@ send stays what they send on one node:
   put back together, so the gateway's hydration MGETs of many accounts or statuses work;
 - a pipeline (``execute_many``, ``execute_packed``) is split per node, sent to all at once,
   replies in the callers' order;
-- ``MOVED`` refreshes the map and sends again; ``ASK`` (a slot being migrated) sends
-  ``ASKING`` and the command to the named node, map unchanged; a lost connection,
+- ``MOVED`` refreshes the map (and points the slot at the node named) and sends again; ``ASK``
+  (a slot being migrated) sends ``ASKING`` and the command to the named node, map unchanged;
+  a lost connection,
   ``CLUSTERDOWN`` or ``TRYAGAIN`` (a failover, a migration under way) refreshes the map and
   retries after a short pause, for up to ``RECOVER_S``, with a log line each time;
 - ``SCRIPT LOAD`` goes to every primary (any of them may run the script).
@@ -173,6 +174,10 @@ class ClusterFastRedis:
                     log.info("valkey cluster: slot %s moved to %s; refreshing the slot map",
                              slot, moved[1])
                     await self.refresh()
+                    # The node that answered MOVED knows: a map read from a node that has
+                    # not heard of the move yet (gossip) would send us back there.
+                    if slot is not None:
+                        self._slots[slot] = moved[1]
                     continue
                 if not _transient(exc) or time.monotonic() > deadline:
                     raise
