@@ -12,7 +12,7 @@ LOCK_PYTHON := 3.11
 # plain `make lock` keeps the pins it can and only resolves what pyproject.toml changed.
 LOCK_FLAGS ?=
 
-.PHONY: run test lint lock clean
+.PHONY: run test test-valkey-cluster lint lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ $(AXE): tests/a11y/package-lock.json
 # servers rather than compute, so two processes on two cores finish in about half the time.
 test: $(STAMP) $(OIDC) $(AXE)
 	$(BIN)/pytest -q -n 2 --dist loadfile
+
+# A part of the suite that covers every service's use of Valkey (fanout's timeline writes, the
+# gateway's reads and hydration, posts' and graph's caches, notify, streaming) with the Valkey
+# part a Valkey Cluster (3 primaries, 1 replica each) and every client cluster-aware
+# (HUBBUB_REDIS_CLUSTER).
+VALKEY_CLUSTER_TESTS ?= tests/fanout tests/api/timelines tests/gateway tests/posts tests/graph \
+	tests/notify tests/api/statuses tests/api/lists tests/api/streaming tests/api/accounts
+test-valkey-cluster: $(STAMP) $(OIDC)
+	HUBBUB_TEST_REDIS_CLUSTER=1 $(BIN)/pytest -q -n 2 --dist loadfile $(VALKEY_CLUSTER_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,7 +3,15 @@ Postgres, so losing it costs latency, never data.
 
 Every service holds its clients as one ``RedisClients`` (``self.redis``; the gateway's
 ``gw.redis``), with the same names everywhere: ``main`` for most commands, ``writer`` for
-fanout's bulk script calls, ``lean`` for the hot paths' few small commands."""
+fanout's bulk script calls, ``lean`` for the hot paths' few small commands.
+
+On a Valkey/Redis Cluster (``HUBBUB_REDIS_CLUSTER``): ``main`` and ``writer`` are redis-py's
+cluster client (``HubbubCluster``: MGET of many slots allowed, one per slot), ``lean`` routes by
+slot (shared/fastredis_cluster.py); a script whose keys span users is called once per slot
+(``by_slot``: fanout's timeline writes, the status and account caches). Off (the default), the
+clients are the single-node ones, unchanged. Measured (micro, loaded 2-core box): an MGET of 40
+accounts in 40 slots took ~0.25-0.35 ms on the lean cluster client against ~0.05 ms on one node
+(redis-py's cluster client: ~0.8 ms); a GET ~0.05 ms both."""
 
 from __future__ import annotations
 
@@ -11,12 +19,17 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as redis
+from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
+from redis.crc import key_slot
+from redis.exceptions import RedisClusterException
 
-from shared.compat.redis_py import writer_client
+from shared.compat.redis_py import WRITER_CONNECTIONS, writer_client
 from shared.fastredis import FastRedis
+from shared.fastredis_cluster import ClusterFastRedis
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,7 +50,42 @@ def script(r: redis.Redis, text: str) -> AsyncScript:
     return found
 
 
+class HubbubCluster(RedisCluster):
+    """redis-py's cluster client, with ``mget`` of keys in many slots allowed (one MGET per
+    slot, replies in order): the callers' multi-key reads (account generations, a feed's
+    generation and body) work unchanged. The rest routes by key as redis-py does."""
+
+    async def mget(self, keys: Any, *args: Any) -> Any:
+        return await self.mget_nonatomic(keys, *args)
+
+
+def is_cluster(r: object) -> bool:
+    """Whether ``r`` (redis-py or the lean client) talks to a cluster: callers of scripts of
+    many keys then split their keys per slot (``by_slot``)."""
+    return isinstance(r, (RedisCluster, ClusterFastRedis))
+
+
+def by_slot(keys: list[str]) -> list[list[int]]:
+    """The positions of ``keys`` grouped by hash slot (first appearance order)."""
+    groups: dict[int, list[int]] = {}
+    for index, key in enumerate(keys):
+        groups.setdefault(key_slot(key.encode()), []).append(index)
+    return list(groups.values())
+
+
+def cluster_client(settings: Settings, *, blocking: bool = False,
+                   max_connections: int = MAX_CONNECTIONS,
+                   socket_timeout: float = 5.0) -> redis.Redis:
+    # (typed as redis.Redis: RedisCluster offers the same commands to every caller here)
+    found = HubbubCluster.from_url(
+        settings.redis_url, max_connections=max_connections, decode_responses=False,
+        socket_timeout=None if blocking else socket_timeout, health_check_interval=30)
+    return found  # type: ignore[return-value]
+
+
 def client(settings: Settings, *, blocking: bool = False) -> redis.Redis:
+    if settings.redis_cluster:
+        return cluster_client(settings, blocking=blocking)
     # A bounded pool that makes callers wait for a free connection: bursts (a post reaching
     # many streaming clients at once) queue briefly instead of failing with "too many
     # connections". redis-py 8 has a 5 s socket timeout by default; a blocking reader needs
@@ -63,7 +111,7 @@ async def connect(settings: Settings, *, attempts: int | None = None) -> redis.R
         try:
             await r.ping()
             return r
-        except (redis.ConnectionError, OSError) as exc:
+        except (redis.ConnectionError, RedisClusterException, OSError) as exc:
             if attempts is not None and attempt >= attempts:
                 await r.aclose()
                 raise
@@ -89,7 +137,7 @@ class RedisClients:
 
     main: redis.Redis
     writer: redis.Redis
-    lean: FastRedis
+    lean: FastRedis  # (or ClusterFastRedis, the same interface, with HUBBUB_REDIS_CLUSTER)
 
     async def aclose(self) -> None:
         await self.main.aclose()
@@ -100,5 +148,18 @@ class RedisClients:
 async def connect_clients(settings: Settings, *, attempts: int | None = None) -> RedisClients:
     """The process's clients, once ``main`` has answered PING (``connect``)."""
     main = await connect(settings, attempts=attempts)
+    if settings.redis_cluster:
+        # writer: fanout's script calls of thousands of keys (30 s, as writer_client's)
+        writer = cluster_client(settings, max_connections=WRITER_CONNECTIONS,
+                                socket_timeout=30.0)
+        return RedisClients(main=main, writer=writer, lean=lean_client(settings))
     return RedisClients(main=main, writer=writer_client(settings.redis_url),
-                        lean=FastRedis(settings.redis_url))
+                        lean=lean_client(settings))
+
+
+def lean_client(settings: Settings) -> FastRedis:
+    """The lean client (shared/fastredis.py), routed by slot on a cluster (typed as FastRedis:
+    ClusterFastRedis offers the same methods)."""
+    if settings.redis_cluster:
+        return ClusterFastRedis(settings.redis_url)  # type: ignore[return-value]
+    return FastRedis(settings.redis_url)

@@ -13,8 +13,9 @@ Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is
 - notify keeps nothing in Valkey: no user.
 
 Commands: reads, writes, scripts (the timeline and cache scripts), transactions and connection
-commands; never the dangerous or admin ones (FLUSHALL, CONFIG, KEYS, DEBUG, ACL...), no
-SCRIPT FLUSH or FUNCTION, no pub/sub channels (NATS carries messages).
+commands, a cluster client's few (``CLUSTER_CLIENT``); never the dangerous or admin ones
+(FLUSHALL, CONFIG, KEYS, DEBUG, ACL...), no SCRIPT FLUSH or FUNCTION, no pub/sub channels (NATS
+carries messages).
 """
 
 from __future__ import annotations
@@ -32,8 +33,16 @@ KEYS: dict[str, tuple[str, ...]] = {
                 "~sso:*", "~feed:*"),
 }
 
+# What a cluster client needs (HUBBUB_REDIS_CLUSTER): the slot map (CLUSTER SLOTS/SHARDS), the
+# cluster's state (CLUSTER INFO: redis-py checks it), reads from replicas (READONLY/READWRITE)
+# and a migrating slot's redirection (ASKING). Read-only facts about the cluster; nothing that
+# changes it (MEET, SETSLOT, FAILOVER... stay the admin's). Harmless on a single node.
+CLUSTER_CLIENT = ("+cluster|slots", "+cluster|shards", "+cluster|info", "+cluster|nodes",
+                  "+readonly", "+readwrite", "+asking")
+
 COMMANDS = ("-@all", "+@read", "+@write", "+@scripting", "+@transaction", "+@connection",
-            "-@dangerous", "-@admin", "-@pubsub", "-script|flush", "-script|kill", "-function")
+            "-@dangerous", "-@admin", "-@pubsub", "-script|flush", "-script|kill", "-function",
+            *CLUSTER_CLIENT)
 
 
 def user_name(service: str) -> str:

@@ -158,7 +158,9 @@ class NotificationRecord(msgspec.Struct, frozen=True, kw_only=True):
 
 # Redis keys shared by the writer (owner or consumer) and the readers (gateway).
 def account_key(account_id: int) -> str:
-    return f"acct:{account_id}"
+    # Hash-tagged so that its generation key (services/graph/account_cache.py) shares its
+    # cluster slot: one script reads one and writes the other.
+    return f"acct:{{a{account_id}}}"
 
 
 def status_key(status_id: int) -> str:

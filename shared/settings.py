@@ -28,6 +28,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # that can stand a little lag (shared/db.py's create_read_pool says which). Empty: every
     # read goes to the primary.
     database_standby_hosts: str = ""
+    # ``redis_url`` is a seed node of a Valkey/Redis Cluster: cluster-aware clients
+    # (shared/cache.py), multi-key operations split by hash slot.
+    redis_cluster: bool = False
     # The role that owns the schemas and runs migrations. A service given it migrates at start;
     # without it a service waits until its schema is at its latest migration (``hubbub migrate``).
     migration_database_url: str = ""
@@ -262,6 +265,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         nats_url=get("HUBBUB_NATS_URL", ""),
         database_url=get("HUBBUB_DATABASE_URL", ""),
         redis_url=get("HUBBUB_REDIS_URL", ""),
+        redis_cluster=_bool(get("HUBBUB_REDIS_CLUSTER", "0")),
         migration_database_url=get("HUBBUB_MIGRATION_DATABASE_URL", ""),
         database_standby_hosts=get("HUBBUB_DATABASE_STANDBY_HOSTS", "").replace(" ", ""),
         data_dir=get("HUBBUB_DATA_DIR", base.data_dir),
@@ -441,6 +445,8 @@ def server_env(settings: Settings, service: str | None = None) -> dict[str, str]
         # The cluster mode's figure (3) reaches the children with the servers it goes with.
         "HUBBUB_STREAM_REPLICAS": str(settings.stream_replicas),
     }
+    if settings.redis_cluster:
+        env["HUBBUB_REDIS_CLUSTER"] = "1"
     if settings.migration_database_url:
         env["HUBBUB_MIGRATION_DATABASE_URL"] = settings.migration_database_url
     if settings.database_standby_hosts:

@@ -48,9 +48,20 @@ def servers():
     folder = Path(tempfile.mkdtemp(prefix="hubbub-test-"))
     base = Settings(nats_url=urls["nats"], database_url=urls["database"],
                     redis_url=urls["redis"], data_dir=str(folder))
+    # HUBBUB_TEST_REDIS_CLUSTER=1 (make test-valkey-cluster): the Valkey part is a Valkey
+    # Cluster (3 primaries, 1 replica each) and every client is cluster-aware.
+    cluster = not urls["redis"] and os.environ.get("HUBBUB_TEST_REDIS_CLUSTER") == "1"
+    if cluster:
+        base = msgspec.structs.replace(base, redis_url="cluster (started below)")
     # No preferred ports: never collide with a developer's `make run`.
     settings, embedded = infra.start_missing(base, folder, preferred_ports={})
     try:
+        if cluster:
+            from shared.infra_valkey_cluster import start_valkey_cluster
+
+            seed = start_valkey_cluster(embedded)
+            settings = msgspec.structs.replace(settings, redis_url=seed, redis_cluster=True,
+                                               service_redis_urls=embedded.redis_urls)
         yield settings
     finally:
         embedded.stop()

@@ -1,4 +1,4 @@
-"""The graph's account cache in Redis (``acct:<id>``), read by the gateway.
+"""The graph's account cache in Redis (``acct:{<id>}``), read by the gateway.
 
 A change to what the record shows deletes the key (``invalidate``) and the next reader's miss
 refills it from Postgres (``fill``); the status counter, which changes with every post, writes
@@ -65,14 +65,20 @@ async def generations(r: redis.Redis, account_ids: list[int]) -> dict[int, bytes
 
 async def fill(r: redis.Redis, accounts: list[AccountRecord], seen: dict[int, bytes]) -> int:
     """Store the records whose accounts did not change since ``seen``; returns how many."""
-    keys: list[str] = []
-    args: list[int | bytes] = [TTL_S]
-    for account in accounts:
-        keys.extend((account_key(account.id), _generation_key(account.id)))
-        args.extend((seen.get(account.id, b""), pack(account)))
-    if not keys:
+    if not accounts:
         return 0
-    stored: int = await cache.script(r, _FILL)(keys=keys, args=args)
+    # On a cluster, a call per hash slot (a script's keys must share one; an account's key and
+    # its generation key do: records.account_key's hash tag).
+    parts = cache.by_slot([account_key(a.id) for a in accounts]) if cache.is_cluster(r) \
+        else [list(range(len(accounts)))]
+    stored = 0
+    for part in parts:
+        keys: list[str] = []
+        args: list[int | bytes] = [TTL_S]
+        for account in (accounts[i] for i in part):
+            keys.extend((account_key(account.id), _generation_key(account.id)))
+            args.extend((seen.get(account.id, b""), pack(account)))
+        stored += int(await cache.script(r, _FILL)(keys=keys, args=args))
     return stored
 
 

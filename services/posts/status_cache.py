@@ -42,13 +42,17 @@ async def put(r: redis.Redis, statuses: list[StatusRecord]) -> None:
     record carries the version it was read with, in the same query)."""
     if not statuses:
         return
-    keys: list[str] = []
-    args: list[int | bytes] = []
-    for status in statuses:
-        keys.append(status_key(status.id))
-        args.extend([status.version, f"{status.version}|".encode() + pack(status)])
-    args.append(TTL_S)
-    await cache.script(r, SET_IF_NEWER)(keys=keys, args=args)
+    # On a cluster, a call per hash slot (a script's keys must share one).
+    parts = cache.by_slot([status_key(s.id) for s in statuses]) if cache.is_cluster(r) \
+        else [list(range(len(statuses)))]
+    for part in parts:
+        keys: list[str] = []
+        args: list[int | bytes] = []
+        for status in (statuses[i] for i in part):
+            keys.append(status_key(status.id))
+            args.extend([status.version, f"{status.version}|".encode() + pack(status)])
+        args.append(TTL_S)
+        await cache.script(r, SET_IF_NEWER)(keys=keys, args=args)
 
 
 async def fill(r: redis.Redis, pool: asyncpg.Pool, ids: list[int]) -> list[StatusRecord]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import redis.asyncio as redis
 
+from shared.cache import by_slot, is_cluster
 from shared.fastredis import FastRedis
 from shared.ids import member
 from shared.records import LAST_READ_KEY, home_key, home_reblogs_key
@@ -42,6 +43,7 @@ class TimelineWriter:
         self.cap = cap
         self.inactive_s = inactive_days * DAY_S
         self.writes = TimelineWrites(r, cap, self.inactive_s, lean=lean)
+        self.cluster = is_cluster(r)
         self._deliver_reblog = r.register_script(DELIVER_REBLOG)
         self._merge = r.register_script(MERGE_AND_TRIM)
         self._remove = r.register_script(REMOVE)
@@ -79,6 +81,10 @@ class TimelineWriter:
         """Like ``deliver``, deduplicated; returns the readers whose timeline got it."""
         args_tail = [self.cap, self.cutoff()]
 
+        if self.cluster:
+            return await self._deliver_reblog_by_slot(readers, reblog_id, original_id,
+                                                      unchecked, args_tail)
+
         def call(batch: list[int], before: int) -> ScriptCall:
             keys = [home_key(i) for i in batch] + [home_reblogs_key(i) for i in batch]
             keys.append(LAST_READ_KEY)
@@ -90,6 +96,39 @@ class TimelineWriter:
         results = await self._batched(call(batch, n * BATCH) for n, batch in enumerate(batches))
         return [batch[i - 1] for batch, positions in zip(batches, results, strict=True)
                 for i in positions]
+
+    async def _deliver_reblog_by_slot(self, readers: list[int], reblog_id: int,
+                                      original_id: int, unchecked: int, args_tail: list[int]
+                                      ) -> list[int]:
+        """``deliver_reblog`` on a cluster: the last-read set lives in another slot than the
+        readers' timelines, so the activity check comes first (one ZMSCORE), then a call per
+        slot with every reader counted as checked (the script's last-read key is then never
+        read: the batch's first home stands in for it, to keep the call in one slot)."""
+        rest = readers[unchecked:]
+        seen = await self.r.zmscore(LAST_READ_KEY, rest) if rest else []  # type: ignore[arg-type]
+        cutoff = self.cutoff()
+        chosen = readers[:unchecked] + [i for i, when in zip(rest, seen, strict=True)
+                                        if when is not None and when >= cutoff]
+        batches = [batch for group in by_slot([home_key(i) for i in chosen])
+                   for batch in chunks([chosen[p] for p in group], BATCH)]
+
+        def call(batch: list[int]) -> ScriptCall:
+            homes = [home_key(i) for i in batch]
+            keys = homes + [home_reblogs_key(i) for i in batch] + [homes[0]]
+            args: list[str | int] = [member(reblog_id), member(original_id), *args_tail,
+                                     len(batch), REBLOG_FALLOFF, trims(reblog_id), *batch]
+            return lambda: self._deliver_reblog(keys=keys, args=args)
+
+        results = await self._batched(call(batch) for batch in batches)
+        return [batch[i - 1] for batch, positions in zip(batches, results, strict=True)
+                for i in positions]
+
+    def _key_batches(self, keys: list[str]) -> list[list[str]]:
+        """``keys`` in script calls of up to BATCH; on a cluster, each call's keys one slot's."""
+        if not self.cluster:
+            return chunks(keys, BATCH)
+        return [batch for group in by_slot(keys)
+                for batch in chunks([keys[p] for p in group], BATCH)]
 
     async def merge(self, key: str, status_ids: list[int]) -> int:
         if not status_ids:
@@ -105,7 +144,7 @@ class TimelineWriter:
         values = [member(i) for i in status_ids]
         return sum(await self._batched(
             functools.partial(self._remove, keys=batch, args=values)
-            for batch in chunks(keys, BATCH)))
+            for batch in self._key_batches(keys)))
 
     async def remove_recent(self, key: str, status_ids: list[int]) -> int:
         """Remove an author's newest ``cap`` statuses (``status_ids``) from one timeline, which
@@ -118,6 +157,6 @@ class TimelineWriter:
 
     async def forget_reblog(self, readers: list[int], reblog_id: int, original_id: int) -> None:
         await self._batched(
-            functools.partial(self._forget, keys=[home_reblogs_key(i) for i in batch],
+            functools.partial(self._forget, keys=batch,
                               args=[member(reblog_id), member(original_id)])
-            for batch in chunks(readers, BATCH))
+            for batch in self._key_batches([home_reblogs_key(i) for i in readers]))

@@ -3,13 +3,14 @@ the graph's store for what the API cannot set yet (``lock``)."""
 
 from __future__ import annotations
 
+from shared.records import account_key
 from tests.helpers import Api, User
 
 
 async def lock(api: Api, user: User) -> None:
     await api.stack.graph.pool.execute("UPDATE accounts SET locked = true WHERE id = $1",
                                        int(user.id))
-    await api.stack.graph.redis.main.delete(f"acct:{user.id}")
+    await api.stack.graph.redis.main.delete(account_key(int(user.id)))
 
 
 async def rel(api: Api, me: User, other: User) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.records import account_key
 from tests.helpers import Api
 
 
@@ -59,7 +60,7 @@ async def test_cold_cache_reads_from_postgres(api: Api) -> None:
     status = await api.post(author, "cached, then not")
     await api.idle()
     r = api.stack.admin_redis  # both caches, posts' and graph's
-    await r.delete(f"status:{status['id']}", f"acct:{author.id}")
+    await r.delete(f"status:{status['id']}", account_key(int(author.id)))
     home = await api.home(reader)
     assert [s["id"] for s in home.json()] == [status["id"]]
     assert home.json()[0]["content"] == status["content"]
