@@ -97,7 +97,11 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
         print(f"# NATS users' passwords: {nats_users.secrets_path(settings.data_dir)} (each "
               "process with this HUBBUB_DATA_DIR connects as its own user)", file=sys.stderr)
         print("# embedded servers running; Ctrl-C stops them", file=sys.stderr, flush=True)
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        # Blocked, so that SIGTERM (whose default is to die on the spot) is waited for too and
+        # the servers are stopped in order; the servers were started before, unblocked.
+        stop_signals = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+        signal.sigwait(stop_signals)
     except KeyboardInterrupt:
         pass
     finally:
