@@ -170,8 +170,9 @@ async def _run_services(settings: Settings, replicas: list[Replica],
         count = sum(len(v) for v in applied.values())
         print(f"hubbub: migrations applied: {count}", flush=True)
         # Each child with only its own database role and Valkey user: nothing of ours inherited.
+        # HUBBUB_PORT would override each gateway's own HUBBUB_GATEWAY_PORT (server_env has it).
         inherited = {k: v for k, v in os.environ.items()
-                     if k != "HUBBUB_MIGRATION_DATABASE_URL"}
+                     if k not in ("HUBBUB_MIGRATION_DATABASE_URL", "HUBBUB_PORT")}
         for replica in replicas:
             env = {**inherited, **server_env(settings, replica.service), **(extra_env or {}),
                    f"HUBBUB_{replica.service.upper()}_PORT": str(replica.port),

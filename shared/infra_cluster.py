@@ -262,7 +262,8 @@ def start_cluster(settings: Settings, data_dir: Path | None = None
     except BaseException:
         embedded.stop()
         raise
-    info.redis_url = redis_url
+    if not settings.redis_url:
+        info.redis_url = redis_url
     settings = with_servers(settings, nats_url=nats_url, database_url=database_url,
                             redis_url=redis_url)
     return msgspec.structs.replace(

@@ -21,6 +21,7 @@ import nats
 import pytest
 from nats.js.api import StreamConfig
 
+from services.supervisor import REPLICA_PORT_STEP
 from shared import credentials, infra, infra_valkey_cluster, nats_users
 from shared.infra_cluster import (
     NATS_NODES,
@@ -221,7 +222,11 @@ def test_up_cluster_serves_the_api_on_both_gateways(tmp_path: Path) -> None:
     for name in ("HUBBUB_NATS_URL", "HUBBUB_DATABASE_URL", "HUBBUB_REDIS_URL",
                  "HUBBUB_MIGRATION_DATABASE_URL", "HUBBUB_REDIS_CLUSTER"):
         env.pop(name, None)
-    env["HUBBUB_PORT"] = str(infra.free_port())
+    # Below the ephemeral range, where no outgoing connection takes it first; the second
+    # gateway prefers this port plus REPLICA_PORT_STEP.
+    env["HUBBUB_PORT"] = str(next(port for port in range(20080, 30000, 7)
+                                  if infra.port_is_free(port)
+                                  and infra.port_is_free(port + REPLICA_PORT_STEP)))
     proc = subprocess.Popen([sys.executable, "-m", "services.cli", "up", "--cluster"],
                             env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
