@@ -72,13 +72,10 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
 
     extra: dict[str, str] = {}
     if args.cluster:
-        started_valkey = not settings.redis_url
+        extra = infra_cluster.cluster_env(settings)
         settings, embedded, where = infra_cluster.start_cluster(settings)
         # The cluster's own data folder holds its passwords: tools and services need it.
         extra["HUBBUB_DATA_DIR"] = settings.data_dir
-        extra["HUBBUB_STREAM_REPLICAS"] = str(infra_cluster.STREAM_REPLICAS)
-        if started_valkey:
-            extra["HUBBUB_REDIS_CLUSTER"] = "1"
         for line in infra_cluster.describe(where):
             print(f"# {line}", file=sys.stderr)
     else:

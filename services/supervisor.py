@@ -138,14 +138,11 @@ def _up_cluster(settings: Settings) -> int:
 
     print(f"hubbub: cluster data in {os.path.abspath(infra_cluster.cluster_data_dir(settings))}",
           flush=True)
-    started_valkey = not settings.redis_url
+    extra = infra_cluster.cluster_env(settings)
     settings, embedded, where = infra_cluster.start_cluster(settings)
     try:
         for line in infra_cluster.describe(where):
             print(f"hubbub: {line}", flush=True)
-        extra = {"HUBBUB_STREAM_REPLICAS": str(infra_cluster.STREAM_REPLICAS)}
-        if started_valkey:  # a Redis URL of one's own says itself whether it is a cluster
-            extra["HUBBUB_REDIS_CLUSTER"] = "1"
         replicas = replicas_of(settings, infra_cluster.SERVICE_REPLICAS)
         gateways = [r for r in replicas if r.service == "gateway"]
         settings = msgspec.structs.replace(

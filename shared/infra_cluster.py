@@ -91,6 +91,19 @@ def _without_user(url: str) -> str:
     return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
 
 
+def cluster_env(configured: Settings) -> dict[str, str]:
+    """What processes need to use the servers ``start_cluster`` starts for ``configured`` (the
+    settings before it): R3 streams on our three NATS nodes, the cluster-aware Valkey client
+    for our Valkey Cluster. A server of one's own gets neither: its URL's owner says (with
+    these same variables) whether it is a cluster."""
+    env: dict[str, str] = {}
+    if not configured.nats_url:
+        env["HUBBUB_STREAM_REPLICAS"] = str(STREAM_REPLICAS)
+    if not configured.redis_url:
+        env["HUBBUB_REDIS_CLUSTER"] = "1"
+    return env
+
+
 def cluster_data_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / CLUSTER_DIR
 

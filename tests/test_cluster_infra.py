@@ -192,7 +192,7 @@ def test_infra_cluster_stops_every_process_it_started(tmp_path: Path, sig: int) 
     try:
         assert proc.stdout is not None
         lines: dict[str, str] = {}
-        while "HUBBUB_STREAM_REPLICAS" not in lines:
+        while "HUBBUB_DATA_DIR" not in lines:  # the last line
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else "infra --cluster ended"
             name, _, value = line.strip().partition("=")
@@ -200,6 +200,8 @@ def test_infra_cluster_stops_every_process_it_started(tmp_path: Path, sig: int) 
         assert len(lines["HUBBUB_NATS_URL"].split(",")) == NATS_NODES
         assert "target_session_attrs=read-write" in lines["HUBBUB_DATABASE_URL"]
         assert lines["HUBBUB_DATA_DIR"].endswith("cluster")
+        assert lines["HUBBUB_STREAM_REPLICAS"] == "3"
+        assert "HUBBUB_REDIS_CLUSTER" not in lines  # a Redis URL of one's own
         children = _descendants(proc.pid)
         # three nats-server, two postmasters and their own children
         assert len(children) >= NATS_NODES + 2
@@ -215,45 +217,89 @@ def test_infra_cluster_stops_every_process_it_started(tmp_path: Path, sig: int) 
             proc.wait()
 
 
-@pytest.mark.skipif(getattr(infra_valkey_cluster, "PLACEHOLDER", False),
-                    reason="the Valkey Cluster comes with the valkey-cluster branch")
-def test_up_cluster_serves_the_api_on_both_gateways(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HUBBUB_DATA_DIR": str(tmp_path / "data"),
-           "HUBBUB_RATE_LIMITS": "0"}
-    for name in ("HUBBUB_NATS_URL", "HUBBUB_DATABASE_URL", "HUBBUB_REDIS_URL",
-                 "HUBBUB_MIGRATION_DATABASE_URL", "HUBBUB_REDIS_CLUSTER"):
-        env.pop(name, None)
+def _gateway_port() -> int:
     # Below the ephemeral range, where no outgoing connection takes it first; the second
     # gateway prefers this port plus REPLICA_PORT_STEP.
-    env["HUBBUB_PORT"] = str(next(port for port in range(20080, 30000, 7)
-                                  if infra.port_is_free(port)
-                                  and infra.port_is_free(port + REPLICA_PORT_STEP)))
+    return next(port for port in range(20080, 30000, 7)
+                if infra.port_is_free(port) and infra.port_is_free(port + REPLICA_PORT_STEP))
+
+
+def _up_cluster_serves_both_gateways_then_stops(env: dict[str, str], cwd: Path) -> list[str]:
+    """Run `hubbub up --cluster` until ready, read /api/v1/instance from each gateway, Ctrl-C
+    it; every process it started must be gone. Returns its output."""
+    env = {**env, "PYTHONPATH": str(ROOT), "HUBBUB_PORT": str(_gateway_port()),
+           "HUBBUB_RATE_LIMITS": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "services.cli", "up", "--cluster"],
-                            env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
+    seen: list[str] = []
     try:
         assert proc.stdout is not None
-        seen = []
-        deadline = time.monotonic() + 120
-        while True:
+        deadline = time.monotonic() + 90
+        line = ""
+        while not line.startswith("hubbub: ready at "):
             line = proc.stdout.readline()
             assert line and time.monotonic() < deadline, "".join(seen[-40:])
             seen.append(line)
-            if line.startswith("hubbub: ready at "):
-                break
         urls = line.removeprefix("hubbub: ready at ").split("  ")[0].split(" and ")
         assert len(urls) == 2
         for url in urls:
-            instance = _json(f"{url}/api/v1/instance")
-            assert instance["uri"] or instance["title"]
+            assert _json(f"{url}/api/v1/instance")["title"]
         children = _descendants(proc.pid)
+        services = [pid for pid in children
+                    if b"services.cli\0service" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(services) == 2 * 5
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0
+        seen += proc.stdout.readlines()
         deadline = time.monotonic() + 10
         while left := {pid for pid in children if _alive(pid)}:
             assert time.monotonic() < deadline, f"still running: {left}"
             time.sleep(0.1)
+        return seen
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _fresh_env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "HUBBUB_DATA_DIR": str(data_dir)}
+    for name in ("HUBBUB_NATS_URL", "HUBBUB_DATABASE_URL", "HUBBUB_REDIS_URL", "HUBBUB_PORT",
+                 "HUBBUB_MIGRATION_DATABASE_URL", "HUBBUB_REDIS_CLUSTER",
+                 "HUBBUB_STREAM_REPLICAS"):
+        env.pop(name, None)
+    return env
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_up_cluster_runs_two_of_every_service_on_the_postgres_cluster(tmp_path: Path) -> None:
+    """The supervisor's side (two processes of each service, two gateways, the multi-host
+    database URL, Ctrl-C) with a single NATS and Valkey of one's own: it works before the
+    Valkey Cluster and the NATS URL list do. Services connect to that NATS as the operator,
+    since a server of one's own keeps its passwords to itself."""
+    own = infra.EmbeddedServers((tmp_path / "own").resolve(), preferred_ports={})
+    try:
+        nats_url = own.start_nats()
+        redis_url = own.start_valkey()
+        passwords = nats_users.load(own.data_dir)
+        assert passwords
+        env = {**_fresh_env(tmp_path / "data"),
+               "HUBBUB_NATS_URL": credentials.with_user(nats_url, nats_users.OPERATOR,
+                                                        passwords[nats_users.OPERATOR]),
+               "HUBBUB_REDIS_URL": redis_url}
+        output = "".join(_up_cluster_serves_both_gateways_then_stops(env, tmp_path))
+        assert "streaming standby at" in output
+        assert "posts#2 |" in output
+        assert output.rstrip().endswith("hubbub: stopped")
+    finally:
+        own.stop()
+
+
+@pytest.mark.skipif(getattr(infra_valkey_cluster, "PLACEHOLDER", False),
+                    reason="the Valkey Cluster comes with the valkey-cluster branch")
+def test_up_cluster_serves_the_api_on_both_gateways(tmp_path: Path) -> None:
+    output = "".join(_up_cluster_serves_both_gateways_then_stops(
+        _fresh_env(tmp_path / "data"), tmp_path))
+    assert output.count("hubbub: nats node") == NATS_NODES
+    assert "valkey cluster seed at" in output
