@@ -133,6 +133,29 @@ async def _replicated_row(standby: asyncpg.Connection) -> object:
         return None
 
 
+async def test_a_restarted_cluster_streams_again_on_its_new_ports(tmp_path: Path) -> None:
+    ports = []
+    for _ in range(2):  # the second start finds both data folders and picks other ports
+        servers = infra.EmbeddedServers(tmp_path.resolve(), preferred_ports={})
+        info = ClusterServers()
+        try:
+            await asyncio.to_thread(start_postgres_cluster, servers, info)
+            ports.append(info.postgres_primary)
+            primary = await asyncpg.connect(_superuser_url(servers, info.postgres_primary))
+            try:
+                deadline = time.monotonic() + 10
+                while await primary.fetchval(
+                        "SELECT state FROM pg_stat_replication "
+                        "WHERE application_name = 'postgres-standby'") != "streaming":
+                    assert time.monotonic() < deadline, "the standby is not streaming"
+                    await asyncio.sleep(0.1)
+            finally:
+                await primary.close()
+        finally:
+            await asyncio.to_thread(servers.stop)
+    assert ports[0] != ports[1]
+
+
 async def test_the_multi_host_url_lands_on_the_primary_even_with_the_standby_first(
         cluster: tuple[infra.EmbeddedServers, ClusterServers]) -> None:
     servers, info = cluster
