@@ -147,6 +147,10 @@ def _up_cluster(settings: Settings) -> int:
         gateways = [r for r in replicas if r.service == "gateway"]
         settings = msgspec.structs.replace(
             settings, ports={**settings.ports, "gateway": gateways[0].port})
+        for replica in replicas:
+            what = "the API" if replica.service == "gateway" else "/healthz, /readyz, /metrics"
+            print(f"hubbub: {replica.label} on http://{settings.host}:{replica.port} ({what})",
+                  flush=True)
         return asyncio.run(_run_services(settings, replicas, extra))
     except KeyboardInterrupt:
         return 0
