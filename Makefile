@@ -12,7 +12,7 @@ LOCK_PYTHON := 3.11
 # plain `make lock` keeps the pins it can and only resolves what pyproject.toml changed.
 LOCK_FLAGS ?=
 
-.PHONY: run test test-valkey-cluster lint lock clean
+.PHONY: run cluster test test-valkey-cluster lint lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml $(LOCK)
 
 run: $(STAMP)
 	$(BIN)/hubbub up
+
+# The servers' own cluster modes on this machine and two processes of every service (README:
+# "Cluster mode on one machine"); data in .hubbub/cluster/.
+cluster: $(STAMP)
+	$(BIN)/hubbub up --cluster
 
 # The single sign-on tests run a real OpenID provider (npm's oidc-provider) with node.
 OIDC := tests/oidc/node_modules/.package-lock.json

@@ -45,7 +45,7 @@ class Traced(msgspec.Struct):
 decode_traced = msgspec.json.Decoder(Traced).decode
 
 
-async def trace(nats_url: str, seen: dict[str, list[float]]):
+async def trace(nats_url: str | list[str], seen: dict[str, list[float]]):
     """With ``--trace``: when each status's event reached JetStream (the outbox relay published
     it), and when fanout's first and last live message for it went out, to tell the hops apart.
     Returns the connection (closed by the caller)."""

