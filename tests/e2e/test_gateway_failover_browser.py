@@ -55,13 +55,16 @@ async def test_a_client_whose_gateway_dies_reconnects_to_another_and_catches_up(
         routes: list[WebSocketRoute] = []
         pumps: list[asyncio.Task[Any]] = []
         upstreams: list[Any] = []
+        gap_written = asyncio.Event()
 
         async def balance(ws: WebSocketRoute) -> None:
             routes.append(ws)
             if len(routes) == 1:
                 ws.connect_to_server()  # the first gateway, the stack's own
                 return
-            # The first is gone: the balancer sends the reconnect to the other gateway.
+            # The first is gone: the balancer sends the reconnect to the other gateway, once the
+            # post written in the gap was delivered live (to no one): it comes by catch-up only.
+            await gap_written.wait()
             url = other_base.replace("http://", "ws://") + "/api/v1/streaming"
             upstream = await connect(url, subprotocols=ws.protocols,  # type: ignore[arg-type]
                                      proxy=None)
@@ -85,6 +88,8 @@ async def test_a_client_whose_gateway_dies_reconnects_to_another_and_catches_up(
         # The first gateway dies with the page's socket open.
         await routes[0].close(code=1012, reason="gateway going away")
         await api.post(author, "Written while its gateway was dying")
+        await api.idle()
+        gap_written.set()
         await _until(lambda: len(routes) == 2)
         await expect(articles.first).to_contain_text("Written while its gateway was dying",
                                                      timeout=8000)
