@@ -495,6 +495,13 @@ class ServiceHost:
             # answer with its answer, not with a second write.
             await self._answer_applied(endpoint.verb, request, label)
         except errors.HubbubError as exc:
+            if claim and not claim.committed and self.keys and await self._applied_by_another(
+                    claim, label):
+                # A run of this request still in flight when the caller gave up on it committed
+                # meanwhile, and this one saw its effects (an invitation used): its answer is
+                # the answer, not this refusal.
+                await self._answer_applied(endpoint.verb, request, label)
+                return
             if claim and claim.committed and self.keys:
                 # It wrote and then refused: a repeat must get the same refusal.
                 details = _encoder.encode(exc.details) if exc.details else None
@@ -532,6 +539,15 @@ class ServiceHost:
             await _respond_recorded(request, answer)
             return True, None
         return False, request_keys.Claim(key, verb.name)
+
+    async def _applied_by_another(self, claim: request_keys.Claim, label: str) -> bool:
+        assert self.keys is not None
+        try:
+            taken, _answer = await self.keys.answer(claim.key, claim.verb)
+        except SERVER_AWAY_ERRORS as exc:
+            log.warning("%s: a server is away: %r", label, exc)
+            return False
+        return taken
 
     async def _answer_applied(self, verb: Verb[Any, Any], request: Request, label: str) -> None:
         key = (request.headers or {}).get(request_keys.KEY_HEADER, "")
@@ -594,7 +610,7 @@ def _details(data: bytes) -> errors.Details | None:
 # gateway's own request timeout; each waits at least ATTEMPT_MIN_S, so a slow answer is not cut
 # short for a retry that would only add load.
 ATTEMPTS = 3
-ATTEMPT_MIN_S = 2.0
+ATTEMPT_MIN_S = 2.5
 RETRY_BACKOFF_S = (0.05, 0.25)  # before the second attempt, the third
 
 

@@ -3,6 +3,7 @@ service that keeps keys (posts, graph, notify): what makes the gateway's retries
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -78,3 +79,22 @@ async def test_markers_set_twice_with_one_key_answer_the_same(api: Api) -> None:
     taken = await api.stack.notify.pool.fetchval(
         "SELECT count(*) FROM request_keys WHERE verb = 'markers.set' AND key LIKE 'key%'")
     assert taken >= 1
+
+
+async def send(api: Api, base: str, payload: Any) -> Any:
+    with one_key(base):
+        return await bus.call(api.stack.nc, posts_api.STATUS_DELETE, payload)
+
+
+async def test_one_key_sent_twice_at_once_is_applied_once_and_answered_alike(api: Api) -> None:
+    """The gateway gave up on a slow first run and asked again while it was still working: the
+    two runs race. Whichever commits first is the answer; the other, refused by what the first
+    did (the status is gone) or by the key at its commit, answers with the first's answer."""
+    me = await api.user()
+    for n in range(5):
+        status = await api.post(me, f"delete me once, at once {n}")
+        delete = posts_api.DeleteStatus(account_id=int(me.id), status_id=int(status["id"]))
+        base = unique("key")
+
+        first, again = await asyncio.gather(send(api, base, delete), send(api, base, delete))
+        assert first == again
