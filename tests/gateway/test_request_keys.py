@@ -4,18 +4,22 @@ service that keeps keys (posts, graph, notify): what makes the gateway's retries
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import msgspec
 import pytest
 
 from shared import bus, errors, request_keys
+from shared.bus import ServiceHost
 from shared.contracts import lists as lists_api
 from shared.contracts import notify as notify_api
 from shared.contracts import posts as posts_api
 from shared.contracts.graph import LIST_SAVE
+from shared.request_keys import RequestKeys
 from tests.helpers import Api, unique
+from tests.helpers.replicas import host_of, stopped_host
 
 
 @contextmanager
@@ -98,3 +102,46 @@ async def test_one_key_sent_twice_at_once_is_applied_once_and_answered_alike(api
 
         first, again = await asyncio.gather(send(api, base, delete), send(api, base, delete))
         assert first == again
+
+
+async def test_a_run_refused_by_what_a_concurrent_run_did_answers_with_that_runs_answer(
+        api: Api) -> None:
+    """Deterministic form of the race above: while this run works, the other run of the same
+    request commits (it deletes the status, takes the key, records its answer). This run is then
+    refused (the status is gone): it answers with the other run's answer, not with 404."""
+    me = await api.user()
+    status = await api.post(me, "deleted by the other run")
+    delete = posts_api.DeleteStatus(account_id=int(me.id), status_id=int(status["id"]))
+    base = unique("key")
+    posts = api.stack.posts
+    real = host_of(posts)
+    nc = await bus.connect(api.stack.settings, "hubbub-posts-racing", user="posts", attempts=3)
+    host = ServiceHost(nc, real.verbs, keys=RequestKeys(posts.pool))
+    answers: list[Any] = []
+
+    def racing(handler: Callable[[Any], Awaitable[Any]]) -> Callable[[Any], Awaitable[Any]]:
+        async def handle(payload: Any) -> Any:
+            token = request_keys.claiming(None)  # the other run, all of it, under its own
+            try:
+                answers.append(await handler(payload))
+            finally:
+                request_keys.release(token)
+            await posts.pool.execute(
+                "INSERT INTO request_keys (key, verb, owner, reply) "
+                "VALUES ($1, 'status.delete', gen_random_uuid(), $2)",
+                f"{base}:1", msgspec.json.encode(answers[0]))
+            return await handler(payload)  # this run: NotFound
+        return handle
+
+    for endpoint in real._endpoints.values():
+        host.serve(endpoint.verb, racing(endpoint.handler)
+                   if endpoint.verb is posts_api.STATUS_DELETE else endpoint.handler)
+    try:
+        async with stopped_host(posts):
+            await host.start()
+            with one_key(base):
+                answer = await bus.call(api.stack.nc, posts_api.STATUS_DELETE, delete)
+    finally:
+        await host.stop()
+        await nc.close()
+    assert answer == answers[0]
