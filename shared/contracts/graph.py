@@ -623,7 +623,7 @@ ACCOUNT_FAMILIAR_FOLLOWERS = _verb("account.familiar_followers",
                                    kind=READ)
 ACCOUNT_DIRECTORY = _verb("account.directory", extras_api.DirectoryPage, Accounts, kind=READ)
 NETWORK_REGISTRATIONS = _verb("network.registrations", extras_api.WeeklyActivity,
-                              posts_api.WeekCounts, kind=WRITE)
+                              posts_api.WeekCounts, kind=READ)
 
 # Public feeds (Structs in shared/contracts/feeds.py): who opted in
 FEED_ACCOUNT_GET = _verb("feed.account.get", feeds_api.AccountFeedRef, feeds_api.AccountFeed,
