@@ -38,10 +38,10 @@ from nats.js.api import (
 from nats.micro.request import Request
 from nats.micro.service import Service
 
-from shared import errors, events, metrics, nats_users, subjects, tls
+from shared import errors, events, metrics, nats_users, request_keys, subjects, tls
 from shared.cancel import raise_if_cancelled
 from shared.compat import nats as nats_compat
-from shared.contracts.verb import Rep, Req, Verb, VerbSet
+from shared.contracts.verb import WRITE, Rep, Req, Verb, VerbSet
 from shared.readiness import is_server_away
 from shared.settings import Settings
 
@@ -570,10 +570,15 @@ class ServiceHost:
     error. Each request runs in its own task: a slow one does not hold up the others.
 
     ``verbs`` is the service's contract (``shared/contracts/<service>.py``): ``start`` refuses
-    to run unless every declared verb is served, once."""
+    to run unless every declared verb is served, once.
 
-    def __init__(self, nc: NATS, verbs: VerbSet, version: str = "0.1.0") -> None:
+    ``keys``: the service's recorded answers (shared/request_keys.py). With them, a write verb's
+    request that carries an idempotency key is applied at most once across the replicas."""
+
+    def __init__(self, nc: NATS, verbs: VerbSet, version: str = "0.1.0", *,
+                 keys: request_keys.RequestKeys | None = None) -> None:
         self.nc = nc
+        self.keys = keys
         self.verbs = verbs
         self.name = verbs.service
         self.version = version
@@ -622,6 +627,10 @@ class ServiceHost:
     async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder[Any], request: Request
                      ) -> None:
         label = f"{self.name}.{endpoint.verb.name}"
+        answered, claim = await self._claim_for(endpoint.verb, request, label)
+        if answered:
+            return  # from the record of an earlier run
+        token = request_keys.claiming(claim)
         try:
             with metrics.REQUEST_SECONDS.labels(label).time():
                 try:
@@ -629,8 +638,26 @@ class ServiceHost:
                 except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                     raise errors.BadRequest(f"bad request: {exc}") from exc
                 reply = await endpoint.handler(payload)
-            await request.respond(_encoder.encode(reply))
+            data = _encoder.encode(reply)
+            if claim and self.keys:
+                await self.keys.record(claim, reply=data)
+            await request.respond(data)
+        except request_keys.AlreadyApplied:
+            # Another replica applied this very request (its answer was lost on the way back):
+            # answer with its answer, not with a second write.
+            await self._answer_applied(endpoint.verb, request, label)
         except errors.HubbubError as exc:
+            if claim and not claim.committed and self.keys and await self._applied_by_another(
+                    claim, label):
+                # A run of this request still in flight when the caller gave up on it committed
+                # meanwhile, and this one saw its effects (an invitation used): its answer is
+                # the answer, not this refusal.
+                await self._answer_applied(endpoint.verb, request, label)
+                return
+            if claim and claim.committed and self.keys:
+                # It wrote and then refused: a repeat must get the same refusal.
+                details = _encoder.encode(exc.details) if exc.details else None
+                await self.keys.record(claim, error=(exc.code, exc.message, details))
             await _respond_error(request, exc.code, exc.message, exc.details)
         except Exception as exc:
             if is_server_away(exc):
@@ -642,6 +669,57 @@ class ServiceHost:
                 return
             log.exception("%s failed", label)
             await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
+        finally:
+            request_keys.release(token)
+
+    async def _claim_for(self, verb: Verb[Any, Any], request: Request, label: str
+                         ) -> tuple[bool, request_keys.Claim | None]:
+        """(answered, claim): whether the request was answered already, from its recorded
+        answer; else the claim this run writes under, None without a key (or for a verb that
+        needs none)."""
+        key = (request.headers or {}).get(request_keys.KEY_HEADER)
+        if not key or verb.kind != WRITE or self.keys is None:
+            return False, None
+        try:
+            _taken, answer = await self.keys.answer(key, verb.name)
+        except Exception as exc:
+            if not is_server_away(exc):
+                raise
+            log.warning("%s: a server is away: %r", label, exc)
+            await _respond_error(request, errors.Unavailable.code,
+                                 f"unavailable: {type(exc).__name__}")
+            return True, None
+        if answer is not None:
+            metrics.REQUESTS_DEDUPLICATED.labels(self.name, verb.name).inc()
+            log.info("%s: key %s answered from its record", label, key)
+            await _respond_recorded(request, answer)
+            return True, None
+        return False, request_keys.Claim(key, verb.name)
+
+    async def _applied_by_another(self, claim: request_keys.Claim, label: str) -> bool:
+        assert self.keys is not None
+        try:
+            taken, _answer = await self.keys.answer(claim.key, claim.verb)
+        except Exception as exc:
+            if not is_server_away(exc):
+                raise
+            log.warning("%s: a server is away: %r", label, exc)
+            return False
+        return taken
+
+    async def _answer_applied(self, verb: Verb[Any, Any], request: Request, label: str) -> None:
+        key = (request.headers or {}).get(request_keys.KEY_HEADER, "")
+        metrics.REQUESTS_DEDUPLICATED.labels(self.name, verb.name).inc()
+        assert self.keys is not None  # (a claim exists only with keys)
+        answer = await self.keys.wait_answer(key, verb.name)
+        if answer is None:
+            # The run that applied it died before recording its answer.
+            log.warning("%s: key %s was applied, its answer lost", label, key)
+            await _respond_error(request, errors.Conflict.code,
+                                 "This request was applied already; its answer was lost")
+            return
+        log.info("%s: key %s applied by another run; answered from its record", label, key)
+        await _respond_recorded(request, answer)
 
     async def stop(self) -> None:
         if self._service:
@@ -660,6 +738,15 @@ async def _respond_error(request: Request, code: str, message: str,
         pass
 
 
+async def _respond_recorded(request: Request, answer: request_keys.Answer) -> None:
+    if answer.error_code is not None:
+        details = _details(answer.error_details or b"")
+        await _respond_error(request, answer.error_code, answer.error_message or "",
+                             details)
+        return
+    await request.respond(answer.reply or b"")
+
+
 _details_decoder = msgspec.json.Decoder(errors.Details)
 
 
@@ -674,19 +761,59 @@ def _details(data: bytes) -> errors.Details | None:
         return None
 
 
+# Sending a request again after no answer (no responders: the replica that was there is gone;
+# a timeout: the one that took it died, or is stuck): another member of the queue group takes
+# it. Reads and set-like verbs go again freely, writes only with an idempotency key
+# (shared/request_keys.py). All attempts fit in the caller's ``timeout``, which stays below the
+# gateway's own request timeout; each waits at least ATTEMPT_MIN_S, so a slow answer is not cut
+# short for a retry that would only add load.
+ATTEMPTS = 3
+ATTEMPT_MIN_S = 2.5
+RETRY_BACKOFF_S = (0.05, 0.25)  # before the second attempt, the third
+
+
 async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float = 5.0) -> Rep:
     """Ask the service that owns ``verb``; its typed error reply is raised here as the same
-    ``HubbubError``."""
-    try:
-        msg = await nc.request(verb.subject, _encoder.encode(payload), timeout=timeout)
-    except nats.errors.MaxPayloadError as exc:
-        raise errors.TooLarge("Request is too large") from exc
-    except nats.errors.NoRespondersError as exc:
-        raise errors.Unavailable(f"{verb.service} is not running") from exc
-    except nats.errors.TimeoutError as exc:
-        raise errors.Unavailable(f"{verb.service} did not answer in time") from exc
-    headers = msg.headers or {}
-    code = headers.get(ERROR_CODE_HEADER)
+    ``HubbubError``. No answer (no responders, a timeout) is asked again on another replica when
+    the verb allows it (see ATTEMPTS); then ``Unavailable`` (503 at the gateway)."""
+    data = _encoder.encode(payload)
+    key = request_keys.next_key() if verb.kind == WRITE else None
+    headers = {request_keys.KEY_HEADER: key} if key else None
+    attempts = ATTEMPTS if (verb.retryable_without_key or key) else 1
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    attempt = 0
+    while True:
+        attempt += 1
+        remaining = deadline - loop.time()
+        last = attempt >= attempts or remaining <= ATTEMPT_MIN_S
+        wait = remaining if last else max(ATTEMPT_MIN_S, timeout / attempts)
+        try:
+            msg = await nc.request(verb.subject, data, timeout=wait, headers=headers)
+        except nats.errors.MaxPayloadError as exc:
+            raise errors.TooLarge("Request is too large") from exc
+        except (nats.errors.NoRespondersError, nats.errors.TimeoutError) as exc:
+            missing = isinstance(exc, nats.errors.NoRespondersError)
+            if last:
+                if attempt > 1:
+                    metrics.REQUEST_RETRIES.labels(verb.service, verb.name, "gave_up").inc()
+                    log.warning("%s.%s: no answer after %d attempts", verb.service, verb.name,
+                                attempt)
+                raise errors.Unavailable(
+                    f"{verb.service} is not running" if missing
+                    else f"{verb.service} did not answer in time") from exc
+            metrics.REQUEST_RETRIES.labels(verb.service, verb.name, "retried").inc()
+            log.warning("%s.%s: %s (attempt %d of %d); asking another replica", verb.service,
+                        verb.name, "no responders" if missing else "no answer in time", attempt,
+                        attempts)
+            await asyncio.sleep(min(RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S)) - 1],
+                                    max(0.0, deadline - loop.time())))
+            continue
+        if attempt > 1:
+            metrics.REQUEST_RETRIES.labels(verb.service, verb.name, "recovered").inc()
+        break
+    reply_headers = msg.headers or {}
+    code = reply_headers.get(ERROR_CODE_HEADER)
     if code is not None:
-        raise errors.from_code(code, headers.get(ERROR_HEADER, code), _details(msg.data))
+        raise errors.from_code(code, reply_headers.get(ERROR_HEADER, code), _details(msg.data))
     return verb.decode_reply(msg.data)

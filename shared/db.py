@@ -20,7 +20,7 @@ from importlib import resources
 import asyncpg
 import msgspec
 
-from shared import db_roles
+from shared import db_roles, request_keys
 from shared.cancel import raise_if_cancelled
 from shared.settings import Settings
 
@@ -53,6 +53,8 @@ async def create_pool(
                 max_size=max_size or settings.db_pool_max,
                 server_settings={"search_path": schema, "application_name": f"hubbub-{schema}"},
                 reset=_keep_session,
+                # Its transactions commit a retried write's idempotency key with the write.
+                connection_class=request_keys.ClaimingConnection,
             )
         except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             raise_if_cancelled(exc)

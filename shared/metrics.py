@@ -23,6 +23,17 @@ EVENT_SECONDS = Histogram(
 EVENTS_PUBLISHED = Counter(
     "hubbub_outbox_published_total", "Outbox rows relayed to JetStream", ["service"]
 )
+REQUEST_RETRIES = Counter(
+    "hubbub_request_retries_total",
+    "Service requests sent again after no answer (shared/bus.py call): outcome is retried (one "
+    "more attempt), recovered (a later attempt answered) or gave_up (every attempt failed)",
+    ["service", "verb", "outcome"],
+)
+REQUESTS_DEDUPLICATED = Counter(
+    "hubbub_requests_deduplicated_total",
+    "Write requests answered from their idempotency key instead of being applied again",
+    ["service", "verb"],
+)
 NATS_REFUSALS = Counter(
     "hubbub_nats_refusals_total", "Publishes and subscriptions the NATS server refused"
 )

@@ -18,6 +18,7 @@ from litestar.middleware import DefineMiddleware
 from services.gateway import limits, proxies, rate_limits, responses, scopes
 from services.gateway.context import Gateway
 from services.gateway.express import ExpressLane
+from services.gateway.request_key_scope import RequestKeyScope
 from services.gateway.routes import (
     account_extras,
     accounts,
@@ -185,7 +186,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> ExpressLan
             Exception: _unexpected,
         },
         # Rate limits count the client address the trusted proxies name (proxies.py).
-        middleware=[*proxies.middleware(settings),
+        middleware=[*proxies.middleware(settings), RequestKeyScope,
                     DefineMiddleware(rate_limits.ApiLimits, gateway=gw)],
         cors_config=CORSConfig(allow_origins=["*"], allow_headers=["*"],
                                expose_headers=["Link"]),

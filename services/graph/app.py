@@ -20,6 +20,7 @@ from services.runtime import BaseService
 from shared.bus import EventConsumer, ServiceHost
 from shared.contracts import graph as graph_api
 from shared.outbox import OutboxRelay
+from shared.request_keys import RequestKeys
 
 
 class GraphService(BaseService):
@@ -42,7 +43,7 @@ class GraphService(BaseService):
         )
         await counter.start()
         self.keep(counter)
-        host = ServiceHost(self.nc, graph_api.VERBS)
+        host = ServiceHost(self.nc, graph_api.VERBS, keys=RequestKeys(self.pool))
         self.passwords = Passwords(self.settings.password_checks)
         handlers.register(host, self.pool, self.redis.main, self.passwords)
         membership.register(host, self.pool, self.redis.main, self.settings, self.passwords)

@@ -17,6 +17,7 @@ from shared import vapid
 from shared.bus import EventConsumer, ServiceHost
 from shared.contracts import notify as notify_api
 from shared.outbox import OutboxRelay
+from shared.request_keys import RequestKeys
 
 
 class NotifyService(BaseService):
@@ -62,7 +63,7 @@ class NotifyService(BaseService):
         await webhooks.start()
         self.keep(webhooks)
         self.webhooks = webhooks
-        host = ServiceHost(self.nc, notify_api.VERBS)
+        host = ServiceHost(self.nc, notify_api.VERBS, keys=RequestKeys(self.pool))
         handlers.register(host, self.pool)
         push_handlers.register(host, self.pool, self.settings, keys)
         webhook_handlers.register(host, self.pool, self.settings, keys, webhooks.sender)

@@ -17,6 +17,7 @@ from shared.link_fetch import Guard
 from shared.media.limits import MediaLimits
 from shared.media.storage import MediaStorage, open_storage
 from shared.outbox import OutboxRelay
+from shared.request_keys import RequestKeys
 
 
 class PostsService(BaseService):
@@ -37,7 +38,7 @@ class PostsService(BaseService):
             self.settings.scheduled_check_seconds)
         await publisher.start()
         self.keep(publisher)
-        host = ServiceHost(self.nc, posts_api.VERBS)
+        host = ServiceHost(self.nc, posts_api.VERBS, keys=RequestKeys(self.pool))
         handlers.register(host, self.pool, self.redis.main, self.nc, self.settings,
                           reads=self.read_pool)
         await host.start()

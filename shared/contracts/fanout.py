@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from shared.contracts.verb import VerbSet
+from shared.contracts.verb import IDEMPOTENT, VerbSet
 
 SERVICE = "fanout"
 DONE = "done"
@@ -23,4 +23,4 @@ class RebuildReply(msgspec.Struct, frozen=True, kw_only=True):
 # Every verb fanout answers (``hubbub.svc.fanout.<name>``), declared once.
 VERBS = VerbSet(SERVICE)
 
-HOME_REBUILD = VERBS.declare("home.rebuild", RebuildHome, RebuildReply)
+HOME_REBUILD = VERBS.declare("home.rebuild", RebuildHome, RebuildReply, kind=IDEMPOTENT)

@@ -19,7 +19,7 @@ from shared.contracts import network_admin as admin_api
 from shared.contracts import posts as posts_api
 from shared.contracts import scim as scim_api
 from shared.contracts import sso as sso_api
-from shared.contracts.verb import VerbSet
+from shared.contracts.verb import IDEMPOTENT, READ, WRITE, VerbSet
 from shared.records import AccountRecord
 
 SERVICE = "graph"
@@ -495,214 +495,234 @@ VERBS = VerbSet(SERVICE)
 _verb = VERBS.declare
 
 # Accounts: registration, sign-in, lookups
-ACCOUNT_CREATE = _verb("account.create", RegisterWithInvitation, AccountRecord)
-ACCOUNT_AUTHENTICATE = _verb("account.authenticate", Authenticate, AccountRecord)
-ACCOUNT_GET = _verb("account.get", GetAccounts, Accounts)
-ACCOUNT_LOOKUP = _verb("account.lookup", LookupAccounts, Accounts)
-ACCOUNT_VISIBLE = _verb("account.visible", VisibleAccounts, Ids)
+ACCOUNT_CREATE = _verb("account.create", RegisterWithInvitation, AccountRecord, kind=WRITE)
+ACCOUNT_AUTHENTICATE = _verb("account.authenticate", Authenticate, AccountRecord, kind=READ)
+ACCOUNT_GET = _verb("account.get", GetAccounts, Accounts, kind=READ)
+ACCOUNT_LOOKUP = _verb("account.lookup", LookupAccounts, Accounts, kind=READ)
+ACCOUNT_VISIBLE = _verb("account.visible", VisibleAccounts, Ids, kind=READ)
 
 # Follows and what a viewer's rules are made of
-FOLLOW_CREATE = _verb("follow.create", Follow, Relationship)
-FOLLOW_REMOVE = _verb("follow.remove", Unfollow, Relationship)
-RELATIONSHIPS = _verb("relationships", GetRelationships, Relationships)
-FOLLOWERS_IDS = _verb("followers.ids", FollowerIds, Ids)
-VIEWER_FACTS = _verb("viewer.facts", ViewerFacts, ViewerFactsReply)
+FOLLOW_CREATE = _verb("follow.create", Follow, Relationship, kind=WRITE)
+FOLLOW_REMOVE = _verb("follow.remove", Unfollow, Relationship, kind=WRITE)
+RELATIONSHIPS = _verb("relationships", GetRelationships, Relationships, kind=READ)
+FOLLOWERS_IDS = _verb("followers.ids", FollowerIds, Ids, kind=READ)
+VIEWER_FACTS = _verb("viewer.facts", ViewerFacts, ViewerFactsReply, kind=READ)
 
 # Profiles: credentials, search, followers and followings, suggestions
-ACCOUNT_CREDENTIALS = _verb("account.credentials", GetCredentials, CredentialAccount)
-ACCOUNT_UPDATE = _verb("account.update", UpdateProfile, CredentialAccount)
-ACCOUNT_LOOKUP_ACCT = _verb("account.lookup_acct", LookupAccount, AccountRecord)
-ACCOUNT_SEARCH = _verb("account.search", SearchAccounts, Accounts)
-ACCOUNT_FOLLOWERS = _verb("account.followers", AccountListPage, Accounts)
-ACCOUNT_FOLLOWING = _verb("account.following", AccountListPage, Accounts)
-ACCOUNT_SUGGESTIONS = _verb("account.suggestions", Suggestions, SuggestionList)
+ACCOUNT_CREDENTIALS = _verb("account.credentials", GetCredentials, CredentialAccount, kind=READ)
+ACCOUNT_UPDATE = _verb("account.update", UpdateProfile, CredentialAccount, kind=WRITE)
+ACCOUNT_LOOKUP_ACCT = _verb("account.lookup_acct", LookupAccount, AccountRecord, kind=READ)
+ACCOUNT_SEARCH = _verb("account.search", SearchAccounts, Accounts, kind=READ)
+ACCOUNT_FOLLOWERS = _verb("account.followers", AccountListPage, Accounts, kind=READ)
+ACCOUNT_FOLLOWING = _verb("account.following", AccountListPage, Accounts, kind=READ)
+ACCOUNT_SUGGESTIONS = _verb("account.suggestions", Suggestions, SuggestionList, kind=READ)
 
 # Followed hashtags
-TAG_FOLLOWER_IDS = _verb("tag.follower_ids", TagFollowerIds, Ids)
-TAG_GET = _verb("tag.get", TagAction, Tag)
-TAG_FOLLOW = _verb("tag.follow", TagAction, Tag)
-TAG_UNFOLLOW = _verb("tag.unfollow", TagAction, Tag)
-TAG_FOLLOWED = _verb("tag.followed", FollowedTagsPage, Tags)
+TAG_FOLLOWER_IDS = _verb("tag.follower_ids", TagFollowerIds, Ids, kind=READ)
+TAG_GET = _verb("tag.get", TagAction, Tag, kind=READ)
+TAG_FOLLOW = _verb("tag.follow", TagAction, Tag, kind=WRITE)
+TAG_UNFOLLOW = _verb("tag.unfollow", TagAction, Tag, kind=WRITE)
+TAG_FOLLOWED = _verb("tag.followed", FollowedTagsPage, Tags, kind=READ)
 
 # The network (an organisation's instance) and its administration
-NETWORK_GET = _verb("network.get", NetworkRequest, Network)
-NETWORK_UPDATE = _verb("network.update", UpdateNetwork, Network)
-NETWORK_MEMBERS = _verb("network.members", NetworkMembersPage, Accounts)
-NETWORK_INVITE = _verb("network.invite", CreateInvitation, Invitation)
-NETWORK_DEACTIVATE = _verb("network.deactivate", DeactivateAccount, AccountRecord)
+NETWORK_GET = _verb("network.get", NetworkRequest, Network, kind=READ)
+NETWORK_UPDATE = _verb("network.update", UpdateNetwork, Network, kind=WRITE)
+NETWORK_MEMBERS = _verb("network.members", NetworkMembersPage, Accounts, kind=READ)
+NETWORK_INVITE = _verb("network.invite", CreateInvitation, Invitation, kind=WRITE)
+NETWORK_DEACTIVATE = _verb("network.deactivate", DeactivateAccount, AccountRecord, kind=WRITE)
 
 # Who gets in: setup, confirmations, claimed domains, the approval queue
-INSTANCE_STATE = _verb("instance.state", membership_api.Nothing, membership_api.InstanceState)
+INSTANCE_STATE = _verb("instance.state", membership_api.Nothing, membership_api.InstanceState,
+                       kind=READ)
 INSTANCE_SET_UP = _verb("instance.set_up", membership_api.SetUpInstance,
-                        membership_api.NetworkMade)
-ACCOUNT_CONFIRM = _verb("account.confirm", membership_api.ConfirmEmail, membership_api.Confirmed)
+                        membership_api.NetworkMade, kind=WRITE)
+ACCOUNT_CONFIRM = _verb("account.confirm", membership_api.ConfirmEmail, membership_api.Confirmed,
+                        kind=WRITE)
 ACCOUNT_CONFIRMATION_RESEND = _verb("account.confirmation.resend",
-                                    membership_api.ResendConfirmation, membership_api.Nothing)
-NETWORK_DOMAINS = _verb("network.domains", NetworkRequest, membership_api.Domains)
+                                    membership_api.ResendConfirmation, membership_api.Nothing,
+                                    kind=WRITE)
+NETWORK_DOMAINS = _verb("network.domains", NetworkRequest, membership_api.Domains, kind=READ)
 NETWORK_DOMAIN_CLAIM = _verb("network.domain.claim", membership_api.DomainChange,
-                             membership_api.Domains)
+                             membership_api.Domains, kind=WRITE)
 NETWORK_DOMAIN_RELEASE = _verb("network.domain.release", membership_api.DomainChange,
-                               membership_api.Domains)
-NETWORK_REQUESTS = _verb("network.requests", NetworkMembersPage, Accounts)
+                               membership_api.Domains, kind=WRITE)
+NETWORK_REQUESTS = _verb("network.requests", NetworkMembersPage, Accounts, kind=READ)
 NETWORK_REQUEST_APPROVE = _verb("network.request.approve", membership_api.ApprovalDecision,
-                                AccountRecord)
+                                AccountRecord, kind=WRITE)
 NETWORK_REQUEST_REJECT = _verb("network.request.reject", membership_api.ApprovalDecision,
-                               AccountRecord)
+                               AccountRecord, kind=WRITE)
 
 # What fanout, home reads and rebuilds ask
-FOLLOWERS_PAGE = _verb("followers.page", FollowersPage, FollowersPageReply)
-FOLLOWEES_BIG = _verb("followees.big", BigFollowees, FolloweeIds)
-TIMELINE_HOME_SOURCES = _verb("timeline.home_sources", HomeSources, HomeSourcesReply)
-FOLLOWERS_AMONG = _verb("followers.among", FollowersAmong, Ids)
-ACCOUNT_IDS = _verb("account.ids", AccountIdsPage, Ids)
+FOLLOWERS_PAGE = _verb("followers.page", FollowersPage, FollowersPageReply, kind=READ)
+FOLLOWEES_BIG = _verb("followees.big", BigFollowees, FolloweeIds, kind=READ)
+TIMELINE_HOME_SOURCES = _verb("timeline.home_sources", HomeSources, HomeSourcesReply, kind=READ)
+FOLLOWERS_AMONG = _verb("followers.among", FollowersAmong, Ids, kind=READ)
+ACCOUNT_IDS = _verb("account.ids", AccountIdsPage, Ids, kind=READ)
 
 # Follow requests, blocks, mutes, and who may notify whom
-FOLLOW_REQUEST_AUTHORIZE = _verb("follow_request.authorize", AccountPair, Relationship)
-FOLLOW_REQUEST_REJECT = _verb("follow_request.reject", AccountPair, Relationship)
-FOLLOW_REQUESTS_LIST = _verb("follow_requests.list", RelationPage, RelationItems)
-FOLLOWER_REMOVE = _verb("follower.remove", AccountPair, Relationship)
-BLOCK_ADD = _verb("block.add", AccountPair, Relationship)
-BLOCK_REMOVE = _verb("block.remove", AccountPair, Relationship)
-BLOCKS_LIST = _verb("blocks.list", RelationPage, RelationItems)
-MUTE_ADD = _verb("mute.add", Mute, Relationship)
-MUTE_REMOVE = _verb("mute.remove", AccountPair, Relationship)
-MUTES_LIST = _verb("mutes.list", RelationPage, RelationItems)
-NOTIFICATION_ALLOWED = _verb("notification.allowed", NotificationAllowed, Allowed)
-VIEWER_HIDDEN = _verb("viewer.hidden", ViewerFacts, Hidden)
+FOLLOW_REQUEST_AUTHORIZE = _verb("follow_request.authorize", AccountPair, Relationship, kind=WRITE)
+FOLLOW_REQUEST_REJECT = _verb("follow_request.reject", AccountPair, Relationship, kind=WRITE)
+FOLLOW_REQUESTS_LIST = _verb("follow_requests.list", RelationPage, RelationItems, kind=READ)
+FOLLOWER_REMOVE = _verb("follower.remove", AccountPair, Relationship, kind=WRITE)
+BLOCK_ADD = _verb("block.add", AccountPair, Relationship, kind=WRITE)
+BLOCK_REMOVE = _verb("block.remove", AccountPair, Relationship, kind=WRITE)
+BLOCKS_LIST = _verb("blocks.list", RelationPage, RelationItems, kind=READ)
+MUTE_ADD = _verb("mute.add", Mute, Relationship, kind=WRITE)
+MUTE_REMOVE = _verb("mute.remove", AccountPair, Relationship, kind=WRITE)
+MUTES_LIST = _verb("mutes.list", RelationPage, RelationItems, kind=READ)
+NOTIFICATION_ALLOWED = _verb("notification.allowed", NotificationAllowed, Allowed, kind=READ)
+VIEWER_HIDDEN = _verb("viewer.hidden", ViewerFacts, Hidden, kind=READ)
 
 # Communities (Structs in shared/contracts/communities.py)
-COMMUNITY_MEMBER_IDS = _verb("community.member_ids", CommunityMemberIds, Ids)
-COMMUNITY_SET_NOTIFY = _verb("community.set_notify", communities_api.NotifySetting, Ids)
+COMMUNITY_MEMBER_IDS = _verb("community.member_ids", CommunityMemberIds, Ids, kind=READ)
+COMMUNITY_SET_NOTIFY = _verb("community.set_notify", communities_api.NotifySetting, Ids, kind=WRITE)
 COMMUNITY_NOTIFIED_MEMBERS = _verb("community.notified_members",
-                                   communities_api.NotifiedMembers, Ids)
+                                   communities_api.NotifiedMembers, Ids, kind=READ)
 COMMUNITY_CREATE = _verb("community.create", communities_api.CreateCommunity,
-                         communities_api.CommunityRecord)
+                         communities_api.CommunityRecord, kind=WRITE)
 COMMUNITY_GET = _verb("community.get", communities_api.CommunityRef,
-                      communities_api.CommunityRecord)
+                      communities_api.CommunityRecord, kind=READ)
 COMMUNITY_LIST = _verb("community.list", communities_api.ListCommunities,
-                       communities_api.Communities)
+                       communities_api.Communities, kind=READ)
 COMMUNITY_JOIN = _verb("community.join", communities_api.CommunityRef,
-                       communities_api.CommunityRecord)
+                       communities_api.CommunityRecord, kind=WRITE)
 COMMUNITY_LEAVE = _verb("community.leave", communities_api.CommunityRef,
-                        communities_api.CommunityRecord)
+                        communities_api.CommunityRecord, kind=WRITE)
 COMMUNITY_MEMBERS = _verb("community.members", communities_api.MembersPage,
-                          communities_api.Members)
+                          communities_api.Members, kind=READ)
 COMMUNITY_REQUESTS = _verb("community.requests", communities_api.RequestsPage,
-                           communities_api.JoinRequests)
+                           communities_api.JoinRequests, kind=READ)
 COMMUNITY_APPROVE = _verb("community.approve", communities_api.CommunityTarget,
-                          communities_api.Membership)
+                          communities_api.Membership, kind=WRITE)
 COMMUNITY_REJECT = _verb("community.reject", communities_api.CommunityTarget,
-                         communities_api.Done)
+                         communities_api.Done, kind=WRITE)
 COMMUNITY_INVITE = _verb("community.invite", communities_api.CommunityTarget,
-                         communities_api.Done)
+                         communities_api.Done, kind=WRITE)
 COMMUNITY_REMOVE_MEMBER = _verb("community.remove_member", communities_api.CommunityTarget,
-                                communities_api.Done)
+                                communities_api.Done, kind=WRITE)
 COMMUNITY_SET_ROLE = _verb("community.set_role", communities_api.ChangeRole,
-                           communities_api.Membership)
-COMMUNITY_CAN_POST = _verb("community.can_post", CanPost, communities_api.Membership)
+                           communities_api.Membership, kind=WRITE)
+COMMUNITY_CAN_POST = _verb("community.can_post", CanPost, communities_api.Membership, kind=READ)
 COMMUNITY_BOT = _verb("community.bot", communities_api.CommunityBotRequest,
-                      communities_api.CommunityBot)
+                      communities_api.CommunityBot, kind=WRITE)
 
 # Account extras (Structs in shared/contracts/account_extras.py): private notes, endorsements,
 # featured hashtags, familiar followers, the directory, weekly registrations
-ACCOUNT_NOTE_SET = _verb("account.note.set", extras_api.SetNote, Relationship)
-ENDORSEMENT_ADD = _verb("endorsement.add", AccountPair, Relationship)
-ENDORSEMENT_REMOVE = _verb("endorsement.remove", AccountPair, Relationship)
-ENDORSEMENTS_LIST = _verb("endorsements.list", RelationPage, RelationItems)
+ACCOUNT_NOTE_SET = _verb("account.note.set", extras_api.SetNote, Relationship, kind=IDEMPOTENT)
+ENDORSEMENT_ADD = _verb("endorsement.add", AccountPair, Relationship, kind=WRITE)
+ENDORSEMENT_REMOVE = _verb("endorsement.remove", AccountPair, Relationship, kind=WRITE)
+ENDORSEMENTS_LIST = _verb("endorsements.list", RelationPage, RelationItems, kind=READ)
 FEATURED_TAGS_LIST = _verb("featured_tags.list", extras_api.FeaturedTagsOf,
-                           extras_api.FeaturedTags)
+                           extras_api.FeaturedTags, kind=READ)
 FEATURED_TAG_ADD = _verb("featured_tag.add", extras_api.FeatureTag,
-                         extras_api.FeaturedTagRecord)
+                         extras_api.FeaturedTagRecord, kind=WRITE)
 FEATURED_TAG_REMOVE = _verb("featured_tag.remove", extras_api.UnfeatureTag,
-                            extras_api.FeaturedTagRecord)
+                            extras_api.FeaturedTagRecord, kind=WRITE)
 ACCOUNT_FAMILIAR_FOLLOWERS = _verb("account.familiar_followers",
-                                   extras_api.FamiliarFollowersOf, extras_api.FamiliarFollowers)
-ACCOUNT_DIRECTORY = _verb("account.directory", extras_api.DirectoryPage, Accounts)
+                                   extras_api.FamiliarFollowersOf, extras_api.FamiliarFollowers,
+                                   kind=READ)
+ACCOUNT_DIRECTORY = _verb("account.directory", extras_api.DirectoryPage, Accounts, kind=READ)
 NETWORK_REGISTRATIONS = _verb("network.registrations", extras_api.WeeklyActivity,
-                              posts_api.WeekCounts)
+                              posts_api.WeekCounts, kind=READ)
 
 # Public feeds (Structs in shared/contracts/feeds.py): who opted in
-FEED_ACCOUNT_GET = _verb("feed.account.get", feeds_api.AccountFeedRef, feeds_api.AccountFeed)
-FEED_ACCOUNT_SET = _verb("feed.account.set", feeds_api.SetAccountFeed, feeds_api.AccountFeed)
+FEED_ACCOUNT_GET = _verb("feed.account.get", feeds_api.AccountFeedRef, feeds_api.AccountFeed,
+                         kind=READ)
+FEED_ACCOUNT_SET = _verb("feed.account.set", feeds_api.SetAccountFeed, feeds_api.AccountFeed,
+                         kind=WRITE)
 FEED_COMMUNITY_GET = _verb("feed.community.get", feeds_api.CommunityFeedRef,
-                           feeds_api.CommunityFeed)
+                           feeds_api.CommunityFeed, kind=READ)
 FEED_COMMUNITY_SET = _verb("feed.community.set", feeds_api.SetCommunityFeed,
-                           feeds_api.CommunityFeed)
-FEED_SCOPES = _verb("feed.scopes", feeds_api.FeedScopesQuery, feeds_api.FeedScopes)
-FEED_WORLD = _verb("feed.world", feeds_api.WorldQuery, feeds_api.WorldScopes)
+                           feeds_api.CommunityFeed, kind=WRITE)
+FEED_SCOPES = _verb("feed.scopes", feeds_api.FeedScopesQuery, feeds_api.FeedScopes, kind=READ)
+FEED_WORLD = _verb("feed.world", feeds_api.WorldQuery, feeds_api.WorldScopes, kind=READ)
 
 # Lists (Structs in shared/contracts/lists.py)
-LIST_SAVE = _verb("list.save", lists_api.SaveList, lists_api.ListRecord)
-LIST_GET = _verb("list.get", lists_api.ListRef, lists_api.ListRecord)
-LIST_DELETE = _verb("list.delete", lists_api.ListRef, lists_api.ListRecord)
-LISTS_OWNED = _verb("lists.owned", lists_api.OwnerLists, lists_api.Lists)
-LIST_MEMBERS = _verb("list.members", lists_api.ListRef, lists_api.ListMembers)
-LIST_ADD_MEMBERS = _verb("list.add_members", lists_api.ListMembers, lists_api.ListMembers)
+LIST_SAVE = _verb("list.save", lists_api.SaveList, lists_api.ListRecord, kind=WRITE)
+LIST_GET = _verb("list.get", lists_api.ListRef, lists_api.ListRecord, kind=READ)
+LIST_DELETE = _verb("list.delete", lists_api.ListRef, lists_api.ListRecord, kind=WRITE)
+LISTS_OWNED = _verb("lists.owned", lists_api.OwnerLists, lists_api.Lists, kind=READ)
+LIST_MEMBERS = _verb("list.members", lists_api.ListRef, lists_api.ListMembers, kind=READ)
+LIST_ADD_MEMBERS = _verb("list.add_members", lists_api.ListMembers, lists_api.ListMembers,
+                         kind=WRITE)
 LIST_REMOVE_MEMBERS = _verb("list.remove_members", lists_api.ListMembers,
-                            lists_api.ListMembers)
-LISTS_CONTAINING = _verb("lists.containing", lists_api.ListsContaining, lists_api.ListTargets)
+                            lists_api.ListMembers, kind=WRITE)
+LISTS_CONTAINING = _verb("lists.containing", lists_api.ListsContaining, lists_api.ListTargets,
+                         kind=READ)
 
 # Content filters (Structs in shared/contracts/filters.py): v2, their rules, v1's view of
 # them, and a reader's whole set as the gateway applies it (filling its cache)
-FILTERS_LIST = _verb("filters.list", filters_api.OwnerFilters, filters_api.Filters)
-FILTER_GET = _verb("filter.get", filters_api.FilterRef, filters_api.FilterRecord)
-FILTER_SAVE = _verb("filter.save", filters_api.SaveFilter, filters_api.FilterRecord)
-FILTER_DELETE = _verb("filter.delete", filters_api.FilterRef, filters_api.FilterRecord)
+FILTERS_LIST = _verb("filters.list", filters_api.OwnerFilters, filters_api.Filters, kind=READ)
+FILTER_GET = _verb("filter.get", filters_api.FilterRef, filters_api.FilterRecord, kind=READ)
+FILTER_SAVE = _verb("filter.save", filters_api.SaveFilter, filters_api.FilterRecord, kind=WRITE)
+FILTER_DELETE = _verb("filter.delete", filters_api.FilterRef, filters_api.FilterRecord, kind=WRITE)
 FILTER_KEYWORD_ADD = _verb("filter.keyword.add", filters_api.SaveKeyword,
-                           filters_api.KeywordFound)
+                           filters_api.KeywordFound, kind=WRITE)
 FILTER_KEYWORD_GET = _verb("filter.keyword.get", filters_api.FilterRef,
-                           filters_api.KeywordFound)
+                           filters_api.KeywordFound, kind=READ)
 FILTER_KEYWORD_UPDATE = _verb("filter.keyword.update", filters_api.SaveKeyword,
-                              filters_api.KeywordFound)
+                              filters_api.KeywordFound, kind=WRITE)
 FILTER_KEYWORD_DELETE = _verb("filter.keyword.delete", filters_api.FilterRef,
-                              filters_api.KeywordFound)
+                              filters_api.KeywordFound, kind=WRITE)
 FILTER_STATUS_ADD = _verb("filter.status.add", filters_api.AddFilterStatus,
-                          filters_api.FilterStatus)
-FILTER_STATUS_GET = _verb("filter.status.get", filters_api.FilterRef, filters_api.FilterStatus)
+                          filters_api.FilterStatus, kind=WRITE)
+FILTER_STATUS_GET = _verb("filter.status.get", filters_api.FilterRef, filters_api.FilterStatus,
+                          kind=READ)
 FILTER_STATUS_DELETE = _verb("filter.status.delete", filters_api.FilterRef,
-                             filters_api.FilterStatus)
-FILTER_V1_SAVE = _verb("filter.v1.save", filters_api.SaveV1Filter, filters_api.KeywordFound)
-FILTER_V1_DELETE = _verb("filter.v1.delete", filters_api.FilterRef, filters_api.KeywordFound)
-VIEWER_FILTERS = _verb("viewer.filters", ViewerFacts, filters_api.ReaderFilters)
+                             filters_api.FilterStatus, kind=WRITE)
+FILTER_V1_SAVE = _verb("filter.v1.save", filters_api.SaveV1Filter, filters_api.KeywordFound,
+                       kind=WRITE)
+FILTER_V1_DELETE = _verb("filter.v1.delete", filters_api.FilterRef, filters_api.KeywordFound,
+                         kind=WRITE)
+VIEWER_FILTERS = _verb("viewer.filters", ViewerFacts, filters_api.ReaderFilters, kind=READ)
 
 # Network roles and the audit log (Structs in shared/contracts/network_admin.py)
-NETWORK_SET_ROLE = _verb("network.set_role", admin_api.SetNetworkRole, AccountRecord)
-NETWORK_AUDIT = _verb("network.audit", admin_api.AuditPage, admin_api.AuditEntries)
+NETWORK_SET_ROLE = _verb("network.set_role", admin_api.SetNetworkRole, AccountRecord, kind=WRITE)
+NETWORK_AUDIT = _verb("network.audit", admin_api.AuditPage, admin_api.AuditEntries, kind=READ)
 # Reports and moderation (#17; Structs in shared/contracts/moderation.py)
-REPORT_CREATE = _verb("report.create", mod_api.CreateReport, mod_api.ReportRecord)
-ADMIN_ACCOUNTS = _verb("admin.accounts", mod_api.AdminAccountQuery, mod_api.AdminAccounts)
-ADMIN_ACCOUNT_GET = _verb("admin.account.get", mod_api.AdminAccountRef, mod_api.AdminAccount)
+REPORT_CREATE = _verb("report.create", mod_api.CreateReport, mod_api.ReportRecord, kind=WRITE)
+ADMIN_ACCOUNTS = _verb("admin.accounts", mod_api.AdminAccountQuery, mod_api.AdminAccounts,
+                       kind=READ)
+ADMIN_ACCOUNT_GET = _verb("admin.account.get", mod_api.AdminAccountRef, mod_api.AdminAccount,
+                          kind=READ)
 ADMIN_ACCOUNT_ACTION = _verb("admin.account.action", mod_api.AccountAction,
-                             mod_api.AdminAccount)
-ADMIN_REPORTS = _verb("admin.reports", mod_api.AdminReportQuery, mod_api.AdminReports)
-ADMIN_REPORT_GET = _verb("admin.report.get", mod_api.AdminReportRef, mod_api.AdminReports)
-ADMIN_REPORT_CHANGE = _verb("admin.report.change", mod_api.ReportChange, mod_api.AdminReports)
-ADMIN_BLOCKS = _verb("admin.blocks", mod_api.BlocksQuery, mod_api.SignUpBlocks)
-ADMIN_BLOCK_GET = _verb("admin.block.get", mod_api.BlockRef, mod_api.SignUpBlock)
-ADMIN_BLOCK_SAVE = _verb("admin.block.save", mod_api.SaveBlock, mod_api.SignUpBlock)
-ADMIN_BLOCK_DELETE = _verb("admin.block.delete", mod_api.BlockRef, mod_api.SignUpBlock)
-ADMIN_BLOCK_TEST = _verb("admin.block.test", mod_api.CheckEmail, mod_api.SignUpBlocks)
-ADMIN_STATS = _verb("admin.stats", mod_api.StatsQuery, mod_api.NetworkStats)
+                             mod_api.AdminAccount, kind=WRITE)
+ADMIN_REPORTS = _verb("admin.reports", mod_api.AdminReportQuery, mod_api.AdminReports, kind=READ)
+ADMIN_REPORT_GET = _verb("admin.report.get", mod_api.AdminReportRef, mod_api.AdminReports,
+                         kind=READ)
+ADMIN_REPORT_CHANGE = _verb("admin.report.change", mod_api.ReportChange, mod_api.AdminReports,
+                            kind=WRITE)
+ADMIN_BLOCKS = _verb("admin.blocks", mod_api.BlocksQuery, mod_api.SignUpBlocks, kind=READ)
+ADMIN_BLOCK_GET = _verb("admin.block.get", mod_api.BlockRef, mod_api.SignUpBlock, kind=READ)
+ADMIN_BLOCK_SAVE = _verb("admin.block.save", mod_api.SaveBlock, mod_api.SignUpBlock, kind=WRITE)
+ADMIN_BLOCK_DELETE = _verb("admin.block.delete", mod_api.BlockRef, mod_api.SignUpBlock, kind=WRITE)
+ADMIN_BLOCK_TEST = _verb("admin.block.test", mod_api.CheckEmail, mod_api.SignUpBlocks, kind=READ)
+ADMIN_STATS = _verb("admin.stats", mod_api.StatsQuery, mod_api.NetworkStats, kind=READ)
 # Single sign-on with OpenID Connect (Structs in shared/contracts/sso.py)
-SSO_GET = _verb("sso.get", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
-SSO_CONFIGURE = _verb("sso.configure", sso_api.ConfigureSso, sso_api.SsoSettings)
-SSO_REMOVE = _verb("sso.remove", sso_api.SsoSettingsRequest, sso_api.SsoSettings)
-SSO_PROVIDER = _verb("sso.provider", sso_api.FindProvider, sso_api.Provider)
-SSO_SIGN_IN = _verb("sso.sign_in", sso_api.SsoSignIn, AccountRecord)
+SSO_GET = _verb("sso.get", sso_api.SsoSettingsRequest, sso_api.SsoSettings, kind=READ)
+SSO_CONFIGURE = _verb("sso.configure", sso_api.ConfigureSso, sso_api.SsoSettings, kind=WRITE)
+SSO_REMOVE = _verb("sso.remove", sso_api.SsoSettingsRequest, sso_api.SsoSettings, kind=WRITE)
+SSO_PROVIDER = _verb("sso.provider", sso_api.FindProvider, sso_api.Provider, kind=READ)
+SSO_SIGN_IN = _verb("sso.sign_in", sso_api.SsoSignIn, AccountRecord, kind=WRITE)
 # SCIM provisioning (#14; Structs in shared/contracts/scim.py). The token verbs take the asking
 # admin's account (the role is checked in graph); the others take the network a SCIM token
 # speaks for (the gateway asks SCIM_TOKEN_CHECK first).
-SCIM_TOKEN_CREATE = _verb("scim.token.create", scim_api.CreateScimToken, scim_api.ScimToken)
-SCIM_TOKEN_LIST = _verb("scim.token.list", scim_api.ScimTokensOf, scim_api.ScimTokens)
-SCIM_TOKEN_REVOKE = _verb("scim.token.revoke", scim_api.RevokeScimToken, scim_api.Done)
-SCIM_TOKEN_CHECK = _verb("scim.token.check", scim_api.CheckScimToken, scim_api.ScimClient)
-SCIM_USER_CREATE = _verb("scim.user.create", scim_api.CreateScimUser, scim_api.ScimUser)
-SCIM_USER_GET = _verb("scim.user.get", scim_api.ScimRef, scim_api.ScimUser)
-SCIM_USER_LIST = _verb("scim.user.list", scim_api.ScimQuery, scim_api.ScimUsers)
-SCIM_USER_REPLACE = _verb("scim.user.replace", scim_api.ReplaceScimUser, scim_api.ScimUser)
-SCIM_USER_DELETE = _verb("scim.user.delete", scim_api.ScimRef, scim_api.Done)
-SCIM_GROUP_CREATE = _verb("scim.group.create", scim_api.CreateScimGroup, scim_api.ScimGroup)
-SCIM_GROUP_GET = _verb("scim.group.get", scim_api.ScimRef, scim_api.ScimGroup)
-SCIM_GROUP_LIST = _verb("scim.group.list", scim_api.ScimQuery, scim_api.ScimGroups)
-SCIM_GROUP_REPLACE = _verb("scim.group.replace", scim_api.ReplaceScimGroup, scim_api.ScimGroup)
-SCIM_GROUP_DELETE = _verb("scim.group.delete", scim_api.ScimRef, scim_api.Done)
+SCIM_TOKEN_CREATE = _verb("scim.token.create", scim_api.CreateScimToken, scim_api.ScimToken,
+                          kind=WRITE)
+SCIM_TOKEN_LIST = _verb("scim.token.list", scim_api.ScimTokensOf, scim_api.ScimTokens, kind=READ)
+SCIM_TOKEN_REVOKE = _verb("scim.token.revoke", scim_api.RevokeScimToken, scim_api.Done, kind=WRITE)
+SCIM_TOKEN_CHECK = _verb("scim.token.check", scim_api.CheckScimToken, scim_api.ScimClient,
+                         kind=READ)
+SCIM_USER_CREATE = _verb("scim.user.create", scim_api.CreateScimUser, scim_api.ScimUser, kind=WRITE)
+SCIM_USER_GET = _verb("scim.user.get", scim_api.ScimRef, scim_api.ScimUser, kind=READ)
+SCIM_USER_LIST = _verb("scim.user.list", scim_api.ScimQuery, scim_api.ScimUsers, kind=READ)
+SCIM_USER_REPLACE = _verb("scim.user.replace", scim_api.ReplaceScimUser, scim_api.ScimUser,
+                          kind=WRITE)
+SCIM_USER_DELETE = _verb("scim.user.delete", scim_api.ScimRef, scim_api.Done, kind=WRITE)
+SCIM_GROUP_CREATE = _verb("scim.group.create", scim_api.CreateScimGroup, scim_api.ScimGroup,
+                          kind=WRITE)
+SCIM_GROUP_GET = _verb("scim.group.get", scim_api.ScimRef, scim_api.ScimGroup, kind=READ)
+SCIM_GROUP_LIST = _verb("scim.group.list", scim_api.ScimQuery, scim_api.ScimGroups, kind=READ)
+SCIM_GROUP_REPLACE = _verb("scim.group.replace", scim_api.ReplaceScimGroup, scim_api.ScimGroup,
+                           kind=WRITE)
+SCIM_GROUP_DELETE = _verb("scim.group.delete", scim_api.ScimRef, scim_api.Done, kind=WRITE)

@@ -7,7 +7,7 @@ from typing import Literal
 import msgspec
 
 from shared.contracts import integrations as int_api
-from shared.contracts.verb import VerbSet
+from shared.contracts.verb import IDEMPOTENT, READ, WRITE, VerbSet
 from shared.events import MediaPurpose
 from shared.policy import Visibility
 from shared.records import CardRecord, MediaRecord, MediaType, PollRecord, StatusRecord
@@ -413,68 +413,69 @@ VERBS = VerbSet(SERVICE)
 _verb = VERBS.declare
 
 # Statuses: write, read, threads and edit history
-STATUS_CREATE = _verb("status.create", CreateStatus, StatusRecord)
-STATUS_EDIT = _verb("status.edit", EditStatus, StatusRecord)
-STATUS_DELETE = _verb("status.delete", DeleteStatus, StatusRecord)
-STATUS_GET = _verb("status.get", GetStatuses, Statuses)
-STATUS_BY_AUTHOR = _verb("status.by_author", AuthorStatuses, Statuses)
-STATUS_THREAD = _verb("status.thread", StatusAction, Thread)
-STATUS_HISTORY = _verb("status.history", StatusAction, History)
-STATUS_VIEWER_FLAGS = _verb("status.viewer_flags", ViewerFlagsRequest, ViewerFlags)
+STATUS_CREATE = _verb("status.create", CreateStatus, StatusRecord, kind=WRITE)
+STATUS_EDIT = _verb("status.edit", EditStatus, StatusRecord, kind=WRITE)
+STATUS_DELETE = _verb("status.delete", DeleteStatus, StatusRecord, kind=WRITE)
+STATUS_GET = _verb("status.get", GetStatuses, Statuses, kind=READ)
+STATUS_BY_AUTHOR = _verb("status.by_author", AuthorStatuses, Statuses, kind=READ)
+STATUS_THREAD = _verb("status.thread", StatusAction, Thread, kind=READ)
+STATUS_HISTORY = _verb("status.history", StatusAction, History, kind=READ)
+STATUS_VIEWER_FLAGS = _verb("status.viewer_flags", ViewerFlagsRequest, ViewerFlags, kind=READ)
 
 # Reactions, and the pages of who reacted or what a reader kept
-FAVOURITE_ADD = _verb("favourite.add", StatusAction, StatusRecord)
-FAVOURITE_REMOVE = _verb("favourite.remove", StatusAction, StatusRecord)
-REBLOG_ADD = _verb("reblog.add", Reblog, StatusRecord)
-REBLOG_REMOVE = _verb("reblog.remove", StatusAction, StatusRecord)
-BOOKMARK_ADD = _verb("bookmark.add", StatusAction, StatusRecord)
-BOOKMARK_REMOVE = _verb("bookmark.remove", StatusAction, StatusRecord)
-PIN_ADD = _verb("pin.add", StatusAction, StatusRecord)
-PIN_REMOVE = _verb("pin.remove", StatusAction, StatusRecord)
-STATUS_FAVOURITED_BY = _verb("status.favourited_by", StatusPage, PageItems)
-STATUS_REBLOGGED_BY = _verb("status.reblogged_by", StatusPage, PageItems)
-FAVOURITES_LIST = _verb("favourites.list", AccountPage, PageItems)
-BOOKMARKS_LIST = _verb("bookmarks.list", AccountPage, PageItems)
+FAVOURITE_ADD = _verb("favourite.add", StatusAction, StatusRecord, kind=IDEMPOTENT)
+FAVOURITE_REMOVE = _verb("favourite.remove", StatusAction, StatusRecord, kind=IDEMPOTENT)
+REBLOG_ADD = _verb("reblog.add", Reblog, StatusRecord, kind=WRITE)
+REBLOG_REMOVE = _verb("reblog.remove", StatusAction, StatusRecord, kind=WRITE)
+BOOKMARK_ADD = _verb("bookmark.add", StatusAction, StatusRecord, kind=IDEMPOTENT)
+BOOKMARK_REMOVE = _verb("bookmark.remove", StatusAction, StatusRecord, kind=IDEMPOTENT)
+PIN_ADD = _verb("pin.add", StatusAction, StatusRecord, kind=WRITE)
+PIN_REMOVE = _verb("pin.remove", StatusAction, StatusRecord, kind=WRITE)
+STATUS_FAVOURITED_BY = _verb("status.favourited_by", StatusPage, PageItems, kind=READ)
+STATUS_REBLOGGED_BY = _verb("status.reblogged_by", StatusPage, PageItems, kind=READ)
+FAVOURITES_LIST = _verb("favourites.list", AccountPage, PageItems, kind=READ)
+BOOKMARKS_LIST = _verb("bookmarks.list", AccountPage, PageItems, kind=READ)
 
 # Media: uploads and their descriptions (attaching is part of status.create and status.edit)
-MEDIA_CREATE = _verb("media.create", CreateMedia, MediaInfo)
-MEDIA_GET = _verb("media.get", MediaRef, MediaInfo)
-MEDIA_UPDATE = _verb("media.update", UpdateMedia, MediaInfo)
-MEDIA_DELETE = _verb("media.delete", MediaRef, MediaInfo)
+MEDIA_CREATE = _verb("media.create", CreateMedia, MediaInfo, kind=WRITE)
+MEDIA_GET = _verb("media.get", MediaRef, MediaInfo, kind=READ)
+MEDIA_UPDATE = _verb("media.update", UpdateMedia, MediaInfo, kind=WRITE)
+MEDIA_DELETE = _verb("media.delete", MediaRef, MediaInfo, kind=WRITE)
 
 # Polls
-POLL_GET = _verb("poll.get", GetPoll, PollReply)
-POLL_VOTE = _verb("poll.vote", Vote, PollReply)
+POLL_GET = _verb("poll.get", GetPoll, PollReply, kind=READ)
+POLL_VOTE = _verb("poll.vote", Vote, PollReply, kind=WRITE)
 
 # The network's activity for its admins' dashboard (graph checked the asker's role first).
-ADMIN_ACTIVITY = _verb("admin.activity", ActivityQuery, Activity)
+ADMIN_ACTIVITY = _verb("admin.activity", ActivityQuery, Activity, kind=READ)
 # Trends of a network: hashtags, statuses, links; and the statuses sharing a link
-TAG_TRENDS = _verb("tag.trends", TagTrends, TagTrendList)
-TAG_USAGE = _verb("tag.usage", TagUsage, TagUses)
-STATUS_WEEKLY = _verb("status.weekly", WeeklyStatuses, WeekCounts)
-STATUS_TRENDS = _verb("status.trends", Trends, Ids)
-LINK_TRENDS = _verb("link.trends", Trends, LinkTrendList)
-LINK_TIMELINE = _verb("link.timeline", LinkTimeline, Ids)
+TAG_TRENDS = _verb("tag.trends", TagTrends, TagTrendList, kind=READ)
+TAG_USAGE = _verb("tag.usage", TagUsage, TagUses, kind=READ)
+STATUS_WEEKLY = _verb("status.weekly", WeeklyStatuses, WeekCounts, kind=READ)
+STATUS_TRENDS = _verb("status.trends", Trends, Ids, kind=READ)
+LINK_TRENDS = _verb("link.trends", Trends, LinkTrendList, kind=READ)
+LINK_TIMELINE = _verb("link.timeline", LinkTimeline, Ids, kind=READ)
 
 # What fanout asks to fill and rebuild timelines
-STATUS_RECENT_BY_AUTHOR = _verb("status.recent_by_author", RecentByAuthor, Ids)
-STATUS_RECENT_IN_COMMUNITY = _verb("status.recent_in_community", RecentInCommunity, Ids)
-STATUS_HOME_REBUILD = _verb("status.home_rebuild", HomeRebuild, TimelineEntries)
-STATUS_DIRECT_PAGE = _verb("status.direct_page", DirectPage, DirectMessages)
-STATUS_AUTHOR_TIMELINE = _verb("status.author_timeline", AuthorTimeline, AuthorTimelineIds)
+STATUS_RECENT_BY_AUTHOR = _verb("status.recent_by_author", RecentByAuthor, Ids, kind=READ)
+STATUS_RECENT_IN_COMMUNITY = _verb("status.recent_in_community", RecentInCommunity, Ids, kind=READ)
+STATUS_HOME_REBUILD = _verb("status.home_rebuild", HomeRebuild, TimelineEntries, kind=READ)
+STATUS_DIRECT_PAGE = _verb("status.direct_page", DirectPage, DirectMessages, kind=READ)
+STATUS_AUTHOR_TIMELINE = _verb("status.author_timeline", AuthorTimeline, AuthorTimelineIds,
+                               kind=READ)
 
 # Public feeds (Atom, RSS, JSON Feed)
-STATUS_WORLD_FEED = _verb("status.world_feed", WorldFeed, Statuses)
+STATUS_WORLD_FEED = _verb("status.world_feed", WorldFeed, Statuses, kind=READ)
 
 # What flows into a community from outside (Structs in shared/contracts/integrations.py):
 # inbound feeds and incoming webhooks, managed by the community's owner and admins
-FEED_ADD = _verb("feed.add", int_api.AddFeed, int_api.FeedRecord)
-FEED_LIST = _verb("feed.list", int_api.CommunityItems, int_api.Feeds)
-FEED_REMOVE = _verb("feed.remove", int_api.ItemRef, int_api.Done)
-HOOK_CREATE = _verb("hook.create", int_api.CreateHook, int_api.HookRecord)
-HOOK_LIST = _verb("hook.list", int_api.CommunityItems, int_api.Hooks)
-HOOK_DELETE = _verb("hook.delete", int_api.ItemRef, int_api.Done)
-HOOK_POST = _verb("hook.post", int_api.PostThroughHook, int_api.Posted)
+FEED_ADD = _verb("feed.add", int_api.AddFeed, int_api.FeedRecord, kind=WRITE)
+FEED_LIST = _verb("feed.list", int_api.CommunityItems, int_api.Feeds, kind=READ)
+FEED_REMOVE = _verb("feed.remove", int_api.ItemRef, int_api.Done, kind=WRITE)
+HOOK_CREATE = _verb("hook.create", int_api.CreateHook, int_api.HookRecord, kind=WRITE)
+HOOK_LIST = _verb("hook.list", int_api.CommunityItems, int_api.Hooks, kind=READ)
+HOOK_DELETE = _verb("hook.delete", int_api.ItemRef, int_api.Done, kind=WRITE)
+HOOK_POST = _verb("hook.post", int_api.PostThroughHook, int_api.Posted, kind=WRITE)
 
 
 # --- Scheduled statuses (Mastodon's ScheduledStatus): one block, structs and verbs ---------------
@@ -514,10 +515,12 @@ class ScheduledStatuses(msgspec.Struct, frozen=True, kw_only=True):
     items: list[ScheduledStatusRecord]  # newest scheduled (by id) first
 
 
-SCHEDULED_STATUS_CREATE = _verb("scheduled_status.create", ScheduleStatus, ScheduledStatusRecord)
-SCHEDULED_STATUS_LIST = _verb("scheduled_status.list", AccountPage, ScheduledStatuses)
-SCHEDULED_STATUS_GET = _verb("scheduled_status.get", ScheduledStatusAction, ScheduledStatusRecord)
+SCHEDULED_STATUS_CREATE = _verb("scheduled_status.create", ScheduleStatus, ScheduledStatusRecord,
+                                kind=WRITE)
+SCHEDULED_STATUS_LIST = _verb("scheduled_status.list", AccountPage, ScheduledStatuses, kind=READ)
+SCHEDULED_STATUS_GET = _verb("scheduled_status.get", ScheduledStatusAction, ScheduledStatusRecord,
+                             kind=READ)
 SCHEDULED_STATUS_UPDATE = _verb("scheduled_status.update", RescheduleStatus,
-                                ScheduledStatusRecord)
+                                ScheduledStatusRecord, kind=WRITE)
 SCHEDULED_STATUS_CANCEL = _verb("scheduled_status.cancel", ScheduledStatusAction,
-                                ScheduledStatusRecord)
+                                ScheduledStatusRecord, kind=WRITE)

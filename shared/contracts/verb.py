@@ -4,7 +4,7 @@ answers.
 Both ends go through the declaration, so a type checker ties them together:
 
     # shared/contracts/graph.py: the one place that lists graph's verbs
-    ACCOUNT_GET = VERBS.declare("account.get", GetAccounts, Accounts)
+    ACCOUNT_GET = VERBS.declare("account.get", GetAccounts, Accounts, kind=READ)
 
     # the caller (any process):   reply is an ``Accounts``
     reply = await bus.call(nc, graph_api.ACCOUNT_GET, graph_api.GetAccounts(ids=[1]))
@@ -19,11 +19,23 @@ verb declared but never served (or served twice) fails at start, not at the firs
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
 
 from shared import subjects
+
+# What a verb does to the service's state, which says whether a caller may send it again after
+# it got no answer (no responders, a timeout: shared/bus.py ``call``):
+# - "read" changes nothing: sent again freely;
+# - "idempotent" is set-like (add to a set, remove from it, put a value): applying it twice
+#   leaves what applying it once does, and answers the same, so it is sent again freely too;
+# - "write" is sent again only with an idempotency key, which the service applies at most once
+#   (shared/request_keys.py): a request whose answer was lost must not post twice.
+VerbKind = Literal["read", "idempotent", "write"]
+READ: VerbKind = "read"
+IDEMPOTENT: VerbKind = "idempotent"
+WRITE: VerbKind = "write"
 
 Req = TypeVar("Req")
 Rep = TypeVar("Rep")
@@ -32,15 +44,22 @@ Rep = TypeVar("Rep")
 class Verb(Generic[Req, Rep]):
     """``hubbub.svc.<service>.<name>``, its request type and its reply type."""
 
-    __slots__ = ("service", "name", "request", "reply", "subject", "_reply_decoder")
+    __slots__ = ("service", "name", "request", "reply", "kind", "subject", "_reply_decoder")
 
-    def __init__(self, service: str, name: str, request: type[Req], reply: type[Rep]) -> None:
+    def __init__(self, service: str, name: str, request: type[Req], reply: type[Rep], *,
+                 kind: VerbKind) -> None:
         self.service = service
         self.name = name
+        self.kind = kind
         self.request = request
         self.reply = reply
         self.subject = subjects.service(service, name)
         self._reply_decoder: msgspec.json.Decoder[Rep] = msgspec.json.Decoder(reply)
+
+    @property
+    def retryable_without_key(self) -> bool:
+        """May be sent again after no answer, with no idempotency key."""
+        return self.kind != WRITE
 
     def decode_reply(self, data: bytes) -> Rep:
         return self._reply_decoder.decode(data)
@@ -56,10 +75,14 @@ class VerbSet:
         self.service = service
         self._verbs: dict[str, Verb[Any, Any]] = {}
 
-    def declare(self, name: str, request: type[Req], reply: type[Rep]) -> Verb[Req, Rep]:
+    def declare(self, name: str, request: type[Req], reply: type[Rep], *, kind: VerbKind
+                ) -> Verb[Req, Rep]:
+        """``kind`` is required: every verb says whether it may be sent twice (see VerbKind)."""
         if name in self._verbs:
             raise ValueError(f"{self.service}.{name} declared twice")
-        verb = Verb(self.service, name, request, reply)
+        if kind not in (READ, IDEMPOTENT, WRITE):
+            raise ValueError(f"{self.service}.{name}: unknown kind {kind!r}")
+        verb = Verb(self.service, name, request, reply, kind=kind)
         self._verbs[name] = verb
         return verb
 

@@ -59,9 +59,9 @@ def test_no_two_services_share_a_subject() -> None:
 
 def test_a_verb_is_declared_once() -> None:
     verbs = VerbSet("posts")
-    verbs.declare("status.get", posts.GetStatuses, posts.Statuses)
+    verbs.declare("status.get", posts.GetStatuses, posts.Statuses, kind="read")
     with pytest.raises(ValueError, match="declared twice"):
-        verbs.declare("status.get", posts.GetStatuses, posts.Statuses)
+        verbs.declare("status.get", posts.GetStatuses, posts.Statuses, kind="read")
 
 
 def graph_host() -> ServiceHost:
@@ -109,7 +109,7 @@ def test_a_host_refuses_another_services_verb() -> None:
 
 def test_a_host_refuses_a_verb_its_contract_does_not_declare() -> None:
     host = ServiceHost(StandIn(), posts.VERBS)  # type: ignore[arg-type]
-    stray = Verb("posts", "status.get", posts.GetStatuses, posts.Statuses)
+    stray = Verb("posts", "status.get", posts.GetStatuses, posts.Statuses, kind="read")
     with pytest.raises(ValueError, match="not declared"):
         host.serve(stray, answer)  # type: ignore[arg-type]
 
@@ -128,3 +128,51 @@ async def test_a_host_missing_a_verb_does_not_start() -> None:
         host.check_complete()
     with pytest.raises(RuntimeError):  # before it asks NATS for anything
         await host.start()
+
+
+# Verbs that are set-like: sent again after no answer with no idempotency key. Each applied
+# twice leaves what applying it once does and answers the same (an insert ON CONFLICT DO
+# NOTHING whose event goes out only when the row is new, a delete of what may be gone, a put).
+SET_LIKE = {
+    "posts": {"favourite.add", "favourite.remove", "bookmark.add", "bookmark.remove"},
+    "notify": {"thread.mute", "thread.unmute"},
+    "graph": {"account.note.set"},
+    "fanout": {"home.rebuild"},
+}
+
+
+def test_every_verb_says_whether_it_may_be_sent_twice() -> None:
+    for contract in CONTRACTS:
+        for verb in contract.VERBS:
+            assert verb.kind in ("read", "idempotent", "write"), verb
+            # A write without a key is never sent again; with one, the service dedupes it.
+            assert verb.retryable_without_key == (verb.kind != "write"), verb
+
+
+def test_the_set_like_verbs_are_the_reviewed_ones() -> None:
+    """A verb marked set-like skips the key table: each was read and found idempotent (above).
+    Marking another one so needs the same review."""
+    for contract in CONTRACTS:
+        marked = {verb.name for verb in contract.VERBS if verb.kind == "idempotent"}
+        assert marked == SET_LIKE.get(contract.VERBS.service, set()), contract.VERBS.service
+
+
+def test_the_writes_that_must_be_applied_once_are_writes() -> None:
+    writes = {(verb.service, verb.name) for contract in CONTRACTS for verb in contract.VERBS
+              if verb.kind == "write"}
+    for name in ("status.create", "status.edit", "status.delete", "reblog.add", "reblog.remove",
+                 "media.create", "poll.vote", "scheduled_status.create"):
+        assert ("posts", name) in writes
+    for name in ("follow.create", "follow.remove", "block.add", "block.remove", "mute.add",
+                 "mute.remove", "list.save", "list.add_members", "community.join",
+                 "community.leave", "account.create", "report.create"):
+        assert ("graph", name) in writes
+    for name in ("notification.dismiss", "push.subscribe", "webhook.create"):
+        assert ("notify", name) in writes
+
+
+def test_a_verb_must_be_classified() -> None:
+    verbs = VerbSet("posts")
+    with pytest.raises(ValueError, match="unknown kind"):
+        verbs.declare("status.get", posts.GetStatuses, posts.Statuses,
+                      kind="maybe")  # type: ignore[arg-type]
