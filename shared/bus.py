@@ -37,7 +37,7 @@ from nats.js.api import (
 from nats.micro.request import Request
 from nats.micro.service import Service
 
-from shared import errors, events, metrics, nats_users, subjects, tls
+from shared import access_log, errors, events, metrics, nats_users, subjects, tls, tracing
 from shared.cancel import raise_if_cancelled
 from shared.compat import nats as nats_compat
 from shared.contracts.verb import Rep, Req, Verb, VerbSet
@@ -315,7 +315,10 @@ class EventConsumer:
                 await msg.term()
                 return
             try:
-                await self._handle_through_outages(msg, event)
+                # A span when tracing is on, a child of the publisher's (the outbox row's).
+                with tracing.span(f"{self.durable} consume {event.type}", parent=msg.headers or {},
+                                  kind="consumer"):
+                    await self._handle_through_outages(msg, event)
             except Exception:
                 delivered = msg.metadata.num_delivered
                 if delivered >= self.max_deliver:
@@ -470,24 +473,35 @@ class ServiceHost:
     async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder[Any], request: Request
                      ) -> None:
         label = f"{self.name}.{endpoint.verb.name}"
-        try:
-            with metrics.REQUEST_SECONDS.labels(label).time():
-                try:
-                    payload = decoder.decode(request.data)
-                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                    raise errors.BadRequest(f"bad request: {exc}") from exc
-                reply = await endpoint.handler(payload)
-            await request.respond(_encoder.encode(reply))
-        except errors.HubbubError as exc:
-            await _respond_error(request, exc.code, exc.message, exc.details)
-        except SERVER_AWAY_ERRORS as exc:
-            # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is broken".
-            log.warning("%s: a server is away: %r", label, exc)
-            await _respond_error(request, errors.Unavailable.code,
-                                 f"unavailable: {type(exc).__name__}")
-        except Exception as exc:
-            log.exception("%s failed", label)
-            await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
+        outcome = "ok"
+        started = asyncio.get_running_loop().time()
+        # A span only when tracing is on (shared/tracing.py), a child of the caller's.
+        with tracing.span(f"{label} handle", parent=request.headers or {}, kind="server"):
+            try:
+                with metrics.REQUEST_SECONDS.labels(label).time():
+                    try:
+                        payload = decoder.decode(request.data)
+                    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                        raise errors.BadRequest(f"bad request: {exc}") from exc
+                    reply = await endpoint.handler(payload)
+                await request.respond(_encoder.encode(reply))
+            except errors.HubbubError as exc:
+                outcome = exc.code
+                await _respond_error(request, exc.code, exc.message, exc.details)
+            except SERVER_AWAY_ERRORS as exc:
+                # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is broken".
+                outcome = errors.Unavailable.code
+                log.warning("%s: a server is away: %r", label, exc)
+                await _respond_error(request, errors.Unavailable.code,
+                                     f"unavailable: {type(exc).__name__}")
+            except Exception as exc:
+                outcome = "error"
+                log.exception("%s failed", label)
+                await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
+        if access_log.enabled:
+            access_log.verb(service=self.name, verb=endpoint.verb.name, outcome=outcome,
+                            latency_ms=(asyncio.get_running_loop().time() - started) * 1000,
+                            request_id=(request.headers or {}).get(access_log.REQUEST_ID_HEADER))
 
     async def stop(self) -> None:
         if self._service:
@@ -523,8 +537,13 @@ def _details(data: bytes) -> errors.Details | None:
 async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float = 5.0) -> Rep:
     """Ask the service that owns ``verb``; its typed error reply is raised here as the same
     ``HubbubError``."""
+    # Observability (shared/access_log.py, shared/tracing.py): the request id and trace context
+    # ride in headers only when those are switched on; off, no headers, as before.
+    rid = access_log.request_id.get()
+    headers = tracing.headers({access_log.REQUEST_ID_HEADER: rid} if rid else None)
     try:
-        msg = await nc.request(verb.subject, _encoder.encode(payload), timeout=timeout)
+        msg = await nc.request(verb.subject, _encoder.encode(payload), timeout=timeout,
+                               headers=headers)
     except nats.errors.MaxPayloadError as exc:
         raise errors.TooLarge("Request is too large") from exc
     except nats.errors.NoRespondersError as exc:
