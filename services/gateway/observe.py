@@ -48,11 +48,17 @@ async def serve(gw: Gateway, app: App, scope: Scope, receive: Receive, send: Sen
         raw[REQUEST_ID] = rid
         reset = access_log.request_id.set(rid)  # bus.call passes it on to the services
     try:
-        with tracing.span(f"HTTP {scope.get('method', '')}", kind="server") as span:
+        if not tracing.enabled:
             await app(scope, receive, watched)
-            if span is not None:
-                span.update_name(f"HTTP {scope.get('method', '')} {_route(scope)}")
-                span.set_attribute("http.response.status_code", status)
+        else:
+            # A caller's (or a proxy's) W3C traceparent makes this span a child of theirs.
+            given = _header(scope, b"traceparent")
+            with tracing.span(f"HTTP {scope.get('method', '')}", kind="server",
+                              parent={tracing.TRACEPARENT: given} if given else None) as span:
+                await app(scope, receive, watched)
+                if span is not None:
+                    span.update_name(f"HTTP {scope.get('method', '')} {_route(scope)}")
+                    span.set_attribute("http.response.status_code", status)
     finally:
         seconds = time.perf_counter() - started
         route = _route(scope)

@@ -66,3 +66,14 @@ async def test_off_no_spans_and_no_trace_headers(api: Api) -> None:
         "SELECT traceparent FROM outbox WHERE convert_from(payload, 'UTF8') LIKE '%' || $1 || '%'",
         status["id"])
     assert carried and all(row["traceparent"] is None for row in carried)
+
+
+async def test_a_callers_traceparent_is_the_requests_parent(
+        api: Api, spans: InMemorySpanExporter) -> None:
+    given_trace, given_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    r = await api.client.get("/api/v1/instance",
+                             headers={"traceparent": f"00-{given_trace}-{given_span}-01"})
+    assert r.status_code == 200
+    [request] = [s for s in spans.get_finished_spans() if s.name == "HTTP GET /api/v1/instance"]
+    assert f"{request.context.trace_id:032x}" == given_trace
+    assert request.parent is not None and f"{request.parent.span_id:016x}" == given_span
