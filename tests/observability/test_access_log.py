@@ -64,6 +64,12 @@ async def test_the_route_is_the_template_and_a_refusal_is_logged(api: Api, lines
     assert r.status_code == 404
     [line] = [x for x in lines.lines if x["kind"] == "http" and x["status"] == 404]
     assert line["route"].startswith("/api/v1/statuses/{") and "123456" not in line["route"]
+    # The service's line for the same request, with the gateway's request id: posts answered
+    # (no such status), the gateway made that a 404.
+    [handled] = [x for x in lines.lines
+                 if x["kind"] == "verb" and x["request_id"] == line["request_id"]]
+    assert (handled["service"], handled["verb"], handled["outcome"]) == (
+        "posts", "status.get", "ok")
     r = await api.client.get("/no-such-page/at-all")
     assert r.status_code == 404
     assert "no-such-page" not in "\n".join(lines.raw)  # the web client's catch-all's template
