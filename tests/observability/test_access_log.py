@@ -114,3 +114,13 @@ async def test_off_by_default(api: Api) -> None:
         assert handler.lines == []
     finally:
         access_log.LOGGER.removeHandler(handler)
+
+
+async def test_a_verb_that_fails_logs_its_error_code(api: Api, lines: _Lines) -> None:
+    me = await api.user()
+    r = await api.client.post("/api/v1/statuses/123457/favourite", headers=me.headers)
+    assert r.status_code == 404
+    line = _http(lines, "/api/v1/statuses/{status_id}/{action}", "POST")[-1]
+    outcomes = {x["outcome"] for x in lines.lines
+                if x["kind"] == "verb" and x["request_id"] == line["request_id"]}
+    assert "not_found" in outcomes, outcomes
