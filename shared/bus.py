@@ -472,36 +472,46 @@ class ServiceHost:
 
     async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder[Any], request: Request
                      ) -> None:
-        label = f"{self.name}.{endpoint.verb.name}"
-        outcome = "ok"
+        # Observability, only when switched on: a span, a child of the caller's
+        # (shared/tracing.py), and an access-log line (shared/access_log.py).
+        if not (tracing.enabled or access_log.enabled):
+            await self._answer(endpoint, decoder, request)
+            return
         started = asyncio.get_running_loop().time()
-        # A span only when tracing is on (shared/tracing.py), a child of the caller's.
-        with tracing.span(f"{label} handle", parent=request.headers or {}, kind="server"):
-            try:
-                with metrics.REQUEST_SECONDS.labels(label).time():
-                    try:
-                        payload = decoder.decode(request.data)
-                    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                        raise errors.BadRequest(f"bad request: {exc}") from exc
-                    reply = await endpoint.handler(payload)
-                await request.respond(_encoder.encode(reply))
-            except errors.HubbubError as exc:
-                outcome = exc.code
-                await _respond_error(request, exc.code, exc.message, exc.details)
-            except SERVER_AWAY_ERRORS as exc:
-                # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is broken".
-                outcome = errors.Unavailable.code
-                log.warning("%s: a server is away: %r", label, exc)
-                await _respond_error(request, errors.Unavailable.code,
-                                     f"unavailable: {type(exc).__name__}")
-            except Exception as exc:
-                outcome = "error"
-                log.exception("%s failed", label)
-                await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
+        with tracing.span(f"{self.name}.{endpoint.verb.name} handle",
+                          parent=request.headers or {}, kind="server"):
+            outcome = await self._answer(endpoint, decoder, request)
         if access_log.enabled:
             access_log.verb(service=self.name, verb=endpoint.verb.name, outcome=outcome,
                             latency_ms=(asyncio.get_running_loop().time() - started) * 1000,
                             request_id=(request.headers or {}).get(access_log.REQUEST_ID_HEADER))
+
+    async def _answer(self, endpoint: Endpoint, decoder: msgspec.json.Decoder[Any],
+                      request: Request) -> str:
+        """Handle the request and reply; returns the outcome ("ok" or the error's code)."""
+        label = f"{self.name}.{endpoint.verb.name}"
+        try:
+            with metrics.REQUEST_SECONDS.labels(label).time():
+                try:
+                    payload = decoder.decode(request.data)
+                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                    raise errors.BadRequest(f"bad request: {exc}") from exc
+                reply = await endpoint.handler(payload)
+            await request.respond(_encoder.encode(reply))
+        except errors.HubbubError as exc:
+            await _respond_error(request, exc.code, exc.message, exc.details)
+            return exc.code
+        except SERVER_AWAY_ERRORS as exc:
+            # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is broken".
+            log.warning("%s: a server is away: %r", label, exc)
+            await _respond_error(request, errors.Unavailable.code,
+                                 f"unavailable: {type(exc).__name__}")
+            return errors.Unavailable.code
+        except Exception as exc:
+            log.exception("%s failed", label)
+            await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
+            return "error"
+        return "ok"
 
     async def stop(self) -> None:
         if self._service:
