@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 
 from services import network_cli
-from shared import logs
+from shared import logs, tracing
 from shared.settings import SERVICES, Settings, from_env
 
 # A subcommand: its parsed arguments and the settings in, the process's exit status out.
@@ -41,6 +41,7 @@ def cmd_service(args: argparse.Namespace, settings: Settings) -> int:
                   database=service_class is None or service_class.schema is not None,
                   redis=service_class is None or service_class.uses_redis)
     logs.configure(settings, args.name)
+    tracing.configure(settings.otel_endpoint, args.name)  # off unless HUBBUB_OTEL_ENDPOINT
     run(args.name, settings)
     return 0
 

@@ -38,7 +38,17 @@ from nats.js.api import (
 from nats.micro.request import Request
 from nats.micro.service import Service
 
-from shared import errors, events, metrics, nats_users, request_keys, subjects, tls
+from shared import (
+    access_log,
+    errors,
+    events,
+    metrics,
+    nats_users,
+    request_keys,
+    subjects,
+    tls,
+    tracing,
+)
 from shared.cancel import raise_if_cancelled
 from shared.compat import nats as nats_compat
 from shared.contracts.verb import WRITE, Rep, Req, Verb, VerbSet
@@ -467,7 +477,10 @@ class EventConsumer:
                 await msg.term()
                 return
             try:
-                await self._handle_through_outages(msg, event)
+                # A span when tracing is on, a child of the publisher's (the outbox row's).
+                with tracing.span(f"{self.durable} consume {event.type}", parent=msg.headers or {},
+                                  kind="consumer"):
+                    await self._handle_through_outages(msg, event)
             except Exception:
                 delivered = msg.metadata.num_delivered
                 if delivered >= self.max_deliver:
@@ -626,10 +639,27 @@ class ServiceHost:
 
     async def _serve(self, endpoint: Endpoint, decoder: msgspec.json.Decoder[Any], request: Request
                      ) -> None:
+        # Observability, only when switched on: a span, a child of the caller's
+        # (shared/tracing.py), and an access-log line (shared/access_log.py).
+        if not (tracing.enabled or access_log.enabled):
+            await self._answer(endpoint, decoder, request)
+            return
+        started = asyncio.get_running_loop().time()
+        with tracing.span(f"{self.name}.{endpoint.verb.name} handle",
+                          parent=request.headers or {}, kind="server"):
+            outcome = await self._answer(endpoint, decoder, request)
+        if access_log.enabled:
+            access_log.verb(service=self.name, verb=endpoint.verb.name, outcome=outcome,
+                            latency_ms=(asyncio.get_running_loop().time() - started) * 1000,
+                            request_id=(request.headers or {}).get(access_log.REQUEST_ID_HEADER))
+
+    async def _answer(self, endpoint: Endpoint, decoder: msgspec.json.Decoder[Any],
+                      request: Request) -> str:
+        """Handle the request and reply; returns the outcome ("ok" or the error's code)."""
         label = f"{self.name}.{endpoint.verb.name}"
         answered, claim = await self._claim_for(endpoint.verb, request, label)
         if answered:
-            return  # from the record of an earlier run
+            return "ok"  # from the record of an earlier run (or a server away, logged there)
         token = request_keys.claiming(claim)
         try:
             with metrics.REQUEST_SECONDS.labels(label).time():
@@ -646,6 +676,7 @@ class ServiceHost:
             # Another replica applied this very request (its answer was lost on the way back):
             # answer with its answer, not with a second write.
             await self._answer_applied(endpoint.verb, request, label)
+            return "ok"
         except errors.HubbubError as exc:
             if claim and not claim.committed and self.keys and await self._applied_by_another(
                     claim, label):
@@ -653,12 +684,13 @@ class ServiceHost:
                 # meanwhile, and this one saw its effects (an invitation used): its answer is
                 # the answer, not this refusal.
                 await self._answer_applied(endpoint.verb, request, label)
-                return
+                return "ok"
             if claim and claim.committed and self.keys:
                 # It wrote and then refused: a repeat must get the same refusal.
                 details = _encoder.encode(exc.details) if exc.details else None
                 await self.keys.record(claim, error=(exc.code, exc.message, details))
             await _respond_error(request, exc.code, exc.message, exc.details)
+            return exc.code
         except Exception as exc:
             if is_server_away(exc):
                 # PostgreSQL, Valkey or NATS is away for now: "try again", not "this is
@@ -666,11 +698,13 @@ class ServiceHost:
                 log.warning("%s: a server is away: %r", label, exc)
                 await _respond_error(request, errors.Unavailable.code,
                                      f"unavailable: {type(exc).__name__}")
-                return
+                return errors.Unavailable.code
             log.exception("%s failed", label)
             await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
+            return "error"
         finally:
             request_keys.release(token)
+        return "ok"
 
     async def _claim_for(self, verb: Verb[Any, Any], request: Request, label: str
                          ) -> tuple[bool, request_keys.Claim | None]:
@@ -778,7 +812,12 @@ async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float =
     the verb allows it (see ATTEMPTS); then ``Unavailable`` (503 at the gateway)."""
     data = _encoder.encode(payload)
     key = request_keys.next_key() if verb.kind == WRITE else None
-    headers = {request_keys.KEY_HEADER: key} if key else None
+    headers: dict[str, str] = {request_keys.KEY_HEADER: key} if key else {}
+    # Observability (shared/access_log.py, shared/tracing.py): the request id and trace context
+    # ride in headers only when those are switched on.
+    if rid := access_log.request_id.get():
+        headers[access_log.REQUEST_ID_HEADER] = rid
+    sent_headers = tracing.headers(headers or None)
     attempts = ATTEMPTS if (verb.retryable_without_key or key) else 1
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -789,7 +828,7 @@ async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float =
         last = attempt >= attempts or remaining <= ATTEMPT_MIN_S
         wait = remaining if last else max(ATTEMPT_MIN_S, timeout / attempts)
         try:
-            msg = await nc.request(verb.subject, data, timeout=wait, headers=headers)
+            msg = await nc.request(verb.subject, data, timeout=wait, headers=sent_headers)
         except nats.errors.MaxPayloadError as exc:
             raise errors.TooLarge("Request is too large") from exc
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError) as exc:

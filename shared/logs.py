@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 
+from shared import access_log
 from shared.settings import Settings
 
 
@@ -45,3 +46,4 @@ def configure(settings: Settings, service: str) -> None:
     # Libraries that log every request at INFO drown the useful lines.
     for noisy in ("granian.access", "asyncio", "websockets"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    access_log.configure(settings, service)

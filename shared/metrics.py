@@ -70,6 +70,20 @@ CONSUMER_ACK_PENDING = Gauge(
 TIMELINE_REBUILDS = Counter(
     "hubbub_timeline_rebuilds_total", "Home timelines rebuilt from Postgres", ["trigger"]
 )
+# Seeing it run (issue 19): what the Grafana dashboard and the alert rules in deploy/ read.
+# tests/unit/test_observability_deploy.py holds their metric names to the ones defined here.
+HTTP_REQUEST_SECONDS = Histogram(
+    "hubbub_http_request_seconds",
+    "Gateway HTTP requests by route template (never the raw path: ids and secrets stay out)",
+    ["route", "method", "status_class"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+DELIVERY_SECONDS = Histogram(
+    # From the post's id (minted by posts when it accepted the post: shared/ids.py) to its
+    # frames handed to this gateway's sockets. Across machines it includes their clock skew.
+    "hubbub_delivery_seconds", "Post accepted at posts to its frame written to readers' sockets",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+)
 
 
 def render() -> tuple[bytes, str]:

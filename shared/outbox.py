@@ -17,7 +17,7 @@ import logging
 import asyncpg
 from nats.js import JetStreamContext
 
-from shared import events, metrics, subjects
+from shared import events, metrics, subjects, tracing
 from shared.cancel import raise_if_cancelled
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,8 @@ CREATE TABLE outbox (
     subject text NOT NULL,
     payload bytea NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
-    published_at timestamptz
+    published_at timestamptz,
+    traceparent text                  -- W3C trace context of the write, when tracing is on
 );
 CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
 """
@@ -51,11 +52,21 @@ def row(event: events.Event) -> tuple[int, str, bytes]:
 
 async def add(conn: asyncpg.Connection, schema: str, *evts: events.Event) -> None:
     """Record events inside the caller's transaction."""
+    # The trace context of the write (None unless tracing is on): the relay publishes it in the
+    # message's headers, so consumers' spans join the request's trace (shared/tracing.py).
+    trace = tracing.traceparent()
     await conn.executemany(
-        "INSERT INTO outbox (id, subject, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        [row(e) for e in evts],
+        "INSERT INTO outbox (id, subject, payload, traceparent) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT DO NOTHING",
+        [(*row(e), trace) for e in evts],
     )
     await conn.execute(f"NOTIFY {channel(schema)}")
+
+
+def _headers(event_id: int, traceparent: str | None) -> dict[str, str]:
+    if traceparent is None:
+        return {"Nats-Msg-Id": str(event_id)}
+    return {"Nats-Msg-Id": str(event_id), tracing.TRACEPARENT: traceparent}
 
 
 class OutboxRelay:
@@ -136,7 +147,7 @@ class OutboxRelay:
         """Publish one batch of unpublished rows; returns how many were published."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                "SELECT id, subject, payload FROM outbox WHERE published_at IS NULL "
+                "SELECT id, subject, payload, traceparent FROM outbox WHERE published_at IS NULL "
                 "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 self.batch,
             )
@@ -144,7 +155,7 @@ class OutboxRelay:
                 return 0
             await asyncio.gather(*(
                 self.js.publish(row["subject"], bytes(row["payload"]),
-                                headers={"Nats-Msg-Id": str(row["id"])})
+                                headers=_headers(row["id"], row["traceparent"]))
                 for row in rows
             ))
             await conn.execute(

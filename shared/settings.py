@@ -72,6 +72,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     allow_newer_schema: bool = False
     log_level: str = "INFO"
     log_json: bool = False
+    # One JSON line per HTTP request (gateway) or verb handled (services): shared/access_log.py.
+    access_log: bool = False
+    # OpenTelemetry traces, exported over OTLP/HTTP to this URL (e.g. http://collector:4318);
+    # empty: off, and the tracing calls are the API's no-ops (shared/tracing.py).
+    otel_endpoint: str = ""
     # Streaming: events queued per connection before a slow client is cut off, and how many
     # connections one token, one account, one client address and one gateway process may hold
     # (an office behind one NAT address is many people: keep the per-address cap generous).
@@ -291,6 +296,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         mail_from=get("HUBBUB_MAIL_FROM", ""),
         log_level=get("HUBBUB_LOG_LEVEL", base.log_level).upper(),
         log_json=_bool(get("HUBBUB_LOG_JSON", "0")),
+        access_log=_bool(get("HUBBUB_ACCESS_LOG", "0")),
+        otel_endpoint=get("HUBBUB_OTEL_ENDPOINT", ""),
         sso_allow_http=_bool(get("HUBBUB_SSO_ALLOW_HTTP", "0")),
         stream_queue_size=int(get("HUBBUB_STREAM_QUEUE_SIZE", base.stream_queue_size)),
         stream_max_per_token=int(get("HUBBUB_STREAM_MAX_PER_TOKEN",

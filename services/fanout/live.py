@@ -16,7 +16,7 @@ import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.fanout.recipients import follower_pages
-from shared import bus, metrics, presence, subjects
+from shared import bus, metrics, presence, subjects, tracing
 from shared.contracts import graph as graph_api
 from shared.contracts import live
 from shared.fastredis import FastRedis
@@ -59,8 +59,10 @@ class LivePublisher:
         return await presence.online_among(self.lean or self.r, readers)
 
     async def publish(self, readers: list[int], message: live.LiveMessage) -> None:
+        trace = tracing.headers()  # the consume span's context, when tracing is on
         for batch in chunks(readers, BATCH):
-            await self.nc.publish(subjects.live_users(), live.encode_batch(message, batch))
+            await self.nc.publish(subjects.live_users(), live.encode_batch(message, batch),
+                                  headers=trace)
         metrics.LIVE_PUBLISHED.labels(message.event).inc(len(readers))
 
     async def to_users(self, readers: list[int], message: live.LiveMessage) -> None:

@@ -15,7 +15,7 @@ from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 
-from services.gateway import limits, proxies, rate_limits, responses, scopes
+from services.gateway import limits, observe, proxies, rate_limits, responses, scopes
 from services.gateway.context import Gateway
 from services.gateway.express import ExpressLane
 from services.gateway.request_key_scope import RequestKeyScope
@@ -124,7 +124,9 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 def _server_error(request: Request[Any, Any, Any], status: int, detail: str,
                   exc: BaseException | None = None) -> Response[Any]:
     """The client gets the status and a request id; the log gets what went wrong."""
-    request_id = uuid.uuid4().hex[:16]
+    # The access log's id for this request when it is on (observe.py), so that the line and
+    # this answer's X-Request-Id agree.
+    request_id = observe.request_id_of(request.scope) or uuid.uuid4().hex[:16]
     path = request.url.path
     if path.startswith(_HOOKS_PATH):
         path = _HOOKS_PATH + "…"

@@ -28,7 +28,7 @@ from litestar.types import (
     Send,
 )
 
-from services.gateway import limits, rate_limits, scopes, tokens
+from services.gateway import limits, observe, rate_limits, scopes, tokens
 from services.gateway.application.home import read_home
 from services.gateway.context import Gateway, bearer_of
 from services.gateway.streaming.direct import RAW_SEND
@@ -76,6 +76,12 @@ class ExpressLane:
         self.home_need = scopes.route_need(app, HOME_PATH, "GET")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            # Latency by route, the access log, the request's span: observe.py.
+            return await observe.serve(self.gw, self._lanes, scope, receive, send)
+        return await self._lanes(scope, receive, send)
+
+    async def _lanes(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.WEBSOCKET:
             # A key of Hubbub's own (streaming/direct.py): ASGI scopes take extensions, Litestar's
             # TypedDict has no room for one.
@@ -87,6 +93,7 @@ class ExpressLane:
         if (scope["type"] != ScopeType.HTTP or scope["path"] != HOME_PATH
                 or scope["method"] != "GET" or not self.gw.ready):
             return await self.app(scope, receive, send)
+        scope["path_template"] = HOME_PATH  # the route, as Litestar's router would name it
         token, origin = _bearer(scope)
         shown: list[tuple[bytes, bytes]] = []
         if token is not None and self.gw.rate_limits.on:

@@ -9,13 +9,14 @@ subjects it holds, as if it had come on each user's own subject."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from shared import subjects
+from shared import ids, metrics, subjects, tracing
 from shared.contracts import live
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,12 @@ class LiveHub:
         except Exception:
             log.warning("undecodable live message on %s", msg.subject)
             return
-        if len(self._listeners.get(msg.subject, ())) > 1 and self.prepare is not None:
-            await self.prepare(message)  # a public or hashtag stream, say
-        for listener in list(self._listeners.get(msg.subject, ())):
-            listener(msg.subject, message)
+        with tracing.span("gateway live push", parent=msg.headers or {}, kind="consumer"):
+            if len(self._listeners.get(msg.subject, ())) > 1 and self.prepare is not None:
+                await self.prepare(message)  # a public or hashtag stream, say
+            for listener in list(self._listeners.get(msg.subject, ())):
+                listener(msg.subject, message)
+        _delivered(message)
 
     async def _dispatch_batch(self, msg: Msg) -> None:
         try:
@@ -81,14 +84,19 @@ class LiveHub:
             log.warning("undecodable live batch on %s", msg.subject)
             return
         message = batch.message()
-        if self.prepare is not None:
-            await self.prepare(message)
-        for user_id in batch.user_ids:
-            subject = f"{USER_PREFIX}{user_id}"
-            listeners = self._listeners.get(subject)
-            if listeners:
-                for listener in list(listeners):
-                    listener(subject, message)
+        # The span covers the readers' socket writes (the listeners write at once when they
+        # can: streaming/session.py); a child of fanout's, when tracing is on.
+        with tracing.span("gateway live push", parent=msg.headers or {}, kind="consumer",
+                          attributes={"hubbub.readers": len(batch.user_ids)}):
+            if self.prepare is not None:
+                await self.prepare(message)
+            for user_id in batch.user_ids:
+                subject = f"{USER_PREFIX}{user_id}"
+                listeners = self._listeners.get(subject)
+                if listeners:
+                    for listener in list(listeners):
+                        listener(subject, message)
+        _delivered(message)
 
     async def close(self) -> None:
         for closer in self._closers:
@@ -109,3 +117,16 @@ class LiveHub:
     @property
     def subject_count(self) -> int:
         return len(self._subs)
+
+
+def _delivered(message: live.LiveMessage) -> None:
+    """Delivery latency: a new post's frames are handed to this gateway's sockets now. Once per
+    message and gateway, not per reader (a post to 1,000 readers costs one observation); a
+    reader whose frame waits in its queue (a slow socket) is not counted apart. The post's id
+    says when posts accepted it (shared/ids.py): an edit or a boost's old id is not a new
+    post, so only "update" counts, and only a status made within the last hour."""
+    if message.event != "update" or message.status_id is None:
+        return
+    seconds = time.time() - ids.created_ms(message.status_id) / 1000
+    if 0 <= seconds < 3600:
+        metrics.DELIVERY_SECONDS.observe(seconds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared import events, outbox
+from shared import events, outbox, tracing
 
 # The status, its idempotency key, poll, hashtag uses, the parent's reply count and the event's
 # outbox row (with the relay's wake-up) in one statement: one round trip and one implicit
@@ -33,7 +33,8 @@ WITH s AS (
 ), reply AS (
     UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $21::bigint
 ), event AS (
-    INSERT INTO outbox (id, subject, payload) VALUES ($22, $23, $24) ON CONFLICT DO NOTHING
+    INSERT INTO outbox (id, subject, payload, traceparent) VALUES ($22, $23, $24, $27)
+    ON CONFLICT DO NOTHING
 )
 SELECT s.version, (extract(epoch FROM s.created_at) * 1000)::bigint AS created_at,
     poll.id AS poll_id, poll.options AS poll_options, poll.votes AS poll_votes,
@@ -62,7 +63,8 @@ async def insert_status(
         sensitive, visibility, language, in_reply_to_id, in_reply_to_account_id, mentions, tags,
         community_id, idempotency_key, poll_id, poll_options,
         [0] * len(poll_options) if poll_options else None, poll_multiple, poll_expires_in_s,
-        parent_id, *outbox.row(event), outbox.channel("posts"), event.conversation_id)
+        parent_id, *outbox.row(event), outbox.channel("posts"), event.conversation_id,
+        tracing.traceparent())  # None unless tracing is on (shared/tracing.py)
 
 
 # --- edits --------------------------------------------------------------------------------------
