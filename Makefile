@@ -12,7 +12,7 @@ LOCK_PYTHON := 3.11
 # plain `make lock` keeps the pins it can and only resolves what pyproject.toml changed.
 LOCK_FLAGS ?=
 
-.PHONY: run cluster test test-valkey-cluster lint lock clean
+.PHONY: run cluster test test-valkey-cluster test-cluster lint lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ VALKEY_CLUSTER_TESTS ?= tests/fanout tests/api/timelines tests/gateway tests/pos
 	tests/notify tests/api/statuses tests/api/lists tests/api/streaming tests/api/accounts
 test-valkey-cluster: $(STAMP) $(OIDC)
 	HUBBUB_TEST_REDIS_CLUSTER=1 $(BIN)/pytest -q -n 2 --dist loadfile $(VALKEY_CLUSTER_TESTS)
+
+# The same part of the suite with every server in its cluster mode (hubbub up --cluster's:
+# 3 NATS nodes and R3 streams, PostgreSQL primary + streaming standby, a Valkey Cluster).
+test-cluster: $(STAMP) $(OIDC)
+	HUBBUB_TEST_CLUSTER=1 $(BIN)/pytest -q -n 2 --dist loadfile $(VALKEY_CLUSTER_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -288,4 +288,6 @@ def start_cluster(settings: Settings, data_dir: Path | None = None
         service_redis_urls=embedded.redis_urls,
         # A Valkey Cluster we started is one; a named server is whatever the settings say.
         redis_cluster=settings.redis_cluster or bool(info.redis_url),
+        # Our standby serves the reads that may lag (shared/db.py's create_read_pool).
+        database_standby_hosts=settings.database_standby_hosts or info.postgres_standby,
     ), embedded, info

@@ -51,6 +51,20 @@ def servers():
     # HUBBUB_TEST_REDIS_CLUSTER=1 (make test-valkey-cluster): the Valkey part is a Valkey
     # Cluster (3 primaries, 1 replica each) and every client is cluster-aware.
     cluster = not urls["redis"] and os.environ.get("HUBBUB_TEST_REDIS_CLUSTER") == "1"
+    # HUBBUB_TEST_CLUSTER=1 (make test-cluster): every server in its cluster mode, as `hubbub
+    # up --cluster` runs them (shared/infra_cluster.py): 3 NATS nodes and R3 streams,
+    # PostgreSQL primary + streaming standby (reads that may lag on the standby), a Valkey
+    # Cluster.
+    if os.environ.get("HUBBUB_TEST_CLUSTER") == "1":
+        from shared import infra_cluster
+
+        settings, embedded, _where = infra_cluster.start_cluster(base, folder)
+        try:
+            yield msgspec.structs.replace(settings, stream_replicas=infra_cluster.STREAM_REPLICAS)
+        finally:
+            embedded.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+        return
     if cluster:
         base = msgspec.structs.replace(base, redis_url="cluster (started below)")
     # No preferred ports: never collide with a developer's `make run`.

@@ -13,7 +13,7 @@ import pytest
 import redis.exceptions
 
 from shared import bus, errors
-from shared.contracts.verb import VerbSet
+from shared.contracts.verb import READ, VerbSet
 from shared.nats_users import OPERATOR
 from shared.readiness import is_server_away
 from shared.settings import Settings
@@ -75,7 +75,7 @@ async def test_a_service_answers_unavailable_for_each_and_an_error_otherwise(
         servers: Settings) -> None:
     """Through a real ServiceHost and bus.call, as the gateway calls a service."""
     verbs = VerbSet(unique("probe"))
-    verb = verbs.declare("fail", Ask, Answer)
+    verb = verbs.declare("fail", Ask, Answer, kind=READ)
     cases = [*AWAY, *NOT_AWAY]
 
     async def fail(ask: Ask) -> Answer:
