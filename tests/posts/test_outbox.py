@@ -6,6 +6,7 @@ import asyncio
 
 import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import ServiceUnavailableError
 
 from shared import events, outbox, subjects
 from shared.ids import new_id
@@ -23,12 +24,19 @@ async def copies_in_stream(settings: Settings, event_id: int) -> int:
         sub = await js.pull_subscribe(
             subjects.event("post.status.created"), stream=subjects.EVENTS_STREAM,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
-        found = 0
+        found, unavailable = 0, 0
         while True:
             try:
                 msgs = await sub.fetch(500, timeout=0.5)
             except TimeoutError:  # nats-py raises its own subclass, or asyncio's plain one
                 break
+            except ServiceUnavailableError:
+                # A cluster (make test-cluster): the new consumer's group is still forming.
+                unavailable += 1
+                if unavailable > 20:
+                    raise
+                await asyncio.sleep(0.1)
+                continue
             for msg in msgs:
                 if events.decode(msg.data).id == event_id:
                     found += 1
