@@ -30,63 +30,154 @@ BENCH_DOMAIN = "bench.test"
 
 
 class BenchStack:
-    def __init__(self) -> None:
+    """The servers (single embedded ones, or with ``cluster=True`` their cluster modes as in
+    ``hubbub up --cluster``: 3 NATS nodes with R3 streams, a PostgreSQL primary and streaming
+    standby, a Valkey Cluster) and the service processes started on them.
+
+    A process is known by its label: the service's name for the first (``"posts"``, as the
+    benchmarks have always used it), ``"posts-2"``, ``"posts-3"`` for more replicas of it
+    (``start_replicas``). ``kill``/``restart`` do that to a service process and
+    ``kill_server``/``restart_server`` to a server (by its name in ``server_names()``), for
+    fault injection."""
+
+    def __init__(self, *, cluster: bool = False) -> None:
+        self.cluster = cluster
         self.folder = Path(tempfile.mkdtemp(prefix="hubbub-bench-"))
         base = Settings(data_dir=str(self.folder),
                         nats_url=os.environ.get("HUBBUB_NATS_URL", ""),
                         database_url=os.environ.get("HUBBUB_DATABASE_URL", ""),
                         redis_url=os.environ.get("HUBBUB_REDIS_URL", ""))
-        self.settings, self.embedded = infra.start_missing(base, self.folder, preferred_ports={})
-        if any(server.name == "valkey" for server in self.embedded.servers):
-            # No RDB snapshots while measuring: a fork and a dump of every timeline in the
-            # middle of a run would count as Redis's CPU per write (the embedded default
-            # saves after 300 s, which a run of five repeats crosses). The bench's own
-            # server only, as its admin user.
-            with redis.Redis.from_url(self.settings.redis_url) as r:
-                r.config_set("save", "")
+        # What the services need beyond server_env to use the cluster's servers (R3 streams,
+        # the cluster-aware Valkey client), as `hubbub up --cluster` gives them.
+        self.cluster_env: dict[str, str] = {}
+        if cluster:
+            from shared import infra_cluster
+
+            self.cluster_env = infra_cluster.cluster_env(base)
+            self.settings, self.embedded, _ = infra_cluster.start_cluster(
+                base, self.folder / infra_cluster.CLUSTER_DIR)
+        else:
+            self.settings, self.embedded = infra.start_missing(base, self.folder,
+                                                               preferred_ports={})
+        self._no_snapshots()
         ports = {name: 0 for name in DEFAULT_PORTS}
         ports["gateway"] = infra.free_port()
         self.settings = msgspec.structs.replace(self.settings, ports=ports)
-        self.procs: dict[str, subprocess.Popen] = {}
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._launches: dict[str, tuple[str, dict[str, str]]] = {}  # label: (service, env)
+        self.gateway_ports: dict[str, int] = {"gateway": ports["gateway"]}
+
+    def _no_snapshots(self) -> None:
+        """No RDB snapshots while measuring: a fork and a dump of every timeline in the middle
+        of a run would count as Redis's CPU per write (the embedded default saves after 300 s,
+        which a run of five repeats crosses). The bench's own server only, as its admin user;
+        the cluster mode's nodes are configured without snapshots."""
+        if any(server.name == "valkey" for server in self.embedded.servers):
+            with redis.Redis.from_url(self.settings.redis_url) as r:
+                r.config_set("save", "")
 
     @property
     def base_url(self) -> str:
         return self.settings.base_url
 
+    @property
+    def gateway_urls(self) -> list[str]:
+        """Every gateway process's base URL, the first one's first."""
+        return [f"http://{self.settings.host}:{port}" for port in self.gateway_ports.values()]
+
     def process_roots(self) -> dict[str, int]:
-        """A name per process of the stack (each service, each embedded server), for
-        loadtests/cpu_split's CpuMeter."""
-        roots = {name: proc.pid for name, proc in self.procs.items()}
+        """A name per process of the stack (each service process by its label, each embedded
+        server by its name), for loadtests/cpu_split's CpuMeter."""
+        roots = {label: proc.pid for label, proc in self.procs.items()}
         roots.update((server.name, server.process.pid) for server in self.embedded.servers)
         return roots
 
-    def start_service(self, name: str, extra_env: dict[str, str] | None = None) -> None:
+    def start_service(self, name: str, extra_env: dict[str, str] | None = None, *,
+                      label: str | None = None) -> None:
+        """Start a process of service ``name`` under ``label`` (default: the service's name).
+        A gateway under another label listens on a port of its own (``gateway_urls``)."""
+        label = label or name
         # Rate limits counted (their cost is measured) but roomy: the seeder signs up
         # thousands of users from one address, and a load test is one client's flood.
-        roomy = {f"HUBBUB_{name.upper()}": "1000000000/1minute" for name in RATE_SETTINGS}
-        env = {**os.environ, **server_env(self.settings), **roomy, **(extra_env or {}),
-               "HUBBUB_LOG_LEVEL": "WARNING"}
-        log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 (kept for the process)
-        self.procs[name] = subprocess.Popen(
+        roomy = {f"HUBBUB_{setting.upper()}": "1000000000/1minute" for setting in RATE_SETTINGS}
+        env = {**os.environ, **server_env(self.settings), **self.cluster_env, **roomy,
+               **(extra_env or {}), "HUBBUB_LOG_LEVEL": "WARNING"}
+        if name == "gateway":
+            port = self.gateway_ports.setdefault(label, infra.free_port())
+            env["HUBBUB_GATEWAY_PORT"] = str(port)
+            env.pop("HUBBUB_PORT", None)  # it would override the gateway's own port
+        self._launches[label] = (name, env)
+        self._spawn(label)
+
+    def start_replicas(self, name: str, count: int,
+                       extra_env: dict[str, str] | None = None) -> list[str]:
+        """``count`` processes of service ``name``: labels ``name``, ``name-2``, ..."""
+        labels = [name if n == 1 else f"{name}-{n}" for n in range(1, count + 1)]
+        for label in labels:
+            self.start_service(name, extra_env, label=label)
+        return labels
+
+    def _spawn(self, label: str) -> None:
+        name, env = self._launches[label]
+        log = open(self.folder / f"{label}.log", "ab")  # noqa: SIM115 (kept for the process)
+        self.procs[label] = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "service", name], env=env, stdout=log,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             preexec_fn=infra.die_with_parent)
 
-    def stop_service(self, name: str) -> None:
-        proc = self.procs.pop(name, None)
+    def stop_service(self, label: str) -> None:
+        proc = self.procs.pop(label, None)
         if proc:
             infra.stop_process(proc, sig=signal.SIGTERM)
 
-    def wait_gateway(self, timeout: float = 60) -> None:
+    def kill(self, label: str) -> None:
+        """kill -9 of a service process (``restart`` starts it again as it was)."""
+        proc = self.procs.pop(label)
+        proc.kill()
+        proc.wait()
+
+    def restart(self, label: str) -> None:
+        self._spawn(label)
+
+    def server_names(self) -> list[str]:
+        """The servers this stack started: ``nats`` or ``nats-1``.., ``postgres`` or
+        ``postgres-primary``/``postgres-standby``, ``valkey`` or ``valkey-cluster-0``.."""
+        return [server.name for server in self.embedded.servers]
+
+    def _server(self, name: str) -> infra.Server:
+        return next(server for server in self.embedded.servers if server.name == name)
+
+    def kill_server(self, name: str) -> None:
+        """kill -9 of one server process (``restart_server`` starts it again with the same
+        command line, data and user)."""
+        server = self._server(name)
+        server.process.kill()
+        server.process.wait()
+
+    def restart_server(self, name: str) -> None:
+        server = self._server(name)
+        old = server.process
+        argv = [str(arg) for arg in old.args]  # type: ignore[union-attr]
+        # PostgreSQL runs as the owner of its data folder (not root).
+        owner = Path(argv[argv.index("-D") + 1]).stat().st_uid if "-D" in argv else None
+        server.process = self.embedded._spawn(
+            name, argv, user=owner or None,  # type: ignore[arg-type]
+            death_signal=server.stop_signal)
+
+    def wait_ready(self, url: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(url, timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError("gateway not ready")
+        raise RuntimeError(f"{url} not ready")
+
+    def wait_gateway(self, timeout: float = 60) -> None:
+        for url in self.gateway_urls:
+            self.wait_ready(f"{url}/readyz", timeout)
 
     def log_tail(self, name: str, lines: int = 20) -> str:
         path = self.folder / f"{name}.log"

@@ -81,6 +81,12 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
             print(f"# {line}", file=sys.stderr)
     else:
         settings, embedded = infra.start_missing(settings)
+    # Blocked before the URLs are printed (a tool that reads them may stop us at once), so
+    # that SIGTERM (whose default is to die on the spot) is waited for too and the servers
+    # are stopped in order; the servers were started before, unblocked (children inherit
+    # the mask).
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     try:
         # Standard output only (never a log): the owner's and the admin's URLs, for tools and
         # `hubbub service`; each service's own are in HUBBUB_DATA_DIR/secrets/.
@@ -95,10 +101,6 @@ def cmd_infra(args: argparse.Namespace, settings: Settings) -> int:
         print(f"# NATS users' passwords: {nats_users.secrets_path(settings.data_dir)} (each "
               "process with this HUBBUB_DATA_DIR connects as its own user)", file=sys.stderr)
         print("# embedded servers running; Ctrl-C stops them", file=sys.stderr, flush=True)
-        # Blocked, so that SIGTERM (whose default is to die on the spot) is waited for too and
-        # the servers are stopped in order; the servers were started before, unblocked.
-        stop_signals = {signal.SIGINT, signal.SIGTERM}
-        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
         signal.sigwait(stop_signals)
     except KeyboardInterrupt:
         pass
