@@ -6,14 +6,19 @@ the one rendered from scratch. Matching itself: tests/unit/test_filter_matching.
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
 from services.gateway.hydrate import reader_filters
 from services.gateway.hydrate.reader_filters import ReaderFilters
+from services.graph.use_cases import filter_checks
 from shared import viewer_cache
 from tests.helpers import Api, second_gateway
 from tests.helpers.filters import make_filter, shown, titles
+from tests.helpers.streaming import next_event, subscribe, ws_url
 
 
 async def test_a_reader_without_filters_does_no_filter_work(
@@ -81,3 +86,32 @@ async def test_a_set_is_compiled_once_and_a_change_reaches_every_replica(api: Ap
         assert (await api.client.delete(f"/api/v2/filters/{made['id']}",
                                         headers=reader.headers)).status_code == 200
         assert await both() == [[], []]
+
+
+async def test_a_stream_learns_a_changed_set_from_graph_not_from_the_cache_left_behind(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Graph forgets the cached set only after the commit that sent ``FiltersChanged``, so a
+    stream that hears the event first may still find the old set in Valkey: it asks graph."""
+    author, reader = await api.user(), await api.user()
+    await api.follow(reader, author)
+    made = await make_filter(api, reader, "Spoilers", ["finale"], context=["home"])
+    async with connect(ws_url(api), additional_headers=reader.headers, proxy=None) as ws:
+        await subscribe(ws, stream="user")  # learns the set (graph fills the cache)
+        key = viewer_cache.filters_key(int(reader.id))
+        assert await api.stack.graph.redis.main.hget(key, viewer_cache.STAMP_FIELD) \
+            not in (None, viewer_cache.NO_FILTERS)
+        # The forget after the commit comes late (as on a busy graph): the old set stays.
+        late: list[tuple[object, int]] = []
+
+        async def forget_later(cache: object, owner_id: int) -> None:
+            late.append((cache, owner_id))
+
+        monkeypatch.setattr(filter_checks, "committed", forget_later)
+        r = await api.client.delete(f"/api/v2/filters/{made['id']}", headers=reader.headers)
+        assert r.status_code == 200 and late
+        assert (await next_event(ws))["event"] == "filters_changed"
+        assert await api.stack.graph.redis.main.hget(key, viewer_cache.STAMP_FIELD) \
+            not in (None, viewer_cache.NO_FILTERS)  # still the old set
+        again = await api.post(author, "another finale")
+        status = json.loads((await next_event(ws))["payload"])
+        assert (status["id"], status["filtered"]) == (again["id"], [])

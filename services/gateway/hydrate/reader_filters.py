@@ -270,9 +270,13 @@ class FilterSets:
         return found if found is not None else await self._compile(reply.stamp.encode(),
                                                                      reply.filters)
 
-    async def read(self, account_id: int) -> ReaderFilters | None:
+    async def read(self, account_id: int, *, fresh: bool = False) -> ReaderFilters | None:
         """The reader's filters, their stamp read on its own (a read that makes no other
-        round trip to the reader's cache)."""
+        round trip to the reader's cache); ``fresh``: asked of graph, past the cache (a
+        stream that heard ``FiltersChanged``: graph forgets the cached set only after the
+        commit that sent the event, so the cache may still hold the old set then)."""
+        if fresh:
+            return await self.of(account_id, None)
         [stamp] = cast(list[bytes | None], await self.r.hmget(
             viewer_cache.filters_key(account_id), [viewer_cache.STAMP_FIELD]))
         return await self.of(account_id, stamp)

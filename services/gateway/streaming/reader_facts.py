@@ -19,7 +19,7 @@ import random
 import time
 from typing import TYPE_CHECKING
 
-from shared import bus, policy
+from shared import bus, events, policy
 from shared.contracts import graph as graph_api
 
 if TYPE_CHECKING:
@@ -54,11 +54,16 @@ class ReaderFacts:
         # Graph's events counted here (fact_changes); facts learned before the latest are stale.
         self.changes = self.changes_learned = 0
         self.reconnects_learned = -1
+        # The reader's filters changed since they were learned: learn them from graph, not
+        # from the cache (hydrate/reader_filters.py's ``read(fresh=True)``).
+        self.filters_stale = False
 
     def changed(self, event: object = None) -> None:
         """Graph says the reader's facts (or filters) changed: the next delivery waits for new
         ones, which are already being asked for."""
         self.changes += 1
+        if isinstance(event, events.FiltersChanged):
+            self.filters_stale = True
         if self.refreshing is None:
             self.refreshing = asyncio.create_task(self._refresh())
 
@@ -87,10 +92,15 @@ class ReaderFacts:
     async def learn(self) -> None:
         asked_at, changes = time.monotonic(), self.changes
         reconnects = self.gw.nc.stats["reconnects"]
-        facts, filters = await asyncio.gather(
-            bus.call(self.gw.nc, graph_api.VIEWER_FACTS,
-                     graph_api.ViewerFacts(account_id=self.account_id)),
-            self.gw.hydrator.filters.read(self.account_id))
+        fresh, self.filters_stale = self.filters_stale, False
+        try:
+            facts, filters = await asyncio.gather(
+                bus.call(self.gw.nc, graph_api.VIEWER_FACTS,
+                         graph_api.ViewerFacts(account_id=self.account_id)),
+                self.gw.hydrator.filters.read(self.account_id, fresh=fresh))
+        except BaseException:
+            self.filters_stale = self.filters_stale or fresh
+            raise
         self.filters = filters
         # As of when they were asked: a change counted since then makes them stale at once.
         self.viewer, self.learned_at = facts.viewer(), asked_at

@@ -147,7 +147,7 @@ class StreamSession:
         """Graph says the reader's facts changed (fact_changes.py): learn them again; a change
         to the reader's content filters is told to the ``user`` stream too, as Mastodon's
         ``filters_changed`` (no payload), for clients to read their filters again."""
-        self.facts.changed()
+        self.facts.changed(event)
         if self.ended or not isinstance(event, events.FiltersChanged):
             return
         watch = self.watches.get(("user", None))
