@@ -41,8 +41,9 @@ $(AXE): tests/a11y/package-lock.json
 # Two test processes, each with its own embedded servers and stack; a module's tests stay in
 # one process (its module fixtures: an S3 stack, a web site on 127.0.0.1). Most tests wait on
 # servers rather than compute, so two processes on two cores finish in about half the time.
+# The benchmarks' runs on the cluster mode (marked cluster_bench) are make test-cluster's.
 test: $(STAMP) $(OIDC) $(AXE)
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "not cluster_bench"
 
 # A part of the suite that covers every service's use of Valkey (fanout's timeline writes, the
 # gateway's reads and hydration, posts' and graph's caches, notify, streaming) with the Valkey
@@ -55,8 +56,10 @@ test-valkey-cluster: $(STAMP) $(OIDC)
 
 # The same part of the suite with every server in its cluster mode (hubbub up --cluster's:
 # 3 NATS nodes and R3 streams, PostgreSQL primary + streaming standby, a Valkey Cluster).
+# Then the fanout and live benchmarks at a toy size on the cluster mode (they start their own).
 test-cluster: $(STAMP) $(OIDC)
 	HUBBUB_TEST_CLUSTER=1 $(BIN)/pytest -q -n 2 --dist loadfile $(VALKEY_CLUSTER_TESTS)
+	$(BIN)/pytest -q -m cluster_bench tests/loadtests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
