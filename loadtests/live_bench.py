@@ -2,7 +2,7 @@
 post's HTTP response to each follower's WebSocket event.
 
     hubbub bench live [--idle 10000] [--users 1000] [--rate 50] [--seconds 30] [--trace]
-                      [--profile DIR]
+                      [--profile DIR] [--cluster]
 
 Runs its own stack (embedded servers, every service as its own process, one gateway process).
 1. Idle: opens ``--idle`` authenticated WebSocket connections (distinct accounts, each watching
@@ -16,6 +16,11 @@ The load generator runs on the same machine (2 cores), which the figures include
 raw keep-alive sockets and listens with msgspec on uvloop to stay cheap (see StatusPoster).
 Each live run also reports CPU milliseconds per post by process (steadier than latency on a
 shared machine), and with ``--trace`` the latency of each hop: relay, fanout, gateway.
+
+``--cluster`` runs it on the servers' cluster modes (loadtests/stack.py: 3 NATS nodes with R3
+streams, a PostgreSQL primary and streaming standby, a Valkey Cluster); the JSON records
+``"mode"`` (``"single"`` or ``"cluster"``) and goes by default to loadtests/results/live.json or
+live_cluster.json, both modes' figures side by side.
 """
 
 from __future__ import annotations
@@ -160,19 +165,20 @@ async def idle_memory(stack: BenchStack, users: list[SeededUser]) -> dict:
     for s in sockets + warm:
         await s.close()
     return {"connections": count, "alive": alive, "rss_before_mb": before / 2**20,
-            "rss_after_mb": after / 2**20, "kb_per_connection": (after - before) / count / 1024,
+            "rss_after_mb": after / 2**20,
+            "kb_per_connection": (after - before) / max(1, count) / 1024,
             "open_seconds": opened_s}
 
 
 async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
                        traced: bool = False, deliveries_out: Path | None = None,
-                       profilers: Profilers | None = None) -> dict:
+                       profilers: Profilers | None = None, tail_s: float = 10.0) -> dict:
     """Posts from this process, listens from another (loadtests/live_listener.py): each side
     timestamps with time.time(), so a busy event loop on one side cannot skew the other."""
     ws_url = stack.base_url.replace("http://", "ws://") + "/api/v1/streaming"
     users = graph.users
     folder = Path(tempfile.mkdtemp(prefix="hubbub-live-"))
-    spec = {"ws_url": ws_url, "tail_seconds": 10, "ready_file": str(folder / "ready"),
+    spec = {"ws_url": ws_url, "tail_seconds": tail_s, "ready_file": str(folder / "ready"),
             "done_file": str(folder / "done"),
             "users": [{"id": u.id, "token": u.token} for u in users]}
     if traced:
@@ -306,8 +312,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--repeats", type=int, default=3, help="live runs (each is reported)")
+    parser.add_argument("--tail", type=float, default=10.0,
+                        help="seconds the listener waits for late deliveries after the posts")
     parser.add_argument("--server", default="", help="HUBBUB_ASGI_SERVER for the gateway")
-    parser.add_argument("--out", default="loadtests/results/live.json")
+    parser.add_argument("--out", help="the JSON results (default: loadtests/results/live.json, "
+                                      "live_cluster.json with --cluster)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="on the servers' cluster modes (3 NATS nodes, PostgreSQL primary "
+                             "+ standby, a Valkey Cluster)")
     parser.add_argument("--deliveries", default="",
                         help="write each delivery's (response time, arrival time) here, one "
                              "file per run (PATH.1, PATH.2...), to line slow ones up with logs")
@@ -317,10 +329,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", metavar="DIR",
                         help="py-spy each service process during each live run, into DIR")
     args = parser.parse_args(argv)
+    mode = "cluster" if args.cluster else "single"
+    if args.out is None:
+        args.out = f"loadtests/results/live{'_cluster' if args.cluster else ''}.json"
+    print(f"live bench, {mode} mode", flush=True)
 
-    stack = BenchStack()
+    stack = BenchStack(cluster=args.cluster)
     profilers = Profilers(args.profile)
-    results: dict = {"args": vars(args)}
+    results: dict = {"mode": mode, "args": vars(args)}
     try:
         env = {"HUBBUB_STREAM_MAX_CONNECTIONS": str(args.idle + args.users + 1000)}
         if args.server:
@@ -345,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeats):
             dump = Path(f"{args.deliveries}.{repeat + 1}") if args.deliveries else None
             run = uvloop.run(live_latency(stack, graph, args.rate, args.seconds, args.trace,
-                                          dump, profilers))
+                                          dump, profilers, args.tail))
             runs.append(run)
             if run["closed_early"]:
                 print(stack.log_tail("gateway"), flush=True)
@@ -372,8 +388,8 @@ def main(argv: list[str] | None = None) -> int:
             return (f"{statistics.median(values):.1f} (min {min(values):.1f}, "
                     f"max {max(values):.1f})")
 
-        print(f"\nlive, median of {len(runs)} runs ({args.users} users, {args.rate:.0f} posts/s "
-              f"for {args.seconds:.0f} s):")
+        print(f"\nlive ({mode} mode), median of {len(runs)} runs ({args.users} users, "
+              f"{args.rate:.0f} posts/s for {args.seconds:.0f} s):")
         for key, label in (("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"), ("max_ms", "max ms"),
                            ("deliveries_per_s", "deliveries/s"), ("missed", "missed")):
             print(f"  {label:14} {med(key)}")
