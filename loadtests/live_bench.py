@@ -338,7 +338,10 @@ def main(argv: list[str] | None = None) -> int:
     profilers = Profilers(args.profile)
     results: dict = {"mode": mode, "args": vars(args)}
     try:
-        env = {"HUBBUB_STREAM_MAX_CONNECTIONS": str(args.idle + args.users + 1000)}
+        # Every connection comes from this machine's one address: the per-address cap (1,000
+        # by default) would cut the idle ones beyond it.
+        room = str(args.idle + args.users + 1000)
+        env = {"HUBBUB_STREAM_MAX_CONNECTIONS": room, "HUBBUB_STREAM_MAX_PER_IP": room}
         if args.server:
             env["HUBBUB_ASGI_SERVER"] = args.server
         for name in ("graph", "posts", "fanout", "notify"):
