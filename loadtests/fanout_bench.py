@@ -1,7 +1,7 @@
 """Fanout at scale, on the running stack (embedded servers, every service its own process).
 
     hubbub bench fanout [--accounts 100000] [--repeats 5] [--seconds 4] [--connections 32]
-                        [--fill 30] [--profile DIR]
+                        [--fill 30] [--profile DIR] [--cluster]
 
 Sets up a synthetic graph written straight into the graph schema (COPY: registering 100,000
 accounts through the API would spend hours in argon2): ``--accounts`` accounts that each follow
@@ -38,7 +38,18 @@ per command (INFO commandstats), printed per write at the end: on two cores, the
 by whichever core fills first. ``--profile DIR`` has py-spy sample fanout and graph during the
 bursts.
 
-Prints medians with min and max, and ratios; writes JSON to loadtests/results/fanout_bench.json.
+``--cluster`` runs all of it on the servers' cluster modes (loadtests/stack.py: 3 NATS nodes
+with R3 streams, a PostgreSQL primary and streaming standby, a Valkey Cluster of 3 primaries
+with a replica each). The bench's own Redis commands then go through the cluster-aware clients
+the services use (shared/cache.py): the raw loop is the same loop on the lean cluster client,
+its script calls split per hash slot and sent per node as fanout's are (``write_batch`` with
+``cluster=True``), so fanout/raw compares like with like; INFO commandstats is summed over the
+primaries. Below 100,000 accounts (the cluster is slow to seed; tests use 1,000) "big"'s and
+"mid"'s follower counts and the hybrid threshold shrink in proportion (``Sizes``).
+
+Prints medians with min and max, and ratios; writes JSON (``"mode"``: ``"single"`` or
+``"cluster"``) to loadtests/results/fanout_bench.json, or fanout_bench_cluster.json with
+``--cluster``: both modes' figures side by side.
 """
 
 from __future__ import annotations
@@ -51,9 +62,11 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -65,9 +78,10 @@ from loadtests.httpload import run_load
 from loadtests.profiling import Profilers
 from loadtests.stack import BenchStack, Seeder
 from services.fanout.use_cases.deliver_status import done_key
-from shared import credentials, events, infra, presence, subjects, worker_lease
-from shared.compat.redis_py import writer_client
+from shared import cache, credentials, events, infra, presence, subjects, worker_lease
+from shared.compat.redis_py import WRITER_CONNECTIONS, writer_client
 from shared.fastredis import FastRedis
+from shared.fastredis_cluster import ClusterFastRedis
 from shared.ids import id_at, member
 from shared.nats_users import operator_url
 from shared.records import (
@@ -84,6 +98,7 @@ from shared.timelines.scripts import ADD_AND_TRIM, ADD_GROUPS, TRIM_EVERY, LeanS
 THRESHOLD = 50_000
 BIG_FOLLOWERS = 100_000
 MID_FOLLOWERS = 10_000
+MIN_ACCOUNTS = 1_000
 DAY_S = 86_400
 RAW_IN_FLIGHT = (1, LANES, 8)  # the raw rate is the best of these
 
@@ -103,6 +118,25 @@ for i, key in ipairs(KEYS) do
 end
 return #KEYS
 """
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """"big"'s and "mid"'s follower counts and the hybrid threshold: the full figures from
+    100,000 accounts up, else scaled down with --accounts (same proportions: big above the
+    threshold, mid a tenth of big)."""
+
+    big: int = BIG_FOLLOWERS
+    mid: int = MID_FOLLOWERS
+    threshold: int = THRESHOLD
+
+    @classmethod
+    def for_accounts(cls, accounts: int) -> Sizes:
+        if accounts >= BIG_FOLLOWERS:
+            return cls()
+        scale = accounts / BIG_FOLLOWERS
+        return cls(big=accounts, mid=max(10, round(MID_FOLLOWERS * scale)),
+                   threshold=round(THRESHOLD * scale))
 
 
 # --- setting up -----------------------------------------------------------------------------
@@ -134,8 +168,8 @@ def zipf_followees(count: int, per_user: int, exponent: float, rng: random.Rando
     return pairs
 
 
-async def seed_graph(database_url: str, users: dict, accounts: int, per_user: int
-                     ) -> tuple[list[int], dict[int, int]]:
+async def seed_graph(database_url: str, users: dict, accounts: int, per_user: int,
+                     sizes: Sizes = Sizes()) -> tuple[list[int], dict[int, int]]:
     """Synthetic accounts (ids from a day ago: below every registered user's, so a registered
     follower comes last in follower order) and their follows. Returns the synthetic ids and
     the follower counts of the synthetic authors."""
@@ -159,8 +193,9 @@ async def seed_graph(database_url: str, users: dict, accounts: int, per_user: in
         follows = [(ids[a], ids[b]) for a, b in zipf_followees(accounts, per_user, 1.0, rng)]
         # "big": every synthetic account but two (the reader and "bigfan" make 100,000);
         # "mid": the first 9,998 (the reader and "lastfan", registered last, make 10,000).
-        follows += [(i, big) for i in ids[:BIG_FOLLOWERS - 2]]
-        follows += [(i, mid) for i in ids[:MID_FOLLOWERS - 2]]
+        # (Scaled down below 100,000 accounts: ``Sizes``.)
+        follows += [(i, big) for i in ids[:sizes.big - 2]]
+        follows += [(i, mid) for i in ids[:sizes.mid - 2]]
         await conn.copy_records_to_table("follows", schema_name="graph",
                                          columns=["follower_id", "followee_id"],
                                          records=follows)
@@ -184,6 +219,19 @@ async def seed_graph(database_url: str, users: dict, accounts: int, per_user: in
     return ids, {row["id"]: row["followers_count"] for row in rows}
 
 
+async def primary_clients(r: Any, url: str, cluster: bool) -> list[Any]:
+    """A plain client per primary, for what is asked of every node (INFO): on one server, ``r``
+    itself."""
+    if not cluster:
+        return [r]
+    await r.initialize()
+    parts = urlsplit(url)
+    credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+    return [redis.Redis.from_url(urlunsplit((parts.scheme, f"{credentials}{node.host}:{node.port}",
+                                             parts.path, parts.query, "")))
+            for node in r.get_primaries()]
+
+
 async def mark_active(r: redis.Redis, ids: list[int]) -> None:
     now = int(time.time())
     for batch in chunks(ids, 10_000):
@@ -202,13 +250,24 @@ async def wait_idle(js, timeout: float = 120.0) -> float:
     raise TimeoutError("fanout did not catch up")
 
 
-async def wait_done(r: redis.Redis, event_ids: list[int], timeout: float = 120.0) -> None:
+async def wait_done(r: redis.Redis, event_ids: list[int], timeout: float = 120.0,
+                    lean: ClusterFastRedis | None = None) -> None:
     """Poll until fanout has marked every one of these events done: one EXISTS a poll (a
     JetStream consumer_info, polled as often, cost NATS and the benchmark ~0.7 ms of CPU each,
-    ~0.6 us per write of a burst: CPU taken from the run it measures)."""
+    ~0.6 us per write of a burst: CPU taken from the run it measures). On a cluster (``lean``:
+    the keys are in every slot) an EXISTS per key not yet seen, on the lean client: redis-py's
+    cluster client splitting a burst's ~1,000 keys per slot every poll cost the benchmark ~40
+    us per write of the burst."""
     keys = [done_key(i) for i in event_ids]
     deadline = time.perf_counter() + timeout
-    while await r.exists(*keys) < len(keys):
+    while True:
+        if lean is not None:
+            found = await lean.execute_many([("EXISTS", key) for key in keys])
+            keys = [key for key, there in zip(keys, found, strict=True) if not there]
+            if not keys:
+                return
+        elif await r.exists(*keys) == len(keys):
+            return
         if time.perf_counter() > deadline:
             raise TimeoutError("fanout did not finish the burst")
         await asyncio.sleep(0.02)
@@ -236,6 +295,8 @@ class Bench:
         self.args = args
         self.results: dict[str, list[float]] = {}
         self.serial = 0
+        self.cluster = stack.settings.redis_cluster
+        self.sizes = Sizes.for_accounts(args.accounts)
         # With --profile DIR: py-spy samples fanout and graph during each burst.
         self.profilers = Profilers(args.profile)
 
@@ -271,10 +332,22 @@ class Bench:
         self.cpu = CpuMeter({**self.stack.process_roots(), "bench": os.getpid()})
         self.cpu_split: dict[str, dict[str, float]] = {}  # CPU s per process, summed by phase
         self.redis_usec: dict[str, dict[str, int]] = {}  # Redis's usec per command, by phase
-        self.r = writer_client(settings.redis_url)  # packs in C
         # Script calls as fanout makes them (LeanScript, shared/timelines/scripts.py): the fastest
         # client.
-        self.lean = FastRedis(settings.redis_url)
+        self.lean: FastRedis
+        if self.cluster:
+            # fanout's own clients on a cluster (shared/cache.py: connect_clients)
+            self.r = cache.cluster_client(settings, max_connections=WRITER_CONNECTIONS,
+                                          socket_timeout=30.0)
+            self.lean = ClusterFastRedis(settings.redis_url)  # type: ignore[assignment]
+        else:
+            self.r = writer_client(settings.redis_url)  # packs in C
+            self.lean = FastRedis(settings.redis_url)
+        self.primaries = await primary_clients(self.r, settings.redis_url, self.cluster)
+        # Loaded beforehand (on every primary of a cluster): else the first raw run's first
+        # calls, a NOSCRIPT each on a cluster (a call per slot), would load them.
+        for text in (ADD_GROUPS, ADD_AND_TRIM):
+            await self.lean.execute_command("SCRIPT", "LOAD", text)
         self.nc = await nats.connect(operator_url(settings))
         self.js = self.nc.jetstream()
         self.http = httpx.AsyncClient(base_url=self.stack.base_url, timeout=60)
@@ -282,7 +355,7 @@ class Bench:
         self.synthetic, self.author_followers = await seed_graph(
             # COPY without FK checks (session_replication_role) takes the superuser.
             credentials.embedded_superuser_url(settings.database_url, Path(settings.data_dir)),
-            self.users, args.accounts, args.follows)
+            self.users, args.accounts, args.follows, self.sizes)
         print(f"seeded {args.accounts:,} accounts and their follows in "
               f"{time.perf_counter() - started:.1f}s", flush=True)
         await self.r.delete(*[account_key(i) for i, _ in self.users.values()])
@@ -316,7 +389,7 @@ class Bench:
               flush=True)
         # Burst events: the Zipf authors, most followed first, until ~--burst writes.
         authors = sorted(self.author_followers.items(), key=lambda kv: -kv[1])
-        authors = [(a, n) for a, n in authors if n <= THRESHOLD][:200]
+        authors = [(a, n) for a, n in authors if n <= self.sizes.threshold][:200]
         self.burst, total = [], 0
         while total < args.burst:
             for author, followers in authors:
@@ -352,17 +425,23 @@ class Bench:
         await self.nc.close()
         await self.r.aclose()
         await self.lean.aclose()
+        for primary in self.primaries:
+            if primary is not self.r:
+                await primary.aclose()
 
     # raw: the same Redis work from a tight client loop
     async def raw(self, in_flight: int, checked: bool) -> float:
-        """Writes/s of one new entry in 100,000 home timelines, sent in batches of BATCH with
+        """Writes/s of one new entry in 100,000 home timelines (big's followers), sent in batches
+        of BATCH with
         ``in_flight`` batches at once: ``checked``, exactly the commands fanout sends for home
         timelines (write_batch: the activity check of readers not yet known to be active, none
         here as in fanout once warm, then the ADD_GROUPS script, with one full group a call,
-        fanout's best case); else the bare ADD_AND_TRIM script."""
+        fanout's best case); else the bare ADD_AND_TRIM script. On a cluster each batch is one
+        call per hash slot, sent together (as fanout sends them: ``write_batch``'s
+        ``cluster``)."""
         script = LeanScript(self.lean, ADD_GROUPS if checked else ADD_AND_TRIM)
         cutoff = int(time.time()) - 14 * DAY_S
-        batches = chunks(self.synthetic[:BIG_FOLLOWERS], BATCH)
+        batches = chunks(self.synthetic[:self.sizes.big], BATCH)
         # A member per call, trimming as fanout's writes trim (1 call in TRIM_EVERY).
         values = [member(i) for i in self.trimming_ids([len(batch) for batch in batches])]
         window = asyncio.Semaphore(in_flight)
@@ -372,9 +451,13 @@ class Bench:
             async with window:
                 if checked:
                     return sum(await write_batch(self.r, script, [Piece(value, [], batch)], 800,
-                                                 cutoff, self.active))
-                return await script(keys=[home_key(i) for i in batch],
-                                    args=[value, 800, trims(value)])
+                                                 cutoff, self.active, cluster=self.cluster))
+                keys = [home_key(i) for i in batch]
+                if not self.cluster:
+                    return await script(keys=keys, args=[value, 800, trims(value)])
+                return sum(await asyncio.gather(*(
+                    script(keys=[keys[i] for i in group], args=[value, 800, trims(value)])
+                    for group in cache.by_slot(keys))))
 
         before = await self.snapshot()
         started = time.perf_counter()
@@ -382,11 +465,22 @@ class Bench:
         written = sum(await asyncio.gather(*(one(batch, value) for batch, value in calls)))
         elapsed = time.perf_counter() - started
         await self.account("raw" if checked else "raw_zadd_trim", before, written)
-        assert written == min(BIG_FOLLOWERS, len(self.synthetic)), written
+        assert written == min(self.sizes.big, len(self.synthetic)), written
         return written / elapsed
 
+    async def commandstats(self) -> dict[str, dict]:
+        """INFO commandstats, summed over the primaries on a cluster."""
+        summed: dict[str, dict] = {}
+        for stats in await asyncio.gather(*(p.info("commandstats") for p in self.primaries)):
+            for name, figures in stats.items():
+                into = summed.setdefault(name, {})
+                for key, value in figures.items():
+                    if isinstance(value, (int, float)):
+                        into[key] = into.get(key, 0) + value
+        return summed
+
     async def snapshot(self) -> tuple[dict[str, float], dict[str, dict]]:
-        return self.cpu.sample(), await self.r.info("commandstats")
+        return self.cpu.sample(), await self.commandstats()
 
     async def account(self, phase: str, before: tuple[dict[str, float], dict[str, dict]],
                       writes: int) -> None:
@@ -400,7 +494,7 @@ class Bench:
         for name, seconds in spent.items():
             totals[name] = totals.get(name, 0.0) + seconds
         usec = self.redis_usec.setdefault(phase, {})
-        for name, stats in (await self.r.info("commandstats")).items():
+        for name, stats in (await self.commandstats()).items():
             used = stats["usec"] - commands.get(name, {}).get("usec", 0)
             if used:
                 name = name.removeprefix("cmdstat_")
@@ -421,7 +515,7 @@ class Bench:
                                      for name in ("fanout", "graph")})
         started = time.perf_counter()
         await asyncio.gather(*(self.js.publish(s, d, headers=h) for s, d, h in prepared))
-        await wait_done(self.r, done)
+        await wait_done(self.r, done, lean=self.lean if self.cluster else None)  # type: ignore[arg-type]
         ended = await wait_idle(self.js)  # and acknowledged
         await asyncio.to_thread(self.profilers.stop)
         await self.account(phase, before, self.burst_writes)
@@ -485,8 +579,18 @@ class Bench:
     async def reset_timelines(self) -> None:
         """Every synthetic reader's home timeline to exactly --fill entries: trimmed to its
         newest, or topped up with old fillers (ids below any status's, never hydrated)."""
-        fill = self.r.register_script(FILL_TO)
         fillers = [member(n) for n in range(1, self.args.fill + 1)]
+        if self.cluster:
+            # A call per hash slot (a script's keys share one), each node's sent at once.
+            await self.lean.execute_command("SCRIPT", "LOAD", FILL_TO)  # on every primary
+            sha = LeanScript(self.lean, FILL_TO).sha
+            for batch in chunks(self.synthetic, BATCH):
+                keys = [home_key(i) for i in batch]
+                await self.lean.execute_many([
+                    ("EVALSHA", sha, len(group), *(keys[i] for i in group), self.args.fill,
+                     *fillers) for group in cache.by_slot(keys)])
+            return
+        fill = self.r.register_script(FILL_TO)
         for batch in chunks(self.synthetic, BATCH):
             await fill(keys=[home_key(i) for i in batch], args=[self.args.fill, *fillers])
 
@@ -494,10 +598,8 @@ class Bench:
         """The mean size of the synthetic readers' home timelines (a sample): Redis's cost per
         write grows with it (a linear scan while a timeline is a listpack)."""
         sample = random.Random(n := len(self.synthetic)).sample(self.synthetic, min(500, n))
-        pipe = self.r.pipeline(transaction=False)
-        for i in sample:
-            pipe.zcard(home_key(i))
-        return statistics.mean(await pipe.execute())
+        return statistics.mean(await self.lean.execute_many([("ZCARD", home_key(i))
+                                                             for i in sample]))
 
     async def repeat(self, n: int) -> None:
         self.record("home_size_before", await self.timeline_size())
@@ -579,7 +681,7 @@ def summary(values: list[float], scale: float = 1.0, unit: str = "") -> str:
 
 
 def report(results: dict[str, list[float]], args: argparse.Namespace, home_size: int,
-           burst_writes: int) -> dict:
+           burst_writes: int, sizes: Sizes = Sizes()) -> dict:
     med = {k: statistics.median(v) for k, v in results.items()}
     ratios = {
         "fanout_vs_raw_script": med["fanout_wps"] / med["raw_script_wps"],
@@ -596,8 +698,9 @@ def report(results: dict[str, list[float]], args: argparse.Namespace, home_size:
         "home reads >= 40% of the bare endpoint": ratios["home_vs_bare"] >= 0.4,
     }
     ms = 1000.0
-    print(f"\nmedian of {args.repeats} runs (min, max); {args.accounts:,} accounts, "
-          f"big {BIG_FOLLOWERS:,} followers (threshold {THRESHOLD:,}), mid {MID_FOLLOWERS:,}")
+    print(f"\n{mode(args)} mode: median of {args.repeats} runs (min, max); "
+          f"{args.accounts:,} accounts, big {sizes.big:,} followers (threshold "
+          f"{sizes.threshold:,}), mid {sizes.mid:,}")
     rows = [
         ("raw: fanout's Lua script, tight client loop", summary(results["raw_script_wps"]),
          "writes/s"),
@@ -629,16 +732,23 @@ def report(results: dict[str, list[float]], args: argparse.Namespace, home_size:
     print("ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
     for goal, met in goals.items():
         print(f"  [{'met' if met else 'MISSED'}] {goal}")
-    return {"args": vars(args), "threshold": THRESHOLD, "home_page_bytes": home_size,
+    return {"mode": mode(args), "args": vars(args), "threshold": sizes.threshold,
+            "sizes": asdict(sizes), "home_page_bytes": home_size,
             "burst_writes": burst_writes, "results": results, "medians": med,
             "ratios": ratios, "goals": goals}
+
+
+def mode(args: argparse.Namespace) -> str:
+    return "cluster" if args.cluster else "single"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hubbub bench fanout", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=100_000,
-                        help="synthetic accounts (at least 100,000: big's followers)")
+                        help="synthetic accounts (big's followers; below 100,000, big's and "
+                             f"mid's followers and the threshold scale down; at least "
+                             f"{MIN_ACCOUNTS:,})")
     parser.add_argument("--follows", type=int, default=5,
                         help="Zipf-drawn follows per synthetic account")
     parser.add_argument("--burst", type=int, default=300_000,
@@ -648,17 +758,27 @@ def main(argv: list[str] | None = None) -> int:
                         help="entries in every synthetic home timeline before each measurement")
     parser.add_argument("--seconds", type=float, default=4.0, help="per read measurement")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--out", default="loadtests/results/fanout_bench.json")
+    parser.add_argument("--out", help="the JSON results (default: loadtests/results/"
+                                      "fanout_bench.json, fanout_bench_cluster.json with "
+                                      "--cluster)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="on the servers' cluster modes (3 NATS nodes, PostgreSQL primary "
+                             "+ standby, a Valkey Cluster)")
     parser.add_argument("--profile", metavar="DIR",
                         help="py-spy the fanout process during each burst, into DIR")
     args = parser.parse_args(argv)
-    if args.accounts < BIG_FOLLOWERS:
-        parser.error(f"--accounts must be at least {BIG_FOLLOWERS:,}")
+    if args.accounts < MIN_ACCOUNTS:
+        parser.error(f"--accounts must be at least {MIN_ACCOUNTS:,}")
+    if args.out is None:
+        args.out = ("loadtests/results/fanout_bench_cluster.json" if args.cluster
+                    else "loadtests/results/fanout_bench.json")
+    sizes = Sizes.for_accounts(args.accounts)
+    print(f"fanout bench, {mode(args)} mode", flush=True)
 
     began = time.perf_counter()
     load_before = os.getloadavg()
-    stack = BenchStack()
-    env = {"HUBBUB_FANOUT_FOLLOWER_THRESHOLD": str(THRESHOLD)}
+    stack = BenchStack(cluster=args.cluster)
+    env = {"HUBBUB_FANOUT_FOLLOWER_THRESHOLD": str(sizes.threshold)}
     try:
         for name in ("graph", "posts", "fanout", "notify", "gateway"):
             stack.start_service(name, env)
@@ -668,7 +788,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(bench.run())
     finally:
         stack.close()
-    out = report(bench.results, args, bench.home_size, bench.burst_writes)
+    out = report(bench.results, args, bench.home_size, bench.burst_writes, sizes)
     print("CPU us per write, by process (all repeats):")
     for phase, totals in bench.cpu_split.items():
         spent = {k: v for k, v in totals.items() if k != "writes"}

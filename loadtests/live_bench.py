@@ -2,7 +2,7 @@
 post's HTTP response to each follower's WebSocket event.
 
     hubbub bench live [--idle 10000] [--users 1000] [--rate 50] [--seconds 30] [--trace]
-                      [--profile DIR]
+                      [--profile DIR] [--cluster]
 
 Runs its own stack (embedded servers, every service as its own process, one gateway process).
 1. Idle: opens ``--idle`` authenticated WebSocket connections (distinct accounts, each watching
@@ -16,6 +16,11 @@ The load generator runs on the same machine (2 cores), which the figures include
 raw keep-alive sockets and listens with msgspec on uvloop to stay cheap (see StatusPoster).
 Each live run also reports CPU milliseconds per post by process (steadier than latency on a
 shared machine), and with ``--trace`` the latency of each hop: relay, fanout, gateway.
+
+``--cluster`` runs it on the servers' cluster modes (loadtests/stack.py: 3 NATS nodes with R3
+streams, a PostgreSQL primary and streaming standby, a Valkey Cluster); the JSON records
+``"mode"`` (``"single"`` or ``"cluster"``) and goes by default to loadtests/results/live.json or
+live_cluster.json, both modes' figures side by side.
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import psutil
 import uvloop
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from loadtests.cpu_split import CpuMeter
 from loadtests.httpload import read_response
@@ -133,14 +140,32 @@ def rss(pid: int) -> int:
     return psutil.Process(pid).memory_info().rss
 
 
-async def open_connections(ws_url: str, users: list[SeededUser], batch: int = 250) -> list:
+async def open_connections(ws_url: str, users: list[SeededUser], batch: int = 250,
+                           refused: list[int] | None = None) -> list:
+    """A WebSocket per user, ``batch`` opening at once. A handshake refused (the gateway's
+    account lookup timed out: seen in the cluster mode on a loaded 2-core box, 38 of 250 at
+    once) is tried again after the batch, up to 3 times; ``refused`` counts them."""
     sockets = []
+
+    def one(u: SeededUser) -> Any:
+        return connect(f"{ws_url}?stream=user", additional_headers=u.headers, proxy=None,
+                       max_queue=16, ping_interval=None, open_timeout=60)
+
     for start in range(0, len(users), batch):
         chunk = users[start:start + batch]
-        opened = await asyncio.gather(*(connect(
-            f"{ws_url}?stream=user", additional_headers=u.headers, proxy=None, max_queue=16,
-            ping_interval=None, open_timeout=60) for u in chunk))
-        sockets.extend(opened)
+        for attempt in range(3):
+            opened = await asyncio.gather(*map(one, chunk), return_exceptions=True)
+            sockets.extend(s for s in opened if not isinstance(s, BaseException))
+            failed = [(u, s) for u, s in zip(chunk, opened, strict=True)
+                      if isinstance(s, BaseException)]
+            if not failed:
+                break
+            if refused is not None:
+                refused.append(len(failed))
+            if attempt == 2 or not all(isinstance(s, InvalidStatus) for _, s in failed):
+                raise failed[0][1]
+            chunk = [u for u, _ in failed]
+            await asyncio.sleep(1)
     return sockets
 
 
@@ -151,7 +176,8 @@ async def idle_memory(stack: BenchStack, users: list[SeededUser]) -> dict:
     await asyncio.sleep(1)
     before = rss(gateway_pid)
     started = time.perf_counter()
-    sockets = await open_connections(ws_url, users[50:])
+    refused: list[int] = []
+    sockets = await open_connections(ws_url, users[50:], refused=refused)
     opened_s = time.perf_counter() - started
     await asyncio.sleep(3)
     after = rss(gateway_pid)
@@ -160,19 +186,20 @@ async def idle_memory(stack: BenchStack, users: list[SeededUser]) -> dict:
     for s in sockets + warm:
         await s.close()
     return {"connections": count, "alive": alive, "rss_before_mb": before / 2**20,
-            "rss_after_mb": after / 2**20, "kb_per_connection": (after - before) / count / 1024,
-            "open_seconds": opened_s}
+            "rss_after_mb": after / 2**20,
+            "kb_per_connection": (after - before) / max(1, count) / 1024,
+            "open_seconds": opened_s, "refused_then_retried": sum(refused)}
 
 
 async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
                        traced: bool = False, deliveries_out: Path | None = None,
-                       profilers: Profilers | None = None) -> dict:
+                       profilers: Profilers | None = None, tail_s: float = 10.0) -> dict:
     """Posts from this process, listens from another (loadtests/live_listener.py): each side
     timestamps with time.time(), so a busy event loop on one side cannot skew the other."""
     ws_url = stack.base_url.replace("http://", "ws://") + "/api/v1/streaming"
     users = graph.users
     folder = Path(tempfile.mkdtemp(prefix="hubbub-live-"))
-    spec = {"ws_url": ws_url, "tail_seconds": 10, "ready_file": str(folder / "ready"),
+    spec = {"ws_url": ws_url, "tail_seconds": tail_s, "ready_file": str(folder / "ready"),
             "done_file": str(folder / "done"),
             "users": [{"id": u.id, "token": u.token} for u in users]}
     if traced:
@@ -306,8 +333,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--repeats", type=int, default=3, help="live runs (each is reported)")
+    parser.add_argument("--tail", type=float, default=10.0,
+                        help="seconds the listener waits for late deliveries after the posts")
     parser.add_argument("--server", default="", help="HUBBUB_ASGI_SERVER for the gateway")
-    parser.add_argument("--out", default="loadtests/results/live.json")
+    parser.add_argument("--out", help="the JSON results (default: loadtests/results/live.json, "
+                                      "live_cluster.json with --cluster)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="on the servers' cluster modes (3 NATS nodes, PostgreSQL primary "
+                             "+ standby, a Valkey Cluster)")
     parser.add_argument("--deliveries", default="",
                         help="write each delivery's (response time, arrival time) here, one "
                              "file per run (PATH.1, PATH.2...), to line slow ones up with logs")
@@ -317,12 +350,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", metavar="DIR",
                         help="py-spy each service process during each live run, into DIR")
     args = parser.parse_args(argv)
+    mode = "cluster" if args.cluster else "single"
+    if args.out is None:
+        args.out = f"loadtests/results/live{'_cluster' if args.cluster else ''}.json"
+    print(f"live bench, {mode} mode", flush=True)
 
-    stack = BenchStack()
+    stack = BenchStack(cluster=args.cluster)
     profilers = Profilers(args.profile)
-    results: dict = {"args": vars(args)}
+    results: dict = {"mode": mode, "args": vars(args)}
     try:
-        env = {"HUBBUB_STREAM_MAX_CONNECTIONS": str(args.idle + args.users + 1000)}
+        # Every connection comes from this machine's one address: the per-address cap (1,000
+        # by default) would cut the idle ones beyond it.
+        room = str(args.idle + args.users + 1000)
+        env = {"HUBBUB_STREAM_MAX_CONNECTIONS": room, "HUBBUB_STREAM_MAX_PER_IP": room}
         if args.server:
             env["HUBBUB_ASGI_SERVER"] = args.server
         for name in ("graph", "posts", "fanout", "notify"):
@@ -333,19 +373,25 @@ def main(argv: list[str] | None = None) -> int:
         if args.idle:
             idle_graph = asyncio.run(seed(stack.settings.database_url, settings=stack.settings,
                                           users=args.idle, follows_per_user=0, prefix="idle"))
-            idle = asyncio.run(idle_memory(stack, idle_graph.users))
+            try:
+                idle = asyncio.run(idle_memory(stack, idle_graph.users))
+            except Exception:
+                print("the idle connections failed; the gateway's log ends:\n"
+                      + stack.log_tail("gateway", 60), flush=True)
+                raise
             results["idle"] = idle
             print(f"idle: {idle['connections']} connections ({idle['alive']} alive), gateway RSS "
                   f"{idle['rss_before_mb']:.0f} -> {idle['rss_after_mb']:.0f} MB: "
                   f"{idle['kb_per_connection']:.1f} KB per connection "
-                  f"(opened in {idle['open_seconds']:.1f} s)", flush=True)
+                  f"(opened in {idle['open_seconds']:.1f} s, "
+                  f"{idle['refused_then_retried']} refused and tried again)", flush=True)
         graph = asyncio.run(seed(stack.settings.database_url, settings=stack.settings,
                                  users=args.users, follows_per_user=args.follows, prefix="live"))
         runs = []
         for repeat in range(args.repeats):
             dump = Path(f"{args.deliveries}.{repeat + 1}") if args.deliveries else None
             run = uvloop.run(live_latency(stack, graph, args.rate, args.seconds, args.trace,
-                                          dump, profilers))
+                                          dump, profilers, args.tail))
             runs.append(run)
             if run["closed_early"]:
                 print(stack.log_tail("gateway"), flush=True)
@@ -372,8 +418,8 @@ def main(argv: list[str] | None = None) -> int:
             return (f"{statistics.median(values):.1f} (min {min(values):.1f}, "
                     f"max {max(values):.1f})")
 
-        print(f"\nlive, median of {len(runs)} runs ({args.users} users, {args.rate:.0f} posts/s "
-              f"for {args.seconds:.0f} s):")
+        print(f"\nlive ({mode} mode), median of {len(runs)} runs ({args.users} users, "
+              f"{args.rate:.0f} posts/s for {args.seconds:.0f} s):")
         for key, label in (("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"), ("max_ms", "max ms"),
                            ("deliveries_per_s", "deliveries/s"), ("missed", "missed")):
             print(f"  {label:14} {med(key)}")
