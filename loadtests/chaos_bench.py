@@ -244,6 +244,40 @@ class Client:
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0),
                                       limits=httpx.Limits(max_connections=200))
         self.ops: list[Op] = []
+        # Gateways found unreachable, left out until their /readyz answers 200 again (as a load
+        # balancer's health check would: a gateway just restarted is not sent requests while
+        # it is still starting).
+        self.down: set[int] = set()
+        self.probes: dict[int, asyncio.Task[None]] = {}
+
+    def pick(self, gateway: int) -> int:
+        for step in range(len(self.gateways)):
+            index = (gateway + step) % len(self.gateways)
+            if index not in self.down:
+                return index
+        return gateway % len(self.gateways)
+
+    def mark_down(self, index: int) -> None:
+        if index in self.down:
+            return
+        self.down.add(index)
+        self.probes[index] = asyncio.create_task(self._probe(index))
+
+    async def _probe(self, index: int) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            try:
+                answer = await self.http.get(self.gateways[index] + "/readyz", timeout=2)
+                if answer.status_code == 200:
+                    self.down.discard(index)
+                    return
+            except httpx.TransportError:
+                pass
+
+    async def aclose(self) -> None:
+        for task in self.probes.values():
+            task.cancel()
+        await self.http.aclose()
 
     async def request(self, kind: str, method: str, path: str, headers: dict[str, str], *,
                       gateway: int, json_body: dict[str, Any] | None = None,
@@ -260,7 +294,8 @@ class Client:
         deadline = op.start + REQUEST_DEADLINE_S
         while True:
             op.attempts += 1
-            url = self.gateways[gateway % len(self.gateways)] + path
+            index = self.pick(gateway)
+            url = self.gateways[index] + path
             try:
                 answer = await self.http.request(method, url, headers=headers, json=json_body,
                                                  params=params)
@@ -278,7 +313,8 @@ class Client:
                 break
             if answer is None:
                 failover = True
-                gateway += 1
+                self.mark_down(index)
+                gateway = index + 1
                 await asyncio.sleep(0.05 if op.attempts < 3 else 0.5)
             else:
                 retried = True
@@ -440,33 +476,42 @@ def _valkey_nodes(stack: BenchStack) -> dict[str, dict[str, Any]]:
         return nodes
 
 
+def _flags(node: dict[str, Any]) -> set[str]:
+    flags = node["flags"]
+    return set(flags.split(",") if isinstance(flags, str) else flags)
+
+
 def valkey_primary_to_kill(stack: BenchStack) -> tuple[str, str]:
-    """(server name, node id) of a primary with slots that is not the seed node."""
+    """(server name, node id of its replica) for a primary with slots that is not the seed
+    node the services were given."""
     seed = urlsplit(stack.settings.redis_url).port
     ports = {stack.server_port(name): name for name in stack.server_names()
              if name.startswith("valkey-cluster")}
-    for address, node in sorted(_valkey_nodes(stack).items()):
+    nodes = _valkey_nodes(stack)
+    for address, node in sorted(nodes.items()):
         port = int(address.split(":")[1].split("@")[0])
-        if ("master" in node["flags"] and node["slots"] and port != seed
-                and "fail" not in node["flags"]):
-            return ports[port], node["node_id"]
-    raise RuntimeError("no Valkey primary to kill")
+        if "master" in _flags(node) and node["slots"] and port != seed:
+            replicas = [n["node_id"] for n in nodes.values()
+                        if n.get("master_id") == node["node_id"]]
+            if replicas:
+                return ports[port], replicas[0]
+    raise RuntimeError("no Valkey primary with a replica to kill")
 
 
-def valkey_taken_over(stack: BenchStack, killed_id: str) -> bool:
-    """A replica of the killed node has become a primary, with every slot served."""
+def valkey_taken_over(stack: BenchStack, replica_id: str) -> bool:
+    """The killed primary's replica is a primary now, with slots, and the cluster is ok.
+    (Not just the old primary flagged "fail?": restarted before its replica is elected, a node
+    without persistence comes back as the primary of its slots, empty, and its replica then
+    syncs the empty data set: every timeline entry of that shard lost.)"""
     try:
         nodes = _valkey_nodes(stack)
         with _valkey_admin(stack) as r:
             info = r.execute_command("CLUSTER INFO")
     except redis.RedisError:
         return False
-    promoted = any("master" in n["flags"] and n["slots"] and n["node_id"] != killed_id
-                   and "fail" not in n["flags"] and n.get("master_id") in ("-", None)
-                   for n in nodes.values())
-    killed = [n for n in nodes.values() if n["node_id"] == killed_id]
-    killed_demoted = not killed or not killed[0]["slots"] or "fail" in killed[0]["flags"]
-    return bool(promoted and killed_demoted and info.get("cluster_state") == "ok")
+    promoted = [n for n in nodes.values() if n["node_id"] == replica_id
+                and "master" in _flags(n) and n["slots"]]
+    return bool(promoted and info.get("cluster_state") == "ok")
 
 
 async def inject(stack: BenchStack, fault: str, down_s: float, window: Window) -> None:
@@ -493,10 +538,10 @@ async def inject(stack: BenchStack, fault: str, down_s: float, window: Window) -
             window.back_at = time.monotonic()
             window.note = f"kill -9 {name}, restarted after {down_s:.0f} s"
         elif fault == "valkey":
-            name, node_id = valkey_primary_to_kill(stack)
+            name, replica_id = valkey_primary_to_kill(stack)
             window.kill_at = time.monotonic()
             stack.kill_server(name)
-            _wait(lambda: valkey_taken_over(stack, node_id), 60, "Valkey failover")
+            _wait(lambda: valkey_taken_over(stack, replica_id), 60, "Valkey failover")
             window.back_at = time.monotonic()
             took = window.back_at - window.kill_at
             stack.restart_server(name)
@@ -702,7 +747,7 @@ async def run(stack: BenchStack, users: list[User], follows: list[Follow],
                          op.outcome, op.status] for op in client.ops]}
     finally:
         stop.set()
-        await client.http.aclose()
+        await client.aclose()
 
 
 def main(argv: list[str] | None = None) -> int:
