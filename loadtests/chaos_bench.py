@@ -36,10 +36,11 @@ Missing and doubled entries are attributed to the window in which the post (foll
 favourite) was sent.
 
 Prints a table per fault: failed requests, failovers and retried ones, p99 latency over the
-window, seconds from the kill to the last request that needed a retry/failover or failed
-(``errors s``) and to the killed process being back and ready (``back s``), and the missing /
-doubled counts. Writes JSON to loadtests/results/chaos.json. Exits 1 if anything is missing or
-doubled, or a request failed during a service replica's death.
+window (requests counted in the window they ended in), seconds from the kill to the last
+request that needed a retry/failover or failed (``errors s``) and to the killed process being
+back and ready (``back s``), and the missing / doubled counts. Writes JSON to
+loadtests/results/chaos.json. Exits 1 if anything is missing or doubled, or a request failed
+during a service replica's death.
 
 ``--short`` (the test suite's version, about a minute): fewer users, short windows, and only
 one posts replica, one fanout replica and one NATS node killed (graph and notify run one
@@ -626,7 +627,9 @@ def summarize(windows: list[Window], ops: list[Op], counts: dict[str, Counts]
               ) -> list[dict[str, Any]]:
     rows = []
     for window in windows:
-        mine = [op for op in ops if window.start <= op.start < window.end]
+        # Requests by when they ended: one in flight at a kill is that fault's (posts and
+        # notifications are counted by when they were sent).
+        mine = [op for op in ops if window.start <= op.end < window.end]
         troubled = [op.end for op in mine if op.outcome != "ok"]
         c = counts[window.name]
         kill = window.kill_at or window.start
