@@ -8,6 +8,7 @@ so is a member at once (no confirmation mail to follow)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -147,22 +148,87 @@ class BenchStack:
     def _server(self, name: str) -> infra.Server:
         return next(server for server in self.embedded.servers if server.name == name)
 
-    def kill_server(self, name: str) -> None:
+    def kill_server(self, name: str, timeout: float = 30) -> None:
         """kill -9 of one server process (``restart_server`` starts it again with the same
-        command line, data and user)."""
+        command line, data and user). Waits for its children to go too (PostgreSQL's backends
+        notice their postmaster's death and exit; a new postmaster refuses to start while they
+        hold the old shared memory)."""
+        import psutil
+
         server = self._server(name)
+        try:
+            children = psutil.Process(server.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            children = []
         server.process.kill()
         server.process.wait()
+        _, alive = psutil.wait_procs(children, timeout=timeout)
+        for child in alive:  # still there: as the postmaster's kill -9 would leave them
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
 
-    def restart_server(self, name: str) -> None:
+    def restart_server(self, name: str, attempts: int = 10) -> None:
+        """Start a killed server again with the same argv. A start that exits at once (e.g.
+        PostgreSQL's "pre-existing shared memory block is still in use" while an old backend
+        lingers) is tried again."""
         server = self._server(name)
-        old = server.process
-        argv = [str(arg) for arg in old.args]  # type: ignore[union-attr]
+        argv = [str(arg) for arg in server.process.args]  # type: ignore[union-attr]
         # PostgreSQL runs as the owner of its data folder (not root).
         owner = Path(argv[argv.index("-D") + 1]).stat().st_uid if "-D" in argv else None
-        server.process = self.embedded._spawn(
-            name, argv, user=owner or None,  # type: ignore[arg-type]
-            death_signal=server.stop_signal)
+        for attempt in range(attempts):
+            server.process = self.embedded._spawn(
+                name, argv, user=owner or None,  # type: ignore[arg-type]
+                death_signal=server.stop_signal)
+            try:
+                server.process.wait(1.5)
+            except subprocess.TimeoutExpired:
+                return  # still running
+            if attempt == attempts - 1:
+                raise RuntimeError(f"{name} exits at start: see {self.embedded._log_path(name)}")
+            time.sleep(1)
+
+    def server_port(self, name: str) -> int:
+        """The port a server listens on (from its URL)."""
+        from urllib.parse import urlsplit
+
+        port = urlsplit(self._server(name).url.split(",")[0]).port
+        assert port is not None, name
+        return port
+
+    def service_url(self, label: str) -> str | None:
+        """A service process's base URL, from the port it (or a child of it) listens on: the
+        stack gives the non-gateway services port 0, so each takes a free one. None while it
+        listens on none yet."""
+        import psutil
+
+        if label in self.gateway_ports:
+            return f"http://{self.settings.host}:{self.gateway_ports[label]}"
+        proc = self.procs.get(label)
+        if proc is None:
+            return None
+        try:
+            root = psutil.Process(proc.pid)
+            for process in [root, *root.children(recursive=True)]:
+                for conn in process.net_connections(kind="tcp"):
+                    if conn.status == psutil.CONN_LISTEN:
+                        return f"http://127.0.0.1:{conn.laddr.port}"
+        except psutil.NoSuchProcess:
+            return None
+        return None
+
+    def wait_service(self, label: str, timeout: float = 60) -> None:
+        """Until a service process answers its /readyz with 200."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            url = self.service_url(label)
+            if url:
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{label} not ready: {self.log_tail(label)}")
 
     def wait_ready(self, url: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
