@@ -80,11 +80,20 @@ AWAY_REPLIES = frozenset({"LOADING", "READONLY", "CLUSTERDOWN", "MASTERDOWN", "T
                           "MOVED", "ASK"})
 
 
+# asyncpg's words for a protocol left mid-operation by a connection that broke.
+STATE_SWITCH_ERROR = "cannot switch to state"
+
+
 def is_server_away(exc: BaseException) -> bool:
     """Whether ``exc`` says a server is away for now (try again shortly), not that something
     is wrong with the request or the code."""
     if isinstance(exc, SERVER_AWAY_ERRORS):
         return True
+    if isinstance(exc, asyncpg.InternalClientError):
+        # A pooled connection whose server died under it (kill -9 of the primary) can fail
+        # its next use in asyncpg's protocol state machine instead of with a connection
+        # error (MagicStack/asyncpg#1069); any other internal error stays a 500.
+        return STATE_SWITCH_ERROR in str(exc)
     return (isinstance(exc, redis.exceptions.ResponseError)
             and str(exc).split(" ", 1)[0] in AWAY_REPLIES)
 

@@ -27,6 +27,9 @@ AWAY: list[Callable[[], BaseException]] = [
     lambda: asyncpg.exceptions.TargetServerAttributeNotMatched("none of the hosts is primary"),
     lambda: asyncpg.TooManyConnectionsError("sorry, too many clients already"),
     lambda: TimeoutError(),  # a pool's acquire timing out
+    # A pooled connection broken by the primary's kill -9, at its next use
+    lambda: asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is "
+                                        "in progress"),
     lambda: nats.js.errors.ServiceUnavailableError(code=503, description="JetStream system "
                                                    "temporarily unavailable"),
     lambda: nats.js.errors.NoStreamResponseError(),
@@ -50,6 +53,7 @@ NOT_AWAY: list[Callable[[], BaseException]] = [
     lambda: redis.exceptions.ResponseError("ERR unknown command"),
     lambda: asyncpg.UniqueViolationError("duplicate key value violates unique constraint"),
     lambda: ValueError("a bug"),
+    lambda: asyncpg.InternalClientError("unexpected error while performing authentication"),
 ]
 
 
