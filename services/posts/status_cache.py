@@ -76,3 +76,9 @@ async def refresh(r: redis.Redis, pool: asyncpg.Pool, *status_ids: int) -> list[
             pipe.set(status_key(status_id), b"", ex=TOMBSTONE_TTL_S)
         await pipe.execute()
     return fresh
+
+
+async def forget(r: redis.Redis, status_id: int) -> None:
+    """Drop what the cache holds for a status (not version-checked): a copy cached ahead of a
+    commit that did not happen; the next read fills it from the database."""
+    await r.delete(status_key(status_id))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.records import account_key
+from services.posts import status_cache
+from shared.records import account_key, status_key, unpack_cached_status
 from tests.helpers import Api
 
 
@@ -65,3 +66,41 @@ async def test_cold_cache_reads_from_postgres(api: Api) -> None:
     assert [s["id"] for s in home.json()] == [status["id"]]
     assert home.json()[0]["content"] == status["content"]
     assert await r.exists(f"status:{status['id']}")  # the miss refilled the cache
+
+
+async def test_an_edit_is_in_the_status_cache_when_it_commits(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edit's event may be relayed the moment the commit lands, and a stream renders the
+    edit from the cache: the new version is cached before the commit, not only after."""
+    user = await api.user()
+    posted = await api.post(user, "first draft")
+
+    async def late(*args: object, **kwargs: object) -> list[object]:
+        return []  # the refresh after the commit comes too late to count
+
+    monkeypatch.setattr(status_cache, "refresh", late)
+    r = await api.client.put(f"/api/v1/statuses/{posted['id']}", headers=user.headers,
+                             json={"status": "final"})
+    assert r.status_code == 200, r.text
+    raw = await api.stack.posts.redis.main.get(status_key(int(posted["id"])))
+    assert raw and unpack_cached_status(raw).text == "final"
+
+
+async def test_an_edit_that_does_not_commit_leaves_nothing_cached(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = await api.user()
+    posted = await api.post(user, "first draft")
+    real_put = status_cache.put
+
+    async def put_then_fail(r: object, statuses: list) -> None:
+        await real_put(r, statuses)  # type: ignore[arg-type]
+        raise ConnectionResetError("the database went away before the commit")
+
+    monkeypatch.setattr(status_cache, "put", put_then_fail)
+    r = await api.client.put(f"/api/v1/statuses/{posted['id']}", headers=user.headers,
+                             json={"status": "never saved"})
+    assert r.status_code == 503, r.text
+    assert await api.stack.posts.redis.main.get(status_key(int(posted["id"]))) is None
+    monkeypatch.setattr(status_cache, "put", real_put)
+    r = await api.client.get(f"/api/v1/statuses/{posted['id']}", headers=user.headers)
+    assert r.json()["content"] == "<p>first draft</p>"

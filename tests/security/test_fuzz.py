@@ -29,7 +29,7 @@ from tests.helpers import Api, other_domain, unique
 ALL_SCOPES = "read write follow push admin:read admin:write"
 # A deeper run by hand: HUBBUB_FUZZ_EXAMPLES=200 HUBBUB_FUZZ_SECONDS=1200 pytest this file.
 EXAMPLES_PER_OPERATION = int(os.environ.get("HUBBUB_FUZZ_EXAMPLES", "8"))
-BUDGET_SECONDS = float(os.environ.get("HUBBUB_FUZZ_SECONDS", "50"))
+BUDGET_SECONDS = float(os.environ.get("HUBBUB_FUZZ_SECONDS", "35"))
 # Long-lived: a stream answers until the client leaves (tests/gateway cover streams).
 SKIPPED = {"/api/v1/streaming/{path}"}
 
