@@ -10,13 +10,26 @@ gateways' sign-in limits (services/gateway/rate_limits.py) keep that queue short
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 from collections.abc import Callable
 from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-hasher = PasswordHasher()
+# argon2-cffi's defaults (RFC 9106's low-memory profile: 3 passes over 64 MiB, 4 lanes): about
+# 0.3 s of CPU a hash, as it should be. The test suite signs up thousands of accounts through
+# the API and would spend most of its CPU here: it sets INSECURE_TEST_HASHING (read once, at
+# import) for 1 pass over 1 MiB. Hashes carry their parameters, so either checks the other's.
+INSECURE_TEST_HASHING = "HUBBUB_INSECURE_TEST_PASSWORD_HASHING"
+if os.environ.get(INSECURE_TEST_HASHING) == "1":
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    logging.getLogger(__name__).warning(
+        "%s=1: passwords hashed with test parameters, never for real accounts",
+        INSECURE_TEST_HASHING)
+else:
+    hasher = PasswordHasher()
 MEMORY_PER_CHECK = hasher.memory_cost * 1024  # bytes (memory_cost is in KiB)
 T = TypeVar("T")
 
