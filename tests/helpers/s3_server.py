@@ -82,7 +82,23 @@ class S3Server:
         listed = self.client().list_objects_v2(Bucket=self.bucket)
         return sorted(item["Key"] for item in listed.get("Contents", []))
 
-    def start(self, timeout: float = 60.0) -> S3Server:
+    def start(self, timeout: float = 60.0, attempts: int = 3) -> S3Server:
+        """Start weed; again on fresh ports if one of its eight was taken meanwhile (a free
+        port is only free until someone binds it: another test process, an outgoing
+        connection's ephemeral port)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._start(timeout)
+            except RuntimeError:
+                log = (self.folder / "weed.log").read_text(errors="replace")
+                if attempt == attempts or "address already in use" not in log:
+                    raise
+                shutil.rmtree(self.folder / "data", ignore_errors=True)
+                self.ports = {name: infra.free_port() for name in _PORTS}
+                self.endpoint = f"http://127.0.0.1:{self.ports['s3']}"
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> S3Server:
         data = self.folder / "data"
         data.mkdir(parents=True, exist_ok=True)
         config = self.folder / "s3.json"
