@@ -22,6 +22,10 @@ async def _wait_until(condition, seconds: float = 15.0) -> None:  # type: ignore
     raise AssertionError("condition not met in time")
 
 
+async def _handled_and_idle(consumer: EventConsumer, attempts: list[int], count: int) -> bool:
+    return len(attempts) >= count and await consumer.idle()
+
+
 async def test_an_outage_longer_than_max_deliver_loses_no_event(api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(bus, "OUTAGE_RETRY_FIRST_S", 0.05)
     monkeypatch.setattr(bus, "OUTAGE_RETRY_MAX_S", 0.1)
@@ -41,7 +45,9 @@ async def test_an_outage_longer_than_max_deliver_loses_no_event(api: Api, monkey
     try:
         event = events.StatusUpdated(status_id=1, account_id=1, visibility="public")
         await js.publish(subject, events.encode(event), headers=publish_headers(event))
-        await _wait_until(consumer.idle)
+        # Idle alone can hold before the consumer counts the event as pending (a flaky pass
+        # of the wait, then a failure): wait for the handling itself too.
+        await _wait_until(lambda: _handled_and_idle(consumer, attempts, 9))
         # Eight failures against max_deliver 2: still handled, once delivered, never dropped.
         assert len(attempts) == 9 and not failures
         info: nats.js.api.ConsumerInfo = await js.consumer_info(subjects.EVENTS_STREAM,
@@ -68,7 +74,7 @@ async def test_other_failures_are_still_given_up_after_max_deliver(api: Api, mon
     try:
         event = events.StatusUpdated(status_id=1, account_id=1, visibility="public")
         await js.publish(subject, events.encode(event), headers=publish_headers(event))
-        await _wait_until(consumer.idle)
+        await _wait_until(lambda: _handled_and_idle(consumer, attempts, 2))
         assert len(attempts) == 2  # max_deliver, then term: a poison event does not loop
     finally:
         await consumer.stop()
