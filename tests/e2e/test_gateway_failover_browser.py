@@ -56,11 +56,17 @@ async def test_a_client_whose_gateway_dies_reconnects_to_another_and_catches_up(
         pumps: list[asyncio.Task[Any]] = []
         upstreams: list[Any] = []
         gap_written = asyncio.Event()
+        first_sent: list[str | bytes] = []
+
+        def forward(server: WebSocketRoute, message: str | bytes) -> None:
+            first_sent.append(message)
+            server.send(message)
 
         async def balance(ws: WebSocketRoute) -> None:
             routes.append(ws)
             if len(routes) == 1:
-                ws.connect_to_server()  # the first gateway, the stack's own
+                server = ws.connect_to_server()  # the first gateway, the stack's own
+                ws.on_message(lambda message: forward(server, message))
                 return
             # The first is gone: the balancer sends the reconnect to the other gateway, once the
             # post written in the gap was delivered live (to no one): it comes by catch-up only.
@@ -81,7 +87,10 @@ async def test_a_client_whose_gateway_dies_reconnects_to_another_and_catches_up(
         await page.route_web_socket("**/api/v1/streaming", balance)
         # The socket opened before the routing: drop it so the page's next one is routed.
         await page.evaluate("window.hubbubStream.drop()")
-        await _until(lambda: len(routes) == 1)
+        # A post written before the page's subscribe reached the gateway would come by neither
+        # way (live nor the reconnect's catch-up, which may have run before it): wait for it.
+        await _until(lambda: any("subscribe" in str(m) for m in first_sent))
+        await asyncio.sleep(0.5)  # the gateway's subscription to the bus
         await api.post(author, "Live through the first gateway")
         await expect(articles.first).to_contain_text("Live through the first gateway")
 
