@@ -45,6 +45,10 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
     # False when its author is silenced: no public or hashtag stream announces it (Mastodon's
     # broadcastable?); the timelines still hold it for the author's followers.
     broadcast: bool = True
+    # Whether its text has a link a preview card could be made for (services/posts/text.py
+    # first_link): the card worker reads and locks only those. True from producers before it
+    # was added (the worker then looks, as it always did).
+    has_link: bool = True
 
 
 class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):

@@ -12,12 +12,13 @@ import ssl
 from collections.abc import Iterator
 
 import httpx
+import msgspec
 import pytest
 import trustme
 
 from services.posts import status_cache
 from services.posts.cards.worker import CardWorker
-from shared import bus, events
+from shared import bus, events, subjects
 from shared.link_fetch import MAX_BYTES, Guard, IPAddress, Refused, fetch_html, request
 from shared.settings import from_env
 from tests.helpers import Api, unique
@@ -75,6 +76,39 @@ async def test_no_card_without_a_link_and_the_deprecated_route_answers_an_empty_
     assert r.status_code == 200 and r.json() == {}
     r = await api.client.get("/api/v1/statuses/12345/card", headers=author.headers)
     assert r.status_code == 404
+
+
+async def _created_event(api: Api, status_id: str) -> events.StatusCreated:
+    rows = await api.stack.posts.pool.fetch(
+        "SELECT payload FROM outbox WHERE subject = $1", subjects.event("post.status.created"))
+    found = [e for e in (events.decode(r["payload"]) for r in rows)
+             if isinstance(e, events.StatusCreated) and e.status_id == int(status_id)]
+    assert len(found) == 1
+    return found[0]
+
+
+async def test_only_a_status_with_a_link_is_read_and_locked_by_the_worker(
+        api: Api, site: LinkPages) -> None:
+    """Most posts have no link: their event says so, and the worker does nothing for them
+    (no read, no locking transaction on the write path's busiest table)."""
+    author = await api.user()
+    plain = await api.post(author, "nothing to preview here")
+    linked = await api.post(author, f"see {site.url('/page/' + unique('l'))}")
+    assert (await _created_event(api, plain["id"])).has_link is False
+    linked_event = await _created_event(api, linked["id"])
+    assert linked_event.has_link is True
+    await api.idle()
+    # A worker handed the linked status's event, as if it had no link, leaves it alone.
+    await api.stack.posts.pool.execute(
+        "UPDATE statuses SET card_id = NULL WHERE id = $1", int(linked["id"]))
+    worker = CardWorker(api.stack.posts.pool, api.stack.posts.redis.main, api.stack.js,
+                        guard=ONLY_LOOPBACK, base_url="http://hubbub.test")
+    await worker.on_created(msgspec.structs.replace(linked_event, has_link=False))
+    assert await api.stack.posts.pool.fetchval(
+        "SELECT card_id FROM statuses WHERE id = $1", int(linked["id"])) is None
+    await worker.on_created(linked_event)
+    assert await api.stack.posts.pool.fetchval(
+        "SELECT card_id FROM statuses WHERE id = $1", int(linked["id"])) is not None
 
 
 async def test_direct_messages_get_no_card(api: Api, site: LinkPages) -> None:

@@ -79,7 +79,8 @@ class CardWorker:
         await self.consumer.stop()
 
     async def on_created(self, event: events.StatusCreated) -> None:
-        if event.reblog_of_id is None:
+        # A status without a link has no card to make: no read, no lock (most posts).
+        if event.reblog_of_id is None and event.has_link:
             await self.link(event.status_id)
 
     async def on_updated(self, event: events.StatusUpdated) -> None:

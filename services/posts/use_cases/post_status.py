@@ -18,6 +18,7 @@ from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
 from services.posts.store import media as media_store
+from services.posts.text import first_link
 from services.posts.use_cases import attach_media
 from services.posts.use_cases.compose import Composed, compose, validate_poll
 from shared import bus, errors, events, policy
@@ -145,7 +146,7 @@ class PostStatus:
             in_reply_to_account_id=parent.account_id if parent else None,
             community_id=draft.community_id, mentions=composed.mention_ids, tags=composed.tags,
             conversation_id=thread_of(parent, status_id),
-            broadcast=not req.author_silenced,
+            broadcast=not req.author_silenced, has_link=first_link(composed.body) is not None,
         )
         inserted = await store.insert_status(
             conn, status_id=event.status_id, account_id=req.account_id,
