@@ -12,7 +12,8 @@ nearly everyone). The writes are a mix (fractions are options): posts (some with
 hashtag, a poll, or replying to a recent status), favourites and reblogs of recent statuses,
 each by a random account, over raw keep-alive HTTP/1.1 connections (loadtests/httpload.py).
 
-Each repeat, for Hubbub and then for the baseline:
+Each repeat, for Hubbub and then for the baseline (the first after ``--warmup`` s of writes
+not counted):
 1. Closed loop: ``--clients`` connections, each sending the next write as the previous answer
    comes, for ``--seconds``: the most it takes (posts/s, writes/s).
 2. Open loop: write k due at k/``--rate`` s whatever happened before, its latency counted from
@@ -230,6 +231,9 @@ class Run:
             await listener.start()
             roots["listener"] = listener.pid
         try:
+            if self.repeat == 0 and args.warmup > 0:  # first connections, caches, plans
+                await closed_loop(self.writes(target, recent, 0), args.clients, args.warmup)
+                await wait_all_idle(js)
             closed_writes = self.writes(target, recent, 1)
             closed = await closed_loop(closed_writes, args.clients, args.seconds)
             await wait_all_idle(js)  # the open loop starts without the closed loop's backlog
@@ -382,6 +386,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="of each phase")
     parser.add_argument("--rate", type=float, default=100.0, help="open loop's writes/s")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--warmup", type=float, default=2.0,
+                        help="seconds of closed loop before the first repeat (not counted)")
     parser.add_argument("--favourites", type=float, default=0.2, help="fraction of the writes")
     parser.add_argument("--reblogs", type=float, default=0.1, help="fraction of the writes")
     parser.add_argument("--mentions", type=float, default=0.2, help="fraction of the posts")
