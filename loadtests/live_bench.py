@@ -51,8 +51,7 @@ from loadtests.cpu_split import CpuMeter
 from loadtests.httpload import read_response, request_bytes
 from loadtests.profiling import Profilers
 from loadtests.seed import SeededUser, seed
-from loadtests.stack import BenchStack
-from shared import db
+from loadtests.stack import BenchStack, add_mode_options, results_path
 from shared.nats_users import operator_url
 
 PROFILED = ("gateway", "fanout", "graph", "posts", "notify")  # with --profile DIR
@@ -396,40 +395,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tail", type=float, default=10.0,
                         help="seconds the listener waits for late deliveries after the posts")
     parser.add_argument("--server", default="", help="HUBBUB_ASGI_SERVER for the gateway")
-    parser.add_argument("--out", help="the JSON results (default: loadtests/results/live.json, "
-                                      "live_cluster.json with --cluster)")
-    parser.add_argument("--cluster", action="store_true",
-                        help="on the servers' cluster modes (3 NATS nodes, PostgreSQL primary "
-                             "+ standby, a Valkey Cluster)")
+    add_mode_options(parser, "live", "each service process during each live run")
     parser.add_argument("--deliveries", default="",
                         help="write each delivery's (response time, arrival time) here, one "
                              "file per run (PATH.1, PATH.2...), to line slow ones up with logs")
     parser.add_argument("--trace", action="store_true",
                         help="also time each hop (relay, fanout, gateway) by listening on NATS "
                              "from the listener process (adds a little load)")
-    parser.add_argument("--profile", metavar="DIR",
-                        help="py-spy each service process during each live run, into DIR")
     args = parser.parse_args(argv)
     mode = "cluster" if args.cluster else "single"
-    if args.out is None:
-        args.out = f"loadtests/results/live{'_cluster' if args.cluster else ''}.json"
+    args.out = results_path(args, "live")
     print(f"live bench, {mode} mode", flush=True)
 
     stack = BenchStack(cluster=args.cluster)
     profilers = Profilers(args.profile)
     results: dict = {"mode": mode, "args": vars(args)}
     try:
-        # Every connection comes from this machine's one address: the per-address cap (1,000
-        # by default) would cut the idle ones beyond it.
-        room = str(args.idle + args.users + 1000)
-        env = {"HUBBUB_STREAM_MAX_CONNECTIONS": room, "HUBBUB_STREAM_MAX_PER_IP": room}
-        if args.server:
-            env["HUBBUB_ASGI_SERVER"] = args.server
-        for name in ("graph", "posts", "fanout", "notify"):
-            stack.start_service(name)
-        stack.start_service("gateway", env)
-        stack.wait_gateway()
-        asyncio.run(db.migrate_all(stack.settings))
+        stack.start_streaming(args.idle + args.users, args.server)
         if args.idle:
             idle_graph = asyncio.run(seed(stack.settings.database_url, settings=stack.settings,
                                           users=args.idle, follows_per_user=0, prefix="idle"))

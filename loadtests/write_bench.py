@@ -63,8 +63,8 @@ from loadtests.live_bench import PROFILED, Listener, PostedId, deliveries
 from loadtests.paced_reads import paced, percentile
 from loadtests.profiling import Profilers
 from loadtests.seed import SeededGraph, SeededUser, seed
-from loadtests.stack import BenchStack
-from shared import db, infra
+from loadtests.stack import BenchStack, add_mode_options, results_path
+from shared import infra
 from shared.nats_users import operator_url
 
 RECENT = 200  # statuses favourites, reblogs and replies pick from (the newest posted)
@@ -398,18 +398,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds the listener waits for late deliveries")
     parser.add_argument("--server", default="",
                         help="HUBBUB_ASGI_SERVER for the gateway and the bare endpoint")
-    parser.add_argument("--out", help="the JSON results (default: loadtests/results/write.json, "
-                                      "write_cluster.json with --cluster)")
-    parser.add_argument("--cluster", action="store_true",
-                        help="on the servers' cluster modes (3 NATS nodes, PostgreSQL primary "
-                             "+ standby, a Valkey Cluster)")
-    parser.add_argument("--profile", metavar="DIR",
-                        help="py-spy each service process during each open loop, into DIR")
+    add_mode_options(parser, "write", "each service process during each open loop")
     args = parser.parse_args(argv)
     if args.favourites + args.reblogs > 1 or min(args.favourites, args.reblogs) < 0:
         parser.error("--favourites and --reblogs are fractions of the writes (posts the rest)")
-    if args.out is None:
-        args.out = f"loadtests/results/write{'_cluster' if args.cluster else ''}.json"
+    args.out = results_path(args, "write")
     return args
 
 
@@ -424,15 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     bare: subprocess.Popen[bytes] | None = None
     runs = []
     try:
-        room = str(args.listeners + 1000)
-        env = {"HUBBUB_STREAM_MAX_CONNECTIONS": room, "HUBBUB_STREAM_MAX_PER_IP": room}
-        if args.server:
-            env["HUBBUB_ASGI_SERVER"] = args.server
-        for name in ("graph", "posts", "fanout", "notify"):
-            stack.start_service(name)
-        stack.start_service("gateway", env)
-        stack.wait_gateway()
-        asyncio.run(db.migrate_all(stack.settings))
+        stack.start_streaming(args.listeners, args.server)
         graph = asyncio.run(seed(stack.settings.database_url, settings=stack.settings,
                                  users=args.accounts, follows_per_user=args.follows,
                                  follows_max=args.follows_max, prefix="write"))
