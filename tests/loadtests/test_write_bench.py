@@ -16,7 +16,10 @@ from services.cli import BENCHMARKS
 
 TOY = ["--accounts", "60", "--follows", "3", "--follows-max", "20", "--listeners", "30",
        "--clients", "4", "--seconds", "2", "--rate", "20", "--repeats", "1", "--tail", "2",
-       "--warmup", "0.5"]
+       "--warmup", "0.5",
+       # More favourites and reblogs than by default: a slow phase of a few dozen writes still
+       # has some of each.
+       "--favourites", "0.3", "--reblogs", "0.3"]
 
 
 def test_runs_at_a_toy_size_and_reports_every_figure(tmp_path: Path,
