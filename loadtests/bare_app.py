@@ -25,8 +25,8 @@ def create_app(size: int) -> Litestar:
     return Litestar(route_handlers=[bare], openapi_config=None, logging_config=None)
 
 
-async def serve(host: str, port: int, size: int) -> None:
-    app = create_app(size)
+async def serve(app: Litestar, host: str, port: int) -> None:
+    """``app`` on the gateway's ASGI server (HUBBUB_ASGI_SERVER), as the gateway runs it."""
     if os.environ.get("HUBBUB_ASGI_SERVER", "uvicorn") == "granian":
         from granian.constants import Interfaces
         from granian.server.embed import Server
@@ -51,13 +51,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--size", type=int, required=True)
     args = parser.parse_args()
+    run(create_app(args.size), args.host, args.port)
+
+
+def run(app: Litestar, host: str, port: int) -> None:
     try:
         import uvloop
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:
         pass
-    asyncio.run(serve(args.host, args.port, args.size))
+    asyncio.run(serve(app, host, port))
 
 
 if __name__ == "__main__":

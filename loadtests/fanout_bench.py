@@ -76,7 +76,7 @@ import redis.asyncio as redis
 from loadtests.cpu_split import CpuMeter, per_write
 from loadtests.httpload import run_load
 from loadtests.profiling import Profilers
-from loadtests.stack import BenchStack, Seeder
+from loadtests.stack import BenchStack, Seeder, add_mode_options, results_path
 from services.fanout.use_cases.deliver_status import done_key
 from shared import cache, credentials, events, infra, presence, subjects, worker_lease
 from shared.compat.redis_py import WRITER_CONNECTIONS, writer_client
@@ -758,20 +758,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="entries in every synthetic home timeline before each measurement")
     parser.add_argument("--seconds", type=float, default=4.0, help="per read measurement")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--out", help="the JSON results (default: loadtests/results/"
-                                      "fanout_bench.json, fanout_bench_cluster.json with "
-                                      "--cluster)")
-    parser.add_argument("--cluster", action="store_true",
-                        help="on the servers' cluster modes (3 NATS nodes, PostgreSQL primary "
-                             "+ standby, a Valkey Cluster)")
-    parser.add_argument("--profile", metavar="DIR",
-                        help="py-spy the fanout process during each burst, into DIR")
+    add_mode_options(parser, "fanout_bench", "the fanout process during each burst")
     args = parser.parse_args(argv)
     if args.accounts < MIN_ACCOUNTS:
         parser.error(f"--accounts must be at least {MIN_ACCOUNTS:,}")
-    if args.out is None:
-        args.out = ("loadtests/results/fanout_bench_cluster.json" if args.cluster
-                    else "loadtests/results/fanout_bench.json")
+    args.out = results_path(args, "fanout_bench")
     sizes = Sizes.for_accounts(args.accounts)
     print(f"fanout bench, {mode(args)} mode", flush=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -48,21 +49,50 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, b"".join(parts)
 
 
+def request_bytes(method: str, host: str, port: int, path: str,
+                  headers: dict[str, str] | None = None, body: bytes = b"",
+                  content_type: str = "application/json") -> bytes:
+    """One HTTP/1.1 request, ready for the wire (a body gets its type and length)."""
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    if body:
+        extra += f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+    elif method != "GET":
+        extra += "Content-Length: 0\r\n"
+    return f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode() + body
+
+
+# The n-th request of a run (its bytes), and what to do with its answer (n, status, body).
+NextRequest = Callable[[int], bytes]
+OnAnswer = Callable[[int, int, bytes], None]
+
+
 async def run_load(host: str, port: int, path: str, *, seconds: float, connections: int,
                    headers: dict[str, str] | None = None) -> LoadResult:
-    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n").encode()
+    request = request_bytes("GET", host, port, path, headers)
+    return await run_closed(host, port, lambda _: request, seconds=seconds,
+                            connections=connections)
+
+
+async def run_closed(host: str, port: int, next_request: NextRequest, *, seconds: float,
+                     connections: int, answered: OnAnswer | None = None) -> LoadResult:
+    """The closed loop itself: each connection sends ``next_request(n)`` (n counts the run's
+    requests) when its previous answer is complete; ``answered`` sees each answer."""
     result = LoadResult()
     deadline = time.perf_counter() + seconds
+    sent = 0
 
     async def worker() -> None:
+        nonlocal sent
         reader, writer = await asyncio.open_connection(host, port)
         try:
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                writer.write(request)
-                status, _ = await read_response(reader)
+                n, sent = sent, sent + 1
+                writer.write(next_request(n))
+                status, body = await read_response(reader)
                 result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                if answered is not None:
+                    answered(n, status, body)
                 if status == 200:
                     result.requests += 1
                 else:

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from loadtests.cpu_split import CpuMeter
-from loadtests.httpload import read_response
+from loadtests.httpload import read_response, request_bytes
 from loadtests.profiling import Profilers
 from loadtests.seed import SeededUser, seed
-from loadtests.stack import BenchStack
-from shared import db
+from loadtests.stack import BenchStack, add_mode_options, results_path
 from shared.nats_users import operator_url
 
 PROFILED = ("gateway", "fanout", "graph", "posts", "notify")  # with --profile DIR
@@ -111,9 +111,8 @@ class StatusPoster:
 
     async def post(self, token: str, body: bytes) -> bytes:
         """The response body of a 200, else PostFailed."""
-        request = (f"POST /api/v1/statuses HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                   f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        request = request_bytes("POST", self.host, self.port, "/api/v1/statuses",
+                                {"Authorization": f"Bearer {token}"}, body)
         pair = await self._acquire()
         try:
             pair[1].write(request)
@@ -191,28 +190,105 @@ async def idle_memory(stack: BenchStack, users: list[SeededUser]) -> dict:
             "open_seconds": opened_s, "refused_then_retried": sum(refused)}
 
 
+class Listener:
+    """loadtests/live_listener.py in a process of its own, listening on the ``user`` stream of
+    each of ``users`` from ``start()`` (connected: the clock may start) to ``finish()`` (then
+    for ``tail_s`` more): each side timestamps with time.time(), so a busy event loop on one
+    side cannot skew the other."""
+
+    def __init__(self, stack: BenchStack, users: list[SeededUser], tail_s: float,
+                 traced: bool = False) -> None:
+        self.stack = stack
+        self.folder = Path(tempfile.mkdtemp(prefix="hubbub-live-"))
+        self.spec: dict[str, Any] = {
+            "ws_url": stack.base_url.replace("http://", "ws://") + "/api/v1/streaming",
+            "tail_seconds": tail_s, "ready_file": str(self.folder / "ready"),
+            "done_file": str(self.folder / "done"),
+            "users": [{"id": u.id, "token": u.token} for u in users]}
+        if traced:
+            self.spec["nats_url"] = operator_url(stack.settings)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def start(self) -> None:
+        (self.folder / "in.json").write_text(json.dumps(self.spec))  # noqa: ASYNC240
+        self.process = subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", "loadtests.live_listener", str(self.folder / "in.json"),
+             str(self.folder / "out.json")])
+        while not (self.folder / "ready").exists():  # noqa: ASYNC240
+            if self.process.poll() is not None:
+                raise RuntimeError("the listener process failed; the gateway's log ends:\n"
+                                   + self.stack.log_tail("gateway", 40))
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(2)
+
+    async def finish(self) -> dict[str, Any]:
+        """Its result: ``arrivals`` (status id -> reader id -> time), ``closed_early``,
+        ``trace``."""
+        assert self.process is not None
+        (self.folder / "done").write_text("done")  # noqa: ASYNC240
+        await asyncio.to_thread(self.process.wait, 300)
+        result: dict[str, Any] = json.loads((self.folder / "out.json").read_text())  # noqa: ASYNC240
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return result
+
+    def stop(self) -> None:
+        """On the way out after a failure: the process goes too."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class Deliveries:
+    latencies_ms: list[float]  # sorted
+    expected: int
+    missed: int
+    timeline: list[tuple[float, float]]  # (responded, arrived) per delivery, sorted
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        return self.latencies_ms[min(len(self.latencies_ms) - 1,
+                                     int(p / 100 * len(self.latencies_ms)))]
+
+
+def deliveries(posts: list[tuple[int, str, float]], followers: dict[int, list[int]],
+               arrivals: dict[str, dict[str, float]],
+               listening: set[int] | None = None) -> Deliveries:
+    """Each post's (author id, status id, response time) against the arrivals: the author and
+    every follower (those in ``listening`` only, when given) should have had it."""
+    latencies, timeline = [], []
+    expected = missed = 0
+    for author_id, status_id, responded in posts:
+        audience = {author_id, *followers.get(author_id, [])}
+        if listening is not None:
+            audience &= listening
+        got = arrivals.get(status_id, {})
+        expected += len(audience)
+        for reader in audience:
+            if str(reader) in got:
+                latencies.append((got[str(reader)] - responded) * 1000)
+                timeline.append((responded, got[str(reader)]))
+            else:
+                missed += 1
+    latencies.sort()
+    return Deliveries(latencies, expected, missed, sorted(timeline))
+
+
 async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
                        traced: bool = False, deliveries_out: Path | None = None,
                        profilers: Profilers | None = None, tail_s: float = 10.0) -> dict:
     """Posts from this process, listens from another (loadtests/live_listener.py): each side
     timestamps with time.time(), so a busy event loop on one side cannot skew the other."""
-    ws_url = stack.base_url.replace("http://", "ws://") + "/api/v1/streaming"
     users = graph.users
-    folder = Path(tempfile.mkdtemp(prefix="hubbub-live-"))
-    spec = {"ws_url": ws_url, "tail_seconds": tail_s, "ready_file": str(folder / "ready"),
-            "done_file": str(folder / "done"),
-            "users": [{"id": u.id, "token": u.token} for u in users]}
-    if traced:
-        spec["nats_url"] = operator_url(stack.settings)
-    (folder / "in.json").write_text(json.dumps(spec))
-    listener = subprocess.Popen([sys.executable, "-m", "loadtests.live_listener",  # noqa: ASYNC220
-                                 str(folder / "in.json"), str(folder / "out.json")])
-    while not (folder / "ready").exists():
-        if listener.poll() is not None:
-            raise RuntimeError("the listener process failed; the gateway's log ends:\n"
-                               + stack.log_tail("gateway", 40))
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(2)
+    listener = Listener(stack, users, tail_s, traced)
+    await listener.start()
     posted_at: dict[str, float] = {}
     authors: list[tuple[SeededUser, str]] = []
     errors = 0
@@ -259,31 +335,13 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
                                     / max(1, len(authors)), 2)
                        for label in sorted(cpu_after)}
     await poster.close()
-    (folder / "done").write_text("done")  # noqa: ASYNC240
-    await asyncio.to_thread(listener.wait, 300)
-    result = json.loads((folder / "out.json").read_text())
-    shutil.rmtree(folder, ignore_errors=True)
+    result = await listener.finish()
     arrivals = result["arrivals"]
-
-    latencies = []
-    timeline = []  # (responded, arrived) per delivery: lines a slow delivery up with its cause
-    expected = missed = 0
-    for author, status_id in authors:
-        audience = {author.id, *graph.followers.get(author.id, [])}
-        got = arrivals.get(status_id, {})
-        expected += len(audience)
-        for reader in audience:
-            if str(reader) in got:
-                latencies.append((got[str(reader)] - posted_at[status_id]) * 1000)
-                timeline.append((posted_at[status_id], got[str(reader)]))
-            else:
-                missed += 1
-    latencies.sort()
+    got = deliveries([(author.id, status_id, posted_at[status_id])
+                      for author, status_id in authors], graph.followers, arrivals)
+    latencies = got.latencies_ms
     if deliveries_out is not None:
-        deliveries_out.write_text(json.dumps(sorted(timeline)))  # noqa: ASYNC240 (after the run)
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
+        deliveries_out.write_text(json.dumps(got.timeline))  # noqa: ASYNC240 (after the run)
 
     hops = hop_latencies(result.get("trace", {}), posted_at, arrivals) if traced else {}
     return {"hops": hops, "cpu_ms_per_post": cpu_ms_per_post,
@@ -291,9 +349,10 @@ async def live_latency(stack: BenchStack, graph, rate: float, seconds: float,
             "post_error_kinds": dict(error_kinds),
             "posting_seconds": posting_s,
             "closed_early": result["closed_early"],
-            "deliveries": len(latencies), "expected": expected, "missed": missed,
+            "deliveries": len(latencies), "expected": got.expected, "missed": got.missed,
             "deliveries_per_s": len(latencies) / posting_s,
-            "p50_ms": pct(50), "p99_ms": pct(99), "max_ms": latencies[-1],
+            "p50_ms": got.percentile(50), "p99_ms": got.percentile(99),
+            "max_ms": latencies[-1],
             "mean_ms": statistics.fmean(latencies)}
 
 
@@ -336,40 +395,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tail", type=float, default=10.0,
                         help="seconds the listener waits for late deliveries after the posts")
     parser.add_argument("--server", default="", help="HUBBUB_ASGI_SERVER for the gateway")
-    parser.add_argument("--out", help="the JSON results (default: loadtests/results/live.json, "
-                                      "live_cluster.json with --cluster)")
-    parser.add_argument("--cluster", action="store_true",
-                        help="on the servers' cluster modes (3 NATS nodes, PostgreSQL primary "
-                             "+ standby, a Valkey Cluster)")
+    add_mode_options(parser, "live", "each service process during each live run")
     parser.add_argument("--deliveries", default="",
                         help="write each delivery's (response time, arrival time) here, one "
                              "file per run (PATH.1, PATH.2...), to line slow ones up with logs")
     parser.add_argument("--trace", action="store_true",
                         help="also time each hop (relay, fanout, gateway) by listening on NATS "
                              "from the listener process (adds a little load)")
-    parser.add_argument("--profile", metavar="DIR",
-                        help="py-spy each service process during each live run, into DIR")
     args = parser.parse_args(argv)
     mode = "cluster" if args.cluster else "single"
-    if args.out is None:
-        args.out = f"loadtests/results/live{'_cluster' if args.cluster else ''}.json"
+    args.out = results_path(args, "live")
     print(f"live bench, {mode} mode", flush=True)
 
     stack = BenchStack(cluster=args.cluster)
     profilers = Profilers(args.profile)
     results: dict = {"mode": mode, "args": vars(args)}
     try:
-        # Every connection comes from this machine's one address: the per-address cap (1,000
-        # by default) would cut the idle ones beyond it.
-        room = str(args.idle + args.users + 1000)
-        env = {"HUBBUB_STREAM_MAX_CONNECTIONS": room, "HUBBUB_STREAM_MAX_PER_IP": room}
-        if args.server:
-            env["HUBBUB_ASGI_SERVER"] = args.server
-        for name in ("graph", "posts", "fanout", "notify"):
-            stack.start_service(name)
-        stack.start_service("gateway", env)
-        stack.wait_gateway()
-        asyncio.run(db.migrate_all(stack.settings))
+        stack.start_streaming(args.idle + args.users, args.server)
         if args.idle:
             idle_graph = asyncio.run(seed(stack.settings.database_url, settings=stack.settings,
                                           users=args.idle, follows_per_user=0, prefix="idle"))

@@ -21,14 +21,23 @@ import multiprocessing
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
+from typing import Protocol
 
-from loadtests.httpload import read_response
+from loadtests.httpload import NextRequest, OnAnswer, read_response, request_bytes
 
 Sample = tuple[float, float, int]
 
 
-async def _paced(host: str, port: int, requests: list[bytes], rate: float, connections: int,
-                 stop: Event) -> list[Sample]:
+class Stop(Protocol):
+    def is_set(self) -> bool: ...
+
+
+async def paced(host: str, port: int, next_request: NextRequest, *, rate: float,
+                connections: int, stop: Stop, answered: OnAnswer | None = None
+                ) -> list[Sample]:
+    """The open loop itself, in the caller's event loop: request ``slot`` (its bytes from
+    ``next_request(slot)``) is due at slot/rate seconds, until ``stop`` is set; ``answered``
+    sees each answer (slot, status, body)."""
     samples: list[Sample] = []
     began = time.perf_counter()
     wall = time.time() - began  # perf_counter -> time.time()
@@ -42,16 +51,18 @@ async def _paced(host: str, port: int, requests: list[bytes], rate: float, conne
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                request = requests[slot % len(requests)]
-                slot += connections
+                request = next_request(slot)
                 try:
                     writer.write(request)
-                    status, _ = await read_response(reader)
+                    status, body = await read_response(reader)
                 except (OSError, asyncio.IncompleteReadError, ValueError):
-                    status = 0  # counted as an error; a new connection for the next one
+                    status, body = 0, b""  # an error; a new connection for the next one
                     writer.close()
                     reader, writer = await asyncio.open_connection(host, port)
+                if answered is not None:
+                    answered(slot, status, body)
                 samples.append((wall + due, (time.perf_counter() - due) * 1000, status))
+                slot += connections
         finally:
             writer.close()
 
@@ -62,15 +73,15 @@ async def _paced(host: str, port: int, requests: list[bytes], rate: float, conne
 def _run(host: str, port: int, requests: list[bytes], rate: float, connections: int,
          stop: Event, out: Connection) -> None:
     try:
-        out.send(asyncio.run(_paced(host, port, requests, rate, connections, stop)))
+        out.send(asyncio.run(paced(host, port, lambda slot: requests[slot % len(requests)],
+                                   rate=rate, connections=connections, stop=stop)))
     except Exception as exc:  # told to the caller, which raises it
         out.send(repr(exc))
     out.close()
 
 
 def get_request(host: str, port: int, path: str, headers: dict[str, str]) -> bytes:
-    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    return f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode()
+    return request_bytes("GET", host, port, path, headers)
 
 
 class PacedReads:

@@ -38,36 +38,44 @@ class SeededGraph:
     followers: dict[int, list[int]] = field(default_factory=dict)  # account -> its followers
 
 
-def zipf_follows(count: int, per_user: int, exponent: float, rng: random.Random
-                 ) -> dict[int, set[int]]:
-    """follower index -> followee indexes; followee popularity falls off as 1/rank^exponent."""
+def zipf_follows(count: int, per_user: int, exponent: float, rng: random.Random,
+                 per_user_max: int | None = None) -> dict[int, set[int]]:
+    """follower index -> followee indexes; followee popularity falls off as 1/rank^exponent.
+    Each follows ``per_user``, or with ``per_user_max`` a log-uniform draw between the two
+    (most follow a few dozen, as people do)."""
     weights = [1.0 / (rank + 1) ** exponent for rank in range(count)]
     follows: dict[int, set[int]] = {}
     for follower in range(count):
         chosen: set[int] = set()
-        for followee in rng.choices(range(count), weights=weights, k=per_user * 2):
+        wanted = per_user
+        if per_user_max is not None and per_user_max > per_user > 0:
+            wanted = round(per_user * (per_user_max / per_user) ** rng.random())
+        for followee in rng.choices(range(count), weights=weights, k=wanted * 2):
             if followee != follower:
                 chosen.add(followee)
-            if len(chosen) >= per_user:
+            if len(chosen) >= wanted:
                 break
         follows[follower] = chosen
     return follows
 
 
 async def seed(database_url: str, *, settings: Settings, users: int, follows_per_user: int,
-               prefix: str, exponent: float = 1.1, seed_value: int = 7) -> SeededGraph:
+               prefix: str, exponent: float = 1.1, seed_value: int = 7,
+               follows_max: int | None = None) -> SeededGraph:
+    """``follows_max``: each account follows between ``follows_per_user`` and it (see
+    zipf_follows), not exactly ``follows_per_user``."""
     rng = random.Random(seed_value)
     password_hash = PasswordHasher().hash("bench password")
     # Its ids land beside the services' own: under a leased worker, like theirs.
     async with worker_lease.held(database_url):
         return await _seed(database_url, settings=settings, users=users,
                            follows_per_user=follows_per_user, prefix=prefix, exponent=exponent,
-                           rng=rng, password_hash=password_hash)
+                           rng=rng, password_hash=password_hash, follows_max=follows_max)
 
 
 async def _seed(database_url: str, *, settings: Settings, users: int, follows_per_user: int,
-                prefix: str, exponent: float, rng: random.Random, password_hash: str
-                ) -> SeededGraph:
+                prefix: str, exponent: float, rng: random.Random, password_hash: str,
+                follows_max: int | None) -> SeededGraph:
     # CreateNetwork's SQL names graph's tables unqualified, as graph's own connections do.
     conn = await asyncpg.connect(database_url, server_settings={"search_path": "graph"})
     try:
@@ -97,7 +105,8 @@ async def _seed(database_url: str, *, settings: Settings, users: int, follows_pe
                      for u in seeded])
         graph = SeededGraph(users=seeded)
         rows = []
-        for follower, followees in zipf_follows(users, follows_per_user, exponent, rng).items():
+        for follower, followees in zipf_follows(users, follows_per_user, exponent, rng,
+                                                follows_max).items():
             for followee in followees:
                 rows.append((seeded[follower].id, seeded[followee].id))
                 graph.followers.setdefault(seeded[followee].id, []).append(seeded[follower].id)

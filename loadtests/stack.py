@@ -7,6 +7,7 @@ so is a member at once (no confirmation mail to follow)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -23,11 +24,28 @@ import httpx
 import msgspec
 import redis
 
-from shared import infra, worker_lease
+from shared import db, infra, worker_lease
 from shared.ids import new_id
 from shared.settings import DEFAULT_PORTS, RATE_SETTINGS, Settings, server_env
 
 BENCH_DOMAIN = "bench.test"
+
+
+def add_mode_options(parser: argparse.ArgumentParser, results: str, profiled: str) -> None:
+    """``--out``, ``--cluster`` and ``--profile DIR``, as each benchmark on a BenchStack takes
+    them; ``results`` names the JSON file (``results_path``), ``profiled`` what py-spy samples."""
+    parser.add_argument("--out", help=f"the JSON results (default: loadtests/results/"
+                                      f"{results}.json, {results}_cluster.json with --cluster)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="on the servers' cluster modes (3 NATS nodes, PostgreSQL primary "
+                             "+ standby, a Valkey Cluster)")
+    parser.add_argument("--profile", metavar="DIR", help=f"py-spy {profiled}, into DIR")
+
+
+def results_path(args: argparse.Namespace, results: str) -> str:
+    """``--out``, or the mode's default: both modes' results side by side."""
+    out: str | None = args.out
+    return out or f"loadtests/results/{results}{'_cluster' if args.cluster else ''}.json"
 
 
 class BenchStack:
@@ -109,6 +127,21 @@ class BenchStack:
             env.pop("HUBBUB_PORT", None)  # it would override the gateway's own port
         self._launches[label] = (name, env)
         self._spawn(label)
+
+    def start_streaming(self, connections: int, server: str = "") -> None:
+        """Every service, one process each, the gateway with room for ``connections``
+        streaming connections (every one comes from this machine's one address: the per-address
+        cap, 1,000 by default, would cut those beyond it) on ASGI server ``server`` (default:
+        HUBBUB_ASGI_SERVER's); then waits for the gateway and applies the migrations."""
+        room = str(connections + 1000)
+        env = {"HUBBUB_STREAM_MAX_CONNECTIONS": room, "HUBBUB_STREAM_MAX_PER_IP": room}
+        if server:
+            env["HUBBUB_ASGI_SERVER"] = server
+        for name in ("graph", "posts", "fanout", "notify"):
+            self.start_service(name)
+        self.start_service("gateway", env)
+        self.wait_gateway()
+        asyncio.run(db.migrate_all(self.settings))
 
     def start_replicas(self, name: str, count: int,
                        extra_env: dict[str, str] | None = None) -> list[str]:
