@@ -50,11 +50,13 @@ import random
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import msgspec
 import nats
 
@@ -135,6 +137,19 @@ async def fill(stack: BenchStack, graph: SeededGraph, statuses: int, replies: in
     return network
 
 
+async def content(stack: BenchStack, network: Network, sample: int = 20) -> dict[str, float]:
+    """What the reads will find, on average over ``sample`` accounts and threads: statuses in
+    a home page, and in a thread's context (ancestors and descendants)."""
+    users, threads = network.users[:sample], network.threads()[:sample]
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=60) as http:
+        pages = [(await http.get(HOME, headers=u.headers)).json() for u in users]
+        contexts = [(await http.get(f"/api/v1/statuses/{t.id}/context",
+                                    headers=users[0].headers)).json() for t in threads]
+    return {"home_statuses_per_page": statistics.fmean(len(page) for page in pages),
+            "statuses_per_context": statistics.fmean(
+                len(c["ancestors"]) + len(c["descendants"]) for c in contexts)}
+
+
 def build_timelines(stack: BenchStack, users: list[SeededUser]) -> Counter[int]:
     """Every account's home timeline read once, so that it is built (fanout skips readers who
     never read; their first read rebuilds from PostgreSQL): the answers' HTTP statuses."""
@@ -155,17 +170,32 @@ def address(stack: BenchStack) -> tuple[str, int]:
 
 # --- the mix ---------------------------------------------------------------------------------
 
+def interleave(weights: dict[str, float], count: int) -> list[str]:
+    """``count`` kinds in the proportions of ``weights``, spread evenly (smooth weighted round
+    robin, as nginx balances): any run of consecutive requests holds the mix, however short,
+    so that a step's few seconds and its warm-up cut do not skew it."""
+    current = {kind: 0.0 for kind, weight in weights.items() if weight > 0}
+    total = sum(weights[kind] for kind in current)
+    kinds = []
+    for _ in range(count):
+        for kind in current:
+            current[kind] += weights[kind]
+        chosen = max(current, key=current.__getitem__)
+        current[chosen] -= total
+        kinds.append(chosen)
+    return kinds
+
+
 def mixed_requests(network: Network, weights: dict[str, float], count: int, host: str,
                    port: int, rng: random.Random) -> tuple[list[bytes], list[str]]:
-    """``count`` requests drawn by ``weights`` (kind -> weight), and each one's kind: the paced
-    process sends them in turn (slot k: request k % count)."""
+    """``count`` requests in the mix of ``weights`` (kind -> weight), and each one's kind: the
+    paced process sends them in turn (slot k: request k % count)."""
     users = network.users
     by_author = [1.0 / (rank + 1) ** ZIPF_EXPONENT for rank in range(len(users))]
     threads = network.threads()
     thread_weights = network.popularity(threads)
     status_weights = network.popularity(network.statuses)
-    names = [k for k, w in weights.items() if w > 0]
-    kinds = rng.choices(names, [weights[k] for k in names], k=count)
+    kinds = interleave(weights, count)
     requests = []
     for n, kind in enumerate(kinds):
         reader = rng.choice(users).headers
@@ -275,6 +305,22 @@ def rates(args: argparse.Namespace) -> list[float]:
     return out
 
 
+def ramp(args: argparse.Namespace, measure: Callable[[float], dict[str, Any]],
+         shown: list[str]) -> tuple[list[dict[str, Any]], str]:
+    """Each rate ``--repeats`` times (``measure``: one run at that rate), printed as it comes;
+    it stops after the first step out of bounds. The steps, and why it stopped."""
+    steps: list[dict[str, Any]] = []
+    for rate in rates(args):
+        runs = [measure(rate) for _ in range(args.repeats)]
+        step = {"offered_rps": rate, **median_of(runs), "runs": runs}
+        steps.append(step)
+        print_step(step, shown, first=len(steps) == 1)
+        if not within(step, args):
+            return steps, (f"p99 {step['p99_ms']:.1f} ms, {step['errors']:.0f} errors at "
+                           f"{rate:g}/s")
+    return steps, "reached --max"
+
+
 def within(step: dict[str, Any], args: argparse.Namespace) -> bool:
     p99, limit = float(step["p99_ms"]), float(args.p99_limit_ms)  # NaN (no answer): not within
     return p99 < limit and step["errors"] <= args.max_errors * max(1, step["requests"])
@@ -283,13 +329,16 @@ def within(step: dict[str, Any], args: argparse.Namespace) -> bool:
 # --- reporting -------------------------------------------------------------------------------
 
 def print_step(step: dict[str, Any], kinds: list[str], first: bool) -> None:
+    """A row of the table: requests/s, overall latency and errors, then each kind's p99."""
+    width = {k: max(len(k), 7) for k in kinds}
     if first:
-        print(f"{'offered':>8} {'achieved':>9} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>8} "
-              f"{'errors':>6}  " + " ".join(f"{k + ' p99':>21}" for k in kinds))
-    print(f"{step['offered_rps']:8.0f} {step['achieved_rps']:9.1f} {step['p50_ms']:7.1f} "
-          f"{step['p99_ms']:7.1f} {step['max_ms']:8.1f} {step['errors']:6.0f}  "
-          + " ".join(f"{step['kinds'][k]['p99_ms']:21.1f}" if k in step["kinds"]
-                     else f"{'-':>21}" for k in kinds), flush=True)
+        print(f"{'offered/s':>9} {'achieved/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>8} "
+              f"{'errors':>6} | p99 ms of " + " ".join(f"{k:>{width[k]}}" for k in kinds))
+    cells = [f"{step['kinds'][k]['p99_ms']:>{width[k]}.1f}" if k in step["kinds"]
+             else f"{'-':>{width[k]}}" for k in kinds]
+    print(f"{step['offered_rps']:9.0f} {step['achieved_rps']:10.1f} {step['p50_ms']:7.1f} "
+          f"{step['p99_ms']:7.1f} {step['max_ms']:8.1f} {step['errors']:6.0f} | "
+          f"{'':10}" + " ".join(cells), flush=True)
 
 
 def plot(steps: list[dict[str, Any]], limit_ms: float, path: Path, title: str) -> None:
@@ -373,8 +422,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mixed bench: {args.accounts} accounts, mix "
           + ", ".join(f"{k} {w:g}" for k, w in mix.items()), flush=True)
     stack = BenchStack()
-    steps: list[dict[str, Any]] = []
-    stopped = "reached --max"
     try:
         for name in ("graph", "posts", "fanout", "notify", "gateway"):
             stack.start_service(name)
@@ -386,23 +433,20 @@ def main(argv: list[str] | None = None) -> int:
                                  prefix="mixed", exponent=ZIPF_EXPONENT))
         network = asyncio.run(fill(stack, graph, args.statuses, args.replies, rng))
         built = build_timelines(stack, graph.users)
+        found = asyncio.run(content(stack, network))
         print(f"seeded: {len(network.statuses)} statuses "
               f"({sum(s.reply for s in network.statuses)} replies), home timelines built "
-              f"(HTTP {dict(built)}) in {time.perf_counter() - began:.0f}s", flush=True)
+              f"(HTTP {dict(built)}): {found['home_statuses_per_page']:.1f} statuses a home "
+              f"page, {found['statuses_per_context']:.1f} a thread's context; "
+              f"{time.perf_counter() - began:.0f}s", flush=True)
         requests, kinds = mixed_requests(network, mix, args.pool, *address(stack), rng)
-        shown = [k for k in KINDS if mix[k] > 0]
-        for rate in rates(args):
-            runs = []
-            for _ in range(args.repeats):
-                runs.append(run_step(stack, requests, kinds, rate, args))
-                settle(stack)
-            step = {"offered_rps": rate, **median_of(runs), "runs": runs}
-            steps.append(step)
-            print_step(step, shown, first=len(steps) == 1)
-            if not within(step, args):
-                stopped = (f"p99 {step['p99_ms']:.1f} ms, {step['errors']:.0f} errors at "
-                           f"{rate:.0f}/s")
-                break
+
+        def measure(rate: float) -> dict[str, Any]:
+            run = run_step(stack, requests, kinds, rate, args)
+            settle(stack)
+            return run
+
+        steps, stopped = ramp(args, measure, [k for k in KINDS if mix[k] > 0])
     except BaseException:
         print("the gateway's log ends:\n" + stack.log_tail("gateway", 20), flush=True)
         raise
@@ -420,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
          f"Hubbub mixed workload, {args.accounts} accounts (p99 limit {args.p99_limit_ms:g} ms)")
     print(f"wrote {args.plot}")
     out = {"mode": "single", "args": vars(args), "mix": mix,
-           "seeded_statuses": len(network.statuses), "steps": steps, "stopped": stopped,
+           "seeded_statuses": len(network.statuses), "seeded_content": found,
+           "home_timelines_built": {str(k): v for k, v in built.items()},
+           "steps": steps, "stopped": stopped,
            "best": ({"offered_rps": best["offered_rps"], "achieved_rps": best["achieved_rps"],
                      "p50_ms": best["p50_ms"], "p99_ms": best["p99_ms"]} if best else None)}
     write_results(out, args.out, began, load_before)

@@ -117,7 +117,10 @@ class PacedReads:
 
     def wait(self, timeout: float) -> list[Sample]:
         """The samples, once the process has sent them (within ``timeout`` seconds)."""
-        got = self.receive.recv() if self.receive.poll(timeout) else "no answer"
+        try:
+            got = self.receive.recv() if self.receive.poll(timeout) else "no answer"
+        except EOFError:
+            got = f"it ended without an answer (exit code {self.process.exitcode})"
         self.process.join(timeout)
         if self.process.is_alive():
             with contextlib.suppress(OSError):
