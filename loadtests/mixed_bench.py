@@ -317,7 +317,7 @@ def ramp(args: argparse.Namespace, measure: Callable[[float], dict[str, Any]],
         print_step(step, shown, first=len(steps) == 1)
         if not within(step, args):
             return steps, (f"p99 {step['p99_ms']:.1f} ms, {step['errors']:.0f} errors at "
-                           f"{rate:g}/s")
+                           f"{rate:.0f}/s")
     return steps, "reached --max"
 
 
