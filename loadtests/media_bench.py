@@ -43,52 +43,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 import os
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 import nats
-from nats.js import JetStreamContext
 from PIL import Image
 
 from loadtests.cpu_split import CpuMeter
-from loadtests.paced_reads import PacedReads, get_request, percentile
+from loadtests.paced_reads import PacedReads, Sample, get_request, percentile
 from loadtests.photos import Photo, has_location, photo_set
 from loadtests.profiling import Profilers
+from loadtests.results import write_results
 from loadtests.seed import SeededUser, seed
-from loadtests.stack import BenchStack
+from loadtests.stack import SEEDING_CONSUMERS, BenchStack, wait_consumers
 from loadtests.uploads import Upload, Uploader
-from shared import db, subjects
+from shared import db
 from shared.nats_users import operator_url
 
 MEDIA_CONSUMER = "posts-media"
-SEEDING_CONSUMERS = ("fanout-home", "notify", "graph-counters")
 HOME = "/api/v1/timelines/home?limit=20"
 POLL_S = 0.1
 WARM_S = 1.0  # the reader's first second (connections opening) is not counted
 
 
 # --- waiting ---------------------------------------------------------------------------------
-
-async def wait_consumers(js: JetStreamContext, durables: tuple[str, ...],
-                         timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        busy = False
-        for durable in durables:
-            info = await js.consumer_info(subjects.EVENTS_STREAM, durable)
-            busy = busy or bool(info.num_pending or info.num_ack_pending)
-        if not busy:
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"{', '.join(durables)} did not catch up")
-
 
 async def wait_processed(pool: asyncpg.Pool, ids: list[int], timeout: float) -> None:
     """Until every row is ready or failed: one count a poll (the primary key's index)."""
@@ -234,7 +217,7 @@ class MediaBench:
 
     def figures(self, uploads: list[Upload], accepted: list[Upload],
                 done: dict[int, tuple[str, float]], solo_waits: list[float],
-                samples: list[tuple[float, float, int]]) -> None:
+                samples: list[Sample]) -> None:
         began = min(u.sent for u in uploads)
         last_accepted = max(u.answered for u in accepted)
         ready_at = {i: at for i, (state, at) in done.items() if state == "ready"}
@@ -259,7 +242,7 @@ class MediaBench:
                    "uploading": (began, last_accepted), "draining": (last_accepted, finished)}
         for name, (start, end) in windows.items():
             inside = [s for s in samples if start <= s[0] < end]
-            latencies = [ms for _, ms, status in inside if status == 200]
+            latencies = [ms for _, ms, status, _ in inside if status == 200]
             self.record(f"home_{name}_reads", len(inside))
             self.record(f"home_{name}_errors", len(inside) - len(latencies))
             self.record(f"home_{name}_p50_ms", percentile(latencies, 50))
@@ -429,15 +412,5 @@ def main(argv: list[str] | None = None) -> int:
         raise
     finally:
         stack.close()
-    out = report(bench, args, photos)
-    out["seconds"] = time.perf_counter() - began
-    out["load_average_before_after"] = [load_before, os.getloadavg()]
-    after = os.getloadavg()
-    print(f"load average (1, 5, 15 min) before {load_before[0]:.1f} {load_before[1]:.1f} "
-          f"{load_before[2]:.1f}, after {after[0]:.1f} {after[1]:.1f} {after[2]:.1f} on "
-          f"{os.cpu_count()} CPUs")
-    path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=2))
-    print(f"wrote {path} ({out['seconds']:.0f}s in all)")
+    write_results(report(bench, args, photos), args.out, began, load_before)
     return 0

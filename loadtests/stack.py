@@ -19,16 +19,22 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import msgspec
 import redis
 
-from shared import db, infra, worker_lease
+from shared import db, infra, subjects, worker_lease
 from shared.ids import new_id
 from shared.settings import DEFAULT_PORTS, RATE_SETTINGS, Settings, server_env
 
+if TYPE_CHECKING:
+    from nats.js import JetStreamContext
+
 BENCH_DOMAIN = "bench.test"
+# The consumers that act on seeded statuses: wait for them before measuring.
+SEEDING_CONSUMERS = ("fanout-home", "notify", "graph-counters")
 
 
 def add_mode_options(parser: argparse.ArgumentParser, results: str, profiled: str) -> None:
@@ -349,3 +355,18 @@ class Seeder:
         me = self.client.get("/api/v1/accounts/verify_credentials", headers=headers)
         me.raise_for_status()
         return me.json()["id"], headers
+
+
+async def wait_consumers(js: JetStreamContext, durables: tuple[str, ...],
+                         timeout: float = 300.0) -> None:
+    """Until none of these consumers of the events stream has anything pending or unacked."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = False
+        for durable in durables:
+            info = await js.consumer_info(subjects.EVENTS_STREAM, durable)
+            busy = busy or bool(info.num_pending or info.num_ack_pending)
+        if not busy:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"{', '.join(durables)} did not catch up")

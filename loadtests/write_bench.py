@@ -173,7 +173,7 @@ async def open_loop(writes: Writes, clients: int, seconds: float, rate: float
     began = time.perf_counter()
     samples = await paced(target.host, target.port, writes.request, rate=rate,
                           connections=clients, stop=stop, answered=writes.answered)
-    return writes.figures(time.perf_counter() - began, [ms for _, ms, _ in samples])
+    return writes.figures(time.perf_counter() - began, [s[1] for s in samples])
 
 
 def cpu_ms_per(spent: dict[str, float], count: int) -> dict[str, float]:

@@ -161,7 +161,8 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 BENCHMARKS = {"asgi": "loadtests.asgi_servers", "live": "loadtests.live_bench",
               "fanout": "loadtests.fanout_bench", "media": "loadtests.media_bench",
-              "chaos": "loadtests.chaos_bench", "write": "loadtests.write_bench"}
+              "chaos": "loadtests.chaos_bench", "mixed": "loadtests.mixed_bench",
+              "write": "loadtests.write_bench"}
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
