@@ -714,6 +714,8 @@ class ServiceHost:
         key = (request.headers or {}).get(request_keys.KEY_HEADER)
         if not key or verb.kind != WRITE or self.keys is None:
             return False, None
+        if (request.headers or {}).get(request_keys.FIRST_RUN_HEADER):
+            return False, request_keys.Claim(key, verb.name)  # nothing recorded to look for
         try:
             _taken, answer = await self.keys.answer(key, verb.name)
         except Exception as exc:
@@ -812,12 +814,16 @@ async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float =
     the verb allows it (see ATTEMPTS); then ``Unavailable`` (503 at the gateway)."""
     data = _encoder.encode(payload)
     key = request_keys.next_key() if verb.kind == WRITE else None
-    headers: dict[str, str] = {request_keys.KEY_HEADER: key} if key else {}
+    headers: dict[str, str] = {request_keys.KEY_HEADER: key.key} if key else {}
     # Observability (shared/access_log.py, shared/tracing.py): the request id and trace context
     # ride in headers only when those are switched on.
     if rid := access_log.request_id.get():
         headers[access_log.REQUEST_ID_HEADER] = rid
     sent_headers = tracing.headers(headers or None)
+    # The first attempt of a key made for this request says so: the service skips looking for
+    # an earlier run's answer. A retry does not (the first may have been applied).
+    first_headers = ({**(sent_headers or {}), request_keys.FIRST_RUN_HEADER: "1"}
+                     if key and key.fresh else sent_headers)
     attempts = ATTEMPTS if (verb.retryable_without_key or key) else 1
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -828,7 +834,8 @@ async def call(nc: NATS, verb: Verb[Req, Rep], payload: Req, *, timeout: float =
         last = attempt >= attempts or remaining <= ATTEMPT_MIN_S
         wait = remaining if last else max(ATTEMPT_MIN_S, timeout / attempts)
         try:
-            msg = await nc.request(verb.subject, data, timeout=wait, headers=sent_headers)
+            msg = await nc.request(verb.subject, data, timeout=wait,
+                                   headers=first_headers if attempt == 1 else sent_headers)
         except nats.errors.MaxPayloadError as exc:
             raise errors.TooLarge("Request is too large") from exc
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError) as exc:

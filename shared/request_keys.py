@@ -36,6 +36,10 @@ import asyncpg
 import asyncpg.transaction
 
 KEY_HEADER = "Hubbub-Idempotency-Key"
+# Sent with a key's first attempt when the key was made for this HTTP request (the client gave
+# no Idempotency-Key): no run of it can have come before, so the service does not look for a
+# recorded answer (one read of request_keys less on every write). Retries go without it.
+FIRST_RUN_HEADER = "Hubbub-First-Run"
 KEEP_HOURS = 24  # a client's replay of a request is expected within minutes
 ANSWER_WAIT_S = 2.0  # how long a repeat waits for the first one's answer to be recorded
 
@@ -52,6 +56,7 @@ class AlreadyApplied(Exception):
 @dataclass
 class _Scope:
     base: str
+    fresh: bool  # the base was made for this request, not derived from the client's key
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -72,20 +77,28 @@ def scope_base(client_key: str | None, *parts: str) -> str:
     return "c" + digest.hexdigest()[:40]
 
 
-def begin(base: str) -> contextvars.Token[_Scope | None]:
-    return _scope.set(_Scope(base))
+def begin(base: str, *, fresh: bool = False) -> contextvars.Token[_Scope | None]:
+    """Open a request's scope; ``fresh``: its base was just made (``scope_base`` without the
+    client's key), so that no earlier run can have used its keys."""
+    return _scope.set(_Scope(base, fresh))
 
 
 def end(token: contextvars.Token[_Scope | None]) -> None:
     _scope.reset(token)
 
 
-def next_key() -> str | None:
+@dataclass(frozen=True)
+class CallKey:
+    key: str
+    fresh: bool  # made for this request: its first attempt is surely its first run
+
+
+def next_key() -> CallKey | None:
     """The key of this write call, or None outside a request scope (such a write is sent once)."""
     scope = _scope.get()
     if scope is None:
         return None
-    return f"{scope.base}:{next(scope.counter)}"
+    return CallKey(f"{scope.base}:{next(scope.counter)}", scope.fresh)
 
 
 # --- the service's side -------------------------------------------------------------------------

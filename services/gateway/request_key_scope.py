@@ -33,7 +33,8 @@ class RequestKeyScope:
             elif name in _CREDENTIALS and not credentials:
                 credentials = value.decode("latin-1")
         token = request_keys.begin(request_keys.scope_base(
-            client_key, credentials, str(scope.get("method", "")), scope["path"]))
+            client_key, credentials, str(scope.get("method", "")), scope["path"]),
+            fresh=not client_key)
         try:
             await self.app(scope, receive, send)
         finally:

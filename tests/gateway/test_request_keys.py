@@ -17,6 +17,7 @@ from shared.contracts import lists as lists_api
 from shared.contracts import notify as notify_api
 from shared.contracts import posts as posts_api
 from shared.contracts.graph import LIST_SAVE
+from shared.contracts.verb import Verb
 from shared.request_keys import RequestKeys
 from tests.helpers import Api, unique
 from tests.helpers.replicas import host_of, stopped_host
@@ -145,3 +146,58 @@ async def test_a_run_refused_by_what_a_concurrent_run_did_answers_with_that_runs
         await host.stop()
         await nc.close()
     assert answer == answers[0]
+
+
+@contextmanager
+def fresh_key(base: str) -> Iterator[None]:
+    """A scope as the gateway opens for a request without a client's Idempotency-Key."""
+    token = request_keys.begin(base, fresh=True)
+    try:
+        yield
+    finally:
+        request_keys.end(token)
+
+
+async def test_a_fresh_keys_first_attempt_does_not_look_for_a_recorded_answer(api: Api) -> None:
+    """A key made for this very request cannot have run before: its first attempt skips the
+    read of request_keys. (Made to repeat here, which the gateway never does, it runs again.)"""
+    me = await api.user()
+    network_id = await api.stack.graph.pool.fetchval(
+        "SELECT network_id FROM accounts WHERE id = $1", int(me.id))
+    create = posts_api.CreateStatus(account_id=int(me.id), network_id=network_id,
+                                    text="posted under one key")
+    base = unique("fresh")
+    with fresh_key(base):
+        first = await bus.call(api.stack.nc, posts_api.STATUS_CREATE, create)
+    assert await api.stack.posts.pool.fetchval(
+        "SELECT reply IS NOT NULL FROM request_keys WHERE key = $1", f"{base}:1")
+    with fresh_key(base):
+        second = await bus.call(api.stack.nc, posts_api.STATUS_CREATE, create)
+    assert second.id != first.id  # not looked up: a second status
+    with one_key(base):  # a client's key (or a retry): answered from the record
+        assert (await bus.call(api.stack.nc, posts_api.STATUS_CREATE, create)).id == first.id
+
+
+async def test_only_the_first_attempt_of_a_fresh_key_says_it_is_the_first_run(api: Api) -> None:
+    """A retry may follow a first attempt that was applied: it must look for its answer."""
+    verb = Verb(unique("svc"), "probe", posts_api.DeleteStatus, posts_api.DeleteStatus,
+                kind="write")
+    seen: list[dict[str, str]] = []
+
+    async def answer_the_second(msg: Any) -> None:
+        seen.append(dict(msg.headers or {}))
+        if len(seen) > 1:
+            await msg.respond(msg.data)  # the first goes unanswered: the caller retries
+
+    sub = await api.stack.nc.subscribe(verb.subject, cb=answer_the_second)
+    try:
+        with fresh_key(unique("fresh")):
+            await bus.call(api.stack.nc, verb, posts_api.DeleteStatus(account_id=1, status_id=2),
+                           timeout=6)
+        with one_key(unique("client")):
+            await bus.call(api.stack.nc, verb, posts_api.DeleteStatus(account_id=1, status_id=2),
+                           timeout=6)
+    finally:
+        await sub.unsubscribe()
+    assert [h.get(request_keys.FIRST_RUN_HEADER) for h in seen] == ["1", None, None]
+    assert len({h[request_keys.KEY_HEADER] for h in seen}) == 2  # the same key when retried
