@@ -2,8 +2,8 @@
 
 A change to what the record shows deletes the key (``invalidate``) and the next reader's miss
 refills it from Postgres (``fill``); the status counter, which changes with every post, writes
-the new record through instead (``refresh``), so that posting does not send every reader of the
-author back to graph.
+the new record through instead (``fill`` with the records its update returned), so that
+posting does not send every reader of the author back to graph.
 
 A fill or refresh reads Postgres and then stores; a change commits and then invalidates. A slow
 fill could store what it read before a change, after that change's invalidation, and keep the
@@ -90,11 +90,6 @@ async def read_and_fill(r: redis.Redis, pool: asyncpg.Pool, account_ids: list[in
         accounts = await store.accounts_by_ids(conn, account_ids)
     await fill(r, accounts, seen)
     return accounts
-
-
-async def refresh(r: redis.Redis, pool: asyncpg.Pool, account_ids: list[int]) -> None:
-    """After a counter changed: write the records through (readers keep hitting the cache)."""
-    await read_and_fill(r, pool, account_ids)
 
 
 async def invalidate(r: redis.Redis, *account_ids: int) -> None:

@@ -284,16 +284,16 @@ WITH fresh AS (
 UPDATE accounts a
 SET statuses_count = greatest(a.statuses_count + c.delta, 0),
     last_status_at = coalesce(to_timestamp(c.posted_at / 1000.0), a.last_status_at)
-FROM changes c
-WHERE a.id = c.account_id
-RETURNING a.id
-"""
+FROM changes c, networks n
+WHERE a.id = c.account_id AND n.id = a.network_id
+RETURNING """ + ACCOUNT_COLUMNS
 
 
-async def count_statuses(conn: asyncpg.Connection, event_ids: list[int],
+async def count_statuses(conn: asyncpg.Connection | asyncpg.Pool, event_ids: list[int],
                          account_ids: list[int], deltas: list[int], occurred_at: list[int]
-                         ) -> list[int]:
-    """Apply each event's change (+1 or -1 statuses, at its time) once; the ids of the accounts
-    changed. The lists run in parallel, one entry per event."""
+                         ) -> list[AccountRecord]:
+    """Apply each event's change (+1 or -1 statuses, at its time) once, in one statement (its
+    own transaction); the records of the accounts changed, as updated. The lists run in
+    parallel, one entry per event."""
     rows = await conn.fetch(COUNT_STATUSES, event_ids, account_ids, deltas, occurred_at)
-    return [row["id"] for row in rows]
+    return [account_from_row(row) for row in rows]

@@ -1,6 +1,6 @@
 """CountStatus: keep ``statuses_count`` and ``last_status_at`` in step with the posts' events.
 
-Events are counted in groups, one transaction per group (a group commit): a burst of posts
+Events are counted in groups, one statement per group (a group commit): a burst of posts
 used to cost one transaction, and one commit's fsync, per status, and crowded the pool that
 serves fanout's follower pages. While a group's transaction runs, the events that arrive wait
 for the next one; each caller returns when its own event is committed (so the consumer acks it
@@ -19,7 +19,7 @@ from shared import events
 from shared.routing import EventRoutes
 
 log = logging.getLogger(__name__)
-MAX_GROUP = 500  # events per transaction
+MAX_GROUP = 500  # events per statement
 
 def change(event: events.AnyEvent) -> tuple[int, int, int, int] | None:
     """(event id, account id, delta, occurred at) of a counted event, None for others."""
@@ -72,10 +72,12 @@ class CountStatus:
         unique = {counted[0]: counted for counted in group}  # a redelivery joined its original
         ids, accounts, deltas, times = (list(column)
                                         for column in zip(*unique.values(), strict=True))
-        async with self.pool.acquire() as conn, conn.transaction():
-            changed = await store.count_statuses(conn, ids, accounts, deltas, times)
+        # The records the update returns are written through to the cache, unless a change
+        # overtook them (the generations noted before the update: account_cache.fill).
+        seen = await account_cache.generations(self.cache, sorted(set(accounts)))
+        changed = await store.count_statuses(self.pool, ids, accounts, deltas, times)
         try:
-            await account_cache.refresh(self.cache, self.pool, changed)
+            await account_cache.fill(self.cache, changed, seen)
         except Exception as exc:  # counted already: a redelivery would not refresh either
             log.warning("account cache not refreshed after counting: %s; dropping", exc)
-            await account_cache.invalidate(self.cache, *changed)
+            await account_cache.invalidate(self.cache, *(a.id for a in changed))
