@@ -1,7 +1,7 @@
 """Fanout at scale, on the running stack (embedded servers, every service its own process).
 
     hubbub bench fanout [--accounts 100000] [--repeats 5] [--seconds 4] [--connections 32]
-                        [--fill 30] [--profile DIR] [--cluster]
+                        [--fill 400] [--profile DIR] [--cluster]
 
 Sets up a synthetic graph written straight into the graph schema (COPY: registering 100,000
 accounts through the API would spend hours in argon2): ``--accounts`` accounts that each follow
@@ -32,7 +32,10 @@ Then, ``--repeats`` times, alternating, it measures:
 
 Before each raw run and each burst, every synthetic home timeline is brought back to --fill
 entries (Redis's cost per write grows with a timeline's size), so that every repeat measures the
-same state. Each raw run and burst also counts the CPU seconds every process spent (services,
+same state. After each burst, Valkey's memory per timeline entry (MEMORY USAGE SAMPLES 0 over a
+sample of the synthetic home timelines, divided by their ZCARD) and their encodings (OBJECT
+ENCODING: listpack while within zset-max-listpack-entries, shared/timelines/compact.py).
+Each raw run and burst also counts the CPU seconds every process spent (services,
 NATS, Postgres with its backends, Valkey, the benchmark itself; from /proc) and Redis's own time
 per command (INFO commandstats), printed per write at the end: on two cores, the rate is bounded
 by whichever core fills first. ``--profile DIR`` has py-spy sample fanout and graph during the
@@ -107,13 +110,21 @@ RAW_IN_FLIGHT = (1, LANES, 8)  # the raw rate is the best of these
 # zset-max-listpack-entries = 128, each ZADD scans it), and it used to grow by ~12 entries a
 # repeat, so that the raw rate fell from ~220,000 to ~95,000 writes/s over five repeats and
 # the figures depended on --repeats. Same state for raw and fanout, every repeat.
+# The fillers go in with one ZADD, largest first: into a listpack each lands at its head at once
+# (one at a time, smallest first, each scanned the whole set: 100,000 timelines of 800 took
+# minutes).
 FILL_TO = """
 local keep = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
   redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
   local short = keep - redis.call('ZCARD', key)
-  for n = 1, short do
-    redis.call('ZADD', key, 0, ARGV[1 + n])
+  if short > 0 then
+    local pairs = {}
+    for n = short, 1, -1 do
+      pairs[#pairs + 1] = 0
+      pairs[#pairs + 1] = ARGV[1 + n]
+    end
+    redis.call('ZADD', key, unpack(pairs))
   end
 end
 return #KEYS
@@ -297,6 +308,7 @@ class Bench:
         self.serial = 0
         self.cluster = stack.settings.redis_cluster
         self.sizes = Sizes.for_accounts(args.accounts)
+        self.encodings: dict[str, int] = {}  # home timelines sampled, by OBJECT ENCODING
         # With --profile DIR: py-spy samples fanout and graph during each burst.
         self.profilers = Profilers(args.profile)
 
@@ -601,6 +613,19 @@ class Bench:
         return statistics.mean(await self.lean.execute_many([("ZCARD", home_key(i))
                                                              for i in sample]))
 
+    async def timeline_memory(self) -> float:
+        """Valkey's bytes per entry over a sample of the synthetic home timelines (MEMORY USAGE
+        SAMPLES 0: the whole set, key and object included), and their encodings counted."""
+        sample = random.Random(7).sample(self.synthetic, min(200, len(self.synthetic)))
+        used = entries = 0
+        for i in sample:
+            key = home_key(i)
+            used += await self.r.memory_usage(key, samples=0) or 0
+            entries += await self.r.zcard(key)
+            encoding = (await self.r.object("encoding", key)).decode()
+            self.encodings[encoding] = self.encodings.get(encoding, 0) + 1
+        return used / entries
+
     async def repeat(self, n: int) -> None:
         self.record("home_size_before", await self.timeline_size())
         raw_checked = max([await self.raw(k, True) for k in RAW_IN_FLIGHT])
@@ -610,6 +635,7 @@ class Bench:
         await wait_all_idle(self.js)
         fanout = await self.fanout_burst("fanout")
         self.record("fanout_wps", fanout)
+        self.record("home_bytes_per_entry", await self.timeline_memory())
         await wait_all_idle(self.js)
         await self.track_presence(False)
         untracked = await self.fanout_burst("fanout_untracked")
@@ -634,7 +660,9 @@ class Bench:
         self.record("mid_with_big_readable_s", during[1])
         await wait_all_idle(self.js)
         await self.reads()
-        print(f"run {n + 1}: timelines {self.results['home_size_before'][-1]:.0f} entries; "
+        print(f"run {n + 1}: timelines {self.results['home_size_before'][-1]:.0f} entries, "
+              f"{self.results['home_bytes_per_entry'][-1]:.1f} bytes an entry "
+              f"({', '.join(sorted(self.encodings))}); "
               f"raw {raw_checked:,.0f} w/s (zadd+trim {raw_plain:,.0f}), fanout "
               f"{fanout:,.0f} w/s ({untracked:,.0f} untracked); mid delivered "
               f"{mid[0] * 1000:.0f} ms, readable {mid[1] * 1000:.0f} ms (with big "
@@ -681,7 +709,8 @@ def summary(values: list[float], scale: float = 1.0, unit: str = "") -> str:
 
 
 def report(results: dict[str, list[float]], args: argparse.Namespace, home_size: int,
-           burst_writes: int, sizes: Sizes = Sizes()) -> dict:
+           burst_writes: int, sizes: Sizes = Sizes(), encodings: dict[str, int] | None = None
+           ) -> dict:
     med = {k: statistics.median(v) for k, v in results.items()}
     ratios = {
         "fanout_vs_raw_script": med["fanout_wps"] / med["raw_script_wps"],
@@ -696,6 +725,7 @@ def report(results: dict[str, list[float]], args: argparse.Namespace, home_size:
         "big readable at once (< 500 ms)": med["big_readable_s"] < 0.5,
         "mid not slowed > 2x while big posts": ratios["mid_readable_with_big_vs_alone"] <= 2,
         "home reads >= 40% of the bare endpoint": ratios["home_vs_bare"] >= 0.4,
+        "home timelines <= 24 bytes an entry in Valkey": med["home_bytes_per_entry"] <= 24,
     }
     ms = 1000.0
     print(f"\n{mode(args)} mode: median of {args.repeats} runs (min, max); "
@@ -721,6 +751,10 @@ def report(results: dict[str, list[float]], args: argparse.Namespace, home_size:
          "ms"),
         ("big: POST -> readable by a follower (API)", summary(results["big_readable_s"], ms),
          "ms"),
+        (f"Valkey per home timeline entry ({args.fill:,} filled; "
+         f"{', '.join(f'{k} {v}' for k, v in sorted((encodings or {}).items()))})",
+         f"{med['home_bytes_per_entry']:.1f} (min {min(results['home_bytes_per_entry']):.1f}, "
+         f"max {max(results['home_bytes_per_entry']):.1f})", "bytes"),
         ("GET home (20 statuses, hydrated)", summary(results["home_rps"]), "req/s"),
         ("  p50 / p99", f"{med['home_p50_ms']:.1f} / {med['home_p99_ms']:.1f}", "ms"),
         (f"GET bare ({home_size:,} static bytes, same server)",
@@ -734,7 +768,8 @@ def report(results: dict[str, list[float]], args: argparse.Namespace, home_size:
         print(f"  [{'met' if met else 'MISSED'}] {goal}")
     return {"mode": mode(args), "args": vars(args), "threshold": sizes.threshold,
             "sizes": asdict(sizes), "home_page_bytes": home_size,
-            "burst_writes": burst_writes, "results": results, "medians": med,
+            "burst_writes": burst_writes, "timeline_encodings": encodings or {},
+            "results": results, "medians": med,
             "ratios": ratios, "goals": goals}
 
 
@@ -754,8 +789,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=300_000,
                         help="timeline writes in each fanout burst")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--fill", type=int, default=30,
-                        help="entries in every synthetic home timeline before each measurement")
+    parser.add_argument("--fill", type=int, default=400,
+                        help="entries in every synthetic home timeline before each measurement "
+                             "(real ones hold up to HUBBUB_HOME_TIMELINE_MAX, 800)")
     parser.add_argument("--seconds", type=float, default=4.0, help="per read measurement")
     parser.add_argument("--connections", type=int, default=32)
     add_mode_options(parser, "fanout_bench", "the fanout process during each burst")
@@ -779,7 +815,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(bench.run())
     finally:
         stack.close()
-    out = report(bench.results, args, bench.home_size, bench.burst_writes, sizes)
+    out = report(bench.results, args, bench.home_size, bench.burst_writes, sizes,
+                 bench.encodings)
     print("CPU us per write, by process (all repeats):")
     for phase, totals in bench.cpu_split.items():
         spent = {k: v for k, v in totals.items() if k != "writes"}

@@ -31,6 +31,7 @@ import msgspec
 
 from shared import cache_users, credentials, db_roles, nats_users, permissions
 from shared.compat import embedded as server_packages
+from shared.timelines import compact
 
 if TYPE_CHECKING:
     from shared.settings import Settings
@@ -137,9 +138,11 @@ class EmbeddedServers:
         )
         return url
 
-    def start_valkey(self) -> str:
-        """Start Valkey with the ACL users of shared/cache_users.py (``default`` off); returns
-        the admin's URL (each service's in ``redis_urls``)."""
+    def start_valkey(self, timeline_max: int | None = None) -> str:
+        """Start Valkey with the ACL users of shared/cache_users.py (``default`` off), keeping
+        timelines of ``timeline_max`` entries (the settings' default: none given) compact
+        (shared/timelines/compact.py); returns the admin's URL (each service's in
+        ``redis_urls``)."""
         try:
             valkey_server = server_packages.valkey_server_binary()
         except ImportError as error:
@@ -158,7 +161,8 @@ class EmbeddedServers:
         argv = [str(valkey_server), "--port", str(port), "--bind", "127.0.0.1",
                 "--dir", str(store.resolve()), "--daemonize", "no", "--appendonly", "no",
                 "--save", "300 1", "--protected-mode", "no", "--loglevel", "warning",
-                "--aclfile", str(acl.resolve())]
+                "--aclfile", str(acl.resolve()),
+                *compact.server_args(timeline_max or default_timeline_max())]
         proc = self._spawn("valkey", argv)
         base = f"redis://127.0.0.1:{port}/0"
         self.servers.append(Server("valkey", base, proc))
@@ -409,6 +413,12 @@ class _Psql:
             self.query("postgres", f"CREATE DATABASE {name}")
 
 
+def default_timeline_max() -> int:
+    from shared.settings import Settings
+
+    return Settings().home_timeline_max
+
+
 def start_missing(settings: Settings, data_dir: Path | None = None,
                   preferred_ports: dict[str, int] | None = None
                   ) -> tuple[Settings, EmbeddedServers]:
@@ -426,7 +436,7 @@ def start_missing(settings: Settings, data_dir: Path | None = None,
     try:
         nats_url = settings.nats_url or embedded.start_nats()
         database_url = settings.database_url or embedded.start_postgres()
-        redis_url = settings.redis_url or embedded.start_valkey()
+        redis_url = settings.redis_url or embedded.start_valkey(settings.home_timeline_max)
     except BaseException:
         embedded.stop()
         raise

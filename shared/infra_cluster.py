@@ -271,7 +271,8 @@ def start_cluster(settings: Settings, data_dir: Path | None = None
         nats_url = settings.nats_url or start_nats_cluster(embedded, info)
         database_url = settings.database_url or start_postgres_cluster(embedded, info)
         redis_url = settings.redis_url or start_valkey_cluster(
-            embedded, primaries=VALKEY_PRIMARIES, replicas=VALKEY_REPLICAS)
+            embedded, primaries=VALKEY_PRIMARIES, replicas=VALKEY_REPLICAS,
+            timeline_max=settings.home_timeline_max)
     except BaseException:
         embedded.stop()
         raise

@@ -19,7 +19,16 @@ import redis
 
 from shared import cache_users, credentials
 from shared.compat import embedded as server_packages
-from shared.infra import EmbeddedServers, Server, _redis_ping, _wait_until, free_port, missing_extra
+from shared.infra import (
+    EmbeddedServers,
+    Server,
+    _redis_ping,
+    _wait_until,
+    default_timeline_max,
+    free_port,
+    missing_extra,
+)
+from shared.timelines import compact
 
 SLOTS = 16384
 # Short enough that a killed primary's replica takes over within a few seconds (the tests and
@@ -35,10 +44,11 @@ def slot_ranges(primaries: int) -> list[tuple[int, int]]:
 
 
 def start_valkey_cluster(servers: EmbeddedServers, *, primaries: int = 3, replicas: int = 1,
-                         timeout: float = 30.0) -> str:
+                         timeout: float = 30.0, timeline_max: int | None = None) -> str:
     """Start and form the cluster; returns the admin's URL of one primary (the seed), in the
     form ``start_valkey`` returns, and fills ``servers.redis_urls`` (each service's user on the
-    same seed: a cluster client finds the other nodes from it)."""
+    same seed: a cluster client finds the other nodes from it). Timelines of ``timeline_max``
+    entries (the settings' default: none given) stay compact, as in ``start_valkey``."""
     try:
         valkey_server = server_packages.valkey_server_binary()
     except ImportError as error:
@@ -70,7 +80,7 @@ def start_valkey_cluster(servers: EmbeddedServers, *, primaries: int = 3, replic
             (folder / stale).unlink(missing_ok=True)
         config = folder / "valkey.conf"
         config.touch(mode=0o600)
-        config.write_text(_config(port, bus, folder, acl.resolve(), admin))
+        config.write_text(_config(port, bus, folder, acl.resolve(), admin, timeline_max))
         name = f"valkey-cluster-{index}"
         proc = servers._spawn(name, [str(valkey_server), str(config)])
         servers.servers.append(Server(name, f"redis://127.0.0.1:{port}/0", proc))
@@ -86,7 +96,8 @@ def start_valkey_cluster(servers: EmbeddedServers, *, primaries: int = 3, replic
     return credentials.with_user(base, cache_users.ADMIN, admin)
 
 
-def _config(port: int, bus: int, folder: Path, acl: Path, admin_password: str) -> str:
+def _config(port: int, bus: int, folder: Path, acl: Path, admin_password: str,
+            timeline_max: int | None = None) -> str:
     return "\n".join([
         f"port {port}", "bind 127.0.0.1", f"dir {folder}", "daemonize no",
         "appendonly no", 'save ""', "protected-mode no", "loglevel warning",
@@ -97,6 +108,7 @@ def _config(port: int, bus: int, folder: Path, acl: Path, admin_password: str) -
         # A replica's first sync at once (Valkey waits 5 s for more replicas by default): one
         # not synced yet cannot take over from its primary.
         "repl-diskless-sync-delay 0",
+        compact.config_line(timeline_max or default_timeline_max()),
     ]) + "\n"
 
 

@@ -19,7 +19,8 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from shared.settings import DEFAULT_PORTS, SERVICES
+from shared.settings import DEFAULT_PORTS, SERVICES, Settings
+from shared.timelines import compact
 from tests.helpers import kustomize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -536,6 +537,14 @@ def test_k8s_valkey_is_a_cluster_formed_to_the_statefulsets_size(overlay):
     assert acl["envFrom"] == [{"secretRef": {"name": "hubbub-cache"}}]
     if overlay == "prod":
         assert (nodes, replicas) == (6, 1)
+    # Timelines stay compact listpacks (shared/timelines/compact.py)
+    assert compact.config_line(Settings().home_timeline_max) in config.splitlines()
+
+
+def test_compose_valkey_keeps_timelines_compact():
+    argv = _argv(_compose()["valkey"]["command"])
+    assert _flag(argv, "--zset-max-listpack-entries") == str(
+        compact.listpack_entries(Settings().home_timeline_max))
 
 
 def test_k8s_network_policies_seal_the_inside():

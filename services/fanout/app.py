@@ -17,6 +17,7 @@ from shared import events, metrics
 from shared.bus import ServiceHost
 from shared.contracts import fanout as fanout_api
 from shared.routing import EventRoutes
+from shared.timelines import compact
 from shared.timelines.activity import forget_stale_reads
 from shared.timelines.writes import TimelineWriter
 
@@ -35,6 +36,8 @@ class FanoutService(BaseService):
         r, lean = self.redis.writer, self.redis.lean
         writer = TimelineWriter(r, self.settings.home_timeline_max, self.settings.inactive_days,
                                 lean=lean)
+        # A warning only: timelines work either way, at three times the memory as skiplists.
+        await compact.timelines_stay_compact(r, self.settings.home_timeline_max)
         self.statuses = FanoutHandlers(
             self.nc, r, writer, follower_threshold=self.settings.fanout_follower_threshold,
             lean=lean)

@@ -136,12 +136,20 @@ end
 return written
 """
 
-# Merge many members into one timeline and trim it (once a call: exactly to the cap).
+# Merge many members into one timeline and trim it exactly to the cap. Trimmed first and every
+# ``step`` adds (ARGV: cap, step, the members): a merge of hundreds into a full timeline must
+# not take it past zset-max-listpack-entries even for a moment, or it stays a skiplist
+# (shared/timelines/compact.py).
 MERGE_AND_TRIM = """
 local keep = tonumber(ARGV[1])
+local step = tonumber(ARGV[2])
 local written = 0
-for i = 2, #ARGV do
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(keep + 1))
+for i = 3, #ARGV do
   written = written + redis.call('ZADD', KEYS[1], 0, ARGV[i])
+  if (i - 2) % step == 0 then
+    redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(keep + 1))
+  end
 end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(keep + 1))
 return written

@@ -21,6 +21,7 @@ from shared.ids import member
 from shared.records import LAST_READ_KEY, home_key, home_reblogs_key
 from shared.timelines.activity import DAY_S
 from shared.timelines.batching import BATCH, TimelineWrites, chunks
+from shared.timelines.compact import MERGE_STEP
 from shared.timelines.scripts import (
     DELIVER_REBLOG,
     FORGET_REBLOG,
@@ -135,7 +136,8 @@ class TimelineWriter:
             return 0
         written = 0
         for batch in chunks(status_ids, 1000):
-            written += await self._merge(keys=[key], args=[self.cap, *map(member, batch)])
+            written += await self._merge(keys=[key],
+                                         args=[self.cap, MERGE_STEP, *map(member, batch)])
         return written
 
     async def remove(self, keys: list[str], status_ids: list[int]) -> int:
