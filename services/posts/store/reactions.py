@@ -94,23 +94,24 @@ async def poll_votes_among(conn: asyncpg.Connection, account_id: int, ids: list[
 async def add_favourite(conn: asyncpg.Connection, favourite_id: int, account_id: int,
                         status_id: int) -> bool:
     """The favourite and the status's count; False (and nothing written) if it was there."""
+    # One statement (one round trip): the count moves only when the row was new.
     added = await conn.fetchval(
-        "INSERT INTO favourites (id, account_id, status_id) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING RETURNING true", favourite_id, account_id, status_id)
-    if added:
-        await conn.execute("UPDATE statuses SET favourites_count = favourites_count + 1 "
-                           "WHERE id = $1", status_id)
+        "WITH added AS (INSERT INTO favourites (id, account_id, status_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING RETURNING status_id), "
+        "counted AS (UPDATE statuses SET favourites_count = favourites_count + 1 "
+        "WHERE id IN (SELECT status_id FROM added) RETURNING 1) "
+        "SELECT EXISTS (SELECT 1 FROM added)", favourite_id, account_id, status_id)
     return bool(added)
 
 
 async def remove_favourite(conn: asyncpg.Connection, account_id: int, status_id: int) -> bool:
     """The favourite gone and the count down; False (and nothing written) if there was none."""
     removed = await conn.fetchval(
-        "DELETE FROM favourites WHERE account_id = $1 AND status_id = $2 RETURNING true",
-        account_id, status_id)
-    if removed:
-        await conn.execute("UPDATE statuses SET favourites_count = "
-                           "greatest(favourites_count - 1, 0) WHERE id = $1", status_id)
+        "WITH removed AS (DELETE FROM favourites WHERE account_id = $1 AND status_id = $2 "
+        "RETURNING status_id), "
+        "counted AS (UPDATE statuses SET favourites_count = greatest(favourites_count - 1, 0) "
+        "WHERE id IN (SELECT status_id FROM removed) RETURNING 1) "
+        "SELECT EXISTS (SELECT 1 FROM removed)", account_id, status_id)
     return bool(removed)
 
 
@@ -123,18 +124,17 @@ async def live_reblog_id(conn: asyncpg.Connection, account_id: int, status_id: i
 
 
 async def insert_reblog(conn: asyncpg.Connection, reblog_id: int, account_id: int,
-                        network_id: int, visibility: str, status_id: int) -> None:
-    """Raises asyncpg's ``UniqueViolationError`` when the account has a live reblog of it."""
-    await conn.execute(
-        "INSERT INTO statuses (id, account_id, network_id, text, "
+                        network_id: int, visibility: str, status_id: int) -> bool:
+    """The reblog and the original's count, in one statement; False (nothing written) when the
+    account has a live reblog of it already (a concurrent one waits for the other to commit)."""
+    return bool(await conn.fetchval(
+        "WITH added AS (INSERT INTO statuses (id, account_id, network_id, text, "
         "content_html, visibility, reblog_of_id) "
-        "VALUES ($1, $2, $3, '', '', $4, $5)",
-        reblog_id, account_id, network_id, visibility, status_id)
-
-
-async def count_reblog(conn: asyncpg.Connection, status_id: int) -> None:
-    await conn.execute("UPDATE statuses SET reblogs_count = reblogs_count + 1 "
-                       "WHERE id = $1", status_id)
+        "VALUES ($1, $2, $3, '', '', $4, $5) ON CONFLICT DO NOTHING RETURNING reblog_of_id), "
+        "counted AS (UPDATE statuses SET reblogs_count = reblogs_count + 1 "
+        "WHERE id IN (SELECT reblog_of_id FROM added) RETURNING 1) "
+        "SELECT EXISTS (SELECT 1 FROM added)",
+        reblog_id, account_id, network_id, visibility, status_id))
 
 
 async def uncount_reblog(conn: asyncpg.Connection, status_id: int) -> None:

@@ -72,23 +72,16 @@ class Reactions:
             raise errors.Invalid("Validation failed: visibility must be public, unlisted or "
                                  "private")
         async with self.pool.acquire() as conn, conn.transaction():
-            existing = await store.live_reblog_id(conn, req.account_id, status.id)
-            reblog_id = existing
-            if existing is None:
-                reblog_id = new_id()
-                try:
-                    async with conn.transaction():
-                        await store.insert_reblog(conn, reblog_id, req.account_id, network_id,
-                                                  visibility, status.id)
-                except asyncpg.UniqueViolationError:
-                    # A concurrent reblog by the same account won: use it.
-                    reblog_id = await store.live_reblog_id(conn, req.account_id, status.id)
-                else:
-                    await store.count_reblog(conn, status.id)
-                    await outbox.add(conn, "posts", events.ReblogCreated(
-                        reblog_id=reblog_id, status_id=status.id,
-                        status_account_id=status.account_id, account_id=req.account_id,
-                        network_id=network_id, visibility=visibility))
+            made = new_id()
+            reblog_id: int | None = made
+            if await store.insert_reblog(conn, made, req.account_id, network_id,
+                                         visibility, status.id):
+                await outbox.add(conn, "posts", events.ReblogCreated(
+                    reblog_id=made, status_id=status.id,
+                    status_account_id=status.account_id, account_id=req.account_id,
+                    network_id=network_id, visibility=visibility))
+            else:  # reblogged already (or by a concurrent request that won): that one
+                reblog_id = await store.live_reblog_id(conn, req.account_id, status.id)
         await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
         await self._reread(status.id)
         # None only if a concurrent reblog won and was undone at once: passed on as before.

@@ -236,6 +236,18 @@ async def test_twenty_concurrent_favourites_count_twenty(api: Api) -> None:
     assert len(await notes(api, author, "favourite")) == 20
 
 
+async def test_one_account_reblogging_at_once_makes_one_reblog_counted_once(api: Api) -> None:
+    author, booster = await api.user(), await api.user()
+    status = await api.post(author, "boost me, many times at once")
+    results = await asyncio.gather(*(act(api, booster, status["id"], "reblog")
+                                     for _ in range(6)))
+    assert [r.status_code for r in results] == [200] * 6
+    assert len({r.json()["id"] for r in results}) == 1  # every answer is the one reblog
+    assert (await get_status(api, author, status["id"])).json()["reblogs_count"] == 1
+    await api.idle()
+    assert len(await notes(api, author, "reblog")) == 1
+
+
 async def test_unfavourite_withdraws_the_favourite_notification(api: Api) -> None:
     author, fan = await api.user(), await api.user()
     status = await api.post(author, "like me, then not")
