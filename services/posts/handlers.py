@@ -37,13 +37,14 @@ MAX_FEED_ENTRIES = 50  # a public feed's entries
 MAX_FEED_SCOPES = 20_000  # opted-in accounts (or communities) a hashtag feed names
 
 
-def per_status_flags(ids: list[int], flags: api.ViewerFlags, votes: list[asyncpg.Record]
+def per_status_flags(ids: list[int], flags: api.ViewerFlags,
+                     voted: dict[int, tuple[int, tuple[int, ...]]]
                      ) -> dict[int, viewer_cache.Flags]:
     """The reader's flags per asked status, as the gateway's cache keeps them (the statuses
-    without any flag too: a cached "nothing" saves the next page a round trip)."""
+    without any flag too: a cached "nothing" saves the next page a round trip); ``voted``: per
+    status, (poll id, choices)."""
     favourited, reblogged = set(flags.favourited), set(flags.reblogged)
     bookmarked, pinned = set(flags.bookmarked), set(flags.pinned)
-    voted = {row["status_id"]: (row["poll_id"], tuple(row["choices"])) for row in votes}
     return {i: viewer_cache.Flags(favourited=i in favourited, reblogged=i in reblogged,
                                   bookmarked=i in bookmarked, pinned=i in pinned,
                                   poll_id=voted[i][0] if i in voted else None,
@@ -235,16 +236,13 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS
         ids = req.ids[:400]
         seen = await viewer_cache.generation(cache, viewer_cache.flags_key(req.account_id))
         async with pool.acquire() as conn:
-            favourited = await store.favourited_among(conn, req.account_id, ids)
-            reblogged = await store.reblogged_among(conn, req.account_id, ids)
-            bookmarked = await store.bookmarked_among(conn, req.account_id, ids)
-            pinned = await store.pinned_among(conn, req.account_id, ids)
-            votes = await store.poll_votes_among(conn, req.account_id, ids)
-        flags = api.ViewerFlags(favourited=favourited, reblogged=reblogged,
-                                bookmarked=bookmarked, pinned=pinned,
-                                poll_votes={row["poll_id"]: list(row["choices"]) for row in votes})
+            found = await store.flags_among(conn, req.account_id, ids)
+        flags = api.ViewerFlags(favourited=found.favourited, reblogged=found.reblogged,
+                                bookmarked=found.bookmarked, pinned=found.pinned,
+                                poll_votes={poll: list(choices)
+                                            for poll, choices in found.votes.values()})
         await viewer_cache.fill_flags(cache, req.account_id, seen,
-                                      per_status_flags(ids, flags, votes))
+                                      per_status_flags(ids, flags, found.votes))
         return flags
 
     async def history(req: api.StatusAction) -> api.History:
