@@ -9,12 +9,14 @@ tombstone (empty value) that no copy overwrites. Values are ``b"<version>|" + ms
 
 from __future__ import annotations
 
+from typing import cast
+
 import asyncpg
 import redis.asyncio as redis
 
 from services.posts import store
 from shared import cache
-from shared.records import StatusRecord, pack, status_key
+from shared.records import StatusRecord, pack, status_key, unpack_cached_status
 
 TTL_S = 3 * 24 * 3600
 TOMBSTONE_TTL_S = 3600
@@ -61,6 +63,19 @@ async def fill(r: redis.Redis, pool: asyncpg.Pool, ids: list[int]) -> list[Statu
         statuses = await store.statuses_by_ids(conn, ids)
     await put(r, statuses)
     return statuses
+
+
+async def get(r: redis.Redis, pool: asyncpg.Pool, status_id: int) -> StatusRecord | None:
+    """The live status as the readers see it: from the cache (a tombstone is None), else from
+    the database (and cached). A write that decides by a status's author, visibility and
+    audience reads it here: the cache is written after every commit that changes it."""
+    raw = cast(bytes | None, await r.get(status_key(status_id)))  # (replies not decoded)
+    if raw == b"":
+        return None  # deleted
+    if raw is not None:
+        return unpack_cached_status(raw)
+    found = await fill(r, pool, [status_id])
+    return found[0] if found else None
 
 
 async def refresh(r: redis.Redis, pool: asyncpg.Pool, *status_ids: int) -> list[StatusRecord]:

@@ -104,3 +104,23 @@ async def test_an_edit_that_does_not_commit_leaves_nothing_cached(
     monkeypatch.setattr(status_cache, "put", real_put)
     r = await api.client.get(f"/api/v1/statuses/{posted['id']}", headers=user.headers)
     assert r.json()["content"] == "<p>first draft</p>"
+
+
+async def test_the_status_cache_read_through_serves_caches_and_tombstones(api: Api) -> None:
+    """What a favourite or reblog decides by (author, visibility) comes from the readers' cache,
+    a miss fills it from the database, and a deleted status is no status."""
+    author = await api.user()
+    status = await api.post(author, "read me through the cache")
+    status_id = int(status["id"])
+    r, pool = api.stack.posts.redis.main, api.stack.posts.pool
+    await status_cache.forget(r, status_id)
+    found = await status_cache.get(r, pool, status_id)
+    assert found is not None and found.id == status_id and found.text == "read me through the cache"
+    assert await r.get(status_key(status_id)) is not None  # the miss filled the cache
+    await pool.execute("UPDATE statuses SET text = 'changed behind the cache' WHERE id = $1",
+                       status_id)
+    cached = await status_cache.get(r, pool, status_id)
+    assert cached is not None and cached.text == "read me through the cache"  # from the cache
+    r2 = await api.client.delete(f"/api/v1/statuses/{status['id']}", headers=author.headers)
+    assert r2.status_code == 200
+    assert await status_cache.get(r, pool, status_id) is None  # the tombstone

@@ -23,13 +23,11 @@ class Reactions:
         self.nc = nc
 
     async def _visible(self, req: StatusAction) -> StatusRecord:
-        async with self.pool.acquire() as conn:
-            status = await store.status(conn, req.status_id)
+        status = await status_cache.get(self.cache, self.pool, req.status_id)
         status = await audience.ensure_visible(self.nc, status, req.account_id)
         if status.reblog_of_id is not None:
             # Acting on a reblog acts on what it reblogged, as Mastodon does.
-            async with self.pool.acquire() as conn:
-                original = await store.status(conn, status.reblog_of_id)
+            original = await status_cache.get(self.cache, self.pool, status.reblog_of_id)
             status = await audience.ensure_visible(self.nc, original, req.account_id)
         return status
 
@@ -83,9 +81,12 @@ class Reactions:
             else:  # reblogged already (or by a concurrent request that won): that one
                 reblog_id = await store.live_reblog_id(conn, req.account_id, status.id)
         await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
-        await self._reread(status.id)
-        # None only if a concurrent reblog won and was undone at once: passed on as before.
-        return await self._reread(reblog_id)  # type: ignore[arg-type]
+        # The original (its count) and the reblog cached as they are now, in one read.
+        fresh = {s.id: s for s in await status_cache.refresh(
+            self.cache, self.pool, status.id, *([reblog_id] if reblog_id else []))}
+        if reblog_id not in fresh:  # a concurrent reblog won and was undone at once
+            raise errors.NotFound("Record not found")
+        return fresh[reblog_id]
 
     async def unreblog(self, req: StatusAction) -> StatusRecord:
         """Returns the original status."""
