@@ -83,7 +83,7 @@ from loadtests.stack import BenchStack, Seeder, add_mode_options, results_path
 from services.fanout.use_cases.deliver_status import done_key
 from shared import cache, credentials, events, infra, presence, subjects, worker_lease
 from shared.compat.redis_py import WRITER_CONNECTIONS, writer_client
-from shared.fastredis import FastRedis
+from shared.fastredis import FastRedis, LeanScript
 from shared.fastredis_cluster import ClusterFastRedis
 from shared.ids import id_at, member
 from shared.nats_users import operator_url
@@ -96,7 +96,7 @@ from shared.records import (
     own_key,
 )
 from shared.timelines.batching import BATCH, LANES, ActiveReaders, Piece, chunks, write_batch
-from shared.timelines.scripts import ADD_AND_TRIM, ADD_GROUPS, TRIM_EVERY, LeanScript, trims
+from shared.timelines.scripts import ADD_AND_TRIM, ADD_GROUPS, TRIM_EVERY, trims
 
 THRESHOLD = 50_000
 BIG_FOLLOWERS = 100_000

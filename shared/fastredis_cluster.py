@@ -306,6 +306,11 @@ class ClusterFastRedis:
         value: bytes | None = await self.execute_command("GET", key)
         return value
 
+    async def delete(self, *keys: str) -> int:
+        """(Keys of many slots: DEL is split per slot, as MGET is.)"""
+        removed: int = await self.execute_command("DEL", *keys)
+        return removed
+
     async def mget(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
             return []

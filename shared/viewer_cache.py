@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 
 import msgspec
-import redis.asyncio as redis
 
 from shared import cache
 from shared.contracts.filters import FilterRecord
@@ -60,12 +59,13 @@ return 1
 Generation = bytes | str
 
 
-async def generation(r: redis.Redis, key: str) -> Generation:
+async def generation(r: cache.CacheClient, key: str) -> Generation:
     """Note this before reading what a fill will store."""
     return await r.get(_generation_key(key)) or b""
 
 
-async def _invalidate(r: redis.Redis, keys: list[str], fields: list[str] | None = None) -> None:
+async def _invalidate(r: cache.CacheClient, keys: list[str], fields: list[str] | None = None
+                      ) -> None:
     pipe = r.pipeline(transaction=False)
     for key in keys:
         pipe.incr(_generation_key(key))
@@ -92,7 +92,7 @@ def decode_hidden(raw: bytes) -> Hidden:
     return _hidden_decoder.decode(raw)
 
 
-async def fill_hidden(r: redis.Redis, account_id: int, seen_generation: Generation,
+async def fill_hidden(r: cache.CacheClient, account_id: int, seen_generation: Generation,
                       hidden: Hidden, ttl_s: int = HIDDEN_TTL_S) -> None:
     """Store the reader's hidden accounts unless they changed since ``seen_generation``
     (``ttl_s``: at most until the first of the reader's timed mutes ends)."""
@@ -102,7 +102,7 @@ async def fill_hidden(r: redis.Redis, account_id: int, seen_generation: Generati
                                 _hidden_encoder.encode(hidden)])
 
 
-async def forget_hidden(r: redis.Redis, *account_ids: int) -> None:
+async def forget_hidden(r: cache.CacheClient, *account_ids: int) -> None:
     """After a block, unblock, mute or unmute committed: these readers' sets are stale."""
     await _invalidate(r, [hidden_key(i) for i in account_ids])
 
@@ -145,7 +145,7 @@ def decode_flags(raw: bytes | str) -> Flags:
                  votes=tuple(int(v) for v in votes.split(",")) if votes else ())
 
 
-async def fill_flags(r: redis.Redis, account_id: int, seen_generation: Generation,
+async def fill_flags(r: cache.CacheClient, account_id: int, seen_generation: Generation,
                      flags: dict[int, Flags]) -> None:
     if not flags:
         return
@@ -157,7 +157,7 @@ async def fill_flags(r: redis.Redis, account_id: int, seen_generation: Generatio
                           args=[seen_generation, FLAGS_TTL_S, "hash", *pairs])
 
 
-async def forget_flags(r: redis.Redis, account_id: int, *status_ids: int) -> None:
+async def forget_flags(r: cache.CacheClient, account_id: int, *status_ids: int) -> None:
     """After the reader favourited, reblogged, bookmarked, pinned or voted (or undid it)."""
     await _invalidate(r, [flags_key(account_id)], [str(i) for i in status_ids])
 
@@ -200,7 +200,7 @@ def decode_filters(stamp: bytes, body: bytes) -> list[FilterRecord] | None:
     return _filters_decoder.decode(body)
 
 
-async def fill_filters(r: redis.Redis, account_id: int, seen_generation: Generation,
+async def fill_filters(r: cache.CacheClient, account_id: int, seen_generation: Generation,
                        stamp: str, body: bytes, ttl_s: int = FILTERS_TTL_S) -> None:
     """Store the reader's filter set unless it changed since ``seen_generation`` (``ttl_s``:
     at most until its first filter expires, so an expired one does not linger)."""
@@ -210,6 +210,6 @@ async def fill_filters(r: redis.Redis, account_id: int, seen_generation: Generat
                                 STAMP_FIELD, stamp, BODY_FIELD, body])
 
 
-async def forget_filters(r: redis.Redis, account_id: int) -> None:
+async def forget_filters(r: cache.CacheClient, account_id: int) -> None:
     """After a change to the reader's filters committed: their cached set is stale."""
     await _invalidate(r, [filters_key(account_id)])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import asyncpg
-import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import status_cache, store
@@ -27,6 +26,7 @@ from services.posts.use_cases.upload_media import UploadMedia
 from shared import errors, viewer_cache
 from shared.bounded_cache import BoundedCache
 from shared.bus import ServiceHost
+from shared.cache import CacheClient
 from shared.contracts import posts as api
 from shared.ids import id_at
 from shared.records import StatusRecord
@@ -52,7 +52,7 @@ def per_status_flags(ids: list[int], flags: api.ViewerFlags,
             for i in ids}
 
 
-def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS,
+def register(host: ServiceHost, pool: asyncpg.Pool, cache: CacheClient, nc: NATS,
              settings: Settings, *, reads: asyncpg.Pool | None = None) -> None:
     """``reads``: a standby's pool for the aggregates below that can stand its lag (trends,
     weekly counts, activity: shared/db.py's create_read_pool), or None for the primary's."""

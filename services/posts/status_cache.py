@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import cast
 
 import asyncpg
-import redis.asyncio as redis
 
 from services.posts import store
 from shared import cache
@@ -39,7 +38,7 @@ end
 return #KEYS
 """
 
-async def put(r: redis.Redis, statuses: list[StatusRecord]) -> None:
+async def put(r: cache.CacheClient, statuses: list[StatusRecord]) -> None:
     """Cache these rows unless the cache already holds the same or a newer version (each
     record carries the version it was read with, in the same query)."""
     if not statuses:
@@ -57,7 +56,7 @@ async def put(r: redis.Redis, statuses: list[StatusRecord]) -> None:
         await cache.script(r, SET_IF_NEWER)(keys=keys, args=args)
 
 
-async def fill(r: redis.Redis, pool: asyncpg.Pool, ids: list[int]) -> list[StatusRecord]:
+async def fill(r: cache.CacheClient, pool: asyncpg.Pool, ids: list[int]) -> list[StatusRecord]:
     """Read rows for a reader and cache them (version-checked)."""
     async with pool.acquire() as conn:
         statuses = await store.statuses_by_ids(conn, ids)
@@ -65,7 +64,7 @@ async def fill(r: redis.Redis, pool: asyncpg.Pool, ids: list[int]) -> list[Statu
     return statuses
 
 
-async def get(r: redis.Redis, pool: asyncpg.Pool, status_id: int) -> StatusRecord | None:
+async def get(r: cache.CacheClient, pool: asyncpg.Pool, status_id: int) -> StatusRecord | None:
     """The live status as the readers see it: from the cache (a tombstone is None), else from
     the database (and cached). A write that decides by a status's author, visibility and
     audience reads it here: the cache is written after every commit that changes it."""
@@ -78,7 +77,7 @@ async def get(r: redis.Redis, pool: asyncpg.Pool, status_id: int) -> StatusRecor
     return found[0] if found else None
 
 
-async def refresh(r: redis.Redis, pool: asyncpg.Pool, *status_ids: int) -> list[StatusRecord]:
+async def refresh(r: cache.CacheClient, pool: asyncpg.Pool, *status_ids: int) -> list[StatusRecord]:
     """After a committed change: cache the rows as they are now; tombstone the deleted."""
     ids = list(dict.fromkeys(status_ids))
     if not ids:
@@ -93,7 +92,7 @@ async def refresh(r: redis.Redis, pool: asyncpg.Pool, *status_ids: int) -> list[
     return fresh
 
 
-async def forget(r: redis.Redis, status_id: int) -> None:
+async def forget(r: cache.CacheClient, status_id: int) -> None:
     """Drop what the cache holds for a status (not version-checked): a copy cached ahead of a
     commit that did not happen; the next read fills it from the database."""
     await r.delete(status_key(status_id))

@@ -23,9 +23,9 @@ from redis.commands.core import AsyncScript
 from redis.crc import key_slot
 
 from shared.cache import is_cluster
-from shared.fastredis import FastRedis
+from shared.fastredis import FastRedis, LeanScript
 from shared.records import LAST_READ_KEY
-from shared.timelines.scripts import ADD_GROUPS, LeanScript, trims
+from shared.timelines.scripts import ADD_GROUPS, trims
 
 BATCH = 2000  # timelines per script call: big enough to amortize, small enough not to stall Redis
 LANES = 4  # TimelineWrites' calls in flight: Redis always has the next call queued

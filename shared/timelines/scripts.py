@@ -1,5 +1,5 @@
 """The timelines' Lua scripts, the trimming rule they share, and how they are called on the lean
-client.
+client (shared/fastredis.py ``LeanScript``).
 
 Writes go through Lua scripts that take thousands of timelines per call (the measured way to get
 near Redis's own rate on this machine: building commands in Python is the cost, not Redis; see
@@ -8,13 +8,6 @@ they can: the trimming rule below exists for that.
 """
 
 from __future__ import annotations
-
-import hashlib
-from typing import Any
-
-from redis.exceptions import ResponseError
-
-from shared.fastredis import FastRedis
 
 # Caps are a bound with a little slack, not exact. Checking every timeline's size after every
 # add (a ZCARD: each redis.call in a script costs Redis ~2 us) bought nothing but exactness;
@@ -183,25 +176,3 @@ for i, key in ipairs(KEYS) do
 end
 return #KEYS
 """
-
-
-class LeanScript:
-    """A script called on the lean client (shared/fastredis) as redis-py's register_script
-    calls it: EVALSHA, and after a NOSCRIPT (a restarted Redis) SCRIPT LOAD and again.
-    redis-py's own overhead was ~0.2 ms of fanout's CPU a call, and there is one a 2,000
-    timelines."""
-
-    def __init__(self, client: FastRedis, text: str) -> None:
-        self.client = client
-        self.text = text
-        self.sha = hashlib.sha1(text.encode()).hexdigest()
-
-    async def __call__(self, keys: list[str], args: list[Any]) -> Any:
-        try:
-            return await self.client.execute_command("EVALSHA", self.sha, len(keys), *keys,
-                                                     *args)
-        except ResponseError as exc:
-            if not str(exc).startswith("NOSCRIPT"):
-                raise
-        await self.client.execute_command("SCRIPT", "LOAD", self.text)
-        return await self.client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)

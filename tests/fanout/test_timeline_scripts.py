@@ -10,11 +10,12 @@ import time
 import pytest
 
 from shared import cache
+from shared.fastredis import LeanScript
 from shared.ids import id_at, member
 from shared.records import LAST_READ_KEY, home_key, home_reblogs_key
 from shared.timelines.batching import TimelineWrites
 from shared.timelines.reads import Bounds, combine
-from shared.timelines.scripts import ADD_GROUPS, TRIM_EVERY, LeanScript, trims
+from shared.timelines.scripts import ADD_GROUPS, TRIM_EVERY, trims
 from shared.timelines.writes import TimelineWriter
 from tests.helpers import Api, unique
 

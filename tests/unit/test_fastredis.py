@@ -10,6 +10,7 @@ import pytest
 from redis import asyncio as aioredis
 from redis import exceptions
 
+from shared import cache
 from shared.fastredis import FastRedis
 from shared.settings import Settings
 from shared.timelines.reads import Bounds, home_state
@@ -49,6 +50,26 @@ async def test_answers_as_redis_py_does(clients) -> None:
     # The timeline read helpers take either client.
     b = Bounds(limit=20)
     assert await home_state(fast, 1, b) == await home_state(slow, 1, b)
+
+
+async def test_the_caches_writes_do_what_redis_pys_do(clients) -> None:
+    """The writes the status and viewer caches make through either client (their helpers take
+    both: shared/cache.py CacheClient)."""
+    fast, slow = clients
+    pipe = fast.pipeline()
+    pipe.set("fr:w1", b"v", ex=60).set("fr:w2", b"w").incr("fr:gen").expire("fr:gen", 30)
+    pipe.delete("fr:w2").hdel("fr:wh", "a")
+    await slow.hset("fr:wh", mapping={"a": "1", "b": "2"})
+    assert await pipe.execute() == [True, True, 1, True, 1, 1]
+    assert await slow.get("fr:w1") == b"v" and 0 < await slow.ttl("fr:w1") <= 60
+    assert await slow.get("fr:w2") is None and await slow.hgetall("fr:wh") == {b"b": b"2"}
+    assert 0 < await slow.ttl("fr:gen") <= 30
+    assert await fast.delete("fr:w1", "fr:gen", "fr:none") == 2
+    # A script on the lean client, as redis-py's register_script runs it (loaded on NOSCRIPT).
+    text = "return redis.call('SET', KEYS[1], ARGV[1])"
+    await slow.script_flush()
+    assert await cache.script(fast, text)(keys=["fr:s"], args=["x"]) == b"OK"
+    assert await slow.get("fr:s") == b"x"
 
 
 async def test_an_error_reply_raises_and_leaves_the_connection_in_step(clients) -> None:

@@ -6,18 +6,18 @@ after HUBBUB_MEDIA_ORPHAN_HOURS), or are deleted at once with ``delete_media``."
 from __future__ import annotations
 
 import asyncpg
-import redis.asyncio as redis
 
 from services.posts import status_cache, store
 from services.posts.store import media as media_store
 from services.posts.use_cases.delete_media import delete_media_rows
 from shared import errors, events, outbox, viewer_cache
+from shared.cache import CacheClient
 from shared.contracts.posts import DeleteStatus as Request
 from shared.records import StatusRecord
 
 
 class DeleteStatus:
-    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: CacheClient) -> None:
         self.pool = pool
         self.cache = cache
 

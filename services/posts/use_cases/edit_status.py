@@ -4,7 +4,6 @@ history keeps every version of the text."""
 from __future__ import annotations
 
 import asyncpg
-import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import status_cache, store
@@ -12,6 +11,7 @@ from services.posts.store import media as media_store
 from services.posts.use_cases import attach_media
 from services.posts.use_cases.compose import Composed, compose, validate_poll
 from shared import errors, events, outbox
+from shared.cache import CacheClient
 from shared.contracts.posts import EditStatus as Request
 from shared.ids import new_id
 from shared.records import StatusRecord
@@ -19,7 +19,7 @@ from shared.settings import Settings
 
 
 class EditStatus:
-    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS, settings: Settings
+    def __init__(self, pool: asyncpg.Pool, cache: CacheClient, nc: NATS, settings: Settings
                  ) -> None:
         self.pool = pool
         self.cache = cache

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 
 import asyncpg
-import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
 from shared import errors, events, outbox, viewer_cache
+from shared.cache import CacheClient
 from shared.contracts.posts import PollReply, Vote
 from shared.periodic import Every
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class VotePoll:
-    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: CacheClient, nc: NATS) -> None:
         self.pool = pool
         self.cache = cache
         self.nc = nc
@@ -58,7 +58,7 @@ class VotePoll:
 class ClosePolls:
     """Background task: announce each poll once when it ends (voters and author get told)."""
 
-    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, interval_s: float = 5.0) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: CacheClient, interval_s: float = 5.0) -> None:
         self.pool = pool
         self.cache = cache
         self._every = Every(interval_s, self.close_due, "close-polls")

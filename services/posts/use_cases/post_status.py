@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
-import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
@@ -22,6 +21,7 @@ from services.posts.text import first_link
 from services.posts.use_cases import attach_media
 from services.posts.use_cases.compose import Composed, compose, validate_poll
 from shared import bus, errors, events, policy
+from shared.cache import CacheClient
 from shared.contracts import graph as graph_api
 from shared.contracts.posts import CreateStatus
 from shared.ids import new_id
@@ -72,7 +72,7 @@ def thread_of(parent: StatusRecord | None, status_id: int) -> int:
 
 
 class PostStatus:
-    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS, settings: Settings
+    def __init__(self, pool: asyncpg.Pool, cache: CacheClient, nc: NATS, settings: Settings
                  ) -> None:
         self.pool = pool
         self.cache = cache

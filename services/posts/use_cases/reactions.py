@@ -4,11 +4,11 @@ in one transaction. Doing one twice is harmless; undoing what was not done is to
 from __future__ import annotations
 
 import asyncpg
-import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
 from shared import errors, events, outbox, policy, viewer_cache
+from shared.cache import CacheClient
 from shared.contracts.posts import StatusAction
 from shared.ids import new_id
 from shared.records import StatusRecord
@@ -17,7 +17,7 @@ MAX_PINS = 5
 
 
 class Reactions:
-    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: CacheClient, nc: NATS) -> None:
         self.pool = pool
         self.cache = cache
         self.nc = nc

@@ -6,18 +6,18 @@ description."""
 from __future__ import annotations
 
 import asyncpg
-import redis.asyncio as redis
 
 from services.posts import status_cache, store
 from services.posts.store import media as media_store
 from services.posts.use_cases.attach_media import check_description, check_focus
 from shared import errors, events, outbox
+from shared.cache import CacheClient
 from shared.contracts.posts import MediaInfo
 from shared.contracts.posts import UpdateMedia as Request
 
 
 class UpdateMedia:
-    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: CacheClient) -> None:
         self.pool = pool
         self.cache = cache
 
