@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import asyncpg
 
 from shared.contracts.notify import (
@@ -25,20 +27,33 @@ async def policy(conn: asyncpg.Connection, account_id: int) -> Policy:
     return Policy(**dict(row)) if row else Policy()
 
 
-async def policy_for(conn: asyncpg.Connection, account_id: int, from_account_id: int
-                     ) -> tuple[Policy, bool]:
-    """The recipient's policy, and whether it let this sender through for good (accepted a
-    request of theirs)."""
+@dataclass(frozen=True)
+class RecipientFacts:
+    """What deciding one notification needs of its recipient, read at once."""
+    policy: Policy
+    permitted: bool  # the recipient let this sender through for good (accepted a request)
+    mutes_threads: bool  # it muted some thread (most never do: no thread lookup then)
+    has_push: bool  # it has a push subscription (most have none: no subscription read then)
+
+
+async def recipient_facts(conn: asyncpg.Connection, account_id: int, from_account_id: int
+                          ) -> RecipientFacts:
+    """One round trip for what was three (the policy and permission, any thread mute, any push
+    subscription), on every notification."""
     row = await conn.fetchrow(
         f"""
         SELECT {', '.join('p.' + f for f in POLICY_FIELDS)},
                EXISTS (SELECT 1 FROM notification_permissions WHERE account_id = $1
-                       AND from_account_id = $2) AS permitted
+                       AND from_account_id = $2) AS permitted,
+               EXISTS (SELECT 1 FROM thread_mutes WHERE account_id = $1) AS mutes_threads,
+               EXISTS (SELECT 1 FROM push_subscriptions WHERE account_id = $1) AS has_push
         FROM (SELECT $1::bigint AS account_id) me
         LEFT JOIN notification_policies p USING (account_id)
         """, account_id, from_account_id)
     fields = {f: row[f] for f in POLICY_FIELDS if row[f] is not None}
-    return Policy(**fields), bool(row["permitted"])
+    return RecipientFacts(policy=Policy(**fields), permitted=bool(row["permitted"]),
+                          mutes_threads=bool(row["mutes_threads"]),
+                          has_push=bool(row["has_push"]))
 
 
 async def save_policy(conn: asyncpg.Connection, account_id: int, changed: Policy) -> None:

@@ -21,9 +21,3 @@ async def muted_among(conn: asyncpg.Connection, account_id: int, conversation_id
         "SELECT conversation_id FROM thread_mutes WHERE account_id = $1 "
         "AND conversation_id = ANY($2::bigint[])", account_id, conversation_ids)
     return [row["conversation_id"] for row in rows]
-
-
-async def mutes_any(conn: asyncpg.Connection, account_id: int) -> bool:
-    """Whether the account muted any thread: most never do, and skip the thread lookup."""
-    return bool(await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM thread_mutes WHERE account_id = $1)", account_id))

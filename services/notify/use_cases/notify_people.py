@@ -12,6 +12,7 @@ from nats.aio.client import Client as NATS
 from services.notify import store
 from services.notify.policy import FILTERABLE, Sender, may_apply, verdict
 from services.notify.push.jobs import PushJobs
+from services.notify.store.policies import RecipientFacts
 from shared import bus, events, outbox, subjects
 from shared.contracts import communities as communities_api
 from shared.contracts import graph as graph_api
@@ -147,17 +148,23 @@ class NotifyPeople:
                       thread: int | None = None) -> None:
         if recipient == from_account and not allow_self:
             return
-        if status_id is not None and await self._thread_muted(recipient, status_id, thread):
+        async with self.pool.acquire() as conn:
+            facts = await store.policies.recipient_facts(conn, recipient, from_account)
+        if status_id is not None and facts.mutes_threads and await self._thread_muted(
+                recipient, status_id, thread):
             return  # the recipient muted this thread (Mastodon's muted conversation)
         action: PolicyAction | None = "accept"
         if recipient != from_account:
-            action = await self._screen(event, recipient, from_account, type_, private_mention)
+            action = await self._screen(event, facts, recipient, from_account, type_,
+                                        private_mention)
         if action is None or action == "drop":
             return  # refused (a block, a mute of notifications), or dropped by the policy
         filtered = action == "filter"
         notification_id = new_id()
-        pushes = [] if filtered or self.push is None else await self.push.hearing(
-            recipient=recipient, type_=type_, from_account=from_account)
+        pushes: list[int] = []
+        if not filtered and self.push is not None and facts.has_push:
+            pushes = await self.push.hearing(recipient=recipient, type_=type_,
+                                             from_account=from_account)
         async with self.pool.acquire() as conn, conn.transaction():
             created = await store.insert(
                 conn, id=notification_id, account_id=recipient, type=type_,
@@ -181,11 +188,8 @@ class NotifyPeople:
             )
 
     async def _thread_muted(self, recipient: int, status_id: int, thread: int | None) -> bool:
-        """Whether the recipient muted the thread of ``status_id`` (its root, ``thread``, when
-        the event says; else posts is asked, and only for the few who muted any thread)."""
-        async with self.pool.acquire() as conn:
-            if not await store.thread_mutes.mutes_any(conn, recipient):
-                return False
+        """Whether the recipient (one who muted some thread) muted the thread of ``status_id``
+        (its root, ``thread``, when the event says; else posts is asked)."""
         if thread is None:
             reply = await bus.call(self.nc, posts_api.STATUS_GET,
                                    posts_api.GetStatuses(ids=[status_id]))
@@ -196,17 +200,15 @@ class NotifyPeople:
         async with self.pool.acquire() as conn:
             return bool(await store.thread_mutes.muted_among(conn, recipient, [thread]))
 
-    async def _screen(self, event: events.Event, recipient: int, from_account: int,
-                      type_: NotificationType, private_mention: bool) -> PolicyAction | None:
+    async def _screen(self, event: events.Event, facts: RecipientFacts, recipient: int,
+                      from_account: int, type_: NotificationType, private_mention: bool
+                      ) -> PolicyAction | None:
         """None when the recipient refuses the sender (blocked either way, or muted with its
         notifications); else the recipient's policy's verdict. The sender's facts are asked of
         graph (in the same call) only when the policy could filter this notification."""
-        ask = False
-        if type_ in FILTERABLE:
-            async with self.pool.acquire() as conn:
-                policy, permitted = await store.policies.policy_for(conn, recipient,
-                                                                    from_account)
-            ask = not permitted and may_apply(policy, type_, private_mention=private_mention)
+        policy, permitted = facts.policy, facts.permitted
+        ask = type_ in FILTERABLE and not permitted and may_apply(
+            policy, type_, private_mention=private_mention)
         reply = await bus.call(self.nc, graph_api.NOTIFICATION_ALLOWED,
                                graph_api.NotificationAllowed(recipient_id=recipient,
                                                              from_account_id=from_account,
