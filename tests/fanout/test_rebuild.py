@@ -7,7 +7,7 @@ import pytest
 
 from services.cli import build_parser
 from services.fanout.rebuild import rebuild_timelines
-from shared.records import LAST_READ_KEY
+from shared.records import LAST_READ_KEY, TIMELINES
 from tests.helpers import Api
 from tests.helpers.timelines import home_ids, home_zset, lower_threshold
 
@@ -55,7 +55,7 @@ async def test_rebuild_after_flushall_restores_what_readers_saw(
         assert [s["id"] for s in page.json()] == before[user.id], user.username
 
     # One reader alone (`--user`), and fanout carries on afterwards.
-    await r.delete(*[k async for k in r.scan_iter(match=f"tl:{{u{reader.id}}}:*")])
+    await r.delete(*[k async for k in r.scan_iter(match=f"{TIMELINES}{{u{reader.id}}}:*")])
     assert await rebuild_timelines(api.stack.fanout.nc, r, api.stack.fanout.rebuilder.settings,
                                    user=int(reader.id)) == 1
     a2 = await api.post(author, "a2")
@@ -80,7 +80,7 @@ async def test_rebuild_on_read_restores_an_own_timeline_remade_since_the_loss(
     r = api.stack.admin_redis
     # Their share of a flush (other tests' keys stay).
     for user in (big, reader):
-        await r.delete(*[k async for k in r.scan_iter(match=f"tl:{{u{user.id}}}:*")])
+        await r.delete(*[k async for k in r.scan_iter(match=f"{TIMELINES}{{u{user.id}}}:*")])
         await r.zrem(LAST_READ_KEY, user.id)
     after = await api.post(big, "b2, after the loss")
     await api.idle()
