@@ -27,6 +27,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from shared.ids import member
+from shared.records import TIMELINES
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ async def timelines_stay_compact(r: redis.Redis, cap: int) -> bool:
     listpack; if not, logs what to set. Asks by trying (a scratch set under ``tl:``, written
     and deleted): CONFIG is an admin command, which the services' users are denied and managed
     servers often disable."""
-    key = f"tl:{{compact-check}}:{os.getpid()}:{id(r)}"
+    key = f"{TIMELINES}{{compact-check}}:{os.getpid()}:{id(r)}"
     size = listpack_entries(cap)
     try:
         pipe = r.pipeline(transaction=False)

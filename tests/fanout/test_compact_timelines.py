@@ -9,7 +9,7 @@ import time
 import pytest
 
 from shared.ids import id_at, member
-from shared.records import LAST_READ_KEY, home_key
+from shared.records import LAST_READ_KEY, TIMELINES, home_key
 from shared.settings import Settings
 from shared.timelines import compact
 from shared.timelines.scripts import trims
@@ -58,4 +58,4 @@ async def test_fanouts_check_at_start(api: Api, settings: Settings,
     with caplog.at_level(logging.WARNING, logger=compact.__name__):
         assert not await compact.timelines_stay_compact(r, cap)
     assert f"{compact.SETTING} to {compact.listpack_entries(cap)}" in caplog.text
-    assert not await r.keys("tl:{compact-check}*")  # the scratch set is gone
+    assert not await r.keys(f"{TIMELINES}{{compact-check}}*")  # the scratch set is gone

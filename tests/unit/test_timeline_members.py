@@ -33,7 +33,7 @@ def statuses(n: int, seed: int) -> list[int]:
 
 
 async def test_a_timeline_of_800_is_a_listpack_of_12_bytes_an_entry(r) -> None:
-    key = "tl:{members-test}:size"
+    key = "tl:v2:{members-test}:size"
     await r.delete(key)
     # The embedded Valkey keeps timelines of the cap compact (shared/timelines/compact.py).
     assert compact.listpack_entries(CAP) <= int(
@@ -55,7 +55,7 @@ async def test_a_timeline_of_800_is_a_listpack_of_12_bytes_an_entry(r) -> None:
 
 
 async def test_pages_match_a_plain_model(r) -> None:
-    key = "tl:{members-test}:pages"
+    key = "tl:v2:{members-test}:pages"
     ids = statuses(60, 2)
     await r.delete(key)
     await r.zadd(key, {member(i): 0 for i in ids})
