@@ -110,17 +110,17 @@ RAW_IN_FLIGHT = (1, LANES, 8)  # the raw rate is the best of these
 # zset-max-listpack-entries = 128, each ZADD scans it), and it used to grow by ~12 entries a
 # repeat, so that the raw rate fell from ~220,000 to ~95,000 writes/s over five repeats and
 # the figures depended on --repeats. Same state for raw and fanout, every repeat.
-# The fillers go in with one ZADD, largest first: into a listpack each lands at its head at once
-# (one at a time, smallest first, each scanned the whole set: 100,000 timelines of 800 took
-# minutes).
+# The fillers go in with one ZADD, largest member (oldest id) first: into a listpack each lands
+# at its head at once (one at a time, smallest first, each scanned the whole set: 100,000
+# timelines of 800 took minutes). The oldest entries are at the tail (reversed members).
 FILL_TO = """
 local keep = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
-  redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
+  redis.call('ZREMRANGEBYRANK', key, keep, -1)
   local short = keep - redis.call('ZCARD', key)
   if short > 0 then
     local pairs = {}
-    for n = short, 1, -1 do
+    for n = 1, short do
       pairs[#pairs + 1] = 0
       pairs[#pairs + 1] = ARGV[1 + n]
     end

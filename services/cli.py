@@ -131,6 +131,7 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from services.fanout.rebuild import rebuild_timelines
     from shared import bus, cache, nats_users
     from shared.contracts import graph as graph_api
+    from shared.timelines.upgrade import convert_old_timelines
 
     _need_servers(settings)
 
@@ -146,6 +147,11 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
                 if not found.accounts:
                     print(f"hubbub: no account {args.user}", file=sys.stderr)
                     return 1
+            else:
+                carried, dropped = await convert_old_timelines(r, settings.home_timeline_max)
+                if dropped:
+                    print(f"{carried} timeline(s) carried over from the old encoding, "
+                          f"{dropped} old key(s) dropped", flush=True)
             done = await rebuild_timelines(
                 nc, r, settings, user=args.user,
                 progress=lambda n: print(f"{n} accounts rebuilt", flush=True))
@@ -211,8 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
         "rebuild", help="rebuild Redis read models from Postgres (the stack must be running)",
         description="Rebuild home timelines and authors' own timelines from Postgres through "
         "the services' NATS APIs, for one account or every account page by page (after Redis "
-        "lost its data, say). Needs HUBBUB_NATS_URL, HUBBUB_DATABASE_URL and HUBBUB_REDIS_URL "
-        "of the running stack.")
+        "lost its data, say). For every account it first carries the public, tag, list and "
+        "community timelines of an older member encoding over and drops the old keys (after an "
+        "upgrade: README, operations). Needs HUBBUB_NATS_URL, HUBBUB_DATABASE_URL and "
+        "HUBBUB_REDIS_URL of the running stack.")
     rebuild.add_argument("what", choices=["timelines"])
     rebuild.add_argument("--user", type=int, default=None, metavar="ID",
                          help="only this account (default: every account)")

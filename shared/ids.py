@@ -13,7 +13,16 @@ process mints only under a worker it *holds*: a lease (``shared.worker_lease``) 
 ``FixedWorker``. With neither, ``new_id()`` raises ``NoWorkerLease`` rather than guess.
 
 Redis cannot hold such ids exactly as float scores (above 2^53), so timelines store them as
-fixed-width members (``member()``) with score 0 and read them in lexicographic order.
+fixed-width members (``member()``) with score 0 and read them in lexicographic order. A member
+is the id *reversed*, ``MEMBER_TOP - id`` in plain decimal: 19 digits for every id up to
+``LAST_MEMBER_ID`` (~8.2e18, made in 2087; today's are ~2.5e17), so lexicographic order stays
+numeric order, only newest first. Both halves of that are measured wins for Valkey's listpacks
+(shared/timelines/compact.py): a decimal without leading zeros that fits an int64 is stored as
+one (12 bytes an entry with score 0, against 24 for the old zero-padded 20-digit string), and
+the newest entry, the one every write adds, is the smallest member, so a ZADD finds its place at
+the listpack's head instead of its far end (at 800 entries Valkey's ZADD took 8.8 us, not 21).
+Everything that reads or writes timelines goes through ``member``, ``member_id`` and
+``member_bound``; the oldest entries are at the tail (trims remove ranks ``cap..-1``).
 """
 
 from __future__ import annotations
@@ -31,7 +40,9 @@ EPOCH_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
 WORKER_BITS = 10
 WORKER_MASK = (1 << WORKER_BITS) - 1
 SEQUENCE_BITS = 12
-MEMBER_WIDTH = 20  # digits of 2^64
+MEMBER_TOP = 2**63 - 1  # a member is MEMBER_TOP - id
+MEMBER_WIDTH = 19  # digits of every member (below 10^19, at least 10^18)
+LAST_MEMBER_ID = MEMBER_TOP - 10**18  # the largest id whose member has all 19 digits
 
 
 class NoWorkerLease(Unavailable):
@@ -146,7 +157,21 @@ def created_ms(snowflake: int) -> int:
 
 
 def member(snowflake: int) -> str:
-    return str(snowflake).zfill(MEMBER_WIDTH)
+    """The timeline member of a status id: reversed, so that the newest sorts first."""
+    if not 0 <= snowflake <= LAST_MEMBER_ID:
+        raise ValueError(f"status id out of the timelines' range: {snowflake}")
+    return str(MEMBER_TOP - snowflake)
+
+
+def member_id(value: bytes | str) -> int:
+    """The status id of a timeline member (``member``'s inverse)."""
+    return MEMBER_TOP - int(value)
+
+
+def member_bound(snowflake: int) -> str:
+    """``member`` of a client's paging bound, clamped into the range members cover (a bound
+    past it leaves out nothing that a timeline can hold)."""
+    return member(min(max(snowflake, 0), LAST_MEMBER_ID))
 
 
 def parse_id(value: str | int | None) -> int | None:

@@ -167,25 +167,33 @@ def status_key(status_id: int) -> str:
     return f"status:{status_id}"
 
 
+# Timeline keys carry the version of their members' encoding (shared/ids.py ``member``): keys
+# of another encoding are never read or written, so that an upgrade never mixes the two. Version
+# 2 reversed the ids; the unversioned keys (``tl:{...}``) held them zero-padded and are left to
+# be dropped: homes rebuild on their next read (the last-read set is versioned too, so every
+# reader counts as inactive once), the others fill again as statuses come (README: operations).
+TIMELINES = "tl:v2:"
+
+
 def public_key(network_id: int) -> str:
-    return f"tl:{{n{network_id}}}:public"
+    return f"{TIMELINES}{{n{network_id}}}:public"
 
 
 def tag_key(network_id: int, tag: str) -> str:
-    return f"tl:{{n{network_id}}}:tag:{tag.lower()}"
+    return f"{TIMELINES}{{n{network_id}}}:tag:{tag.lower()}"
 
 
 def list_key(owner_id: int, list_id: int) -> str:
-    return f"tl:{{u{owner_id}}}:list:{list_id}"
+    return f"{TIMELINES}{{u{owner_id}}}:list:{list_id}"
 
 
 def home_key(account_id: int) -> str:
     # Hash tag: a user's keys stay on one Redis Cluster slot.
-    return f"tl:{{u{account_id}}}:home"
+    return f"{TIMELINES}{{u{account_id}}}:home"
 
 
 def community_key(community_id: int) -> str:
-    return f"tl:{{c{community_id}}}:community"
+    return f"{TIMELINES}{{c{community_id}}}:community"
 
 
 # A user's timeline keys share the hash tag ``{u<id>}`` (one Redis Cluster slot), and the Lua
@@ -193,40 +201,40 @@ def community_key(community_id: int) -> str:
 def own_key(account_id: int) -> str:
     """The author's own statuses (not reblogs) that followers may see: what hybrid fanout
     merges into followers' pages at read time instead of writing to each of them."""
-    return f"tl:{{u{account_id}}}:own"
+    return f"{TIMELINES}{{u{account_id}}}:own"
 
 
 def own_reblogs_key(account_id: int) -> str:
     """The author's reblogs, apart: a follower who turned reblogs off reads only ``own_key``."""
-    return f"tl:{{u{account_id}}}:own:reblogs"
+    return f"{TIMELINES}{{u{account_id}}}:own:reblogs"
 
 
 def own_complete_key(account_id: int) -> str:
     """Present once the author's own timelines were rebuilt from Postgres, and gone with them
     when Redis loses its data: a rebuild cannot go by the own timeline's existence, which the
     author's first status after a loss creates again with that one entry."""
-    return f"tl:{{u{account_id}}}:own:complete"
+    return f"{TIMELINES}{{u{account_id}}}:own:complete"
 
 
 # Readers' last home reads (or rebuilds): a sorted set, member the account id, score Unix
 # seconds. One key, so that fanout checks a whole batch of readers with one ZMSCORE inside its
 # script (a GET per reader cost the script more than its writes).
-LAST_READ_KEY = "tl:lastread"
+LAST_READ_KEY = f"{TIMELINES}lastread"
 
 
 def rebuilding_key(account_id: int) -> str:
     """Present while the reader's home timeline is being rebuilt (reads answer 206)."""
-    return f"tl:{{u{account_id}}}:rebuilding"
+    return f"{TIMELINES}{{u{account_id}}}:rebuilding"
 
 
 def home_reblogs_key(account_id: int) -> str:
     """Originals recently reblogged into the home timeline (reblog deduplication)."""
-    return f"tl:{{u{account_id}}}:home:reblogs"
+    return f"{TIMELINES}{{u{account_id}}}:home:reblogs"
 
 
 def big_followees_key(account_id: int) -> str:
     """The gateway's short-lived cache of the reader's followees above the fanout threshold."""
-    return f"tl:{{u{account_id}}}:big"
+    return f"{TIMELINES}{{u{account_id}}}:big"
 
 
 def fanout_deleted_key(status_id: int) -> str:

@@ -110,7 +110,7 @@ class Rebuilder:
         await self.writer.merge(home_key(account_id), kept)
         if tracker:
             await self.r.zadd(home_reblogs_key(account_id),
-                              {member(o): float(r) for o, r in tracker.items()})
+                              {member(o): float(member(r)) for o, r in tracker.items()})
         # Followees above the threshold are read from their own timelines: after a loss of
         # Redis those must come back too, or the reader's next posts from them would be alone.
         # (Not by their existence: live fanout makes one again with the author's next status.)

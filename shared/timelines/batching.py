@@ -24,7 +24,7 @@ from redis.crc import key_slot
 
 from shared.cache import is_cluster
 from shared.fastredis import FastRedis, LeanScript
-from shared.records import LAST_READ_KEY
+from shared.records import LAST_READ_KEY, TIMELINES
 from shared.timelines.scripts import ADD_GROUPS, trims
 
 BATCH = 2000  # timelines per script call: big enough to amortize, small enough not to stall Redis
@@ -80,7 +80,7 @@ class ActiveReaders:
               ) -> dict[int, str]:
         """The home keys of those of ``readers`` active now (their last reads ``seen``); keeps
         those that stay active past the margin."""
-        active = {i: f"tl:{{u{i}}}:home"  # home_key, inlined: the hot loop
+        active = {i: f"{TIMELINES}{{u{i}}}:home"  # home_key, inlined: the hot loop
                   for i, when in zip(readers, seen, strict=True)
                   if when is not None and when >= cutoff}
         lasting = cutoff + self.margin_s

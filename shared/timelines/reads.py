@@ -4,7 +4,9 @@ Redis in one round trip.
 Timelines are sorted sets of status ids. Ids are 64-bit and exceed float64's exact range, so
 members are fixed-width decimal strings (``shared.ids.member``) with score 0: Redis then orders
 them lexicographically, which for equal widths is numeric order, and ``BYLEX`` ranges give exact
-``max_id``/``since_id``/``min_id``.
+``max_id``/``since_id``/``min_id``. Members are the ids reversed (shared/ids.py: newest first,
+the cheap end of a listpack for the writes): a page newest first is an ascending range from
+``max_id``, one just above ``min_id`` a descending range from it.
 
 The readers take either client (``ReadClient``): the gateway's hot paths read through the lean one
 (shared/fastredis), which offers these reads with redis-py's signatures and reply types.
@@ -20,7 +22,7 @@ from redis.asyncio.client import Pipeline
 
 from shared import fastredis
 from shared.fastredis import FastRedis
-from shared.ids import MEMBER_WIDTH, member
+from shared.ids import MEMBER_WIDTH, member_bound, member_id
 from shared.records import (
     LAST_READ_KEY,
     big_followees_key,
@@ -45,12 +47,14 @@ class Bounds(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _range(b: Bounds) -> tuple[tuple[str, str], dict[str, Any]]:
-    """ZRANGE arguments for a page, newest first unless ``min_id`` (then oldest first)."""
-    top = f"({member(b.max_id)}" if b.max_id is not None else "+"
+    """ZRANGE arguments for a page, newest first unless ``min_id`` (then oldest first).
+    Reversed members: newer than an id is lexicographically below its member."""
+    newest = f"({member_bound(b.max_id)}" if b.max_id is not None else "-"
     if b.min_id is not None:
-        return (f"({member(b.min_id)}", top), {"bylex": True, "offset": 0, "num": b.limit}
-    bottom = f"({member(b.since_id)}" if b.since_id is not None else "-"
-    return (top, bottom), {"desc": True, "bylex": True, "offset": 0, "num": b.limit}
+        return ((f"({member_bound(b.min_id)}", newest),
+                {"desc": True, "bylex": True, "offset": 0, "num": b.limit})
+    oldest = f"({member_bound(b.since_id)}" if b.since_id is not None else "+"
+    return (newest, oldest), {"bylex": True, "offset": 0, "num": b.limit}
 
 
 def _queue_range(pipe: ReadPipeline, key: str, b: Bounds) -> None:
@@ -59,7 +63,7 @@ def _queue_range(pipe: ReadPipeline, key: str, b: Bounds) -> None:
 
 
 def _ids(found: list[bytes]) -> list[int]:
-    return [int(m) for m in found if len(m) == MEMBER_WIDTH]
+    return [member_id(m) for m in found if len(m) == MEMBER_WIDTH]
 
 
 def combine(pages: list[list[int]], b: Bounds) -> list[int]:

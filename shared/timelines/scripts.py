@@ -5,9 +5,16 @@ Writes go through Lua scripts that take thousands of timelines per call (the mea
 near Redis's own rate on this machine: building commands in Python is the cost, not Redis; see
 shared/TRAPS.md). Each ``redis.call`` in a script costs Redis ~2 us, so the scripts do as few as
 they can: the trimming rule below exists for that.
+
+Members are status ids reversed (``shared.ids.member``): the newest entry is at rank 0, the
+oldest at the tail, so trimming to a cap removes ranks ``cap..-1`` and "the ``falloff`` newest"
+are ranks ``0..falloff-1``. A reblog tracker's scores are its reblogs' members as numbers:
+older reblogs have the larger ones.
 """
 
 from __future__ import annotations
+
+from shared.ids import member_id
 
 # Caps are a bound with a little slack, not exact. Checking every timeline's size after every
 # add (a ZCARD: each redis.call in a script costs Redis ~2 us) bought nothing but exactness;
@@ -27,10 +34,12 @@ _MASK64 = (1 << 64) - 1
 _TRIM_BELOW = (1 << 64) // TRIM_EVERY
 
 
-def trims(status_id: int | str) -> int:
-    """1 when the writes of this status (or its member) trim the timelines they enter, else 0.
-    A hash, not the id's low bits: those are a sequence that is mostly 0 at low rates."""
-    return int((int(status_id) * _FIB64) & _MASK64 < _TRIM_BELOW)
+def trims(status: int | str) -> int:
+    """1 when the writes of this status (its id, or its member: a str) trim the timelines they
+    enter, else 0. A hash, not the id's low bits: those are a sequence that is mostly 0 at low
+    rates."""
+    status_id = member_id(status) if isinstance(status, str) else status
+    return int((status_id * _FIB64) & _MASK64 < _TRIM_BELOW)
 
 
 # Add one member to many timelines, trimming them when ``trims`` says so. Returns how many
@@ -45,7 +54,7 @@ if ARGV[3] == '1' then
   for i, key in ipairs(KEYS) do
     if redis.call('ZADD', key, 0, m) == 1 then
       written = written + 1
-      redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
+      redis.call('ZREMRANGEBYRANK', key, cap, -1)
     end
   end
 else
@@ -77,7 +86,7 @@ for g = 2, #ARGV, 3 do
     for i = first, last do
       if redis.call('ZADD', KEYS[i], 0, m) == 1 then
         w = w + 1
-        redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(cap + 1))
+        redis.call('ZREMRANGEBYRANK', KEYS[i], cap, -1)
       end
     end
   else
@@ -92,7 +101,7 @@ return written
 
 # A reblog, deduplicated as Mastodon does: not added when its original is among the `falloff`
 # newest entries, nor when another reblog of the same original is (the per-timeline tracker
-# maps original -> reblog id, and forgets what falls below the `falloff`-th entry).
+# maps original -> reblog member, and forgets what falls below the `falloff`-th entry).
 # KEYS: n homes, n trackers, the last-read set. ARGV: reblog member, original member, cap,
 # cutoff, unchecked, falloff, trim flag (``trims`` of the reblog), then the n readers' ids.
 # Returns the 1-based positions of the timelines that got it.
@@ -111,17 +120,17 @@ for i = 1, n do
   local home = KEYS[i]
   local tracker = KEYS[n + i]
   if i <= unchecked or (seen[i] and tonumber(seen[i]) >= cutoff) then
-    local rank = redis.call('ZREVRANK', home, orig)
+    local rank = redis.call('ZRANK', home, orig)
     if (not rank or rank >= falloff) and redis.call('ZADD', tracker, 'NX', rb, orig) == 1 then
       if redis.call('ZADD', home, 0, rb) == 1 then
         written[#written + 1] = i
         if trim then
-          redis.call('ZREMRANGEBYRANK', home, 0, -(cap + 1))
+          redis.call('ZREMRANGEBYRANK', home, cap, -1)
         end
       end
-      local edge = redis.call('ZREVRANGE', home, falloff - 1, falloff - 1)
+      local edge = redis.call('ZRANGE', home, falloff - 1, falloff - 1)
       if edge[1] then
-        redis.call('ZREMRANGEBYSCORE', tracker, '-inf', '(' .. edge[1])
+        redis.call('ZREMRANGEBYSCORE', tracker, '(' .. edge[1], '+inf')
       end
     end
   end
@@ -137,14 +146,14 @@ MERGE_AND_TRIM = """
 local keep = tonumber(ARGV[1])
 local step = tonumber(ARGV[2])
 local written = 0
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(keep + 1))
+redis.call('ZREMRANGEBYRANK', KEYS[1], keep, -1)
 for i = 3, #ARGV do
   written = written + redis.call('ZADD', KEYS[1], 0, ARGV[i])
   if (i - 2) % step == 0 then
-    redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(keep + 1))
+    redis.call('ZREMRANGEBYRANK', KEYS[1], keep, -1)
   end
 end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(keep + 1))
+redis.call('ZREMRANGEBYRANK', KEYS[1], keep, -1)
 return written
 """
 
@@ -161,7 +170,7 @@ return removed
 # that the author's entries left are all among those (none older waits in the overrun).
 # ARGV: cap, then the members.
 TRIM_AND_REMOVE = """
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+redis.call('ZREMRANGEBYRANK', KEYS[1], tonumber(ARGV[1]), -1)
 return redis.call('ZREM', KEYS[1], unpack(ARGV, 2))
 """
 

@@ -3,6 +3,8 @@ changes and deletes do."""
 
 from __future__ import annotations
 
+from shared.ids import member_id
+from shared.records import community_key
 from tests.helpers import Api, unique
 
 
@@ -53,8 +55,8 @@ async def test_delete_leave_and_join(api: Api) -> None:
     await api.idle()
     assert gone["id"] not in await home(api, member)
     assert await community_timeline(api, owner, c) == [kept["id"]]
-    raw = await api.stack.fanout.redis.main.zrange(f"tl:{{c{c['id']}}}:community", 0, -1)
-    assert [int(m) for m in raw] == [int(kept["id"])]
+    raw = await api.stack.fanout.redis.main.zrange(community_key(int(c["id"])), 0, -1)
+    assert [member_id(m) for m in raw] == [int(kept["id"])]
 
     await join(api, later, c)
     await api.idle()

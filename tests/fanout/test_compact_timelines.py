@@ -9,7 +9,7 @@ import time
 import pytest
 
 from shared.ids import id_at, member
-from shared.records import LAST_READ_KEY, home_key
+from shared.records import LAST_READ_KEY, TIMELINES, home_key
 from shared.settings import Settings
 from shared.timelines import compact
 from shared.timelines.scripts import trims
@@ -41,9 +41,10 @@ async def test_a_full_home_timeline_stays_a_listpack(api: Api, settings: Setting
     size = await r.zcard(key)
     assert cap <= size <= compact.listpack_entries(cap)
     assert await r.object("encoding", key) == b"listpack"
-    assert await r.zrange(key, -1, -1) == [member(later[-1]).encode()]
-    # ~24 bytes an entry (a 20-digit member and score 0), against ~75 as a skiplist.
-    assert await r.memory_usage(key, samples=0) / size < 24.5
+    assert await r.zrange(key, 0, 0) == [member(later[-1]).encode()]  # the newest first
+    # ~12 bytes an entry (a reversed id stored as an int64, and score 0), against ~75 as a
+    # skiplist and ~24 with the old zero-padded members.
+    assert await r.memory_usage(key, samples=0) / size < 12.5
     await r.delete(key)
     await r.zrem(LAST_READ_KEY, reader)
 
@@ -57,4 +58,4 @@ async def test_fanouts_check_at_start(api: Api, settings: Settings,
     with caplog.at_level(logging.WARNING, logger=compact.__name__):
         assert not await compact.timelines_stay_compact(r, cap)
     assert f"{compact.SETTING} to {compact.listpack_entries(cap)}" in caplog.text
-    assert not await r.keys("tl:{compact-check}*")  # the scratch set is gone
+    assert not await r.keys(f"{TIMELINES}{{compact-check}}*")  # the scratch set is gone

@@ -7,7 +7,9 @@ import pytest
 
 from services.cli import build_parser
 from services.fanout.rebuild import rebuild_timelines
-from shared.records import LAST_READ_KEY
+from shared.ids import member
+from shared.records import LAST_READ_KEY, TIMELINES, home_key, public_key
+from shared.timelines.upgrade import convert_old_timelines
 from tests.helpers import Api
 from tests.helpers.timelines import home_ids, home_zset, lower_threshold
 
@@ -55,7 +57,7 @@ async def test_rebuild_after_flushall_restores_what_readers_saw(
         assert [s["id"] for s in page.json()] == before[user.id], user.username
 
     # One reader alone (`--user`), and fanout carries on afterwards.
-    await r.delete(*[k async for k in r.scan_iter(match=f"tl:{{u{reader.id}}}:*")])
+    await r.delete(*[k async for k in r.scan_iter(match=f"{TIMELINES}{{u{reader.id}}}:*")])
     assert await rebuild_timelines(api.stack.fanout.nc, r, api.stack.fanout.rebuilder.settings,
                                    user=int(reader.id)) == 1
     a2 = await api.post(author, "a2")
@@ -80,7 +82,7 @@ async def test_rebuild_on_read_restores_an_own_timeline_remade_since_the_loss(
     r = api.stack.admin_redis
     # Their share of a flush (other tests' keys stay).
     for user in (big, reader):
-        await r.delete(*[k async for k in r.scan_iter(match=f"tl:{{u{user.id}}}:*")])
+        await r.delete(*[k async for k in r.scan_iter(match=f"{TIMELINES}{{u{user.id}}}:*")])
         await r.zrem(LAST_READ_KEY, user.id)
     after = await api.post(big, "b2, after the loss")
     await api.idle()
@@ -95,3 +97,24 @@ def test_rebuild_command_line() -> None:
     assert build_parser().parse_args(["rebuild", "timelines"]).user is None
     with pytest.raises(SystemExit):
         build_parser().parse_args(["rebuild", "timelines", "--user", "x"])
+
+
+async def test_old_timelines_are_carried_over_or_dropped(api: Api) -> None:
+    """An upgrade from the zero-padded members: the timelines nothing rebuilds are carried over
+    (merged with what fanout wrote to the new keys meanwhile), every old key is dropped."""
+    r = api.stack.admin_redis
+    network = 10**17 + 4242
+    old_public = f"tl:{{n{network}}}:public"
+    old_home = "tl:{u4242}:home"
+    ids = [10**17 + n for n in range(1, 6)]
+    await r.zadd(old_public, {str(i).zfill(20): 0 for i in ids[:4]})
+    await r.zadd(old_home, {str(i).zfill(20): 0 for i in ids})
+    await r.zadd(public_key(network), {member(ids[4]): 0})  # fanout, after the upgrade
+    carried, dropped = await convert_old_timelines(r, cap=3)
+    assert carried >= 1 and dropped >= 2
+    assert not await r.exists(old_public, old_home)
+    # The newest three (the cap), newest first, the new entry among them.
+    assert await r.zrange(public_key(network), 0, -1) == [member(i).encode()
+                                                          for i in ids[:1:-1]]
+    assert not await r.exists(home_key(4242))  # homes rebuild on their next read instead
+    await r.delete(public_key(network))

@@ -69,7 +69,7 @@ async def test_writes_of_many_statuses_share_calls(api: Api) -> None:
     assert counts == [6] * 5
     assert all(size <= 4 for size in calls) and len(calls) < 5 * 3  # shared, within the batch
     for i in readers[:5]:
-        assert await r.zrange(home_key(i), 0, -1) == [v.encode() for v in statuses]
+        assert await r.zrange(home_key(i), 0, -1) == [v.encode() for v in statuses[::-1]]
     assert not await r.exists(home_key(readers[5]))
     assert await writes.write(statuses[-1], own[:1], readers) == 0  # a redelivery: nothing new
     await r.delete(*own, *(home_key(i) for i in readers))
@@ -105,7 +105,7 @@ async def test_caps_are_a_bound_and_trimming_writes_restore_them(api: Api) -> No
             trimmed += 1
             # Exactly the cap, and the newest entries: the trim drops the oldest.
             assert await r.zrange(keys[0], 0, -1) == [member(i).encode()
-                                                     for i in ids[n - cap:n]]
+                                                     for i in ids[n - cap:n][::-1]]
     assert largest > cap + TRIM_EVERY // 2 and trimmed > 600 // (2 * TRIM_EVERY)  # not exact
     # A redelivery of a trimming write adds nothing and leaves the bound alone.
     last_trimming = max(i for i in ids if trims(i))
@@ -143,7 +143,7 @@ async def test_reblogs_trim_as_statuses_do(api: Api) -> None:
     assert await r.zcard(home_key(reader)) == 6
     assert await writer.deliver_reblog([reader], trimming, 10**16 + 2) == [reader]
     assert await r.zrange(home_key(reader), 0, -1) == [
-        member(i).encode() for i in (10**17 + 4, plain, trimming)]
+        member(i).encode() for i in (trimming, plain, 10**17 + 4)]
     await r.delete(home_key(reader), home_reblogs_key(reader))
     await r.zrem(LAST_READ_KEY, reader)
 
@@ -212,7 +212,7 @@ async def test_lean_script_calls_load_the_script_when_redis_forgot_it(api: Api) 
         assert await script(keys=[key], args=[10, member(1), 1, 0]) == [0]  # known now
         writes = TimelineWrites(r, cap=3, inactive_s=86400, lean=lean)
         assert await writes.write(member(2), [key], []) == 1
-        assert await r.zrange(key, 0, -1) == [member(1).encode(), member(2).encode()]
+        assert await r.zrange(key, 0, -1) == [member(2).encode(), member(1).encode()]
         await r.delete(key, key + "x")
     finally:
         await lean.aclose()

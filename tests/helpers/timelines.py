@@ -10,6 +10,7 @@ import nats
 import pytest
 
 from shared import events
+from shared.ids import member_id
 from shared.nats_users import operator_url
 from shared.records import home_key
 from tests.helpers import Api, User
@@ -19,8 +20,8 @@ LINK = re.compile(r'<([^>]+)>; rel="(\w+)"')
 
 async def zset(api: Api, key: str) -> list[str]:
     """A timeline as Redis holds it, newest first: proof, not rendering."""
-    raw = await api.stack.fanout.redis.main.zrange(key, 0, -1, desc=True)
-    return [str(int(m)) for m in raw]
+    raw = await api.stack.fanout.redis.main.zrange(key, 0, -1)  # reversed ids: newest first
+    return [str(member_id(m)) for m in raw]
 
 
 async def home_zset(api: Api, user: User) -> list[str]:

@@ -41,10 +41,11 @@ def check(report: dict) -> None:
     assert medians["home_errors"] == 0
     assert medians["home_size_before"] >= 0
     # Timelines filled past Valkey's default listpack limit (128; --fill 400) stay listpacks on
-    # the embedded servers (shared/timelines/compact.py): ~24 bytes an entry, not ~75.
+    # the embedded servers (shared/timelines/compact.py): ~12 bytes an entry (reversed ids
+    # stored as int64s, shared/ids.py), not ~24 as zero-padded strings nor ~75 as a skiplist.
     assert report["args"]["fill"] == 400
     assert set(report["timeline_encodings"]) == {"listpack"}
-    assert 20 < medians["home_bytes_per_entry"] < 25
+    assert 11 < medians["home_bytes_per_entry"] < 13
     # Writes counted per phase, and Redis's own time for them (INFO commandstats).
     for phase in ("raw", "raw_zadd_trim", "fanout", "fanout_untracked"):
         assert report["cpu_seconds_by_phase"][phase]["writes"] > 0, phase

@@ -3,6 +3,7 @@ Valkey, notifications and counters in PostgreSQL."""
 
 from __future__ import annotations
 
+from shared.ids import member_id
 from shared.records import home_key
 from tests.helpers import Api, User
 from tests.helpers.statuses import act, get_status, home_ids, notes
@@ -11,7 +12,7 @@ from tests.helpers.statuses import act, get_status, home_ids, notes
 async def home_zset(api: Api, user: User) -> list[str]:
     """The raw read model in Redis, so that a removal is proven, not hidden by rendering."""
     raw = await api.stack.fanout.redis.main.zrange(home_key(int(user.id)), 0, -1)
-    return [str(int(r)) for r in raw]  # members are zero-padded ids
+    return [str(member_id(r)) for r in raw]
 
 
 async def test_delete_removes_from_followers_home(api: Api) -> None:

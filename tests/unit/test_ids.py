@@ -10,6 +10,7 @@ import pytest
 from shared import ids
 from shared.ids import (
     EPOCH_MS,
+    LAST_MEMBER_ID,
     MEMBER_WIDTH,
     SEQUENCE_BITS,
     WORKER_BITS,
@@ -17,6 +18,8 @@ from shared.ids import (
     created_ms,
     id_at,
     member,
+    member_bound,
+    member_id,
     new_id,
     parse_id,
 )
@@ -127,31 +130,43 @@ def test_id_at_before_the_epoch_is_zero() -> None:
     assert id_at(EPOCH_MS + 1) == 1 << (WORKER_BITS + SEQUENCE_BITS)
 
 
-# --- member(): fixed-width strings for Redis ------------------------------------------------
+# --- member(): fixed-width strings for Redis, newest first ------------------------------------
+
+REAL_IDS = [0, 1, 42, 2**53 + 1, 10**17, 2**62, LAST_MEMBER_ID, id_at(EPOCH_MS + 1),
+            id_at(3_471_292_800_000)]  # 2080-01-01: members cover ids until 2087
 
 
-def test_member_is_twenty_digits_and_round_trips() -> None:
-    for value in (0, 1, 42, 2**53 + 1, new_id(), MAX_SIGNED_64, 2**64 - 1):
+def test_member_is_nineteen_digits_and_round_trips() -> None:
+    for value in [*REAL_IDS, new_id()]:
         text = member(value)
-        assert len(text) == MEMBER_WIDTH == 20
-        assert text.isdigit()
-        assert int(text) == value
+        assert len(text) == MEMBER_WIDTH == 19
+        assert text.isascii() and text.isdigit() and not text.startswith("0")
+        assert int(text) < 2**63  # a listpack stores it as an int64
+        assert member_id(text) == member_id(text.encode()) == value
 
 
-def test_member_sorts_lexicographically_like_the_integers() -> None:
-    values = [0, 1, 9, 10, 11, 99, 100, 12_345, 2**31, 2**53, 2**53 + 1, 10**17, 10**17 + 1,
-              2**62, MAX_SIGNED_64, id_at(EPOCH_MS + 1), id_at(EPOCH_MS + 1) + 1]
+def test_member_sorts_lexicographically_newest_first() -> None:
+    values = [*REAL_IDS, 9, 10, 11, 99, 100, 12_345, 2**31, 2**53, 10**17 + 1,
+              id_at(EPOCH_MS + 1) + 1, LAST_MEMBER_ID - 1]
     values += [new_id() for _ in range(200)]
-    # Plain str() would sort "10" before "9"; the padded members must not.
-    by_member = sorted(values, key=member)
-    assert by_member == sorted(values)
-    assert sorted(member(v) for v in values) == [member(v) for v in sorted(values)]
+    # Plain str() would sort "10" before "9"; the fixed-width members must not.
+    assert sorted(values, key=member) == sorted(values, reverse=True)
+    assert sorted(member(v) for v in values) == [member(v) for v in sorted(values)[::-1]]
 
 
-def test_members_of_increasing_ids_are_increasing() -> None:
+def test_members_of_increasing_ids_are_decreasing() -> None:
     members = [member(new_id()) for _ in range(1000)]
-    assert members == sorted(members)
+    assert members == sorted(members, reverse=True)
     assert len(set(members)) == len(members)
+
+
+def test_ids_past_the_members_range_are_refused_and_bounds_clamped() -> None:
+    for value in (LAST_MEMBER_ID + 1, MAX_SIGNED_64, -1):
+        with pytest.raises(ValueError):
+            member(value)
+    assert member_bound(MAX_SIGNED_64) == member(LAST_MEMBER_ID)
+    assert member_bound(-5) == member(0)
+    assert member_bound(123) == member(123)
 
 
 # --- parse_id(): client-supplied ids --------------------------------------------------------
