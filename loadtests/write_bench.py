@@ -60,6 +60,7 @@ from loadtests.cpu_split import CpuMeter
 from loadtests.fanout_bench import wait_all_idle
 from loadtests.httpload import request_bytes, run_closed
 from loadtests.live_bench import PROFILED, Listener, PostedId, deliveries
+from loadtests.message_counts import MessageMeter
 from loadtests.paced_reads import paced, percentile
 from loadtests.profiling import Profilers
 from loadtests.seed import SeededGraph, SeededUser, seed
@@ -202,6 +203,7 @@ class Run:
         self.bare, self.bare_pid = bare, bare_pid
         self.listening = listening
         self.profilers = profilers
+        self.messages = MessageMeter(stack)
         self.repeat = repeat
         self.mix = Mix(args.favourites, args.reblogs, args.mentions, args.hashtags,
                        args.replies, args.polls)
@@ -240,6 +242,7 @@ class Run:
             open_writes = self.writes(target, recent, 2)
             cpu = CpuMeter(roots)
             before = cpu.sample()
+            messages_before = await self.messages.sample() if target is self.hubbub else None
             if target is self.hubbub:
                 self.profilers.start("open", {name: self.stack.procs[name].pid
                                               for name in PROFILED})
@@ -248,6 +251,9 @@ class Run:
                 await wait_all_idle(js)  # the work the writes left behind counts too
             spent = CpuMeter.spent(before, cpu.sample())
             self.profilers.stop()
+            if messages_before is not None:
+                opened["messages_per_write"] = MessageMeter.per_write(
+                    messages_before, await self.messages.sample(), opened["writes"])
             opened["cpu_ms_per_post"] = cpu_ms_per(spent, opened["posts"])
             opened["cpu_ms_per_write"] = cpu_ms_per(spent, opened["writes"])
             phases = {"closed": closed, "open": opened}
@@ -351,6 +357,11 @@ def show_run(n: int, run: dict[str, Any]) -> None:
             f"{label} {ms:.2f}" for label, ms in sorted(opened["cpu_ms_per_post"].items(),
                                                       key=lambda item: -item[1]) if ms >= 0.05)
               + f" (total {sum(opened['cpu_ms_per_post'].values()):.2f})", flush=True)
+        if "messages_per_write" in opened:
+            print("  per write, open loop: " + ", ".join(
+                f"{key} {count:.2f}" for key, count in sorted(
+                    opened["messages_per_write"].items(), key=lambda item: -item[1])
+                if count >= 0.01), flush=True)
         for phase in ("closed", "open"):
             if "delivery" in run[target][phase]:
                 d = run[target][phase]["delivery"]

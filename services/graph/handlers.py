@@ -65,16 +65,10 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis,
 
     async def viewer_facts(req: api.ViewerFacts) -> api.ViewerFactsReply:
         async with pool.acquire() as conn:
-            network_id = await store.network_id_of(conn, req.account_id)
-            if network_id is None:
-                raise errors.NotFound("Record not found")
-            return api.ViewerFactsReply(
-                account_id=req.account_id, network_id=network_id,
-                following=await store.following_ids(conn, req.account_id),
-                communities=await store.community_ids(conn, req.account_id),
-                blocked=await store.blocked_either_way(conn, req.account_id),
-                muted=await store.muted_ids(conn, req.account_id),
-                mute_ends_in_s=await store.first_mute_end_in_s(conn, req.account_id))
+            facts = await store.viewer_facts(conn, req.account_id)
+        if facts is None:
+            raise errors.NotFound("Record not found")
+        return facts
 
     authenticate = Authenticate(pool, passwords)
     follow = FollowAccount(pool, cache)

@@ -49,6 +49,14 @@ def test_runs_at_a_toy_size_and_reports_every_figure(tmp_path: Path,
     assert {"gateway", "posts", "fanout", "postgres", "nats"} <= set(
         run["hubbub"]["open"]["cpu_ms_per_post"])
     assert "bare" in run["bare"]["open"]["cpu_ms_per_post"]
+    # What a write costs in messages (loadtests/message_counts.py): every post is one request
+    # to posts, and fanout handles the events; the counters come from the services' metrics.
+    messages = run["hubbub"]["open"]["messages_per_write"]
+    assert 0 < messages["request posts.status.create"] <= 1
+    assert messages["event fanout-home"] > 0
+    assert messages["postgres transactions"] >= messages["request posts.status.create"]
+    assert messages["valkey commands"] > 0
+    assert "messages_per_write" not in run["bare"]["open"]
 
     # Every post reached every listening follower (and its author, when listening).
     assert run["hubbub"]["closed_early"] == 0

@@ -49,11 +49,6 @@ async def follower_ids(conn: asyncpg.Connection, account_id: int, after_id: int,
     return [row["follower_id"] for row in rows]
 
 
-async def following_ids(conn: asyncpg.Connection, account_id: int) -> list[int]:
-    rows = await conn.fetch("SELECT followee_id FROM follows WHERE follower_id = $1", account_id)
-    return [row["followee_id"] for row in rows]
-
-
 async def community_ids(conn: asyncpg.Connection, account_id: int) -> list[int]:
     rows = await conn.fetch("SELECT community_id FROM community_members WHERE account_id = $1",
                             account_id)

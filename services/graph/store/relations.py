@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared.contracts.graph import RelationItem, RelationPage, Relationship
+from shared.contracts.graph import RelationItem, RelationPage, Relationship, ViewerFactsReply
 from shared.paging import id_window
 
 # $1 is the reader, ``o.id`` the other account: the facts of one Relationship.
@@ -65,26 +65,34 @@ async def relationships(conn: asyncpg.Connection, account_id: int, ids: list[int
     return [_relationship(row["id"], row) for row in rows]
 
 
-async def blocked_either_way(conn: asyncpg.Connection, account_id: int) -> list[int]:
-    rows = await conn.fetch(
-        "SELECT target_id AS other FROM blocks WHERE account_id = $1 "
-        "UNION SELECT account_id FROM blocks WHERE target_id = $1", account_id)
-    return [row["other"] for row in rows]
+# What the visibility policy needs of a reader (shared/contracts/graph.py ViewerFactsReply), in
+# one statement: this is asked on every reply, favourite and reblog (posts' audience check) and
+# by every stream that starts.
+_VIEWER_FACTS = """
+SELECT a.network_id,
+  ARRAY(SELECT followee_id FROM follows WHERE follower_id = a.id) AS following,
+  ARRAY(SELECT community_id FROM community_members WHERE account_id = a.id) AS communities,
+  ARRAY(SELECT target_id FROM blocks WHERE account_id = a.id
+        UNION SELECT account_id FROM blocks WHERE target_id = a.id) AS blocked,
+  ARRAY(SELECT target_id FROM mutes WHERE account_id = a.id
+        AND (expires_at IS NULL OR expires_at > now())) AS muted,
+  (SELECT extract(epoch FROM min(expires_at) - now())::float8 FROM mutes
+   WHERE account_id = a.id AND expires_at > now()) AS mute_ends_in_s
+FROM accounts a WHERE a.id = $1
+"""
 
 
-async def muted_ids(conn: asyncpg.Connection, account_id: int) -> list[int]:
-    rows = await conn.fetch(
-        "SELECT target_id FROM mutes WHERE account_id = $1 "
-        "AND (expires_at IS NULL OR expires_at > now())", account_id)
-    return [row["target_id"] for row in rows]
-
-
-async def first_mute_end_in_s(conn: asyncpg.Connection, account_id: int) -> float | None:
-    """Seconds until the first of the account's timed mutes ends, or None."""
-    seconds: float | None = await conn.fetchval(
-        "SELECT extract(epoch FROM min(expires_at) - now())::float8 FROM mutes "
-        "WHERE account_id = $1 AND expires_at > now()", account_id)
-    return seconds
+async def viewer_facts(conn: asyncpg.Connection, account_id: int) -> ViewerFactsReply | None:
+    """The reader's network, followees, communities, blocks either way and mutes (with when
+    the first timed mute ends); None when the account does not exist."""
+    row = await conn.fetchrow(_VIEWER_FACTS, account_id)
+    if row is None:
+        return None
+    return ViewerFactsReply(account_id=account_id, network_id=row["network_id"],
+                            following=list(row["following"]),
+                            communities=list(row["communities"]),
+                            blocked=list(row["blocked"]), muted=list(row["muted"]),
+                            mute_ends_in_s=row["mute_ends_in_s"])
 
 
 async def blocks_between(conn: asyncpg.Connection, one: int, other: int) -> bool:
