@@ -4,8 +4,9 @@ data commands; an admin user for tools and tests; the ``default`` user switched 
 Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is read-only.
 - posts writes the status cache and viewers' flags (favourited, reblogged...);
 - graph writes the account cache and viewers' hidden sets (blocks, mutes) and filters;
-- fanout writes timelines (``tl:``), its own markers (``fanout:``) and reads presence and the
-  status cache (a deleted status' tombstone);
+- fanout writes timelines (``tl:``), its own markers (``fanout:``) and reads presence, the
+  status cache (a deleted status' tombstone) and graph's index of listed accounts
+  (``acct:index:``, shared/member_index.py);
 - the gateway reads the account and status caches, reads and fills timelines (the ``:big``
   cache, last reads) and viewers' caches, writes presence, counts rate limits (``rl:``) and
   keeps single sign-ons under way (``sso:``, services/gateway/sso_sign_in.py) and rendered
@@ -28,7 +29,7 @@ ADMIN = "hubbub_admin"
 KEYS: dict[str, tuple[str, ...]] = {
     "posts": ("~status:*", "~viewer:*:flags*"),
     "graph": ("~acct:*", "~viewer:*:hidden*", "~viewer:*:filters*"),
-    "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*"),
+    "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*", "%R~acct:index:*"),
     "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*",
                 "~sso:*", "~feed:*"),
 }

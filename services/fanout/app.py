@@ -45,7 +45,7 @@ class FanoutService(BaseService):
         # and an event goes to the parts that handle it, side by side (shared.routing).
         self.routes = home = EventRoutes()
         for part in (self.statuses, RelationHandlers(self.nc, writer),
-                     ListHandlers(self.nc, r, writer), PublicTimelines(self.nc, writer),
+                     ListHandlers(self.nc, r, writer, lean), PublicTimelines(self.nc, writer),
                      CommunityHandlers(self.nc, writer)):
             home.include(part.routes())
         gone = deleted.DeletedStatuses(lean)

@@ -20,6 +20,7 @@ from services.runtime import BaseService
 from shared.bus import EventConsumer, ServiceHost
 from shared.contracts import graph as graph_api
 from shared.outbox import OutboxRelay
+from shared.periodic import Every
 from shared.request_keys import RequestKeys
 
 
@@ -56,4 +57,9 @@ class GraphService(BaseService):
         moderation.register(host, self.pool, self.redis.main)
         await host.start()
         self.keep(host)
+        pool, cache = self.pool, self.redis.main
+        listed = Every(lists.LISTED_CHECK_S, lambda: lists.keep_listed_index(pool, cache),
+                       "listed-index")
+        await listed.start()
+        self.keep(listed)
         await SetupCode(self.pool, self.settings).ensure()

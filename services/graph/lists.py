@@ -8,16 +8,29 @@ import asyncpg
 import redis.asyncio as redis
 
 from services.graph.store import lists as list_store
-from shared import errors, events, outbox
+from shared import errors, events, member_index, outbox
 from shared.bus import ServiceHost
 from shared.contracts import graph as graph_api
 from shared.contracts import lists as api
 from shared.ids import new_id
 
 REPLIES_POLICIES = ("followed", "list", "none")
+# How often graph checks that fanout's index of listed accounts is complete (refilled when
+# Valkey lost it: shared/member_index.py); until then fanout asks for every author.
+LISTED_CHECK_S = 30.0
 MAX_LISTS = 50
 MAX_TITLE = 100
 
+
+
+async def keep_listed_index(pool: asyncpg.Pool, cache: redis.Redis) -> int | None:
+    """Fill the index of listed accounts when it is not complete; how many it added (None:
+    it was)."""
+    if await member_index.is_ready(cache, member_index.LISTED):
+        return None
+    async with pool.acquire() as conn:
+        ids = await list_store.listed_account_ids(conn)
+    return await member_index.fill(cache, member_index.LISTED, ids)
 
 
 async def _owned(conn: asyncpg.Connection, owner: int, list_id: int) -> api.ListRecord:
@@ -75,6 +88,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
 
     async def add_members(req: api.ListMembers) -> api.ListMembers:
         ids = list(dict.fromkeys(req.account_ids))[:250]
+        # In fanout's index before the commit and after it (shared/member_index.py says why).
+        await member_index.note(cache, member_index.LISTED, ids)
         async with pool.acquire() as conn, conn.transaction():
             await _owned(conn, req.account_id, req.id)
             followed = await list_store.followed_among(conn, req.account_id, ids)
@@ -85,6 +100,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
             if added:
                 await outbox.add(conn, "graph", events.ListMembersChanged(
                     list_id=req.id, owner_id=req.account_id, added=tuple(added)))
+        await member_index.note(cache, member_index.LISTED, ids)
         return await members(api.ListRef(account_id=req.account_id, id=req.id))
 
     async def remove_members(req: api.ListMembers) -> api.ListMembers:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import redis.asyncio as redis
 from nats.aio.client import Client as NATS
 
-from shared import bus, events, metrics, policy, subjects
+from shared import bus, events, member_index, metrics, policy, subjects
 from shared.contracts import graph as graph_api
 from shared.contracts import lists as lists_api
 from shared.contracts import live
@@ -19,9 +19,11 @@ MERGE_ON_ADD = 40
 
 
 class ListHandlers:
-    def __init__(self, nc: NATS, r: redis.Redis, writer: TimelineWriter) -> None:
+    def __init__(self, nc: NATS, r: redis.Redis, writer: TimelineWriter,
+                 lean: member_index.Commands | None = None) -> None:
         self.nc = nc
         self.r = r
+        self.lean = lean or r
         self.writer = writer
 
     def routes(self) -> EventRoutes:
@@ -62,6 +64,10 @@ class ListHandlers:
         await self.r.delete(list_key(event.owner_id, event.list_id))
 
     async def _targets(self, author_id: int) -> list[lists_api.ListTarget]:
+        # Most authors are in no list: graph's index says so without a request
+        # (shared/member_index.py).
+        if not await member_index.may_hold(self.lean, member_index.LISTED, author_id):
+            return []
         reply = await bus.call(self.nc, graph_api.LISTS_CONTAINING,
                                lists_api.ListsContaining(author_id=author_id))
         return reply.targets

@@ -86,6 +86,12 @@ async def add_list_members(conn: asyncpg.Connection, list_id: int, ids: list[int
     return [row["account_id"] for row in rows]
 
 
+async def listed_account_ids(conn: asyncpg.Connection) -> list[int]:
+    """Every account in at least one list."""
+    rows = await conn.fetch("SELECT DISTINCT account_id FROM list_accounts")
+    return [row["account_id"] for row in rows]
+
+
 async def remove_list_members(conn: asyncpg.Connection, list_id: int, ids: list[int]
                               ) -> list[int]:
     """Those of ``ids`` that were in the list."""
