@@ -520,7 +520,7 @@ class Bench:
             event = events.StatusCreated(status_id=status_id, account_id=author,
                                          network_id=self.network_id, visibility="public")
             done.append(event.id)
-            prepared.append((subjects.event(event.type), events.encode(event),
+            prepared.append((subjects.event(event.type, event.facets()), events.encode(event),
                              {"Nats-Msg-Id": f"bench-{event.status_id}"}))
         before = await self.snapshot()
         self.profilers.start(phase, {name: self.stack.procs[name].pid

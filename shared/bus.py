@@ -243,7 +243,8 @@ def publish_headers(event: events.Event) -> dict[str, str]:
 async def publish_event(js: JetStreamContext, event: events.Event, *, timeout: float = 5.0) -> None:
     """Publish with the event id as ``Nats-Msg-Id``: a retry after a timeout cannot double it."""
     await js.publish(
-        subjects.event(event.type), events.encode(event), headers=publish_headers(event),
+        subjects.event(event.type, event.facets()), events.encode(event),
+        headers=publish_headers(event),
         timeout=timeout,
     )
 

@@ -7,7 +7,7 @@ schema version of that event type; consumers ignore unknown fields, so adding on
 from __future__ import annotations
 
 import time
-from typing import Literal, Union
+from typing import ClassVar, Literal, Union
 
 import msgspec
 
@@ -24,9 +24,19 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     occurred_at: int = msgspec.field(default_factory=_now_ms)  # ms since the Unix epoch
     v: int = 1
 
+    # What a consumer may filter on at the server: the event's subject carries these facets
+    # after its type (shared/subjects.py ``event``), in this order, and a consumer that needs
+    # only some values asks JetStream for those alone (shared/routing.py ``on(where=)``): a
+    # consumer that ignores most events of a type is then not even handed them. Empty: none.
+    FACETS: ClassVar[tuple[str, ...]] = ()
+
     @property
     def type(self) -> str:
         return type(self).__struct_config__.tag  # type: ignore[return-value]
+
+    def facets(self) -> tuple[str, ...]:
+        """This event's value of each of ``FACETS`` (each one subject token)."""
+        return ()
 
 
 class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created"):
@@ -49,6 +59,14 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
     # first_link): the card worker reads and locks only those. True from producers before it
     # was added (the worker then looks, as it always did).
     has_link: bool = True
+
+    # Most statuses concern fanout, graph's counters and notify alone: the card worker wants
+    # those with a link, conversations direct ones; neither wants reblogs.
+    FACETS = ("kind", "visibility", "link")
+
+    def facets(self) -> tuple[str, ...]:
+        return ("reblog" if self.reblog_of_id is not None else "status", self.visibility,
+                "link" if self.has_link else "plain")
 
 
 class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):

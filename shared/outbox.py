@@ -47,7 +47,7 @@ def channel(schema: str) -> str:
 def row(event: events.Event) -> tuple[int, str, bytes]:
     """An event's outbox row: (id, subject, payload). For writers that insert it themselves
     inside a larger statement (the relay's wake-up is then theirs too: ``pg_notify(channel)``)."""
-    return event.id, subjects.event(event.type), events.encode(event)
+    return event.id, subjects.event(event.type, event.facets()), events.encode(event)
 
 
 # The rows and the relay's wake-up in one round trip: the NOTIFY is delivered at commit, as a

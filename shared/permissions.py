@@ -245,6 +245,9 @@ def for_service(service: str) -> Permissions:
                       for kind in (*GATEWAY_WATCHES, *GATEWAY_MEMBERSHIP_WATCHES)]
         return Permissions(tuple(publish), tuple(subscribe))
     publish += [subjects.event(tag) for tag in events_published_by(service)]
+    # An event type with facets is published under its faceted subjects (shared/events.py).
+    publish += [subjects.event(event_tag(kind)) + ".>" for kind in event_types()
+                if kind.FACETS and event_tag(kind) in events_published_by(service)]
     publish += LIVE_PUBLISH.get(service, ())
     js_publish, js_subscribe = _jetstream(service)
     publish += js_publish

@@ -22,23 +22,47 @@ E = TypeVar("E", bound=events.Event)
 Handler = Callable[[E], Awaitable[None]]
 
 
+Wildcard = str  # a subject token pattern: a facet's value, or "*" for any
+
+
 class EventRoutes:
     def __init__(self) -> None:
         # Insertion-ordered: the filter keeps the order in which types were first routed (an
         # existing durable consumer whose filter differs, even in order only, is kept as it is,
         # see shared.bus.EventConsumer.start), and handlers start in the order they were added.
         self._handlers: dict[type[events.Event], list[Handler[Any]]] = {}
+        # Per type, the facet patterns its handlers asked for; None once one asked for all.
+        self._wanted: dict[type[events.Event], list[tuple[Wildcard, ...]] | None] = {}
 
-    def on(self, event_type: type[E], handler: Handler[E]) -> EventRoutes:
-        """Route events of ``event_type`` to ``handler`` too (returns the table, to chain)."""
+    def on(self, event_type: type[E], handler: Handler[E], *,
+           where: dict[str, str] | None = None) -> EventRoutes:
+        """Route events of ``event_type`` to ``handler`` too (returns the table, to chain).
+
+        ``where``: the values of the type's facets (``Event.FACETS``) the handler needs; the
+        consumer then asks JetStream for those events alone. The handler must still check
+        what it needs: events published before their type had facets carry none and reach
+        every consumer of the type, as do all when another handler of the table wants them."""
         self._handlers.setdefault(event_type, []).append(handler)
+        wanted = self._wanted.setdefault(event_type, [])
+        if where is None or not event_type.FACETS:
+            self._wanted[event_type] = None
+        elif wanted is not None:
+            unknown = set(where) - set(event_type.FACETS)
+            if unknown:
+                raise ValueError(f"{event_type.__name__} has no facets {sorted(unknown)}")
+            wanted.append(tuple(where.get(name, "*") for name in event_type.FACETS))
         return self
 
     def include(self, other: EventRoutes) -> EventRoutes:
         """Add another table's routes after this one's (a consumer built of several parts)."""
         for event_type, handlers in other._handlers.items():
-            for handler in handlers:
-                self.on(event_type, handler)
+            self._handlers.setdefault(event_type, []).extend(handlers)
+            mine = self._wanted.setdefault(event_type, [])
+            theirs = other._wanted.get(event_type)
+            if mine is None or theirs is None:
+                self._wanted[event_type] = None
+            else:
+                mine.extend(theirs)
         return self
 
     @property
@@ -46,9 +70,22 @@ class EventRoutes:
         return list(self._handlers)
 
     def filter_subjects(self) -> list[str]:
-        """The stream subjects of the routed event types: what the consumer should receive."""
-        return [subjects.event(event_type.__struct_config__.tag)  # type: ignore[arg-type]
-                for event_type in self._handlers]
+        """The stream subjects of the routed event types: what the consumer should receive.
+        A type with facets: its bare subject (events from producers before the facets) and
+        every faceted one, or only the patterns its handlers asked for (one pattern at most:
+        JetStream refuses a consumer whose filters overlap, so several become all)."""
+        found: list[str] = []
+        for event_type in self._handlers:
+            bare = subjects.event(event_type.__struct_config__.tag)  # type: ignore[arg-type]
+            found.append(bare)
+            if not event_type.FACETS:
+                continue
+            wanted = self._wanted.get(event_type)
+            if wanted is not None and len(set(wanted)) == 1:
+                found.append(".".join((bare, *wanted[0])))
+            else:
+                found.append(bare + ".>")
+        return found
 
     def handlers_for(self, event: events.Event) -> list[Handler[Any]]:
         return self._handlers.get(type(event), [])

@@ -13,9 +13,11 @@ EVENTS_PREFIX = "hubbub.evt"
 EVENTS_WILDCARD = "hubbub.evt.>"
 
 
-def event(event_type: str) -> str:
-    """``post.status.created`` -> ``hubbub.evt.post.status.created``."""
-    return f"{EVENTS_PREFIX}.{event_type}"
+def event(event_type: str, facets: tuple[str, ...] = ()) -> str:
+    """``post.status.created`` -> ``hubbub.evt.post.status.created``, then the event's facets
+    (shared/events.py ``Event.FACETS``: values of closed sets, never outside text):
+    ``hubbub.evt.post.status.created.status.public.plain``."""
+    return ".".join((EVENTS_PREFIX, event_type, *facets))
 
 
 def service(name: str, verb: str) -> str:

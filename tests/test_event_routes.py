@@ -32,9 +32,20 @@ def consumer_of(api: Api, durable: str):
     return consumer
 
 
+def filters(tags: list[str]) -> list[str]:
+    """The subjects of those types, each type with facets followed by all its faceted
+    subjects (shared/routing.py)."""
+    found = []
+    for tag in tags:
+        found.append(subjects.event(tag))
+        if tag == "post.status.created":
+            found.append(subjects.event(tag) + ".>")
+    return found
+
+
 @pytest.mark.parametrize("durable", sorted(FORMER_FILTERS))
 async def test_the_consumer_filter_is_the_routed_event_types(api: Api, durable: str) -> None:
-    expected = [subjects.event(t) for t in FORMER_FILTERS[durable]]
+    expected = filters(FORMER_FILTERS[durable])
     consumer = consumer_of(api, durable)
     assert consumer.filter_subjects == expected
     info = await api.stack.js.consumer_info(subjects.EVENTS_STREAM, durable)
@@ -52,3 +63,32 @@ async def test_an_event_no_part_handles_is_never_delivered(api: Api) -> None:
         now = await js.consumer_info(subjects.EVENTS_STREAM, durable)
         assert now.delivered.consumer_seq == was.delivered.consumer_seq, durable
         assert now.num_pending == 0
+
+
+async def test_a_consumer_is_handed_only_the_facets_it_asked_for(api: Api) -> None:
+    """Conversations ask for direct statuses, the card worker for statuses with a link: a
+    plain public post reaches neither (it costs them no delivery), a direct one the first."""
+    js = api.stack.js
+    await api.idle()
+    durables = ("notify-conversations", "posts-cards")
+    info = await js.consumer_info(subjects.EVENTS_STREAM, "notify-conversations")
+    assert subjects.event("post.status.created") + ".status.direct.*" in (
+        info.config.filter_subjects or [])
+
+    async def delivered() -> dict[str, int]:
+        return {d: (await js.consumer_info(subjects.EVENTS_STREAM, d)).delivered.consumer_seq
+                for d in durables}
+
+    author, friend = await api.user(), await api.user()
+    before = await delivered()
+    await api.post(author, "a plain public post")
+    await api.idle()
+    assert await delivered() == before
+    await api.post(author, f"@{friend.username} just us", visibility="direct")
+    await api.idle()
+    now = await delivered()
+    assert now["notify-conversations"] == before["notify-conversations"] + 1
+    assert now["posts-cards"] == before["posts-cards"]
+    await api.post(author, "see https://example.com/page")
+    await api.idle()
+    assert (await delivered())["posts-cards"] == before["posts-cards"] + 1

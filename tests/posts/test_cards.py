@@ -80,7 +80,8 @@ async def test_no_card_without_a_link_and_the_deprecated_route_answers_an_empty_
 
 async def _created_event(api: Api, status_id: str) -> events.StatusCreated:
     rows = await api.stack.posts.pool.fetch(
-        "SELECT payload FROM outbox WHERE subject = $1", subjects.event("post.status.created"))
+        "SELECT payload FROM outbox WHERE subject LIKE $1 || '.%'",
+        subjects.event("post.status.created"))
     found = [e for e in (events.decode(r["payload"]) for r in rows)
              if isinstance(e, events.StatusCreated) and e.status_id == int(status_id)]
     assert len(found) == 1

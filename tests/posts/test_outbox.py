@@ -22,7 +22,7 @@ async def copies_in_stream(settings: Settings, event_id: int) -> int:
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe(
-            subjects.event("post.status.created"), stream=subjects.EVENTS_STREAM,
+            subjects.event("post.status.created") + ".>", stream=subjects.EVENTS_STREAM,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
         found, unavailable = 0, 0
         while True:
@@ -84,7 +84,7 @@ async def test_crash_between_publish_and_mark_publishes_once(api: Api) -> None:
             await outbox.add(conn, "posts", event)
         # A relay that published and then died before marking the row: the row stays unpublished.
         js = stack.posts.js
-        await js.publish(subjects.event(event.type), events.encode(event),
+        await js.publish(subjects.event(event.type, event.facets()), events.encode(event),
                          headers={"Nats-Msg-Id": str(event.id)})
         assert await stack.posts.pool.fetchval(
             "SELECT published_at FROM outbox WHERE id = $1", event.id) is None
@@ -150,8 +150,8 @@ async def test_a_failed_publish_leaves_its_batch_unpublished(api: Api) -> None:
         assert await stack.posts.pool.fetchval(
             "SELECT published_at FROM outbox WHERE id = $1", event.id) is None
         async with stack.posts.pool.acquire() as conn:
-            await conn.execute("UPDATE outbox SET subject = $2 WHERE id = $1", event.id,
-                               subjects.event(event.type))
+            await conn.execute("UPDATE outbox SET subject = $2 WHERE id = $1",
+                               *outbox.row(event)[:2])
         assert await relay.relay_once() >= 1
         assert await copies_in_stream(stack.settings, event.id) == 1
     finally:

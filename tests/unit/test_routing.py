@@ -26,9 +26,45 @@ def test_the_filter_is_the_routed_types_in_the_order_first_routed() -> None:
     routes = (EventRoutes().on(events.FollowCreated, recorder(seen, "a"))
               .on(events.StatusCreated, recorder(seen, "a"))
               .on(events.FollowCreated, recorder(seen, "b")))
+    # A type with facets: its bare subject (older producers) and every faceted one.
     assert routes.filter_subjects() == [subjects.event("graph.follow.created"),
-                                        subjects.event("post.status.created")]
+                                        subjects.event("post.status.created"),
+                                        subjects.event("post.status.created") + ".>"]
     assert routes.event_types == [events.FollowCreated, events.StatusCreated]
+
+
+def test_an_event_is_published_under_its_facets() -> None:
+    assert events.StatusCreated.FACETS == ("kind", "visibility", "link")
+    assert subjects.event(CREATED.type, CREATED.facets()) == (
+        "hubbub.evt.post.status.created.status.public.link")
+    boost = events.StatusCreated(status_id=3, account_id=2, network_id=1, visibility="direct",
+                                 reblog_of_id=1, has_link=False)
+    assert subjects.event(boost.type, boost.facets()) == (
+        "hubbub.evt.post.status.created.reblog.direct.plain")
+    assert FOLLOWED.facets() == () and subjects.event(FOLLOWED.type) == (
+        "hubbub.evt.graph.follow.created")
+
+
+def test_a_handler_asks_for_the_facets_it_needs() -> None:
+    async def handle(event: events.Event) -> None: ...
+
+    bare = subjects.event("post.status.created")
+    direct = EventRoutes().on(events.StatusCreated, handle,
+                              where={"kind": "status", "visibility": "direct"})
+    assert direct.filter_subjects() == [bare, bare + ".status.direct.*"]
+    # Facets of a type without them mean nothing: all of it.
+    assert EventRoutes().on(events.FollowCreated, handle, where={}).filter_subjects() == [
+        subjects.event("graph.follow.created")]
+    # Another handler of the type that wants all of it (or other facets: JetStream refuses
+    # overlapping filters) makes the table want all of it; include() keeps the patterns.
+    for other in (None, {"link": "link"}):
+        both = EventRoutes().include(direct).include(
+            EventRoutes().on(events.StatusCreated, handle, where=other))
+        assert both.filter_subjects() == [bare, bare + ".>"]
+    same = EventRoutes().include(direct).include(direct)
+    assert same.filter_subjects() == [bare, bare + ".status.direct.*"]
+    with pytest.raises(ValueError, match="no facets"):
+        EventRoutes().on(events.StatusCreated, handle, where={"colour": "red"})
 
 
 async def test_an_event_reaches_only_the_handlers_of_its_type() -> None:

@@ -33,7 +33,8 @@ class KeepConversations:
 
     def routes(self) -> EventRoutes:
         return (EventRoutes()
-                .on(events.StatusCreated, self.status_created)
+                .on(events.StatusCreated, self.status_created,
+                    where={"kind": "status", "visibility": "direct"})
                 .on(events.StatusDeleted, self.status_deleted))
 
     async def status_created(self, event: events.StatusCreated) -> None:

@@ -66,7 +66,9 @@ class CardWorker:
         self.timeout_s = timeout_s
         # A URL being fetched by this process: statuses sharing it wait for that one fetch.
         self._inflight: dict[str, asyncio.Future[int]] = {}
-        routes = (EventRoutes().on(events.StatusCreated, self.on_created)
+        routes = (EventRoutes()
+                  .on(events.StatusCreated, self.on_created,
+                      where={"kind": "status", "link": "link"})
                   .on(events.StatusUpdated, self.on_updated))
         self.consumer = bus.EventConsumer(
             js, DURABLE, routes, filter_subjects=routes.filter_subjects(),
