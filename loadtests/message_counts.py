@@ -6,7 +6,7 @@ The write path's cost is spread over many small steps (no function dominates a p
 these counts are where its levers show: a verb asked on every post, a consumer that hears
 events it ignores. Read from what the stack exposes anyway: each service's Prometheus
 ``/metrics`` (``hubbub_service_request_seconds`` and ``hubbub_events_processed_total``),
-``pg_stat_database`` and Valkey's ``INFO stats``."""
+``pg_stat_database`` and Valkey's ``INFO stats`` and ``INFO commandstats``."""
 
 from __future__ import annotations
 
@@ -60,6 +60,10 @@ class MessageMeter:
             async with redis.Redis.from_url(self.stack.settings.redis_url) as r:
                 stats: dict[str, Any] = await r.info("stats")
                 found["valkey commands"] = int(stats["total_commands_processed"])
+                # Which commands: the callers are many (rate limits, caches, timelines).
+                by_command: dict[str, Any] = await r.info("commandstats")
+                for name, stat in by_command.items():
+                    found["valkey " + name.removeprefix("cmdstat_")] = int(stat["calls"])
         return found
 
     @staticmethod

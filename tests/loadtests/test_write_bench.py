@@ -56,6 +56,9 @@ def test_runs_at_a_toy_size_and_reports_every_figure(tmp_path: Path,
     assert messages["event fanout-home"] > 0
     assert messages["postgres transactions"] >= messages["request posts.status.create"]
     assert messages["valkey commands"] > 0
+    by_command = {k: v for k, v in messages.items()
+                  if k.startswith("valkey ") and k != "valkey commands"}
+    assert by_command and sum(by_command.values()) <= messages["valkey commands"] * 1.05
     assert "messages_per_write" not in run["bare"]["open"]
 
     # Every post reached every listening follower (and its author, when listening).
