@@ -11,7 +11,8 @@ Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is
   cache, last reads) and viewers' caches, writes presence, counts rate limits (``rl:``) and
   keeps single sign-ons under way (``sso:``, services/gateway/sso_sign_in.py) and rendered
   public feeds (``feed:``, services/gateway/application/feed_cache.py);
-- notify keeps nothing in Valkey: no user.
+- notify only reads graph's index of belled accounts (``acct:index:``), to skip asking graph
+  for the bell followers of a status whose author has none.
 
 Commands: reads, writes, scripts (the timeline and cache scripts), transactions and connection
 commands, a cluster client's few (``CLUSTER_CLIENT``); never the dangerous or admin ones
@@ -30,6 +31,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "posts": ("~status:*", "~viewer:*:flags*"),
     "graph": ("~acct:*", "~viewer:*:hidden*", "~viewer:*:filters*"),
     "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*", "%R~acct:index:*"),
+    "notify": ("%R~acct:index:*",),
     "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*",
                 "~sso:*", "~feed:*"),
 }

@@ -5,6 +5,10 @@ every post can skip the ask when the answer is "none".
 lists that hold its author (graph's ``lists.containing``): almost always none, and one service
 request a post to learn it. With the index, fanout asks graph only for listed authors.
 
+``BELLED``: the accounts followed by at least one follower who rang the bell (a follow with
+``notify``). Notify asks graph for those followers on every status (graph's ``followers.ids``
+with ``notify_only``): almost always none. With the index, notify asks only for belled authors.
+
 An index is a Valkey set of account ids plus a sentinel member, ``READY``, that the owner adds
 once the set holds every account PostgreSQL has (``fill``). A set without the sentinel (Valkey
 restarted empty, flushed, a failover that lost it) answers "maybe" for everyone, so a reader
@@ -19,12 +23,16 @@ leaves such an extra member.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 LISTED = "acct:index:listed"
+BELLED = "acct:index:belled"
 READY = b"ready"
 FILL_BATCH = 5_000
+# How often an owner checks that its index is complete (refilled when Valkey lost it); until
+# then its readers ask for every account.
+CHECK_S = 30.0
 
 
 class Commands(Protocol):
@@ -63,3 +71,12 @@ async def fill(client: Commands, key: str, account_ids: Iterable[int]) -> int:
         count += len(batch)
     await client.execute_command("SADD", key, READY)
     return count
+
+
+async def keep(client: Commands, key: str, load: Callable[[], Awaitable[Iterable[int]]]
+               ) -> int | None:
+    """The owner's chore: fill the index from ``load`` (every account PostgreSQL has in the
+    relation) when it is not complete; how many it added (None: it was complete)."""
+    if await is_ready(client, key):
+        return None
+    return await fill(client, key, await load())

@@ -103,7 +103,7 @@ def test_dockerfile_runs_hubbub_as_non_root():
 
 
 def _uses(service: str) -> tuple[bool, bool]:
-    """(PostgreSQL, Valkey): what a service keeps where (fanout no schema, notify no cache)."""
+    """(PostgreSQL, Valkey): what a service keeps where (fanout no schema)."""
     from shared.cache_users import KEYS
     from shared.db_roles import SCHEMAS
 

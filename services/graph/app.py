@@ -16,7 +16,9 @@ from services.graph import (
 from services.graph.passwords import Passwords
 from services.graph.use_cases.count_status import MAX_GROUP, CountStatus
 from services.graph.use_cases.create_network import SetupCode
+from services.graph.use_cases.follow_account import keep_belled_index
 from services.runtime import BaseService
+from shared import member_index
 from shared.bus import EventConsumer, ServiceHost
 from shared.contracts import graph as graph_api
 from shared.outbox import OutboxRelay
@@ -58,8 +60,11 @@ class GraphService(BaseService):
         await host.start()
         self.keep(host)
         pool, cache = self.pool, self.redis.main
-        listed = Every(lists.LISTED_CHECK_S, lambda: lists.keep_listed_index(pool, cache),
-                       "listed-index")
-        await listed.start()
-        self.keep(listed)
+        # Readers' indexes of rare relations (shared/member_index.py), refilled when lost.
+        for chore in (Every(member_index.CHECK_S, lambda: lists.keep_listed_index(pool, cache),
+                            "listed-index"),
+                      Every(member_index.CHECK_S, lambda: keep_belled_index(pool, cache),
+                            "belled-index")):
+            await chore.start()
+            self.keep(chore)
         await SetupCode(self.pool, self.settings).ensure()

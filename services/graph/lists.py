@@ -15,9 +15,6 @@ from shared.contracts import lists as api
 from shared.ids import new_id
 
 REPLIES_POLICIES = ("followed", "list", "none")
-# How often graph checks that fanout's index of listed accounts is complete (refilled when
-# Valkey lost it: shared/member_index.py); until then fanout asks for every author.
-LISTED_CHECK_S = 30.0
 MAX_LISTS = 50
 MAX_TITLE = 100
 
@@ -26,11 +23,11 @@ MAX_TITLE = 100
 async def keep_listed_index(pool: asyncpg.Pool, cache: redis.Redis) -> int | None:
     """Fill the index of listed accounts when it is not complete; how many it added (None:
     it was)."""
-    if await member_index.is_ready(cache, member_index.LISTED):
-        return None
-    async with pool.acquire() as conn:
-        ids = await list_store.listed_account_ids(conn)
-    return await member_index.fill(cache, member_index.LISTED, ids)
+    async def load() -> list[int]:
+        async with pool.acquire() as conn:
+            return await list_store.listed_account_ids(conn)
+
+    return await member_index.keep(cache, member_index.LISTED, load)
 
 
 async def _owned(conn: asyncpg.Connection, owner: int, list_id: int) -> api.ListRecord:

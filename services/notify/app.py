@@ -23,7 +23,8 @@ from shared.request_keys import RequestKeys
 class NotifyService(BaseService):
     name = "notify"
     schema = "notify"
-    uses_redis = False
+    # Only to read graph's index of belled accounts (use_cases/notify_people.py).
+    uses_redis = True
 
     async def setup(self) -> None:
         assert self.pool and self.js and self.nc
@@ -34,7 +35,8 @@ class NotifyService(BaseService):
         self.keep(relay)
         self.relay = relay
         push_jobs = PushJobs(self.pool, self.nc)
-        routes = NotifyPeople(self.pool, self.nc, push_jobs).routes()
+        assert self.redis
+        routes = NotifyPeople(self.pool, self.nc, push_jobs, self.redis.lean).routes()
         consumer = EventConsumer(
             self.js, "notify", routes, filter_subjects=routes.filter_subjects(),
             max_deliver=self.settings.max_deliver,

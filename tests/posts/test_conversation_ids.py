@@ -29,8 +29,9 @@ async def test_a_reply_inherits_its_threads_root(api: Api) -> None:
     assert await stored(api, root["id"], reply["id"], deeper["id"], other["id"]) == [
         int(root["id"])] * 3 + [int(other["id"])]
     row = await api.stack.posts.pool.fetchrow(
-        "SELECT payload FROM outbox WHERE subject LIKE $1 || '.%' AND convert_from(payload, 'UTF8') "
-        "LIKE '%' || $2 || '%'", subjects.event("post.status.created"), deeper["id"])
+        "SELECT payload FROM outbox WHERE subject LIKE $1 || '.%' "
+        "AND convert_from(payload, 'UTF8') LIKE '%' || $2 || '%'",
+        subjects.event("post.status.created"), deeper["id"])
     event = events.decode(bytes(row["payload"]))
     assert isinstance(event, events.StatusCreated)
     assert event.conversation_id == int(root["id"])

@@ -146,8 +146,8 @@ async def test_two_replicas_at_once_post_each_due_status_once(api: Api) -> None:
     assert await scheduled_list(api, author) == []
     await api.idle()
     rows = await api.stack.posts.pool.fetch(
-        "SELECT payload FROM outbox WHERE subject LIKE $1 || '.%' AND created_at > now() - interval '1 "
-        "minute'", subjects.event("post.status.created"))
+        "SELECT payload FROM outbox WHERE subject LIKE $1 || '.%' "
+        "AND created_at > now() - interval '1 minute'", subjects.event("post.status.created"))
     created = [e for e in map(events.decode, (r["payload"] for r in rows))
                if isinstance(e, events.StatusCreated) and e.account_id == int(author.id)]
     assert len(created) == 8  # one event per status: fanout and notify saw eight posts

@@ -29,6 +29,7 @@ from services.graph.store.accounts import (
 )
 from services.graph.store.follows import (
     add_to_follow_counts,
+    belled_account_ids,
     community_ids,
     delete_follow,
     delete_follow_request,
@@ -98,6 +99,7 @@ __all__ = [
     "accounts_by_ids",
     "accounts_by_usernames",
     "add_to_follow_counts",
+    "belled_account_ids",
     "blocks_between",
     "blocks_page",
     "community_ids",

@@ -49,6 +49,13 @@ async def follower_ids(conn: asyncpg.Connection, account_id: int, after_id: int,
     return [row["follower_id"] for row in rows]
 
 
+async def belled_account_ids(conn: asyncpg.Connection) -> list[int]:
+    """Every account with at least one follower who rang the bell (the partial index
+    follows_notify holds exactly those follows)."""
+    rows = await conn.fetch("SELECT DISTINCT followee_id FROM follows WHERE notify")
+    return [row["followee_id"] for row in rows]
+
+
 async def community_ids(conn: asyncpg.Connection, account_id: int) -> list[int]:
     rows = await conn.fetch("SELECT community_id FROM community_members WHERE account_id = $1",
                             account_id)

@@ -6,14 +6,17 @@ the recipient accepts it."""
 
 from __future__ import annotations
 
+import logging
+
 import asyncpg
+import redis.exceptions
 from nats.aio.client import Client as NATS
 
 from services.notify import store
 from services.notify.policy import FILTERABLE, Sender, may_apply, verdict
 from services.notify.push.jobs import PushJobs
 from services.notify.store.policies import RecipientFacts
-from shared import bus, events, outbox, subjects
+from shared import bus, events, member_index, outbox, subjects
 from shared.contracts import communities as communities_api
 from shared.contracts import graph as graph_api
 from shared.contracts import live
@@ -23,12 +26,18 @@ from shared.ids import new_id
 from shared.records import NotificationType
 from shared.routing import EventRoutes
 
+log = logging.getLogger(__name__)
+
 
 class NotifyPeople:
-    def __init__(self, pool: asyncpg.Pool, nc: NATS, push: PushJobs | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, nc: NATS, push: PushJobs | None = None,
+                 indexes: member_index.Commands | None = None) -> None:
         self.pool = pool
         self.nc = nc
         self.push = push  # Web Push jobs for each new notification shown (push/jobs.py)
+        # Graph's index of belled accounts in Valkey (shared/member_index.py); None: ask graph
+        # for every status's bell followers.
+        self.indexes = indexes
 
     def routes(self) -> EventRoutes:
         return (EventRoutes()
@@ -95,7 +104,8 @@ class NotifyPeople:
                                event.status_id, thread=thread)
         if event.community_id is not None and event.visibility != "direct":
             await self._community_post(event, event.community_id)
-        if event.visibility != "direct" and event.community_id is None:
+        if (event.visibility != "direct" and event.community_id is None
+                and await self._may_be_belled(event.account_id)):
             # Followers who rang the bell (follow with notify: true) hear of every post.
             after = 0
             while True:
@@ -108,6 +118,17 @@ class NotifyPeople:
                 if len(page.ids) < 1000:
                     break
                 after = page.ids[-1]
+
+    async def _may_be_belled(self, account_id: int) -> bool:
+        """Whether anyone may have rung the bell for the account: false only when graph's
+        index is complete and does not hold it. Without Valkey, graph is asked as before."""
+        if self.indexes is None:
+            return True
+        try:
+            return await member_index.may_hold(self.indexes, member_index.BELLED, account_id)
+        except (OSError, redis.exceptions.RedisError) as exc:
+            log.warning("bell index unavailable (%s): asking graph", exc)
+            return True
 
     async def _community_post(self, event: events.StatusCreated, community_id: int) -> None:
         """Members who asked to hear of every post in the community (Hubbub's own type)."""
