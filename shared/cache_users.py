@@ -11,8 +11,9 @@ Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is
   cache, last reads) and viewers' caches, writes presence, counts rate limits (``rl:``) and
   keeps single sign-ons under way (``sso:``, services/gateway/sso_sign_in.py) and rendered
   public feeds (``feed:``, services/gateway/application/feed_cache.py);
-- notify only reads graph's index of belled accounts (``acct:index:``), to skip asking graph
-  for the bell followers of a status whose author has none.
+- notify only reads: graph's index of belled accounts (``acct:index:``), to skip asking graph
+  for the bell followers of a status whose author has none, and viewers' hidden sets, to learn
+  whom a recipient refuses without asking graph for every notification.
 
 Commands: reads, writes, scripts (the timeline and cache scripts), transactions and connection
 commands, a cluster client's few (``CLUSTER_CLIENT``); never the dangerous or admin ones
@@ -31,7 +32,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "posts": ("~status:*", "~viewer:*:flags*"),
     "graph": ("~acct:*", "~viewer:*:hidden*", "~viewer:*:filters*"),
     "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*", "%R~acct:index:*"),
-    "notify": ("%R~acct:index:*",),
+    "notify": ("%R~acct:index:*", "%R~viewer:*:hidden*"),
     "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*",
                 "~sso:*", "~feed:*"),
 }

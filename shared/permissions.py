@@ -148,6 +148,7 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
     "notify": (
         graph_api.COMMUNITY_NOTIFIED_MEMBERS, graph_api.FOLLOWERS_IDS,
         graph_api.NOTIFICATION_ALLOWED, posts_api.STATUS_REBLOGGED_BY,
+        graph_api.VIEWER_HIDDEN,  # whom a recipient refuses, when graph's cache lost it
         graph_api.ACCOUNT_GET,  # a push message's title
         posts_api.STATUS_GET,  # a status's thread (recipients who muted it), a push's body
     ),

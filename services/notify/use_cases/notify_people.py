@@ -16,7 +16,7 @@ from services.notify import store
 from services.notify.policy import FILTERABLE, Sender, may_apply, verdict
 from services.notify.push.jobs import PushJobs
 from services.notify.store.policies import RecipientFacts
-from shared import bus, events, member_index, outbox, subjects
+from shared import bus, events, member_index, outbox, subjects, viewer_cache
 from shared.contracts import communities as communities_api
 from shared.contracts import graph as graph_api
 from shared.contracts import live
@@ -31,13 +31,14 @@ log = logging.getLogger(__name__)
 
 class NotifyPeople:
     def __init__(self, pool: asyncpg.Pool, nc: NATS, push: PushJobs | None = None,
-                 indexes: member_index.Commands | None = None) -> None:
+                 graph_cache: member_index.Commands | None = None) -> None:
         self.pool = pool
         self.nc = nc
         self.push = push  # Web Push jobs for each new notification shown (push/jobs.py)
-        # Graph's index of belled accounts in Valkey (shared/member_index.py); None: ask graph
-        # for every status's bell followers.
-        self.indexes = indexes
+        # What graph keeps in Valkey for its readers, read here: the index of belled accounts
+        # (shared/member_index.py) and recipients' hidden sets (shared/viewer_cache.py). None:
+        # graph is asked every time.
+        self.graph_cache = graph_cache
 
     def routes(self) -> EventRoutes:
         return (EventRoutes()
@@ -122,13 +123,32 @@ class NotifyPeople:
     async def _may_be_belled(self, account_id: int) -> bool:
         """Whether anyone may have rung the bell for the account: false only when graph's
         index is complete and does not hold it. Without Valkey, graph is asked as before."""
-        if self.indexes is None:
+        if self.graph_cache is None:
             return True
         try:
-            return await member_index.may_hold(self.indexes, member_index.BELLED, account_id)
+            return await member_index.may_hold(self.graph_cache, member_index.BELLED,
+                                               account_id)
         except (OSError, redis.exceptions.RedisError) as exc:
             log.warning("bell index unavailable (%s): asking graph", exc)
             return True
+
+    async def _refuses(self, recipient: int, sender: int) -> bool:
+        """A block either way, or a mute of the sender's notifications by the recipient (graph's
+        ``notification.allowed``), read from graph's cache of the recipient's hidden accounts,
+        which the gateway's timelines read too; on a miss graph is asked for the set, and
+        caches it for the recipient's next notification."""
+        raw = None
+        if self.graph_cache is not None:
+            try:
+                raw = await self.graph_cache.execute_command(
+                    "GET", viewer_cache.hidden_key(recipient))
+            except (OSError, redis.exceptions.RedisError) as exc:
+                log.warning("hidden sets unavailable (%s): asking graph", exc)
+        if raw is not None:
+            return sender in viewer_cache.decode_hidden(raw).notification_ids
+        hidden = await bus.call(self.nc, graph_api.VIEWER_HIDDEN,
+                                graph_api.ViewerFacts(account_id=recipient))
+        return sender in hidden.notification_ids
 
     async def _community_post(self, event: events.StatusCreated, community_id: int) -> None:
         """Members who asked to hear of every post in the community (Hubbub's own type)."""
@@ -230,14 +250,14 @@ class NotifyPeople:
         policy, permitted = facts.policy, facts.permitted
         ask = type_ in FILTERABLE and not permitted and may_apply(
             policy, type_, private_mention=private_mention)
+        if not ask:  # the usual case: only whether the recipient refuses the sender
+            return None if await self._refuses(recipient, from_account) else "accept"
         reply = await bus.call(self.nc, graph_api.NOTIFICATION_ALLOWED,
                                graph_api.NotificationAllowed(recipient_id=recipient,
                                                              from_account_id=from_account,
-                                                             facts=ask))
+                                                             facts=True))
         if not reply.allowed:
             return None
-        if not ask:
-            return "accept"
         sender = Sender(recipient_follows=reply.recipient_follows,
                         follower_since=reply.follower_since,
                         created_at=reply.sender_created_at, permitted=permitted)
