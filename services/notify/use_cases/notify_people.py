@@ -6,6 +6,7 @@ the recipient accepts it."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import asyncpg
@@ -206,21 +207,25 @@ class NotifyPeople:
         if not filtered and self.push is not None and facts.has_push:
             pushes = await self.push.hearing(recipient=recipient, type_=type_,
                                              from_account=from_account)
-        async with self.pool.acquire() as conn, conn.transaction():
-            created = await store.insert(
-                conn, id=notification_id, account_id=recipient, type=type_,
-                from_account_id=from_account, status_id=status_id,
-                dedupe_key=f"{event.id}:{recipient}", community_id=community_id,
-                at_ms=event.occurred_at, filtered=filtered,
-            )
-            if created and filtered:
-                await store.policies.open_request(conn, recipient, from_account)
-            if created and pushes:
-                await outbox.add(conn, "notify", *[events.PushRequested(
-                    subscription_id=subscription, notification_id=notification_id,
-                    account_id=recipient, notification_type=type_,
-                    from_account_id=from_account, status_id=status_id)
-                    for subscription in pushes])
+        async with self.pool.acquire() as conn:
+            # The notification with what must commit beside it (a request opened, push jobs)
+            # in one transaction; alone (the usual case), one statement is its own.
+            together = conn.transaction() if filtered or pushes else contextlib.nullcontext()
+            async with together:
+                created = await store.insert(
+                    conn, id=notification_id, account_id=recipient, type=type_,
+                    from_account_id=from_account, status_id=status_id,
+                    dedupe_key=f"{event.id}:{recipient}", community_id=community_id,
+                    at_ms=event.occurred_at, filtered=filtered,
+                )
+                if created and filtered:
+                    await store.policies.open_request(conn, recipient, from_account)
+                if created and pushes:
+                    await outbox.add(conn, "notify", *[events.PushRequested(
+                        subscription_id=subscription, notification_id=notification_id,
+                        account_id=recipient, notification_type=type_,
+                        from_account_id=from_account, status_id=status_id)
+                        for subscription in pushes])
         if created and not filtered:
             await self.nc.publish(
                 subjects.live_user(recipient),
