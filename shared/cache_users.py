@@ -2,7 +2,8 @@
 data commands; an admin user for tools and tests; the ``default`` user switched off.
 
 Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is read-only.
-- posts writes the status cache and viewers' flags (favourited, reblogged...);
+- posts writes the status cache and viewers' flags (favourited, reblogged...), and reads
+  notify's index of the places webhooks listen (``hooks:index:``);
 - graph writes the account cache and viewers' hidden sets (blocks, mutes) and filters;
 - fanout writes timelines (``tl:``), its own markers (``fanout:``) and reads presence, the
   status cache (a deleted status' tombstone) and graph's index of listed accounts
@@ -11,9 +12,10 @@ Keys (shared/records.py, shared/viewer_cache.py, shared/presence.py): ``%R~`` is
   cache, last reads) and viewers' caches, writes presence, counts rate limits (``rl:``) and
   keeps single sign-ons under way (``sso:``, services/gateway/sso_sign_in.py) and rendered
   public feeds (``feed:``, services/gateway/application/feed_cache.py);
-- notify only reads: graph's index of belled accounts (``acct:index:``), to skip asking graph
-  for the bell followers of a status whose author has none, and viewers' hidden sets, to learn
-  whom a recipient refuses without asking graph for every notification.
+- notify keeps its index of the places webhooks listen (``hooks:index:``,
+  shared/member_index.py) and reads graph's index of belled accounts (``acct:index:``), to
+  skip asking graph for the bell followers of a status whose author has none, and viewers'
+  hidden sets, to learn whom a recipient refuses without asking graph every time.
 
 Commands: reads, writes, scripts (the timeline and cache scripts), transactions and connection
 commands, a cluster client's few (``CLUSTER_CLIENT``); never the dangerous or admin ones
@@ -29,10 +31,10 @@ from collections.abc import Mapping
 ADMIN = "hubbub_admin"
 
 KEYS: dict[str, tuple[str, ...]] = {
-    "posts": ("~status:*", "~viewer:*:flags*"),
+    "posts": ("~status:*", "~viewer:*:flags*", "%R~hooks:index:*"),
     "graph": ("~acct:*", "~viewer:*:hidden*", "~viewer:*:filters*"),
     "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*", "%R~acct:index:*"),
-    "notify": ("%R~acct:index:*", "%R~viewer:*:hidden*"),
+    "notify": ("~hooks:index:*", "%R~acct:index:*", "%R~viewer:*:hidden*"),
     "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*",
                 "~sso:*", "~feed:*"),
 }

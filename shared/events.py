@@ -60,13 +60,18 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
     # was added (the worker then looks, as it always did).
     has_link: bool = True
 
+    # Whether an outgoing webhook may hear of it (posts reads notify's index of the places
+    # webhooks listen, shared/member_index.py ``HOOKED``); False only when none can. Older
+    # producers: True (the webhook consumer looks, as it always did).
+    hooked: bool = True
+
     # Most statuses concern fanout, graph's counters and notify alone: the card worker wants
-    # those with a link, conversations direct ones; neither wants reblogs.
-    FACETS = ("kind", "visibility", "link")
+    # those with a link, conversations direct ones, webhooks hooked ones; none wants reblogs.
+    FACETS = ("kind", "visibility", "link", "hooks")
 
     def facets(self) -> tuple[str, ...]:
         return ("reblog" if self.reblog_of_id is not None else "status", self.visibility,
-                "link" if self.has_link else "plain")
+                "link" if self.has_link else "plain", "hooked" if self.hooked else "quiet")
 
 
 class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):

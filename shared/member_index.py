@@ -9,10 +9,19 @@ request a post to learn it. With the index, fanout asks graph only for listed au
 ``notify``). Notify asks graph for those followers on every status (graph's ``followers.ids``
 with ``notify_only``): almost always none. With the index, notify asks only for belled authors.
 
-An index is a Valkey set of account ids plus a sentinel member, ``READY``, that the owner adds
-once the set holds every account PostgreSQL has (``fill``). A set without the sentinel (Valkey
-restarted empty, flushed, a failover that lost it) answers "maybe" for everyone, so a reader
-asks the owner as before: the index can make a reader skip an ask only when it is complete.
+``HOOKED``: where outgoing webhooks listen (notify's, services/notify/webhooks): ``n<id>`` for
+a network with a network-wide webhook, ``c<id>`` for a community with one of its own (its
+members ``hook_scopes``). Posts looks when it writes a status and says in its event whether any
+may listen (``StatusCreated.hooked``, one of its subject's facets), so that notify's webhook
+consumer is not even handed the statuses of places no webhook hears.
+
+Graph owns ``LISTED`` and ``BELLED``, notify ``HOOKED``: each is written by its owner alone.
+
+An index is a Valkey set of members (account ids, or scopes) plus a sentinel member,
+``READY``, that the owner adds once the set holds every member PostgreSQL has (``fill``). A set
+without the sentinel (Valkey restarted empty, flushed, a failover that lost it) answers "maybe"
+for everyone, so a reader asks the owner as before: the index can make a reader skip an ask
+only when it is complete.
 
 It is a superset, never a subset: the owner adds an account before the change that puts it in
 the relation commits, and again after (``note``; the second covers a fill that read PostgreSQL
@@ -23,11 +32,12 @@ leaves such an extra member.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 LISTED = "acct:index:listed"
 BELLED = "acct:index:belled"
+HOOKED = "hooks:index:scopes"
 READY = b"ready"
 FILL_BATCH = 5_000
 # How often an owner checks that its index is complete (refilled when Valkey lost it); until
@@ -41,28 +51,49 @@ class Commands(Protocol):
     async def execute_command(self, *args: Any) -> Any: ...
 
 
-async def note(client: Commands, key: str, account_ids: Iterable[int]) -> None:
-    ids = [str(i) for i in account_ids]
-    if ids:
-        await client.execute_command("SADD", key, *ids)
+Member = int | str  # an account id, or another index's member (``hook_scopes``)
 
 
-async def may_hold(client: Commands, key: str, account_id: int) -> bool:
-    """False only when the index is complete and does not hold the account."""
-    member, ready = await client.execute_command("SMISMEMBER", key, str(account_id), READY)
-    return bool(member) or not ready
+def hook_scope(network_id: int, community_id: int | None) -> str:
+    """``HOOKED``'s member for a webhook: its community's, or its network's when network-wide."""
+    return f"c{community_id}" if community_id else f"n{network_id}"
+
+
+def hook_scopes(network_id: int | None, community_id: int | None) -> list[str]:
+    """``HOOKED``'s members a status's webhooks may be under: its network's and its
+    community's (a superset: services/notify/webhooks/matcher.py ``status_scope`` decides)."""
+    return ([f"n{network_id}"] if network_id else []) + (
+        [f"c{community_id}"] if community_id else [])
+
+
+async def note(client: Commands, key: str, members: Iterable[Member]) -> None:
+    found = [str(m) for m in members]
+    if found:
+        await client.execute_command("SADD", key, *found)
+
+
+async def may_hold(client: Commands, key: str, member: Member) -> bool:
+    """False only when the index is complete and does not hold the member."""
+    return await may_hold_any(client, key, [member])
+
+
+async def may_hold_any(client: Commands, key: str, members: Sequence[Member]) -> bool:
+    """False only when the index is complete and holds none of the members."""
+    *found, ready = await client.execute_command(
+        "SMISMEMBER", key, *(str(m) for m in members), READY)
+    return any(found) or not ready
 
 
 async def is_ready(client: Commands, key: str) -> bool:
     return bool(await client.execute_command("SISMEMBER", key, READY))
 
 
-async def fill(client: Commands, key: str, account_ids: Iterable[int]) -> int:
-    """Add every account the owner's PostgreSQL holds, then the sentinel; returns how many.
+async def fill(client: Commands, key: str, members: Iterable[Member]) -> int:
+    """Add every member the owner's PostgreSQL holds, then the sentinel; returns how many.
     Into the live set, never swapped in: a ``note`` during the fill stays."""
     count, batch = 0, []
-    for account_id in account_ids:
-        batch.append(str(account_id))
+    for member in members:
+        batch.append(str(member))
         if len(batch) == FILL_BATCH:
             await client.execute_command("SADD", key, *batch)
             count, batch = count + len(batch), []
@@ -73,10 +104,10 @@ async def fill(client: Commands, key: str, account_ids: Iterable[int]) -> int:
     return count
 
 
-async def keep(client: Commands, key: str, load: Callable[[], Awaitable[Iterable[int]]]
+async def keep(client: Commands, key: str, load: Callable[[], Awaitable[Iterable[Member]]]
                ) -> int | None:
-    """The owner's chore: fill the index from ``load`` (every account PostgreSQL has in the
-    relation) when it is not complete; how many it added (None: it was complete)."""
+    """The owner's chore: fill the index from ``load`` (every member PostgreSQL has) when it
+    is not complete; how many it added (None: it was complete)."""
     if await is_ready(client, key):
         return None
     return await fill(client, key, await load())

@@ -82,7 +82,7 @@ class EventRoutes:
                 continue
             wanted = self._wanted.get(event_type)
             if wanted is not None and len(set(wanted)) == 1:
-                found.append(".".join((bare, *wanted[0])))
+                found += [".".join((bare, *pattern)) for pattern in _open_ended(wanted[0])]
             else:
                 found.append(bare + ".>")
         return found
@@ -109,3 +109,15 @@ class EventRoutes:
                 raise result
 
     __call__ = dispatch  # a table is an event handler (shared.bus.EventHandler)
+
+
+def _open_ended(pattern: tuple[Wildcard, ...]) -> list[tuple[Wildcard, ...]]:
+    """The pattern as filters that still match once a facet is appended to the type (never
+    inserted): trailing "any" facets become one ``>``; a pattern ending in a value is kept and
+    followed by ``>`` too (one more filter: they do not overlap, JetStream takes both)."""
+    values = list(pattern)
+    if values[-1] != "*":
+        return [pattern, (*pattern, ">")]
+    while values and values[-1] == "*":
+        values.pop()
+    return [(*values, ">")]

@@ -72,7 +72,7 @@ async def test_a_consumer_is_handed_only_the_facets_it_asked_for(api: Api) -> No
     await api.idle()
     durables = ("notify-conversations", "posts-cards")
     info = await js.consumer_info(subjects.EVENTS_STREAM, "notify-conversations")
-    assert subjects.event("post.status.created") + ".status.direct.*" in (
+    assert subjects.event("post.status.created") + ".status.direct.>" in (
         info.config.filter_subjects or [])
 
     async def delivered() -> dict[str, int]:

@@ -13,17 +13,19 @@ from services.notify.use_cases.notify_people import NotifyPeople
 from services.notify.webhooks import Webhooks
 from services.notify.webhooks import handlers as webhook_handlers
 from services.runtime import BaseService
-from shared import vapid
+from shared import member_index, vapid
 from shared.bus import EventConsumer, ServiceHost
 from shared.contracts import notify as notify_api
 from shared.outbox import OutboxRelay
+from shared.periodic import Every
 from shared.request_keys import RequestKeys
 
 
 class NotifyService(BaseService):
     name = "notify"
     schema = "notify"
-    # Only to read graph's index of belled accounts (use_cases/notify_people.py).
+    # Its index of the places webhooks listen; graph's indexes and caches, read
+    # (use_cases/notify_people.py, shared/member_index.py).
     uses_redis = True
 
     async def setup(self) -> None:
@@ -68,9 +70,15 @@ class NotifyService(BaseService):
         host = ServiceHost(self.nc, notify_api.VERBS, keys=RequestKeys(self.pool))
         handlers.register(host, self.pool)
         push_handlers.register(host, self.pool, self.settings, keys)
-        webhook_handlers.register(host, self.pool, self.settings, keys, webhooks.sender)
+        webhook_handlers.register(host, self.pool, self.settings, keys, webhooks.sender,
+                                  self.redis.lean)
         await host.start()
         self.keep(host)
+        pool, cache = self.pool, self.redis.lean
+        hooked = Every(member_index.CHECK_S,
+                       lambda: webhook_handlers.keep_hooked_index(pool, cache), "hooked-index")
+        await hooked.start()
+        self.keep(hooked)
 
     def checks(self) -> dict[str, bool]:
         checks = super().checks()

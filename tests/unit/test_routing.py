@@ -34,13 +34,13 @@ def test_the_filter_is_the_routed_types_in_the_order_first_routed() -> None:
 
 
 def test_an_event_is_published_under_its_facets() -> None:
-    assert events.StatusCreated.FACETS == ("kind", "visibility", "link")
+    assert events.StatusCreated.FACETS == ("kind", "visibility", "link", "hooks")
     assert subjects.event(CREATED.type, CREATED.facets()) == (
-        "hubbub.evt.post.status.created.status.public.link")
+        "hubbub.evt.post.status.created.status.public.link.hooked")
     boost = events.StatusCreated(status_id=3, account_id=2, network_id=1, visibility="direct",
-                                 reblog_of_id=1, has_link=False)
+                                 reblog_of_id=1, has_link=False, hooked=False)
     assert subjects.event(boost.type, boost.facets()) == (
-        "hubbub.evt.post.status.created.reblog.direct.plain")
+        "hubbub.evt.post.status.created.reblog.direct.plain.quiet")
     assert FOLLOWED.facets() == () and subjects.event(FOLLOWED.type) == (
         "hubbub.evt.graph.follow.created")
 
@@ -51,7 +51,13 @@ def test_a_handler_asks_for_the_facets_it_needs() -> None:
     bare = subjects.event("post.status.created")
     direct = EventRoutes().on(events.StatusCreated, handle,
                               where={"kind": "status", "visibility": "direct"})
-    assert direct.filter_subjects() == [bare, bare + ".status.direct.*"]
+    # Trailing facets of any value end in ">": a facet appended later changes no filter.
+    assert direct.filter_subjects() == [bare, bare + ".status.direct.>"]
+    linked = EventRoutes().on(events.StatusCreated, handle, where={"link": "link"})
+    assert linked.filter_subjects() == [bare, bare + ".*.*.link.>"]
+    # Ending in a value: that, and more after it (JetStream takes both: they do not overlap).
+    hooked = EventRoutes().on(events.StatusCreated, handle, where={"hooks": "hooked"})
+    assert hooked.filter_subjects() == [bare, bare + ".*.*.*.hooked", bare + ".*.*.*.hooked.>"]
     # Facets of a type without them mean nothing: all of it.
     assert EventRoutes().on(events.FollowCreated, handle, where={}).filter_subjects() == [
         subjects.event("graph.follow.created")]
@@ -62,7 +68,7 @@ def test_a_handler_asks_for_the_facets_it_needs() -> None:
             EventRoutes().on(events.StatusCreated, handle, where=other))
         assert both.filter_subjects() == [bare, bare + ".>"]
     same = EventRoutes().include(direct).include(direct)
-    assert same.filter_subjects() == [bare, bare + ".status.direct.*"]
+    assert same.filter_subjects() == [bare, bare + ".status.direct.>"]
     with pytest.raises(ValueError, match="no facets"):
         EventRoutes().on(events.StatusCreated, handle, where={"colour": "red"})
 

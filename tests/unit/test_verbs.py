@@ -85,7 +85,7 @@ def notify_host() -> ServiceHost:
     notify_handlers.register(host, StandIn())  # type: ignore[arg-type]
     push_handlers.register(host, StandIn(), Settings(), StandIn())  # type: ignore[arg-type]
     webhook_handlers.register(host, StandIn(), Settings(), StandIn(),  # type: ignore[arg-type]
-                              StandIn())
+                              StandIn(), StandIn())
     return host
 
 

@@ -13,7 +13,7 @@ from services.notify.webhooks import signing, target
 from services.notify.webhooks import store as hook_store
 from services.notify.webhooks.render import body
 from services.notify.webhooks.sender import WebhookSender
-from shared import errors
+from shared import errors, member_index
 from shared.bus import ServiceHost
 from shared.contracts import notify as api
 from shared.contracts import webhooks as wh
@@ -41,8 +41,18 @@ def _events(names: list[str], community_id: int | None) -> list[str]:
     return sorted(set(names), key=wh.WEBHOOK_EVENTS.index)
 
 
+async def keep_hooked_index(pool: asyncpg.Pool, cache: member_index.Commands) -> int | None:
+    """Fill the index of the places webhooks listen when it is not complete
+    (shared/member_index.py); how many it added (None: it was)."""
+    async def load() -> list[str]:
+        async with pool.acquire() as conn:
+            return await hook_store.scopes(conn)
+
+    return await member_index.keep(cache, member_index.HOOKED, load)
+
+
 def register(host: ServiceHost, pool: asyncpg.Pool, settings: Settings, keys: VapidKeys,
-             sender: WebhookSender) -> None:
+             sender: WebhookSender, cache: member_index.Commands) -> None:
     guard = target.guard(settings)
 
     async def checked_url(url: str) -> str:
@@ -64,11 +74,16 @@ def register(host: ServiceHost, pool: asyncpg.Pool, settings: Settings, keys: Va
         names = _events(req.events, req.community_id)
         url = await checked_url(req.url)
         secret = signing.new_secret()
+        # Where it listens, into the index posts reads (shared/member_index.py): before the
+        # insert commits and again after.
+        scope = [member_index.hook_scope(req.network_id, req.community_id)]
+        await member_index.note(cache, member_index.HOOKED, scope)
         async with pool.acquire() as conn:
             made = await hook_store.insert(
                 conn, id=new_id(), network_id=req.network_id, community_id=req.community_id,
                 created_by=req.created_by, url=url, events=names,
                 sealed_secret=keys.seal(secret.encode()))
+        await member_index.note(cache, member_index.HOOKED, scope)
         return hook_store.public(made, secret)
 
     async def listed(req: wh.ListWebhooks) -> wh.Webhooks:

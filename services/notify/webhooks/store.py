@@ -6,6 +6,7 @@ import datetime as dt
 
 import asyncpg
 
+from shared import member_index
 from shared.contracts.webhooks import AttemptRecord, DeliveryRecord, WebhookRecord
 
 
@@ -112,6 +113,12 @@ async def matching(conn: asyncpg.Connection, type_: str, network_id: int | None,
               AND ((community_id IS NULL AND network_id = $2) OR community_id = $3)""",
         type_, network_id, community_id)
     return [_webhook(row) for row in rows]
+
+
+async def scopes(conn: asyncpg.Connection) -> list[str]:
+    """Where webhooks listen, enabled or not (shared/member_index.py ``hook_scope``)."""
+    rows = await conn.fetch("SELECT DISTINCT network_id, community_id FROM webhooks")
+    return [member_index.hook_scope(row["network_id"], row["community_id"]) for row in rows]
 
 
 async def any_subscribed(conn: asyncpg.Connection, types: list[str],

@@ -10,9 +10,11 @@ would post; publishing runs all three inside the transaction that removes the sc
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import asyncpg
+import redis.exceptions
 from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
@@ -20,13 +22,15 @@ from services.posts.store import media as media_store
 from services.posts.text import first_link
 from services.posts.use_cases import attach_media
 from services.posts.use_cases.compose import Composed, compose, validate_poll
-from shared import bus, errors, events, policy
+from shared import bus, errors, events, member_index, policy
 from shared.cache import CacheClient
 from shared.contracts import graph as graph_api
 from shared.contracts.posts import CreateStatus
 from shared.ids import new_id
 from shared.records import MediaRecord, StatusRecord
 from shared.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Draft:
     media_ids: list[int]  # the uploads to attach, in order
     parent: StatusRecord | None
     community_id: int | None
+    hooked: bool = True  # an outgoing webhook may hear of it (StatusCreated.hooked)
 
 
 def marked_sensitive(req: CreateStatus) -> bool:
@@ -120,7 +125,8 @@ class PostStatus:
             async with self.pool.acquire() as conn, conn.transaction():
                 await attach_media.lock_attachable(conn, media_ids, req.account_id)
         return Draft(req=req, composed=composed, poll_options=options, media_ids=media_ids,
-                     parent=parent, community_id=community_id)
+                     parent=parent, community_id=community_id,
+                     hooked=await self._hooked(req.network_id, community_id))
 
     async def write(self, conn: asyncpg.Connection, draft: Draft) -> StatusRecord:
         """The status, its poll, attachments, tags, reply count and event, on ``conn`` (in the
@@ -147,6 +153,7 @@ class PostStatus:
             community_id=draft.community_id, mentions=composed.mention_ids, tags=composed.tags,
             conversation_id=thread_of(parent, status_id),
             broadcast=not req.author_silenced, has_link=first_link(composed.body) is not None,
+            hooked=draft.hooked,
         )
         inserted = await store.insert_status(
             conn, status_id=event.status_id, account_id=req.account_id,
@@ -171,6 +178,17 @@ class PostStatus:
         await status_cache.put(self.cache, [status])
         if status.in_reply_to_id is not None:
             await status_cache.refresh(self.cache, self.pool, status.in_reply_to_id)
+
+    async def _hooked(self, network_id: int, community_id: int | None) -> bool:
+        """Whether a webhook may listen where the status goes: false only when notify's index
+        of those places is complete and holds neither its network nor its community."""
+        try:
+            return await member_index.may_hold_any(
+                self.cache, member_index.HOOKED,
+                member_index.hook_scopes(network_id, community_id))
+        except (OSError, redis.exceptions.RedisError) as exc:
+            log.warning("webhook index unavailable (%s): the status says hooked", exc)
+            return True
 
     async def _community(self, req: CreateStatus, parent: StatusRecord | None) -> int | None:
         """The community the status goes into: a reply stays in its parent's. The author must be
