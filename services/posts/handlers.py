@@ -7,7 +7,7 @@ import time
 import asyncpg
 from nats.aio.client import Client as NATS
 
-from services.posts import status_cache, store
+from services.posts import flag_cache, status_cache, store
 from services.posts.store import activity as activity_store
 from services.posts.store import media as media_store
 from services.posts.store import world_feed as world_feed_store
@@ -23,7 +23,7 @@ from services.posts.use_cases.schedule_status import ScheduleStatus
 from services.posts.use_cases.update_media import UpdateMedia
 from services.posts.use_cases.update_scheduled_status import UpdateScheduledStatus
 from services.posts.use_cases.upload_media import UploadMedia
-from shared import errors, viewer_cache
+from shared import errors
 from shared.bounded_cache import BoundedCache
 from shared.bus import ServiceHost
 from shared.cache import CacheClient
@@ -35,21 +35,6 @@ from shared.settings import Settings
 TRENDS_FRESH_S = 60.0
 MAX_FEED_ENTRIES = 50  # a public feed's entries
 MAX_FEED_SCOPES = 20_000  # opted-in accounts (or communities) a hashtag feed names
-
-
-def per_status_flags(ids: list[int], flags: api.ViewerFlags,
-                     voted: dict[int, tuple[int, tuple[int, ...]]]
-                     ) -> dict[int, viewer_cache.Flags]:
-    """The reader's flags per asked status, as the gateway's cache keeps them (the statuses
-    without any flag too: a cached "nothing" saves the next page a round trip); ``voted``: per
-    status, (poll id, choices)."""
-    favourited, reblogged = set(flags.favourited), set(flags.reblogged)
-    bookmarked, pinned = set(flags.bookmarked), set(flags.pinned)
-    return {i: viewer_cache.Flags(favourited=i in favourited, reblogged=i in reblogged,
-                                  bookmarked=i in bookmarked, pinned=i in pinned,
-                                  poll_id=voted[i][0] if i in voted else None,
-                                  votes=voted[i][1] if i in voted else ())
-            for i in ids}
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: CacheClient, nc: NATS,
@@ -233,17 +218,11 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: CacheClient, nc: NATS
                                                                   req.page))
 
     async def viewer_flags(req: api.ViewerFlagsRequest) -> api.ViewerFlags:
-        ids = req.ids[:400]
-        seen = await viewer_cache.generation(cache, viewer_cache.flags_key(req.account_id))
-        async with pool.acquire() as conn:
-            found = await store.flags_among(conn, req.account_id, ids)
-        flags = api.ViewerFlags(favourited=found.favourited, reblogged=found.reblogged,
-                                bookmarked=found.bookmarked, pinned=found.pinned,
-                                poll_votes={poll: list(choices)
-                                            for poll, choices in found.votes.values()})
-        await viewer_cache.fill_flags(cache, req.account_id, seen,
-                                      per_status_flags(ids, flags, found.votes))
-        return flags
+        found = await flag_cache.read_through(pool, cache, req.account_id, req.ids[:400])
+        return api.ViewerFlags(favourited=found.favourited, reblogged=found.reblogged,
+                               bookmarked=found.bookmarked, pinned=found.pinned,
+                               poll_votes={poll: list(choices)
+                                           for poll, choices in found.votes.values()})
 
     async def history(req: api.StatusAction) -> api.History:
         async with pool.acquire() as conn:

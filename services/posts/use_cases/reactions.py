@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncpg
 from nats.aio.client import Client as NATS
 
-from services.posts import audience, status_cache, store
-from shared import errors, events, outbox, policy, viewer_cache
+from services.posts import audience, flag_cache, status_cache, store
+from shared import errors, events, outbox, policy
 from shared.cache import CacheClient
 from shared.contracts.posts import StatusAction
 from shared.ids import new_id
@@ -44,7 +44,7 @@ class Reactions:
                 await outbox.add(conn, "posts", events.FavouriteAdded(
                     status_id=status.id, status_account_id=status.account_id,
                     account_id=req.account_id))
-        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
+        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         return await self._reread(status.id)
 
     async def unfavourite(self, req: StatusAction) -> StatusRecord:
@@ -54,7 +54,7 @@ class Reactions:
                 await outbox.add(conn, "posts", events.FavouriteRemoved(
                     status_id=status.id, status_account_id=status.account_id,
                     account_id=req.account_id))
-        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
+        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         return await self._reread(status.id)
 
     async def reblog(self, req: StatusAction, network_id: int, visibility: str = "public"
@@ -80,7 +80,7 @@ class Reactions:
                     network_id=network_id, visibility=visibility))
             else:  # reblogged already (or by a concurrent request that won): that one
                 reblog_id = await store.live_reblog_id(conn, req.account_id, status.id)
-        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
+        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         # The original (its count) and the reblog cached as they are now, in one read.
         fresh = {s.id: s for s in await status_cache.refresh(
             self.cache, self.pool, status.id, *([reblog_id] if reblog_id else []))}
@@ -100,21 +100,21 @@ class Reactions:
                     status_account_id=status.account_id, account_id=req.account_id))
         if reblog_id is not None:
             await status_cache.refresh(self.cache, self.pool, reblog_id)
-        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
+        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         return await self._reread(status.id)
 
     async def bookmark(self, req: StatusAction) -> StatusRecord:
         status = await self._visible(req)
         async with self.pool.acquire() as conn:
             await store.add_bookmark(conn, new_id(), req.account_id, status.id)
-        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
+        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         return status
 
     async def unbookmark(self, req: StatusAction) -> StatusRecord:
         status = await self._visible(req)
         async with self.pool.acquire() as conn:
             await store.remove_bookmark(conn, req.account_id, status.id)
-        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
+        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         return status
 
     async def pin(self, req: StatusAction) -> StatusRecord:
@@ -133,7 +133,7 @@ class Reactions:
             if not exists and count >= MAX_PINS:
                 raise errors.Invalid(f"Validation failed: at most {MAX_PINS} pinned statuses")
             await store.add_pin(conn, req.account_id, status.id)
-        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
+        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         return status
 
     async def unpin(self, req: StatusAction) -> StatusRecord:
@@ -142,5 +142,5 @@ class Reactions:
             if status is None or status.account_id != req.account_id:
                 raise errors.NotFound("Record not found")
             await store.remove_pin(conn, req.account_id, status.id)
-        await viewer_cache.forget_flags(self.cache, req.account_id, status.id)
+        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         return status
