@@ -9,13 +9,18 @@ request a post to learn it. With the index, fanout asks graph only for listed au
 ``notify``). Notify asks graph for those followers on every status (graph's ``followers.ids``
 with ``notify_only``): almost always none. With the index, notify asks only for belled authors.
 
+``FOLLOWED_TAGS``: the hashtags someone follows (as graph stores them: lower case). Fanout
+asks graph for the followers of a public status's hashtags (``tag.follower_ids``): almost
+always none. With the index, fanout asks only when one of the status's tags may be followed.
+
 ``HOOKED``: where outgoing webhooks listen (notify's, services/notify/webhooks): ``n<id>`` for
 a network with a network-wide webhook, ``c<id>`` for a community with one of its own (its
 members ``hook_scopes``). Posts looks when it writes a status and says in its event whether any
 may listen (``StatusCreated.hooked``, one of its subject's facets), so that notify's webhook
 consumer is not even handed the statuses of places no webhook hears.
 
-Graph owns ``LISTED`` and ``BELLED``, notify ``HOOKED``: each is written by its owner alone.
+Graph owns ``LISTED``, ``BELLED`` and ``FOLLOWED_TAGS``, notify ``HOOKED``: each is written
+by its owner alone.
 
 An index is a Valkey set of members (account ids, or scopes) plus a sentinel member,
 ``READY``, that the owner adds once the set holds every member PostgreSQL has (``fill``). A set
@@ -37,6 +42,7 @@ from typing import Any, Protocol
 
 LISTED = "acct:index:listed"
 BELLED = "acct:index:belled"
+FOLLOWED_TAGS = "acct:index:tags"
 HOOKED = "hooks:index:scopes"
 READY = b"ready"
 FILL_BATCH = 5_000

@@ -90,12 +90,15 @@ def reaches_followers(event: events.StatusCreated) -> bool:
 
 
 async def home_recipients(nc: NATS, event: events.StatusCreated, *,
-                          followers: list[int] | None) -> AsyncIterator[list[int]]:
+                          followers: list[int] | None, tags_followed: bool = True
+                          ) -> AsyncIterator[list[int]]:
     """Pages of readers, the author first in the first page (one timeline write for both).
     ``followers``: the first page of the author's followers, or None to leave them out (hybrid
-    fanout: they merge the author's own timeline when they read)."""
+    fanout: they merge the author's own timeline when they read). ``tags_followed``: False when
+    graph's index says nobody follows any of the status's hashtags (graph is not asked)."""
     author = [event.account_id]
-    async for page in _other_recipients(nc, event, followers=followers):
+    async for page in _other_recipients(nc, event, followers=followers,
+                                        tags_followed=tags_followed):
         yield author + page if author else page
         author = []
     if author:
@@ -103,7 +106,8 @@ async def home_recipients(nc: NATS, event: events.StatusCreated, *,
 
 
 async def _other_recipients(nc: NATS, event: events.StatusCreated, *,
-                            followers: list[int] | None) -> AsyncIterator[list[int]]:
+                            followers: list[int] | None, tags_followed: bool
+                            ) -> AsyncIterator[list[int]]:
     """Pages of the readers other than the author (none of them empty)."""
     if event.visibility == policy.DIRECT:
         if event.mentions:
@@ -120,7 +124,7 @@ async def _other_recipients(nc: NATS, event: events.StatusCreated, *,
     if followers is not None:
         async for page in follower_pages(nc, event.account_id, first=followers):
             yield page
-    if event.tags and event.visibility == policy.PUBLIC:
+    if tags_followed and event.tags and event.visibility == policy.PUBLIC:
         reply = await bus.call(nc, graph_api.TAG_FOLLOWER_IDS,
                                graph_api.TagFollowerIds(tags=list(event.tags),
                                                         network_id=event.network_id))

@@ -17,6 +17,7 @@ from services.graph.passwords import Passwords
 from services.graph.use_cases.count_status import MAX_GROUP, CountStatus
 from services.graph.use_cases.create_network import SetupCode
 from services.graph.use_cases.follow_account import keep_belled_index
+from services.graph.use_cases.followed_tags import keep_followed_tags_index
 from services.runtime import BaseService
 from shared import member_index
 from shared.bus import EventConsumer, ServiceHost
@@ -64,7 +65,9 @@ class GraphService(BaseService):
         for chore in (Every(member_index.CHECK_S, lambda: lists.keep_listed_index(pool, cache),
                             "listed-index"),
                       Every(member_index.CHECK_S, lambda: keep_belled_index(pool, cache),
-                            "belled-index")):
+                            "belled-index"),
+                      Every(member_index.CHECK_S,
+                            lambda: keep_followed_tags_index(pool, cache), "tags-index")):
             await chore.start()
             self.keep(chore)
         await SetupCode(self.pool, self.settings).ensure()

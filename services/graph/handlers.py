@@ -99,7 +99,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis,
     host.serve(api.ACCOUNT_VISIBLE, visible_accounts)
 
     register_profiles(host, pool, cache)
-    register_tags(host, pool)
+    register_tags(host, pool, cache)
     register_network(host, pool, cache)
     register_timelines(host, pool)
     register_scim(host, pool, cache)
@@ -161,7 +161,7 @@ def register_profiles(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis)
     host.serve(api.ACCOUNT_SUGGESTIONS, SuggestAccounts(pool))
 
 
-def register_tags(host: ServiceHost, pool: asyncpg.Pool) -> None:
+def register_tags(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     async def get_tag(req: api.TagAction) -> api.Tag:
         name = normalize_tag(req.tag)
         follow_id = None
@@ -177,7 +177,7 @@ def register_tags(host: ServiceHost, pool: asyncpg.Pool) -> None:
                               for row in rows])
 
     host.serve(api.TAG_GET, get_tag)
-    host.serve(api.TAG_FOLLOW, FollowTag(pool))
+    host.serve(api.TAG_FOLLOW, FollowTag(pool, cache))
     host.serve(api.TAG_UNFOLLOW, UnfollowTag(pool))
     host.serve(api.TAG_FOLLOWED, followed_tags)
 

@@ -25,7 +25,7 @@ from services.fanout.recipients import (
     prefetching,
     reaches_followers,
 )
-from shared import bus, events, metrics, policy, subjects
+from shared import bus, events, member_index, metrics, policy, subjects
 from shared.contracts import live
 from shared.contracts import posts as posts_api
 from shared.fastredis import FastRedis
@@ -108,7 +108,10 @@ class FanoutHandlers:
         # those a direct message is for (a few, and a rebuild might not reach back to it); the
         # others if they read.
         always = event.visibility == policy.DIRECT
-        async for readers in prefetching(home_recipients(self.nc, event, followers=followers)):
+        tags_followed = bool(event.tags) and event.visibility == policy.PUBLIC and (
+            await member_index.may_hold_any(self.lean, member_index.FOLLOWED_TAGS, event.tags))
+        async for readers in prefetching(home_recipients(self.nc, event, followers=followers,
+                                                         tags_followed=tags_followed)):
             # Screens first: a live update names the status, which readers fetch from the
             # status cache, not from their timelines, so it need not wait for the writes (and
             # the writes share their script calls with other events in flight).

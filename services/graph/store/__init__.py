@@ -71,6 +71,7 @@ from services.graph.store.relations import (
     viewer_facts,
 )
 from services.graph.store.tags import (
+    all_followed_tags,
     follow_tag,
     followed_tag_id,
     followed_tags,
@@ -99,6 +100,7 @@ __all__ = [
     "accounts_by_ids",
     "accounts_by_usernames",
     "add_to_follow_counts",
+    "all_followed_tags",
     "belled_account_ids",
     "blocks_between",
     "blocks_page",

@@ -16,6 +16,12 @@ async def follow_tag(conn: asyncpg.Connection, account_id: int, tag: str, follow
         "ON CONFLICT (account_id, tag) DO NOTHING RETURNING true", account_id, tag, follow_id))
 
 
+async def all_followed_tags(conn: asyncpg.Connection) -> list[str]:
+    """Every hashtag someone follows."""
+    rows = await conn.fetch("SELECT DISTINCT tag FROM followed_tags")
+    return [row["tag"] for row in rows]
+
+
 async def unfollow_tag(conn: asyncpg.Connection, account_id: int, tag: str) -> None:
     await conn.execute("DELETE FROM followed_tags WHERE account_id = $1 AND tag = $2",
                        account_id, tag)

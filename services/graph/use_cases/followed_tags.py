@@ -8,7 +8,7 @@ import re
 import asyncpg
 
 from services.graph import store
-from shared import errors, events, outbox
+from shared import errors, events, member_index, outbox
 from shared.contracts.graph import Tag, TagAction
 from shared.ids import new_id
 
@@ -25,21 +25,41 @@ def normalize_tag(raw: str) -> str:
     return name.lower()
 
 
+async def keep_followed_tags_index(pool: asyncpg.Pool, cache: member_index.Commands
+                                   ) -> int | None:
+    """Fill fanout's index of followed hashtags when it is not complete
+    (shared/member_index.py); how many it added (None: it was)."""
+    async def load() -> list[str]:
+        async with pool.acquire() as conn:
+            return await store.all_followed_tags(conn)
+
+    return await member_index.keep(cache, member_index.FOLLOWED_TAGS, load)
+
+
 class FollowTag:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: member_index.Commands) -> None:
         self.pool = pool
+        self.cache = cache
 
     async def __call__(self, req: TagAction) -> Tag:
         name = normalize_tag(req.tag)
         if req.account_id is None:
             raise errors.Unauthorized("This method requires an authenticated user")
+        # Into fanout's index before the follow commits, and again after (member_index.py).
+        await member_index.note(self.cache, member_index.FOLLOWED_TAGS, [name])
+        try:
+            return await self._follow(req.account_id, name)
+        finally:
+            await member_index.note(self.cache, member_index.FOLLOWED_TAGS, [name])
+
+    async def _follow(self, account_id: int, name: str) -> Tag:
         async with self.pool.acquire() as conn, conn.transaction():
             follow_id = new_id()
-            if await store.follow_tag(conn, req.account_id, name, follow_id):
-                await outbox.add(conn, "graph", events.TagFollowed(account_id=req.account_id,
+            if await store.follow_tag(conn, account_id, name, follow_id):
+                await outbox.add(conn, "graph", events.TagFollowed(account_id=account_id,
                                                                    tag=name))
             else:
-                existing = await store.followed_tag_id(conn, req.account_id, name)
+                existing = await store.followed_tag_id(conn, account_id, name)
                 return Tag(name=name, following=True, id=existing)
         return Tag(name=name, following=True, id=follow_id)
 
