@@ -50,7 +50,7 @@ async def test_one_post_is_one_trace_from_request_to_the_followers_socket(
     # The outbox row carried the trace between the write and the relay.
     carried = await api.stack.posts.pool.fetchval(
         "SELECT traceparent FROM outbox WHERE convert_from(payload, 'UTF8') LIKE '%' || $1 || '%' "
-        "AND subject LIKE '%post.status.created'", status["id"])
+        "AND subject LIKE '%post.status.created.%'", status["id"])
     assert carried is not None and carried.split("-")[1] == f"{trace_id:032x}"
     push = [s for s in finished if s.name == "gateway live push"
             and s.context.trace_id == trace_id]
