@@ -39,16 +39,21 @@ from shared.timelines.writes import REBLOG_FALLOFF, TimelineWriter
 
 log = logging.getLogger(__name__)
 
-# While a rebuild runs, the reader counts as active for PROVISIONAL_S (its recorded read is set
-# that far inside the inactivity window: fanout delivers to it, so nothing posted meanwhile is
-# missed, and a crashed rebuild leaves a reader that is soon stale again, to be rebuilt on its
-# next read); the marker that makes reads answer 206 lives a little longer, so that a reader is
-# never "active" and unmarked before its rebuild ends. A rebuild that outlasts the provisional
-# record less CLOCK_SLACK_S (fanout replicas judge it by their own clocks) is not recorded:
-# fanout may have skipped the reader after the rebuild read Postgres.
-PROVISIONAL_S = 120
-MARKER_S = 150
-CLOCK_SLACK_S = 30
+# While a rebuild runs, the reader counts as active for PROVISIONAL_S past each renewal of its
+# record (its recorded read is set that far inside the inactivity window, and renewed every
+# HEARTBEAT_S while the rebuild runs: fanout delivers to it, so nothing posted meanwhile is
+# missed); the marker that makes reads answer 206 is renewed with it and lives a little longer,
+# so that a reader is never "active" and unmarked before its rebuild ends. A rebuild whose
+# process dies (or that hangs) stops renewing both: within PROVISIONAL_S the reader is stale
+# again and, once the marker is gone, its next read rebuilds. (They were fixed, 120 and 150 s:
+# a fanout replica killed mid-rebuild left its reader a timeline without the statuses from
+# before the rebuild for two minutes; found by the chaos benchmark.) A rebuild whose record
+# went unrenewed for PROVISIONAL_S less CLOCK_SLACK_S (fanout replicas judge it by their own
+# clocks) is not recorded: fanout may have skipped the reader after the rebuild read Postgres.
+PROVISIONAL_S = 20
+HEARTBEAT_S = 3
+MARKER_S = 25
+CLOCK_SLACK_S = 10
 # Mentions have no index in the posts schema: a one-reader rebuild finds the direct messages to
 # it by walking this far back through the newest statuses; a rebuild of everyone makes one pass
 # over all direct messages instead.
@@ -170,16 +175,34 @@ async def rebuilding_home(r: redis.Redis, settings: Settings, account_id: int,
     ``gate`` bounds how many rebuilds read the owners at once: a reader waiting for it is
     marked (reads answer 206) but recorded only when its turn comes, so that the provisional
     record covers the rebuild itself, not the wait."""
-    if not await r.set(rebuilding_key(account_id), b"1", nx=True, ex=MARKER_S):
+    marker = rebuilding_key(account_id)
+    if not await r.set(marker, b"1", nx=True, ex=MARKER_S):
         return None
+    window = settings.inactive_days * DAY_S
+    recording = False  # the provisional record is on (and renewed): set once the gate lets us
+    renewed = time.time()  # when the record was last set
+
+    async def keep_alive() -> None:
+        nonlocal renewed
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            await r.expire(marker, MARKER_S)
+            if recording:
+                now = time.time()
+                await mark_read(r, account_id, now - window + PROVISIONAL_S)
+                renewed = now
+
+    heartbeat = asyncio.create_task(keep_alive())
     try:
         async with gate or contextlib.nullcontext():
-            started = time.time()
-            window = settings.inactive_days * DAY_S
+            started = renewed = time.time()
             await mark_read(r, account_id, started - window + PROVISIONAL_S)
+            recording = True
             entries = await rebuild()
-        if time.time() - started > PROVISIONAL_S - CLOCK_SLACK_S:
-            log.warning("home rebuild of %d took %.0fs: left for the next read", account_id,
+        heartbeat.cancel()
+        if time.time() - renewed > PROVISIONAL_S - CLOCK_SLACK_S:
+            log.warning("home rebuild of %d: its record went unrenewed for %.0fs (%.0fs in "
+                        "all): left for the next read", account_id, time.time() - renewed,
                         time.time() - started)
             await r.zrem(LAST_READ_KEY, account_id)
         else:
@@ -189,7 +212,9 @@ async def rebuilding_home(r: redis.Redis, settings: Settings, account_id: int,
         await r.zrem(LAST_READ_KEY, account_id)
         raise
     finally:
-        await r.delete(rebuilding_key(account_id))
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)  # (its failure: noted above)
+        await r.delete(marker)
     return entries
 
 

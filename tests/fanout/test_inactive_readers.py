@@ -191,3 +191,40 @@ def _only_fanout(replacement):
         return await real(nc, verb, *args, **kwargs)
 
     return call
+
+
+async def test_a_running_rebuild_renews_its_record_and_marker_and_a_dead_one_lapses(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild keeps its reader active and its marker on only by renewing them: a rebuild
+    whose process died stops renewing, and its reader is stale again within PROVISIONAL_S, to
+    be rebuilt on its next read (a fixed two minutes left the reader of a fanout replica killed
+    mid-rebuild a timeline without its older statuses that long: the chaos benchmark)."""
+    reader = await api.user()
+    r = api.stack.admin_redis
+    settings = api.stack.fanout.settings
+    window = settings.inactive_days * 86400
+    monkeypatch.setattr(rebuild, "HEARTBEAT_S", 0.1)
+    monkeypatch.setattr(rebuild, "PROVISIONAL_S", 1)
+    monkeypatch.setattr(rebuild, "MARKER_S", 1)
+    monkeypatch.setattr(rebuild, "CLOCK_SLACK_S", 0)
+    release = asyncio.Event()
+
+    async def hanging() -> int:
+        await release.wait()
+        return 0
+
+    running = asyncio.create_task(rebuild.rebuilding_home(
+        api.stack.fanout.redis.main, settings, int(reader.id), hanging))
+    await asyncio.sleep(2.5)  # well past a provisional second and the marker's
+    score = await r.zscore(LAST_READ_KEY, reader.id)
+    assert score is not None and score >= time.time() - window  # active still: renewed
+    assert await r.exists(rebuilding_key(int(reader.id)))
+    # As if its process died: nothing renews them any more.
+    monkeypatch.setattr(rebuild, "HEARTBEAT_S", 3600)
+    await asyncio.sleep(1.5)
+    score = await r.zscore(LAST_READ_KEY, reader.id)
+    assert score is not None and score < time.time() - window  # stale: the next read rebuilds
+    assert not await r.exists(rebuilding_key(int(reader.id)))
+    release.set()
+    assert await running == 0
+    assert await r.zscore(LAST_READ_KEY, reader.id) is None  # unrenewed: not trusted
