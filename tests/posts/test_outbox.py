@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -52,6 +54,33 @@ def status_event() -> events.StatusCreated:
                                 visibility="public")
 
 
+@contextlib.asynccontextmanager
+async def relay_of_our_own(api: Api) -> AsyncIterator[OutboxRelay]:
+    """The service's relay stopped (only the test touches the outbox), and one the test runs
+    by hand; the service's is started again after."""
+    stack = api.stack
+    await stack.posts.relay.stop()
+    try:
+        yield OutboxRelay(stack.posts.pool, stack.posts.js, "posts",
+                          database_url=stack.settings.database_url)
+    finally:
+        await stack.posts.relay.start()
+        await asyncio.sleep(0)
+
+
+async def written(api: Api) -> events.StatusCreated:
+    """A status event's outbox row, committed."""
+    event = status_event()
+    async with api.stack.posts.pool.acquire() as conn, conn.transaction():
+        await outbox.add(conn, "posts", event)
+    return event
+
+
+async def published_at(api: Api, event: events.Event) -> object:
+    return await api.stack.posts.pool.fetchval(
+        "SELECT published_at FROM outbox WHERE id = $1", event.id)
+
+
 async def test_row_written_while_relay_is_down_is_published_later(api: Api) -> None:
     stack = api.stack
     await stack.posts.relay.stop()  # the relay is down (crashed, or the service restarting)
@@ -75,29 +104,17 @@ async def test_row_written_while_relay_is_down_is_published_later(api: Api) -> N
 
 
 async def test_crash_between_publish_and_mark_publishes_once(api: Api) -> None:
-    stack = api.stack
-    # Stop the service's relay so that only this test touches the outbox.
-    await stack.posts.relay.stop()
-    try:
-        event = status_event()
-        async with stack.posts.pool.acquire() as conn, conn.transaction():
-            await outbox.add(conn, "posts", event)
+    async with relay_of_our_own(api) as relay:
+        event = await written(api)
         # A relay that published and then died before marking the row: the row stays unpublished.
-        js = stack.posts.js
-        await js.publish(subjects.event(event.type, event.facets()), events.encode(event),
-                         headers={"Nats-Msg-Id": str(event.id)})
-        assert await stack.posts.pool.fetchval(
-            "SELECT published_at FROM outbox WHERE id = $1", event.id) is None
+        await api.stack.posts.js.publish(subjects.event(event.type, event.facets()),
+                                         events.encode(event),
+                                         headers={"Nats-Msg-Id": str(event.id)})
+        assert await published_at(api, event) is None
         # The restarted relay publishes it again; JetStream drops the duplicate.
-        relay = OutboxRelay(stack.posts.pool, js, "posts",
-                            database_url=stack.settings.database_url)
         assert await relay.relay_once() >= 1
-        assert await stack.posts.pool.fetchval(
-            "SELECT published_at IS NOT NULL FROM outbox WHERE id = $1", event.id)
-        assert await copies_in_stream(stack.settings, event.id) == 1
-    finally:
-        await stack.posts.relay.start()
-        await asyncio.sleep(0)
+        assert await published_at(api, event) is not None
+        assert await copies_in_stream(api.stack.settings, event.id) == 1
 
 
 async def test_the_relay_listens_again_after_its_session_ended(api: Api) -> None:
@@ -130,30 +147,19 @@ async def test_the_relay_listens_again_after_its_session_ended(api: Api) -> None
 async def test_a_failed_publish_leaves_its_batch_unpublished(api: Api) -> None:
     """The relay marks its rows before publishing them (one round trip less), in the same
     transaction: a publish that fails rolls the marks back, and the rows go out later."""
-    stack = api.stack
-    await stack.posts.relay.stop()
-    try:
-        event = status_event()
-        async with stack.posts.pool.acquire() as conn, conn.transaction():
-            await outbox.add(conn, "posts", event)
-            # A row whose subject no stream takes: JetStream answers its publish with an error.
-            await conn.execute("UPDATE outbox SET subject = 'hubbub.nowhere' WHERE id = $1",
-                               event.id)
-        relay = OutboxRelay(stack.posts.pool, stack.posts.js, "posts",
-                            database_url=stack.settings.database_url)
+    async with relay_of_our_own(api) as relay:
+        event = await written(api)
+        # A row whose subject no stream takes: JetStream answers its publish with an error.
+        await api.stack.posts.pool.execute(
+            "UPDATE outbox SET subject = 'hubbub.nowhere' WHERE id = $1", event.id)
         try:
             await relay.relay_once()
         except Exception:  # noqa: BLE001 - whichever error the client raises for no stream
             pass
         else:
             raise AssertionError("the publish to no stream should have failed")
-        assert await stack.posts.pool.fetchval(
-            "SELECT published_at FROM outbox WHERE id = $1", event.id) is None
-        async with stack.posts.pool.acquire() as conn:
-            await conn.execute("UPDATE outbox SET subject = $2 WHERE id = $1",
-                               *outbox.row(event)[:2])
+        assert await published_at(api, event) is None
+        await api.stack.posts.pool.execute("UPDATE outbox SET subject = $2 WHERE id = $1",
+                                           *outbox.row(event)[:2])
         assert await relay.relay_once() >= 1
-        assert await copies_in_stream(stack.settings, event.id) == 1
-    finally:
-        await stack.posts.relay.start()
-        await asyncio.sleep(0)
+        assert await copies_in_stream(api.stack.settings, event.id) == 1
