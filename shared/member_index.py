@@ -37,8 +37,15 @@ leaves such an extra member.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol
+
+import asyncpg
+import redis.exceptions
+
+log = logging.getLogger(__name__)
 
 LISTED = "acct:index:listed"
 BELLED = "acct:index:belled"
@@ -84,10 +91,26 @@ async def may_hold(client: Commands, key: str, member: Member) -> bool:
 
 
 async def may_hold_any(client: Commands, key: str, members: Sequence[Member]) -> bool:
-    """False only when the index is complete and holds none of the members."""
-    *found, ready = await client.execute_command(
-        "SMISMEMBER", key, *(str(m) for m in members), READY)
+    """False only when the index is complete and holds none of the members. Valkey away
+    answers "maybe", as an incomplete index does: the reader asks the owner."""
+    try:
+        *found, ready = await client.execute_command(
+            "SMISMEMBER", key, *(str(m) for m in members), READY)
+    except (OSError, redis.exceptions.RedisError) as exc:
+        log.warning("index %s unavailable (%s): asking its owner", key, exc)
+        return True
     return any(found) or not ready
+
+
+@contextlib.asynccontextmanager
+async def noting(client: Commands, key: str, members: Iterable[Member]
+                 ) -> AsyncIterator[None]:
+    """Around the owner's change that puts ``members`` in the relation: noted before it
+    commits and again after it did (the module's docstring says why)."""
+    found = list(members)
+    await note(client, key, found)
+    yield
+    await note(client, key, found)
 
 
 async def is_ready(client: Commands, key: str) -> bool:
@@ -110,10 +133,12 @@ async def fill(client: Commands, key: str, members: Iterable[Member]) -> int:
     return count
 
 
-async def keep(client: Commands, key: str, load: Callable[[], Awaitable[Iterable[Member]]]
-               ) -> int | None:
-    """The owner's chore: fill the index from ``load`` (every member PostgreSQL has) when it
-    is not complete; how many it added (None: it was complete)."""
+async def keep(client: Commands, key: str, pool: asyncpg.Pool,
+               read: Callable[[asyncpg.Connection], Awaitable[Iterable[Member]]]) -> int | None:
+    """The owner's chore: fill the index from ``read`` (every member its PostgreSQL has)
+    when it is not complete; how many it added (None: it was complete)."""
     if await is_ready(client, key):
         return None
-    return await fill(client, key, await load())
+    async with pool.acquire() as conn:
+        members = await read(conn)
+    return await fill(client, key, members)

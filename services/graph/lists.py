@@ -23,11 +23,8 @@ MAX_TITLE = 100
 async def keep_listed_index(pool: asyncpg.Pool, cache: redis.Redis) -> int | None:
     """Fill the index of listed accounts when it is not complete; how many it added (None:
     it was)."""
-    async def load() -> list[int]:
-        async with pool.acquire() as conn:
-            return await list_store.listed_account_ids(conn)
-
-    return await member_index.keep(cache, member_index.LISTED, load)
+    return await member_index.keep(cache, member_index.LISTED, pool,
+                                   list_store.listed_account_ids)
 
 
 async def _owned(conn: asyncpg.Connection, owner: int, list_id: int) -> api.ListRecord:
@@ -86,8 +83,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     async def add_members(req: api.ListMembers) -> api.ListMembers:
         ids = list(dict.fromkeys(req.account_ids))[:250]
         # In fanout's index before the commit and after it (shared/member_index.py says why).
-        await member_index.note(cache, member_index.LISTED, ids)
-        async with pool.acquire() as conn, conn.transaction():
+        async with (member_index.noting(cache, member_index.LISTED, ids),
+                    pool.acquire() as conn, conn.transaction()):
             await _owned(conn, req.account_id, req.id)
             followed = await list_store.followed_among(conn, req.account_id, ids)
             missing = [i for i in ids if i not in followed]
@@ -97,7 +94,6 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
             if added:
                 await outbox.add(conn, "graph", events.ListMembersChanged(
                     list_id=req.id, owner_id=req.account_id, added=tuple(added)))
-        await member_index.note(cache, member_index.LISTED, ids)
         return await members(api.ListRef(account_id=req.account_id, id=req.id))
 
     async def remove_members(req: api.ListMembers) -> api.ListMembers:

@@ -28,18 +28,7 @@ async def add_follow(conn: asyncpg.Connection, follower_id: int, followee_id: in
 async def keep_belled_index(pool: asyncpg.Pool, cache: redis.Redis) -> int | None:
     """Fill notify's index of belled accounts when it is not complete (shared/member_index.py);
     how many it added (None: it was)."""
-    async def load() -> list[int]:
-        async with pool.acquire() as conn:
-            return await store.belled_account_ids(conn)
-
-    return await member_index.keep(cache, member_index.BELLED, load)
-
-
-async def note_belled(cache: redis.Redis, followee_id: int, notify: bool) -> None:
-    """A follow with the bell is about to commit, or just did: its followee goes into the index
-    (before the commit and again after, as shared/member_index.py asks)."""
-    if notify:
-        await member_index.note(cache, member_index.BELLED, [followee_id])
+    return await member_index.keep(cache, member_index.BELLED, pool, store.belled_account_ids)
 
 
 async def remove_follow(conn: asyncpg.Connection, follower_id: int, followee_id: int) -> bool:
@@ -60,9 +49,11 @@ class FollowAccount:
         if req.follower_id == req.followee_id:
             raise errors.Invalid("You cannot follow yourself")
         changed = False
-        # Noted before and after (even for a request: a superset does no harm).
-        await note_belled(self.cache, req.followee_id, req.notify)
-        async with self.pool.acquire() as conn, conn.transaction():
+        # A bell: into notify's index before the commit and after (even for a request: a
+        # superset does no harm).
+        belled = [req.followee_id] if req.notify else []
+        async with (member_index.noting(self.cache, member_index.BELLED, belled),
+                    self.pool.acquire() as conn, conn.transaction()):
             target = await store.follow_target(conn, req.followee_id)
             exists = await store.account_exists(conn, req.follower_id)
             if target is None or target["gone"] or not exists:
@@ -80,7 +71,6 @@ class FollowAccount:
                 changed = await add_follow(conn, req.follower_id, req.followee_id, req.reblogs,
                                            req.notify)
             result = await store.relationship(conn, req.follower_id, req.followee_id)
-        await note_belled(self.cache, req.followee_id, req.notify)
         if changed:
             await account_cache.invalidate(self.cache, req.follower_id, req.followee_id)
         return result

@@ -6,8 +6,8 @@ import asyncpg
 import redis.asyncio as redis
 
 from services.graph import account_cache, store
-from services.graph.use_cases.follow_account import add_follow, note_belled
-from shared import errors, events, outbox
+from services.graph.use_cases.follow_account import add_follow
+from shared import errors, events, member_index, outbox
 from shared.contracts.graph import AccountPair, Relationship
 
 
@@ -23,16 +23,17 @@ class AnswerFollowRequest:
             request = await store.take_follow_request(conn, req.target_id, req.account_id)
             if request is None:
                 raise errors.NotFound("Record not found")
-            bell = self.accept and request["notify"]
+            # A bell: into notify's index before the commit and after (member_index.py).
+            belled = [req.account_id] if self.accept and request["notify"] else []
             if self.accept:
-                await note_belled(self.cache, req.account_id, bell)  # before the commit
+                await member_index.note(self.cache, member_index.BELLED, belled)
                 await add_follow(conn, req.target_id, req.account_id, request["reblogs"],
                                  request["notify"])
             else:
                 await outbox.add(conn, "graph", events.FollowRequestRejected(
                     follower_id=req.target_id, followee_id=req.account_id))
             result = await store.relationship(conn, req.account_id, req.target_id)
-        await note_belled(self.cache, req.account_id, bell)  # and after
+        await member_index.note(self.cache, member_index.BELLED, belled)
         if self.accept:
             await account_cache.invalidate(self.cache, req.account_id, req.target_id)
         return result

@@ -29,11 +29,8 @@ async def keep_followed_tags_index(pool: asyncpg.Pool, cache: member_index.Comma
                                    ) -> int | None:
     """Fill fanout's index of followed hashtags when it is not complete
     (shared/member_index.py); how many it added (None: it was)."""
-    async def load() -> list[str]:
-        async with pool.acquire() as conn:
-            return await store.all_followed_tags(conn)
-
-    return await member_index.keep(cache, member_index.FOLLOWED_TAGS, load)
+    return await member_index.keep(cache, member_index.FOLLOWED_TAGS, pool,
+                                   store.all_followed_tags)
 
 
 class FollowTag:
@@ -45,15 +42,10 @@ class FollowTag:
         name = normalize_tag(req.tag)
         if req.account_id is None:
             raise errors.Unauthorized("This method requires an authenticated user")
+        account_id = req.account_id
         # Into fanout's index before the follow commits, and again after (member_index.py).
-        await member_index.note(self.cache, member_index.FOLLOWED_TAGS, [name])
-        try:
-            return await self._follow(req.account_id, name)
-        finally:
-            await member_index.note(self.cache, member_index.FOLLOWED_TAGS, [name])
-
-    async def _follow(self, account_id: int, name: str) -> Tag:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with (member_index.noting(self.cache, member_index.FOLLOWED_TAGS, [name]),
+                    self.pool.acquire() as conn, conn.transaction()):
             follow_id = new_id()
             if await store.follow_tag(conn, account_id, name, follow_id):
                 await outbox.add(conn, "graph", events.TagFollowed(account_id=account_id,

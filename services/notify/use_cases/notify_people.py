@@ -126,12 +126,7 @@ class NotifyPeople:
         index is complete and does not hold it. Without Valkey, graph is asked as before."""
         if self.graph_cache is None:
             return True
-        try:
-            return await member_index.may_hold(self.graph_cache, member_index.BELLED,
-                                               account_id)
-        except (OSError, redis.exceptions.RedisError) as exc:
-            log.warning("bell index unavailable (%s): asking graph", exc)
-            return True
+        return await member_index.may_hold(self.graph_cache, member_index.BELLED, account_id)
 
     async def _refuses(self, recipient: int, sender: int) -> bool:
         """A block either way, or a mute of the sender's notifications by the recipient (graph's

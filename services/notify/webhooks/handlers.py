@@ -44,11 +44,7 @@ def _events(names: list[str], community_id: int | None) -> list[str]:
 async def keep_hooked_index(pool: asyncpg.Pool, cache: member_index.Commands) -> int | None:
     """Fill the index of the places webhooks listen when it is not complete
     (shared/member_index.py); how many it added (None: it was)."""
-    async def load() -> list[str]:
-        async with pool.acquire() as conn:
-            return await hook_store.scopes(conn)
-
-    return await member_index.keep(cache, member_index.HOOKED, load)
+    return await member_index.keep(cache, member_index.HOOKED, pool, hook_store.scopes)
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, settings: Settings, keys: VapidKeys,
@@ -77,13 +73,12 @@ def register(host: ServiceHost, pool: asyncpg.Pool, settings: Settings, keys: Va
         # Where it listens, into the index posts reads (shared/member_index.py): before the
         # insert commits and again after.
         scope = [member_index.hook_scope(req.network_id, req.community_id)]
-        await member_index.note(cache, member_index.HOOKED, scope)
-        async with pool.acquire() as conn:
+        async with member_index.noting(cache, member_index.HOOKED, scope), \
+                pool.acquire() as conn:
             made = await hook_store.insert(
                 conn, id=new_id(), network_id=req.network_id, community_id=req.community_id,
                 created_by=req.created_by, url=url, events=names,
                 sealed_secret=keys.seal(secret.encode()))
-        await member_index.note(cache, member_index.HOOKED, scope)
         return hook_store.public(made, secret)
 
     async def listed(req: wh.ListWebhooks) -> wh.Webhooks:

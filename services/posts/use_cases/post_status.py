@@ -10,11 +10,9 @@ would post; publishing runs all three inside the transaction that removes the sc
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import asyncpg
-import redis.exceptions
 from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
@@ -29,8 +27,6 @@ from shared.contracts.posts import CreateStatus
 from shared.ids import new_id
 from shared.records import MediaRecord, StatusRecord
 from shared.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -182,13 +178,8 @@ class PostStatus:
     async def _hooked(self, network_id: int, community_id: int | None) -> bool:
         """Whether a webhook may listen where the status goes: false only when notify's index
         of those places is complete and holds neither its network nor its community."""
-        try:
-            return await member_index.may_hold_any(
-                self.cache, member_index.HOOKED,
-                member_index.hook_scopes(network_id, community_id))
-        except (OSError, redis.exceptions.RedisError) as exc:
-            log.warning("webhook index unavailable (%s): the status says hooked", exc)
-            return True
+        return await member_index.may_hold_any(
+            self.cache, member_index.HOOKED, member_index.hook_scopes(network_id, community_id))
 
     async def _community(self, req: CreateStatus, parent: StatusRecord | None) -> int | None:
         """The community the status goes into: a reply stays in its parent's. The author must be
