@@ -203,9 +203,11 @@ async def test_a_running_rebuild_renews_its_record_and_marker_and_a_dead_one_lap
     r = api.stack.admin_redis
     settings = api.stack.fanout.settings
     window = settings.inactive_days * 86400
+    # Short lives, each well above the renewal period: a recorded read is whole seconds
+    # (truncated), so a one-second life could lapse between two renewals on a loaded box.
     monkeypatch.setattr(rebuild, "HEARTBEAT_S", 0.1)
-    monkeypatch.setattr(rebuild, "PROVISIONAL_S", 1)
-    monkeypatch.setattr(rebuild, "MARKER_S", 1)
+    monkeypatch.setattr(rebuild, "PROVISIONAL_S", 3)
+    monkeypatch.setattr(rebuild, "MARKER_S", 3)
     monkeypatch.setattr(rebuild, "CLOCK_SLACK_S", 0)
     release = asyncio.Event()
 
@@ -215,13 +217,13 @@ async def test_a_running_rebuild_renews_its_record_and_marker_and_a_dead_one_lap
 
     running = asyncio.create_task(rebuild.rebuilding_home(
         api.stack.fanout.redis.main, settings, int(reader.id), hanging))
-    await asyncio.sleep(2.5)  # well past a provisional second and the marker's
+    await asyncio.sleep(4)  # past a provisional record's life and the marker's
     score = await r.zscore(LAST_READ_KEY, reader.id)
     assert score is not None and score >= time.time() - window  # active still: renewed
     assert await r.exists(rebuilding_key(int(reader.id)))
     # As if its process died: nothing renews them any more.
     monkeypatch.setattr(rebuild, "HEARTBEAT_S", 3600)
-    await asyncio.sleep(1.5)
+    await asyncio.sleep(4)
     score = await r.zscore(LAST_READ_KEY, reader.id)
     assert score is not None and score < time.time() - window  # stale: the next read rebuilds
     assert not await r.exists(rebuilding_key(int(reader.id)))
