@@ -35,7 +35,12 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     a round trip per use, 7% of the posts service's CPU in bench live. Hubbub's pooled
     connections keep no session state (transactions are scoped, SET is LOCAL, the migration
     lock is released in a finally, LISTEN has its own connection), so there is nothing to
-    reset. (asyncpg still rolls back a transaction left open, before calling this.)"""
+    reset. (asyncpg still rolls back a transaction left open, before calling this.)
+
+    What was registered to run after a commit that never came (a transaction left open and
+    rolled back by the pool) is dropped: it must not run at the next user's commit."""
+    if isinstance(conn, request_keys.ClaimingConnection):
+        conn.committed_callbacks.clear()
 
 
 async def create_pool(

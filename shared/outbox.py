@@ -5,7 +5,20 @@ task in the same service, publishes unpublished rows to JetStream with ``Nats-Ms
 and then marks them. A crash between publish and mark republishes the row on restart, and
 JetStream's duplicate window drops the copy: the event reaches consumers once.
 
-The relay wakes on NOTIFY (sent by ``add``, delivered at commit) and polls as a fallback.
+**The hand-off.** Where the writing process runs the relay (every service does), the rows do
+not wait for the relay to find them: once the writer's transaction commits, ``add`` hands them
+to the relay in memory (``ClaimingConnection.after_commit``), which publishes them at once and
+marks them published in batches (one ``UPDATE`` for all the rows of a moment). Such a row is
+written with ``relay_after`` = now + ``HANDOFF_GRACE_S`` and no NOTIFY: the polling relay (of
+any replica) leaves it alone until then. A process that dies holding handed rows, or a publish
+that fails, leaves them unmarked, and the poll takes them once the grace has passed; a row
+published and then taken again is dropped by JetStream's duplicate window (far longer than the
+grace). Per event this saves the relay's own transaction (BEGIN, the marking ``UPDATE …
+RETURNING``, COMMIT) and the NOTIFY, most of the outbox's cost on the write path.
+
+Without a hand-off (no relay running in the process, or a writer of its own statement that does
+not hand its rows over) the relay wakes on NOTIFY (sent by ``add``, delivered at commit) and
+polls as a fallback.
 """
 
 from __future__ import annotations
@@ -17,7 +30,7 @@ import logging
 import asyncpg
 from nats.js import JetStreamContext
 
-from shared import events, metrics, subjects, tracing
+from shared import events, metrics, request_keys, subjects, tracing
 from shared.cancel import raise_if_cancelled
 
 log = logging.getLogger(__name__)
@@ -25,6 +38,11 @@ log = logging.getLogger(__name__)
 # meanwhile), and how long one try may take (a host that drops packets must not stall relaying).
 LISTEN_RETRY_S = 5.0
 LISTEN_CONNECT_TIMEOUT_S = 5.0
+# How long the polling relay leaves a handed row to the process that wrote it. Publishing and
+# marking a handed row takes milliseconds; past this the writer is taken for dead (or its
+# publish for failed), and the row for the poll. Well inside JetStream's duplicate window, so
+# a row taken twice still reaches consumers once.
+HANDOFF_GRACE_S = 3.0
 
 # Each service schema has this table (see its first migration).
 OUTBOX_DDL = """
@@ -34,7 +52,8 @@ CREATE TABLE outbox (
     payload bytea NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     published_at timestamptz,
-    traceparent text                  -- W3C trace context of the write, when tracing is on
+    traceparent text,                 -- W3C trace context of the write, when tracing is on
+    relay_after timestamptz           -- a handed row: the poll leaves it alone until then
 );
 CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
 """
@@ -46,8 +65,49 @@ def channel(schema: str) -> str:
 
 def row(event: events.Event) -> tuple[int, str, bytes]:
     """An event's outbox row: (id, subject, payload). For writers that insert it themselves
-    inside a larger statement (the relay's wake-up is then theirs too: ``pg_notify(channel)``)."""
+    inside a larger statement: with ``handoff_for``'s relay they write ``relay_after`` and hand
+    the row over (``hand_after_commit``); without one, the relay's wake-up is theirs too
+    (``pg_notify(channel)``)."""
     return event.id, subjects.event(event.type, event.facets()), events.encode(event)
+
+
+# A handed row as the relay publishes it: (id, subject, payload, traceparent).
+Handed = tuple[int, str, bytes, str | None]
+
+# The relays running in this process, by the id of their pool: a row written on a connection
+# of that pool is handed to that relay. Registered while the relay runs.
+_relays: dict[int, OutboxRelay] = {}
+
+
+def _pool_of(conn: asyncpg.Connection) -> object | None:
+    """The pool a connection was taken from (None for one of its own). asyncpg keeps it on the
+    pool's proxy (what ``acquire`` yields) and the proxy on the connection (what a transaction
+    holds); neither is public, so a change there means no hand-off, not a wrong one."""
+    holder = getattr(conn, "_holder", None)
+    if holder is None:
+        proxy = getattr(conn, "_proxy", None)
+        holder = getattr(proxy, "_holder", None)
+    return getattr(holder, "_pool", None)
+
+
+def handoff_for(conn: asyncpg.Connection, schema: str) -> OutboxRelay | None:
+    """The relay to hand ``schema``'s rows written on ``conn`` to, or None (rows wait for the
+    relay's poll and its NOTIFY)."""
+    if not _relays or not isinstance(getattr(conn, "_con", conn),
+                                     request_keys.ClaimingConnection):
+        return None
+    pool = _pool_of(conn)
+    relay = _relays.get(id(pool)) if pool is not None else None
+    if relay is None or relay.pool is not pool or relay.schema != schema:
+        return None
+    return relay
+
+
+def hand_after_commit(conn: asyncpg.Connection, relay: OutboxRelay, rows: list[Handed]) -> None:
+    """Give ``rows`` (written with ``relay_after``) to ``relay`` once the write commits."""
+    if rows:
+        raw = getattr(conn, "_con", conn)  # the pool's proxy holds the connection
+        raw.after_commit(lambda: relay.hand(rows))
 
 
 # The rows and the relay's wake-up in one round trip: the NOTIFY is delivered at commit, as a
@@ -64,16 +124,34 @@ WITH added AS (
 SELECT pg_notify($5, '') FROM (SELECT count(*) FROM added) AS done
 """
 
+# The rows for the hand-off: no wake-up, and the poll's grace. Only the rows inserted come back
+# (an event id written before, by a redelivered consumer, is not handed again).
+_ADD_HANDED = """
+INSERT INTO outbox (id, subject, payload, traceparent, relay_after)
+SELECT id, subject, payload, $4, now() + make_interval(secs => $5)
+FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS e(id, subject, payload)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
 
 async def add(conn: asyncpg.Connection, schema: str, *evts: events.Event) -> None:
-    """Record events inside the caller's transaction."""
+    """Record events inside the caller's transaction (or in a statement of their own)."""
     if not evts:
         return
     # The trace context of the write (None unless tracing is on): the relay publishes it in the
     # message's headers, so consumers' spans join the request's trace (shared/tracing.py).
     trace = tracing.traceparent()
-    ids, subjects_, payloads = zip(*(row(e) for e in evts), strict=True)
-    await conn.execute(_ADD, list(ids), list(subjects_), list(payloads), trace, channel(schema))
+    rows = [row(e) for e in evts]
+    ids, subjects_, payloads = zip(*rows, strict=True)
+    relay = handoff_for(conn, schema)
+    if relay is None:
+        await conn.execute(_ADD, list(ids), list(subjects_), list(payloads), trace,
+                           channel(schema))
+        return
+    inserted = {r["id"] for r in await conn.fetch(
+        _ADD_HANDED, list(ids), list(subjects_), list(payloads), trace, HANDOFF_GRACE_S)}
+    hand_after_commit(conn, relay, [(*r, trace) for r in rows if r[0] in inserted])
 
 
 def _headers(event_id: int, traceparent: str | None) -> dict[str, str]:
@@ -96,10 +174,20 @@ class OutboxRelay:
         self._listener: asyncpg.Connection | None = None
         self._listen_after = 0.0  # (loop time) the next try to listen again, once it ended
         self.healthy = False
+        # The hand-off: rows committed by this process, to publish; then their ids, to mark.
+        self._handed: list[Handed] = []
+        self._handed_wake = asyncio.Event()
+        self._to_mark: list[int] = []
+        self._mark_wake = asyncio.Event()
+        self._handoff_tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self._listen()
         self._task = asyncio.create_task(self._run(), name=f"outbox:{self.schema}")
+        self._handoff_tasks = [
+            asyncio.create_task(self._publish_handed(), name=f"outbox-handed:{self.schema}"),
+            asyncio.create_task(self._mark_handed(), name=f"outbox-marks:{self.schema}")]
+        _relays[id(self.pool)] = self
 
     async def _listen(self) -> None:
         # LISTEN needs its own connection: a pooled one is UNLISTENed when released.
@@ -130,10 +218,17 @@ class OutboxRelay:
         self._wake.set()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
+        if _relays.get(id(self.pool)) is self:
+            del _relays[id(self.pool)]
+        # Rows handed and not yet published or marked stay in the table for the poll (after
+        # the grace), here or in another replica.
+        for task in [*self._handoff_tasks, *([self._task] if self._task else [])]:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
+        self._handoff_tasks = []
+        self._handed.clear()
+        self._to_mark.clear()
         if self._listener:
             with contextlib.suppress(Exception):
                 await self._listener.close()
@@ -156,6 +251,55 @@ class OutboxRelay:
                 log.warning("outbox relay (%s) failed: %s; retrying", self.schema, exc)
                 await asyncio.sleep(1.0)
 
+    def hand(self, rows: list[Handed]) -> None:
+        """Rows just committed by this process: publish them now (``_publish_handed``)."""
+        self._handed.extend(rows)
+        self._handed_wake.set()
+
+    async def _publish_handed(self) -> None:
+        """Publish what was handed, in the order it came; a failed publish leaves its row to
+        the poll (once its grace has passed)."""
+        while True:
+            await self._handed_wake.wait()
+            self._handed_wake.clear()
+            while self._handed:
+                rows, self._handed = self._handed, []
+                results = await asyncio.gather(*(
+                    self.js.publish(subject, payload, headers=_headers(event_id, trace))
+                    for event_id, subject, payload, trace in rows), return_exceptions=True)
+                published = 0
+                for (event_id, *_rest), result in zip(rows, results, strict=True):
+                    if isinstance(result, BaseException):
+                        raise_if_cancelled(result)
+                        log.warning("outbox hand-off (%s): publishing %s failed: %s; the "
+                                    "poll takes it", self.schema, event_id, result)
+                    else:
+                        self._to_mark.append(event_id)
+                        published += 1
+                metrics.EVENTS_PUBLISHED.labels(self.schema).inc(published)
+                self._mark_wake.set()
+
+    async def _mark_handed(self) -> None:
+        """Mark published rows, all of a moment in one statement: while one ``UPDATE`` runs,
+        the next batch gathers."""
+        while True:
+            await self._mark_wake.wait()
+            self._mark_wake.clear()
+            while self._to_mark:
+                ids, self._to_mark = self._to_mark, []
+                try:
+                    await self.pool.execute(
+                        "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                        ids)
+                except Exception as exc:
+                    raise_if_cancelled(exc)
+                    # Kept to try again; past the grace the poll publishes them once more,
+                    # and JetStream drops those copies.
+                    log.warning("outbox hand-off (%s): marking failed: %s; retrying",
+                                self.schema, exc)
+                    self._to_mark = ids + self._to_mark
+                    await asyncio.sleep(1.0)
+
     async def relay_once(self) -> int:
         """Publish one batch of unpublished rows; returns how many were published."""
         # Marked and published in one transaction: the rows stay locked (another relay skips
@@ -166,6 +310,7 @@ class OutboxRelay:
             rows = sorted(await conn.fetch(
                 "UPDATE outbox SET published_at = now() WHERE id IN ("
                 "SELECT id FROM outbox WHERE published_at IS NULL "
+                "AND (relay_after IS NULL OR relay_after < now()) "
                 "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) "
                 "RETURNING id, subject, payload, traceparent",
                 self.batch,

@@ -29,6 +29,7 @@ import contextvars
 import hashlib
 import itertools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,9 +139,17 @@ async def _claim_in(conn: asyncpg.Connection, claim: Claim) -> None:
 
 
 class ClaimingTransaction(asyncpg.transaction.Transaction):  # type: ignore[misc]
-    """A transaction that, inside a request holding a claim, commits the key with the write."""
+    """A transaction that, inside a request holding a claim, commits the key with the write;
+    and runs the connection's after-commit callbacks once its top level has committed (see
+    ``ClaimingConnection.after_commit``)."""
 
-    __slots__ = ()
+    __slots__ = ("_callbacks_before",)
+
+    async def __aenter__(self) -> ClaimingTransaction:
+        await super().__aenter__()
+        # A savepoint rolled back takes back the callbacks registered inside it.
+        self._callbacks_before = len(self._connection.committed_callbacks)
+        return self
 
     async def __aexit__(self, extype: Any, ex: Any, tb: Any) -> None:
         claim = _claim.get()
@@ -148,21 +157,54 @@ class ClaimingTransaction(asyncpg.transaction.Transaction):  # type: ignore[misc
             try:
                 await _claim_in(self._connection, claim)
             except BaseException as exc:
-                await super().__aexit__(type(exc), exc, exc.__traceback__)
+                await self._end(type(exc), exc, exc.__traceback__)
                 raise
-            await super().__aexit__(None, None, None)
+            await self._end(None, None, None)
             claim.committed = True
             return
-        await super().__aexit__(extype, ex, tb)
+        await self._end(extype, ex, tb)
+
+    async def _end(self, extype: Any, ex: Any, tb: Any) -> None:
+        conn: ClaimingConnection = self._connection
+        try:
+            await super().__aexit__(extype, ex, tb)
+        except BaseException:
+            del conn.committed_callbacks[self._callbacks_before:]
+            raise
+        if extype is not None:
+            del conn.committed_callbacks[self._callbacks_before:]
+        elif not self._nested:
+            conn.run_committed_callbacks()
 
 
 class ClaimingConnection(asyncpg.Connection):  # type: ignore[misc]
-    """The connection class of the services' pools (shared/db.py): transactions claim keys."""
+    """The connection class of the services' pools (shared/db.py): transactions claim keys,
+    and code inside a transaction can ask to be called once it has committed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.committed_callbacks: list[Callable[[], None]] = []
 
     def transaction(self, *, isolation: str | None = None, readonly: bool = False,
                     deferrable: bool = False) -> asyncpg.transaction.Transaction:
         self._check_open()
         return ClaimingTransaction(self, isolation, readonly, deferrable)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when what was just written is committed: at once outside a
+        transaction (the statement committed itself), else when the transaction's top level
+        commits; never when it (or the savepoint it was registered in) rolls back. For work
+        that must not run on a write that did not happen (the outbox's hand-off to its relay,
+        shared/outbox.py). Only for transactions opened with ``transaction()``."""
+        if not self.is_in_transaction():
+            callback()
+        else:
+            self.committed_callbacks.append(callback)
+
+    def run_committed_callbacks(self) -> None:
+        callbacks, self.committed_callbacks = self.committed_callbacks, []
+        for callback in callbacks:
+            callback()
 
 
 @dataclass(frozen=True)

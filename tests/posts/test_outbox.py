@@ -134,8 +134,11 @@ async def test_the_relay_listens_again_after_its_session_ended(api: Api) -> None
     else:
         raise AssertionError("the relay did not listen again")
     event = status_event()
-    async with api.stack.posts.pool.acquire() as conn, conn.transaction():
-        await outbox.add(conn, "posts", event)
+    # A row that is not handed over (as a writer of its own statement without the hand-off
+    # writes it): it waits for the relay, woken by its NOTIFY.
+    await api.stack.posts.pool.execute(
+        "INSERT INTO outbox (id, subject, payload) VALUES ($1, $2, $3); ", *outbox.row(event))
+    await api.stack.posts.pool.execute("SELECT pg_notify($1, '')", outbox.channel("posts"))
     for _ in range(50):  # woken by NOTIFY: well before the 1 s poll (would pass by it too)
         if await api.stack.posts.pool.fetchval(
                 "SELECT published_at FROM outbox WHERE id = $1", event.id):
@@ -163,3 +166,135 @@ async def test_a_failed_publish_leaves_its_batch_unpublished(api: Api) -> None:
                                            *outbox.row(event)[:2])
         assert await relay.relay_once() >= 1
         assert await copies_in_stream(api.stack.settings, event.id) == 1
+
+
+# --- the hand-off: rows committed by the writing process go to its relay in memory -------------
+
+
+@contextlib.asynccontextmanager
+async def handing_relay(api: Api) -> AsyncIterator[tuple[OutboxRelay, list[list[int]]]]:
+    """The service's relay stopped, and one of the test's own running in its place (rows
+    written on the service's pool are handed to it); its hand-offs are recorded, by id."""
+    stack = api.stack
+    await stack.posts.relay.stop()
+    relay = OutboxRelay(stack.posts.pool, stack.posts.js, "posts",
+                        database_url=stack.settings.database_url, poll_s=3600)
+    handed: list[list[int]] = []
+    hand = relay.hand
+
+    def recording(rows: list[outbox.Handed]) -> None:
+        handed.append([r[0] for r in rows])
+        hand(rows)
+
+    relay.hand = recording  # type: ignore[method-assign]
+    await relay.start()
+    try:
+        yield relay, handed
+    finally:
+        await relay.stop()
+        await stack.posts.relay.start()
+        await asyncio.sleep(0)
+
+
+async def eventually_published(api: Api, event: events.Event) -> None:
+    for _ in range(100):
+        if await published_at(api, event) is not None:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the handed row was not marked published")
+
+
+async def test_a_committed_row_is_handed_to_the_relay_and_published_once(api: Api) -> None:
+    """No NOTIFY and no poll (this relay polls hourly): the commit hands the row over."""
+    async with handing_relay(api) as (_relay, handed):
+        event = await written(api)
+        assert handed == [[event.id]]
+        await eventually_published(api, event)
+        assert await api.stack.posts.pool.fetchval(
+            "SELECT relay_after IS NOT NULL FROM outbox WHERE id = $1", event.id)
+        assert await copies_in_stream(api.stack.settings, event.id) == 1
+
+
+async def test_a_status_is_handed_over_by_its_own_statement(api: Api) -> None:
+    """status.create writes its outbox row inside its one statement (autocommit): the row is
+    handed once that statement returns."""
+    async with handing_relay(api) as (_relay, handed):
+        alice = await api.user()
+        status = await api.post(alice, "handed over")
+        rows = await api.stack.posts.pool.fetch(
+            "SELECT id, payload, relay_after IS NOT NULL AS handed FROM outbox "
+            "WHERE subject LIKE '%.status.created.%' ORDER BY id DESC LIMIT 20")
+        ours = [r for r in rows
+                if getattr(events.decode(r["payload"]), "status_id", None) == int(status["id"])]
+        assert len(ours) == 1 and ours[0]["handed"]
+        assert [ours[0]["id"]] in handed
+
+
+async def test_a_rolled_back_write_hands_nothing(api: Api) -> None:
+    """The rows go to the relay only at commit: an event of a write that did not happen must
+    never be published."""
+    async with handing_relay(api) as (_relay, handed):
+        event = status_event()
+        try:
+            async with api.stack.posts.pool.acquire() as conn, conn.transaction():
+                await outbox.add(conn, "posts", event)
+                raise RuntimeError("the write fails after its event was added")
+        except RuntimeError:
+            pass
+        kept, dropped = status_event(), status_event()
+        async with api.stack.posts.pool.acquire() as conn, conn.transaction():
+            await outbox.add(conn, "posts", kept)
+            try:
+                async with conn.transaction():  # a savepoint, rolled back
+                    await outbox.add(conn, "posts", dropped)
+                    raise RuntimeError("the inner part fails")
+            except RuntimeError:
+                pass
+        assert handed == [[kept.id]]
+        await eventually_published(api, kept)
+        assert await copies_in_stream(api.stack.settings, event.id) == 0
+        assert await copies_in_stream(api.stack.settings, dropped.id) == 0
+
+
+async def test_an_event_written_again_is_not_handed_again(api: Api) -> None:
+    """A redelivered consumer writes the same event id again: the row exists (published long
+    ago, perhaps outside JetStream's duplicate window), so nothing is handed."""
+    async with handing_relay(api) as (_relay, handed):
+        event = await written(api)
+        await eventually_published(api, event)
+        async with api.stack.posts.pool.acquire() as conn, conn.transaction():
+            await outbox.add(conn, "posts", event)
+        assert handed == [[event.id]]
+
+
+async def test_a_handed_row_left_unpublished_goes_by_the_poll_after_its_grace(api: Api) -> None:
+    """The writer died after its commit, before publishing: the poll leaves the row alone for
+    the grace (the writer is publishing it), then publishes it."""
+    async with handing_relay(api) as (relay, handed):
+        relay.hand = lambda rows: handed.append([r[0] for r in rows])  # type: ignore[method-assign]
+        event = await written(api)
+        assert handed == [[event.id]]
+        assert await relay.relay_once() == 0  # inside the grace
+        assert await published_at(api, event) is None
+        await api.stack.posts.pool.execute(
+            "UPDATE outbox SET relay_after = now() - interval '1 second' WHERE id = $1", event.id)
+        assert await relay.relay_once() >= 1
+        assert await copies_in_stream(api.stack.settings, event.id) == 1
+
+
+async def test_a_transaction_left_open_hands_nothing_to_the_next_user(settings: Settings) -> None:
+    """A connection given back with its transaction open is rolled back by the pool; what its
+    writer registered to run after the commit must not run at the next user's commit."""
+    from shared import db
+
+    pool = await db.create_pool(settings, "posts", max_size=1)
+    called: list[str] = []
+    try:
+        async with pool.acquire() as conn:
+            await conn.transaction().start()
+            conn._con.after_commit(lambda: called.append("left open"))
+        async with pool.acquire() as conn, conn.transaction():
+            conn._con.after_commit(lambda: called.append("committed"))
+        assert called == ["committed"]
+    finally:
+        await pool.close()
