@@ -177,6 +177,18 @@ async def open_loop(writes: Writes, clients: int, seconds: float, rate: float
     return writes.figures(time.perf_counter() - began, [s[1] for s in samples])
 
 
+async def idle_cpu(cpu: CpuMeter, seconds: float) -> dict[str, float]:
+    """CPU ms per second each process spends with no load (the stack idle for ``seconds``)."""
+    if seconds <= 0:
+        return {}
+    before = cpu.sample()
+    began = time.perf_counter()
+    await asyncio.sleep(seconds)
+    spent = CpuMeter.spent(before, cpu.sample())
+    took = time.perf_counter() - began
+    return {label: round(used * 1000 / took, 2) for label, used in sorted(spent.items())}
+
+
 def cpu_ms_per(spent: dict[str, float], count: int) -> dict[str, float]:
     return {label: round(seconds * 1000 / max(1, count), 3)
             for label, seconds in sorted(spent.items())}
@@ -241,7 +253,8 @@ class Run:
             await wait_all_idle(js)  # the open loop starts without the closed loop's backlog
             open_writes = self.writes(target, recent, 2)
             cpu = CpuMeter(roots)
-            before = cpu.sample()
+            idle = await idle_cpu(cpu, args.idle)
+            before, began = cpu.sample(), time.perf_counter()
             messages_before = await self.messages.sample() if target is self.hubbub else None
             if target is self.hubbub:
                 self.profilers.start("open", {name: self.stack.procs[name].pid
@@ -250,11 +263,18 @@ class Run:
             if target is self.hubbub:
                 await wait_all_idle(js)  # the work the writes left behind counts too
             spent = CpuMeter.spent(before, cpu.sample())
+            measured_s = time.perf_counter() - began
             self.profilers.stop()
             if messages_before is not None:
                 opened["messages_per_write"] = MessageMeter.per_write(
                     messages_before, await self.messages.sample(), opened["writes"])
             opened["cpu_ms_per_post"] = cpu_ms_per(spent, opened["posts"])
+            opened["idle_cpu_ms_per_s"] = idle
+            # What the posts themselves cost: the CPU spent beyond what the processes spend
+            # doing nothing (timers, polls, heartbeats) over the same time.
+            opened["cpu_ms_per_post_beyond_idle"] = cpu_ms_per(
+                {label: seconds - idle.get(label, 0.0) * measured_s / 1000
+                 for label, seconds in spent.items()}, opened["posts"])
             opened["cpu_ms_per_write"] = cpu_ms_per(spent, opened["writes"])
             phases = {"closed": closed, "open": opened}
             if listener is not None:
@@ -357,6 +377,13 @@ def show_run(n: int, run: dict[str, Any]) -> None:
             f"{label} {ms:.2f}" for label, ms in sorted(opened["cpu_ms_per_post"].items(),
                                                       key=lambda item: -item[1]) if ms >= 0.05)
               + f" (total {sum(opened['cpu_ms_per_post'].values()):.2f})", flush=True)
+        if opened.get("idle_cpu_ms_per_s"):
+            print("  idle CPU ms per second: " + ", ".join(
+                f"{label} {ms:.1f}" for label, ms in sorted(
+                    opened["idle_cpu_ms_per_s"].items(), key=lambda item: -item[1])
+                if ms >= 0.5) + f" (total {sum(opened['idle_cpu_ms_per_s'].values()):.1f}); "
+                f"CPU ms per post beyond idle: total "
+                f"{sum(opened['cpu_ms_per_post_beyond_idle'].values()):.2f}", flush=True)
         if "messages_per_write" in opened:
             print("  per write, open loop: " + ", ".join(
                 f"{key} {count:.2f}" for key, count in sorted(
@@ -405,6 +432,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hashtags", type=float, default=0.3, help="fraction of the posts")
     parser.add_argument("--replies", type=float, default=0.2, help="fraction of the posts")
     parser.add_argument("--polls", type=float, default=0.05, help="fraction of the posts")
+    parser.add_argument("--idle", type=float, default=3.0,
+                        help="seconds the stack is measured idle before each open loop")
     parser.add_argument("--tail", type=float, default=3.0,
                         help="seconds the listener waits for late deliveries")
     parser.add_argument("--server", default="",

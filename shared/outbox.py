@@ -43,6 +43,10 @@ LISTEN_CONNECT_TIMEOUT_S = 5.0
 # publish for failed), and the row for the poll. Well inside JetStream's duplicate window, so
 # a row taken twice still reaches consumers once.
 HANDOFF_GRACE_S = 3.0
+# How often handed rows are marked published. Each mark is a write transaction (a WAL flush):
+# marking every row on its own cost as much as the relay's transaction it replaced. Marked in
+# one statement every 0.2 s, a moment's rows share it; far inside the grace.
+MARK_EVERY_S = 0.2
 
 # Each service schema has this table (see its first migration).
 OUTBOX_DDL = """
@@ -280,10 +284,10 @@ class OutboxRelay:
                 self._mark_wake.set()
 
     async def _mark_handed(self) -> None:
-        """Mark published rows, all of a moment in one statement: while one ``UPDATE`` runs,
-        the next batch gathers."""
+        """Mark published rows, all of a moment (``MARK_EVERY_S``) in one statement."""
         while True:
             await self._mark_wake.wait()
+            await asyncio.sleep(MARK_EVERY_S)
             self._mark_wake.clear()
             while self._to_mark:
                 ids, self._to_mark = self._to_mark, []
