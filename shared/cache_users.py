@@ -33,7 +33,8 @@ ADMIN = "hubbub_admin"
 KEYS: dict[str, tuple[str, ...]] = {
     "posts": ("~status:*", "~viewer:*:flags*", "%R~hooks:index:*"),
     "graph": ("~acct:*", "~viewer:*:hidden*", "~viewer:*:filters*"),
-    "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*", "%R~acct:index:*"),
+    "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*", "%R~acct:index:*",
+               "%R~acct:{a*}:followers*"),
     "notify": ("~hooks:index:*", "%R~acct:index:*", "%R~viewer:*:hidden*"),
     "gateway": ("%R~acct:*", "%R~status:*", "~tl:*", "~viewer:*", "~online:*", "~rl:*",
                 "~sso:*", "~feed:*"),

@@ -12,8 +12,9 @@ from typing import TypeVar
 
 from nats.aio.client import Client as NATS
 
-from shared import bus, events, policy
+from shared import bus, events, followers_cache, policy
 from shared.contracts import graph as graph_api
+from shared.member_index import Commands
 
 PAGE = 10_000
 T = TypeVar("T")
@@ -33,9 +34,18 @@ async def prefetching(pages: AsyncIterator[T]) -> AsyncIterator[T]:
 
 
 async def first_followers(nc: NATS, account_id: int, threshold: int, *,
-                          reblogs_only: bool = False) -> list[int] | None:
+                          reblogs_only: bool = False, cache: Commands | None = None
+                          ) -> list[int] | None:
     """The first page of the author's followers, or None when they are more than
-    ``threshold`` (hybrid fanout): one request decides and fetches."""
+    ``threshold`` (hybrid fanout): from graph's cache in Valkey when it holds them
+    (shared/followers_cache.py), else one request decides and fetches (and fills it)."""
+    if cache is not None:
+        cached = await followers_cache.read(cache, account_id, reblogs_only=reblogs_only)
+        if cached is not None:
+            if cached.count > threshold:
+                return None
+            if cached.packed is not None:
+                return graph_api.unpack_ids(cached.packed)
     reply = await bus.call(nc, graph_api.FOLLOWERS_PAGE,
                            graph_api.FollowersPage(account_id=account_id, limit=PAGE,
                                                    reblogs_only=reblogs_only,

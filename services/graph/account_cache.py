@@ -14,14 +14,17 @@ query (checked and stored in one script).
 
 from __future__ import annotations
 
+import logging
 from typing import cast
 
 import asyncpg
 import redis.asyncio as redis
 
 from services.graph import store
-from shared import cache
+from shared import cache, followers_cache
 from shared.records import AccountRecord, account_key, pack
+
+log = logging.getLogger(__name__)
 
 TTL_S = 24 * 3600
 
@@ -93,11 +96,38 @@ async def read_and_fill(r: redis.Redis, pool: asyncpg.Pool, account_ids: list[in
 
 
 async def invalidate(r: redis.Redis, *account_ids: int) -> None:
+    """After a change to these accounts committed: their records, and their followers as
+    fanout reads them (shared/followers_cache.py), are stale. Every change of a follow calls
+    this for both accounts (the counters changed)."""
     if not account_ids:
         return
     pipe = r.pipeline(transaction=False)
     for account_id in account_ids:
         pipe.incr(_generation_key(account_id))
         pipe.expire(_generation_key(account_id), TTL_S)
-        pipe.delete(account_key(account_id))
+        pipe.delete(account_key(account_id), *followers_cache.keys(account_id))
     await pipe.execute()
+
+
+async def generation_or_none(r: redis.Redis, account_id: int) -> bytes | None:
+    """The account's generation, or None with Valkey away (then nothing is cached: the
+    answer from Postgres goes out all the same)."""
+    try:
+        return (await generations(r, [account_id]))[account_id]
+    except (OSError, redis.RedisError) as exc:
+        log.warning("account cache unavailable (%s): not caching", exc)
+        return None
+
+
+async def fill_followers(r: redis.Redis, account_id: int, seen: bytes, *, reblogs_only: bool,
+                         count: int, packed: bytes | None) -> bool:
+    """Store the followers graph read for fanout, unless a change of the account overtook the
+    read (``seen``: its generation before the query). False when not stored (or Valkey away)."""
+    try:
+        return bool(await cache.script(r, _FILL)(
+            keys=[followers_cache.key(account_id, reblogs_only=reblogs_only),
+                  _generation_key(account_id)],
+            args=[followers_cache.TTL_S, seen, followers_cache.encode(count, packed)]))
+    except (OSError, redis.RedisError) as exc:
+        log.warning("account cache unavailable (%s): not caching", exc)
+        return False

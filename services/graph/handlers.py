@@ -30,7 +30,7 @@ from services.graph.use_cases.sso_settings import (
 from services.graph.use_cases.sso_sign_in import SignInWithProvider
 from services.graph.use_cases.suggestions import SuggestAccounts
 from services.graph.use_cases.update_profile import UpdateProfile, credential_account
-from shared import errors
+from shared import errors, followers_cache
 from shared.bus import ServiceHost
 from shared.contracts import graph as api
 from shared.contracts import scim as scim_api
@@ -101,7 +101,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis,
     register_profiles(host, pool, cache)
     register_tags(host, pool, cache)
     register_network(host, pool, cache)
-    register_timelines(host, pool)
+    register_timelines(host, pool, cache)
     register_scim(host, pool, cache)
 
 
@@ -212,7 +212,7 @@ def register_network(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) 
     host.serve(api.SSO_SIGN_IN, SignInWithProvider(pool))
 
 
-def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:
+def register_timelines(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
     """What fanout, home reads and rebuilds ask: follower pages, followees, accounts."""
 
     async def big_followees(req: api.BigFollowees) -> api.FolloweeIds:
@@ -251,9 +251,17 @@ def register_timelines(host: ServiceHost, pool: asyncpg.Pool) -> None:
         count: int | None
         async with pool.acquire() as conn:
             if req.packed and req.unless_above is not None and not req.after_id:
+                # Fanout's first question about every post: answered, and cached where
+                # fanout looks first (shared/followers_cache.py).
+                seen = await account_cache.generation_or_none(cache, req.account_id)
                 count, packed = await store.followers_count_and_packed(
                     conn, req.account_id, limit, req.unless_above,
                     reblogs_only=req.reblogs_only)
+                # (a page shorter than the cache's lists is not the whole list)
+                if seen is not None and limit >= followers_cache.MOST:
+                    await account_cache.fill_followers(
+                        cache, req.account_id, seen, reblogs_only=req.reblogs_only,
+                        count=count, packed=packed)
                 return api.FollowersPageReply(packed=packed or b"", followers_count=count)
             count = None
             if req.unless_above is not None:

@@ -82,7 +82,7 @@ class FanoutHandlers:
                                ) -> list[int] | None:
         """The first page of followers, or None above the threshold (hybrid fanout)."""
         first = await first_followers(self.nc, author_id, self.follower_threshold,
-                                      reblogs_only=reblogs_only)
+                                      reblogs_only=reblogs_only, cache=self.lean)
         if first is None:
             metrics.FANOUT_SKIPPED.labels("hybrid").inc()
         return first

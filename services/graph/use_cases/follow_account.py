@@ -68,8 +68,10 @@ class FollowAccount:
                     await outbox.add(conn, "graph", events.FollowRequested(
                         follower_id=req.follower_id, followee_id=req.followee_id))
             else:
-                changed = await add_follow(conn, req.follower_id, req.followee_id, req.reblogs,
-                                           req.notify)
+                await add_follow(conn, req.follower_id, req.followee_id, req.reblogs, req.notify)
+                # New, or its options changed (reblogs: the followee's followers as fanout
+                # reads them for reblogs, shared/followers_cache.py).
+                changed = True
             result = await store.relationship(conn, req.follower_id, req.followee_id)
         if changed:
             await account_cache.invalidate(self.cache, req.follower_id, req.followee_id)
