@@ -64,14 +64,21 @@ class StatusCreated(Event, frozen=True, kw_only=True, tag="post.status.created")
     # webhooks listen, shared/member_index.py ``HOOKED``); False only when none can. Older
     # producers: True (the webhook consumer looks, as it always did).
     hooked: bool = True
+    # Whether it may notify anyone: it mentions someone, replies to another's status, is a
+    # community post, or its author may have followers who rang the bell (posts reads graph's
+    # index of those, shared/member_index.py ``BELLED``). False only when none holds. Older
+    # producers: True (notify looks, as it always did).
+    noticed: bool = True
 
-    # Most statuses concern fanout, graph's counters and notify alone: the card worker wants
-    # those with a link, conversations direct ones, webhooks hooked ones; none wants reblogs.
-    FACETS = ("kind", "visibility", "link", "hooks")
+    # Most statuses concern fanout and graph's counters alone: the card worker wants those with
+    # a link, conversations direct ones, webhooks hooked ones, notify noticed ones; none wants
+    # reblogs.
+    FACETS = ("kind", "visibility", "link", "hooks", "notice")
 
     def facets(self) -> tuple[str, ...]:
         return ("reblog" if self.reblog_of_id is not None else "status", self.visibility,
-                "link" if self.has_link else "plain", "hooked" if self.hooked else "quiet")
+                "link" if self.has_link else "plain", "hooked" if self.hooked else "quiet",
+                "notice" if self.noticed else "quiet")
 
 
 class StatusDeleted(Event, frozen=True, kw_only=True, tag="post.status.deleted"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.graph.use_cases.follow_account import keep_belled_index
 from shared import events, subjects
 from shared.bus import publish_event
 from tests.helpers import Api
@@ -32,20 +33,25 @@ def consumer_of(api: Api, durable: str):
     return consumer
 
 
-def filters(tags: list[str]) -> list[str]:
-    """The subjects of those types, each type with facets followed by all its faceted
-    subjects (shared/routing.py)."""
+# The statuses a consumer asks for by their facets (shared/routing.py); the others take all.
+# (A pattern ending in a value stands for itself and what a later facet appends to it.)
+FACETED = {"notify": (".*.*.*.*.notice", ".*.*.*.*.notice.>")}
+
+
+def filters(tags: list[str], faceted: tuple[str, ...] = (".>",)) -> list[str]:
+    """The subjects of those types, each type with facets followed by its faceted subjects:
+    all of them, or the pattern its consumer asked for (shared/routing.py)."""
     found = []
     for tag in tags:
         found.append(subjects.event(tag))
         if tag == "post.status.created":
-            found.append(subjects.event(tag) + ".>")
+            found += [subjects.event(tag) + suffix for suffix in faceted]
     return found
 
 
 @pytest.mark.parametrize("durable", sorted(FORMER_FILTERS))
 async def test_the_consumer_filter_is_the_routed_event_types(api: Api, durable: str) -> None:
-    expected = filters(FORMER_FILTERS[durable])
+    expected = filters(FORMER_FILTERS[durable], FACETED.get(durable, (".>",)))
     consumer = consumer_of(api, durable)
     assert consumer.filter_subjects == expected
     info = await api.stack.js.consumer_info(subjects.EVENTS_STREAM, durable)
@@ -92,3 +98,39 @@ async def test_a_consumer_is_handed_only_the_facets_it_asked_for(api: Api) -> No
     await api.post(author, "see https://example.com/page")
     await api.idle()
     assert (await delivered())["posts-cards"] == before["posts-cards"] + 1
+
+
+async def test_notify_is_handed_only_statuses_that_may_notify(api: Api) -> None:
+    """With graph's index of belled authors complete, a plain post by an author no one rang
+    the bell for never reaches notify; a mention, a reply to another and a belled author's
+    post do."""
+    js = api.stack.js
+    await keep_belled_index(api.stack.graph.pool, api.stack.graph.redis.main)
+    author, friend, fan = await api.user(), await api.user(), await api.user()
+    await api.idle()
+
+    async def delivered() -> int:
+        return (await js.consumer_info(subjects.EVENTS_STREAM, "notify")
+                ).delivered.consumer_seq
+
+    before = await delivered()
+    plain = await api.post(author, "nobody to tell")
+    await api.idle()
+    assert await delivered() == before
+    await api.post(author, f"hello @{friend.username}")
+    await api.idle()
+    assert await delivered() == before + 1
+    await api.post(friend, "a reply", in_reply_to_id=plain["id"])
+    await api.idle()
+    assert await delivered() == before + 2
+    r = await api.client.post(f"/api/v1/accounts/{author.id}/follow", headers=fan.headers,
+                              json={"notify": True})
+    assert r.status_code == 200, r.text
+    await api.idle()
+    seen = await delivered()
+    await api.post(author, "the fan hears of this")
+    await api.idle()
+    assert await delivered() == seen + 1
+    r = await api.client.get("/api/v1/notifications", headers=fan.headers,
+                             params={"types[]": "status"})
+    assert [n["status"]["content"] for n in r.json()] == ["<p>the fan hears of this</p>"]

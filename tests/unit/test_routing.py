@@ -34,13 +34,13 @@ def test_the_filter_is_the_routed_types_in_the_order_first_routed() -> None:
 
 
 def test_an_event_is_published_under_its_facets() -> None:
-    assert events.StatusCreated.FACETS == ("kind", "visibility", "link", "hooks")
+    assert events.StatusCreated.FACETS == ("kind", "visibility", "link", "hooks", "notice")
     assert subjects.event(CREATED.type, CREATED.facets()) == (
-        "hubbub.evt.post.status.created.status.public.link.hooked")
+        "hubbub.evt.post.status.created.status.public.link.hooked.notice")
     boost = events.StatusCreated(status_id=3, account_id=2, network_id=1, visibility="direct",
-                                 reblog_of_id=1, has_link=False, hooked=False)
+                                 reblog_of_id=1, has_link=False, hooked=False, noticed=False)
     assert subjects.event(boost.type, boost.facets()) == (
-        "hubbub.evt.post.status.created.reblog.direct.plain.quiet")
+        "hubbub.evt.post.status.created.reblog.direct.plain.quiet.quiet")
     assert FOLLOWED.facets() == () and subjects.event(FOLLOWED.type) == (
         "hubbub.evt.graph.follow.created")
 
@@ -56,8 +56,11 @@ def test_a_handler_asks_for_the_facets_it_needs() -> None:
     linked = EventRoutes().on(events.StatusCreated, handle, where={"link": "link"})
     assert linked.filter_subjects() == [bare, bare + ".*.*.link.>"]
     # Ending in a value: that, and more after it (JetStream takes both: they do not overlap).
+    noticed = EventRoutes().on(events.StatusCreated, handle, where={"notice": "notice"})
+    assert noticed.filter_subjects() == [bare, bare + ".*.*.*.*.notice",
+                                         bare + ".*.*.*.*.notice.>"]
     hooked = EventRoutes().on(events.StatusCreated, handle, where={"hooks": "hooked"})
-    assert hooked.filter_subjects() == [bare, bare + ".*.*.*.hooked", bare + ".*.*.*.hooked.>"]
+    assert hooked.filter_subjects() == [bare, bare + ".*.*.*.hooked.>"]
     # Facets of a type without them mean nothing: all of it.
     assert EventRoutes().on(events.FollowCreated, handle, where={}).filter_subjects() == [
         subjects.event("graph.follow.created")]

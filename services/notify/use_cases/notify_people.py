@@ -43,7 +43,10 @@ class NotifyPeople:
 
     def routes(self) -> EventRoutes:
         return (EventRoutes()
-                .on(events.StatusCreated, self.status_created)
+                # Statuses that may notify someone (posts asked graph's index of belled
+                # authors): a plain post by an author no one rang the bell for is not even
+                # handed to this consumer.
+                .on(events.StatusCreated, self.status_created, where={"notice": "notice"})
                 .on(events.StatusDeleted, self.status_deleted)
                 .on(events.StatusUpdated, self.status_updated)
                 .on(events.FavouriteAdded, self.favourite_added)

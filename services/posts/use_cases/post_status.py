@@ -10,6 +10,8 @@ would post; publishing runs all three inside the transaction that removes the sc
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -40,6 +42,7 @@ class Draft:
     parent: StatusRecord | None
     community_id: int | None
     hooked: bool = True  # an outgoing webhook may hear of it (StatusCreated.hooked)
+    noticed: bool = True  # it may notify someone (StatusCreated.noticed)
 
 
 def marked_sensitive(req: CreateStatus) -> bool:
@@ -120,9 +123,11 @@ class PostStatus:
         if media_ids:  # the uploads are the author's and free (checked again as they attach)
             async with self.pool.acquire() as conn, conn.transaction():
                 await attach_media.lock_attachable(conn, media_ids, req.account_id)
+        hooked, noticed = await asyncio.gather(
+            self._hooked(req.network_id, community_id),
+            self._noticed(req, composed.mention_ids, parent, community_id))
         return Draft(req=req, composed=composed, poll_options=options, media_ids=media_ids,
-                     parent=parent, community_id=community_id,
-                     hooked=await self._hooked(req.network_id, community_id))
+                     parent=parent, community_id=community_id, hooked=hooked, noticed=noticed)
 
     async def write(self, conn: asyncpg.Connection, draft: Draft) -> StatusRecord:
         """The status, its poll, attachments, tags, reply count and event, on ``conn`` (in the
@@ -149,7 +154,7 @@ class PostStatus:
             community_id=draft.community_id, mentions=composed.mention_ids, tags=composed.tags,
             conversation_id=thread_of(parent, status_id),
             broadcast=not req.author_silenced, has_link=first_link(composed.body) is not None,
-            hooked=draft.hooked,
+            hooked=draft.hooked, noticed=draft.noticed,
         )
         inserted = await store.insert_status(
             conn, status_id=event.status_id, account_id=req.account_id,
@@ -180,6 +185,19 @@ class PostStatus:
         of those places is complete and holds neither its network nor its community."""
         return await member_index.may_hold_any(
             self.cache, member_index.HOOKED, member_index.hook_scopes(network_id, community_id))
+
+    async def _noticed(self, req: CreateStatus, mention_ids: Sequence[int],
+                       parent: StatusRecord | None, community_id: int | None) -> bool:
+        """Whether notify may have someone to tell (its ``status_created``): false only for a
+        status that mentions no one, answers no one else, is in no community, and whose
+        author no follower rang the bell for (graph's index of those, when complete)."""
+        if mention_ids or community_id is not None:
+            return True
+        if parent is not None and parent.account_id != req.account_id:
+            return True
+        if req.visibility == policy.DIRECT:
+            return False  # (direct: the mentioned alone are told, and there are none)
+        return await member_index.may_hold(self.cache, member_index.BELLED, req.account_id)
 
     async def _community(self, req: CreateStatus, parent: StatusRecord | None) -> int | None:
         """The community the status goes into: a reply stays in its parent's. The author must be
