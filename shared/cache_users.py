@@ -31,7 +31,8 @@ from collections.abc import Mapping
 ADMIN = "hubbub_admin"
 
 KEYS: dict[str, tuple[str, ...]] = {
-    "posts": ("~status:*", "~viewer:*:flags*", "%R~hooks:index:*", "%R~acct:index:*"),
+    "posts": ("~status:*", "~viewer:*:flags*", "%R~hooks:index:*", "%R~acct:index:*",
+              "%R~viewer:*:hidden*"),
     "graph": ("~acct:*", "~viewer:*:hidden*", "~viewer:*:filters*"),
     "fanout": ("~tl:*", "~fanout:*", "%R~online:*", "%R~status:*", "%R~acct:index:*",
                "%R~acct:{a*}:followers*"),

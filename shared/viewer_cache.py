@@ -82,6 +82,10 @@ async def _invalidate(r: cache.CacheClient, keys: list[str], fields: list[str] |
 class Hidden(msgspec.Struct, array_like=True):
     ids: list[int]
     notification_ids: list[int]  # the subset whose notifications are hidden too
+    # The subset blocked either way: whose statuses the reader may not act on (posts' check of
+    # a favourite, reblog or reply, services/posts/audience.py). None in an entry stored before
+    # it was added: unknown (ask graph).
+    blocked: list[int] | None = None
 
 
 _hidden_encoder = msgspec.msgpack.Encoder()

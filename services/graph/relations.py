@@ -48,7 +48,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         ttl = min([viewer_cache.HIDDEN_TTL_S, *(int(e) + 1 for e in ends)])
         await viewer_cache.fill_hidden(
             cache, req.account_id, seen,
-            viewer_cache.Hidden(ids=found.ids, notification_ids=found.notification_ids), ttl)
+            viewer_cache.Hidden(ids=found.ids, notification_ids=found.notification_ids,
+                                blocked=list({row["id"] for row in rows if row["block"]})), ttl)
         return found
 
     host.serve(api.FOLLOW_REQUEST_AUTHORIZE, AnswerFollowRequest(pool, cache, accept=True))

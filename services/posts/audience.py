@@ -1,12 +1,24 @@
-"""Who may act on a status: the one visibility policy, fed with the actor's facts from graph."""
+"""Who may act on a status: the one visibility policy, fed with the actor's facts from graph.
+
+Most actions are on a public or unlisted status of the actor's own network (a favourite, a
+reblog, a reply): there, only a block either way can hide it, and graph's cache of the actor's
+hidden accounts (shared/viewer_cache.py, kept by graph, read by the gateway's timelines too)
+says whom the actor blocks or is blocked by. So those are decided from that cache, without a
+``viewer.facts`` request; the others (and a miss) ask graph for the actor's facts."""
 
 from __future__ import annotations
 
+import logging
+
+import redis.exceptions
 from nats.aio.client import Client as NATS
 
-from shared import bus, errors, policy
+from shared import bus, errors, policy, viewer_cache
 from shared.contracts import graph as graph_api
+from shared.member_index import Commands
 from shared.records import StatusRecord
+
+log = logging.getLogger(__name__)
 
 
 def post_facts(status: StatusRecord) -> policy.PostFacts:
@@ -21,13 +33,43 @@ async def viewer(nc: NATS, account_id: int) -> policy.Viewer:
     return facts.viewer()
 
 
-async def ensure_visible(nc: NATS, status: StatusRecord | None, account_id: int
+async def ensure_visible(nc: NATS, status: StatusRecord | None, account_id: int, *,
+                         network_id: int | None = None, cache: Commands | None = None
                          ) -> StatusRecord:
     """The status, or 404 when it does not exist or the account may not see it (a 403 would
-    reveal that it exists)."""
+    reveal that it exists). ``network_id`` (the actor's) and ``cache``: decide a public
+    status of that network from graph's cache of blocks (the module's docstring)."""
     if status is None:
         raise errors.NotFound("Record not found")
-    if status.account_id != account_id and not policy.can_see(
-            post_facts(status), await viewer(nc, account_id)):
+    if status.account_id == account_id:
+        return status
+    if network_id is not None and cache is not None and _network_wide(status, network_id):
+        blocked = await _blocked(cache, account_id)
+        if blocked is not None:
+            if status.account_id in blocked:
+                raise errors.NotFound("Record not found")
+            return status
+    if not policy.can_see(post_facts(status), await viewer(nc, account_id)):
         raise errors.NotFound("Record not found")
     return status
+
+
+def _network_wide(status: StatusRecord, network_id: int) -> bool:
+    """Seen by every member of ``network_id`` but those blocked either way with its author
+    (``policy.can_see`` for a public or unlisted status outside communities, in the network)."""
+    return (status.visibility in (policy.PUBLIC, policy.UNLISTED)
+            and status.community_id is None and status.network_id == network_id)
+
+
+async def _blocked(cache: Commands, account_id: int) -> set[int] | None:
+    """Whom the account blocks or is blocked by, from graph's cache; None when it cannot say
+    (a miss, an entry from before it held blocks, Valkey away): then graph is asked."""
+    try:
+        raw = await cache.execute_command("GET", viewer_cache.hidden_key(account_id))
+    except (OSError, redis.exceptions.RedisError) as exc:
+        log.warning("hidden sets unavailable (%s): asking graph", exc)
+        return None
+    if raw is None:
+        return None
+    blocked = viewer_cache.decode_hidden(raw).blocked
+    return None if blocked is None else set(blocked)

@@ -247,7 +247,8 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: CacheClient, nc: NATS
 
     async def reblog(req: api.Reblog) -> StatusRecord:
         return await reactions.reblog(
-            api.StatusAction(account_id=req.account_id, status_id=req.status_id),
+            api.StatusAction(account_id=req.account_id, status_id=req.status_id,
+                             network_id=req.network_id),
             req.network_id, req.visibility)
 
     post_status = PostStatus(pool, cache, nc, settings)

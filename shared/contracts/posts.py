@@ -63,10 +63,13 @@ class EditStatus(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StatusAction(msgspec.Struct, frozen=True, kw_only=True):
-    """One account acting on one status: favourite, reblog, bookmark, pin, delete, ..."""
+    """One account acting on one status: favourite, reblog, bookmark, pin, delete, ...
+    ``network_id``: the account's network, when the caller knows it (the gateway does): lets
+    posts decide a public status of that network visible without asking graph."""
 
     account_id: int
     status_id: int
+    network_id: int | None = None
 
 
 class DeleteStatus(StatusAction, frozen=True, kw_only=True):

@@ -55,7 +55,7 @@ async def act(request: Request[Any, Any, Any], status_id: FromPath[str],
     verb = ACTIONS[action]
     _, me = await gw.user(request)
     status = await bus.call(gw.nc, verb, posts_api.StatusAction(
-        account_id=me.id, status_id=status_id_or_404(status_id)))
+        account_id=me.id, status_id=status_id_or_404(status_id), network_id=me.network_id))
     [rendered] = await gw.hydrator.render_statuses([status], me.id)
     return responses.json(rendered)
 

@@ -200,13 +200,14 @@ async def notification_facts(conn: asyncpg.Connection, recipient_id: int, from_a
 
 
 async def hidden_from(conn: asyncpg.Connection, account_id: int) -> list[asyncpg.Record]:
-    """Whom the account does not want to see: ``id``, ``quiet`` (their notifications too) and
-    ``ends_in`` (seconds, for a timed mute), from its mutes and from blocks either way."""
+    """Whom the account does not want to see: ``id``, ``quiet`` (their notifications too),
+    ``ends_in`` (seconds, for a timed mute) and ``block`` (a block, not a mute), from its mutes
+    and from blocks either way."""
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT target_id AS id, notifications AS quiet, "
-        "extract(epoch FROM expires_at - now()) AS ends_in FROM mutes "
+        "extract(epoch FROM expires_at - now()) AS ends_in, false AS block FROM mutes "
         "WHERE account_id = $1 AND (expires_at IS NULL OR expires_at > now()) "
-        "UNION SELECT target_id, true, NULL FROM blocks WHERE account_id = $1 "
-        "UNION SELECT account_id, true, NULL FROM blocks WHERE target_id = $1",
+        "UNION SELECT target_id, true, NULL, true FROM blocks WHERE account_id = $1 "
+        "UNION SELECT account_id, true, NULL, true FROM blocks WHERE target_id = $1",
         account_id)
     return rows

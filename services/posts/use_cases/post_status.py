@@ -114,9 +114,9 @@ class PostStatus:
                                  has_more=options is not None or bool(media_ids))
         parent = None
         if req.in_reply_to_id is not None:
-            async with self.pool.acquire() as conn:
-                found = await store.status(conn, req.in_reply_to_id)
-            parent = await audience.ensure_visible(self.nc, found, req.account_id)
+            found = await status_cache.get(self.cache, self.pool, req.in_reply_to_id)
+            parent = await audience.ensure_visible(self.nc, found, req.account_id,
+                                                   network_id=req.network_id, cache=self.cache)
             if parent.reblog_of_id is not None:
                 raise errors.Invalid("Validation failed: cannot reply to a reblog")
         community_id = await self._community(req, parent)

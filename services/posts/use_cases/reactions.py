@@ -24,11 +24,14 @@ class Reactions:
 
     async def _visible(self, req: StatusAction) -> StatusRecord:
         status = await status_cache.get(self.cache, self.pool, req.status_id)
-        status = await audience.ensure_visible(self.nc, status, req.account_id)
+        status = await audience.ensure_visible(self.nc, status, req.account_id,
+                                               network_id=req.network_id, cache=self.cache)
         if status.reblog_of_id is not None:
             # Acting on a reblog acts on what it reblogged, as Mastodon does.
             original = await status_cache.get(self.cache, self.pool, status.reblog_of_id)
-            status = await audience.ensure_visible(self.nc, original, req.account_id)
+            status = await audience.ensure_visible(self.nc, original, req.account_id,
+                                                   network_id=req.network_id,
+                                                   cache=self.cache)
         return status
 
     async def _reread(self, status_id: int) -> StatusRecord:
