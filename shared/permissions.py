@@ -134,6 +134,7 @@ CALLS: dict[str, tuple[Verb[Any, Any], ...]] = {
         graph_api.ACCOUNT_GET,  # a scheduled status's author, still active when it is due
         graph_api.ACCOUNT_LOOKUP, graph_api.ACCOUNT_VISIBLE, graph_api.COMMUNITY_CAN_POST,
         graph_api.VIEWER_FACTS,
+        graph_api.VIEWER_HIDDEN,  # blocks, for an action on a public status (posts/audience)
         graph_api.COMMUNITY_BOT,  # who manages a community's feeds and hooks; its bot
         graph_api.ACCOUNT_UPDATE,  # the media worker sets processed avatars and headers
     ),

@@ -42,14 +42,15 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         async with pool.acquire() as conn:
             rows = await store.hidden_from(conn, req.account_id)
         found = api.Hidden(ids=list({row["id"] for row in rows}),
-                           notification_ids=list({row["id"] for row in rows if row["quiet"]}))
+                           notification_ids=list({row["id"] for row in rows if row["quiet"]}),
+                           blocked=list({row["id"] for row in rows if row["block"]}))
         # Cached for the gateway's timeline reads, at most until the first timed mute ends.
         ends = [row["ends_in"] for row in rows if row["ends_in"] is not None]
         ttl = min([viewer_cache.HIDDEN_TTL_S, *(int(e) + 1 for e in ends)])
         await viewer_cache.fill_hidden(
             cache, req.account_id, seen,
             viewer_cache.Hidden(ids=found.ids, notification_ids=found.notification_ids,
-                                blocked=list({row["id"] for row in rows if row["block"]})), ttl)
+                                blocked=found.blocked), ttl)
         return found
 
     host.serve(api.FOLLOW_REQUEST_AUTHORIZE, AnswerFollowRequest(pool, cache, accept=True))

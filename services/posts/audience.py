@@ -3,8 +3,9 @@
 Most actions are on a public or unlisted status of the actor's own network (a favourite, a
 reblog, a reply): there, only a block either way can hide it, and graph's cache of the actor's
 hidden accounts (shared/viewer_cache.py, kept by graph, read by the gateway's timelines too)
-says whom the actor blocks or is blocked by. So those are decided from that cache, without a
-``viewer.facts`` request; the others (and a miss) ask graph for the actor's facts."""
+says whom the actor blocks or is blocked by. So those are decided from that cache; a miss asks
+graph for that set (``viewer.hidden``, which fills the cache for the actor's next action). The
+others ask graph for all the actor's facts (``viewer.facts``)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ async def ensure_visible(nc: NATS, status: StatusRecord | None, account_id: int,
         return status
     if network_id is not None and cache is not None and _network_wide(status, network_id):
         blocked = await _blocked(cache, account_id)
+        if blocked is None:
+            hidden = await bus.call(nc, graph_api.VIEWER_HIDDEN,
+                                    graph_api.ViewerFacts(account_id=account_id))
+            blocked = None if hidden.blocked is None else set(hidden.blocked)
         if blocked is not None:
             if status.account_id in blocked:
                 raise errors.NotFound("Record not found")
@@ -63,7 +68,7 @@ def _network_wide(status: StatusRecord, network_id: int) -> bool:
 
 async def _blocked(cache: Commands, account_id: int) -> set[int] | None:
     """Whom the account blocks or is blocked by, from graph's cache; None when it cannot say
-    (a miss, an entry from before it held blocks, Valkey away): then graph is asked."""
+    (a miss, an entry from before it held blocks, Valkey away)."""
     try:
         raw = await cache.execute_command("GET", viewer_cache.hidden_key(account_id))
     except (OSError, redis.exceptions.RedisError) as exc:

@@ -203,6 +203,9 @@ class Hidden(msgspec.Struct, frozen=True, kw_only=True):
 
     ids: list[int]
     notification_ids: list[int] = []
+    # Those blocked either way (None from a graph before it said): whose statuses the reader
+    # may not act on.
+    blocked: list[int] | None = None
 
 
 # --- registration with an invitation -----------------------------------------------------------
