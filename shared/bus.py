@@ -658,10 +658,16 @@ class ServiceHost:
                       request: Request) -> str:
         """Handle the request and reply; returns the outcome ("ok" or the error's code)."""
         label = f"{self.name}.{endpoint.verb.name}"
-        answered, claim = await self._claim_for(endpoint.verb, request, label)
+        own_key = None
+        if endpoint.verb.dedupes_itself:  # the handler applies its key (Verb.dedupes_itself)
+            own_key = (request.headers or {}).get(request_keys.KEY_HEADER) or None
+            answered, claim = False, None
+        else:
+            answered, claim = await self._claim_for(endpoint.verb, request, label)
         if answered:
             return "ok"  # from the record of an earlier run (or a server away, logged there)
         token = request_keys.claiming(claim)
+        own_token = request_keys.applying_own(own_key)
         try:
             with metrics.REQUEST_SECONDS.labels(label).time():
                 try:
@@ -704,6 +710,7 @@ class ServiceHost:
             await _respond_error(request, "error", f"internal error: {type(exc).__name__}")
             return "error"
         finally:
+            request_keys.release_own(own_token)
             request_keys.release(token)
         return "ok"
 

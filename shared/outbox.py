@@ -47,6 +47,10 @@ HANDOFF_GRACE_S = 3.0
 # marking every row on its own cost as much as the relay's transaction it replaced. Marked in
 # one statement every 0.2 s, a moment's rows share it; far inside the grace.
 MARK_EVERY_S = 0.2
+# Published rows are kept a day (to look into), then deleted by the relay, a batch at a time.
+KEEP_HOURS = 24
+PRUNE_EVERY_S = 600.0
+PRUNE_BATCH = 5_000
 
 # Each service schema has this table (see its first migration).
 OUTBOX_DDL = """
@@ -177,6 +181,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._listen_after = 0.0  # (loop time) the next try to listen again, once it ended
+        self._prune_after = 0.0  # (loop time) the next prune of published rows
         self.healthy = False
         # The hand-off: rows committed by this process, to publish; then their ids, to mark.
         self._handed: list[Handed] = []
@@ -248,6 +253,7 @@ class OutboxRelay:
                 while await self.relay_once() == self.batch:
                     pass  # a full batch: there may be more
                 self.healthy = True
+                await self._prune_now_and_then()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -329,9 +335,20 @@ class OutboxRelay:
         metrics.EVENTS_PUBLISHED.labels(self.schema).inc(len(rows))
         return len(rows)
 
-    async def prune(self, older_than_hours: int = 24) -> None:
-        async with self.pool.acquire() as conn:
-            await conn.execute(
-                "DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)",
-                older_than_hours,
-            )
+    async def _prune_now_and_then(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._prune_after:
+            return
+        self._prune_after = loop.time() + PRUNE_EVERY_S
+        while await self.prune() == PRUNE_BATCH:
+            pass  # (a backlog: more)
+
+    async def prune(self, older_than_hours: int = KEEP_HOURS) -> int:
+        """Delete a batch of rows published longer ago than that; returns how many. (Every
+        replica's relay prunes: the batches skip each other's locked rows.)"""
+        deleted = await self.pool.fetchval(
+            "WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
+            "WHERE published_at < now() - make_interval(hours => $1) "
+            "LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1) SELECT count(*) FROM gone",
+            older_than_hours, PRUNE_BATCH)
+        return int(deleted)

@@ -19,7 +19,10 @@ sent again only with a key, in the ``Hubbub-Idempotency-Key`` header:
 
 A write handler that commits no transaction (autocommit statements) has its key recorded only
 with its answer, after the write: a death in between can apply such a write twice. The verbs
-that matter use transactions (their row and outbox row commit together).
+that matter use transactions (their row and outbox row commit together), or apply the key
+themselves (``Verb.dedupes_itself``: status.create writes it into the status's idempotency
+row, in the status's own statement, and answers a repeat with that status): for those the
+service looks up and records nothing, and the handler reads the key from ``request_key()``.
 """
 
 from __future__ import annotations
@@ -115,6 +118,24 @@ class Claim:
 
 _claim: contextvars.ContextVar[Claim | None] = contextvars.ContextVar(
     "hubbub_request_key_claim", default=None)
+
+# The key of the request being handled, for a verb that applies it itself.
+_own_key: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "hubbub_request_key_own", default=None)
+
+
+def request_key() -> str | None:
+    """This request's idempotency key, inside a handler of a ``dedupes_itself`` verb (None
+    without one: the caller sends it once)."""
+    return _own_key.get()
+
+
+def applying_own(key: str | None) -> contextvars.Token[str | None]:
+    return _own_key.set(key)
+
+
+def release_own(token: contextvars.Token[str | None]) -> None:
+    _own_key.reset(token)
 
 
 def claiming(claim: Claim | None) -> contextvars.Token[Claim | None]:

@@ -416,7 +416,9 @@ VERBS = VerbSet(SERVICE)
 _verb = VERBS.declare
 
 # Statuses: write, read, threads and edit history
-STATUS_CREATE = _verb("status.create", CreateStatus, StatusRecord, kind=WRITE)
+# Its key goes into the status's own idempotency row (services/posts/use_cases/post_status.py).
+STATUS_CREATE = _verb("status.create", CreateStatus, StatusRecord, kind=WRITE,
+                      dedupes_itself=True)
 STATUS_EDIT = _verb("status.edit", EditStatus, StatusRecord, kind=WRITE)
 STATUS_DELETE = _verb("status.delete", DeleteStatus, StatusRecord, kind=WRITE)
 STATUS_GET = _verb("status.get", GetStatuses, Statuses, kind=READ)

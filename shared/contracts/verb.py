@@ -44,13 +44,18 @@ Rep = TypeVar("Rep")
 class Verb(Generic[Req, Rep]):
     """``hubbub.svc.<service>.<name>``, its request type and its reply type."""
 
-    __slots__ = ("service", "name", "request", "reply", "kind", "subject", "_reply_decoder")
+    __slots__ = ("service", "name", "request", "reply", "kind", "dedupes_itself", "subject",
+                 "_reply_decoder")
 
     def __init__(self, service: str, name: str, request: type[Req], reply: type[Rep], *,
-                 kind: VerbKind) -> None:
+                 kind: VerbKind, dedupes_itself: bool = False) -> None:
         self.service = service
         self.name = name
         self.kind = kind
+        # A write whose handler applies its idempotency key itself, in its own write, and
+        # answers a repeat as it answered the first run (``request_keys.request_key``): the
+        # service neither looks up nor records its answer (a statement less per request).
+        self.dedupes_itself = dedupes_itself
         self.request = request
         self.reply = reply
         self.subject = subjects.service(service, name)
@@ -75,14 +80,17 @@ class VerbSet:
         self.service = service
         self._verbs: dict[str, Verb[Any, Any]] = {}
 
-    def declare(self, name: str, request: type[Req], reply: type[Rep], *, kind: VerbKind
-                ) -> Verb[Req, Rep]:
-        """``kind`` is required: every verb says whether it may be sent twice (see VerbKind)."""
+    def declare(self, name: str, request: type[Req], reply: type[Rep], *, kind: VerbKind,
+                dedupes_itself: bool = False) -> Verb[Req, Rep]:
+        """``kind`` is required: every verb says whether it may be sent twice (see VerbKind).
+        ``dedupes_itself``: see ``Verb``."""
         if name in self._verbs:
             raise ValueError(f"{self.service}.{name} declared twice")
         if kind not in (READ, IDEMPOTENT, WRITE):
             raise ValueError(f"{self.service}.{name}: unknown kind {kind!r}")
-        verb = Verb(self.service, name, request, reply, kind=kind)
+        if dedupes_itself and kind != WRITE:
+            raise ValueError(f"{self.service}.{name}: only a write has a key to apply")
+        verb = Verb(self.service, name, request, reply, kind=kind, dedupes_itself=dedupes_itself)
         self._verbs[name] = verb
         return verb
 

@@ -158,24 +158,65 @@ def fresh_key(base: str) -> Iterator[None]:
         request_keys.end(token)
 
 
-async def test_a_fresh_keys_first_attempt_does_not_look_for_a_recorded_answer(api: Api) -> None:
+async def test_a_fresh_keys_first_attempt_does_not_look_for_a_recorded_answer(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """A key made for this very request cannot have run before: its first attempt skips the
-    read of request_keys. (Made to repeat here, which the gateway never does, it runs again.)"""
+    read of request_keys; a client's key (or a retry) reads it."""
+    keys = host_of(api.stack.graph).keys
+    assert keys is not None
+    looked_up: list[str] = []
+    answer = keys.answer
+
+    async def counting(key: str, verb: str) -> Any:
+        looked_up.append(key)
+        return await answer(key, verb)
+
+    monkeypatch.setattr(keys, "answer", counting)
+    me = await api.user()
+    save = lists_api.SaveList(account_id=int(me.id), title="Made under one key")
+    base = unique("fresh")
+    with fresh_key(base):
+        first = await bus.call(api.stack.nc, LIST_SAVE, save)
+    assert looked_up == []
+    assert await api.stack.graph.pool.fetchval(
+        "SELECT reply IS NOT NULL FROM request_keys WHERE key = $1", f"{base}:1")
+    with one_key(base):  # a client's key (or a retry): answered from the record
+        assert (await bus.call(api.stack.nc, LIST_SAVE, save)).id == first.id
+    assert looked_up == [f"{base}:1"]
+
+
+async def test_a_status_sent_twice_with_one_key_is_one_status_and_records_no_answer(
+        api: Api) -> None:
+    """status.create applies its key itself (Verb.dedupes_itself): the key goes into the
+    status's idempotency row, in the status's own statement, and a repeat (even one sent as a
+    first run) answers with that status. No answer is looked up or recorded for it."""
     me = await api.user()
     network_id = await api.stack.graph.pool.fetchval(
         "SELECT network_id FROM accounts WHERE id = $1", int(me.id))
     create = posts_api.CreateStatus(account_id=int(me.id), network_id=network_id,
                                     text="posted under one key")
-    base = unique("fresh")
+    base = unique("own")
     with fresh_key(base):
         first = await bus.call(api.stack.nc, posts_api.STATUS_CREATE, create)
+    for scope in (fresh_key, one_key):
+        with scope(base):
+            assert (await bus.call(api.stack.nc, posts_api.STATUS_CREATE, create)).id == first.id
     assert await api.stack.posts.pool.fetchval(
-        "SELECT reply IS NOT NULL FROM request_keys WHERE key = $1", f"{base}:1")
-    with fresh_key(base):
-        second = await bus.call(api.stack.nc, posts_api.STATUS_CREATE, create)
-    assert second.id != first.id  # not looked up: a second status
-    with one_key(base):  # a client's key (or a retry): answered from the record
-        assert (await bus.call(api.stack.nc, posts_api.STATUS_CREATE, create)).id == first.id
+        "SELECT count(*) FROM request_keys WHERE key = $1", f"{base}:1") == 0
+    assert await api.stack.posts.pool.fetchval(
+        "SELECT count(*) FROM statuses WHERE account_id = $1", int(me.id)) == 1
+    # Without a key it is sent once, and each is a status of its own.
+    assert (await bus.call(api.stack.nc, posts_api.STATUS_CREATE, create)).id != first.id
+
+
+async def test_a_clients_idempotency_key_still_wins_over_the_requests(api: Api) -> None:
+    """A client's Idempotency-Key dedupes across its HTTP requests (each has keys of its own)."""
+    me = await api.user()
+    headers = {**me.headers, "Idempotency-Key": unique("client")}
+    sent = [await api.client.post("/api/v1/statuses", headers=headers, json={"status": "once"})
+            for _ in range(2)]
+    assert [r.status_code for r in sent] == [200, 200]
+    assert sent[0].json()["id"] == sent[1].json()["id"]
 
 
 async def test_only_the_first_attempt_of_a_fresh_key_says_it_is_the_first_run(api: Api) -> None:

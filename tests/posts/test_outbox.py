@@ -10,6 +10,7 @@ import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import ServiceUnavailableError
 
+from services.posts.use_cases.post_status import PostStatus
 from shared import events, outbox, subjects
 from shared.ids import new_id
 from shared.nats_users import operator_url
@@ -298,3 +299,38 @@ async def test_a_transaction_left_open_hands_nothing_to_the_next_user(settings: 
         assert called == ["committed"]
     finally:
         await pool.close()
+
+
+async def test_published_rows_are_pruned_after_a_day(api: Api) -> None:
+    """The relay deletes what it published more than a day ago, and nothing else: not a row
+    still to publish, however old."""
+    async with relay_of_our_own(api) as relay:
+        old_published, recent, old_unpublished = (await written(api), await written(api),
+                                                  await written(api))
+        pool = api.stack.posts.pool
+        await pool.execute("UPDATE outbox SET published_at = now() - interval '25 hours' "
+                           "WHERE id = $1", old_published.id)
+        await pool.execute("UPDATE outbox SET published_at = now() WHERE id = $1", recent.id)
+        await pool.execute("UPDATE outbox SET created_at = now() - interval '25 hours' "
+                           "WHERE id = $1", old_unpublished.id)
+        assert await relay.prune() >= 1
+        left = {row["id"] for row in await pool.fetch(
+            "SELECT id FROM outbox WHERE id = ANY($1::bigint[])",
+            [old_published.id, recent.id, old_unpublished.id])}
+        assert left == {recent.id, old_unpublished.id}
+
+
+async def test_idempotency_rows_older_than_a_day_are_forgotten(api: Api) -> None:
+    me = await api.user()
+    r = await api.client.post("/api/v1/statuses", json={"status": "keyed"},
+                              headers={**me.headers, "Idempotency-Key": "kept-a-day"})
+    assert r.status_code == 200, r.text
+    pool = api.stack.posts.pool
+    assert await pool.fetchval("SELECT count(*) FROM idempotency_keys WHERE account_id = $1",
+                               int(me.id)) == 1
+    await pool.execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' "
+                       "WHERE account_id = $1", int(me.id))
+    posts = api.stack.posts  # (the service's PostStatus does this every 1,000 statuses)
+    await PostStatus(pool, posts.redis.lean, posts.nc, posts.settings).forget_old_keys()
+    assert await pool.fetchval("SELECT count(*) FROM idempotency_keys WHERE account_id = $1",
+                               int(me.id)) == 0

@@ -133,6 +133,12 @@ async def edits(conn: asyncpg.Connection, status_id: int) -> list[Edit]:
     return [Edit(**dict(row)) for row in rows]
 
 
+async def forget_idempotency_keys(conn: asyncpg.Connection, older_than_hours: int) -> None:
+    await conn.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)",
+        older_than_hours)
+
+
 async def status_id_by_idempotency_key(conn: asyncpg.Connection, account_id: int, key: str | None
                                        ) -> int | None:
     status_id: int | None = await conn.fetchval(

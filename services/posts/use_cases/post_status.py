@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+import msgspec
 from nats.aio.client import Client as NATS
 
 from services.posts import audience, status_cache, store
@@ -22,7 +23,7 @@ from services.posts.store import media as media_store
 from services.posts.text import first_link
 from services.posts.use_cases import attach_media
 from services.posts.use_cases.compose import Composed, compose, validate_poll
-from shared import bus, errors, events, member_index, policy
+from shared import bus, errors, events, member_index, policy, request_keys
 from shared.cache import CacheClient
 from shared.contracts import graph as graph_api
 from shared.contracts.posts import CreateStatus
@@ -75,6 +76,10 @@ def thread_of(parent: StatusRecord | None, status_id: int) -> int:
     return parent.conversation_id or parent.id
 
 
+SERVICE_KEY_PREFIX = "hubbub-request:"
+PRUNE_KEYS_EVERY = 1_000  # statuses created between two prunes of old idempotency rows
+
+
 class PostStatus:
     def __init__(self, pool: asyncpg.Pool, cache: CacheClient, nc: NATS, settings: Settings
                  ) -> None:
@@ -82,13 +87,29 @@ class PostStatus:
         self.cache = cache
         self.nc = nc
         self.settings = settings
+        self._created = 0
+
+    async def forget_old_keys(self) -> None:
+        """Idempotency rows older than a day: clients retry within minutes (Mastodon keeps
+        them an hour), and the service's own keys come back within seconds."""
+        async with self.pool.acquire() as conn:
+            await store.forget_idempotency_keys(conn, request_keys.KEEP_HOURS)
 
     async def __call__(self, req: CreateStatus) -> StatusRecord:
         if req.idempotency_key:
             existing = await self.by_idempotency_key(req.account_id, req.idempotency_key)
             if existing is not None:
                 return existing
+        elif (request_key := request_keys.request_key()) is not None:
+            # The request's own key (a retry of the gateway's call brings it again), applied
+            # as a client's Idempotency-Key is: the second run's insert meets the first's row
+            # and answers with its status (STATUS_CREATE dedupes itself, so the service records
+            # no answer). Apart from clients' keys by its prefix.
+            req = msgspec.structs.replace(req, idempotency_key=SERVICE_KEY_PREFIX + request_key)
         draft = await self.prepare(req)
+        self._created += 1
+        if self._created % PRUNE_KEYS_EVERY == 1:
+            await self.forget_old_keys()
         try:
             async with self.pool.acquire() as conn:
                 status = await self.write(conn, draft)
