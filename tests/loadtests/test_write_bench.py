@@ -16,7 +16,7 @@ from services.cli import BENCHMARKS
 
 TOY = ["--accounts", "60", "--follows", "3", "--follows-max", "20", "--listeners", "30",
        "--clients", "4", "--seconds", "2", "--rate", "20", "--repeats", "1", "--tail", "2",
-       "--warmup", "0.5",
+       "--warmup", "0.5", "--idle", "0.5",
        # More favourites and reblogs than by default: a slow phase of a few dozen writes still
        # has some of each.
        "--favourites", "0.3", "--reblogs", "0.3"]
@@ -49,6 +49,12 @@ def test_runs_at_a_toy_size_and_reports_every_figure(tmp_path: Path,
     assert {"gateway", "posts", "fanout", "postgres", "nats"} <= set(
         run["hubbub"]["open"]["cpu_ms_per_post"])
     assert "bare" in run["bare"]["open"]["cpu_ms_per_post"]
+    # What each process spends idle, measured before the open loop, and the posts' CPU beyond.
+    opened = run["hubbub"]["open"]
+    assert set(opened["idle_cpu_ms_per_s"]) == set(opened["cpu_ms_per_post"])
+    assert all(ms >= 0 for ms in opened["idle_cpu_ms_per_s"].values())
+    assert set(opened["cpu_ms_per_post_beyond_idle"]) == set(opened["cpu_ms_per_post"])
+    assert "idle CPU ms per second" in printed
     # What a write costs in messages (loadtests/message_counts.py): every post is one request
     # to posts, and fanout handles the events; the counters come from the services' metrics.
     messages = run["hubbub"]["open"]["messages_per_write"]
