@@ -51,6 +51,9 @@ MARK_EVERY_S = 0.2
 KEEP_HOURS = 24
 PRUNE_EVERY_S = 600.0
 PRUNE_BATCH = 5_000
+# Rows handed and not yet published that a relay holds in memory, at most: beyond (NATS away
+# for long), a handed row is left to the poll, which takes it once its grace has passed.
+MAX_HANDED = 10_000
 
 # Each service schema has this table (see its first migration).
 OUTBOX_DDL = """
@@ -136,7 +139,7 @@ SELECT pg_notify($5, '') FROM (SELECT count(*) FROM added) AS done
 # (an event id written before, by a redelivered consumer, is not handed again).
 _ADD_HANDED = """
 INSERT INTO outbox (id, subject, payload, traceparent, relay_after)
-SELECT id, subject, payload, $4, now() + make_interval(secs => $5)
+SELECT id, subject, payload, $4, clock_timestamp() + make_interval(secs => $5)
 FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS e(id, subject, payload)
 ON CONFLICT DO NOTHING
 RETURNING id
@@ -263,6 +266,8 @@ class OutboxRelay:
 
     def hand(self, rows: list[Handed]) -> None:
         """Rows just committed by this process: publish them now (``_publish_handed``)."""
+        if len(self._handed) >= MAX_HANDED:
+            return  # (the poll takes them after their grace)
         self._handed.extend(rows)
         self._handed_wake.set()
 
@@ -277,16 +282,20 @@ class OutboxRelay:
                 results = await asyncio.gather(*(
                     self.js.publish(subject, payload, headers=_headers(event_id, trace))
                     for event_id, subject, payload, trace in rows), return_exceptions=True)
-                published = 0
+                failed: BaseException | None = None
                 for (event_id, *_rest), result in zip(rows, results, strict=True):
                     if isinstance(result, BaseException):
                         raise_if_cancelled(result)
-                        log.warning("outbox hand-off (%s): publishing %s failed: %s; the "
-                                    "poll takes it", self.schema, event_id, result)
+                        failed = result
                     else:
                         self._to_mark.append(event_id)
-                        published += 1
-                metrics.EVENTS_PUBLISHED.labels(self.schema).inc(published)
+                if failed is not None:  # (one line a batch: NATS away fails them all)
+                    log.warning("outbox hand-off (%s): %d of %d publishes failed (%s); the "
+                                "poll takes them", self.schema,
+                                sum(isinstance(r, BaseException) for r in results), len(rows),
+                                failed)
+                metrics.EVENTS_PUBLISHED.labels(self.schema).inc(
+                    sum(not isinstance(r, BaseException) for r in results))
                 self._mark_wake.set()
 
     async def _mark_handed(self) -> None:

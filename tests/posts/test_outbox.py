@@ -334,3 +334,32 @@ async def test_idempotency_rows_older_than_a_day_are_forgotten(api: Api) -> None
     await PostStatus(pool, posts.redis.lean, posts.nc, posts.settings).forget_old_keys()
     assert await pool.fetchval("SELECT count(*) FROM idempotency_keys WHERE account_id = $1",
                                int(me.id)) == 0
+
+
+async def test_a_handed_row_whose_publish_fails_is_left_to_the_poll(api: Api) -> None:
+    """NATS refused the hand-off's publish: the row stays unmarked, and the poll publishes it
+    once its grace has passed."""
+    async with handing_relay(api) as (relay, _handed):
+        recording = relay.hand
+        relay.hand = lambda rows: None  # type: ignore[method-assign]
+        event = await written(api)
+        relay.hand = recording  # type: ignore[method-assign]
+        # A subject no stream takes: JetStream answers the publish with an error.
+        relay.hand([(event.id, "hubbub.nowhere", events.encode(event), None)])
+        await asyncio.sleep(outbox.MARK_EVERY_S + 0.3)
+        assert await published_at(api, event) is None
+        await api.stack.posts.pool.execute(
+            "UPDATE outbox SET relay_after = now() - interval '1 second' WHERE id = $1", event.id)
+        assert await relay.relay_once() >= 1
+        assert await copies_in_stream(api.stack.settings, event.id) == 1
+
+
+async def test_a_relay_holds_at_most_so_many_handed_rows(api: Api) -> None:
+    """NATS away for long: the hand-off stops taking rows (the poll takes them after their
+    grace) rather than holding every write in memory."""
+    relay = OutboxRelay(api.stack.posts.pool, api.stack.posts.js, "posts",
+                        database_url=api.stack.settings.database_url)
+    held: outbox.Handed = (1, "s", b"", None)
+    relay.hand([held] * outbox.MAX_HANDED)
+    relay.hand([held])
+    assert len(relay._handed) == outbox.MAX_HANDED

@@ -35,7 +35,7 @@ WITH s AS (
     UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $21::bigint
 ), event AS (
     INSERT INTO outbox (id, subject, payload, traceparent, relay_after)
-    VALUES ($22, $23, $24, $27, now() + make_interval(secs => $28::float8))
+    VALUES ($22, $23, $24, $27, clock_timestamp() + make_interval(secs => $28::float8))
     ON CONFLICT DO NOTHING
     RETURNING id
 )
