@@ -41,6 +41,12 @@ async def favourite(api: Api, user: User, status_id: str) -> int:
     return r.status_code
 
 
+async def reply(api: Api, user: User, status_id: str) -> int:
+    r = await api.client.post("/api/v1/statuses", headers=user.headers,
+                              json={"status": "a reply", "in_reply_to_id": status_id})
+    return r.status_code
+
+
 async def test_a_public_status_of_the_network_is_favourited_without_asking_graph(
         api: Api, asked: Counter[tuple[str, int]]) -> None:
     author, fan = await api.user(), await api.user()
@@ -48,9 +54,7 @@ async def test_a_public_status_of_the_network_is_favourited_without_asking_graph
     await cached_hidden(api, fan)
     asked.clear()
     assert await favourite(api, fan, status["id"]) == 200
-    r = await api.client.post("/api/v1/statuses", headers=fan.headers,
-                              json={"status": "a reply", "in_reply_to_id": status["id"]})
-    assert r.status_code == 200, r.text
+    assert await reply(api, fan, status["id"]) == 200
     assert asked[("viewer.facts", int(fan.id))] == asked[("viewer.hidden", int(fan.id))] == 0
 
 
@@ -63,9 +67,7 @@ async def test_a_block_in_the_cache_hides_the_status(
     await cached_hidden(api, blocked)
     asked.clear()
     assert await favourite(api, blocked, status["id"]) == 404
-    r = await api.client.post("/api/v1/statuses", headers=blocked.headers,
-                              json={"status": "a reply", "in_reply_to_id": status["id"]})
-    assert r.status_code == 404, r.text
+    assert await reply(api, blocked, status["id"]) == 404
     assert not asked  # decided from the cache
 
 
