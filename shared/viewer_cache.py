@@ -18,11 +18,16 @@ one script, so nothing can slip between).
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import msgspec
+import redis.exceptions
 
 from shared import cache
 from shared.contracts.filters import FilterRecord
+from shared.member_index import Commands
+
+log = logging.getLogger(__name__)
 
 HIDDEN_TTL_S = 3600
 FLAGS_TTL_S = 24 * 3600
@@ -94,6 +99,18 @@ _hidden_decoder = msgspec.msgpack.Decoder(Hidden)
 
 def decode_hidden(raw: bytes) -> Hidden:
     return _hidden_decoder.decode(raw)
+
+
+async def cached_hidden(client: Commands, account_id: int) -> Hidden | None:
+    """The reader's hidden accounts as graph cached them, for the services that read graph's
+    cache (notify's refusals, posts' blocks); None on a miss or with Valkey away (the caller
+    asks graph, which fills it)."""
+    try:
+        raw = await client.execute_command("GET", hidden_key(account_id))
+    except (OSError, redis.exceptions.RedisError) as exc:
+        log.warning("hidden sets unavailable (%s): asking graph", exc)
+        return None
+    return None if raw is None else decode_hidden(raw)
 
 
 async def fill_hidden(r: cache.CacheClient, account_id: int, seen_generation: Generation,

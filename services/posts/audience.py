@@ -9,17 +9,12 @@ others ask graph for all the actor's facts (``viewer.facts``)."""
 
 from __future__ import annotations
 
-import logging
-
-import redis.exceptions
 from nats.aio.client import Client as NATS
 
 from shared import bus, errors, policy, viewer_cache
 from shared.contracts import graph as graph_api
 from shared.member_index import Commands
 from shared.records import StatusRecord
-
-log = logging.getLogger(__name__)
 
 
 def post_facts(status: StatusRecord) -> policy.PostFacts:
@@ -69,12 +64,5 @@ def _network_wide(status: StatusRecord, network_id: int) -> bool:
 async def _blocked(cache: Commands, account_id: int) -> set[int] | None:
     """Whom the account blocks or is blocked by, from graph's cache; None when it cannot say
     (a miss, an entry from before it held blocks, Valkey away)."""
-    try:
-        raw = await cache.execute_command("GET", viewer_cache.hidden_key(account_id))
-    except (OSError, redis.exceptions.RedisError) as exc:
-        log.warning("hidden sets unavailable (%s): asking graph", exc)
-        return None
-    if raw is None:
-        return None
-    blocked = viewer_cache.decode_hidden(raw).blocked
-    return None if blocked is None else set(blocked)
+    hidden = await viewer_cache.cached_hidden(cache, account_id)
+    return None if hidden is None or hidden.blocked is None else set(hidden.blocked)

@@ -7,10 +7,8 @@ the recipient accepts it."""
 from __future__ import annotations
 
 import contextlib
-import logging
 
 import asyncpg
-import redis.exceptions
 from nats.aio.client import Client as NATS
 
 from services.notify import store
@@ -26,8 +24,6 @@ from shared.contracts.notify import PolicyAction
 from shared.ids import new_id
 from shared.records import NotificationType
 from shared.routing import EventRoutes
-
-log = logging.getLogger(__name__)
 
 
 class NotifyPeople:
@@ -136,15 +132,10 @@ class NotifyPeople:
         ``notification.allowed``), read from graph's cache of the recipient's hidden accounts,
         which the gateway's timelines read too; on a miss graph is asked for the set, and
         caches it for the recipient's next notification."""
-        raw = None
-        if self.graph_cache is not None:
-            try:
-                raw = await self.graph_cache.execute_command(
-                    "GET", viewer_cache.hidden_key(recipient))
-            except (OSError, redis.exceptions.RedisError) as exc:
-                log.warning("hidden sets unavailable (%s): asking graph", exc)
-        if raw is not None:
-            return sender in viewer_cache.decode_hidden(raw).notification_ids
+        cached = (await viewer_cache.cached_hidden(self.graph_cache, recipient)
+                  if self.graph_cache is not None else None)
+        if cached is not None:
+            return sender in cached.notification_ids
         hidden = await bus.call(self.nc, graph_api.VIEWER_HIDDEN,
                                 graph_api.ViewerFacts(account_id=recipient))
         return sender in hidden.notification_ids
