@@ -282,20 +282,17 @@ class OutboxRelay:
                 results = await asyncio.gather(*(
                     self.js.publish(subject, payload, headers=_headers(event_id, trace))
                     for event_id, subject, payload, trace in rows), return_exceptions=True)
-                failed: BaseException | None = None
-                for (event_id, *_rest), result in zip(rows, results, strict=True):
-                    if isinstance(result, BaseException):
-                        raise_if_cancelled(result)
-                        failed = result
-                    else:
-                        self._to_mark.append(event_id)
-                if failed is not None:  # (one line a batch: NATS away fails them all)
+                failures = [r for r in results if isinstance(r, BaseException)]
+                for failure in failures:
+                    raise_if_cancelled(failure)
+                published = [row[0] for row, result in zip(rows, results, strict=True)
+                             if not isinstance(result, BaseException)]
+                if failures:  # (one line a batch: NATS away fails them all)
                     log.warning("outbox hand-off (%s): %d of %d publishes failed (%s); the "
-                                "poll takes them", self.schema,
-                                sum(isinstance(r, BaseException) for r in results), len(rows),
-                                failed)
-                metrics.EVENTS_PUBLISHED.labels(self.schema).inc(
-                    sum(not isinstance(r, BaseException) for r in results))
+                                "poll takes them", self.schema, len(failures), len(rows),
+                                failures[0])
+                self._to_mark += published
+                metrics.EVENTS_PUBLISHED.labels(self.schema).inc(len(published))
                 self._mark_wake.set()
 
     async def _mark_handed(self) -> None:
