@@ -249,20 +249,22 @@ def register_timelines(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis
     async def followers_page(req: api.FollowersPage) -> api.FollowersPageReply:
         limit = max(1, min(req.limit, 50_000))
         count: int | None
-        async with pool.acquire() as conn:
-            if req.packed and req.unless_above is not None and not req.after_id:
-                # Fanout's first question about every post: answered, and cached where
-                # fanout looks first (shared/followers_cache.py).
-                seen = await account_cache.generation_or_none(cache, req.account_id)
+        if req.packed and req.unless_above is not None and not req.after_id:
+            # Fanout's first question about every post: answered, and cached where fanout
+            # looks first (shared/followers_cache.py). Valkey is asked outside the pool's
+            # connection, which serves the query alone.
+            seen = await account_cache.generation_or_none(cache, req.account_id)
+            async with pool.acquire() as conn:
                 count, packed = await store.followers_count_and_packed(
                     conn, req.account_id, limit, req.unless_above,
                     reblogs_only=req.reblogs_only)
-                # (a page shorter than the cache's lists is not the whole list)
-                if seen is not None and limit >= followers_cache.MOST:
-                    await account_cache.fill_followers(
-                        cache, req.account_id, seen, reblogs_only=req.reblogs_only,
-                        count=count, packed=packed)
-                return api.FollowersPageReply(packed=packed or b"", followers_count=count)
+            # (a page shorter than the cache's lists is not the whole list)
+            if seen is not None and limit >= followers_cache.MOST:
+                await account_cache.fill_followers(
+                    cache, req.account_id, seen, reblogs_only=req.reblogs_only,
+                    count=count, packed=packed)
+            return api.FollowersPageReply(packed=packed or b"", followers_count=count)
+        async with pool.acquire() as conn:
             count = None
             if req.unless_above is not None:
                 count = await store.followers_count(conn, req.account_id)
