@@ -199,6 +199,13 @@ class FastRedis:
             *zrange_args(key, start, end, desc, byscore, bylex, offset, num))
         return members
 
+    async def zmscore(self, key: str, members: list[Any]) -> list[float | None]:
+        """(redis-py's reply: each member's score, None for one not in the set)"""
+        if not members:
+            return []
+        scores: list[bytes | None] = await self.execute_command("ZMSCORE", key, *members)
+        return [None if score is None else float(score) for score in scores]
+
     def pipeline(self, transaction: bool = False) -> Pipeline:
         if transaction:
             raise ValueError("FastRedis pipelines are not transactions")

@@ -37,7 +37,7 @@ class GraphService(BaseService):
         relay = OutboxRelay(self.pool, self.js, "graph", database_url=self.settings.database_url)
         await relay.start()
         self.keep(relay)
-        counted = CountStatus(self.pool, self.redis.main).routes()
+        counted = CountStatus(self.pool, self.redis.lean).routes()
         counter = EventConsumer(
             self.js, "graph-counters", counted, filter_subjects=counted.filter_subjects(),
             max_deliver=self.settings.max_deliver,
@@ -49,9 +49,9 @@ class GraphService(BaseService):
         self.keep(counter)
         host = ServiceHost(self.nc, graph_api.VERBS, keys=RequestKeys(self.pool))
         self.passwords = Passwords(self.settings.password_checks)
-        handlers.register(host, self.pool, self.redis.main, self.passwords)
+        handlers.register(host, self.pool, self.redis.main, self.passwords, lean=self.redis.lean)
         membership.register(host, self.pool, self.redis.main, self.settings, self.passwords)
-        relations.register(host, self.pool, self.redis.main)
+        relations.register(host, self.pool, self.redis.main, lean=self.redis.lean)
         communities.register(host, self.pool, self.redis.main)
         lists.register(host, self.pool, self.redis.main)
         filters.register(host, self.pool, self.redis.main)

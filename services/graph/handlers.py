@@ -32,6 +32,7 @@ from services.graph.use_cases.suggestions import SuggestAccounts
 from services.graph.use_cases.update_profile import UpdateProfile, credential_account
 from shared import errors, followers_cache
 from shared.bus import ServiceHost
+from shared.cache import CacheClient
 from shared.contracts import graph as api
 from shared.contracts import scim as scim_api
 from shared.records import AccountRecord
@@ -39,11 +40,14 @@ from shared.settings import Settings
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis,
-             passwords: Passwords | None = None) -> None:
+             passwords: Passwords | None = None, *, lean: CacheClient | None = None) -> None:
+    """``lean``: the lean client (shared/fastredis) for the account cache on the hot reads
+    (accounts by id, fanout's follower pages); ``cache`` for everything else."""
     passwords = passwords or Passwords(Settings().password_checks)
+    hot = lean or cache
 
     async def get_accounts(req: api.GetAccounts) -> api.Accounts:
-        return api.Accounts(accounts=await account_cache.read_and_fill(cache, pool,
+        return api.Accounts(accounts=await account_cache.read_and_fill(hot, pool,
                                                                         req.ids[:200]))
 
     async def lookup_accounts(req: api.LookupAccounts) -> api.Accounts:
@@ -101,7 +105,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis,
     register_profiles(host, pool, cache)
     register_tags(host, pool, cache)
     register_network(host, pool, cache)
-    register_timelines(host, pool, cache)
+    register_timelines(host, pool, hot)
     register_scim(host, pool, cache)
 
 
@@ -212,7 +216,7 @@ def register_network(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) 
     host.serve(api.SSO_SIGN_IN, SignInWithProvider(pool))
 
 
-def register_timelines(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+def register_timelines(host: ServiceHost, pool: asyncpg.Pool, cache: CacheClient) -> None:
     """What fanout, home reads and rebuilds ask: follower pages, followees, accounts."""
 
     async def big_followees(req: api.BigFollowees) -> api.FolloweeIds:

@@ -12,10 +12,15 @@ from services.graph.use_cases.follow_account import RemoveFromFollowers
 from services.graph.use_cases.follow_requests import AnswerFollowRequest
 from shared import viewer_cache
 from shared.bus import ServiceHost
+from shared.cache import CacheClient
 from shared.contracts import graph as api
 
 
-def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
+def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, *,
+             lean: CacheClient | None = None) -> None:
+    """``lean``: the lean client (shared/fastredis) for the hidden sets' fills, asked on the
+    write path (posts' visibility checks); ``cache`` for everything else."""
+    hot = lean or cache
     async def blocks(req: api.RelationPage) -> api.RelationItems:
         async with pool.acquire() as conn:
             return api.RelationItems(items=await store.blocks_page(conn, req))
@@ -38,7 +43,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         return api.Allowed(allowed=True, **dict(facts))
 
     async def hidden(req: api.ViewerFacts) -> api.Hidden:
-        seen = await viewer_cache.generation(cache, viewer_cache.hidden_key(req.account_id))
+        seen = await viewer_cache.generation(hot, viewer_cache.hidden_key(req.account_id))
         async with pool.acquire() as conn:
             rows = await store.hidden_from(conn, req.account_id)
         found = api.Hidden(ids=list({row["id"] for row in rows}),
@@ -48,7 +53,7 @@ def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:
         ends = [row["ends_in"] for row in rows if row["ends_in"] is not None]
         ttl = min([viewer_cache.HIDDEN_TTL_S, *(int(e) + 1 for e in ends)])
         await viewer_cache.fill_hidden(
-            cache, req.account_id, seen,
+            hot, req.account_id, seen,
             viewer_cache.Hidden(ids=found.ids, notification_ids=found.notification_ids,
                                 blocked=found.blocked), ttl)
         return found

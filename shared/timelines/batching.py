@@ -22,7 +22,7 @@ import redis.asyncio as redis
 from redis.commands.core import AsyncScript
 from redis.crc import key_slot
 
-from shared.cache import is_cluster
+from shared.cache import CacheClient, is_cluster
 from shared.fastredis import FastRedis, LeanScript
 from shared.records import LAST_READ_KEY, TIMELINES
 from shared.timelines.scripts import ADD_GROUPS, trims
@@ -89,7 +89,7 @@ class ActiveReaders:
         return active
 
 
-async def write_batch(r: redis.Redis, script: AsyncScript | LeanScript, pieces: list[Piece],
+async def write_batch(r: CacheClient, script: AsyncScript | LeanScript, pieces: list[Piece],
                       cap: int, cutoff: int, active: ActiveReaders | None = None, *,
                       cluster: bool = False) -> list[int]:
     """One round of timeline writes: the activity check of the pieces' readers (one ZMSCORE,
@@ -107,7 +107,7 @@ async def write_batch(r: redis.Redis, script: AsyncScript | LeanScript, pieces: 
     if unknown:
         # redis-py types members as str; ints are encoded as their decimal all the same
         # (fanout's hot loop: no conversion)
-        seen = await r.zmscore(LAST_READ_KEY, unknown)  # type: ignore[arg-type]
+        seen = await r.zmscore(LAST_READ_KEY, unknown)  # type: ignore[arg-type,unused-ignore]
         checked = active.learn(unknown, seen, cutoff)
         homes = [found if None not in found else
                  [h for i, home in zip(piece.readers, found, strict=True)
@@ -179,7 +179,9 @@ class TimelineWrites:
         self.inactive_s = inactive_s
         self.batch = batch
         self.lanes = lanes
-        # The script calls on the lean client when given one; the activity check stays on r.
+        # The script calls and the activity check on the lean client when given one: redis-py
+        # spent ~0.2 ms of Python on each check (a tenth of fanout's CPU in the write bench).
+        self._client: CacheClient = lean if lean is not None else r
         self._script = (LeanScript(lean, ADD_GROUPS) if lean is not None
                         else r.register_script(ADD_GROUPS))
         self.active = ActiveReaders()
@@ -236,7 +238,7 @@ class TimelineWrites:
                 if not pieces:
                     continue
                 try:
-                    written = await write_batch(self.r, self._script, pieces, self.cap,
+                    written = await write_batch(self._client, self._script, pieces, self.cap,
                                                 int(time.time() - self.inactive_s), self.active,
                                                 cluster=self.cluster)
                 except Exception as exc:

@@ -47,6 +47,10 @@ async def test_answers_as_redis_py_does(clients) -> None:
     pipe = fast.pipeline()
     pipe.zscore("fr:scores", 7).zscore("fr:scores", 8).exists("fr:a", "fr:b").get("fr:b")
     assert await pipe.execute() == [1764000000.0, None, 2, b"2"]
+    # (fanout's activity check: ids as ints, a member missing, an empty list sent nowhere)
+    assert (await fast.zmscore("fr:scores", [7, 8]) == await slow.zmscore("fr:scores", [7, 8])
+            == [1764000000.0, None])
+    assert await fast.zmscore("fr:scores", []) == []
     # The timeline read helpers take either client.
     b = Bounds(limit=20)
     assert await home_state(fast, 1, b) == await home_state(slow, 1, b)

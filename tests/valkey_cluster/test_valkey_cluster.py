@@ -104,6 +104,9 @@ async def test_lean_client_routes_by_slot(valkey_cluster: Cluster) -> None:
 
         packed = b"".join(hiredis.pack_command(("GET", k)) for k in keys[:8])
         assert await lean.execute_packed(packed, 8) == [k.encode() for k in keys[:8]]
+        # (fanout's activity check, routed by its one key)
+        await lean.execute_many([("ZADD", keys[5] + ":z", 12, 7)])
+        assert await lean.zmscore(keys[5] + ":z", [7, 8]) == [12.0, None]
         # Every node answered for its own slots.
         assert len(lean._nodes) == 3
     finally:

@@ -12,10 +12,10 @@ import asyncio
 import logging
 
 import asyncpg
-import redis.asyncio as redis
 
 from services.graph import account_cache, store
 from shared import events
+from shared.cache import CacheClient
 from shared.routing import EventRoutes
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def change(event: events.AnyEvent) -> tuple[int, int, int, int] | None:
 
 
 class CountStatus:
-    def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, max_group: int = MAX_GROUP
+    def __init__(self, pool: asyncpg.Pool, cache: CacheClient, max_group: int = MAX_GROUP
                  ) -> None:
         self.pool = pool
         self.cache = cache
