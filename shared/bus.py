@@ -302,8 +302,10 @@ class EventConsumer:
         concurrency: int = 16,
         ack_wait_s: float = ACK_WAIT_S,
         backoff_s: Sequence[float] = CONSUMER_BACKOFF_S,
+        linger_s: float = 0.0,
     ) -> None:
         self.js = js
+        self.linger_s = linger_s
         self.ack_wait_s = ack_wait_s
         self.backoff_s = list(backoff_s) or CONSUMER_BACKOFF_S
         self.durable = durable
@@ -377,7 +379,14 @@ class EventConsumer:
         fetching one at a time costs a request per event. So this asks the server directly:
         one pull request for up to ``batch`` events, expiring after PULL_EXPIRES_S, whose
         events are handled the moment each is delivered; the next request goes out when this
-        one is complete (filled, expired, or lost with a reconnect)."""
+        one is complete (filled, expired, or lost with a reconnect).
+
+        ``linger_s``, for a consumer whose work need not be prompt (graph's status counter):
+        events are let gather in the stream and taken together. A long pull for one event
+        waits (nothing is asked while idle); once one comes, every ``linger_s`` one pull takes
+        all that are waiting (``no_wait``), until a pull finds none. Delivered one at a time,
+        each event cost a wake-up, a transaction and an ack write of its own; taken together,
+        they share them (the handler's group commit, one socket write of acks)."""
         nc = nats_compat.connection_of(self.js)
         inbox = nc.new_inbox()
         arrived: asyncio.Queue[Msg] = asyncio.Queue()
@@ -403,10 +412,17 @@ class EventConsumer:
         sub = await nc.subscribe(inbox, cb=on_message)
         dispatcher = asyncio.create_task(self._dispatch_arrivals(arrived, pending))
         next_subject = nats_compat.pull_subject(self.js, subjects.EVENTS_STREAM, self.durable)
-        request = json.dumps({"batch": self.batch,
+        waiting = json.dumps({"batch": 1 if self.linger_s else self.batch,
                               "expires": int(PULL_EXPIRES_S * 1e9)}).encode()
+        # (no ``expires``: with one, the server ignores no_wait and holds the request open)
+        gathered = json.dumps({"batch": self.batch, "no_wait": True}).encode()
+        lingering = False  # (linger_s) the last pull brought events: more may have gathered
         try:
             while not self._stopping:
+                if lingering:
+                    await asyncio.sleep(self.linger_s)
+                request = gathered if lingering else waiting
+                wanted = self.batch if lingering or not self.linger_s else 1
                 request_over.clear()
                 delivered_before = self._delivered
                 try:
@@ -420,7 +436,7 @@ class EventConsumer:
                 loop = asyncio.get_running_loop()
                 deadline = loop.time() + PULL_EXPIRES_S + 1.0
                 while not request_over.is_set() and (
-                        self._delivered - delivered_before < self.batch):
+                        self._delivered - delivered_before < wanted):
                     remaining = deadline - loop.time()
                     if remaining <= 0:
                         break
@@ -431,6 +447,8 @@ class EventConsumer:
                     log.warning("consumer %s pull answered %s", self.durable, trouble[-1])
                     trouble.clear()
                     await asyncio.sleep(0.5)
+                if self.linger_s:
+                    lingering = self._delivered > delivered_before
                 # Keep in step with the handlers: pull no more while all slots are busy.
                 while arrived.qsize() >= self.batch:
                     await asyncio.sleep(0.01)

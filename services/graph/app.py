@@ -14,7 +14,7 @@ from services.graph import (
     relations,
 )
 from services.graph.passwords import Passwords
-from services.graph.use_cases.count_status import MAX_GROUP, CountStatus
+from services.graph.use_cases.count_status import COUNT_LINGER_S, MAX_GROUP, CountStatus
 from services.graph.use_cases.create_network import SetupCode
 from services.graph.use_cases.follow_account import keep_belled_index
 from services.graph.use_cases.followed_tags import keep_followed_tags_index
@@ -41,9 +41,9 @@ class GraphService(BaseService):
         counter = EventConsumer(
             self.js, "graph-counters", counted, filter_subjects=counted.filter_subjects(),
             max_deliver=self.settings.max_deliver,
-            # Every event in flight may join the next group commit (CountStatus), so groups
-            # grow across fetches.
-            batch=16, concurrency=MAX_GROUP,
+            # Counts need not be prompt: the events of a quarter second are taken together
+            # and counted in one group commit (CountStatus), each with its own ack.
+            batch=MAX_GROUP, concurrency=MAX_GROUP, linger_s=COUNT_LINGER_S,
         )
         await counter.start()
         self.keep(counter)
