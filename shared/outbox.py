@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any, NamedTuple
 
 import asyncpg
 from nats.js import JetStreamContext
@@ -119,6 +120,48 @@ def hand_after_commit(conn: asyncpg.Connection, relay: OutboxRelay, rows: list[H
     if rows:
         raw = getattr(conn, "_con", conn)  # the pool's proxy holds the connection
         raw.after_commit(lambda: relay.hand(rows))
+
+
+class Inline(NamedTuple):
+    """One event's outbox row written by the caller's own statement (``INLINE_SQL`` as one of
+    its CTEs, named ``event``, inserting only for the rows of the CTE named ``source``): the
+    write and its event in one round trip and one implicit transaction, not a BEGIN, two
+    statements and a COMMIT. ``args`` fill the fragment's parameters, from ``first`` on; after
+    the statement, ``handed`` hands the row over if the statement wrote it."""
+
+    relay: OutboxRelay | None
+    row: Handed
+    args: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, conn: asyncpg.Connection, schema: str, event: events.Event) -> Inline:
+        relay = handoff_for(conn, schema)
+        trace = tracing.traceparent()
+        event_id, subject, payload = row(event)
+        return cls(relay, (event_id, subject, payload, trace),
+                   (event_id, subject, payload, trace, HANDOFF_GRACE_S if relay else None,
+                    channel(schema)))
+
+    def handed(self, conn: asyncpg.Connection, written: int) -> None:
+        if self.relay is not None and written:
+            hand_after_commit(conn, self.relay, [self.row])
+
+
+def inline_sql(source: str, first: int) -> tuple[str, str]:
+    """(the ``event`` CTE, the select list's columns ``event_written`` and ``woken``) for an
+    ``Inline`` event whose parameters start at ``$first``: inserted once per row of the CTE
+    ``source`` (so: when the write wrote), the relay woken by NOTIFY when there is no relay to
+    hand it to (its grace parameter NULL), as ``add`` does."""
+    p = [f"${first + i}" for i in range(6)]
+    cte = (f"event AS (INSERT INTO outbox (id, subject, payload, traceparent, relay_after) "
+           f"SELECT {p[0]}::bigint, {p[1]}::text, {p[2]}::bytea, {p[3]}::text, "
+           f"clock_timestamp() + make_interval(secs => {p[4]}::float8) "
+           f"FROM (SELECT 1 FROM {source} LIMIT 1) AS once "
+           f"ON CONFLICT DO NOTHING RETURNING id)")
+    columns = (f"(SELECT count(*) FROM event) AS event_written, "
+               f"(SELECT count(*) FROM (SELECT pg_notify({p[5]}, '') FROM event "
+               f"WHERE {p[4]}::float8 IS NULL) AS w) AS woken")
+    return cte, columns
 
 
 # The rows and the relay's wake-up in one round trip: the NOTIFY is delivered at commit, as a

@@ -231,6 +231,60 @@ async def test_a_status_is_handed_over_by_its_own_statement(api: Api) -> None:
         assert [ours[0]["id"]] in handed
 
 
+async def test_favourites_and_reblogs_write_their_events_in_their_own_statement(
+        api: Api) -> None:
+    """A favourite, unfavourite or reblog writes its row, the count and its event in one
+    statement (shared/outbox.py Inline): each event is handed over once, and an action that
+    changed nothing (favourited or reblogged already) writes no event."""
+    async with handing_relay(api) as (_relay, handed):
+        alice, bob = await api.user(), await api.user()
+        status = await api.post(alice, "act on me")
+        for action in ("favourite", "favourite", "unfavourite", "reblog", "reblog"):
+            r = await api.client.post(f"/api/v1/statuses/{status['id']}/{action}",
+                                      headers=bob.headers)
+            assert r.status_code == 200, r.text
+        rows = await api.stack.posts.pool.fetch(
+            "SELECT id, payload, relay_after IS NOT NULL AS handed FROM outbox "
+            "ORDER BY id DESC LIMIT 50")
+        ours = [(row["id"], events.decode(row["payload"]), row["handed"]) for row in rows]
+        ours = [(i, e, h) for i, e, h in ours
+                if getattr(e, "status_id", None) == int(status["id"])
+                and not isinstance(e, events.StatusCreated)]
+        assert sorted(type(e).__name__ for _, e, _ in ours) == [
+            "FavouriteAdded", "FavouriteRemoved", "ReblogCreated"]
+        assert all(h for _, _, h in ours)
+        every_handed = [i for batch in handed for i in batch]
+        assert all(every_handed.count(i) == 1 for i, _, _ in ours)
+        counts = await api.stack.posts.pool.fetchrow(
+            "SELECT favourites_count, reblogs_count FROM statuses WHERE id = $1",
+            int(status["id"]))
+        assert (counts["favourites_count"], counts["reblogs_count"]) == (0, 1)
+        for _, event, _ in ours:
+            await eventually_published(api, event)
+
+
+async def test_an_inline_event_without_a_relay_to_hand_it_to_wakes_the_relay(api: Api) -> None:
+    """With no relay running in the process (handoff_for: None), the statement's event waits
+    for the relay, its poll not held back (relay_after NULL), and its NOTIFY wakes it."""
+    from services.posts import store
+
+    alice, bob = await api.user(), await api.user()
+    status = await api.post(alice, "favourite me while the relay is away")
+    event = events.FavouriteAdded(status_id=int(status["id"]), status_account_id=int(alice.id),
+                                  account_id=int(bob.id))
+    stack = api.stack
+    await stack.posts.relay.stop()
+    try:
+        async with stack.posts.pool.acquire() as conn:
+            assert await store.add_favourite(conn, new_id(), int(bob.id), int(status["id"]),
+                                             event)
+        assert await stack.posts.pool.fetchval(
+            "SELECT relay_after IS NULL FROM outbox WHERE id = $1", event.id) is True
+    finally:
+        await stack.posts.relay.start()
+    await eventually_published(api, event)
+
+
 async def test_a_rolled_back_write_hands_nothing(api: Api) -> None:
     """The rows go to the relay only at commit: an event of a write that did not happen must
     never be published."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from shared import events, outbox
 from shared.contracts.posts import Page, PageItem
 from shared.paging import id_window
 
@@ -97,28 +98,42 @@ async def flags_among(conn: asyncpg.Connection, account_id: int, ids: list[int])
 
 # --- favourites, reblogs, bookmarks, pins: the writes -------------------------------------------
 
+_FAVOURITE_CTE, _FAVOURITE_EVENT = outbox.inline_sql("added", 4)
+_ADD_FAVOURITE = (
+    "WITH added AS (INSERT INTO favourites (id, account_id, status_id) VALUES ($1, $2, $3) "
+    "ON CONFLICT DO NOTHING RETURNING status_id), "
+    "counted AS (UPDATE statuses SET favourites_count = favourites_count + 1 "
+    f"WHERE id IN (SELECT status_id FROM added) RETURNING 1), {_FAVOURITE_CTE} "
+    f"SELECT EXISTS (SELECT 1 FROM added) AS done, {_FAVOURITE_EVENT}")
+_UNFAVOURITE_CTE, _UNFAVOURITE_EVENT = outbox.inline_sql("removed", 3)
+_REMOVE_FAVOURITE = (
+    "WITH removed AS (DELETE FROM favourites WHERE account_id = $1 AND status_id = $2 "
+    "RETURNING status_id), "
+    "counted AS (UPDATE statuses SET favourites_count = greatest(favourites_count - 1, 0) "
+    f"WHERE id IN (SELECT status_id FROM removed) RETURNING 1), {_UNFAVOURITE_CTE} "
+    f"SELECT EXISTS (SELECT 1 FROM removed) AS done, {_UNFAVOURITE_EVENT}")
+
+
 async def add_favourite(conn: asyncpg.Connection, favourite_id: int, account_id: int,
-                        status_id: int) -> bool:
-    """The favourite and the status's count; False (and nothing written) if it was there."""
-    # One statement (one round trip): the count moves only when the row was new.
-    added = await conn.fetchval(
-        "WITH added AS (INSERT INTO favourites (id, account_id, status_id) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING RETURNING status_id), "
-        "counted AS (UPDATE statuses SET favourites_count = favourites_count + 1 "
-        "WHERE id IN (SELECT status_id FROM added) RETURNING 1) "
-        "SELECT EXISTS (SELECT 1 FROM added)", favourite_id, account_id, status_id)
-    return bool(added)
+                        status_id: int, event: events.FavouriteAdded) -> bool:
+    """The favourite, the status's count and ``event`` in one statement (one round trip, its
+    own transaction unless the caller has one open); False (and nothing written) if it was
+    there: the count moves and the event is written only when the row was new."""
+    inline = outbox.Inline.of(conn, "posts", event)
+    found = await conn.fetchrow(_ADD_FAVOURITE, favourite_id, account_id, status_id,
+                                *inline.args)
+    inline.handed(conn, found["event_written"])
+    return bool(found["done"])
 
 
-async def remove_favourite(conn: asyncpg.Connection, account_id: int, status_id: int) -> bool:
-    """The favourite gone and the count down; False (and nothing written) if there was none."""
-    removed = await conn.fetchval(
-        "WITH removed AS (DELETE FROM favourites WHERE account_id = $1 AND status_id = $2 "
-        "RETURNING status_id), "
-        "counted AS (UPDATE statuses SET favourites_count = greatest(favourites_count - 1, 0) "
-        "WHERE id IN (SELECT status_id FROM removed) RETURNING 1) "
-        "SELECT EXISTS (SELECT 1 FROM removed)", account_id, status_id)
-    return bool(removed)
+async def remove_favourite(conn: asyncpg.Connection, account_id: int, status_id: int,
+                           event: events.FavouriteRemoved) -> bool:
+    """The favourite gone, the count down and ``event`` written, in one statement; False (and
+    nothing written) if there was none."""
+    inline = outbox.Inline.of(conn, "posts", event)
+    found = await conn.fetchrow(_REMOVE_FAVOURITE, account_id, status_id, *inline.args)
+    inline.handed(conn, found["event_written"])
+    return bool(found["done"])
 
 
 async def live_reblog_id(conn: asyncpg.Connection, account_id: int, status_id: int) -> int | None:
@@ -129,18 +144,27 @@ async def live_reblog_id(conn: asyncpg.Connection, account_id: int, status_id: i
     return reblog_id
 
 
+_REBLOG_CTE, _REBLOG_EVENT = outbox.inline_sql("added", 6)
+_INSERT_REBLOG = (
+    "WITH added AS (INSERT INTO statuses (id, account_id, network_id, text, "
+    "content_html, visibility, reblog_of_id) "
+    "VALUES ($1, $2, $3, '', '', $4, $5) ON CONFLICT DO NOTHING RETURNING reblog_of_id), "
+    "counted AS (UPDATE statuses SET reblogs_count = reblogs_count + 1 "
+    f"WHERE id IN (SELECT reblog_of_id FROM added) RETURNING 1), {_REBLOG_CTE} "
+    f"SELECT EXISTS (SELECT 1 FROM added) AS done, {_REBLOG_EVENT}")
+
+
 async def insert_reblog(conn: asyncpg.Connection, reblog_id: int, account_id: int,
-                        network_id: int, visibility: str, status_id: int) -> bool:
-    """The reblog and the original's count, in one statement; False (nothing written) when the
-    account has a live reblog of it already (a concurrent one waits for the other to commit)."""
-    return bool(await conn.fetchval(
-        "WITH added AS (INSERT INTO statuses (id, account_id, network_id, text, "
-        "content_html, visibility, reblog_of_id) "
-        "VALUES ($1, $2, $3, '', '', $4, $5) ON CONFLICT DO NOTHING RETURNING reblog_of_id), "
-        "counted AS (UPDATE statuses SET reblogs_count = reblogs_count + 1 "
-        "WHERE id IN (SELECT reblog_of_id FROM added) RETURNING 1) "
-        "SELECT EXISTS (SELECT 1 FROM added)",
-        reblog_id, account_id, network_id, visibility, status_id))
+                        network_id: int, visibility: str, status_id: int,
+                        event: events.ReblogCreated) -> bool:
+    """The reblog, the original's count and ``event``, in one statement; False (nothing
+    written) when the account has a live reblog of it already (a concurrent one waits for the
+    other to commit)."""
+    inline = outbox.Inline.of(conn, "posts", event)
+    found = await conn.fetchrow(_INSERT_REBLOG, reblog_id, account_id, network_id, visibility,
+                                status_id, *inline.args)
+    inline.handed(conn, found["event_written"])
+    return bool(found["done"])
 
 
 async def uncount_reblog(conn: asyncpg.Connection, status_id: int) -> None:

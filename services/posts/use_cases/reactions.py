@@ -42,21 +42,23 @@ class Reactions:
 
     async def favourite(self, req: StatusAction) -> StatusRecord:
         status = await self._visible(req)
-        async with self.pool.acquire() as conn, conn.transaction():
-            if await store.add_favourite(conn, new_id(), req.account_id, status.id):
-                await outbox.add(conn, "posts", events.FavouriteAdded(
-                    status_id=status.id, status_account_id=status.account_id,
-                    account_id=req.account_id))
+        async with self.pool.acquire() as conn:  # (one statement: the row, count and event)
+            await store.add_favourite(conn, new_id(), req.account_id, status.id,
+                                      events.FavouriteAdded(
+                                          status_id=status.id,
+                                          status_account_id=status.account_id,
+                                          account_id=req.account_id))
         await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         return await self._reread(status.id)
 
     async def unfavourite(self, req: StatusAction) -> StatusRecord:
         status = await self._visible(req)
-        async with self.pool.acquire() as conn, conn.transaction():
-            if await store.remove_favourite(conn, req.account_id, status.id):
-                await outbox.add(conn, "posts", events.FavouriteRemoved(
-                    status_id=status.id, status_account_id=status.account_id,
-                    account_id=req.account_id))
+        async with self.pool.acquire() as conn:  # (one statement: the row, count and event)
+            await store.remove_favourite(conn, req.account_id, status.id,
+                                         events.FavouriteRemoved(
+                                             status_id=status.id,
+                                             status_account_id=status.account_id,
+                                             account_id=req.account_id))
         await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         return await self._reread(status.id)
 
@@ -72,16 +74,16 @@ class Reactions:
         if not policy.is_visibility(visibility) or visibility == policy.DIRECT:
             raise errors.Invalid("Validation failed: visibility must be public, unlisted or "
                                  "private")
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn:  # (one statement: the reblog, count, event)
             made = new_id()
             reblog_id: int | None = made
-            if await store.insert_reblog(conn, made, req.account_id, network_id,
-                                         visibility, status.id):
-                await outbox.add(conn, "posts", events.ReblogCreated(
-                    reblog_id=made, status_id=status.id,
-                    status_account_id=status.account_id, account_id=req.account_id,
-                    network_id=network_id, visibility=visibility))
-            else:  # reblogged already (or by a concurrent request that won): that one
+            if not await store.insert_reblog(
+                    conn, made, req.account_id, network_id, visibility, status.id,
+                    events.ReblogCreated(reblog_id=made, status_id=status.id,
+                                         status_account_id=status.account_id,
+                                         account_id=req.account_id, network_id=network_id,
+                                         visibility=visibility)):
+                # reblogged already (or by a concurrent request that won): that one
                 reblog_id = await store.live_reblog_id(conn, req.account_id, status.id)
         await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
         # The original (its count) and the reblog cached as they are now, in one read.
