@@ -232,7 +232,8 @@ class FakeHydrator:
     async def with_originals(self, statuses: list[StatusRecord]) -> dict[int, StatusRecord]:
         return await self.statuses([s.reblog_of_id for s in statuses if s.reblog_of_id])
 
-    async def render_statuses(self, statuses: list[StatusRecord], viewer_id=None) -> list[dict]:
+    async def render_statuses(self, statuses: list[StatusRecord], viewer_id=None,
+                              known=None) -> list[dict]:
         return [{"id": str(s.id)} for s in statuses]
 
 

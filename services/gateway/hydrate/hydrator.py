@@ -80,10 +80,14 @@ class Hydrator:
 
     async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None,
                               filters: ReaderFilters | None = None, context: str = "",
-                              hide: bool = True) -> list[dict[str, Any]]:
+                              hide: bool = True,
+                              known: dict[int, AccountRecord] | None = None
+                              ) -> list[dict[str, Any]]:
         """Mastodon JSON for statuses, in the order given (reblogs wrap their original), the
-        reader's content ``filters`` applied in ``context`` (render.Render)."""
-        return await self.render.render_statuses(statuses, viewer_id, filters, context, hide)
+        reader's content ``filters`` applied in ``context`` (render.Render); ``known``:
+        accounts read already."""
+        return await self.render.render_statuses(statuses, viewer_id, filters, context, hide,
+                                                 known)
 
     async def reader_filters(self, viewer_id: int | None) -> ReaderFilters | None:
         """The reader's content filters (one round trip for their stamp; none anonymous)."""

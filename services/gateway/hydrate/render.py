@@ -11,7 +11,7 @@ from services.gateway.hydrate.reader_filters import ReaderFilters
 from services.gateway.presenters import mastodon
 from services.gateway.presenters.media import MediaUrl
 from shared import viewer_cache
-from shared.records import StatusRecord
+from shared.records import AccountRecord, StatusRecord
 
 
 class Render:
@@ -22,16 +22,20 @@ class Render:
 
     async def render_statuses(self, statuses: list[StatusRecord], viewer_id: int | None = None,
                               filters: ReaderFilters | None = None, context: str = "",
-                              hide: bool = True) -> list[dict[str, Any]]:
+                              hide: bool = True,
+                              known: dict[int, AccountRecord] | None = None
+                              ) -> list[dict[str, Any]]:
         """Mastodon JSON for statuses, in the order given (reblogs wrap their original), with
         the reader's content ``filters`` applied in ``context`` (a ``hide`` filter leaves the
-        status out, unless not ``hide``: a status asked for by id)."""
+        status out, unless not ``hide``: a status asked for by id). ``known``: accounts the
+        caller read already (a new status's author), not read again."""
         originals = await self.fetch.with_originals(statuses)
         filtered: dict[int, list[dict[str, Any]]] = {}
         if filters is not None and context:
             statuses, filtered = filters.apply(statuses, originals, context, hide=hide)
         everything = [*statuses, *originals.values()]
-        accounts, flags = await self.fetch.accounts_and_flags(everything, viewer_id)
+        accounts, flags = await self.fetch.accounts_and_flags(
+            everything, viewer_id, dict(known) if known else None)
 
         def one(s: StatusRecord, reblog: dict[str, Any] | None = None) -> dict[str, Any] | None:
             author = accounts.get(s.account_id)

@@ -154,7 +154,7 @@ async def create_status(request: Request[Any, Any, Any]) -> Response[Any]:
     # A status created just now has no favourite, reblog, bookmark, pin or vote from its author
     # (no round trip for those flags): its JSON is the one streamed to its readers, rendered
     # once for both.
-    payload = await render_new_status(gw, status)
+    payload = await render_new_status(gw, status, me)
     if payload is None:
         raise errors.NotFound("Record not found")  # its author was deleted meanwhile
     return responses.raw_json(payload.encode())

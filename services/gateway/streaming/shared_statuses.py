@@ -26,7 +26,7 @@ from services.gateway.media_urls import DayTurn
 from shared import errors
 from shared.bounded_cache import BoundedCache
 from shared.contracts import live
-from shared.records import StatusRecord
+from shared.records import AccountRecord, StatusRecord
 
 if TYPE_CHECKING:  # the Gateway holds these caches: a runtime import would be a cycle
     from services.gateway.context import Gateway
@@ -56,7 +56,9 @@ class RenderCache:
         payload = self.entries.get(key, _MISSING)
         return (False, None) if payload is _MISSING else (True, cast("str | None", payload))
 
-    async def get(self, gw: Gateway, status: StatusRecord) -> str | None:
+    async def get(self, gw: Gateway, status: StatusRecord,
+                  known: dict[int, AccountRecord] | None = None) -> str | None:
+        """``known``: accounts the caller read already (hydration does not read them again)."""
         if self._day.turned():
             self.entries.clear()
         key = (status.id, status.version)
@@ -68,7 +70,7 @@ class RenderCache:
         future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self.pending[key] = future
         try:
-            rendered = await gw.hydrator.render_statuses([status])
+            rendered = await gw.hydrator.render_statuses([status], known=known)
             payload = msgspec.json.encode(rendered[0]).decode() if rendered else None
             self.entries.put(key, payload)
             future.set_result(payload)
@@ -158,9 +160,11 @@ async def prepare_live(gw: Gateway, message: live.LiveMessage) -> None:
         log.warning("streaming: preparing %s failed: %s", message.status_id, exc.message)
 
 
-async def render_new_status(gw: Gateway, status: StatusRecord) -> str | None:
+async def render_new_status(gw: Gateway, status: StatusRecord, author: AccountRecord
+                            ) -> str | None:
     """A status just created through this gateway, rendered once for its author's response and
     for every local reader it is about to be streamed to: fanout's live message, moments later,
-    finds the record and its JSON here (no Redis read, no second render)."""
+    finds the record and its JSON here (no Redis read, no second render). ``author``: the
+    account as the request read it, moments before (not read again)."""
     gw.status_fetches.remember(status)
-    return await rendered_once(gw, status)
+    return await gw.render_cache.get(gw, status, {author.id: author})
