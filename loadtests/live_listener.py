@@ -62,7 +62,8 @@ async def trace(nats_url: str | list[str], seen: dict[str, list[float]]):
             times[2] = now
 
     nc = await tap(nats_url, on_message)
-    await nc.subscribe("hubbub.evt.post.status.created")
+    # (the subject's last tokens are the event's facets: shared/subjects.py)
+    await nc.subscribe("hubbub.evt.post.status.created.>")
     await nc.subscribe("hubbub.live.user.>")
     await nc.subscribe("hubbub.live.users")  # fanout's batches (status_id read the same way)
     return nc

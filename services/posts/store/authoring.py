@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared import events, outbox, tracing
+from shared import events, outbox
 
 # The status, its idempotency key, poll, hashtag uses, the parent's reply count and the event's
 # outbox row in one statement: one round trip and one implicit transaction instead of seven, on
 # the hottest write. Each optional part writes nothing when its parameter is NULL (or the tag
-# array empty). The outbox row is handed to this process's relay ($28: its grace, see
-# shared/outbox.py), or, with no relay to hand it to ($28 NULL), wakes the relay by NOTIFY.
+# array empty). The outbox row ($23 on: shared/outbox.py Inline) is handed to this process's
+# relay, or, with no relay to hand it to, wakes the relay by NOTIFY.
+_EVENT_CTE, _EVENT_COLUMNS = outbox.inline_sql("s", 23)
 CREATE_SQL = """
 WITH s AS (
     INSERT INTO statuses (id, account_id, network_id, text, content_html, spoiler_text,
         sensitive, visibility, language, in_reply_to_id, in_reply_to_account_id, mentions, tags,
         community_id, conversation_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $26)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $22)
     RETURNING version, created_at
 ), idempotency AS (
     INSERT INTO idempotency_keys (account_id, key, status_id)
@@ -33,19 +34,13 @@ WITH s AS (
     SELECT tag, $1, $2 FROM unnest($13::text[]) AS tag ON CONFLICT DO NOTHING
 ), reply AS (
     UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $21::bigint
-), event AS (
-    INSERT INTO outbox (id, subject, payload, traceparent, relay_after)
-    VALUES ($22, $23, $24, $27, clock_timestamp() + make_interval(secs => $28::float8))
-    ON CONFLICT DO NOTHING
-    RETURNING id
-)
+), """ + _EVENT_CTE + """
 SELECT s.version, (extract(epoch FROM s.created_at) * 1000)::bigint AS created_at,
     poll.id AS poll_id, poll.options AS poll_options, poll.votes AS poll_votes,
     poll.multiple AS poll_multiple, poll.votes_count AS poll_votes_count,
     poll.voters_count AS poll_voters_count,
     (extract(epoch FROM poll.expires_at) * 1000)::bigint AS poll_expires_at,
-    (SELECT count(*) FROM event) AS event_written,
-    (SELECT count(*) FROM (SELECT pg_notify($25, '') WHERE $28::float8 IS NULL) AS w) AS woken
+    """ + _EVENT_COLUMNS + """
 FROM s LEFT JOIN poll ON true
 """
 
@@ -62,18 +57,14 @@ async def insert_status(
     """Write a new status and all that goes with it (see ``CREATE_SQL``); the row holds its
     ``version``, ``created_at`` and the poll's columns as ``poll_from_row`` reads them. Raises
     asyncpg's ``UniqueViolationError`` when the idempotency key was used already."""
-    relay = outbox.handoff_for(conn, "posts")
-    event_row = outbox.row(event)
-    trace = tracing.traceparent()  # None unless tracing is on (shared/tracing.py)
+    inline = outbox.Inline.of(conn, "posts", event)
     inserted: asyncpg.Record = await conn.fetchrow(
         CREATE_SQL, status_id, account_id, network_id, text, content_html, spoiler_text,
         sensitive, visibility, language, in_reply_to_id, in_reply_to_account_id, mentions, tags,
         community_id, idempotency_key, poll_id, poll_options,
         [0] * len(poll_options) if poll_options else None, poll_multiple, poll_expires_in_s,
-        parent_id, *event_row, outbox.channel("posts"), event.conversation_id,
-        trace, outbox.HANDOFF_GRACE_S if relay else None)
-    if relay is not None and inserted["event_written"]:
-        outbox.hand_after_commit(conn, relay, [(*event_row, trace)])
+        parent_id, event.conversation_id, *inline.args)
+    inline.handed(conn, inserted["event_written"])
     return inserted
 
 
