@@ -3,6 +3,8 @@ in one transaction. Doing one twice is harmless; undoing what was not done is to
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 from nats.aio.client import Client as NATS
 
@@ -40,6 +42,15 @@ class Reactions:
             raise errors.NotFound("Record not found")
         return fresh[0]
 
+    async def _settled(self, req: StatusAction, status_id: int) -> StatusRecord:
+        """After the action committed: the reader's flags (flag_cache) and the status's counts
+        (status_cache) cached anew, side by side (two caches, each its own round trips), and
+        the status as it is now."""
+        _, fresh = await asyncio.gather(
+            flag_cache.changed(self.pool, self.cache, req.account_id, status_id),
+            self._reread(status_id))
+        return fresh
+
     async def favourite(self, req: StatusAction) -> StatusRecord:
         status = await self._visible(req)
         async with self.pool.acquire() as conn:  # (one statement: the row, count and event)
@@ -48,8 +59,7 @@ class Reactions:
                                           status_id=status.id,
                                           status_account_id=status.account_id,
                                           account_id=req.account_id))
-        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
-        return await self._reread(status.id)
+        return await self._settled(req, status.id)
 
     async def unfavourite(self, req: StatusAction) -> StatusRecord:
         status = await self._visible(req)
@@ -59,8 +69,7 @@ class Reactions:
                                              status_id=status.id,
                                              status_account_id=status.account_id,
                                              account_id=req.account_id))
-        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
-        return await self._reread(status.id)
+        return await self._settled(req, status.id)
 
     async def reblog(self, req: StatusAction, network_id: int, visibility: str = "public"
                      ) -> StatusRecord:
@@ -105,8 +114,7 @@ class Reactions:
                     status_account_id=status.account_id, account_id=req.account_id))
         if reblog_id is not None:
             await status_cache.refresh(self.cache, self.pool, reblog_id)
-        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
-        return await self._reread(status.id)
+        return await self._settled(req, status.id)
 
     async def bookmark(self, req: StatusAction) -> StatusRecord:
         status = await self._visible(req)
