@@ -123,11 +123,12 @@ def hand_after_commit(conn: asyncpg.Connection, relay: OutboxRelay, rows: list[H
 
 
 class Inline(NamedTuple):
-    """One event's outbox row written by the caller's own statement (``INLINE_SQL`` as one of
-    its CTEs, named ``event``, inserting only for the rows of the CTE named ``source``): the
-    write and its event in one round trip and one implicit transaction, not a BEGIN, two
-    statements and a COMMIT. ``args`` fill the fragment's parameters, from ``first`` on; after
-    the statement, ``handed`` hands the row over if the statement wrote it."""
+    """One event's outbox row written by the caller's own statement (``inline_sql``'s CTE
+    among its own, the row inserted only when the write wrote): the write and its event in
+    one round trip and one implicit transaction, not a BEGIN, two statements and a COMMIT.
+    ``args`` fill the fragment's parameters, from its ``first`` on; after the statement,
+    ``handed(conn, event_written)`` hands the row to this process's relay if the statement
+    wrote it (at commit: at once outside a transaction)."""
 
     relay: OutboxRelay | None
     row: Handed
