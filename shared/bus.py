@@ -384,7 +384,8 @@ class EventConsumer:
         ``linger_s``, for a consumer whose work need not be prompt (graph's status counter):
         events are let gather in the stream and taken together. A long pull for one event
         waits (nothing is asked while idle); once one comes, every ``linger_s`` one pull takes
-        all that are waiting (``no_wait``), until a pull finds none. Delivered one at a time,
+        all that are waiting (``no_wait``), until a pull finds none; a pull that came full is
+        followed at once (a backlog drains at full speed). Delivered one at a time,
         each event cost a wake-up, a transaction and an ack write of its own; taken together,
         they share them (the handler's group commit, one socket write of acks)."""
         nc = nats_compat.connection_of(self.js)
@@ -417,9 +418,10 @@ class EventConsumer:
         # (no ``expires``: with one, the server ignores no_wait and holds the request open)
         gathered = json.dumps({"batch": self.batch, "no_wait": True}).encode()
         lingering = False  # (linger_s) the last pull brought events: more may have gathered
+        backlog = False  # (linger_s) the last pull came full: more are waiting now
         try:
             while not self._stopping:
-                if lingering:
+                if lingering and not backlog:
                     await asyncio.sleep(self.linger_s)
                 request = gathered if lingering else waiting
                 wanted = self.batch if lingering or not self.linger_s else 1
@@ -449,6 +451,7 @@ class EventConsumer:
                     await asyncio.sleep(0.5)
                 if self.linger_s:
                     lingering = self._delivered > delivered_before
+                    backlog = lingering and self._delivered - delivered_before >= wanted > 1
                 # Keep in step with the handlers: pull no more while all slots are busy.
                 while arrived.qsize() >= self.batch:
                     await asyncio.sleep(0.01)

@@ -79,3 +79,33 @@ async def test_a_burst_is_taken_together_and_the_idle_consumer_asks_nothing(api:
         await watch.unsubscribe()
         await consumer.stop()
         await js.delete_consumer(subjects.EVENTS_STREAM, durable)
+
+
+async def test_a_backlog_drains_without_lingering_between_full_pulls(api: Api) -> None:
+    """Events waiting in the stream (a consumer started late, an outage) are taken pull after
+    pull while pulls come full: the linger is for events still trickling in, not a cap on the
+    rate (with 1 s between pulls of 10, these 41 would take 4 s)."""
+    js = api.stack.js
+    assert js is not None
+    subject = f"hubbub.evt.test.{unique('backlog')}"
+    durable = unique("backlog")
+    loop = asyncio.get_running_loop()
+    handled: list[float] = []
+
+    async def handler(event: events.AnyEvent) -> None:
+        handled.append(loop.time())
+
+    consumer = EventConsumer(js, durable, handler, filter_subjects=[subject], batch=10,
+                             concurrency=10, linger_s=LINGER_S)
+    for n in range(41):
+        event = events.StatusUpdated(status_id=n, account_id=1, visibility="public")
+        await js.publish(subject, events.encode(event), headers=publish_headers(event))
+    started = loop.time()
+    await consumer.start()
+    try:
+        await _until(lambda: len(handled) == 41)
+        # The first alone (the long pull), one linger, then four pulls back to back.
+        assert max(handled) - started < LINGER_S * 2, max(handled) - started
+    finally:
+        await consumer.stop()
+        await js.delete_consumer(subjects.EVENTS_STREAM, durable)
