@@ -205,6 +205,15 @@ async def eventually_published(api: Api, event: events.Event) -> None:
     raise AssertionError("the handed row was not marked published")
 
 
+async def published_by_the_poll_once_its_grace_is_over(api: Api, relay: OutboxRelay,
+                                                      event: events.Event) -> None:
+    """A handed row left unpublished, its grace made over: the relay's poll publishes it, once."""
+    await api.stack.posts.pool.execute(
+        "UPDATE outbox SET relay_after = now() - interval '1 second' WHERE id = $1", event.id)
+    assert await relay.relay_once() >= 1
+    assert await copies_in_stream(api.stack.settings, event.id) == 1
+
+
 async def test_a_committed_row_is_handed_to_the_relay_and_published_once(api: Api) -> None:
     """No NOTIFY and no poll (this relay polls hourly): the commit hands the row over."""
     async with handing_relay(api) as (_relay, handed):
@@ -331,10 +340,7 @@ async def test_a_handed_row_left_unpublished_goes_by_the_poll_after_its_grace(ap
         assert handed == [[event.id]]
         assert await relay.relay_once() == 0  # inside the grace
         assert await published_at(api, event) is None
-        await api.stack.posts.pool.execute(
-            "UPDATE outbox SET relay_after = now() - interval '1 second' WHERE id = $1", event.id)
-        assert await relay.relay_once() >= 1
-        assert await copies_in_stream(api.stack.settings, event.id) == 1
+        await published_by_the_poll_once_its_grace_is_over(api, relay, event)
 
 
 async def test_a_transaction_left_open_hands_nothing_to_the_next_user(settings: Settings) -> None:
@@ -402,10 +408,7 @@ async def test_a_handed_row_whose_publish_fails_is_left_to_the_poll(api: Api) ->
         relay.hand([(event.id, "hubbub.nowhere", events.encode(event), None)])
         await asyncio.sleep(outbox.MARK_EVERY_S + 0.3)
         assert await published_at(api, event) is None
-        await api.stack.posts.pool.execute(
-            "UPDATE outbox SET relay_after = now() - interval '1 second' WHERE id = $1", event.id)
-        assert await relay.relay_once() >= 1
-        assert await copies_in_stream(api.stack.settings, event.id) == 1
+        await published_by_the_poll_once_its_grace_is_over(api, relay, event)
 
 
 async def test_a_relay_holds_at_most_so_many_handed_rows(api: Api) -> None:

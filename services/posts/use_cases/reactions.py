@@ -94,10 +94,13 @@ class Reactions:
                                          visibility=visibility)):
                 # reblogged already (or by a concurrent request that won): that one
                 reblog_id = await store.live_reblog_id(conn, req.account_id, status.id)
-        await flag_cache.changed(self.pool, self.cache, req.account_id, status.id)
-        # The original (its count) and the reblog cached as they are now, in one read.
-        fresh = {s.id: s for s in await status_cache.refresh(
-            self.cache, self.pool, status.id, *([reblog_id] if reblog_id else []))}
+        # The reader's flags, and the original (its count) and the reblog cached as they are
+        # now (in one read), side by side as in _settled.
+        _, refreshed = await asyncio.gather(
+            flag_cache.changed(self.pool, self.cache, req.account_id, status.id),
+            status_cache.refresh(self.cache, self.pool, status.id,
+                                 *([reblog_id] if reblog_id else [])))
+        fresh = {s.id: s for s in refreshed}
         if reblog_id not in fresh:  # a concurrent reblog won and was undone at once
             raise errors.NotFound("Record not found")
         return fresh[reblog_id]
