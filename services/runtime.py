@@ -131,9 +131,9 @@ class BaseService:
             self.worker_lease = None
             await worker_lease.release()
         if self._standby_pool:
-            await self._standby_pool.close()
+            await db.close_pool(self._standby_pool)
         if self.pool:
-            await self.pool.close()
+            await db.close_pool(self.pool)
         if self.redis:
             await self.redis.aclose()
         await self.health.stop()

@@ -70,6 +70,21 @@ async def create_pool(
             delay = min(delay * 2, 5.0)
 
 
+async def close_pool(pool: asyncpg.Pool, *, timeout: float = 10.0) -> None:
+    """Close a pool at shutdown, gracefully for up to ``timeout`` seconds, then by force.
+
+    asyncpg's ``Pool.close()`` waits, with no bound, until every connection is given back; one
+    held by a task that never returns (a query stuck behind a lock, a handler left hanging)
+    would hold the process's stop forever, past any orchestrator's grace period, and the
+    stop's later steps (Valkey, health server) would never run."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout)
+    except TimeoutError:
+        log.warning("a PostgreSQL connection was still in use %.0f s into shutdown; "
+                    "closing the pool by force", timeout)
+        pool.terminate()
+
+
 def standby_url(url: str, standby_hosts: str) -> str:
     """``url`` (one host or libpq's list) with the standbys listed first and asking for a
     standby: asyncpg tries each, keeps a standby, and falls back to the primary (still listed)

@@ -199,7 +199,8 @@ class Stack:
         for service in reversed(self.services):
             await service.stop()
         if self.nc:
-            await self.nc.drain()
+            with contextlib.suppress(Exception):  # bounded as the services' own (runtime.py)
+                await asyncio.wait_for(self.nc.drain(), 5)
         await self.admin_redis.aclose()
 
     async def idle(self, timeout: float = 10.0) -> None:

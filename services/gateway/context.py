@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from typing import Any
@@ -142,15 +143,13 @@ class Gateway:
         if self._made("hub"):
             await self.hub.close()
         if self._made("nc"):
-            try:
-                await self.nc.drain()
-            except Exception:
-                pass
+            with contextlib.suppress(Exception):  # TimeoutError included: bounded as services'
+                await asyncio.wait_for(self.nc.drain(), 5)
         if self.worker_lease:
             self.worker_lease = None
             await worker_lease.release()
         if self._made("pool"):
-            await self.pool.close()
+            await db.close_pool(self.pool)
         if self._made("redis"):
             await self.redis.aclose()
         if self._made("storage"):
