@@ -77,6 +77,8 @@ DURABLE = "posts-media"
 # A big video may take longer than the usual ack wait to process: JetStream would hand it to
 # another worker meanwhile (harmless, the keys are the same, but wasted work).
 ACK_WAIT_S = 300.0
+# How long a stop waits for a decode in progress (its event is redelivered to the next worker).
+STOP_TIMEOUT_S = 10.0
 UNREADABLE = "The file could not be processed"
 MISSING = "The uploaded file is missing; upload it again"
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif",
@@ -118,6 +120,22 @@ def new_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
         max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"))
 
 
+async def stop_executor(executor: concurrent.futures.ProcessPoolExecutor, *,
+                        timeout: float = STOP_TIMEOUT_S) -> None:
+    """Shut the pool down, its queued files dropped; a decode still running gets ``timeout``
+    seconds, then its process is ended. (A decoder stuck on a file, or a pool whose shutdown
+    hangs, would otherwise hold the service's stop forever.)"""
+    try:
+        await asyncio.wait_for(asyncio.to_thread(executor.shutdown, wait=True,
+                                                 cancel_futures=True), timeout)
+    except TimeoutError:
+        log.warning("media worker: a decoding process was still busy %.0f s into shutdown; "
+                    "ending it", timeout)
+        # (ProcessPoolExecutor can end its processes itself only from Python 3.14.)
+        for process in list((executor._processes or {}).values()):
+            process.terminate()
+
+
 class MediaWorker:
     def __init__(self, pool: asyncpg.Pool, cache: redis.Redis, nc: NATS, js: JetStreamContext,
                  storage: MediaStorage, limits: MediaLimits, *, workers: int = 1,
@@ -142,7 +160,7 @@ class MediaWorker:
 
     async def stop(self) -> None:
         await self.consumer.stop()
-        await asyncio.to_thread(self.executor.shutdown, wait=True, cancel_futures=True)
+        await stop_executor(self.executor)
 
     # --- post.media.uploaded ---------------------------------------------------------------
 

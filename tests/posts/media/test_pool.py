@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import pickle
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -17,6 +20,7 @@ from services.posts.media import (
     process_avatar,
     process_media,
 )
+from services.posts.media.worker import new_executor, stop_executor
 from tests.posts.media import craft
 
 
@@ -50,3 +54,21 @@ def test_everything_that_crosses_pickles() -> None:
     rejected = pickle.loads(pickle.dumps(MediaRejected("no")))
     assert (type(rejected), rejected.reason, str(rejected)) == (MediaRejected, "no", "no")
     assert isinstance(processed, Processed)
+
+
+async def test_a_stop_does_not_wait_for_a_stuck_decoder_forever() -> None:
+    """A decoding process still busy (a pathological file) is ended once the stop's bound is
+    over; its event is redelivered to the next worker."""
+    executor = new_executor(1)
+    loop = asyncio.get_running_loop()
+    stuck = loop.run_in_executor(executor, time.sleep, 120)
+    while not executor._processes:  # (started on the first submit)
+        await asyncio.sleep(0.05)
+    [process] = list(executor._processes.values())
+    started = time.monotonic()
+    await asyncio.wait_for(stop_executor(executor, timeout=1.0), 30)
+    assert time.monotonic() - started < 10
+    process.join(10)
+    assert not process.is_alive()
+    with pytest.raises(BrokenProcessPool):
+        await stuck
