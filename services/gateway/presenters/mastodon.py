@@ -6,8 +6,10 @@ into client JSON."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
+import time
 from typing import Any
 
 from services.gateway.presenters.cards import card
@@ -45,10 +47,19 @@ VERSION = f"{MASTODON_COMPAT_VERSION} (compatible; Hubbub {HUBBUB_VERSION})"
 
 
 def iso(ms: int | None) -> str | None:
-    if ms is None:
-        return None
-    moment = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """Epoch milliseconds as Mastodon's timestamps: ``2026-12-07T01:02:03.456Z``."""
+    return None if ms is None else _iso(ms)
+
+
+@functools.lru_cache(maxsize=8192)
+def _iso(ms: int) -> str:
+    # Remembered: the same statuses and accounts are rendered again and again (to every
+    # listener of a post, on every home page), and building the string was 2% of the
+    # gateway's CPU under the write benchmark; a hit costs a tenth of it.
+    seconds, millis = divmod(ms, 1000)
+    t = time.gmtime(seconds)
+    return (f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
+            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{millis:03d}Z")
 
 
 def day(ms: int | None) -> str | None:
