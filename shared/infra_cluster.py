@@ -43,6 +43,7 @@ from shared.infra import (
     _wait_until,
     free_port,
     missing_extra,
+    nats_env,
     postgres_argv,
 )
 
@@ -128,7 +129,7 @@ def start_nats_cluster(servers: EmbeddedServers, info: ClusterServers,
                 "-p", str(client), "-m", str(monitor), "-n", name,
                 "--cluster_name", NATS_CLUSTER_NAME,
                 "--cluster", f"nats://127.0.0.1:{route}", "--routes", routes]
-        proc = servers._spawn(name, argv)
+        proc = servers._spawn(name, argv, env=nats_env())
         server = Server(name, f"nats://127.0.0.1:{client}", proc)
         servers.servers.append(server)
         monitor_url = f"http://127.0.0.1:{monitor}"
