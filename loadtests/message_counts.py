@@ -6,11 +6,13 @@ The write path's cost is spread over many small steps (no function dominates a p
 these counts are where its levers show: a verb asked on every post, a consumer that hears
 events it ignores. Read from what the stack exposes anyway: each service's Prometheus
 ``/metrics`` (``hubbub_service_request_seconds`` and ``hubbub_events_processed_total``),
-``pg_stat_database`` and Valkey's ``INFO stats`` and ``INFO commandstats``."""
+``pg_stat_database`` (and ``pg_stat_statements``, where the bench's server loads it: which
+statements, by their text) and Valkey's ``INFO stats`` and ``INFO commandstats``."""
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -18,10 +20,13 @@ import httpx
 import redis.asyncio as redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from loadtests.stack import BenchStack
+from loadtests.stack import BenchStack, statement_statistics
+from shared import credentials
 
 REQUESTS = "hubbub_service_request_seconds"
 EVENTS = "hubbub_events_processed_total"
+STATEMENT = "postgres: "  # the key of a statement's count, before its text
+STATEMENT_CHARS = 90  # of a statement's text, enough to tell which it is
 
 
 def counts_in(metrics_text: str) -> Counter[str]:
@@ -56,6 +61,7 @@ class MessageMeter:
                 "SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database"))
         finally:
             await conn.close()
+        found.update(await self.statements())
         if not self.stack.cluster:
             async with redis.Redis.from_url(self.stack.settings.redis_url) as r:
                 stats: dict[str, Any] = await r.info("stats")
@@ -64,6 +70,27 @@ class MessageMeter:
                 by_command: dict[str, Any] = await r.info("commandstats")
                 for name, stat in by_command.items():
                     found["valkey " + name.removeprefix("cmdstat_")] = int(stat["calls"])
+        return found
+
+    async def statements(self) -> Counter[str]:
+        """``postgres: <statement>`` calls, from pg_stat_statements (its view and extension
+        are the superuser's to make), where the bench's server loads it (stack.py)."""
+        found: Counter[str] = Counter()
+        if not (self.stack.count_statements and statement_statistics()):
+            return found
+        conn = await asyncpg.connect(self.stack.settings.owner_database_url,
+                                     user="postgres", password=credentials.password(
+                                         Path(self.stack.settings.data_dir),
+                                         credentials.EMBEDDED_SUPERUSER_SECRET))
+        try:
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            for row in await conn.fetch(
+                    "SELECT query, calls FROM pg_stat_statements s JOIN pg_roles r "
+                    "ON r.oid = s.userid WHERE r.rolname <> 'postgres'"):
+                text = " ".join(row["query"].split())
+                found[STATEMENT + text[:STATEMENT_CHARS]] += int(row["calls"])
+        finally:
+            await conn.close()
         return found
 
     @staticmethod

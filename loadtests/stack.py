@@ -54,6 +54,18 @@ def results_path(args: argparse.Namespace, results: str) -> str:
     return out or f"loadtests/results/{results}{'_cluster' if args.cluster else ''}.json"
 
 
+def statement_statistics() -> dict[str, str]:
+    """PostgreSQL settings that count the statements each query runs (pg_stat_statements,
+    read by loadtests/message_counts.py), where the server's build has the module; none
+    otherwise. Benchmarks only: Hubbub itself does not need it."""
+    from shared.compat import embedded
+
+    if not (embedded.postgres_bin_dir().parent / "lib" / "pg_stat_statements.so").exists():
+        return {}
+    return {"shared_preload_libraries": "pg_stat_statements",
+            "pg_stat_statements.track": "all"}
+
+
 class BenchStack:
     """The servers (single embedded ones, or with ``cluster=True`` their cluster modes as in
     ``hubbub up --cluster``: 3 NATS nodes with R3 streams, a PostgreSQL primary and streaming
@@ -65,8 +77,11 @@ class BenchStack:
     ``kill_server``/``restart_server`` to a server (by its name in ``server_names()``), for
     fault injection."""
 
-    def __init__(self, *, cluster: bool = False) -> None:
+    def __init__(self, *, cluster: bool = False, count_statements: bool = False) -> None:
+        """``count_statements``: PostgreSQL counts the statements it runs (``statement_
+        statistics``; the write bench's, which reports them), at a small cost of its CPU."""
         self.cluster = cluster
+        self.count_statements = count_statements and not cluster
         self.folder = Path(tempfile.mkdtemp(prefix="hubbub-bench-"))
         base = Settings(data_dir=str(self.folder),
                         nats_url=os.environ.get("HUBBUB_NATS_URL", ""),
@@ -82,8 +97,9 @@ class BenchStack:
             self.settings, self.embedded, _ = infra_cluster.start_cluster(
                 base, self.folder / infra_cluster.CLUSTER_DIR)
         else:
-            self.settings, self.embedded = infra.start_missing(base, self.folder,
-                                                               preferred_ports={})
+            self.settings, self.embedded = infra.start_missing(
+                base, self.folder, preferred_ports={},
+                postgres_settings=statement_statistics() if self.count_statements else {})
         self._no_snapshots()
         ports = {name: 0 for name in DEFAULT_PORTS}
         ports["gateway"] = infra.free_port()

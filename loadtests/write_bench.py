@@ -60,7 +60,7 @@ from loadtests.cpu_split import CpuMeter
 from loadtests.fanout_bench import wait_all_idle
 from loadtests.httpload import request_bytes, run_closed
 from loadtests.live_bench import PROFILED, Listener, PostedId, deliveries
-from loadtests.message_counts import MessageMeter
+from loadtests.message_counts import STATEMENT, MessageMeter
 from loadtests.paced_reads import paced, percentile
 from loadtests.profiling import Profilers
 from loadtests.seed import SeededGraph, SeededUser, seed
@@ -71,6 +71,7 @@ from shared.nats_users import operator_url
 RECENT = 200  # statuses favourites, reblogs and replies pick from (the newest posted)
 POLL = {"options": ["yes", "no", "maybe"], "expires_in": 86_400}
 KINDS = ("post", "favourite", "reblog")
+STATEMENTS_SHOWN = 12
 decode_id = msgspec.json.Decoder(PostedId).decode
 
 
@@ -385,10 +386,15 @@ def show_run(n: int, run: dict[str, Any]) -> None:
                 f"CPU ms per post beyond idle: total "
                 f"{sum(opened['cpu_ms_per_post_beyond_idle'].values()):.2f}", flush=True)
         if "messages_per_write" in opened:
+            counts = sorted(opened["messages_per_write"].items(), key=lambda item: -item[1])
             print("  per write, open loop: " + ", ".join(
-                f"{key} {count:.2f}" for key, count in sorted(
-                    opened["messages_per_write"].items(), key=lambda item: -item[1])
-                if count >= 0.01), flush=True)
+                f"{key} {count:.2f}" for key, count in counts
+                if count >= 0.01 and not key.startswith(STATEMENT)), flush=True)
+            statements = [(key, count) for key, count in counts if key.startswith(STATEMENT)]
+            if statements:
+                print("  PostgreSQL statements per write, open loop (the most run):")
+                for key, count in statements[:STATEMENTS_SHOWN]:
+                    print(f"    {count:5.2f}  {key.removeprefix(STATEMENT)}", flush=True)
         for phase in ("closed", "open"):
             if "delivery" in run[target][phase]:
                 d = run[target][phase]["delivery"]
@@ -452,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"write bench, {mode} mode", flush=True)
     began = time.perf_counter()
     load_before = os.getloadavg()
-    stack = BenchStack(cluster=args.cluster)
+    stack = BenchStack(cluster=args.cluster, count_statements=True)
     profilers = Profilers(args.profile)
     bare: subprocess.Popen[bytes] | None = None
     runs = []

@@ -113,6 +113,9 @@ class EmbeddedServers:
     data_dir: Path
     servers: list[Server] = field(default_factory=list)
     preferred_ports: dict[str, int] = field(default_factory=lambda: dict(PREFERRED_PORTS))
+    # More PostgreSQL settings (name -> value) for the servers started here (the benchmarks'
+    # statement statistics: loadtests/stack.py).
+    postgres_settings: dict[str, str] = field(default_factory=dict)
     # Each service's own URL, where the embedded server made it a user (service -> URL).
     database_urls: dict[str, str] = field(default_factory=dict)
     redis_urls: dict[str, str] = field(default_factory=dict)
@@ -200,6 +203,8 @@ class EmbeddedServers:
         _set_superuser_password(pg_bin, pgdata, user, superuser_password)
         port = pick_port(self.preferred_ports.get("postgres"))
         argv = postgres_argv(pg_bin, pgdata, port)
+        for setting, value in self.postgres_settings.items():
+            argv += ["-c", f"{setting}={value}"]
         # SIGINT is Postgres's "fast" shutdown: it does not wait for clients to disconnect.
         proc = self._spawn(name, argv, user=user, death_signal=signal.SIGINT)
         base = f"postgresql://127.0.0.1:{port}/{DATABASE}"
@@ -435,7 +440,8 @@ def default_timeline_max() -> int:
 
 
 def start_missing(settings: Settings, data_dir: Path | None = None,
-                  preferred_ports: dict[str, int] | None = None
+                  preferred_ports: dict[str, int] | None = None,
+                  postgres_settings: dict[str, str] | None = None
                   ) -> tuple[Settings, EmbeddedServers]:
     """Start an embedded server for each URL the settings leave empty.
 
@@ -448,6 +454,7 @@ def start_missing(settings: Settings, data_dir: Path | None = None,
     embedded = EmbeddedServers(folder.resolve())
     if preferred_ports is not None:
         embedded.preferred_ports = preferred_ports
+    embedded.postgres_settings = dict(postgres_settings or {})
     try:
         nats_url = settings.nats_url or embedded.start_nats()
         database_url = settings.database_url or embedded.start_postgres()

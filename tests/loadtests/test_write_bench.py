@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from loadtests import write_bench
+from loadtests.message_counts import STATEMENT
 from services.cli import BENCHMARKS
 
 TOY = ["--accounts", "60", "--follows", "3", "--follows-max", "20", "--listeners", "30",
@@ -65,6 +66,14 @@ def test_runs_at_a_toy_size_and_reports_every_figure(tmp_path: Path,
     by_command = {k: v for k, v in messages.items()
                   if k.startswith("valkey ") and k != "valkey commands"}
     assert by_command and sum(by_command.values()) <= messages["valkey commands"] * 1.05
+    # Which statements PostgreSQL ran (pg_stat_statements, loaded in the bench's server): a
+    # post's insert, once a post, the insert statement's text telling which it is.
+    statements = {k.removeprefix(STATEMENT): v for k, v in messages.items()
+                  if k.startswith(STATEMENT)}
+    [insert] = [v for k, v in statements.items() if k.startswith("WITH s AS ( INSERT INTO "
+                                                                   "statuses")]
+    assert insert == pytest.approx(messages["request posts.status.create"], rel=0.05)
+    assert "PostgreSQL statements per write, open loop" in printed
     assert "messages_per_write" not in run["bare"]["open"]
 
     # Every post reached every listening follower (and its author, when listening).
