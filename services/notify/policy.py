@@ -32,16 +32,22 @@ class Sender:
     limited: bool = False  # limited by a moderator (Hubbub has no such thing yet)
 
 
+def deciding_fields(type_: str, *, private_mention: bool) -> tuple[str, ...]:
+    """The policy's fields that may decide a notification of this type: those whose action
+    could apply to some sender (none for a type never filtered)."""
+    if type_ not in FILTERABLE:
+        return ()
+    # for_limited_accounts is left out: no account is limited in Hubbub, so it never holds.
+    fields = ("for_not_following", "for_not_followers", "for_new_accounts")
+    return (*fields, "for_private_mentions") if private_mention else fields
+
+
 def may_apply(policy: Policy, type_: str, *, private_mention: bool) -> bool:
     """Whether the rule could say anything but accept: if not, the sender's facts are not
-    worth asking for."""
-    if type_ not in FILTERABLE:
-        return False
-    # for_limited_accounts is left out: no account is limited in Hubbub, so it never holds.
-    actions = [policy.for_not_following, policy.for_not_followers, policy.for_new_accounts]
-    if private_mention:
-        actions.append(policy.for_private_mentions)
-    return any(action != "accept" for action in actions)
+    worth asking for. (The notifications that need nothing more are also told apart in SQL:
+    services/notify/store/plain.py, from ``deciding_fields``.)"""
+    return any(getattr(policy, field) != "accept"
+               for field in deciding_fields(type_, private_mention=private_mention))
 
 
 def verdict(policy: Policy, type_: str, sender: Sender, *, private_mention: bool,

@@ -3,7 +3,7 @@ notifications table and markers; ``store.groups`` and ``store.policies`` as modu
 
 from __future__ import annotations
 
-from services.notify.store import groups, policies, thread_mutes
+from services.notify.store import groups, plain, policies, thread_mutes
 from services.notify.store.markers import markers, set_marker
 from services.notify.store.notifications import (
     delete_for_status,
@@ -20,6 +20,6 @@ from services.notify.store.shown import Shown
 
 __all__ = [
     "Shown", "delete_for_status", "delete_one", "dismiss", "dismiss_all", "dismiss_group", "get",
-    "groups", "insert", "markers", "page", "policies", "set_marker", "thread_mutes",
+    "groups", "insert", "markers", "page", "plain", "policies", "set_marker", "thread_mutes",
     "unread_count",
 ]

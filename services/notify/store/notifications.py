@@ -27,35 +27,47 @@ def group_prefix(type_: NotificationType, status_id: int | None) -> str | None:
     return None
 
 
-async def insert(conn: asyncpg.Connection, *, id: int, account_id: int, type: NotificationType,
-                 from_account_id: int, status_id: int | None, dedupe_key: str,
-                 community_id: int | None = None, at_ms: int = 0, filtered: bool = False
-                 ) -> bool:
-    """True when the row is new; False when this event already notified this account.
-
-    A groupable notification takes the group of the same kind begun within the last 12 hours
-    (``<prefix>-<hour>``), found among the 12 keys such a group can have, or begins one at its
-    own hour (``at_ms``). Two notifications racing at a group's end may both begin one: the same
-    key, since both take their own hour."""
-    prefix = group_prefix(type, status_id)
-    hour = at_ms // 3_600_000
-    recent = ([f"{prefix}-{h}" for h in range(hour - GROUP_SPAN_HOURS + 1, hour + 1)]
-              if prefix is not None else [])
-    inserted = await conn.fetchval(
-        """
-        INSERT INTO notifications (id, account_id, type, from_account_id, status_id, dedupe_key,
-                                   community_id, filtered, group_key)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+# A notification's row (parameters $1-$10: ``row_args``) with its group: a groupable one takes
+# the group of the same kind begun within the last 12 hours (``<prefix>-<hour>``), found among
+# the 12 keys such a group can have, or begins one at its own hour. Two notifications racing at
+# a group's end may both begin one: the same key, since both take their own hour.
+INSERT_COLUMNS = ("id, account_id, type, from_account_id, status_id, dedupe_key, community_id, "
+                  "filtered, group_key")
+ROW_VALUES = """$1, $2, $3, $4, $5, $6, $7, $8,
                 CASE WHEN $9::text IS NOT NULL THEN coalesce(
                     (SELECT group_key FROM notifications WHERE account_id = $2
                         AND group_key = ANY($10::text[]) AND dismissed_at IS NULL
                         ORDER BY id DESC LIMIT 1),
-                    $9::text) END)
-        ON CONFLICT (dedupe_key) DO NOTHING RETURNING true
-        """,
-        id, account_id, type, from_account_id, status_id, dedupe_key, community_id, filtered,
-        f"{prefix}-{hour}" if prefix is not None else None, recent,
-    )
+                    $9::text) END"""
+ROW_ARGS = 10
+
+
+def row_args(*, id: int, account_id: int, type: NotificationType, from_account_id: int,
+             status_id: int | None, dedupe_key: str, community_id: int | None = None,
+             at_ms: int = 0, filtered: bool = False) -> list[object]:
+    """The parameters of ``ROW_VALUES``."""
+    prefix = group_prefix(type, status_id)
+    hour = at_ms // 3_600_000
+    recent = ([f"{prefix}-{h}" for h in range(hour - GROUP_SPAN_HOURS + 1, hour + 1)]
+              if prefix is not None else [])
+    return [id, account_id, type, from_account_id, status_id, dedupe_key, community_id, filtered,
+            f"{prefix}-{hour}" if prefix is not None else None, recent]
+
+
+_INSERT = (f"INSERT INTO notifications ({INSERT_COLUMNS}) VALUES ({ROW_VALUES}) "
+           "ON CONFLICT (dedupe_key) DO NOTHING RETURNING true")
+
+
+async def insert(conn: asyncpg.Connection, *, id: int, account_id: int, type: NotificationType,
+                 from_account_id: int, status_id: int | None, dedupe_key: str,
+                 community_id: int | None = None, at_ms: int = 0, filtered: bool = False
+                 ) -> bool:
+    """True when the row is new; False when this event already notified this account (its
+    group as ``ROW_VALUES`` says)."""
+    inserted = await conn.fetchval(_INSERT, *row_args(
+        id=id, account_id=account_id, type=type, from_account_id=from_account_id,
+        status_id=status_id, dedupe_key=dedupe_key, community_id=community_id, at_ms=at_ms,
+        filtered=filtered))
     return bool(inserted)
 
 

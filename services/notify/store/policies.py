@@ -36,24 +36,36 @@ class RecipientFacts:
     has_push: bool  # it has a push subscription (most have none: no subscription read then)
 
 
-async def recipient_facts(conn: asyncpg.Connection, account_id: int, from_account_id: int
-                          ) -> RecipientFacts:
-    """One round trip for what was three (the policy and permission, any thread mute, any push
-    subscription), on every notification."""
-    row = await conn.fetchrow(
-        f"""
+def facts_sql(recipient: str, sender: str) -> str:
+    """A one-row SELECT of a recipient's facts (``RecipientFacts``; the policy's fields NULL
+    when it has none), ``recipient`` and ``sender`` the parameters that name them."""
+    return f"""
         SELECT {', '.join('p.' + f for f in POLICY_FIELDS)},
-               EXISTS (SELECT 1 FROM notification_permissions WHERE account_id = $1
-                       AND from_account_id = $2) AS permitted,
-               EXISTS (SELECT 1 FROM thread_mutes WHERE account_id = $1) AS mutes_threads,
-               EXISTS (SELECT 1 FROM push_subscriptions WHERE account_id = $1) AS has_push
-        FROM (SELECT $1::bigint AS account_id) me
-        LEFT JOIN notification_policies p USING (account_id)
-        """, account_id, from_account_id)
+               EXISTS (SELECT 1 FROM notification_permissions WHERE account_id = {recipient}
+                       AND from_account_id = {sender}) AS permitted,
+               EXISTS (SELECT 1 FROM thread_mutes WHERE account_id = {recipient})
+                   AS mutes_threads,
+               EXISTS (SELECT 1 FROM push_subscriptions WHERE account_id = {recipient})
+                   AS has_push
+        FROM (SELECT {recipient}::bigint AS account_id) me
+        LEFT JOIN notification_policies p USING (account_id)"""
+
+
+def facts_of(row: asyncpg.Record) -> RecipientFacts:
     fields = {f: row[f] for f in POLICY_FIELDS if row[f] is not None}
     return RecipientFacts(policy=Policy(**fields), permitted=bool(row["permitted"]),
                           mutes_threads=bool(row["mutes_threads"]),
                           has_push=bool(row["has_push"]))
+
+
+_FACTS = facts_sql("$1", "$2")
+
+
+async def recipient_facts(conn: asyncpg.Connection, account_id: int, from_account_id: int
+                          ) -> RecipientFacts:
+    """One round trip for what was three (the policy and permission, any thread mute, any push
+    subscription), on every notification that is not plain (store/plain.py)."""
+    return facts_of(await conn.fetchrow(_FACTS, account_id, from_account_id))
 
 
 async def save_policy(conn: asyncpg.Connection, account_id: int, changed: Policy) -> None:

@@ -179,8 +179,23 @@ class NotifyPeople:
                       thread: int | None = None) -> None:
         if recipient == from_account and not allow_self:
             return
+        if recipient != from_account and await self._refuses(recipient, from_account):
+            return  # a block either way, or a mute of the sender's notifications
+        notification_id = new_id()
+        dedupe_key = f"{event.id}:{recipient}"
+        # Most notifications are plain (no policy that could filter them, no muted thread, no
+        # push subscription): their facts read and their row written in one statement.
         async with self.pool.acquire() as conn:
-            facts = await store.policies.recipient_facts(conn, recipient, from_account)
+            outcome = await store.plain.insert_if_plain(
+                conn, id=notification_id, account_id=recipient, type=type_,
+                from_account_id=from_account, status_id=status_id, dedupe_key=dedupe_key,
+                community_id=community_id, at_ms=event.occurred_at,
+                private_mention=private_mention)
+        if outcome.plain:
+            if outcome.created:
+                await self._announce(recipient, notification_id)
+            return
+        facts = outcome.facts
         if status_id is not None and facts.mutes_threads and await self._thread_muted(
                 recipient, status_id, thread):
             return  # the recipient muted this thread (Mastodon's muted conversation)
@@ -191,7 +206,6 @@ class NotifyPeople:
         if action is None or action == "drop":
             return  # refused (a block, a mute of notifications), or dropped by the policy
         filtered = action == "filter"
-        notification_id = new_id()
         pushes: list[int] = []
         if not filtered and self.push is not None and facts.has_push:
             pushes = await self.push.hearing(recipient=recipient, type_=type_,
@@ -204,7 +218,7 @@ class NotifyPeople:
                 created = await store.insert(
                     conn, id=notification_id, account_id=recipient, type=type_,
                     from_account_id=from_account, status_id=status_id,
-                    dedupe_key=f"{event.id}:{recipient}", community_id=community_id,
+                    dedupe_key=dedupe_key, community_id=community_id,
                     at_ms=event.occurred_at, filtered=filtered,
                 )
                 if created and filtered:
@@ -216,11 +230,14 @@ class NotifyPeople:
                         from_account_id=from_account, status_id=status_id)
                         for subscription in pushes])
         if created and not filtered:
-            await self.nc.publish(
-                subjects.live_user(recipient),
-                live.encode(live.LiveMessage(event="notification",
-                                             notification_id=notification_id)),
-            )
+            await self._announce(recipient, notification_id)
+
+    async def _announce(self, recipient: int, notification_id: int) -> None:
+        """A new notification shown: to the recipient's screens."""
+        await self.nc.publish(
+            subjects.live_user(recipient),
+            live.encode(live.LiveMessage(event="notification", notification_id=notification_id)),
+        )
 
     async def _thread_muted(self, recipient: int, status_id: int, thread: int | None) -> bool:
         """Whether the recipient (one who muted some thread) muted the thread of ``status_id``
@@ -238,14 +255,14 @@ class NotifyPeople:
     async def _screen(self, event: events.Event, facts: RecipientFacts, recipient: int,
                       from_account: int, type_: NotificationType, private_mention: bool
                       ) -> PolicyAction | None:
-        """None when the recipient refuses the sender (blocked either way, or muted with its
-        notifications); else the recipient's policy's verdict. The sender's facts are asked of
-        graph (in the same call) only when the policy could filter this notification."""
+        """The recipient's policy's verdict, for a recipient who does not refuse the sender
+        (asked first, _notify); None when graph, asked for the sender's facts because the
+        policy could filter this notification, finds a refusal after all (a block since)."""
         policy, permitted = facts.policy, facts.permitted
         ask = type_ in FILTERABLE and not permitted and may_apply(
             policy, type_, private_mention=private_mention)
-        if not ask:  # the usual case: only whether the recipient refuses the sender
-            return None if await self._refuses(recipient, from_account) else "accept"
+        if not ask:  # whether the recipient refuses the sender was asked first (_notify)
+            return "accept"
         reply = await bus.call(self.nc, graph_api.NOTIFICATION_ALLOWED,
                                graph_api.NotificationAllowed(recipient_id=recipient,
                                                              from_account_id=from_account,
