@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import cast
 
 import asyncpg
+import msgspec
 
 from services.posts import store
 from shared import cache
@@ -90,6 +91,21 @@ async def refresh(r: cache.CacheClient, pool: asyncpg.Pool, *status_ids: int) ->
             pipe.set(status_key(status_id), b"", ex=TOMBSTONE_TTL_S)
         await pipe.execute()
     return fresh
+
+
+async def counted(r: cache.CacheClient, pool: asyncpg.Pool, known: StatusRecord,
+                  version: int | None, **counts: int) -> StatusRecord | None:
+    """After a committed write that changed only these counts of a status (a favourite, a
+    reply), ``version`` the row's version as that write's update returned it: when ``known``
+    (the copy the writer read) is the version just before, the row now is ``known`` with the
+    new counts, cached as such (no second read of the row); else (another change came between,
+    or ``known`` was behind) the row is read again. None: the status is gone."""
+    if version is not None and version == known.version + 1:
+        fresh = msgspec.structs.replace(known, version=version, **counts)
+        await put(r, [fresh])
+        return fresh
+    found = await refresh(r, pool, known.id)
+    return found[0] if found else None
 
 
 async def forget(r: cache.CacheClient, status_id: int) -> None:

@@ -285,8 +285,8 @@ async def test_an_inline_event_without_a_relay_to_hand_it_to_wakes_the_relay(api
     await stack.posts.relay.stop()
     try:
         async with stack.posts.pool.acquire() as conn:
-            assert await store.add_favourite(conn, new_id(), int(bob.id), int(status["id"]),
-                                             event)
+            assert (await store.add_favourite(conn, new_id(), int(bob.id), int(status["id"]),
+                                              event)).done
         assert await stack.posts.pool.fetchval(
             "SELECT relay_after IS NULL FROM outbox WHERE id = $1", event.id) is True
     finally:

@@ -185,7 +185,7 @@ class FeedPoller:
             async with conn.transaction():
                 if not await feeds_store.take_entry(conn, feed.id, entry.key):
                     return 0  # posted already (another replica, or before a restart)
-                status = await self.post.write(conn, draft)
-                await feeds_store.entry_posted(conn, feed.id, entry.key, status.id)
-        await self.post.announce(status)
+                written = await self.post.write(conn, draft)
+                await feeds_store.entry_posted(conn, feed.id, entry.key, written.status.id)
+        await self.post.announce(written)
         return 1

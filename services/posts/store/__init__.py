@@ -24,6 +24,7 @@ from services.posts.store.polls import (
     voter_ids,
 )
 from services.posts.store.reactions import (
+    Counted,
     add_bookmark,
     add_favourite,
     add_pin,
@@ -87,6 +88,7 @@ from services.posts.store.trends import (
 )
 
 __all__ = [
+    "Counted",
     "TREND_DAYS",
     "add_bookmark",
     "add_favourite",

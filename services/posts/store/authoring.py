@@ -34,8 +34,11 @@ WITH s AS (
     SELECT tag, $1, $2 FROM unnest($13::text[]) AS tag ON CONFLICT DO NOTHING
 ), reply AS (
     UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $21::bigint
+    RETURNING replies_count, version
 ), """ + _EVENT_CTE + """
 SELECT s.version, (extract(epoch FROM s.created_at) * 1000)::bigint AS created_at,
+    (SELECT replies_count FROM reply) AS parent_replies_count,
+    (SELECT version FROM reply) AS parent_version,
     poll.id AS poll_id, poll.options AS poll_options, poll.votes AS poll_votes,
     poll.multiple AS poll_multiple, poll.votes_count AS poll_votes_count,
     poll.voters_count AS poll_voters_count,

@@ -4,6 +4,7 @@ and flags read from them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import asyncpg
 
@@ -98,42 +99,56 @@ async def flags_among(conn: asyncpg.Connection, account_id: int, ids: list[int])
 
 # --- favourites, reblogs, bookmarks, pins: the writes -------------------------------------------
 
+class Counted(NamedTuple):
+    """What a favourite or unfavourite did: whether it changed anything, and then the status's
+    count and row version as its update left them (for status_cache.counted)."""
+    done: bool
+    favourites_count: int | None
+    version: int | None
+
+
+# (The count and the version as the update returned them: the status's cached copy is patched
+# from them, not read again.)
+_COUNTED = ("(SELECT favourites_count FROM counted) AS favourites_count, "
+            "(SELECT version FROM counted) AS version")
 _FAVOURITE_CTE, _FAVOURITE_EVENT = outbox.inline_sql("added", 4)
 _ADD_FAVOURITE = (
     "WITH added AS (INSERT INTO favourites (id, account_id, status_id) VALUES ($1, $2, $3) "
     "ON CONFLICT DO NOTHING RETURNING status_id), "
     "counted AS (UPDATE statuses SET favourites_count = favourites_count + 1 "
-    f"WHERE id IN (SELECT status_id FROM added) RETURNING 1), {_FAVOURITE_CTE} "
-    f"SELECT EXISTS (SELECT 1 FROM added) AS done, {_FAVOURITE_EVENT}")
+    "WHERE id IN (SELECT status_id FROM added) RETURNING favourites_count, version), "
+    f"{_FAVOURITE_CTE} "
+    f"SELECT EXISTS (SELECT 1 FROM added) AS done, {_COUNTED}, {_FAVOURITE_EVENT}")
 _UNFAVOURITE_CTE, _UNFAVOURITE_EVENT = outbox.inline_sql("removed", 3)
 _REMOVE_FAVOURITE = (
     "WITH removed AS (DELETE FROM favourites WHERE account_id = $1 AND status_id = $2 "
     "RETURNING status_id), "
     "counted AS (UPDATE statuses SET favourites_count = greatest(favourites_count - 1, 0) "
-    f"WHERE id IN (SELECT status_id FROM removed) RETURNING 1), {_UNFAVOURITE_CTE} "
-    f"SELECT EXISTS (SELECT 1 FROM removed) AS done, {_UNFAVOURITE_EVENT}")
+    "WHERE id IN (SELECT status_id FROM removed) RETURNING favourites_count, version), "
+    f"{_UNFAVOURITE_CTE} "
+    f"SELECT EXISTS (SELECT 1 FROM removed) AS done, {_COUNTED}, {_UNFAVOURITE_EVENT}")
 
 
 async def add_favourite(conn: asyncpg.Connection, favourite_id: int, account_id: int,
-                        status_id: int, event: events.FavouriteAdded) -> bool:
+                        status_id: int, event: events.FavouriteAdded) -> Counted:
     """The favourite, the status's count and ``event`` in one statement (one round trip, its
-    own transaction unless the caller has one open); False (and nothing written) if it was
+    own transaction unless the caller has one open); not done (and nothing written) if it was
     there: the count moves and the event is written only when the row was new."""
     inline = outbox.Inline.of(conn, "posts", event)
     found = await conn.fetchrow(_ADD_FAVOURITE, favourite_id, account_id, status_id,
                                 *inline.args)
     inline.handed(conn, found["event_written"])
-    return bool(found["done"])
+    return Counted(bool(found["done"]), found["favourites_count"], found["version"])
 
 
 async def remove_favourite(conn: asyncpg.Connection, account_id: int, status_id: int,
-                           event: events.FavouriteRemoved) -> bool:
-    """The favourite gone, the count down and ``event`` written, in one statement; False (and
-    nothing written) if there was none."""
+                           event: events.FavouriteRemoved) -> Counted:
+    """The favourite gone, the count down and ``event`` written, in one statement; not done
+    (and nothing written) if there was none."""
     inline = outbox.Inline.of(conn, "posts", event)
     found = await conn.fetchrow(_REMOVE_FAVOURITE, account_id, status_id, *inline.args)
     inline.handed(conn, found["event_written"])
-    return bool(found["done"])
+    return Counted(bool(found["done"]), found["favourites_count"], found["version"])
 
 
 async def live_reblog_id(conn: asyncpg.Connection, account_id: int, status_id: int) -> int | None:

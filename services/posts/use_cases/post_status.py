@@ -46,6 +46,17 @@ class Draft:
     noticed: bool = True  # it may notify someone (StatusCreated.noticed)
 
 
+@dataclass(frozen=True)
+class Written:
+    """What ``write`` stored: the new status, and the status it replies to (as ``prepare`` read
+    it) with the reply count and row version the write left it with, for ``announce``."""
+
+    status: StatusRecord
+    parent: StatusRecord | None = None
+    parent_replies_count: int | None = None
+    parent_version: int | None = None
+
+
 def marked_sensitive(req: CreateStatus) -> bool:
     """As the author said, or by a content warning; a sensitized author's media always
     (Mastodon's sensitized account)."""
@@ -112,15 +123,15 @@ class PostStatus:
             await self.forget_old_keys()
         try:
             async with self.pool.acquire() as conn:
-                status = await self.write(conn, draft)
+                written = await self.write(conn, draft)
         except asyncpg.UniqueViolationError:
             # The same Idempotency-Key raced us and won: answer with its status.
             existing = await self.by_idempotency_key(req.account_id, req.idempotency_key)
             if existing is None:
                 raise
             return existing
-        await self.announce(status)
-        return status
+        await self.announce(written)
+        return written.status
 
     async def prepare(self, req: CreateStatus) -> Draft:
         """Every check a new status passes (visibility, poll, text, mentions, the status it
@@ -150,7 +161,7 @@ class PostStatus:
         return Draft(req=req, composed=composed, poll_options=options, media_ids=media_ids,
                      parent=parent, community_id=community_id, hooked=hooked, noticed=noticed)
 
-    async def write(self, conn: asyncpg.Connection, draft: Draft) -> StatusRecord:
+    async def write(self, conn: asyncpg.Connection, draft: Draft) -> Written:
         """The status, its poll, attachments, tags, reply count and event, on ``conn`` (in the
         caller's transaction, if any). Raises asyncpg's ``UniqueViolationError`` when the
         idempotency key was used already."""
@@ -160,12 +171,12 @@ class PostStatus:
             # The uploads locked first: no other status takes them meanwhile.
             media = await attach_media.lock_attachable(conn, draft.media_ids,
                                                        draft.req.account_id)
-            status = await self._insert(conn, draft, media)
-            await media_store.attach(conn, status.id, draft.media_ids)
-        return status
+            written = await self._insert(conn, draft, media)
+            await media_store.attach(conn, written.status.id, draft.media_ids)
+        return written
 
     async def _insert(self, conn: asyncpg.Connection, draft: Draft,
-                      media: list[MediaRecord] | None = None) -> StatusRecord:
+                      media: list[MediaRecord] | None = None) -> Written:
         req, composed, parent = draft.req, draft.composed, draft.parent
         status_id = new_id()
         event = events.StatusCreated(
@@ -192,13 +203,18 @@ class PostStatus:
             poll_expires_in_s=float(req.poll.expires_in) if req.poll else None,
             parent_id=parent.id if parent else None, event=event)
         # The row as inserted is the row as cached: no second read of what was just written.
-        return created_record(event, composed, req, inserted, media)
+        return Written(created_record(event, composed, req, inserted, media), parent,
+                       inserted["parent_replies_count"], inserted["parent_version"])
 
-    async def announce(self, status: StatusRecord) -> None:
+    async def announce(self, written: Written) -> None:
         """After the write committed: the new status into the cache, and its parent's reply
-        count refreshed there."""
+        count there (from what the write returned: status_cache.counted)."""
+        status, parent = written.status, written.parent
         await status_cache.put(self.cache, [status])
-        if status.in_reply_to_id is not None:
+        if parent is not None and written.parent_replies_count is not None:
+            await status_cache.counted(self.cache, self.pool, parent, written.parent_version,
+                                       replies_count=written.parent_replies_count)
+        elif status.in_reply_to_id is not None:
             await status_cache.refresh(self.cache, self.pool, status.in_reply_to_id)
 
     async def _hooked(self, network_id: int, community_id: int | None) -> bool:

@@ -27,12 +27,12 @@ import msgspec
 from nats.aio.client import Client as NATS
 
 from services.posts import store
-from services.posts.use_cases.post_status import PostStatus
+from services.posts.use_cases.post_status import PostStatus, Written
 from shared import bus, errors
 from shared.contracts import graph as graph_api
 from shared.contracts.posts import ScheduledStatusRecord
 from shared.periodic import Every
-from shared.records import AccountRecord, StatusRecord
+from shared.records import AccountRecord
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +85,11 @@ class PublishDueStatuses:
                         return None
                     try:
                         async with conn.transaction():  # a savepoint: a refusal keeps the claim
-                            status = await self.publish(conn, claimed)
+                            written = await self.publish(conn, claimed)
                     except REFUSALS as refusal:
                         log.warning("scheduled status %d of account %d dropped: %s", claimed.id,
                                     claimed.account_id, refusal)
-                        status = None
+                        written = None
                     await store.delete_scheduled(conn, claimed.id)
             except Exception as exc:
                 if claimed is None:
@@ -98,13 +98,13 @@ class PublishDueStatuses:
                             claimed.id, exc)
                 await store.postpone(conn, claimed.id, RETRY_MAX_S)
                 return False
-        if status is None:
+        if written is None:
             return False
-        await self.post.announce(status)
+        await self.post.announce(written)
         return True
 
     async def publish(self, conn: asyncpg.Connection, claimed: ScheduledStatusRecord
-                      ) -> StatusRecord | None:
+                      ) -> Written | None:
         """Post ``claimed`` on ``conn`` (the claiming transaction) through PostStatus's steps;
         None when it was posted already."""
         req = msgspec.structs.replace(claimed.status, idempotency_key=idempotency_key(claimed.id))
