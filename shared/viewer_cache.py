@@ -183,6 +183,42 @@ async def forget_flags(r: cache.CacheClient, account_id: int, *status_ids: int) 
     await _invalidate(r, [flags_key(account_id)], [str(i) for i in status_ids])
 
 
+# A change and the fill of what it read, at once. KEYS: the flags hash, its generation key.
+# ARGV: the generation seen before the change's statement, the TTLs of the generation and of
+# the hash, then field/value pairs. The generation moves on whatever (readers' fills that read
+# before the change are refused); the values are stored only if it had not moved since the
+# change read them, else the fields are dropped, as forget_flags does.
+_CHANGED_AND_FILLED = """
+local gen = redis.call('GET', KEYS[2]) or ''
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+if gen == ARGV[1] then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return 1
+end
+for i = 4, #ARGV, 2 do
+  redis.call('HDEL', KEYS[1], ARGV[i])
+end
+return 0
+"""
+
+
+async def changed_flags(r: cache.CacheClient, account_id: int, seen_generation: Generation,
+                        flags: dict[int, Flags]) -> bool:
+    """After the reader's own change committed, with its flags on these statuses as the
+    change's statement read them (``seen_generation``: noted before that statement): what
+    forget_flags and a fill would do, in one round trip and without reading PostgreSQL again.
+    False when another change came between (the fields are dropped: the next read fills)."""
+    key = flags_key(account_id)
+    pairs: list[int | str] = []
+    for status_id, status_flags in flags.items():
+        pairs.extend((status_id, encode_flags(status_flags)))
+    return bool(await cache.script(r, _CHANGED_AND_FILLED)(
+        keys=[key, _generation_key(key)],
+        args=[seen_generation, max(HIDDEN_TTL_S, FLAGS_TTL_S), FLAGS_TTL_S, *pairs]))
+
+
 # --- content filters -------------------------------------------------------------------------
 # One hash per reader (graph owns it): ``stamp``, which names the reader's filter set (a digest
 # of ``body``, or NO_FILTERS), and ``body``, the set itself (msgpack). A timeline read asks for

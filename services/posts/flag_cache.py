@@ -42,3 +42,17 @@ async def changed(pool: asyncpg.Pool, cache: CacheClient, account_id: int, *stat
     (forgotten, their generation moved on), and read again for the answer's rendering."""
     await viewer_cache.forget_flags(cache, account_id, *status_ids)
     await read_through(pool, cache, account_id, list(status_ids))
+
+
+async def written(cache: CacheClient, account_id: int, seen: viewer_cache.Generation,
+                  status_id: int, flags: FlagsAmong) -> None:
+    """After the reader's action on a status committed, ``flags`` its flags there as the
+    action's statement read them (``seen``: the generation noted before it): cached at once
+    (viewer_cache.changed_flags), not read again as ``changed`` does."""
+    await viewer_cache.changed_flags(cache, account_id, seen,
+                                     per_status_flags([status_id], flags))
+
+
+async def generation(cache: CacheClient, account_id: int) -> viewer_cache.Generation:
+    """Note this before an action's statement that reads the flags ``written`` stores."""
+    return await viewer_cache.generation(cache, viewer_cache.flags_key(account_id))

@@ -3,6 +3,7 @@ and flags read from them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -64,31 +65,37 @@ class FlagsAmong:
     votes: dict[int, tuple[int, tuple[int, ...]]]
 
 
-# Every flag in one statement: a page of a timeline asks for its reader's flags (the gateway
-# caches them), and five queries were five round trips.
-_FLAGS_AMONG = """
+def flags_sql(account: str, ids: str) -> str:
+    """Every flag of an account among some statuses, a row per mark (``kind``: f, r, b, p; v a
+    poll's votes): ``account`` and ``ids`` the SQL that names them (parameters)."""
+    return f"""
 SELECT 'f' AS kind, status_id, NULL::bigint AS poll_id, NULL::int[] AS choices
-FROM favourites WHERE account_id = $1 AND status_id = ANY($2::bigint[])
+FROM favourites WHERE account_id = {account} AND status_id = ANY({ids})
 UNION ALL
 SELECT 'r', reblog_of_id, NULL, NULL FROM statuses
-WHERE account_id = $1 AND deleted_at IS NULL AND reblog_of_id = ANY($2::bigint[])
+WHERE account_id = {account} AND deleted_at IS NULL AND reblog_of_id = ANY({ids})
 UNION ALL
 SELECT 'b', status_id, NULL, NULL FROM bookmarks
-WHERE account_id = $1 AND status_id = ANY($2::bigint[])
+WHERE account_id = {account} AND status_id = ANY({ids})
 UNION ALL
-SELECT 'p', status_id, NULL, NULL FROM pins WHERE account_id = $1 AND status_id = ANY($2::bigint[])
+SELECT 'p', status_id, NULL, NULL FROM pins WHERE account_id = {account} AND status_id = ANY({ids})
 UNION ALL
 SELECT 'v', p.status_id, v.poll_id, array_agg(v.choice ORDER BY v.choice)
 FROM poll_votes v JOIN polls p ON p.id = v.poll_id
-WHERE v.account_id = $1 AND p.status_id = ANY($2::bigint[])
+WHERE v.account_id = {account} AND p.status_id = ANY({ids})
 GROUP BY v.poll_id, p.status_id
 """
 
 
-async def flags_among(conn: asyncpg.Connection, account_id: int, ids: list[int]) -> FlagsAmong:
+# Every flag in one statement: a page of a timeline asks for its reader's flags (the gateway
+# caches them), and five queries were five round trips.
+_FLAGS_AMONG = flags_sql("$1", "$2::bigint[]")
+
+
+def flags_from_rows(rows: Iterable[asyncpg.Record]) -> FlagsAmong:
     marked: dict[str, list[int]] = {"f": [], "r": [], "b": [], "p": []}
     votes: dict[int, tuple[int, tuple[int, ...]]] = {}
-    for row in await conn.fetch(_FLAGS_AMONG, account_id, ids):
+    for row in rows:
         if row["kind"] == "v":
             votes[row["status_id"]] = (row["poll_id"], tuple(row["choices"]))
         else:
@@ -97,27 +104,42 @@ async def flags_among(conn: asyncpg.Connection, account_id: int, ids: list[int])
                       pinned=marked["p"], votes=votes)
 
 
+async def flags_among(conn: asyncpg.Connection, account_id: int, ids: list[int]) -> FlagsAmong:
+    return flags_from_rows(await conn.fetch(_FLAGS_AMONG, account_id, ids))
+
+
 # --- favourites, reblogs, bookmarks, pins: the writes -------------------------------------------
 
 class Counted(NamedTuple):
     """What a favourite or unfavourite did: whether it changed anything, and then the status's
-    count and row version as its update left them (for status_cache.counted)."""
+    count and row version as its update left them (for status_cache.counted); and the
+    account's flags on the status now (for flag_cache.written)."""
     done: bool
     favourites_count: int | None
     version: int | None
+    flags: FlagsAmong
 
 
-# (The count and the version as the update returned them: the status's cached copy is patched
-# from them, not read again.)
+# The account's flags on the status ($2, $3) as the statement's snapshot has them, besides the
+# favourite (which the statement itself sets or clears): the reader's cached flags are written
+# from them, not read again. And the count and the version as the update returned them: the
+# status's cached copy is patched from them, not read again.
+def _flags_of_one(account: str, status: str) -> str:
+    return f"flags AS ({flags_sql(account, f'ARRAY[{status}::bigint]')}), "
+
+
 _COUNTED = ("(SELECT favourites_count FROM counted) AS favourites_count, "
-            "(SELECT version FROM counted) AS version")
+            "(SELECT version FROM counted) AS version, "
+            "(SELECT array_agg(kind) FROM flags WHERE kind IN ('r', 'b', 'p')) AS marks, "
+            "(SELECT poll_id FROM flags WHERE kind = 'v') AS vote_poll_id, "
+            "(SELECT choices FROM flags WHERE kind = 'v') AS vote_choices")
 _FAVOURITE_CTE, _FAVOURITE_EVENT = outbox.inline_sql("added", 4)
 _ADD_FAVOURITE = (
     "WITH added AS (INSERT INTO favourites (id, account_id, status_id) VALUES ($1, $2, $3) "
     "ON CONFLICT DO NOTHING RETURNING status_id), "
     "counted AS (UPDATE statuses SET favourites_count = favourites_count + 1 "
     "WHERE id IN (SELECT status_id FROM added) RETURNING favourites_count, version), "
-    f"{_FAVOURITE_CTE} "
+    f"{_flags_of_one('$2', '$3')}{_FAVOURITE_CTE} "
     f"SELECT EXISTS (SELECT 1 FROM added) AS done, {_COUNTED}, {_FAVOURITE_EVENT}")
 _UNFAVOURITE_CTE, _UNFAVOURITE_EVENT = outbox.inline_sql("removed", 3)
 _REMOVE_FAVOURITE = (
@@ -125,8 +147,19 @@ _REMOVE_FAVOURITE = (
     "RETURNING status_id), "
     "counted AS (UPDATE statuses SET favourites_count = greatest(favourites_count - 1, 0) "
     "WHERE id IN (SELECT status_id FROM removed) RETURNING favourites_count, version), "
-    f"{_UNFAVOURITE_CTE} "
+    f"{_flags_of_one('$1', '$2')}{_UNFAVOURITE_CTE} "
     f"SELECT EXISTS (SELECT 1 FROM removed) AS done, {_COUNTED}, {_UNFAVOURITE_EVENT}")
+
+
+def _counted(found: asyncpg.Record, status_id: int, *, favourited: bool) -> Counted:
+    marks = set(found["marks"] or ())
+    votes = ({status_id: (found["vote_poll_id"], tuple(found["vote_choices"]))}
+             if found["vote_poll_id"] is not None else {})
+    flags = FlagsAmong(favourited=[status_id] if favourited else [],
+                       reblogged=[status_id] if "r" in marks else [],
+                       bookmarked=[status_id] if "b" in marks else [],
+                       pinned=[status_id] if "p" in marks else [], votes=votes)
+    return Counted(bool(found["done"]), found["favourites_count"], found["version"], flags)
 
 
 async def add_favourite(conn: asyncpg.Connection, favourite_id: int, account_id: int,
@@ -138,7 +171,7 @@ async def add_favourite(conn: asyncpg.Connection, favourite_id: int, account_id:
     found = await conn.fetchrow(_ADD_FAVOURITE, favourite_id, account_id, status_id,
                                 *inline.args)
     inline.handed(conn, found["event_written"])
-    return Counted(bool(found["done"]), found["favourites_count"], found["version"])
+    return _counted(found, status_id, favourited=True)
 
 
 async def remove_favourite(conn: asyncpg.Connection, account_id: int, status_id: int,
@@ -148,7 +181,7 @@ async def remove_favourite(conn: asyncpg.Connection, account_id: int, status_id:
     inline = outbox.Inline.of(conn, "posts", event)
     found = await conn.fetchrow(_REMOVE_FAVOURITE, account_id, status_id, *inline.args)
     inline.handed(conn, found["event_written"])
-    return Counted(bool(found["done"]), found["favourites_count"], found["version"])
+    return _counted(found, status_id, favourited=False)
 
 
 async def live_reblog_id(conn: asyncpg.Connection, account_id: int, status_id: int) -> int | None:

@@ -14,6 +14,7 @@ from shared.cache import CacheClient
 from shared.contracts.posts import StatusAction
 from shared.ids import new_id
 from shared.records import StatusRecord
+from shared.viewer_cache import Generation
 
 MAX_PINS = 5
 
@@ -51,39 +52,50 @@ class Reactions:
             self._reread(status_id))
         return fresh
 
-    async def _counted(self, req: StatusAction, status: StatusRecord,
+    async def _counted(self, req: StatusAction, status: StatusRecord, seen: Generation,
                        counted: store.Counted) -> StatusRecord:
-        """As ``_settled``, after a favourite or unfavourite: the status's new count comes with
-        the write (status_cache.counted), so the row is not read again."""
+        """As ``_settled``, after a favourite or unfavourite, from what its statement returned:
+        the reader's flags on the status (flag_cache.written) and its new count
+        (status_cache.counted), neither read again."""
         if not counted.done or counted.favourites_count is None:
-            return await self._settled(req, status.id)  # nothing changed: as it is now
+            # Nothing changed (the flags are cached as read all the same): as it is now.
+            await flag_cache.written(self.cache, req.account_id, seen, status.id,
+                                     counted.flags)
+            return await self._reread(status.id)
         _, fresh = await asyncio.gather(
-            flag_cache.changed(self.pool, self.cache, req.account_id, status.id),
+            flag_cache.written(self.cache, req.account_id, seen, status.id, counted.flags),
             status_cache.counted(self.cache, self.pool, status, counted.version,
                                  favourites_count=counted.favourites_count))
         if fresh is None:
             raise errors.NotFound("Record not found")
         return fresh
 
+    async def _visible_and_generation(self, req: StatusAction
+                                      ) -> tuple[StatusRecord, Generation]:
+        """The status acted on, and the reader's flags generation noted before the action's
+        statement (flag_cache.written), side by side."""
+        return await asyncio.gather(self._visible(req),
+                                    flag_cache.generation(self.cache, req.account_id))
+
     async def favourite(self, req: StatusAction) -> StatusRecord:
-        status = await self._visible(req)
+        status, seen = await self._visible_and_generation(req)
         async with self.pool.acquire() as conn:  # (one statement: the row, count and event)
             counted = await store.add_favourite(conn, new_id(), req.account_id, status.id,
                                                 events.FavouriteAdded(
                                                     status_id=status.id,
                                                     status_account_id=status.account_id,
                                                     account_id=req.account_id))
-        return await self._counted(req, status, counted)
+        return await self._counted(req, status, seen, counted)
 
     async def unfavourite(self, req: StatusAction) -> StatusRecord:
-        status = await self._visible(req)
+        status, seen = await self._visible_and_generation(req)
         async with self.pool.acquire() as conn:  # (one statement: the row, count and event)
             counted = await store.remove_favourite(conn, req.account_id, status.id,
                                                    events.FavouriteRemoved(
                                                        status_id=status.id,
                                                        status_account_id=status.account_id,
                                                        account_id=req.account_id))
-        return await self._counted(req, status, counted)
+        return await self._counted(req, status, seen, counted)
 
     async def reblog(self, req: StatusAction, network_id: int, visibility: str = "public"
                      ) -> StatusRecord:
