@@ -37,11 +37,11 @@ async def test_an_action_answers_from_the_flags_it_cached(api: Api) -> None:
     assert (got["favourited"], got["reblogged"], got["bookmarked"]) == (False, True, True)
 
 
-async def test_a_favourite_caches_the_flags_its_statement_read(
+async def test_a_favourite_or_reblog_caches_the_flags_its_statement_read(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """Its statement reads the reader's other flags on the status (a bookmark, a vote): cached
     with the favourite, PostgreSQL not asked again (services/posts/store/reactions.py
-    ``Counted``)."""
+    ``Counted``); the same for a reblog."""
     author, reader = await api.user(), await api.user()
     status = await api.post(author, "bookmark, then star",
                             poll={"options": ["a", "b"], "expires_in": 600})
@@ -66,6 +66,14 @@ async def test_a_favourite_caches_the_flags_its_statement_read(
     raw = await cache.hget(viewer_cache.flags_key(int(reader.id)), str(status_id))
     assert viewer_cache.decode_flags(raw) == viewer_cache.Flags(
         favourited=True, bookmarked=True, poll_id=int(status["poll"]["id"]), votes=(1,))
+    # A reblog's statement reads them too.
+    r = await api.client.post(f"/api/v1/statuses/{status_id}/reblog", headers=reader.headers)
+    assert r.status_code == 200 and r.json()["reblog"]["reblogged"]
+    assert reads == []
+    raw = await cache.hget(viewer_cache.flags_key(int(reader.id)), str(status_id))
+    assert viewer_cache.decode_flags(raw) == viewer_cache.Flags(
+        favourited=True, reblogged=True, bookmarked=True, poll_id=int(status["poll"]["id"]),
+        votes=(1,))
 
 
 async def test_a_change_between_drops_what_the_statement_read(api: Api) -> None:

@@ -25,6 +25,7 @@ from services.posts.store.polls import (
 )
 from services.posts.store.reactions import (
     Counted,
+    Reblogged,
     add_bookmark,
     add_favourite,
     add_pin,
@@ -89,6 +90,7 @@ from services.posts.store.trends import (
 
 __all__ = [
     "Counted",
+    "Reblogged",
     "TREND_DAYS",
     "add_bookmark",
     "add_favourite",

@@ -128,11 +128,11 @@ def _flags_of_one(account: str, status: str) -> str:
     return f"flags AS ({flags_sql(account, f'ARRAY[{status}::bigint]')}), "
 
 
+_FLAG_COLUMNS = ("(SELECT array_agg(kind) FROM flags) AS marks, "
+                 "(SELECT poll_id FROM flags WHERE kind = 'v') AS vote_poll_id, "
+                 "(SELECT choices FROM flags WHERE kind = 'v') AS vote_choices")
 _COUNTED = ("(SELECT favourites_count FROM counted) AS favourites_count, "
-            "(SELECT version FROM counted) AS version, "
-            "(SELECT array_agg(kind) FROM flags WHERE kind IN ('r', 'b', 'p')) AS marks, "
-            "(SELECT poll_id FROM flags WHERE kind = 'v') AS vote_poll_id, "
-            "(SELECT choices FROM flags WHERE kind = 'v') AS vote_choices")
+            f"(SELECT version FROM counted) AS version, {_FLAG_COLUMNS}")
 _FAVOURITE_CTE, _FAVOURITE_EVENT = outbox.inline_sql("added", 4)
 _ADD_FAVOURITE = (
     "WITH added AS (INSERT INTO favourites (id, account_id, status_id) VALUES ($1, $2, $3) "
@@ -151,15 +151,21 @@ _REMOVE_FAVOURITE = (
     f"SELECT EXISTS (SELECT 1 FROM removed) AS done, {_COUNTED}, {_UNFAVOURITE_EVENT}")
 
 
-def _counted(found: asyncpg.Record, status_id: int, *, favourited: bool) -> Counted:
+def _flags(found: asyncpg.Record, status_id: int, **now: bool) -> FlagsAmong:
+    """The flags of one status from ``_FLAG_COLUMNS``, with what the statement itself just set
+    (``favourited=``, ``reblogged=``: its snapshot does not see its own write)."""
     marks = set(found["marks"] or ())
+    mark = {name: name[0] in marks for name in ("favourited", "reblogged", "bookmarked",
+                                                "pinned")} | now
     votes = ({status_id: (found["vote_poll_id"], tuple(found["vote_choices"]))}
              if found["vote_poll_id"] is not None else {})
-    flags = FlagsAmong(favourited=[status_id] if favourited else [],
-                       reblogged=[status_id] if "r" in marks else [],
-                       bookmarked=[status_id] if "b" in marks else [],
-                       pinned=[status_id] if "p" in marks else [], votes=votes)
-    return Counted(bool(found["done"]), found["favourites_count"], found["version"], flags)
+    return FlagsAmong(**{name: [status_id] if on else [] for name, on in mark.items()},
+                      votes=votes)
+
+
+def _counted(found: asyncpg.Record, status_id: int, *, favourited: bool) -> Counted:
+    return Counted(bool(found["done"]), found["favourites_count"], found["version"],
+                   _flags(found, status_id, favourited=favourited))
 
 
 async def add_favourite(conn: asyncpg.Connection, favourite_id: int, account_id: int,
@@ -192,27 +198,35 @@ async def live_reblog_id(conn: asyncpg.Connection, account_id: int, status_id: i
     return reblog_id
 
 
+class Reblogged(NamedTuple):
+    """What a reblog did: whether it was new; and the account's flags on the original now
+    (for flag_cache.written)."""
+    done: bool
+    flags: FlagsAmong
+
+
 _REBLOG_CTE, _REBLOG_EVENT = outbox.inline_sql("added", 6)
 _INSERT_REBLOG = (
     "WITH added AS (INSERT INTO statuses (id, account_id, network_id, text, "
     "content_html, visibility, reblog_of_id) "
     "VALUES ($1, $2, $3, '', '', $4, $5) ON CONFLICT DO NOTHING RETURNING reblog_of_id), "
     "counted AS (UPDATE statuses SET reblogs_count = reblogs_count + 1 "
-    f"WHERE id IN (SELECT reblog_of_id FROM added) RETURNING 1), {_REBLOG_CTE} "
-    f"SELECT EXISTS (SELECT 1 FROM added) AS done, {_REBLOG_EVENT}")
+    "WHERE id IN (SELECT reblog_of_id FROM added) RETURNING 1), "
+    f"{_flags_of_one('$2', '$5')}{_REBLOG_CTE} "
+    f"SELECT EXISTS (SELECT 1 FROM added) AS done, {_FLAG_COLUMNS}, {_REBLOG_EVENT}")
 
 
 async def insert_reblog(conn: asyncpg.Connection, reblog_id: int, account_id: int,
                         network_id: int, visibility: str, status_id: int,
-                        event: events.ReblogCreated) -> bool:
-    """The reblog, the original's count and ``event``, in one statement; False (nothing
+                        event: events.ReblogCreated) -> Reblogged:
+    """The reblog, the original's count and ``event``, in one statement; not done (nothing
     written) when the account has a live reblog of it already (a concurrent one waits for the
-    other to commit)."""
+    other to commit). Either way, the account reblogged it."""
     inline = outbox.Inline.of(conn, "posts", event)
     found = await conn.fetchrow(_INSERT_REBLOG, reblog_id, account_id, network_id, visibility,
                                 status_id, *inline.args)
     inline.handed(conn, found["event_written"])
-    return bool(found["done"])
+    return Reblogged(bool(found["done"]), _flags(found, status_id, reblogged=True))
 
 
 async def uncount_reblog(conn: asyncpg.Connection, status_id: int) -> None:

@@ -100,7 +100,7 @@ class Reactions:
     async def reblog(self, req: StatusAction, network_id: int, visibility: str = "public"
                      ) -> StatusRecord:
         """Returns the reblog (its own status, wrapping the original)."""
-        status = await self._visible(req)
+        status, seen = await self._visible_and_generation(req)
         if status.visibility in (policy.PRIVATE, policy.DIRECT) and (
                 status.account_id != req.account_id or status.visibility == policy.DIRECT):
             raise errors.Invalid("Validation failed: this status cannot be reblogged")
@@ -112,18 +112,19 @@ class Reactions:
         async with self.pool.acquire() as conn:  # (one statement: the reblog, count, event)
             made = new_id()
             reblog_id: int | None = made
-            if not await store.insert_reblog(
-                    conn, made, req.account_id, network_id, visibility, status.id,
-                    events.ReblogCreated(reblog_id=made, status_id=status.id,
-                                         status_account_id=status.account_id,
-                                         account_id=req.account_id, network_id=network_id,
-                                         visibility=visibility)):
+            reblogged = await store.insert_reblog(
+                conn, made, req.account_id, network_id, visibility, status.id,
+                events.ReblogCreated(reblog_id=made, status_id=status.id,
+                                     status_account_id=status.account_id,
+                                     account_id=req.account_id, network_id=network_id,
+                                     visibility=visibility))
+            if not reblogged.done:
                 # reblogged already (or by a concurrent request that won): that one
                 reblog_id = await store.live_reblog_id(conn, req.account_id, status.id)
-        # The reader's flags, and the original (its count) and the reblog cached as they are
-        # now (in one read), side by side as in _settled.
+        # The reader's flags as the statement read them, and the original (its count) and the
+        # reblog cached as they are now (in one read), side by side as in _settled.
         _, refreshed = await asyncio.gather(
-            flag_cache.changed(self.pool, self.cache, req.account_id, status.id),
+            flag_cache.written(self.cache, req.account_id, seen, status.id, reblogged.flags),
             status_cache.refresh(self.cache, self.pool, status.id,
                                  *([reblog_id] if reblog_id else [])))
         fresh = {s.id: s for s in refreshed}
