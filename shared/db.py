@@ -74,9 +74,10 @@ async def close_pool(pool: asyncpg.Pool, *, timeout: float = 10.0) -> None:
     """Close a pool at shutdown, gracefully for up to ``timeout`` seconds, then by force.
 
     asyncpg's ``Pool.close()`` waits, with no bound, until every connection is given back; one
-    held by a task that never returns (a query stuck behind a lock, a handler left hanging)
-    would hold the process's stop forever, past any orchestrator's grace period, and the
-    stop's later steps (Valkey, health server) would never run."""
+    still held when the stop reaches the pool (by a request handler past its 5 s drain, a
+    background task stuck on a query) would hold the process's stop forever, past any
+    orchestrator's grace period, and the stop's later steps (Valkey, health server) would never
+    run. (An event consumer's stop, earlier, still waits for its handlers without a bound.)"""
     try:
         await asyncio.wait_for(pool.close(), timeout)
     except TimeoutError:

@@ -99,7 +99,13 @@ async def counted(r: cache.CacheClient, pool: asyncpg.Pool, known: StatusRecord,
     reply), ``version`` the row's version as that write's update returned it: when ``known``
     (the copy the writer read) is the version just before, the row now is ``known`` with the
     new counts, cached as such (no second read of the row); else (another change came between,
-    or ``known`` was behind) the row is read again. None: the status is gone."""
+    or ``known`` was behind) the row is read again. None: the status is gone.
+
+    What bumps the version: every update of the row, and the writers of what a record joins
+    (poll votes, media, the card's assignment: store.bump_version). A preview card's content
+    refetched in place (cards.save_card) bumps no status: a copy keeps the card it was read
+    with until it is next read, with or without this patch (before, a favourite's re-read
+    happened to refresh it)."""
     if version is not None and version == known.version + 1:
         fresh = msgspec.structs.replace(known, version=version, **counts)
         await put(r, [fresh])

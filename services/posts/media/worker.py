@@ -147,6 +147,7 @@ class MediaWorker:
         self.limits = limits
         self.workers = max(1, workers)
         self.executor = new_executor(self.workers)
+        self._stopping = False
         routes = (EventRoutes().on(events.MediaUploaded, self.process)
                   .on(events.MediaDeleted, self.delete_files))
         # Each worker process decodes one file at a time; a few more events in flight keep it
@@ -159,8 +160,15 @@ class MediaWorker:
         await self.consumer.start()
 
     async def stop(self) -> None:
-        await self.consumer.stop()
-        await stop_executor(self.executor)
+        """Take no more events; give the decodes in progress STOP_TIMEOUT_S to finish (the
+        consumer's stop waits for its handlers), then end the decoding processes: their events
+        fail here, unacknowledged, and go to the next worker; their files are not refused."""
+        self._stopping = True
+        consumer_stopped = asyncio.ensure_future(self.consumer.stop())
+        await asyncio.wait({consumer_stopped}, timeout=STOP_TIMEOUT_S)
+        await stop_executor(self.executor,
+                            timeout=STOP_TIMEOUT_S if consumer_stopped.done() else 0.0)
+        await consumer_stopped
 
     # --- post.media.uploaded ---------------------------------------------------------------
 
@@ -265,6 +273,8 @@ class MediaWorker:
             except MediaRejected:
                 raise
             except BrokenProcessPool:
+                if self._stopping:
+                    raise  # ended by stop(): the event goes to the next worker, not refused
                 if self.executor is executor:
                     log.warning("media worker: a decoding process died; starting a new pool")
                     self.executor = new_executor(self.workers)

@@ -158,3 +158,10 @@ def mp4(
     mdat = box(b"mdat", b"\x00" * 256)
     ftyp = box(b"ftyp", brand, b"\x00\x00\x02\x00", brand, b"mp41")
     return ftyp + (mdat + moov if moov_last else moov + mdat)
+
+
+def stuck_decoder(data: bytes, limits: object) -> None:
+    """A decode that never ends in time (a pathological file), run in the worker's pool."""
+    import time
+
+    time.sleep(120)

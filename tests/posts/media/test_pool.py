@@ -20,7 +20,9 @@ from services.posts.media import (
     process_avatar,
     process_media,
 )
-from services.posts.media.worker import new_executor, stop_executor
+from services.posts.media import worker as worker_module
+from services.posts.media.worker import MediaWorker, new_executor, stop_executor
+from tests.helpers import Api
 from tests.posts.media import craft
 
 
@@ -72,3 +74,27 @@ async def test_a_stop_does_not_wait_for_a_stuck_decoder_forever() -> None:
     assert not process.is_alive()
     with pytest.raises(BrokenProcessPool):
         await stuck
+
+
+async def test_a_worker_stopping_ends_a_stuck_decode_and_does_not_refuse_its_file(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The consumer's stop waits for its handlers, and a handler waits for its decode: a stuck
+    decode held the worker's stop forever. Now it is ended after the bound, and its handler
+    fails with the pool broken (its event redelivered), not with a refusal of the file."""
+    posts = api.stack.posts
+    worker = MediaWorker(posts.pool, posts.redis.main, posts.nc, posts.js, posts.storage,
+                         MediaLimits())
+    monkeypatch.setattr(worker_module, "STOP_TIMEOUT_S", 0.5)
+    decoding = asyncio.ensure_future(worker._run(craft.stuck_decoder, b"data"))
+
+    async def consumer_stop() -> None:  # as EventConsumer.stop: its handlers first
+        await asyncio.gather(decoding, return_exceptions=True)
+
+    monkeypatch.setattr(worker.consumer, "stop", consumer_stop)
+    while not worker.executor._processes:
+        await asyncio.sleep(0.05)
+    started = time.monotonic()
+    await asyncio.wait_for(worker.stop(), 30)
+    assert time.monotonic() - started < 10
+    with pytest.raises(BrokenProcessPool):
+        await decoding
