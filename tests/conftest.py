@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import warnings
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import msgspec
@@ -119,6 +122,32 @@ def settings(servers: Settings) -> Settings:
                                        name: roomy for name in RATE_SETTINGS})
 
 
+STOP_STEP_S = 60.0
+
+
+async def bounded_step(what: str, step: Coroutine[Any, Any, None],
+                       seconds: float = STOP_STEP_S) -> None:
+    """A teardown step that may not hang the run. One did, about one run in six: the S3 stack's
+    stop (tests/helpers/s3_stack.py), past pytest-timeout's 120 s, waiting on something in the
+    event loop that the threads' stacks did not show. Now a step still running after
+    ``seconds`` is reported with the stack of every asyncio task (a warning in the run's
+    summary: what to fix) and cancelled, and the teardown goes on."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if task in done:
+        task.result()
+        return
+    stacks = io.StringIO()
+    for other in asyncio.all_tasks():
+        if other is not asyncio.current_task():
+            other.print_stack(limit=12, file=stacks)
+    warnings.warn(f"teardown: {what} still running after {seconds:.0f} s; cancelled. "
+                  f"The tasks:\n{stacks.getvalue()}", stacklevel=1)
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+
+
 class Stack:
     """Every service of Hubbub in this event loop, the gateway on a real port."""
 
@@ -197,7 +226,7 @@ class Stack:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._task, 10)
         for service in reversed(self.services):
-            await service.stop()
+            await bounded_step(f"{service.name}.stop()", service.stop())
         if self.nc:
             with contextlib.suppress(Exception):  # bounded as the services' own (runtime.py)
                 await asyncio.wait_for(self.nc.drain(), 5)
