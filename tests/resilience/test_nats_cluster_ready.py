@@ -60,13 +60,15 @@ async def test_a_start_never_lowers_what_an_operator_raised(
     made = await stream_config(js)
     assert (made.num_replicas, made.max_age, made.duplicate_window) == (1, WEEK, 300.0)
     # The operator keeps events for a month, at most ten million of them, and dedupes longer.
+    # (max_bytes well under the machine's free disk: JetStream refuses a stream whose limit its
+    # store could not hold, and 50 GB failed once the disk had less than about 67 GB free.)
     raised = dataclasses.replace(made, max_age=30 * 24 * 3600.0, max_msgs=10_000_000,
-                                 max_bytes=50_000_000_000, duplicate_window=900.0)
+                                 max_bytes=2_000_000_000, duplicate_window=900.0)
     await js.update_stream(raised)
     await bus.ensure_stream(js, own_nats)  # the next service's start
     after = await stream_config(js)
     assert (after.max_age, after.max_msgs, after.max_bytes, after.duplicate_window) == (
-        30 * 24 * 3600.0, 10_000_000, 50_000_000_000, 900.0)
+        30 * 24 * 3600.0, 10_000_000, 2_000_000_000, 900.0)
     # A release that asks for a longer duplicate window than the operator's raises it, and
     # only it.
     await bus.ensure_stream(js, msgspec.structs.replace(own_nats, dedupe_window_s=1200.0))
