@@ -18,12 +18,12 @@ import asyncpg
 from services.notify.policy import deciding_fields
 from services.notify.store.notifications import INSERT_COLUMNS, ROW_ARGS, ROW_VALUES, row_args
 from services.notify.store.policies import RecipientFacts, facts_of, facts_sql
-from shared.contracts.notify import POLICY_FIELDS, Policy
+from shared.contracts.notify import Policy
 from shared.records import NotificationType
 
-_DECIDING = ("for_not_following", "for_not_followers", "for_new_accounts",
-             "for_private_mentions")  # each a flag parameter after the row's: may it decide?
-assert set(_DECIDING) <= set(POLICY_FIELDS)
+# Every field that may decide some notification (those of a private mention: all of them),
+# each a flag parameter after the row's: may it decide this one?
+_DECIDING = deciding_fields("mention", private_mention=True)
 _DEFAULTS = Policy()
 _FLAGS = {field: f"${ROW_ARGS + 1 + i}::bool" for i, field in enumerate(_DECIDING)}
 

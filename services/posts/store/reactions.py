@@ -3,7 +3,6 @@ and flags read from them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -92,20 +91,16 @@ GROUP BY v.poll_id, p.status_id
 _FLAGS_AMONG = flags_sql("$1", "$2::bigint[]")
 
 
-def flags_from_rows(rows: Iterable[asyncpg.Record]) -> FlagsAmong:
+async def flags_among(conn: asyncpg.Connection, account_id: int, ids: list[int]) -> FlagsAmong:
     marked: dict[str, list[int]] = {"f": [], "r": [], "b": [], "p": []}
     votes: dict[int, tuple[int, tuple[int, ...]]] = {}
-    for row in rows:
+    for row in await conn.fetch(_FLAGS_AMONG, account_id, ids):
         if row["kind"] == "v":
             votes[row["status_id"]] = (row["poll_id"], tuple(row["choices"]))
         else:
             marked[row["kind"]].append(row["status_id"])
     return FlagsAmong(favourited=marked["f"], reblogged=marked["r"], bookmarked=marked["b"],
                       pinned=marked["p"], votes=votes)
-
-
-async def flags_among(conn: asyncpg.Connection, account_id: int, ids: list[int]) -> FlagsAmong:
-    return flags_from_rows(await conn.fetch(_FLAGS_AMONG, account_id, ids))
 
 
 # --- favourites, reblogs, bookmarks, pins: the writes -------------------------------------------
