@@ -57,6 +57,10 @@ class ReaderFacts:
         # The reader's filters changed since they were learned: learn them from graph, not
         # from the cache (hydrate/reader_filters.py's ``read(fresh=True)``).
         self.filters_stale = False
+        self.filter_changes = 0  # FiltersChanged events heard
+        # Learns may overlap (a refresh, and a delivery that could not wait for it): the answer
+        # of one asked earlier never replaces that of one asked later.
+        self.learns_asked = self.learn_applied = 0
 
     def changed(self, event: object = None) -> None:
         """Graph says the reader's facts (or filters) changed: the next delivery waits for new
@@ -64,6 +68,7 @@ class ReaderFacts:
         self.changes += 1
         if isinstance(event, events.FiltersChanged):
             self.filters_stale = True
+            self.filter_changes += 1
         if self.refreshing is None:
             self.refreshing = asyncio.create_task(self._refresh())
 
@@ -92,15 +97,21 @@ class ReaderFacts:
     async def learn(self) -> None:
         asked_at, changes = time.monotonic(), self.changes
         reconnects = self.gw.nc.stats["reconnects"]
-        fresh, self.filters_stale = self.filters_stale, False
-        try:
-            facts, filters = await asyncio.gather(
-                bus.call(self.gw.nc, graph_api.VIEWER_FACTS,
-                         graph_api.ViewerFacts(account_id=self.account_id)),
-                self.gw.hydrator.filters.read(self.account_id, fresh=fresh))
-        except BaseException:
-            self.filters_stale = self.filters_stale or fresh
-            raise
+        # Stale filters stay stale until a fresh read of them is applied: a learn that starts
+        # meanwhile reads them fresh too (from the cache, it could find the set graph has not
+        # forgotten yet, and, finishing last, put it back).
+        fresh, filter_changes = self.filters_stale, self.filter_changes
+        self.learns_asked += 1
+        asked = self.learns_asked
+        facts, filters = await asyncio.gather(
+            bus.call(self.gw.nc, graph_api.VIEWER_FACTS,
+                     graph_api.ViewerFacts(account_id=self.account_id)),
+            self.gw.hydrator.filters.read(self.account_id, fresh=fresh))
+        if asked < self.learn_applied:
+            return  # a later question's answer is applied already
+        self.learn_applied = asked
+        if fresh and filter_changes == self.filter_changes:
+            self.filters_stale = False
         self.filters = filters
         # As of when they were asked: a change counted since then makes them stale at once.
         self.viewer, self.learned_at = facts.viewer(), asked_at
