@@ -148,6 +148,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # worker.py), and how long an upload waits to be attached before it is deleted.
     media_workers: int = 1
     media_orphan_hours: float = 24.0
+    # How long POST /api/v2/media waits for a picture to be processed, to answer 200 with its
+    # URLs as Mastodon does (services/gateway/routes/media.py); 0: always 202 at once.
+    media_upload_wait_s: float = 2.0
     # How often each posts process looks for scheduled statuses whose time has come: a status
     # is posted at most this late.
     scheduled_check_seconds: float = 5.0
@@ -339,6 +342,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         s3_public_url=get("HUBBUB_S3_PUBLIC_URL", "").rstrip("/"),
         media_workers=int(get("HUBBUB_MEDIA_WORKERS", base.media_workers)),
         media_orphan_hours=float(get("HUBBUB_MEDIA_ORPHAN_HOURS", base.media_orphan_hours)),
+        media_upload_wait_s=float(get("HUBBUB_MEDIA_UPLOAD_WAIT_S", base.media_upload_wait_s)),
         scheduled_check_seconds=float(get("HUBBUB_SCHEDULED_CHECK_SECONDS",
                                           base.scheduled_check_seconds)),
         cards=_bool(get("HUBBUB_CARDS", "1")),

@@ -53,11 +53,25 @@ async def upload(client: httpx.AsyncClient, headers: dict[str, str], data: bytes
 
 async def uploaded(client: httpx.AsyncClient, headers: dict[str, str], data: bytes | None = None,
                    **fields: Any) -> dict[str, Any]:
-    """A picture uploaded (v2): its MediaAttachment as first answered (202, not processed)."""
+    """A file uploaded (v2): its MediaAttachment as first answered (200 for a picture processed
+    in the request, 202 for the rest, not processed yet)."""
     r = await upload(client, headers, data if data is not None else picture(), **fields)
-    assert r.status_code == 202, r.text
+    assert r.status_code in (200, 202), r.text
     found: dict[str, Any] = r.json()
     return found
+
+
+async def refused_picture(api: Any, headers: dict[str, str], account_id: int) -> str:
+    """A damaged picture uploaded (v2): refused by processing within the request (422). Its
+    row stays, failed: the id a client that held it would send (a 404 to anyone else)."""
+    broken = picture()[:60] + b"\x00" * 40  # a PNG's head, then nothing a decoder can read
+    r = await upload(api.client, headers, broken)
+    assert r.status_code == 422, r.text
+    assert "could not be read" in r.json()["error"]
+    media_id = await api.stack.posts.pool.fetchval(
+        "SELECT max(id) FROM media WHERE account_id = $1 AND state = 'failed'", account_id)
+    assert media_id is not None
+    return str(media_id)
 
 
 def unsigned(url: str) -> str:

@@ -60,6 +60,16 @@ SUPPORTED_MIME_TYPES = [
 STORAGE_DOWN = "Media storage is unavailable; try again in a moment"
 # How long POST /api/v1/media waits for processing (Mastodon's v1 answers when done).
 V1_WAIT_S = 10.0
+# POST /api/v2/media waits a moment for a picture (HUBBUB_MEDIA_UPLOAD_WAIT_S). Mastodon
+# processes pictures inside the request and answers 200 with their URLs (202 only for video
+# and audio), and clients lean on it: Mastodon.py's ``media_post(synchronous=True)`` sleeps
+# 5 s after every 202. A picture the media worker has not finished by then is answered 202,
+# as a video is. Only requests up to this size wait: a screenshot or a picture an app has
+# scaled down is done in tens of milliseconds; a 12-megapixel photo takes ~0.3 s of decoding
+# alone, and a burst of them queues at the worker: holding each request while the queue
+# drains would tie up connections (and ask for the row every half second) to answer 202 all
+# the same.
+V2_PICTURE_WAIT_MAX_BYTES = 2 * 1024 * 1024
 
 
 def configuration() -> dict[str, Any]:

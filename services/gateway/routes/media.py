@@ -1,6 +1,9 @@
-"""Media: upload (v2, answering at once; v1, after processing), read, describe, delete.
+"""Media: upload (v2, answering once a picture is processed, at once for the rest; v1, after
+processing), read, describe, delete.
 
-Mastodon's answers: 202 from POST /api/v2/media with ``url: null`` while the file is processed;
+Mastodon's answers: from POST /api/v2/media, 200 with the URLs for a picture (processed in the
+request: Hubbub waits a moment for its media worker, for a picture that is not large), 202 with
+``url: null`` for a file still processed (video, audio, a large photo);
 GET /api/v1/media/:id 206 until then, 200 once ready, 422 with the reason if processing refused
 the file; someone else's media is a 404, exactly as none. Every route needs ``write:media``
 (Mastodon asks it even to read an upload: only its uploader ever does)."""
@@ -55,7 +58,13 @@ def _answer(gw: Any, info: posts_api.MediaInfo, *, processing_status: int) -> Re
 
 @post("/api/v2/media", opt=WRITE_MEDIA, request_max_body_size=uploads.MAX_REQUEST_BYTES)
 async def upload_v2(request: Request[Any, Any, Any]) -> Response[Any]:
-    gw, info, _ = await _upload(request)
+    gw, info, account_id = await _upload(request)
+    size = request.content_length
+    if info.media.type == "image" and gw.settings.media_upload_wait_s > 0 and (
+            size is not None and size <= uploads.V2_PICTURE_WAIT_MAX_BYTES):
+        # (a picture refused by processing: a 422 with the reason, as Mastodon's)
+        info = await uploads.processed(gw, account_id, info.media.id,
+                                       within_s=gw.settings.media_upload_wait_s)
     return _answer(gw, info, processing_status=202)
 
 

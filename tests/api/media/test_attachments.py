@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.helpers import Api, User
-from tests.helpers.media import picture, uploaded
+from tests.helpers.media import picture, refused_picture, uploaded
 
 
 async def _ready(api: Api, user: User, count: int = 1) -> list[str]:
@@ -102,8 +102,7 @@ async def test_at_most_four_files_and_none_with_a_poll(api: Api) -> None:
 
 async def test_media_not_processed_cannot_be_attached(api: Api) -> None:
     me = await api.user()
-    broken = (await uploaded(api.client, me.headers, picture()[:60] + b"\x00" * 40))["id"]
-    await api.idle()
+    broken = await refused_picture(api, me.headers, int(me.id))
     r = await _post(api, me, status="broken", media_ids=[broken])
     assert r.status_code == 422, r.text
     assert "could not be processed" in r.json()["error"]
