@@ -11,6 +11,7 @@ import base64
 import re
 from typing import Any
 
+import msgspec
 import pytest
 
 from tests.helpers import Api
@@ -59,7 +60,13 @@ async def home_composer(page: Page) -> Locator:
 
 
 async def test_a_picture_posted_from_the_composer_reaches_a_follower(
-        browser: Browser, api: Api) -> None:
+        browser: Browser, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The upload answered 202 at once (no wait for processing, HUBBUB_MEDIA_UPLOAD_WAIT_S=0,
+    # as for a large photo): the composer watches the picture until it is processed. (The
+    # next test's pictures are answered 200, processed within the upload.)
+    gateway = api.stack.gateway
+    monkeypatch.setattr(gateway, "settings",
+                        msgspec.structs.replace(gateway.settings, media_upload_wait_s=0.0))
     author, follower = await api.user(), await api.user()
     await api.follow(follower, author)
     base = api.stack.base_url
@@ -84,7 +91,7 @@ async def test_a_picture_posted_from_the_composer_reaches_a_follower(
 
     async with page.expect_response(lambda r: r.url.endswith("/api/v2/media")) as uploading:
         await composer.locator("input[type=file]").set_input_files([png_file("red.png")])
-    assert (await uploading.value).status == 200  # a picture: processed in the request
+    assert (await uploading.value).status == 202
     tile = composer.locator(".attachment")
     await expect(tile).to_have_count(1)
     # Processed: the thumbnail becomes the focus picker.
@@ -171,7 +178,8 @@ async def test_dropped_and_pasted_pictures_and_refusals_show_on_their_tiles(
     await composer.locator("input[type=file]").set_input_files([png_file("empty.png", b"")])
     refused = tiles.filter(has_text="empty.png")
     await expect(refused.get_by_role("alert")).to_have_text(re.compile("The file is empty"))
-    # Refused by processing (a PNG cut short): the reason arrives with GET /api/v1/media/:id.
+    # Refused by processing (a PNG cut short): the upload's own answer says why (422), as a
+    # small picture is processed within it.
     broken = picture(80, 60, gps=False)[:60] + b"\x00" * 40
     await composer.locator("input[type=file]").set_input_files([png_file("broken.png", broken)])
     await expect(tiles.filter(has_text="broken.png").get_by_role("alert")).to_have_text(
