@@ -75,6 +75,11 @@ def is_outage(exc: BaseException) -> bool:
 
 
 ACK_WAIT_S = 30.0
+# How long a stopping consumer waits for the events in hand to finish. Then they are cancelled,
+# unacknowledged: JetStream delivers them again after the ack wait (to a replica, or to this
+# service once restarted), and handlers are idempotent. A handler stuck on a server that never
+# answers held the process's shutdown forever.
+STOP_GRACE_S = 15.0
 PULL_EXPIRES_S = 5.0  # how long one pull request waits for events before the server ends it
 STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) carry it
 PERMISSION_ERROR = "permissions violation"  # how the server words a refused publish/subscribe
@@ -462,7 +467,7 @@ class EventConsumer:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
             if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+                await _finish_or_cancel(pending, STOP_GRACE_S, self.durable)
 
     async def _dispatch_arrivals(self, arrived: asyncio.Queue[Msg],
                                  pending: set[asyncio.Task[None]]) -> None:
@@ -791,6 +796,19 @@ class ServiceHost:
             await self._service.stop()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=5)
+
+
+async def _finish_or_cancel(tasks: set[asyncio.Task[None]], seconds: float, label: str
+                            ) -> None:
+    """Let ``tasks`` finish within ``seconds``; cancel those still running, and wait for them
+    to end (a cancelled handler's event stays unacknowledged: it comes again)."""
+    _, late = await asyncio.wait(set(tasks), timeout=seconds)
+    if late:
+        log.warning("consumer %s: %d event(s) still handled after %.0f s of stopping; "
+                    "cancelled, they come again", label, len(late), seconds)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
 
 async def _respond_error(request: Request, code: str, message: str,

@@ -1,0 +1,55 @@
+"""A consumer's stop is bounded: the events still in hand after STOP_GRACE_S are cancelled,
+unacknowledged, and come again to the next consumer of the durable (shared/bus.py,
+EventConsumer). A handler stuck on a server that never answered held shutdown forever."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from shared import bus, events, subjects
+from shared.bus import EventConsumer, publish_headers
+from tests.helpers import Api, unique
+
+
+async def test_a_stuck_handler_is_cancelled_at_stop_and_its_event_comes_again(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bus, "STOP_GRACE_S", 0.5)
+    js = api.stack.js
+    subject = f"hubbub.evt.test.{unique('stuck')}"
+    durable = unique("stuck")
+    entered = asyncio.Event()
+    never = asyncio.Event()
+    handled: list[int] = []
+
+    async def stuck(event: events.AnyEvent) -> None:
+        entered.set()
+        await never.wait()  # a call to a server that never answers
+
+    async def recording(event: events.AnyEvent) -> None:
+        handled.append(event.id)
+
+    first = EventConsumer(js, durable, stuck, filter_subjects=[subject], ack_wait_s=1.0)
+    second = EventConsumer(js, durable, recording, filter_subjects=[subject], ack_wait_s=1.0)
+    await first.start()
+    try:
+        event = events.StatusUpdated(status_id=1, account_id=1, visibility="public")
+        await js.publish(subject, events.encode(event), headers=publish_headers(event))
+        await asyncio.wait_for(entered.wait(), 10)
+        # (asyncio.wait, not wait_for: wait_for's cancel at its timeout would end the stop's
+        # wait itself, and the stop return as if in time)
+        stopping = asyncio.ensure_future(first.stop())
+        done, _ = await asyncio.wait({stopping}, timeout=5)
+        assert stopping in done, "stop waited for the stuck handler"
+
+        await second.start()
+        for _ in range(200):  # the ack wait (1 s), then the redelivery
+            if handled:
+                break
+            await asyncio.sleep(0.05)
+        assert handled == [event.id]
+    finally:
+        await first.stop()
+        await second.stop()
+        await js.delete_consumer(subjects.EVENTS_STREAM, durable)
