@@ -29,7 +29,8 @@ class EventRoutes:
     def __init__(self) -> None:
         # Insertion-ordered: the filter keeps the order in which types were first routed (an
         # existing durable consumer whose filter differs, even in order only, is kept as it is,
-        # see shared.bus.EventConsumer.start), and handlers start in the order they were added.
+        # see shared.consumers.EventConsumer.start), and handlers start in the order they were
+        # added.
         self._handlers: dict[type[events.Event], list[Handler[Any]]] = {}
         # Per type, the facet patterns its handlers asked for; None once one asked for all.
         self._wanted: dict[type[events.Event], list[tuple[Wildcard, ...]] | None] = {}
@@ -108,7 +109,7 @@ class EventRoutes:
             if isinstance(result, BaseException):
                 raise result
 
-    __call__ = dispatch  # a table is an event handler (shared.bus.EventHandler)
+    __call__ = dispatch  # a table is an event handler (shared.consumers.EventHandler)
 
 
 def _open_ended(pattern: tuple[Wildcard, ...]) -> list[tuple[Wildcard, ...]]:

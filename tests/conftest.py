@@ -234,7 +234,7 @@ class Stack:
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until every consumer has handled every event and every outbox is empty."""
-        from shared.bus import wait_consumers_idle
+        from shared.consumers import wait_consumers_idle
 
         js = self.js
         assert js is not None

@@ -1,4 +1,4 @@
-"""A lingering consumer (shared/bus.py EventConsumer ``linger_s``, graph's status counter):
+"""A lingering consumer (shared/consumers.py EventConsumer ``linger_s``, graph's status counter):
 events published while it lingers reach the handler together, in one pull, and an idle
 consumer asks nothing beyond its one long pull."""
 
@@ -9,8 +9,9 @@ import asyncio
 from nats.aio.msg import Msg
 
 from shared import events, subjects
-from shared.bus import EventConsumer, publish_headers
+from shared.bus import publish_headers
 from shared.compat import nats as nats_compat
+from shared.consumers import EventConsumer
 from tests.helpers import Api, unique
 
 LINGER_S = 1.0

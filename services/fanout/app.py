@@ -14,9 +14,9 @@ from services.fanout.use_cases.public import PublicTimelines
 from services.fanout.use_cases.relations import RelationHandlers
 from services.runtime import BaseService
 from shared import events, metrics
-from shared.bus import ServiceHost
 from shared.contracts import fanout as fanout_api
 from shared.routing import EventRoutes
+from shared.service_host import ServiceHost
 from shared.timelines import compact
 from shared.timelines.activity import forget_stale_reads
 from shared.timelines.writes import TimelineWriter

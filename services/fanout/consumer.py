@@ -4,7 +4,7 @@ being worked on.
 An event unacknowledged past the consumer's ack wait is delivered again, and it would be fanned
 out again beside the first run while that run was still going (measured when the ack wait was
 0.5 s: up to 45% of a burst's Redis writes were such repeats). The ack wait is now
-shared.bus.ACK_WAIT_S by default, but a fan-out to very many timelines under load can still
+shared.consumers.ACK_WAIT_S by default, but a fan-out to very many timelines under load can still
 take long: every quarter of the ack wait, one ticker sends AckProgress for each event still
 being handled (one flush for all of them), which restarts its ack wait. A crashed process sends
 nothing, so its events are redelivered as before."""
@@ -17,7 +17,7 @@ import contextlib
 from nats.aio.msg import Msg
 
 from shared import events
-from shared.bus import EventConsumer, EventHandler
+from shared.consumers import EventConsumer, EventHandler
 
 
 class ProgressingConsumer(EventConsumer):

@@ -13,11 +13,11 @@ from services.graph.store import account_extras as extras_store
 from services.graph.store import relations as relations_store
 from services.graph.use_cases.followed_tags import normalize_tag
 from shared import errors
-from shared.bus import ServiceHost
 from shared.contracts import account_extras as api
 from shared.contracts import graph as graph_api
 from shared.contracts import posts as posts_api
 from shared.ids import new_id
+from shared.service_host import ServiceHost
 
 NOT_FOLLOWING = "Validation failed: You must be already following the person you want to endorse"
 

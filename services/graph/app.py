@@ -20,11 +20,12 @@ from services.graph.use_cases.follow_account import keep_belled_index
 from services.graph.use_cases.followed_tags import keep_followed_tags_index
 from services.runtime import BaseService
 from shared import member_index
-from shared.bus import EventConsumer, ServiceHost
+from shared.consumers import EventConsumer
 from shared.contracts import graph as graph_api
 from shared.outbox import OutboxRelay
 from shared.periodic import Every
 from shared.request_keys import RequestKeys
+from shared.service_host import ServiceHost
 
 
 class GraphService(BaseService):

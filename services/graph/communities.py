@@ -14,9 +14,9 @@ from services.graph.use_cases.community_join import JoinCommunity, LeaveCommunit
 from services.graph.use_cases.community_members import ChangeMemberRole, RemoveMember
 from services.graph.use_cases.community_requests import ApproveJoinRequest, RejectJoinRequest
 from shared import errors
-from shared.bus import ServiceHost
 from shared.contracts import communities as api
 from shared.contracts import graph as graph_api
+from shared.service_host import ServiceHost
 
 MAX_PAGE = 80
 

@@ -8,9 +8,9 @@ import redis.asyncio as redis
 from services.graph.store import feeds as feeds_store
 from services.graph.use_cases.community_feed import SetCommunityFeed, community_feed
 from shared import errors
-from shared.bus import ServiceHost
 from shared.contracts import feeds as api
 from shared.contracts import graph as graph_api
+from shared.service_host import ServiceHost
 
 MAX_ASKED = 200  # ids or names per scopes question (the gateway asks for one feed at a time)
 

@@ -22,9 +22,9 @@ from services.graph.use_cases.filter_rules import (
 from services.graph.use_cases.reader_filters import ReaderFiltersOf
 from services.graph.use_cases.save_filter import DeleteFilter, SaveFilter
 from services.graph.use_cases.v1_filters import DeleteV1Filter, SaveV1Filter
-from shared.bus import ServiceHost
 from shared.contracts import filters as api
 from shared.contracts import graph as graph_api
+from shared.service_host import ServiceHost
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:

@@ -31,11 +31,11 @@ from services.graph.use_cases.sso_sign_in import SignInWithProvider
 from services.graph.use_cases.suggestions import SuggestAccounts
 from services.graph.use_cases.update_profile import UpdateProfile, credential_account
 from shared import errors, followers_cache
-from shared.bus import ServiceHost
 from shared.cache import CacheClient
 from shared.contracts import graph as api
 from shared.contracts import scim as scim_api
 from shared.records import AccountRecord
+from shared.service_host import ServiceHost
 from shared.settings import Settings
 
 

@@ -9,10 +9,10 @@ import redis.asyncio as redis
 
 from services.graph.store import lists as list_store
 from shared import errors, events, member_index, outbox
-from shared.bus import ServiceHost
 from shared.contracts import graph as graph_api
 from shared.contracts import lists as api
 from shared.ids import new_id
+from shared.service_host import ServiceHost
 
 REPLIES_POLICIES = ("followed", "list", "none")
 MAX_LISTS = 50

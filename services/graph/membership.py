@@ -13,9 +13,9 @@ from services.graph.use_cases.claimed_domains import ClaimedDomains
 from services.graph.use_cases.confirm_email import ConfirmAddress, ResendConfirmationMail
 from services.graph.use_cases.create_network import CreateNetwork, FirstRunSetup
 from services.graph.use_cases.register_account import RegisterAccount
-from shared.bus import ServiceHost
 from shared.contracts import graph as api
 from shared.records import AccountRecord
+from shared.service_host import ServiceHost
 from shared.settings import Settings
 
 

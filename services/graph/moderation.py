@@ -13,8 +13,8 @@ from services.graph.use_cases.file_report import FileReport
 from services.graph.use_cases.moderate_account import ModerateAccount
 from services.graph.use_cases.network_stats import NetworkStatsOf
 from services.graph.use_cases.sign_up_blocks import ManageSignUpBlocks
-from shared.bus import ServiceHost
 from shared.contracts import graph as api
+from shared.service_host import ServiceHost
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis) -> None:

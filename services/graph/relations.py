@@ -11,9 +11,9 @@ from services.graph.use_cases.block_mute import Block, MuteAccount, Unblock, Unm
 from services.graph.use_cases.follow_account import RemoveFromFollowers
 from services.graph.use_cases.follow_requests import AnswerFollowRequest
 from shared import viewer_cache
-from shared.bus import ServiceHost
 from shared.cache import CacheClient
 from shared.contracts import graph as api
+from shared.service_host import ServiceHost
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool, cache: redis.Redis, *,

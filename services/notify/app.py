@@ -14,11 +14,12 @@ from services.notify.webhooks import Webhooks
 from services.notify.webhooks import handlers as webhook_handlers
 from services.runtime import BaseService
 from shared import member_index, vapid
-from shared.bus import EventConsumer, ServiceHost
+from shared.consumers import EventConsumer
 from shared.contracts import notify as notify_api
 from shared.outbox import OutboxRelay
 from shared.periodic import Every
 from shared.request_keys import RequestKeys
+from shared.service_host import ServiceHost
 
 
 class NotifyService(BaseService):

@@ -8,9 +8,9 @@ import msgspec
 from services.notify import store
 from services.notify.conversations import store as conversations
 from shared import errors
-from shared.bus import ServiceHost
 from shared.contracts import notify as api
 from shared.records import NotificationRecord
+from shared.service_host import ServiceHost
 
 
 def register(host: ServiceHost, pool: asyncpg.Pool) -> None:

@@ -11,13 +11,13 @@ from services.posts.use_cases.polls import ClosePolls
 from services.posts.use_cases.post_status import PostStatus
 from services.posts.use_cases.publish_due_statuses import PublishDueStatuses
 from services.runtime import BaseService
-from shared.bus import ServiceHost
 from shared.contracts import posts as posts_api
 from shared.link_fetch import Guard
 from shared.media.limits import MediaLimits
 from shared.media.storage import MediaStorage, open_storage
 from shared.outbox import OutboxRelay
 from shared.request_keys import RequestKeys
+from shared.service_host import ServiceHost
 
 
 class PostsService(BaseService):

@@ -25,11 +25,11 @@ from services.posts.use_cases.update_scheduled_status import UpdateScheduledStat
 from services.posts.use_cases.upload_media import UploadMedia
 from shared import errors
 from shared.bounded_cache import BoundedCache
-from shared.bus import ServiceHost
 from shared.cache import CacheClient
 from shared.contracts import posts as api
 from shared.ids import id_at
 from shared.records import StatusRecord
+from shared.service_host import ServiceHost
 from shared.settings import Settings
 
 TRENDS_FRESH_S = 60.0

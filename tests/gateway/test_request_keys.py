@@ -12,13 +12,13 @@ import msgspec
 import pytest
 
 from shared import bus, errors, request_keys
-from shared.bus import ServiceHost
 from shared.contracts import lists as lists_api
 from shared.contracts import notify as notify_api
 from shared.contracts import posts as posts_api
 from shared.contracts.graph import LIST_SAVE
 from shared.contracts.verb import Verb
 from shared.request_keys import RequestKeys
+from shared.service_host import ServiceHost
 from tests.helpers import Api, unique
 from tests.helpers.replicas import host_of, stopped_host
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared import bus
-from shared.bus import ServiceHost
 from shared.contracts.verb import Verb
 from shared.request_keys import RequestKeys
+from shared.service_host import ServiceHost
 
 
 class ReplicaDied(Exception):

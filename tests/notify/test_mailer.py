@@ -25,7 +25,7 @@ from nats.js import JetStreamContext
 
 from services.notify.mailer import Mailer
 from services.notify.mailer.mailer import MAIL
-from shared import bus, db, events, subjects
+from shared import bus, consumers, db, events, subjects
 from shared.nats_users import OPERATOR
 from shared.settings import Settings
 from tests.helpers.mailbox import Mailbox, link_in, text_of
@@ -61,7 +61,7 @@ class MailEnv:
                               headers={"Nats-Msg-Id": msg_id or str(event.id)})
 
     async def wait_idle(self, mailer: Mailer, timeout: float = 10) -> None:
-        await bus.wait_consumers_idle(self.js, [mailer.durable], timeout=timeout)
+        await consumers.wait_consumers_idle(self.js, [mailer.durable], timeout=timeout)
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ async def test_a_hanging_push_service_is_retried_then_dropped_holding_up_no_othe
     stuck, fine, author = await api.user(), await api.user(), await api.user()
     await subscribe(api, stuck, receiver, "stuck", *["hang"] * max_deliver)
     await subscribe(api, fine, receiver, "fine")
-    caplog.set_level(logging.ERROR, logger="shared.bus")
+    caplog.set_level(logging.ERROR, logger="shared.consumers")
     started = time.monotonic()
     await api.post(author, f"@{stuck.username} @{fine.username} standup in five")
     await receiver.wait_for("fine", timeout=10)

@@ -1,5 +1,5 @@
 """A consumer's stop is bounded: the events still in hand after STOP_GRACE_S are cancelled,
-unacknowledged, and come again to the next consumer of the durable (shared/bus.py,
+unacknowledged, and come again to the next consumer of the durable (shared/consumers.py,
 EventConsumer). A handler stuck on a server that never answered held shutdown forever."""
 
 from __future__ import annotations
@@ -8,14 +8,15 @@ import asyncio
 
 import pytest
 
-from shared import bus, events, subjects
-from shared.bus import EventConsumer, publish_headers
+from shared import consumers, events, subjects
+from shared.bus import publish_headers
+from shared.consumers import EventConsumer
 from tests.helpers import Api, unique
 
 
 async def test_a_stuck_handler_is_cancelled_at_stop_and_its_event_comes_again(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bus, "STOP_GRACE_S", 0.5)
+    monkeypatch.setattr(consumers, "STOP_GRACE_S", 0.5)
     js = api.stack.js
     subject = f"hubbub.evt.test.{unique('stuck')}"
     durable = unique("stuck")

@@ -16,7 +16,7 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StreamConfig
 
-from shared import bus, events, infra, subjects
+from shared import bus, consumers, events, infra, subjects
 from shared.nats_users import OPERATOR
 from shared.settings import Settings
 
@@ -92,7 +92,8 @@ async def handle(event: events.AnyEvent) -> None:
 async def test_a_durable_keeps_what_an_operator_raised_and_inherits_replicas(
         js: JetStreamContext, own_nats: Settings) -> None:
     await bus.ensure_stream(js, own_nats)
-    first = bus.EventConsumer(js, "stream-test", handle, filter_subjects=["hubbub.evt.post.>"])
+    first = consumers.EventConsumer(js, "stream-test", handle,
+                                    filter_subjects=["hubbub.evt.post.>"])
     await first.start()
     await first.stop()
     info = await js.consumer_info(subjects.EVENTS_STREAM, "stream-test")
@@ -101,8 +102,8 @@ async def test_a_durable_keeps_what_an_operator_raised_and_inherits_replicas(
     raised = dataclasses.replace(info.config, max_deliver=50, max_ack_pending=50_000)
     await js.add_consumer(subjects.EVENTS_STREAM, raised)
     # The next release's start: one more event subject, the same limits.
-    again = bus.EventConsumer(js, "stream-test", handle,
-                              filter_subjects=["hubbub.evt.post.>", "hubbub.evt.graph.>"])
+    again = consumers.EventConsumer(js, "stream-test", handle,
+                                    filter_subjects=["hubbub.evt.post.>", "hubbub.evt.graph.>"])
     await again.start()
     await again.stop()
     config: ConsumerConfig = (await js.consumer_info(subjects.EVENTS_STREAM,

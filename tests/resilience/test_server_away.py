@@ -12,7 +12,7 @@ import nats.js.errors
 import pytest
 import redis.exceptions
 
-from shared import bus, errors
+from shared import bus, errors, service_host
 from shared.contracts.verb import READ, VerbSet
 from shared.nats_users import OPERATOR
 from shared.readiness import is_server_away
@@ -86,7 +86,7 @@ async def test_a_service_answers_unavailable_for_each_and_an_error_otherwise(
         raise cases[ask.case]()
 
     nc = await bus.connect(servers, "away-tests", user=OPERATOR, attempts=3)
-    host = bus.ServiceHost(nc, verbs)
+    host = service_host.ServiceHost(nc, verbs)
     host.serve(verb, fail)
     await host.start()
     try:

@@ -1,6 +1,6 @@
 """An event whose handler waits for a server that is away is kept, not given up: an outage
 longer than the redelivery schedule used to spend the event's deliveries (max_deliver) and
-JetStream dropped it, a lost timeline entry or notification (shared/bus.py,
+JetStream dropped it, a lost timeline entry or notification (shared/consumers.py,
 EventConsumer._handle_through_outages)."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import asyncio
 
 import nats.js.api
 
-from shared import bus, errors, events, subjects
-from shared.bus import EventConsumer, publish_headers
+from shared import consumers, errors, events, subjects
+from shared.bus import publish_headers
+from shared.consumers import EventConsumer
 from tests.helpers import Api, unique
 
 
@@ -27,8 +28,8 @@ async def _handled_and_idle(consumer: EventConsumer, attempts: list[int], count:
 
 
 async def test_an_outage_longer_than_max_deliver_loses_no_event(api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(bus, "OUTAGE_RETRY_FIRST_S", 0.05)
-    monkeypatch.setattr(bus, "OUTAGE_RETRY_MAX_S", 0.1)
+    monkeypatch.setattr(consumers, "OUTAGE_RETRY_FIRST_S", 0.05)
+    monkeypatch.setattr(consumers, "OUTAGE_RETRY_MAX_S", 0.1)
     js = api.stack.js
     subject = f"hubbub.evt.test.{unique('outage')}"
     attempts: list[int] = []
@@ -59,7 +60,7 @@ async def test_an_outage_longer_than_max_deliver_loses_no_event(api: Api, monkey
 
 
 async def test_other_failures_are_still_given_up_after_max_deliver(api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(bus, "CONSUMER_BACKOFF_S", [0.05])
+    monkeypatch.setattr(consumers, "CONSUMER_BACKOFF_S", [0.05])
     js = api.stack.js
     subject = f"hubbub.evt.test.{unique('poison')}"
     attempts: list[int] = []

@@ -42,7 +42,7 @@ def test_error_body_renders_details_only_when_there_are_some() -> None:
 
 
 def test_bus_reads_details_and_ignores_a_body_that_is_not_details() -> None:
-    assert bus._details(b'{"email": [["ERR_TAKEN", "t"]]}') == {"email": [("ERR_TAKEN", "t")]}
-    assert bus._details(b"") is None
-    assert bus._details(b"internal") is None
-    assert bus._details(b'{"email": "ERR_TAKEN"}') is None
+    assert bus.error_details(b'{"email": [["ERR_TAKEN", "t"]]}') == {"email": [("ERR_TAKEN", "t")]}
+    assert bus.error_details(b"") is None
+    assert bus.error_details(b"internal") is None
+    assert bus.error_details(b'{"email": "ERR_TAKEN"}') is None

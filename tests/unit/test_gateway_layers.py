@@ -19,7 +19,8 @@ from pathlib import Path
 GATEWAY = Path(__file__).resolve().parents[2] / "services" / "gateway"
 ROUTES = "services.gateway.routes"
 PRESENTERS = "services.gateway.presenters"
-IO_MODULES = ("shared.bus", "nats", "redis", "asyncpg", "hiredis", "shared.fastredis",
+IO_MODULES = ("shared.bus", "shared.consumers", "shared.service_host", "nats", "redis",
+              "asyncpg", "hiredis", "shared.fastredis",
               "services.gateway.context", "services.gateway.hydrate",
               "shared.cache", "shared.db")
 

@@ -24,9 +24,9 @@ from services.notify import handlers as notify_handlers
 from services.notify.push import handlers as push_handlers
 from services.notify.webhooks import handlers as webhook_handlers
 from services.posts import handlers as posts_handlers
-from shared.bus import ServiceHost
 from shared.contracts import fanout, graph, notify, posts
 from shared.contracts.verb import Verb, VerbSet
+from shared.service_host import ServiceHost
 from shared.settings import Settings
 
 CONTRACTS = [graph, posts, notify, fanout]

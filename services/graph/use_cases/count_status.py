@@ -20,7 +20,7 @@ from shared.routing import EventRoutes
 
 log = logging.getLogger(__name__)
 MAX_GROUP = 500  # events per statement
-# How long graph-counters lets events gather before taking them (shared/bus.py linger_s): an
+# How long graph-counters lets events gather before taking them (shared/consumers.py linger_s): an
 # account's count may lag its posts by this much, and a group holds a quarter second's posts.
 COUNT_LINGER_S = 0.25
 

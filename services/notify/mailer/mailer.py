@@ -29,7 +29,7 @@ from services.notify.mailer.render import Unsendable, render, sender
 from services.notify.mailer.smtp_url import parse_smtp_url
 from services.notify.mailer.transport import MailDrop, MailRefused, SmtpTransport
 from shared import events
-from shared.bus import ACK_WAIT_S, EventConsumer
+from shared.consumers import ACK_WAIT_S, EventConsumer
 from shared.routing import EventRoutes
 from shared.settings import Settings
 

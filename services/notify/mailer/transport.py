@@ -4,8 +4,8 @@
 What a failure means decides what happens to the event:
 - the server is away, slow, refuses us (4xx, a failed TLS check, a refused password, a server
   that will not do STARTTLS when we need it): ``MailServerAway``, an outage. The consumer holds
-  the event and tries again with backoff, its deliveries unspent (shared/bus.py), so nothing is
-  lost while the operator fixes the server or the settings;
+  the event and tries again with backoff, its deliveries unspent (shared/consumers.py), so
+  nothing is lost while the operator fixes the server or the settings;
 - the server refuses this recipient or this message for good (5xx to RCPT TO or DATA):
   ``MailRefused``. Trying again would get the same answer: logged, counted, acknowledged.
 """

@@ -12,9 +12,9 @@ import asyncpg
 from services.notify.push import ece, endpoint
 from services.notify.push import store as push_store
 from shared import errors
-from shared.bus import ServiceHost
 from shared.contracts import notify as api
 from shared.ids import new_id
+from shared.service_host import ServiceHost
 from shared.settings import Settings
 from shared.vapid import VapidKeys, unb64url
 

@@ -36,7 +36,7 @@ from prometheus_client import Counter
 from services.notify.push import ece, endpoint, payload
 from services.notify.push import store as push_store
 from shared import events
-from shared.bus import ACK_WAIT_S, CONSUMER_BACKOFF_S, EventConsumer
+from shared.consumers import ACK_WAIT_S, CONSUMER_BACKOFF_S, EventConsumer
 from shared.routing import EventRoutes
 from shared.settings import Settings
 from shared.vapid import VapidKeys, subject

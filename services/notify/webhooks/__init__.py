@@ -10,7 +10,7 @@ from nats.js import JetStreamContext
 
 from services.notify.webhooks.matcher import DURABLE, WebhookMatcher
 from services.notify.webhooks.sender import WebhookSender
-from shared.bus import EventConsumer
+from shared.consumers import EventConsumer
 from shared.settings import Settings
 from shared.vapid import VapidKeys
 

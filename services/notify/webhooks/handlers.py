@@ -14,10 +14,10 @@ from services.notify.webhooks import store as hook_store
 from services.notify.webhooks.render import body
 from services.notify.webhooks.sender import WebhookSender
 from shared import errors, member_index
-from shared.bus import ServiceHost
 from shared.contracts import notify as api
 from shared.contracts import webhooks as wh
 from shared.ids import new_id
+from shared.service_host import ServiceHost
 from shared.settings import Settings
 from shared.vapid import VapidKeys
 

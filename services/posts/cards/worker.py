@@ -42,7 +42,7 @@ from services.posts import status_cache
 from services.posts.cards.parse import decode, page_meta
 from services.posts.store import cards as cards_store
 from services.posts.text import first_link
-from shared import bus, events
+from shared import consumers, events
 from shared.link_fetch import Guard, Refused, fetch_html
 from shared.records import CardRecord
 from shared.routing import EventRoutes
@@ -70,7 +70,7 @@ class CardWorker:
                   .on(events.StatusCreated, self.on_created,
                       where={"kind": "status", "link": "link"})
                   .on(events.StatusUpdated, self.on_updated))
-        self.consumer = bus.EventConsumer(
+        self.consumer = consumers.EventConsumer(
             js, DURABLE, routes, filter_subjects=routes.filter_subjects(),
             max_deliver=max_deliver, concurrency=8)
 

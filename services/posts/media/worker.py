@@ -64,7 +64,7 @@ from services.posts.media.processing import (
 )
 from services.posts.store import media as media_store
 from services.posts.use_cases.delete_media import delete_media_rows
-from shared import bus, errors, events
+from shared import bus, consumers, errors, events
 from shared.contracts import graph as graph_api
 from shared.media.limits import MediaLimits
 from shared.media.storage import MediaStorage, StoredFileMissing
@@ -152,7 +152,7 @@ class MediaWorker:
                   .on(events.MediaDeleted, self.delete_files))
         # Each worker process decodes one file at a time; a few more events in flight keep it
         # fed while others wait on storage or the database.
-        self.consumer = bus.EventConsumer(
+        self.consumer = consumers.EventConsumer(
             js, DURABLE, routes, filter_subjects=routes.filter_subjects(),
             max_deliver=max_deliver, concurrency=self.workers * 2, ack_wait_s=ACK_WAIT_S)
 
