@@ -35,12 +35,31 @@ async def test_rebuild_during_steady_posting_after_flushall_loses_nothing(
     async def post(n: int) -> None:
         acked.append((await api.post(authors[n % len(authors)], f"steady {n}"))["id"])
 
+    # The steady stream holds while a paused rebuild waits for fanout to catch up: idle means
+    # every consumer caught up at once, which a post every 50 ms with graph-counters' linger
+    # of a quarter second left to chance (on the cluster mode, about one run in two timed out).
+    posting = asyncio.Event()
+    posting.set()
+    holds = 0
+
     async def steady(stop: asyncio.Event) -> None:
         n = 0
         while not stop.is_set():
+            await posting.wait()
             await post(n)
             n += 1
             await asyncio.sleep(RATE_S)
+
+    async def caught_up() -> None:
+        nonlocal holds
+        holds += 1
+        posting.clear()
+        try:
+            await api.idle()
+        finally:
+            holds -= 1
+            if not holds:
+                posting.set()
 
     async def until(count: int) -> None:
         while len(acked) < count:
@@ -58,7 +77,7 @@ async def test_rebuild_during_steady_posting_after_flushall_loses_nothing(
             paused.add(account_id)
             await post(len(acked))  # certainly between this read and the rebuild's end
             await until(len(acked) + 2)  # and a few from the steady stream
-            await api.idle()
+            await caught_up()
         return entries
 
     monkeypatch.setattr(Rebuilder, "home", home_then_posts)
