@@ -3,9 +3,9 @@
 An event is acknowledged once its handler is done; a failure comes again with a backoff
 (``max_deliver`` bounds it, then ``term``); an outage holds the event in progress until the
 server is back (EventConsumer._handle_through_outages); a stop waits STOP_GRACE_S for the
-events in hand, then cancels them, unacknowledged. Handlers are idempotent: any event may come
-twice. The stream itself, publishing and requests are shared/bus.py's; serving requests is
-shared/service_host.py's."""
+events in hand, then cancels them and NAKs them (they come again at once). Handlers are
+idempotent: any event may come twice. The stream itself, publishing and requests are
+shared/bus.py's; serving requests is shared/service_host.py's."""
 
 from __future__ import annotations
 
@@ -46,11 +46,13 @@ def is_outage(exc: BaseException) -> bool:
 
 
 ACK_WAIT_S = 30.0
-# How long a stopping consumer waits for the events in hand to finish. Then they are cancelled,
-# unacknowledged: JetStream delivers them again after the ack wait (to a replica, or to this
-# service once restarted), and handlers are idempotent. A handler stuck on a server that never
-# answers held the process's shutdown forever.
-STOP_GRACE_S = 15.0
+# How long a stopping consumer waits for the events in hand to finish. Then they are cancelled
+# and NAK'd: JetStream delivers them again at once (to a replica, or to this service once
+# restarted), and handlers are idempotent. A handler stuck on a server that never answers held
+# the process's shutdown forever. A service stops its consumers one after the other (notify
+# has five): 5 s each keeps the worst case within an orchestrator's usual 30 s grace period.
+STOP_GRACE_S = 5.0
+CANCELLED_NAK_S = 1.0  # how long a cancelled event's NAK may take (NATS away: the ack wait)
 PULL_EXPIRES_S = 5.0  # how long one pull request waits for events before the server ends it
 STATUS_HEADER = "Status"  # JetStream's status replies (no events, expired...) carry it
 
@@ -90,6 +92,7 @@ class EventConsumer:
         self.batch = batch
         self._limit = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
+        self._stopped: asyncio.Future[None] | None = None
         self._stopping = False
         self._delivered = 0  # events received, for the pull loop's bookkeeping
         self._progress = asyncio.Event()
@@ -138,13 +141,21 @@ class EventConsumer:
                 log.warning("consumer %s exists with other settings: %s", self.durable, exc)
 
     async def stop(self) -> None:
+        """Take no more events; give those in hand STOP_GRACE_S, then cancel them. Called again
+        (or its caller cancelled), it waits for the same stop: a second cancel of the pull loop
+        would cut short its wait for the handlers."""
         self._stopping = True
-        if self._task:
+        if self._task is None:
+            return
+        if self._stopped is None:
             self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            self._stopped = asyncio.ensure_future(self._ended(self._task))
+        await asyncio.shield(self._stopped)
+
+    @staticmethod
+    async def _ended(task: asyncio.Task[None]) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def _run(self) -> None:
         """Pull events and start on each as it arrives.
@@ -278,6 +289,11 @@ class EventConsumer:
                 with tracing.span(f"{self.durable} consume {event.type}", parent=msg.headers or {},
                                   kind="consumer"):
                     await self._handle_through_outages(msg, event)
+            except asyncio.CancelledError:
+                if self._stopping:  # cut short by the stop: for the next consumer, at once
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(msg.nak(), CANCELLED_NAK_S)
+                raise
             except Exception:
                 delivered = msg.metadata.num_delivered
                 if delivered >= self.max_deliver:
@@ -366,12 +382,15 @@ async def wait_consumers_idle(
 
 async def _finish_or_cancel(tasks: set[asyncio.Task[None]], seconds: float, label: str
                             ) -> None:
-    """Let ``tasks`` finish within ``seconds``; cancel those still running, and wait for them
-    to end (a cancelled handler's event stays unacknowledged: it comes again)."""
+    """Let ``tasks`` finish within ``seconds``; cancel those still running (their events are
+    NAK'd: they come again), and give them as long again to end."""
     _, late = await asyncio.wait(set(tasks), timeout=seconds)
     if late:
         log.warning("consumer %s: %d event(s) still handled after %.0f s of stopping; "
                     "cancelled, they come again", label, len(late), seconds)
         for task in late:
             task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        _, stuck = await asyncio.wait(late, timeout=seconds)
+        if stuck:  # a handler that swallowed its cancellation: not waited for any longer
+            log.error("consumer %s: %d handler(s) ignored their cancellation; left behind",
+                      label, len(stuck))

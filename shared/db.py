@@ -77,7 +77,7 @@ async def close_pool(pool: asyncpg.Pool, *, timeout: float = 10.0) -> None:
     still held when the stop reaches the pool (by a request handler past its 5 s drain, a
     background task stuck on a query) would hold the process's stop forever, past any
     orchestrator's grace period, and the stop's later steps (Valkey, health server) would never
-    run. (An event consumer's stop, earlier, still waits for its handlers without a bound.)"""
+    run. (An event consumer's stop, earlier, is bounded too: shared/consumers.py.)"""
     try:
         await asyncio.wait_for(pool.close(), timeout)
     except TimeoutError:

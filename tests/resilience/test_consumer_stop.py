@@ -1,6 +1,7 @@
-"""A consumer's stop is bounded: the events still in hand after STOP_GRACE_S are cancelled,
-unacknowledged, and come again to the next consumer of the durable (shared/consumers.py,
-EventConsumer). A handler stuck on a server that never answered held shutdown forever."""
+"""A consumer's stop is bounded: the events still in hand after STOP_GRACE_S are cancelled and
+NAK'd, and come again at once to the next consumer of the durable (shared/consumers.py,
+EventConsumer), not after the ack wait. A handler stuck on a server that never answered held
+shutdown forever."""
 
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ async def test_a_stuck_handler_is_cancelled_at_stop_and_its_event_comes_again(
     async def recording(event: events.AnyEvent) -> None:
         handled.append(event.id)
 
-    first = EventConsumer(js, durable, stuck, filter_subjects=[subject], ack_wait_s=1.0)
-    second = EventConsumer(js, durable, recording, filter_subjects=[subject], ack_wait_s=1.0)
+    # An ack wait far longer than the test: the event comes again only because it is NAK'd.
+    first = EventConsumer(js, durable, stuck, filter_subjects=[subject], ack_wait_s=60.0)
+    second = EventConsumer(js, durable, recording, filter_subjects=[subject], ack_wait_s=60.0)
     await first.start()
     try:
         event = events.StatusUpdated(status_id=1, account_id=1, visibility="public")
@@ -45,12 +47,14 @@ async def test_a_stuck_handler_is_cancelled_at_stop_and_its_event_comes_again(
         assert stopping in done, "stop waited for the stuck handler"
 
         await second.start()
-        for _ in range(200):  # the ack wait (1 s), then the redelivery
+        for _ in range(200):
             if handled:
                 break
             await asyncio.sleep(0.05)
         assert handled == [event.id]
+        await first.stop()  # again: the same stop, over already
     finally:
+        never.set()
         await first.stop()
         await second.stop()
         await js.delete_consumer(subjects.EVENTS_STREAM, durable)
