@@ -1,5 +1,6 @@
 """NATS: connections, the event stream, publishing events, typed requests. Durable consumers are
-shared/consumers.py's, serving requests shared/service_host.py's.
+shared/consumers.py's (the rule for updating a durable's configuration stays here, beside the
+stream's: ``consumer_update``), serving requests shared/service_host.py's.
 
 Three ways services talk, each with its guarantee:
 - events: JetStream (``hubbub.evt.>``), at-least-once, published by the outbox relay with
@@ -21,7 +22,6 @@ import msgspec
 import nats
 import nats.errors
 import nats.js.errors
-import nats.micro
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import (

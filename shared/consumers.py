@@ -17,9 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import msgspec
 import nats
-import nats.errors
 import nats.js.errors
-import nats.micro
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy

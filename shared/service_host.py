@@ -12,8 +12,6 @@ from typing import Any
 
 import msgspec
 import nats
-import nats.errors
-import nats.js.errors
 import nats.micro
 from nats.aio.client import Client as NATS
 from nats.micro.request import Request

@@ -11,12 +11,11 @@ import base64
 import re
 from typing import Any
 
-import msgspec
 import pytest
 
 from tests.helpers import Api
 from tests.helpers.browser import ARTIFACTS, CHROMIUM, signed_in
-from tests.helpers.media import SVG, picture, uploaded
+from tests.helpers.media import SVG, damaged_png, picture, upload_wait, uploaded
 
 if not CHROMIUM.exists():
     pytest.skip("Chromium not installed: the browser tests need /usr/bin/chromium",
@@ -64,9 +63,7 @@ async def test_a_picture_posted_from_the_composer_reaches_a_follower(
     # The upload answered 202 at once (no wait for processing, HUBBUB_MEDIA_UPLOAD_WAIT_S=0,
     # as for a large photo): the composer watches the picture until it is processed. (The
     # next test's pictures are answered 200, processed within the upload.)
-    gateway = api.stack.gateway
-    monkeypatch.setattr(gateway, "settings",
-                        msgspec.structs.replace(gateway.settings, media_upload_wait_s=0.0))
+    upload_wait(monkeypatch, api, 0.0)
     author, follower = await api.user(), await api.user()
     await api.follow(follower, author)
     base = api.stack.base_url
@@ -180,7 +177,7 @@ async def test_dropped_and_pasted_pictures_and_refusals_show_on_their_tiles(
     await expect(refused.get_by_role("alert")).to_have_text(re.compile("The file is empty"))
     # Refused by processing (a PNG cut short): the upload's own answer says why (422), as a
     # small picture is processed within it.
-    broken = picture(80, 60, gps=False)[:60] + b"\x00" * 40
+    broken = damaged_png(width=80, height=60, gps=False)
     await composer.locator("input[type=file]").set_input_files([png_file("broken.png", broken)])
     await expect(tiles.filter(has_text="broken.png").get_by_role("alert")).to_have_text(
         re.compile(r"\w"), timeout=PROCESSED_MS)

@@ -61,11 +61,25 @@ async def uploaded(client: httpx.AsyncClient, headers: dict[str, str], data: byt
     return found
 
 
+def damaged_png(**kwargs: Any) -> bytes:
+    """A PNG's head, then nothing a decoder can read (``picture``'s arguments)."""
+    return picture(**kwargs)[:60] + b"\x00" * 40
+
+
+def upload_wait(monkeypatch: Any, api: Any, seconds: float) -> None:
+    """The stack's gateway waiting ``seconds`` for a picture's processing in POST
+    /api/v2/media (HUBBUB_MEDIA_UPLOAD_WAIT_S; 0: every upload answered 202 at once)."""
+    import msgspec
+
+    gateway = api.stack.gateway
+    monkeypatch.setattr(gateway, "settings",
+                        msgspec.structs.replace(gateway.settings, media_upload_wait_s=seconds))
+
+
 async def refused_picture(api: Any, headers: dict[str, str], account_id: int) -> str:
     """A damaged picture uploaded (v2): refused by processing within the request (422). Its
     row stays, failed: the id a client that held it would send (a 404 to anyone else)."""
-    broken = picture()[:60] + b"\x00" * 40  # a PNG's head, then nothing a decoder can read
-    r = await upload(api.client, headers, broken)
+    r = await upload(api.client, headers, damaged_png())
     assert r.status_code == 422, r.text
     assert "could not be read" in r.json()["error"]
     media_id = await api.stack.posts.pool.fetchval(

@@ -74,7 +74,8 @@ async def test_the_grouped_page_probes_groups_through_their_index(api: Api) -> N
     try:
         # The plan at scale, whatever this session wrote so far: an account with many
         # notifications in many groups among 200 others with fewer, analysed. Rolled back: the
-        # rows and their statistics.
+        # rows and their column statistics (the table's size in pg_class is written in place
+        # and stays until autovacuum counts again: no other test reads a plan).
         await conn.execute(
             "INSERT INTO notify.notifications (id, account_id, type, from_account_id, "
             "status_id, dedupe_key, group_key) SELECT -g, 1, 'favourite', 2, g / 3, "

@@ -60,6 +60,7 @@ SUPPORTED_MIME_TYPES = [
 STORAGE_DOWN = "Media storage is unavailable; try again in a moment"
 # How long POST /api/v1/media waits for processing (Mastodon's v1 answers when done).
 V1_WAIT_S = 10.0
+MIN_ASK_S = 0.5  # the shortest wait for one answer from posts while waiting for processing
 # POST /api/v2/media waits a moment for a picture (HUBBUB_MEDIA_UPLOAD_WAIT_S). Mastodon
 # processes pictures inside the request and answers 200 with their URLs (202 only for video
 # and audio), and clients lean on it: Mastodon.py's ``media_post(synchronous=True)`` sleeps
@@ -187,15 +188,22 @@ async def new_thumbnail(gw: Gateway, media_id: int, thumbnail: UploadFile) -> st
     return key
 
 
-async def processed(gw: Gateway, account_id: int, media_id: int, *,
+async def processed(gw: Gateway, created: posts_api.MediaInfo, *,
                     within_s: float = V1_WAIT_S) -> posts_api.MediaInfo:
-    """The row once processing is over (ready or failed), or as it is after ``within_s``."""
+    """The row once processing is over (ready or failed), or as it is after ``within_s``.
+    ``created``: the row as the upload wrote it, answered as it is when posts cannot be asked
+    meanwhile (restarting, slow): the upload succeeded, and a 503 would have the client send
+    the file again. Each question waits no longer than the time left."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within_s
-    pause = 0.05
+    ref = posts_api.MediaRef(account_id=created.account_id, media_id=created.media.id)
+    info, pause = created, 0.05
     while True:
-        info = await bus.call(gw.nc, posts_api.MEDIA_GET,
-                              posts_api.MediaRef(account_id=account_id, media_id=media_id))
+        try:
+            info = await bus.call(gw.nc, posts_api.MEDIA_GET, ref,
+                                  timeout=max(deadline - loop.time(), MIN_ASK_S))
+        except errors.Unavailable:
+            return info
         if info.state != "processing" or loop.time() + pause > deadline:
             return info
         await asyncio.sleep(pause)

@@ -39,14 +39,14 @@ class UpdateParams(params.Params):
     thumbnail: Any = None
 
 
-async def _upload(request: Request[Any, Any, Any]) -> tuple[Any, posts_api.MediaInfo, int]:
+async def _upload(request: Request[Any, Any, Any]) -> tuple[Any, posts_api.MediaInfo]:
     gw = gateway_of(request)
     uploads.check_declared_size(request.content_length)
     _, me = await gw.user(request)
     p = await params.read(request, UploadParams)
     info = await uploads.upload(gw, me.id, p.file, description=p.description,
                                 focus=uploads.parse_focus(p.focus), thumbnail=p.thumbnail)
-    return gw, info, me.id
+    return gw, info
 
 
 def _answer(gw: Any, info: posts_api.MediaInfo, *, processing_status: int) -> Response[Any]:
@@ -58,13 +58,12 @@ def _answer(gw: Any, info: posts_api.MediaInfo, *, processing_status: int) -> Re
 
 @post("/api/v2/media", opt=WRITE_MEDIA, request_max_body_size=uploads.MAX_REQUEST_BYTES)
 async def upload_v2(request: Request[Any, Any, Any]) -> Response[Any]:
-    gw, info, account_id = await _upload(request)
+    gw, info = await _upload(request)
     size = request.content_length
     if info.media.type == "image" and gw.settings.media_upload_wait_s > 0 and (
             size is not None and size <= uploads.V2_PICTURE_WAIT_MAX_BYTES):
         # (a picture refused by processing: a 422 with the reason, as Mastodon's)
-        info = await uploads.processed(gw, account_id, info.media.id,
-                                       within_s=gw.settings.media_upload_wait_s)
+        info = await uploads.processed(gw, info, within_s=gw.settings.media_upload_wait_s)
     return _answer(gw, info, processing_status=202)
 
 
@@ -72,8 +71,8 @@ async def upload_v2(request: Request[Any, Any, Any]) -> Response[Any]:
 async def upload_v1(request: Request[Any, Any, Any]) -> Response[Any]:
     """Deprecated by Mastodon for v2: it answers once the file is processed. Hubbub waits for
     the media worker a bounded time, then answers what v2 would (202, ``url: null``)."""
-    gw, info, account_id = await _upload(request)
-    info = await uploads.processed(gw, account_id, info.media.id)
+    gw, info = await _upload(request)
+    info = await uploads.processed(gw, info)
     return _answer(gw, info, processing_status=202)
 
 

@@ -84,9 +84,9 @@ async def _upload_pictures(gw: Gateway, account_id: int, p: UpdateCredentialsPar
         if isinstance(file, UploadFile):
             info = await uploads.upload(gw, account_id, file,
                                         purpose="avatar" if purpose == "avatar" else "header")
-            pending.append((purpose, info.media.id))
-    for purpose, media_id in pending:
-        done = await uploads.processed(gw, account_id, media_id)
+            pending.append((purpose, info))
+    for purpose, created in pending:
+        done = await uploads.processed(gw, created)
         if done.state == "failed":
             message = done.failure or "The file could not be processed"
             raise errors.Invalid(f"Validation failed: {purpose}: {message}",

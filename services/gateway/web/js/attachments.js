@@ -1,6 +1,7 @@
 // The composer's attachments: files picked, dropped or pasted are uploaded at once (POST
-// /api/v2/media, with real progress), then watched until the server has processed them (GET
-// /api/v1/media/:id answers 206 until then); each tile shows its progress, its thumbnail, the
+// /api/v2/media, with real progress). A small picture comes back processed (200, or 422 with the
+// reason); anything answered 202 is watched until the server has processed it (GET
+// /api/v1/media/:id answers 206 until then). Each tile shows its progress, its thumbnail, the
 // server's reason when it refused the file, a description (alt text) and, for a picture, the
 // point a cropped preview must keep in view. Descriptions and focus points are saved (PUT) just
 // before the post goes out, so typing costs no requests.
