@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+import msgspec
 from PIL import Image
 
 GPS_IFD = 0x8825
@@ -69,8 +70,6 @@ def damaged_png(**kwargs: Any) -> bytes:
 def upload_wait(monkeypatch: Any, api: Any, seconds: float) -> None:
     """The stack's gateway waiting ``seconds`` for a picture's processing in POST
     /api/v2/media (HUBBUB_MEDIA_UPLOAD_WAIT_S; 0: every upload answered 202 at once)."""
-    import msgspec
-
     gateway = api.stack.gateway
     monkeypatch.setattr(gateway, "settings",
                         msgspec.structs.replace(gateway.settings, media_upload_wait_s=seconds))
